@@ -1,0 +1,110 @@
+/**
+ * Every limit Kumo enforces, with its unit in the name and AWS's value cited
+ * where AWS documents one (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ * Runtime settings (ports, dirs, timings) live in `KumoConfig`.
+ */
+export const limits = {
+  /** Function memory, MB. AWS: 128–10,240. */
+  memoryMbMin: 128,
+  memoryMbMax: 10240,
+  memoryMbDefault: 128,
+  /** Function timeout, seconds. AWS: 1–900, default 3. */
+  timeoutSecondsMin: 1,
+  timeoutSecondsMax: 900,
+  timeoutSecondsDefault: 3,
+  /** /tmp size, MB. AWS: 512–10,240. */
+  ephemeralStorageMbMin: 512,
+  ephemeralStorageMbMax: 10240,
+  ephemeralStorageMbDefault: 512,
+  /** Environment variables, total bytes of keys+values. AWS: 4 KB. */
+  environmentBytesMax: 4096,
+  /** Zipped deployment package uploaded directly. AWS: 50 MB. */
+  zipBytesMax: 50 * 1024 * 1024,
+  /** Unzipped code (and layers). AWS: 262,144,000 bytes. */
+  unzippedBytesMax: 262_144_000,
+  /** Entries in one zip; guards against entry-count bombs. */
+  zipEntriesMax: 100_000,
+  /** Synchronous invoke request and response payload. AWS: 6 MB (6,291,456 bytes). */
+  syncPayloadBytesMax: 6 * 1024 * 1024,
+  /** Asynchronous invoke payload. AWS: 256 KB (262,144 bytes). */
+  asyncPayloadBytesMax: 256 * 1024,
+  /** Control-plane JSON request body (other than CreateFunction/UpdateFunctionCode zips, which carry base64 code). */
+  controlBodyBytesMax: 72 * 1024 * 1024,
+  /** X-Amz-Log-Result tail, bytes. AWS: last 4 KB. */
+  logTailBytesMax: 4096,
+  /** X-Amz-Client-Context header (base64), bytes. AWS: 3,583 bytes. */
+  clientContextBytesMax: 3583,
+  /** Processes/threads per EE. AWS: 1,024. */
+  eePidsMax: 1024,
+  /** Open file descriptors per EE. AWS: 1,024. */
+  eeOpenFilesMax: 1024,
+  /** Account concurrency. AWS default: 1,000. */
+  accountConcurrencyMax: 1000,
+  /** Concurrent cold starts per function version beyond which requests wait for a warm EE. */
+  coldStartsPerVersionMax: 64,
+  /** Functions listed per page. AWS: MaxItems 1–10,000, 50 returned by default. */
+  listFunctionsPageDefault: 50,
+  listFunctionsPageMax: 10000,
+  /** Function name. AWS: 1–64 characters (ARN forms up to 140). */
+  functionNameCharsMax: 64,
+  /** Handler string. AWS: up to 128 characters. */
+  handlerCharsMax: 128,
+  /** Description. AWS: up to 256 characters. */
+  descriptionCharsMax: 256,
+  /** SigV4 clock skew. AWS: 15 minutes. */
+  sigV4ClockSkewMs: 15 * 60 * 1000,
+  /** Async invoke retries. AWS default: 2. */
+  asyncRetriesMax: 2,
+  /** Async event age. AWS default/maximum: 6 hours. */
+  asyncEventAgeSecondsMax: 6 * 60 * 60,
+  /** Log events kept per log stream before the oldest are dropped. */
+  logEventsPerStreamMax: 100_000,
+  /** Runtime init phase. AWS: 10 s for managed runtimes (counted against nothing else). */
+  initTimeoutMs: 10_000,
+} as const;
+
+/** Runtimes Kumo can run, named as AWS names them. */
+export const supportedRuntimes = ['nodejs20.x', 'python3.11', 'provided.al2023', 'provided.al2'] as const;
+export type RuntimeName = (typeof supportedRuntimes)[number];
+
+export interface KumoConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  region: string;
+  accountId: string;
+  /** Idle time after which a warm EE is destroyed. */
+  eeIdleMs: number;
+  /** Delays before async retries 1 and 2 (AWS: about 1 and 2 minutes). */
+  asyncRetryDelaysMs: number[];
+  /** How often the async poller looks for due events when it has no wake-up. */
+  asyncPollIntervalMs: number;
+  /** Static credentials; when absent a pair is generated in the data dir. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
+  const env = process.env;
+  const cfg: KumoConfig = {
+    host: env.KUMO_HOST ?? '127.0.0.1',
+    port: env.KUMO_PORT ? Number(env.KUMO_PORT) : 9001,
+    dataDir: env.KUMO_DATA_DIR ?? './.kumo',
+    region: env.KUMO_REGION ?? 'us-east-1',
+    accountId: env.KUMO_ACCOUNT_ID ?? '000000000000',
+    eeIdleMs: env.KUMO_EE_IDLE_MS ? Number(env.KUMO_EE_IDLE_MS) : 10 * 60 * 1000,
+    asyncRetryDelaysMs: env.KUMO_ASYNC_RETRY_DELAYS_MS
+      ? env.KUMO_ASYNC_RETRY_DELAYS_MS.split(',').map(Number)
+      : [60_000, 120_000],
+    asyncPollIntervalMs: 1000,
+    accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,
+    secretAccessKey: env.KUMO_SECRET_ACCESS_KEY || undefined,
+  };
+  return { ...cfg, ...stripUndefined(overrides) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

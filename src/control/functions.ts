@@ -1,0 +1,423 @@
+import { randomUUID, createHash } from 'node:crypto';
+import { limits, type KumoConfig } from '../config';
+import { ApiError, conflict, invalidParameter, notFound } from '../frontend/errors';
+import type { FunctionConfig, FunctionRecord, Store, VersionRecord } from '../store/types';
+import { StoreConflict } from '../store/types';
+import type { BlobStore } from '../blobs/blob-store';
+import type { Keyring } from '../keys/keyring';
+import type { CodeCache } from '../blobs/code-cache';
+import { ZipError } from '../blobs/unzip';
+import { functionArn, parseFunctionName, resolveQualifier } from './arn';
+import {
+  Checker, checkArchitectures, checkDescription, checkEnvironment, checkEphemeral, checkHandler, checkLayers,
+  checkLogging, checkMemory, checkRole, checkRuntime, checkTimeout, checkTracing, hostArchitecture,
+} from './validate';
+
+type Json = Record<string, unknown>;
+
+/** Listener told about every change of a function so caches and warm EEs follow. */
+export type FunctionChangeListener = (name: string, latest: VersionRecord | undefined) => void;
+
+/**
+ * Lifecycle of functions: create, read, list, update code and configuration,
+ * delete. Validates every field before touching state; writes code (blob +
+ * unpacked tree) before the metadata row, so a crash leaves either a complete
+ * function or none.
+ */
+export class FunctionService {
+  private readonly listeners: FunctionChangeListener[] = [];
+  private readonly ctx: { region: string; accountId: string };
+
+  constructor(
+    private readonly store: Store,
+    private readonly blobs: BlobStore,
+    private readonly keyring: Keyring,
+    private readonly code: CodeCache,
+    cfg: KumoConfig,
+  ) {
+    this.ctx = { region: cfg.region, accountId: cfg.accountId };
+  }
+
+  onChange(l: FunctionChangeListener): void {
+    this.listeners.push(l);
+  }
+
+  private changed(name: string, latest: VersionRecord | undefined): void {
+    for (const l of this.listeners) l(name, latest);
+  }
+
+  arn(name: string, qualifier?: string): string {
+    return functionArn(this.ctx, name, qualifier);
+  }
+
+  /** Resolves a FunctionName path parameter (any AWS form) and optional Qualifier. */
+  ref(rawName: string, qualifierParam?: string, maxChars = 140): { name: string; qualifier: string | undefined } {
+    const ref = parseFunctionName(rawName, this.ctx, { maxChars });
+    return { name: ref.name, qualifier: resolveQualifier(ref, qualifierParam) };
+  }
+
+  async create(body: Json): Promise<VersionRecord> {
+    const c = new Checker();
+    if (typeof body.FunctionName !== 'string') throw missing('FunctionName');
+    const ref = parseFunctionName(body.FunctionName, this.ctx, { maxChars: 140 });
+    if (ref.qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when creating a function.');
+    const runtime = checkRuntime(c, body.Runtime);
+    const role = checkRole(c, body.Role);
+    const handler = checkHandler(c, body.Handler);
+    const description = checkDescription(c, body.Description);
+    const timeout = checkTimeout(c, body.Timeout);
+    const memory = checkMemory(c, body.MemorySize);
+    const ephemeral = checkEphemeral(c, body.EphemeralStorage);
+    const architectures = checkArchitectures(c, body.Architectures);
+    const logging = checkLogging(c, body.LoggingConfig);
+    const env = checkEnvironment(c, body.Environment);
+    const layers = checkLayers(c, body.Layers);
+    const tracing = checkTracing(c, body.TracingConfig);
+    const kmsKeyArn = c.string(body.KMSKeyArn, 'kMSKeyArn', { min: 0, max: 10000 });
+    const packageType = c.enumOf(body.PackageType, 'packageType', ['Zip', 'Image'] as const);
+    c.done();
+    if (role === undefined) throw missing('Role');
+    if (body.Code === undefined || body.Code === null || typeof body.Code !== 'object') throw missing('Code');
+    if (packageType === 'Image') throw invalidParameter('PackageType Image is not supported by this Kumo server; use Zip.');
+    if (runtime === undefined) throw invalidParameter('Runtime is required for .zip file packages.');
+    if (!handler && !runtime.startsWith('provided')) throw invalidParameter('Handler is required for .zip file packages with a managed runtime.');
+    if (body.Publish === true) throw invalidParameter('Publish is not supported by this Kumo server yet (versions are not implemented).');
+    if (kmsKeyArn) throw invalidParameter('KMSKeyArn is not supported by this Kumo server yet; environment variables are encrypted with the default key.');
+    if (body.Tags !== undefined && body.Tags !== null && Object.keys(body.Tags as object).length > 0) {
+      throw invalidParameter('Tags are not supported by this Kumo server yet.');
+    }
+    const zip = decodeZip(body.Code as Json);
+
+    const codeKey = await this.storeCode(zip);
+    const now = new Date();
+    const config: FunctionConfig = {
+      runtime,
+      handler: handler ?? '',
+      role,
+      description: description ?? '',
+      timeoutSeconds: timeout ?? limits.timeoutSecondsDefault,
+      memoryMb: memory ?? limits.memoryMbDefault,
+      ephemeralStorageMb: ephemeral ?? limits.ephemeralStorageMbDefault,
+      architectures: architectures ?? [hostArchitecture()],
+      packageType: 'Zip',
+      logFormat: logging?.logFormat ?? 'Text',
+      applicationLogLevel: logging?.logFormat === 'JSON' ? logging.applicationLogLevel ?? 'INFO' : undefined,
+      systemLogLevel: logging?.logFormat === 'JSON' ? logging.systemLogLevel ?? 'INFO' : undefined,
+      logGroup: logging?.logGroup ?? `/aws/lambda/${ref.name}`,
+      tracingMode: tracing ?? 'PassThrough',
+      layers: layers ?? [],
+      envKeys: env ? Object.keys(env) : [],
+    };
+    const latest: VersionRecord = {
+      functionName: ref.name,
+      version: '$LATEST',
+      config,
+      envSealed: this.sealEnv(ref.name, env),
+      codeKey,
+      codeSha256: Buffer.from(codeKey, 'hex').toString('base64'),
+      codeSize: zip.length,
+      revisionId: randomUUID(),
+      lastModified: awsTimestamp(now),
+      state: 'Pending',
+      stateReason: 'The function is being created.',
+      stateReasonCode: 'Creating',
+      lastUpdateStatus: 'InProgress',
+      lastUpdateStatusReason: null,
+      lastUpdateStatusReasonCode: null,
+    };
+    try {
+      await this.store.createFunction({ name: ref.name, createdAt: now.toISOString(), latest });
+    } catch (e) {
+      if (e instanceof StoreConflict) throw conflict(`Function already exist: ${ref.name}`);
+      throw e;
+    }
+    this.changed(ref.name, latest);
+    this.scheduleActivation(ref.name);
+    return latest;
+  }
+
+  async get(rawName: string, qualifierParam?: string): Promise<VersionRecord> {
+    const { name, qualifier } = this.ref(rawName, qualifierParam, 170);
+    const fn = await this.store.getFunction(name);
+    if (!fn || (qualifier !== undefined && qualifier !== '$LATEST')) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
+    return fn.latest;
+  }
+
+  async list(marker: string | undefined, maxItems: number): Promise<{ items: VersionRecord[]; next?: string }> {
+    let after: string | undefined;
+    if (marker) {
+      try {
+        after = Buffer.from(marker, 'base64url').toString('utf8');
+      } catch {
+        throw invalidParameter('Invalid marker');
+      }
+    }
+    const rows = await this.store.listFunctions(after, maxItems + 1);
+    const items = rows.slice(0, maxItems).map((f) => f.latest);
+    const next = rows.length > maxItems ? Buffer.from(items[items.length - 1]!.functionName).toString('base64url') : undefined;
+    return { items, next };
+  }
+
+  async updateCode(rawName: string, body: Json): Promise<VersionRecord> {
+    const { name, qualifier } = this.ref(rawName);
+    if (qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when updating code.');
+    const c = new Checker();
+    const revisionId = c.string(body.RevisionId, 'revisionId');
+    const architectures = checkArchitectures(c, body.Architectures);
+    const dryRun = c.bool(body.DryRun, 'dryRun');
+    c.done();
+    if (body.Publish === true) throw invalidParameter('Publish is not supported by this Kumo server yet (versions are not implemented).');
+    const fn = await this.mustGet(name);
+    this.checkUpdatable(fn.latest, revisionId);
+    const zip = decodeZip(body);
+    if (dryRun) {
+      await this.code.validate(zip).catch((e: unknown) => {
+        throw zipApiError(e) ?? e;
+      });
+      return fn.latest;
+    }
+    const codeKey = await this.storeCode(zip);
+    const next: VersionRecord = {
+      ...fn.latest,
+      config: { ...fn.latest.config, architectures: architectures ?? fn.latest.config.architectures },
+      codeKey,
+      codeSha256: Buffer.from(codeKey, 'hex').toString('base64'),
+      codeSize: zip.length,
+      revisionId: randomUUID(),
+      lastModified: awsTimestamp(new Date()),
+      lastUpdateStatus: 'InProgress',
+      lastUpdateStatusReason: 'The function is being created.',
+      lastUpdateStatusReasonCode: 'Creating',
+    };
+    return this.commitUpdate(fn.latest, next);
+  }
+
+  async updateConfiguration(rawName: string, body: Json): Promise<VersionRecord> {
+    const { name, qualifier } = this.ref(rawName);
+    if (qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when updating configuration.');
+    const c = new Checker();
+    const runtime = checkRuntime(c, body.Runtime);
+    const role = checkRole(c, body.Role);
+    const handler = checkHandler(c, body.Handler);
+    const description = checkDescription(c, body.Description);
+    const timeout = checkTimeout(c, body.Timeout);
+    const memory = checkMemory(c, body.MemorySize);
+    const ephemeral = checkEphemeral(c, body.EphemeralStorage);
+    const logging = checkLogging(c, body.LoggingConfig);
+    const env = checkEnvironment(c, body.Environment);
+    const layers = checkLayers(c, body.Layers);
+    const tracing = checkTracing(c, body.TracingConfig);
+    const revisionId = c.string(body.RevisionId, 'revisionId');
+    const kmsKeyArn = c.string(body.KMSKeyArn, 'kMSKeyArn', { min: 0, max: 10000 });
+    c.done();
+    if (kmsKeyArn) throw invalidParameter('KMSKeyArn is not supported by this Kumo server yet; environment variables are encrypted with the default key.');
+    const fn = await this.mustGet(name);
+    this.checkUpdatable(fn.latest, revisionId);
+    const old = fn.latest.config;
+    const logFormat = logging?.logFormat ?? old.logFormat;
+    const config: FunctionConfig = {
+      ...old,
+      runtime: runtime ?? old.runtime,
+      role: role ?? old.role,
+      handler: handler ?? old.handler,
+      description: description ?? old.description,
+      timeoutSeconds: timeout ?? old.timeoutSeconds,
+      memoryMb: memory ?? old.memoryMb,
+      ephemeralStorageMb: ephemeral ?? old.ephemeralStorageMb,
+      logFormat,
+      applicationLogLevel: logFormat === 'JSON' ? logging?.applicationLogLevel ?? old.applicationLogLevel ?? 'INFO' : undefined,
+      systemLogLevel: logFormat === 'JSON' ? logging?.systemLogLevel ?? old.systemLogLevel ?? 'INFO' : undefined,
+      logGroup: logging?.logGroup ?? old.logGroup,
+      tracingMode: tracing ?? old.tracingMode,
+      layers: layers ?? old.layers,
+      envKeys: env ? Object.keys(env) : old.envKeys,
+    };
+    if (!config.handler && !config.runtime.startsWith('provided')) throw invalidParameter('Handler is required for .zip file packages with a managed runtime.');
+    const next: VersionRecord = {
+      ...fn.latest,
+      config,
+      envSealed: env ? this.sealEnv(name, env) : fn.latest.envSealed,
+      revisionId: randomUUID(),
+      lastModified: awsTimestamp(new Date()),
+      lastUpdateStatus: 'InProgress',
+      lastUpdateStatusReason: 'The function is being created.',
+      lastUpdateStatusReasonCode: 'Creating',
+    };
+    return this.commitUpdate(fn.latest, next);
+  }
+
+  async delete(rawName: string, qualifierParam?: string): Promise<void> {
+    const { name, qualifier } = this.ref(rawName, qualifierParam, 170);
+    if (qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+    if (qualifier !== undefined) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
+    if (!(await this.store.deleteFunction(name))) throw notFound(`Function not found: ${this.arn(name)}`);
+    this.changed(name, undefined);
+  }
+
+  /** Decrypts a version's environment (control-plane reads and EE start only). */
+  openEnv(rec: VersionRecord): Record<string, string> {
+    if (!rec.envSealed) return {};
+    return JSON.parse(this.keyring.openString(rec.envSealed, envAad(rec.functionName))) as Record<string, string>;
+  }
+
+  async accountUsage(): Promise<{ count: number; totalCodeSize: number }> {
+    return this.store.countFunctions();
+  }
+
+  /** At start-up: finish activations a crash interrupted, and drop unreferenced code blobs. */
+  async recover(): Promise<void> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.listFunctions(after, 500);
+      if (!page.length) break;
+      for (const f of page) {
+        if (f.latest.state === 'Pending' || f.latest.lastUpdateStatus === 'InProgress') await this.activate(f.name);
+      }
+      after = page[page.length - 1]!.name;
+    }
+    const referenced = await this.store.referencedCodeKeys();
+    for (const key of await this.blobs.list()) if (!referenced.has(key)) await this.blobs.delete(key);
+    await this.code.prune(referenced);
+  }
+
+  private sealEnv(name: string, env: Record<string, string> | undefined): string | null {
+    if (!env || Object.keys(env).length === 0) return null;
+    return this.keyring.sealString(JSON.stringify(env), envAad(name));
+  }
+
+  /** Validates and unpacks the zip into the code cache, then stores the encrypted blob. */
+  private async storeCode(zip: Buffer): Promise<string> {
+    const key = createHash('sha256').update(zip).digest('hex');
+    try {
+      await this.code.ensureFromZip(key, zip);
+    } catch (e) {
+      throw zipApiError(e) ?? e;
+    }
+    await this.blobs.put(zip);
+    return key;
+  }
+
+  private async mustGet(name: string): Promise<FunctionRecord> {
+    const fn = await this.store.getFunction(name);
+    if (!fn) throw notFound(`Function not found: ${this.arn(name)}`);
+    return fn;
+  }
+
+  private checkUpdatable(latest: VersionRecord, revisionId: string | undefined): void {
+    if (revisionId !== undefined && revisionId !== latest.revisionId) {
+      throw new ApiError(
+        'PreconditionFailedException',
+        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      );
+    }
+    if (latest.lastUpdateStatus === 'InProgress' || latest.state === 'Pending') {
+      throw conflict(
+        `The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(latest.functionName)}`,
+      );
+    }
+  }
+
+  private async commitUpdate(prev: VersionRecord, next: VersionRecord): Promise<VersionRecord> {
+    if (!(await this.store.updateLatest(next, prev.revisionId))) {
+      throw conflict(
+        `The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(prev.functionName)}`,
+      );
+    }
+    this.changed(next.functionName, next);
+    this.scheduleActivation(next.functionName);
+    return next;
+  }
+
+  private readonly activating = new Map<string, Promise<void>>();
+
+  /** Resolves when a Pending / InProgress function has become Active / Successful (or failed). */
+  whenSettled(name: string): Promise<void> {
+    return this.activating.get(name) ?? Promise.resolve();
+  }
+
+  private scheduleActivation(name: string): void {
+    const p = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.activate(name))
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.activating.get(name) === p) this.activating.delete(name);
+      });
+    this.activating.set(name, p);
+  }
+
+  /**
+   * Pending → Active (create) and InProgress → Successful (update): make sure
+   * the code is unpacked, then record the new state with a new RevisionId.
+   */
+  private async activate(name: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const fn = await this.store.getFunction(name);
+      if (!fn) return;
+      const cur = fn.latest;
+      if (cur.state !== 'Pending' && cur.lastUpdateStatus !== 'InProgress') return;
+      let next: VersionRecord;
+      try {
+        await this.code.ensure(cur.codeKey);
+        next = {
+          ...cur,
+          state: 'Active', stateReason: null, stateReasonCode: null,
+          lastUpdateStatus: 'Successful', lastUpdateStatusReason: null, lastUpdateStatusReasonCode: null,
+          revisionId: randomUUID(),
+        };
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        next = {
+          ...cur,
+          state: cur.state === 'Pending' ? 'Failed' : cur.state,
+          stateReason: cur.state === 'Pending' ? reason : cur.stateReason,
+          stateReasonCode: cur.state === 'Pending' ? 'InternalError' : cur.stateReasonCode,
+          lastUpdateStatus: 'Failed', lastUpdateStatusReason: reason, lastUpdateStatusReasonCode: 'InternalError',
+          revisionId: randomUUID(),
+        };
+      }
+      if (await this.store.updateLatest(next, cur.revisionId)) {
+        this.changed(name, next);
+        return;
+      }
+    }
+  }
+}
+
+/** AWS's text for a required member that is absent. */
+function missing(field: string): ApiError {
+  return new ApiError(
+    'ValidationException',
+    `1 validation error detected: Value null at '${field.charAt(0).toLowerCase() + field.slice(1)}' failed to satisfy constraint: Member must not be null`,
+  );
+}
+
+/** Decodes `ZipFile` (base64 in the JSON body) and applies AWS's size limit; S3 and image code are refused clearly. */
+function decodeZip(code: Json): Buffer {
+  if (code.S3Bucket !== undefined || code.S3Key !== undefined) {
+    throw invalidParameter('S3Bucket/S3Key code locations are not supported by this Kumo server; upload the zip as ZipFile.');
+  }
+  if (code.ImageUri !== undefined) throw invalidParameter('ImageUri is not supported by this Kumo server; use a .zip package.');
+  if (typeof code.ZipFile !== 'string' || code.ZipFile.length === 0) {
+    throw invalidParameter('Please provide a source for function code.');
+  }
+  const zip = Buffer.from(code.ZipFile, 'base64');
+  if (zip.length > limits.zipBytesMax) {
+    throw new ApiError('RequestEntityTooLargeException', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
+  }
+  return zip;
+}
+
+/** Maps unzip failures to AWS's errors (InvalidParameterValueException with AWS's texts). */
+export function zipApiError(e: unknown): ApiError | undefined {
+  if (!(e instanceof ZipError)) return undefined;
+  if (e.kind === 'TooLarge') return invalidParameter(`Unzipped size must be smaller than ${limits.unzippedBytesMax} bytes`);
+  return invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
+}
+
+/** LastModified as AWS formats it: 2019-08-14T22:26:11.234+0000. */
+export function awsTimestamp(d: Date): string {
+  return d.toISOString().replace('Z', '+0000');
+}
+
+const envAad = (name: string) => `env:${name}`;
+

@@ -1,0 +1,216 @@
+import { limits, supportedRuntimes } from '../config';
+import { ApiError, validationError } from '../frontend/errors';
+
+/**
+ * Field validation with AWS's constraints and messages. Model constraints
+ * (type, length, pattern, range) fail as ValidationException with AWS's
+ * "N validation error(s) detected" text, all failures of a request at once;
+ * semantic rules fail as InvalidParameterValueException, as AWS does.
+ */
+type Failure = { value: unknown; path: string; constraint: string };
+
+/** Runtimes in AWS's enum (API model) that AWS has deprecated for creates/updates. */
+const deprecatedRuntimes = new Set([
+  'nodejs', 'nodejs4.3', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x',
+  'python2.7', 'python3.6', 'python3.7', 'python3.8', 'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1',
+  'dotnetcore3.1', 'dotnet6', 'ruby2.5', 'ruby2.7', 'go1.x', 'java8', 'nodejs4.3-edge', 'provided',
+]);
+/** Every runtime value in AWS's enum that is not deprecated; Kumo runs `supportedRuntimes` of them. */
+const knownRuntimes = new Set([
+  'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x', 'java8.al2', 'java11', 'java17', 'java21', 'java25',
+  'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14', 'dotnet8', 'dotnet10',
+  'ruby3.2', 'ruby3.3', 'ruby3.4', 'provided.al2', 'provided.al2023',
+]);
+
+export const roleArnPattern = 'arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+';
+const roleArnRe = new RegExp(`^${roleArnPattern}$`);
+const handlerRe = /^[^\s]+$/;
+const envKeyPattern = '[a-zA-Z]([a-zA-Z0-9_])+';
+const envKeyRe = new RegExp(`^${envKeyPattern}$`);
+const logGroupRe = /^[.\-_/#A-Za-z0-9]+$/;
+
+/** Environment keys Lambda sets itself and rejects in user configuration. */
+export const reservedEnvKeys = new Set([
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+]);
+
+export class Checker {
+  readonly failures: Failure[] = [];
+
+  /** Throws the collected model-constraint failures, if any. */
+  done(): void {
+    if (this.failures.length) throw validationError(this.failures);
+  }
+
+  string(v: unknown, path: string, o: { min?: number; max?: number; pattern?: string; re?: RegExp } = {}): string | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw serializationError(path);
+    if (o.min !== undefined && v.length < o.min)
+      this.failures.push({ value: v, path, constraint: `Member must have length greater than or equal to ${o.min}` });
+    else if (o.max !== undefined && v.length > o.max)
+      this.failures.push({ value: v, path, constraint: `Member must have length less than or equal to ${o.max}` });
+    else if (o.re && !o.re.test(v))
+      this.failures.push({ value: v, path, constraint: `Member must satisfy regular expression pattern: ${o.pattern}` });
+    return v;
+  }
+
+  int(v: unknown, path: string, min: number, max: number): number | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw serializationError(path);
+    if (v < min) this.failures.push({ value: v, path, constraint: `Member must have value greater than or equal to ${min}` });
+    else if (v > max) this.failures.push({ value: v, path, constraint: `Member must have value less than or equal to ${max}` });
+    return v;
+  }
+
+  enumOf<T extends string>(v: unknown, path: string, values: readonly T[]): T | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw serializationError(path);
+    if (!(values as readonly string[]).includes(v)) {
+      this.failures.push({ value: v, path, constraint: `Member must satisfy enum value set: [${values.join(', ')}]` });
+      return undefined;
+    }
+    return v as T;
+  }
+
+  bool(v: unknown, path: string): boolean | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') throw serializationError(path);
+    return v;
+  }
+}
+
+/** AWS answers a wrongly typed JSON member with SerializationException. */
+function serializationError(path: string): ApiError {
+  return new ApiError('SerializationException', `Unexpected value type in payload for member '${path}'`);
+}
+
+export function checkRuntime(c: Checker, v: unknown): string | undefined {
+  const rt = c.string(v, 'runtime');
+  if (rt === undefined) return undefined;
+  if (deprecatedRuntimes.has(rt)) {
+    throw new ApiError(
+      'InvalidParameterValueException',
+      `The runtime parameter of ${rt} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
+    );
+  }
+  if (!knownRuntimes.has(rt)) {
+    c.failures.push({ value: rt, path: 'runtime', constraint: `Member must satisfy enum value set: [${[...knownRuntimes, ...deprecatedRuntimes].join(', ')}]` });
+    return undefined;
+  }
+  if (!(supportedRuntimes as readonly string[]).includes(rt)) {
+    throw new ApiError(
+      'InvalidParameterValueException',
+      `The runtime parameter of ${rt} is not supported by this Kumo server. Supported runtimes: ${supportedRuntimes.join(', ')}.`,
+    );
+  }
+  return rt;
+}
+
+export const checkRole = (c: Checker, v: unknown) => c.string(v, 'role', { min: 0, max: 10000, pattern: roleArnPattern, re: roleArnRe });
+export const checkHandler = (c: Checker, v: unknown) => c.string(v, 'handler', { min: 0, max: limits.handlerCharsMax, pattern: '[^\\s]+', re: handlerRe });
+export const checkDescription = (c: Checker, v: unknown) => c.string(v, 'description', { min: 0, max: limits.descriptionCharsMax });
+export const checkTimeout = (c: Checker, v: unknown) => c.int(v, 'timeout', limits.timeoutSecondsMin, limits.timeoutSecondsMax);
+export const checkMemory = (c: Checker, v: unknown) => c.int(v, 'memorySize', limits.memoryMbMin, limits.memoryMbMax);
+
+export function checkEphemeral(c: Checker, v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object') throw serializationError('ephemeralStorage');
+  return c.int((v as { Size?: unknown }).Size, 'ephemeralStorage.size', limits.ephemeralStorageMbMin, limits.ephemeralStorageMbMax);
+}
+
+export function checkArchitectures(c: Checker, v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw serializationError('architectures');
+  if (v.length !== 1) {
+    c.failures.push({ value: v, path: 'architectures', constraint: `Member must have length ${v.length < 1 ? 'greater' : 'less'} than or equal to 1` });
+    return undefined;
+  }
+  const arch = c.enumOf(v[0], 'architectures', ['x86_64', 'arm64'] as const);
+  if (arch && arch !== hostArchitecture()) {
+    throw new ApiError('InvalidParameterValueException', `Architecture ${arch} is not supported on this Kumo host (${hostArchitecture()}).`);
+  }
+  return arch ? [arch] : undefined;
+}
+
+export function hostArchitecture(): 'x86_64' | 'arm64' {
+  return process.arch === 'arm64' ? 'arm64' : 'x86_64';
+}
+
+export interface LoggingInput {
+  logFormat?: 'Text' | 'JSON';
+  applicationLogLevel?: string;
+  systemLogLevel?: string;
+  logGroup?: string;
+}
+
+export function checkLogging(c: Checker, v: unknown): LoggingInput | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object') throw serializationError('loggingConfig');
+  const o = v as Record<string, unknown>;
+  const out: LoggingInput = {
+    logFormat: c.enumOf(o.LogFormat, 'loggingConfig.logFormat', ['JSON', 'Text'] as const),
+    applicationLogLevel: c.enumOf(o.ApplicationLogLevel, 'loggingConfig.applicationLogLevel', ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const),
+    systemLogLevel: c.enumOf(o.SystemLogLevel, 'loggingConfig.systemLogLevel', ['DEBUG', 'INFO', 'WARN'] as const),
+    logGroup: c.string(o.LogGroup, 'loggingConfig.logGroup', { min: 1, max: 512, pattern: '[\\.\\-_/#A-Za-z0-9]+', re: logGroupRe }),
+  };
+  return out;
+}
+
+/** Validates Environment.Variables: key pattern, reserved keys, and AWS's 4 KB total (measured on the JSON of the map, as AWS measures it). */
+export function checkEnvironment(c: Checker, v: unknown): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object') throw serializationError('environment');
+  const vars = (v as { Variables?: unknown }).Variables;
+  if (vars === undefined || vars === null) return {};
+  if (typeof vars !== 'object' || Array.isArray(vars)) throw serializationError('environment.variables');
+  const out: Record<string, string> = {};
+  let badKey = false;
+  for (const [k, val] of Object.entries(vars as Record<string, unknown>)) {
+    if (typeof val !== 'string') throw serializationError(`environment.variables.${k}`);
+    if (!envKeyRe.test(k)) badKey = true;
+    out[k] = val;
+  }
+  if (badKey) {
+    c.failures.push({
+      value: '[sensitive]',
+      path: 'environment.variables',
+      constraint: `Map keys must satisfy constraint: [Member must satisfy regular expression pattern: ${envKeyPattern}]`,
+    });
+    return undefined;
+  }
+  const reserved = Object.keys(out).filter((k) => reservedEnvKeys.has(k));
+  if (reserved.length) {
+    throw new ApiError(
+      'InvalidParameterValueException',
+      `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
+    );
+  }
+  const measured = JSON.stringify(out);
+  if (Buffer.byteLength(measured) > limits.environmentBytesMax) {
+    throw new ApiError(
+      'InvalidParameterValueException',
+      `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`,
+    );
+  }
+  return out;
+}
+
+export function checkLayers(c: Checker, v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw serializationError('layers');
+  if (v.length > 0) {
+    // Layers arrive with the versions/layers issue; until then refuse clearly rather than ignore them.
+    throw new ApiError('InvalidParameterValueException', 'Layers are not supported by this Kumo server yet.');
+  }
+  return [];
+}
+
+export function checkTracing(c: Checker, v: unknown): 'Active' | 'PassThrough' | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object') throw serializationError('tracingConfig');
+  return c.enumOf((v as { Mode?: unknown }).Mode, 'tracingConfig.mode', ['Active', 'PassThrough'] as const);
+}

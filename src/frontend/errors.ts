@@ -1,0 +1,100 @@
+/**
+ * The one registry of AWS-facing errors. Each entry carries the AWS error
+ * name, HTTP status, fault side and which member name AWS's model uses for the
+ * message (`message` or `Message`: the model differs per error and the SDKs
+ * read the one it names). Statuses come from the Lambda API model
+ * (shared/aws-models/lambda-2015-03-31.json); the errors AWS's front door
+ * raises outside the model (signature, validation, throttling of the edge)
+ * carry the statuses AWS returns for them. `errors.test.ts` keeps this table
+ * in sync with the model.
+ *
+ * Wire shape (what the SDKs parse): header `x-amzn-ErrorType: <Name>`, body
+ * `{"Type": "User" | "Service", "<message member>": "..."}`.
+ */
+export interface ErrorSpec {
+  status: number;
+  fault: 'client' | 'server';
+  /** The member name AWS's model gives the message. */
+  messageKey: 'message' | 'Message';
+}
+
+const c = (status: number, messageKey: 'message' | 'Message' = 'message'): ErrorSpec => ({ status, fault: 'client', messageKey });
+const s = (status: number, messageKey: 'message' | 'Message' = 'Message'): ErrorSpec => ({ status, fault: 'server', messageKey });
+
+export const errorRegistry = {
+  // From the Lambda API model.
+  InvalidParameterValueException: c(400),
+  InvalidRequestContentException: c(400),
+  ResourceConflictException: c(409),
+  ResourceNotFoundException: c(404, 'Message'),
+  ResourceInUseException: c(400, 'Message'),
+  PreconditionFailedException: c(412),
+  RequestTooLargeException: c(413),
+  TooManyRequestsException: c(429),
+  UnsupportedMediaTypeException: c(415),
+  CodeStorageExceededException: c(400),
+  ServiceException: s(500),
+  ResourceNotReadyException: s(502, 'message'),
+  InvalidRuntimeException: s(502),
+  InvalidZipFileException: s(502),
+  // Raised by AWS's front door, not listed in the model.
+  ValidationException: c(400),
+  RequestEntityTooLargeException: c(413),
+  MissingAuthenticationTokenException: c(403),
+  IncompleteSignatureException: c(403),
+  UnrecognizedClientException: c(403),
+  InvalidSignatureException: c(403),
+  AccessDeniedException: c(403, 'Message'),
+  UnknownOperationException: c(404),
+  SerializationException: c(400, 'Message'),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorName = keyof typeof errorRegistry;
+
+/** An error the caller sees with AWS's name, status and message. */
+export class ApiError extends Error {
+  readonly spec: ErrorSpec;
+  constructor(
+    readonly errorName: ErrorName,
+    message: string,
+    /** Extra body members AWS includes (e.g. `Reason` for TooManyRequestsException). */
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.spec = errorRegistry[errorName];
+  }
+
+  get status(): number {
+    return this.spec.status;
+  }
+
+  body(): string {
+    return JSON.stringify({
+      Type: this.spec.fault === 'client' ? 'User' : 'Service',
+      [this.spec.messageKey]: this.message,
+      ...this.extra,
+    });
+  }
+}
+
+/** AWS's text for one failed model constraint: "1 validation error detected: Value '…' at '…' failed to satisfy constraint: …". */
+export function validationError(failures: { value: unknown; path: string; constraint: string }[]): ApiError {
+  const parts = failures.map(
+    (f) => `Value '${formatValue(f.value)}' at '${f.path}' failed to satisfy constraint: ${f.constraint}`,
+  );
+  const n = failures.length;
+  return new ApiError(
+    'ValidationException',
+    `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`,
+  );
+}
+
+function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+export const notFound = (message: string) => new ApiError('ResourceNotFoundException', message);
+export const invalidParameter = (message: string) => new ApiError('InvalidParameterValueException', message);
+export const conflict = (message: string) => new ApiError('ResourceConflictException', message);

@@ -1,0 +1,217 @@
+import { randomUUID, randomBytes } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { limits } from '../config';
+import { ApiError, notFound } from '../frontend/errors';
+import type { Store, VersionRecord } from '../store/types';
+import type { FunctionService } from '../control/functions';
+import { InitFailure, type Placement } from '../placement/placement';
+import type { Invocation, InvocationOutcome } from '../sandbox/execution-environment';
+import { reportLine, type LogSink } from '../observability/logs';
+
+export interface InvokeInput {
+  name: string;
+  qualifier: string | undefined;
+  payload: Buffer;
+  /** Tail: collect this invocation's log lines for X-Amz-Log-Result. */
+  tail: boolean;
+  /** Decoded X-Amz-Client-Context JSON text. */
+  clientContext?: string;
+  traceId?: string;
+  /** Set by the async poller so the event keeps its request id. */
+  requestId?: string;
+}
+
+export interface InvokeResult {
+  payload: Buffer;
+  functionError?: 'Unhandled';
+  /** Base64 of the last 4 KB of the invocation's log. */
+  logResult?: string;
+  executedVersion: string;
+  requestId: string;
+  /** True when the platform (not the function) ended the invocation: timeout, crash, init failure. */
+  platformError?: string;
+}
+
+/**
+ * The synchronous invoke path every caller uses (Invoke API, async poller,
+ * later event sources): resolve the version → take a concurrency lease →
+ * get an EE from placement → run the request → release, in try/finally so
+ * nothing leaks on error. No disk I/O, process spawn or store access happens
+ * here on a warm invoke: versions are cached in memory and log lines go to a
+ * batched sink.
+ */
+export class InvokeService {
+  /** $LATEST records by function name, kept current by FunctionService change events. */
+  private readonly versions = new Map<string, VersionRecord>();
+  private inFlight = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly functions: FunctionService,
+    private readonly placement: Placement,
+    private readonly logs: LogSink,
+  ) {
+    functions.onChange((name, latest) => {
+      if (latest) this.versions.set(name, latest);
+      else this.versions.delete(name);
+      placement.retire(name, latest?.revisionId);
+    });
+  }
+
+  /** The version a request targets, or AWS's errors for a missing one or one that is not ready. */
+  async resolve(name: string, qualifier: string | undefined): Promise<VersionRecord> {
+    if (qualifier !== undefined && qualifier !== '$LATEST') {
+      throw notFound(`Function not found: ${this.functions.arn(name, qualifier)}`);
+    }
+    let rec = this.versions.get(name) ?? (await this.load(name));
+    if (rec.state === 'Pending' || rec.lastUpdateStatus === 'InProgress') {
+      // Activation only unpacks already-validated code; wait for it rather than fail the caller.
+      await this.functions.whenSettled(name);
+      rec = await this.load(name);
+    }
+    if (rec.state !== 'Active') {
+      throw new ApiError(
+        'ResourceConflictException',
+        `The operation cannot be performed at this time. The function is currently in the following state: ${rec.state}`,
+      );
+    }
+    return rec;
+  }
+
+  private async load(name: string): Promise<VersionRecord> {
+    const fn = await this.store.getFunction(name);
+    if (!fn) throw notFound(`Function not found: ${this.functions.arn(name)}`);
+    this.versions.set(name, fn.latest);
+    return fn.latest;
+  }
+
+  async invoke(input: InvokeInput, rec?: VersionRecord): Promise<InvokeResult> {
+    rec ??= await this.resolve(input.name, input.qualifier);
+    if (input.payload.length > limits.syncPayloadBytesMax) {
+      throw new ApiError(
+        'RequestTooLargeException',
+        `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeFunction operation`,
+      );
+    }
+    if (this.inFlight >= limits.accountConcurrencyMax) {
+      throw new ApiError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'ConcurrentInvocationLimitExceeded' });
+    }
+    this.inFlight++;
+    const requestId = input.requestId ?? randomUUID();
+    const group = rec.config.logGroup;
+    let ee;
+    try {
+      let cold;
+      try {
+        ({ ee, cold } = await this.placement.acquire(rec));
+      } catch (e) {
+        if (e instanceof InitFailure) return this.initFailed(rec, requestId, e.outcome);
+        throw e;
+      }
+      const stream = ee.logStreamName;
+      if (input.tail) ee.tail = [];
+      const startLine = `START RequestId: ${requestId} Version: ${rec.version}`;
+      this.logs.push(group, stream, startLine);
+      ee.tail?.push(startLine);
+
+      const timeoutMs = rec.config.timeoutSeconds * 1000;
+      const t0 = performance.now();
+      const outcome = await new Promise<InvocationOutcome>((settle) => {
+        const timer = setTimeout(() => {
+          const msg = `Task timed out after ${rec.config.timeoutSeconds.toFixed(2)} seconds`;
+          const line = `${new Date().toISOString()} ${requestId} ${msg}`;
+          this.logs.push(group, stream, line);
+          ee!.tail?.push(line);
+          ee!.fail('Sandbox.Timedout', msg, {
+            kind: 'platform-error',
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `RequestId: ${requestId} Error: ${msg}`,
+          });
+        }, timeoutMs);
+        const inv: Invocation = {
+          requestId,
+          payload: input.payload,
+          deadlineMs: Date.now() + timeoutMs,
+          invokedFunctionArn: this.functions.arn(rec.functionName, input.qualifier),
+          traceId: input.traceId ?? newTraceId(),
+          clientContext: input.clientContext,
+          settle: (o) => {
+            clearTimeout(timer);
+            settle(o);
+          },
+        };
+        ee!.assign(inv);
+      });
+      const durationMs = performance.now() - t0;
+      // Output the runtime wrote before answering may still sit in the pipe: let it drain first.
+      await nextTurn();
+      const endLine = `END RequestId: ${requestId}`;
+      const report = () =>
+        reportLine({
+          requestId,
+          durationMs,
+          memoryMb: rec!.config.memoryMb,
+          maxMemoryUsedMb: Math.max(1, Math.round((ee!.sandbox?.memoryPeakBytes() ?? 0) / (1024 * 1024))),
+          initDurationMs: cold?.initDurationMs,
+        });
+      let logResult: string | undefined;
+      if (ee.tail) {
+        const rep = report();
+        ee.tail.push(endLine, rep);
+        logResult = tailBase64(ee.tail);
+        ee.tail = undefined;
+        this.logs.push(group, stream, endLine);
+        this.logs.push(group, stream, rep);
+      } else {
+        this.logs.push(group, stream, endLine);
+        // REPORT reads the cgroup; keep that off the response path.
+        setImmediate(() => this.logs.push(group, stream, report()));
+      }
+      return toResult(outcome, rec.version, requestId, logResult);
+    } finally {
+      this.inFlight--;
+      if (ee) this.placement.release(ee);
+    }
+  }
+
+  private initFailed(rec: VersionRecord, requestId: string, outcome: InvocationOutcome): InvokeResult {
+    const stream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${rec.version}]init-failure`;
+    const msg =
+      outcome.kind === 'platform-error' ? `${outcome.errorType}: ${outcome.errorMessage}` : outcome.kind === 'error' ? outcome.errorType : 'Unknown';
+    this.logs.push(rec.config.logGroup, stream, `INIT_REPORT Phase: init Status: error Error Type: ${msg}`);
+    if (outcome.kind === 'platform-error' && !outcome.errorMessage.startsWith('RequestId:')) {
+      outcome = { ...outcome, errorMessage: `RequestId: ${requestId} Error: ${outcome.errorMessage}` };
+    }
+    return toResult(outcome, rec.version, requestId, undefined);
+  }
+}
+
+function toResult(o: InvocationOutcome, version: string, requestId: string, logResult: string | undefined): InvokeResult {
+  switch (o.kind) {
+    case 'response':
+      return { payload: o.body, executedVersion: version, requestId, logResult };
+    case 'error':
+      return { payload: o.body, functionError: 'Unhandled', executedVersion: version, requestId, logResult };
+    case 'platform-error':
+      return {
+        payload: Buffer.from(JSON.stringify({ errorType: o.errorType, errorMessage: o.errorMessage })),
+        functionError: 'Unhandled',
+        executedVersion: version,
+        requestId,
+        logResult,
+        platformError: o.errorType,
+      };
+  }
+}
+
+/** The last 4 KB of the log lines, base64 (AWS's X-Amz-Log-Result). */
+function tailBase64(lines: string[]): string {
+  const buf = Buffer.from(lines.join('\n') + '\n');
+  return (buf.length > limits.logTailBytesMax ? buf.subarray(buf.length - limits.logTailBytesMax) : buf).toString('base64');
+}
+
+/** An X-Ray trace header: Root=1-<8 hex epoch s>-<24 hex>;Parent=<16 hex>;Sampled=0. */
+function newTraceId(): string {
+  const r = randomBytes(20).toString('hex');
+  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${r.slice(0, 24)};Parent=${r.slice(24, 40)};Sampled=0`;
+}

@@ -1,0 +1,311 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { limits, type KumoConfig } from '../config';
+import type { SandboxDriver, SandboxExit } from '../sandbox/driver';
+import { ExecutionEnvironment, type InvocationOutcome } from '../sandbox/execution-environment';
+import type { RuntimeApiServer } from '../runtime-api/server';
+import type { VersionRecord } from '../store/types';
+import type { CodeCache } from '../blobs/code-cache';
+import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
+import { runtimesDir } from '../paths';
+
+/** An idle EE is frozen after this long without work (AWS freezes at once; the short grace avoids a freeze/thaw per request under steady load). */
+const freezeAfterIdleMs = 50;
+/** How often idle EEs are checked for reaping. */
+const reapIntervalMsMax = 30_000;
+
+/** What starting an EE needs besides the version record. */
+export interface EeContext {
+  /** Decrypted environment of the version (only ever decrypted here, when an EE starts). */
+  env(rec: VersionRecord): Record<string, string>;
+}
+
+export interface AcquiredEe {
+  ee: ExecutionEnvironment;
+  /** Set when this call cold-started the EE. */
+  cold?: { initDurationMs: number; networkMs: number; sandboxMs: number };
+}
+
+/** An init that failed gives the caller this outcome (AWS returns the runtime's init error as the invoke's error). */
+export class InitFailure extends Error {
+  constructor(readonly outcome: InvocationOutcome) {
+    super('init failed');
+  }
+}
+
+/** Warm EEs of one function version (keyed by its revision: a change of code or configuration starts a new pool). */
+class VersionPool {
+  readonly idle: ExecutionEnvironment[] = [];
+  readonly all = new Set<ExecutionEnvironment>();
+  retired = false;
+  constructor(readonly key: string) {}
+}
+
+/**
+ * Hands out execution environments: a warm idle one of the same version when
+ * there is one (most recently used first), else a cold start. Freezes idle
+ * EEs, reaps them after `eeIdleMs`, and destroys failed ones. Never shares an
+ * EE between versions or functions.
+ */
+export class Placement {
+  private readonly pools = new Map<string, VersionPool>();
+  private readonly byEe = new Map<ExecutionEnvironment, { pool: VersionPool; teardown(): Promise<void> }>();
+  private readonly reaper: NodeJS.Timeout;
+  private eeSeq = 0;
+
+  constructor(
+    private readonly cfg: KumoConfig,
+    private readonly driver: SandboxDriver,
+    private readonly runtimeApi: RuntimeApiServer,
+    private readonly code: CodeCache,
+    private readonly logs: LogSink,
+    private readonly ctx: EeContext,
+  ) {
+    this.reaper = setInterval(() => this.reap(), Math.min(reapIntervalMsMax, Math.max(1000, cfg.eeIdleMs / 2)));
+    this.reaper.unref();
+  }
+
+  private poolKey(rec: VersionRecord): string {
+    return `${rec.functionName}\0${rec.version}\0${rec.revisionId}`;
+  }
+
+  /** Gets an EE ready to take one invocation. */
+  async acquire(rec: VersionRecord): Promise<AcquiredEe> {
+    const key = this.poolKey(rec);
+    let pool = this.pools.get(key);
+    if (!pool) this.pools.set(key, (pool = new VersionPool(key)));
+    const warm = pool.idle.pop();
+    if (warm) {
+      await this.unfreeze(warm);
+      return { ee: warm };
+    }
+    return this.coldStart(pool, rec);
+  }
+
+  /** Returns an EE after an invocation; failed EEs are destroyed, never reused. */
+  release(ee: ExecutionEnvironment): void {
+    const entry = this.byEe.get(ee);
+    if (!entry) return;
+    if (ee.state !== 'idle' || entry.pool.retired) {
+      void entry.teardown();
+      return;
+    }
+    entry.pool.idle.push(ee);
+    this.scheduleFreeze(ee);
+  }
+
+  /** A function changed or was deleted: its warm EEs of other revisions are drained. */
+  retire(functionName: string, keepRevision?: string): void {
+    for (const [key, pool] of this.pools) {
+      const [name, , rev] = key.split('\0');
+      if (name !== functionName || rev === keepRevision) continue;
+      pool.retired = true;
+      this.pools.delete(key);
+      for (const ee of pool.idle.splice(0)) void this.byEe.get(ee)?.teardown();
+    }
+  }
+
+  get liveCount(): number {
+    return this.byEe.size;
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.reaper);
+    await Promise.all([...this.byEe.values()].map((e) => e.teardown()));
+  }
+
+  private reap(): void {
+    const cutoff = Date.now() - this.cfg.eeIdleMs;
+    for (const pool of this.pools.values()) {
+      for (let i = pool.idle.length - 1; i >= 0; i--) {
+        const ee = pool.idle[i]!;
+        if (ee.lastUsedMs < cutoff) {
+          pool.idle.splice(i, 1);
+          void this.byEe.get(ee)?.teardown();
+        }
+      }
+      if (!pool.all.size && pool.retired) this.pools.delete(pool.key);
+    }
+  }
+
+  private scheduleFreeze(ee: ExecutionEnvironment): void {
+    const at = ee.lastUsedMs;
+    const t = setTimeout(() => {
+      if (ee.state === 'idle' && ee.lastUsedMs === at && !ee.frozen && ee.sandbox) {
+        ee.frozen = true;
+        ee.freezing = ee.sandbox.freeze().catch(() => undefined);
+      }
+    }, freezeAfterIdleMs);
+    t.unref();
+  }
+
+  private async unfreeze(ee: ExecutionEnvironment): Promise<void> {
+    if (!ee.frozen) return;
+    await ee.freezing;
+    ee.frozen = false;
+    await ee.sandbox!.thaw();
+  }
+
+  private async coldStart(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
+    const cfg = rec.config;
+    const t0 = performance.now();
+    const idHex = randomBytes(16).toString('hex');
+    const stream = logStreamName(rec.version, idHex);
+    const ee = new ExecutionEnvironment(`e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0);
+    const group = cfg.logGroup;
+    const codeDir = await this.code.ensure(rec.codeKey);
+    const args = runtimeArgs(cfg.runtime, codeDir);
+    if (!args) {
+      throw new InitFailure({
+        kind: 'platform-error',
+        errorType: 'Runtime.InvalidEntrypoint',
+        errorMessage: `Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]`,
+      });
+    }
+
+    const onLine = (line: string) => {
+      this.logs.push(group, stream, line);
+      ee.tail?.push(line);
+    };
+    const out = new LineSplitter(onLine);
+    const err = new LineSplitter(onLine);
+    let exited: SandboxExit | undefined;
+    let tornDown: Promise<void> | undefined;
+    const teardown = (): Promise<void> => {
+      if (tornDown) return tornDown;
+      tornDown = (async () => {
+        ee.markStopped();
+        const i = pool.idle.indexOf(ee);
+        if (i >= 0) pool.idle.splice(i, 1);
+        pool.all.delete(ee);
+        this.byEe.delete(ee);
+        if (ee.sandbox) {
+          this.runtimeApi.unregister(ee.sandbox.ip, ee);
+          await ee.sandbox.destroy().catch(() => undefined);
+        }
+      })();
+      return tornDown;
+    };
+    pool.all.add(ee);
+    this.byEe.set(ee, { pool, teardown });
+
+    const env = this.eeEnv(rec, stream);
+    let created;
+    try {
+      created = await this.driver.create({
+        id: ee.id,
+        codeDir,
+        runtimeDir: runtimesDir,
+        memoryMb: cfg.memoryMb,
+        ephemeralStorageMb: cfg.ephemeralStorageMb,
+        pidsMax: limits.eePidsMax,
+        openFilesMax: limits.eeOpenFilesMax,
+        env,
+        args,
+        cwd: '/var/task',
+        onOutput: (s, chunk) => (s === 'stdout' ? out : err).write(chunk),
+        onExit: (info) => {
+          exited = info;
+          out.end();
+          err.end();
+          const cur = ee.current;
+          const what = exitText(info);
+          const rid = cur ? `RequestId: ${cur.requestId} ` : '';
+          const message = `${rid}Error: Runtime exited with error: ${what}`;
+          if (ee.state !== 'failed' && ee.state !== 'stopped') {
+            onLine(message);
+            onLine('Runtime.ExitError');
+          }
+          ee.fail('Runtime.ExitError', message);
+          void teardown();
+        },
+      });
+    } catch (e) {
+      await teardown();
+      throw e;
+    }
+    ee.sandbox = created.sandbox;
+    this.runtimeApi.register(created.sandbox.ip, ee);
+    if (exited) {
+      void teardown();
+    }
+
+    const initTimer = setTimeout(() => {
+      ee.fail('Sandbox.Timedout', `Init timed out after ${(limits.initTimeoutMs / 1000).toFixed(2)} seconds`);
+      void teardown();
+    }, limits.initTimeoutMs);
+    try {
+      await ee.whenReady();
+    } catch (e) {
+      void teardown();
+      throw new InitFailure(
+        ee.initError ?? {
+          kind: 'platform-error',
+          errorType: ee.failure?.errorType ?? 'Runtime.Unknown',
+          errorMessage: ee.failure?.errorMessage ?? String(e),
+        },
+      );
+    } finally {
+      clearTimeout(initTimer);
+    }
+    return {
+      ee,
+      cold: {
+        initDurationMs: ee.initDurationMs ?? performance.now() - t0,
+        networkMs: created.timings.networkMs,
+        sandboxMs: created.timings.sandboxMs,
+      },
+    };
+  }
+
+  /** Lambda's standard environment plus the function's own (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime). */
+  private eeEnv(rec: VersionRecord, stream: string): Record<string, string> {
+    const cfg = rec.config;
+    const env: Record<string, string> = {
+      ...this.ctx.env(rec),
+      AWS_LAMBDA_FUNCTION_NAME: rec.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: rec.version,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(cfg.memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: cfg.logGroup,
+      AWS_LAMBDA_LOG_STREAM_NAME: stream,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_RUNTIME_API: this.driver.runtimeApiAddress(),
+      AWS_REGION: this.cfg.region,
+      AWS_DEFAULT_REGION: this.cfg.region,
+      _HANDLER: cfg.handler,
+      LAMBDA_TASK_ROOT: '/var/task',
+      LAMBDA_RUNTIME_DIR: '/var/runtime',
+      TZ: ':UTC',
+      LANG: 'en_US.UTF-8',
+      PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+      LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
+    };
+    if (!cfg.runtime.startsWith('provided')) env.AWS_EXECUTION_ENV = `AWS_Lambda_${cfg.runtime}`;
+    if (cfg.runtime.startsWith('nodejs')) {
+      env.NODE_PATH = '/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task';
+    }
+    return env;
+  }
+}
+
+/** argv of the runtime process for a runtime name; undefined for a custom runtime without a bootstrap. */
+function runtimeArgs(runtime: string, codeDir: string): string[] | undefined {
+  if (runtime.startsWith('nodejs')) return ['/usr/bin/node', '/var/runtime/nodejs/bootstrap.mjs'];
+  if (runtime.startsWith('python')) return ['/usr/bin/python3', '/var/runtime/python/bootstrap.py'];
+  // provided.*: /var/task/bootstrap, else /opt/bootstrap (layers come later).
+  if (fs.existsSync(path.join(codeDir, 'bootstrap'))) return ['/var/task/bootstrap'];
+  return undefined;
+}
+
+const signalNames: Record<string, string> = {
+  SIGKILL: 'killed', SIGTERM: 'terminated', SIGSEGV: 'segmentation fault', SIGABRT: 'aborted',
+  SIGINT: 'interrupt', SIGBUS: 'bus error', SIGFPE: 'floating point exception', SIGILL: 'illegal instruction',
+};
+
+/** Go's wording, which AWS's messages use: "exit status 1", "signal: killed". */
+function exitText(x: SandboxExit): string {
+  if (x.oomKilled) return 'signal: killed';
+  if (x.signal) return `signal: ${signalNames[x.signal] ?? x.signal.toLowerCase()}`;
+  return `exit status ${x.exitCode ?? 'unknown'}`;
+}

@@ -1,0 +1,198 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ExecutionEnvironment, Invocation } from '../sandbox/execution-environment';
+import { limits } from '../config';
+
+/**
+ * The Runtime API (2018-06-01) for every EE of this server, on one listener
+ * bound to the sandbox network's host address. An EE is recognised by the
+ * source address of its connection (unique per live EE, and not spoofable
+ * from inside: EEs hold no CAP_NET_RAW/NET_ADMIN), so a runtime can only ever
+ * see and answer its own invocations.
+ *
+ * Routes (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html):
+ *   GET  /2018-06-01/runtime/invocation/next
+ *   POST /2018-06-01/runtime/invocation/{id}/response
+ *   POST /2018-06-01/runtime/invocation/{id}/error
+ *   POST /2018-06-01/runtime/init/error
+ */
+const PREFIX = '/2018-06-01/runtime/';
+/** Response bodies from the runtime are read up to this size; over it → Function.ResponseSizeTooLarge. AWS: 6 MB. */
+const responseBytesMax = limits.syncPayloadBytesMax;
+/** How long a request from a not-yet-registered address waits for its EE. */
+const earlyWaitMs = 5000;
+/** Requests parked per unknown address. */
+const earlyRequestsMax = 4;
+/** Error bodies posted by runtimes are truncated beyond this. */
+const errorBodyBytesMax = 256 * 1024;
+
+export interface RuntimeApiHooks {
+  /** The runtime reported an init failure. */
+  onInitError(ee: ExecutionEnvironment, errorType: string, body: Buffer): void;
+}
+
+export class RuntimeApiServer {
+  private readonly server: http.Server;
+  private readonly byIp = new Map<string, ExecutionEnvironment>();
+  /** Requests from an address whose EE is being registered (the runtime can start before create() returns). */
+  private readonly early = new Map<string, (() => void)[]>();
+
+  constructor(private readonly hooks: RuntimeApiHooks) {
+    this.server = http.createServer({ keepAlive: true, noDelay: true }, (req, res) => this.handle(req, res));
+    // Long polls wait as long as an EE stays idle: no server-side timeouts.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+    this.server.keepAliveTimeout = 0;
+    this.server.timeout = 0;
+  }
+
+  listen(host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, host, () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  register(ip: string, ee: ExecutionEnvironment): void {
+    this.byIp.set(ip, ee);
+    const waiting = this.early.get(ip);
+    if (waiting) {
+      this.early.delete(ip);
+      for (const w of waiting) w();
+    }
+  }
+
+  unregister(ip: string, ee: ExecutionEnvironment): void {
+    if (this.byIp.get(ip) === ee) this.byIp.delete(ip);
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const ip = normaliseIp(req.socket.remoteAddress);
+    const ee = this.byIp.get(ip);
+    if (ee) return this.route(ee, req, res);
+    // The runtime may call before its EE is registered; wait briefly for it.
+    let list = this.early.get(ip);
+    if (!list) this.early.set(ip, (list = []));
+    if (list.length >= earlyRequestsMax) return reply(res, 403, { errorType: 'Forbidden', errorMessage: 'unknown execution environment' });
+    const timer = setTimeout(() => {
+      const l = this.early.get(ip);
+      if (l) {
+        const i = l.indexOf(go);
+        if (i >= 0) l.splice(i, 1);
+        if (!l.length) this.early.delete(ip);
+      }
+      reply(res, 403, { errorType: 'Forbidden', errorMessage: 'unknown execution environment' });
+    }, earlyWaitMs);
+    const go = () => {
+      clearTimeout(timer);
+      const found = this.byIp.get(ip);
+      if (found) this.route(found, req, res);
+    };
+    list.push(go);
+  }
+
+  private route(ee: ExecutionEnvironment, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? '';
+    if (!url.startsWith(PREFIX)) return reply(res, 404, { errorType: 'NotFound', errorMessage: 'unknown route' });
+    const rest = url.slice(PREFIX.length);
+
+    if (req.method === 'GET' && rest === 'invocation/next') {
+      req.resume();
+      return ee.onNext({ deliver: (inv) => deliverNext(res, inv) });
+    }
+    if (req.method === 'POST' && rest === 'init/error') {
+      return readBody(req, errorBodyBytesMax, (body) => {
+        this.hooks.onInitError(ee, headerString(req, 'lambda-runtime-function-error-type') ?? 'Runtime.Unknown', body);
+        reply(res, 202, { status: 'OK' });
+      });
+    }
+    if (req.method === 'POST' && rest.startsWith('invocation/')) {
+      const slash = rest.indexOf('/', 11);
+      const id = decodeURIComponent(rest.slice(11, slash));
+      const kind = rest.slice(slash + 1);
+      if (kind === 'response') {
+        return readBody(req, responseBytesMax, (body, tooLarge) => {
+          if (tooLarge) {
+            const ok = ee.complete(id, {
+              kind: 'error',
+              errorType: 'Function.ResponseSizeTooLarge',
+              body: Buffer.from(
+                JSON.stringify({
+                  errorMessage: `Response payload size exceeded maximum allowed payload size (${responseBytesMax} bytes).`,
+                  errorType: 'Function.ResponseSizeTooLarge',
+                }),
+              ),
+            });
+            return reply(res, ok ? 413 : 400, {
+              errorType: ok ? 'RequestEntityTooLarge' : 'InvalidRequestID',
+              errorMessage: ok ? 'Response payload too large' : 'Invalid request ID',
+            });
+          }
+          const ok = ee.complete(id, { kind: 'response', body });
+          reply(res, ok ? 202 : 400, ok ? { status: 'OK' } : { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+        });
+      }
+      if (kind === 'error') {
+        return readBody(req, errorBodyBytesMax, (body) => {
+          const errorType = headerString(req, 'lambda-runtime-function-error-type') ?? 'Unhandled';
+          const ok = ee.complete(id, { kind: 'error', body, errorType });
+          reply(res, ok ? 202 : 400, ok ? { status: 'OK' } : { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+        });
+      }
+    }
+    req.resume();
+    reply(res, 404, { errorType: 'NotFound', errorMessage: 'unknown route' });
+  }
+}
+
+function deliverNext(res: http.ServerResponse, inv: Invocation): void {
+  const headers: http.OutgoingHttpHeaders = {
+    'content-type': 'application/json',
+    'content-length': inv.payload.length,
+    'lambda-runtime-aws-request-id': inv.requestId,
+    'lambda-runtime-deadline-ms': String(inv.deadlineMs),
+    'lambda-runtime-invoked-function-arn': inv.invokedFunctionArn,
+    'lambda-runtime-trace-id': inv.traceId,
+  };
+  if (inv.clientContext !== undefined) headers['lambda-runtime-client-context'] = inv.clientContext;
+  if (inv.cognitoIdentity !== undefined) headers['lambda-runtime-cognito-identity'] = inv.cognitoIdentity;
+  res.writeHead(200, headers);
+  res.end(inv.payload);
+}
+
+function reply(res: http.ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function headerString(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Reads a body up to `max` bytes; past it the rest is discarded and `tooLarge` is true. */
+function readBody(req: http.IncomingMessage, max: number, done: (body: Buffer, tooLarge: boolean) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > max) {
+      tooLarge = true;
+      chunks.length = 0;
+    } else if (!tooLarge) chunks.push(c);
+  });
+  req.on('end', () => done(tooLarge ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), tooLarge));
+  req.on('error', () => undefined);
+}
+
+function normaliseIp(ip: string | undefined): string {
+  if (!ip) return '';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}

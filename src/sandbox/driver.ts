@@ -1,0 +1,83 @@
+/**
+ * The sandbox driver contract. Only `src/sandbox/` runs runc, touches cgroups,
+ * namespaces or the network plumbing; everything else sees this interface.
+ *
+ * Contract (every driver implementation must hold it; see driver.contract.ts):
+ *  1. `init()` removes leftovers of an earlier crash (containers, cgroups,
+ *     mounts, network links named with this driver's prefix) before anything
+ *     is created, then prepares shared plumbing (bridge, NAT).
+ *  2. `create(spec)` resolves once the EE's process has been started. The
+ *     process runs with `spec.env` only (no host environment), as a non-root
+ *     user, with `/var/task`, `/var/runtime` and `/opt` read-only, a writable
+ *     `/tmp` of `spec.ephemeralStorageMb`, memory limited to `spec.memoryMb`
+ *     without swap, and a pids limit of `spec.pidsMax`.
+ *  3. The EE's process reaches `runtimeApiAddress()` (host:port) over TCP from
+ *     its own network namespace, and its requests arrive there with source
+ *     address `sandbox.ip`, which is unique among live sandboxes.
+ *  4. Everything the process writes to stdout/stderr reaches `spec.onOutput`
+ *     in order, per stream.
+ *  5. `spec.onExit` is called exactly once, after the process (and the whole
+ *     container) is gone, with `oomKilled` true when the memory limit killed it.
+ *  6. `destroy()` is idempotent; after it resolves no process, cgroup, mount or
+ *     network link of that sandbox remains. `shutdown()` destroys all.
+ */
+export interface SandboxSpec {
+  /** Unique id, `[a-z0-9-]{1,48}`; names the container, cgroup and links. */
+  id: string;
+  /** Host directory mounted read-only at `/var/task`. */
+  codeDir: string;
+  /** Host directory mounted read-only at `/var/runtime` (the bootstrap programs). */
+  runtimeDir: string;
+  /** Host directory mounted read-only at `/opt` (unpacked layers), if any. */
+  optDir?: string;
+  memoryMb: number;
+  ephemeralStorageMb: number;
+  pidsMax: number;
+  openFilesMax: number;
+  /** Full environment of the process; nothing of the host's is added. */
+  env: Record<string, string>;
+  /** argv of the process, e.g. `['/var/runtime/nodejs/bootstrap']`. */
+  args: string[];
+  /** Working directory inside the EE (Lambda uses /var/task). */
+  cwd: string;
+  onOutput(stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  onExit(info: SandboxExit): void;
+}
+
+export interface SandboxExit {
+  exitCode: number | null;
+  signal: string | null;
+  oomKilled: boolean;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  /** Source address of this EE's traffic as seen by the Runtime API server. */
+  readonly ip: string;
+  /** Stop all processes of the EE from being scheduled (cgroup freezer). */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** Peak memory use of the EE's cgroup in bytes (what REPORT's Max Memory Used shows). */
+  memoryPeakBytes(): number;
+  /** Kill every process and remove container, cgroup, mounts and links. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+export interface CreateTimings {
+  /** ms spent preparing the network namespace. */
+  networkMs: number;
+  /** ms spent writing the bundle and starting the container. */
+  sandboxMs: number;
+}
+
+export interface SandboxDriver {
+  readonly name: string;
+  init(): Promise<void>;
+  /** `host:port` the EE uses as AWS_LAMBDA_RUNTIME_API. Valid after `init()` and `setRuntimeApiPort()`. */
+  runtimeApiAddress(): string;
+  /** The address the Runtime API server must listen on (valid after `init()`). */
+  runtimeApiListenHost(): string;
+  setRuntimeApiPort(port: number): void;
+  create(spec: SandboxSpec): Promise<{ sandbox: Sandbox; timings: CreateTimings }>;
+  shutdown(): Promise<void>;
+}

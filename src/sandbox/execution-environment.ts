@@ -1,0 +1,165 @@
+import type { Sandbox } from './driver';
+
+/**
+ * One execution environment (EE): a sandbox running a runtime that talks to
+ * the Runtime API. An EE serves one invocation at a time.
+ *
+ * States and the only legal transitions (anything else is a programming error
+ * and throws naming both states):
+ *
+ *   starting ──first /next──▶ idle ──assign──▶ invoking ──response/error──▶ idle
+ *      │                       │                  │
+ *      └── init error, exit,   └── reap/destroy   └── timeout, exit, oversize
+ *          init timeout ──▶ failed ─────────────────────────▶ stopped
+ *
+ * `idle` EEs may be frozen by the pool; `failed` EEs are never reused.
+ */
+export type EeState = 'starting' | 'idle' | 'invoking' | 'failed' | 'stopped';
+
+const transitions: Record<EeState, readonly EeState[]> = {
+  starting: ['idle', 'failed', 'stopped'],
+  idle: ['invoking', 'failed', 'stopped'],
+  invoking: ['idle', 'failed', 'stopped'],
+  failed: ['stopped'],
+  stopped: [],
+};
+
+export class IllegalTransition extends Error {
+  constructor(from: EeState, to: EeState) {
+    super(`illegal EE state transition: ${from} -> ${to}`);
+  }
+}
+
+/** What the Runtime API hands to the runtime for one invocation. */
+export interface Invocation {
+  requestId: string;
+  payload: Buffer;
+  deadlineMs: number;
+  invokedFunctionArn: string;
+  traceId: string;
+  clientContext?: string;
+  cognitoIdentity?: string;
+  /** Settles the caller's promise; called at most once. */
+  settle(outcome: InvocationOutcome): void;
+}
+
+export type InvocationOutcome =
+  | { kind: 'response'; body: Buffer }
+  | { kind: 'error'; body: Buffer; errorType: string }
+  /** The platform ended the invocation (timeout, exit, init failure, oversize). */
+  | { kind: 'platform-error'; errorType: string; errorMessage: string; logLine?: string };
+
+/** A parked GET /next that waits for work. */
+export interface NextWaiter {
+  deliver(inv: Invocation): void;
+}
+
+export class ExecutionEnvironment {
+  state: EeState = 'starting';
+  sandbox: Sandbox | undefined;
+  /** Invocation currently being run (state `invoking`). */
+  current: Invocation | undefined;
+  /** Invocation assigned while the runtime has not yet asked for it. */
+  private pending: Invocation | undefined;
+  private waiter: NextWaiter | undefined;
+  frozen = false;
+  /** The freeze in progress, awaited before a thaw. */
+  freezing: Promise<void> | undefined;
+  /** Log lines of the current invocation, collected only when the caller asked for the tail. */
+  tail: string[] | undefined;
+  /** The error the runtime reported through /runtime/init/error. */
+  initError: InvocationOutcome | undefined;
+  /** ms from sandbox start request to the runtime's first /next (the REPORT line's Init Duration). */
+  initDurationMs: number | undefined;
+  /** True until the first invocation has reported, so only it carries Init Duration. */
+  firstInvoke = true;
+  lastUsedMs = Date.now();
+  private readyResolvers: { resolve(): void; reject(e: Error): void }[] = [];
+  failure: { errorType: string; errorMessage: string } | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly logStreamName: string,
+    readonly startedAtMs: number,
+  ) {}
+
+  private to(next: EeState): void {
+    if (!transitions[this.state].includes(next)) throw new IllegalTransition(this.state, next);
+    this.state = next;
+  }
+
+  /** Resolves when the runtime has finished init (first /next), rejects if the EE failed first. */
+  whenReady(): Promise<void> {
+    if (this.state === 'idle' || this.state === 'invoking') return Promise.resolve();
+    if (this.state !== 'starting') return Promise.reject(this.failureError());
+    return new Promise((resolve, reject) => this.readyResolvers.push({ resolve, reject }));
+  }
+
+  private failureError(): Error {
+    const f = this.failure ?? { errorType: 'Runtime.Unknown', errorMessage: 'execution environment stopped' };
+    return Object.assign(new Error(f.errorMessage), { errorType: f.errorType });
+  }
+
+  /** Runtime API: GET /next arrived. */
+  onNext(waiter: NextWaiter): void {
+    if (this.state === 'starting') {
+      this.initDurationMs = performance.now() - this.startedAtMs;
+      this.to('idle');
+      for (const r of this.readyResolvers.splice(0)) r.resolve();
+    } else if (this.state === 'invoking' && this.current && !this.pending) {
+      // The runtime asked for more work without answering the current request:
+      // AWS treats this as the runtime being done with it; we keep waiting for
+      // the answer and park the poll.
+    }
+    if (this.pending) {
+      const inv = this.pending;
+      this.pending = undefined;
+      waiter.deliver(inv);
+      return;
+    }
+    this.waiter = waiter;
+  }
+
+  /** Hand an invocation to an idle EE. */
+  assign(inv: Invocation): void {
+    this.to('invoking');
+    this.current = inv;
+    this.lastUsedMs = Date.now();
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w.deliver(inv);
+    } else {
+      this.pending = inv;
+    }
+  }
+
+  /** Runtime API: response or error for the current request. Returns false if the id is not current. */
+  complete(requestId: string, outcome: InvocationOutcome): boolean {
+    const inv = this.current;
+    if (this.state !== 'invoking' || !inv || inv.requestId !== requestId) return false;
+    this.current = undefined;
+    this.to('idle');
+    this.lastUsedMs = Date.now();
+    inv.settle(outcome);
+    return true;
+  }
+
+  /** The EE can no longer be used (init error, exit, timeout). Settles any current invocation. */
+  fail(errorType: string, errorMessage: string, outcome?: InvocationOutcome): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    this.failure = { errorType, errorMessage };
+    this.to('failed');
+    for (const r of this.readyResolvers.splice(0)) r.reject(this.failureError());
+    const inv = this.current ?? this.pending;
+    this.current = this.pending = undefined;
+    this.waiter = undefined;
+    if (inv) inv.settle(outcome ?? { kind: 'platform-error', errorType, errorMessage });
+  }
+
+  markStopped(): void {
+    if (this.state === 'stopped') return;
+    if (this.state !== 'failed') this.fail('Runtime.ExitError', 'execution environment stopped');
+    this.to('stopped');
+  }
+}

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { KumoConfig } from './config';
+import { SqliteStore } from './store/sqlite/sqlite-store';
+import { Keyring } from './keys/keyring';
+import { FsBlobStore } from './blobs/blob-store';
+import { CodeCache } from './blobs/code-cache';
+import { FunctionService } from './control/functions';
+import { LogSink } from './observability/logs';
+import { RuntimeApiServer } from './runtime-api/server';
+import { Placement } from './placement/placement';
+import { InvokeService } from './invoke/service';
+import { AsyncQueue } from './async/queue';
+import { Frontend } from './frontend/http';
+import { functionRoutes } from './frontend/functions-api';
+import { invokeRoutes } from './frontend/invoke-api';
+import { loadCredentials, type Credentials } from './frontend/credentials';
+import { RuncDriver } from './sandbox/runc/driver';
+import type { SandboxDriver } from './sandbox/driver';
+
+/**
+ * The composition root: one process holding the front end, control plane,
+ * invoke path, async poller, Runtime API and sandbox driver. Start-up order
+ * matters: the driver cleans a crash's leftovers before anything runs, and
+ * interrupted activations are finished before the API listens.
+ */
+export class KumoServer {
+  port = 0;
+  credentials!: Credentials;
+  store!: SqliteStore;
+  private frontend!: Frontend;
+  private runtimeApi!: RuntimeApiServer;
+  private driver!: SandboxDriver;
+  private placement!: Placement;
+  private queue!: AsyncQueue;
+  private logs!: LogSink;
+  functions!: FunctionService;
+
+  constructor(readonly cfg: KumoConfig) {}
+
+  async start(): Promise<void> {
+    const cfg = this.cfg;
+    // 1. Data dir (0700: it holds the master key, credentials and the database).
+    fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(cfg.dataDir, 0o700);
+    this.credentials = loadCredentials(cfg.dataDir, cfg);
+    // 2. Storage: metadata, keys, blobs, unpacked code.
+    this.store = new SqliteStore(path.join(cfg.dataDir, 'kumo.db'));
+    const keyring = await Keyring.open(cfg.dataDir);
+    const blobs = new FsBlobStore(path.join(cfg.dataDir, 'blobs'), keyring);
+    const code = new CodeCache(path.join(cfg.dataDir, 'code'), blobs);
+    await code.init();
+    this.functions = new FunctionService(this.store, blobs, keyring, code, cfg);
+    this.logs = new LogSink(this.store);
+    // 3. Sandboxes: clean leftovers of a crash, prepare the network; then the Runtime API on its host address.
+    this.driver = new RuncDriver({ dataDir: cfg.dataDir });
+    await this.driver.init();
+    this.runtimeApi = new RuntimeApiServer({
+      onInitError: (ee, errorType, body) => {
+        ee.initError = { kind: 'error', errorType, body };
+        let message = errorType;
+        try {
+          const j = JSON.parse(body.toString('utf8')) as { errorMessage?: string };
+          if (j.errorMessage) message = j.errorMessage;
+        } catch {
+          // The runtime's body is passed through as it came.
+        }
+        ee.fail(errorType, message, { kind: 'error', errorType, body });
+      },
+    });
+    this.driver.setRuntimeApiPort(await this.runtimeApi.listen(this.driver.runtimeApiListenHost()));
+    this.placement = new Placement(cfg, this.driver, this.runtimeApi, code, this.logs, {
+      env: (rec) => this.functions.openEnv(rec),
+    });
+    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs);
+    this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs);
+    // 4. Finish what a crash interrupted, then serve.
+    await this.functions.recover();
+    this.frontend = new Frontend({
+      region: cfg.region,
+      lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
+      routes: [
+        ...functionRoutes({ functions: this.functions, blobs, region: cfg.region, accountId: cfg.accountId }),
+        ...invokeRoutes({ functions: this.functions, invoker, queue: this.queue }),
+      ],
+      onInternalError: (e) => console.error('kumo: internal error:', e),
+    });
+    const addr = await this.frontend.listen(cfg.port, cfg.host);
+    this.port = addr.port;
+    this.queue.start();
+  }
+
+  /** Stops cleanly: no container, cgroup, mount or link is left behind. */
+  async stop(): Promise<void> {
+    await this.frontend?.close();
+    await this.queue?.stop();
+    await this.placement?.shutdown();
+    await this.runtimeApi?.close();
+    await this.driver?.shutdown();
+    await this.logs?.flush();
+    await this.store?.close();
+  }
+
+  /** Log lines of a function's log group, for `kumo logs`. */
+  async flushLogs(): Promise<void> {
+    await this.logs.flush();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The persistence interface. Only `src/store/` does persistence I/O for
+ * metadata, queues and logs. Every method is async so a PostgreSQL
+ * implementation can follow without changing callers; the SQLite one is
+ * synchronous underneath. A method that resolves has made its write durable.
+ */
+
+/** Stored configuration of one function version (what FunctionConfiguration is built from). */
+export interface VersionRecord {
+  functionName: string;
+  /** '$LATEST' or a published number. */
+  version: string;
+  /** Non-secret configuration as given by the user (validated). */
+  config: FunctionConfig;
+  /** Environment variables, sealed with the keyring (never stored in clear). Null when none. */
+  envSealed: string | null;
+  /** Blob key (hex SHA-256) of the code zip. */
+  codeKey: string;
+  codeSha256: string;
+  codeSize: number;
+  revisionId: string;
+  /** ISO-8601 with milliseconds and +0000 offset, as AWS formats LastModified. */
+  lastModified: string;
+  state: 'Pending' | 'Active' | 'Inactive' | 'Failed';
+  stateReason: string | null;
+  stateReasonCode: string | null;
+  lastUpdateStatus: 'Successful' | 'Failed' | 'InProgress';
+  lastUpdateStatusReason: string | null;
+  lastUpdateStatusReasonCode: string | null;
+}
+
+export interface FunctionConfig {
+  runtime: string;
+  handler: string;
+  role: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  ephemeralStorageMb: number;
+  architectures: string[];
+  packageType: 'Zip';
+  logFormat: 'Text' | 'JSON';
+  applicationLogLevel?: string;
+  systemLogLevel?: string;
+  logGroup: string;
+  tracingMode: 'PassThrough' | 'Active';
+  kmsKeyArn?: string;
+  layers: string[];
+  /** Names of environment variables (values live sealed). */
+  envKeys: string[];
+}
+
+export interface FunctionRecord {
+  name: string;
+  createdAt: string;
+  latest: VersionRecord;
+}
+
+export interface AsyncEvent {
+  id: string;
+  functionName: string;
+  qualifier: string;
+  payload: Buffer;
+  requestId: string;
+  /** Attempts made so far. */
+  attempts: number;
+  /** Epoch ms when the event is next due. */
+  dueAtMs: number;
+  enqueuedAtMs: number;
+  clientContext?: string;
+}
+
+export interface LogEvent {
+  timestampMs: number;
+  message: string;
+}
+
+export interface Store {
+  /** Inserts a new function with its $LATEST; throws StoreConflict if the name exists. */
+  createFunction(rec: FunctionRecord): Promise<void>;
+  getFunction(name: string): Promise<FunctionRecord | undefined>;
+  /** Page of functions ordered by name, starting after `afterName`. */
+  listFunctions(afterName: string | undefined, limit: number): Promise<FunctionRecord[]>;
+  /**
+   * Replaces $LATEST when its current revision id equals `expectedRevisionId`
+   * (compare-and-swap); returns false when it did not (someone else won).
+   */
+  updateLatest(rec: VersionRecord, expectedRevisionId: string): Promise<boolean>;
+  /** Deletes a function and all its versions; returns false if it did not exist. */
+  deleteFunction(name: string): Promise<boolean>;
+  countFunctions(): Promise<{ count: number; totalCodeSize: number }>;
+  /** Code blob keys still referenced by any version (for blob garbage collection). */
+  referencedCodeKeys(): Promise<Set<string>>;
+
+  enqueueAsync(ev: AsyncEvent): Promise<void>;
+  /** Up to `limit` events due at or before `nowMs`, leased until `leaseUntilMs`. */
+  leaseDueAsync(nowMs: number, leaseUntilMs: number, limit: number): Promise<AsyncEvent[]>;
+  rescheduleAsync(id: string, attempts: number, dueAtMs: number): Promise<void>;
+  deleteAsync(id: string): Promise<void>;
+  /** Earliest due time of any pending event, for the poller's timer. */
+  nextAsyncDueMs(): Promise<number | undefined>;
+
+  appendLogs(group: string, stream: string, events: LogEvent[]): Promise<void>;
+  /** Log events of a group (optionally one stream), oldest first, since `sinceMs`. */
+  readLogs(
+    group: string,
+    opts: { stream?: string; sinceMs?: number; afterId?: number; limit: number; filter?: string },
+  ): Promise<(LogEvent & { stream: string; id: number })[]>;
+  deleteLogGroup(group: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export class StoreConflict extends Error {}
