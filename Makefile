@@ -1,0 +1,41 @@
+# Kumo: two commands for a fresh Debian/Ubuntu machine (run as root).
+#   make up    installs what is missing, builds, starts the server on 127.0.0.1:9001
+#   make test  installs what is missing, builds, runs the whole test suite
+SHELL := /bin/bash
+PORT ?= 9001
+HOST ?= 127.0.0.1
+DATA_DIR ?= ./.kumo
+
+.PHONY: up test setup deps build test-unit test-integration test-e2e clean
+
+up: setup build
+	./bin/kumo server --port $(PORT) --host $(HOST) --data-dir $(DATA_DIR)
+
+test: setup build
+	bash test/run-all.sh
+
+setup: deps
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+# System pieces from the distribution: runc (sandboxes), iproute2 + iptables (EE networking),
+# python3 (the python3.11 runtime), awscli + zip (end-to-end tests).
+deps:
+	@missing=""; \
+	command -v runc >/dev/null || missing="$$missing runc"; \
+	command -v ip >/dev/null || missing="$$missing iproute2"; \
+	command -v iptables >/dev/null || missing="$$missing iptables"; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
+	[ -x /usr/bin/aws ] || command -v aws >/dev/null || missing="$$missing awscli"; \
+	command -v zip >/dev/null || missing="$$missing zip"; \
+	command -v curl >/dev/null || missing="$$missing curl"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build:
+	npx --no-install tsc -p tsconfig.json
+
+clean:
+	rm -rf dist

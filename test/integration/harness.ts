@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import yazl from 'yazl';
+
+export const projectRoot = path.resolve(__dirname, '..', '..', '..');
+const mainJs = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+export const testCreds = { accessKeyId: 'AKIDKUMOTEST00000000', secretAccessKey: 'kumo-test-secret-0000000000000000000000' };
+export const role = 'arn:aws:iam::000000000000:role/lambda-role';
+
+export interface RunningServer {
+  port: number;
+  endpoint: string;
+  dataDir: string;
+  proc: ChildProcess;
+  client: LambdaClient;
+  output(): string;
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL (a crash). */
+  kill9(): Promise<void>;
+}
+
+/**
+ * Starts the real server (`kumo server`) as its own process on port 0 with a
+ * temporary data dir (or the given one, to test restarts), and an SDK client for it.
+ */
+export async function startServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-it-'));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    KUMO_ACCESS_KEY_ID: testCreds.accessKeyId,
+    KUMO_SECRET_ACCESS_KEY: testCreds.secretAccessKey,
+    ...opts.env,
+  };
+  const proc = spawn(process.execPath, [mainJs, 'server', '--port', '0', '--data-dir', dataDir], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    const check = () => {
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(t);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new LambdaClient({ endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+  return {
+    port,
+    endpoint,
+    dataDir,
+    proc,
+    client,
+    output: () => out,
+    stop: async () => {
+      client.destroy();
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    kill9: async () => {
+      client.destroy();
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Builds a zip in memory. Files named `bootstrap` (or given mode) are executable. */
+export function makeZip(files: Record<string, string | Buffer>, modes: Record<string, number> = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const z = new yazl.ZipFile();
+    for (const [name, content] of Object.entries(files)) {
+      const mode = modes[name] ?? (path.basename(name) === 'bootstrap' ? 0o755 : 0o644);
+      z.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name, { mode: mode | 0o100000 });
+    }
+    z.end();
+    const chunks: Buffer[] = [];
+    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+    z.outputStream.on('error', reject);
+  });
+}
+
+export const decode = (p: Uint8Array | undefined) => Buffer.from(p ?? []).toString('utf8');
+export const encode = (o: unknown) => Buffer.from(JSON.stringify(o));
+
+/** Checks that no container, netns or cgroup of this data dir's sandboxes remains. */
+export function leftovers(dataDir: string): string[] {
+  const found: string[] = [];
+  const stateDir = path.join(dataDir, 'sandbox', 'runc-state');
+  if (fs.existsSync(stateDir)) for (const e of fs.readdirSync(stateDir)) found.push(`runc:${e}`);
+  return found;
+}

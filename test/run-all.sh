@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole suite: unit tests beside the code, runtime tests, integration tests
+# against the real server, then the aws CLI end-to-end walk of the quickstart.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shopt -s globstar nullglob
+unit=(dist/src/**/*.test.js dist/test/runtimes/*.test.js)
+integration=(dist/test/integration/*.test.js)
+node --test --test-concurrency=1 "${unit[@]}" "${integration[@]}"
+bash test/e2e/quickstart.sh
