@@ -1,0 +1,284 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cgroupPollMs, freezeWaitMsMax, killWaitMsMax } from './limits';
+
+/**
+ * Direct cgroup file access for the per-EE operations that sit on the warm
+ * invoke path (freeze, thaw, peak memory) or must work without runc (kill,
+ * crash cleanup). runc creates and removes the cgroups; this module only
+ * reads and writes their files, so no process is spawned here.
+ *
+ * Two layouts:
+ *  - v2 (unified): one tree at /sys/fs/cgroup (detected by its
+ *    cgroup.controllers file). Freezer is `cgroup.freeze`/`cgroup.events`,
+ *    kill is `cgroup.kill`, OOM kills are in `memory.events`.
+ *  - v1 (legacy or hybrid): one tree per controller at /sys/fs/cgroup/<ctrl>
+ *    (hybrid hosts also have an empty cgroup2 tree at /sys/fs/cgroup/unified,
+ *    where runc still creates a directory). Freezer is `freezer.state`, OOM
+ *    kills are `oom_kill` in `memory.oom_control`.
+ */
+
+const cgroupRoot = '/sys/fs/cgroup';
+
+export interface CgroupLayout {
+  version: 1 | 2;
+  /** v2: the unified tree's mount point. v1: the directory holding the controller mounts. */
+  root: string;
+  /** v1: controller name → mount directory. v2: empty. */
+  controllers: Map<string, string>;
+  /** Every hierarchy runc may create a directory in (for cleanup). */
+  hierarchies: string[];
+  /** v1 only: memory.memsw.* exists (swap accounting on), so runc may be given a swap limit. */
+  swapAccounting: boolean;
+}
+
+export function detectCgroups(): CgroupLayout {
+  if (fs.existsSync(path.join(cgroupRoot, 'cgroup.controllers'))) {
+    const available = fs.readFileSync(path.join(cgroupRoot, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+    for (const c of ['memory', 'pids']) {
+      if (!available.includes(c)) throw new Error(`cgroup v2 controller "${c}" is not available at ${cgroupRoot}`);
+    }
+    if (!fs.existsSync(path.join(cgroupRoot, 'cgroup.stat'))) throw new Error('cgroup v2 root looks incomplete');
+    return {
+      version: 2,
+      root: cgroupRoot,
+      controllers: new Map(),
+      hierarchies: [cgroupRoot],
+      // runc skips memory.swap.max = 0 silently when swap accounting is off on v2.
+      swapAccounting: true,
+    };
+  }
+  const controllers = new Map<string, string>();
+  const hierarchies: string[] = [];
+  const seen = new Set<string>();
+  for (const name of fs.readdirSync(cgroupRoot)) {
+    const dir = path.join(cgroupRoot, name);
+    let real: string;
+    try {
+      real = fs.realpathSync(dir);
+      if (!fs.statSync(real).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    if (!seen.has(real)) {
+      seen.add(real);
+      hierarchies.push(real);
+    }
+    // "cpu,cpuacct" mounts: each listed controller lives in that directory.
+    for (const c of path.basename(real).split(',')) if (!controllers.has(c)) controllers.set(c, real);
+    if (!controllers.has(name)) controllers.set(name, real);
+  }
+  for (const c of ['memory', 'pids', 'freezer']) {
+    if (!controllers.has(c)) throw new Error(`cgroup v1 controller "${c}" is not mounted under ${cgroupRoot}`);
+  }
+  return {
+    version: 1,
+    root: cgroupRoot,
+    controllers,
+    hierarchies,
+    swapAccounting: fs.existsSync(path.join(controllers.get('memory')!, 'memory.memsw.limit_in_bytes')),
+  };
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function keyedValue(text: string | undefined, key: string): number | undefined {
+  const m = text && new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+function pidsIn(dir: string): number[] {
+  const text = readText(path.join(dir, 'cgroup.procs'));
+  if (!text) return [];
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => n > 0);
+}
+
+function killPids(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** The cgroup of one EE, addressed by its path below the hierarchy roots (`/kumo/<tag>/<id>`). */
+export class SandboxCgroup {
+  private readonly dirOf: (controller: string) => string;
+
+  constructor(
+    private readonly layout: CgroupLayout,
+    readonly relPath: string,
+  ) {
+    this.dirOf =
+      layout.version === 2
+        ? () => path.join(layout.root, relPath)
+        : (c) => path.join(layout.controllers.get(c) ?? path.join(layout.root, c), relPath);
+  }
+
+  exists(): boolean {
+    return fs.existsSync(this.dirOf('memory'));
+  }
+
+  pids(): number[] {
+    return pidsIn(this.dirOf('freezer'));
+  }
+
+  /**
+   * Stops every task from being scheduled and resolves once the kernel
+   * reports the whole cgroup frozen. v1 may sit in FREEZING while a task is
+   * in an uninterruptible sleep; writing FROZEN again retries (kernel docs,
+   * cgroup-v1/freezer-subsystem). Gives up after `freezeWaitMsMax`, thawing
+   * again so the EE is never left half-frozen.
+   */
+  async freeze(keepTrying: () => boolean = () => true): Promise<void> {
+    const deadline = Date.now() + freezeWaitMsMax;
+    if (this.layout.version === 2) {
+      const dir = this.dirOf('freezer');
+      fs.writeFileSync(path.join(dir, 'cgroup.freeze'), '1');
+      while (keyedValue(readText(path.join(dir, 'cgroup.events')), 'frozen') !== 1 && keepTrying()) {
+        if (Date.now() > deadline) {
+          fs.writeFileSync(path.join(dir, 'cgroup.freeze'), '0');
+          throw new Error(`cgroup ${this.relPath} did not freeze within ${freezeWaitMsMax} ms`);
+        }
+        await sleep(cgroupPollMs);
+      }
+      return;
+    }
+    const stateFile = path.join(this.dirOf('freezer'), 'freezer.state');
+    fs.writeFileSync(stateFile, 'FROZEN');
+    while (fs.readFileSync(stateFile, 'utf8').trim() !== 'FROZEN' && keepTrying()) {
+      if (Date.now() > deadline) {
+        fs.writeFileSync(stateFile, 'THAWED');
+        throw new Error(`cgroup ${this.relPath} did not freeze within ${freezeWaitMsMax} ms`);
+      }
+      await sleep(cgroupPollMs);
+      if (keepTrying()) fs.writeFileSync(stateFile, 'FROZEN');
+    }
+  }
+
+  thaw(): void {
+    if (this.layout.version === 2) fs.writeFileSync(path.join(this.dirOf('freezer'), 'cgroup.freeze'), '0');
+    else fs.writeFileSync(path.join(this.dirOf('freezer'), 'freezer.state'), 'THAWED');
+  }
+
+  /**
+   * SIGKILLs every task, frozen or not. Order matters on v1: the kill is
+   * queued first and the thaw then lets frozen tasks run into it; thawing
+   * first would let a frozen EE run user code again for a moment.
+   */
+  killAll(): void {
+    const dir = this.dirOf('freezer');
+    if (this.layout.version === 2 && fs.existsSync(path.join(dir, 'cgroup.kill'))) {
+      fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1'); // kernel ≥ 5.14: kills frozen tasks too
+      return;
+    }
+    killPids(pidsIn(dir));
+    try {
+      this.thaw();
+    } catch {
+      /* cgroup already gone */
+    }
+  }
+
+  /** Resolves true once no task is left (or the cgroup is gone), false after `killWaitMsMax`. */
+  async waitEmpty(): Promise<boolean> {
+    const deadline = Date.now() + killWaitMsMax;
+    while (this.pids().length > 0) {
+      if (Date.now() > deadline) return false;
+      this.killAll();
+      await sleep(cgroupPollMs * 5);
+    }
+    return true;
+  }
+
+  /** How many tasks the memory-cgroup OOM killer has killed here (0 when unknown). */
+  oomKills(): number {
+    if (this.layout.version === 2) return keyedValue(readText(path.join(this.dirOf('memory'), 'memory.events')), 'oom_kill') ?? 0;
+    return keyedValue(readText(path.join(this.dirOf('memory'), 'memory.oom_control')), 'oom_kill') ?? 0;
+  }
+
+  /** Peak memory use in bytes; undefined once the cgroup is gone. */
+  memoryPeakBytes(): number | undefined {
+    const dir = this.dirOf('memory');
+    const names = this.layout.version === 2 ? ['memory.peak', 'memory.current'] : ['memory.max_usage_in_bytes'];
+    for (const name of names) {
+      const text = readText(path.join(dir, name));
+      if (text !== undefined) return Number(text.trim());
+    }
+    return undefined;
+  }
+
+  /** CPU time used by the cgroup's tasks, µs (tests use it to see a frozen loop stop). */
+  cpuUsageMicros(): number | undefined {
+    if (this.layout.version === 2) return keyedValue(readText(path.join(this.dirOf('cpu'), 'cpu.stat')), 'usage_usec');
+    const text = readText(path.join(this.dirOf('cpuacct'), 'cpuacct.usage'));
+    return text === undefined ? undefined : Math.floor(Number(text.trim()) / 1000);
+  }
+}
+
+/**
+ * Crash cleanup: kills whatever still runs below `relPath` in every
+ * hierarchy and removes the directories, deepest first. Only used for this
+ * instance's own subtree (`/kumo/<tag>`).
+ */
+export async function removeCgroupTree(layout: CgroupLayout, relPath: string): Promise<void> {
+  const dirs: string[] = [];
+  for (const h of layout.hierarchies) collectDirs(path.join(h, relPath), dirs);
+  if (dirs.length === 0) return;
+  // 1. Kill every task (queued before the thaw, see SandboxCgroup.killAll).
+  const freezerRoot = layout.version === 2 ? layout.root : layout.controllers.get('freezer')!;
+  const killable = dirs.filter((d) => d.startsWith(freezerRoot + '/'));
+  for (const d of killable) {
+    if (layout.version === 2 && fs.existsSync(path.join(d, 'cgroup.kill'))) {
+      fs.writeFileSync(path.join(d, 'cgroup.kill'), '1');
+      continue;
+    }
+    killPids(pidsIn(d));
+    try {
+      if (layout.version === 2) fs.writeFileSync(path.join(d, 'cgroup.freeze'), '0');
+      else fs.writeFileSync(path.join(d, 'freezer.state'), 'THAWED');
+    } catch {
+      /* not a freezer-capable directory */
+    }
+  }
+  // 2. Wait until they are gone, then remove the directories deepest first.
+  const deadline = Date.now() + killWaitMsMax;
+  for (const d of dirs.sort((a, b) => b.length - a.length)) {
+    for (;;) {
+      try {
+        fs.rmdirSync(d);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (Date.now() > deadline) throw new Error(`cannot remove cgroup ${d}: ${code}`);
+        killPids(pidsIn(d));
+        await sleep(cgroupPollMs * 5);
+      }
+    }
+  }
+}
+
+function collectDirs(dir: string, out: string[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  out.push(dir);
+  for (const e of entries) if (e.isDirectory()) collectDirs(path.join(dir, e.name), out);
+}

@@ -1,0 +1,549 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
+import { ociConfig, parseInitStatus } from './bundle';
+import { detectCgroups, removeCgroupTree, SandboxCgroup, type CgroupLayout } from './cgroups';
+import { run } from './exec';
+import {
+  cleanupParallelismMax,
+  instanceTagChars,
+  interfaceNameCharsMax,
+  killWaitMsMax,
+  mtuDefaultBytes,
+  runcErrorDrainMs,
+  runcStartTimeoutMs,
+  sandboxIdPattern,
+  startOutputBufferBytesMax,
+} from './limits';
+import { bridgeName, SandboxNetwork, type PreparedNetns } from './network';
+import { buildRootfs, type OciMount } from './rootfs';
+import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim } from './subnet';
+
+/**
+ * The production sandbox driver: one runc container per EE.
+ *
+ * Layout under `<dataDir>/sandbox/`:
+ *   rootfs/          shared read-only root (see rootfs.ts)
+ *   runc-state/      `runc --root`: this instance's containers only
+ *   bundles/<id>/    config.json of each live EE
+ *
+ * Names on the machine all carry the instance tag (hash of the data dir's
+ * real path), so several Kumo servers coexist and each cleans up only its
+ * own: containers `k<tag>-<id>`, cgroups `/kumo/<tag>/<id>`, netns
+ * `k<tag>-<slot>`, veths `kv<tag>-<slot>`, bridge `kb<tag>`, iptables chains
+ * `KUMO-<tag>-*`, a subnet claimed in /run/kumo.
+ *
+ * Life of an EE (no host process stays behind per EE):
+ *   1. take a prepared network namespace (address = `sandbox.ip`);
+ *   2. write config.json; `runc run -d --preserve-fds 1` with our stdout,
+ *      stderr and a status pipe (fd 3): the container inherits them and runc
+ *      exits as soon as the container runs;
+ *   3. pid 1 is a shell that runs `spec.args` and writes its exit status to
+ *      fd 3 (bundle.ts); EOF on all three pipes = the container is gone;
+ *   4. teardown (on exit or destroy): kill the cgroup's tasks and wait until
+ *      none is left, read OOM kills and peak memory, report `onExit`, then
+ *      `runc delete --force` and remove the namespace side by side, and only
+ *      then free the address (so it stays unique until the report is done).
+ *
+ * Freeze, thaw and peak memory write/read cgroup files directly: they are on
+ * the warm invoke path and spawn nothing.
+ */
+export class RuncDriver implements SandboxDriver {
+  readonly name = 'runc';
+  /** Short hash of the data dir's real path; part of every name this instance creates. */
+  readonly tag: string;
+  private readonly dataDir: string;
+  private readonly subnet: string | undefined;
+  readonly stateDir: string;
+  private readonly bundlesDir: string;
+  private readonly rootfsDir: string;
+  private cgroups: CgroupLayout | undefined;
+  private network: SandboxNetwork | undefined;
+  private claim: SubnetClaim | undefined;
+  private hostMounts: OciMount[] = [];
+  private port: number | undefined;
+  private readonly live = new Map<string, RuncSandbox>();
+
+  constructor(opts: { dataDir: string; subnet?: string }) {
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    this.dataDir = fs.realpathSync(opts.dataDir);
+    this.subnet = opts.subnet;
+    this.tag = createHash('sha256').update(this.dataDir).digest('hex').slice(0, instanceTagChars);
+    const base = path.join(this.dataDir, 'sandbox');
+    this.stateDir = path.join(base, 'runc-state');
+    this.bundlesDir = path.join(base, 'bundles');
+    this.rootfsDir = path.join(base, 'rootfs');
+    // kv<tag>-<slot> must fit IFNAMSIZ; slots have at most 5 digits even for a /16.
+    if (`kv${this.tag}-65534`.length > interfaceNameCharsMax) throw new Error('instance tag too long for interface names');
+  }
+
+  /** runc container id of a sandbox. */
+  containerId(sandboxId: string): string {
+    return `k${this.tag}-${sandboxId}`;
+  }
+
+  /** cgroup path (below each hierarchy root) of a sandbox. */
+  cgroupPath(sandboxId: string): string {
+    return `/kumo/${this.tag}/${sandboxId}`;
+  }
+
+  /**
+   * Crash cleanup, then the shared plumbing. Every step touches only names
+   * carrying this instance's tag.
+   */
+  async init(): Promise<void> {
+    if (process.getuid?.() !== 0) throw new Error('the runc sandbox driver must run as root');
+    const missing = requiredTools.filter((t) => !onPath(t));
+    if (missing.length) throw new Error(`the runc sandbox driver needs ${missing.join(', ')} on PATH (${toolPath})`);
+    const cgroups = detectCgroups();
+    this.cgroups = cgroups;
+
+    // 1. Leftover containers: kill their tasks through the cgroups (works
+    //    even when runc's state is damaged), then let runc delete them.
+    const ids = listDir(this.stateDir);
+    await removeCgroupTree(cgroups, `/kumo/${this.tag}`).catch(() => undefined); // killed now, removed in step 3
+    await forEachLimited(ids, cleanupParallelismMax, (id) =>
+      run('runc', ['--root', this.stateDir, 'delete', '--force', id], { allowFailure: true }),
+    );
+    // 2. runc's state and our bundles (plain files; never anything mounted).
+    fs.rmSync(this.stateDir, { recursive: true, force: true });
+    fs.rmSync(this.bundlesDir, { recursive: true, force: true });
+    // 3. Any cgroup left under /kumo/<tag> in any hierarchy.
+    await removeCgroupTree(cgroups, `/kumo/${this.tag}`);
+    // 4. Network namespaces, veths, bridge, iptables rules, subnet claims.
+    await SandboxNetwork.cleanup(this.tag);
+    releaseClaimsOf(this.tag);
+
+    // 5. The shared root file system.
+    this.hostMounts = buildRootfs(this.rootfsDir);
+    fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(this.bundlesDir, { recursive: true, mode: 0o700 });
+
+    // 6. This instance's subnet, bridge and rules; start filling the pool.
+    this.claim = claimSubnet({ tag: this.tag, dataDir: this.dataDir, explicit: this.subnet, ownBridge: bridgeName(this.tag) });
+    try {
+      this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes());
+      await this.network.setUp();
+      if (this.port !== undefined) this.network.setRuntimeApiPort(this.port);
+      this.network.refill();
+    } catch (e) {
+      await SandboxNetwork.cleanup(this.tag).catch(() => undefined);
+      this.claim.release();
+      this.claim = undefined;
+      this.network = undefined;
+      throw e;
+    }
+  }
+
+  runtimeApiListenHost(): string {
+    return this.requireNetwork().gateway;
+  }
+
+  runtimeApiAddress(): string {
+    if (this.port === undefined) throw new Error('setRuntimeApiPort() has not been called');
+    return `${this.requireNetwork().gateway}:${this.port}`;
+  }
+
+  setRuntimeApiPort(port: number): void {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`invalid Runtime API port ${port}`);
+    this.port = port;
+    this.network?.setRuntimeApiPort(port);
+  }
+
+  async create(spec: SandboxSpec): Promise<{ sandbox: Sandbox; timings: CreateTimings }> {
+    const network = this.requireNetwork();
+    validateSpec(spec);
+    checkCwd(spec, this.rootfsDir);
+    if (this.live.has(spec.id)) throw new Error(`sandbox ${spec.id} already exists`);
+    const sandbox = new RuncSandbox(this, spec, this.cgroups!, network);
+    this.live.set(spec.id, sandbox);
+    try {
+      const timings = await sandbox.start();
+      return { sandbox, timings };
+    } catch (e) {
+      this.live.delete(spec.id);
+      throw e;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.live.values()].map((s) => s.destroy()));
+    await this.network?.tearDown();
+    this.network = undefined;
+    if (this.cgroups) await removeCgroupTree(this.cgroups, `/kumo/${this.tag}`);
+    this.claim?.release();
+    this.claim = undefined;
+    fs.rmSync(this.stateDir, { recursive: true, force: true });
+    fs.rmSync(this.bundlesDir, { recursive: true, force: true });
+  }
+
+  /** @internal used by RuncSandbox */
+  bundleDir(id: string): string {
+    return path.join(this.bundlesDir, id);
+  }
+
+  /** @internal */
+  rootfsPath(): string {
+    return this.rootfsDir;
+  }
+
+  /** @internal */
+  sharedMounts(): OciMount[] {
+    return this.hostMounts;
+  }
+
+  /** @internal */
+  forget(id: string, sandbox: RuncSandbox): void {
+    if (this.live.get(id) === sandbox) this.live.delete(id);
+  }
+
+  private requireNetwork(): SandboxNetwork {
+    if (!this.network) throw new Error('RuncDriver.init() has not completed');
+    return this.network;
+  }
+}
+
+type SandboxState = 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class RuncSandbox implements Sandbox {
+  readonly id: string;
+  private state: SandboxState = 'starting';
+  private netns: PreparedNetns | undefined;
+  private readonly cgroup: SandboxCgroup;
+  private readonly containerId: string;
+  private statusText = '';
+  private openStreams = 0;
+  private streamsClosed!: Promise<void>;
+  private teardownPromise: Promise<void> | undefined;
+  private startPromise: Promise<CreateTimings> | undefined;
+  private peakBytes = 0;
+
+  constructor(
+    private readonly driver: RuncDriver,
+    private readonly spec: SandboxSpec,
+    private readonly cgroups: CgroupLayout,
+    private readonly network: SandboxNetwork,
+  ) {
+    this.id = spec.id;
+    this.containerId = driver.containerId(spec.id);
+    this.cgroup = new SandboxCgroup(cgroups, driver.cgroupPath(spec.id));
+  }
+
+  get ip(): string {
+    if (!this.netns) throw new Error(`sandbox ${this.id} has no address yet`);
+    return this.netns.ip;
+  }
+
+  /** Host-side names of this EE's links (diagnostics and tests). */
+  get netnsName(): string | undefined {
+    return this.netns?.name;
+  }
+
+  get hostVethName(): string | undefined {
+    return this.netns?.hostVeth;
+  }
+
+  start(): Promise<CreateTimings> {
+    this.startPromise ??= this.doStart();
+    return this.startPromise;
+  }
+
+  /** Network phase, then bundle + `runc run -d`. Rejects (with everything undone) if runc fails. */
+  private async doStart(): Promise<CreateTimings> {
+    const { netns, ms: networkMs } = await this.network.take();
+    this.netns = netns;
+    const t0 = performance.now();
+    const bundle = this.driver.bundleDir(this.id);
+    try {
+      fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
+      const config = ociConfig({
+        spec: this.spec,
+        rootfsPath: this.driver.rootfsPath(),
+        hostMounts: this.driver.sharedMounts(),
+        netnsPath: netns.path,
+        cgroupsPath: this.driver.cgroupPath(this.id),
+        // Lambda's hostname is the EE's address as well (e.g. 169.254.x.y).
+        hostname: netns.ip,
+        cgroups: this.cgroups,
+      });
+      // Holds the function's environment (secrets): readable by root only.
+      fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
+      await this.runContainer(bundle);
+    } catch (e) {
+      await this.undoFailedStart(bundle);
+      throw e;
+    }
+    return { networkMs, sandboxMs: performance.now() - t0 };
+  }
+
+  /**
+   * `runc run -d`: stdio 1, 2 and 3 are pipes that the container inherits
+   * (runc's detached pass-through mode). stderr is held back until runc has
+   * exited, because runc prints its own errors there too.
+   */
+  private runContainer(bundle: string): Promise<void> {
+    const logFile = path.join(bundle, 'runc.log');
+    const args = ['--root', this.driver.stateDir, '--log', logFile, '--log-format', 'json'];
+    args.push('run', '--detach', '--preserve-fds', '1', '--bundle', bundle, this.containerId);
+    const child: ChildProcess = spawn('runc', args, {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: { PATH: toolPath },
+    });
+    const stdout = child.stdio[1] as Readable;
+    const stderr = child.stdio[2] as Readable;
+    const status = child.stdio[3] as Readable;
+    // stderr is held back until runc has exited: runc prints its own errors there.
+    let held: Buffer[] | undefined = [];
+    let heldBytes = 0;
+    let failed = false;
+    const releaseHeld = (): void => {
+      const chunks = held ?? [];
+      held = undefined;
+      for (const c of chunks) this.output('stderr', c);
+    };
+    stdout.on('data', (c: Buffer) => this.output('stdout', c));
+    stderr.on('data', (c: Buffer) => {
+      if (!held) return this.output('stderr', c);
+      if (heldBytes > startOutputBufferBytesMax) {
+        if (!failed) releaseHeld(); // a chatty start: stop holding back
+        return;
+      }
+      held.push(c);
+      heldBytes += c.length;
+    });
+    status.on('data', (c: Buffer) => {
+      if (this.statusText.length < 64) this.statusText += c.toString();
+    });
+    let closed!: () => void;
+    this.streamsClosed = new Promise((r) => (closed = r));
+    this.openStreams = 3;
+    let stderrClosed!: () => void;
+    const stderrDone = new Promise<void>((r) => (stderrClosed = r));
+    for (const s of [stdout, stderr, status]) {
+      s.on('error', () => {}); // EPIPE/ECONNRESET end the stream like EOF does
+      s.on('close', () => {
+        if (s === stderr) stderrClosed();
+        if (--this.openStreams === 0) {
+          closed();
+          if (this.state === 'running') void this.teardown();
+        }
+      });
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), runcStartTimeoutMs);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        failed = true;
+        reject(e);
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) {
+          this.state = 'running';
+          releaseHeld();
+          // The container may already be gone (a process that exits at once).
+          if (this.openStreams === 0) setImmediate(() => void this.teardown());
+          resolve();
+          return;
+        }
+        // Failed: nothing of this goes to the EE's output. runc was the only
+        // writer, so its stderr ends soon; wait for it (bounded) to report all.
+        failed = true;
+        const why = signal ? `killed by ${signal} after ${runcStartTimeoutMs} ms` : `exit status ${code}`;
+        void Promise.race([stderrDone, sleep(runcErrorDrainMs, undefined, { ref: false })]).then(() => {
+          const text = Buffer.concat(held ?? []).toString().trim() || runcLogErrors(logFile);
+          reject(new Error(`runc run ${this.containerId} failed (${why}): ${text.slice(0, 4000)}`));
+        });
+      });
+    });
+  }
+
+  private output(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    try {
+      this.spec.onOutput(stream, chunk);
+    } catch {
+      /* a consumer's error must not stop the output of the EE */
+    }
+  }
+
+  private async undoFailedStart(bundle: string): Promise<void> {
+    this.state = 'stopped';
+    try {
+      this.cgroup.killAll();
+    } catch {
+      /* no cgroup was created */
+    }
+    await run('runc', ['--root', this.driver.stateDir, 'delete', '--force', this.containerId], { allowFailure: true }).catch(() => undefined);
+    await removeCgroupTree(this.cgroups, this.driver.cgroupPath(this.id)).catch(() => undefined);
+    fs.rmSync(bundle, { recursive: true, force: true });
+    if (this.netns) await this.network.release(this.netns).catch(() => undefined);
+  }
+
+  async freeze(): Promise<void> {
+    if (this.state !== 'running') return;
+    // A teardown that starts meanwhile wins: the freezer stops retrying.
+    await this.cgroup.freeze(() => this.state === 'running');
+  }
+
+  async thaw(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.cgroup.thaw();
+  }
+
+  memoryPeakBytes(): number {
+    if (this.state === 'running' || this.state === 'stopping') {
+      const v = this.cgroup.memoryPeakBytes();
+      if (v !== undefined) this.peakBytes = Math.max(this.peakBytes, v);
+    }
+    return this.peakBytes;
+  }
+
+  destroy(): Promise<void> {
+    // Still starting (only reachable through shutdown()): let the start settle first.
+    if (this.state === 'starting') return (this.startPromise ?? Promise.resolve()).then(() => this.destroy(), () => undefined);
+    if (this.state === 'stopped' && !this.teardownPromise) return Promise.resolve(); // failed start, already undone
+    return this.teardown();
+  }
+
+  /** The one way an EE ends, whether it exited or was destroyed; runs once. */
+  private teardown(): Promise<void> {
+    this.teardownPromise ??= (async () => {
+      this.state = 'stopping';
+      // 1. Kill every task (frozen ones included) and wait until all are gone:
+      //    EOF on the pipes and an empty cgroup.
+      try {
+        this.cgroup.killAll();
+      } catch {
+        /* cgroup already gone */
+      }
+      await Promise.race([this.streamsClosed, sleep(killWaitMsMax, undefined, { ref: false })]);
+      await this.cgroup.waitEmpty().catch(() => false);
+      // 2. Read what only the cgroup knows, before it is removed.
+      const oomKilled = this.cgroup.oomKills() > 0;
+      this.memoryPeakBytes();
+      // 3. Report: every process of the container has ended. The address
+      //    stays this EE's until step 5 (the Runtime API maps EEs by address).
+      const ended = parseInitStatus(this.statusText, os.constants.signals) ?? { exitCode: null, signal: 'SIGKILL' };
+      const exit: SandboxExit = { ...ended, oomKilled };
+      try {
+        this.spec.onExit(exit);
+      } catch {
+        /* a consumer's error must not stop the cleanup */
+      }
+      // 4. Container state and cgroup, and (no process is left in it) the
+      //    network namespace with its veth, side by side.
+      const removeContainer = async (): Promise<void> => {
+        await run('runc', ['--root', this.driver.stateDir, 'delete', '--force', this.containerId], { allowFailure: true }).catch(() => undefined);
+        if (this.cgroup.exists()) await removeCgroupTree(this.cgroups, this.driver.cgroupPath(this.id)).catch(() => undefined);
+      };
+      const netns = this.netns;
+      await Promise.all([removeContainer(), netns && this.network.removeLinks(netns).catch(() => undefined)]);
+      fs.rmSync(this.driver.bundleDir(this.id), { recursive: true, force: true });
+      this.state = 'stopped';
+      this.driver.forget(this.id, this);
+      // 5. Only now may another EE get this address.
+      if (netns) this.network.freeAddress(netns);
+    })();
+    return this.teardownPromise;
+  }
+}
+
+function validateSpec(spec: SandboxSpec): void {
+  if (!sandboxIdPattern.test(spec.id)) throw new Error(`invalid sandbox id "${spec.id}" (want ${sandboxIdPattern})`);
+  for (const [name, v] of [
+    ['memoryMb', spec.memoryMb],
+    ['ephemeralStorageMb', spec.ephemeralStorageMb],
+    ['pidsMax', spec.pidsMax],
+    ['openFilesMax', spec.openFilesMax],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`sandbox ${spec.id}: ${name} must be a positive integer, got ${v}`);
+  }
+  if (spec.args.length === 0) throw new Error(`sandbox ${spec.id}: args must not be empty`);
+  for (const [k, v] of Object.entries(spec.env)) {
+    if (!k || k.includes('=') || k.includes('\0') || v.includes('\0')) throw new Error(`sandbox ${spec.id}: invalid environment variable ${JSON.stringify(k)}`);
+  }
+  if (!path.isAbsolute(spec.cwd)) throw new Error(`sandbox ${spec.id}: cwd must be absolute`);
+  for (const dir of [spec.codeDir, spec.runtimeDir, ...(spec.optDir ? [spec.optDir] : [])]) {
+    if (!path.isAbsolute(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`sandbox ${spec.id}: ${dir} is not a directory`);
+  }
+}
+
+/**
+ * runc creates a missing working directory before it makes the root
+ * read-only, which for a path in the shared rootfs would create it on the
+ * host for every later EE too. So the cwd must lie inside a mount of its own
+ * (where creating fails or stays inside the EE) or already exist.
+ */
+function checkCwd(spec: SandboxSpec, rootfsDir: string): void {
+  const cwd = path.posix.normalize(spec.cwd);
+  const mounted = ['/var/task', '/var/runtime', '/tmp', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/dev', '/sys'];
+  if (spec.optDir) mounted.push('/opt');
+  if (mounted.some((m) => cwd === m || cwd.startsWith(m + '/'))) return;
+  const inRootfs = fs.statSync(path.join(rootfsDir, cwd), { throwIfNoEntry: false });
+  if (!inRootfs?.isDirectory()) throw new Error(`sandbox ${spec.id}: working directory ${spec.cwd} does not exist in the sandbox`);
+}
+
+/** MTU of the uplink, so EE packets are not fragmented or black-holed on a smaller-MTU host network. */
+function hostMtuBytes(): number {
+  const iface = defaultRouteInterface();
+  if (!iface) return mtuDefaultBytes;
+  try {
+    const mtu = Number(fs.readFileSync(`/sys/class/net/${iface}/mtu`, 'utf8').trim());
+    return mtu >= 576 && mtu <= 65535 ? mtu : mtuDefaultBytes;
+  } catch {
+    return mtuDefaultBytes;
+  }
+}
+
+/** PATH for runc and the network tools (Kumo's own PATH is not trusted for privileged programs). */
+const toolPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const requiredTools = ['runc', 'ip', 'iptables-save', 'iptables-restore'];
+
+function onPath(tool: string): boolean {
+  return toolPath.split(':').some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, tool), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The error messages of a runc JSON log (used when runc printed nothing on stderr). */
+function runcLogErrors(logFile: string): string {
+  try {
+    return fs
+      .readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level?: string; msg?: string })
+      .filter((e) => e.level === 'error' || e.level === 'fatal')
+      .map((e) => e.msg)
+      .join('; ');
+  } catch {
+    return '';
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(limit, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * Limits and fixed values of the runc driver, units last in every name.
+ * Per-function limits (memory, /tmp, pids, open files) come from the
+ * `SandboxSpec`; these are the driver's own.
+ */
+
+/** Lambda's sandbox user (`sbx_user1051`) and group, as seen inside real EEs. */
+export const sandboxUid = 993;
+export const sandboxGid = 990;
+export const sandboxUserName = 'sbx_user1051';
+
+/**
+ * Address pool shared by every Kumo instance on the machine. Each instance
+ * claims one aligned slice (a lock file in `lockDir`), so instances never
+ * collide. /22 slices: 64 instances per machine, 1,021 EEs per instance
+ * (AWS's default account concurrency is 1,000).
+ */
+export const subnetPoolCidr = '10.213.0.0/16';
+export const subnetSlicePrefixBits = 22;
+/** Explicit `subnet` options must hold at least a gateway and a few EEs, and not exceed the pool shape. */
+export const subnetPrefixBitsMin = 16;
+export const subnetPrefixBitsMax = 28;
+/** Where subnet claims live; /run is a tmpfs, so claims vanish with a reboot like the links they guard. */
+export const lockDir = '/run/kumo';
+
+/** Namespaces kept prepared (netns + veth + address, a few KB of kernel memory each) so a cold start skips the network phase. */
+export const preparedNetnsPoolSize = 4;
+/** Namespaces prepared by one batch (one `ip -batch` plus one `ip -n` per namespace). */
+export const netnsPrepareBatchMax = 8;
+
+/** `runc run -d` must have started the container within this. */
+export const runcStartTimeoutMs = 15_000;
+/** After a failed `runc run`, how long we wait for the rest of its error message. */
+export const runcErrorDrainMs = 1_000;
+/** `runc delete`, `ip`, `iptables` must finish within this. */
+export const commandTimeoutMs = 15_000;
+/** Output the privileged commands may print before we stop collecting it. */
+export const commandOutputBytesMax = 256 * 1024;
+/** Container output held back while `runc run` is still running (to tell runc's own errors apart). */
+export const startOutputBufferBytesMax = 1024 * 1024;
+/** Waiting for a cgroup to reach FROZEN / frozen 1. */
+export const freezeWaitMsMax = 2_000;
+/** Waiting for every process of a killed EE to be gone before removing its cgroup. */
+export const killWaitMsMax = 5_000;
+/** Poll period while waiting for the freezer or for killed processes. */
+export const cgroupPollMs = 1;
+/** runc containers removed in parallel while cleaning up after a crash. */
+export const cleanupParallelismMax = 8;
+/** Ids of sandboxes: they name the container, the cgroup and the bundle directory. */
+export const sandboxIdPattern = /^[a-z0-9-]{1,48}$/;
+/** Length of the instance tag (hex characters of the data dir's hash); keeps link names ≤ 15 chars. */
+export const instanceTagChars = 6;
+/** Linux interface names: IFNAMSIZ − 1. */
+export const interfaceNameCharsMax = 15;
+/** MTU used when the host has no default route to copy one from. */
+export const mtuDefaultBytes = 1500;
