@@ -74,9 +74,11 @@ describe('durability (restart, SIGTERM clean-up, kill -9, encryption at rest)', 
         .send(new CreateFunctionCommand({ FunctionName: `crash-${i}`, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }))
         .then(() => acked.push(`crash-${i}`), () => undefined),
     );
-    await new Promise((r) => setTimeout(r, 60));
+    // Crash in the middle: once a few creates are acknowledged, others are still in flight.
+    while (acked.length < 3) await new Promise((r) => setTimeout(r, 2));
     await s.kill9();
     await Promise.all(creates);
+    assert.ok(acked.length >= 3 && acked.length < 40, `crash was not mid-way (${acked.length} acknowledged)`);
 
     s = await startServer({ dataDir });
     assert.equal(runcContainers(dataDir), '', 'containers of the crashed server survived the restart');

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { SandboxSpec } from '../driver';
 import type { CgroupLayout } from './cgroups';
 import { sandboxGid, sandboxUid } from './limits';
@@ -101,6 +102,8 @@ export interface BundleInputs {
   cgroups: CgroupLayout;
 }
 
+const hostHasBash = fs.existsSync('/usr/bin/bash');
+
 export function ociConfig(i: BundleInputs): Record<string, unknown> {
   const { spec } = i;
   const memoryBytes = spec.memoryMb * bytesPerMb;
@@ -117,6 +120,9 @@ export function ociConfig(i: BundleInputs): Record<string, unknown> {
     // No /dev/shm and no /dev/mqueue: Lambda has neither (Python's multiprocessing.Queue fails there too).
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
     ...i.hostMounts,
+    // Lambda's Amazon Linux has bash as /bin/sh, and custom runtimes rely on it (AWS's own
+    // tutorial bootstrap is `#!/bin/sh` with `source` and `set -o pipefail`). Debian's is dash.
+    ...(hostHasBash ? [{ destination: '/usr/bin/sh', type: 'bind', source: '/usr/bin/bash', options: nosuidNodev }] : []),
     { destination: '/var/task', type: 'bind', source: spec.codeDir, options: nosuidNodev },
     { destination: '/var/runtime', type: 'bind', source: spec.runtimeDir, options: nosuidNodev },
     ...(spec.optDir ? [{ destination: '/opt', type: 'bind', source: spec.optDir, options: nosuidNodev }] : []),
