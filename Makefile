@@ -18,7 +18,7 @@ setup: deps
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 
 # System pieces from the distribution: runc (sandboxes), iproute2 + iptables (EE networking),
-# python3 (the python3.11 runtime), awscli + zip (end-to-end tests).
+# python3 (the python3.11 runtime), curl (AWS's bash tutorial runtime), awscli + zip + python3-boto3 (tests).
 deps:
 	@missing=""; \
 	command -v runc >/dev/null || missing="$$missing runc"; \
@@ -28,6 +28,7 @@ deps:
 	[ -x /usr/bin/aws ] || command -v aws >/dev/null || missing="$$missing awscli"; \
 	command -v zip >/dev/null || missing="$$missing zip"; \
 	command -v curl >/dev/null || missing="$$missing curl"; \
+	/usr/bin/python3 -c 'import boto3' 2>/dev/null || missing="$$missing python3-boto3"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \

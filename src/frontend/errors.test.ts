@@ -4,11 +4,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, errorRegistry, validationError } from './errors';
 
-const model = JSON.parse(
-  fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'aws-models', 'lambda-2015-03-31.json'), 'utf8'),
-) as { shapes: Record<string, { exception?: boolean; error?: { httpStatusCode?: number; senderFault?: boolean }; members?: Record<string, unknown> }> };
+/** The AWS Lambda API model lives in shared/ beside the checkout (as in CI and every session). */
+const modelFile = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'aws-models', 'lambda-2015-03-31.json');
+const haveModel = fs.existsSync(modelFile);
 
-test('every registry error that the Lambda model defines has the model\'s status, fault side and message member', () => {
+test('every registry error that the Lambda model defines has the model\'s status, fault side and message member', {
+  skip: haveModel ? false : `the AWS model is not beside this checkout (${modelFile})`,
+}, () => {
+  const model = JSON.parse(fs.readFileSync(modelFile, 'utf8')) as {
+    shapes: Record<string, { exception?: boolean; error?: { httpStatusCode?: number; senderFault?: boolean }; members?: Record<string, unknown> }>;
+  };
   let checked = 0;
   for (const [name, spec] of Object.entries(errorRegistry)) {
     const shape = model.shapes[name];

@@ -460,19 +460,20 @@ describe('sigv4: real clients end to end', () => {
       AWS_RETRY_MODE: 'standard',
     });
     return new Promise((resolve) => {
-      execFile(file, args, { env, timeout: 12_000 }, (err, stdout, stderr) => {
+      execFile(file, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       });
     });
   }
 
+  // Debian's aws CLI v2 and python3-boto3 (installed by `make deps`). Run one at a time:
+  // parallel Python start-ups on a 2-core CI machine hit the timeout.
   const CLI_V2 = '/usr/bin/aws';
-  const CLI_V1 = '/root/.pyenv/shims/aws';
-  const PYTHON = '/root/.pyenv/shims/python3';
+  const PYTHON = '/usr/bin/python3';
   const cliArgs = (...a: string[]): string[] => ['lambda', ...a, '--endpoint-url', endpoint, '--region', 'us-east-1', '--output', 'json'];
 
-  test('aws CLI v1 and v2, boto3: ok with the right secret, InvalidSignatureException with a wrong one', async () => {
+  test('aws CLI v2 and boto3: ok with the right secret, InvalidSignatureException with a wrong one', async () => {
     const arn = 'arn:aws:lambda:us-east-1:000000000000:function:f:1';
     const boto3Script = [
       'import boto3, sys',
@@ -484,30 +485,24 @@ describe('sigv4: real clients end to end', () => {
       "c.invoke(FunctionName='my fn', Payload=b'{\"k\": \"v\"}')",
       "print('done')",
     ].join('\n');
-    const [v2a, v2b, v2c, v1a, py, bad2, bad1] = await Promise.all([
-      run(CLI_V2, cliArgs('get-account-settings'), 'AKIDCLIV2', clientSecrets.AKIDCLIV2!),
-      run(CLI_V2, cliArgs('get-function', '--function-name', arn), 'AKIDCLIV2', clientSecrets.AKIDCLIV2!),
-      run(CLI_V2, cliArgs('list-functions', '--max-items', '3', '--function-version', 'ALL'), 'AKIDCLIV2', clientSecrets.AKIDCLIV2!),
-      run(CLI_V1, cliArgs('get-account-settings'), 'AKIDCLIV1', clientSecrets.AKIDCLIV1!),
-      run(PYTHON, ['-c', boto3Script, endpoint], 'AKIDBOTO3', clientSecrets.AKIDBOTO3!),
-      run(CLI_V2, cliArgs('get-account-settings'), 'AKIDWRONG', 'not-the-secret'),
-      run(CLI_V1, cliArgs('get-account-settings'), 'AKIDWRONG', 'not-the-secret'),
-    ]);
-    for (const [name, r] of Object.entries({ v2a, v2b, v2c, v1a, py })) assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    const v2a = await run(CLI_V2, cliArgs('get-account-settings'), 'AKIDCLIV2', clientSecrets.AKIDCLIV2!);
+    const v2b = await run(CLI_V2, cliArgs('get-function', '--function-name', arn), 'AKIDCLIV2', clientSecrets.AKIDCLIV2!);
+    const v2c = await run(CLI_V2, cliArgs('list-functions', '--max-items', '3', '--function-version', 'ALL'), 'AKIDCLIV2', clientSecrets.AKIDCLIV2!);
+    const py = await run(PYTHON, ['-c', boto3Script, endpoint], 'AKIDBOTO3', clientSecrets.AKIDBOTO3!);
+    const bad2 = await run(CLI_V2, cliArgs('get-account-settings'), 'AKIDWRONG', 'not-the-secret');
+    for (const [name, r] of Object.entries({ v2a, v2b, v2c, py })) assert.equal(r.code, 0, `${name}: ${r.stderr}`);
     assert.match(py.stdout, /done/);
-    for (const [keyId, n] of [['AKIDCLIV2', 3], ['AKIDCLIV1', 1], ['AKIDBOTO3', 4]] as const) {
+    for (const [keyId, n] of [['AKIDCLIV2', 3], ['AKIDBOTO3', 4]] as const) {
       const mine = seenFor(keyId);
       assert.equal(mine.length, n, `${keyId}: ${JSON.stringify(mine)}`);
       for (const s of mine) assert.deepEqual(s.result, { ok: true, accessKeyId: keyId }, `${keyId} ${s.method} ${s.url}`);
     }
     assert.ok(seenFor('AKIDCLIV2').some((s) => s.url.includes('%3Afunction%3Af%3A1')));
     assert.ok(seenFor('AKIDBOTO3').some((s) => s.url.includes('my%20fn')));
-    for (const [name, r] of Object.entries({ bad2, bad1 })) {
-      assert.notEqual(r.code, 0, name);
-      assert.match(r.stderr, /InvalidSignatureException/, name);
-    }
+    assert.notEqual(bad2.code, 0);
+    assert.match(bad2.stderr, /InvalidSignatureException/);
     const bad = seenFor('AKIDWRONG');
-    assert.ok(bad.length >= 2);
+    assert.ok(bad.length >= 1);
     for (const s of bad) assert.deepEqual(s.result, { ok: false, error: 'InvalidSignatureException', message: MSG_SIGNATURE_MISMATCH });
   });
 });
