@@ -282,6 +282,11 @@ export class Placement {
       LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
     };
     if (!cfg.runtime.startsWith('provided')) env.AWS_EXECUTION_ENV = `AWS_Lambda_${cfg.runtime}`;
+    // LoggingConfig reaches the runtime as AWS passes it (the runtimes honour both).
+    if (cfg.logFormat === 'JSON') {
+      env.AWS_LAMBDA_LOG_FORMAT = 'JSON';
+      env.AWS_LAMBDA_LOG_LEVEL = cfg.applicationLogLevel ?? 'INFO';
+    }
     if (cfg.runtime.startsWith('nodejs')) {
       env.NODE_PATH = '/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task';
     }

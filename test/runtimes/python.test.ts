@@ -229,6 +229,31 @@ def handler(event, context):
     assert.equal(out.length, 5);
   });
 
+  it('honours AWS_LAMBDA_LOG_LEVEL and AWS_LAMBDA_LOG_FORMAT=JSON', async (t) => {
+    const { api, rt } = await boot(
+      t,
+      {
+        'j.py': `import logging
+def handler(event, context):
+    logging.getLogger("app").debug("dropped")
+    logging.getLogger("app").info("kept %d", 1, extra={"orderId": "o-1"})
+    raise KeyError("k")
+`,
+      },
+      'j.handler',
+      { AWS_LAMBDA_LOG_LEVEL: 'INFO', AWS_LAMBDA_LOG_FORMAT: 'JSON' },
+    );
+    await api.invoke({}, { requestId: 'json-1' });
+    await eventually(() => rt.stdout().split('\n').length >= 3);
+    const [info, error] = rt.stdout().split('\n').map((l) => (l ? JSON.parse(l) : undefined));
+    assert.match(info.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.deepEqual({ ...info, timestamp: 'T' }, { timestamp: 'T', level: 'INFO', message: 'kept 1', logger: 'app', requestId: 'json-1', orderId: 'o-1' });
+    assert.deepEqual(Object.keys(error), ['timestamp', 'log_level', 'errorMessage', 'errorType', 'requestId', 'stackTrace']);
+    assert.equal(error.log_level, 'ERROR');
+    assert.equal(error.errorType, 'KeyError');
+    assert.equal(error.errorMessage, "'k'");
+  });
+
   it('init error: Runtime.ImportModuleError, logged after the LAMBDA_WARNING, exit 1', async (t) => {
     const { api, rt } = await boot(t, {}, 'missing.handler');
     const e = await api.initError;
