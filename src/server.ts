@@ -14,6 +14,14 @@ import { AsyncQueue } from './async/queue';
 import { Frontend } from './frontend/http';
 import { functionRoutes } from './frontend/functions-api';
 import { invokeRoutes } from './frontend/invoke-api';
+import { versionRoutes } from './frontend/versions-api';
+import { layerRoutes } from './frontend/layers-api';
+import { tagRoutes } from './frontend/tags-api';
+import { logsRoutes } from './frontend/logs-api';
+import { LayerService } from './control/layers';
+import { VersionService } from './control/versions';
+import { AliasService } from './control/aliases';
+import { TagService } from './control/tags';
 import { loadCredentials, type Credentials } from './frontend/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
@@ -50,7 +58,12 @@ export class KumoServer {
     const blobs = new FsBlobStore(path.join(cfg.dataDir, 'blobs'), keyring);
     const code = new CodeCache(path.join(cfg.dataDir, 'code'), blobs);
     await code.init();
-    this.functions = new FunctionService(this.store, blobs, keyring, code, cfg);
+    const layers = new LayerService(this.store, blobs, code, path.join(cfg.dataDir, 'opt'), cfg);
+    await layers.pruneOpt();
+    this.functions = new FunctionService(this.store, blobs, keyring, code, layers, cfg);
+    const versions = new VersionService(this.store, this.functions);
+    const aliases = new AliasService(this.store, this.functions);
+    const tags = new TagService(this.store, this.functions);
     this.logs = new LogSink(this.store);
     // 3. Sandboxes: clean leftovers of a crash, prepare the network; then the Runtime API on its host address.
     this.driver = new RuncDriver({ dataDir: cfg.dataDir });
@@ -71,6 +84,7 @@ export class KumoServer {
     this.driver.setRuntimeApiPort(await this.runtimeApi.listen(this.driver.runtimeApiListenHost()));
     this.placement = new Placement(cfg, this.driver, this.runtimeApi, code, this.logs, {
       env: (rec) => this.functions.openEnv(rec),
+      optDir: (rec) => layers.optDir(rec.config.layers),
     });
     const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs);
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs);
@@ -80,8 +94,15 @@ export class KumoServer {
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       routes: [
-        ...functionRoutes({ functions: this.functions, blobs, region: cfg.region, accountId: cfg.accountId }),
+        ...functionRoutes({
+          functions: this.functions, blobs, region: cfg.region, accountId: cfg.accountId,
+          versionsOf: (name) => this.store.listVersions(name, 0, 10_000),
+        }),
+        ...versionRoutes({ functions: this.functions, versions, aliases }),
+        ...layerRoutes({ layers }),
+        ...tagRoutes({ tags }),
         ...invokeRoutes({ functions: this.functions, invoker, queue: this.queue }),
+        ...logsRoutes({ store: this.store }),
       ],
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });

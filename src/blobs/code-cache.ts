@@ -38,9 +38,15 @@ export class CodeCache {
     await inspectZip(zip);
   }
 
-  /** Makes sure the tree for `key` exists, unpacking `zip` (which must hash to `key`). Throws ZipError for bad zips. */
-  ensureFromZip(key: string, zip: Buffer): Promise<string> {
-    return this.once(key, () => Promise.resolve(zip));
+  /**
+   * Makes sure the tree for `key` exists, unpacking `zip` (which must hash to
+   * `key`); resolves to the unzipped size. Throws ZipError for bad zips.
+   */
+  async ensureFromZip(key: string, zip: Buffer): Promise<number> {
+    let size: number | undefined;
+    await this.once(key, async () => zip, (n) => (size = n));
+    // The tree existed already: the zip was validated then; measure it again without writing.
+    return size ?? (await inspectZip(zip)).unzippedBytes;
   }
 
   /** Makes sure the tree for `key` exists, reading the zip from the blob store if needed. */
@@ -48,14 +54,15 @@ export class CodeCache {
     return this.once(key, () => this.blobs.get(key));
   }
 
-  private once(key: string, zip: () => Promise<Buffer>): Promise<string> {
+  private once(key: string, zip: () => Promise<Buffer>, onSize?: (bytes: number) => void): Promise<string> {
     const dest = this.pathOf(key);
     let p = this.inflight.get(key);
     if (!p) {
       p = (async () => {
         if (await exists(dest)) return dest;
         const tmp = path.join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
-        await unpackZip(await zip(), tmp);
+        const r = await unpackZip(await zip(), tmp);
+        onSize?.(r.unzippedBytes);
         try {
           await fs.rename(tmp, dest);
         } catch (e) {

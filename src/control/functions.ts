@@ -6,17 +6,24 @@ import { StoreConflict } from '../store/types';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Keyring } from '../keys/keyring';
 import type { CodeCache } from '../blobs/code-cache';
-import { ZipError } from '../blobs/unzip';
+import { zipApiError } from './zip-errors';
+import { awsTimestamp } from './time';
 import { functionArn, parseFunctionName, resolveQualifier } from './arn';
 import {
-  Checker, checkArchitectures, checkDescription, checkEnvironment, checkEphemeral, checkHandler, checkLayers,
-  checkLogging, checkMemory, checkRole, checkRuntime, checkTimeout, checkTracing, hostArchitecture,
+  Checker, checkArchitectures, checkDescription, checkEnvironment, checkEphemeral, checkHandler, checkKmsKeyArn,
+  checkLogging, checkMemory, checkRole, checkRuntime, checkTags, checkTimeout, checkTracing, hostArchitecture,
 } from './validate';
+import type { LayerService } from './layers';
+import type { LayerRef } from '../store/types';
 
 type Json = Record<string, unknown>;
 
-/** Listener told about every change of a function so caches and warm EEs follow. */
-export type FunctionChangeListener = (name: string, latest: VersionRecord | undefined) => void;
+/**
+ * Listener told about every change of a function so caches and warm EEs
+ * follow: `latest` is the new $LATEST (undefined when the function was
+ * deleted); `detail` names a published version or alias that changed.
+ */
+export type FunctionChangeListener = (name: string, latest: VersionRecord | undefined, detail?: { version?: string; alias?: string }) => void;
 
 /**
  * Lifecycle of functions: create, read, list, update code and configuration,
@@ -33,6 +40,7 @@ export class FunctionService {
     private readonly blobs: BlobStore,
     private readonly keyring: Keyring,
     private readonly code: CodeCache,
+    private readonly layers: LayerService,
     cfg: KumoConfig,
   ) {
     this.ctx = { region: cfg.region, accountId: cfg.accountId };
@@ -42,8 +50,16 @@ export class FunctionService {
     this.listeners.push(l);
   }
 
-  private changed(name: string, latest: VersionRecord | undefined): void {
-    for (const l of this.listeners) l(name, latest);
+  changed(name: string, latest: VersionRecord | undefined, detail?: { version?: string; alias?: string }): void {
+    for (const l of this.listeners) l(name, latest, detail);
+  }
+
+  get ctxRegion(): string {
+    return this.ctx.region;
+  }
+
+  get ctxAccount(): string {
+    return this.ctx.accountId;
   }
 
   arn(name: string, qualifier?: string): string {
@@ -71,24 +87,22 @@ export class FunctionService {
     const architectures = checkArchitectures(c, body.Architectures);
     const logging = checkLogging(c, body.LoggingConfig);
     const env = checkEnvironment(c, body.Environment);
-    const layers = checkLayers(c, body.Layers);
+    const layers = await this.layers.resolveRefs(c, body.Layers);
     const tracing = checkTracing(c, body.TracingConfig);
-    const kmsKeyArn = c.string(body.KMSKeyArn, 'kMSKeyArn', { min: 0, max: 10000 });
+    const kmsKeyArn = checkKmsKeyArn(c, body.KMSKeyArn);
     const packageType = c.enumOf(body.PackageType, 'packageType', ['Zip', 'Image'] as const);
+    const tags = checkTags(c, body.Tags);
     c.done();
     if (role === undefined) throw missing('Role');
     if (body.Code === undefined || body.Code === null || typeof body.Code !== 'object') throw missing('Code');
     if (packageType === 'Image') throw invalidParameter('PackageType Image is not supported by this Kumo server; use Zip.');
     if (runtime === undefined) throw invalidParameter('Runtime is required for .zip file packages.');
     if (!handler && !runtime.startsWith('provided')) throw invalidParameter('Handler is required for .zip file packages with a managed runtime.');
-    if (body.Publish === true) throw invalidParameter('Publish is not supported by this Kumo server yet (versions are not implemented).');
-    if (kmsKeyArn) throw invalidParameter('KMSKeyArn is not supported by this Kumo server yet; environment variables are encrypted with the default key.');
-    if (body.Tags !== undefined && body.Tags !== null && Object.keys(body.Tags as object).length > 0) {
-      throw invalidParameter('Tags are not supported by this Kumo server yet.');
-    }
+    const publish = c.bool(body.Publish, 'publish');
     const zip = decodeZip(body.Code as Json);
 
-    const codeKey = await this.storeCode(zip);
+    const { key: codeKey, unzippedBytes } = await this.storeCode(zip);
+    checkTotalSize(unzippedBytes, layers ?? []);
     const now = new Date();
     const config: FunctionConfig = {
       runtime,
@@ -105,6 +119,7 @@ export class FunctionService {
       systemLogLevel: logging?.logFormat === 'JSON' ? logging.systemLogLevel ?? 'INFO' : undefined,
       logGroup: logging?.logGroup ?? `/aws/lambda/${ref.name}`,
       tracingMode: tracing ?? 'PassThrough',
+      kmsKeyArn: kmsKeyArn || undefined,
       layers: layers ?? [],
       envKeys: env ? Object.keys(env) : [],
     };
@@ -112,10 +127,11 @@ export class FunctionService {
       functionName: ref.name,
       version: '$LATEST',
       config,
-      envSealed: this.sealEnv(ref.name, env),
+      envSealed: await this.sealEnv(ref.name, env, kmsKeyArn),
       codeKey,
       codeSha256: Buffer.from(codeKey, 'hex').toString('base64'),
       codeSize: zip.length,
+      codeUnzippedBytes: unzippedBytes,
       revisionId: randomUUID(),
       lastModified: awsTimestamp(now),
       state: 'Pending',
@@ -131,16 +147,42 @@ export class FunctionService {
       if (e instanceof StoreConflict) throw conflict(`Function already exist: ${ref.name}`);
       throw e;
     }
+    if (tags && Object.keys(tags).length) await this.store.setTags(ref.name, tags);
     this.changed(ref.name, latest);
     this.scheduleActivation(ref.name);
-    return latest;
+    return publish ? this.publishAfterActivation(ref.name) : latest;
   }
 
+  /** Publish=true on create/update: AWS answers with the new version's configuration. */
+  private async publishAfterActivation(name: string): Promise<VersionRecord> {
+    await this.whenSettled(name);
+    if (!this.publisher) throw invalidParameter('Publishing versions is not available.');
+    return this.publisher(name);
+  }
+
+  /** Set by VersionService so Publish=true can publish without a dependency cycle. */
+  publisher: ((name: string) => Promise<VersionRecord>) | undefined;
+
+  /** $LATEST, a published version, or the version an alias points to. */
   async get(rawName: string, qualifierParam?: string): Promise<VersionRecord> {
     const { name, qualifier } = this.ref(rawName, qualifierParam, 170);
     const fn = await this.store.getFunction(name);
-    if (!fn || (qualifier !== undefined && qualifier !== '$LATEST')) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
-    return fn.latest;
+    if (!fn) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
+    if (qualifier === undefined || qualifier === '$LATEST') return fn.latest;
+    let version = qualifier;
+    if (!/^[0-9]+$/.test(qualifier)) {
+      const alias = await this.store.getAlias(name, qualifier);
+      if (!alias) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
+      version = alias.functionVersion;
+      if (version === '$LATEST') return fn.latest;
+    }
+    const rec = await this.store.getVersion(name, version);
+    if (!rec) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
+    return rec;
+  }
+
+  async tagsOf(name: string): Promise<Record<string, string>> {
+    return (await this.store.getTags(name)) ?? {};
   }
 
   async list(marker: string | undefined, maxItems: number): Promise<{ items: VersionRecord[]; next?: string }> {
@@ -166,9 +208,9 @@ export class FunctionService {
     const architectures = checkArchitectures(c, body.Architectures);
     const dryRun = c.bool(body.DryRun, 'dryRun');
     c.done();
-    if (body.Publish === true) throw invalidParameter('Publish is not supported by this Kumo server yet (versions are not implemented).');
     const fn = await this.mustGet(name);
     this.checkUpdatable(fn.latest, revisionId);
+    const publish = c.bool(body.Publish, 'publish');
     const zip = decodeZip(body);
     if (dryRun) {
       await this.code.validate(zip).catch((e: unknown) => {
@@ -176,20 +218,23 @@ export class FunctionService {
       });
       return fn.latest;
     }
-    const codeKey = await this.storeCode(zip);
+    const { key: codeKey, unzippedBytes } = await this.storeCode(zip);
+    checkTotalSize(unzippedBytes, fn.latest.config.layers);
     const next: VersionRecord = {
       ...fn.latest,
       config: { ...fn.latest.config, architectures: architectures ?? fn.latest.config.architectures },
       codeKey,
       codeSha256: Buffer.from(codeKey, 'hex').toString('base64'),
       codeSize: zip.length,
+      codeUnzippedBytes: unzippedBytes,
       revisionId: randomUUID(),
       lastModified: awsTimestamp(new Date()),
       lastUpdateStatus: 'InProgress',
       lastUpdateStatusReason: 'The function is being created.',
       lastUpdateStatusReasonCode: 'Creating',
     };
-    return this.commitUpdate(fn.latest, next);
+    const updated = await this.commitUpdate(fn.latest, next);
+    return publish ? this.publishAfterActivation(name) : updated;
   }
 
   async updateConfiguration(rawName: string, body: Json): Promise<VersionRecord> {
@@ -205,13 +250,13 @@ export class FunctionService {
     const ephemeral = checkEphemeral(c, body.EphemeralStorage);
     const logging = checkLogging(c, body.LoggingConfig);
     const env = checkEnvironment(c, body.Environment);
-    const layers = checkLayers(c, body.Layers);
+    const layers = await this.layers.resolveRefs(c, body.Layers);
     const tracing = checkTracing(c, body.TracingConfig);
     const revisionId = c.string(body.RevisionId, 'revisionId');
-    const kmsKeyArn = c.string(body.KMSKeyArn, 'kMSKeyArn', { min: 0, max: 10000 });
+    const kmsKeyArn = checkKmsKeyArn(c, body.KMSKeyArn);
     c.done();
-    if (kmsKeyArn) throw invalidParameter('KMSKeyArn is not supported by this Kumo server yet; environment variables are encrypted with the default key.');
     const fn = await this.mustGet(name);
+    if (layers) checkTotalSize(fn.latest.codeUnzippedBytes ?? 0, layers);
     this.checkUpdatable(fn.latest, revisionId);
     const old = fn.latest.config;
     const logFormat = logging?.logFormat ?? old.logFormat;
@@ -230,13 +275,17 @@ export class FunctionService {
       logGroup: logging?.logGroup ?? old.logGroup,
       tracingMode: tracing ?? old.tracingMode,
       layers: layers ?? old.layers,
+      kmsKeyArn: kmsKeyArn === undefined ? old.kmsKeyArn : kmsKeyArn || undefined,
       envKeys: env ? Object.keys(env) : old.envKeys,
     };
+    // A new key (or new variables) re-seals the environment; otherwise it stays as stored.
+    const reseal = env !== undefined || kmsKeyArn !== undefined;
+    const envPlain = reseal ? env ?? this.openEnv(fn.latest) : undefined;
     if (!config.handler && !config.runtime.startsWith('provided')) throw invalidParameter('Handler is required for .zip file packages with a managed runtime.');
     const next: VersionRecord = {
       ...fn.latest,
       config,
-      envSealed: env ? this.sealEnv(name, env) : fn.latest.envSealed,
+      envSealed: reseal ? await this.sealEnv(name, envPlain, config.kmsKeyArn) : fn.latest.envSealed,
       revisionId: randomUUID(),
       lastModified: awsTimestamp(new Date()),
       lastUpdateStatus: 'InProgress',
@@ -249,7 +298,17 @@ export class FunctionService {
   async delete(rawName: string, qualifierParam?: string): Promise<void> {
     const { name, qualifier } = this.ref(rawName, qualifierParam, 170);
     if (qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
-    if (qualifier !== undefined) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
+    if (qualifier !== undefined) {
+      if (!/^[0-9]+$/.test(qualifier)) throw invalidParameter('Deletion of aliases is not supported by DeleteFunction; use DeleteAlias.');
+      const fn = await this.mustGet(name);
+      const r = await this.store.deleteVersion(name, qualifier);
+      if (r.aliases.length) {
+        throw conflict(`Unable to delete version because the following aliases reference it: [${r.aliases.join(', ')}]`);
+      }
+      if (!r.deleted) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
+      this.changed(name, fn.latest, { version: qualifier });
+      return;
+    }
     if (!(await this.store.deleteFunction(name))) throw notFound(`Function not found: ${this.arn(name)}`);
     this.changed(name, undefined);
   }
@@ -280,21 +339,27 @@ export class FunctionService {
     await this.code.prune(referenced);
   }
 
-  private sealEnv(name: string, env: Record<string, string> | undefined): string | null {
+  /** Seals the environment under the default key, or the function's own named key (KMSKeyArn). */
+  private async sealEnv(name: string, env: Record<string, string> | undefined, kmsKeyArn?: string): Promise<string | null> {
     if (!env || Object.keys(env).length === 0) return null;
+    if (kmsKeyArn) {
+      await this.keyring.useKey(kmsKeyArn);
+      return this.keyring.sealStringWith(kmsKeyArn, JSON.stringify(env), envAad(name));
+    }
     return this.keyring.sealString(JSON.stringify(env), envAad(name));
   }
 
   /** Validates and unpacks the zip into the code cache, then stores the encrypted blob. */
-  private async storeCode(zip: Buffer): Promise<string> {
+  private async storeCode(zip: Buffer): Promise<{ key: string; unzippedBytes: number }> {
     const key = createHash('sha256').update(zip).digest('hex');
+    let unzippedBytes: number;
     try {
-      await this.code.ensureFromZip(key, zip);
+      unzippedBytes = await this.code.ensureFromZip(key, zip);
     } catch (e) {
       throw zipApiError(e) ?? e;
     }
     await this.blobs.put(zip);
-    return key;
+    return { key, unzippedBytes };
   }
 
   private async mustGet(name: string): Promise<FunctionRecord> {
@@ -407,16 +472,14 @@ function decodeZip(code: Json): Buffer {
   return zip;
 }
 
-/** Maps unzip failures to AWS's errors (InvalidParameterValueException with AWS's texts). */
-export function zipApiError(e: unknown): ApiError | undefined {
-  if (!(e instanceof ZipError)) return undefined;
-  if (e.kind === 'TooLarge') return invalidParameter(`Unzipped size must be smaller than ${limits.unzippedBytesMax} bytes`);
-  return invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
-}
-
-/** LastModified as AWS formats it: 2019-08-14T22:26:11.234+0000. */
-export function awsTimestamp(d: Date): string {
-  return d.toISOString().replace('Z', '+0000');
+/** AWS: code plus layers, unzipped, stay under 262,144,000 bytes. */
+function checkTotalSize(codeBytes: number, layers: LayerRef[]): void {
+  const total = codeBytes + layers.reduce((n, l) => n + l.unzippedBytes, 0);
+  if (total > limits.unzippedBytesMax) {
+    throw invalidParameter(
+      `Function code combined with layers exceeds the maximum allowed size of ${limits.unzippedBytesMax} bytes. The actual size is ${total} bytes.`,
+    );
+  }
 }
 
 const envAad = (name: string) => `env:${name}`;

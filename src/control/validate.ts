@@ -199,14 +199,41 @@ export function checkEnvironment(c: Checker, v: unknown): Record<string, string>
   return out;
 }
 
-export function checkLayers(c: Checker, v: unknown): string[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw serializationError('layers');
-  if (v.length > 0) {
-    // Layers arrive with the versions/layers issue; until then refuse clearly rather than ignore them.
-    throw new ApiError('InvalidParameterValueException', 'Layers are not supported by this Kumo server yet.');
+const kmsKeyArnRe = /^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$/;
+
+/** KMSKeyArn: '' clears it (AWS), an ARN selects Kumo's named key of that name. */
+export function checkKmsKeyArn(c: Checker, v: unknown): string | undefined {
+  const s = c.string(v, 'kMSKeyArn', { min: 0, max: 10000 });
+  if (s === undefined || s === '') return s;
+  if (!kmsKeyArnRe.test(s)) {
+    c.failures.push({ value: s, path: 'kMSKeyArn', constraint: 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()' });
+    return undefined;
   }
-  return [];
+  return s;
+}
+
+/** AWS's tag limits: 50 per resource, keys 1–128 and values 0–256 characters, the `aws:` prefix reserved. */
+export const tagsPerResourceMax = 50;
+const tagRe = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+export function checkTags(c: Checker, v: unknown, path = 'tags'): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw serializationError(path);
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof val !== 'string') throw serializationError(`${path}.${k}`);
+    if (k.length < 1 || k.length > 128 || !tagRe.test(k)) {
+      c.failures.push({ value: k, path: `${path}.key`, constraint: 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]* and have length between 1 and 128' });
+    } else if (val.length > 256 || !tagRe.test(val)) {
+      c.failures.push({ value: val, path: `${path}.value`, constraint: 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]* and have length less than or equal to 256' });
+    }
+    if (k.toLowerCase().startsWith('aws:')) throw new ApiError('InvalidParameterValueException', "Tag keys starting with 'aws:' are reserved for system use.");
+    out[k] = val;
+  }
+  if (Object.keys(out).length > tagsPerResourceMax) {
+    throw new ApiError('InvalidParameterValueException', `Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
+  }
+  return out;
 }
 
 export function checkTracing(c: Checker, v: unknown): 'Active' | 'PassThrough' | undefined {

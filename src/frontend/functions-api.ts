@@ -44,6 +44,8 @@ export function configurationShape(fs: FunctionService, r: VersionRecord): Recor
     },
   };
   if (r.envSealed) out.Environment = { Variables: fs.openEnv(r) };
+  if (c.kmsKeyArn) out.KMSKeyArn = c.kmsKeyArn;
+  if (c.layers.length) out.Layers = c.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
   if (r.stateReason) out.StateReason = r.stateReason;
   if (r.stateReasonCode) out.StateReasonCode = r.stateReasonCode;
   if (r.lastUpdateStatusReason) out.LastUpdateStatusReason = r.lastUpdateStatusReason;
@@ -69,6 +71,7 @@ export function functionRoutes(deps: {
   blobs: BlobStore;
   region: string;
   accountId: string;
+  versionsOf(name: string): Promise<VersionRecord[]>;
 }): Route[] {
   const fs = deps.functions;
   const signer = new CodeUrlSigner();
@@ -80,7 +83,15 @@ export function functionRoutes(deps: {
     const r = await fs.get(p.name!, req.query.get('Qualifier') ?? undefined);
     const expires = Date.now() + codeUrlTtlMs;
     const location = `${req.baseUrl}/kumo/code/${r.codeKey}?expires=${expires}&signature=${signer.sign(r.codeKey, expires)}`;
-    return { status: 200, json: { Configuration: shape(r), Code: { RepositoryType: 'S3', Location: location } } };
+    const tags = await fs.tagsOf(r.functionName);
+    return {
+      status: 200,
+      json: {
+        Configuration: shape(r),
+        Code: { RepositoryType: 'S3', Location: location },
+        ...(Object.keys(tags).length ? { Tags: tags } : {}),
+      },
+    };
   };
 
   return [
@@ -105,8 +116,14 @@ export function functionRoutes(deps: {
             ]);
           }
         }
+        const fv = req.query.get('FunctionVersion');
+        if (fv !== null && fv !== 'ALL') {
+          throw validationError([{ value: fv, path: 'functionVersion', constraint: 'Member must satisfy enum value set: [ALL]' }]);
+        }
         const { items, next } = await fs.list(req.query.get('Marker') ?? undefined, max);
-        return { status: 200, json: { Functions: items.map(shape), ...(next ? { NextMarker: next } : {}) } };
+        // FunctionVersion=ALL lists every published version after each function's $LATEST.
+        const all = fv === 'ALL' ? (await Promise.all(items.map(async (i) => [i, ...(await deps.versionsOf(i.functionName))]))).flat() : items;
+        return { status: 200, json: { Functions: all.map(shape), ...(next ? { NextMarker: next } : {}) } };
       },
     },
     { method: 'GET', path: [base, 'functions', '{name}'], operation: 'GetFunction', ...small, handle: getFunction },

@@ -41,6 +41,7 @@ export function invokeRoutes(deps: { functions: FunctionService; invoker: Invoke
           const requestId = await deps.queue.enqueue(name, qualifier, payload, clientContext);
           return { status: 202, headers: { 'x-amzn-requestid': requestId } };
         }
+        const target = await deps.invoker.resolve(name, qualifier);
         const r = await deps.invoker.invoke({
           name,
           qualifier,
@@ -48,7 +49,7 @@ export function invokeRoutes(deps: { functions: FunctionService; invoker: Invoke
           tail: logType === 'Tail',
           clientContext,
           traceId: header(req.headers['x-amzn-trace-id']),
-        });
+        }, target);
         const headers: Record<string, string> = {
           'content-type': 'application/json',
           'x-amz-executed-version': r.executedVersion,

@@ -2,7 +2,7 @@ import { randomUUID, randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { limits } from '../config';
 import { ApiError, notFound } from '../frontend/errors';
-import type { Store, VersionRecord } from '../store/types';
+import type { AliasRecord, Store, VersionRecord } from '../store/types';
 import type { FunctionService } from '../control/functions';
 import { InitFailure, type Placement } from '../placement/placement';
 import type { Invocation, InvocationOutcome } from '../sandbox/execution-environment';
@@ -40,9 +40,15 @@ export interface InvokeResult {
  * here on a warm invoke: versions are cached in memory and log lines go to a
  * batched sink.
  */
+/** What a request resolved to: the version to run, and the ARN the caller invoked. */
+export interface Target {
+  rec: VersionRecord;
+  invokedArn: string;
+}
+
 export class InvokeService {
-  /** $LATEST records by function name, kept current by FunctionService change events. */
-  private readonly versions = new Map<string, VersionRecord>();
+  /** Per function: $LATEST, published versions and aliases by qualifier, kept current by change events. */
+  private readonly cache = new Map<string, Map<string, VersionRecord | AliasRecord>>();
   private inFlight = 0;
 
   constructor(
@@ -51,23 +57,33 @@ export class InvokeService {
     private readonly placement: Placement,
     private readonly logs: LogSink,
   ) {
-    functions.onChange((name, latest) => {
-      if (latest) this.versions.set(name, latest);
-      else this.versions.delete(name);
-      placement.retire(name, latest?.revisionId);
+    functions.onChange((name, latest, detail) => {
+      this.cache.delete(name);
+      if (!latest) placement.retire(name);
+      else if (detail?.version) placement.retire(name, detail.version);
+      else if (!detail) placement.retire(name, '$LATEST', latest.revisionId);
     });
   }
 
-  /** The version a request targets, or AWS's errors for a missing one or one that is not ready. */
-  async resolve(name: string, qualifier: string | undefined): Promise<VersionRecord> {
-    if (qualifier !== undefined && qualifier !== '$LATEST') {
-      throw notFound(`Function not found: ${this.functions.arn(name, qualifier)}`);
+  /**
+   * The version a request targets: $LATEST, a published version, or an
+   * alias (choosing between its two versions by weight); AWS's errors for a
+   * missing one or one that is not ready.
+   */
+  async resolve(name: string, qualifier: string | undefined): Promise<Target> {
+    const q = qualifier ?? '$LATEST';
+    let entry = this.cache.get(name)?.get(q) ?? (await this.load(name, q));
+    let version = q;
+    if (isAlias(entry)) {
+      version = pickVersion(entry);
+      entry = this.cache.get(name)?.get(version) ?? (await this.load(name, version));
     }
-    let rec = this.versions.get(name) ?? (await this.load(name));
+    let rec = entry as VersionRecord;
     if (rec.state === 'Pending' || rec.lastUpdateStatus === 'InProgress') {
       // Activation only unpacks already-validated code; wait for it rather than fail the caller.
       await this.functions.whenSettled(name);
-      rec = await this.load(name);
+      this.cache.delete(name);
+      rec = (await this.load(name, version)) as VersionRecord;
     }
     if (rec.state !== 'Active') {
       throw new ApiError(
@@ -75,18 +91,24 @@ export class InvokeService {
         `The operation cannot be performed at this time. The function is currently in the following state: ${rec.state}`,
       );
     }
-    return rec;
+    return { rec, invokedArn: this.functions.arn(name, qualifier) };
   }
 
-  private async load(name: string): Promise<VersionRecord> {
-    const fn = await this.store.getFunction(name);
-    if (!fn) throw notFound(`Function not found: ${this.functions.arn(name)}`);
-    this.versions.set(name, fn.latest);
-    return fn.latest;
+  private async load(name: string, qualifier: string): Promise<VersionRecord | AliasRecord> {
+    let found: VersionRecord | AliasRecord | undefined;
+    if (qualifier === '$LATEST') found = (await this.store.getFunction(name))?.latest;
+    else if (/^[0-9]+$/.test(qualifier)) found = await this.store.getVersion(name, qualifier);
+    else found = await this.store.getAlias(name, qualifier);
+    if (!found) throw notFound(`Function not found: ${this.functions.arn(name, qualifier === '$LATEST' ? undefined : qualifier)}`);
+    let m = this.cache.get(name);
+    if (!m) this.cache.set(name, (m = new Map()));
+    m.set(qualifier, found);
+    return found;
   }
 
-  async invoke(input: InvokeInput, rec?: VersionRecord): Promise<InvokeResult> {
-    rec ??= await this.resolve(input.name, input.qualifier);
+  async invoke(input: InvokeInput, target?: Target): Promise<InvokeResult> {
+    target ??= await this.resolve(input.name, input.qualifier);
+    const rec = target.rec;
     if (input.payload.length > limits.syncPayloadBytesMax) {
       throw new ApiError(
         'RequestTooLargeException',
@@ -132,7 +154,7 @@ export class InvokeService {
           requestId,
           payload: input.payload,
           deadlineMs: Date.now() + timeoutMs,
-          invokedFunctionArn: this.functions.arn(rec.functionName, input.qualifier),
+          invokedFunctionArn: target!.invokedArn,
           traceId: input.traceId ?? newTraceId(),
           clientContext: input.clientContext,
           settle: (o) => {
@@ -184,6 +206,20 @@ export class InvokeService {
     }
     return toResult(outcome, rec.version, requestId, undefined);
   }
+}
+
+function isAlias(e: VersionRecord | AliasRecord): e is AliasRecord {
+  return 'additionalVersionWeights' in e;
+}
+
+/** Weighted routing: the extra version gets its weight's share of requests, the main version the rest. */
+function pickVersion(a: AliasRecord): string {
+  let r = Math.random();
+  for (const [v, w] of Object.entries(a.additionalVersionWeights)) {
+    if (r < w) return v;
+    r -= w;
+  }
+  return a.functionVersion;
 }
 
 function toResult(o: InvocationOutcome, version: string, requestId: string, logResult: string | undefined): InvokeResult {

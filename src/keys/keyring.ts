@@ -28,8 +28,8 @@
  * changing any byte of the envelope, or opening with a different aad, fails.
  * An absent aad is the same as the empty string.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 
 /** Thrown when an envelope cannot be opened: wrong format, unknown key, tampering, or a different aad. */
@@ -57,12 +57,47 @@ const KEY_ID_RE = /^[\x21-\x7e]{1,255}$/;
 const FIXED_BODY_BYTES = IV_BYTES + KEY_BYTES + TAG_BYTES + IV_BYTES + TAG_BYTES;
 
 export class Keyring {
-  private readonly keys: ReadonlyMap<string, Buffer>;
+  private readonly keys: Map<string, Buffer>;
   private readonly defaultKeyId: string;
+  private dataDir = '';
 
   private constructor(keys: Map<string, Buffer>, defaultKeyId: string) {
     this.keys = keys;
     this.defaultKeyId = defaultKeyId;
+  }
+
+  /**
+   * Named keys (a function's `KMSKeyArn`): Kumo keeps a key of its own per
+   * name, created on first use under `<dataDir>/keys/<sha256(name)>.key`
+   * (0600) with the same crash-safe creation as the master key.
+   */
+  async useKey(keyId: string): Promise<void> {
+    if (this.keys.has(keyId)) return;
+    if (!KEY_ID_RE.test(keyId)) throw new Error(`invalid key id ${JSON.stringify(keyId)}`);
+    await fsp.mkdir(path.join(this.dataDir, 'keys'), { recursive: true, mode: 0o700 });
+    this.keys.set(keyId, await loadOrCreateKeyFile(this.namedKeyFile(keyId)));
+  }
+
+  private namedKeyFile(keyId: string): string {
+    return path.join(this.dataDir, 'keys', `${createHash('sha256').update(keyId).digest('hex')}.key`);
+  }
+
+  /** Loads an existing named key synchronously (for opening envelopes sealed in an earlier run). */
+  private loadNamed(keyId: string): Buffer | undefined {
+    if (!this.dataDir || !KEY_ID_RE.test(keyId)) return undefined;
+    try {
+      const k = fs.readFileSync(this.namedKeyFile(keyId));
+      if (k.length !== KEY_BYTES) return undefined;
+      this.keys.set(keyId, k);
+      return k;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `sealString` under a named key (see `useKey`, which must have been awaited). */
+  sealStringWith(keyId: string, s: string, aad?: string): string {
+    return SEALED_STRING_PREFIX + this.sealWith(keyId, Buffer.from(s, 'utf8'), aad).toString('base64');
   }
 
   /**
@@ -74,7 +109,9 @@ export class Keyring {
   static async open(dataDir: string): Promise<Keyring> {
     await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 });
     const master = await loadOrCreateKeyFile(path.join(dataDir, MASTER_KEY_FILE));
-    return new Keyring(new Map([[DEFAULT_KEY_ID, master]]), DEFAULT_KEY_ID);
+    const ring = new Keyring(new Map([[DEFAULT_KEY_ID, master]]), DEFAULT_KEY_ID);
+    ring.dataDir = dataDir;
+    return ring;
   }
 
   /** Encrypts `plain` under a fresh data key wrapped by the default key. */
@@ -97,7 +134,7 @@ export class Keyring {
     }
     const header = sealed.subarray(0, headerLen);
     const keyId = header.subarray(3).toString('latin1');
-    const kek = this.keys.get(keyId);
+    const kek = this.keys.get(keyId) ?? this.loadNamed(keyId);
     if (!kek) throw new SealedDataError(`sealed envelope names unknown key id ${JSON.stringify(keyId)}`);
 
     let off = headerLen;

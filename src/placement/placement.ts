@@ -19,6 +19,8 @@ const reapIntervalMsMax = 30_000;
 export interface EeContext {
   /** Decrypted environment of the version (only ever decrypted here, when an EE starts). */
   env(rec: VersionRecord): Record<string, string>;
+  /** The merged /opt tree of the version's layers, if it has any. */
+  optDir(rec: VersionRecord): Promise<string | undefined>;
 }
 
 export interface AcquiredEe {
@@ -95,11 +97,14 @@ export class Placement {
     this.scheduleFreeze(ee);
   }
 
-  /** A function changed or was deleted: its warm EEs of other revisions are drained. */
-  retire(functionName: string, keepRevision?: string): void {
+  /**
+   * A function changed or was deleted: warm EEs of that function (of one
+   * version when `version` is given), except those of `keepRevision`, are drained.
+   */
+  retire(functionName: string, version?: string, keepRevision?: string): void {
     for (const [key, pool] of this.pools) {
-      const [name, , rev] = key.split('\0');
-      if (name !== functionName || rev === keepRevision) continue;
+      const [name, ver, rev] = key.split('\0');
+      if (name !== functionName || (version !== undefined && ver !== version) || rev === keepRevision) continue;
       pool.retired = true;
       this.pools.delete(key);
       for (const ee of pool.idle.splice(0)) void this.byEe.get(ee)?.teardown();
@@ -155,7 +160,8 @@ export class Placement {
     const ee = new ExecutionEnvironment(`e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0);
     const group = cfg.logGroup;
     const codeDir = await this.code.ensure(rec.codeKey);
-    const args = runtimeArgs(cfg.runtime, codeDir);
+    const optDir = await this.ctx.optDir(rec);
+    const args = runtimeArgs(cfg.runtime, codeDir, optDir);
     if (!args) {
       throw new InitFailure({
         kind: 'platform-error',
@@ -196,6 +202,7 @@ export class Placement {
       created = await this.driver.create({
         id: ee.id,
         codeDir,
+        optDir,
         runtimeDir: runtimesDir,
         memoryMb: cfg.memoryMb,
         ephemeralStorageMb: cfg.ephemeralStorageMb,
@@ -295,11 +302,12 @@ export class Placement {
 }
 
 /** argv of the runtime process for a runtime name; undefined for a custom runtime without a bootstrap. */
-function runtimeArgs(runtime: string, codeDir: string): string[] | undefined {
+function runtimeArgs(runtime: string, codeDir: string, optDir: string | undefined): string[] | undefined {
   if (runtime.startsWith('nodejs')) return ['/usr/bin/node', '/var/runtime/nodejs/bootstrap.mjs'];
   if (runtime.startsWith('python')) return ['/usr/bin/python3', '/var/runtime/python/bootstrap.py'];
-  // provided.*: /var/task/bootstrap, else /opt/bootstrap (layers come later).
+  // provided.*: /var/task/bootstrap, else /opt/bootstrap (from a layer), as AWS looks for them.
   if (fs.existsSync(path.join(codeDir, 'bootstrap'))) return ['/var/task/bootstrap'];
+  if (optDir && fs.existsSync(path.join(optDir, 'bootstrap'))) return ['/opt/bootstrap'];
   return undefined;
 }
 

@@ -18,6 +18,8 @@ export interface VersionRecord {
   codeKey: string;
   codeSha256: string;
   codeSize: number;
+  /** Bytes of the unpacked code (AWS's 262,144,000-byte limit counts code plus layers). */
+  codeUnzippedBytes?: number;
   revisionId: string;
   /** ISO-8601 with milliseconds and +0000 offset, as AWS formats LastModified. */
   lastModified: string;
@@ -45,9 +47,44 @@ export interface FunctionConfig {
   logGroup: string;
   tracingMode: 'PassThrough' | 'Active';
   kmsKeyArn?: string;
-  layers: string[];
+  layers: LayerRef[];
   /** Names of environment variables (values live sealed). */
   envKeys: string[];
+}
+
+/** A layer version a function uses; what EEs need is copied here so a deleted layer version keeps working. */
+export interface LayerRef {
+  arn: string;
+  codeKey: string;
+  codeSize: number;
+  unzippedBytes: number;
+}
+
+export interface AliasRecord {
+  functionName: string;
+  name: string;
+  functionVersion: string;
+  description: string;
+  /** AdditionalVersionWeights: at most one extra version, weight in [0, 1]. */
+  additionalVersionWeights: Record<string, number>;
+  revisionId: string;
+}
+
+export interface LayerVersionRecord {
+  layerName: string;
+  version: number;
+  description: string;
+  createdDate: string;
+  codeKey: string;
+  codeSha256: string;
+  codeSize: number;
+  unzippedBytes: number;
+  compatibleRuntimes: string[];
+  compatibleArchitectures: string[];
+  licenseInfo?: string;
+  /** Resource policy statements (AddLayerVersionPermission). */
+  statements: Record<string, unknown>[];
+  policyRevisionId: string;
 }
 
 export interface FunctionRecord {
@@ -89,6 +126,39 @@ export interface Store {
   /** Deletes a function and all its versions; returns false if it did not exist. */
   deleteFunction(name: string): Promise<boolean>;
   countFunctions(): Promise<{ count: number; totalCodeSize: number }>;
+
+  /**
+   * Publishes a version atomically: when $LATEST's revision is still
+   * `expectedLatestRevision`, allocates the next number (never reused) and
+   * inserts `build(number)`. Returns undefined when $LATEST changed meanwhile.
+   */
+  publishVersion(name: string, expectedLatestRevision: string, build: (version: string) => VersionRecord): Promise<VersionRecord | undefined>;
+  getVersion(name: string, version: string): Promise<VersionRecord | undefined>;
+  /** Published versions in ascending number, after `afterVersion` (0 = from the first). */
+  listVersions(name: string, afterVersion: number, limit: number): Promise<VersionRecord[]>;
+  /** Deletes a published version unless an alias references it; returns the referencing aliases instead. */
+  deleteVersion(name: string, version: string): Promise<{ deleted: boolean; aliases: string[] }>;
+
+  createAlias(rec: AliasRecord): Promise<void>;
+  getAlias(functionName: string, name: string): Promise<AliasRecord | undefined>;
+  listAliases(functionName: string, afterName: string | undefined, limit: number): Promise<AliasRecord[]>;
+  /** Compare-and-swap on the alias's revision id. */
+  updateAlias(rec: AliasRecord, expectedRevisionId: string): Promise<boolean>;
+  deleteAlias(functionName: string, name: string): Promise<boolean>;
+
+  getTags(functionName: string): Promise<Record<string, string> | undefined>;
+  /** Replaces the tag map; false when the function does not exist. */
+  setTags(functionName: string, tags: Record<string, string>): Promise<boolean>;
+
+  publishLayerVersion(layerName: string, build: (version: number) => LayerVersionRecord): Promise<LayerVersionRecord>;
+  getLayerVersion(layerName: string, version: number): Promise<LayerVersionRecord | undefined>;
+  /** Versions of one layer, newest first, below `beforeVersion` (Infinity = from the newest). */
+  listLayerVersions(layerName: string, beforeVersion: number, limit: number): Promise<LayerVersionRecord[]>;
+  /** The newest version of each layer, by layer name after `afterName`. */
+  listLayers(afterName: string | undefined, limit: number): Promise<LayerVersionRecord[]>;
+  deleteLayerVersion(layerName: string, version: number): Promise<boolean>;
+  /** Compare-and-swap on the policy revision id. */
+  updateLayerVersionPolicy(rec: LayerVersionRecord, expectedPolicyRevisionId: string): Promise<boolean>;
   /** Code blob keys still referenced by any version (for blob garbage collection). */
   referencedCodeKeys(): Promise<Set<string>>;
 

@@ -3,6 +3,7 @@ import type { SandboxSpec } from '../driver';
 import type { CgroupLayout } from './cgroups';
 import { sandboxGid, sandboxUid } from './limits';
 import type { OciMount } from './rootfs';
+import { seccompProfile } from './seccomp';
 
 /**
  * The OCI runtime config (config.json) of one EE. Pure: no I/O, so the
@@ -72,15 +73,6 @@ const maskedPaths = [
   '/sys/firmware',
 ];
 const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
-
-/**
- * LATER HARDENING — seccomp. A syscall filter (Docker's default profile or
- * a Lambda-shaped one) goes here; until then no seccomp filter is applied
- * beyond what no-new-privileges and the empty capability sets already deny.
- */
-function seccompProfile(): undefined {
-  return undefined;
-}
 
 /**
  * LATER HARDENING — user namespace. Mapping the sandbox user to an
@@ -175,7 +167,8 @@ export function ociConfig(i: BundleInputs): Record<string, unknown> {
       },
       maskedPaths,
       readonlyPaths,
-      ...(seccompProfile() ? { seccomp: seccompProfile() } : {}),
+      // Default-deny system-call filter (seccomp.ts); applied by runc right before exec, after no_new_privs.
+      seccomp: seccompProfile(),
     },
   };
 }

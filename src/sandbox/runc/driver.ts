@@ -19,6 +19,7 @@ import {
   runcStartTimeoutMs,
   sandboxIdPattern,
   startOutputBufferBytesMax,
+  volatileRoot,
 } from './limits';
 import { bridgeName, SandboxNetwork, type PreparedNetns } from './network';
 import { buildRootfs, type OciMount } from './rootfs';
@@ -29,8 +30,10 @@ import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim }
  *
  * Layout under `<dataDir>/sandbox/`:
  *   rootfs/          shared read-only root (see rootfs.ts)
- *   runc-state/      `runc --root`: this instance's containers only
- *   bundles/<id>/    config.json of each live EE
+ *   runc-state  ->   /run/kumo/<tag>/runc-state: `runc --root`, this instance's containers only
+ *   bundles     ->   /run/kumo/<tag>/bundles: config.json of each live EE
+ * runc's state and the bundles hold each EE's decrypted environment, so they
+ * live on tmpfs (/run), never on disk; the data dir only links to them.
  *
  * Names on the machine all carry the instance tag (hash of the data dir's
  * real path), so several Kumo servers coexist and each cleans up only its
@@ -61,6 +64,8 @@ export class RuncDriver implements SandboxDriver {
   private readonly subnet: string | undefined;
   readonly stateDir: string;
   private readonly bundlesDir: string;
+  /** `<dataDir>/sandbox/runc-state`, a symlink to the tmpfs state dir (for operators: `runc --root <it> list`). */
+  private readonly stateLink: string;
   private readonly rootfsDir: string;
   private cgroups: CgroupLayout | undefined;
   private network: SandboxNetwork | undefined;
@@ -75,8 +80,10 @@ export class RuncDriver implements SandboxDriver {
     this.subnet = opts.subnet;
     this.tag = createHash('sha256').update(this.dataDir).digest('hex').slice(0, instanceTagChars);
     const base = path.join(this.dataDir, 'sandbox');
-    this.stateDir = path.join(base, 'runc-state');
-    this.bundlesDir = path.join(base, 'bundles');
+    const volatile = path.join(volatileRoot, this.tag);
+    this.stateDir = path.join(volatile, 'runc-state');
+    this.bundlesDir = path.join(volatile, 'bundles');
+    this.stateLink = path.join(base, 'runc-state');
     this.rootfsDir = path.join(base, 'rootfs');
     // kv<tag>-<slot> must fit IFNAMSIZ; slots have at most 5 digits even for a /16.
     if (`kv${this.tag}-65534`.length > interfaceNameCharsMax) throw new Error('instance tag too long for interface names');
@@ -123,6 +130,10 @@ export class RuncDriver implements SandboxDriver {
     this.hostMounts = buildRootfs(this.rootfsDir);
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.bundlesDir, { recursive: true, mode: 0o700 });
+    // Older data dirs kept runc's state on disk: replace it by the link to tmpfs.
+    fs.rmSync(this.stateLink, { recursive: true, force: true });
+    fs.rmSync(path.join(path.dirname(this.stateLink), 'bundles'), { recursive: true, force: true });
+    fs.symlinkSync(this.stateDir, this.stateLink);
 
     // 6. This instance's subnet, bridge and rules; start filling the pool.
     this.claim = claimSubnet({ tag: this.tag, dataDir: this.dataDir, explicit: this.subnet, ownBridge: bridgeName(this.tag) });
@@ -180,6 +191,7 @@ export class RuncDriver implements SandboxDriver {
     this.claim = undefined;
     fs.rmSync(this.stateDir, { recursive: true, force: true });
     fs.rmSync(this.bundlesDir, { recursive: true, force: true });
+    fs.rmSync(this.stateLink, { force: true });
   }
 
   /** @internal used by RuncSandbox */

@@ -54,3 +54,6 @@ export const instanceTagChars = 6;
 export const interfaceNameCharsMax = 15;
 /** MTU used when the host has no default route to copy one from. */
 export const mtuDefaultBytes = 1500;
+
+/** Where runc's state and EE bundles live: tmpfs, because both hold decrypted environments. */
+export const volatileRoot = '/run/kumo';

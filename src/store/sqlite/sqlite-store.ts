@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { AsyncEvent, FunctionRecord, LogEvent, Store, VersionRecord } from '../types';
+import type { AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogEvent, Store, VersionRecord } from '../types';
 import { StoreConflict } from '../types';
 
 /**
@@ -47,7 +47,51 @@ export class SqliteStore implements Store {
         `SELECT COUNT(*) AS n, COALESCE(SUM(json_extract(record, '$.codeSize')), 0) AS total FROM versions`,
       ),
       fnCount: d.prepare('SELECT COUNT(*) AS n FROM functions'),
-      codeKeys: d.prepare(`SELECT DISTINCT json_extract(record, '$.codeKey') AS k FROM versions`),
+      codeKeys: d.prepare(
+        `SELECT json_extract(record, '$.codeKey') AS k FROM versions
+         UNION SELECT json_extract(j.value, '$.codeKey') FROM versions, json_each(json_extract(versions.record, '$.config.layers')) j
+         UNION SELECT json_extract(record, '$.codeKey') FROM layer_versions`,
+      ),
+      getVer: d.prepare('SELECT record FROM versions WHERE function_name = ? AND version = ?'),
+      listVer: d.prepare(
+        `SELECT record FROM versions WHERE function_name = ? AND version != '$LATEST' AND CAST(version AS INTEGER) > ?
+         ORDER BY CAST(version AS INTEGER) LIMIT ?`,
+      ),
+      aliasesFor: d.prepare(
+        `SELECT name FROM aliases WHERE function_name = ? AND (json_extract(record, '$.functionVersion') = ?
+           OR json_extract(record, '$.additionalVersionWeights') LIKE '%"' || ? || '"%') ORDER BY name`,
+      ),
+      delVer: d.prepare(`DELETE FROM versions WHERE function_name = ? AND version = ? AND version != '$LATEST'`),
+      lastVer: d.prepare('SELECT last_version FROM functions WHERE name = ?'),
+      setLastVer: d.prepare('UPDATE functions SET last_version = ? WHERE name = ?'),
+      insAlias: d.prepare('INSERT INTO aliases (function_name, name, record, revision_id) VALUES (?, ?, ?, ?)'),
+      getAlias: d.prepare('SELECT record FROM aliases WHERE function_name = ? AND name = ?'),
+      listAlias: d.prepare('SELECT record FROM aliases WHERE function_name = ? AND name > ? ORDER BY name LIMIT ?'),
+      casAlias: d.prepare('UPDATE aliases SET record = ?, revision_id = ? WHERE function_name = ? AND name = ? AND revision_id = ?'),
+      delAlias: d.prepare('DELETE FROM aliases WHERE function_name = ? AND name = ?'),
+      delAliases: d.prepare('DELETE FROM aliases WHERE function_name = ?'),
+      getTags: d.prepare('SELECT tags FROM functions WHERE name = ?'),
+      setTags: d.prepare('UPDATE functions SET tags = ? WHERE name = ?'),
+      layerLast: d.prepare('SELECT last_version FROM layers WHERE name = ?'),
+      layerUpsert: d.prepare(
+        'INSERT INTO layers (name, last_version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET last_version = excluded.last_version',
+      ),
+      insLayerVer: d.prepare('INSERT INTO layer_versions (layer_name, version, record) VALUES (?, ?, ?)'),
+      getLayerVer: d.prepare('SELECT record FROM layer_versions WHERE layer_name = ? AND version = ?'),
+      listLayerVer: d.prepare(
+        'SELECT record FROM layer_versions WHERE layer_name = ? AND version < ? ORDER BY version DESC LIMIT ?',
+      ),
+      listLayers: d.prepare(
+        `SELECT lv.record FROM layer_versions lv
+         JOIN (SELECT layer_name, MAX(version) AS v FROM layer_versions WHERE layer_name > ? GROUP BY layer_name) m
+           ON m.layer_name = lv.layer_name AND m.v = lv.version
+         ORDER BY lv.layer_name LIMIT ?`,
+      ),
+      delLayerVer: d.prepare('DELETE FROM layer_versions WHERE layer_name = ? AND version = ?'),
+      casLayerPolicy: d.prepare(
+        `UPDATE layer_versions SET record = ? WHERE layer_name = ? AND version = ?
+         AND json_extract(record, '$.policyRevisionId') = ?`,
+      ),
       enqueue: d.prepare(
         `INSERT INTO async_events (id, function_name, qualifier, payload, request_id, attempts, due_at_ms, enqueued_at_ms, client_context, lease_until_ms)
          VALUES (@id, @functionName, @qualifier, @payload, @requestId, @attempts, @dueAtMs, @enqueuedAtMs, @clientContext, 0)`,
@@ -91,6 +135,7 @@ export class SqliteStore implements Store {
   async deleteFunction(name: string): Promise<boolean> {
     let deleted = false;
     this.db.transaction(() => {
+      this.st.delAliases.run(name);
       this.st.delVersions.run(name);
       deleted = this.st.delFn.run(name).changes === 1;
     }).immediate();
@@ -105,6 +150,115 @@ export class SqliteStore implements Store {
 
   async referencedCodeKeys(): Promise<Set<string>> {
     return new Set((this.st.codeKeys.all() as { k: string }[]).map((r) => r.k));
+  }
+
+  async publishVersion(
+    name: string,
+    expectedLatestRevision: string,
+    build: (version: string) => VersionRecord,
+  ): Promise<VersionRecord | undefined> {
+    let out: VersionRecord | undefined;
+    this.db.transaction(() => {
+      const latest = this.st.getVer.get(name, '$LATEST') as { record: string } | undefined;
+      if (!latest || (JSON.parse(latest.record) as VersionRecord).revisionId !== expectedLatestRevision) return;
+      const last = (this.st.lastVer.get(name) as { last_version: number }).last_version;
+      const rec = build(String(last + 1));
+      this.st.insertVer.run(name, rec.version, JSON.stringify(rec), rec.revisionId);
+      this.st.setLastVer.run(last + 1, name);
+      out = rec;
+    }).immediate();
+    return out;
+  }
+
+  async getVersion(name: string, version: string): Promise<VersionRecord | undefined> {
+    const r = this.st.getVer.get(name, version) as { record: string } | undefined;
+    return r ? (JSON.parse(r.record) as VersionRecord) : undefined;
+  }
+
+  async listVersions(name: string, afterVersion: number, limit: number): Promise<VersionRecord[]> {
+    return (this.st.listVer.all(name, afterVersion, limit) as { record: string }[]).map((r) => JSON.parse(r.record) as VersionRecord);
+  }
+
+  async deleteVersion(name: string, version: string): Promise<{ deleted: boolean; aliases: string[] }> {
+    let result = { deleted: false, aliases: [] as string[] };
+    this.db.transaction(() => {
+      const aliases = (this.st.aliasesFor.all(name, version, version) as { name: string }[]).map((r) => r.name);
+      if (aliases.length) result = { deleted: false, aliases };
+      else result = { deleted: this.st.delVer.run(name, version).changes === 1, aliases: [] };
+    }).immediate();
+    return result;
+  }
+
+  async createAlias(rec: AliasRecord): Promise<void> {
+    this.db.transaction(() => {
+      if (this.st.getAlias.get(rec.functionName, rec.name)) throw new StoreConflict(`Alias already exists: ${rec.name}`);
+      this.st.insAlias.run(rec.functionName, rec.name, JSON.stringify(rec), rec.revisionId);
+    }).immediate();
+  }
+
+  async getAlias(functionName: string, name: string): Promise<AliasRecord | undefined> {
+    const r = this.st.getAlias.get(functionName, name) as { record: string } | undefined;
+    return r ? (JSON.parse(r.record) as AliasRecord) : undefined;
+  }
+
+  async listAliases(functionName: string, afterName: string | undefined, limit: number): Promise<AliasRecord[]> {
+    return (this.st.listAlias.all(functionName, afterName ?? '', limit) as { record: string }[]).map(
+      (r) => JSON.parse(r.record) as AliasRecord,
+    );
+  }
+
+  async updateAlias(rec: AliasRecord, expectedRevisionId: string): Promise<boolean> {
+    return this.st.casAlias.run(JSON.stringify(rec), rec.revisionId, rec.functionName, rec.name, expectedRevisionId).changes === 1;
+  }
+
+  async deleteAlias(functionName: string, name: string): Promise<boolean> {
+    return this.st.delAlias.run(functionName, name).changes === 1;
+  }
+
+  async getTags(functionName: string): Promise<Record<string, string> | undefined> {
+    const r = this.st.getTags.get(functionName) as { tags: string } | undefined;
+    return r ? (JSON.parse(r.tags) as Record<string, string>) : undefined;
+  }
+
+  async setTags(functionName: string, tags: Record<string, string>): Promise<boolean> {
+    return this.st.setTags.run(JSON.stringify(tags), functionName).changes === 1;
+  }
+
+  async publishLayerVersion(layerName: string, build: (version: number) => LayerVersionRecord): Promise<LayerVersionRecord> {
+    let out!: LayerVersionRecord;
+    this.db.transaction(() => {
+      const last = (this.st.layerLast.get(layerName) as { last_version: number } | undefined)?.last_version ?? 0;
+      out = build(last + 1);
+      this.st.insLayerVer.run(layerName, out.version, JSON.stringify(out));
+      this.st.layerUpsert.run(layerName, out.version);
+    }).immediate();
+    return out;
+  }
+
+  async getLayerVersion(layerName: string, version: number): Promise<LayerVersionRecord | undefined> {
+    const r = this.st.getLayerVer.get(layerName, version) as { record: string } | undefined;
+    return r ? (JSON.parse(r.record) as LayerVersionRecord) : undefined;
+  }
+
+  async listLayerVersions(layerName: string, beforeVersion: number, limit: number): Promise<LayerVersionRecord[]> {
+    const before = Number.isFinite(beforeVersion) ? beforeVersion : Number.MAX_SAFE_INTEGER;
+    return (this.st.listLayerVer.all(layerName, before, limit) as { record: string }[]).map(
+      (r) => JSON.parse(r.record) as LayerVersionRecord,
+    );
+  }
+
+  async listLayers(afterName: string | undefined, limit: number): Promise<LayerVersionRecord[]> {
+    return (this.st.listLayers.all(afterName ?? '', limit) as { record: string }[]).map(
+      (r) => JSON.parse(r.record) as LayerVersionRecord,
+    );
+  }
+
+  async deleteLayerVersion(layerName: string, version: number): Promise<boolean> {
+    return this.st.delLayerVer.run(layerName, version).changes === 1;
+  }
+
+  async updateLayerVersionPolicy(rec: LayerVersionRecord, expectedPolicyRevisionId: string): Promise<boolean> {
+    return this.st.casLayerPolicy.run(JSON.stringify(rec), rec.layerName, rec.version, expectedPolicyRevisionId).changes === 1;
   }
 
   async enqueueAsync(ev: AsyncEvent): Promise<void> {
@@ -218,6 +372,16 @@ const migrations: string[] = [
      id INTEGER PRIMARY KEY AUTOINCREMENT, log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
      ts_ms INTEGER NOT NULL, message TEXT NOT NULL);
    CREATE INDEX log_group_id ON log_events (log_group, id);`,
+  // 2: versions, aliases, layers, tags.
+  `ALTER TABLE functions ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE functions ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+   CREATE TABLE aliases (
+     function_name TEXT NOT NULL REFERENCES functions(name), name TEXT NOT NULL,
+     record TEXT NOT NULL, revision_id TEXT NOT NULL, PRIMARY KEY (function_name, name));
+   CREATE TABLE layers (name TEXT PRIMARY KEY, last_version INTEGER NOT NULL);
+   CREATE TABLE layer_versions (
+     layer_name TEXT NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL,
+     PRIMARY KEY (layer_name, version));`,
 ];
 
 function migrate(db: Database.Database): void {

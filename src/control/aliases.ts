@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError, conflict, invalidParameter, notFound, validationError } from '../frontend/errors';
+import type { AliasRecord, Store } from '../store/types';
+import { StoreConflict } from '../store/types';
+import type { FunctionService } from './functions';
+import { Checker, checkDescription } from './validate';
+
+const aliasPattern = '(?!^[0-9]+$)([a-zA-Z0-9-_]+)';
+const aliasRe = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
+const versionPattern = '(\\$LATEST|[0-9]+)';
+const versionRe = /^(\$LATEST|[0-9]+)$/;
+/** AWS: AdditionalVersionWeights holds at most one version. */
+const extraVersionsMax = 1;
+
+/**
+ * Aliases: named pointers to a version, optionally sending a share of
+ * traffic to one more version (AdditionalVersionWeights). Every update is a
+ * compare-and-swap on the alias's RevisionId.
+ */
+export class AliasService {
+  constructor(
+    private readonly store: Store,
+    private readonly functions: FunctionService,
+  ) {}
+
+  shape(a: AliasRecord): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      AliasArn: this.functions.arn(a.functionName, a.name),
+      Name: a.name,
+      FunctionVersion: a.functionVersion,
+      Description: a.description,
+      RevisionId: a.revisionId,
+    };
+    if (Object.keys(a.additionalVersionWeights).length) out.RoutingConfig = { AdditionalVersionWeights: a.additionalVersionWeights };
+    return out;
+  }
+
+  async create(rawName: string, body: Record<string, unknown>): Promise<AliasRecord> {
+    const name = this.fnName(rawName);
+    const c = new Checker();
+    const alias = c.string(body.Name, 'name', { min: 1, max: 128, pattern: aliasPattern, re: aliasRe });
+    const version = c.string(body.FunctionVersion, 'functionVersion', { min: 1, max: 1024, pattern: versionPattern, re: versionRe });
+    const description = checkDescription(c, body.Description);
+    const weights = this.checkRouting(c, body.RoutingConfig);
+    c.done();
+    if (alias === undefined) throw validationError([{ value: null, path: 'name', constraint: 'Member must not be null' }]);
+    if (version === undefined) throw validationError([{ value: null, path: 'functionVersion', constraint: 'Member must not be null' }]);
+    await this.checkVersions(name, version, weights ?? {});
+    const rec: AliasRecord = {
+      functionName: name,
+      name: alias,
+      functionVersion: version,
+      description: description ?? '',
+      additionalVersionWeights: weights ?? {},
+      revisionId: randomUUID(),
+    };
+    try {
+      await this.store.createAlias(rec);
+    } catch (e) {
+      if (e instanceof StoreConflict) throw conflict(`Alias already exists: ${this.functions.arn(name, alias)}`);
+      throw e;
+    }
+    this.changed(rec);
+    return rec;
+  }
+
+  async get(rawName: string, alias: string): Promise<AliasRecord> {
+    const name = this.fnName(rawName);
+    const rec = await this.store.getAlias(name, alias);
+    if (!rec) throw notFound(`Alias not found: ${this.functions.arn(name, alias)}`);
+    return rec;
+  }
+
+  async update(rawName: string, alias: string, body: Record<string, unknown>): Promise<AliasRecord> {
+    const cur = await this.get(rawName, alias);
+    const c = new Checker();
+    const version = c.string(body.FunctionVersion, 'functionVersion', { min: 1, max: 1024, pattern: versionPattern, re: versionRe });
+    const description = checkDescription(c, body.Description);
+    const weights = this.checkRouting(c, body.RoutingConfig);
+    const revisionId = c.string(body.RevisionId, 'revisionId');
+    c.done();
+    if (revisionId !== undefined && revisionId !== cur.revisionId) throw preconditionFailed();
+    const next: AliasRecord = {
+      ...cur,
+      functionVersion: version ?? cur.functionVersion,
+      description: description ?? cur.description,
+      additionalVersionWeights: weights ?? cur.additionalVersionWeights,
+      revisionId: randomUUID(),
+    };
+    await this.checkVersions(cur.functionName, next.functionVersion, next.additionalVersionWeights);
+    if (!(await this.store.updateAlias(next, cur.revisionId))) throw preconditionFailed();
+    this.changed(next);
+    return next;
+  }
+
+  async delete(rawName: string, alias: string): Promise<void> {
+    const name = this.fnName(rawName);
+    if (!(await this.store.getFunction(name))) throw notFound(`Function not found: ${this.functions.arn(name)}`);
+    // AWS answers 204 whether or not the alias existed.
+    if (await this.store.deleteAlias(name, alias)) this.changed({ functionName: name, name: alias } as AliasRecord);
+  }
+
+  async list(rawName: string, version: string | undefined, marker: string | undefined, maxItems: number) {
+    const name = this.fnName(rawName);
+    if (!(await this.store.getFunction(name))) throw notFound(`Function not found: ${this.functions.arn(name)}`);
+    const after = marker ? Buffer.from(marker, 'base64url').toString('utf8') : undefined;
+    const rows = (await this.store.listAliases(name, after, 10_000)).filter(
+      (a) => version === undefined || a.functionVersion === version || version in a.additionalVersionWeights,
+    );
+    const items = rows.slice(0, maxItems);
+    return { items, next: rows.length > maxItems ? Buffer.from(items[items.length - 1]!.name).toString('base64url') : undefined };
+  }
+
+  private fnName(rawName: string): string {
+    const { name, qualifier } = this.functions.ref(rawName);
+    if (qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given for alias operations.');
+    return name;
+  }
+
+  private changed(a: AliasRecord): void {
+    void this.store.getFunction(a.functionName).then((fn) => this.functions.changed(a.functionName, fn?.latest, { alias: a.name }));
+  }
+
+  private checkRouting(c: Checker, v: unknown): Record<string, number> | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object') throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig'");
+    const w = (v as { AdditionalVersionWeights?: unknown }).AdditionalVersionWeights;
+    if (w === undefined || w === null) return {};
+    if (typeof w !== 'object' || Array.isArray(w)) {
+      throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig.additionalVersionWeights'");
+    }
+    const out: Record<string, number> = {};
+    for (const [ver, weight] of Object.entries(w as Record<string, unknown>)) {
+      if (typeof weight !== 'number') throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig.additionalVersionWeights'");
+      if (!/^[0-9]+$/.test(ver)) {
+        c.failures.push({ value: ver, path: 'routingConfig.additionalVersionWeights', constraint: "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [0-9]+]" });
+      } else if (weight < 0 || weight > 1) {
+        c.failures.push({
+          value: weight,
+          path: 'routingConfig.additionalVersionWeights',
+          constraint: `Map value must satisfy constraint: [Member must have value ${weight < 0 ? 'greater than or equal to 0.0' : 'less than or equal to 1.0'}]`,
+        });
+      }
+      out[ver] = weight;
+    }
+    if (Object.keys(out).length > extraVersionsMax) {
+      throw invalidParameter(`Number of items in AdditionalVersionWeights cannot be greater than ${extraVersionsMax}`);
+    }
+    return out;
+  }
+
+  /** The alias's versions must exist; weighted routing needs two distinct published versions (AWS's rules). */
+  private async checkVersions(name: string, version: string, weights: Record<string, number>): Promise<void> {
+    const fn = await this.store.getFunction(name);
+    if (!fn) throw notFound(`Function not found: ${this.functions.arn(name)}`);
+    for (const v of [version, ...Object.keys(weights)]) {
+      if (v !== '$LATEST' && !(await this.store.getVersion(name, v))) throw notFound(`Function not found: ${this.functions.arn(name, v)}`);
+    }
+    const extra = Object.keys(weights);
+    if (extra.length) {
+      if (version === '$LATEST') throw invalidParameter('$LATEST is not supported for an alias pointing to more than 1 version');
+      if (extra[0] === version) throw invalidParameter(`Invalid function version ${version}. Function version ${version} is already included in routing configuration.`);
+    }
+  }
+}
+
+function preconditionFailed(): ApiError {
+  return new ApiError(
+    'PreconditionFailedException',
+    'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+  );
+}

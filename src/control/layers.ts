@@ -1,0 +1,316 @@
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { limits, supportedRuntimes, type KumoConfig } from '../config';
+import { ApiError, invalidParameter, notFound, validationError } from '../frontend/errors';
+import type { BlobStore } from '../blobs/blob-store';
+import type { CodeCache } from '../blobs/code-cache';
+import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
+import { Checker } from './validate';
+import { zipApiError } from './zip-errors';
+import { awsTimestamp } from './time';
+
+/** AWS: a function references at most 5 layers. */
+export const layersPerFunctionMax = 5;
+const layerNamePattern =
+  '(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+';
+const layerNameRe = new RegExp(`^(?:${layerNamePattern})$`);
+const layerVersionArnPattern =
+  '(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)';
+const layerVersionArnRe = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):([0-9]+)$/;
+const statementIdRe = /^[a-zA-Z0-9-_]+$/;
+const principalRe = /^(\d{12}|\*|arn:(aws[a-zA-Z-]*):iam::\d{12}:root)$/;
+const organizationIdRe = /^o-[a-z0-9]{10,32}$/;
+/** Layer versions listed per page by default (AWS: MaxItems 1–50). */
+const listPageMax = 50;
+
+/**
+ * Layers: versioned zips shared by functions, unpacked into /opt in the order
+ * a function lists them (a later layer's files win). Layer archives share the
+ * encrypted, content-addressed blob store and the unpacked-tree cache with
+ * function code; merged /opt trees are built once per distinct layer list.
+ */
+export class LayerService {
+  private readonly ctx: { region: string; accountId: string };
+  private readonly optInflight = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly blobs: BlobStore,
+    private readonly code: CodeCache,
+    private readonly optRoot: string,
+    cfg: KumoConfig,
+  ) {
+    this.ctx = { region: cfg.region, accountId: cfg.accountId };
+  }
+
+  layerArn(name: string): string {
+    return `arn:aws:lambda:${this.ctx.region}:${this.ctx.accountId}:layer:${name}`;
+  }
+
+  /** Accepts a layer name or its ARN (AWS's LayerName). */
+  parseLayerName(raw: string): string {
+    if (raw.length < 1 || raw.length > 140 || !layerNameRe.test(raw)) {
+      throw validationError([{ value: raw, path: 'layerName', constraint: `Member must satisfy regular expression pattern: ${layerNamePattern}` }]);
+    }
+    if (raw.startsWith('arn:')) {
+      const parts = raw.split(':');
+      if (parts[3] !== this.ctx.region || parts[4] !== this.ctx.accountId) {
+        throw new ApiError('AccessDeniedException', 'The resource you requested does not exist or you do not have permission to access it.');
+      }
+      return parts[6]!;
+    }
+    return raw;
+  }
+
+  parseVersionNumber(raw: string): number {
+    const n = Number(raw);
+    if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(n)) {
+      throw validationError([{ value: raw, path: 'versionNumber', constraint: 'Member must be a number' }]);
+    }
+    return n;
+  }
+
+  async publish(rawName: string, body: Record<string, unknown>): Promise<LayerVersionRecord> {
+    const name = this.parseLayerName(rawName);
+    const c = new Checker();
+    const description = c.string(body.Description, 'description', { min: 0, max: limits.descriptionCharsMax });
+    const license = c.string(body.LicenseInfo, 'licenseInfo', { min: 0, max: 512 });
+    const runtimes = listOf(c, body.CompatibleRuntimes, 'compatibleRuntimes', 15);
+    const archs = listOf(c, body.CompatibleArchitectures, 'compatibleArchitectures', 2);
+    c.done();
+    for (const a of archs) if (a !== 'x86_64' && a !== 'arm64') {
+      throw validationError([{ value: archs, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]' }]);
+    }
+    void supportedRuntimes;
+    const content = body.Content as Record<string, unknown> | undefined;
+    if (!content || typeof content !== 'object') {
+      throw validationError([{ value: null, path: 'content', constraint: 'Member must not be null' }]);
+    }
+    if (content.S3Bucket !== undefined || content.S3Key !== undefined) {
+      throw invalidParameter('S3Bucket/S3Key layer content is not supported by this Kumo server; upload the zip as ZipFile.');
+    }
+    if (typeof content.ZipFile !== 'string' || !content.ZipFile) throw invalidParameter('Please provide a source for layer content.');
+    const zip = Buffer.from(content.ZipFile, 'base64');
+    if (zip.length > limits.zipBytesMax) {
+      throw new ApiError('RequestEntityTooLargeException', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
+    }
+    const key = createHash('sha256').update(zip).digest('hex');
+    let unzippedBytes: number;
+    try {
+      unzippedBytes = await this.code.ensureFromZip(key, zip);
+    } catch (e) {
+      throw zipApiError(e) ?? e;
+    }
+    await this.blobs.put(zip);
+    return this.store.publishLayerVersion(name, (version) => ({
+      layerName: name,
+      version,
+      description: description ?? '',
+      createdDate: awsTimestamp(new Date()),
+      codeKey: key,
+      codeSha256: Buffer.from(key, 'hex').toString('base64'),
+      codeSize: zip.length,
+      unzippedBytes,
+      compatibleRuntimes: runtimes,
+      compatibleArchitectures: archs,
+      licenseInfo: license,
+      statements: [],
+      policyRevisionId: randomUUID(),
+    }));
+  }
+
+  async get(rawName: string, rawVersion: string): Promise<LayerVersionRecord> {
+    const name = this.parseLayerName(rawName);
+    const version = this.parseVersionNumber(rawVersion);
+    const rec = await this.store.getLayerVersion(name, version);
+    if (!rec) throw notFound('The resource you requested does not exist.');
+    return rec;
+  }
+
+  async getByArn(arn: string): Promise<LayerVersionRecord> {
+    const m = layerVersionArnRe.exec(arn);
+    if (!m) throw validationError([{ value: arn, path: 'arn', constraint: `Member must satisfy regular expression pattern: ${layerVersionArnPattern}` }]);
+    if (m[1] !== this.ctx.region || m[2] !== this.ctx.accountId) throw notFound('The resource you requested does not exist.');
+    return this.get(m[3]!, m[4]!);
+  }
+
+  async list(marker: string | undefined, maxItems: number | undefined, runtime?: string, arch?: string): Promise<{ items: LayerVersionRecord[]; next?: string }> {
+    const max = maxItems ?? listPageMax;
+    const rows = (await this.store.listLayers(decodeMarker(marker), 10_000)).filter((r) => matches(r, runtime, arch));
+    const items = rows.slice(0, max);
+    return { items, next: rows.length > max ? encodeMarker(items[items.length - 1]!.layerName) : undefined };
+  }
+
+  async listVersions(rawName: string, marker: string | undefined, maxItems: number | undefined, runtime?: string, arch?: string) {
+    const name = this.parseLayerName(rawName);
+    const max = maxItems ?? listPageMax;
+    const before = marker ? Number(decodeMarker(marker)) : Infinity;
+    const rows = (await this.store.listLayerVersions(name, Number.isFinite(before) ? before : Infinity, 10_000)).filter((r) => matches(r, runtime, arch));
+    const items = rows.slice(0, max);
+    return { items, next: rows.length > max ? encodeMarker(String(items[items.length - 1]!.version)) : undefined };
+  }
+
+  /** Deleting a layer version leaves functions that use it working (AWS keeps a copy for them); so do we, by reference. */
+  async delete(rawName: string, rawVersion: string): Promise<void> {
+    await this.store.deleteLayerVersion(this.parseLayerName(rawName), this.parseVersionNumber(rawVersion));
+  }
+
+  async addPermission(rawName: string, rawVersion: string, body: Record<string, unknown>, revisionId: string | undefined) {
+    const rec = await this.get(rawName, rawVersion);
+    const c = new Checker();
+    const sid = c.string(body.StatementId, 'statementId', { min: 1, max: 100, pattern: '([a-zA-Z0-9-_]+)', re: statementIdRe });
+    const action = c.string(body.Action, 'action', { min: 0, max: 22, pattern: 'lambda:GetLayerVersion', re: /^lambda:GetLayerVersion$/ });
+    const principal = c.string(body.Principal, 'principal', { min: 0, max: 10000, pattern: '\\d{12}|\\*|arn:(aws[a-zA-Z-]*):iam::\\d{12}:root', re: principalRe });
+    const org = c.string(body.OrganizationId, 'organizationId', { min: 0, max: 34, pattern: 'o-[a-z0-9]{10,32}', re: organizationIdRe });
+    c.done();
+    if (!sid || !action || !principal) {
+      throw validationError([{ value: null, path: !sid ? 'statementId' : !action ? 'action' : 'principal', constraint: 'Member must not be null' }]);
+    }
+    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw preconditionFailed();
+    if (rec.statements.some((s) => s.Sid === sid)) {
+      throw new ApiError('ResourceConflictException', `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+    }
+    const statement: Record<string, unknown> = {
+      Sid: sid,
+      Effect: 'Allow',
+      Principal: principal === '*' ? '*' : { AWS: principal.startsWith('arn:') ? principal : `arn:aws:iam::${principal}:root` },
+      Action: action,
+      Resource: `${this.layerArn(rec.layerName)}:${rec.version}`,
+      ...(org ? { Condition: { StringEquals: { 'aws:PrincipalOrgID': org } } } : {}),
+    };
+    const next = { ...rec, statements: [...rec.statements, statement], policyRevisionId: randomUUID() };
+    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw preconditionFailed();
+    return { Statement: JSON.stringify(statement), RevisionId: next.policyRevisionId };
+  }
+
+  async getPolicy(rawName: string, rawVersion: string) {
+    const rec = await this.get(rawName, rawVersion);
+    if (!rec.statements.length) throw notFound('No policy is associated with the given resource.');
+    return { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: rec.statements }), RevisionId: rec.policyRevisionId };
+  }
+
+  async removePermission(rawName: string, rawVersion: string, sid: string, revisionId: string | undefined): Promise<void> {
+    const rec = await this.get(rawName, rawVersion);
+    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw preconditionFailed();
+    if (!rec.statements.some((s) => s.Sid === sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
+    const next = { ...rec, statements: rec.statements.filter((s) => s.Sid !== sid), policyRevisionId: randomUUID() };
+    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw preconditionFailed();
+  }
+
+  /** Validates a function's Layers list (AWS's limits and messages) and resolves each ARN. */
+  async resolveRefs(c: Checker, v: unknown): Promise<LayerRef[] | undefined> {
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      throw new ApiError('SerializationException', "Unexpected value type in payload for member 'layers'");
+    }
+    const arns = v as string[];
+    const bad = arns.filter((a) => !layerVersionArnRe.test(a));
+    if (bad.length) {
+      c.failures.push({
+        value: arns,
+        path: 'layers',
+        constraint: `Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ${layerVersionArnPattern}]`,
+      });
+      return undefined;
+    }
+    if (arns.length > layersPerFunctionMax) throw invalidParameter(`Cannot reference more than ${layersPerFunctionMax} layers.`);
+    const seen = new Set<string>();
+    const refs: LayerRef[] = [];
+    for (const arn of arns) {
+      const m = layerVersionArnRe.exec(arn)!;
+      const layerKey = `${m[3]}`;
+      if (seen.has(layerKey)) throw invalidParameter(`Two different versions of the same layer are not allowed to be referenced in the same function. ${arn}`);
+      seen.add(layerKey);
+      const rec = m[1] === this.ctx.region && m[2] === this.ctx.accountId ? await this.store.getLayerVersion(m[3]!, Number(m[4])) : undefined;
+      if (!rec) throw invalidParameter(`Layer version ${arn} does not exist.`);
+      refs.push({ arn, codeKey: rec.codeKey, codeSize: rec.codeSize, unzippedBytes: rec.unzippedBytes });
+    }
+    return refs;
+  }
+
+  /**
+   * The merged /opt tree for a list of layers, built once per distinct list:
+   * each layer's unpacked tree is hard-linked in order, a later layer's file
+   * replacing an earlier one's. Undefined when the function has no layers.
+   */
+  optDir(refs: LayerRef[]): Promise<string | undefined> {
+    if (!refs.length) return Promise.resolve(undefined);
+    const id = createHash('sha256').update(refs.map((r) => r.codeKey).join(',')).digest('hex');
+    const dest = path.join(this.optRoot, id);
+    let p = this.optInflight.get(id);
+    if (!p) {
+      p = (async () => {
+        if (await exists(dest)) return dest;
+        await fs.mkdir(this.optRoot, { recursive: true, mode: 0o711 });
+        const tmp = `${dest}.tmp-${randomUUID()}`;
+        await fs.mkdir(tmp, { mode: 0o755 });
+        try {
+          for (const r of refs) await overlayInto(await this.code.ensure(r.codeKey), tmp);
+          await fs.rename(tmp, dest);
+        } catch (e) {
+          await fs.rm(tmp, { recursive: true, force: true });
+          if (!(await exists(dest))) throw e;
+        }
+        return dest;
+      })().finally(() => this.optInflight.delete(id));
+      this.optInflight.set(id, p);
+    }
+    return p;
+  }
+
+  async pruneOpt(): Promise<void> {
+    // Merged trees are cheap to rebuild (hard links); drop them all at start-up so deleted layers free space.
+    await fs.rm(this.optRoot, { recursive: true, force: true });
+  }
+}
+
+/** Hard-links every entry of `src` into `dest`, replacing what is there (a later layer wins). */
+async function overlayInto(src: string, dest: string): Promise<void> {
+  for (const e of await fs.readdir(src, { withFileTypes: true })) {
+    const s = path.join(src, e.name);
+    const d = path.join(dest, e.name);
+    const existing = await fs.lstat(d).catch(() => undefined);
+    if (e.isDirectory()) {
+      if (existing && !existing.isDirectory()) await fs.rm(d, { recursive: true, force: true });
+      if (!existing || !existing.isDirectory()) await fs.mkdir(d, { mode: 0o755 });
+      await overlayInto(s, d);
+    } else {
+      if (existing) await fs.rm(d, { recursive: true, force: true });
+      if (e.isSymbolicLink()) await fs.symlink(await fs.readlink(s), d);
+      else await fs.link(s, d);
+    }
+  }
+}
+
+function listOf(c: Checker, v: unknown, pathName: string, max: number): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+    throw new ApiError('SerializationException', `Unexpected value type in payload for member '${pathName}'`);
+  }
+  if (v.length > max) c.failures.push({ value: v, path: pathName, constraint: `Member must have length less than or equal to ${max}` });
+  return v as string[];
+}
+
+function matches(r: LayerVersionRecord, runtime?: string, arch?: string): boolean {
+  return (!runtime || r.compatibleRuntimes.includes(runtime)) && (!arch || r.compatibleArchitectures.includes(arch));
+}
+
+function preconditionFailed(): ApiError {
+  return new ApiError(
+    'PreconditionFailedException',
+    'The RevisionId provided does not match the latest RevisionId for the Lambda function or alias. Call the GetFunction or the GetAlias API operation to retrieve the latest RevisionId for your resource.',
+  );
+}
+
+const encodeMarker = (s: string) => Buffer.from(s).toString('base64url');
+function decodeMarker(m: string | undefined): string | undefined {
+  return m ? Buffer.from(m, 'base64url').toString('utf8') : undefined;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}

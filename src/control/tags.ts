@@ -1,0 +1,51 @@
+import { ApiError, notFound, validationError } from '../frontend/errors';
+import type { Store } from '../store/types';
+import type { FunctionService } from './functions';
+import { Checker, checkTags, tagsPerResourceMax } from './validate';
+
+const taggableRe = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$/;
+
+/** TagResource / UntagResource / ListTags on functions (the taggable resource Kumo has so far). */
+export class TagService {
+  constructor(
+    private readonly store: Store,
+    private readonly functions: FunctionService,
+  ) {}
+
+  private async fn(arn: string): Promise<string> {
+    const m = taggableRe.exec(arn);
+    if (!m) {
+      throw validationError([{ value: arn, path: 'resource', constraint: 'Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-f-]{36})' }]);
+    }
+    if (m[4]) throw new ApiError('InvalidParameterValueException', 'Tags are not supported on function versions or aliases; tag the unqualified function ARN.');
+    if (m[1] !== this.functions.ctxRegion || m[2] !== this.functions.ctxAccount || !(await this.store.getFunction(m[3]!))) {
+      throw notFound(`Function not found: ${arn}`);
+    }
+    return m[3]!;
+  }
+
+  async list(arn: string): Promise<Record<string, string>> {
+    return (await this.store.getTags(await this.fn(arn))) ?? {};
+  }
+
+  async tag(arn: string, body: Record<string, unknown>): Promise<void> {
+    const name = await this.fn(arn);
+    const c = new Checker();
+    const tags = checkTags(c, body.Tags);
+    c.done();
+    if (!tags) throw validationError([{ value: null, path: 'tags', constraint: 'Member must not be null' }]);
+    const merged = { ...((await this.store.getTags(name)) ?? {}), ...tags };
+    if (Object.keys(merged).length > tagsPerResourceMax) {
+      throw new ApiError('InvalidParameterValueException', `Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
+    }
+    await this.store.setTags(name, merged);
+  }
+
+  async untag(arn: string, keys: string[]): Promise<void> {
+    const name = await this.fn(arn);
+    if (!keys.length) throw validationError([{ value: null, path: 'tagKeys', constraint: 'Member must not be null' }]);
+    const tags = { ...((await this.store.getTags(name)) ?? {}) };
+    for (const k of keys) delete tags[k];
+    await this.store.setTags(name, tags);
+  }
+}
