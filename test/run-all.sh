@@ -8,3 +8,4 @@ unit=(dist/src/**/*.test.js dist/test/runtimes/*.test.js)
 integration=(dist/test/integration/*.test.js dist/test/security/*.test.js dist/test/cli/*.test.js)
 node --test --test-concurrency=1 "${unit[@]}" "${integration[@]}"
 bash test/e2e/quickstart.sh
+bash test/e2e/versions.sh
