@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ExecutionEnvironment, IllegalTransition, type Invocation, type InvocationOutcome } from './execution-environment';
+
+function inv(id: string, outcomes: InvocationOutcome[]): Invocation {
+  return { requestId: id, payload: Buffer.from('{}'), deadlineMs: 0, invokedFunctionArn: 'arn', traceId: 't', settle: (o) => outcomes.push(o) };
+}
+
+test('starting → idle on the first /next, then idle ⇄ invoking; the parked poll gets the work', async () => {
+  const ee = new ExecutionEnvironment('e1', 'stream', performance.now());
+  const ready = ee.whenReady();
+  const delivered: string[] = [];
+  ee.onNext({ deliver: (i) => delivered.push(i.requestId) });
+  await ready;
+  assert.equal(ee.state, 'idle');
+  assert.ok(ee.initDurationMs! >= 0);
+  const outcomes: InvocationOutcome[] = [];
+  ee.assign(inv('r1', outcomes));
+  assert.equal(ee.state, 'invoking');
+  assert.deepEqual(delivered, ['r1']);
+  assert.equal(ee.complete('other', { kind: 'response', body: Buffer.from('x') }), false, 'another request id completed the invocation');
+  assert.equal(ee.complete('r1', { kind: 'response', body: Buffer.from('1') }), true);
+  assert.equal(ee.state, 'idle');
+  assert.equal(outcomes.length, 1);
+  // Work assigned before the runtime polls again waits for the poll.
+  ee.assign(inv('r2', outcomes));
+  assert.deepEqual(delivered, ['r1']);
+  ee.onNext({ deliver: (i) => delivered.push(i.requestId) });
+  assert.deepEqual(delivered, ['r1', 'r2']);
+});
+
+test('illegal transitions throw naming both states', () => {
+  const ee = new ExecutionEnvironment('e2', 'stream', performance.now());
+  assert.throws(() => ee.assign(inv('r', [])), (e: Error) => e instanceof IllegalTransition && /starting -> invoking/.test(e.message));
+  ee.markStopped();
+  assert.equal(ee.state, 'stopped');
+  assert.throws(() => ee.assign(inv('r', [])), /stopped -> invoking/);
+  // A poll from a runtime that is being torn down is ignored, not served.
+  let served = false;
+  ee.onNext({ deliver: () => (served = true) });
+  assert.equal(ee.state, 'stopped');
+  assert.equal(served, false);
+});
+
+test('a failure settles the current invocation once and rejects waiters; a failed EE is never ready again', async () => {
+  const ee = new ExecutionEnvironment('e3', 'stream', performance.now());
+  const ready = ee.whenReady();
+  ee.fail('Runtime.ExitError', 'exit status 1');
+  await assert.rejects(ready, /exit status 1/);
+  await assert.rejects(ee.whenReady(), /exit status 1/);
+  const ee2 = new ExecutionEnvironment('e4', 'stream', performance.now());
+  ee2.onNext({ deliver: () => undefined });
+  const outcomes: InvocationOutcome[] = [];
+  ee2.assign(inv('r', outcomes));
+  ee2.fail('Sandbox.Timedout', 'Task timed out after 1.00 seconds');
+  ee2.fail('Runtime.ExitError', 'again');
+  assert.equal(outcomes.length, 1);
+  assert.deepEqual(outcomes[0], { kind: 'platform-error', errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' });
+  assert.equal(ee2.complete('r', { kind: 'response', body: Buffer.alloc(0) }), false);
+});
