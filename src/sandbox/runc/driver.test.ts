@@ -301,7 +301,7 @@ describe('RuncDriver', { skip }, () => {
     // A cwd inside the read-only code mount cannot be created: runc itself fails.
     await assert.rejects(start(driver, { cwd: '/var/task/missing', args: ['/bin/true'] }), /runc run .* failed/);
     assert.deepEqual(runcList(driver), []);
-    assert.deepEqual(fs.readdirSync(path.join(tmpRoot, 'data-a', 'sandbox', 'bundles')), []);
+    assert.deepEqual(fs.readdirSync(path.join('/run/kumo-sandboxes', driver.tag, 'bundles')), []);
     assert.ok(fs.readdirSync('/run/netns').length <= netnsBefore);
     // A cwd in the shared root that does not exist is refused before runc could create it there.
     await assert.rejects(start(driver, { cwd: '/does/not/exist', args: ['/bin/true'] }), /does not exist/);

@@ -30,8 +30,8 @@ import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim }
  *
  * Layout under `<dataDir>/sandbox/`:
  *   rootfs/          shared read-only root (see rootfs.ts)
- *   runc-state  ->   /run/kumo/<tag>/runc-state: `runc --root`, this instance's containers only
- *   bundles     ->   /run/kumo/<tag>/bundles: config.json of each live EE
+ *   runc-state  ->   /run/kumo-sandboxes/<tag>/runc-state: `runc --root`, this instance's containers only
+ *   bundles     ->   /run/kumo-sandboxes/<tag>/bundles: config.json of each live EE
  * runc's state and the bundles hold each EE's decrypted environment, so they
  * live on tmpfs (/run), never on disk; the data dir only links to them.
  *

@@ -56,4 +56,4 @@ export const interfaceNameCharsMax = 15;
 export const mtuDefaultBytes = 1500;
 
 /** Where runc's state and EE bundles live: tmpfs, because both hold decrypted environments. */
-export const volatileRoot = '/run/kumo';
+export const volatileRoot = '/run/kumo-sandboxes';
