@@ -1,108 +1,173 @@
 import path from 'node:path';
-import { configFromEnv } from '../config';
-import { KumoServer } from '../server';
-import { logsCommand } from './logs';
+import { parseArgs, UsageError, type CommandSpec, type Parsed } from './args';
+import { CliError, describeError } from './client';
+import { commandHelp, mainHelp } from './help';
+import type * as FunctionsMod from './functions';
+import type * as LogsMod from './logs';
+import type * as EventsMod from './events';
+import type * as DeployMod from './deploy';
+import type * as InitMod from './init';
+import type * as DevMod from './dev';
+import type * as ConfigMod from '../config';
+import type * as ServerMod from '../server';
 
-const usage = `kumo — a self-hosted AWS Lambda
+// Each command's module (and the AWS SDK, the server…) is loaded only when that command runs: `kumo` starts fast.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const functions = () => require('./functions') as typeof FunctionsMod;
+const invokeCommand = (p: Parsed) => functions().invokeCommand(p);
+const lsCommand = (p: Parsed) => functions().lsCommand(p);
+const rmCommand = (p: Parsed) => functions().rmCommand(p);
+const logsCommand = (p: Parsed) => (require('./logs') as typeof LogsMod).logsCommand(p);
+const generateEventCommand = (p: Parsed) => (require('./events') as typeof EventsMod).generateEventCommand(p);
+const deployCommand = (p: Parsed) => (require('./deploy') as typeof DeployMod).deployCommand(p);
+const initCommand = (p: Parsed) => (require('./init') as typeof InitMod).initCommand(p);
+const devCommand = (p: Parsed) => (require('./dev') as typeof DevMod).devCommand(p);
 
-Usage:
-  kumo server [--port 9001] [--host 127.0.0.1] [--data-dir ./.kumo]
-      Start the API (AWS Lambda REST API 2015-03-31, SigV4) and everything behind it.
-      Prints the credentials to use with the aws CLI / SDKs.
-  kumo logs <function> [--data-dir ./.kumo] [--since 10m] [--filter text] [--follow] [--limit 1000]
-      Print a function's logs (log group /aws/lambda/<function>).
-  kumo --help
+export { parseFlags } from './args';
 
-Environment:
-  KUMO_ACCESS_KEY_ID / KUMO_SECRET_ACCESS_KEY   fixed API credentials (else generated in the data dir)
-  KUMO_REGION (us-east-1), KUMO_ACCOUNT_ID (000000000000), KUMO_EE_IDLE_MS (600000)
-  KUMO_ASYNC_RETRY_DELAYS_MS (60000,120000)
+// The SDK's notice about future Node.js versions is not the user's concern here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// `kumo … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
-Examples:
-  kumo server --port 9001
-  aws lambda list-functions --endpoint-url http://127.0.0.1:9001
-  kumo logs my-function --since 5m
-`;
+const tplOpts = { template: 'string', 'parameter-overrides': 'multi', 'stack-name': 'string', endpoint: 'string', 'data-dir': 'string' } as const;
 
-export function parseFlags(argv: string[]): { positional: string[]; flags: Record<string, string | true> } {
-  const positional: string[] = [];
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags[a.slice(2)] = argv[++i]!;
-      else flags[a.slice(2)] = true;
-    } else positional.push(a);
-  }
-  return { positional, flags };
+interface Command {
+  spec: CommandSpec;
+  run(p: Parsed): Promise<number>;
 }
 
+const commands: Record<string, Command> = {
+  server: { spec: { options: { port: 'string', host: 'string', 'data-dir': 'string' } }, run: serverCommand },
+  invoke: {
+    spec: {
+      options: { event: 'string', payload: 'string', qualifier: 'string', async: 'bool', 'no-logs': 'bool', endpoint: 'string', 'data-dir': 'string' },
+      short: { e: 'event', q: 'qualifier' },
+    },
+    run: invokeCommand,
+  },
+  ls: { spec: { options: { json: 'bool', endpoint: 'string', 'data-dir': 'string' } }, run: lsCommand },
+  rm: { spec: { options: { qualifier: 'string', endpoint: 'string', 'data-dir': 'string' } }, run: rmCommand },
+  logs: {
+    spec: { options: { since: 'string', filter: 'string', follow: 'bool', limit: 'string', 'data-dir': 'string', endpoint: 'string' }, short: { f: 'follow' } },
+    run: logsCommand,
+  },
+  'generate-event': {
+    spec: {
+      options: Object.fromEntries(
+        ['body', 'path', 'method', 'stage', 'resource', 'account-id', 'region', 'queue', 'bucket', 'key', 'size', 'rule', 'message', 'subject', 'topic', 'data', 'partition-key', 'sequence', 'table'].map(
+          (k) => [k, 'string' as const],
+        ),
+      ),
+    },
+    run: generateEventCommand,
+  },
+  deploy: { spec: { options: { ...tplOpts, 'dry-run': 'bool' }, short: { t: 'template' } }, run: deployCommand },
+  dev: { spec: { options: { ...tplOpts, debug: 'bool' }, short: { t: 'template' } }, run: devCommand },
+  init: { spec: { options: { blueprint: 'string', list: 'bool' }, short: { b: 'blueprint' } }, run: initCommand },
+};
+(commands['generate-event']!.spec.options as Record<string, 'string' | 'bool'>).list = 'bool';
+
 async function main(argv: string[]): Promise<number> {
-  const { positional, flags } = parseFlags(argv);
-  const cmd = positional[0];
-  if (!cmd || flags.help || cmd === 'help') {
-    process.stdout.write(usage);
-    return cmd || flags.help ? 0 : 1;
+  const cmd = argv[0];
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    const topic = cmd === 'help' ? argv[1] : undefined;
+    process.stdout.write(topic && commandHelp[topic] ? commandHelp[topic]! : mainHelp);
+    return cmd ? 0 : 1;
   }
-  const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
-  if (cmd === 'server') {
-    const cfg = configFromEnv({
-      port: str('port') !== undefined ? Number(str('port')) : undefined,
-      host: str('host'),
-      dataDir: str('data-dir') ? path.resolve(str('data-dir')!) : undefined,
-    });
-    cfg.dataDir = path.resolve(cfg.dataDir);
-    if (!Number.isInteger(cfg.port) || cfg.port < 0 || cfg.port > 65535) {
-      process.stderr.write(`kumo: invalid --port ${str('port')}\n`);
+  const c = commands[cmd];
+  if (!c) {
+    process.stderr.write(`kumo: unknown command '${cmd}' (kumo --help lists them)\n`);
+    return 2;
+  }
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs(argv.slice(1), c.spec);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`kumo ${cmd}: ${e.message}\n\n${commandHelp[cmd]}`);
       return 2;
     }
-    if (process.getuid?.() !== 0) {
-      process.stderr.write('kumo: the server runs containers with runc and needs root (run it with sudo).\n');
-      return 2;
-    }
-    const server = new KumoServer(cfg);
-    try {
-      await server.start();
-    } catch (e) {
-      process.stderr.write(`kumo: could not start: ${(e as Error).message}\n`);
-      await server.stop().catch(() => undefined);
-      return 1;
-    }
-    const c = server.credentials;
-    process.stdout.write(
-      `kumo: listening on http://${cfg.host}:${server.port} (region ${cfg.region}, account ${cfg.accountId}, data ${cfg.dataDir})\n` +
-        `kumo: credentials (${c.source}):\n` +
-        `  export AWS_ACCESS_KEY_ID=${c.accessKeyId}\n  export AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}\n` +
-        `  export AWS_DEFAULT_REGION=${cfg.region}\n` +
-        `  aws lambda list-functions --endpoint-url http://${cfg.host}:${server.port}\n`,
-    );
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = (sig: string) => {
-        if (stopping) return;
-        stopping = true;
-        process.stdout.write(`kumo: ${sig}, stopping\n`);
-        server.stop().then(resolve, (e) => {
-          process.stderr.write(`kumo: stop failed: ${(e as Error).message}\n`);
-          resolve();
-        });
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
-    });
+    throw e;
+  }
+  if (parsed.flags.help) {
+    process.stdout.write(commandHelp[cmd]!);
     return 0;
   }
-  if (cmd === 'logs') return logsCommand(positional.slice(1), flags);
-  process.stderr.write(`kumo: unknown command '${cmd}'\n\n${usage}`);
-  return 2;
+  try {
+    return await c.run(parsed);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`kumo ${cmd}: ${e.message}\n\n${commandHelp[cmd]}`);
+      return 2;
+    }
+    process.stderr.write(`kumo: ${describeError(e)}\n`);
+    return e instanceof CliError ? e.exitCode : 1;
+  }
+}
+
+async function serverCommand({ flags }: Parsed): Promise<number> {
+  const { configFromEnv } = require('../config') as typeof ConfigMod;
+  const { KumoServer } = require('../server') as typeof ServerMod;
+  const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
+  const cfg = configFromEnv({
+    port: str('port') !== undefined ? Number(str('port')) : undefined,
+    host: str('host'),
+    dataDir: str('data-dir') ? path.resolve(str('data-dir')!) : undefined,
+  });
+  cfg.dataDir = path.resolve(cfg.dataDir);
+  if (!Number.isInteger(cfg.port) || cfg.port < 0 || cfg.port > 65535) {
+    process.stderr.write(`kumo: invalid --port ${str('port')}\n`);
+    return 2;
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('kumo: the server runs containers with runc and needs root (run it with sudo).\n');
+    return 2;
+  }
+  const server = new KumoServer(cfg);
+  try {
+    await server.start();
+  } catch (e) {
+    process.stderr.write(`kumo: could not start: ${(e as Error).message}\n`);
+    await server.stop().catch(() => undefined);
+    return 1;
+  }
+  const c = server.credentials;
+  process.stdout.write(
+    `kumo: listening on http://${cfg.host}:${server.port} (region ${cfg.region}, account ${cfg.accountId}, data ${cfg.dataDir})\n` +
+      `kumo: credentials (${c.source}):\n` +
+      `  export AWS_ACCESS_KEY_ID=${c.accessKeyId}\n  export AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}\n` +
+      `  export AWS_DEFAULT_REGION=${cfg.region}\n` +
+      `  aws lambda list-functions --endpoint-url http://${cfg.host}:${server.port}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`kumo: ${sig}, stopping\n`);
+      server.stop().then(resolve, (e) => {
+        process.stderr.write(`kumo: stop failed: ${(e as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`kumo: ${(e as Error).message}\n`);
+  (code) => {
+    process.exitCode = code;
+    // Let stdout drain (piped output), then leave even if a keep-alive socket lingers.
+    setImmediate(() => process.exit(code));
+  },
+  (e: unknown) => {
+    process.stderr.write(`kumo: ${describeError(e)}\n`);
     process.exit(1);
   },
 );

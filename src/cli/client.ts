@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type * as Sdk from '@aws-sdk/client-lambda';
+
+/** Where the CLI finds the server and who it is to it. */
+export interface CliConfig {
+  endpoint: string;
+  region: string;
+  accountId: string;
+  dataDir: string;
+  /** True when the endpoint is this machine (then the data dir's credentials apply). */
+  local: boolean;
+  /** Where the credentials come from, for messages. */
+  credentialSource: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+export const defaultEndpoint = 'http://127.0.0.1:9001';
+
+/** A failure to show as one line (`kumo: <message>`), with an exit code; never a stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * --data-dir, else KUMO_DATA_DIR, else the nearest `.kumo` in this directory or
+ * a parent (a project made with `kumo init` inside the server's directory
+ * finds the server's data dir), else ./.kumo.
+ */
+export function dataDirFrom(flag: string | true | undefined): string {
+  if (typeof flag === 'string') return path.resolve(flag);
+  if (process.env.KUMO_DATA_DIR) return path.resolve(process.env.KUMO_DATA_DIR);
+  for (let dir = process.cwd(); ; ) {
+    const candidate = path.join(dir, '.kumo');
+    if (fs.existsSync(path.join(candidate, 'credentials.json')) || fs.existsSync(path.join(candidate, 'kumo.db'))) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return path.resolve('.kumo');
+}
+
+function isLocalHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || h.startsWith('127.') || h === '0.0.0.0';
+}
+
+/**
+ * KUMO_ENDPOINT (default http://127.0.0.1:9001). Credentials, first found:
+ * KUMO_ACCESS_KEY_ID/KUMO_SECRET_ACCESS_KEY (what the server itself takes);
+ * for a local server, `<data dir>/credentials.json`; else the AWS SDK's
+ * default chain (AWS_ACCESS_KEY_ID…, AWS_PROFILE, ~/.aws/credentials).
+ */
+export function loadCliConfig(flags: Record<string, string | true> = {}): CliConfig {
+  const endpoint = (typeof flags.endpoint === 'string' ? flags.endpoint : process.env.KUMO_ENDPOINT || defaultEndpoint).replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new CliError(`KUMO_ENDPOINT is not a URL: ${endpoint}`, 2);
+  }
+  const region = process.env.KUMO_REGION || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
+  const accountId = process.env.KUMO_ACCOUNT_ID || '000000000000';
+  const dataDir = dataDirFrom(flags['data-dir']);
+  const local = isLocalHost(url.hostname);
+  const cfg: CliConfig = { endpoint, region, accountId, dataDir, local, credentialSource: 'AWS SDK default chain (AWS_* variables, profiles)' };
+  if (process.env.KUMO_ACCESS_KEY_ID && process.env.KUMO_SECRET_ACCESS_KEY) {
+    cfg.credentials = { accessKeyId: process.env.KUMO_ACCESS_KEY_ID, secretAccessKey: process.env.KUMO_SECRET_ACCESS_KEY };
+    cfg.credentialSource = 'KUMO_ACCESS_KEY_ID / KUMO_SECRET_ACCESS_KEY';
+  } else if (local) {
+    const file = path.join(dataDir, 'credentials.json');
+    try {
+      const c = JSON.parse(fs.readFileSync(file, 'utf8')) as { accessKeyId?: string; secretAccessKey?: string };
+      if (c.accessKeyId && c.secretAccessKey) {
+        cfg.credentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
+        cfg.credentialSource = file;
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EACCES') throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  return cfg;
+}
+
+/** The SDK client (the SDK is loaded on first use, so commands without the server start fast). */
+export function lambdaClient(cfg: CliConfig): Sdk.LambdaClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LambdaClient } = require('@aws-sdk/client-lambda') as typeof Sdk;
+  return new LambdaClient({
+    endpoint: cfg.endpoint,
+    region: cfg.region,
+    maxAttempts: 2,
+    ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
+  });
+}
+
+interface SdkError {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $fault?: string;
+  errors?: unknown[];
+}
+
+/** One line for any error: `<AWS error name>: <message>` for server errors, a hint for connection problems. */
+export function describeError(e: unknown, cfg?: CliConfig): string {
+  if (e instanceof CliError) return e.message;
+  const err = (e ?? {}) as SdkError;
+  const code = err.code ?? (err.errors as SdkError[] | undefined)?.[0]?.code;
+  const where = cfg?.endpoint ?? (process.env.KUMO_ENDPOINT || defaultEndpoint).replace(/\/+$/, '');
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET') {
+    return `cannot reach the Kumo server at ${where} (${code}): start it with \`kumo server\` or set KUMO_ENDPOINT`;
+  }
+  if (err.name === 'CredentialsProviderError' || /Could not load credentials/i.test(err.message ?? '')) {
+    return (
+      `no credentials for ${where}: use the ones \`kumo server\` printed ` +
+      `(export AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), or point --data-dir / KUMO_DATA_DIR at the server's data dir`
+    );
+  }
+  if (err.$metadata) {
+    const name = err.name && err.name !== 'Error' ? err.name : `HTTP ${err.$metadata.httpStatusCode ?? '?'}`;
+    const msg = err.message && err.message !== 'UnknownError' ? err.message : 'no message';
+    return `${name}: ${msg}`;
+  }
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export class NotSupportedError extends CliError {}
+
+/** True when the server does not know the operation (an older server, or a feature not built yet). */
+export function isUnknownOperation(e: unknown): boolean {
+  const err = e as SdkError;
+  return err?.name === 'UnknownOperationException' || (err?.$metadata?.httpStatusCode === 404 && /Unknown operation/i.test(err.message ?? ''));
+}
+
+/** Runs an API call; an UnknownOperationException becomes a clear "not supported by this server yet" naming the feature. */
+export async function feature<T>(what: string, operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isUnknownOperation(e)) throw new NotSupportedError(`${what} is not supported by this server yet (it does not know ${operation})`);
+    throw e;
+  }
+}

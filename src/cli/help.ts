@@ -1,0 +1,212 @@
+/** Help texts: `kumo --help` and `kumo <command> --help`. Each has a usage line, every option, and examples. */
+
+const env = `Environment:
+  KUMO_ENDPOINT      the server (default http://127.0.0.1:9001)
+  KUMO_DATA_DIR      the local server's data dir (default: the nearest .kumo in this directory or
+                     a parent); its credentials.json is used when the server is on this machine
+  KUMO_ACCESS_KEY_ID / KUMO_SECRET_ACCESS_KEY, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE
+  KUMO_REGION (else AWS_REGION, default us-east-1), KUMO_ACCOUNT_ID (000000000000)
+`;
+
+export const commandHelp: Record<string, string> = {
+  server: `Usage: kumo server [--port 9001] [--host 127.0.0.1] [--data-dir ./.kumo]
+
+Starts the API (AWS Lambda REST API 2015-03-31, SigV4) and everything behind it,
+and prints the credentials to use with the aws CLI / SDKs. Needs root (runc).
+
+Options:
+  --port N         port to listen on (0 picks a free one; default 9001)
+  --host ADDR      address to listen on (default 127.0.0.1)
+  --data-dir DIR   where metadata, code, logs and keys live (default ./.kumo)
+
+Server environment:
+  KUMO_ACCESS_KEY_ID / KUMO_SECRET_ACCESS_KEY   fixed API credentials (else generated in the data dir)
+  KUMO_REGION (us-east-1), KUMO_ACCOUNT_ID (000000000000), KUMO_EE_IDLE_MS (600000)
+  KUMO_ASYNC_RETRY_DELAYS_MS (60000,120000), KUMO_EE_SUBNET
+
+Examples:
+  sudo kumo server
+  sudo kumo server --port 0 --data-dir /tmp/kumo-data
+`,
+  invoke: `Usage: kumo invoke <function> [--event FILE|-] [--payload JSON] [--qualifier Q] [--async] [--no-logs]
+
+Invokes a function and prints its result on stdout and the tail of its log
+(the last 4 KB, LogType Tail) on stderr. Exits 1 when the function failed.
+<function> is a name, an ARN, or a logical ID of the template deployed from
+the current directory (.kumo-stack.json).
+
+Options:
+  --event FILE      the event (JSON) from a file, or - for stdin (default {})
+  --payload JSON    the event given inline
+  --qualifier Q     version number or alias (default $LATEST)
+  --async           InvocationType Event: queue it and print the request id
+  --no-logs         do not print the log tail
+
+Examples:
+  kumo invoke my-function
+  kumo invoke my-function --event events/event.json
+  kumo generate-event sqs receive-message --body hi | kumo invoke my-function --event -
+  kumo invoke my-function --qualifier live --payload '{"name":"Kumo"}'
+`,
+  ls: `Usage: kumo ls [--json]
+
+Lists the functions on the server: name, runtime, memory, timeout, state, last modified.
+
+Options:
+  --json    print ListFunctions' FunctionConfiguration objects as JSON
+
+Examples:
+  kumo ls
+  KUMO_ENDPOINT=http://10.0.0.5:9001 kumo ls --json
+`,
+  rm: `Usage: kumo rm <function>... [--qualifier VERSION]
+
+Deletes functions (all their versions and aliases), or one version with --qualifier.
+
+Options:
+  --qualifier V    delete only this published version
+
+Examples:
+  kumo rm my-function
+  kumo rm old-a old-b
+`,
+  logs: `Usage: kumo logs <function> [--since 10m] [--filter TEXT] [--follow] [--limit N] [--data-dir DIR]
+
+Prints a function's log lines (log group /aws/lambda/<function>): START, END,
+REPORT and everything the function printed, oldest first.
+
+By default the logs come from the server at KUMO_ENDPOINT; with --data-dir
+(or KUMO_DATA_DIR) they are read straight from a local server's data dir.
+
+Options:
+  --since D      only lines newer than D (30s, 10m, 2h, 1d)
+  --filter TEXT  only lines containing TEXT
+  --follow       keep printing new lines until Ctrl-C
+  --limit N      at most N lines per read (default and maximum 10000)
+  --data-dir DIR read the local data dir instead of asking the server
+
+Examples:
+  kumo logs my-function --since 10m
+  kumo logs my-function --follow --filter ERROR
+  kumo logs my-function --data-dir /var/lib/kumo
+`,
+  'generate-event': `Usage: kumo generate-event <service> <event> [options]
+
+Prints a sample event shaped like the one AWS sends, with SAM CLI's names.
+Pipe it into \`kumo invoke <fn> --event -\`, or save it as events/event.json.
+
+Events and their options:
+  apigateway http-api-proxy   --body --path --method --stage --account-id --region
+  apigateway aws-proxy        --body --path --method --stage --resource --account-id --region
+  sqs receive-message         --body --queue --account-id --region
+  s3 put                      --bucket --key --size --region
+  s3 delete                   --bucket --key --region
+  cloudwatch scheduled-event  --rule --account-id --region
+  sns notification            --message --subject --topic --account-id --region
+  kinesis get-records         --data --partition-key --sequence --region
+  dynamodb update             --table --account-id --region
+
+API Gateway bodies are base64-encoded (isBase64Encoded: true), as in AWS's samples.
+
+Examples:
+  kumo generate-event apigateway http-api-proxy --body '{"name":"kumo"}' --path hello
+  kumo generate-event s3 put --bucket photos --key 2024/cat.jpg
+  kumo generate-event sqs receive-message --queue orders --body '{"id":1}' > events/sqs.json
+  kumo generate-event --list
+`,
+  deploy: `Usage: kumo deploy [-t template.yaml] [--parameter-overrides K=V ...] [--stack-name NAME] [--dry-run]
+
+Deploys a SAM / CloudFormation template to the server: packages each code
+directory into a zip (deterministic, so unchanged code keeps its CodeSha256),
+prints the plan (create / update / delete / unchanged), then applies it:
+uploads, waits for Active, publishes versions and aliases. Only what changed
+is touched; a resource that fails is named with the reason and the others keep
+working. What the deploy made is kept in .kumo-stack.json beside the template,
+so resources removed from the template are deleted next time.
+
+Supported: Transform AWS::Serverless-2016-10-31, Globals (Function), Parameters
+(with overrides), Conditions, Outputs, !Ref !Sub !GetAtt !If !Equals !Not !And
+!Or !Join !Select !Split !FindInMap !Base64 !Condition; AWS::Serverless::Function,
+AWS::Serverless::LayerVersion, AWS::Lambda::Function / LayerVersion / Alias /
+Version. Other resource types and function Events are reported and skipped.
+
+Options:
+  -t, --template FILE          the template (default template.yaml, then template.yml, template.json)
+  --parameter-overrides K=V    parameter values (also ParameterKey=K,ParameterValue=V); repeatable
+  --stack-name NAME            names the functions NAME-<LogicalId> (default: the template's directory)
+  --dry-run                    print the plan and stop
+
+Examples:
+  kumo deploy
+  kumo deploy -t infra/template.yaml --parameter-overrides Stage=prod MemorySize=256
+  kumo deploy --dry-run
+`,
+  init: `Usage: kumo init [--blueprint NAME] [DIR]
+       kumo init --list
+
+Creates a project from a blueprint: template.yaml, code, a sample event
+(events/event.json) and a test that runs locally without dependencies
+(node --test, or python3 -m unittest). Without --blueprint, asks which one
+when run in a terminal. DIR defaults to the blueprint's name; it must be empty
+or not exist.
+
+Options:
+  --blueprint NAME   the blueprint (see --list)
+  --list             name the blueprints
+
+Examples:
+  kumo init --list
+  kumo init --blueprint hello-nodejs my-app && cd my-app && kumo deploy
+  kumo init
+`,
+  dev: `Usage: kumo dev [-t template.yaml] [--parameter-overrides K=V ...] [--debug]
+
+Deploys the template, then watches every function's code directory and the
+template: a change to one function's code redeploys only that function (the
+others keep their warm execution environments); a change to the template
+redeploys what the template changed. Ctrl-C stops watching (the functions stay).
+
+Options:
+  -t, --template FILE          the template (default template.yaml)
+  --parameter-overrides K=V    as for deploy
+  --stack-name NAME            as for deploy
+  --debug                      stretch every function's Timeout to 900 s for a debugging session
+
+Gap: the Node.js inspector is not opened yet (the runtime has no debug port).
+
+Examples:
+  kumo dev
+  kumo dev --debug
+`,
+};
+
+export const mainHelp = `kumo — a self-hosted AWS Lambda, and the developer CLI for it
+
+Usage: kumo <command> [options]      (kumo <command> --help for each)
+
+Server:
+  server           start the API (AWS Lambda REST API, SigV4) and the sandboxes
+
+Projects:
+  init             create a project from a blueprint (--list to see them)
+  deploy           deploy a SAM template: plan, package, upload, wait for Active
+  dev              deploy, then redeploy on every code change (hot reload)
+
+Functions:
+  invoke           invoke a function; prints the result and the log tail
+  logs             print (or --follow) a function's logs
+  ls               list functions
+  rm               delete functions
+  generate-event   print a sample event (apigateway, sqs, s3, sns, …)
+
+${env}
+Errors from the server are printed as "<AWS error name>: <message>".
+
+Examples:
+  sudo kumo server                                   # in one terminal
+  kumo init --blueprint hello-nodejs hello && cd hello
+  kumo deploy
+  kumo invoke HelloFunction --event events/event.json
+  kumo logs HelloFunction --since 5m
+  kumo dev
+`;

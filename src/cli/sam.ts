@@ -1,0 +1,318 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { referencedIds } from './intrinsics';
+import type { ParsedTemplate } from './template';
+
+/**
+ * The template's structure, checked before anything is resolved or deployed:
+ * sections, Parameters (with overrides), resources and their properties,
+ * Globals merged into SAM functions, and the dependency order.
+ */
+
+export const samTransform = 'AWS::Serverless-2016-10-31';
+
+const topLevel = new Set(['AWSTemplateFormatVersion', 'Description', 'Transform', 'Globals', 'Parameters', 'Mappings', 'Conditions', 'Resources', 'Outputs', 'Metadata', 'Rules']);
+const resourceKeys = new Set(['Type', 'Properties', 'DependsOn', 'Condition', 'Metadata', 'DeletionPolicy', 'UpdateReplacePolicy', 'UpdatePolicy', 'CreationPolicy']);
+
+/** Properties kumo deploy acts on, per type. */
+export const handledProps: Record<string, string[]> = {
+  'AWS::Serverless::Function': [
+    'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
+    'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
+  ],
+  'AWS::Serverless::LayerVersion': ['LayerName', 'ContentUri', 'CompatibleRuntimes', 'CompatibleArchitectures', 'Description', 'LicenseInfo', 'RetentionPolicy'],
+  'AWS::Lambda::Function': [
+    'FunctionName', 'Code', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'ReservedConcurrentExecutions', 'EphemeralStorage',
+    'Description', 'Role', 'Architectures', 'PackageType', 'LoggingConfig',
+  ],
+  'AWS::Lambda::LayerVersion': ['LayerName', 'Content', 'CompatibleRuntimes', 'CompatibleArchitectures', 'Description', 'LicenseInfo'],
+  'AWS::Lambda::Version': ['FunctionName', 'Description', 'CodeSha256', 'ProvisionedConcurrencyConfig', 'RuntimePolicy'],
+  'AWS::Lambda::Alias': ['FunctionName', 'FunctionVersion', 'Name', 'Description', 'RoutingConfig', 'ProvisionedConcurrencyConfig'],
+};
+
+/** Properties accepted but with no local effect (IAM, networking, tracing…): reported once, not an error. */
+export const ignoredProps: Record<string, string[]> = {
+  'AWS::Serverless::Function': [
+    'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'FunctionUrlConfig', 'Tags', 'PermissionsBoundary', 'DeadLetterQueue', 'EventInvokeConfig',
+    'ProvisionedConcurrencyConfig', 'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
+    'AutoPublishCodeSha256', 'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
+    'SourceKMSKeyArn', 'Connectors', 'Metadata',
+  ],
+  'AWS::Lambda::Function': [
+    'Tags', 'TracingConfig', 'VpcConfig', 'KmsKeyArn', 'DeadLetterConfig', 'FileSystemConfigs', 'ImageConfig', 'CodeSigningConfigArn', 'SnapStart',
+    'RuntimeManagementConfig', 'RecursiveLoop',
+  ],
+  'AWS::Serverless::LayerVersion': [],
+  'AWS::Lambda::LayerVersion': [],
+  'AWS::Lambda::Version': [],
+  'AWS::Lambda::Alias': [],
+};
+
+export const supportedTypes = new Set(Object.keys(handledProps));
+export const isFunctionType = (t: string) => t === 'AWS::Serverless::Function' || t === 'AWS::Lambda::Function';
+export const isLayerType = (t: string) => t === 'AWS::Serverless::LayerVersion' || t === 'AWS::Lambda::LayerVersion';
+
+export interface ResourceDecl {
+  id: string;
+  type: string;
+  /** Properties with Globals merged (unresolved). */
+  props: Record<string, unknown>;
+  condition?: string;
+  dependsOn: string[];
+  /** Logical ids this resource refers to or depends on. */
+  deps: string[];
+}
+
+export interface TemplateModel {
+  tpl: ParsedTemplate;
+  dir: string;
+  params: Record<string, string | string[]>;
+  mappings: Record<string, unknown>;
+  conditions: Record<string, unknown>;
+  resources: ResourceDecl[];
+  outputs: Record<string, { Value?: unknown; Condition?: string; Description?: string }>;
+  notes: string[];
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** K=V words (several per argument allowed), or ParameterKey=K,ParameterValue=V. */
+export function parseOverrides(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const m = /^ParameterKey=([^,]+),ParameterValue=(.*)$/.exec(item);
+    if (m) {
+      out[m[1]!] = m[2]!;
+      continue;
+    }
+    for (const word of item.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []) {
+      const eq = word.indexOf('=');
+      if (eq <= 0) throw new Error(`--parameter-overrides wants Key=Value, got '${word}'`);
+      out[word.slice(0, eq)] = word.slice(eq + 1).replace(/^(["'])(.*)\1$/, '$2');
+    }
+  }
+  return out;
+}
+
+/** Merges Globals into a resource's properties as SAM does: maps merged, lists appended, scalars replaced. */
+export function mergeGlobals(global: unknown, local: unknown): unknown {
+  if (local === undefined) return global;
+  const intrinsic = (v: unknown) => isMapping(v) && Object.keys(v).length === 1 && /^(Ref|Fn::)/.test(Object.keys(v)[0]!);
+  if (isMapping(global) && isMapping(local) && !intrinsic(global) && !intrinsic(local)) {
+    const out: Record<string, unknown> = { ...global };
+    for (const [k, v] of Object.entries(local)) out[k] = mergeGlobals(global[k], v);
+    return out;
+  }
+  if (Array.isArray(global) && Array.isArray(local)) return [...global, ...local];
+  return local;
+}
+
+export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string>): TemplateModel {
+  const t = tpl.value;
+  const notes: string[] = [];
+  for (const k of Object.keys(t)) {
+    if (!topLevel.has(k)) throw tpl.error(k, `unknown section '${k}' (sections: ${[...topLevel].join(', ')})`);
+  }
+  if (t.AWSTemplateFormatVersion !== undefined && String(t.AWSTemplateFormatVersion) !== '2010-09-09') {
+    throw tpl.error('AWSTemplateFormatVersion', `AWSTemplateFormatVersion must be '2010-09-09'`);
+  }
+  const transforms = t.Transform === undefined ? [] : Array.isArray(t.Transform) ? t.Transform : [t.Transform];
+  for (const [i, tr] of transforms.entries()) {
+    if (tr !== samTransform) {
+      throw tpl.error(Array.isArray(t.Transform) ? `Transform[${i}]` : 'Transform', `transform ${JSON.stringify(tr)} is not supported (only ${samTransform})`);
+    }
+  }
+  const hasSam = transforms.includes(samTransform);
+  if (!isMapping(t.Resources) || Object.keys(t.Resources).length === 0) {
+    throw tpl.error(t.Resources === undefined ? '' : 'Resources', 'the template needs a Resources section with at least one resource');
+  }
+  for (const section of ['Parameters', 'Mappings', 'Conditions', 'Outputs', 'Globals'] as const) {
+    if (t[section] !== undefined && t[section] !== null && !isMapping(t[section])) throw tpl.error(section, `${section} must be a mapping`);
+  }
+
+  // Parameters.
+  const params: Record<string, string | string[]> = {};
+  const decls = (t.Parameters ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(overrides)) {
+    if (!(k in decls)) throw tpl.error('Parameters', `--parameter-overrides names '${k}', which is not a parameter (parameters: ${Object.keys(decls).join(', ') || 'none'})`);
+  }
+  for (const [name, d] of Object.entries(decls)) {
+    const p = `Parameters.${name}`;
+    if (!isMapping(d)) throw tpl.error(p, 'a parameter is a mapping with at least Type');
+    const type = d.Type;
+    if (typeof type !== 'string') throw tpl.error(p, 'the parameter has no Type');
+    const known = ['String', 'Number', 'List<Number>', 'CommaDelimitedList'];
+    if (!known.includes(type) && !type.startsWith('AWS::')) throw tpl.error(`${p}.Type`, `unknown parameter type '${type}' (String, Number, List<Number>, CommaDelimitedList, AWS::…)`);
+    if (type.startsWith('AWS::SSM::')) throw tpl.error(`${p}.Type`, `${type} parameters read SSM Parameter Store, which Kumo does not have; use String`);
+    let raw: string | undefined = overrides[name] ?? (d.Default !== undefined ? String(Array.isArray(d.Default) ? d.Default.join(',') : d.Default) : undefined);
+    const from = name in overrides ? 'from --parameter-overrides ' : 'Default ';
+    if (raw === undefined) throw tpl.error(p, `parameter ${name} has no Default: give it with --parameter-overrides ${name}=VALUE`);
+    const where = name in overrides ? p : `${p}.Default`;
+    if (Array.isArray(d.AllowedValues) && !d.AllowedValues.map(String).includes(raw)) {
+      throw tpl.error(where, `value '${raw}' ${from}is not one of AllowedValues [${d.AllowedValues.join(', ')}]`);
+    }
+    if (typeof d.AllowedPattern === 'string' && !new RegExp(`^(?:${d.AllowedPattern})$`).test(raw)) {
+      throw tpl.error(where, `value '${raw}' ${from}does not match AllowedPattern ${d.AllowedPattern}${typeof d.ConstraintDescription === 'string' ? ` (${d.ConstraintDescription})` : ''}`);
+    }
+    if (d.MinLength !== undefined && raw.length < Number(d.MinLength)) throw tpl.error(where, `value '${raw}' ${from}is shorter than MinLength ${d.MinLength}`);
+    if (d.MaxLength !== undefined && raw.length > Number(d.MaxLength)) throw tpl.error(where, `value '${raw}' ${from}is longer than MaxLength ${d.MaxLength}`);
+    if (type === 'Number' || type === 'List<Number>') {
+      for (const x of type === 'Number' ? [raw] : raw.split(',')) {
+        if (x.trim() === '' || Number.isNaN(Number(x))) throw tpl.error(where, `value '${raw}' ${from}is not a number`);
+        if (d.MinValue !== undefined && Number(x) < Number(d.MinValue)) throw tpl.error(where, `value '${x}' ${from}is below MinValue ${d.MinValue}`);
+        if (d.MaxValue !== undefined && Number(x) > Number(d.MaxValue)) throw tpl.error(where, `value '${x}' ${from}is above MaxValue ${d.MaxValue}`);
+      }
+    }
+    params[name] = type === 'CommaDelimitedList' || type === 'List<Number>' || type.startsWith('List<') ? raw.split(',').map((s) => s.trim()) : raw;
+    raw = undefined;
+  }
+
+  // Globals.
+  const globals = (t.Globals ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(globals)) {
+    if (!hasSam) throw tpl.error('Globals', `Globals needs Transform: ${samTransform}`);
+    if (k !== 'Function') notes.push(`Globals.${k} ignored (Kumo deploys functions and layers only)`);
+  }
+  const gFn = (globals.Function ?? {}) as Record<string, unknown>;
+  if (!isMapping(gFn)) throw tpl.error('Globals.Function', 'Globals.Function must be a mapping');
+  for (const k of Object.keys(gFn)) {
+    const okKeys = [...handledProps['AWS::Serverless::Function']!, ...ignoredProps['AWS::Serverless::Function']!].filter((x) => !['FunctionName', 'Events', 'InlineCode'].includes(x));
+    if (!okKeys.includes(k)) throw tpl.error(`Globals.Function.${k}`, `'${k}' cannot be set in Globals.Function`);
+  }
+
+  // Resources.
+  const resources: ResourceDecl[] = [];
+  const ids = new Set(Object.keys(t.Resources as object));
+  const conditionNames = new Set(Object.keys((t.Conditions ?? {}) as object));
+  for (const [id, r] of Object.entries(t.Resources as Record<string, unknown>)) {
+    const p = `Resources.${id}`;
+    if (!/^[A-Za-z0-9]+$/.test(id)) throw tpl.error(p, `logical ID '${id}' must be alphanumeric`);
+    if (!isMapping(r)) throw tpl.error(p, 'a resource is a mapping with Type and Properties');
+    for (const k of Object.keys(r)) if (!resourceKeys.has(k)) throw tpl.error(`${p}.${k}`, `unknown resource attribute '${k}' (${[...resourceKeys].join(', ')})`);
+    const type = r.Type;
+    if (typeof type !== 'string' || !type) throw tpl.error(p, 'the resource has no Type');
+    if (type.startsWith('AWS::Serverless::') && !hasSam) throw tpl.error(`${p}.Type`, `${type} needs 'Transform: ${samTransform}' at the top of the template`);
+    if (r.Properties !== undefined && r.Properties !== null && !isMapping(r.Properties)) throw tpl.error(`${p}.Properties`, 'Properties must be a mapping');
+    let props = (r.Properties ?? {}) as Record<string, unknown>;
+    if (r.Condition !== undefined && (typeof r.Condition !== 'string' || !conditionNames.has(r.Condition))) {
+      throw tpl.error(`${p}.Condition`, `condition ${JSON.stringify(r.Condition)} is not declared in Conditions`);
+    }
+    const dependsOn = r.DependsOn === undefined ? [] : Array.isArray(r.DependsOn) ? r.DependsOn.map(String) : [String(r.DependsOn)];
+    for (const d of dependsOn) if (!ids.has(d)) throw tpl.error(`${p}.DependsOn`, `DependsOn names '${d}', which is not a resource of this template`);
+    if (supportedTypes.has(type)) {
+      if (type === 'AWS::Serverless::Function') props = mergeGlobals(gFn, props) as Record<string, unknown>;
+      const handled = handledProps[type]!;
+      const ignored = ignoredProps[type]!;
+      for (const k of Object.keys(props)) {
+        if (handled.includes(k)) continue;
+        if (ignored.includes(k)) {
+          notes.push(`${id}: ${k} has no effect on Kumo (ignored)`);
+          continue;
+        }
+        throw tpl.error(`${p}.Properties.${k}`, `unknown property '${k}' of ${type} (known: ${handled.join(', ')})`);
+      }
+      checkRequired(tpl, id, type, props);
+    } else if (type.startsWith('AWS::Serverless::')) {
+      notes.push(`${id}: ${type} is not supported by Kumo yet; skipped (a !Ref to it gives its logical ID)`);
+    } else if (/^(AWS|Custom|Alexa)::[A-Za-z0-9]+::[A-Za-z0-9]+$/.test(type) || type.startsWith('Custom::')) {
+      notes.push(`${id}: ${type} is not a Lambda resource; skipped (a !Ref to it gives its logical ID)`);
+    } else throw tpl.error(`${p}.Type`, `'${type}' is not a resource type`);
+    const refs = [...referencedIds(props)].filter((x) => ids.has(x) && x !== id);
+    for (const x of referencedIds(props)) {
+      if (x === id) throw tpl.error(`${p}.Properties`, `${id} refers to itself`);
+    }
+    resources.push({ id, type, props, condition: r.Condition as string | undefined, dependsOn, deps: [...new Set([...refs, ...dependsOn])] });
+  }
+  const outputs = (t.Outputs ?? {}) as TemplateModel['outputs'];
+  for (const [k, o] of Object.entries(outputs)) {
+    if (!isMapping(o) || o.Value === undefined) throw tpl.error(`Outputs.${k}`, `output ${k} needs a Value`);
+    for (const x of referencedIds(o.Value)) {
+      if (!ids.has(x) && !(x in params) && !x.startsWith('AWS::')) throw tpl.error(`Outputs.${k}.Value`, `'${x}' is not a parameter or resource of this template`);
+    }
+  }
+  return {
+    tpl,
+    dir: path.dirname(tpl.file),
+    params,
+    mappings: (t.Mappings ?? {}) as Record<string, unknown>,
+    conditions: (t.Conditions ?? {}) as Record<string, unknown>,
+    resources: topoSort(tpl, resources),
+    outputs,
+    notes,
+  };
+}
+
+function checkRequired(tpl: ParsedTemplate, id: string, type: string, props: Record<string, unknown>): void {
+  const p = `Resources.${id}`;
+  const need = (k: string, why = '') => {
+    if (props[k] === undefined) throw tpl.error(p, `${type} ${id} needs ${k}${why}`);
+  };
+  switch (type) {
+    case 'AWS::Serverless::Function':
+      if (props.PackageType === 'Image') throw tpl.error(`${p}.Properties.PackageType`, 'container image functions are not supported by Kumo (PackageType: Zip only)');
+      if (props.CodeUri === undefined && props.InlineCode === undefined) throw tpl.error(p, `${id} needs CodeUri (a directory or .zip) or InlineCode`);
+      need('Runtime', ' (here or in Globals.Function)');
+      need('Handler', ' (here or in Globals.Function)');
+      break;
+    case 'AWS::Lambda::Function':
+      if (props.PackageType === 'Image') throw tpl.error(`${p}.Properties.PackageType`, 'container image functions are not supported by Kumo (PackageType: Zip only)');
+      need('Code');
+      need('Runtime');
+      need('Handler');
+      break;
+    case 'AWS::Serverless::LayerVersion':
+      need('ContentUri');
+      break;
+    case 'AWS::Lambda::LayerVersion':
+      need('Content');
+      break;
+    case 'AWS::Lambda::Version':
+      need('FunctionName');
+      break;
+    case 'AWS::Lambda::Alias':
+      need('FunctionName');
+      need('FunctionVersion');
+      need('Name');
+      break;
+  }
+}
+
+function topoSort(tpl: ParsedTemplate, rs: ResourceDecl[]): ResourceDecl[] {
+  const byId = new Map(rs.map((r) => [r.id, r]));
+  const out: ResourceDecl[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (r: ResourceDecl, chain: string[]) => {
+    const s = state.get(r.id);
+    if (s === 'done') return;
+    if (s === 'visiting') throw tpl.error(`Resources.${r.id}`, `circular dependency: ${[...chain, r.id].join(' → ')}`);
+    state.set(r.id, 'visiting');
+    for (const d of r.deps) visit(byId.get(d)!, [...chain, r.id]);
+    state.set(r.id, 'done');
+    out.push(r);
+  };
+  for (const r of rs) visit(r, []);
+  return out;
+}
+
+/** The function name a stack gives a resource without FunctionName: <stack>-<LogicalId>, at most 64 characters. */
+export function physicalName(stack: string, id: string, max = 64): string {
+  const n = `${stack}-${id}`;
+  if (n.length <= max) return n;
+  const h = createHash('sha256').update(n).digest('hex').slice(0, 8);
+  return `${n.slice(0, max - 9)}-${h}`;
+}
+
+/** How a SAM event kind can be exercised locally until Kumo wires it. */
+export const eventHints: Record<string, string> = {
+  Api: 'apigateway aws-proxy',
+  HttpApi: 'apigateway http-api-proxy',
+  SQS: 'sqs receive-message',
+  S3: 's3 put',
+  SNS: 'sns notification',
+  Kinesis: 'kinesis get-records',
+  DynamoDB: 'dynamodb update',
+  Schedule: 'cloudwatch scheduled-event',
+  ScheduleV2: 'cloudwatch scheduled-event',
+  CloudWatchEvent: 'cloudwatch scheduled-event',
+  EventBridgeRule: 'cloudwatch scheduled-event',
+};

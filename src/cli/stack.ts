@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+
+/** What one deploy made for one template resource. */
+export interface StackResource {
+  type: string;
+  /** Function name, layer name, alias name or version number. */
+  physicalId: string;
+  /** The value `!Ref` gives (function name, layer version ARN, alias ARN, version ARN). */
+  ref?: string;
+  arn?: string;
+  /** Layer version / function version number. */
+  version?: string;
+  /** For functions/layers: the CodeSha256 of the last uploaded zip. */
+  codeSha256?: string;
+  /** For layers: a hash of the published configuration, to publish again only when it changed. */
+  configHash?: string;
+  /** For functions (AutoPublishAlias): the alias and version made for it. */
+  alias?: string;
+  /** Every layer version this stack published (deleted with the layer). */
+  layerVersions?: number[];
+  /** For aliases/versions: the function they belong to. */
+  functionName?: string;
+}
+
+/** `.kumo-stack.json` beside the template: the stack's resources as last deployed. */
+export interface StackRecord {
+  stackName: string;
+  endpoint: string;
+  template: string;
+  updatedAt: string;
+  resources: Record<string, StackResource>;
+}
+
+export function readStackRecord(file: string): StackRecord | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const r = JSON.parse(text) as StackRecord;
+    if (r && typeof r === 'object' && r.resources && typeof r.resources === 'object') return r;
+  } catch {
+    // A damaged record is treated as absent (nothing will be deleted by mistake).
+  }
+  return undefined;
+}
+
+/** Writes atomically (temp file + rename) so an interrupted deploy never leaves half a record. */
+export function writeStackRecord(file: string, rec: StackRecord): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(rec, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+}
