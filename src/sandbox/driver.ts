@@ -10,7 +10,10 @@
  *     process runs with `spec.env` only (no host environment), as a non-root
  *     user, with `/var/task`, `/var/runtime` and `/opt` read-only, a writable
  *     `/tmp` of `spec.ephemeralStorageMb`, memory limited to `spec.memoryMb`
- *     without swap, and a pids limit of `spec.pidsMax`.
+ *     without swap, a pids limit of `spec.pidsMax`, and CPU in proportion to
+ *     memory once init (and, in the runc driver, the first invocation) has
+ *     ended (1,769 MB = one vCPU, capped at the host's
+ *     cores), behind a default-deny seccomp filter.
  *  3. The EE's process reaches `runtimeApiAddress()` (host:port) over TCP from
  *     its own network namespace, and its requests arrive there with source
  *     address `sandbox.ip`, which is unique among live sandboxes.
@@ -54,6 +57,13 @@ export interface Sandbox {
   readonly id: string;
   /** Source address of this EE's traffic as seen by the Runtime API server. */
   readonly ip: string;
+  /**
+   * The runtime finished init (its first `GET /next`): CPU drops from the
+   * init allowance (at least one vCPU) to the function's share (memory /
+   * 1,769 MB). Drivers without the distinction may omit it; the runc driver
+   * does it on the first `freeze()` unless called before.
+   */
+  endInit?(): void;
   /** Stop all processes of the EE from being scheduled (cgroup freezer). */
   freeze(): Promise<void>;
   thaw(): Promise<void>;

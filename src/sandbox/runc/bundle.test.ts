@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { initArgs, ociConfig, parseInitStatus } from './bundle';
+import { cpuQuota, initArgs, initCpuQuota, ociConfig, parseInitStatus, userNamespaceFor } from './bundle';
 import type { SandboxSpec } from '../driver';
 
 const spec: SandboxSpec = {
@@ -60,4 +60,62 @@ test('config: unprivileged, read-only, limited', () => {
   assert.ok(byDest['/tmp'].options.includes('size=512m'));
   assert.deepEqual(c.linux.namespaces.find((n: any) => n.type === 'network'), { type: 'network', path: '/run/netns/k1-2' });
   assert.deepEqual(c.process.env, ['SECRET=value']);
+});
+
+const inputs = {
+  spec,
+  rootfsPath: '/rootfs',
+  hostMounts: [],
+  netnsPath: '/run/netns/k1-2',
+  cgroupsPath: '/kumo/t/x',
+  hostname: '10.0.0.2',
+  cgroups: { version: 1 as const, root: '/sys/fs/cgroup', controllers: new Map(), hierarchies: [], swapAccounting: true },
+};
+
+test('config: /proc and /sys masked and read-only as runc does by default', () => {
+  const c = ociConfig(inputs) as any;
+  for (const p of ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug', '/sys/firmware']) assert.ok(c.linux.maskedPaths.includes(p), p);
+  for (const p of ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus', '/proc/fs']) assert.ok(c.linux.readonlyPaths.includes(p), p);
+  const sys = c.mounts.find((m: any) => m.destination === '/sys');
+  assert.ok(sys.options.includes('ro'));
+  assert.equal(c.mounts.some((m: any) => m.destination.startsWith('/sys/fs/cgroup')), false, 'no cgroup fs inside EEs');
+});
+
+test('config: default-deny seccomp filter', () => {
+  const c = ociConfig(inputs) as any;
+  assert.equal(c.linux.seccomp.defaultAction, 'SCMP_ACT_ERRNO');
+  assert.equal(c.linux.seccomp.defaultErrnoRet, 1);
+  assert.ok(c.linux.seccomp.syscalls.length > 5);
+});
+
+test('CPU: 1,769 MB per vCPU capped at the host’s cores; at least one vCPU during init', () => {
+  assert.deepEqual(cpuQuota(128, 2), { quota: 7236, period: 100_000 });
+  assert.deepEqual(cpuQuota(1769, 2), { quota: 100_000, period: 100_000 });
+  assert.deepEqual(cpuQuota(3538, 2), { quota: 200_000, period: 100_000 });
+  assert.deepEqual(cpuQuota(10_240, 2), { quota: 200_000, period: 100_000 }, 'capped at the host’s 2 cores');
+  assert.deepEqual(cpuQuota(10_240, 8), { quota: 578_858, period: 100_000 });
+  assert.deepEqual(cpuQuota(1, 2), { quota: 1000, period: 100_000 }, 'never below the kernel’s 1 ms');
+  assert.deepEqual(initCpuQuota(128, 2), { quota: 100_000, period: 100_000 });
+  assert.deepEqual(initCpuQuota(10_240, 2), { quota: 200_000, period: 100_000 });
+  assert.deepEqual(initCpuQuota(128, 1), { quota: 100_000, period: 100_000 });
+  const c = ociConfig(inputs) as any;
+  assert.deepEqual(c.linux.resources.cpu, initCpuQuota(256));
+});
+
+test('config: user namespace per EE, empty read-only /sys with it, sysfs without', () => {
+  const u = userNamespaceFor('10.213.4.7');
+  assert.deepEqual(u, { hostId: 0x60000000 + (4 * 256 + 7) * 1024, size: 1024 });
+  assert.notEqual(userNamespaceFor('10.213.4.8').hostId, u.hostId);
+  assert.ok(userNamespaceFor('10.213.255.254').hostId + 1024 <= 0x6fffffff, 'stays in systemd’s container id range');
+  const c = ociConfig({ ...inputs, userns: u }) as any;
+  assert.ok(c.linux.namespaces.some((n: any) => n.type === 'user'));
+  assert.deepEqual(c.linux.uidMappings, [{ containerID: 0, hostID: u.hostId, size: 1024 }]);
+  assert.deepEqual(c.linux.gidMappings, c.linux.uidMappings);
+  assert.equal(c.process.user.uid, 993, 'the process is the sandbox user inside the namespace');
+  const sys = c.mounts.find((m: any) => m.destination === '/sys');
+  assert.equal(sys.type, 'tmpfs');
+  assert.ok(sys.options.includes('ro'));
+  const plain = ociConfig(inputs) as any;
+  assert.equal(plain.linux.namespaces.some((n: any) => n.type === 'user'), false);
+  assert.equal(plain.mounts.find((m: any) => m.destination === '/sys').type, 'sysfs');
 });

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import type { SandboxSpec } from '../driver';
 import type { CgroupLayout } from './cgroups';
-import { sandboxGid, sandboxUid } from './limits';
+import { cpuPeriodMicros, cpuQuotaMicrosMin, memoryMbPerVcpu, sandboxGid, sandboxUid, userNsHostIdBase, userNsIdsPerEe } from './limits';
 import type { OciMount } from './rootfs';
 import { seccompProfile } from './seccomp';
 
@@ -75,12 +76,53 @@ const maskedPaths = [
 const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 /**
- * LATER HARDENING — user namespace. Mapping the sandbox user to an
- * unprivileged host range goes here (needs idmapped or chowned mounts for
- * /var/task); until then uid 993 in the EE is uid 993 on the host.
+ * CPU in proportion to memory, as Lambda allocates it: 1,769 MB is one
+ * vCPU, capped at the host's cores (a 10,240 MB function on a 2-core host
+ * gets 2). Enforced as a CFS bandwidth quota per period (cgroup v1
+ * cpu.cfs_quota_us/cfs_period_us, v2 cpu.max), so an EE never gets more than
+ * its share even on an idle host, and a busy loop in one EE cannot take the
+ * host's CPU from the server or other EEs.
  */
-function userNamespace(): { namespace?: { type: 'user' }; uidMappings?: unknown[]; gidMappings?: unknown[] } {
-  return {};
+export function cpuQuota(memoryMb: number, hostCores: number = os.availableParallelism()): { quota: number; period: number } {
+  return quotaOf(Math.min(memoryMb / memoryMbPerVcpu, hostCores));
+}
+
+/**
+ * During init an EE gets at least one vCPU (Lambda, too, does not hold a
+ * 128 MB function's runtime start-up to 7 % of a core); `RuncSandbox` lowers
+ * it to `cpuQuota` when init ends (see driver.ts, `endInit`).
+ */
+export function initCpuQuota(memoryMb: number, hostCores: number = os.availableParallelism()): { quota: number; period: number } {
+  return quotaOf(Math.min(Math.max(1, memoryMb / memoryMbPerVcpu), hostCores));
+}
+
+function quotaOf(vcpus: number): { quota: number; period: number } {
+  return { quota: Math.max(cpuQuotaMicrosMin, Math.round(vcpus * cpuPeriodMicros)), period: cpuPeriodMicros };
+}
+
+/**
+ * The EE's user namespace: container ids 0…`size`−1 are host ids `hostId`…,
+ * so root inside the EE (only runc's init ever is) is an unprivileged,
+ * otherwise unused host user, and the sandbox user 993 is not host uid 993.
+ * Files of the shared read-only root and of the code (host root's) appear as
+ * nobody:nogroup and stay readable by their mode bits, as before.
+ */
+export interface UserNamespace {
+  hostId: number;
+  size: number;
+}
+
+/** The mapping of the EE with address `ip` (limits.ts: userNsHostIdBase). */
+export function userNamespaceFor(ip: string): UserNamespace {
+  const parts = ip.split('.').map(Number);
+  const index = parts[2] * 256 + parts[3];
+  return { hostId: userNsHostIdBase + index * userNsIdsPerEe, size: userNsIdsPerEe };
+}
+
+function userNamespace(u: UserNamespace | undefined): { namespace?: { type: 'user' }; uidMappings?: unknown[]; gidMappings?: unknown[] } {
+  if (!u) return {};
+  const mapping = [{ containerID: 0, hostID: u.hostId, size: u.size }];
+  return { namespace: { type: 'user' }, uidMappings: mapping, gidMappings: mapping };
 }
 
 export interface BundleInputs {
@@ -92,6 +134,8 @@ export interface BundleInputs {
   cgroupsPath: string;
   hostname: string;
   cgroups: CgroupLayout;
+  /** Map the EE's ids into a user namespace of its own (absent: no user namespace). */
+  userns?: UserNamespace;
 }
 
 const hostHasBash = fs.existsSync('/usr/bin/bash');
@@ -110,7 +154,12 @@ export function ociConfig(i: BundleInputs): Record<string, unknown> {
       options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'],
     },
     // No /dev/shm and no /dev/mqueue: Lambda has neither (Python's multiprocessing.Queue fails there too).
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    // A sysfs may only be mounted by the owner of the network namespace, which is the host's user
+    // namespace (namespaces are prepared ahead, see network.ts); with a user namespace /sys stays
+    // an empty read-only directory instead (Lambda's runtimes do not read it; neither do Node.js or Python).
+    i.userns
+      ? { destination: '/sys', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'ro', 'size=4k', 'mode=555'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
     ...i.hostMounts,
     // Lambda's Amazon Linux has bash as /bin/sh, and custom runtimes rely on it (AWS's own
     // tutorial bootstrap is `#!/bin/sh` with `source` and `set -o pipefail`). Debian's is dash.
@@ -125,7 +174,7 @@ export function ociConfig(i: BundleInputs): Record<string, unknown> {
       options: ['nosuid', 'nodev', 'mode=1777', `size=${spec.ephemeralStorageMb}m`],
     },
   ];
-  const user = userNamespace();
+  const user = userNamespace(i.userns);
   return {
     ociVersion: '1.0.2',
     process: {
@@ -164,6 +213,7 @@ export function ociConfig(i: BundleInputs): Record<string, unknown> {
           disableOOMKiller: false,
         },
         pids: { limit: spec.pidsMax },
+        cpu: initCpuQuota(spec.memoryMb),
       },
       maskedPaths,
       readonlyPaths,

@@ -36,7 +36,7 @@ export interface CgroupLayout {
 export function detectCgroups(): CgroupLayout {
   if (fs.existsSync(path.join(cgroupRoot, 'cgroup.controllers'))) {
     const available = fs.readFileSync(path.join(cgroupRoot, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
-    for (const c of ['memory', 'pids']) {
+    for (const c of ['memory', 'pids', 'cpu']) {
       if (!available.includes(c)) throw new Error(`cgroup v2 controller "${c}" is not available at ${cgroupRoot}`);
     }
     if (!fs.existsSync(path.join(cgroupRoot, 'cgroup.stat'))) throw new Error('cgroup v2 root looks incomplete');
@@ -69,7 +69,7 @@ export function detectCgroups(): CgroupLayout {
     for (const c of path.basename(real).split(',')) if (!controllers.has(c)) controllers.set(c, real);
     if (!controllers.has(name)) controllers.set(name, real);
   }
-  for (const c of ['memory', 'pids', 'freezer']) {
+  for (const c of ['memory', 'pids', 'freezer', 'cpu']) {
     if (!controllers.has(c)) throw new Error(`cgroup v1 controller "${c}" is not mounted under ${cgroupRoot}`);
   }
   return {
@@ -219,6 +219,27 @@ export class SandboxCgroup {
       if (text !== undefined) return Number(text.trim());
     }
     return undefined;
+  }
+
+  /** Sets the CFS bandwidth limit (µs of CPU time per period); one file write, no process. */
+  setCpuQuota(quotaMicros: number, periodMicros: number): void {
+    if (this.layout.version === 2) {
+      fs.writeFileSync(path.join(this.dirOf('cpu'), 'cpu.max'), `${quotaMicros} ${periodMicros}`);
+      return;
+    }
+    // runc set the same period at creation, so the quota alone changes the share.
+    fs.writeFileSync(path.join(this.dirOf('cpu'), 'cpu.cfs_quota_us'), String(quotaMicros));
+  }
+
+  /** CFS bandwidth limit currently set (µs per period), undefined once the cgroup is gone. */
+  cpuQuota(): { quota: number; period: number } | undefined {
+    if (this.layout.version === 2) {
+      const m = /^(\d+|max) (\d+)/.exec(readText(path.join(this.dirOf('cpu'), 'cpu.max')) ?? '');
+      return m ? { quota: m[1] === 'max' ? -1 : Number(m[1]), period: Number(m[2]) } : undefined;
+    }
+    const q = readText(path.join(this.dirOf('cpu'), 'cpu.cfs_quota_us'));
+    const p = readText(path.join(this.dirOf('cpu'), 'cpu.cfs_period_us'));
+    return q === undefined || p === undefined ? undefined : { quota: Number(q.trim()), period: Number(p.trim()) };
   }
 
   /** CPU time used by the cgroup's tasks, µs (tests use it to see a frozen loop stop). */

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Sandbox, SandboxExit, SandboxSpec } from '../driver';
 import { RuncDriver, type RuncSandbox } from './driver';
 import { detectCgroups, SandboxCgroup } from './cgroups';
+import { cpuQuota, initCpuQuota } from './bundle';
 import { lockDir } from './limits';
 
 /**
@@ -231,7 +232,7 @@ describe('RuncDriver', { skip }, () => {
   });
 
   test('freeze stops a busy loop, thaw resumes it, destroy works while frozen', async () => {
-    const ee = await start(driver, { args: ['/bin/sh', '-c', 'while :; do :; done'] });
+    const ee = await start(driver, { memoryMb: 1769, args: ['/bin/sh', '-c', 'while :; do :; done'] }); // one vCPU after the first freeze
     const cg = new SandboxCgroup(detectCgroups(), driver.cgroupPath(ee.sandbox.id));
     const cpu = (): number => cg.cpuUsageMicros() ?? 0;
     await sleep(150);
@@ -251,13 +252,33 @@ describe('RuncDriver', { skip }, () => {
     assertGone(driver, ee.sandbox, netns, veth);
   });
 
+  test('CPU: at least one vCPU during init, the memory-proportional share after endInit() or the first freeze', async () => {
+    const ee = await start(driver, { memoryMb: 128, args: ['/bin/sh', '-c', 'while :; do :; done'] });
+    const cg = new SandboxCgroup(detectCgroups(), driver.cgroupPath(ee.sandbox.id));
+    assert.deepEqual(cg.cpuQuota(), initCpuQuota(128));
+    ee.sandbox.endInit!();
+    assert.deepEqual(cg.cpuQuota(), cpuQuota(128));
+    const at = cg.cpuUsageMicros() ?? 0;
+    await sleep(1000);
+    const used = (cg.cpuUsageMicros() ?? 0) - at;
+    // 128 MB = 7.2 % of a core: ~72 ms per second (a period may straddle the window).
+    assert.ok(used < 150_000, `a busy loop at 128 MB used ${used} µs of CPU in 1 s`);
+    await ee.sandbox.destroy();
+
+    const other = await start(driver, { memoryMb: 256, args: ['/bin/sh', '-c', 'sleep 100'] });
+    const cg2 = new SandboxCgroup(detectCgroups(), driver.cgroupPath(other.sandbox.id));
+    await other.sandbox.freeze();
+    assert.deepEqual(cg2.cpuQuota(), cpuQuota(256));
+    await other.sandbox.destroy();
+  });
+
   test('cgroup v2 freeze, thaw and kill (exercised on the hybrid host’s cgroup2 tree)', async (t) => {
     const unified = '/sys/fs/cgroup/unified';
     if (detectCgroups().version !== 1 || !fs.existsSync(path.join(unified, 'cgroup.controllers'))) {
       t.skip('needs a hybrid cgroup host (on pure v2 the tests above already use these paths)');
       return;
     }
-    const ee = await start(driver, { args: ['/bin/sh', '-c', 'while :; do :; done'] });
+    const ee = await start(driver, { memoryMb: 1769, args: ['/bin/sh', '-c', 'while :; do :; done'] }); // one vCPU after the first freeze
     const v2 = new SandboxCgroup(
       { version: 2, root: unified, controllers: new Map(), hierarchies: [unified], swapAccounting: true },
       driver.cgroupPath(ee.sandbox.id),
@@ -301,11 +322,11 @@ describe('RuncDriver', { skip }, () => {
     // A cwd inside the read-only code mount cannot be created: runc itself fails.
     await assert.rejects(start(driver, { cwd: '/var/task/missing', args: ['/bin/true'] }), /runc run .* failed/);
     assert.deepEqual(runcList(driver), []);
-    assert.deepEqual(fs.readdirSync(path.join('/run/kumo-sandboxes', driver.tag, 'bundles')), []);
+    assert.deepEqual(fs.readdirSync(path.dirname(driver.bundleDir('x'))), []);
     assert.ok(fs.readdirSync('/run/netns').length <= netnsBefore);
     // A cwd in the shared root that does not exist is refused before runc could create it there.
     await assert.rejects(start(driver, { cwd: '/does/not/exist', args: ['/bin/true'] }), /does not exist/);
-    assert.ok(!fs.existsSync(path.join(tmpRoot, 'data-a', 'sandbox', 'rootfs', 'does')));
+    assert.ok(!fs.existsSync(path.join(driver.rootfsPath(), 'does')));
   });
 
   test('two instances with different data dirs run side by side', async () => {
@@ -332,7 +353,7 @@ describe('RuncDriver', { skip }, () => {
     // The other instance took only its own things with it.
     assert.ok(!fs.existsSync(`/sys/class/net/kb${other.tag}`));
     assert.ok(fs.existsSync(`/sys/class/net/kb${driver.tag}`));
-    assert.ok(!fs.readdirSync(lockDir).some((f) => fs.readFileSync(path.join(lockDir, f), 'utf8').includes(other.tag)));
+    assert.ok(!fs.readdirSync(lockDir).some((f) => f.endsWith('.lock') && fs.readFileSync(path.join(lockDir, f), 'utf8').includes(other.tag)));
     const ee = await start(driver, { args: ['/bin/true'] });
     assert.equal((await ee.exit).exitCode, 0);
   });

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
-import { ociConfig, parseInitStatus } from './bundle';
+import { cpuQuota, ociConfig, parseInitStatus, userNamespaceFor } from './bundle';
 import { detectCgroups, removeCgroupTree, SandboxCgroup, type CgroupLayout } from './cgroups';
 import { run } from './exec';
 import {
@@ -22,14 +22,17 @@ import {
   volatileRoot,
 } from './limits';
 import { bridgeName, SandboxNetwork, type PreparedNetns } from './network';
-import { buildRootfs, type OciMount } from './rootfs';
+import { buildRootfs, sandboxResolvConf, type OciMount } from './rootfs';
+import { egressPolicyFromEnv, ipv4Resolvers, type EgressPolicy } from './egress';
 import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim } from './subnet';
 
 /**
  * The production sandbox driver: one runc container per EE.
  *
  * Layout under `<dataDir>/sandbox/`:
- *   rootfs/          shared read-only root (see rootfs.ts)
+ *   (the shared read-only root, see rootfs.ts, is /run/kumo/<tag>.rootfs: with
+ *   user namespaces, EE root is an unprivileged host user that must be able
+ *   to reach it, and a data dir is usually 0700)
  *   runc-state  ->   /run/kumo-sandboxes/<tag>/runc-state: `runc --root`, this instance's containers only
  *   bundles     ->   /run/kumo-sandboxes/<tag>/bundles: config.json of each live EE
  * runc's state and the bundles hold each EE's decrypted environment, so they
@@ -62,6 +65,9 @@ export class RuncDriver implements SandboxDriver {
   readonly tag: string;
   private readonly dataDir: string;
   private readonly subnet: string | undefined;
+  private readonly egress: EgressPolicy;
+  /** Each EE in a user namespace of its own (bundle.ts, `userNamespaceFor`). */
+  readonly userNamespaces: boolean;
   readonly stateDir: string;
   private readonly bundlesDir: string;
   /** `<dataDir>/sandbox/runc-state`, a symlink to the tmpfs state dir (for operators: `runc --root <it> list`). */
@@ -74,17 +80,24 @@ export class RuncDriver implements SandboxDriver {
   private port: number | undefined;
   private readonly live = new Map<string, RuncSandbox>();
 
-  constructor(opts: { dataDir: string; subnet?: string }) {
+  /**
+   * `egress`: extra CIDRs EEs may or may not reach (egress.ts). When absent it
+   * is read from KUMO_EGRESS_DENY / KUMO_EGRESS_ALLOW (invalid values throw here,
+   * so a typo stops the server instead of opening or closing the wrong range).
+   */
+  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean }) {
     fs.mkdirSync(opts.dataDir, { recursive: true });
     this.dataDir = fs.realpathSync(opts.dataDir);
     this.subnet = opts.subnet;
+    this.egress = opts.egress ?? egressPolicyFromEnv(process.env);
+    this.userNamespaces = opts.userNamespaces ?? kernelAllowsUserNamespaces();
     this.tag = createHash('sha256').update(this.dataDir).digest('hex').slice(0, instanceTagChars);
     const base = path.join(this.dataDir, 'sandbox');
     const volatile = path.join(volatileRoot, this.tag);
     this.stateDir = path.join(volatile, 'runc-state');
     this.bundlesDir = path.join(volatile, 'bundles');
     this.stateLink = path.join(base, 'runc-state');
-    this.rootfsDir = path.join(base, 'rootfs');
+    this.rootfsDir = path.join(volatileRoot, `${this.tag}.rootfs`);
     // kv<tag>-<slot> must fit IFNAMSIZ; slots have at most 5 digits even for a /16.
     if (`kv${this.tag}-65534`.length > interfaceNameCharsMax) throw new Error('instance tag too long for interface names');
   }
@@ -126,7 +139,10 @@ export class RuncDriver implements SandboxDriver {
     await SandboxNetwork.cleanup(this.tag);
     releaseClaimsOf(this.tag);
 
-    // 5. The shared root file system.
+    // 5. The shared root file system (on /run, reachable by EE root of a user namespace).
+    fs.mkdirSync(path.dirname(this.stateLink), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(volatileRoot, { recursive: true, mode: 0o755 });
+    fs.chmodSync(volatileRoot, 0o755); // traversable; each instance's state below it stays 0700
     this.hostMounts = buildRootfs(this.rootfsDir);
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.bundlesDir, { recursive: true, mode: 0o700 });
@@ -138,7 +154,7 @@ export class RuncDriver implements SandboxDriver {
     // 6. This instance's subnet, bridge and rules; start filling the pool.
     this.claim = claimSubnet({ tag: this.tag, dataDir: this.dataDir, explicit: this.subnet, ownBridge: bridgeName(this.tag) });
     try {
-      this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes());
+      this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes(), this.egress, ipv4Resolvers(sandboxResolvConf()));
       await this.network.setUp();
       if (this.port !== undefined) this.network.setRuntimeApiPort(this.port);
       this.network.refill();
@@ -191,6 +207,7 @@ export class RuncDriver implements SandboxDriver {
     this.claim = undefined;
     fs.rmSync(this.stateDir, { recursive: true, force: true });
     fs.rmSync(this.bundlesDir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(this.stateDir), { recursive: true, force: true });
     fs.rmSync(this.stateLink, { force: true });
   }
 
@@ -234,6 +251,7 @@ export class RuncSandbox implements Sandbox {
   private teardownPromise: Promise<void> | undefined;
   private startPromise: Promise<CreateTimings> | undefined;
   private peakBytes = 0;
+  private initEnded = false;
 
   constructor(
     private readonly driver: RuncDriver,
@@ -282,6 +300,7 @@ export class RuncSandbox implements Sandbox {
         // Lambda's hostname is the EE's address as well (e.g. 169.254.x.y).
         hostname: netns.ip,
         cgroups: this.cgroups,
+        ...(this.driver.userNamespaces ? { userns: userNamespaceFor(netns.ip) } : {}),
       });
       // Holds the function's environment (secrets): readable by root only.
       fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
@@ -396,8 +415,26 @@ export class RuncSandbox implements Sandbox {
     if (this.netns) await this.network.release(this.netns).catch(() => undefined);
   }
 
+  /**
+   * Init is over: from now on the EE gets only its proportional CPU share
+   * (bundle.ts, `cpuQuota`). Done on the first freeze (after the EE's first
+   * invocation); an owner may call it earlier, when the runtime first asks
+   * for an invocation. One file write.
+   */
+  endInit(): void {
+    if (this.initEnded || this.state !== 'running') return;
+    this.initEnded = true;
+    const { quota, period } = cpuQuota(this.spec.memoryMb);
+    try {
+      this.cgroup.setCpuQuota(quota, period);
+    } catch {
+      /* the EE is being torn down */
+    }
+  }
+
   async freeze(): Promise<void> {
     if (this.state !== 'running') return;
+    this.endInit();
     // A teardown that starts meanwhile wins: the freezer stops retrying.
     await this.cgroup.freeze(() => this.state === 'running');
   }
@@ -540,6 +577,15 @@ function runcLogErrors(logFile: string): string {
       .join('; ');
   } catch {
     return '';
+  }
+}
+
+/** User namespaces are available unless the kernel lacks them or an administrator set their count to 0. */
+function kernelAllowsUserNamespaces(): boolean {
+  try {
+    return Number(fs.readFileSync('/proc/sys/user/max_user_namespaces', 'utf8').trim()) > 0;
+  } catch {
+    return false;
   }
 }
 

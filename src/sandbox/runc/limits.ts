@@ -57,3 +57,21 @@ export const mtuDefaultBytes = 1500;
 
 /** Where runc's state and EE bundles live: tmpfs, because both hold decrypted environments. */
 export const volatileRoot = '/run/kumo-sandboxes';
+
+/** Lambda: "at 1,769 MB, a function has the equivalent of one vCPU" (AWS Lambda developer guide, memory configuration). */
+export const memoryMbPerVcpu = 1769;
+/** CFS bandwidth period of EE cgroups, µs (the kernel's and Docker's default). */
+export const cpuPeriodMicros = 100_000;
+/** The kernel's smallest CFS quota, µs. */
+export const cpuQuotaMicrosMin = 1_000;
+
+/**
+ * User namespaces: EE root (runc's init) and the sandbox user are mapped to
+ * host ids no host user has, distinct per EE: container ids 0…1023 map to
+ * `userNsHostIdBase + index * userNsIdsPerEe`, index = the low 16 bits of
+ * the EE's address (unique on the machine among live EEs: subnets are
+ * claimed machine-wide). The range lies in systemd's container id range
+ * (0x80000–0x6fffffff, docs: "UID/GID ranges"), in its top part.
+ */
+export const userNsHostIdBase = 0x60000000;
+export const userNsIdsPerEe = 1024;

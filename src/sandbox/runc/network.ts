@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { run, runSync } from './exec';
 import { cidrSize, formatCidr, hostAddress, type Cidr } from './subnet';
 import { netnsPrepareBatchMax, preparedNetnsPoolSize } from './limits';
+import { egressRules, type EgressPolicy } from './egress';
 
 /**
  * The sandbox network of one Kumo instance:
@@ -21,11 +22,19 @@ import { netnsPrepareBatchMax, preparedNetnsPoolSize } from './limits';
  * - No IPv6 on these links (no link-local addresses either): the filter
  *   rules are IPv4 only, and a host service listening on `::` would
  *   otherwise be reachable through the bridge's fe80:: address.
- * - Filter rules (chains KUMO-<tag>-IN / -FWD, jumps tagged with the comment
- *   `kumo:<tag>`): from an EE the host accepts only the Runtime API port;
- *   nothing may open a connection into an EE; forwarded traffic may leave
- *   except to link-local addresses (cloud metadata services hand out the
- *   host's credentials there). Outbound traffic is masqueraded.
+ * - Filter rules (chains KUMO-<tag>-IN / -FWD / -OUT / -EGR, jumps tagged
+ *   with the comment `kumo:<tag>`):
+ *     IN   (EE → any host address): only the Runtime API port on the
+ *          gateway, and DNS to a resolver that happens to be a host address;
+ *          every other host service, on every host address, is dropped;
+ *     OUT  (host → EE): replies only; no host process opens a connection
+ *          into an EE;
+ *     FWD  (routed): into an EE replies only (so neither another machine nor
+ *          another EE, of this instance or another, can connect to one);
+ *          out of an EE through the egress chain;
+ *     EGR  the egress policy (egress.ts): no SMTP, no link-local, operator
+ *          deny/allow lists, public addresses only by default.
+ *   Outbound traffic is masqueraded.
  * - A few namespaces are kept prepared so a cold start does not wait for the
  *   two `ip` processes a namespace costs.
  */
@@ -48,7 +57,7 @@ function netnsName(tag: string, slot: number): string {
 function vethName(tag: string, slot: number): string {
   return `kv${tag}-${slot}`;
 }
-function chain(tag: string, kind: 'IN' | 'FWD'): string {
+function chain(tag: string, kind: 'IN' | 'FWD' | 'OUT' | 'EGR'): string {
   return `KUMO-${tag}-${kind}`;
 }
 function commentOf(tag: string): string {
@@ -79,6 +88,9 @@ export class SandboxNetwork {
     private readonly tag: string,
     private readonly cidr: Cidr,
     private readonly mtuBytes: number,
+    private readonly egress: EgressPolicy = { deny: [], allow: [] },
+    /** IPv4 name servers of the EEs' resolv.conf: DNS to them is let through. */
+    private readonly resolvers: string[] = [],
   ) {
     this.bridge = bridgeName(tag);
     this.gateway = hostAddress(cidr, 1);
@@ -136,6 +148,8 @@ export class SandboxNetwork {
     return [
       `-A ${c} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
       ...(this.runtimeApiPort ? [`-A ${c} -p tcp -d ${this.gateway} --dport ${this.runtimeApiPort} -j ACCEPT`] : []),
+      // A resolver on one of the host's own addresses (a local dnsmasq on the LAN address, say).
+      ...this.resolvers.flatMap((r) => ['udp', 'tcp'].map((proto) => `-A ${c} -p ${proto} -d ${r} --dport 53 -j ACCEPT`)),
       `-A ${c} -j DROP`,
     ];
   }
@@ -145,19 +159,29 @@ export class SandboxNetwork {
     const tagged = `-m comment --comment "${commentOf(this.tag)}"`;
     const cin = chain(this.tag, 'IN');
     const cfwd = chain(this.tag, 'FWD');
+    const cout = chain(this.tag, 'OUT');
+    const cegr = chain(this.tag, 'EGR');
     return [
       '*filter',
       `:${cin} - [0:0]`,
       `:${cfwd} - [0:0]`,
+      `:${cout} - [0:0]`,
+      `:${cegr} - [0:0]`,
       // Inserted first so a host firewall's DROP or ACCEPT rules cannot shadow them.
       `-I INPUT 1 -i ${b} ${tagged} -j ${cin}`,
       `-I FORWARD 1 -i ${b} ${tagged} -j ${cfwd}`,
       `-I FORWARD 1 -o ${b} ${tagged} -j ${cfwd}`,
+      `-I OUTPUT 1 -o ${b} ${tagged} -j ${cout}`,
       ...this.inputChainRules(),
+      // Into an EE (from another machine, another EE, or routed back in): replies only.
       `-A ${cfwd} -o ${b} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
       `-A ${cfwd} -o ${b} -j DROP`,
-      `-A ${cfwd} -d 169.254.0.0/16 -j DROP`,
-      `-A ${cfwd} -j ACCEPT`,
+      // Out of an EE: replies to nothing (an EE accepts no connection), new traffic through the egress policy.
+      `-A ${cfwd} -j ${cegr}`,
+      ...egressRules(cegr, this.egress, this.resolvers),
+      // From the host itself into an EE: replies only.
+      `-A ${cout} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
+      `-A ${cout} -j DROP`,
       'COMMIT',
       '*nat',
       `-A POSTROUTING -s ${formatCidr(this.cidr)} ! -o ${b} ${tagged} -j MASQUERADE`,
@@ -341,7 +365,8 @@ async function removeIptablesRules(tag: string): Promise<void> {
   let chains: string[] = [];
   const flushTable = (): void => {
     if (table && (body.length || chains.length)) {
-      script.push(`*${table}`, ...body, ...chains.flatMap((c) => [`-F ${c}`, `-X ${c}`]), 'COMMIT');
+      // Every chain is flushed before any is deleted: a chain still jumped to cannot be deleted.
+      script.push(`*${table}`, ...body, ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`), 'COMMIT');
     }
     body = [];
     chains = [];

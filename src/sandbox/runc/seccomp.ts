@@ -26,8 +26,9 @@
  *    AF_KEY and every other family: EPERM;
  *  - `personality` only with the values that keep ASLR on (query, PER_LINUX,
  *    PER_LINUX32, UNAME26 and their combination);
- *  - only the native 64-bit ABI: no i386/x32 (x86_64) or arm32 (aarch64)
- *    system calls, which Lambda does not run either.
+ *  - only the native 64-bit ABI: an i386 or x32 (x86_64) or arm32 (aarch64)
+ *    system call kills its caller with SIGSYS (libseccomp's action for a
+ *    foreign architecture); Lambda does not run 32-bit code either.
  *
  * Names a host's libseccomp does not know are skipped by runc; calls newer
  * than every name in the profile fail with ENOSYS (runc's own stub), so
