@@ -6,13 +6,18 @@ PORT ?= 9001
 HOST ?= 127.0.0.1
 DATA_DIR ?= ./.kumo
 
-.PHONY: up test setup deps build test-unit test-integration test-e2e clean
+.PHONY: up test bench setup deps build test-unit test-integration test-e2e clean
 
 up: setup build
 	./bin/kumo server --port $(PORT) --host $(HOST) --data-dir $(DATA_DIR)
 
 test: setup build
 	bash test/run-all.sh
+
+# Benchmark (issue 4): Kumo vs floors vs serverless-offline in one run; see bench/README.md.
+# Subset or smoke run: make bench BENCH_ARGS="--quick" / BENCH_ARGS="--only floors,kumo"
+bench: setup build
+	node dist/bench/run.js $(BENCH_ARGS)
 
 setup: deps
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi

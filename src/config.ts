@@ -40,8 +40,8 @@ export const limits = {
   eeOpenFilesMax: 1024,
   /** Account concurrency. AWS default: 1,000. */
   accountConcurrencyMax: 1000,
-  /** Concurrent cold starts per function version beyond which requests wait for a warm EE. */
-  coldStartsPerVersionMax: 64,
+  /** Concurrent cold starts on this host (further requests wait for a slot or a warm EE); placement uses min(this, 2 × cores). */
+  coldStartsMax: 64,
   /** Functions listed per page. AWS: MaxItems 1–10,000, 50 returned by default. */
   listFunctionsPageDefault: 50,
   listFunctionsPageMax: 10000,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
@@ -12,6 +13,9 @@ import { runtimesDir } from '../paths';
 
 /** An idle EE is frozen after this long without work (AWS freezes at once; the short grace avoids a freeze/thaw per request under steady load). */
 const freezeAfterIdleMs = 50;
+/** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
+const coldStartsPerCore = 2;
+const coldStartsMin = 2;
 /** How often idle EEs are checked for reaping. */
 const reapIntervalMsMax = 30_000;
 
@@ -36,10 +40,18 @@ export class InitFailure extends Error {
   }
 }
 
+/** A request waiting for an EE: it takes whichever comes first, a warm EE of its pool or a cold-start slot. */
+interface Waiter {
+  pool: VersionPool;
+  settled: boolean;
+  resolve(got: { ee?: ExecutionEnvironment }): void;
+}
+
 /** Warm EEs of one function version (keyed by its revision: a change of code or configuration starts a new pool). */
 class VersionPool {
   readonly idle: ExecutionEnvironment[] = [];
   readonly all = new Set<ExecutionEnvironment>();
+  readonly waiters: Waiter[] = [];
   retired = false;
   constructor(readonly key: string) {}
 }
@@ -55,6 +67,10 @@ export class Placement {
   private readonly byEe = new Map<ExecutionEnvironment, { pool: VersionPool; teardown(): Promise<void> }>();
   private readonly reaper: NodeJS.Timeout;
   private eeSeq = 0;
+  /** Cold starts under way, and the requests waiting for a slot (FIFO). */
+  private coldActive = 0;
+  private readonly coldQueue: Waiter[] = [];
+  private readonly coldStartsMax: number;
 
   constructor(
     private readonly cfg: KumoConfig,
@@ -66,6 +82,7 @@ export class Placement {
   ) {
     this.reaper = setInterval(() => this.reap(), Math.min(reapIntervalMsMax, Math.max(1000, cfg.eeIdleMs / 2)));
     this.reaper.unref();
+    this.coldStartsMax = Math.max(coldStartsMin, Math.min(limits.coldStartsMax, os.availableParallelism() * coldStartsPerCore));
   }
 
   private poolKey(rec: VersionRecord): string {
@@ -82,7 +99,38 @@ export class Placement {
       await this.unfreeze(warm);
       return { ee: warm };
     }
-    return this.coldStart(pool, rec);
+    if (this.coldActive < this.coldStartsMax) {
+      this.coldActive++;
+      return this.coldStartInSlot(pool, rec);
+    }
+    // Too many cold starts at once would share the CPU until all of them miss
+    // the init deadline: wait for a slot, or for a warm EE of this version.
+    const got = await new Promise<{ ee?: ExecutionEnvironment }>((resolve) => {
+      const w: Waiter = { pool: pool!, settled: false, resolve };
+      pool!.waiters.push(w);
+      this.coldQueue.push(w);
+    });
+    if (got.ee) {
+      await this.unfreeze(got.ee);
+      return { ee: got.ee };
+    }
+    return this.coldStartInSlot(pool, rec);
+  }
+
+  /** Runs a cold start in a slot already counted in `coldActive`, then hands the slot on. */
+  private async coldStartInSlot(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
+    try {
+      return await this.coldStart(pool, rec);
+    } finally {
+      this.coldActive--;
+      for (let w = this.coldQueue.shift(); w; w = this.coldQueue.shift()) {
+        if (w.settled) continue;
+        w.settled = true;
+        this.coldActive++;
+        w.resolve({});
+        break;
+      }
+    }
   }
 
   /** Returns an EE after an invocation; failed EEs are destroyed, never reused. */
@@ -91,6 +139,12 @@ export class Placement {
     if (!entry) return;
     if (ee.state !== 'idle' || entry.pool.retired) {
       void entry.teardown();
+      return;
+    }
+    for (let w = entry.pool.waiters.shift(); w; w = entry.pool.waiters.shift()) {
+      if (w.settled) continue;
+      w.settled = true;
+      w.resolve({ ee });
       return;
     }
     entry.pool.idle.push(ee);

@@ -1,0 +1,277 @@
+/** PASS/MISS lines, the stdout table, the markdown report and its charts, from one run's results. */
+import { barChart, percentileChart, type BarRow } from './svg';
+import { ratio } from './stats';
+import type { AsyncResult, BurstResult, Check, ColdResult, MemoryResult, Sizes, WarmResult } from './results';
+
+export interface RunData {
+  startedAt: string;
+  finishedAt?: string;
+  durationS?: number;
+  env: Record<string, string | number>;
+  sizes: Sizes;
+  warm: WarmResult[];
+  cold: ColdResult[];
+  burst?: BurstResult;
+  memory?: MemoryResult;
+  async?: AsyncResult;
+  /** Targets or phases that could not be measured, and why. */
+  missing: { what: string; why: string }[];
+  notes: string[];
+  leftovers: string[];
+}
+
+const MB = 1e6;
+const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const fx = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}×`);
+const mb = (b: number | undefined) => (b === undefined || !Number.isFinite(b) ? '–' : `${(b / MB).toFixed(2)} MB`);
+
+function warmOf(d: RunData, key: string): WarmResult | undefined {
+  return d.warm.find((w) => w.target === key);
+}
+function coldOf(d: RunData, key: string): ColdResult | undefined {
+  return d.cold.find((c) => c.subject === key);
+}
+
+/** The issue's targets, as PASS / MISS / N/A lines, with ratios from this run only. */
+export function checks(d: RunData): { checks: Check[]; info: string[] } {
+  const out: Check[] = [];
+  const info: string[] = [];
+  const usable = (w: WarmResult | undefined, key: string): string | undefined =>
+    !w ? `${key} not measured` : !w.valid ? `${key} invalid (${w.invalidReason})` : undefined;
+  const cmp = (name: string, aKey: string, bKey: string, pick: (w: WarmResult) => number | undefined, op: 'le' | 'lt' | 'ge', factor: number, unit: string) => {
+    const a = warmOf(d, aKey), b = warmOf(d, bKey);
+    const why = usable(a, aKey) ?? usable(b, bKey);
+    if (why) return out.push({ status: 'N/A', name, detail: why });
+    const va = pick(a!)!, vb = pick(b!)!;
+    const r = ratio(va, vb);
+    const pass = op === 'le' ? r <= factor : op === 'lt' ? r < factor : r >= factor;
+    out.push({ status: pass ? 'PASS' : 'MISS', name, detail: `${f(va, 3)} vs ${f(vb, 3)} ${unit} = ${fx(r)} (target ${op === 'le' ? '≤' : op === 'lt' ? '<' : '≥'} ${factor}×)` });
+  };
+  const p50 = (w: WarmResult) => w.seq?.p50;
+  const rps = (w: WarmResult) => w.conc?.rps;
+  cmp('Warm sequential p50, Kumo nodejs20.x ≤ 1.2 × Floor B1', 'kumo-node', 'floor-b1', p50, 'le', 1.2, 'ms');
+  cmp('Warm sequential p50, Kumo python3.11 ≤ 1.2 × Floor B1 (python runtime)', 'kumo-python', 'floor-b1-py', p50, 'le', 1.2, 'ms');
+  cmp('Warm sequential p50, Kumo nodejs20.x faster than serverless-offline in-process', 'kumo-node', 'sls-inprocess', p50, 'lt', 1, 'ms');
+  cmp('Warm throughput (32 conn), Kumo nodejs20.x ≥ serverless-offline in-process', 'kumo-node', 'sls-inprocess', rps, 'ge', 1, 'req/s');
+  cmp('Warm throughput (32 conn), Kumo nodejs20.x ≥ 0.8 × Floor B2', 'kumo-node', 'floor-b2', rps, 'ge', 0.8, 'req/s');
+  cmp('Warm throughput (32 conn), Kumo python3.11 ≥ 0.8 × Floor B2 (python runtime)', 'kumo-python', 'floor-b2-py', rps, 'ge', 0.8, 'req/s');
+
+  const kc = coldOf(d, 'kumo-node'), rc = coldOf(d, 'runc-node-e-0');
+  const coldName = 'Cold start, Kumo nodejs20.x no-op ≤ 1.15 × runc run node -e 0';
+  if (!kc || !rc || !kc.samplesMs.length || !rc.samplesMs.length) {
+    out.push({ status: 'N/A', name: coldName, detail: !kc?.samplesMs.length ? 'Kumo cold start not measured' : 'runc floor not measured' });
+  } else if (kc.errors) {
+    out.push({ status: 'N/A', name: coldName, detail: `invalid: ${kc.errors} failed cold start(s): ${kc.errorSamples[0]}` });
+  } else {
+    const r = ratio(kc.medianMs, rc.medianMs);
+    out.push({ status: r <= 1.15 ? 'PASS' : 'MISS', name: coldName, detail: `median ${f(kc.medianMs, 1)} vs ${f(rc.medianMs, 1)} ms = ${fx(r)} (target ≤ 1.15×)` });
+  }
+  const memName = 'Platform-side memory per warm EE ≤ 1 MB';
+  const m = d.memory;
+  if (!m || !m.newEes) out.push({ status: 'N/A', name: memName, detail: m ? 'no EE was created' : 'memory not measured' });
+  else out.push({ status: m.perEePlatformBytes <= MB ? 'PASS' : 'MISS', name: memName, detail: `${mb(m.perEePlatformBytes)} per EE over ${m.newEes} EEs (Kumo RSS delta + PSS of per-EE processes; with RSS ${mb(m.perEePlatformRssBytes)}, with USS ${mb(m.perEePlatformUssBytes)}) (target ≤ 1 MB)` });
+
+  // Informational ratios (no target in the issue, or a later aim).
+  const kn = coldOf(d, 'node-e-0');
+  if (kc?.samplesMs.length && kn?.samplesMs.length) info.push(`cold start Kumo nodejs20.x / node -e 0 = ${fx(ratio(kc.medianMs, kn.medianMs))} (later aim: < 1×, with pre-initialised runtimes)`);
+  const kp = coldOf(d, 'kumo-python'), pc = coldOf(d, 'python3-c-0'), rpc = coldOf(d, 'runc-python3-c-0');
+  if (kp?.samplesMs.length && pc?.samplesMs.length) info.push(`cold start Kumo python3.11 / python3 -c 0 = ${fx(ratio(kp.medianMs, pc.medianMs))}; / runc run python3 -c 0 = ${fx(ratio(kp.medianMs, rpc?.medianMs))}`);
+  const bN = warmOf(d, `floor-b${d.sizes.connections}`), knN = warmOf(d, 'kumo-node');
+  if (bN?.valid && knN?.valid) {
+    info.push(`warm throughput Kumo nodejs20.x / Floor B${d.sizes.connections} (same number of runtime processes as connections, as Kumo needs) = ${fx(ratio(knN.conc?.rps, bN.conc?.rps))}; p50 sequential ratio = ${fx(ratio(knN.seq?.p50, bN.seq?.p50))}`);
+  }
+  const sw = warmOf(d, 'sls-worker'), knw = warmOf(d, 'kumo-node');
+  if (sw?.valid && knw?.valid) {
+    info.push(`warm p50 Kumo nodejs20.x / serverless-offline worker threads = ${fx(ratio(knw.seq?.p50, sw.seq?.p50))}; throughput ratio = ${fx(ratio(knw.conc?.rps, sw.conc?.rps))}`);
+  }
+  if (d.burst && rc?.samplesMs.length) {
+    const floor = (d.burst.count * rc.medianMs) / d.burst.cores;
+    info.push(`burst ${d.burst.count}: all answered in ${f(d.burst.allDoneMs, 0)} ms = ${fx(ratio(d.burst.allDoneMs, floor))} of ${d.burst.count} × runc floor ÷ ${d.burst.cores} cores (${f(floor, 0)} ms)`);
+  }
+  if (m?.runtimeRss.samples && m.bareNodeRss) info.push(`runtime process RSS (node bootstrap, warm) / bare node -e = ${fx(ratio(m.runtimeRss.median, m.bareNodeRss))} (${mb(m.runtimeRss.median)} vs ${mb(m.bareNodeRss)})`);
+  return { checks: out, info };
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+/** The plain-text table printed at the end of a run. */
+export function table(d: RunData): string {
+  const lines: string[] = [];
+  const b1 = warmOf(d, 'floor-b1')?.seq?.p50, sip = warmOf(d, 'sls-inprocess');
+  const b2 = warmOf(d, 'floor-b2')?.conc?.rps;
+  if (d.warm.length) {
+    lines.push(`WARM INVOKE  sequential: ${d.sizes.seqRequests} req on 1 connection (ms) | concurrent: ${d.sizes.connections} connections, ${d.sizes.concSeconds} s`);
+    lines.push(
+      [pad('target', 16), pad('p50', 8, true), pad('p90', 8, true), pad('p99', 8, true), pad('×B1', 7, true), pad('×sls-ip', 8, true), ' |', pad('req/s', 8, true), pad('p50', 8, true), pad('p99', 8, true), pad('×B2', 7, true), pad('×sls-ip', 8, true), pad('procs', 6, true), pad('cpu ms/req', 17, true), '  valid'].join(''),
+    );
+    for (const w of d.warm) {
+      lines.push(
+        [
+          pad(w.target, 16), pad(f(w.seq?.p50, 3), 8, true), pad(f(w.seq?.p90, 3), 8, true), pad(f(w.seq?.p99, 3), 8, true),
+          pad(fx(ratio(w.seq?.p50, b1)), 7, true), pad(fx(ratio(w.seq?.p50, sip?.seq?.p50)), 8, true), ' |',
+          pad(f(w.conc?.rps, 0), 8, true), pad(f(w.conc?.p50, 2), 8, true), pad(f(w.conc?.p99, 2), 8, true),
+          pad(fx(ratio(w.conc?.rps, b2)), 7, true), pad(fx(ratio(w.conc?.rps, sip?.conc?.rps)), 8, true),
+          pad(w.runtimeProcesses === undefined ? '?' : String(w.runtimeProcesses), 6, true),
+          pad(w.conc?.cpuMsPerRequest ? `${f(w.conc.cpuMsPerRequest.server, 2)}+${f(w.conc.cpuMsPerRequest.runtime, 2)}+${f(w.conc.cpuMsPerRequest.client, 2)}` : '–', 17, true),
+          w.valid ? '  yes' : `  NO (${w.seq!.errors + w.conc!.errors} errors)`,
+        ].join(''),
+      );
+    }
+  }
+  if (d.cold.length) {
+    const node0 = coldOf(d, 'node-e-0')?.medianMs, runc0 = coldOf(d, 'runc-node-e-0')?.medianMs;
+    lines.push('', `COLD START  median of ${d.sizes.coldRuns} (ms), interleaved`);
+    lines.push([pad('subject', 28), pad('median', 9, true), pad('min', 9, true), pad('max', 9, true), pad('init', 9, true), pad('×node-e-0', 10, true), pad('×runc-node', 11, true), pad('errors', 8, true)].join(''));
+    for (const c of d.cold) {
+      lines.push(
+        [
+          pad(c.label, 28), pad(f(c.medianMs, 1), 9, true), pad(f(Math.min(...c.samplesMs), 1), 9, true), pad(f(Math.max(...c.samplesMs), 1), 9, true),
+          pad(f(c.medianInitMs, 1), 9, true), pad(fx(ratio(c.medianMs, node0)), 10, true), pad(fx(ratio(c.medianMs, runc0)), 11, true), pad(String(c.errors), 8, true),
+        ].join(''),
+      );
+    }
+  }
+  if (d.burst) {
+    const b = d.burst;
+    lines.push('', `BURST  ${b.count} simultaneous first invokes: all answered in ${f(b.allDoneMs, 0)} ms, ${b.errors} errors, EEs created ${b.eesCreatedProc ?? '?'} (/proc) / ${b.eesCreatedLogs ?? '?'} (logs), latency p50 ${f(b.latency.p50, 0)} p99 ${f(b.latency.p99, 0)} ms`);
+  }
+  if (d.memory) {
+    const m = d.memory;
+    lines.push(
+      '',
+      `MEMORY  Kumo RSS idle ${mb(m.idleRssAfterStart)} (after start), ${mb(m.idleRssDeployed)} (functions deployed); ${mb(m.before.rss)} → ${mb(m.after.rss)} with ${m.newEes} more warm EEs`,
+      `        per EE platform-side ${mb(m.perEePlatformBytes)} (Kumo RSS ${mb(m.perEeParts.serverDelta)} + host procs PSS ${mb(m.perEeParts.hostProcesses)} + in-EE non-runtime procs PSS ${mb(m.perEeParts.inEe)}); with RSS ${mb(m.perEePlatformRssBytes)}, with USS ${mb(m.perEePlatformUssBytes)}`,
+      `        runtime process RSS ${mb(m.runtimeRss.median)} (PSS ${mb(m.runtimePss.median)}, USS ${mb(m.runtimeUss.median)}) vs bare node -e ${mb(m.bareNodeRss)} (PSS ${mb(m.bareNodePss)}, USS ${mb(m.bareNodeUss)})`,
+    );
+  }
+  if (d.async) {
+    const a = d.async;
+    lines.push(
+      '',
+      `ASYNC  202 latency sequential p50 ${f(a.seq202.p50, 2)} p99 ${f(a.seq202.p99, 2)} ms; ${a.batch.events} events over ${d.sizes.connections} connections: ${f(a.batch.acceptedPerSec, 0)} accepted/s (202 p50 ${f(a.batch.latency202.p50, 2)} p99 ${f(a.batch.latency202.p99, 2)} ms)`,
+      `       end to end (accepted → handler ran): ${f(a.e2e.eventsPerSec, 0)} events/s, ${a.e2e.ran}/${a.e2e.expected} ran, per-event p50 ${f(a.e2e.latency.p50, 0)} p99 ${f(a.e2e.latency.p99, 0)} ms${a.e2e.timedOut ? ' (TIMED OUT)' : ''}`,
+    );
+  }
+  const c = checks(d);
+  lines.push('', 'TARGETS (ratios from this run)');
+  for (const k of c.checks) lines.push(`${pad(k.status, 5)} ${k.name}: ${k.detail}`);
+  for (const i of c.info) lines.push(`INFO  ${i}`);
+  for (const m of d.missing) lines.push(`N/A   ${m.what}: ${m.why}`);
+  return lines.join('\n');
+}
+
+export function charts(d: RunData): Record<string, string> {
+  const out: Record<string, string> = {};
+  const curves = d.warm.filter((w) => w.curve).map((w) => ({ name: w.target, points: w.curve! }));
+  if (curves.length) out['latency.svg'] = percentileChart(`Warm invoke latency, sequential (${d.sizes.seqRequests} requests per target)`, 'ms', curves);
+  if (d.warm.length) {
+    out['throughput.svg'] = barChart(
+      `Warm throughput, ${d.sizes.connections} connections`,
+      'req/s',
+      d.warm.map((w) => ({ label: w.target, segments: [{ name: 'req/s', value: w.conc?.rps ?? NaN }] })),
+    );
+  }
+  if (d.cold.length) {
+    const rows: BarRow[] = d.cold.map((c) => {
+      if (c.kind === 'floor') return { label: c.label, segments: [{ name: 'process start → exit (floor)', value: c.medianMs }], note: `${c.medianMs.toFixed(1)} ms` };
+      const init = c.medianInitMs ?? 0;
+      const phases = Object.entries(c.phasesMs ?? {});
+      const inPhases = phases.reduce((a, [, v]) => a + v, 0);
+      const invokeMs = c.medianInvokeMs ?? 0;
+      const segs = [
+        ...phases.map(([k, v]) => ({ name: `init: ${k}`, value: v })),
+        { name: phases.length ? 'init: rest (runtime start, handler init)' : 'Init Duration (sandbox, network, runtime start, handler init)', value: Math.max(0, init - inPhases) },
+        { name: 'invoke (REPORT Duration)', value: invokeMs },
+        { name: 'API, queueing, signing, response', value: Math.max(0, c.medianMs - init - invokeMs) },
+      ];
+      return { label: c.label.replace(' first invoke', ''), segments: segs, note: `${c.medianMs.toFixed(1)} ms` };
+    });
+    out['cold-start.svg'] = barChart(`Cold start, median of ${d.sizes.coldRuns} (Kumo: first invoke of a fresh function, end to end)`, 'ms', rows);
+  }
+  return out;
+}
+
+/** The markdown report (charts referenced as files beside it). */
+export function markdown(d: RunData, chartFiles: string[]): string {
+  const L: string[] = [];
+  const c = checks(d);
+  L.push(`# Kumo benchmark — ${d.startedAt}`, '');
+  L.push('## Targets (ratios from this run)', '', '```');
+  for (const k of c.checks) L.push(`${k.status.padEnd(4)} ${k.name}: ${k.detail}`);
+  for (const i of c.info) L.push(`INFO ${i}`);
+  for (const m of d.missing) L.push(`N/A  ${m.what}: ${m.why}`);
+  L.push('```', '');
+  L.push('## Machine and run', '');
+  for (const [k, v] of Object.entries(d.env)) L.push(`- ${k}: ${v}`);
+  L.push(`- sizes: ${Object.entries(d.sizes).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (d.durationS !== undefined) L.push(`- run time: ${d.durationS.toFixed(0)} s`);
+  L.push('');
+  if (d.warm.length) {
+    const b1 = warmOf(d, 'floor-b1')?.seq?.p50, sip = warmOf(d, 'sls-inprocess'), b2 = warmOf(d, 'floor-b2')?.conc?.rps;
+    L.push('## Warm invoke', '');
+    L.push(`Sequential: ${d.sizes.seqRequests} requests per target on one kept-alive connection. Concurrent: ${d.sizes.connections} connections for ${d.sizes.concSeconds} s per target. Both interleaved across targets in ${d.sizes.rounds} round(s). Latency in ms.`, '');
+    L.push('| target | seq p50 | p90 | p99 | ×B1 | ×sls in-proc | req/s | conc p50 | conc p99 | ×B2 | ×sls in-proc | runtime procs | CPU ms/req server + runtime + client | valid |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const w of d.warm) {
+      L.push(
+        `| ${w.label} | ${f(w.seq?.p50, 3)} | ${f(w.seq?.p90, 3)} | ${f(w.seq?.p99, 3)} | ${fx(ratio(w.seq?.p50, b1))} | ${fx(ratio(w.seq?.p50, sip?.seq?.p50))} | ${f(w.conc?.rps, 0)} | ${f(w.conc?.p50, 2)} | ${f(w.conc?.p99, 2)} | ${fx(ratio(w.conc?.rps, b2))} | ${fx(ratio(w.conc?.rps, sip?.conc?.rps))} | ${w.runtimeProcesses ?? '?'} | ${w.conc?.cpuMsPerRequest ? `${f(w.conc.cpuMsPerRequest.server, 3)} + ${f(w.conc.cpuMsPerRequest.runtime, 3)} + ${f(w.conc.cpuMsPerRequest.client, 3)}` : '–'} | ${w.valid ? 'yes' : `**no**: ${w.invalidReason}`}${w.warmupErrors ? ` (${w.warmupErrors} errors in unmeasured warm-up)` : ''} |`,
+      );
+    }
+    L.push('', '"runtime procs": processes running handlers at the end of the concurrent phase (Kumo: EEs created for the function, from its cold REPORT lines; serverless-offline worker threads are not counted). "CPU ms/req": CPU time (utime+stime, 10 ms ticks) of the target\'s server side (Kumo: the server process; Floor B: the front process; serverless-offline: its whole process, workers included) + its runtime processes (Kumo: every process in its EEs) + the load client, divided by the requests of the concurrent phase.', '');
+  }
+  if (d.cold.length) {
+    const node0 = coldOf(d, 'node-e-0')?.medianMs, runc0 = coldOf(d, 'runc-node-e-0')?.medianMs;
+    L.push('## Cold start', '');
+    L.push(`Median of ${d.sizes.coldRuns}, interleaved run by run. Kumo: first invoke of a freshly created function (end to end at the client, SigV4 signing included; Init Duration from the REPORT line of \`LogType: Tail\`). Floors: process spawn → exit.`, '');
+    L.push('| subject | median | min | max | Init Duration | REPORT Duration | ×node -e 0 | ×runc node -e 0 | errors |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const x of d.cold) {
+      L.push(`| ${x.label} | ${f(x.medianMs, 1)} | ${f(Math.min(...x.samplesMs), 1)} | ${f(Math.max(...x.samplesMs), 1)} | ${f(x.medianInitMs, 1)} | ${f(x.medianInvokeMs, 2)} | ${fx(ratio(x.medianMs, node0))} | ${fx(ratio(x.medianMs, runc0))} | ${x.errors}${x.errorSamples.length ? ` (${x.errorSamples[0]})` : ''} |`);
+    }
+    const phases = d.cold.filter((x) => x.phasesMs);
+    L.push('', phases.length ? `Init phases reported by Kumo: ${phases.map((x) => `${x.label}: ${Object.entries(x.phasesMs!).map(([k, v]) => `${k} ${f(v, 1)} ms`).join(', ')}`).join('; ')}` : 'Kumo does not report init phases (sandbox creation, network set-up, runtime start, handler init) separately yet: the breakdown is Init Duration / invoke / the rest of the request.', '');
+  }
+  if (d.burst) {
+    const b = d.burst;
+    L.push('## Burst', '');
+    L.push(`${b.count} simultaneous first invokes of a never-invoked function, one connection each: all answered after **${f(b.allDoneMs, 0)} ms**; ${b.errors} errors${b.errorSamples.length ? ` (${b.errorSamples.join(' | ')})` : ''}; EEs created: ${b.eesCreatedProc ?? '?'} (new EE cgroups in /proc), ${b.eesCreatedLogs ?? '?'} (REPORT lines with Init Duration); per-request latency p50 ${f(b.latency.p50, 0)} / p99 ${f(b.latency.p99, 0)} / max ${f(b.latency.max, 0)} ms.`, '');
+  }
+  if (d.memory) {
+    const m = d.memory;
+    L.push('## Memory', '');
+    L.push('| | value |', '|---|---:|');
+    L.push(`| Kumo RSS, idle after start | ${mb(m.idleRssAfterStart)} |`);
+    L.push(`| Kumo RSS, idle with the benchmark's functions deployed | ${mb(m.idleRssDeployed)} |`);
+    L.push(`| Kumo RSS before the burst (${m.before.ees} EE${m.before.ees === 1 ? '' : 's'} of earlier phases) | ${mb(m.before.rss)} |`);
+    L.push(`| Kumo RSS with ${m.newEes} more warm EEs (${m.after.ees} in all) | ${mb(m.after.rss)} |`);
+    L.push(`| host-side helper processes of Kumo, RSS before → after | ${mb(m.before.hostRss)} → ${mb(m.after.hostRss)} |`);
+    L.push(`| in-EE processes other than the runtime (sum of RSS / PSS / USS) | ${mb(m.inEePlatformRss)} / ${mb(m.inEePlatformPss)} / ${mb(m.inEePlatformUss)} |`);
+    L.push(`| **platform-side memory per warm EE** (Kumo RSS delta + PSS of per-EE processes) | **${mb(m.perEePlatformBytes)}** |`);
+    L.push(`| … of which Kumo process / host processes / in-EE non-runtime processes | ${mb(m.perEeParts.serverDelta)} / ${mb(m.perEeParts.hostProcesses)} / ${mb(m.perEeParts.inEe)} |`);
+    L.push(`| same with RSS for the processes (shared pages counted in every process: upper bound) | ${mb(m.perEePlatformRssBytes)} |`);
+    L.push(`| same with USS for the processes (private pages only: marginal cost) | ${mb(m.perEePlatformUssBytes)} |`);
+    L.push(`| runtime process RSS / PSS / USS, median of ${m.runtimeRss.samples} | ${mb(m.runtimeRss.median)} / ${mb(m.runtimePss.median)} / ${mb(m.runtimeUss.median)} |`);
+    L.push(`| bare \`node -e\` process RSS / PSS / USS | ${mb(m.bareNodeRss)} / ${mb(m.bareNodePss)} / ${mb(m.bareNodeUss)} |`);
+    L.push('', `Processes seen in the new EEs: ${(m.commands ?? []).map((x) => `\`${x}\``).join(', ') || '–'}. MB = 10^6 bytes. Kernel memory (cgroups, network namespaces, veths) is not in any RSS and is not counted.`, '');
+  }
+  if (d.async) {
+    const a = d.async;
+    L.push('## Async (InvocationType Event)', '');
+    L.push(`- 202 latency, sequential (${d.sizes.asyncSeq}): p50 ${f(a.seq202.p50, 2)} ms, p99 ${f(a.seq202.p99, 2)} ms, ${a.seq202.errors} errors`);
+    L.push(`- ${a.batch.events} events over ${d.sizes.connections} connections: **${f(a.batch.acceptedPerSec, 0)} accepted/s**, 202 p50 ${f(a.batch.latency202.p50, 2)} ms, p99 ${f(a.batch.latency202.p99, 2)} ms, ${a.batch.errors} errors`);
+    L.push(`- end to end (first send → last handler run): **${f(a.e2e.eventsPerSec, 0)} events/s**; accepted → ran per event p50 ${f(a.e2e.latency.p50, 0)} ms, p99 ${f(a.e2e.latency.p99, 0)} ms; ${a.e2e.ran}/${a.e2e.expected} ran${a.e2e.timedOut ? ' (**timed out**)' : ''}`, '');
+  }
+  if (chartFiles.length) {
+    L.push('## Charts', '');
+    for (const c of chartFiles) L.push(`![${c}](${c})`, '');
+  }
+  if (d.notes.length || d.leftovers.length) {
+    L.push('## Notes', '');
+    for (const n of d.notes) L.push(`- ${n}`);
+    for (const l of d.leftovers) L.push(`- LEFTOVER after stop: ${l}`);
+    L.push('');
+  }
+  return L.join('\n');
+}

@@ -1,0 +1,100 @@
+/** Everything one run measured; written as JSON lines and rendered as the table and report. */
+import type { LatencySummary } from './stats';
+
+export interface Sizes {
+  seqRequests: number;
+  concSeconds: number;
+  connections: number;
+  rounds: number;
+  coldRuns: number;
+  burst: number;
+  memEes: number;
+  asyncSeq: number;
+  asyncEvents: number;
+}
+
+export interface WarmResult {
+  target: string;
+  label: string;
+  group: string;
+  seq?: LatencySummary & { requests: number; errors: number; errorSamples: string[] };
+  conc?: LatencySummary & { requests: number; errors: number; errorSamples: string[]; rps: number; connections: number; seconds: number;
+    /** CPU time per request during the concurrent phase (utime+stime from /proc; 10 ms ticks): target's server side, its runtime side, and the load client. */
+    cpuMsPerRequest: { server: number; runtime: number; client: number } };
+  /** Sequential latencies' percentile curve (for the chart). */
+  curve?: { p: number; v: number }[];
+  warmupErrors: number;
+  runtimeProcesses?: number;
+  valid: boolean;
+  invalidReason?: string;
+}
+
+export interface ColdResult {
+  subject: string;
+  label: string;
+  kind: 'floor' | 'kumo';
+  samplesMs: number[];
+  medianMs: number;
+  /** Kumo: Init Duration from the REPORT line (LogType Tail), per sample. */
+  initMs?: number[];
+  medianInitMs?: number;
+  /** Kumo: REPORT's Duration (the invoke itself, after init), median. */
+  medianInvokeMs?: number;
+  /** Kumo: any extra `X Duration: N ms` fields of REPORT (phases inside init), medians. */
+  phasesMs?: Record<string, number>;
+  errors: number;
+  errorSamples: string[];
+}
+
+export interface BurstResult {
+  count: number;
+  allDoneMs: number;
+  errors: number;
+  errorSamples: string[];
+  eesCreatedProc?: number;
+  eesCreatedLogs?: number;
+  latency: LatencySummary;
+  floorMs?: number;
+  cores: number;
+}
+
+export interface MemoryResult {
+  idleRssAfterStart: number;
+  idleRssDeployed: number;
+  before: { rss: number; hostRss: number; hostPss: number; ees: number };
+  after: { rss: number; hostRss: number; hostPss: number; ees: number };
+  newEes: number;
+  /** In-EE processes other than the runtime (e.g. the container's init shell), summed over new EEs. */
+  inEePlatformRss: number;
+  inEePlatformPss: number;
+  inEePlatformUss: number;
+  /** The same per-EE figure with USS (private pages only) for every part: what one more EE really costs. */
+  perEePlatformUssBytes: number;
+  /** Kumo's RSS delta + RSS of the per-EE processes (shared pages counted once per process: an upper bound). */
+  perEePlatformRssBytes: number;
+  /** Kumo's RSS delta + PSS of the per-EE processes (shared pages divided among their users): the figure checked. */
+  perEePlatformBytes: number;
+  /** Parts of perEePlatformBytes. */
+  perEeParts: { serverDelta: number; hostProcesses: number; inEe: number };
+  runtimeRss: { median: number; samples: number };
+  runtimePss: { median: number };
+  runtimeUss: { median: number };
+  bareNodeRss?: number;
+  bareNodePss?: number;
+  bareNodeUss?: number;
+  commands?: string[];
+}
+
+export interface AsyncResult {
+  seq202: LatencySummary & { errors: number };
+  batch: { events: number; accepted: number; errors: number; acceptedPerSec: number; latency202: LatencySummary; errorSamples: string[] };
+  e2e: { ran: number; expected: number; eventsPerSec: number; lastRanAfterMs: number; latency: LatencySummary; timedOut: boolean };
+}
+
+export type CheckStatus = 'PASS' | 'MISS' | 'N/A';
+
+export interface Check {
+  status: CheckStatus;
+  name: string;
+  detail: string;
+}

@@ -1,0 +1,430 @@
+/**
+ * Kumo benchmark harness (issue 4): Kumo, the floors and the peer, measured in
+ * one run on one machine, reported as ratios.
+ *
+ *   node dist/bench/run.js [--quick] [--only floors,peer,kumo] [--phases warm,cold,burst,memory,async] [sizes…]
+ *
+ * See bench/README.md for what each metric means.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { charts, checks, markdown, table, type RunData } from './lib/report';
+import { invoke } from './lib/load';
+import { cleanupAllSync, removeTempDir } from './lib/procs';
+import type { Sizes } from './lib/results';
+import { runWarm } from './phases/warm';
+import { floorSubjects, kumoColdSubject, runCold, type ColdSubject } from './phases/cold';
+import { runBurstAndMemory, topUpBatchMax } from './phases/burst-memory';
+import { runAsync } from './phases/async';
+import { startFloorA, startFloorB } from './targets/floors';
+import { installPeer, startPeer, type PeerInstall } from './targets/peer';
+import { asyncCode, Kumo, noopCode, projectRoot } from './targets/kumo';
+import { RuncFloor } from './targets/cold-floors';
+import type { Group, WarmTarget } from './targets/types';
+
+const groups: Group[] = ['floors', 'peer', 'kumo'];
+const phases = ['warm', 'cold', 'burst', 'memory', 'async'] as const;
+type Phase = (typeof phases)[number];
+
+/** Unmeasured rounds before the cold-start measurements. */
+const coldWarmupRuns = 1;
+
+const fullSizes: Sizes = { seqRequests: 2100, concSeconds: 12, connections: 32, rounds: 3, coldRuns: 11, burst: 100, memEes: 100, asyncSeq: 200, asyncEvents: 1000 };
+const quickSizes: Sizes = { seqRequests: 300, concSeconds: 2, connections: 32, rounds: 1, coldRuns: 3, burst: 20, memEes: 20, asyncSeq: 30, asyncEvents: 100 };
+
+const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_ARGS="…")
+
+  --quick                 small sizes for a smoke run (~1-2 min without the peer install)
+  --only LIST             target groups: floors,peer,kumo (default: all)
+  --phases LIST           warm,cold,burst,memory,async (default: all; burst and memory run together)
+  --seq N                 sequential requests per target (default ${fullSizes.seqRequests})
+  --duration S            concurrent seconds per target (default ${fullSizes.concSeconds})
+  --connections C         concurrent connections (default ${fullSizes.connections})
+  --rounds R              interleaving rounds for the warm phases (default ${fullSizes.rounds})
+  --cold N                cold starts per subject (default ${fullSizes.coldRuns})
+  --burst N               simultaneous first invokes (default ${fullSizes.burst})
+  --mem-ees N             warm EEs for the memory figure (default ${fullSizes.memEes})
+  --async N               Event invokes in the concurrent async batch (default ${fullSizes.asyncEvents})
+  --out DIR               results dir (default bench/results/<timestamp>)
+  --note TEXT             a line added to the report's notes (e.g. what was measured)
+  --write-baseline [DIR]  also write DIR/BASELINE.md and DIR/baseline/*.svg from this run (default DIR: bench/)
+`;
+
+function parseArgs(argv: string[]) {
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${usage}`);
+    const eq = a.indexOf('=');
+    if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags[a.slice(2)] = argv[++i]!;
+    else flags[a.slice(2)] = true;
+  }
+  if (flags.help) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  const sizes: Sizes = { ...(flags.quick ? quickSizes : fullSizes) };
+  const num = (k: string, key: keyof Sizes, min: number) => {
+    if (flags[k] === undefined) return;
+    const v = Number(flags[k]);
+    if (!Number.isFinite(v) || v < min) throw new Error(`--${k} wants a number ≥ ${min}`);
+    sizes[key] = v;
+  };
+  num('seq', 'seqRequests', 1);
+  num('duration', 'concSeconds', 0.1);
+  num('connections', 'connections', 1);
+  num('rounds', 'rounds', 1);
+  num('cold', 'coldRuns', 1);
+  num('burst', 'burst', 1);
+  num('mem-ees', 'memEes', 1);
+  num('async', 'asyncEvents', 1);
+  const list = <T extends string>(k: string, all: readonly T[]): Set<T> => {
+    if (typeof flags[k] !== 'string') return new Set(all);
+    const xs = (flags[k] as string).split(',').map((s) => s.trim()).filter(Boolean);
+    for (const x of xs) if (!all.includes(x as T)) throw new Error(`--${k}: unknown ${x} (choose from ${all.join(', ')})`);
+    return new Set(xs as T[]);
+  };
+  const only = list('only', groups);
+  const ph = list('phases', phases);
+  if (ph.has('memory')) ph.add('burst');
+  if (ph.has('burst')) ph.add('memory');
+  return {
+    sizes, only, phases: ph, quick: !!flags.quick,
+    out: typeof flags.out === 'string' ? flags.out : undefined,
+    note: typeof flags.note === 'string' ? flags.note : undefined,
+    baselineDir: flags['write-baseline'] === undefined ? undefined : typeof flags['write-baseline'] === 'string' ? path.resolve(flags['write-baseline']) : path.join(projectRoot, 'bench'),
+  };
+}
+
+function commandOutput(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).trim();
+  } catch {
+    return 'unavailable';
+  }
+}
+
+/** Commit and cleanliness of the measured tree (read-only git commands). */
+function gitState(): Record<string, string> {
+  const commit = commandOutput('git', ['-C', projectRoot, 'rev-parse', '--short', 'HEAD']);
+  if (commit === 'unavailable') return { commit: 'unknown (not a git work tree)' };
+  const dirty = commandOutput('git', ['-C', projectRoot, 'status', '--porcelain', '--untracked-files=no']);
+  return { commit, 'work tree': dirty === 'unavailable' ? 'unknown' : dirty ? 'has uncommitted changes' : 'clean' };
+}
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const stamp = new Date(t0).toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const outDir = path.resolve(opts.out ?? path.join(projectRoot, 'bench', 'results', stamp));
+  fs.mkdirSync(outDir, { recursive: true });
+  const logFile = fs.createWriteStream(path.join(outDir, 'run.log'));
+  const log = (s: string) => {
+    const line = `[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${s}`;
+    process.stdout.write(line + '\n');
+    logFile.write(line + '\n');
+  };
+  const has = (g: Group) => opts.only.has(g);
+  const phase = (p: Phase) => opts.phases.has(p);
+  const sizes = opts.sizes;
+
+  const data: RunData = {
+    startedAt: new Date(t0).toISOString(),
+    env: {
+      host: os.hostname(),
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+      memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+      kernel: `${os.type()} ${os.release()}`,
+      node: process.version,
+      python: commandOutput('python3', ['--version']),
+      runc: commandOutput('runc', ['--version']).split('\n')[0] ?? '?',
+      ...gitState(),
+      'load average at start': os.loadavg().map((x) => x.toFixed(2)).join(' '),
+      mode: opts.quick ? 'quick' : 'full',
+      'target groups': [...opts.only].join(','),
+      phases: [...opts.phases].join(','),
+    },
+    sizes,
+    warm: [],
+    cold: [],
+    missing: [],
+    notes: [
+      'Every measured process (floors, peer, Kumo server, cold-start floors) runs with a minimal environment: PATH, HOME, LANG and what it needs (Kumo credentials, serverless settings). NODE_EXTRA_CA_CERTS, set in some shells and worth ~28 ms per Node.js start, never reaches them. npm (peer install) keeps the caller\'s environment.',
+      'Requests to Kumo are SigV4-signed per request inside the timed section with @smithy/signature-v4 and the SHA-256 the AWS SDK v3 uses in Node.js (@smithy/core/checksum, node:crypto based); the floors and the peer do not verify signatures and get unsigned requests. The SDK\'s other per-request middleware (serialisation, retries) is not included.',
+      'Load client, floors, peer and Kumo share the machine\'s cores; the client runs in the harness process. Only ratios from the same run are meaningful; absolute times drift on a shared machine.',
+    ],
+    leftovers: [],
+  };
+  if (opts.note) data.notes.unshift(opts.note);
+  log(`Kumo benchmark → ${path.relative(process.cwd(), outDir) || outDir}`);
+  log(`sizes: ${JSON.stringify(sizes)}; groups: ${[...opts.only].join(',')}; phases: ${[...opts.phases].join(',')}`);
+
+  const targets = live.targets;
+  let kumo: Kumo | undefined;
+  let peer: PeerInstall | undefined;
+  let runc: RuncFloor | undefined;
+  const missing = (what: string, why: string) => {
+    data.missing.push({ what, why });
+    log(`N/A ${what}: ${why}`);
+  };
+  const jsonl: unknown[] = [];
+
+  try {
+    // 1. The peer install (network and CPU heavy: before anything is measured).
+    if (has('peer') && phase('warm')) {
+      try {
+        peer = await installPeer(log);
+        data.env['serverless-offline'] = `serverless ${peer.versions.serverless}, serverless-offline ${peer.versions['serverless-offline']} (npm install ${(peer.installMs / 1000).toFixed(0)} s)`;
+      } catch (e) {
+        missing('serverless-offline (both modes)', (e as Error).message);
+      }
+    }
+
+    // 2. Kumo: start, idle RSS, deploy.
+    const fnNames = {
+      node: 'bench-warm-node',
+      python: 'bench-warm-python',
+      burst: 'bench-burst',
+      // Enough for memEes EEs in batches of topUpBatchMax even if the burst made none, plus two for failures.
+      topUp: Array.from({ length: Math.ceil(sizes.memEes / topUpBatchMax) + 2 }, (_, i) => `bench-mem-${i + 1}`),
+      async: 'bench-async',
+      // One more than measured: the first round of the cold phase is an unmeasured warm-up.
+      coldNode: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-node-${i}`),
+      coldPython: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-python-${i}`),
+    };
+    let idle = { afterStart: NaN, deployed: NaN };
+    if (has('kumo')) {
+      try {
+        log('starting Kumo (bin/kumo server --port 0, temp data dir)…');
+        kumo = live.kumo = await Kumo.start();
+        log(`Kumo listening on 127.0.0.1:${kumo.port} (pid ${kumo.pid})`);
+        await new Promise((r) => setTimeout(r, 1000));
+        idle.afterStart = kumo.rss() ?? NaN;
+        type Code = { handler: string; files: Record<string, string> };
+        const todo: { name: string; runtime: 'nodejs20.x' | 'python3.11'; code: Code }[] = [];
+        const add = (names: string[], runtime: 'nodejs20.x' | 'python3.11', code: Code = noopCode[runtime]) =>
+          todo.push(...names.map((name) => ({ name, runtime, code })));
+        if (phase('warm')) add([fnNames.node], 'nodejs20.x'), add([fnNames.python], 'python3.11');
+        if (phase('burst')) add([fnNames.burst, ...fnNames.topUp], 'nodejs20.x');
+        if (phase('async')) add([fnNames.async], 'nodejs20.x', asyncCode);
+        if (phase('cold')) add(fnNames.coldNode, 'nodejs20.x'), add(fnNames.coldPython, 'python3.11');
+        log(`deploying ${todo.length} functions…`);
+        for (const f of todo) await kumo.deploy(f.name, f.runtime, f.code.handler, { ...f.code.files });
+        await new Promise((r) => setTimeout(r, 1000));
+        idle.deployed = kumo.rss() ?? NaN;
+        // Does the invoke path work at all? One invoke of a throw-away function would be a cold start of
+        // a function we measure, so check with the warm function only (its first invoke is a warm-up anyway).
+        if (phase('warm')) {
+          const agent = new http.Agent({ keepAlive: false });
+          const o = await invoke(kumo.endpoint(fnNames.node), agent, { timeoutMs: 60_000 });
+          agent.destroy();
+          if (!o.ok) throw new Error(`first invoke of ${fnNames.node} failed: ${o.error}`);
+        }
+      } catch (e) {
+        missing('Kumo', `${(e as Error).message.slice(0, 1500)}`);
+        if (kumo) data.leftovers.push(...(await kumo.stop()));
+        kumo = live.kumo = undefined;
+      }
+    }
+
+    if (kumo) {
+      const us = await signingCost(kumo);
+      data.env['SigV4 signing (client, per request)'] = `${us.toFixed(1)} µs (included in every Kumo latency)`;
+      log(`SigV4 signing costs the client ${us.toFixed(1)} µs per request`);
+    }
+
+    // 3. Cold starts, interleaved with the floors, on a quiet server.
+    if (phase('cold') && (has('floors') || kumo)) {
+      log('COLD START');
+      const subjects: ColdSubject[] = [];
+      if (has('floors') || kumo) {
+        try {
+          runc = new RuncFloor();
+        } catch (e) {
+          missing('runc floors', (e as Error).message);
+        }
+        subjects.push(...floorSubjects(runc, (e) => missing('runc floors', e.message)));
+      }
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      if (kumo) subjects.push(kumoColdSubject(kumo, 'nodejs20.x', fnNames.coldNode, agent), kumoColdSubject(kumo, 'python3.11', fnNames.coldPython, agent));
+      data.cold = await runCold(subjects, sizes.coldRuns, coldWarmupRuns, log);
+      agent.destroy();
+    }
+
+    // 4. Burst and memory (after the cold starts: the burst leaves teardown work behind that would disturb them).
+    if (kumo && phase('burst')) {
+      log('BURST + MEMORY');
+      try {
+        const r = await runBurstAndMemory(kumo, sizes, { burst: fnNames.burst, topUp: fnNames.topUp }, idle, log);
+        r.burst.cores = os.cpus().length;
+        data.burst = r.burst;
+        data.memory = r.memory;
+      } catch (e) {
+        missing('burst/memory', (e as Error).message);
+      }
+    }
+
+    // 5. Warm phases, all targets up at once, interleaved.
+    if (phase('warm')) {
+      log('WARM: starting targets…');
+      const starters: [string, () => Promise<WarmTarget>][] = [];
+      if (has('floors')) {
+        starters.push(['floor-a', startFloorA], ['floor-b1', () => startFloorB(1, 'node')], ['floor-b2', () => startFloorB(2, 'node')]);
+        starters.push(['floor-b1-py', () => startFloorB(1, 'python')], ['floor-b2-py', () => startFloorB(2, 'python')]);
+        // As many runtime processes as a Lambda-style platform needs at this concurrency (one request per EE at a time).
+        if (sizes.connections > 2) starters.push([`floor-b${sizes.connections}`, () => startFloorB(sizes.connections, 'node')]);
+      }
+      if (peer) starters.push(['sls-worker', () => startPeer(peer!, 'worker')], ['sls-inprocess', () => startPeer(peer!, 'inprocess')]);
+      if (kumo) {
+        starters.push(['kumo-node', async () => kumo!.warmTarget('kumo-node', 'Kumo nodejs20.x', fnNames.node)]);
+        starters.push(['kumo-python', async () => kumo!.warmTarget('kumo-python', 'Kumo python3.11', fnNames.python)]);
+      }
+      for (const [key, s] of starters) {
+        try {
+          targets.push(await s());
+        } catch (e) {
+          missing(key, (e as Error).message.slice(0, 1500));
+        }
+      }
+      if (targets.length) {
+        log(`WARM: ${targets.map((t) => t.key).join(', ')}`);
+        // Kumo: EEs created for the function = its cold REPORT lines (one per EE).
+        const afterConc = async (t: WarmTarget) => {
+          if (t.group !== 'kumo' || !kumo) return t.runtimeProcesses();
+          await new Promise((r) => setTimeout(r, 500));
+          try {
+            return kumo.logs(t.endpoint.functionName, 'Init Duration').length;
+          } catch {
+            return undefined;
+          }
+        };
+        data.warm = await runWarm(targets, sizes, log, afterConc);
+      }
+      for (const t of targets.splice(0)) await t.stop().catch(() => undefined);
+    }
+
+    // 6. Async.
+    if (kumo && phase('async')) {
+      log('ASYNC');
+      try {
+        data.async = await runAsync(kumo, fnNames.async, sizes, opts.quick ? 60_000 : 180_000, log);
+      } catch (e) {
+        missing('async', (e as Error).message);
+      }
+    }
+  } finally {
+    for (const t of targets) await t.stop().catch(() => undefined);
+    if (kumo) {
+      log('stopping Kumo (SIGTERM: it destroys its EEs)…');
+      data.leftovers.push(...(await kumo.stop()));
+      live.kumo = undefined;
+    }
+    runc?.removeCgroups();
+    if (peer) removeTempDir(peer.dir);
+  }
+
+  data.finishedAt = new Date().toISOString();
+  data.durationS = (Date.now() - t0) / 1000;
+  data.env['load average at end'] = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+  // Outputs.
+  const c = checks(data);
+  jsonl.push({ type: 'run', startedAt: data.startedAt, finishedAt: data.finishedAt, durationS: data.durationS, env: data.env, sizes });
+  for (const w of data.warm) jsonl.push({ type: 'warm', ...w });
+  for (const x of data.cold) jsonl.push({ type: 'cold', ...x });
+  if (data.burst) jsonl.push({ type: 'burst', ...data.burst });
+  if (data.memory) jsonl.push({ type: 'memory', ...data.memory });
+  if (data.async) jsonl.push({ type: 'async', ...data.async });
+  for (const k of c.checks) jsonl.push({ type: 'check', ...k });
+  for (const i of c.info) jsonl.push({ type: 'info', text: i });
+  for (const m of data.missing) jsonl.push({ type: 'missing', ...m });
+  for (const l of data.leftovers) jsonl.push({ type: 'leftover', what: l });
+  fs.writeFileSync(path.join(outDir, 'results.jsonl'), jsonl.map((j) => JSON.stringify(j)).join('\n') + '\n');
+  const svgs = charts(data);
+  for (const [name, svg] of Object.entries(svgs)) fs.writeFileSync(path.join(outDir, name), svg);
+  fs.writeFileSync(path.join(outDir, 'report.md'), markdown(data, Object.keys(svgs)));
+  const t = table(data);
+  fs.writeFileSync(path.join(outDir, 'table.txt'), t + '\n');
+  process.stdout.write('\n' + t + '\n\n');
+  log(`results: ${outDir}/{${['report.md', 'results.jsonl', 'table.txt', 'run.log', ...Object.keys(svgs)].join(',')}} (${data.durationS.toFixed(0)} s)`);
+  for (const l of data.leftovers) log(`LEFTOVER: ${l}`);
+  if (opts.baselineDir) {
+    const dir = path.join(opts.baselineDir, 'baseline');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [name, svg] of Object.entries(svgs)) fs.writeFileSync(path.join(dir, name), svg);
+    const header = [
+      '<!-- Written by `node dist/bench/run.js --write-baseline` (bench/run.ts); re-run and commit when performance changes. -->',
+      '',
+      `This is the reference run of the benchmark harness (see bench/README.md for what each number means and how to read the ratios). Produced with the full default sizes${opts.quick ? ' (NO: --quick sizes)' : ''} on ${data.startedAt.slice(0, 10)}; the machine and load are listed below. Compare ratios, not absolute times, with your own run.`,
+      '',
+    ].join('\n');
+    const md = markdown(data, Object.keys(svgs).map((n) => `baseline/${n}`)).replace(/^# Kumo benchmark — /, '# Kumo benchmark baseline — ');
+    const [title, ...rest] = md.split('\n');
+    fs.writeFileSync(path.join(opts.baselineDir, 'BASELINE.md'), [title, '', header, ...rest].join('\n'));
+    log(`baseline written: ${path.join(opts.baselineDir, 'BASELINE.md')} and ${dir}/`);
+  }
+  await new Promise<void>((r) => logFile.end(r));
+  return 0;
+}
+
+// The AWS SDK (used only to deploy) warns once that Node.js 20 is past its support window; keep the output readable.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
+  if (String(typeof w === 'string' ? w : w.message).includes('AWS SDK for JavaScript')) return;
+  (emitWarning as (...a: unknown[]) => void)(w, ...rest);
+}) as typeof process.emitWarning;
+
+/** Mean cost of signing one Invoke request, µs (the part of Kumo's latency the floors and the peer do not pay). */
+async function signingCost(kumo: Kumo): Promise<number> {
+  const body = Buffer.from('{"bench":true}');
+  const req = () => ({
+    method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: kumo.port, path: '/2015-03-31/functions/x/invocations', query: {},
+    headers: { host: `127.0.0.1:${kumo.port}`, 'content-type': 'application/octet-stream', 'content-length': String(body.length) }, body,
+  });
+  for (let i = 0; i < 200; i++) await kumo.signer.sign(req());
+  const n = 2000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await kumo.signer.sign(req());
+  return ((performance.now() - t0) * 1000) / n;
+}
+
+/** What is running, so that an interrupted run still stops it properly (Kumo: SIGTERM, so it removes its EEs). */
+const live: { kumo?: Kumo; targets: WarmTarget[] } = { targets: [] };
+
+let cleaned = false;
+const cleanup = () => {
+  if (cleaned) return;
+  cleaned = true;
+  cleanupAllSync();
+};
+process.on('exit', cleanup);
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (interrupted) {
+      process.stderr.write(`\nbench: ${sig} again, killing what is left\n`);
+      cleanup();
+      process.exit(130);
+    }
+    interrupted = true;
+    process.stderr.write(`\nbench: ${sig}, stopping every process it started (again to force)…\n`);
+    void (async () => {
+      await Promise.all(live.targets.map((t) => t.stop().catch(() => undefined)));
+      if (live.kumo) await live.kumo.stop().catch(() => undefined);
+      cleanup();
+      process.exit(130);
+    })();
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,16 @@
+import type { Endpoint } from '../lib/load';
+
+export type Group = 'floors' | 'peer' | 'kumo';
+
+/** Something the warm phases send Invoke requests to. */
+export interface WarmTarget {
+  key: string;
+  label: string;
+  group: Group;
+  endpoint: Endpoint;
+  /** Processes that run handlers right now (runtime processes / workers), when known. */
+  runtimeProcesses(): number | undefined;
+  /** PIDs whose CPU time is the target's: the server side and the runtime side (handlers). */
+  pids(): { server: number[]; runtime: number[] };
+  stop(): Promise<void>;
+}
