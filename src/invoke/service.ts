@@ -132,6 +132,18 @@ export class InvokeService {
       }
       const stream = ee.logStreamName;
       if (input.tail) ee.tail = [];
+      if (cold) {
+        // AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start.
+        const initLines = [
+          `INIT_START Runtime Version: ${rec.config.runtime}`,
+          `INIT_PHASES Network: ${cold.networkMs.toFixed(2)} ms\tSandbox: ${cold.sandboxMs.toFixed(2)} ms\t` +
+            `Runtime Init: ${cold.initDurationMs.toFixed(2)} ms\tTotal: ${cold.totalMs.toFixed(2)} ms`,
+        ];
+        for (const l of initLines) {
+          this.logs.push(group, stream, l);
+          ee.tail?.push(l);
+        }
+      }
       const startLine = `START RequestId: ${requestId} Version: ${rec.version}`;
       this.logs.push(group, stream, startLine);
       ee.tail?.push(startLine);
