@@ -75,6 +75,8 @@ export interface KumoConfig {
   accountId: string;
   /** Idle time after which a warm EE is destroyed. */
   eeIdleMs: number;
+  /** Idle time after which a warm EE is frozen (AWS freezes at once; a short grace spares steady traffic a freeze/thaw per request). */
+  eeFreezeAfterMs: number;
   /** Delays before async retries 1 and 2 (AWS: about 1 and 2 minutes). */
   asyncRetryDelaysMs: number[];
   /** How often the async poller looks for due events when it has no wake-up. */
@@ -93,6 +95,7 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     region: env.KUMO_REGION ?? 'us-east-1',
     accountId: env.KUMO_ACCOUNT_ID ?? '000000000000',
     eeIdleMs: env.KUMO_EE_IDLE_MS ? Number(env.KUMO_EE_IDLE_MS) : 10 * 60 * 1000,
+    eeFreezeAfterMs: env.KUMO_EE_FREEZE_AFTER_MS ? Number(env.KUMO_EE_FREEZE_AFTER_MS) : 50,
     asyncRetryDelaysMs: env.KUMO_ASYNC_RETRY_DELAYS_MS
       ? env.KUMO_ASYNC_RETRY_DELAYS_MS.split(',').map(Number)
       : [60_000, 120_000],

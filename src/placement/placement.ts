@@ -11,8 +11,6 @@ import type { CodeCache } from '../blobs/code-cache';
 import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
 import { runtimesDir } from '../paths';
 
-/** An idle EE is frozen after this long without work (AWS freezes at once; the short grace avoids a freeze/thaw per request under steady load). */
-const freezeAfterIdleMs = 50;
 /** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
 const coldStartsPerCore = 2;
 const coldStartsMin = 2;
@@ -195,7 +193,7 @@ export class Placement {
         ee.frozen = true;
         ee.freezing = ee.sandbox.freeze().catch(() => undefined);
       }
-    }, freezeAfterIdleMs);
+    }, this.cfg.eeFreezeAfterMs);
     t.unref();
   }
 

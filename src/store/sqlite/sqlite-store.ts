@@ -9,6 +9,14 @@ import { StoreConflict } from '../types';
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /**
+   * Function logs live in a database of their own without fsync per commit
+   * (synchronous=OFF): a batch of log lines must never stall the event loop on
+   * the disk (with FULL, one flush under load blocked invokes for up to a
+   * second). A machine crash can lose the last moments of logs, as with
+   * AWS's asynchronous log delivery; metadata and the async queue stay FULL.
+   */
+  private readonly logDb: Database.Database;
   private readonly st: ReturnType<SqliteStore['prepare']>;
 
   constructor(file: string) {
@@ -17,7 +25,12 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    migrate(this.db, migrations);
+    this.logDb = new Database(file.replace(/(\.db)?$/, '-logs.db'));
+    this.logDb.pragma('journal_mode = WAL');
+    this.logDb.pragma('synchronous = OFF');
+    this.logDb.pragma('busy_timeout = 5000');
+    migrate(this.logDb, logMigrations);
     this.st = this.prepare();
   }
 
@@ -103,8 +116,8 @@ export class SqliteStore implements Store {
       resched: d.prepare('UPDATE async_events SET attempts = ?, due_at_ms = ?, lease_until_ms = 0 WHERE id = ?'),
       delAsync: d.prepare('DELETE FROM async_events WHERE id = ?'),
       nextDue: d.prepare('SELECT MIN(MAX(due_at_ms, lease_until_ms)) AS t FROM async_events'),
-      appendLog: d.prepare('INSERT INTO log_events (log_group, log_stream, ts_ms, message) VALUES (?, ?, ?, ?)'),
-      delLogGroup: d.prepare('DELETE FROM log_events WHERE log_group = ?'),
+      appendLog: this.logDb.prepare('INSERT INTO log_events (log_group, log_stream, ts_ms, message) VALUES (?, ?, ?, ?)'),
+      delLogGroup: this.logDb.prepare('DELETE FROM log_events WHERE log_group = ?'),
     };
   }
 
@@ -300,7 +313,7 @@ export class SqliteStore implements Store {
   }
 
   async appendLogs(group: string, stream: string, events: LogEvent[]): Promise<void> {
-    this.db.transaction(() => {
+    this.logDb.transaction(() => {
       for (const e of events) this.st.appendLog.run(group, stream, e.timestampMs, e.message);
     })();
   }
@@ -316,7 +329,7 @@ export class SqliteStore implements Store {
     if (opts.afterId !== undefined) (where.push('id > ?'), args.push(opts.afterId));
     if (opts.filter) (where.push("instr(message, ?) > 0"), args.push(opts.filter));
     // Newest `limit` events, returned oldest first.
-    const rows = this.db
+    const rows = this.logDb
       .prepare(
         `SELECT * FROM (SELECT id, log_stream, ts_ms, message FROM log_events WHERE ${where.join(' AND ')}
          ORDER BY id DESC LIMIT ?) ORDER BY id`,
@@ -331,6 +344,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.db.close();
+    this.logDb.close();
   }
 }
 
@@ -382,9 +396,19 @@ const migrations: string[] = [
    CREATE TABLE layer_versions (
      layer_name TEXT NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL,
      PRIMARY KEY (layer_name, version));`,
+  // 3: function logs moved to their own database file (see the constructor).
+  `DROP TABLE log_events;`,
 ];
 
-function migrate(db: Database.Database): void {
+/** The logs database (its own file, see the constructor). */
+const logMigrations: string[] = [
+  `CREATE TABLE log_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
+     ts_ms INTEGER NOT NULL, message TEXT NOT NULL);
+   CREATE INDEX log_group_id ON log_events (log_group, id);`,
+];
+
+function migrate(db: Database.Database, migrations: string[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
