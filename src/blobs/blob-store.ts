@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Keyring } from '../keys/keyring';
+import { exists, fsyncDir } from '../fs-util';
 
 export interface BlobStore {
   /** Stores bytes; returns the key = lowercase hex SHA-256 of the plaintext. Durable (file + dir fsync) before resolving. Idempotent. */
@@ -141,15 +142,6 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.lstat(p);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-}
 
 async function readdirOrEmpty(dir: string) {
   try {
@@ -157,14 +149,5 @@ async function readdirOrEmpty(dir: string) {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BlobStore } from './blob-store';
 import { inspectZip, unpackZip } from './unzip';
+import { exists } from '../fs-util';
 
 const keyRe = /^[0-9a-f]{64}$/;
 
@@ -81,14 +82,5 @@ export class CodeCache {
     for (const e of await fs.readdir(this.dir)) {
       if (keyRe.test(e) && !keep.has(e)) await fs.rm(path.join(this.dir, e), { recursive: true, force: true });
     }
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -81,14 +81,18 @@ const waitSeconds = 300;
 const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const notFound = (e: unknown) => (e as { name?: string })?.name === 'ResourceNotFoundException';
 
-export async function deployCommand({ positional, flags, multi }: Parsed): Promise<number> {
-  if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
-  let overrides: Record<string, string>;
+/** `--parameter-overrides K=V …`, with a usage error for a malformed one (shared by deploy and dev). */
+export function overridesOf(multi: Parsed['multi']): Record<string, string> {
   try {
-    overrides = parseOverrides(multi['parameter-overrides'] ?? []);
+    return parseOverrides(multi['parameter-overrides'] ?? []);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+export async function deployCommand({ positional, flags, multi }: Parsed): Promise<number> {
+  if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
+  const overrides = overridesOf(multi);
   const r = await deploy({
     templateFile: findTemplate(typeof flags.template === 'string' ? flags.template : undefined),
     overrides,

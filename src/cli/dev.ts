@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, type Parsed } from './args';
 import { describeError, loadCliConfig } from './client';
-import { deploy, loadModel } from './deploy';
-import { isFunctionType, isLayerType, parseOverrides } from './sam';
+import { deploy, loadModel, overridesOf } from './deploy';
+import { isFunctionType, isLayerType } from './sam';
 import { findTemplate } from './template';
 
 /** Changes closer together than this are one redeploy. */
@@ -18,12 +18,7 @@ const debugTimeoutSeconds = 900;
  */
 export async function devCommand({ positional, flags, multi }: Parsed): Promise<number> {
   if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
-  let overrides: Record<string, string>;
-  try {
-    overrides = parseOverrides(multi['parameter-overrides'] ?? []);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const overrides = overridesOf(multi);
   const templateFile = findTemplate(typeof flags.template === 'string' ? flags.template : undefined);
   const cfg = loadCliConfig(flags);
   const stackName = typeof flags['stack-name'] === 'string' ? flags['stack-name'] : undefined;

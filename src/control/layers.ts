@@ -9,6 +9,7 @@ import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
 import { Checker } from './validate';
 import { zipApiError } from './zip-errors';
 import { awsTimestamp } from './time';
+import { exists } from '../fs-util';
 
 /** AWS: a function references at most 5 layers. */
 export const layersPerFunctionMax = 5;
@@ -306,11 +307,4 @@ function preconditionFailed(): ApiError {
 const encodeMarker = (s: string) => Buffer.from(s).toString('base64url');
 function decodeMarker(m: string | undefined): string | undefined {
   return m ? Buffer.from(m, 'base64url').toString('utf8') : undefined;
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
 }

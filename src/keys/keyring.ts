@@ -31,6 +31,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { fsyncDir } from '../fs-util';
 
 /** Thrown when an envelope cannot be opened: wrong format, unknown key, tampering, or a different aad. */
 export class SealedDataError extends Error {
@@ -251,13 +252,4 @@ async function loadOrCreateKeyFile(file: string): Promise<Buffer> {
   await fsp.unlink(tmp);
   await fsyncDir(path.dirname(file));
   return key;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
