@@ -81,6 +81,9 @@ export interface KumoConfig {
   asyncRetryDelaysMs: number[];
   /** How often the async poller looks for due events when it has no wake-up. */
   asyncPollIntervalMs: number;
+  /** Comma-separated CIDRs EEs may not / may reach beyond the default egress policy (validated by the sandbox driver). */
+  egressDeny?: string;
+  egressAllow?: string;
   /** Static credentials; when absent a pair is generated in the data dir. */
   accessKeyId?: string;
   secretAccessKey?: string;
@@ -100,6 +103,8 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
       ? env.KUMO_ASYNC_RETRY_DELAYS_MS.split(',').map(Number)
       : [60_000, 120_000],
     asyncPollIntervalMs: 1000,
+    egressDeny: env.KUMO_EGRESS_DENY || undefined,
+    egressAllow: env.KUMO_EGRESS_ALLOW || undefined,
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.KUMO_SECRET_ACCESS_KEY || undefined,
   };

@@ -24,6 +24,7 @@ import { AliasService } from './control/aliases';
 import { TagService } from './control/tags';
 import { loadCredentials, type Credentials } from './frontend/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
+import { egressPolicyFromEnv } from './sandbox/runc/egress';
 import type { SandboxDriver } from './sandbox/driver';
 
 /**
@@ -66,7 +67,10 @@ export class KumoServer {
     const tags = new TagService(this.store, this.functions);
     this.logs = new LogSink(this.store);
     // 3. Sandboxes: clean leftovers of a crash, prepare the network; then the Runtime API on its host address.
-    this.driver = new RuncDriver({ dataDir: cfg.dataDir });
+    this.driver = new RuncDriver({
+      dataDir: cfg.dataDir,
+      egress: egressPolicyFromEnv({ KUMO_EGRESS_DENY: cfg.egressDeny, KUMO_EGRESS_ALLOW: cfg.egressAllow }),
+    });
     await this.driver.init();
     this.runtimeApi = new RuntimeApiServer({
       onInitError: (ee, errorType, body) => {

@@ -209,6 +209,10 @@ export class RuncDriver implements SandboxDriver {
     fs.rmSync(this.bundlesDir, { recursive: true, force: true });
     fs.rmSync(path.dirname(this.stateDir), { recursive: true, force: true });
     fs.rmSync(this.stateLink, { force: true });
+    // The shared root skeleton: removed only when nothing is mounted at or
+    // below it in this mount namespace (the host's /usr is bind-mounted there
+    // only inside containers; a recursive delete must never reach a mount).
+    if (!mountedBelow(this.rootfsDir)) fs.rmSync(this.rootfsDir, { recursive: true, force: true });
   }
 
   /** @internal used by RuncSandbox */
@@ -528,6 +532,17 @@ function validateSpec(spec: SandboxSpec): void {
  * host for every later EE too. So the cwd must lie inside a mount of its own
  * (where creating fails or stays inside the EE) or already exist.
  */
+/** Whether any mount point of this process's mount namespace is `dir` or lies below it. */
+export function mountedBelow(dir: string): boolean {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    // Field 5 is the mount point, with spaces and other specials octal-escaped.
+    const mp = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mp && (mp === dir || mp.startsWith(prefix))) return true;
+  }
+  return false;
+}
+
 function checkCwd(spec: SandboxSpec, rootfsDir: string): void {
   const cwd = path.posix.normalize(spec.cwd);
   const mounted = ['/var/task', '/var/runtime', '/tmp', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/dev', '/sys'];
