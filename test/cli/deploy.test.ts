@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GetAliasCommand, GetFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { decode, makeZip, startServer, type RunningServer } from '../integration/harness';
-import { kumo, noStackTrace, ok, tmpDir, userEnv, writeTree } from './helpers';
+import { kumo, noStackTrace, ok, tmpDir, userEnv, writeTree, withServer } from './helpers';
 
 const echoFn = (tag: string) => `exports.handler = async (event) => ({ tag: ${JSON.stringify(tag)}, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^[A-Z_]+$/.test(k) && !k.startsWith('AWS') && !k.startsWith('LAMBDA') && !['PATH', 'LANG', 'TZ', 'LD_LIBRARY_PATH', 'NODE_PATH', 'HOME', 'PWD', 'SHLVL', '_HANDLER', '_X_AMZN_TRACE_ID'].includes(k))), opt: (() => { try { return require('fs').readFileSync('/opt/greeting.txt', 'utf8'); } catch { return null; } })() });\n`;
 
@@ -86,12 +86,9 @@ describe('kumo deploy (SAM templates against a real server)', () => {
     assert.equal(r.FunctionError, undefined, decode(r.Payload));
     return JSON.parse(decode(r.Payload)) as { tag: string; env: Record<string, string>; opt: string | null };
   };
-  before(async () => {
-    s = await startServer();
-    env = userEnv(s);
-  });
-  after(async () => {
-    await s.stop();
+  withServer((srv, e) => {
+    s = srv;
+    env = e;
   });
 
   it('deploys a hello-world SAM template: plan, events note, Globals, Parameters, Conditions, intrinsics, Outputs', async () => {
@@ -303,12 +300,9 @@ Resources:
 describe('kumo deploy: ownership', () => {
   let s: RunningServer;
   let env: Record<string, string>;
-  before(async () => {
-    s = await startServer();
-    env = userEnv(s);
-  });
-  after(async () => {
-    await s.stop();
+  withServer((srv, e) => {
+    s = srv;
+    env = e;
   });
 
   it('never takes over a function that another project deployed under the same name', async () => {
@@ -353,14 +347,9 @@ describe('kumo deploy: large archives', () => {
 });
 
 describe('kumo deploy: template mistakes point at the line', () => {
-  let s: RunningServer;
   let env: Record<string, string>;
-  before(async () => {
-    s = await startServer();
-    env = userEnv(s);
-  });
-  after(async () => {
-    await s.stop();
+  withServer((_s, e) => {
+    env = e;
   });
 
   const fn = (extra: string, transform = true) =>

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { projectRoot, testCreds, type RunningServer } from '../integration/harness';
+import { after, before } from 'node:test';
+import { projectRoot, startServer, testCreds, type RunningServer } from '../integration/harness';
 
 export const kumoBin = path.join(projectRoot, 'bin', 'kumo');
 
@@ -71,4 +72,19 @@ export function writeTree(dir: string, files: Record<string, string>): void {
 /** No stack trace in what the user sees. */
 export function noStackTrace(text: string): boolean {
   return !/\n\s+at .+\(.+:\d+:\d+\)/.test(text) && !/\n\s+at [\w.<>]+ \(node:/.test(text);
+}
+
+/**
+ * Starts the real server for the enclosing suite (before/after hooks) and
+ * hands the suite the server and a user's CLI environment for it.
+ */
+export function withServer(use: (s: RunningServer, env: Record<string, string>) => void): void {
+  let server: RunningServer | undefined;
+  before(async () => {
+    server = await startServer();
+    use(server, userEnv(server));
+  });
+  after(async () => {
+    await server?.stop();
+  });
 }

@@ -1,11 +1,11 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GetFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
-import { decode, startServer, type RunningServer } from '../integration/harness';
-import { kumo, kumoBin, ok, tmpDir, userEnv, writeTree } from './helpers';
+import { decode, type RunningServer } from '../integration/harness';
+import { kumo, kumoBin, ok, tmpDir, writeTree, withServer } from './helpers';
 
 /** What each blueprint's sample event must produce once deployed. */
 const expected: Record<string, (out: unknown) => void> = {
@@ -22,14 +22,9 @@ const expected: Record<string, (out: unknown) => void> = {
 };
 
 describe('kumo init: blueprints', () => {
-  let s: RunningServer;
   let env: Record<string, string>;
-  before(async () => {
-    s = await startServer();
-    env = userEnv(s);
-  });
-  after(async () => {
-    await s.stop();
+  withServer((_s, e) => {
+    env = e;
   });
 
   it('--list names the six blueprints', async () => {
@@ -88,12 +83,9 @@ describe('kumo init: blueprints', () => {
 describe('kumo dev: hot reload', () => {
   let s: RunningServer;
   let env: Record<string, string>;
-  before(async () => {
-    s = await startServer();
-    env = userEnv(s);
-  });
-  after(async () => {
-    await s.stop();
+  withServer((srv, e) => {
+    s = srv;
+    env = e;
   });
 
   it('redeploys only the changed function, and --debug stretches timeouts to 900 s', async () => {
