@@ -22,23 +22,10 @@ bench: setup build
 setup: deps
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 
-# System pieces from the distribution: runc (sandboxes), iproute2 + iptables (EE networking),
-# python3 (the python3.11 runtime), curl (AWS's bash tutorial runtime), awscli + zip + python3-boto3 (tests).
+# System pieces from the distribution, listed with their paths and purposes in
+# scripts/tools.manifest (runc, iproute2, iptables, python3 + boto3, awscli v2, zip, curl…).
 deps:
-	@missing=""; \
-	command -v runc >/dev/null || missing="$$missing runc"; \
-	command -v ip >/dev/null || missing="$$missing iproute2"; \
-	command -v iptables >/dev/null || missing="$$missing iptables"; \
-	command -v python3 >/dev/null || missing="$$missing python3"; \
-	[ -x /usr/bin/aws ] || command -v aws >/dev/null || missing="$$missing awscli"; \
-	command -v zip >/dev/null || missing="$$missing zip"; \
-	command -v curl >/dev/null || missing="$$missing curl"; \
-	/usr/bin/python3 -c 'import boto3' 2>/dev/null || missing="$$missing python3-boto3"; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	@scripts/deps.sh
 
 build:
 	npx --no-install tsc -p tsconfig.json

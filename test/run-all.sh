@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shopt -s globstar nullglob
-unit=(dist/src/**/*.test.js dist/test/runtimes/*.test.js)
+unit=(dist/src/**/*.test.js dist/test/*.test.js dist/test/runtimes/*.test.js)
 integration=(dist/test/integration/*.test.js dist/test/security/*.test.js dist/test/cli/*.test.js)
 node --test --test-concurrency=1 "${unit[@]}" "${integration[@]}"
 bash test/e2e/quickstart.sh

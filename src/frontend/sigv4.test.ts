@@ -4,6 +4,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
+import { requirePythonModule, tool } from '../../test/tools';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData, HttpRequest as SmithyRequest } from '@smithy/types';
 import {
@@ -467,13 +468,15 @@ describe('sigv4: real clients end to end', () => {
     });
   }
 
-  // Debian's aws CLI v2 and python3-boto3 (installed by `make deps`). Run one at a time:
+  // Debian's aws CLI v2 and python3-boto3 (scripts/tools.manifest, installed by `make deps`),
+  // never whichever `aws` or `python3` comes first on PATH. Run one at a time:
   // parallel Python start-ups on a 2-core CI machine hit the timeout.
-  const CLI_V2 = '/usr/bin/aws';
-  const PYTHON = '/usr/bin/python3';
   const cliArgs = (...a: string[]): string[] => ['lambda', ...a, '--endpoint-url', endpoint, '--region', 'us-east-1', '--output', 'json'];
 
   test('aws CLI v2 and boto3: ok with the right secret, InvalidSignatureException with a wrong one', async () => {
+    const CLI_V2 = tool('aws');
+    const PYTHON = tool('python3');
+    requirePythonModule('boto3');
     const arn = 'arn:aws:lambda:us-east-1:000000000000:function:f:1';
     const boto3Script = [
       'import boto3, sys',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { GetFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { decode, type RunningServer } from '../integration/harness';
 import { kumo, kumoBin, ok, tmpDir, writeTree, withServer } from './helpers';
+import { tool } from '../tools';
 
 /** What each blueprint's sample event must produce once deployed. */
 const expected: Record<string, (out: unknown) => void> = {
@@ -42,7 +43,7 @@ describe('kumo init: blueprints', () => {
       assert.ok(!fs.existsSync(path.join(dir, 'blueprint.json')));
       const python = fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8').includes('python3');
       const t = python
-        ? spawnSync('python3', ['-m', 'unittest'], { cwd: dir, encoding: 'utf8' })
+        ? spawnSync(tool('python3'), ['-m', 'unittest'], { cwd: dir, encoding: 'utf8' })
         : spawnSync(process.execPath, ['--test'], { cwd: dir, encoding: 'utf8' });
       assert.equal(t.status, 0, `${bp}'s local test failed:\n${t.stdout}\n${t.stderr}`);
       const d = await ok(['deploy'], { env, cwd: dir });
@@ -55,10 +56,10 @@ describe('kumo init: blueprints', () => {
     });
   }
 
-  it('asks which blueprint when run in a terminal (default hello-nodejs)', { skip: spawnSync('script', ['--version']).status !== 0 && 'no script(1) for a pseudo-terminal' }, async () => {
+  it('asks which blueprint when run in a terminal (default hello-nodejs)', async () => {
     const root = tmpDir('init-tty');
     // script(1) runs kumo on a pseudo-terminal and feeds it our stdin: an empty answer takes the default.
-    const r = spawnSync('script', ['-qec', `${kumoBin} init`, '/dev/null'], { cwd: root, env, input: '\n', encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(tool('script'), ['-qec', `${kumoBin} init`, '/dev/null'], { cwd: root, env, input: '\n', encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Which blueprint\?\r?\n {2}1\) bash-runtime/);
     assert.match(r.stdout, /Number or name \[2\]: /);

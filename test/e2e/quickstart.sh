@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-AWS=/usr/bin/aws; [ -x "$AWS" ] || AWS=$(command -v aws)
+source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
 work=$(mktemp -d /tmp/kumo-e2e.XXXXXX)
 data="$work/data"
 passed=0; failed=0
@@ -40,7 +40,7 @@ echo "# server on port $port, aws CLI: $("$AWS" --version 2>&1)"
 
 # 1. AWS's bash custom-runtime tutorial, unchanged.
 mkdir -p "$work/bash" && cp test/fixtures/bash-tutorial/{bootstrap,function.sh} "$work/bash/"
-(cd "$work/bash" && chmod 755 bootstrap && zip -q function.zip bootstrap function.sh)
+(cd "$work/bash" && chmod 755 bootstrap && "$ZIP" -q function.zip bootstrap function.sh)
 check "create bash tutorial function" "$AWS" lambda create-function $ep --function-name bash-fn --runtime provided.al2023 \
   --handler function.handler --role arn:aws:iam::000000000000:role/lambda-role --zip-file "fileb://$work/bash/function.zip" --query FunctionArn --output text
 check "wait function-active" "$AWS" lambda wait function-active-v2 $ep --function-name bash-fn
@@ -54,7 +54,7 @@ export const handler = async (event) => {
   return { sum: event.a + event.b };
 };
 JS
-(cd "$work/node" && zip -q fn.zip index.mjs)
+(cd "$work/node" && "$ZIP" -q fn.zip index.mjs)
 check "create node function" "$AWS" lambda create-function $ep --function-name node-fn --runtime nodejs20.x \
   --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role --zip-file "fileb://$work/node/fn.zip" --query State --output text
 "$AWS" lambda wait function-active-v2 $ep --function-name node-fn
@@ -68,7 +68,7 @@ def handler(event, context):
     print("python got", event)
     return {"upper": event["text"].upper(), "function": context.function_name}
 PY
-(cd "$work/py" && zip -q fn.zip app.py)
+(cd "$work/py" && "$ZIP" -q fn.zip app.py)
 check "create python function" "$AWS" lambda create-function $ep --function-name py-fn --runtime python3.11 \
   --handler app.handler --role arn:aws:iam::000000000000:role/lambda-role --zip-file "fileb://$work/py/fn.zip" --query State --output text
 "$AWS" lambda wait function-active-v2 $ep --function-name py-fn

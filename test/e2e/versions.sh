@@ -5,7 +5,7 @@
 # whose files overlap with the later one winning in /opt.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-AWS=/usr/bin/aws; [ -x "$AWS" ] || AWS=$(command -v aws)
+source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
 work=$(mktemp -d /tmp/kumo-e2e-v.XXXXXX)
 passed=0; failed=0
 check() { local what=$1; shift; if "$@"; then passed=$((passed+1)); echo "ok   - $what"; else failed=$((failed+1)); echo "FAIL - $what"; fi; }
@@ -21,7 +21,7 @@ binfmt=""; "$AWS" --version 2>&1 | grep -q '^aws-cli/2' && binfmt="--cli-binary-
 
 mkdir -p "$work/l1/nodejs" "$work/l2" "$work/fn"
 echo one > "$work/l1/shared.txt"; echo base > "$work/l1/base.txt"; echo two > "$work/l2/shared.txt"
-(cd "$work/l1" && zip -qr ../l1.zip .); (cd "$work/l2" && zip -qr ../l2.zip .)
+(cd "$work/l1" && "$ZIP" -qr ../l1.zip .); (cd "$work/l2" && "$ZIP" -qr ../l2.zip .)
 a1=$(L publish-layer-version --layer-name first --zip-file "fileb://$work/l1.zip" --compatible-runtimes nodejs20.x --query LayerVersionArn --output text)
 a2=$(L publish-layer-version --layer-name second --zip-file "fileb://$work/l2.zip" --query LayerVersionArn --output text)
 check "publish two layers" test -n "$a1" -a -n "$a2"
@@ -30,7 +30,7 @@ cat > "$work/fn/index.js" <<'JS'
 const fs = require('fs');
 exports.handler = async () => ({ v: process.env.VER, shared: fs.readFileSync('/opt/shared.txt', 'utf8').trim(), base: fs.readFileSync('/opt/base.txt', 'utf8').trim() });
 JS
-(cd "$work/fn" && zip -q ../fn.zip index.js)
+(cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
 L create-function --function-name canary --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
   --zip-file "fileb://$work/fn.zip" --layers "$a1" "$a2" --environment 'Variables={VER=one}' >/dev/null
 L wait function-active-v2 --function-name canary

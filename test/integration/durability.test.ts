@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, ListFunctionsCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, role, startServer } from './harness';
+import { tool } from '../tools';
 
 /** Every file under dir, recursively. */
 function walk(dir: string): string[] {
@@ -18,7 +19,7 @@ function walk(dir: string): string[] {
 }
 
 function runcContainers(dataDir: string): string {
-  return execFileSync('runc', ['--root', path.join(dataDir, 'sandbox', 'runc-state'), 'list', '-q'], { encoding: 'utf8' }).trim();
+  return execFileSync(tool('runc'), ['--root', path.join(dataDir, 'sandbox', 'runc-state'), 'list', '-q'], { encoding: 'utf8' }).trim();
 }
 
 describe('durability (restart, SIGTERM clean-up, kill -9, encryption at rest)', () => {
@@ -39,7 +40,7 @@ describe('durability (restart, SIGTERM clean-up, kill -9, encryption at rest)', 
     assert.notEqual(runcContainers(dataDir), '', 'a warm EE should be running');
     assert.equal(await s.stop(), 0);
     assert.equal(runcContainers(dataDir), '', 'SIGTERM left containers behind');
-    const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    const netns = execFileSync(tool('ip'), ['netns', 'list'], { encoding: 'utf8' });
 
     // The environment value and the code appear nowhere in the data dir in clear (the unpacked code cache aside).
     for (const f of walk(dataDir)) {

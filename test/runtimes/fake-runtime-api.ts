@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { tool } from '../tools';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -206,7 +207,7 @@ export function lambdaEnv(lang: Lang, api: FakeRuntimeApi, taskRoot: string, han
   return env;
 }
 
-const pythonBin = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const pythonBin = tool('python3');
 
 /** Starts `runtimes/<lang>/bootstrap.*` as Kumo would, with cwd = the task root. */
 export function startRuntime(

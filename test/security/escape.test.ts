@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, DeleteFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, projectRoot, role, startServer, type RunningServer } from '../integration/harness';
+import { missingTools, tool } from '../tools';
 
 /**
  * The escape suite: functions deployed through the real server and SDK try
@@ -24,13 +25,9 @@ import { decode, encode, makeZip, projectRoot, role, startServer, type RunningSe
 
 function skipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (the server runs runc EEs)';
-  for (const tool of ['runc', 'ip', 'python3']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed`;
-    }
-  }
+  // A missing program is a failure naming it (make deps installs them), not a skip.
+  const missing = missingTools(['runc', 'ip', 'python3']);
+  if (missing.length) throw new Error(missing.join('; '));
   return undefined;
 }
 const skip = skipReason();
@@ -64,7 +61,7 @@ const remoteServer = `
   u.bind(5353, '0.0.0.0', () => ++up === 4 && console.log('ready'));`;
 
 function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(tool('ip'), args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 function setUpRemote(): ChildProcess {
@@ -78,7 +75,7 @@ function setUpRemote(): ChildProcess {
   ip('-n', nsName, 'route', 'add', 'default', 'via', hostSide);
   ip('route', 'replace', `${remotePrivate}/32`, 'via', remote);
   ip('route', 'replace', `${remoteLinkLocal}/32`, 'via', remote);
-  return spawn('ip', ['netns', 'exec', nsName, process.execPath, '-e', remoteServer], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(tool('ip'), ['netns', 'exec', nsName, process.execPath, '-e', remoteServer], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 function tearDownRemote(server: ChildProcess | undefined): void {
@@ -201,7 +198,7 @@ function connectFromRemote(host: string, port: number): string {
     const t = setTimeout(() => { console.log('timeout'); process.exit(0); }, 700);
     s.on('connect', () => { console.log('connected'); process.exit(0); });
     s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
-  return execFileSync('ip', ['netns', 'exec', nsName, process.execPath, '-e', script], { encoding: 'utf8' }).trim();
+  return execFileSync(tool('ip'), ['netns', 'exec', nsName, process.execPath, '-e', script], { encoding: 'utf8' }).trim();
 }
 
 function hostProcessesWith(marker: string): number[] {

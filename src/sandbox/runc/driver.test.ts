@@ -13,6 +13,7 @@ import { RuncDriver, type RuncSandbox } from './driver';
 import { detectCgroups, SandboxCgroup } from './cgroups';
 import { cpuQuota, initCpuQuota } from './bundle';
 import { lockDir } from './limits';
+import { missingTools, tool } from '../../../test/tools';
 
 /**
  * The runc driver against the real runc, kernel and iptables (no mocks).
@@ -22,13 +23,9 @@ import { lockDir } from './limits';
 
 function skipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (runc, network namespaces, cgroups)';
-  try {
-    execFileSync('runc', ['--version'], { stdio: 'ignore' });
-    execFileSync('ip', ['-V'], { stdio: 'ignore' });
-    execFileSync('iptables-save', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'runc, ip or iptables is not installed';
-  }
+  // A missing program is a failure naming it (make deps installs them), not a skip.
+  const missing = missingTools(['runc', 'ip', 'iptables-save']);
+  if (missing.length) throw new Error(missing.join('; '));
   return undefined;
 }
 
@@ -98,7 +95,7 @@ async function runtimeApiStub(host: string): Promise<{ server: http.Server; port
 }
 
 function runcList(driver: RuncDriver): string[] {
-  return execFileSync('runc', ['--root', driver.stateDir, 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync(tool('runc'), ['--root', driver.stateDir, 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
 function cgroupDirsOf(relPath: string): string[] {
@@ -399,7 +396,7 @@ describe('RuncDriver', { skip }, () => {
     }
     assert.ok(!fs.readdirSync('/run/netns').some((n) => n.startsWith(`k${left.tag}-`)));
     assert.ok(!fs.readdirSync('/sys/class/net').some((n) => n.includes(left.tag)));
-    assert.ok(!execFileSync('iptables-save', { encoding: 'utf8' }).includes(left.tag));
+    assert.ok(!execFileSync(tool('iptables-save'), { encoding: 'utf8' }).includes(left.tag));
     assert.deepEqual(cgroupDirsOf(`/kumo/${left.tag}`), []);
   });
 });
