@@ -4,8 +4,8 @@ import { limits } from '../config';
 import { ApiError, notFound } from '../frontend/errors';
 import type { AliasRecord, Store, VersionRecord } from '../store/types';
 import type { FunctionService } from '../control/functions';
-import { InitFailure, type Placement } from '../placement/placement';
-import type { Invocation, InvocationOutcome } from '../sandbox/execution-environment';
+import { InitFailure, type AcquiredEe, type Placement } from '../placement/placement';
+import type { ExecutionEnvironment, Invocation, InvocationOutcome } from '../sandbox/execution-environment';
 import { reportLine, type LogSink } from '../observability/logs';
 
 export interface InvokeInput {
@@ -45,6 +45,9 @@ export interface Target {
   rec: VersionRecord;
   invokedArn: string;
 }
+
+/** A request whose EE died before its runtime received it runs again on a fresh EE, this many times at most. */
+const undeliveredRetriesMax = 1;
 
 export class InvokeService {
   /** Per function: $LATEST, published versions and aliases by qualifier, kept current by change events. */
@@ -120,92 +123,121 @@ export class InvokeService {
     }
     this.inFlight++;
     const requestId = input.requestId ?? randomUUID();
-    const group = rec.config.logGroup;
     let ee;
     try {
-      let cold;
-      try {
-        ({ ee, cold } = await this.placement.acquire(rec));
-      } catch (e) {
-        if (e instanceof InitFailure) return this.initFailed(rec, requestId, e.outcome);
-        throw e;
-      }
-      const stream = ee.logStreamName;
-      if (input.tail) ee.tail = [];
-      if (cold) {
-        // AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start.
-        const initLines = [
-          `INIT_START Runtime Version: ${rec.config.runtime}`,
-          `INIT_PHASES Network: ${cold.networkMs.toFixed(2)} ms\tSandbox: ${cold.sandboxMs.toFixed(2)} ms\t` +
-            `Runtime Init: ${cold.initDurationMs.toFixed(2)} ms\tTotal: ${cold.totalMs.toFixed(2)} ms`,
-        ];
-        for (const l of initLines) {
-          this.logs.push(group, stream, l);
-          ee.tail?.push(l);
+      for (let attempt = 0; ; attempt++) {
+        let cold;
+        try {
+          ({ ee, cold } = await this.placement.acquire(rec));
+        } catch (e) {
+          if (e instanceof InitFailure) return this.initFailed(rec, requestId, e.outcome);
+          throw e;
         }
+        if (input.tail) ee.tail = [];
+        if (cold) this.logInit(rec, ee, cold);
+        const t0 = performance.now();
+        const outcome = await this.run(ee, rec, target, input, requestId);
+        if (outcome.kind === 'platform-error' && outcome.undelivered && attempt < undeliveredRetriesMax) {
+          // The runtime died before it received the request: run it on a fresh EE.
+          this.placement.release(ee);
+          ee = undefined;
+          continue;
+        }
+        return await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs);
       }
-      const startLine = `START RequestId: ${requestId} Version: ${rec.version}`;
-      this.logs.push(group, stream, startLine);
-      ee.tail?.push(startLine);
-
-      const timeoutMs = rec.config.timeoutSeconds * 1000;
-      const t0 = performance.now();
-      const outcome = await new Promise<InvocationOutcome>((settle) => {
-        const timer = setTimeout(() => {
-          const msg = `Task timed out after ${rec.config.timeoutSeconds.toFixed(2)} seconds`;
-          const line = `${new Date().toISOString()} ${requestId} ${msg}`;
-          this.logs.push(group, stream, line);
-          ee!.tail?.push(line);
-          ee!.fail('Sandbox.Timedout', msg, {
-            kind: 'platform-error',
-            errorType: 'Sandbox.Timedout',
-            errorMessage: `RequestId: ${requestId} Error: ${msg}`,
-          });
-        }, timeoutMs);
-        const inv: Invocation = {
-          requestId,
-          payload: input.payload,
-          deadlineMs: Date.now() + timeoutMs,
-          invokedFunctionArn: target!.invokedArn,
-          traceId: input.traceId ?? newTraceId(),
-          clientContext: input.clientContext,
-          settle: (o) => {
-            clearTimeout(timer);
-            settle(o);
-          },
-        };
-        ee!.assign(inv);
-      });
-      const durationMs = performance.now() - t0;
-      // Output the runtime wrote before answering may still sit in the pipe: let it drain first.
-      await nextTurn();
-      const endLine = `END RequestId: ${requestId}`;
-      const report = () =>
-        reportLine({
-          requestId,
-          durationMs,
-          memoryMb: rec!.config.memoryMb,
-          maxMemoryUsedMb: Math.max(1, Math.round((ee!.sandbox?.memoryPeakBytes() ?? 0) / (1024 * 1024))),
-          initDurationMs: cold?.initDurationMs,
-        });
-      let logResult: string | undefined;
-      if (ee.tail) {
-        const rep = report();
-        ee.tail.push(endLine, rep);
-        logResult = tailBase64(ee.tail);
-        ee.tail = undefined;
-        this.logs.push(group, stream, endLine);
-        this.logs.push(group, stream, rep);
-      } else {
-        this.logs.push(group, stream, endLine);
-        // REPORT reads the cgroup; keep that off the response path.
-        setImmediate(() => this.logs.push(group, stream, report()));
-      }
-      return toResult(outcome, rec.version, requestId, logResult);
     } finally {
       this.inFlight--;
       if (ee) this.placement.release(ee);
     }
+  }
+
+  /** AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start. */
+  private logInit(rec: VersionRecord, ee: ExecutionEnvironment, cold: NonNullable<AcquiredEe['cold']>): void {
+    const initLines = [
+      `INIT_START Runtime Version: ${rec.config.runtime}`,
+      `INIT_PHASES Network: ${cold.networkMs.toFixed(2)} ms\tSandbox: ${cold.sandboxMs.toFixed(2)} ms\t` +
+        `Runtime Init: ${cold.initDurationMs.toFixed(2)} ms\tTotal: ${cold.totalMs.toFixed(2)} ms`,
+    ];
+    for (const l of initLines) {
+      this.logs.push(rec.config.logGroup, ee.logStreamName, l);
+      ee.tail?.push(l);
+    }
+  }
+
+  /** Hands the request to the EE and waits for its outcome or the function's timeout. START is logged when the runtime receives it. */
+  private run(ee: ExecutionEnvironment, rec: VersionRecord, target: Target, input: InvokeInput, requestId: string): Promise<InvocationOutcome> {
+    const group = rec.config.logGroup;
+    const stream = ee.logStreamName;
+    const timeoutMs = rec.config.timeoutSeconds * 1000;
+    return new Promise<InvocationOutcome>((settle) => {
+      const timer = setTimeout(() => {
+        const msg = `Task timed out after ${rec.config.timeoutSeconds.toFixed(2)} seconds`;
+        const line = `${new Date().toISOString()} ${requestId} ${msg}`;
+        this.logs.push(group, stream, line);
+        ee.tail?.push(line);
+        ee.fail('Sandbox.Timedout', msg, {
+          kind: 'platform-error',
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `RequestId: ${requestId} Error: ${msg}`,
+        });
+      }, timeoutMs);
+      const inv: Invocation = {
+        requestId,
+        payload: input.payload,
+        deadlineMs: Date.now() + timeoutMs,
+        invokedFunctionArn: target.invokedArn,
+        traceId: input.traceId ?? newTraceId(),
+        clientContext: input.clientContext,
+        onDelivered: () => {
+          const startLine = `START RequestId: ${requestId} Version: ${rec.version}`;
+          this.logs.push(group, stream, startLine);
+          ee.tail?.push(startLine);
+        },
+        settle: (o) => {
+          clearTimeout(timer);
+          settle(o);
+        },
+      };
+      ee.assign(inv);
+    });
+  }
+
+  /** END and REPORT, the log tail, and the caller's result. */
+  private async finish(
+    ee: ExecutionEnvironment,
+    rec: VersionRecord,
+    requestId: string,
+    outcome: InvocationOutcome,
+    durationMs: number,
+    initDurationMs: number | undefined,
+  ): Promise<InvokeResult> {
+    const group = rec.config.logGroup;
+    const stream = ee.logStreamName;
+    // Output the runtime wrote before answering may still sit in the pipe: let it drain first.
+    await nextTurn();
+    const endLine = `END RequestId: ${requestId}`;
+    const report = () =>
+      reportLine({
+        requestId,
+        durationMs,
+        memoryMb: rec.config.memoryMb,
+        maxMemoryUsedMb: Math.max(1, Math.round((ee.sandbox?.memoryPeakBytes() ?? 0) / (1024 * 1024))),
+        initDurationMs,
+      });
+    let logResult: string | undefined;
+    if (ee.tail) {
+      const rep = report();
+      ee.tail.push(endLine, rep);
+      logResult = tailBase64(ee.tail);
+      ee.tail = undefined;
+      this.logs.push(group, stream, endLine);
+      this.logs.push(group, stream, rep);
+    } else {
+      this.logs.push(group, stream, endLine);
+      // REPORT reads the cgroup; keep that off the response path.
+      setImmediate(() => this.logs.push(group, stream, report()));
+    }
+    return toResult(outcome, rec.version, requestId, logResult);
   }
 
   private initFailed(rec: VersionRecord, requestId: string, outcome: InvocationOutcome): InvokeResult {

@@ -92,7 +92,12 @@ export class Placement {
     const key = this.poolKey(rec);
     let pool = this.pools.get(key);
     if (!pool) this.pools.set(key, (pool = new VersionPool(key)));
-    const warm = pool.idle.pop();
+    let warm = pool.idle.pop();
+    // An EE whose runtime has died is never handed out (its teardown may still be running).
+    while (warm && warm.state !== 'idle') {
+      void this.byEe.get(warm)?.teardown();
+      warm = pool.idle.pop();
+    }
     if (warm) {
       await this.unfreeze(warm);
       return { ee: warm };
@@ -268,9 +273,9 @@ export class Placement {
           exited = info;
           out.end();
           err.end();
-          const cur = ee.current;
+          const running = ee.runningRequestId;
           const what = exitText(info);
-          const rid = cur ? `RequestId: ${cur.requestId} ` : '';
+          const rid = running ? `RequestId: ${running} ` : '';
           const message = `${rid}Error: Runtime exited with error: ${what}`;
           if (ee.state !== 'failed' && ee.state !== 'stopped') {
             onLine(message);

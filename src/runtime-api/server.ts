@@ -103,7 +103,11 @@ export class RuntimeApiServer {
 
     if (req.method === 'GET' && rest === 'invocation/next') {
       req.resume();
-      return ee.onNext({ deliver: (inv) => deliverNext(res, inv) });
+      const waiter = { deliver: (inv: Invocation) => deliverNext(res, inv) };
+      // A runtime that goes away (exit, or a client-side timeout on its long
+      // poll) must not be handed work through the dead connection.
+      res.once('close', () => ee.dropWaiter(waiter));
+      return ee.onNext(waiter);
     }
     if (req.method === 'POST' && rest === 'init/error') {
       return readBody(req, errorBodyBytesMax, (body) => {
@@ -150,7 +154,9 @@ export class RuntimeApiServer {
   }
 }
 
-function deliverNext(res: http.ServerResponse, inv: Invocation): void {
+/** Answers a parked GET /next with an invocation; false if that connection has already closed. */
+function deliverNext(res: http.ServerResponse, inv: Invocation): boolean {
+  if (res.destroyed || res.writableEnded || res.socket?.destroyed !== false) return false;
   const headers: http.OutgoingHttpHeaders = {
     'content-type': 'application/json',
     'content-length': inv.payload.length,
@@ -163,6 +169,7 @@ function deliverNext(res: http.ServerResponse, inv: Invocation): void {
   if (inv.cognitoIdentity !== undefined) headers['lambda-runtime-cognito-identity'] = inv.cognitoIdentity;
   res.writeHead(200, headers);
   res.end(inv.payload);
+  return true;
 }
 
 function reply(res: http.ServerResponse, status: number, body: object): void {

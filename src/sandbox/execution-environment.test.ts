@@ -10,7 +10,7 @@ test('starting → idle on the first /next, then idle ⇄ invoking; the parked p
   const ee = new ExecutionEnvironment('e1', 'stream', performance.now());
   const ready = ee.whenReady();
   const delivered: string[] = [];
-  ee.onNext({ deliver: (i) => delivered.push(i.requestId) });
+  ee.onNext({ deliver: (i) => void delivered.push(i.requestId) });
   await ready;
   assert.equal(ee.state, 'idle');
   assert.ok(ee.initDurationMs! >= 0);
@@ -25,7 +25,7 @@ test('starting → idle on the first /next, then idle ⇄ invoking; the parked p
   // Work assigned before the runtime polls again waits for the poll.
   ee.assign(inv('r2', outcomes));
   assert.deepEqual(delivered, ['r1']);
-  ee.onNext({ deliver: (i) => delivered.push(i.requestId) });
+  ee.onNext({ deliver: (i) => void delivered.push(i.requestId) });
   assert.deepEqual(delivered, ['r1', 'r2']);
 });
 
@@ -57,4 +57,54 @@ test('a failure settles the current invocation once and rejects waiters; a faile
   assert.equal(outcomes.length, 1);
   assert.deepEqual(outcomes[0], { kind: 'platform-error', errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' });
   assert.equal(ee2.complete('r', { kind: 'response', body: Buffer.alloc(0) }), false);
+});
+
+test('an invocation the runtime never received is settled as undelivered when the EE dies (issue 9.7)', () => {
+  const ee = new ExecutionEnvironment('e5', 'stream', performance.now());
+  const first = { deliver: () => undefined };
+  ee.onNext(first);
+  const outcomes: InvocationOutcome[] = [];
+  const delivered: string[] = [];
+  const a = inv('a', outcomes);
+  a.onDelivered = () => delivered.push('a');
+  ee.assign(a);
+  assert.deepEqual(delivered, ['a']);
+  assert.equal(ee.runningRequestId, 'a');
+  ee.complete('a', { kind: 'response', body: Buffer.from('1') });
+  // The runtime does not poll again (it is exiting): the next request waits, undelivered.
+  const b = inv('b', outcomes);
+  b.onDelivered = () => delivered.push('b');
+  ee.assign(b);
+  assert.equal(ee.runningRequestId, undefined);
+  ee.fail('Runtime.ExitError', 'Error: Runtime exited with error: exit status 0');
+  assert.deepEqual(delivered, ['a']);
+  assert.deepEqual(outcomes[1], {
+    kind: 'platform-error',
+    errorType: 'Runtime.ExitError',
+    errorMessage: 'Error: Runtime exited with error: exit status 0',
+    undelivered: true,
+  });
+});
+
+test('a delivered invocation is not retried; a poll whose connection closed is never handed work', () => {
+  const ee = new ExecutionEnvironment('e6', 'stream', performance.now());
+  ee.onNext({ deliver: () => undefined });
+  const outcomes: InvocationOutcome[] = [];
+  ee.assign(inv('a', outcomes));
+  ee.fail('Runtime.ExitError', 'exit status 1');
+  assert.equal((outcomes[0] as { undelivered?: boolean }).undelivered, undefined);
+
+  const ee2 = new ExecutionEnvironment('e7', 'stream', performance.now());
+  const gone = { deliver: () => false };
+  ee2.onNext(gone); // starting → idle
+  ee2.dropWaiter(gone);
+  const got: string[] = [];
+  ee2.assign(inv('b', outcomes));
+  assert.equal(ee2.runningRequestId, undefined, 'handed to a dropped poll');
+  // A poll whose socket is already closed refuses the delivery; the work stays for the next poll.
+  ee2.onNext({ deliver: () => false });
+  assert.equal(ee2.runningRequestId, undefined);
+  ee2.onNext({ deliver: (i) => void got.push(i.requestId) });
+  assert.deepEqual(got, ['b']);
+  assert.equal(ee2.runningRequestId, 'b');
 });

@@ -39,6 +39,8 @@ export interface Invocation {
   traceId: string;
   clientContext?: string;
   cognitoIdentity?: string;
+  /** Called once, when the runtime receives the invocation (its GET /next answered). */
+  onDelivered?(): void;
   /** Settles the caller's promise; called at most once. */
   settle(outcome: InvocationOutcome): void;
 }
@@ -46,12 +48,17 @@ export interface Invocation {
 export type InvocationOutcome =
   | { kind: 'response'; body: Buffer }
   | { kind: 'error'; body: Buffer; errorType: string }
-  /** The platform ended the invocation (timeout, exit, init failure, oversize). */
-  | { kind: 'platform-error'; errorType: string; errorMessage: string; logLine?: string };
+  /**
+   * The platform ended the invocation (timeout, exit, init failure, oversize).
+   * `undelivered`: the runtime never received it (it exited before polling
+   * again), so the caller may run it on another EE.
+   */
+  | { kind: 'platform-error'; errorType: string; errorMessage: string; logLine?: string; undelivered?: boolean };
 
 /** A parked GET /next that waits for work. */
 export interface NextWaiter {
-  deliver(inv: Invocation): void;
+  /** Hands the invocation to the runtime; false when its connection is already gone. */
+  deliver(inv: Invocation): boolean | void;
 }
 
 export class ExecutionEnvironment {
@@ -59,7 +66,7 @@ export class ExecutionEnvironment {
   sandbox: Sandbox | undefined;
   /** Invocation currently being run (state `invoking`). */
   current: Invocation | undefined;
-  /** Invocation assigned while the runtime has not yet asked for it. */
+  /** Invocation assigned while the runtime has not yet asked for it (it is also `current`). */
   private pending: Invocation | undefined;
   private waiter: NextWaiter | undefined;
   frozen = false;
@@ -113,11 +120,22 @@ export class ExecutionEnvironment {
     }
     if (this.pending) {
       const inv = this.pending;
+      if (waiter.deliver(inv) === false) return; // that poll's connection is gone; keep waiting
       this.pending = undefined;
-      waiter.deliver(inv);
+      inv.onDelivered?.();
       return;
     }
     this.waiter = waiter;
+  }
+
+  /** Runtime API: a parked GET /next lost its connection before work came (the runtime may poll again). */
+  dropWaiter(waiter: NextWaiter): void {
+    if (this.waiter === waiter) this.waiter = undefined;
+  }
+
+  /** The request id the runtime is working on: assigned and received by it. */
+  get runningRequestId(): string | undefined {
+    return this.current && !this.pending ? this.current.requestId : undefined;
   }
 
   /** Hand an invocation to an idle EE. */
@@ -126,12 +144,9 @@ export class ExecutionEnvironment {
     this.current = inv;
     this.lastUsedMs = Date.now();
     const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      w.deliver(inv);
-    } else {
-      this.pending = inv;
-    }
+    this.waiter = undefined;
+    if (w && w.deliver(inv) !== false) inv.onDelivered?.();
+    else this.pending = inv;
   }
 
   /** Runtime API: response or error for the current request. Returns false if the id is not current. */
@@ -152,9 +167,12 @@ export class ExecutionEnvironment {
     this.to('failed');
     for (const r of this.readyResolvers.splice(0)) r.reject(this.failureError());
     const inv = this.current ?? this.pending;
+    // An invocation the runtime never received, ended by the EE dying rather
+    // than by a deadline, can run elsewhere: the caller retries it on a fresh EE.
+    const undelivered = inv !== undefined && inv === this.pending && !outcome;
     this.current = this.pending = undefined;
     this.waiter = undefined;
-    if (inv) inv.settle(outcome ?? { kind: 'platform-error', errorType, errorMessage });
+    if (inv) inv.settle(outcome ?? { kind: 'platform-error', errorType, errorMessage, ...(undelivered ? { undelivered } : {}) });
   }
 
   markStopped(): void {
