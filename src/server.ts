@@ -11,13 +11,8 @@ import { RuntimeApiServer } from './runtime-api/server';
 import { Placement } from './placement/placement';
 import { InvokeService } from './invoke/service';
 import { AsyncQueue } from './async/queue';
-import { Frontend } from './frontend/http';
-import { functionRoutes } from './frontend/functions-api';
-import { invokeRoutes } from './frontend/invoke-api';
-import { versionRoutes } from './frontend/versions-api';
-import { layerRoutes } from './frontend/layers-api';
-import { tagRoutes } from './frontend/tags-api';
-import { logsRoutes } from './frontend/logs-api';
+import { Gateway } from './gateway/gateway';
+import { allServices } from './services';
 import { LayerService } from './control/layers';
 import { VersionService } from './control/versions';
 import { AliasService } from './control/aliases';
@@ -37,7 +32,7 @@ export class KumoServer {
   port = 0;
   credentials!: Credentials;
   store!: SqliteStore;
-  private frontend!: Frontend;
+  private gateway!: Gateway;
   private runtimeApi!: RuntimeApiServer;
   private driver!: SandboxDriver;
   private placement!: Placement;
@@ -94,30 +89,23 @@ export class KumoServer {
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs);
     // 4. Finish what a crash interrupted, then serve.
     await this.functions.recover();
-    this.frontend = new Frontend({
+    this.gateway = new Gateway({
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
-      routes: [
-        ...functionRoutes({
-          functions: this.functions, blobs, region: cfg.region, accountId: cfg.accountId,
-          versionsOf: (name) => this.store.listVersions(name, 0, 10_000),
-        }),
-        ...versionRoutes({ functions: this.functions, versions, aliases }),
-        ...layerRoutes({ layers }),
-        ...tagRoutes({ tags }),
-        ...invokeRoutes({ functions: this.functions, invoker, queue: this.queue }),
-        ...logsRoutes({ store: this.store }),
-      ],
+      services: allServices({
+        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, store: this.store, blobs,
+        region: cfg.region, accountId: cfg.accountId,
+      }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });
-    const addr = await this.frontend.listen(cfg.port, cfg.host);
+    const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
     this.queue.start();
   }
 
   /** Stops cleanly: no container, cgroup, mount or link is left behind. */
   async stop(): Promise<void> {
-    await this.frontend?.close();
+    await this.gateway?.close();
     await this.queue?.stop();
     await this.placement?.shutdown();
     await this.runtimeApi?.close();

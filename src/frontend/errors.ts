@@ -11,12 +11,10 @@
  * Wire shape (what the SDKs parse): header `x-amzn-ErrorType: <Name>`, body
  * `{"Type": "User" | "Service", "<message member>": "..."}`.
  */
-export interface ErrorSpec {
-  status: number;
-  fault: 'client' | 'server';
-  /** The member name AWS's model gives the message. */
-  messageKey: 'message' | 'Message';
-}
+import { ServiceError, type ErrorSpec } from '../gateway/errors';
+import { encodeRestError } from '../gateway/protocols/rest-json';
+
+export type { ErrorSpec };
 
 const c = (status: number, messageKey: 'message' | 'Message' = 'message'): ErrorSpec => ({ status, fault: 'client', messageKey });
 const s = (status: number, messageKey: 'message' | 'Message' = 'Message'): ErrorSpec => ({ status, fault: 'server', messageKey });
@@ -51,29 +49,21 @@ export const errorRegistry = {
 
 export type ErrorName = keyof typeof errorRegistry;
 
-/** An error the caller sees with AWS's name, status and message. */
-export class ApiError extends Error {
-  readonly spec: ErrorSpec;
+/** A Lambda error the caller sees with AWS's name, status and message. */
+export class ApiError extends ServiceError {
+  declare readonly errorName: ErrorName;
   constructor(
-    readonly errorName: ErrorName,
+    errorName: ErrorName,
     message: string,
     /** Extra body members AWS includes (e.g. `Reason` for TooManyRequestsException). */
-    readonly extra?: Record<string, unknown>,
+    extra?: Record<string, unknown>,
   ) {
-    super(message);
-    this.spec = errorRegistry[errorName];
+    super(errorName, errorRegistry[errorName], message, extra);
   }
 
-  get status(): number {
-    return this.spec.status;
-  }
-
+  /** The rest-json error body Lambda sends (`Type` and the message under the model's member name). */
   body(): string {
-    return JSON.stringify({
-      Type: this.spec.fault === 'client' ? 'User' : 'Service',
-      [this.spec.messageKey]: this.message,
-      ...this.extra,
-    });
+    return encodeRestError(this, true).body as string;
   }
 }
 

@@ -14,6 +14,8 @@ export function invokeRoutes(deps: { functions: FunctionService; invoker: Invoke
       method: 'POST',
       path: ['2015-03-31', 'functions', '{name}', 'invocations'],
       operation: 'Invoke',
+      tooLarge: () =>
+        new ApiError('RequestTooLargeException', `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeFunction operation`),
       bodyBytesMax: limits.syncPayloadBytesMax,
       auth: true,
       handle: async (req, p): Promise<ApiResponse> => {

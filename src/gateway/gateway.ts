@@ -1,0 +1,321 @@
+import http from 'node:http';
+import { createHash, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { limits } from '../config';
+import { verifySigV4, type SigV4ErrorName } from './sigv4';
+import { clientError, gatewayError, ServiceError, type ErrorSpec } from './errors';
+import type { Operation, OperationContext, ProtocolName, Route, ServiceDefinition } from './service';
+import { decodeJson, encodeJson, encodeJsonError } from './protocols/json';
+import { decodeQuery, encodeQuery, encodeQueryError } from './protocols/query';
+import { decodeCbor, encodeCbor, encodeCborError } from './protocols/cbor';
+import { encodeRest, encodeRestError, RouteTable } from './protocols/rest-json';
+import type { WireResponse } from './protocols/wire';
+
+/** Body bytes drained (and discarded) from an over-long request before the connection is cut. */
+const drainBytesMax = 128 * 1024 * 1024;
+/** Request body limit of an RPC operation that names none (AWS's JSON services accept about 1 MB). */
+const rpcBodyBytesMaxDefault = 1024 * 1024;
+/** Request body limit of a query-protocol request before its Action is known. */
+const queryBodyBytesMax = 1024 * 1024;
+/** How long stop() lets in-flight requests finish before it closes their connections. */
+const closeGraceMs = 2000;
+
+export interface GatewayOptions {
+  region: string;
+  lookupSecret(accessKeyId: string): string | undefined;
+  services: readonly ServiceDefinition[];
+  /** Called with unexpected errors (never shown to the caller). */
+  onInternalError(e: unknown): void;
+}
+
+/** How a request was recognised: enough to encode an error the way the caller expects it. */
+interface Dispatch {
+  service: ServiceDefinition | undefined;
+  protocol: ProtocolName;
+}
+
+/**
+ * One HTTP listener for every AWS service Kumo speaks. For each request, in
+ * order:
+ *   1. recognise the service and protocol: `X-Amz-Target` (JSON 1.0/1.1),
+ *      `smithy-protocol: rpc-v2-cbor` (CBOR), the SigV4 credential scope's
+ *      service with a form-encoded `Action=` (query), else that service's
+ *      REST routes (method + path); unsigned requests only reach routes that
+ *      need no signature (pre-signed code downloads);
+ *   2. read the body within the operation's limit;
+ *   3. verify SigV4 for that service's signing name;
+ *   4. decode with the protocol, call the operation with its members;
+ *   5. encode the output, or the error, the way that protocol and service do.
+ * The caller never sees a stack trace: unexpected errors become the service's
+ * internal error and are logged on the server.
+ */
+export class Gateway {
+  readonly server: http.Server;
+  private readonly bySigningName = new Map<string, ServiceDefinition>();
+  private readonly byTargetPrefix = new Map<string, ServiceDefinition>();
+  private readonly byCborName = new Map<string, ServiceDefinition>();
+  private readonly routes = new Map<ServiceDefinition, RouteTable>();
+  /** Routes that need no signature, across services (tried for unsigned requests). */
+  private readonly unsigned: { service: ServiceDefinition; table: RouteTable }[] = [];
+
+  constructor(private readonly opts: GatewayOptions) {
+    for (const s of opts.services) {
+      if (this.bySigningName.has(s.signingName)) throw new Error(`two services sign as ${s.signingName}`);
+      this.bySigningName.set(s.signingName, s);
+      if (s.json) this.byTargetPrefix.set(s.json.targetPrefix, s);
+      if (s.cbor) this.byCborName.set(s.cbor.serviceName, s);
+      if (s.restJson) {
+        this.routes.set(s, new RouteTable(s.restJson.routes));
+        const open = s.restJson.routes.filter((r) => !r.auth);
+        if (open.length) this.unsigned.push({ service: s, table: new RouteTable(open) });
+      }
+    }
+    this.server = http.createServer({ keepAlive: true, noDelay: true }, (req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    this.server.headersTimeout = 65_000;
+    this.server.requestTimeout = 15 * 60 * 1000 + 30_000;
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve(this.server.address() as AddressInfo));
+    });
+  }
+
+  /** Stops accepting; idle keep-alive connections close now, busy ones after `closeGraceMs`. */
+  close(): Promise<void> {
+    this.server.closeIdleConnections();
+    return new Promise((r) => {
+      this.server.close(() => r());
+      setTimeout(() => this.server.closeAllConnections(), closeGraceMs).unref();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const d: Dispatch = { service: undefined, protocol: 'rest-json' };
+    try {
+      send(res, await this.dispatch(req, requestId, d), requestId);
+    } catch (e) {
+      let err: ServiceError;
+      if (e instanceof ServiceError) err = e;
+      else {
+        this.opts.onInternalError(e);
+        const name = d.service?.internalErrorName ?? 'InternalFailure';
+        err = new ServiceError(name, d.service?.errors[name] ?? { status: 500, fault: 'server', messageKey: 'message' }, 'An internal error occurred. Try again.');
+      }
+      if (!res.headersSent) send(res, encodeError(d, err, requestId), requestId);
+      else res.destroy();
+    }
+  }
+
+  private async dispatch(req: http.IncomingMessage, requestId: string, d: Dispatch): Promise<WireResponse> {
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const rawQuery = q === -1 ? '' : url.slice(q + 1);
+    const ctx: OperationContext = { requestId, accessKeyId: undefined, region: this.opts.region, baseUrl: `http://${req.headers.host ?? 'localhost'}`, protocol: 'rest-json' };
+
+    // 1. Which service, which protocol.
+    const target = header(req, 'x-amz-target');
+    if (target !== undefined) {
+      d.protocol = ctx.protocol = 'json';
+      const dot = target.lastIndexOf('.');
+      d.service = this.byTargetPrefix.get(target.slice(0, dot));
+      const op = d.service?.operations?.[target.slice(dot + 1)];
+      if (!d.service || !op) return drainAnd(req, unknownOperation(d.service));
+      const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, target.slice(dot + 1), d.service);
+      ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
+      const input = decodeJson(body);
+      if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
+      return encodeJson(d.service.json!.version, await op.handle(input.value, ctx));
+    }
+    if (header(req, 'smithy-protocol') === 'rpc-v2-cbor') {
+      d.protocol = ctx.protocol = 'rpc-v2-cbor';
+      const m = /^\/service\/([^/]+)\/operation\/([^/]+)$/.exec(rawPath);
+      d.service = m ? this.byCborName.get(m[1]!) : undefined;
+      const op = m ? d.service?.operations?.[m[2]!] : undefined;
+      if (!d.service || !op) return drainAnd(req, unknownOperation(d.service));
+      const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, m![2]!, d.service);
+      ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
+      const input = decodeCbor(body);
+      if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
+      return encodeCbor(await op.handle(input.value, ctx));
+    }
+    const scope = scopeService(req, rawQuery);
+    const service = scope !== undefined ? this.bySigningName.get(scope) : undefined;
+    d.service = service;
+    if (service?.query && isQueryRequest(req, method, rawQuery)) {
+      d.protocol = ctx.protocol = 'query';
+      const body = await readBody(req, queryBodyBytesMax, 'query', service);
+      const form = new URLSearchParams(method === 'GET' ? rawQuery : body.toString('utf8'));
+      const decoded = decodeQuery(form);
+      if (!decoded.ok) throw gatewayError('ValidationException', decoded.error, service.errors);
+      const { action, input } = decoded.value;
+      const op: Operation | undefined = action ? service.operations?.[action] : undefined;
+      if (!action || !op) throw unknownOperation(service);
+      if (op.bodyBytesMax !== undefined && body.length > op.bodyBytesMax) throw tooLarge(op.bodyBytesMax, action, service);
+      ctx.accessKeyId = this.verify(req, url, body, service, 'query');
+      return encodeQuery(action, service.query.xmlNamespace, requestId, await op.handle(input, ctx));
+    }
+
+    // REST: method + path within the signing service, or an unsigned route of any service.
+    let segments: string[];
+    try {
+      segments = rawPath.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    } catch {
+      return drainAnd(req, unknownOperation(service));
+    }
+    let match: { route: Route; params: Record<string, string> } | undefined;
+    if (service) match = this.routes.get(service)?.match(method, segments);
+    else if (scope === undefined) {
+      for (const u of this.unsigned) {
+        match = u.table.match(method, segments);
+        if (match) {
+          d.service = u.service;
+          break;
+        }
+      }
+      // Unsigned and matching no open route: the default REST service answers (AWS: MissingAuthenticationToken).
+      if (!match) d.service = this.opts.services.find((s) => s.restJson);
+      if (!match && d.service) match = this.routes.get(d.service)?.match(method, segments);
+    }
+    if (!match) return drainAnd(req, unknownOperation(d.service));
+    const { route, params } = match;
+    const body = await readBody(req, route.bodyBytesMax, route.operation, d.service!, route.tooLarge);
+    if (route.auth) ctx.accessKeyId = this.verify(req, url, body, d.service!, 'rest-json');
+    const out = await route.handle(
+      { method, segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId, baseUrl: ctx.baseUrl, accessKeyId: ctx.accessKeyId },
+      params,
+    );
+    return encodeRest(out);
+  }
+
+  /** SigV4 for the service's signing name; returns the access key or throws AWS's error (named as the protocol names it). */
+  private verify(req: http.IncomingMessage, url: string, body: Buffer, service: ServiceDefinition, protocol: ProtocolName): string {
+    const auth = verifySigV4(
+      { method: req.method ?? 'GET', url, headers: req.headers, bodySha256Hex: createHash('sha256').update(body).digest('hex') },
+      { region: this.opts.region, service: service.signingName, lookupSecret: this.opts.lookupSecret, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
+    );
+    if (auth.ok) return auth.accessKeyId;
+    if (protocol === 'query') {
+      const q = queryAuthErrors[auth.error];
+      throw new ServiceError(q.name, q.spec, auth.message);
+    }
+    throw gatewayError(auth.error, auth.message, service.errors);
+  }
+}
+
+/**
+ * The query services (IAM, STS, SNS, SQS, CloudWatch) name the signature
+ * errors without the `Exception` suffix and answer them with 403, as their
+ * Common Errors pages list them.
+ */
+const queryAuthErrors: Record<SigV4ErrorName, { name: string; spec: ErrorSpec }> = {
+  MissingAuthenticationTokenException: { name: 'MissingAuthenticationToken', spec: clientError(403) },
+  IncompleteSignatureException: { name: 'IncompleteSignature', spec: clientError(400) },
+  UnrecognizedClientException: { name: 'InvalidClientTokenId', spec: clientError(403) },
+  InvalidSignatureException: { name: 'SignatureDoesNotMatch', spec: clientError(403) },
+};
+
+function encodeError(d: Dispatch, err: ServiceError, requestId: string): WireResponse {
+  switch (d.protocol) {
+    case 'json':
+      return encodeJsonError(d.service?.json?.version ?? '1.1', err);
+    case 'rpc-v2-cbor':
+      return encodeCborError(err);
+    case 'query':
+      return encodeQueryError(d.service?.query?.xmlNamespace ?? '', requestId, err);
+    case 'rest-json':
+      return encodeRestError(err, d.service?.restJson?.errorType ?? true);
+  }
+}
+
+function send(res: http.ServerResponse, w: WireResponse, requestId: string): void {
+  const headers: Record<string, string | number> = { 'x-amzn-requestid': requestId, ...w.headers };
+  headers['content-length'] = w.body === undefined ? 0 : Buffer.byteLength(w.body);
+  res.writeHead(w.status, headers);
+  res.end(w.body);
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The service named in the SigV4 credential scope (`Credential=<key>/<date>/<region>/<service>/aws4_request`,
+ * from the Authorization header or a pre-signed URL's X-Amz-Credential), read without verifying anything yet.
+ */
+export function scopeService(req: http.IncomingMessage, rawQuery: string): string | undefined {
+  const auth = header(req, 'authorization');
+  let credential: string | undefined;
+  if (auth !== undefined) {
+    const i = auth.indexOf('Credential=');
+    if (i === -1) return undefined;
+    const end = auth.indexOf(',', i);
+    credential = auth.slice(i + 11, end === -1 ? undefined : end).trim();
+  } else if (rawQuery.includes('X-Amz-Credential=')) {
+    credential = new URLSearchParams(rawQuery).get('X-Amz-Credential') ?? undefined;
+  }
+  const parts = credential?.split('/');
+  return parts && parts.length >= 5 ? parts[parts.length - 2] : undefined;
+}
+
+/** A query-protocol request: a form POST, or a GET with `Action=` in the query string. */
+function isQueryRequest(req: http.IncomingMessage, method: string, rawQuery: string): boolean {
+  if (method === 'POST') return (header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+  return method === 'GET' && /(^|&)Action=/.test(rawQuery);
+}
+
+function unknownOperation(service: ServiceDefinition | undefined): ServiceError {
+  return gatewayError('UnknownOperationException', 'Unknown operation', service?.errors);
+}
+
+function tooLarge(max: number, operation: string, service: ServiceDefinition): ServiceError {
+  return gatewayError('RequestEntityTooLargeException', `Request must be smaller than ${max} bytes for the ${operation} operation`, service.errors);
+}
+
+/** Discards the body of a request that is answered without reading it, then throws the error. */
+function drainAnd(req: http.IncomingMessage, e: ServiceError): never {
+  req.resume();
+  throw e;
+}
+
+/** Reads the body up to `max` bytes; past it, drains and answers the size error (the route's own, or AWS's generic one). */
+function readBody(
+  req: http.IncomingMessage,
+  max: number,
+  operation: string,
+  service: ServiceDefinition,
+  routeTooLarge?: () => ServiceError,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const err = () => routeTooLarge?.() ?? tooLarge(max, operation, service);
+    if (declared > drainBytesMax) {
+      req.destroy();
+      return reject(err());
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        over = true;
+        chunks.length = 0;
+        if (size > drainBytesMax) req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => (over ? reject(err()) : resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(err());
+    });
+  });
+}
+
+export type { ErrorSpec };

@@ -1,0 +1,33 @@
+import { cbor } from '@smithy/core/cbor';
+import type { ServiceError } from '../errors';
+import type { Decoded, Members } from '../service';
+import type { WireResponse } from './wire';
+
+/**
+ * Smithy RPC v2 CBOR (https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html):
+ * `POST /service/<ServiceName>/operation/<Operation>` with header
+ * `smithy-protocol: rpc-v2-cbor` and a CBOR map body; answers are CBOR maps
+ * with the same header; errors carry `__type`. The codec is the one AWS's own
+ * SDK ships (`@smithy/core/cbor`), so both ends read the same bytes the same way.
+ */
+export function decodeCbor(body: Buffer): Decoded<Members> {
+  if (body.length === 0) return { ok: true, value: {} };
+  let v: unknown;
+  try {
+    v = cbor.deserialize(new Uint8Array(body.buffer, body.byteOffset, body.length));
+  } catch {
+    return { ok: false, error: 'Could not parse the request body as CBOR.' };
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, error: 'The request body must be a CBOR map.' };
+  return { ok: true, value: v as Members };
+}
+
+const headers = (): Record<string, string> => ({ 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' });
+
+export function encodeCbor(out: Members | void): WireResponse {
+  return { status: 200, headers: headers(), body: Buffer.from(cbor.serialize(out ?? {})) };
+}
+
+export function encodeCborError(e: ServiceError): WireResponse {
+  return { status: e.status, headers: headers(), body: Buffer.from(cbor.serialize({ __type: e.errorName, [e.spec.messageKey]: e.message, ...e.extra })) };
+}

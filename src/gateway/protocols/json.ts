@@ -1,0 +1,41 @@
+import type { ServiceError } from '../errors';
+import type { Decoded, Members } from '../service';
+import type { WireResponse } from './wire';
+
+/**
+ * AWS JSON 1.0 / 1.1 (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html):
+ * `POST /` with `X-Amz-Target: <prefix>.<Operation>` and a JSON object body;
+ * answers are JSON objects; errors carry `__type` (the error name) and the
+ * message under the member name the model gives it, with the name also in
+ * `x-amzn-ErrorType` (the SDKs read either).
+ */
+export function decodeJson(body: Buffer): Decoded<Members> {
+  if (body.length === 0) return { ok: true, value: {} };
+  let v: unknown;
+  try {
+    v = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { ok: false, error: 'Start of structure or map found where not expected.' };
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, error: 'Start of structure or map found where not expected.' };
+  return { ok: true, value: v as Members };
+}
+
+export function encodeJson(version: '1.0' | '1.1', out: Members | void): WireResponse {
+  return { status: 200, headers: { 'content-type': `application/x-amz-json-${version}` }, body: JSON.stringify(out ?? {}, jsonReplacer) };
+}
+
+export function encodeJsonError(version: '1.0' | '1.1', e: ServiceError): WireResponse {
+  const body = JSON.stringify({ __type: e.errorName, [e.spec.messageKey]: e.message, ...e.extra });
+  return {
+    status: e.status,
+    headers: { 'content-type': `application/x-amz-json-${version}`, 'x-amzn-errortype': e.errorName },
+    body,
+  };
+}
+
+/** Timestamps go out as epoch seconds (the JSON protocols' default timestamp format). */
+function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return raw instanceof Date ? raw.getTime() / 1000 : value;
+}

@@ -1,0 +1,6 @@
+/** A response as it goes on the wire; the gateway adds x-amzn-RequestId and content-length. */
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: Buffer | string;
+}

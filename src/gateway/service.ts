@@ -1,0 +1,96 @@
+import type http from 'node:http';
+import type { ErrorSpec, ServiceError } from './errors';
+
+/**
+ * What a service folder (src/services/<name>/) gives the gateway: how its
+ * requests are recognised, signed and encoded, and its operations. Adding a
+ * service is one folder exporting one of these plus one line in
+ * `src/services/index.ts`; no other service's files change.
+ */
+export interface ServiceDefinition {
+  /** Short name, for logs and the registry (`lambda`, `logs`). */
+  name: string;
+  /** SigV4 credential-scope service (`Credential=…/<region>/<signingName>/aws4_request`). */
+  signingName: string;
+  /** The service's errors by AWS name (may override a gateway error's status). */
+  errors: Readonly<Record<string, ErrorSpec>>;
+  /** AWS's name for an unexpected failure of this service (Lambda: ServiceException; most others: InternalFailure). */
+  internalErrorName?: string;
+  /**
+   * REST services (Lambda, Scheduler): method + path routes that decode and encode themselves.
+   * `errorType`: error bodies carry `Type: User | Service` (Lambda does; default true).
+   */
+  restJson?: { routes: Route[]; errorType?: boolean };
+  /** JSON RPC services: `X-Amz-Target: <targetPrefix>.<Operation>`. */
+  json?: { targetPrefix: string; version: '1.0' | '1.1' };
+  /** Query services: form-encoded `Action=<Operation>&Version=<apiVersion>`, XML answers. */
+  query?: { apiVersion: string; xmlNamespace: string };
+  /** Smithy RPC v2 CBOR: `POST /service/<serviceName>/operation/<Operation>`, `smithy-protocol: rpc-v2-cbor`. */
+  cbor?: { serviceName: string };
+  /** Operations of the RPC protocols (json, query, cbor), by AWS name. */
+  operations?: Readonly<Record<string, Operation>>;
+}
+
+export type ProtocolName = 'rest-json' | 'json' | 'query' | 'rpc-v2-cbor';
+
+/** Who is calling and how: the same for every protocol. */
+export interface OperationContext {
+  requestId: string;
+  /** The access key that signed the request (undefined for unsigned routes). */
+  accessKeyId: string | undefined;
+  region: string;
+  /** `http://host:port` as the client addressed this server. */
+  baseUrl: string;
+  protocol: ProtocolName;
+}
+
+/** Input and output members keyed by AWS's member names, as the protocol decoded them. */
+export type Members = Record<string, unknown>;
+
+/** What a protocol decoder returns: the members, or why the body could not be read. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface Operation {
+  /** Largest request body accepted, in bytes (AWS's limit for this operation where it documents one). */
+  bodyBytesMax?: number;
+  handle(input: Members, ctx: OperationContext): Promise<Members | void>;
+}
+
+// ---- rest-json ----------------------------------------------------------
+
+export interface ApiRequest {
+  method: string;
+  /** Path split into decoded segments. */
+  segments: string[];
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  requestId: string;
+  /** `http://host:port` as the client addressed this server. */
+  baseUrl: string;
+  /** The access key that signed the request (undefined for unsigned routes). */
+  accessKeyId?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** JSON-serialisable object, raw bytes, or nothing. */
+  json?: unknown;
+  raw?: Buffer;
+}
+
+export interface Route {
+  method: string;
+  /** Path template segments; `{x}` captures one segment. */
+  path: string[];
+  /** The AWS operation, used in size-limit messages. */
+  operation: string;
+  /** Largest body accepted (AWS's per-operation request limit). */
+  bodyBytesMax: number;
+  /** Whether SigV4 is required (everything but pre-signed code downloads). */
+  auth: boolean;
+  /** The error for a body over `bodyBytesMax`, where the operation words it its own way (Lambda's Invoke). */
+  tooLarge?(): ServiceError;
+  handle(req: ApiRequest, params: Record<string, string>): Promise<ApiResponse>;
+}

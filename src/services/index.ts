@@ -1,0 +1,15 @@
+import type { ServiceDefinition } from '../gateway/service';
+import { lambdaService, type LambdaDeps } from './lambda';
+
+/** What the services need from the domain (the composition root builds it once). */
+export type ServiceDeps = LambdaDeps;
+
+/**
+ * Every AWS service the gateway serves, one line each. A new service is a
+ * folder `src/services/<name>/` exporting its ServiceDefinition, plus one line here.
+ */
+export function allServices(d: ServiceDeps): ServiceDefinition[] {
+  return [
+    lambdaService(d),
+  ];
+}

@@ -1,0 +1,54 @@
+import type { ServiceDefinition } from '../../gateway/service';
+import { errorRegistry } from '../../frontend/errors';
+import { functionRoutes } from '../../frontend/functions-api';
+import type { BlobStore } from '../../blobs/blob-store';
+import { invokeRoutes } from '../../frontend/invoke-api';
+import { versionRoutes } from '../../frontend/versions-api';
+import { layerRoutes } from '../../frontend/layers-api';
+import { tagRoutes } from '../../frontend/tags-api';
+import { logsRoutes } from '../../frontend/logs-api';
+import type { FunctionService } from '../../control/functions';
+import type { VersionService } from '../../control/versions';
+import type { AliasService } from '../../control/aliases';
+import type { LayerService } from '../../control/layers';
+import type { TagService } from '../../control/tags';
+import type { InvokeService } from '../../invoke/service';
+import type { AsyncQueue } from '../../async/queue';
+import type { Store } from '../../store/types';
+
+export interface LambdaDeps {
+  functions: FunctionService;
+  versions: VersionService;
+  aliases: AliasService;
+  layers: LayerService;
+  tags: TagService;
+  invoker: InvokeService;
+  queue: AsyncQueue;
+  store: Store;
+  blobs: BlobStore;
+  region: string;
+  accountId: string;
+}
+
+/** AWS Lambda (2015-03-31): rest-json, SigV4 service `lambda`. */
+export function lambdaService(d: LambdaDeps): ServiceDefinition {
+  return {
+    name: 'lambda',
+    signingName: 'lambda',
+    errors: errorRegistry,
+    internalErrorName: 'ServiceException',
+    restJson: {
+      routes: [
+        ...functionRoutes({
+          functions: d.functions, blobs: d.blobs, region: d.region, accountId: d.accountId,
+          versionsOf: (name) => d.store.listVersions(name, 0, 10_000),
+        }),
+        ...versionRoutes({ functions: d.functions, versions: d.versions, aliases: d.aliases }),
+        ...layerRoutes({ layers: d.layers }),
+        ...tagRoutes({ tags: d.tags }),
+        ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
+        ...logsRoutes({ store: d.store }),
+      ],
+    },
+  };
+}
