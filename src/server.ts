@@ -68,17 +68,7 @@ export class KumoServer {
     });
     await this.driver.init();
     this.runtimeApi = new RuntimeApiServer({
-      onInitError: (ee, errorType, body) => {
-        ee.initError = { kind: 'error', errorType, body };
-        let message = errorType;
-        try {
-          const j = JSON.parse(body.toString('utf8')) as { errorMessage?: string };
-          if (j.errorMessage) message = j.errorMessage;
-        } catch {
-          // The runtime's body is passed through as it came.
-        }
-        ee.fail(errorType, message, { kind: 'error', errorType, body });
-      },
+      onInitError: (ee, errorType, body) => ee.initFailed(errorType, body),
     });
     this.driver.setRuntimeApiPort(await this.runtimeApi.listen(this.driver.runtimeApiListenHost()));
     this.placement = new Placement(cfg, this.driver, this.runtimeApi, code, this.logs, {

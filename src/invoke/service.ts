@@ -6,7 +6,9 @@ import type { AliasRecord, Store, VersionRecord } from '../store/types';
 import type { FunctionService } from '../control/functions';
 import { InitFailure, type AcquiredEe, type Placement } from '../placement/placement';
 import type { ExecutionEnvironment, Invocation, InvocationOutcome } from '../sandbox/execution-environment';
-import { reportLine, type LogSink } from '../observability/logs';
+import type { LogSink } from '../observability/logs';
+import { ConcurrencyLimiter } from './concurrency';
+import { platformLog } from '../observability/platform-log';
 
 export interface InvokeInput {
   name: string;
@@ -32,14 +34,6 @@ export interface InvokeResult {
   platformError?: string;
 }
 
-/**
- * The synchronous invoke path every caller uses (Invoke API, async poller,
- * later event sources): resolve the version → take a concurrency lease →
- * get an EE from placement → run the request → release, in try/finally so
- * nothing leaks on error. No disk I/O, process spawn or store access happens
- * here on a warm invoke: versions are cached in memory and log lines go to a
- * batched sink.
- */
 /** What a request resolved to: the version to run, and the ARN the caller invoked. */
 export interface Target {
   rec: VersionRecord;
@@ -49,10 +43,24 @@ export interface Target {
 /** A request whose EE died before its runtime received it runs again on a fresh EE, this many times at most. */
 const undeliveredRetriesMax = 1;
 
+/**
+ * The synchronous invoke path every caller uses (Invoke API, async poller,
+ * later event sources), top-down in `invoke()`:
+ *   1. resolve: the version ($LATEST, a number, or an alias's weighted pick);
+ *   2. lease: a concurrency slot from the ConcurrencyLimiter (or a throttle);
+ *   3. assign: an EE from placement (warm, or a cold start);
+ *   4. run: the EE delivers the request to its runtime; the function's
+ *      timeout ends it; a request the runtime never received (its EE died
+ *      first) runs once more on a fresh EE;
+ *   5. release: lease and EE, in `finally`, so nothing leaks on error.
+ * Platform lines (platform-log.ts) go through the EE to the batched sink.
+ * No disk I/O, process spawn or store access happens here on a warm invoke:
+ * versions are cached in memory.
+ */
 export class InvokeService {
   /** Per function: $LATEST, published versions and aliases by qualifier, kept current by change events. */
   private readonly cache = new Map<string, Map<string, VersionRecord | AliasRecord>>();
-  private inFlight = 0;
+  private readonly concurrency = new ConcurrencyLimiter(limits.accountConcurrencyMax);
 
   constructor(
     private readonly store: Store,
@@ -118,10 +126,8 @@ export class InvokeService {
         `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeFunction operation`,
       );
     }
-    if (this.inFlight >= limits.accountConcurrencyMax) {
-      throw new ApiError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'ConcurrentInvocationLimitExceeded' });
-    }
-    this.inFlight++;
+    const lease = this.concurrency.acquire();
+    if (typeof lease === 'string') throw new ApiError('TooManyRequestsException', 'Rate Exceeded.', { Reason: lease });
     const requestId = input.requestId ?? randomUUID();
     let ee;
     try {
@@ -133,7 +139,7 @@ export class InvokeService {
           if (e instanceof InitFailure) return this.initFailed(rec, requestId, e.outcome);
           throw e;
         }
-        if (input.tail) ee.tail = [];
+        if (input.tail) ee.startTail();
         if (cold) this.logInit(rec, ee, cold);
         const t0 = performance.now();
         const outcome = await this.run(ee, rec, target, input, requestId);
@@ -146,35 +152,24 @@ export class InvokeService {
         return await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs);
       }
     } finally {
-      this.inFlight--;
+      lease.release();
       if (ee) this.placement.release(ee);
     }
   }
 
   /** AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start. */
   private logInit(rec: VersionRecord, ee: ExecutionEnvironment, cold: NonNullable<AcquiredEe['cold']>): void {
-    const initLines = [
-      `INIT_START Runtime Version: ${rec.config.runtime}`,
-      `INIT_PHASES Network: ${cold.networkMs.toFixed(2)} ms\tSandbox: ${cold.sandboxMs.toFixed(2)} ms\t` +
-        `Runtime Init: ${cold.initDurationMs.toFixed(2)} ms\tTotal: ${cold.totalMs.toFixed(2)} ms`,
-    ];
-    for (const l of initLines) {
-      this.logs.push(rec.config.logGroup, ee.logStreamName, l);
-      ee.tail?.push(l);
-    }
+    ee.log(platformLog.initStart(rec.config.runtime));
+    ee.log(platformLog.initPhases(cold));
   }
 
   /** Hands the request to the EE and waits for its outcome or the function's timeout. START is logged when the runtime receives it. */
   private run(ee: ExecutionEnvironment, rec: VersionRecord, target: Target, input: InvokeInput, requestId: string): Promise<InvocationOutcome> {
-    const group = rec.config.logGroup;
-    const stream = ee.logStreamName;
     const timeoutMs = rec.config.timeoutSeconds * 1000;
     return new Promise<InvocationOutcome>((settle) => {
       const timer = setTimeout(() => {
         const msg = `Task timed out after ${rec.config.timeoutSeconds.toFixed(2)} seconds`;
-        const line = `${new Date().toISOString()} ${requestId} ${msg}`;
-        this.logs.push(group, stream, line);
-        ee.tail?.push(line);
+        ee.log(platformLog.timedOut(requestId, rec.config.timeoutSeconds));
         ee.fail('Sandbox.Timedout', msg, {
           kind: 'platform-error',
           errorType: 'Sandbox.Timedout',
@@ -188,11 +183,7 @@ export class InvokeService {
         invokedFunctionArn: target.invokedArn,
         traceId: input.traceId ?? newTraceId(),
         clientContext: input.clientContext,
-        onDelivered: () => {
-          const startLine = `START RequestId: ${requestId} Version: ${rec.version}`;
-          this.logs.push(group, stream, startLine);
-          ee.tail?.push(startLine);
-        },
+        onDelivered: () => ee.log(platformLog.start(requestId, rec.version)),
         settle: (o) => {
           clearTimeout(timer);
           settle(o);
@@ -211,31 +202,24 @@ export class InvokeService {
     durationMs: number,
     initDurationMs: number | undefined,
   ): Promise<InvokeResult> {
-    const group = rec.config.logGroup;
-    const stream = ee.logStreamName;
     // Output the runtime wrote before answering may still sit in the pipe: let it drain first.
     await nextTurn();
-    const endLine = `END RequestId: ${requestId}`;
     const report = () =>
-      reportLine({
+      platformLog.report({
         requestId,
         durationMs,
         memoryMb: rec.config.memoryMb,
-        maxMemoryUsedMb: Math.max(1, Math.round((ee.sandbox?.memoryPeakBytes() ?? 0) / (1024 * 1024))),
+        maxMemoryUsedMb: Math.max(1, Math.round(ee.memoryPeakBytes() / (1024 * 1024))),
         initDurationMs,
       });
+    ee.log(platformLog.end(requestId));
     let logResult: string | undefined;
-    if (ee.tail) {
-      const rep = report();
-      ee.tail.push(endLine, rep);
-      logResult = tailBase64(ee.tail);
-      ee.tail = undefined;
-      this.logs.push(group, stream, endLine);
-      this.logs.push(group, stream, rep);
+    if (ee.collectingTail) {
+      ee.log(report());
+      logResult = tailBase64(ee.takeTail()!);
     } else {
-      this.logs.push(group, stream, endLine);
       // REPORT reads the cgroup; keep that off the response path.
-      setImmediate(() => this.logs.push(group, stream, report()));
+      setImmediate(() => ee.log(report(), false));
     }
     return toResult(outcome, rec.version, requestId, logResult);
   }
@@ -244,7 +228,7 @@ export class InvokeService {
     const stream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${rec.version}]init-failure`;
     const msg =
       outcome.kind === 'platform-error' ? `${outcome.errorType}: ${outcome.errorMessage}` : outcome.kind === 'error' ? outcome.errorType : 'Unknown';
-    this.logs.push(rec.config.logGroup, stream, `INIT_REPORT Phase: init Status: error Error Type: ${msg}`);
+    this.logs.push(rec.config.logGroup, stream, platformLog.initReportError(msg));
     if (outcome.kind === 'platform-error' && !outcome.errorMessage.startsWith('RequestId:')) {
       outcome = { ...outcome, errorMessage: `RequestId: ${requestId} Error: ${outcome.errorMessage}` };
     }

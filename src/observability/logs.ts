@@ -83,19 +83,3 @@ export function logStreamName(version: string, idHex: string, now = new Date()):
   const d = now.toISOString();
   return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/[${version}]${idHex}`;
 }
-
-/** Lambda's REPORT line fields (tab separated, as CloudWatch shows them). */
-export function reportLine(r: {
-  requestId: string;
-  durationMs: number;
-  memoryMb: number;
-  maxMemoryUsedMb: number;
-  initDurationMs?: number;
-}): string {
-  let s =
-    `REPORT RequestId: ${r.requestId}\tDuration: ${r.durationMs.toFixed(2)} ms\t` +
-    `Billed Duration: ${Math.max(1, Math.ceil(r.durationMs))} ms\tMemory Size: ${r.memoryMb} MB\t` +
-    `Max Memory Used: ${r.maxMemoryUsedMb} MB\t`;
-  if (r.initDurationMs !== undefined) s += `Init Duration: ${r.initDurationMs.toFixed(2)} ms\t`;
-  return s;
-}

@@ -9,6 +9,7 @@ import type { RuntimeApiServer } from '../runtime-api/server';
 import type { VersionRecord } from '../store/types';
 import type { CodeCache } from '../blobs/code-cache';
 import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
+import { platformLog } from '../observability/platform-log';
 import { runtimesDir } from '../paths';
 
 /** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
@@ -194,19 +195,13 @@ export class Placement {
   private scheduleFreeze(ee: ExecutionEnvironment): void {
     const at = ee.lastUsedMs;
     const t = setTimeout(() => {
-      if (ee.state === 'idle' && ee.lastUsedMs === at && !ee.frozen && ee.sandbox) {
-        ee.frozen = true;
-        ee.freezing = ee.sandbox.freeze().catch(() => undefined);
-      }
+      if (ee.lastUsedMs === at) ee.freeze();
     }, this.cfg.eeFreezeAfterMs);
     t.unref();
   }
 
-  private async unfreeze(ee: ExecutionEnvironment): Promise<void> {
-    if (!ee.frozen) return;
-    await ee.freezing;
-    ee.frozen = false;
-    await ee.sandbox!.thaw();
+  private unfreeze(ee: ExecutionEnvironment): Promise<void> {
+    return ee.thaw();
   }
 
   private async coldStart(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
@@ -214,8 +209,10 @@ export class Placement {
     const t0 = performance.now();
     const idHex = randomBytes(16).toString('hex');
     const stream = logStreamName(rec.version, idHex);
-    const ee = new ExecutionEnvironment(`e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0);
     const group = cfg.logGroup;
+    const ee = new ExecutionEnvironment(`e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
+      write: (line) => this.logs.push(group, stream, line),
+    });
     const codeDir = await this.code.ensure(rec.codeKey);
     const optDir = await this.ctx.optDir(rec);
     const args = runtimeArgs(cfg.runtime, codeDir, optDir);
@@ -227,10 +224,7 @@ export class Placement {
       });
     }
 
-    const onLine = (line: string) => {
-      this.logs.push(group, stream, line);
-      ee.tail?.push(line);
-    };
+    const onLine = (line: string) => ee.log(line);
     const out = new LineSplitter(onLine);
     const err = new LineSplitter(onLine);
     let exited: SandboxExit | undefined;
@@ -243,10 +237,8 @@ export class Placement {
         if (i >= 0) pool.idle.splice(i, 1);
         pool.all.delete(ee);
         this.byEe.delete(ee);
-        if (ee.sandbox) {
-          this.runtimeApi.unregister(ee.sandbox.ip, ee);
-          await ee.sandbox.destroy().catch(() => undefined);
-        }
+        if (ee.ip !== undefined) this.runtimeApi.unregister(ee.ip, ee);
+        await ee.destroy();
       })();
       return tornDown;
     };
@@ -277,10 +269,7 @@ export class Placement {
           const what = exitText(info);
           const rid = running ? `RequestId: ${running} ` : '';
           const message = `${rid}Error: Runtime exited with error: ${what}`;
-          if (ee.state !== 'failed' && ee.state !== 'stopped') {
-            onLine(message);
-            onLine('Runtime.ExitError');
-          }
+          if (ee.state !== 'failed' && ee.state !== 'stopped') for (const l of platformLog.runtimeExited(message)) ee.log(l);
           ee.fail('Runtime.ExitError', message);
           void teardown();
         },
@@ -289,7 +278,7 @@ export class Placement {
       await teardown();
       throw e;
     }
-    ee.sandbox = created.sandbox;
+    ee.attach(created.sandbox);
     this.runtimeApi.register(created.sandbox.ip, ee);
     if (exited) {
       void teardown();

@@ -2,12 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExecutionEnvironment, IllegalTransition, type Invocation, type InvocationOutcome } from './execution-environment';
 
+const noLog = { write: () => undefined };
+
 function inv(id: string, outcomes: InvocationOutcome[]): Invocation {
   return { requestId: id, payload: Buffer.from('{}'), deadlineMs: 0, invokedFunctionArn: 'arn', traceId: 't', settle: (o) => outcomes.push(o) };
 }
 
 test('starting → idle on the first /next, then idle ⇄ invoking; the parked poll gets the work', async () => {
-  const ee = new ExecutionEnvironment('e1', 'stream', performance.now());
+  const ee = new ExecutionEnvironment('e1', 'stream', performance.now(), noLog);
   const ready = ee.whenReady();
   const delivered: string[] = [];
   ee.onNext({ deliver: (i) => void delivered.push(i.requestId) });
@@ -30,7 +32,7 @@ test('starting → idle on the first /next, then idle ⇄ invoking; the parked p
 });
 
 test('illegal transitions throw naming both states', () => {
-  const ee = new ExecutionEnvironment('e2', 'stream', performance.now());
+  const ee = new ExecutionEnvironment('e2', 'stream', performance.now(), noLog);
   assert.throws(() => ee.assign(inv('r', [])), (e: Error) => e instanceof IllegalTransition && /starting -> invoking/.test(e.message));
   ee.markStopped();
   assert.equal(ee.state, 'stopped');
@@ -43,12 +45,12 @@ test('illegal transitions throw naming both states', () => {
 });
 
 test('a failure settles the current invocation once and rejects waiters; a failed EE is never ready again', async () => {
-  const ee = new ExecutionEnvironment('e3', 'stream', performance.now());
+  const ee = new ExecutionEnvironment('e3', 'stream', performance.now(), noLog);
   const ready = ee.whenReady();
   ee.fail('Runtime.ExitError', 'exit status 1');
   await assert.rejects(ready, /exit status 1/);
   await assert.rejects(ee.whenReady(), /exit status 1/);
-  const ee2 = new ExecutionEnvironment('e4', 'stream', performance.now());
+  const ee2 = new ExecutionEnvironment('e4', 'stream', performance.now(), noLog);
   ee2.onNext({ deliver: () => undefined });
   const outcomes: InvocationOutcome[] = [];
   ee2.assign(inv('r', outcomes));
@@ -60,7 +62,7 @@ test('a failure settles the current invocation once and rejects waiters; a faile
 });
 
 test('an invocation the runtime never received is settled as undelivered when the EE dies (issue 9.7)', () => {
-  const ee = new ExecutionEnvironment('e5', 'stream', performance.now());
+  const ee = new ExecutionEnvironment('e5', 'stream', performance.now(), noLog);
   const first = { deliver: () => undefined };
   ee.onNext(first);
   const outcomes: InvocationOutcome[] = [];
@@ -87,14 +89,14 @@ test('an invocation the runtime never received is settled as undelivered when th
 });
 
 test('a delivered invocation is not retried; a poll whose connection closed is never handed work', () => {
-  const ee = new ExecutionEnvironment('e6', 'stream', performance.now());
+  const ee = new ExecutionEnvironment('e6', 'stream', performance.now(), noLog);
   ee.onNext({ deliver: () => undefined });
   const outcomes: InvocationOutcome[] = [];
   ee.assign(inv('a', outcomes));
   ee.fail('Runtime.ExitError', 'exit status 1');
   assert.equal((outcomes[0] as { undelivered?: boolean }).undelivered, undefined);
 
-  const ee2 = new ExecutionEnvironment('e7', 'stream', performance.now());
+  const ee2 = new ExecutionEnvironment('e7', 'stream', performance.now(), noLog);
   const gone = { deliver: () => false };
   ee2.onNext(gone); // starting → idle
   ee2.dropWaiter(gone);
@@ -107,4 +109,27 @@ test('a delivered invocation is not retried; a poll whose connection closed is n
   ee2.onNext({ deliver: (i) => void got.push(i.requestId) });
   assert.deepEqual(got, ['b']);
   assert.equal(ee2.runningRequestId, 'b');
+});
+
+test('the EE writes its log lines, and the tail only while one is collected', () => {
+  const lines: string[] = [];
+  const ee = new ExecutionEnvironment('e8', 'stream', performance.now(), { write: (l) => lines.push(l) });
+  ee.log('before');
+  ee.startTail();
+  ee.log('one');
+  ee.log('late report', false);
+  assert.equal(ee.collectingTail, true);
+  assert.deepEqual(ee.takeTail(), ['one']);
+  assert.equal(ee.collectingTail, false);
+  ee.log('after');
+  assert.deepEqual(lines, ['before', 'one', 'late report', 'after']);
+});
+
+test('an init error reported by the runtime fails the EE with the runtime’s message', async () => {
+  const ee = new ExecutionEnvironment('e9', 'stream', performance.now(), noLog);
+  const ready = ee.whenReady();
+  ee.initFailed('Runtime.ImportModuleError', Buffer.from(JSON.stringify({ errorType: 'Runtime.ImportModuleError', errorMessage: "Cannot find module 'x'" })));
+  await assert.rejects(ready, /Cannot find module 'x'/);
+  assert.equal(ee.state, 'failed');
+  assert.equal(ee.initError?.kind, 'error');
 });

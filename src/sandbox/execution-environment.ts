@@ -61,59 +61,161 @@ export interface NextWaiter {
   deliver(inv: Invocation): boolean | void;
 }
 
+/** Where an EE's log lines go: its log group and stream, through the batched sink. */
+export interface EeLogWriter {
+  write(line: string): void;
+}
+
+/**
+ * Every field is private: the EE changes only through its own transitions
+ * and methods, whichever folder drives it (placement assigns and freezes,
+ * the Runtime API delivers and completes, the invoke path reads the tail).
+ */
 export class ExecutionEnvironment {
-  state: EeState = 'starting';
-  sandbox: Sandbox | undefined;
+  private _state: EeState = 'starting';
+  private sandbox: Sandbox | undefined;
   /** Invocation currently being run (state `invoking`). */
-  current: Invocation | undefined;
+  private current: Invocation | undefined;
   /** Invocation assigned while the runtime has not yet asked for it (it is also `current`). */
   private pending: Invocation | undefined;
   private waiter: NextWaiter | undefined;
-  frozen = false;
-  /** The freeze in progress, awaited before a thaw. */
-  freezing: Promise<void> | undefined;
+  /** The freeze in progress or done, awaited before a thaw; undefined while running. */
+  private frozen: Promise<void> | undefined;
   /** Log lines of the current invocation, collected only when the caller asked for the tail. */
-  tail: string[] | undefined;
-  /** The error the runtime reported through /runtime/init/error. */
-  initError: InvocationOutcome | undefined;
-  /** ms from sandbox start request to the runtime's first /next (the REPORT line's Init Duration). */
-  initDurationMs: number | undefined;
-  /** True until the first invocation has reported, so only it carries Init Duration. */
-  firstInvoke = true;
-  lastUsedMs = Date.now();
+  private tail: string[] | undefined;
+  private _initError: InvocationOutcome | undefined;
+  private _initDurationMs: number | undefined;
+  private _lastUsedMs = Date.now();
   private readyResolvers: { resolve(): void; reject(e: Error): void }[] = [];
-  failure: { errorType: string; errorMessage: string } | undefined;
+  private _failure: { errorType: string; errorMessage: string } | undefined;
 
   constructor(
     readonly id: string,
     readonly logStreamName: string,
     readonly startedAtMs: number,
+    private readonly logWriter: EeLogWriter,
   ) {}
 
+  get state(): EeState {
+    return this._state;
+  }
+  /** The error the runtime reported through /runtime/init/error. */
+  get initError(): InvocationOutcome | undefined {
+    return this._initError;
+  }
+  /** ms from sandbox start request to the runtime's first /next (the REPORT line's Init Duration). */
+  get initDurationMs(): number | undefined {
+    return this._initDurationMs;
+  }
+  get lastUsedMs(): number {
+    return this._lastUsedMs;
+  }
+  get failure(): { errorType: string; errorMessage: string } | undefined {
+    return this._failure;
+  }
+  get isFrozen(): boolean {
+    return this.frozen !== undefined;
+  }
+  /** Source address of the EE's traffic (its Runtime API identity); undefined before the sandbox exists. */
+  get ip(): string | undefined {
+    return this.sandbox?.ip;
+  }
+
   private to(next: EeState): void {
-    if (!transitions[this.state].includes(next)) throw new IllegalTransition(this.state, next);
-    this.state = next;
+    if (!transitions[this._state].includes(next)) throw new IllegalTransition(this._state, next);
+    this._state = next;
+  }
+
+  /** The sandbox the EE runs in, once the driver has started it. */
+  attach(sandbox: Sandbox): void {
+    if (this.sandbox) throw new Error(`EE ${this.id} already has a sandbox`);
+    this.sandbox = sandbox;
+  }
+
+  /**
+   * One line of the EE's log (function output or a platform line); also kept
+   * for the tail when one is being collected, unless `toTail` is false (a line
+   * written after its invocation has answered).
+   */
+  log(line: string, toTail = true): void {
+    this.logWriter.write(line);
+    if (toTail) this.tail?.push(line);
+  }
+
+  /** Collect this invocation's lines for `LogType: Tail`. */
+  startTail(): void {
+    this.tail = [];
+  }
+
+  /** The collected lines (and stop collecting); undefined when no tail was asked for. */
+  takeTail(): string[] | undefined {
+    const t = this.tail;
+    this.tail = undefined;
+    return t;
+  }
+
+  get collectingTail(): boolean {
+    return this.tail !== undefined;
+  }
+
+  /** Peak memory of the EE's cgroup in bytes (REPORT's Max Memory Used). */
+  memoryPeakBytes(): number {
+    return this.sandbox?.memoryPeakBytes() ?? 0;
+  }
+
+  /** Stop the idle EE's processes from running (a thaw awaits it). */
+  freeze(): void {
+    if (this._state !== 'idle' || this.frozen || !this.sandbox) return;
+    this.frozen = this.sandbox.freeze().catch(() => undefined);
+  }
+
+  /** Let a frozen EE run again; resolves when it can take work. */
+  async thaw(): Promise<void> {
+    const f = this.frozen;
+    if (!f) return;
+    await f;
+    this.frozen = undefined;
+    await this.sandbox!.thaw();
+  }
+
+  /** Kill the sandbox (idempotent); the EE is stopped. */
+  async destroy(): Promise<void> {
+    this.markStopped();
+    await this.sandbox?.destroy().catch(() => undefined);
+  }
+
+  /** Runtime API: the runtime reported an init failure; its error is the first invocation's answer. */
+  initFailed(errorType: string, body: Buffer): void {
+    let message = errorType;
+    try {
+      const j = JSON.parse(body.toString('utf8')) as { errorMessage?: string };
+      if (j.errorMessage) message = j.errorMessage;
+    } catch {
+      // The runtime's body is passed through as it came.
+    }
+    this._initError = { kind: 'error', errorType, body };
+    this.fail(errorType, message, this._initError);
   }
 
   /** Resolves when the runtime has finished init (first /next), rejects if the EE failed first. */
   whenReady(): Promise<void> {
-    if (this.state === 'idle' || this.state === 'invoking') return Promise.resolve();
-    if (this.state !== 'starting') return Promise.reject(this.failureError());
+    if (this._state === 'idle' || this._state === 'invoking') return Promise.resolve();
+    if (this._state !== 'starting') return Promise.reject(this.failureError());
     return new Promise((resolve, reject) => this.readyResolvers.push({ resolve, reject }));
   }
 
   private failureError(): Error {
-    const f = this.failure ?? { errorType: 'Runtime.Unknown', errorMessage: 'execution environment stopped' };
+    const f = this._failure ?? { errorType: 'Runtime.Unknown', errorMessage: 'execution environment stopped' };
     return Object.assign(new Error(f.errorMessage), { errorType: f.errorType });
   }
 
   /** Runtime API: GET /next arrived. */
   onNext(waiter: NextWaiter): void {
-    if (this.state === 'starting') {
-      this.initDurationMs = performance.now() - this.startedAtMs;
+    if (this._state === 'starting') {
+      this._initDurationMs = performance.now() - this.startedAtMs;
       this.to('idle');
       for (const r of this.readyResolvers.splice(0)) r.resolve();
-    } else if (this.state === 'invoking' && this.current && !this.pending) {
+    } else if (this._state === 'invoking' && this.current && !this.pending) {
       // The runtime asked for more work without answering the current request:
       // AWS treats this as the runtime being done with it; we keep waiting for
       // the answer and park the poll.
@@ -142,7 +244,7 @@ export class ExecutionEnvironment {
   assign(inv: Invocation): void {
     this.to('invoking');
     this.current = inv;
-    this.lastUsedMs = Date.now();
+    this._lastUsedMs = Date.now();
     const w = this.waiter;
     this.waiter = undefined;
     if (w && w.deliver(inv) !== false) inv.onDelivered?.();
@@ -152,18 +254,18 @@ export class ExecutionEnvironment {
   /** Runtime API: response or error for the current request. Returns false if the id is not current. */
   complete(requestId: string, outcome: InvocationOutcome): boolean {
     const inv = this.current;
-    if (this.state !== 'invoking' || !inv || inv.requestId !== requestId) return false;
+    if (this._state !== 'invoking' || !inv || inv.requestId !== requestId) return false;
     this.current = undefined;
     this.to('idle');
-    this.lastUsedMs = Date.now();
+    this._lastUsedMs = Date.now();
     inv.settle(outcome);
     return true;
   }
 
   /** The EE can no longer be used (init error, exit, timeout). Settles any current invocation. */
   fail(errorType: string, errorMessage: string, outcome?: InvocationOutcome): void {
-    if (this.state === 'failed' || this.state === 'stopped') return;
-    this.failure = { errorType, errorMessage };
+    if (this._state === 'failed' || this._state === 'stopped') return;
+    this._failure = { errorType, errorMessage };
     this.to('failed');
     for (const r of this.readyResolvers.splice(0)) r.reject(this.failureError());
     const inv = this.current ?? this.pending;
@@ -176,8 +278,8 @@ export class ExecutionEnvironment {
   }
 
   markStopped(): void {
-    if (this.state === 'stopped') return;
-    if (this.state !== 'failed') this.fail('Runtime.ExitError', 'execution environment stopped');
+    if (this._state === 'stopped') return;
+    if (this._state !== 'failed') this.fail('Runtime.ExitError', 'execution environment stopped');
     this.to('stopped');
   }
 }

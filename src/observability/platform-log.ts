@@ -1,0 +1,33 @@
+/**
+ * Every line the platform (not the function) writes into a function's log,
+ * in one place, in AWS Lambda's formats
+ * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html).
+ * Callers write them through the EE (`ee.log(...)`), so they also reach the
+ * invocation's tail when one is collected.
+ */
+export const platformLog = {
+  initStart: (runtime: string) => `INIT_START Runtime Version: ${runtime}`,
+  /** Kumo's breakdown of a cold start (not an AWS line): where the time before the runtime went. */
+  initPhases: (p: { networkMs: number; scratchMs?: number; sandboxMs: number; initDurationMs: number; totalMs: number }) =>
+    `INIT_PHASES Network: ${p.networkMs.toFixed(2)} ms\t` +
+    (p.scratchMs !== undefined ? `Scratch: ${p.scratchMs.toFixed(2)} ms\t` : '') +
+    `Sandbox: ${p.sandboxMs.toFixed(2)} ms\t` +
+    `Runtime Init: ${p.initDurationMs.toFixed(2)} ms\tTotal: ${p.totalMs.toFixed(2)} ms`,
+  initReportError: (message: string) => `INIT_REPORT Phase: init Status: error Error Type: ${message}`,
+  start: (requestId: string, version: string) => `START RequestId: ${requestId} Version: ${version}`,
+  end: (requestId: string) => `END RequestId: ${requestId}`,
+  /** Lambda's REPORT line fields (tab separated, as CloudWatch shows them). */
+  report: (r: { requestId: string; durationMs: number; memoryMb: number; maxMemoryUsedMb: number; initDurationMs?: number }) => {
+    let s =
+      `REPORT RequestId: ${r.requestId}\tDuration: ${r.durationMs.toFixed(2)} ms\t` +
+      `Billed Duration: ${Math.max(1, Math.ceil(r.durationMs))} ms\tMemory Size: ${r.memoryMb} MB\t` +
+      `Max Memory Used: ${r.maxMemoryUsedMb} MB\t`;
+    if (r.initDurationMs !== undefined) s += `Init Duration: ${r.initDurationMs.toFixed(2)} ms\t`;
+    return s;
+  },
+  timedOut: (requestId: string, timeoutSeconds: number, now = new Date()) =>
+    `${now.toISOString()} ${requestId} Task timed out after ${timeoutSeconds.toFixed(2)} seconds`,
+  /** The runtime process exited: AWS's two lines (the message, then the error type). */
+  runtimeExited: (message: string) => [message, 'Runtime.ExitError'],
+  asyncDropped: (requestId: string, attempts: number, reason: string) => `Event ${requestId} dropped after ${attempts} attempt(s): ${reason}`,
+};
