@@ -63,9 +63,8 @@ export const limits = {
   initTimeoutMs: 10_000,
 } as const;
 
-/** Runtimes Kumo can run, named as AWS names them. */
-export const supportedRuntimes = ['nodejs20.x', 'python3.11', 'provided.al2023', 'provided.al2'] as const;
-export type RuntimeName = (typeof supportedRuntimes)[number];
+/** Runtimes Kumo can run: the runtime registry's names. */
+export { supportedRuntimes } from './runtimes/registry';
 
 export interface KumoConfig {
   host: string;

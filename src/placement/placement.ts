@@ -11,6 +11,7 @@ import type { CodeCache } from '../blobs/code-cache';
 import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
 import { runtimesDir } from '../paths';
+import { runtimeSpec, type RuntimeSpec } from '../runtimes/registry';
 
 /** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
 const coldStartsPerCore = 2;
@@ -215,7 +216,7 @@ export class Placement {
     });
     const codeDir = await this.code.ensure(rec.codeKey);
     const optDir = await this.ctx.optDir(rec);
-    const args = runtimeArgs(cfg.runtime, codeDir, optDir);
+    const args = runtimeArgs(runtimeSpec(cfg.runtime), codeDir, optDir);
     if (!args) {
       throw new InitFailure({
         kind: 'platform-error',
@@ -334,26 +335,28 @@ export class Placement {
       PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
       LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
     };
-    if (!cfg.runtime.startsWith('provided')) env.AWS_EXECUTION_ENV = `AWS_Lambda_${cfg.runtime}`;
+    const spec = runtimeSpec(cfg.runtime);
+    if (spec?.executionEnv) env.AWS_EXECUTION_ENV = spec.executionEnv;
+    Object.assign(env, spec?.env);
     // LoggingConfig reaches the runtime as AWS passes it (the runtimes honour both).
     if (cfg.logFormat === 'JSON') {
       env.AWS_LAMBDA_LOG_FORMAT = 'JSON';
       env.AWS_LAMBDA_LOG_LEVEL = cfg.applicationLogLevel ?? 'INFO';
     }
-    if (cfg.runtime.startsWith('nodejs')) {
-      env.NODE_PATH = '/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task';
-    }
     return env;
   }
 }
 
-/** argv of the runtime process for a runtime name; undefined for a custom runtime without a bootstrap. */
-function runtimeArgs(runtime: string, codeDir: string, optDir: string | undefined): string[] | undefined {
-  if (runtime.startsWith('nodejs')) return ['/usr/bin/node', '/var/runtime/nodejs/bootstrap.mjs'];
-  if (runtime.startsWith('python')) return ['/usr/bin/python3', '/var/runtime/python/bootstrap.py'];
-  // provided.*: /var/task/bootstrap, else /opt/bootstrap (from a layer), as AWS looks for them.
-  if (fs.existsSync(path.join(codeDir, 'bootstrap'))) return ['/var/task/bootstrap'];
-  if (optDir && fs.existsSync(path.join(optDir, 'bootstrap'))) return ['/opt/bootstrap'];
+/** argv of the runtime process; undefined for a custom runtime without a bootstrap (or a runtime Kumo does not run). */
+function runtimeArgs(spec: RuntimeSpec | undefined, codeDir: string, optDir: string | undefined): string[] | undefined {
+  if (!spec) return undefined;
+  if (spec.command) return [...spec.command];
+  // Custom runtimes: the first bootstrap found in the spec's order (/var/task, then /opt from a layer), as AWS looks for them.
+  const onHost: Record<string, string | undefined> = { '/var/task': codeDir, '/opt': optDir };
+  for (const p of spec.bootstrapPaths ?? []) {
+    const dir = onHost[path.dirname(p)];
+    if (dir && fs.existsSync(path.join(dir, path.basename(p)))) return [p];
+  }
   return undefined;
 }
 

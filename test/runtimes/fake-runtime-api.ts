@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { tool } from '../tools';
+import { runtimeSpec, supportedRuntimes, type RuntimeSpec } from '../../src/runtimes/registry';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -195,19 +196,21 @@ export function lambdaEnv(lang: Lang, api: FakeRuntimeApi, taskRoot: string, han
     AWS_LAMBDA_LOG_STREAM_NAME: '2024/01/02/[$LATEST]0123456789abcdef0123456789abcdef',
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_EXECUTION_ENV: lang === 'nodejs' ? 'AWS_Lambda_nodejs20.x' : 'AWS_Lambda_python3.11',
+    AWS_EXECUTION_ENV: specOf(lang).executionEnv!,
     TZ: ':UTC',
     LANG: 'en_US.UTF-8',
     PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
     LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
   };
-  if (lang === 'nodejs') {
-    env.NODE_PATH = '/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task';
-  }
-  return env;
+  return { ...env, ...specOf(lang).env };
 }
 
-const pythonBin = tool('python3');
+/** The registry's runtime of a family (what an EE of that runtime gets). */
+function specOf(lang: Lang): RuntimeSpec {
+  const spec = supportedRuntimes.map((n) => runtimeSpec(n)!).find((s) => s.family === lang);
+  if (!spec) throw new Error(`no ${lang} runtime in the registry`);
+  return spec;
+}
 
 /** Starts `runtimes/<lang>/bootstrap.*` as Kumo would, with cwd = the task root. */
 export function startRuntime(
@@ -217,10 +220,13 @@ export function startRuntime(
   handler: string,
   extraEnv: Record<string, string> = {},
 ): RuntimeProcess {
-  const argv =
-    lang === 'nodejs'
-      ? [process.execPath, path.join(repoRoot, 'runtimes/nodejs/bootstrap.mjs')]
-      : [pythonBin, path.join(repoRoot, 'runtimes/python/bootstrap.py')];
+  // The registry's command line, with the EE's paths mapped to the host: the interpreter
+  // where the set-up installs it, /var/runtime → this repository's runtimes/.
+  const [interpreter, bootstrap] = specOf(lang).command!;
+  const argv = [
+    interpreter === '/usr/bin/node' ? process.execPath : tool(path.basename(interpreter!)),
+    path.join(repoRoot, 'runtimes', path.relative('/var/runtime', bootstrap!)),
+  ];
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: taskRoot,
     env: { ...lambdaEnv(lang, api, taskRoot, handler), ...extraEnv },

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { deprecatedRuntimes, runtimeSpec, supportedRuntimes } from './registry';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+/** The AWS Lambda API model lives in shared/ beside the checkout (as in CI and every session). */
+const modelFile = path.resolve(repoRoot, '..', 'shared', 'aws-models', 'lambda-2015-03-31.json');
+
+test('every runtime Kumo runs has its bootstrap in runtimes/ and its interpreter on the host', () => {
+  assert.ok(supportedRuntimes.length >= 4);
+  for (const name of supportedRuntimes) {
+    const spec = runtimeSpec(name)!;
+    assert.equal(spec.name, name);
+    if (spec.family === 'provided') {
+      assert.equal(spec.command, undefined, name);
+      assert.deepEqual(spec.bootstrapPaths, ['/var/task/bootstrap', '/opt/bootstrap'], name);
+      assert.equal(spec.executionEnv, undefined, `${name}: AWS sets no AWS_EXECUTION_ENV for custom runtimes`);
+      continue;
+    }
+    const [interpreter, bootstrap] = spec.command!;
+    assert.ok(bootstrap!.startsWith('/var/runtime/'), name);
+    assert.ok(fs.existsSync(path.join(repoRoot, 'runtimes', path.relative('/var/runtime', bootstrap!))), `${name}: ${bootstrap} not in runtimes/`);
+    assert.equal(interpreter, spec.hostBinary);
+    assert.ok(fs.existsSync(interpreter!), `${name}: ${interpreter} not on this host`);
+    assert.equal(spec.executionEnv, `AWS_Lambda_${name}`);
+  }
+  assert.equal(runtimeSpec('java17'), undefined);
+});
+
+test('runtime names match AWS’s enum: supported ones are current, deprecated ones are in the model', { skip: fs.existsSync(modelFile) ? false : `the AWS model is not beside this checkout (${modelFile})` }, () => {
+  const model = JSON.parse(fs.readFileSync(modelFile, 'utf8')) as { shapes: Record<string, { enum?: string[] }> };
+  const awsEnum = new Set(model.shapes.Runtime!.enum!);
+  for (const n of supportedRuntimes) {
+    assert.ok(awsEnum.has(n), `${n} is not an AWS runtime name`);
+    assert.ok(!deprecatedRuntimes.has(n), `${n} is deprecated`);
+  }
+  for (const n of deprecatedRuntimes) assert.ok(awsEnum.has(n), `deprecated ${n} is not in AWS's enum`);
+});

@@ -1,0 +1,73 @@
+/**
+ * Every fact about a runtime, in one table: AWS's name, what runs in the EE,
+ * the environment AWS's runtime sets, where layer content is looked up, and
+ * what the host must have. Validation (which names exist and which Kumo
+ * runs), placement (the command line and environment of an EE) and the
+ * runtime tests all read it; a new runtime is one entry here plus its
+ * bootstrap under `runtimes/`.
+ *
+ * Managed runtimes run Kumo's own bootstrap from `runtimes/<family>/`
+ * (mounted at /var/runtime) with the host's interpreter under AWS's name
+ * (Debian 12: Node.js 20, Python 3.11). Custom runtimes (`provided.*`) run
+ * the function's `bootstrap` (/var/task) or a layer's (/opt), as AWS does.
+ */
+export interface RuntimeSpec {
+  /** AWS's identifier (the Runtime parameter). */
+  name: string;
+  family: 'nodejs' | 'python' | 'provided';
+  /** argv of the runtime process inside the EE; undefined for custom runtimes (the bootstrap found in `bootstrapPaths`). */
+  command?: readonly string[];
+  /** Where a custom runtime's bootstrap is looked for, in order. */
+  bootstrapPaths?: readonly string[];
+  /** Variables AWS's runtime sets beyond the common ones (NODE_PATH…). */
+  env: Readonly<Record<string, string>>;
+  /** AWS_EXECUTION_ENV; absent for custom runtimes, as on AWS. */
+  executionEnv?: string;
+  /** Layer directories this runtime searches (documentation of /opt's layout; the language's own path variables point there). */
+  layerPaths: readonly string[];
+  /** The interpreter on the host that runs it (bind-mounted from /usr). */
+  hostBinary?: string;
+}
+
+const nodePath = '/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task';
+
+const specs: readonly RuntimeSpec[] = [
+  {
+    name: 'nodejs20.x',
+    family: 'nodejs',
+    command: ['/usr/bin/node', '/var/runtime/nodejs/bootstrap.mjs'],
+    env: { NODE_PATH: nodePath },
+    executionEnv: 'AWS_Lambda_nodejs20.x',
+    layerPaths: ['/opt/nodejs/node_modules', '/opt/nodejs/node20/node_modules', '/opt/bin', '/opt/lib'],
+    hostBinary: '/usr/bin/node',
+  },
+  {
+    name: 'python3.11',
+    family: 'python',
+    command: ['/usr/bin/python3', '/var/runtime/python/bootstrap.py'],
+    env: {},
+    executionEnv: 'AWS_Lambda_python3.11',
+    layerPaths: ['/opt/python', '/opt/python/lib/python3.11/site-packages', '/opt/bin', '/opt/lib'],
+    hostBinary: '/usr/bin/python3',
+  },
+  ...['provided.al2023', 'provided.al2'].map(
+    (name): RuntimeSpec => ({ name, family: 'provided', bootstrapPaths: ['/var/task/bootstrap', '/opt/bootstrap'], env: {}, layerPaths: ['/opt/bin', '/opt/lib'] }),
+  ),
+];
+
+const byName = new Map(specs.map((s) => [s.name, s]));
+
+/** Runtimes Kumo can run, named as AWS names them. */
+export const supportedRuntimes: readonly string[] = specs.map((s) => s.name);
+
+/** The spec of a runtime Kumo runs, or undefined. */
+export function runtimeSpec(name: string): RuntimeSpec | undefined {
+  return byName.get(name);
+}
+
+/** AWS's enum values (API model) that AWS has deprecated for creates and updates. */
+export const deprecatedRuntimes: ReadonlySet<string> = new Set([
+  'nodejs', 'nodejs4.3', 'nodejs4.3-edge', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x',
+  'java8', 'python2.7', 'python3.6', 'python3.7', 'python3.8', 'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1',
+  'dotnetcore3.1', 'dotnet6', 'ruby2.5', 'ruby2.7', 'provided', 'go1.x',
+]);
