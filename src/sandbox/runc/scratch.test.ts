@@ -52,6 +52,12 @@ test('sizes: the image leaves room for EphemeralStorage after ext4 metadata, and
   assert.throws(() => reservedBlocksFor(512, usableBlocksFor(512), 10_000_000), /fewer than/);
 });
 
+test('without loop devices there is no pool, and the reason says why', async () => {
+  const r = await openScratchPool(path.join(root, 'none'), 16, { loopControl: '/nonexistent/loop-control' });
+  assert.deepEqual(r, { unavailable: 'no /nonexistent/loop-control (loop devices are not available here)' });
+  assert.equal(fs.existsSync(path.join(root, 'none')), false, 'nothing was made');
+});
+
 describe('scratch disks on loop devices', { skip }, () => {
   const statfsAvail = (dir: string): number => {
     const s = fs.statfsSync(dir);

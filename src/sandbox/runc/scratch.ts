@@ -97,8 +97,14 @@ const mkfsArgs = (image: string): string[] => [
   '-E', 'nodiscard,lazy_itable_init=1',
   image,
 ];
-/** noinit_itable: the kernel would otherwise zero the (already zero) inode tables in the background. */
-const mountOptions = 'nosuid,nodev,noinit_itable';
+/**
+ * noinit_itable: the kernel would otherwise zero the (already zero) inode
+ * tables in the background. discard: a file deleted in /tmp gives its blocks
+ * back to the host's disk at once (the loop device punches holes in the
+ * image), so the host's disk holds what the EE's /tmp holds now, not the most
+ * it ever held.
+ */
+const mountOptions = 'nosuid,nodev,noinit_itable,discard';
 
 /** Blocks the EE may fill: EphemeralStorage plus the slack for the file system's per-file blocks. */
 export function usableBlocksFor(sizeMb: number): number {
@@ -247,8 +253,8 @@ export async function cleanupScratch(dir: string): Promise<void> {
 }
 
 /** Why scratch disks cannot be used on this host, or undefined when they might (the probe in `openScratchPool` decides). */
-function unavailableReason(): string | undefined {
-  if (!fs.existsSync('/dev/loop-control')) return 'no /dev/loop-control (loop devices are not available here)';
+function unavailableReason(loopControl: string): string | undefined {
+  if (!fs.existsSync(loopControl)) return `no ${loopControl} (loop devices are not available here)`;
   const missing = ['mkfs.ext4', 'tune2fs', 'losetup', 'mount', 'umount'].filter((t) => !onToolPath(t));
   if (missing.length) return `${missing.join(', ')} not found (install e2fsprogs, util-linux, mount)`;
   return undefined;
@@ -270,8 +276,12 @@ function onToolPath(tool: string): boolean {
  * the first one of the default size. Returns the pool, or the
  * reason there is none (the caller falls back to a tmpfs /tmp and says so).
  */
-export async function openScratchPool(dir: string, defaultSizeMb: number): Promise<ScratchPool | { unavailable: string }> {
-  const why = unavailableReason();
+export async function openScratchPool(
+  dir: string,
+  defaultSizeMb: number,
+  host: { loopControl: string } = { loopControl: '/dev/loop-control' },
+): Promise<ScratchPool | { unavailable: string }> {
+  const why = unavailableReason(host.loopControl);
   if (why) return { unavailable: why };
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pool = new ScratchPool(dir, defaultSizeMb);
