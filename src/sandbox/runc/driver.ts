@@ -269,6 +269,11 @@ export class RuncDriver implements SandboxDriver {
   }
 
   /** @internal */
+  refillScratch(): void {
+    this.scratch?.refill();
+  }
+
+  /** @internal */
   releaseScratch(disk: ScratchDisk): void {
     if (this.scratch) this.scratch.release(disk);
   }
@@ -363,6 +368,8 @@ export class RuncSandbox implements Sandbox {
     } catch (e) {
       await this.undoFailedStart(bundle);
       throw e;
+    } finally {
+      this.driver.refillScratch(); // now that runc has started the container (see ScratchPool.take)
     }
     return { networkMs, sandboxMs: performance.now() - t0, ...(this.scratchDisk ? { scratchMs } : {}) };
   }

@@ -116,6 +116,7 @@ describe('scratch disks on loop devices', { skip }, () => {
       fs.writeFileSync(path.join(a.disk.mountPoint, 'secret'), 'x');
       const b = await pool.take(24);
       assert.equal(b.made, true, 'no 24 MB disk was prepared');
+      pool.refill();
       assert.equal(statfsAvail(b.disk.mountPoint), 24 * mb + scratchSlackBlocks * scratchBlockBytes);
       for (let i = 0; i < 100 && pool.readyCount(24) < 1; i++) await new Promise((r) => setTimeout(r, 50));
       assert.ok(pool.readyCount(24) >= 1, 'the size just used is now prepared ahead');

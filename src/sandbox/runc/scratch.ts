@@ -336,7 +336,9 @@ export class ScratchPool {
 
   /**
    * A disk of `sizeMb` whose root is owned by `owner` (host ids). Prepared
-   * ones cost a chown; otherwise one is made now. `made` says which.
+   * ones cost a chown; otherwise one is made now. `made` says which. The
+   * caller calls `refill()` once its container runs: five processes of
+   * mkfs & co. beside `runc run` on two cores would slow that cold start.
    */
   async take(sizeMb: number, owner?: { uid: number; gid: number }): Promise<{ disk: ScratchDisk; ms: number; made: boolean }> {
     if (this.closed) throw new Error('the scratch pool is shut down');
@@ -345,7 +347,6 @@ export class ScratchPool {
     let disk = this.ready.get(sizeMb)?.shift();
     const made = !disk;
     disk ??= await makeScratchDisk(this.dir, this.nextName(), sizeMb);
-    this.refill();
     try {
       if (owner) fs.chownSync(disk.mountPoint, owner.uid, owner.gid);
     } catch (e) {
