@@ -23,12 +23,14 @@ setup: deps
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 
 # System pieces from the distribution: runc (sandboxes), iproute2 + iptables (EE networking),
-# python3 (the python3.11 runtime), curl (AWS's bash tutorial runtime), awscli + zip + python3-boto3 (tests).
+# e2fsprogs + mount (each EE's /tmp disk: mkfs.ext4, tune2fs, losetup, mount), python3 (the python3.11 runtime), curl (AWS's bash tutorial runtime), awscli + zip + python3-boto3 (tests).
 deps:
 	@missing=""; \
 	command -v runc >/dev/null || missing="$$missing runc"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
 	command -v iptables >/dev/null || missing="$$missing iptables"; \
+	PATH="$$PATH:/usr/sbin:/sbin" command -v mkfs.ext4 >/dev/null || missing="$$missing e2fsprogs"; \
+	PATH="$$PATH:/usr/sbin:/sbin" command -v losetup >/dev/null || missing="$$missing mount"; \
 	command -v python3 >/dev/null || missing="$$missing python3"; \
 	[ -x /usr/bin/aws ] || command -v aws >/dev/null || missing="$$missing awscli"; \
 	command -v zip >/dev/null || missing="$$missing zip"; \
