@@ -155,7 +155,9 @@ export class InvokeService {
   private logInit(rec: VersionRecord, ee: ExecutionEnvironment, cold: NonNullable<AcquiredEe['cold']>): void {
     const initLines = [
       `INIT_START Runtime Version: ${rec.config.runtime}`,
-      `INIT_PHASES Network: ${cold.networkMs.toFixed(2)} ms\tSandbox: ${cold.sandboxMs.toFixed(2)} ms\t` +
+      `INIT_PHASES Network: ${cold.networkMs.toFixed(2)} ms\t` +
+        (cold.scratchMs !== undefined ? `Scratch: ${cold.scratchMs.toFixed(2)} ms\t` : '') +
+        `Sandbox: ${cold.sandboxMs.toFixed(2)} ms\t` +
         `Runtime Init: ${cold.initDurationMs.toFixed(2)} ms\tTotal: ${cold.totalMs.toFixed(2)} ms`,
     ];
     for (const l of initLines) {

@@ -28,7 +28,7 @@ export interface EeContext {
 export interface AcquiredEe {
   ee: ExecutionEnvironment;
   /** Set when this call cold-started the EE. */
-  cold?: { initDurationMs: number; networkMs: number; sandboxMs: number; totalMs: number };
+  cold?: { initDurationMs: number; networkMs: number; sandboxMs: number; scratchMs?: number; totalMs: number };
 }
 
 /** An init that failed gives the caller this outcome (AWS returns the runtime's init error as the invoke's error). */
@@ -316,10 +316,13 @@ export class Placement {
     // AWS's Init Duration is the runtime's own start and init; the sandbox and
     // network phases before it are reported apart (INIT_PHASES).
     const totalMs = ee.initDurationMs ?? performance.now() - t0;
-    const { networkMs, sandboxMs } = created.timings;
+    const { networkMs, sandboxMs, scratchMs } = created.timings;
     return {
       ee,
-      cold: { initDurationMs: Math.max(0, totalMs - networkMs - sandboxMs), networkMs, sandboxMs, totalMs },
+      cold: {
+        initDurationMs: Math.max(0, totalMs - networkMs - (scratchMs ?? 0) - sandboxMs),
+        networkMs, sandboxMs, ...(scratchMs !== undefined ? { scratchMs } : {}), totalMs,
+      },
     };
   }
 

@@ -17,6 +17,7 @@ import {
   mtuDefaultBytes,
   runcErrorDrainMs,
   runcStartTimeoutMs,
+  scratchDefaultSizeMb,
   sandboxIdPattern,
   startOutputBufferBytesMax,
   volatileRoot,
@@ -25,6 +26,7 @@ import { bridgeName, SandboxNetwork, type PreparedNetns } from './network';
 import { buildRootfs, sandboxResolvConf, type OciMount } from './rootfs';
 import { egressPolicyFromEnv, ipv4Resolvers, type EgressPolicy } from './egress';
 import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim } from './subnet';
+import { cleanupScratch, openScratchPool, type ScratchDisk, type ScratchPool } from './scratch';
 
 /**
  * The production sandbox driver: one runc container per EE.
@@ -35,6 +37,7 @@ import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim }
  *   to reach it, and a data dir is usually 0700)
  *   runc-state  ->   /run/kumo-sandboxes/<tag>/runc-state: `runc --root`, this instance's containers only
  *   bundles     ->   /run/kumo-sandboxes/<tag>/bundles: config.json of each live EE
+ *   scratch/         the EEs' /tmp disks: sparse ext4 images and their mounts (scratch.ts)
  * runc's state and the bundles hold each EE's decrypted environment, so they
  * live on tmpfs (/run), never on disk; the data dir only links to them.
  *
@@ -45,7 +48,8 @@ import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim }
  * `KUMO-<tag>-*`, a subnet claimed in /run/kumo.
  *
  * Life of an EE (no host process stays behind per EE):
- *   1. take a prepared network namespace (address = `sandbox.ip`);
+ *   1. take a prepared network namespace (address = `sandbox.ip`) and a
+ *      prepared /tmp disk of the EE's EphemeralStorage (scratch.ts);
  *   2. write config.json; `runc run -d --preserve-fds 1` with our stdout,
  *      stderr and a status pipe (fd 3): the container inherits them and runc
  *      exits as soon as the container runs;
@@ -54,7 +58,8 @@ import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim }
  *   4. teardown (on exit or destroy): kill the cgroup's tasks and wait until
  *      none is left, read OOM kills and peak memory, report `onExit`, then
  *      `runc delete --force` and remove the namespace side by side, and only
- *      then free the address (so it stays unique until the report is done).
+ *      then free the address (so it stays unique until the report is done);
+ *      the /tmp disk is unmounted and deleted in the background.
  *
  * Freeze, thaw and peak memory write/read cgroup files directly: they are on
  * the warm invoke path and spawn nothing.
@@ -78,6 +83,10 @@ export class RuncDriver implements SandboxDriver {
   private claim: SubnetClaim | undefined;
   private hostMounts: OciMount[] = [];
   private port: number | undefined;
+  /** `<dataDir>/sandbox/scratch`: the EEs' /tmp disks. */
+  private readonly scratchDir: string;
+  private readonly scratchWanted: boolean;
+  private scratch: ScratchPool | undefined;
   private readonly live = new Map<string, RuncSandbox>();
 
   /**
@@ -85,7 +94,11 @@ export class RuncDriver implements SandboxDriver {
    * is read from KUMO_EGRESS_DENY / KUMO_EGRESS_ALLOW (invalid values throw here,
    * so a typo stops the server instead of opening or closing the wrong range).
    */
-  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean }) {
+  /**
+   * `scratchDisks: false` keeps /tmp a tmpfs even where disks could be made
+   * (benchmarks compare the two); by default disks are used when the host allows.
+   */
+  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean; scratchDisks?: boolean }) {
     fs.mkdirSync(opts.dataDir, { recursive: true });
     this.dataDir = fs.realpathSync(opts.dataDir);
     this.subnet = opts.subnet;
@@ -98,6 +111,8 @@ export class RuncDriver implements SandboxDriver {
     this.bundlesDir = path.join(volatile, 'bundles');
     this.stateLink = path.join(base, 'runc-state');
     this.rootfsDir = path.join(volatileRoot, `${this.tag}.rootfs`);
+    this.scratchDir = path.join(base, 'scratch');
+    this.scratchWanted = opts.scratchDisks ?? true;
     // kv<tag>-<slot> must fit IFNAMSIZ; slots have at most 5 digits even for a /16.
     if (`kv${this.tag}-65534`.length > interfaceNameCharsMax) throw new Error('instance tag too long for interface names');
   }
@@ -138,6 +153,8 @@ export class RuncDriver implements SandboxDriver {
     // 4. Network namespaces, veths, bridge, iptables rules, subnet claims.
     await SandboxNetwork.cleanup(this.tag);
     releaseClaimsOf(this.tag);
+    // 4b. /tmp disks: mounts, loop devices, images.
+    await cleanupScratch(this.scratchDir);
 
     // 5. The shared root file system (on /run, reachable by EE root of a user namespace).
     fs.mkdirSync(path.dirname(this.stateLink), { recursive: true, mode: 0o700 });
@@ -165,6 +182,18 @@ export class RuncDriver implements SandboxDriver {
       this.network = undefined;
       throw e;
     }
+
+    // 7. /tmp disks, or the tmpfs where the host cannot make them (said once, here).
+    if (this.scratchWanted) {
+      const pool = await openScratchPool(this.scratchDir, scratchDefaultSizeMb);
+      if ('unavailable' in pool) console.error(`kumo: /tmp of EEs is a tmpfs (counts against their memory): ${pool.unavailable}`);
+      else this.scratch = pool;
+    }
+  }
+
+  /** Whether EEs get a disk-backed /tmp (false: tmpfs, see `init`). */
+  get scratchDisks(): boolean {
+    return this.scratch !== undefined;
   }
 
   runtimeApiListenHost(): string {
@@ -200,6 +229,8 @@ export class RuncDriver implements SandboxDriver {
 
   async shutdown(): Promise<void> {
     await Promise.all([...this.live.values()].map((s) => s.destroy()));
+    await this.scratch?.shutdown();
+    this.scratch = undefined;
     await this.network?.tearDown();
     this.network = undefined;
     if (this.cgroups) await removeCgroupTree(this.cgroups, `/kumo/${this.tag}`);
@@ -230,6 +261,23 @@ export class RuncDriver implements SandboxDriver {
     return this.hostMounts;
   }
 
+  /** @internal A /tmp disk for an EE whose root is host id `rootId` (undefined: tmpfs). */
+  async takeScratch(sizeMb: number, rootId: number): Promise<{ disk?: ScratchDisk; ms: number }> {
+    if (!this.scratch) return { ms: 0 };
+    const { disk, ms } = await this.scratch.take(sizeMb, { uid: rootId, gid: rootId });
+    return { disk, ms };
+  }
+
+  /** @internal */
+  refillScratch(): void {
+    this.scratch?.refill();
+  }
+
+  /** @internal */
+  releaseScratch(disk: ScratchDisk): void {
+    if (this.scratch) this.scratch.release(disk);
+  }
+
   /** @internal */
   forget(id: string, sandbox: RuncSandbox): void {
     if (this.live.get(id) === sandbox) this.live.delete(id);
@@ -247,6 +295,7 @@ export class RuncSandbox implements Sandbox {
   readonly id: string;
   private state: SandboxState = 'starting';
   private netns: PreparedNetns | undefined;
+  private scratchDisk: ScratchDisk | undefined;
   private readonly cgroup: SandboxCgroup;
   private readonly containerId: string;
   private statusText = '';
@@ -291,9 +340,15 @@ export class RuncSandbox implements Sandbox {
   private async doStart(): Promise<CreateTimings> {
     const { netns, ms: networkMs } = await this.network.take();
     this.netns = netns;
-    const t0 = performance.now();
+    const userns = this.driver.userNamespaces ? userNamespaceFor(netns.ip) : undefined;
     const bundle = this.driver.bundleDir(this.id);
+    let scratchMs = 0;
+    let t0 = performance.now();
     try {
+      const scratch = await this.driver.takeScratch(this.spec.ephemeralStorageMb, userns?.hostId ?? 0);
+      this.scratchDisk = scratch.disk;
+      scratchMs = scratch.ms;
+      t0 = performance.now();
       fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
       const config = ociConfig({
         spec: this.spec,
@@ -304,7 +359,8 @@ export class RuncSandbox implements Sandbox {
         // Lambda's hostname is the EE's address as well (e.g. 169.254.x.y).
         hostname: netns.ip,
         cgroups: this.cgroups,
-        ...(this.driver.userNamespaces ? { userns: userNamespaceFor(netns.ip) } : {}),
+        ...(userns ? { userns } : {}),
+        ...(this.scratchDisk ? { tmpDir: this.scratchDisk.mountPoint } : {}),
       });
       // Holds the function's environment (secrets): readable by root only.
       fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
@@ -312,8 +368,10 @@ export class RuncSandbox implements Sandbox {
     } catch (e) {
       await this.undoFailedStart(bundle);
       throw e;
+    } finally {
+      this.driver.refillScratch(); // now that runc has started the container (see ScratchPool.take)
     }
-    return { networkMs, sandboxMs: performance.now() - t0 };
+    return { networkMs, sandboxMs: performance.now() - t0, ...(this.scratchDisk ? { scratchMs } : {}) };
   }
 
   /**
@@ -416,7 +474,14 @@ export class RuncSandbox implements Sandbox {
     await run('runc', ['--root', this.driver.stateDir, 'delete', '--force', this.containerId], { allowFailure: true }).catch(() => undefined);
     await removeCgroupTree(this.cgroups, this.driver.cgroupPath(this.id)).catch(() => undefined);
     fs.rmSync(bundle, { recursive: true, force: true });
+    this.releaseScratch();
     if (this.netns) await this.network.release(this.netns).catch(() => undefined);
+  }
+
+  private releaseScratch(): void {
+    const disk = this.scratchDisk;
+    this.scratchDisk = undefined;
+    if (disk) this.driver.releaseScratch(disk);
   }
 
   /**
@@ -496,6 +561,8 @@ export class RuncSandbox implements Sandbox {
       };
       const netns = this.netns;
       await Promise.all([removeContainer(), netns && this.network.removeLinks(netns).catch(() => undefined)]);
+      // The container (and its mount namespace) is gone: its /tmp disk can go.
+      this.releaseScratch();
       fs.rmSync(this.driver.bundleDir(this.id), { recursive: true, force: true });
       this.state = 'stopped';
       this.driver.forget(this.id, this);

@@ -75,3 +75,27 @@ export const cpuQuotaMicrosMin = 1_000;
  */
 export const userNsHostIdBase = 0x60000000;
 export const userNsIdsPerEe = 1024;
+
+/**
+ * Scratch disks (scratch.ts), the EE's disk-backed /tmp. Images kept
+ * prepared (made, loop-attached and mounted) per size: the default size
+ * (Lambda's default EphemeralStorage, 512 MB) always, and the sizes most
+ * recently asked for. Each idle image costs a loop device, a mount and about
+ * 150 KB of disk (the files are sparse).
+ */
+export const scratchImagesDefaultSize = 4;
+/** Lambda's default EphemeralStorage, MB (the size most EEs ask for). */
+export const scratchDefaultSizeMb = 512;
+export const scratchImagesOtherSize = 2;
+/** Sizes other than the default kept prepared (least recently used dropped first). */
+export const scratchOtherSizesMax = 2;
+/** ext4 block size of scratch images, bytes. */
+export const scratchBlockBytes = 4096;
+/**
+ * Blocks a function may use beyond EphemeralStorage, for the file system's
+ * own per-file blocks (directories, extent-tree leaves), so that
+ * EphemeralStorage MB of file data always fit (256 KB).
+ */
+export const scratchSlackBlocks = 64;
+/** mkfs, tune2fs, losetup, mount, umount must finish within this (a loaded disk can make them slow). */
+export const scratchCommandTimeoutMs = 30_000;
