@@ -54,8 +54,16 @@ export class DeployContext implements DeploySetup {
   readonly resolver: Resolver;
 
   constructor(setup: DeploySetup) {
-    ({ model: this.model, client: this.client, cfg: this.cfg, out: this.out, stackName: this.stackName, templateFile: this.templateFile } = setup);
-    ({ prev: this.prev, record: this.record, timeoutOverride: this.timeoutOverride, only: this.only } = setup);
+    this.model = setup.model;
+    this.client = setup.client;
+    this.cfg = setup.cfg;
+    this.out = setup.out;
+    this.stackName = setup.stackName;
+    this.templateFile = setup.templateFile;
+    this.prev = setup.prev;
+    this.record = setup.record;
+    this.timeoutOverride = setup.timeoutOverride;
+    this.only = setup.only;
     for (const d of setup.model.resources) this.declById.set(d.id, d);
     const region = this.cfg.region;
     const account = this.cfg.accountId;

@@ -17,7 +17,7 @@ import {
 import { CliError, feature } from '../../client';
 import { pendingRefs } from '../../intrinsics';
 import { mb, type Package } from '../../package';
-import { physicalName, type ResourceDecl } from '../../sam';
+import { isFunctionType, physicalName, type ResourceDecl } from '../../sam';
 import type { StackResource } from '../../stack';
 import { packageCode } from '../code';
 import type { DeployContext } from '../context';
@@ -90,6 +90,11 @@ export function functionKind(f: FunctionFlavour): ResourceKind {
   });
 }
 
+/** For a version or alias: deleting its function (in the same deploy) deleted it too. */
+export function deletedWithItsFunction(r: StackResource, gone: readonly StackResource[]): string | undefined {
+  return gone.some((g) => isFunctionType(g.type) && g.physicalId === r.functionName) ? r.functionName : undefined;
+}
+
 async function planFunction(f: FunctionFlavour, d: ResourceDecl, ctx: DeployContext): Promise<Planned<FunctionPlan>> {
   const pr = ctx.props(d);
   const pl: Planned<FunctionPlan> = { decl: d, action: 'unchanged', reasons: [], physical: ctx.physicalOf(d) };
@@ -152,22 +157,27 @@ async function applyFunction(f: FunctionFlavour, pl: Planned<FunctionPlan>, ctx:
   return rec;
 }
 
+/** The configuration fields CreateFunction and UpdateFunctionConfiguration share. */
+const apiConfig = (name: string, want: DesiredConfig) => ({
+  FunctionName: name,
+  Runtime: want.Runtime as Runtime,
+  Handler: want.Handler,
+  Role: want.Role,
+  MemorySize: want.MemorySize,
+  Timeout: want.Timeout,
+  Description: want.Description,
+  Environment: want.Environment,
+  EphemeralStorage: want.EphemeralStorage,
+});
+
 /** CreateFunction, tagged with the stack and template that own it; returns its ARN. */
 async function createFunction(ctx: DeployContext, d: ResourceDecl, name: string, want: DesiredConfig, pkg: Package): Promise<string | undefined> {
   ctx.out(`  + ${d.id}: uploading ${name} (${mb(pkg.zip.length)}, ${pkg.files} files)…`);
   const r = await ctx.client.send(
     new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: want.Runtime as Runtime,
-      Handler: want.Handler,
-      Role: want.Role,
+      ...apiConfig(name, want),
       Code: { ZipFile: pkg.zip },
-      MemorySize: want.MemorySize,
-      Timeout: want.Timeout,
-      Description: want.Description,
-      Environment: want.Environment,
       Layers: want.Layers.length ? want.Layers : undefined,
-      EphemeralStorage: want.EphemeralStorage,
       Architectures: want.Architectures as Architecture[],
       Tags: { [stackTag]: ctx.stackName, [templateTag]: ctx.templateFile },
     }),
@@ -192,16 +202,8 @@ async function updateFunction(ctx: DeployContext, d: ResourceDecl, name: string,
   ctx.out(`  ~ ${d.id}: updating configuration of ${name} (${diff.join(', ')})…`);
   await ctx.client.send(
     new UpdateFunctionConfigurationCommand({
-      FunctionName: name,
-      Runtime: want.Runtime as Runtime,
-      Handler: want.Handler,
-      Role: want.Role,
-      MemorySize: want.MemorySize,
-      Timeout: want.Timeout,
-      Description: want.Description,
-      Environment: want.Environment,
+      ...apiConfig(name, want),
       Layers: want.Layers,
-      EphemeralStorage: want.EphemeralStorage,
     }),
   );
   await waitFor(ctx, name, 'updated');

@@ -1,9 +1,9 @@
 import { CreateAliasCommand, DeleteAliasCommand, GetAliasCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { feature } from '../../client';
 import { pendingRefs } from '../../intrinsics';
-import { isFunctionType } from '../../sam';
 import type { DeployContext } from '../context';
 import { defineKind, type Planned } from '../kind';
+import { deletedWithItsFunction } from './function';
 import { ignoreMissing, isMapping, notFound } from '../values';
 
 /** AWS::Lambda::Alias: CreateAlias / UpdateAlias on the function it names. */
@@ -61,7 +61,7 @@ export const lambdaAlias = defineKind({
   async remove(r, ctx) {
     await ignoreMissing(() => feature('aliases', 'DeleteAlias', () => ctx.client.send(new DeleteAliasCommand({ FunctionName: r.functionName!, Name: r.physicalId }))));
   },
-  deletedWith: (r, gone) => (gone.some((g) => isFunctionType(g.type) && g.physicalId === r.functionName) ? r.functionName : undefined),
+  deletedWith: deletedWithItsFunction,
 });
 
 export interface AliasTarget {

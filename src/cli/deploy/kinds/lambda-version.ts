@@ -4,6 +4,7 @@ import { pendingRefs } from '../../intrinsics';
 import { isFunctionType, type ResourceDecl } from '../../sam';
 import type { DeployContext } from '../context';
 import { defineKind, type Action } from '../kind';
+import { deletedWithItsFunction } from './function';
 import { ignoreMissing } from '../values';
 
 /** The function of this stack a version is published from (its FunctionName refers to it). */
@@ -53,5 +54,5 @@ export const lambdaVersion = defineKind({
   async remove(r, ctx) {
     await ignoreMissing(() => ctx.client.send(new DeleteFunctionCommand({ FunctionName: r.functionName!, Qualifier: r.physicalId })));
   },
-  deletedWith: (r, gone) => (gone.some((g) => isFunctionType(g.type) && g.physicalId === r.functionName) ? r.functionName : undefined),
+  deletedWith: deletedWithItsFunction,
 });
