@@ -5,7 +5,7 @@ import { commandHelp, mainHelp } from './help';
 import type * as FunctionsMod from './functions';
 import type * as LogsMod from './logs';
 import type * as EventsMod from './events';
-import type * as DeployMod from './deploy';
+import type * as DeployMod from './deploy/index';
 import type * as InitMod from './init';
 import type * as DevMod from './dev';
 import type * as ConfigMod from '../config';
@@ -19,7 +19,7 @@ const lsCommand = (p: Parsed) => functions().lsCommand(p);
 const rmCommand = (p: Parsed) => functions().rmCommand(p);
 const logsCommand = (p: Parsed) => (require('./logs') as typeof LogsMod).logsCommand(p);
 const generateEventCommand = (p: Parsed) => (require('./events') as typeof EventsMod).generateEventCommand(p);
-const deployCommand = (p: Parsed) => (require('./deploy') as typeof DeployMod).deployCommand(p);
+const deployCommand = (p: Parsed) => (require('./deploy/index') as typeof DeployMod).deployCommand(p);
 const initCommand = (p: Parsed) => (require('./init') as typeof InitMod).initCommand(p);
 const devCommand = (p: Parsed) => (require('./dev') as typeof DevMod).devCommand(p);
 
