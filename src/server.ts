@@ -25,7 +25,6 @@ import { TagService } from './control/tags';
 import { loadCredentials, type Credentials } from './frontend/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -50,6 +49,7 @@ export class KumoServer {
   private driver!: RuncDriver;
   private hurried: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  private hurryRequested = false;
   private placement!: Placement;
   private queue!: AsyncQueue;
   private logs!: LogSink;
@@ -147,12 +147,16 @@ export class KumoServer {
     const frontendClosed = this.frontend?.close(stopGraceMs) ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const drained = Promise.all([frontendClosed, queueStopped]);
-    await Promise.race([drained, new Promise<void>((r) => (this.hurried = r)), sleep(stopGraceMs, undefined, { ref: false })]);
+    const hurried = new Promise<void>((r) => {
+      this.hurried = r;
+      if (this.hurryRequested) r();
+    });
+    await raceTimeout([drained, hurried], stopGraceMs);
     this.frontend?.closeAllConnections();
     await this.placement?.shutdown();
     // With their EEs gone, what was in flight ends within moments; an
     // invocation that still does not end must not hold the stop up.
-    await Promise.race([drained, sleep(stopGraceMs, undefined, { ref: false })]);
+    await raceTimeout([drained], stopGraceMs);
     await this.runtimeApi?.close();
     await this.driver?.shutdown();
     await this.logs?.flush();
@@ -161,6 +165,7 @@ export class KumoServer {
 
   /** Ends the grace of a stop under way: work in flight is not waited for any more. */
   hurry(): void {
+    this.hurryRequested = true; // also when the stop has not begun yet (a start still under way)
     this.hurried?.();
   }
 
@@ -176,5 +181,15 @@ export class KumoServer {
   /** Log lines of a function's log group, for `kumo logs`. */
   async flushLogs(): Promise<void> {
     await this.logs.flush();
+  }
+}
+
+/** Waits for the first of `promises` or `ms`, whichever comes first; the timer keeps the process alive meanwhile and is cleared after. */
+async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([...promises, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -239,6 +239,38 @@ describe('EEs do not outlive their server (issue 9)', () => {
     }
   });
 
+  it('two servers starting at once after a crash both start, and the crashed one is gone', async () => {
+    const a = await startServer();
+    const tagA = tagOf(a.dataDir);
+    const started: RunningServer[] = [];
+    try {
+      await deploySleeper(a.client, 'a-fn');
+      await invokeEe(a.client, 'a-fn', 0);
+      const pids = processesOf(tagA);
+      await a.kill9();
+      const [b, c] = await Promise.all([startServer(), startServer()]);
+      started.push(b, c);
+      assert.deepEqual(tracesOf(tagA), []);
+      assert.deepEqual(pids.filter(alive), []);
+      for (const s of [b, c]) {
+        await deploySleeper(s.client, 'fn');
+        const ee = await invokeEe(s.client, 'fn', 0);
+        assert.equal(await invokeEe(s.client, 'fn', 0), ee, 'warm invokes reuse the EE');
+      }
+      for (const s of [b, c]) {
+        assert.equal(await s.stop(), 0);
+        assert.deepEqual(tracesOf(tagOf(s.dataDir)), []);
+      }
+    } finally {
+      await a.kill9().catch(() => undefined);
+      fs.rmSync(a.dataDir, { recursive: true, force: true });
+      for (const s of started) {
+        await s.kill9().catch(() => undefined);
+        fs.rmSync(s.dataDir, { recursive: true, force: true });
+      }
+    }
+  });
+
   it('a second server on the same data dir is refused and leaves the first one’s EEs alone', async () => {
     const s = await startServer();
     try {
