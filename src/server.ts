@@ -25,7 +25,14 @@ import { TagService } from './control/tags';
 import { loadCredentials, type Credentials } from './frontend/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
-import type { SandboxDriver } from './sandbox/driver';
+
+/**
+ * On stop, how long requests and queued invocations in flight may still run
+ * before their EEs are destroyed. Lambda has no equivalent (it never stops
+ * under a caller); short, so a SIGTERM'd server exits within a few seconds,
+ * well inside the 10–30 s a supervisor waits before SIGKILL.
+ */
+export const stopGraceMs = 2_000;
 
 /**
  * The composition root: one process holding the front end, control plane,
@@ -39,7 +46,10 @@ export class KumoServer {
   store!: SqliteStore;
   private frontend!: Frontend;
   private runtimeApi!: RuntimeApiServer;
-  private driver!: SandboxDriver;
+  private driver!: RuncDriver;
+  private hurried: (() => void) | undefined;
+  private stopping: Promise<void> | undefined;
+  private hurryRequested = false;
   private placement!: Placement;
   private queue!: AsyncQueue;
   private logs!: LogSink;
@@ -115,19 +125,71 @@ export class KumoServer {
     this.queue.start();
   }
 
-  /** Stops cleanly: no container, cgroup, mount or link is left behind. */
-  async stop(): Promise<void> {
-    await this.frontend?.close();
-    await this.queue?.stop();
+  /**
+   * Stops cleanly and promptly: no EE process (frozen or not), container,
+   * cgroup, netns, veth, mount or rule is left behind. Safe on a server whose
+   * start failed half-way.
+   *   1. No new work: the front end accepts no connection and closes idle
+   *      keep-alive ones (again as requests finish); the queue leases no event.
+   *   2. Requests and queued invocations in flight get `stopGraceMs`
+   *      (cut short by `hurry()`, on a second signal).
+   *   3. Every EE is destroyed; invocations still running end with an
+   *      error now (a queued one is retried on the next start, counted as an
+   *      attempt), and remaining connections are cut.
+   *   4. Runtime API, driver (network, cgroups, state, owner record), logs, store.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const frontendClosed = this.frontend?.close(stopGraceMs) ?? Promise.resolve();
+    const queueStopped = this.queue?.stop() ?? Promise.resolve();
+    const drained = Promise.all([frontendClosed, queueStopped]);
+    const hurried = new Promise<void>((r) => {
+      this.hurried = r;
+      if (this.hurryRequested) r();
+    });
+    await raceTimeout([drained, hurried], stopGraceMs);
+    this.frontend?.closeAllConnections();
     await this.placement?.shutdown();
+    // With their EEs gone, what was in flight ends within moments; an
+    // invocation that still does not end must not hold the stop up.
+    await raceTimeout([drained], stopGraceMs);
     await this.runtimeApi?.close();
     await this.driver?.shutdown();
     await this.logs?.flush();
     await this.store?.close();
   }
 
+  /** Ends the grace of a stop under way: work in flight is not waited for any more. */
+  hurry(): void {
+    this.hurryRequested = true; // also when the stop has not begun yet (a start still under way)
+    this.hurried?.();
+  }
+
+  /**
+   * Last resort when a stop does not finish in time: kills every EE process
+   * at once (file writes, nothing spawned); the rest is removed by the next
+   * server to start on this host.
+   */
+  killSandboxesNow(): void {
+    this.driver?.killAllNow();
+  }
+
   /** Log lines of a function's log group, for `kumo logs`. */
   async flushLogs(): Promise<void> {
     await this.logs.flush();
+  }
+}
+
+/** Waits for the first of `promises` or `ms`, whichever comes first; the timer keeps the process alive meanwhile and is cleared after. */
+async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([...promises, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }

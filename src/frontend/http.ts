@@ -54,6 +54,9 @@ export interface FrontendOptions {
  * limit, verifies SigV4, routes, and maps every failure to AWS's error shape.
  * The caller never sees a stack trace.
  */
+/** While closing, how often connections that have become idle are closed. */
+const closeSweepMs = 50;
+
 export class Frontend {
   readonly server: http.Server;
 
@@ -71,12 +74,29 @@ export class Frontend {
     });
   }
 
-  close(): Promise<void> {
-    this.server.closeIdleConnections();
+  /**
+   * Stops accepting connections and resolves once every connection is
+   * closed. Idle keep-alive connections are closed at once, and again as
+   * requests finish (a client keeping its connection open must not hold
+   * the server up); after `graceMs`, or on `closeAllConnections()`, the
+   * rest are cut.
+   */
+  close(graceMs: number): Promise<void> {
     return new Promise((r) => {
-      this.server.close(() => r());
-      setTimeout(() => this.server.closeAllConnections(), 2000).unref();
+      this.server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(cut);
+        r();
+      });
+      this.server.closeIdleConnections();
+      const sweep = setInterval(() => this.server.closeIdleConnections(), closeSweepMs);
+      const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
     });
+  }
+
+  /** Cuts every connection now (the server is stopping and will not wait for requests in flight). */
+  closeAllConnections(): void {
+    this.server.closeAllConnections();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -69,6 +69,8 @@ export class Placement {
   private coldActive = 0;
   private readonly coldQueue: Waiter[] = [];
   private readonly coldStartsMax: number;
+  /** shutdown() was called: no EE is handed out or started any more. */
+  private closed = false;
 
   constructor(
     private readonly cfg: KumoConfig,
@@ -89,6 +91,7 @@ export class Placement {
 
   /** Gets an EE ready to take one invocation. */
   async acquire(rec: VersionRecord): Promise<AcquiredEe> {
+    if (this.closed) throw new Error('the server is stopping');
     const key = this.poolKey(rec);
     let pool = this.pools.get(key);
     if (!pool) this.pools.set(key, (pool = new VersionPool(key)));
@@ -113,6 +116,7 @@ export class Placement {
       pool!.waiters.push(w);
       this.coldQueue.push(w);
     });
+    if (this.closed) throw new Error('the server is stopping');
     if (got.ee) {
       await this.unfreeze(got.ee);
       return { ee: got.ee };
@@ -172,8 +176,15 @@ export class Placement {
     return this.byEe.size;
   }
 
+  /** Destroys every EE; requests still waiting for one, and later ones, fail (the server is stopping). */
   async shutdown(): Promise<void> {
+    this.closed = true;
     clearInterval(this.reaper);
+    for (const w of this.coldQueue.splice(0)) {
+      if (w.settled) continue;
+      w.settled = true;
+      w.resolve({});
+    }
     await Promise.all([...this.byEe.values()].map((e) => e.teardown()));
   }
 

@@ -23,6 +23,20 @@ export const subnetPrefixBitsMax = 28;
 /** Where subnet claims live; /run is a tmpfs, so claims vanish with a reboot like the links they guard. */
 export const lockDir = '/run/kumo';
 
+/**
+ * Lock (in `lockDir`) held while a starting server scans the host and
+ * removes what dead instances left, so two servers starting at once neither
+ * clean the same leftovers twice nor judge each other before their owner
+ * record exists.
+ */
+export const hostLockFileName = 'instances.lock';
+/** Longest wait for another starting server's clean-up (dozens of dead instances take a few seconds). */
+export const hostLockWaitMsMax = 30_000;
+/** Poll period while another server holds the host lock. */
+export const hostLockPollMs = 10;
+/** Name of each instance's owner record in its `/run/kumo-sandboxes/<tag>/` directory. */
+export const ownerFileName = 'owner.json';
+
 /** Namespaces kept prepared (netns + veth + address, a few KB of kernel memory each) so a cold start skips the network phase. */
 export const preparedNetnsPoolSize = 4;
 /** Namespaces prepared by one batch (one `ip -batch` plus one `ip -n` per namespace). */
