@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { limits, supportedRuntimes, type KumoConfig } from '../config';
+import { limits, type KumoConfig } from '../config';
 import { ApiError, invalidParameter, notFound, validationError } from '../frontend/errors';
 import type { BlobStore } from '../blobs/blob-store';
 import type { CodeCache } from '../blobs/code-cache';
 import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
-import { Checker } from './validate';
+import { Checker, awsRuntimeEnum } from './validate';
 import { zipApiError } from './zip-errors';
 import { awsTimestamp } from './time';
 import { exists } from '../fs-util';
@@ -66,9 +66,11 @@ export class LayerService {
 
   parseVersionNumber(raw: string): number {
     const n = Number(raw);
-    if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(n)) {
+    if (!/^-?[0-9]+$/.test(raw) || !Number.isSafeInteger(n)) {
       throw validationError([{ value: raw, path: 'versionNumber', constraint: 'Member must be a number' }]);
     }
+    // AWS's answer (recorded: test_layer_exceptions) for 0 and negative numbers.
+    if (n < 1) throw invalidParameter('Layer Version Cannot be less than 1');
     return n;
   }
 
@@ -79,11 +81,14 @@ export class LayerService {
     const license = c.string(body.LicenseInfo, 'licenseInfo', { min: 0, max: 512 });
     const runtimes = listOf(c, body.CompatibleRuntimes, 'compatibleRuntimes', 15);
     const archs = listOf(c, body.CompatibleArchitectures, 'compatibleArchitectures', 2);
-    c.done();
-    for (const a of archs) if (a !== 'x86_64' && a !== 'arm64') {
-      throw validationError([{ value: archs, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]' }]);
+    // AWS's texts (recorded: test_layer_exceptions, publish_layer_version_exc_invalid_runtime_arch).
+    if (runtimes.some((r) => !(awsRuntimeEnum as readonly string[]).includes(r))) {
+      c.failures.push({ value: runtimes, path: 'compatibleRuntimes', constraint: `Member must satisfy enum value set: [${awsRuntimeEnum.join(', ')}]` });
     }
-    void supportedRuntimes;
+    if (archs.some((a) => a !== 'x86_64' && a !== 'arm64')) {
+      c.failures.push({ value: archs, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]' });
+    }
+    c.done();
     const content = body.Content as Record<string, unknown> | undefined;
     if (!content || typeof content !== 'object') {
       throw validationError([{ value: null, path: 'content', constraint: 'Member must not be null' }]);
@@ -137,6 +142,7 @@ export class LayerService {
   }
 
   async list(marker: string | undefined, maxItems: number | undefined, runtime?: string, arch?: string): Promise<{ items: LayerVersionRecord[]; next?: string }> {
+    checkListFilters(runtime, arch);
     const max = maxItems ?? listPageMax;
     const rows = (await this.store.listLayers(decodeMarker(marker), 10_000)).filter((r) => matches(r, runtime, arch));
     const items = rows.slice(0, max);
@@ -145,6 +151,7 @@ export class LayerService {
 
   async listVersions(rawName: string, marker: string | undefined, maxItems: number | undefined, runtime?: string, arch?: string) {
     const name = this.parseLayerName(rawName);
+    checkListFilters(runtime, arch);
     const max = maxItems ?? listPageMax;
     const before = marker ? Number(decodeMarker(marker)) : Infinity;
     const rows = (await this.store.listLayerVersions(name, Number.isFinite(before) ? before : Infinity, 10_000)).filter((r) => matches(r, runtime, arch));
@@ -291,6 +298,29 @@ function listOf(c: Checker, v: unknown, pathName: string, max: number): string[]
   }
   if (v.length > max) c.failures.push({ value: v, path: pathName, constraint: `Member must have length less than or equal to ${max}` });
   return v as string[];
+}
+
+/**
+ * The Runtime enum AWS quotes for ListLayers' CompatibleRuntime filter, in its
+ * order (recorded: test_layer_exceptions, list_layers_exc_compatibleruntime_invalid);
+ * it is wider than the one for functions because old layers keep old runtimes.
+ */
+const layerFilterRuntimes = [
+  'ruby3.5', 'ruby2.6', 'dotnetcore1.0', 'python3.7', 'nodejs8.10', 'nasa', 'ruby2.7', 'python2.7-greengrass', 'dotnetcore2.0',
+  'python3.8', 'java21', 'dotnet6', 'dotnetcore2.1', 'python3.9', 'java11', 'nodejs6.10', 'provided', 'dotnetcore3.1', 'dotnet8',
+  'java25', 'java17', 'nodejs', 'nodejs4.3', 'java8.al2', 'go1.x', 'dotnet10', 'nodejs20.x', 'go1.9', 'byol', 'nodejs10.x',
+  'provided.al2023', 'nodejs22.x', 'python3.10', 'java8', 'nodejs12.x', 'python3.11', 'nodejs24.x', 'nodejs8.x', 'python3.12',
+  'nodejs14.x', 'nodejs8.9', 'nodejs26.x', 'python3.13', 'python3.14', 'nodejs16.x', 'python3.15', 'provided.al2', 'nodejs4.3-edge',
+  'nodejs18.x', 'ruby3.2', 'python3.4', 'ruby3.3', 'ruby3.4', 'ruby2.5', 'python3.6', 'python2.7',
+];
+
+function checkListFilters(runtime: string | undefined, arch: string | undefined): void {
+  if (runtime !== undefined && !layerFilterRuntimes.includes(runtime)) {
+    throw validationError([{ value: runtime, path: 'compatibleRuntime', constraint: `Member must satisfy enum value set: [${layerFilterRuntimes.join(', ')}]` }]);
+  }
+  if (arch !== undefined && arch !== 'x86_64' && arch !== 'arm64') {
+    throw validationError([{ value: arch, path: 'compatibleArchitecture', constraint: 'Member must satisfy enum value set: [x86_64, arm64]' }]);
+  }
 }
 
 function matches(r: LayerVersionRecord, runtime?: string, arch?: string): boolean {
