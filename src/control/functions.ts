@@ -158,15 +158,22 @@ export class FunctionService {
     return publish ? this.publishAfterActivation(ref.name) : latest;
   }
 
-  /** Publish=true on create/update: AWS answers with the new version's configuration. */
+  /**
+   * Publish=true on create/update: AWS answers with the new version's
+   * configuration while that version is still being created (State Pending,
+   * recorded: test_list_functions create_response_1, test_publish_with_update).
+   * Kumo publishes once $LATEST is active (milliseconds here), so the version
+   * is stored Active; the answer shows it as AWS's does at that moment.
+   */
   private async publishAfterActivation(name: string): Promise<VersionRecord> {
     await this.whenSettled(name);
     if (!this.publisher) throw invalidParameter('Publishing versions is not available.');
-    return this.publisher(name);
+    const { rec, created } = await this.publisher(name);
+    return created ? { ...rec, state: 'Pending', stateReason: 'The function is being created.', stateReasonCode: 'Creating' } : rec;
   }
 
-  /** Set by VersionService so Publish=true can publish without a dependency cycle. */
-  publisher: ((name: string) => Promise<VersionRecord>) | undefined;
+  /** Set by VersionService so Publish=true can publish without a dependency cycle; `created` is false when an unchanged $LATEST returned the newest version. */
+  publisher: ((name: string) => Promise<{ rec: VersionRecord; created: boolean }>) | undefined;
 
   /** $LATEST, a published version, or the version an alias points to. */
   async get(rawName: string, qualifierParam?: string): Promise<VersionRecord> {
@@ -315,8 +322,8 @@ export class FunctionService {
       if (r.aliases.length) {
         throw conflict(`Unable to delete version because the following aliases reference it: [${r.aliases.join(', ')}]`);
       }
-      if (!r.deleted) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
-      this.changed(name, fn.latest, { version: qualifier });
+      // AWS answers 204 for a version that does not exist (recorded: test_delete_on_nonexisting_version).
+      if (r.deleted) this.changed(name, fn.latest, { version: qualifier });
       return;
     }
     if (!(await this.store.deleteFunction(name))) throw notFound(`Function not found: ${this.arn(name)}`);

@@ -16,7 +16,7 @@ export class VersionService {
     private readonly store: Store,
     private readonly functions: FunctionService,
   ) {
-    functions.publisher = (name) => this.publishLatest(name, {});
+    functions.publisher = (name) => this.publishLatestCreated(name, {});
   }
 
   async publish(rawName: string, body: Record<string, unknown>): Promise<VersionRecord> {
@@ -32,6 +32,10 @@ export class VersionService {
   }
 
   private async publishLatest(name: string, o: { codeSha256?: string; description?: string; revisionId?: string }): Promise<VersionRecord> {
+    return (await this.publishLatestCreated(name, o)).rec;
+  }
+
+  private async publishLatestCreated(name: string, o: { codeSha256?: string; description?: string; revisionId?: string }): Promise<{ rec: VersionRecord; created: boolean }> {
     const fn = await this.store.getFunction(name);
     if (!fn) throw notFound(`Function not found: ${this.functions.arn(name)}`);
     const latest = fn.latest;
@@ -50,7 +54,7 @@ export class VersionService {
       );
     }
     const newest = await this.newestVersion(name);
-    if (newest && this.sameSnapshot(newest, latest)) return newest;
+    if (newest && this.sameSnapshot(newest, latest)) return { rec: newest, created: false };
     const published = await this.store.publishVersion(name, latest.revisionId, (version) => ({
       ...latest,
       version,
@@ -72,7 +76,7 @@ export class VersionService {
       );
     }
     this.functions.changed(name, latest, { version: published.version });
-    return published;
+    return { rec: published, created: true };
   }
 
   /** $LATEST first, then published versions in ascending order (AWS's order). */

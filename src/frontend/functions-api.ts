@@ -95,14 +95,25 @@ export function functionRoutes(deps: {
   const base = '2015-03-31';
   const small = { bodyBytesMax: smallRequestBytesMax, auth: true };
 
+  // GetFunction / GetFunctionConfiguration name the function as it was asked for: qualified by
+  // the alias, version or `$LATEST` given, unqualified otherwise (recorded: test_alias_lifecycle, test_publish_with_update).
+  const getShape = async (req: ApiRequest, p: Record<string, string>) => {
+    const qualifierParam = req.query.get('Qualifier') ?? undefined;
+    const r = await fs.get(p.name!, qualifierParam);
+    const { qualifier } = fs.ref(p.name!, qualifierParam, 'get');
+    const out = shape(r);
+    out.FunctionArn = fs.arn(r.functionName, qualifier);
+    return { r, out };
+  };
+
   const getFunction = async (req: ApiRequest, p: Record<string, string>) => {
-    const r = await fs.get(p.name!, req.query.get('Qualifier') ?? undefined);
+    const { r, out } = await getShape(req, p);
     const location = signer.location(req, r.codeKey);
     const tags = await fs.tagsOf(r.functionName);
     return {
       status: 200,
       json: {
-        Configuration: shape(r),
+        Configuration: out,
         Code: { RepositoryType: 'S3', Location: location },
         ...(Object.keys(tags).length ? { Tags: tags } : {}),
       },
@@ -145,7 +156,7 @@ export function functionRoutes(deps: {
     { method: 'GET', path: [base, 'functions', '{name}'], operation: 'GetFunction', ...small, handle: getFunction },
     {
       method: 'GET', path: [base, 'functions', '{name}', 'configuration'], operation: 'GetFunctionConfiguration', ...small,
-      handle: async (req, p) => ({ status: 200, json: shape(await fs.get(p.name!, req.query.get('Qualifier') ?? undefined)) }),
+      handle: async (req, p) => ({ status: 200, json: (await getShape(req, p)).out }),
     },
     {
       method: 'PUT', path: [base, 'functions', '{name}', 'code'], operation: 'UpdateFunctionCode', bodyBytesMax: codeRequestBytesMax, auth: true,
