@@ -126,11 +126,16 @@ export class LayerService {
     }));
   }
 
-  async get(rawName: string, rawVersion: string): Promise<LayerVersionRecord> {
+  /**
+   * AWS words a missing layer version differently for GetLayerVersion ("The
+   * resource you requested does not exist.") and for the permission
+   * operations ("Layer version <arn> does not exist."; recorded: test_layer_policy_exceptions).
+   */
+  async get(rawName: string, rawVersion: string, missing: 'get' | 'policy' = 'get'): Promise<LayerVersionRecord> {
     const name = this.parseLayerName(rawName);
     const version = this.parseVersionNumber(rawVersion);
     const rec = await this.store.getLayerVersion(name, version);
-    if (!rec) throw notFound('The resource you requested does not exist.');
+    if (!rec) throw notFound(missing === 'get' ? 'The resource you requested does not exist.' : `Layer version ${this.layerArn(name)}:${version} does not exist.`);
     return rec;
   }
 
@@ -165,7 +170,7 @@ export class LayerService {
   }
 
   async addPermission(rawName: string, rawVersion: string, body: Record<string, unknown>, revisionId: string | undefined) {
-    const rec = await this.get(rawName, rawVersion);
+    const rec = await this.get(rawName, rawVersion, 'policy');
     const c = new Checker();
     const sid = c.string(body.StatementId, 'statementId', { min: 1, max: 100, pattern: '([a-zA-Z0-9-_]+)', re: statementIdRe });
     const action = c.string(body.Action, 'action', { min: 0, max: 22, pattern: 'lambda:GetLayerVersion', re: /^lambda:GetLayerVersion$/ });
@@ -193,13 +198,13 @@ export class LayerService {
   }
 
   async getPolicy(rawName: string, rawVersion: string) {
-    const rec = await this.get(rawName, rawVersion);
+    const rec = await this.get(rawName, rawVersion, 'policy');
     if (!rec.statements.length) throw notFound('No policy is associated with the given resource.');
     return { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: rec.statements }), RevisionId: rec.policyRevisionId };
   }
 
   async removePermission(rawName: string, rawVersion: string, sid: string, revisionId: string | undefined): Promise<void> {
-    const rec = await this.get(rawName, rawVersion);
+    const rec = await this.get(rawName, rawVersion, 'policy');
     if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw preconditionFailed();
     if (!rec.statements.some((s) => s.Sid === sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
     const next = { ...rec, statements: rec.statements.filter((s) => s.Sid !== sid), policyRevisionId: randomUUID() };
@@ -218,19 +223,25 @@ export class LayerService {
       c.failures.push({
         value: arns,
         path: 'layers',
-        constraint: `Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ${layerVersionArnPattern}]`,
+        constraint: `Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ${layerVersionArnPattern}, Member must not be null]`,
       });
       return undefined;
     }
     if (arns.length > layersPerFunctionMax) throw invalidParameter(`Cannot reference more than ${layersPerFunctionMax} layers.`);
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     const refs: LayerRef[] = [];
     for (const arn of arns) {
       const m = layerVersionArnRe.exec(arn)!;
       const layerKey = `${m[3]}`;
-      if (seen.has(layerKey)) throw invalidParameter(`Two different versions of the same layer are not allowed to be referenced in the same function. ${arn}`);
-      seen.add(layerKey);
-      const rec = m[1] === this.ctx.region && m[2] === this.ctx.accountId ? await this.store.getLayerVersion(m[3]!, Number(m[4])) : undefined;
+      const first = seen.get(layerKey);
+      if (first !== undefined) {
+        throw invalidParameter(`Two different versions of the same layer are not allowed to be referenced in the same function. ${first} and ${arn} are versions of the same layer.`);
+      }
+      seen.set(layerKey, arn);
+      if (m[1] !== this.ctx.region) {
+        throw invalidParameter(`Layers are not in the same region as the function. Layers are expected to be in region ${this.ctx.region}.`);
+      }
+      const rec = m[2] === this.ctx.accountId ? await this.store.getLayerVersion(m[3]!, Number(m[4])) : undefined;
       if (!rec) throw invalidParameter(`Layer version ${arn} does not exist.`);
       refs.push({ arn, codeKey: rec.codeKey, codeSize: rec.codeSize, unzippedBytes: rec.unzippedBytes });
     }
@@ -330,7 +341,8 @@ function matches(r: LayerVersionRecord, runtime?: string, arch?: string): boolea
 function preconditionFailed(): ApiError {
   return new ApiError(
     'PreconditionFailedException',
-    'The RevisionId provided does not match the latest RevisionId for the Lambda function or alias. Call the GetFunction or the GetAlias API operation to retrieve the latest RevisionId for your resource.',
+    // AWS's text for layer policies (recorded: test_layer_policy_exceptions).
+    'The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id',
   );
 }
 
