@@ -7,8 +7,13 @@ import { validationError } from './errors';
 import type { CodeUrlSigner } from './code-url';
 import { jsonBody, type ApiRequest, type Route } from './http';
 
-/** CreateFunction / UpdateFunctionCode carry a base64 zip: AWS caps the request at 69,905,067 bytes (50 MB of zip). */
-const codeRequestBytesMax = 69_905_067;
+/**
+ * CreateFunction / UpdateFunctionCode carry a base64 zip: AWS caps the request
+ * at 70,167,211 bytes ("Request must be smaller than 70167211 bytes for the
+ * CreateFunction operation"; recorded: LocalStack test_lambda_api.snapshot.json,
+ * test_oversized_request_create_lambda).
+ */
+const codeRequestBytesMax = 70_167_211;
 /** Other control-plane requests. */
 const smallRequestBytesMax = 1024 * 1024;
 

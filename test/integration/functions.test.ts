@@ -214,4 +214,16 @@ describe('control plane (AWS SDK v3 against the real server)', () => {
     const body = await r.text();
     assert.doesNotMatch(body, /at .*\.js:\d+/);
   });
+  it('refuses a CreateFunction request over AWS\'s 70,167,211 bytes with AWS\'s message', async () => {
+    // Recorded: LocalStack test_lambda_api.snapshot.json, TestLambdaSizeLimits::test_oversized_request_create_lambda.
+    const zip = await nodeCode('x');
+    await expectError(
+      c.send(new CreateFunctionCommand({
+        FunctionName: 'fn-oversized-request', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip },
+        Environment: { Variables: { BIG: 'x'.repeat(70_167_211) } },
+      })),
+      'RequestEntityTooLargeException', 'Request must be smaller than 70167211 bytes for the CreateFunction operation', 413,
+    );
+    await expectError(c.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-oversized-request' })), 'ResourceNotFoundException');
+  });
 });
