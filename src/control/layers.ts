@@ -8,6 +8,7 @@ import type { CodeCache } from '../blobs/code-cache';
 import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
 import { Checker, awsRuntimeEnum } from './validate';
 import { zipApiError } from './zip-errors';
+import { checkLayerContent } from './settings';
 import { awsTimestamp } from './time';
 import { exists } from '../fs-util';
 
@@ -93,9 +94,7 @@ export class LayerService {
     if (!content || typeof content !== 'object') {
       throw validationError([{ value: null, path: 'content', constraint: 'Member must not be null' }]);
     }
-    if (content.S3Bucket !== undefined || content.S3Key !== undefined) {
-      throw invalidParameter('S3Bucket/S3Key layer content is not supported by this Kumo server; upload the zip as ZipFile.');
-    }
+    checkLayerContent(content);
     if (typeof content.ZipFile !== 'string' || !content.ZipFile) throw invalidParameter('Please provide a source for layer content.');
     const zip = Buffer.from(content.ZipFile, 'base64');
     if (zip.length > limits.zipBytesMax) {

@@ -18,14 +18,15 @@ import { ApiError, invalidParameter } from '../frontend/errors';
  *   PassThrough: honoured. VpcConfig, DeadLetterConfig, FileSystemConfigs,
  *   ImageConfig, SnapStart: honoured when empty, refused otherwise.
  *   CodeSigningConfigArn, PublishTo, TenancyConfig, CapacityProviderConfig,
- *   DurableConfig, Code.S3*, Code.ImageUri, Code.SourceKMSKeyArn,
+ *   DurableConfig, Code.S3* (S3Bucket, S3Key, S3ObjectVersion, S3ObjectStorageMode),
+ *   Code.ImageUri, Code.SourceKMSKeyArn,
  *   PackageType Image, TracingConfig Active: refused.
  * - UpdateFunctionCode: ZipFile, Architectures, Publish, DryRun, RevisionId:
  *   honoured; S3Bucket, S3Key, S3ObjectVersion, S3ObjectStorageMode,
  *   ImageUri, SourceKMSKeyArn, PublishTo: refused.
  * - PublishVersion: CodeSha256, Description, RevisionId honoured; PublishTo refused.
  * - CreateAlias: every member honoured (aliases.ts).
- * - PublishLayerVersion: every member honoured; Content.S3* refused (layers.ts).
+ * - PublishLayerVersion: every member honoured; Content.S3* refused (checkLayerContent).
  */
 export type SettingsOperation = 'CreateFunction' | 'UpdateFunctionConfiguration' | 'UpdateFunctionCode' | 'PublishVersion';
 
@@ -67,7 +68,9 @@ export function checkSettings(op: SettingsOperation, body: Record<string, unknow
   }
   if (op === 'CreateFunction') {
     const code = body.Code as Record<string, unknown> | undefined;
-    if (code && typeof code === 'object' && present(code.SourceKMSKeyArn)) throw refusal('Code.SourceKMSKeyArn');
+    if (code && typeof code === 'object') {
+      for (const f of ['S3ObjectVersion', 'S3ObjectStorageMode', 'SourceKMSKeyArn'] as const) if (present(code[f])) throw refusal(`Code.${f}`);
+    }
   }
   if (op === 'UpdateFunctionCode') {
     for (const f of ['S3ObjectVersion', 'S3ObjectStorageMode', 'SourceKMSKeyArn'] as const) if (present(body[f])) throw refusal(f);
@@ -76,4 +79,11 @@ export function checkSettings(op: SettingsOperation, body: Record<string, unknow
     if (present(body.PublishTo)) throw refusal('PublishTo');
   }
   return accepted;
+}
+
+/** PublishLayerVersion: Content.ZipFile is honoured; content from S3 is refused. */
+export function checkLayerContent(content: Record<string, unknown>): void {
+  for (const f of ['S3Bucket', 'S3Key', 'S3ObjectVersion', 'S3ObjectStorageMode'] as const) {
+    if (present(content[f])) throw refusal(`Content.${f}`, 'upload the zip as ZipFile');
+  }
 }

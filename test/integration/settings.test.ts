@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, PublishVersionCommand,
+  CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, ListLayerVersionsCommand, PublishLayerVersionCommand, PublishVersionCommand,
   UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
@@ -52,6 +52,12 @@ describe('settings: honoured or refused, never dropped', () => {
     for (const [extra, field] of refused) {
       await expectRefused(c.send(new CreateFunctionCommand({ ...base('refused'), ...extra })), field);
     }
+    // Members of Code beside ZipFile are refused, not ignored.
+    await expectRefused(c.send(new CreateFunctionCommand({ ...base('refused'), Code: { ZipFile: zip, S3ObjectVersion: '3' } })), /^Code\.S3ObjectVersion /);
+    await expectRefused(c.send(new CreateFunctionCommand({ ...base('refused'), Code: { ZipFile: zip, SourceKMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/k' } })), /^Code\.SourceKMSKeyArn /);
+    await expectRefused(c.send(new PublishLayerVersionCommand({ LayerName: 'refused', Content: { ZipFile: zip, S3ObjectVersion: '3' } })), /^Content\.S3ObjectVersion /);
+    await expectRefused(c.send(new PublishLayerVersionCommand({ LayerName: 'refused', Content: { S3Bucket: 'b', S3Key: 'k' } })), /^Content\.S3Bucket /);
+    assert.equal((await c.send(new ListLayerVersionsCommand({ LayerName: 'refused' }))).LayerVersions?.length, 0);
     await assert.rejects(c.send(new GetFunctionConfigurationCommand({ FunctionName: 'refused' })), { name: 'ResourceNotFoundException' });
   });
 
