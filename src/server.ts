@@ -16,6 +16,7 @@ import { functionRoutes } from './frontend/functions-api';
 import { invokeRoutes } from './frontend/invoke-api';
 import { versionRoutes } from './frontend/versions-api';
 import { layerRoutes } from './frontend/layers-api';
+import { CodeUrlSigner } from './frontend/code-url';
 import { tagRoutes } from './frontend/tags-api';
 import { logsRoutes } from './frontend/logs-api';
 import { LayerService } from './control/layers';
@@ -104,16 +105,17 @@ export class KumoServer {
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs);
     // 4. Finish what a crash interrupted, then serve.
     await this.functions.recover();
+    const codeUrls = new CodeUrlSigner();
     this.frontend = new Frontend({
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       routes: [
         ...functionRoutes({
           functions: this.functions, blobs, region: cfg.region, accountId: cfg.accountId,
-          versionsOf: (name) => this.store.listVersions(name, 0, 10_000),
+          versionsOf: (name) => this.store.listVersions(name, 0, 10_000), codeUrls,
         }),
         ...versionRoutes({ functions: this.functions, versions, aliases }),
-        ...layerRoutes({ layers }),
+        ...layerRoutes({ layers, codeUrls }),
         ...tagRoutes({ tags }),
         ...invokeRoutes({ functions: this.functions, invoker, queue: this.queue }),
         ...logsRoutes({ store: this.store }),
