@@ -23,7 +23,8 @@ setup: deps
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 
 # System pieces from the distribution, listed with their paths and purposes in
-# scripts/tools.manifest (runc, iproute2, iptables, python3 + boto3, awscli v2, zip, curl…).
+# scripts/tools.manifest (runc, iproute2, iptables, e2fsprogs + mount for each EE's /tmp disk,
+# python3 + boto3, awscli v2, zip, curl…).
 deps:
 	@scripts/deps.sh
 

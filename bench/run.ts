@@ -2,7 +2,7 @@
  * Kumo benchmark harness (issue 4): Kumo, the floors and the peer, measured in
  * one run on one machine, reported as ratios.
  *
- *   node dist/bench/run.js [--quick] [--only floors,peer,kumo] [--phases warm,cold,burst,memory,async] [sizes…]
+ *   node dist/bench/run.js [--quick] [--only floors,peer,kumo] [--phases warm,cold,scratch,burst,memory,async] [sizes…]
  *
  * See bench/README.md for what each metric means.
  */
@@ -19,6 +19,7 @@ import { runWarm } from './phases/warm';
 import { floorSubjects, kumoColdSubject, runCold, type ColdSubject } from './phases/cold';
 import { runBurstAndMemory, topUpBatchMax } from './phases/burst-memory';
 import { runAsync } from './phases/async';
+import { runScratch } from './phases/scratch';
 import { startFloorA, startFloorB } from './targets/floors';
 import { installPeer, startPeer, type PeerInstall } from './targets/peer';
 import { asyncCode, Kumo, noopCode, projectRoot } from './targets/kumo';
@@ -26,7 +27,7 @@ import { RuncFloor } from './targets/cold-floors';
 import type { Group, WarmTarget } from './targets/types';
 
 const groups: Group[] = ['floors', 'peer', 'kumo'];
-const phases = ['warm', 'cold', 'burst', 'memory', 'async'] as const;
+const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async'] as const;
 type Phase = (typeof phases)[number];
 
 /** Unmeasured rounds before the cold-start measurements. */
@@ -39,7 +40,7 @@ const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_A
 
   --quick                 small sizes for a smoke run (~1-2 min without the peer install)
   --only LIST             target groups: floors,peer,kumo (default: all)
-  --phases LIST           warm,cold,burst,memory,async (default: all; burst and memory run together)
+  --phases LIST           warm,cold,scratch,burst,memory,async (default: all; burst and memory run together)
   --seq N                 sequential requests per target (default ${fullSizes.seqRequests})
   --duration S            concurrent seconds per target (default ${fullSizes.concSeconds})
   --connections C         concurrent connections (default ${fullSizes.connections})
@@ -255,6 +256,16 @@ async function main(): Promise<number> {
       agent.destroy();
     }
 
+    // 3b. /tmp scratch disks: made on demand and taken from a pool (no server needed; Kumo's built code).
+    if (has('kumo') && phase('scratch')) {
+      log('SCRATCH DISKS');
+      try {
+        data.scratch = await runScratch(sizes.coldRuns, log);
+      } catch (e) {
+        missing('scratch disks', (e as Error).message.slice(0, 500));
+      }
+    }
+
     // 4. Burst and memory (after the cold starts: the burst leaves teardown work behind that would disturb them).
     if (kumo && phase('burst')) {
       log('BURST + MEMORY');
@@ -336,6 +347,7 @@ async function main(): Promise<number> {
   jsonl.push({ type: 'run', startedAt: data.startedAt, finishedAt: data.finishedAt, durationS: data.durationS, env: data.env, sizes });
   for (const w of data.warm) jsonl.push({ type: 'warm', ...w });
   for (const x of data.cold) jsonl.push({ type: 'cold', ...x });
+  if (data.scratch) jsonl.push({ type: 'scratch', ...data.scratch });
   if (data.burst) jsonl.push({ type: 'burst', ...data.burst });
   if (data.memory) jsonl.push({ type: 'memory', ...data.memory });
   if (data.async) jsonl.push({ type: 'async', ...data.async });

@@ -26,6 +26,12 @@ export const limits = {
   zipEntriesMax: 100_000,
   /** Synchronous invoke request and response payload. AWS: 6 MB (6,291,456 bytes). */
   syncPayloadBytesMax: 6 * 1024 * 1024,
+  /**
+   * Synchronous invoke response from the function. AWS: 6 MB plus 100 bytes
+   * (6,291,556), the number its Function.ResponseSizeTooLarge message names
+   * (recorded: LocalStack test_lambda.snapshot.json, test_lambda_too_large_response).
+   */
+  syncResponseBytesMax: 6 * 1024 * 1024 + 100,
   /** Asynchronous invoke payload. AWS: 256 KB (262,144 bytes). */
   asyncPayloadBytesMax: 256 * 1024,
   /** Control-plane JSON request body (other than CreateFunction/UpdateFunctionCode zips, which carry base64 code). */
@@ -42,9 +48,11 @@ export const limits = {
   accountConcurrencyMax: 1000,
   /** Concurrent cold starts on this host (further requests wait for a slot or a warm EE); placement uses min(this, 2 × cores). */
   coldStartsMax: 64,
-  /** Functions listed per page. AWS: MaxItems 1–10,000, 50 returned by default. */
+  /** Functions listed per page. AWS: MaxItems 1–10,000 accepted, 50 returned by default. */
   listFunctionsPageDefault: 50,
   listFunctionsPageMax: 10000,
+  /** ListFunctions never returns more than this a page, whatever MaxItems says (AWS: 50). */
+  listFunctionsPageReturnedMax: 50,
   /** Function name. AWS: 1–64 characters (ARN forms up to 140). */
   functionNameCharsMax: 64,
   /** Handler string. AWS: up to 128 characters. */

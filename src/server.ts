@@ -13,6 +13,7 @@ import { InvokeService } from './invoke/service';
 import { AsyncQueue } from './async/queue';
 import { Gateway } from './gateway/gateway';
 import { allServices } from './services';
+import { CodeUrlSigner } from './frontend/code-url';
 import { LayerService } from './control/layers';
 import { VersionService } from './control/versions';
 import { AliasService } from './control/aliases';
@@ -20,7 +21,14 @@ import { TagService } from './control/tags';
 import { loadCredentials, type Credentials } from './frontend/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
-import type { SandboxDriver } from './sandbox/driver';
+
+/**
+ * On stop, how long requests and queued invocations in flight may still run
+ * before their EEs are destroyed. Lambda has no equivalent (it never stops
+ * under a caller); short, so a SIGTERM'd server exits within a few seconds,
+ * well inside the 10–30 s a supervisor waits before SIGKILL.
+ */
+export const stopGraceMs = 2_000;
 
 /**
  * The composition root: one process holding the front end, control plane,
@@ -34,7 +42,10 @@ export class KumoServer {
   store!: SqliteStore;
   private gateway!: Gateway;
   private runtimeApi!: RuntimeApiServer;
-  private driver!: SandboxDriver;
+  private driver!: RuncDriver;
+  private hurried: (() => void) | undefined;
+  private stopping: Promise<void> | undefined;
+  private hurryRequested = false;
   private placement!: Placement;
   private queue!: AsyncQueue;
   private logs!: LogSink;
@@ -79,11 +90,12 @@ export class KumoServer {
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs);
     // 4. Finish what a crash interrupted, then serve.
     await this.functions.recover();
+    const codeUrls = new CodeUrlSigner();
     this.gateway = new Gateway({
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
-        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, store: this.store, blobs,
+        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, store: this.store, blobs, codeUrls,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -93,19 +105,71 @@ export class KumoServer {
     this.queue.start();
   }
 
-  /** Stops cleanly: no container, cgroup, mount or link is left behind. */
-  async stop(): Promise<void> {
-    await this.gateway?.close();
-    await this.queue?.stop();
+  /**
+   * Stops cleanly and promptly: no EE process (frozen or not), container,
+   * cgroup, netns, veth, mount or rule is left behind. Safe on a server whose
+   * start failed half-way.
+   *   1. No new work: the front end accepts no connection and closes idle
+   *      keep-alive ones (again as requests finish); the queue leases no event.
+   *   2. Requests and queued invocations in flight get `stopGraceMs`
+   *      (cut short by `hurry()`, on a second signal).
+   *   3. Every EE is destroyed; invocations still running end with an
+   *      error now (a queued one is retried on the next start, counted as an
+   *      attempt), and remaining connections are cut.
+   *   4. Runtime API, driver (network, cgroups, state, owner record), logs, store.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const frontendClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
+    const queueStopped = this.queue?.stop() ?? Promise.resolve();
+    const drained = Promise.all([frontendClosed, queueStopped]);
+    const hurried = new Promise<void>((r) => {
+      this.hurried = r;
+      if (this.hurryRequested) r();
+    });
+    await raceTimeout([drained, hurried], stopGraceMs);
+    this.gateway?.closeAllConnections();
     await this.placement?.shutdown();
+    // With their EEs gone, what was in flight ends within moments; an
+    // invocation that still does not end must not hold the stop up.
+    await raceTimeout([drained], stopGraceMs);
     await this.runtimeApi?.close();
     await this.driver?.shutdown();
     await this.logs?.flush();
     await this.store?.close();
   }
 
+  /** Ends the grace of a stop under way: work in flight is not waited for any more. */
+  hurry(): void {
+    this.hurryRequested = true; // also when the stop has not begun yet (a start still under way)
+    this.hurried?.();
+  }
+
+  /**
+   * Last resort when a stop does not finish in time: kills every EE process
+   * at once (file writes, nothing spawned); the rest is removed by the next
+   * server to start on this host.
+   */
+  killSandboxesNow(): void {
+    this.driver?.killAllNow();
+  }
+
   /** Log lines of a function's log group, for `kumo logs`. */
   async flushLogs(): Promise<void> {
     await this.logs.flush();
+  }
+}
+
+/** Waits for the first of `promises` or `ms`, whichever comes first; the timer keeps the process alive meanwhile and is cleared after. */
+async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([...promises, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }

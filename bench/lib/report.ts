@@ -1,7 +1,7 @@
 /** PASS/MISS lines, the stdout table, the markdown report and its charts, from one run's results. */
 import { barChart, percentileChart, type BarRow } from './svg';
 import { ratio } from './stats';
-import type { AsyncResult, BurstResult, Check, ColdResult, MemoryResult, Sizes, WarmResult } from './results';
+import type { AsyncResult, BurstResult, Check, ColdResult, MemoryResult, ScratchResult, Sizes, WarmResult } from './results';
 
 export interface RunData {
   startedAt: string;
@@ -12,6 +12,7 @@ export interface RunData {
   warm: WarmResult[];
   cold: ColdResult[];
   burst?: BurstResult;
+  scratch?: ScratchResult;
   memory?: MemoryResult;
   async?: AsyncResult;
   /** Targets or phases that could not be measured, and why. */
@@ -133,6 +134,10 @@ export function table(d: RunData): string {
       );
     }
   }
+  if (d.scratch) {
+    const x = d.scratch;
+    lines.push('', `SCRATCH /tmp DISKS  median of ${x.rounds}: ${x.made.map((m) => `${m.sizeMb} MB made on demand ${f(m.makeMedianMs, 1)} ms (max ${f(m.makeMaxMs, 1)}), removed ${f(m.removeMedianMs, 1)} ms`).join('; ')}; 512 MB from the pool ${f(x.pooledTakeMedianMs, 3)} ms`);
+  }
   if (d.burst) {
     const b = d.burst;
     lines.push('', `BURST  ${b.count} simultaneous first invokes: all answered in ${f(b.allDoneMs, 0)} ms, ${b.errors} errors, EEs created ${b.eesCreatedProc ?? '?'} (/proc) / ${b.eesCreatedLogs ?? '?'} (logs), latency p50 ${f(b.latency.p50, 0)} p99 ${f(b.latency.p99, 0)} ms`);
@@ -232,6 +237,14 @@ export function markdown(d: RunData, chartFiles: string[]): string {
     }
     const phases = d.cold.filter((x) => x.phasesMs);
     L.push('', phases.length ? `Init phases reported by Kumo: ${phases.map((x) => `${x.label}: ${Object.entries(x.phasesMs!).map(([k, v]) => `${k} ${f(v, 1)} ms`).join(', ')}`).join('; ')}` : 'Kumo does not report init phases (sandbox creation, network set-up, runtime start, handler init) separately yet: the breakdown is Init Duration / invoke / the rest of the request.', '');
+  }
+  if (d.scratch) {
+    const x = d.scratch;
+    L.push('## /tmp scratch disks', '');
+    L.push(`Median of ${x.rounds}. A cold start takes a disk from the pool prepared ahead (its cost is the \`Scratch\` init phase above); a size with none prepared is made on demand (sparse file, mkfs, tune2fs, losetup, mount); removal runs after the EE is gone, off the request path.`, '');
+    L.push('| EphemeralStorage | made on demand | max | removed |', '|---:|---:|---:|---:|');
+    for (const m of x.made) L.push(`| ${m.sizeMb} MB | ${f(m.makeMedianMs, 1)} ms | ${f(m.makeMaxMs, 1)} ms | ${f(m.removeMedianMs, 1)} ms |`);
+    L.push('', `Taken from the pool (512 MB): ${f(x.pooledTakeMedianMs, 3)} ms.`, '');
   }
   if (d.burst) {
     const b = d.burst;

@@ -46,6 +46,13 @@ export interface ColdResult {
   errorSamples: string[];
 }
 
+/** /tmp scratch disks: made on demand per size, taken from the prepared pool (bench/phases/scratch.ts). */
+export interface ScratchResult {
+  rounds: number;
+  made: { sizeMb: number; makeMedianMs: number; makeMaxMs: number; removeMedianMs: number }[];
+  pooledTakeMedianMs: number;
+}
+
 export interface BurstResult {
   count: number;
   allDoneMs: number;

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, type Parsed } from './args';
 import { describeError, loadCliConfig } from './client';
-import { deploy, loadModel, overridesOf } from './deploy';
-import { isFunctionType, isLayerType } from './sam';
+import { deploy, loadModel, overridesOf } from './deploy/index';
+import { kindOf } from './deploy/registry';
 import { findTemplate } from './template';
 
 /** Changes closer together than this are one redeploy. */
@@ -74,11 +74,12 @@ export async function devCommand({ positional, flags, multi }: Parsed): Promise<
     let dirs: { id: string; dir: string }[] = [];
     try {
       const model = loadModel(templateFile, overrides);
-      layerIds.clear();
+      stackWideIds.clear();
       for (const r of model.resources) {
-        if (isLayerType(r.type)) layerIds.add(r.id);
-        const key = isFunctionType(r.type) ? (r.type === 'AWS::Serverless::Function' ? 'CodeUri' : 'Code') : isLayerType(r.type) ? (r.type === 'AWS::Serverless::LayerVersion' ? 'ContentUri' : 'Content') : undefined;
-        const v = key ? r.props[key] : undefined;
+        const code = kindOf(r.type).code;
+        if (!code) continue;
+        if (code.redeploys === 'stack') stackWideIds.add(r.id);
+        const v = r.props[code.property];
         if (typeof v === 'string') dirs.push({ id: r.id, dir: path.resolve(model.dir, v) });
       }
     } catch {
@@ -94,7 +95,7 @@ export async function devCommand({ positional, flags, multi }: Parsed): Promise<
             // A code dir that holds the template itself: template edits are handled above.
             if (path.join(dir, f) === templateFile) return;
             // A layer's new version changes its functions' Layers too: that is a full deploy.
-            if (layerIds.has(id)) templateChanged = true;
+            if (stackWideIds.has(id)) templateChanged = true;
             else pending.add(id);
             schedule();
           }),
@@ -104,7 +105,7 @@ export async function devCommand({ positional, flags, multi }: Parsed): Promise<
       }
     }
   };
-  const layerIds = new Set<string>();
+  const stackWideIds = new Set<string>();
   rewatch();
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DeleteFunctionCommand, InvokeCommand, ListFunctionsCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, ListFunctionsCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { UsageError, type Parsed } from './args';
 import { CliError, describeError, lambdaClient, loadCliConfig } from './client';
 import { readStackRecord } from './stack';
@@ -101,6 +101,21 @@ export async function listAllFunctions(cfg = loadCliConfig()): Promise<FunctionC
   }
 }
 
+/** Each function's State; a function deleted meanwhile has none. */
+async function statesOf(names: string[], cfg: ReturnType<typeof loadCliConfig>): Promise<Map<string, string>> {
+  const client = lambdaClient(cfg);
+  try {
+    const out = new Map<string, string>();
+    for (const name of names) {
+      const c = await client.send(new GetFunctionConfigurationCommand({ FunctionName: name })).catch(() => undefined);
+      if (c?.State) out.set(name, c.State);
+    }
+    return out;
+  } finally {
+    client.destroy();
+  }
+}
+
 export async function lsCommand({ positional, flags }: Parsed): Promise<number> {
   if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const fns = await listAllFunctions(loadCliConfig(flags));
@@ -112,9 +127,11 @@ export async function lsCommand({ positional, flags }: Parsed): Promise<number> 
     process.stdout.write('no functions (deploy one with `kumo deploy`)\n');
     return 0;
   }
+  // ListFunctions carries no State (as AWS's); GetFunctionConfiguration does.
+  const states = await statesOf(fns.map((f) => f.FunctionName ?? ''), loadCliConfig(flags));
   const rows = [['NAME', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'STATE', 'LAST MODIFIED']];
   for (const f of fns.sort((a, b) => (a.FunctionName ?? '').localeCompare(b.FunctionName ?? ''))) {
-    rows.push([f.FunctionName ?? '', f.Runtime ?? '', `${f.MemorySize ?? ''} MB`, `${f.Timeout ?? ''} s`, f.State ?? '', f.LastModified ?? '']);
+    rows.push([f.FunctionName ?? '', f.Runtime ?? '', `${f.MemorySize ?? ''} MB`, `${f.Timeout ?? ''} s`, states.get(f.FunctionName ?? '') ?? '', f.LastModified ?? '']);
   }
   process.stdout.write(table(rows));
   return 0;

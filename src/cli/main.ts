@@ -5,7 +5,7 @@ import { commandHelp, mainHelp } from './help';
 import type * as FunctionsMod from './functions';
 import type * as LogsMod from './logs';
 import type * as EventsMod from './events';
-import type * as DeployMod from './deploy';
+import type * as DeployMod from './deploy/index';
 import type * as InitMod from './init';
 import type * as DevMod from './dev';
 import type * as ConfigMod from '../config';
@@ -19,7 +19,7 @@ const lsCommand = (p: Parsed) => functions().lsCommand(p);
 const rmCommand = (p: Parsed) => functions().rmCommand(p);
 const logsCommand = (p: Parsed) => (require('./logs') as typeof LogsMod).logsCommand(p);
 const generateEventCommand = (p: Parsed) => (require('./events') as typeof EventsMod).generateEventCommand(p);
-const deployCommand = (p: Parsed) => (require('./deploy') as typeof DeployMod).deployCommand(p);
+const deployCommand = (p: Parsed) => (require('./deploy/index') as typeof DeployMod).deployCommand(p);
 const initCommand = (p: Parsed) => (require('./init') as typeof InitMod).initCommand(p);
 const devCommand = (p: Parsed) => (require('./dev') as typeof DevMod).devCommand(p);
 
@@ -128,12 +128,48 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
     return 2;
   }
   const server = new KumoServer(cfg);
+  // Signals are handled from the start: a SIGTERM while the driver is still
+  // setting up must clean up too (the default action would kill us like -9).
+  let starting: Promise<void> | undefined;
+  let signalled = false;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (sig: string): void => {
+      if (signalled) {
+        process.stdout.write(`kumo: ${sig} again, not waiting for work in flight\n`);
+        server.hurry();
+        return;
+      }
+      signalled = true;
+      process.stdout.write(`kumo: ${sig}, stopping\n`);
+      const deadline = setTimeout(() => {
+        process.stderr.write(`kumo: stop did not finish within ${stopDeadlineMs} ms: killing every EE and exiting\n`);
+        server.killSandboxesNow();
+        process.exit(1);
+      }, stopDeadlineMs);
+      // A start under way finishes first, so the stop sees everything it created.
+      void (starting ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => server.stop())
+        .catch((e: unknown) => process.stderr.write(`kumo: stop failed: ${(e as Error).message}\n`))
+        .finally(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+  });
+  starting = server.start();
   try {
-    await server.start();
+    await starting;
   } catch (e) {
     process.stderr.write(`kumo: could not start: ${(e as Error).message}\n`);
     await server.stop().catch(() => undefined);
     return 1;
+  }
+  if (signalled) {
+    await stopped;
+    return 0;
   }
   const c = server.credentials;
   process.stdout.write(
@@ -143,22 +179,16 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
       `  export AWS_DEFAULT_REGION=${cfg.region}\n` +
       `  aws lambda list-functions --endpoint-url http://${cfg.host}:${server.port}\n`,
   );
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (sig: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.stdout.write(`kumo: ${sig}, stopping\n`);
-      server.stop().then(resolve, (e) => {
-        process.stderr.write(`kumo: stop failed: ${(e as Error).message}\n`);
-        resolve();
-      });
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  });
+  await stopped;
   return 0;
 }
+
+/**
+ * After a stop signal, the longest `kumo server` waits for its clean-up
+ * before it kills every EE process and exits anyway (a hung `runc` or `ip`);
+ * below the 30 s supervisors commonly wait before SIGKILL.
+ */
+const stopDeadlineMs = 20_000;
 
 main(process.argv.slice(2)).then(
   (code) => {

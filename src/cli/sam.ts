@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { referencedIds } from './intrinsics';
+import type { PropertySchema } from './deploy/kind';
 import type { ParsedTemplate } from './template';
 
 /**
@@ -14,43 +15,10 @@ export const samTransform = 'AWS::Serverless-2016-10-31';
 const topLevel = new Set(['AWSTemplateFormatVersion', 'Description', 'Transform', 'Globals', 'Parameters', 'Mappings', 'Conditions', 'Resources', 'Outputs', 'Metadata', 'Rules']);
 const resourceKeys = new Set(['Type', 'Properties', 'DependsOn', 'Condition', 'Metadata', 'DeletionPolicy', 'UpdateReplacePolicy', 'UpdatePolicy', 'CreationPolicy']);
 
-/** Properties kumo deploy acts on, per type. */
-export const handledProps: Record<string, string[]> = {
-  'AWS::Serverless::Function': [
-    'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
-    'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
-  ],
-  'AWS::Serverless::LayerVersion': ['LayerName', 'ContentUri', 'CompatibleRuntimes', 'CompatibleArchitectures', 'Description', 'LicenseInfo', 'RetentionPolicy'],
-  'AWS::Lambda::Function': [
-    'FunctionName', 'Code', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'ReservedConcurrentExecutions', 'EphemeralStorage',
-    'Description', 'Role', 'Architectures', 'PackageType', 'LoggingConfig',
-  ],
-  'AWS::Lambda::LayerVersion': ['LayerName', 'Content', 'CompatibleRuntimes', 'CompatibleArchitectures', 'Description', 'LicenseInfo'],
-  'AWS::Lambda::Version': ['FunctionName', 'Description', 'CodeSha256', 'ProvisionedConcurrencyConfig', 'RuntimePolicy'],
-  'AWS::Lambda::Alias': ['FunctionName', 'FunctionVersion', 'Name', 'Description', 'RoutingConfig', 'ProvisionedConcurrencyConfig'],
-};
+/** What a resource type accepts, from the kind that deploys it (deploy/registry.ts); undefined: a type Kumo does not deploy. */
+export type SchemaOf = (type: string) => PropertySchema | undefined;
 
-/** Properties accepted but with no local effect (IAM, networking, tracing…): reported once, not an error. */
-export const ignoredProps: Record<string, string[]> = {
-  'AWS::Serverless::Function': [
-    'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'FunctionUrlConfig', 'Tags', 'PermissionsBoundary', 'DeadLetterQueue', 'EventInvokeConfig',
-    'ProvisionedConcurrencyConfig', 'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
-    'AutoPublishCodeSha256', 'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
-    'SourceKMSKeyArn', 'Connectors', 'Metadata',
-  ],
-  'AWS::Lambda::Function': [
-    'Tags', 'TracingConfig', 'VpcConfig', 'KmsKeyArn', 'DeadLetterConfig', 'FileSystemConfigs', 'ImageConfig', 'CodeSigningConfigArn', 'SnapStart',
-    'RuntimeManagementConfig', 'RecursiveLoop',
-  ],
-  'AWS::Serverless::LayerVersion': [],
-  'AWS::Lambda::LayerVersion': [],
-  'AWS::Lambda::Version': [],
-  'AWS::Lambda::Alias': [],
-};
-
-export const supportedTypes = new Set(Object.keys(handledProps));
 export const isFunctionType = (t: string) => t === 'AWS::Serverless::Function' || t === 'AWS::Lambda::Function';
-export const isLayerType = (t: string) => t === 'AWS::Serverless::LayerVersion' || t === 'AWS::Lambda::LayerVersion';
 
 export interface ResourceDecl {
   id: string;
@@ -61,6 +29,8 @@ export interface ResourceDecl {
   dependsOn: string[];
   /** Logical ids this resource refers to or depends on. */
   deps: string[];
+  /** For a resource a SAM resource expanded into: that resource's logical id. */
+  partOf?: string;
 }
 
 export interface TemplateModel {
@@ -107,7 +77,7 @@ export function mergeGlobals(global: unknown, local: unknown): unknown {
   return local;
 }
 
-export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string>): TemplateModel {
+export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string>, schemaOf: SchemaOf): TemplateModel {
   const t = tpl.value;
   const notes: string[] = [];
   for (const k of Object.keys(t)) {
@@ -175,8 +145,9 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
   }
   const gFn = (globals.Function ?? {}) as Record<string, unknown>;
   if (!isMapping(gFn)) throw tpl.error('Globals.Function', 'Globals.Function must be a mapping');
+  const fnSchema = schemaOf('AWS::Serverless::Function')!;
+  const okKeys = [...fnSchema.handled, ...fnSchema.ignored].filter((x) => !['FunctionName', 'Events', 'InlineCode'].includes(x));
   for (const k of Object.keys(gFn)) {
-    const okKeys = [...handledProps['AWS::Serverless::Function']!, ...ignoredProps['AWS::Serverless::Function']!].filter((x) => !['FunctionName', 'Events', 'InlineCode'].includes(x));
     if (!okKeys.includes(k)) throw tpl.error(`Globals.Function.${k}`, `'${k}' cannot be set in Globals.Function`);
   }
 
@@ -199,10 +170,10 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
     }
     const dependsOn = r.DependsOn === undefined ? [] : Array.isArray(r.DependsOn) ? r.DependsOn.map(String) : [String(r.DependsOn)];
     for (const d of dependsOn) if (!ids.has(d)) throw tpl.error(`${p}.DependsOn`, `DependsOn names '${d}', which is not a resource of this template`);
-    if (supportedTypes.has(type)) {
+    const schema = schemaOf(type);
+    if (schema) {
       if (type === 'AWS::Serverless::Function') props = mergeGlobals(gFn, props) as Record<string, unknown>;
-      const handled = handledProps[type]!;
-      const ignored = ignoredProps[type]!;
+      const { handled, ignored } = schema;
       for (const k of Object.keys(props)) {
         if (handled.includes(k)) continue;
         if (ignored.includes(k)) {
@@ -211,7 +182,7 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
         }
         throw tpl.error(`${p}.Properties.${k}`, `unknown property '${k}' of ${type} (known: ${handled.join(', ')})`);
       }
-      checkRequired(tpl, id, type, props);
+      checkRequired(tpl, id, type, props, schema);
     } else if (type.startsWith('AWS::Serverless::')) {
       notes.push(`${id}: ${type} is not supported by Kumo yet; skipped (a !Ref to it gives its logical ID)`);
     } else if (/^(AWS|Custom|Alexa)::[A-Za-z0-9]+::[A-Za-z0-9]+$/.test(type) || type.startsWith('Custom::')) {
@@ -242,39 +213,18 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
   };
 }
 
-function checkRequired(tpl: ParsedTemplate, id: string, type: string, props: Record<string, unknown>): void {
+function checkRequired(tpl: ParsedTemplate, id: string, type: string, props: Record<string, unknown>, schema: PropertySchema): void {
   const p = `Resources.${id}`;
-  const need = (k: string, why = '') => {
-    if (props[k] === undefined) throw tpl.error(p, `${type} ${id} needs ${k}${why}`);
-  };
-  switch (type) {
-    case 'AWS::Serverless::Function':
-      if (props.PackageType === 'Image') throw tpl.error(`${p}.Properties.PackageType`, 'container image functions are not supported by Kumo (PackageType: Zip only)');
-      if (props.CodeUri === undefined && props.InlineCode === undefined) throw tpl.error(p, `${id} needs CodeUri (a directory or .zip) or InlineCode`);
-      need('Runtime', ' (here or in Globals.Function)');
-      need('Handler', ' (here or in Globals.Function)');
-      break;
-    case 'AWS::Lambda::Function':
-      if (props.PackageType === 'Image') throw tpl.error(`${p}.Properties.PackageType`, 'container image functions are not supported by Kumo (PackageType: Zip only)');
-      need('Code');
-      need('Runtime');
-      need('Handler');
-      break;
-    case 'AWS::Serverless::LayerVersion':
-      need('ContentUri');
-      break;
-    case 'AWS::Lambda::LayerVersion':
-      need('Content');
-      break;
-    case 'AWS::Lambda::Version':
-      need('FunctionName');
-      break;
-    case 'AWS::Lambda::Alias':
-      need('FunctionName');
-      need('FunctionVersion');
-      need('Name');
-      break;
-  }
+  schema.check?.({
+    id,
+    props,
+    need: (k, why = '') => {
+      if (props[k] === undefined) throw tpl.error(p, `${type} ${id} needs ${k}${why}`);
+    },
+    fail: (k, message) => {
+      throw tpl.error(k === undefined ? p : `${p}.Properties.${k}`, message);
+    },
+  });
 }
 
 function topoSort(tpl: ParsedTemplate, rs: ResourceDecl[]): ResourceDecl[] {

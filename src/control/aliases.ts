@@ -64,15 +64,16 @@ export class AliasService {
     return rec;
   }
 
-  async get(rawName: string, alias: string): Promise<AliasRecord> {
+  /** AWS words a missing alias differently for GetAlias and UpdateAlias (recorded: test_notfound_and_invalid_routingconfigs, test_non_existent_alias_update). */
+  async get(rawName: string, alias: string, missing: 'get' | 'update' = 'get'): Promise<AliasRecord> {
     const name = this.fnName(rawName);
     const rec = await this.store.getAlias(name, alias);
-    if (!rec) throw notFound(`Alias not found: ${this.functions.arn(name, alias)}`);
+    if (!rec) throw notFound(`${missing === 'get' ? 'Cannot find alias arn:' : 'Alias not found:'} ${this.functions.arn(name, alias)}`);
     return rec;
   }
 
   async update(rawName: string, alias: string, body: Record<string, unknown>): Promise<AliasRecord> {
-    const cur = await this.get(rawName, alias);
+    const cur = await this.get(rawName, alias, 'update');
     const c = new Checker();
     const version = c.string(body.FunctionVersion, 'functionVersion', { min: 1, max: 1024, pattern: versionPattern, re: versionRe });
     const description = checkDescription(c, body.Description);
@@ -132,16 +133,22 @@ export class AliasService {
     const out: Record<string, number> = {};
     for (const [ver, weight] of Object.entries(w as Record<string, unknown>)) {
       if (typeof weight !== 'number') throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig.additionalVersionWeights'");
-      if (!/^[0-9]+$/.test(ver)) {
-        c.failures.push({ value: ver, path: 'routingConfig.additionalVersionWeights', constraint: "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [0-9]+]" });
-      } else if (weight < 0 || weight > 1) {
-        c.failures.push({
-          value: weight,
-          path: 'routingConfig.additionalVersionWeights',
-          constraint: `Map value must satisfy constraint: [Member must have value ${weight < 0 ? 'greater than or equal to 0.0' : 'less than or equal to 1.0'}]`,
-        });
-      }
       out[ver] = weight;
+    }
+    // AWS's texts (recorded: test_notfound_and_invalid_routingconfigs); the value is the whole map as AWS prints it.
+    const shown = `{${Object.entries(out).map(([k, x]) => `${k}=${Number.isInteger(x) ? x.toFixed(1) : String(x)}`).join(', ')}}`;
+    if (Object.keys(out).some((ver) => !/^[0-9]+$/.test(ver) || ver.length > 1024)) {
+      c.failures.push({
+        value: shown,
+        path: 'routingConfig.additionalVersionWeights',
+        constraint: 'Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]',
+      });
+    } else if (Object.values(out).some((x) => x < 0 || x > 1)) {
+      c.failures.push({
+        value: shown,
+        path: 'routingConfig.additionalVersionWeights',
+        constraint: 'Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]',
+      });
     }
     if (Object.keys(out).length > extraVersionsMax) {
       throw invalidParameter(`Number of items in AdditionalVersionWeights cannot be greater than ${extraVersionsMax}`);
@@ -152,7 +159,7 @@ export class AliasService {
   /** The alias's versions must exist; weighted routing needs two distinct published versions (AWS's rules). */
   private async checkVersions(name: string, version: string, weights: Record<string, number>): Promise<void> {
     const fn = await this.store.getFunction(name);
-    if (!fn) throw notFound(`Function not found: ${this.functions.arn(name)}`);
+    if (!fn) throw notFound(`Function not found: ${this.functions.arn(name, version)}`);
     for (const v of [version, ...Object.keys(weights)]) {
       if (v !== '$LATEST' && !(await this.store.getVersion(name, v))) throw notFound(`Function not found: ${this.functions.arn(name, v)}`);
     }

@@ -8,12 +8,13 @@ import type { Keyring } from '../keys/keyring';
 import type { CodeCache } from '../blobs/code-cache';
 import { zipApiError } from './zip-errors';
 import { awsTimestamp } from './time';
-import { functionArn, parseFunctionName, resolveQualifier } from './arn';
+import { functionArn, parseFunctionName, resolveQualifier, type NameUse } from './arn';
 import {
   Checker, checkArchitectures, checkDescription, checkEnvironment, checkEphemeral, checkHandler, checkKmsKeyArn,
   checkLogging, checkMemory, checkRole, checkRuntime, checkTags, checkTimeout, checkTracing, hostArchitecture,
 } from './validate';
 import type { LayerService } from './layers';
+import { checkSettings } from './settings';
 import type { LayerRef } from '../store/types';
 
 type Json = Record<string, unknown>;
@@ -67,15 +68,15 @@ export class FunctionService {
   }
 
   /** Resolves a FunctionName path parameter (any AWS form) and optional Qualifier. */
-  ref(rawName: string, qualifierParam?: string, maxChars = 140): { name: string; qualifier: string | undefined } {
-    const ref = parseFunctionName(rawName, this.ctx, { maxChars });
+  ref(rawName: string, qualifierParam?: string, use: NameUse = 'update'): { name: string; qualifier: string | undefined } {
+    const ref = parseFunctionName(rawName, this.ctx, { use, qualifier: qualifierParam });
     return { name: ref.name, qualifier: resolveQualifier(ref, qualifierParam) };
   }
 
   async create(body: Json): Promise<VersionRecord> {
     const c = new Checker();
     if (typeof body.FunctionName !== 'string') throw missing('FunctionName');
-    const ref = parseFunctionName(body.FunctionName, this.ctx, { maxChars: 140 });
+    const ref = parseFunctionName(body.FunctionName, this.ctx, { use: 'create' });
     if (ref.qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when creating a function.');
     const runtime = checkRuntime(c, body.Runtime);
     const role = checkRole(c, body.Role);
@@ -93,6 +94,7 @@ export class FunctionService {
     const packageType = c.enumOf(body.PackageType, 'packageType', ['Zip', 'Image'] as const);
     const tags = checkTags(c, body.Tags);
     c.done();
+    const accepted = checkSettings('CreateFunction', body);
     if (role === undefined) throw missing('Role');
     if (body.Code === undefined || body.Code === null || typeof body.Code !== 'object') throw missing('Code');
     if (packageType === 'Image') throw invalidParameter('PackageType Image is not supported by this Kumo server; use Zip.');
@@ -122,6 +124,8 @@ export class FunctionService {
       kmsKeyArn: kmsKeyArn || undefined,
       layers: layers ?? [],
       envKeys: env ? Object.keys(env) : [],
+      ...(env !== undefined ? { environmentSet: true } : {}),
+      ...(accepted.vpcConfigSet ? { vpcConfigSet: true } : {}),
     };
     const latest: VersionRecord = {
       functionName: ref.name,
@@ -137,6 +141,7 @@ export class FunctionService {
       state: 'Pending',
       stateReason: 'The function is being created.',
       stateReasonCode: 'Creating',
+      // Not shown while Pending (AWS's CreateFunction answer has no LastUpdateStatus); kept for activation.
       lastUpdateStatus: 'InProgress',
       lastUpdateStatusReason: null,
       lastUpdateStatusReasonCode: null,
@@ -153,19 +158,26 @@ export class FunctionService {
     return publish ? this.publishAfterActivation(ref.name) : latest;
   }
 
-  /** Publish=true on create/update: AWS answers with the new version's configuration. */
+  /**
+   * Publish=true on create/update: AWS answers with the new version's
+   * configuration while that version is still being created (State Pending,
+   * recorded: test_list_functions create_response_1, test_publish_with_update).
+   * Kumo publishes once $LATEST is active (milliseconds here), so the version
+   * is stored Active; the answer shows it as AWS's does at that moment.
+   */
   private async publishAfterActivation(name: string): Promise<VersionRecord> {
     await this.whenSettled(name);
     if (!this.publisher) throw invalidParameter('Publishing versions is not available.');
-    return this.publisher(name);
+    const { rec, created } = await this.publisher(name);
+    return created ? { ...rec, state: 'Pending', stateReason: 'The function is being created.', stateReasonCode: 'Creating' } : rec;
   }
 
-  /** Set by VersionService so Publish=true can publish without a dependency cycle. */
-  publisher: ((name: string) => Promise<VersionRecord>) | undefined;
+  /** Set by VersionService so Publish=true can publish without a dependency cycle; `created` is false when an unchanged $LATEST returned the newest version. */
+  publisher: ((name: string) => Promise<{ rec: VersionRecord; created: boolean }>) | undefined;
 
   /** $LATEST, a published version, or the version an alias points to. */
   async get(rawName: string, qualifierParam?: string): Promise<VersionRecord> {
-    const { name, qualifier } = this.ref(rawName, qualifierParam, 170);
+    const { name, qualifier } = this.ref(rawName, qualifierParam, 'get');
     const fn = await this.store.getFunction(name);
     if (!fn) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
     if (qualifier === undefined || qualifier === '$LATEST') return fn.latest;
@@ -208,6 +220,7 @@ export class FunctionService {
     const architectures = checkArchitectures(c, body.Architectures);
     const dryRun = c.bool(body.DryRun, 'dryRun');
     c.done();
+    checkSettings('UpdateFunctionCode', body);
     const fn = await this.mustGet(name);
     this.checkUpdatable(fn.latest, revisionId);
     const publish = c.bool(body.Publish, 'publish');
@@ -255,6 +268,7 @@ export class FunctionService {
     const revisionId = c.string(body.RevisionId, 'revisionId');
     const kmsKeyArn = checkKmsKeyArn(c, body.KMSKeyArn);
     c.done();
+    const accepted = checkSettings('UpdateFunctionConfiguration', body);
     const fn = await this.mustGet(name);
     if (layers) checkTotalSize(fn.latest.codeUnzippedBytes ?? 0, layers);
     this.checkUpdatable(fn.latest, revisionId);
@@ -277,6 +291,9 @@ export class FunctionService {
       layers: layers ?? old.layers,
       kmsKeyArn: kmsKeyArn === undefined ? old.kmsKeyArn : kmsKeyArn || undefined,
       envKeys: env ? Object.keys(env) : old.envKeys,
+      ...(env !== undefined ? { environmentSet: true } : {}),
+      // An empty VpcConfig on update stays "no VPC" and is shown as AWS shows it from then on.
+      ...(accepted.vpcConfigSet ? { vpcConfigSet: true } : {}),
     };
     // A new key (or new variables) re-seals the environment; otherwise it stays as stored.
     const reseal = env !== undefined || kmsKeyArn !== undefined;
@@ -296,7 +313,7 @@ export class FunctionService {
   }
 
   async delete(rawName: string, qualifierParam?: string): Promise<void> {
-    const { name, qualifier } = this.ref(rawName, qualifierParam, 170);
+    const { name, qualifier } = this.ref(rawName, qualifierParam, 'delete');
     if (qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
     if (qualifier !== undefined) {
       if (!/^[0-9]+$/.test(qualifier)) throw invalidParameter('Deletion of aliases is not supported by DeleteFunction; use DeleteAlias.');
@@ -305,8 +322,8 @@ export class FunctionService {
       if (r.aliases.length) {
         throw conflict(`Unable to delete version because the following aliases reference it: [${r.aliases.join(', ')}]`);
       }
-      if (!r.deleted) throw notFound(`Function not found: ${this.arn(name, qualifier)}`);
-      this.changed(name, fn.latest, { version: qualifier });
+      // AWS answers 204 for a version that does not exist (recorded: test_delete_on_nonexisting_version).
+      if (r.deleted) this.changed(name, fn.latest, { version: qualifier });
       return;
     }
     if (!(await this.store.deleteFunction(name))) throw notFound(`Function not found: ${this.arn(name)}`);

@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { limits, supportedRuntimes, type KumoConfig } from '../config';
+import { limits, type KumoConfig } from '../config';
 import { ApiError, invalidParameter, notFound, validationError } from '../frontend/errors';
 import type { BlobStore } from '../blobs/blob-store';
 import type { CodeCache } from '../blobs/code-cache';
 import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
-import { Checker } from './validate';
+import { Checker, awsRuntimeEnum } from './validate';
 import { zipApiError } from './zip-errors';
+import { checkLayerContent } from './settings';
 import { awsTimestamp } from './time';
 import { exists } from '../fs-util';
 
@@ -66,9 +67,11 @@ export class LayerService {
 
   parseVersionNumber(raw: string): number {
     const n = Number(raw);
-    if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(n)) {
+    if (!/^-?[0-9]+$/.test(raw) || !Number.isSafeInteger(n)) {
       throw validationError([{ value: raw, path: 'versionNumber', constraint: 'Member must be a number' }]);
     }
+    // AWS's answer (recorded: test_layer_exceptions) for 0 and negative numbers.
+    if (n < 1) throw invalidParameter('Layer Version Cannot be less than 1');
     return n;
   }
 
@@ -79,18 +82,19 @@ export class LayerService {
     const license = c.string(body.LicenseInfo, 'licenseInfo', { min: 0, max: 512 });
     const runtimes = listOf(c, body.CompatibleRuntimes, 'compatibleRuntimes', 15);
     const archs = listOf(c, body.CompatibleArchitectures, 'compatibleArchitectures', 2);
-    c.done();
-    for (const a of archs) if (a !== 'x86_64' && a !== 'arm64') {
-      throw validationError([{ value: archs, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]' }]);
+    // AWS's texts (recorded: test_layer_exceptions, publish_layer_version_exc_invalid_runtime_arch).
+    if (runtimes.some((r) => !(awsRuntimeEnum as readonly string[]).includes(r))) {
+      c.failures.push({ value: runtimes, path: 'compatibleRuntimes', constraint: `Member must satisfy enum value set: [${awsRuntimeEnum.join(', ')}]` });
     }
-    void supportedRuntimes;
+    if (archs.some((a) => a !== 'x86_64' && a !== 'arm64')) {
+      c.failures.push({ value: archs, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]' });
+    }
+    c.done();
     const content = body.Content as Record<string, unknown> | undefined;
     if (!content || typeof content !== 'object') {
       throw validationError([{ value: null, path: 'content', constraint: 'Member must not be null' }]);
     }
-    if (content.S3Bucket !== undefined || content.S3Key !== undefined) {
-      throw invalidParameter('S3Bucket/S3Key layer content is not supported by this Kumo server; upload the zip as ZipFile.');
-    }
+    checkLayerContent(content);
     if (typeof content.ZipFile !== 'string' || !content.ZipFile) throw invalidParameter('Please provide a source for layer content.');
     const zip = Buffer.from(content.ZipFile, 'base64');
     if (zip.length > limits.zipBytesMax) {
@@ -121,11 +125,16 @@ export class LayerService {
     }));
   }
 
-  async get(rawName: string, rawVersion: string): Promise<LayerVersionRecord> {
+  /**
+   * AWS words a missing layer version differently for GetLayerVersion ("The
+   * resource you requested does not exist.") and for the permission
+   * operations ("Layer version <arn> does not exist."; recorded: test_layer_policy_exceptions).
+   */
+  async get(rawName: string, rawVersion: string, missing: 'get' | 'policy' = 'get'): Promise<LayerVersionRecord> {
     const name = this.parseLayerName(rawName);
     const version = this.parseVersionNumber(rawVersion);
     const rec = await this.store.getLayerVersion(name, version);
-    if (!rec) throw notFound('The resource you requested does not exist.');
+    if (!rec) throw notFound(missing === 'get' ? 'The resource you requested does not exist.' : `Layer version ${this.layerArn(name)}:${version} does not exist.`);
     return rec;
   }
 
@@ -137,6 +146,7 @@ export class LayerService {
   }
 
   async list(marker: string | undefined, maxItems: number | undefined, runtime?: string, arch?: string): Promise<{ items: LayerVersionRecord[]; next?: string }> {
+    checkListFilters(runtime, arch);
     const max = maxItems ?? listPageMax;
     const rows = (await this.store.listLayers(decodeMarker(marker), 10_000)).filter((r) => matches(r, runtime, arch));
     const items = rows.slice(0, max);
@@ -145,6 +155,7 @@ export class LayerService {
 
   async listVersions(rawName: string, marker: string | undefined, maxItems: number | undefined, runtime?: string, arch?: string) {
     const name = this.parseLayerName(rawName);
+    checkListFilters(runtime, arch);
     const max = maxItems ?? listPageMax;
     const before = marker ? Number(decodeMarker(marker)) : Infinity;
     const rows = (await this.store.listLayerVersions(name, Number.isFinite(before) ? before : Infinity, 10_000)).filter((r) => matches(r, runtime, arch));
@@ -158,7 +169,7 @@ export class LayerService {
   }
 
   async addPermission(rawName: string, rawVersion: string, body: Record<string, unknown>, revisionId: string | undefined) {
-    const rec = await this.get(rawName, rawVersion);
+    const rec = await this.get(rawName, rawVersion, 'policy');
     const c = new Checker();
     const sid = c.string(body.StatementId, 'statementId', { min: 1, max: 100, pattern: '([a-zA-Z0-9-_]+)', re: statementIdRe });
     const action = c.string(body.Action, 'action', { min: 0, max: 22, pattern: 'lambda:GetLayerVersion', re: /^lambda:GetLayerVersion$/ });
@@ -186,13 +197,13 @@ export class LayerService {
   }
 
   async getPolicy(rawName: string, rawVersion: string) {
-    const rec = await this.get(rawName, rawVersion);
+    const rec = await this.get(rawName, rawVersion, 'policy');
     if (!rec.statements.length) throw notFound('No policy is associated with the given resource.');
     return { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: rec.statements }), RevisionId: rec.policyRevisionId };
   }
 
   async removePermission(rawName: string, rawVersion: string, sid: string, revisionId: string | undefined): Promise<void> {
-    const rec = await this.get(rawName, rawVersion);
+    const rec = await this.get(rawName, rawVersion, 'policy');
     if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw preconditionFailed();
     if (!rec.statements.some((s) => s.Sid === sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
     const next = { ...rec, statements: rec.statements.filter((s) => s.Sid !== sid), policyRevisionId: randomUUID() };
@@ -211,19 +222,25 @@ export class LayerService {
       c.failures.push({
         value: arns,
         path: 'layers',
-        constraint: `Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ${layerVersionArnPattern}]`,
+        constraint: `Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ${layerVersionArnPattern}, Member must not be null]`,
       });
       return undefined;
     }
     if (arns.length > layersPerFunctionMax) throw invalidParameter(`Cannot reference more than ${layersPerFunctionMax} layers.`);
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     const refs: LayerRef[] = [];
     for (const arn of arns) {
       const m = layerVersionArnRe.exec(arn)!;
       const layerKey = `${m[3]}`;
-      if (seen.has(layerKey)) throw invalidParameter(`Two different versions of the same layer are not allowed to be referenced in the same function. ${arn}`);
-      seen.add(layerKey);
-      const rec = m[1] === this.ctx.region && m[2] === this.ctx.accountId ? await this.store.getLayerVersion(m[3]!, Number(m[4])) : undefined;
+      const first = seen.get(layerKey);
+      if (first !== undefined) {
+        throw invalidParameter(`Two different versions of the same layer are not allowed to be referenced in the same function. ${first} and ${arn} are versions of the same layer.`);
+      }
+      seen.set(layerKey, arn);
+      if (m[1] !== this.ctx.region) {
+        throw invalidParameter(`Layers are not in the same region as the function. Layers are expected to be in region ${this.ctx.region}.`);
+      }
+      const rec = m[2] === this.ctx.accountId ? await this.store.getLayerVersion(m[3]!, Number(m[4])) : undefined;
       if (!rec) throw invalidParameter(`Layer version ${arn} does not exist.`);
       refs.push({ arn, codeKey: rec.codeKey, codeSize: rec.codeSize, unzippedBytes: rec.unzippedBytes });
     }
@@ -293,6 +310,29 @@ function listOf(c: Checker, v: unknown, pathName: string, max: number): string[]
   return v as string[];
 }
 
+/**
+ * The Runtime enum AWS quotes for ListLayers' CompatibleRuntime filter, in its
+ * order (recorded: test_layer_exceptions, list_layers_exc_compatibleruntime_invalid);
+ * it is wider than the one for functions because old layers keep old runtimes.
+ */
+const layerFilterRuntimes = [
+  'ruby3.5', 'ruby2.6', 'dotnetcore1.0', 'python3.7', 'nodejs8.10', 'nasa', 'ruby2.7', 'python2.7-greengrass', 'dotnetcore2.0',
+  'python3.8', 'java21', 'dotnet6', 'dotnetcore2.1', 'python3.9', 'java11', 'nodejs6.10', 'provided', 'dotnetcore3.1', 'dotnet8',
+  'java25', 'java17', 'nodejs', 'nodejs4.3', 'java8.al2', 'go1.x', 'dotnet10', 'nodejs20.x', 'go1.9', 'byol', 'nodejs10.x',
+  'provided.al2023', 'nodejs22.x', 'python3.10', 'java8', 'nodejs12.x', 'python3.11', 'nodejs24.x', 'nodejs8.x', 'python3.12',
+  'nodejs14.x', 'nodejs8.9', 'nodejs26.x', 'python3.13', 'python3.14', 'nodejs16.x', 'python3.15', 'provided.al2', 'nodejs4.3-edge',
+  'nodejs18.x', 'ruby3.2', 'python3.4', 'ruby3.3', 'ruby3.4', 'ruby2.5', 'python3.6', 'python2.7',
+];
+
+function checkListFilters(runtime: string | undefined, arch: string | undefined): void {
+  if (runtime !== undefined && !layerFilterRuntimes.includes(runtime)) {
+    throw validationError([{ value: runtime, path: 'compatibleRuntime', constraint: `Member must satisfy enum value set: [${layerFilterRuntimes.join(', ')}]` }]);
+  }
+  if (arch !== undefined && arch !== 'x86_64' && arch !== 'arm64') {
+    throw validationError([{ value: arch, path: 'compatibleArchitecture', constraint: 'Member must satisfy enum value set: [x86_64, arm64]' }]);
+  }
+}
+
 function matches(r: LayerVersionRecord, runtime?: string, arch?: string): boolean {
   return (!runtime || r.compatibleRuntimes.includes(runtime)) && (!arch || r.compatibleArchitectures.includes(arch));
 }
@@ -300,7 +340,8 @@ function matches(r: LayerVersionRecord, runtime?: string, arch?: string): boolea
 function preconditionFailed(): ApiError {
   return new ApiError(
     'PreconditionFailedException',
-    'The RevisionId provided does not match the latest RevisionId for the Lambda function or alias. Call the GetFunction or the GetAlias API operation to retrieve the latest RevisionId for your resource.',
+    // AWS's text for layer policies (recorded: test_layer_policy_exceptions).
+    'The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id',
   );
 }
 

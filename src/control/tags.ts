@@ -3,6 +3,9 @@ import type { Store } from '../store/types';
 import type { FunctionService } from './functions';
 import { Checker, checkTags, tagsPerResourceMax } from './validate';
 
+/** The pattern AWS quotes for a Resource that is not taggable (recorded: LocalStack test_tag_exceptions[lambda_function]). */
+const taggablePattern =
+  'arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)';
 const taggableRe = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$/;
 
 /** TagResource / UntagResource / ListTags on functions (the taggable resource Kumo has so far). */
@@ -15,9 +18,9 @@ export class TagService {
   private async fn(arn: string): Promise<string> {
     const m = taggableRe.exec(arn);
     if (!m) {
-      throw validationError([{ value: arn, path: 'resource', constraint: 'Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-f-]{36})' }]);
+      throw validationError([{ value: arn, path: 'resource', constraint: `Member must satisfy regular expression pattern: ${taggablePattern}` }]);
     }
-    if (m[4]) throw new ApiError('InvalidParameterValueException', 'Tags are not supported on function versions or aliases; tag the unqualified function ARN.');
+    if (m[4]) throw new ApiError('InvalidParameterValueException', 'Tags on function aliases and versions are not supported. Please specify a function ARN.');
     if (m[1] !== this.functions.ctxRegion || m[2] !== this.functions.ctxAccount || !(await this.store.getFunction(m[3]!))) {
       throw notFound(`Function not found: ${arn}`);
     }

@@ -9,18 +9,24 @@ import { ApiError, validationError } from '../frontend/errors';
  */
 type Failure = { value: unknown; path: string; constraint: string };
 
-/** Runtimes in AWS's enum (API model) that AWS has deprecated for creates/updates. */
+/** Runtimes in AWS's enum (API model) that AWS refuses for creates/updates as deprecated. */
 const deprecatedRuntimes = new Set([
-  'nodejs', 'nodejs4.3', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x',
-  'python2.7', 'python3.6', 'python3.7', 'python3.8', 'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1',
-  'dotnetcore3.1', 'dotnet6', 'ruby2.5', 'ruby2.7', 'go1.x', 'java8', 'nodejs4.3-edge', 'provided',
+  'nodejs', 'nodejs4.3', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x',
+  'python2.7', 'python3.6', 'python3.7', 'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1',
+  'dotnetcore3.1', 'ruby2.5', 'ruby2.7', 'go1.x', 'java8', 'nodejs4.3-edge', 'provided',
 ]);
-/** Every runtime value in AWS's enum that is not deprecated; Kumo runs `supportedRuntimes` of them. */
-const knownRuntimes = new Set([
-  'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x', 'java8.al2', 'java11', 'java17', 'java21', 'java25',
-  'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14', 'dotnet8', 'dotnet10',
-  'ruby3.2', 'ruby3.3', 'ruby3.4', 'provided.al2', 'provided.al2023',
-]);
+/**
+ * The runtimes AWS names, in AWS's order, when it refuses an unknown Runtime
+ * (recorded: LocalStack test_lambda_api.snapshot.json,
+ * TestLambdaFunction::test_create_lambda_exceptions, 2026-01-12). nodejs16.x,
+ * python3.8 and dotnet6 are listed there but refused as deprecated.
+ */
+export const awsRuntimeEnum = [
+  'nodejs20.x', 'python3.14', 'provided.al2023', 'python3.12', 'python3.13', 'nodejs24.x', 'nodejs22.x', 'java25',
+  'python3.10', 'python3.11', 'java21', 'ruby3.3', 'ruby3.4', 'ruby3.2', 'python3.8', 'python3.9', 'java17',
+  'nodejs16.x', 'dotnet10', 'dotnet8', 'java11', 'dotnet6', 'nodejs18.x', 'provided.al2', 'java8.al2',
+] as const;
+const agedRuntimes = new Set(['nodejs16.x', 'python3.8', 'dotnet6']);
 
 export const roleArnPattern = 'arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+';
 const roleArnRe = new RegExp(`^${roleArnPattern}$`);
@@ -91,15 +97,18 @@ function serializationError(path: string): ApiError {
 export function checkRuntime(c: Checker, v: unknown): string | undefined {
   const rt = c.string(v, 'runtime');
   if (rt === undefined) return undefined;
-  if (deprecatedRuntimes.has(rt)) {
+  if (deprecatedRuntimes.has(rt) || agedRuntimes.has(rt)) {
     throw new ApiError(
       'InvalidParameterValueException',
       `The runtime parameter of ${rt} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
     );
   }
-  if (!knownRuntimes.has(rt)) {
-    c.failures.push({ value: rt, path: 'runtime', constraint: `Member must satisfy enum value set: [${[...knownRuntimes, ...deprecatedRuntimes].join(', ')}]` });
-    return undefined;
+  if (!(awsRuntimeEnum as readonly string[]).includes(rt)) {
+    // AWS answers this one as InvalidParameterValueException (not the front door's ValidationException), value unquoted.
+    throw new ApiError(
+      'InvalidParameterValueException',
+      `Value ${rt} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${awsRuntimeEnum.join(', ')}] or be a valid ARN`,
+    );
   }
   if (!(supportedRuntimes as readonly string[]).includes(rt)) {
     throw new ApiError(
@@ -129,11 +138,15 @@ export function checkArchitectures(c: Checker, v: unknown): string[] | undefined
     c.failures.push({ value: v, path: 'architectures', constraint: `Member must have length ${v.length < 1 ? 'greater' : 'less'} than or equal to 1` });
     return undefined;
   }
-  const arch = c.enumOf(v[0], 'architectures', ['x86_64', 'arm64'] as const);
-  if (arch && arch !== hostArchitecture()) {
-    throw new ApiError('InvalidParameterValueException', `Architecture ${arch} is not supported on this Kumo host (${hostArchitecture()}).`);
+  if (v[0] !== 'x86_64' && v[0] !== 'arm64') {
+    c.failures.push({ value: v, path: 'architectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]' });
+    return undefined;
   }
-  return arch ? [arch] : undefined;
+  const arch = v[0] as 'x86_64' | 'arm64';
+  if (arch !== hostArchitecture()) {
+    throw new ApiError('InvalidParameterValueException', `Architectures ${arch} is not supported by this Kumo server: it runs functions on its host's architecture (${hostArchitecture()}).`);
+  }
+  return [arch];
 }
 
 export function hostArchitecture(): 'x86_64' | 'arm64' {
@@ -239,5 +252,8 @@ export function checkTags(c: Checker, v: unknown, path = 'tags'): Record<string,
 export function checkTracing(c: Checker, v: unknown): 'Active' | 'PassThrough' | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object') throw serializationError('tracingConfig');
-  return c.enumOf((v as { Mode?: unknown }).Mode, 'tracingConfig.mode', ['Active', 'PassThrough'] as const);
+  const mode = c.enumOf((v as { Mode?: unknown }).Mode, 'tracingConfig.mode', ['Active', 'PassThrough'] as const);
+  // PassThrough is AWS's default and what Kumo does; Active needs X-Ray, which Kumo does not have.
+  if (mode === 'Active') throw new ApiError('InvalidParameterValueException', 'TracingConfig Mode Active is not supported by this Kumo server: there is no X-Ray; use PassThrough.');
+  return mode;
 }

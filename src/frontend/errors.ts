@@ -68,19 +68,25 @@ export class ApiError extends ServiceError {
 }
 
 /** AWS's text for one failed model constraint: "1 validation error detected: Value '…' at '…' failed to satisfy constraint: …". */
-export function validationError(failures: { value: unknown; path: string; constraint: string }[]): ApiError {
+export function validationError(
+  failures: { value: unknown; path: string; constraint: string }[],
+  /** AWS answers a few model constraints as InvalidParameterValueException (e.g. a too-long FunctionName on create). */
+  name: 'ValidationException' | 'InvalidParameterValueException' = 'ValidationException',
+): ApiError {
   const parts = failures.map(
     (f) => `Value '${formatValue(f.value)}' at '${f.path}' failed to satisfy constraint: ${f.constraint}`,
   );
   const n = failures.length;
   return new ApiError(
-    'ValidationException',
+    name,
     `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`,
   );
 }
 
 function formatValue(v: unknown): string {
   if (v === null || v === undefined) return 'null';
+  // AWS prints lists as `[a, b]`, not as JSON.
+  if (Array.isArray(v)) return `[${v.map((x) => formatValue(x)).join(', ')}]`;
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }

@@ -1,20 +1,32 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { limits } from '../config';
 import type { FunctionService } from '../control/functions';
 import type { BlobStore } from '../blobs/blob-store';
 import type { VersionRecord } from '../store/types';
-import { ApiError, validationError } from './errors';
+import { validationError } from './errors';
+import type { CodeUrlSigner } from './code-url';
 import { jsonBody, type ApiRequest, type Route } from './http';
 
-/** CreateFunction / UpdateFunctionCode carry a base64 zip: AWS caps the request at 69,905,067 bytes (50 MB of zip). */
-const codeRequestBytesMax = 69_905_067;
+/**
+ * CreateFunction / UpdateFunctionCode carry a base64 zip: AWS caps the request
+ * at 70,167,211 bytes ("Request must be smaller than 70167211 bytes for the
+ * CreateFunction operation"; recorded: LocalStack test_lambda_api.snapshot.json,
+ * test_oversized_request_create_lambda).
+ */
+const codeRequestBytesMax = 70_167_211;
 /** Other control-plane requests. */
 const smallRequestBytesMax = 1024 * 1024;
-/** GetFunction's Code.Location stays valid this long (AWS's pre-signed URL: 10 minutes). */
-const codeUrlTtlMs = 10 * 60 * 1000;
 
-/** The FunctionConfiguration shape AWS returns (field names and formats from the API model). */
-export function configurationShape(fs: FunctionService, r: VersionRecord): Record<string, unknown> {
+/**
+ * Which FunctionConfiguration AWS returns: `full` (Create/Get/Update*,
+ * PublishVersion) or `list` (ListFunctions, ListVersionsByFunction), which
+ * AWS sends without State, LastUpdateStatus and RuntimeVersionConfig
+ * (recorded: LocalStack test_lambda_api.snapshot.json, test_list_functions).
+ */
+export type ConfigurationView = 'full' | 'list';
+
+/** The FunctionConfiguration shape AWS returns (field names and formats from the API model and AWS's recorded responses). */
+export function configurationShape(fs: FunctionService, r: VersionRecord, view: ConfigurationView = 'full'): Record<string, unknown> {
   const c = r.config;
   const out: Record<string, unknown> = {
     FunctionName: r.functionName,
@@ -31,8 +43,6 @@ export function configurationShape(fs: FunctionService, r: VersionRecord): Recor
     Version: r.version,
     TracingConfig: { Mode: c.tracingMode },
     RevisionId: r.revisionId,
-    State: r.state,
-    LastUpdateStatus: r.lastUpdateStatus,
     PackageType: c.packageType,
     Architectures: c.architectures,
     EphemeralStorage: { Size: c.ephemeralStorageMb },
@@ -43,27 +53,31 @@ export function configurationShape(fs: FunctionService, r: VersionRecord): Recor
       LogGroup: c.logGroup,
     },
   };
-  if (r.envSealed) out.Environment = { Variables: fs.openEnv(r) };
+  // AWS returns Environment whenever one was set, even `{Variables: {}}`.
+  if (r.envSealed || c.environmentSet) out.Environment = { Variables: fs.openEnv(r) };
+  if (c.vpcConfigSet) out.VpcConfig = { SubnetIds: [], SecurityGroupIds: [], VpcId: '', Ipv6AllowedForDualStack: false };
   if (c.kmsKeyArn) out.KMSKeyArn = c.kmsKeyArn;
   if (c.layers.length) out.Layers = c.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
-  if (r.stateReason) out.StateReason = r.stateReason;
-  if (r.stateReasonCode) out.StateReasonCode = r.stateReasonCode;
-  if (r.lastUpdateStatusReason) out.LastUpdateStatusReason = r.lastUpdateStatusReason;
-  if (r.lastUpdateStatusReasonCode) out.LastUpdateStatusReasonCode = r.lastUpdateStatusReasonCode;
+  if (view === 'full') {
+    out.State = r.state;
+    // A function being created has no update yet: AWS's CreateFunction answer carries no LastUpdateStatus.
+    if (r.state !== 'Pending') out.LastUpdateStatus = r.lastUpdateStatus;
+    if (r.stateReason) out.StateReason = r.stateReason;
+    if (r.stateReasonCode) out.StateReasonCode = r.stateReasonCode;
+    if (r.state !== 'Pending' && r.lastUpdateStatusReason) out.LastUpdateStatusReason = r.lastUpdateStatusReason;
+    if (r.state !== 'Pending' && r.lastUpdateStatusReasonCode) out.LastUpdateStatusReasonCode = r.lastUpdateStatusReasonCode;
+    out.RuntimeVersionConfig = { RuntimeVersionArn: runtimeVersionArn(fs.ctxRegion, c.runtime) };
+  }
   return out;
 }
 
-/** Signs code download URLs with a key that lives only as long as this process. */
-class CodeUrlSigner {
-  private readonly key = randomBytes(32);
-  sign(codeKey: string, expiresMs: number): string {
-    return createHmac('sha256', this.key).update(`${codeKey}\n${expiresMs}`).digest('hex');
-  }
-  verify(codeKey: string, expiresMs: number, sig: string): boolean {
-    const want = Buffer.from(this.sign(codeKey, expiresMs), 'hex');
-    const got = Buffer.from(sig, 'hex');
-    return got.length === want.length && timingSafeEqual(got, want) && Date.now() < expiresMs;
-  }
+/**
+ * AWS names the runtime build a function runs as
+ * `arn:aws:lambda:<region>::runtime:<64 hex>`. Kumo has one build per runtime
+ * (its bootstrap in runtimes/), so the id is derived from the runtime name.
+ */
+export function runtimeVersionArn(region: string, runtime: string): string {
+  return `arn:aws:lambda:${region}::runtime:${createHash('sha256').update(`kumo-runtime:${runtime}`).digest('hex')}`;
 }
 
 export function functionRoutes(deps: {
@@ -72,22 +86,39 @@ export function functionRoutes(deps: {
   region: string;
   accountId: string;
   versionsOf(name: string): Promise<VersionRecord[]>;
+  codeUrls: CodeUrlSigner;
 }): Route[] {
   const fs = deps.functions;
-  const signer = new CodeUrlSigner();
+  const signer = deps.codeUrls;
   const shape = (r: VersionRecord) => configurationShape(fs, r);
+  // ListFunctions: FunctionVersion=ALL names $LATEST with its qualifier, as ListVersionsByFunction does.
+  const listShape = (r: VersionRecord, all: boolean) => {
+    const o = configurationShape(fs, r, 'list');
+    if (all && r.version === '$LATEST') o.FunctionArn = fs.arn(r.functionName, '$LATEST');
+    return o;
+  };
   const base = '2015-03-31';
   const small = { bodyBytesMax: smallRequestBytesMax, auth: true };
 
+  // GetFunction / GetFunctionConfiguration name the function as it was asked for: qualified by
+  // the alias, version or `$LATEST` given, unqualified otherwise (recorded: test_alias_lifecycle, test_publish_with_update).
+  const getShape = async (req: ApiRequest, p: Record<string, string>) => {
+    const qualifierParam = req.query.get('Qualifier') ?? undefined;
+    const r = await fs.get(p.name!, qualifierParam);
+    const { qualifier } = fs.ref(p.name!, qualifierParam, 'get');
+    const out = shape(r);
+    out.FunctionArn = fs.arn(r.functionName, qualifier);
+    return { r, out };
+  };
+
   const getFunction = async (req: ApiRequest, p: Record<string, string>) => {
-    const r = await fs.get(p.name!, req.query.get('Qualifier') ?? undefined);
-    const expires = Date.now() + codeUrlTtlMs;
-    const location = `${req.baseUrl}/kumo/code/${r.codeKey}?expires=${expires}&signature=${signer.sign(r.codeKey, expires)}`;
+    const { r, out } = await getShape(req, p);
+    const location = signer.location(req, r.codeKey);
     const tags = await fs.tagsOf(r.functionName);
     return {
       status: 200,
       json: {
-        Configuration: shape(r),
+        Configuration: out,
         Code: { RepositoryType: 'S3', Location: location },
         ...(Object.keys(tags).length ? { Tags: tags } : {}),
       },
@@ -120,16 +151,17 @@ export function functionRoutes(deps: {
         if (fv !== null && fv !== 'ALL') {
           throw validationError([{ value: fv, path: 'functionVersion', constraint: 'Member must satisfy enum value set: [ALL]' }]);
         }
-        const { items, next } = await fs.list(req.query.get('Marker') ?? undefined, max);
+        // AWS returns at most 50 functions a page whatever MaxItems says.
+        const { items, next } = await fs.list(req.query.get('Marker') ?? undefined, Math.min(max, limits.listFunctionsPageReturnedMax));
         // FunctionVersion=ALL lists every published version after each function's $LATEST.
         const all = fv === 'ALL' ? (await Promise.all(items.map(async (i) => [i, ...(await deps.versionsOf(i.functionName))]))).flat() : items;
-        return { status: 200, json: { Functions: all.map(shape), ...(next ? { NextMarker: next } : {}) } };
+        return { status: 200, json: { Functions: all.map((r) => listShape(r, fv === 'ALL')), ...(next ? { NextMarker: next } : {}) } };
       },
     },
     { method: 'GET', path: [base, 'functions', '{name}'], operation: 'GetFunction', ...small, handle: getFunction },
     {
       method: 'GET', path: [base, 'functions', '{name}', 'configuration'], operation: 'GetFunctionConfiguration', ...small,
-      handle: async (req, p) => ({ status: 200, json: shape(await fs.get(p.name!, req.query.get('Qualifier') ?? undefined)) }),
+      handle: async (req, p) => ({ status: 200, json: (await getShape(req, p)).out }),
     },
     {
       method: 'PUT', path: [base, 'functions', '{name}', 'code'], operation: 'UpdateFunctionCode', bodyBytesMax: codeRequestBytesMax, auth: true,
@@ -165,20 +197,6 @@ export function functionRoutes(deps: {
         };
       },
     },
-    {
-      // Code.Location of GetFunction: a pre-signed, time-limited download of the zip (AWS hands out a pre-signed S3 URL).
-      method: 'GET', path: ['kumo', 'code', '{key}'], operation: 'GetCode', bodyBytesMax: 0, auth: false,
-      handle: async (req, p) => {
-        const expires = Number(req.query.get('expires'));
-        const sig = req.query.get('signature') ?? '';
-        if (!/^[0-9a-f]{64}$/.test(p.key!) || !Number.isFinite(expires) || !signer.verify(p.key!, expires, sig)) {
-          throw new ApiError('AccessDeniedException', 'Request has expired or the signature is invalid.');
-        }
-        const zip = await deps.blobs.get(p.key!).catch(() => {
-          throw new ApiError('ResourceNotFoundException', 'The code of this function version no longer exists.');
-        });
-        return { status: 200, headers: { 'content-type': 'application/zip' }, raw: zip };
-      },
-    },
+    signer.route(deps.blobs),
   ];
 }

@@ -29,7 +29,7 @@ export function invokeRoutes(deps: { functions: FunctionService; invoker: Invoke
           failures.push({ value: logType, path: 'logType', constraint: 'Member must satisfy enum value set: [None, Tail]' });
         }
         if (failures.length) throw validationError(failures);
-        const { name, qualifier } = deps.functions.ref(p.name!, req.query.get('Qualifier') ?? undefined, 170);
+        const { name, qualifier } = deps.functions.ref(p.name!, req.query.get('Qualifier') ?? undefined, 'get');
         const clientContext = decodeClientContext(header(req.headers['x-amz-client-context']));
         const payload = req.body.length === 0 ? emptyEvent : req.body;
         checkJson(payload);

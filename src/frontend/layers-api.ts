@@ -1,7 +1,8 @@
 import type { LayerService } from '../control/layers';
 import type { LayerVersionRecord } from '../store/types';
 import { ApiError } from './errors';
-import { jsonBody, type Route } from './http';
+import { jsonBody, type ApiRequest, type Route } from './http';
+import type { CodeUrlSigner } from './code-url';
 import { maxItems } from './versions-api';
 
 /** PublishLayerVersion carries a base64 zip: AWS's 50 MB zip limit as a request size. */
@@ -10,7 +11,7 @@ const smallBytesMax = 1024 * 1024;
 /** ListLayers / ListLayerVersions: MaxItems 1–50 (AWS). */
 const layerListMax = 50;
 
-export function layerRoutes(deps: { layers: LayerService; baseUrlSigner?: never }): Route[] {
+export function layerRoutes(deps: { layers: LayerService; codeUrls: CodeUrlSigner }): Route[] {
   const L = deps.layers;
   const base = '2018-10-31';
   const small = { bodyBytesMax: smallBytesMax, auth: true };
@@ -23,15 +24,16 @@ export function layerRoutes(deps: { layers: LayerService; baseUrlSigner?: never 
     CompatibleArchitectures: r.compatibleArchitectures,
     ...(r.licenseInfo !== undefined ? { LicenseInfo: r.licenseInfo } : {}),
   });
-  const full = (r: LayerVersionRecord) => ({
-    Content: { CodeSha256: r.codeSha256, CodeSize: r.codeSize },
+  // Content.Location: a pre-signed download of the layer's zip, as AWS returns it.
+  const full = (req: ApiRequest, r: LayerVersionRecord) => ({
+    Content: { Location: deps.codeUrls.location(req, r.codeKey), CodeSha256: r.codeSha256, CodeSize: r.codeSize },
     LayerArn: L.layerArn(r.layerName),
     ...item(r),
   });
   return [
     {
       method: 'POST', path: [base, 'layers', '{layer}', 'versions'], operation: 'PublishLayerVersion', bodyBytesMax: publishBytesMax, auth: true,
-      handle: async (req, p) => ({ status: 201, json: full(await L.publish(p.layer!, jsonBody(req))) }),
+      handle: async (req, p) => ({ status: 201, json: full(req, await L.publish(p.layer!, jsonBody(req))) }),
     },
     {
       // ListLayers, and GetLayerVersionByArn (same path with ?find=LayerVersion&Arn=…).
@@ -40,7 +42,7 @@ export function layerRoutes(deps: { layers: LayerService; baseUrlSigner?: never 
         const find = req.query.get('find');
         if (find !== null) {
           if (find !== 'LayerVersion') throw new ApiError('InvalidParameterValueException', `Unsupported find value: ${find}`);
-          return { status: 200, json: full(await L.getByArn(req.query.get('Arn') ?? '')) };
+          return { status: 200, json: full(req, await L.getByArn(req.query.get('Arn') ?? '')) };
         }
         const { items, next } = await L.list(
           req.query.get('Marker') ?? undefined, maxItems(req, layerListMax, layerListMax),
@@ -67,7 +69,7 @@ export function layerRoutes(deps: { layers: LayerService; baseUrlSigner?: never 
     },
     {
       method: 'GET', path: [base, 'layers', '{layer}', 'versions', '{version}'], operation: 'GetLayerVersion', ...small,
-      handle: async (_req, p) => ({ status: 200, json: full(await L.get(p.layer!, p.version!)) }),
+      handle: async (req, p) => ({ status: 200, json: full(req, await L.get(p.layer!, p.version!)) }),
     },
     {
       method: 'DELETE', path: [base, 'layers', '{layer}', 'versions', '{version}'], operation: 'DeleteLayerVersion', ...small,

@@ -27,7 +27,7 @@ export function versionRoutes(deps: { functions: FunctionService; versions: Vers
   const base = '2015-03-31';
   const common = { bodyBytesMax, auth: true };
   const shape = (r: VersionRecord) => {
-    const s = configurationShape(deps.functions, r);
+    const s = configurationShape(deps.functions, r, 'list');
     if (r.version === '$LATEST') s.FunctionArn = deps.functions.arn(r.functionName, '$LATEST');
     return s;
   };

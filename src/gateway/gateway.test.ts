@@ -97,7 +97,7 @@ describe('gateway: one port, every protocol, AWS SDK v3 clients', () => {
     const addr: AddressInfo = await gw.listen(0, '127.0.0.1');
     endpoint = `http://127.0.0.1:${addr.port}`;
   });
-  after(() => gw.close());
+  after(() => gw.close(100));
   const opts = () => ({ endpoint, region, credentials: creds, maxAttempts: 1 });
 
   test('JSON 1.1 (X-Amz-Target): members in, members out, errors by __type', async () => {

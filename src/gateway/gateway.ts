@@ -17,8 +17,8 @@ const drainBytesMax = 128 * 1024 * 1024;
 const rpcBodyBytesMaxDefault = 1024 * 1024;
 /** Request body limit of a query-protocol request before its Action is known. */
 const queryBodyBytesMax = 1024 * 1024;
-/** How long stop() lets in-flight requests finish before it closes their connections. */
-const closeGraceMs = 2000;
+/** While closing, how often connections that have become idle are closed. */
+const closeSweepMs = 50;
 
 export interface GatewayOptions {
   region: string;
@@ -83,13 +83,29 @@ export class Gateway {
     });
   }
 
-  /** Stops accepting; idle keep-alive connections close now, busy ones after `closeGraceMs`. */
-  close(): Promise<void> {
-    this.server.closeIdleConnections();
+  /**
+   * Stops accepting connections and resolves once every connection is
+   * closed. Idle keep-alive connections are closed at once, and again as
+   * requests finish (a client keeping its connection open must not hold
+   * the server up); after `graceMs`, or on `closeAllConnections()`, the
+   * rest are cut.
+   */
+  close(graceMs: number): Promise<void> {
     return new Promise((r) => {
-      this.server.close(() => r());
-      setTimeout(() => this.server.closeAllConnections(), closeGraceMs).unref();
+      this.server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(cut);
+        r();
+      });
+      this.server.closeIdleConnections();
+      const sweep = setInterval(() => this.server.closeIdleConnections(), closeSweepMs);
+      const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
     });
+  }
+
+  /** Cuts every connection now (the server is stopping and will not wait for requests in flight). */
+  closeAllConnections(): void {
+    this.server.closeAllConnections();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

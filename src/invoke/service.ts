@@ -110,7 +110,8 @@ export class InvokeService {
     if (qualifier === '$LATEST') found = (await this.store.getFunction(name))?.latest;
     else if (/^[0-9]+$/.test(qualifier)) found = await this.store.getVersion(name, qualifier);
     else found = await this.store.getAlias(name, qualifier);
-    if (!found) throw notFound(`Function not found: ${this.functions.arn(name, qualifier === '$LATEST' ? undefined : qualifier)}`);
+    // AWS names the version it looked for, `$LATEST` included (recorded: test_function_name_and_qualifier_validation[…-invoke]).
+    if (!found) throw notFound(`Function not found: ${this.functions.arn(name, qualifier)}`);
     let m = this.cache.get(name);
     if (!m) this.cache.set(name, (m = new Map()));
     m.set(qualifier, found);

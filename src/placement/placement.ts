@@ -30,7 +30,7 @@ export interface EeContext {
 export interface AcquiredEe {
   ee: ExecutionEnvironment;
   /** Set when this call cold-started the EE. */
-  cold?: { initDurationMs: number; networkMs: number; sandboxMs: number; totalMs: number };
+  cold?: { initDurationMs: number; networkMs: number; sandboxMs: number; scratchMs?: number; totalMs: number };
 }
 
 /** An init that failed gives the caller this outcome (AWS returns the runtime's init error as the invoke's error). */
@@ -71,6 +71,8 @@ export class Placement {
   private coldActive = 0;
   private readonly coldQueue: Waiter[] = [];
   private readonly coldStartsMax: number;
+  /** shutdown() was called: no EE is handed out or started any more. */
+  private closed = false;
 
   constructor(
     private readonly cfg: KumoConfig,
@@ -91,6 +93,7 @@ export class Placement {
 
   /** Gets an EE ready to take one invocation. */
   async acquire(rec: VersionRecord): Promise<AcquiredEe> {
+    if (this.closed) throw new Error('the server is stopping');
     const key = this.poolKey(rec);
     let pool = this.pools.get(key);
     if (!pool) this.pools.set(key, (pool = new VersionPool(key)));
@@ -115,6 +118,7 @@ export class Placement {
       pool!.waiters.push(w);
       this.coldQueue.push(w);
     });
+    if (this.closed) throw new Error('the server is stopping');
     if (got.ee) {
       await this.unfreeze(got.ee);
       return { ee: got.ee };
@@ -174,8 +178,15 @@ export class Placement {
     return this.byEe.size;
   }
 
+  /** Destroys every EE; requests still waiting for one, and later ones, fail (the server is stopping). */
   async shutdown(): Promise<void> {
+    this.closed = true;
     clearInterval(this.reaper);
+    for (const w of this.coldQueue.splice(0)) {
+      if (w.settled) continue;
+      w.settled = true;
+      w.resolve({});
+    }
     await Promise.all([...this.byEe.values()].map((e) => e.teardown()));
   }
 
@@ -306,10 +317,13 @@ export class Placement {
     // AWS's Init Duration is the runtime's own start and init; the sandbox and
     // network phases before it are reported apart (INIT_PHASES).
     const totalMs = ee.initDurationMs ?? performance.now() - t0;
-    const { networkMs, sandboxMs } = created.timings;
+    const { networkMs, sandboxMs, scratchMs } = created.timings;
     return {
       ee,
-      cold: { initDurationMs: Math.max(0, totalMs - networkMs - sandboxMs), networkMs, sandboxMs, totalMs },
+      cold: {
+        initDurationMs: Math.max(0, totalMs - networkMs - (scratchMs ?? 0) - sandboxMs),
+        networkMs, sandboxMs, ...(scratchMs !== undefined ? { scratchMs } : {}), totalMs,
+      },
     };
   }
 

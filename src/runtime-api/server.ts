@@ -17,8 +17,8 @@ import { limits } from '../config';
  *   POST /2018-06-01/runtime/init/error
  */
 const PREFIX = '/2018-06-01/runtime/';
-/** Response bodies from the runtime are read up to this size; over it → Function.ResponseSizeTooLarge. AWS: 6 MB. */
-const responseBytesMax = limits.syncPayloadBytesMax;
+/** Response bodies from the runtime are read up to this size; over it → Function.ResponseSizeTooLarge. AWS: 6,291,556 bytes. */
+const responseBytesMax = limits.syncResponseBytesMax;
 /** How long a request from a not-yet-registered address waits for its EE. */
 const earlyWaitMs = 5000;
 /** Requests parked per unknown address. */

@@ -78,6 +78,8 @@ export interface CreateTimings {
   networkMs: number;
   /** ms spent writing the bundle and starting the container. */
   sandboxMs: number;
+  /** ms spent getting the EE's /tmp disk (runc driver: ~0 from its pool, a mkfs and mount when made on demand); absent when /tmp needs no set-up. */
+  scratchMs?: number;
 }
 
 export interface SandboxDriver {

@@ -29,6 +29,8 @@ export interface VersionRecord {
   lastUpdateStatus: 'Successful' | 'Failed' | 'InProgress';
   lastUpdateStatusReason: string | null;
   lastUpdateStatusReasonCode: string | null;
+  /** Published versions: $LATEST's Description when it was published (the version's own may be overridden). */
+  publishedFromDescription?: string;
 }
 
 export interface FunctionConfig {
@@ -50,6 +52,10 @@ export interface FunctionConfig {
   layers: LayerRef[];
   /** Names of environment variables (values live sealed). */
   envKeys: string[];
+  /** An Environment was given (AWS then returns it, even `{Variables: {}}`). */
+  environmentSet?: boolean;
+  /** An empty VpcConfig ("no VPC") was given; AWS then returns the empty VpcConfig. */
+  vpcConfigSet?: boolean;
 }
 
 /** A layer version a function uses; what EEs need is copied here so a deleted layer version keeps working. */

@@ -63,7 +63,7 @@ describe('kumo CLI: configuration and function commands', () => {
     assert.match(r.stderr, /FunctionError: Unhandled/);
     const missing = await kumo(['invoke', 'no-such-fn'], { env });
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^kumo: ResourceNotFoundException: Function not found: arn:aws:lambda:us-east-1:000000000000:function:no-such-fn\n$/);
+    assert.match(missing.stderr, /^kumo: ResourceNotFoundException: Function not found: arn:aws:lambda:us-east-1:000000000000:function:no-such-fn:\$LATEST\n$/);
     const badEvent = await kumo(['invoke', 'cli-echo', '--payload', '{nope'], { env });
     assert.equal(badEvent.code, 2);
     assert.match(badEvent.stderr, /the event is not JSON/);

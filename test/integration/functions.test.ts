@@ -110,8 +110,8 @@ describe('control plane (AWS SDK v3 against the real server)', () => {
     await expectError(c.send(new CreateFunctionCommand({ ...base, Timeout: 901 })), 'ValidationException', /at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900/);
     await expectError(c.send(new CreateFunctionCommand({ ...base, EphemeralStorage: { Size: 100 } })), 'ValidationException', /ephemeralStorage.size/);
     await expectError(c.send(new CreateFunctionCommand({ ...base, FunctionName: 'bad name!' })), 'ValidationException', /at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern/);
-    await expectError(c.send(new CreateFunctionCommand({ ...base, FunctionName: 'a'.repeat(65) })), 'ValidationException', /Member must have length less than or equal to 64/);
-    await expectError(c.send(new CreateFunctionCommand({ ...base, Runtime: 'cobol1.0' as never })), 'ValidationException', /at 'runtime' failed to satisfy constraint: Member must satisfy enum value set/);
+    await expectError(c.send(new CreateFunctionCommand({ ...base, FunctionName: 'a'.repeat(65) })), 'InvalidParameterValueException', /Member must have length less than or equal to 64/);
+    await expectError(c.send(new CreateFunctionCommand({ ...base, Runtime: 'cobol1.0' as never })), 'InvalidParameterValueException', /at 'runtime' failed to satisfy constraint: Member must satisfy enum value set/);
     await expectError(c.send(new CreateFunctionCommand({ ...base, Runtime: 'nodejs12.x' })), 'InvalidParameterValueException', /nodejs12.x is no longer supported/);
     await expectError(c.send(new CreateFunctionCommand({ ...base, Role: 'not-a-role' })), 'ValidationException', /at 'role'/);
     await expectError(
@@ -213,5 +213,17 @@ describe('control plane (AWS SDK v3 against the real server)', () => {
     assert.equal(r.headers.get('x-amzn-errortype'), 'UnknownOperationException');
     const body = await r.text();
     assert.doesNotMatch(body, /at .*\.js:\d+/);
+  });
+  it('refuses a CreateFunction request over AWS\'s 70,167,211 bytes with AWS\'s message', async () => {
+    // Recorded: LocalStack test_lambda_api.snapshot.json, TestLambdaSizeLimits::test_oversized_request_create_lambda.
+    const zip = await nodeCode('x');
+    await expectError(
+      c.send(new CreateFunctionCommand({
+        FunctionName: 'fn-oversized-request', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip },
+        Environment: { Variables: { BIG: 'x'.repeat(70_167_211) } },
+      })),
+      'RequestEntityTooLargeException', 'Request must be smaller than 70167211 bytes for the CreateFunction operation', 413,
+    );
+    await expectError(c.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-oversized-request' })), 'ResourceNotFoundException');
   });
 });

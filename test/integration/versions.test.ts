@@ -229,6 +229,11 @@ describe('versions, aliases, layers, tags, encrypted environment (issue 5)', () 
     await rejects(c.send(new CreateFunctionCommand({ ...base, Layers: Array.from({ length: 6 }, (_, i) => `${ARN}:layer:l${i}:1`) })), 'InvalidParameterValueException', /Cannot reference more than 5 layers\./);
     await rejects(c.send(new CreateFunctionCommand({ ...base, Layers: ['not-an-arn'] })), 'ValidationException');
     await rejects(c.send(new CreateFunctionCommand({ ...base, Layers: [`${ARN}:layer:nope:3`] })), 'InvalidParameterValueException', /does not exist/);
+    // AWS's answer for a layer of another region (recorded: LocalStack test_layer_function_exceptions, create_function_with_layer_in_different_region).
+    await rejects(
+      c.send(new CreateFunctionCommand({ ...base, Layers: ['arn:aws:lambda:eu-west-1:000000000000:layer:elsewhere:1'] })),
+      'InvalidParameterValueException', /^Layers are not in the same region as the function\. Layers are expected to be in region us-east-1\.$/,
+    );
     await rejects(c.send(new GetFunctionCommand({ FunctionName: 'bad-layers' })), 'ResourceNotFoundException');
   });
 

@@ -313,10 +313,11 @@ describe('escape attempts from inside an EE (real server, AWS SDK)', { skip }, (
     assert.equal(r.nofile, 'EMFILE');
     assert.equal(r.nofile_highest_fd, 1023, 'RLIMIT_NOFILE is 1,024: fds 0…1023');
     assert.equal(r.tmp_fill, 'ENOSPC');
-    assert.equal(r.tmp_size_mb, 512);
+    assert.equal(r.tmp_free_mb, 512);
     assert.ok(r.tmp_written_mb <= 512 && r.tmp_written_mb >= 500, `wrote ${r.tmp_written_mb} MB`);
     const lostMb = ((before.bavail - afterFs.bavail) * before.bsize) / 2 ** 20;
-    assert.ok(lostMb < 256, `host disk lost ${lostMb.toFixed(0)} MB while /tmp was filled`);
+    // /tmp is on the host's disk now, but a file deleted there gives its space back (discard).
+    assert.ok(lostMb < 256, `host disk lost ${lostMb.toFixed(0)} MB after /tmp was filled and emptied`);
   });
 
   it('network: Kumo’s API and every other host service are unreachable on every host address; the own Runtime API is reachable', async () => {

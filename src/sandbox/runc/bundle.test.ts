@@ -119,3 +119,13 @@ test('config: user namespace per EE, empty read-only /sys with it, sysfs without
   assert.equal(plain.linux.namespaces.some((n: any) => n.type === 'user'), false);
   assert.equal(plain.mounts.find((m: any) => m.destination === '/sys').type, 'sysfs');
 });
+
+test('config: /tmp is the scratch disk when there is one (exec allowed, as in Lambda), else a tmpfs of EphemeralStorage', () => {
+  const tmpOf = (c: any) => c.mounts.find((m: any) => m.destination === '/tmp');
+  assert.deepEqual(tmpOf(ociConfig({ ...inputs, tmpDir: '/data/sandbox/scratch/x-1' })), {
+    destination: '/tmp', type: 'bind', source: '/data/sandbox/scratch/x-1', options: ['bind', 'rw', 'nosuid', 'nodev'],
+  });
+  assert.deepEqual(tmpOf(ociConfig(inputs)), {
+    destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', 'size=512m'],
+  });
+});

@@ -136,6 +136,8 @@ export interface BundleInputs {
   cgroups: CgroupLayout;
   /** Map the EE's ids into a user namespace of its own (absent: no user namespace). */
   userns?: UserNamespace;
+  /** Host dir bind-mounted at /tmp: the EE's scratch disk (scratch.ts). Absent: a tmpfs of EphemeralStorage. */
+  tmpDir?: string;
 }
 
 const hostHasBash = fs.existsSync('/usr/bin/bash');
@@ -167,12 +169,10 @@ export function ociConfig(i: BundleInputs): Record<string, unknown> {
     { destination: '/var/task', type: 'bind', source: spec.codeDir, options: nosuidNodev },
     { destination: '/var/runtime', type: 'bind', source: spec.runtimeDir, options: nosuidNodev },
     ...(spec.optDir ? [{ destination: '/opt', type: 'bind', source: spec.optDir, options: nosuidNodev }] : []),
-    {
-      destination: '/tmp',
-      type: 'tmpfs',
-      source: 'tmpfs',
-      options: ['nosuid', 'nodev', 'mode=1777', `size=${spec.ephemeralStorageMb}m`],
-    },
+    // Exec stays allowed on /tmp (Lambda's /tmp allows it; functions unpack binaries there).
+    i.tmpDir
+      ? { destination: '/tmp', type: 'bind', source: i.tmpDir, options: ['bind', 'rw', 'nosuid', 'nodev'] }
+      : { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', `size=${spec.ephemeralStorageMb}m`] },
   ];
   const user = userNamespace(i.userns);
   return {

@@ -251,31 +251,58 @@ export class SandboxCgroup {
 }
 
 /**
- * Crash cleanup: kills whatever still runs below `relPath` in every
- * hierarchy and removes the directories, deepest first. Only used for this
- * instance's own subtree (`/kumo/<tag>`).
+ * Kills every task below `relPath` and makes sure none stays frozen, with
+ * file writes only (no process; also the last resort of a server that must
+ * exit now). Returns the directories found, in every hierarchy.
+ *
+ * Frozen tasks cannot die: a SIGKILL stays pending until they are thawed
+ * (v1 freezer tasks then sit in state D, holding their memory, forever if
+ * nobody thaws them). So:
+ *  - v2 with `cgroup.kill` (kernel ≥ 5.14): one write at the subtree root
+ *    kills every task below it, frozen ones included;
+ *  - otherwise every task gets SIGKILL first and then every level is
+ *    thawed, shallowest first (a v1 child whose parent is FROZEN, or a v2
+ *    cgroup below one with `cgroup.freeze` 1, stays frozen whatever its own
+ *    state says). Killing before thawing means a frozen EE never runs user
+ *    code again.
  */
-export async function removeCgroupTree(layout: CgroupLayout, relPath: string): Promise<void> {
+export function killAndThawTree(layout: CgroupLayout, relPath: string): string[] {
   const dirs: string[] = [];
   for (const h of layout.hierarchies) collectDirs(path.join(h, relPath), dirs);
-  if (dirs.length === 0) return;
-  // 1. Kill every task (queued before the thaw, see SandboxCgroup.killAll).
-  const freezerRoot = layout.version === 2 ? layout.root : layout.controllers.get('freezer')!;
-  const killable = dirs.filter((d) => d.startsWith(freezerRoot + '/'));
-  for (const d of killable) {
-    if (layout.version === 2 && fs.existsSync(path.join(d, 'cgroup.kill'))) {
-      fs.writeFileSync(path.join(d, 'cgroup.kill'), '1');
-      continue;
+  const freezerRoot = layout.version === 2 ? layout.root : layout.controllers.get('freezer');
+  // collectDirs lists parents before their children: this is shallowest first.
+  const freezable = dirs.filter((d) => freezerRoot !== undefined && (d === freezerRoot || d.startsWith(freezerRoot + '/')));
+  const top = freezable[0];
+  let killedAll = false;
+  if (layout.version === 2 && top && fs.existsSync(path.join(top, 'cgroup.kill'))) {
+    try {
+      fs.writeFileSync(path.join(top, 'cgroup.kill'), '1');
+      killedAll = true;
+    } catch {
+      /* removed meanwhile, or an old kernel refusing it: kill task by task */
     }
-    killPids(pidsIn(d));
+  }
+  if (!killedAll) for (const d of freezable) killPids(pidsIn(d));
+  for (const d of freezable) {
     try {
       if (layout.version === 2) fs.writeFileSync(path.join(d, 'cgroup.freeze'), '0');
       else fs.writeFileSync(path.join(d, 'freezer.state'), 'THAWED');
     } catch {
-      /* not a freezer-capable directory */
+      /* gone meanwhile */
     }
   }
-  // 2. Wait until they are gone, then remove the directories deepest first.
+  return dirs;
+}
+
+/**
+ * Kills whatever still runs below `relPath` in every hierarchy (frozen tasks
+ * included, see `killAndThawTree`) and removes the directories, deepest
+ * first. Used for one EE's cgroup, one instance's subtree (`/kumo/<tag>`),
+ * and a dead instance's subtree at start-up.
+ */
+export async function removeCgroupTree(layout: CgroupLayout, relPath: string): Promise<void> {
+  const dirs = killAndThawTree(layout, relPath);
+  if (dirs.length === 0) return;
   const deadline = Date.now() + killWaitMsMax;
   for (const d of dirs.sort((a, b) => b.length - a.length)) {
     for (;;) {
@@ -286,7 +313,8 @@ export async function removeCgroupTree(layout: CgroupLayout, relPath: string): P
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') break;
         if (Date.now() > deadline) throw new Error(`cannot remove cgroup ${d}: ${code}`);
-        killPids(pidsIn(d));
+        // A task may still be on its way out; kill and thaw again (a no-op for the dead).
+        killAndThawTree(layout, relPath);
         await sleep(cgroupPollMs * 5);
       }
     }

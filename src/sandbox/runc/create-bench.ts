@@ -1,6 +1,7 @@
 /**
  * Cold-start cost of the EE hardening: `node dist/src/sandbox/runc/create-bench.js [rounds] [other-dist]`
- * (root, runc). Times `RuncDriver.create()` of `/bin/true` at 128 MB for each
+ * (root, runc). Times `RuncDriver.create()` of `/bin/true` at 128 MB (512 MB
+ * /tmp: a disk from the pool, or a tmpfs in the first variant) for each
  * variant, interleaved per round so that load drift on a shared machine hits
  * every variant alike, and prints min/median/p90 and the paired median
  * difference. `other-dist` (e.g. a build of an older commit) adds that
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     const Old = (require(path.resolve(other, 'src/sandbox/runc/driver.js')) as { RuncDriver: new (o: { dataDir: string }) => SandboxDriver }).RuncDriver;
     variants.push({ name: `baseline (${other})`, driver: new Old({ dataDir: path.join(base, 'old') }), createMs: [] });
   }
+  variants.push({ name: 'tmpfs /tmp (no scratch disk)', driver: new RuncDriver({ dataDir: path.join(base, 'tmpfs'), scratchDisks: false }), createMs: [] });
   variants.push({ name: 'hardened, no user namespace', driver: new RuncDriver({ dataDir: path.join(base, 'nouserns'), userNamespaces: false }), createMs: [] });
   variants.push({ name: 'hardened (as shipped)', driver: new RuncDriver({ dataDir: path.join(base, 'full') }), createMs: [] });
   try {

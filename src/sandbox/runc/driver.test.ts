@@ -12,7 +12,8 @@ import type { Sandbox, SandboxExit, SandboxSpec } from '../driver';
 import { RuncDriver, type RuncSandbox } from './driver';
 import { detectCgroups, SandboxCgroup } from './cgroups';
 import { cpuQuota, initCpuQuota } from './bundle';
-import { lockDir } from './limits';
+import { lockDir, scratchBlockBytes, scratchSlackBlocks } from './limits';
+import { loopDevicesBackedBy, mountsAtOrBelow } from './scratch';
 import { missingTools, tool } from '../../../test/tools';
 
 /**
@@ -219,6 +220,30 @@ describe('RuncDriver', { skip }, () => {
     assert.match(out, /NoNewPrivs:\s+1/);
   });
 
+  test('/tmp is a disk of its own: ext4, owned by EE root, EphemeralStorage for file data, not charged to memory, empty for the next EE', async () => {
+    assert.equal(driver.scratchDisks, true, 'this host has loop devices: /tmp must be a disk');
+    const script = [
+      'grep " /tmp " /proc/self/mountinfo',
+      'stat -c "owner:%u mode:%a" /tmp',
+      'ls -A /tmp | wc -l | sed "s/^/entries:/"',
+      // 96 MB of file data at 64 MB of memory: a tmpfs would be OOM-killed at ~64 MB.
+      'dd if=/dev/zero of=/tmp/big bs=1M count=96 conv=fsync 2>/dev/null && echo fill:ok',
+      'dd if=/dev/zero of=/tmp/more bs=1M count=2 2>&1 | grep -q "No space left" && echo past:ENOSPC',
+      'echo secret > /tmp/mine',
+    ].join('\n');
+    const ee = await start(driver, { memoryMb: 64, ephemeralStorageMb: 96, args: ['/bin/sh', '-c', script] });
+    const exit = await ee.exit;
+    assert.deepEqual(exit, { exitCode: 0, signal: null, oomKilled: false }, ee.stderr());
+    const out = ee.stdout();
+    assert.match(out, / \/tmp rw,nosuid,nodev,[^ ]* - ext4 \/dev\/loop\d+ /);
+    assert.match(out, /owner:0 mode:1777/);
+    for (const want of ['entries:0', 'fill:ok', 'past:ENOSPC']) assert.ok(out.includes(want), `missing "${want}" in:\n${out}`);
+    assert.ok(scratchSlackBlocks * scratchBlockBytes < 2 * 1024 * 1024, 'the slack is below the 2 MB written past the cap');
+    const next = await start(driver, { memoryMb: 64, ephemeralStorageMb: 96, args: ['/bin/sh', '-c', 'ls -A /tmp | wc -l'] });
+    await next.exit;
+    assert.equal(next.stdout().trim(), '0', 'the next EE sees the first one’s files');
+  });
+
   test('memory limit: the OOM kill is reported, peak memory is near the limit', async () => {
     const script = 'const keep = []; for (;;) keep.push(Buffer.alloc(8 * 1024 * 1024, 1));';
     const ee = await start(driver, { memoryMb: 128, args: [node, '-e', script] });
@@ -385,10 +410,14 @@ describe('RuncDriver', { skip }, () => {
     const revived = new RuncDriver({ dataDir });
     assert.equal(revived.tag, left.tag);
     assert.ok(runcList(revived).includes(revived.containerId('leftover')), 'the crash left a running container');
+    const leftDisks = mountsAtOrBelow(path.join(fs.realpathSync(dataDir), 'sandbox', 'scratch'));
+    assert.ok(leftDisks.length >= 1, 'the crash left /tmp disks mounted');
     await revived.init();
     try {
       assert.deepEqual(runcList(revived), []);
       assert.deepEqual(cgroupDirsOf(revived.cgroupPath('leftover')), []);
+      // The dead instance's /tmp disks (in use and prepared) are gone; the new pool's have other names.
+      for (const mp of leftDisks) assert.ok(!mountsAtOrBelow(mp).length && !fs.existsSync(`${mp}.img`), `${mp} left`);
       const ee = await start(revived, { args: ['/bin/true'] });
       assert.equal((await ee.exit).exitCode, 0);
     } finally {
@@ -398,5 +427,9 @@ describe('RuncDriver', { skip }, () => {
     assert.ok(!fs.readdirSync('/sys/class/net').some((n) => n.includes(left.tag)));
     assert.ok(!execFileSync(tool('iptables-save'), { encoding: 'utf8' }).includes(left.tag));
     assert.deepEqual(cgroupDirsOf(`/kumo/${left.tag}`), []);
+    const scratch = path.join(fs.realpathSync(dataDir), 'sandbox', 'scratch');
+    assert.deepEqual(mountsAtOrBelow(scratch), [], 'scratch mounts left');
+    assert.deepEqual(loopDevicesBackedBy(scratch), [], 'loop devices left');
+    assert.equal(fs.existsSync(scratch), false);
   });
 });

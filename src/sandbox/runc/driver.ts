@@ -7,16 +7,20 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
 import { cpuQuota, ociConfig, parseInitStatus, userNamespaceFor } from './bundle';
-import { detectCgroups, removeCgroupTree, SandboxCgroup, type CgroupLayout } from './cgroups';
+import { detectCgroups, killAndThawTree, removeCgroupTree, SandboxCgroup, type CgroupLayout } from './cgroups';
+import { cleanDeadInstances, cleanInstance, instanceDir, ownerFile, registerInstanceCleanup, removeUnlessMounted } from './instances';
+import { isAlive, ownRecord, readOwner, withHostLock, writeOwner } from './owner';
 import { run } from './exec';
 import {
-  cleanupParallelismMax,
+  hostLockFileName,
   instanceTagChars,
   interfaceNameCharsMax,
   killWaitMsMax,
+  lockDir,
   mtuDefaultBytes,
   runcErrorDrainMs,
   runcStartTimeoutMs,
+  scratchDefaultSizeMb,
   sandboxIdPattern,
   startOutputBufferBytesMax,
   volatileRoot,
@@ -24,28 +28,48 @@ import {
 import { bridgeName, SandboxNetwork, type PreparedNetns } from './network';
 import { buildRootfs, sandboxResolvConf, type OciMount } from './rootfs';
 import { egressPolicyFromEnv, ipv4Resolvers, type EgressPolicy } from './egress';
-import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim } from './subnet';
+import { claimSubnet, defaultRouteInterface, type SubnetClaim } from './subnet';
+import { cleanupScratch, openScratchPool, type ScratchDisk, type ScratchPool } from './scratch';
+
+export { mountedBelow } from './instances';
+
+/** The instance tag of a data dir: a short hash of its real path, part of every name the instance creates. */
+function tagOf(realDataDir: string): string {
+  return createHash('sha256').update(realDataDir).digest('hex').slice(0, instanceTagChars);
+}
+
+// A dead instance's /tmp disks are mounted under its own data dir, which only
+// its owner record names: unmount and detach them with the rest of it.
+registerInstanceCleanup(async (tag) => {
+  const dataDir = readOwner(ownerFile(tag))?.dataDir;
+  if (dataDir && tagOf(dataDir) === tag) await cleanupScratch(path.join(dataDir, 'sandbox', 'scratch'));
+});
 
 /**
  * The production sandbox driver: one runc container per EE.
  *
  * Layout under `<dataDir>/sandbox/`:
- *   (the shared read-only root, see rootfs.ts, is /run/kumo/<tag>.rootfs: with
+ *   (the shared read-only root, see rootfs.ts, is /run/kumo-sandboxes/<tag>.rootfs: with
  *   user namespaces, EE root is an unprivileged host user that must be able
  *   to reach it, and a data dir is usually 0700)
  *   runc-state  ->   /run/kumo-sandboxes/<tag>/runc-state: `runc --root`, this instance's containers only
  *   bundles     ->   /run/kumo-sandboxes/<tag>/bundles: config.json of each live EE
+ *   scratch/         the EEs' /tmp disks: sparse ext4 images and their mounts (scratch.ts)
  * runc's state and the bundles hold each EE's decrypted environment, so they
  * live on tmpfs (/run), never on disk; the data dir only links to them.
  *
  * Names on the machine all carry the instance tag (hash of the data dir's
- * real path), so several Kumo servers coexist and each cleans up only its
- * own: containers `k<tag>-<id>`, cgroups `/kumo/<tag>/<id>`, netns
- * `k<tag>-<slot>`, veths `kv<tag>-<slot>`, bridge `kb<tag>`, iptables chains
- * `KUMO-<tag>-*`, a subnet claimed in /run/kumo.
+ * real path), so several Kumo servers coexist: containers `k<tag>-<id>`,
+ * cgroups `/kumo/<tag>/<id>`, netns `k<tag>-<slot>`, veths `kv<tag>-<slot>`,
+ * bridge `kb<tag>`, iptables chains `KUMO-<tag>-*`, a subnet claimed in
+ * /run/kumo, and the owner record /run/kumo-sandboxes/<tag>/owner.json (pid +
+ * start time of the server). A starting server removes everything of every
+ * instance whose owner is dead, whichever data dir it used, and never touches
+ * a live one (instances.ts, `init()`).
  *
  * Life of an EE (no host process stays behind per EE):
- *   1. take a prepared network namespace (address = `sandbox.ip`);
+ *   1. take a prepared network namespace (address = `sandbox.ip`) and a
+ *      prepared /tmp disk of the EE's EphemeralStorage (scratch.ts);
  *   2. write config.json; `runc run -d --preserve-fds 1` with our stdout,
  *      stderr and a status pipe (fd 3): the container inherits them and runc
  *      exits as soon as the container runs;
@@ -54,7 +78,8 @@ import { claimSubnet, defaultRouteInterface, releaseClaimsOf, type SubnetClaim }
  *   4. teardown (on exit or destroy): kill the cgroup's tasks and wait until
  *      none is left, read OOM kills and peak memory, report `onExit`, then
  *      `runc delete --force` and remove the namespace side by side, and only
- *      then free the address (so it stays unique until the report is done).
+ *      then free the address (so it stays unique until the report is done);
+ *      the /tmp disk is unmounted and deleted in the background.
  *
  * Freeze, thaw and peak memory write/read cgroup files directly: they are on
  * the warm invoke path and spawn nothing.
@@ -78,26 +103,38 @@ export class RuncDriver implements SandboxDriver {
   private claim: SubnetClaim | undefined;
   private hostMounts: OciMount[] = [];
   private port: number | undefined;
+  /** `<dataDir>/sandbox/scratch`: the EEs' /tmp disks. */
+  private readonly scratchDir: string;
+  private readonly scratchWanted: boolean;
+  private scratch: ScratchPool | undefined;
   private readonly live = new Map<string, RuncSandbox>();
+  /** Our owner record is written (init() passed step 4), so shutdown() may remove the instance's state. */
+  private owned = false;
 
   /**
    * `egress`: extra CIDRs EEs may or may not reach (egress.ts). When absent it
    * is read from KUMO_EGRESS_DENY / KUMO_EGRESS_ALLOW (invalid values throw here,
    * so a typo stops the server instead of opening or closing the wrong range).
    */
-  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean }) {
+  /**
+   * `scratchDisks: false` keeps /tmp a tmpfs even where disks could be made
+   * (benchmarks compare the two); by default disks are used when the host allows.
+   */
+  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean; scratchDisks?: boolean }) {
     fs.mkdirSync(opts.dataDir, { recursive: true });
     this.dataDir = fs.realpathSync(opts.dataDir);
     this.subnet = opts.subnet;
     this.egress = opts.egress ?? egressPolicyFromEnv(process.env);
     this.userNamespaces = opts.userNamespaces ?? kernelAllowsUserNamespaces();
-    this.tag = createHash('sha256').update(this.dataDir).digest('hex').slice(0, instanceTagChars);
+    this.tag = tagOf(this.dataDir);
     const base = path.join(this.dataDir, 'sandbox');
     const volatile = path.join(volatileRoot, this.tag);
     this.stateDir = path.join(volatile, 'runc-state');
     this.bundlesDir = path.join(volatile, 'bundles');
     this.stateLink = path.join(base, 'runc-state');
     this.rootfsDir = path.join(volatileRoot, `${this.tag}.rootfs`);
+    this.scratchDir = path.join(base, 'scratch');
+    this.scratchWanted = opts.scratchDisks ?? true;
     // kv<tag>-<slot> must fit IFNAMSIZ; slots have at most 5 digits even for a /16.
     if (`kv${this.tag}-65534`.length > interfaceNameCharsMax) throw new Error('instance tag too long for interface names');
   }
@@ -113,8 +150,19 @@ export class RuncDriver implements SandboxDriver {
   }
 
   /**
-   * Crash cleanup, then the shared plumbing. Every step touches only names
-   * carrying this instance's tag.
+   * Host clean-up, then the shared plumbing. Steps 1–4 run under the host
+   * lock (`/run/kumo/instances.lock`), so two servers starting at once are
+   * serialised: each sees the other either not started or with its owner
+   * record written.
+   *   1. Refuse a data dir whose owner record names another live process:
+   *      two servers on one data dir would kill each other's EEs.
+   *   2. Every *dead* instance on the host, whichever data dir it used, is
+   *      removed (instances.ts `cleanDeadInstances`): a kill -9'd server's
+   *      frozen EEs would otherwise stay in D state, holding memory, until
+   *      a server started again on that very data dir. Live instances are
+   *      never touched.
+   *   3. This instance's own leftovers (our previous run crashed).
+   *   4. Our owner record: from now on we are alive for everyone else.
    */
   async init(): Promise<void> {
     if (process.getuid?.() !== 0) throw new Error('the runc sandbox driver must run as root');
@@ -123,26 +171,29 @@ export class RuncDriver implements SandboxDriver {
     const cgroups = detectCgroups();
     this.cgroups = cgroups;
 
-    // 1. Leftover containers: kill their tasks through the cgroups (works
-    //    even when runc's state is damaged), then let runc delete them.
-    const ids = listDir(this.stateDir);
-    await removeCgroupTree(cgroups, `/kumo/${this.tag}`).catch(() => undefined); // killed now, removed in step 3
-    await forEachLimited(ids, cleanupParallelismMax, (id) =>
-      run('runc', ['--root', this.stateDir, 'delete', '--force', id], { allowFailure: true }),
-    );
-    // 2. runc's state and our bundles (plain files; never anything mounted).
-    fs.rmSync(this.stateDir, { recursive: true, force: true });
-    fs.rmSync(this.bundlesDir, { recursive: true, force: true });
-    // 3. Any cgroup left under /kumo/<tag> in any hierarchy.
-    await removeCgroupTree(cgroups, `/kumo/${this.tag}`);
-    // 4. Network namespaces, veths, bridge, iptables rules, subnet claims.
-    await SandboxNetwork.cleanup(this.tag);
-    releaseClaimsOf(this.tag);
+    fs.mkdirSync(volatileRoot, { recursive: true, mode: 0o755 });
+    fs.chmodSync(volatileRoot, 0o755); // traversable; each instance's state below it stays 0700
+    await withHostLock(path.join(lockDir, hostLockFileName), async () => {
+      // 1. One server per data dir.
+      const owner = readOwner(ownerFile(this.tag));
+      if (owner && owner.pid !== process.pid && isAlive(owner)) {
+        throw new Error(`data dir ${this.dataDir} is already used by a running Kumo server (pid ${owner.pid})`);
+      }
+      // 2. Dead instances of any data dir.
+      const cleaned = await cleanDeadInstances(cgroups, this.tag);
+      if (cleaned.length) console.error(`kumo: removed the leftovers of ${cleaned.length} stopped Kumo instance(s): ${cleaned.join(', ')}`);
+      // 3. Our own (runc state, bundles, cgroups, network, claims); the directory stays for step 4.
+      await cleanInstance(this.tag, cgroups, { keepStateDir: true });
+      //    and our /tmp disks (mounts, loop devices, images under the data dir).
+      await cleanupScratch(this.scratchDir);
+      // 4. Owner record.
+      fs.mkdirSync(instanceDir(this.tag), { recursive: true, mode: 0o700 });
+      writeOwner(ownerFile(this.tag), ownRecord(this.dataDir));
+      this.owned = true;
+    });
 
     // 5. The shared root file system (on /run, reachable by EE root of a user namespace).
     fs.mkdirSync(path.dirname(this.stateLink), { recursive: true, mode: 0o700 });
-    fs.mkdirSync(volatileRoot, { recursive: true, mode: 0o755 });
-    fs.chmodSync(volatileRoot, 0o755); // traversable; each instance's state below it stays 0700
     this.hostMounts = buildRootfs(this.rootfsDir);
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.bundlesDir, { recursive: true, mode: 0o700 });
@@ -160,11 +211,23 @@ export class RuncDriver implements SandboxDriver {
       this.network.refill();
     } catch (e) {
       await SandboxNetwork.cleanup(this.tag).catch(() => undefined);
-      this.claim.release();
+      this.claim?.release();
       this.claim = undefined;
       this.network = undefined;
       throw e;
     }
+
+    // 7. /tmp disks, or the tmpfs where the host cannot make them (said once, here).
+    if (this.scratchWanted) {
+      const pool = await openScratchPool(this.scratchDir, scratchDefaultSizeMb);
+      if ('unavailable' in pool) console.error(`kumo: /tmp of EEs is a tmpfs (counts against their memory): ${pool.unavailable}`);
+      else this.scratch = pool;
+    }
+  }
+
+  /** Whether EEs get a disk-backed /tmp (false: tmpfs, see `init`). */
+  get scratchDisks(): boolean {
+    return this.scratch !== undefined;
   }
 
   runtimeApiListenHost(): string {
@@ -198,21 +261,41 @@ export class RuncDriver implements SandboxDriver {
     }
   }
 
+  /**
+   * Destroys every EE, then the instance's plumbing, then its owner record
+   * (last: a crash in between leaves a dead owner, so the next server to
+   * start removes the rest). Safe after a failed or partial `init()`.
+   */
   async shutdown(): Promise<void> {
     await Promise.all([...this.live.values()].map((s) => s.destroy()));
+    await this.scratch?.shutdown();
+    this.scratch = undefined;
     await this.network?.tearDown();
     this.network = undefined;
-    if (this.cgroups) await removeCgroupTree(this.cgroups, `/kumo/${this.tag}`);
     this.claim?.release();
     this.claim = undefined;
-    fs.rmSync(this.stateDir, { recursive: true, force: true });
-    fs.rmSync(this.bundlesDir, { recursive: true, force: true });
-    fs.rmSync(path.dirname(this.stateDir), { recursive: true, force: true });
+    if (!this.owned || !this.cgroups) return; // init() did not get as far as owning anything
+    // Whatever a teardown could not remove (a runc or ip that failed) goes now.
+    await cleanInstance(this.tag, this.cgroups, { keepStateDir: true });
     fs.rmSync(this.stateLink, { force: true });
-    // The shared root skeleton: removed only when nothing is mounted at or
-    // below it in this mount namespace (the host's /usr is bind-mounted there
-    // only inside containers; a recursive delete must never reach a mount).
-    if (!mountedBelow(this.rootfsDir)) fs.rmSync(this.rootfsDir, { recursive: true, force: true });
+    // The shared root skeleton and the state dir: removed only when nothing
+    // is mounted at or below them in this mount namespace (the host's /usr is
+    // bind-mounted there only inside containers; a recursive delete must
+    // never reach a mount).
+    removeUnlessMounted(this.rootfsDir);
+    if (readOwner(ownerFile(this.tag))?.pid === process.pid) removeUnlessMounted(instanceDir(this.tag));
+    this.owned = false;
+  }
+
+  /**
+   * Last resort of a server that must exit now (its stop took too long):
+   * SIGKILLs every EE task and thaws every EE cgroup with file writes only,
+   * so no EE process outlives the server, frozen or not. Names, links and
+   * directories stay; the owner record names a dead process once we exit,
+   * so the next server to start removes them.
+   */
+  killAllNow(): void {
+    if (this.cgroups) killAndThawTree(this.cgroups, `/kumo/${this.tag}`);
   }
 
   /** @internal used by RuncSandbox */
@@ -228,6 +311,23 @@ export class RuncDriver implements SandboxDriver {
   /** @internal */
   sharedMounts(): OciMount[] {
     return this.hostMounts;
+  }
+
+  /** @internal A /tmp disk for an EE whose root is host id `rootId` (undefined: tmpfs). */
+  async takeScratch(sizeMb: number, rootId: number): Promise<{ disk?: ScratchDisk; ms: number }> {
+    if (!this.scratch) return { ms: 0 };
+    const { disk, ms } = await this.scratch.take(sizeMb, { uid: rootId, gid: rootId });
+    return { disk, ms };
+  }
+
+  /** @internal */
+  refillScratch(): void {
+    this.scratch?.refill();
+  }
+
+  /** @internal */
+  releaseScratch(disk: ScratchDisk): void {
+    if (this.scratch) this.scratch.release(disk);
   }
 
   /** @internal */
@@ -247,6 +347,7 @@ export class RuncSandbox implements Sandbox {
   readonly id: string;
   private state: SandboxState = 'starting';
   private netns: PreparedNetns | undefined;
+  private scratchDisk: ScratchDisk | undefined;
   private readonly cgroup: SandboxCgroup;
   private readonly containerId: string;
   private statusText = '';
@@ -291,9 +392,15 @@ export class RuncSandbox implements Sandbox {
   private async doStart(): Promise<CreateTimings> {
     const { netns, ms: networkMs } = await this.network.take();
     this.netns = netns;
-    const t0 = performance.now();
+    const userns = this.driver.userNamespaces ? userNamespaceFor(netns.ip) : undefined;
     const bundle = this.driver.bundleDir(this.id);
+    let scratchMs = 0;
+    let t0 = performance.now();
     try {
+      const scratch = await this.driver.takeScratch(this.spec.ephemeralStorageMb, userns?.hostId ?? 0);
+      this.scratchDisk = scratch.disk;
+      scratchMs = scratch.ms;
+      t0 = performance.now();
       fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
       const config = ociConfig({
         spec: this.spec,
@@ -304,7 +411,8 @@ export class RuncSandbox implements Sandbox {
         // Lambda's hostname is the EE's address as well (e.g. 169.254.x.y).
         hostname: netns.ip,
         cgroups: this.cgroups,
-        ...(this.driver.userNamespaces ? { userns: userNamespaceFor(netns.ip) } : {}),
+        ...(userns ? { userns } : {}),
+        ...(this.scratchDisk ? { tmpDir: this.scratchDisk.mountPoint } : {}),
       });
       // Holds the function's environment (secrets): readable by root only.
       fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
@@ -312,8 +420,10 @@ export class RuncSandbox implements Sandbox {
     } catch (e) {
       await this.undoFailedStart(bundle);
       throw e;
+    } finally {
+      this.driver.refillScratch(); // now that runc has started the container (see ScratchPool.take)
     }
-    return { networkMs, sandboxMs: performance.now() - t0 };
+    return { networkMs, sandboxMs: performance.now() - t0, ...(this.scratchDisk ? { scratchMs } : {}) };
   }
 
   /**
@@ -416,7 +526,14 @@ export class RuncSandbox implements Sandbox {
     await run('runc', ['--root', this.driver.stateDir, 'delete', '--force', this.containerId], { allowFailure: true }).catch(() => undefined);
     await removeCgroupTree(this.cgroups, this.driver.cgroupPath(this.id)).catch(() => undefined);
     fs.rmSync(bundle, { recursive: true, force: true });
+    this.releaseScratch();
     if (this.netns) await this.network.release(this.netns).catch(() => undefined);
+  }
+
+  private releaseScratch(): void {
+    const disk = this.scratchDisk;
+    this.scratchDisk = undefined;
+    if (disk) this.driver.releaseScratch(disk);
   }
 
   /**
@@ -496,6 +613,8 @@ export class RuncSandbox implements Sandbox {
       };
       const netns = this.netns;
       await Promise.all([removeContainer(), netns && this.network.removeLinks(netns).catch(() => undefined)]);
+      // The container (and its mount namespace) is gone: its /tmp disk can go.
+      this.releaseScratch();
       fs.rmSync(this.driver.bundleDir(this.id), { recursive: true, force: true });
       this.state = 'stopped';
       this.driver.forget(this.id, this);
@@ -532,17 +651,6 @@ function validateSpec(spec: SandboxSpec): void {
  * host for every later EE too. So the cwd must lie inside a mount of its own
  * (where creating fails or stays inside the EE) or already exist.
  */
-/** Whether any mount point of this process's mount namespace is `dir` or lies below it. */
-export function mountedBelow(dir: string): boolean {
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    // Field 5 is the mount point, with spaces and other specials octal-escaped.
-    const mp = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (mp && (mp === dir || mp.startsWith(prefix))) return true;
-  }
-  return false;
-}
-
 function checkCwd(spec: SandboxSpec, rootfsDir: string): void {
   const cwd = path.posix.normalize(spec.cwd);
   const mounted = ['/var/task', '/var/runtime', '/tmp', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/dev', '/sys'];
@@ -602,21 +710,4 @@ function kernelAllowsUserNamespaces(): boolean {
   } catch {
     return false;
   }
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: Math.min(limit, queue.length) }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-    }),
-  );
 }

@@ -23,6 +23,20 @@ export const subnetPrefixBitsMax = 28;
 /** Where subnet claims live; /run is a tmpfs, so claims vanish with a reboot like the links they guard. */
 export const lockDir = '/run/kumo';
 
+/**
+ * Lock (in `lockDir`) held while a starting server scans the host and
+ * removes what dead instances left, so two servers starting at once neither
+ * clean the same leftovers twice nor judge each other before their owner
+ * record exists.
+ */
+export const hostLockFileName = 'instances.lock';
+/** Longest wait for another starting server's clean-up (dozens of dead instances take a few seconds). */
+export const hostLockWaitMsMax = 30_000;
+/** Poll period while another server holds the host lock. */
+export const hostLockPollMs = 10;
+/** Name of each instance's owner record in its `/run/kumo-sandboxes/<tag>/` directory. */
+export const ownerFileName = 'owner.json';
+
 /** Namespaces kept prepared (netns + veth + address, a few KB of kernel memory each) so a cold start skips the network phase. */
 export const preparedNetnsPoolSize = 4;
 /** Namespaces prepared by one batch (one `ip -batch` plus one `ip -n` per namespace). */
@@ -75,3 +89,27 @@ export const cpuQuotaMicrosMin = 1_000;
  */
 export const userNsHostIdBase = 0x60000000;
 export const userNsIdsPerEe = 1024;
+
+/**
+ * Scratch disks (scratch.ts), the EE's disk-backed /tmp. Images kept
+ * prepared (made, loop-attached and mounted) per size: the default size
+ * (Lambda's default EphemeralStorage, 512 MB) always, and the sizes most
+ * recently asked for. Each idle image costs a loop device, a mount and about
+ * 150 KB of disk (the files are sparse).
+ */
+export const scratchImagesDefaultSize = 4;
+/** Lambda's default EphemeralStorage, MB (the size most EEs ask for). */
+export const scratchDefaultSizeMb = 512;
+export const scratchImagesOtherSize = 2;
+/** Sizes other than the default kept prepared (least recently used dropped first). */
+export const scratchOtherSizesMax = 2;
+/** ext4 block size of scratch images, bytes. */
+export const scratchBlockBytes = 4096;
+/**
+ * Blocks a function may use beyond EphemeralStorage, for the file system's
+ * own per-file blocks (directories, extent-tree leaves), so that
+ * EphemeralStorage MB of file data always fit (256 KB).
+ */
+export const scratchSlackBlocks = 64;
+/** mkfs, tune2fs, losetup, mount, umount must finish within this (a loaded disk can make them slow). */
+export const scratchCommandTimeoutMs = 30_000;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processStartTime } from './owner';
 import { lockDir as defaultLockDir, subnetPoolCidr, subnetPrefixBitsMax, subnetPrefixBitsMin, subnetSlicePrefixBits } from './limits';
 
 /**
@@ -131,16 +132,6 @@ interface ClaimRecord {
   tag: string;
   dataDir: string;
   nonce: string;
-}
-
-/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot; tells a reused pid apart. */
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
 }
 
 function lockName(c: Cidr): string {
@@ -295,6 +286,29 @@ export function claimSubnet(opts: {
   throw new Error(
     `no free sandbox subnet in ${subnetPoolCidr}: every /${subnetSlicePrefixBits} is claimed (see ${lockDir}) or overlaps a host route; pass an explicit subnet`,
   );
+}
+
+/**
+ * The tags of every subnet claim on the host, each with whether its owner is
+ * still running (host clean-up: a live claim means a live instance, even one
+ * of a Kumo version that writes no owner record).
+ */
+export function claimTags(lockDir = defaultLockDir): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  let names: string[];
+  try {
+    names = fs.readdirSync(lockDir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (!cidrOfLockName(name)) continue;
+    const rec = readClaim(path.join(lockDir, name))?.rec;
+    if (!rec || typeof rec.tag !== 'string') continue;
+    const alive = typeof rec.pid === 'number' && processStartTime(rec.pid) === rec.startTime;
+    out.set(rec.tag, (out.get(rec.tag) ?? false) || alive);
+  }
+  return out;
 }
 
 /** Releases every claim carrying `tag` (crash cleanup). */

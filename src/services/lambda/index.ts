@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '../../gateway/service';
 import { errorRegistry } from '../../frontend/errors';
 import { functionRoutes } from '../../frontend/functions-api';
 import type { BlobStore } from '../../blobs/blob-store';
+import type { CodeUrlSigner } from '../../frontend/code-url';
 import { invokeRoutes } from '../../frontend/invoke-api';
 import { versionRoutes } from '../../frontend/versions-api';
 import { layerRoutes } from '../../frontend/layers-api';
@@ -26,6 +27,7 @@ export interface LambdaDeps {
   queue: AsyncQueue;
   store: Store;
   blobs: BlobStore;
+  codeUrls: CodeUrlSigner;
   region: string;
   accountId: string;
 }
@@ -41,10 +43,10 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
       routes: [
         ...functionRoutes({
           functions: d.functions, blobs: d.blobs, region: d.region, accountId: d.accountId,
-          versionsOf: (name) => d.store.listVersions(name, 0, 10_000),
+          versionsOf: (name) => d.store.listVersions(name, 0, 10_000), codeUrls: d.codeUrls,
         }),
         ...versionRoutes({ functions: d.functions, versions: d.versions, aliases: d.aliases }),
-        ...layerRoutes({ layers: d.layers }),
+        ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),
         ...tagRoutes({ tags: d.tags }),
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
         ...logsRoutes({ store: d.store }),

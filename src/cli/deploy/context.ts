@@ -1,0 +1,136 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { CliConfig } from '../client';
+import { afterApply, NoValue, Resolver } from '../intrinsics';
+import type { ResourceDecl, TemplateModel } from '../sam';
+import type { StackRecord, StackResource } from '../stack';
+import type { TemplateError } from '../template';
+import type { Planned } from './kind';
+import { kindOf } from './registry';
+
+export interface DeploySetup {
+  model: TemplateModel;
+  client: LambdaClient;
+  cfg: CliConfig;
+  out: (line: string) => void;
+  stackName: string;
+  templateFile: string;
+  /** The stack record's resources from the last deploy to this endpoint. */
+  prev: Record<string, StackResource>;
+  /** The record being written: kinds add to it as soon as a resource exists, so a later failure never orphans one. */
+  record: StackRecord;
+  /** Stretch every function's Timeout (kumo dev --debug). */
+  timeoutOverride?: number;
+  /** Only these logical ids are looked at (kumo dev); the others are taken as unchanged from the record. */
+  only?: Set<string>;
+}
+
+/**
+ * What one deploy knows, shared by the orchestrator and the resource kinds:
+ * the template, the client, the previous record, the plans, and the outputs
+ * of resources as known so far (plan: from the record or deterministic;
+ * apply: real). It resolves intrinsics, asking each resource's kind what its
+ * !Ref and !GetAtt give.
+ */
+export class DeployContext implements DeploySetup {
+  readonly model: TemplateModel;
+  readonly client: LambdaClient;
+  readonly cfg: CliConfig;
+  readonly out: (line: string) => void;
+  readonly stackName: string;
+  readonly templateFile: string;
+  readonly prev: Record<string, StackResource>;
+  readonly record: StackRecord;
+  readonly timeoutOverride?: number;
+  readonly only?: Set<string>;
+
+  readonly state: Record<string, StackResource> = {};
+  readonly plans = new Map<string, Planned>();
+  /** Logical ids whose Condition holds (and what they expand into). */
+  readonly active = new Set<string>();
+  readonly declById = new Map<string, ResourceDecl>();
+  /** Logical ids this deploy changed, in order. */
+  readonly changed: string[] = [];
+  phase: 'plan' | 'apply' = 'plan';
+  readonly resolver: Resolver;
+
+  constructor(setup: DeploySetup) {
+    this.model = setup.model;
+    this.client = setup.client;
+    this.cfg = setup.cfg;
+    this.out = setup.out;
+    this.stackName = setup.stackName;
+    this.templateFile = setup.templateFile;
+    this.prev = setup.prev;
+    this.record = setup.record;
+    this.timeoutOverride = setup.timeoutOverride;
+    this.only = setup.only;
+    for (const d of setup.model.resources) this.declById.set(d.id, d);
+    const region = this.cfg.region;
+    const account = this.cfg.accountId;
+    this.resolver = new Resolver({
+      tpl: this.model.tpl,
+      params: this.model.params,
+      pseudo: {
+        'AWS::Region': region,
+        'AWS::AccountId': account,
+        'AWS::StackName': this.stackName,
+        'AWS::StackId': `arn:aws:cloudformation:${region}:${account}:stack/${this.stackName}/kumo`,
+        'AWS::Partition': 'aws',
+        'AWS::URLSuffix': 'amazonaws.com',
+      },
+      mappings: this.model.mappings,
+      conditionDefs: this.model.conditions,
+      resourceIds: this.active,
+      declaredIds: new Set(this.model.resources.map((r) => r.id)),
+      ref: (name, p) => this.ref(name, p),
+      getAtt: (id, attr, p) => {
+        const d = this.declById.get(id)!;
+        return kindOf(d.type).getAtt(d, attr, p, this);
+      },
+    });
+  }
+
+  private ref(name: string, p: string): string {
+    const [id, sub] = name.split('.') as [string, string | undefined];
+    const d = this.declById.get(id)!;
+    const kind = kindOf(d.type);
+    if (sub === undefined) return kind.ref(d, this);
+    if (!kind.refAttribute) throw this.error(p, `${name}: only SAM functions have .Alias / .Version`);
+    return kind.refAttribute(d, sub, p, this);
+  }
+
+  /** A value of another resource: real once applied (or unchanged), a placeholder the plan can name otherwise. */
+  known(id: string, v: string | undefined): string {
+    if (v !== undefined && (this.phase === 'apply' || this.plans.get(id)?.action === 'unchanged')) return v;
+    return afterApply(id);
+  }
+
+  /** A resource's properties, resolved with what is known now (re-resolved at apply, when what it depends on exists). */
+  props(d: ResourceDecl): Record<string, unknown> {
+    const r = this.resolver.value(d.props, `Resources.${d.id}.Properties`);
+    return (r === NoValue ? {} : r) as Record<string, unknown>;
+  }
+
+  physicalOf(d: ResourceDecl): string {
+    return kindOf(d.type).physicalId(d, this);
+  }
+
+  fnArn(name: string): string {
+    return `arn:aws:lambda:${this.cfg.region}:${this.cfg.accountId}:function:${name}`;
+  }
+
+  /** A template error at a path (template.yaml:LINE:COL). */
+  error(path: string, message: string): TemplateError {
+    return this.model.tpl.error(path, message);
+  }
+
+  /** False for resources `kumo dev` left out of this run (a code change elsewhere). */
+  looksAt(d: ResourceDecl): boolean {
+    return !this.only || this.only.has(d.id) || (d.partOf !== undefined && this.only.has(d.partOf));
+  }
+
+  /** Records that this deploy changed a resource (counted in "deployed: N resource(s) changed"). */
+  markChanged(id: string): void {
+    this.changed.push(id);
+  }
+}

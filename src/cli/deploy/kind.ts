@@ -1,0 +1,99 @@
+import type { Package } from '../package';
+import type { ResourceDecl } from '../sam';
+import type { StackResource } from '../stack';
+import type { DeployContext } from './context';
+
+/**
+ * The contract every resource kind implements: one module per CloudFormation
+ * or SAM type, registered in `registry.ts`. The orchestrator knows nothing of
+ * any type; it asks the kind to plan (read-only: compare the template with
+ * the server and say what would change) and then to apply that plan.
+ *
+ * A new kind (AWS::SQS::Queue, AWS::Lambda::EventSourceMapping, …) is one
+ * file exporting a `ResourceKind` and one line in the registry. A SAM-level
+ * kind that stands for several lower-level resources (AWS::Serverless::Function
+ * → <Id>Role, <Id>Version…, <Id>Alias…) does so with `expand`.
+ */
+
+export type Action = 'create' | 'update' | 'unchanged' | 'delete' | 'skip';
+
+/** One resource's planned change: shown in the plan, then handed back to the kind's `apply`. */
+export interface Planned<D = unknown> {
+  decl: ResourceDecl;
+  action: Action;
+  /** What differs, shown in the plan in parentheses ("code; MemorySize"). */
+  reasons: string[];
+  /** The name the resource has (or will have) on the server. */
+  physical: string;
+  /** Why this resource cannot be deployed: reported as its failure, and its dependants are skipped. */
+  conflict?: string;
+  /** What planning learned that applying reuses (the zip, the server's configuration). */
+  data?: D;
+}
+
+/** Which properties a kind acts on, checked before anything is resolved (template.yaml:LINE:COL on a mistake). */
+export interface PropertySchema {
+  handled: readonly string[];
+  /** Accepted but with no local effect (IAM, networking, tracing…): reported once, not an error. */
+  ignored: readonly string[];
+  /** Throws (through `need` / `fail`) when a property the resource cannot do without is missing or unusable. */
+  check?(c: RequiredCheck): void;
+}
+
+export interface RequiredCheck {
+  id: string;
+  /** Unresolved properties (Globals merged). */
+  props: Record<string, unknown>;
+  /** A template error "<Type> <Id> needs <key><why>" unless the property is there. */
+  need(key: string, why?: string): void;
+  /** A template error at the property (or at the resource: key undefined). */
+  fail(key: string | undefined, message: string): never;
+}
+
+/** Where a kind's code lives, for packaging and for `kumo dev`'s watcher. */
+export interface CodeSource {
+  /** The property holding a local directory or .zip (CodeUri, Code, ContentUri, Content). */
+  property: string;
+  /** Code given in the template itself (InlineCode, Code.ZipFile), zipped on the spot; undefined when the property is a path. */
+  inline?(props: Record<string, unknown>, propsPath: string, ctx: DeployContext): Promise<Package> | undefined;
+  /** What a change of the code redeploys in `kumo dev`: this resource only, or the stack (a layer's new version changes its functions). */
+  redeploys: 'self' | 'stack';
+}
+
+export interface ResourceKind<D = unknown> {
+  readonly type: string;
+  /** Absent for kinds Kumo reports and skips (their properties are not checked). */
+  readonly schema?: PropertySchema;
+  readonly code?: CodeSource;
+  /** True when a new physical name means a new resource (the old one is deleted): functions. */
+  readonly replacedOnRename?: boolean;
+  /** Removed resources are deleted in ascending order (aliases and versions before functions, functions before layers). */
+  readonly deleteOrder: number;
+
+  /**
+   * The resources this declaration stands for, in dependency order (itself
+   * included or not), each with `partOf` set to this id. Runs once per deploy,
+   * after Conditions, before planning. Absent: the declaration is deployed as is.
+   */
+  expand?(decl: ResourceDecl, ctx: DeployContext): ResourceDecl[];
+  /** The name on the server (FunctionName, LayerName, or a name derived from the stack). */
+  physicalId(decl: ResourceDecl, ctx: DeployContext): string;
+  /** What `!Ref` gives. */
+  ref(decl: ResourceDecl, ctx: DeployContext): string;
+  /** What `!GetAtt Id.attr` gives; a template error naming the attributes there are otherwise. */
+  getAtt(decl: ResourceDecl, attr: string, path: string, ctx: DeployContext): string;
+  /** `!Ref Id.Sub` (SAM's Fn.Alias / Fn.Version); absent: a template error. */
+  refAttribute?(decl: ResourceDecl, sub: string, path: string, ctx: DeployContext): string;
+
+  /** Read-only: what applying would change. */
+  plan(decl: ResourceDecl, ctx: DeployContext): Promise<Planned<D>>;
+  /** Makes the change; returns what goes in the stack record (undefined: nothing to record). */
+  apply(planned: Planned<D>, ctx: DeployContext): Promise<StackResource | undefined>;
+  /** Deletes a resource the template no longer has; a resource already gone is not an error. */
+  remove?(rec: StackResource, ctx: DeployContext): Promise<void>;
+  /** The physical id of the resource whose deletion already deleted this one (a function takes its versions and aliases with it). */
+  deletedWith?(rec: StackResource, gone: readonly StackResource[]): string | undefined;
+}
+
+/** Keeps a kind's plan data typed inside its module while the registry holds kinds of every data type. */
+export const defineKind = <D>(k: ResourceKind<D>): ResourceKind => k as unknown as ResourceKind;

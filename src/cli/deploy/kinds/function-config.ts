@@ -1,0 +1,56 @@
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
+import type { ResourceDecl } from '../../sam';
+import type { DeployContext } from '../context';
+import { isMapping, num, str } from '../values';
+
+/** Lambda's defaults for what a template leaves out (CreateFunction: MemorySize 128, Timeout 3, EphemeralStorage 512, x86_64). */
+const functionDefaults = { MemorySize: 128, Timeout: 3, EphemeralStorage: 512, Architectures: ['x86_64'] };
+
+export type DesiredConfig = ReturnType<typeof functionConfig>;
+
+/** The function's desired configuration, in the API's shape (shared by AWS::Lambda::Function and AWS::Serverless::Function). */
+export function functionConfig(ctx: DeployContext, d: ResourceDecl, pr: Record<string, unknown>) {
+  const p = `Resources.${d.id}.Properties`;
+  const env = pr.Environment;
+  if (env !== undefined && (!isMapping(env) || (env.Variables !== undefined && !isMapping(env.Variables)))) {
+    throw ctx.error(`${p}.Environment`, 'Environment is a mapping with Variables: {NAME: value}');
+  }
+  const vars = Object.fromEntries(Object.entries(((env as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  const layers = pr.Layers === undefined ? [] : pr.Layers;
+  if (!Array.isArray(layers) || layers.some((x) => typeof x !== 'string')) throw ctx.error(`${p}.Layers`, 'Layers is a list of layer version ARNs (or !Ref to a LayerVersion)');
+  const eph = pr.EphemeralStorage;
+  if (eph !== undefined && !isMapping(eph)) throw ctx.error(`${p}.EphemeralStorage`, 'EphemeralStorage is {Size: MB}');
+  const archs = pr.Architectures === undefined ? functionDefaults.Architectures : pr.Architectures;
+  if (!Array.isArray(archs)) throw ctx.error(`${p}.Architectures`, 'Architectures is a list ([x86_64] or [arm64])');
+  const timeout = ctx.timeoutOverride ?? num(ctx, pr.Timeout, `${p}.Timeout`, 'Timeout') ?? functionDefaults.Timeout;
+  return {
+    Runtime: str(ctx, pr.Runtime, `${p}.Runtime`, 'Runtime'),
+    Handler: str(ctx, pr.Handler, `${p}.Handler`, 'Handler'),
+    MemorySize: num(ctx, pr.MemorySize, `${p}.MemorySize`, 'MemorySize') ?? functionDefaults.MemorySize,
+    Timeout: timeout,
+    Description: str(ctx, pr.Description, `${p}.Description`, 'Description') ?? '',
+    Environment: { Variables: vars },
+    Layers: layers as string[],
+    EphemeralStorage: { Size: num(ctx, (eph as Record<string, unknown> | undefined)?.Size, `${p}.EphemeralStorage.Size`, 'EphemeralStorage.Size') ?? functionDefaults.EphemeralStorage },
+    Role: str(ctx, pr.Role, `${p}.Role`, 'Role') ?? `arn:aws:iam::${ctx.cfg.accountId}:role/kumo-${ctx.stackName}-${d.id}`.slice(0, 140),
+    Architectures: archs.map(String),
+  };
+}
+
+/** The configuration fields that differ between the template and the server. */
+export function configDiff(want: DesiredConfig, have: FunctionConfiguration): string[] {
+  const diff: string[] = [];
+  const eq = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (want.Runtime !== have.Runtime) diff.push('Runtime');
+  if (want.Handler !== (have.Handler ?? undefined)) diff.push('Handler');
+  if (want.MemorySize !== have.MemorySize) diff.push('MemorySize');
+  if (want.Timeout !== have.Timeout) diff.push('Timeout');
+  if (want.Description !== (have.Description ?? '')) diff.push('Description');
+  const sortObj = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  if (!eq(sortObj(want.Environment.Variables), sortObj(have.Environment?.Variables ?? {}))) diff.push('Environment');
+  if (!eq(want.Layers, (have.Layers ?? []).map((l) => l.Arn))) diff.push('Layers');
+  if (want.EphemeralStorage.Size !== (have.EphemeralStorage?.Size ?? functionDefaults.EphemeralStorage)) diff.push('EphemeralStorage');
+  if (want.Role !== have.Role) diff.push('Role');
+  if (!eq(want.Architectures, have.Architectures ?? functionDefaults.Architectures)) diff.push('Architectures');
+  return diff;
+}

@@ -1,0 +1,241 @@
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  PutFunctionConcurrencyCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+  type Architecture,
+  type FunctionConfiguration,
+  type GetFunctionCommandOutput,
+  type Runtime,
+} from '@aws-sdk/client-lambda';
+import { CliError, feature } from '../../client';
+import { pendingRefs } from '../../intrinsics';
+import { mb, type Package } from '../../package';
+import { isFunctionType, physicalName, type ResourceDecl } from '../../sam';
+import type { StackResource } from '../../stack';
+import { packageCode } from '../code';
+import type { DeployContext } from '../context';
+import { defineKind, type CodeSource, type Planned, type PropertySchema, type ResourceKind } from '../kind';
+import { ignoreMissing, nameProp, notFound, num } from '../values';
+import { configDiff, functionConfig, type DesiredConfig } from './function-config';
+
+/**
+ * What AWS::Lambda::Function and AWS::Serverless::Function share: a function
+ * created or updated through CreateFunction / UpdateFunctionCode /
+ * UpdateFunctionConfiguration, its reserved concurrency, and ownership (a
+ * function this stack did not create is never taken over).
+ */
+
+/** Tags on every function a deploy creates: which stack and template own it. */
+const stackTag = 'kumo:stack';
+const templateTag = 'kumo:template';
+
+/** Longest wait for a function to become Active / finish an update. */
+const waitSeconds = 300;
+
+export interface FunctionPlan {
+  pkg: Package;
+  remote?: { config?: FunctionConfiguration; reserved?: number };
+}
+
+/** Where the two function types differ. */
+export interface FunctionFlavour {
+  type: string;
+  schema: PropertySchema;
+  code: CodeSource;
+  /** Runs first when planning (SAM: reports the Events it cannot wire). */
+  notes?(d: ResourceDecl, pr: Record<string, unknown>, ctx: DeployContext): void;
+  /** More reasons to update an existing function (SAM: AutoPublishAlias). */
+  reasons?(d: ResourceDecl, pr: Record<string, unknown>, prevRec: StackResource | undefined): string[];
+  /** After the function is in place (SAM: publish a version and move the alias); returns whether it changed anything. */
+  afterApply?(step: AppliedFunction, ctx: DeployContext): Promise<boolean>;
+  refAttribute?: ResourceKind['refAttribute'];
+}
+
+/** A function just created or updated, handed to the flavour's `afterApply`. */
+export interface AppliedFunction {
+  decl: ResourceDecl;
+  props: Record<string, unknown>;
+  name: string;
+  rec: StackResource;
+  prevRec?: StackResource;
+  touched: boolean;
+}
+
+export function functionKind(f: FunctionFlavour): ResourceKind {
+  return defineKind<FunctionPlan>({
+    type: f.type,
+    schema: f.schema,
+    code: f.code,
+    replacedOnRename: true,
+    deleteOrder: 2,
+    physicalId: (d, ctx) => nameProp(ctx, d.props, d.id, 'FunctionName') ?? physicalName(ctx.stackName, d.id),
+    ref: (d, ctx) => ctx.physicalOf(d),
+    getAtt(d, attr, p, ctx) {
+      if (attr === 'Arn') return ctx.fnArn(ctx.physicalOf(d));
+      throw ctx.error(p, `${d.id} (${d.type}) has the attribute Arn, not ${attr}`);
+    },
+    refAttribute: f.refAttribute,
+    plan: (d, ctx) => planFunction(f, d, ctx),
+    apply: (pl, ctx) => applyFunction(f, pl, ctx),
+    async remove(r, ctx) {
+      await ignoreMissing(() => ctx.client.send(new DeleteFunctionCommand({ FunctionName: r.physicalId })));
+    },
+  });
+}
+
+/** For a version or alias: deleting its function (in the same deploy) deleted it too. */
+export function deletedWithItsFunction(r: StackResource, gone: readonly StackResource[]): string | undefined {
+  return gone.some((g) => isFunctionType(g.type) && g.physicalId === r.functionName) ? r.functionName : undefined;
+}
+
+async function planFunction(f: FunctionFlavour, d: ResourceDecl, ctx: DeployContext): Promise<Planned<FunctionPlan>> {
+  const pr = ctx.props(d);
+  const pl: Planned<FunctionPlan> = { decl: d, action: 'unchanged', reasons: [], physical: ctx.physicalOf(d) };
+  const prevRec = ctx.prev[d.id];
+  const pending = pendingRefs(pr);
+  f.notes?.(d, pr, ctx);
+  const want = functionConfig(ctx, d, pr);
+  const pkg = await packageCode(ctx, d, pr, f.code);
+  pl.data = { pkg };
+  let remote: GetFunctionCommandOutput | undefined;
+  try {
+    remote = await ctx.client.send(new GetFunctionCommand({ FunctionName: pl.physical }));
+  } catch (e) {
+    if (!notFound(e)) throw e;
+  }
+  if (!remote?.Configuration) return { ...pl, action: 'create', reasons: [`${mb(pkg.zip.length)} zip`] };
+  // A function this stack did not create is never taken over (two projects must not overwrite each other).
+  if (!prevRec && remote.Tags?.[templateTag] !== ctx.templateFile) {
+    const owner = remote.Tags?.[templateTag];
+    const conflict = `a function named ${pl.physical} already exists and ${owner ? `belongs to ${owner}` : 'was not created by this stack'}; set FunctionName, use --stack-name, or kumo rm it`;
+    return { ...pl, action: 'skip', conflict, reasons: ['name taken'] };
+  }
+  const reserved = remote.Concurrency?.ReservedConcurrentExecutions;
+  pl.data.remote = { config: remote.Configuration, reserved };
+  if (remote.Configuration.CodeSha256 !== pkg.sha256) pl.reasons.push('code');
+  pl.reasons.push(...configDiff(want, remote.Configuration).filter((x) => !(x === 'Layers' && pending.length)));
+  if (pending.length) pl.reasons.push(`depends on ${pending.join(', ')}`);
+  if (reservedOf(ctx, d, pr) !== reserved) pl.reasons.push('ReservedConcurrentExecutions');
+  pl.reasons.push(...(f.reasons?.(d, pr, prevRec) ?? []));
+  pl.action = pl.reasons.length ? 'update' : 'unchanged';
+  return pl;
+}
+
+const reservedOf = (ctx: DeployContext, d: ResourceDecl, pr: Record<string, unknown>) =>
+  num(ctx, pr.ReservedConcurrentExecutions, `Resources.${d.id}.Properties.ReservedConcurrentExecutions`, 'ReservedConcurrentExecutions');
+
+async function applyFunction(f: FunctionFlavour, pl: Planned<FunctionPlan>, ctx: DeployContext): Promise<StackResource> {
+  const d = pl.decl;
+  // Re-resolve now that what this depends on exists.
+  const pr = ctx.props(d);
+  const name = ctx.physicalOf(d);
+  const prevRec = ctx.prev[d.id];
+  const want = functionConfig(ctx, d, pr);
+  const { pkg, remote } = pl.data!;
+  const rec: StackResource = { type: d.type, physicalId: name, ref: name, arn: ctx.fnArn(name), codeSha256: pkg.sha256 };
+  const t0 = Date.now();
+  let touched: boolean;
+  if (pl.action === 'create') {
+    rec.arn = (await createFunction(ctx, d, name, want, pkg)) ?? rec.arn;
+    touched = true;
+  } else touched = await updateFunction(ctx, d, name, want, pkg, remote?.config);
+  // The function itself is in place: record it now, so a later step failing never orphans it.
+  ctx.record.resources[d.id] = { ...(prevRec?.type === d.type ? prevRec : {}), ...rec, version: prevRec?.version, alias: prevRec?.alias };
+  touched = (await applyConcurrency(ctx, d, name, reservedOf(ctx, d, pr), remote?.reserved)) || touched;
+  if (f.afterApply) touched = await f.afterApply({ decl: d, props: pr, name, rec, prevRec, touched }, ctx);
+  if (touched) {
+    ctx.markChanged(d.id);
+    ctx.out(`  ✓ ${d.id}: ${pl.action === 'create' ? 'created' : 'updated'} ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  return rec;
+}
+
+/** The configuration fields CreateFunction and UpdateFunctionConfiguration share. */
+const apiConfig = (name: string, want: DesiredConfig) => ({
+  FunctionName: name,
+  Runtime: want.Runtime as Runtime,
+  Handler: want.Handler,
+  Role: want.Role,
+  MemorySize: want.MemorySize,
+  Timeout: want.Timeout,
+  Description: want.Description,
+  Environment: want.Environment,
+  EphemeralStorage: want.EphemeralStorage,
+});
+
+/** CreateFunction, tagged with the stack and template that own it; returns its ARN. */
+async function createFunction(ctx: DeployContext, d: ResourceDecl, name: string, want: DesiredConfig, pkg: Package): Promise<string | undefined> {
+  ctx.out(`  + ${d.id}: uploading ${name} (${mb(pkg.zip.length)}, ${pkg.files} files)…`);
+  const r = await ctx.client.send(
+    new CreateFunctionCommand({
+      ...apiConfig(name, want),
+      Code: { ZipFile: pkg.zip },
+      Layers: want.Layers.length ? want.Layers : undefined,
+      Architectures: want.Architectures as Architecture[],
+      Tags: { [stackTag]: ctx.stackName, [templateTag]: ctx.templateFile },
+    }),
+  );
+  ctx.out(`    waiting for ${name} to be Active…`);
+  await waitFor(ctx, name, 'active');
+  return r.FunctionArn;
+}
+
+/** New code if its CodeSha256 differs, new configuration if a field differs; returns whether anything changed. */
+async function updateFunction(ctx: DeployContext, d: ResourceDecl, name: string, want: DesiredConfig, pkg: Package, known?: FunctionConfiguration): Promise<boolean> {
+  const config = known ?? (await ctx.client.send(new GetFunctionCommand({ FunctionName: name }))).Configuration;
+  let touched = false;
+  if (config?.CodeSha256 !== pkg.sha256) {
+    ctx.out(`  ~ ${d.id}: uploading new code for ${name} (${mb(pkg.zip.length)})…`);
+    await ctx.client.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: pkg.zip }));
+    await waitFor(ctx, name, 'updated');
+    touched = true;
+  }
+  const diff = config ? configDiff(want, config) : ['all'];
+  if (!diff.length) return touched;
+  ctx.out(`  ~ ${d.id}: updating configuration of ${name} (${diff.join(', ')})…`);
+  await ctx.client.send(
+    new UpdateFunctionConfigurationCommand({
+      ...apiConfig(name, want),
+      Layers: want.Layers,
+    }),
+  );
+  await waitFor(ctx, name, 'updated');
+  return true;
+}
+
+/** PutFunctionConcurrency / DeleteFunctionConcurrency when ReservedConcurrentExecutions changed; returns whether it did. */
+async function applyConcurrency(ctx: DeployContext, d: ResourceDecl, name: string, want: number | undefined, have: number | undefined): Promise<boolean> {
+  const what = `ReservedConcurrentExecutions (${d.id})`;
+  if (want !== undefined && want !== have) {
+    await feature(what, 'PutFunctionConcurrency', () => ctx.client.send(new PutFunctionConcurrencyCommand({ FunctionName: name, ReservedConcurrentExecutions: want })));
+    ctx.out(`    reserved concurrency of ${name}: ${want}`);
+    return true;
+  }
+  if (want === undefined && have !== undefined) {
+    await feature(what, 'DeleteFunctionConcurrency', () => ctx.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: name })));
+    return true;
+  }
+  return false;
+}
+
+/** Kumo activates in milliseconds: look once right away, then leave it to the SDK's waiters (function-active-v2 / function-updated-v2). */
+async function waitFor(ctx: DeployContext, name: string, what: 'active' | 'updated'): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const c = await ctx.client.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    if (what === 'active' && c.State === 'Active') return;
+    if (what === 'updated' && c.LastUpdateStatus === 'Successful') return;
+    if (c.State === 'Failed' || c.LastUpdateStatus === 'Failed') {
+      throw new CliError(`${name} ${what === 'active' ? 'failed to activate' : 'update failed'}: ${c.StateReasonCode ?? c.LastUpdateStatusReasonCode ?? ''} ${c.StateReason ?? c.LastUpdateStatusReason ?? ''}`.trim());
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const w = what === 'active' ? waitUntilFunctionActiveV2 : waitUntilFunctionUpdatedV2;
+  await w({ client: ctx.client, maxWaitTime: waitSeconds, minDelay: 1, maxDelay: 2 }, { FunctionName: name });
+}

@@ -1,0 +1,83 @@
+import { PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { feature } from '../../client';
+import { zipInline } from '../../package';
+import type { DeployContext } from '../context';
+import { functionKind, type AppliedFunction } from './function';
+import { upsertAlias } from './lambda-alias';
+import { reportEvents } from './sam-events';
+
+/**
+ * AWS::Serverless::Function: a function (CodeUri or InlineCode), its Events
+ * (reported: Kumo wires none yet), and AutoPublishAlias (a version published
+ * whenever the function changed, and the alias moved to it; `!Ref Fn.Alias` /
+ * `!Ref Fn.Version`). The version and alias are kept on the function's stack
+ * record, as SAM's implicit <Id>Alias<Name> / <Id>Version<Hash> resources are not
+ * separate kinds yet; when they are, this kind `expand`s into them.
+ */
+
+const aliasPattern = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
+
+/** AutoPublishAlias: publish a version when the function changed (or has none, or the alias is new) and point the alias at it. */
+async function publishAlias(step: AppliedFunction, ctx: DeployContext): Promise<boolean> {
+  const { decl: d, props: pr, name, rec, prevRec } = step;
+  if (pr.AutoPublishAlias === undefined) return step.touched;
+  const alias = String(pr.AutoPublishAlias);
+  if (!aliasPattern.test(alias)) throw ctx.error(`Resources.${d.id}.Properties.AutoPublishAlias`, `alias name '${alias}' must be letters, digits, - and _ (not only digits)`);
+  let version = prevRec?.version;
+  let touched = step.touched;
+  if (touched || !version || prevRec?.alias !== alias) {
+    const what = `AutoPublishAlias (${d.id})`;
+    const v = await feature(what, 'PublishVersion', () =>
+      ctx.client.send(new PublishVersionCommand({ FunctionName: name, Description: typeof pr.VersionDescription === 'string' ? pr.VersionDescription : undefined })),
+    );
+    version = v.Version;
+    await upsertAlias(ctx, { fn: name, name: alias, version: version! }, what);
+    ctx.out(`    published ${name} version ${version}, alias ${alias} → ${version}`);
+    touched = true;
+  }
+  rec.version = version;
+  rec.alias = alias;
+  return touched;
+}
+
+export const serverlessFunction = functionKind({
+  type: 'AWS::Serverless::Function',
+  schema: {
+    handled: [
+      'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
+      'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
+    ],
+    ignored: [
+      'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'FunctionUrlConfig', 'Tags', 'PermissionsBoundary', 'DeadLetterQueue', 'EventInvokeConfig',
+      'ProvisionedConcurrencyConfig', 'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
+      'AutoPublishCodeSha256', 'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
+      'SourceKMSKeyArn', 'Connectors', 'Metadata',
+    ],
+    check({ id, props, need, fail }) {
+      if (props.PackageType === 'Image') fail('PackageType', 'container image functions are not supported by Kumo (PackageType: Zip only)');
+      if (props.CodeUri === undefined && props.InlineCode === undefined) fail(undefined, `${id} needs CodeUri (a directory or .zip) or InlineCode`);
+      need('Runtime', ' (here or in Globals.Function)');
+      need('Handler', ' (here or in Globals.Function)');
+    },
+  },
+  code: {
+    property: 'CodeUri',
+    inline(pr, p, ctx) {
+      if (pr.InlineCode === undefined) return undefined;
+      if (typeof pr.InlineCode !== 'string') throw ctx.error(`${p}.InlineCode`, 'InlineCode must be a string');
+      return zipInline(pr.InlineCode, pr.Runtime as string | undefined);
+    },
+    redeploys: 'self',
+  },
+  notes: reportEvents,
+  reasons: (_d, pr, prevRec) => (pr.AutoPublishAlias !== undefined && (!prevRec?.alias || prevRec.alias !== pr.AutoPublishAlias) ? ['AutoPublishAlias'] : []),
+  afterApply: publishAlias,
+  refAttribute(d, sub, p, ctx) {
+    const name = `${d.id}.${sub}`;
+    if (!d.props.AutoPublishAlias) throw ctx.error(p, `${name} needs AutoPublishAlias on ${d.id}`);
+    const arn = () => ctx.fnArn(ctx.physicalOf(d));
+    if (sub === 'Alias') return `${arn()}:${String(ctx.resolver.value(d.props.AutoPublishAlias, `Resources.${d.id}.Properties.AutoPublishAlias`))}`;
+    if (sub === 'Version') return ctx.known(d.id, ctx.state[d.id]?.version ? `${arn()}:${ctx.state[d.id]!.version}` : undefined);
+    throw ctx.error(p, `${name}: a function has .Alias and .Version`);
+  },
+});

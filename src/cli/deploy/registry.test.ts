@@ -1,0 +1,76 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { buildModel } from '../sam';
+import { parseTemplate } from '../template';
+import { DeployContext } from './context';
+import { activeResources, planAll } from './orchestrator';
+import { kinds, kindOf, schemaOf } from './registry';
+import { printPlan } from './report';
+
+/** A context for planning kinds that never call the server (the client points nowhere and is never used). */
+function contextFor(source: string): { ctx: DeployContext; lines: string[] } {
+  const model = buildModel(parseTemplate('/tmp/registry-test/template.yaml', source), {}, schemaOf);
+  const lines: string[] = [];
+  const client = new LambdaClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const cfg = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', accountId: '000000000000' } as DeployContext['cfg'];
+  const record = { stackName: 'st', endpoint: cfg.endpoint, template: 'template.yaml', updatedAt: '', resources: {} };
+  const ctx = new DeployContext({ model, client, cfg, out: (l) => lines.push(l), stackName: 'st', templateFile: '/tmp/registry-test/template.yaml', prev: {}, record });
+  return { ctx, lines };
+}
+
+describe('deploy registry', () => {
+  it('one kind per type, each with the property schema the template is checked against', () => {
+    const types = kinds.map((k) => k.type);
+    assert.equal(new Set(types).size, types.length);
+    for (const k of kinds) {
+      assert.equal(kindOf(k.type), k);
+      assert.ok(schemaOf(k.type)?.handled.length, k.type);
+    }
+    assert.equal(schemaOf('AWS::SQS::Queue'), undefined);
+  });
+
+  it('a type with no kind is reported by its name in the plan and skipped; !Ref and !GetAtt give stand-ins', async () => {
+    const { ctx, lines } = contextFor(
+      [
+        'Resources:',
+        '  Queue:',
+        '    Type: AWS::SQS::Queue',
+        '  Thing:',
+        '    Type: Custom::Thing',
+        '    Properties:',
+        '      QueueArn: !GetAtt Queue.Arn',
+        '      QueueName: !GetAtt Queue.QueueName',
+        '      QueueRef: !Ref Queue',
+      ].join('\n'),
+    );
+    const decls = activeResources(ctx);
+    await planAll(ctx, decls);
+    printPlan(ctx, []);
+    assert.deepEqual(lines, [
+      'Plan:',
+      '  ! skip  Queue  AWS::SQS::Queue  Queue  (not a Lambda resource: skipped)',
+      '  ! skip  Thing  Custom::Thing    Thing  (not a Lambda resource: skipped)',
+    ]);
+    assert.equal(kindOf('AWS::SQS::Queue').type, 'AWS::SQS::Queue');
+    assert.deepEqual(ctx.props(decls[1]!), { QueueArn: 'arn:aws:sqs:us-east-1:000000000000:Queue', QueueName: 'Queue', QueueRef: 'Queue' });
+    assert.deepEqual(ctx.model.notes, ['Queue: AWS::SQS::Queue is not a Lambda resource; skipped (a !Ref to it gives its logical ID)', 'Thing: Custom::Thing is not a Lambda resource; skipped (a !Ref to it gives its logical ID)']);
+  });
+
+  it("a registered kind's schema decides which properties the template may use, with the position of a wrong one", () => {
+    assert.throws(
+      () => contextFor('Resources:\n  V:\n    Type: AWS::Lambda::Version\n    Properties:\n      FunctionName: f\n      Nope: 1\n'),
+      /template\.yaml:6:7: Resources\.V\.Properties\.Nope: unknown property 'Nope' of AWS::Lambda::Version \(known: FunctionName, Description, CodeSha256, ProvisionedConcurrencyConfig, RuntimePolicy\)/,
+    );
+    assert.throws(() => contextFor('Resources:\n  A:\n    Type: AWS::Lambda::Alias\n    Properties:\n      FunctionName: f\n      Name: a\n'), /Resources\.A: AWS::Lambda::Alias A needs FunctionVersion/);
+  });
+
+  it('the orchestrator, the command and the plan report name no resource type (what differs between types lives in its kind)', () => {
+    for (const f of ['orchestrator.js', 'index.js', 'report.js']) {
+      const code = fs.readFileSync(path.join(__dirname, f), 'utf8');
+      assert.doesNotMatch(code, /(AWS|Custom)::[A-Za-z0-9]+(::[A-Za-z0-9]+)?/, f);
+    }
+  });
+});

@@ -1,0 +1,29 @@
+import type { PropertySchema, ResourceKind } from './kind';
+import { lambdaAlias } from './kinds/lambda-alias';
+import { lambdaFunction } from './kinds/lambda-function';
+import { lambdaVersion } from './kinds/lambda-version';
+import { lambdaLayerVersion, serverlessLayerVersion } from './kinds/layer-version';
+import { notDeployed } from './kinds/not-deployed';
+import { serverlessFunction } from './kinds/serverless-function';
+
+/** Resource Type → the module that deploys it. A new kind is one module and one line here. */
+export const kinds: readonly ResourceKind[] = [
+  serverlessFunction,
+  lambdaFunction,
+  serverlessLayerVersion,
+  lambdaLayerVersion,
+  lambdaVersion,
+  lambdaAlias,
+];
+
+const byType = new Map(kinds.map((k) => [k.type, k]));
+
+/** The kind for a Type; a type with none is reported by its name and skipped. */
+export function kindOf(type: string): ResourceKind {
+  return byType.get(type) ?? notDeployed(type);
+}
+
+/** The properties a type's kind acts on, for checking the template; undefined for a type Kumo does not deploy. */
+export function schemaOf(type: string): PropertySchema | undefined {
+  return byType.get(type)?.schema;
+}

@@ -1,0 +1,39 @@
+import { showPending } from '../intrinsics';
+import type { DeployContext } from './context';
+import type { Action } from './kind';
+import type { Removal } from './orchestrator';
+import { isMapping } from './values';
+
+const symbols: Record<Action, string> = { create: '+', update: '~', unchanged: '=', delete: '-', skip: '!' };
+
+/** The plan as a table: action, logical id, type, physical name, and why (placeholders shown as "<X, known after apply>"). */
+export function printPlan(ctx: DeployContext, removed: Removal[]): void {
+  const rows: string[][] = [];
+  for (const p of ctx.plans.values()) {
+    if (!ctx.looksAt(p.decl)) continue;
+    rows.push([`${symbols[p.action]} ${p.action}`, p.decl.id, p.decl.type, p.physical, p.reasons.join('; ')]);
+  }
+  for (const { id, r } of removed) rows.push(['- delete', id, r.type, r.physicalId, 'removed from the template']);
+  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  ctx.out('Plan:');
+  for (const r of rows) ctx.out(`  ${r.slice(0, 4).map((c, i) => c.padEnd(w[i]!)).join('  ')}${r[4] ? '  (' + showPending(r[4]) + ')' : ''}`.trimEnd());
+}
+
+/** The template's Outputs, resolved with what the deploy made; one that cannot be resolved says why. */
+export function printOutputs(ctx: DeployContext): void {
+  const entries = Object.entries(ctx.model.outputs);
+  if (!entries.length) return;
+  ctx.out('Outputs:');
+  for (const [k, o] of entries) {
+    if (!isMapping(o)) continue;
+    if (o.Condition && !ctx.resolver.condition(String(o.Condition), `Outputs.${k}.Condition`)) continue;
+    let v: string;
+    try {
+      const r = ctx.resolver.value(o.Value, `Outputs.${k}.Value`);
+      v = typeof r === 'string' ? r : JSON.stringify(r);
+    } catch (e) {
+      v = `(unavailable: ${(e as Error).message})`;
+    }
+    ctx.out(`  ${k} = ${showPending(v)}`);
+  }
+}

@@ -1,0 +1,89 @@
+import { ApiError, invalidParameter } from '../frontend/errors';
+
+/**
+ * Settings Kumo does not act on yet. A setting is either honoured (stored,
+ * returned as AWS returns it, acted on) or refused here with
+ * InvalidParameterValueException naming it: never accepted and dropped.
+ * Empty or default values mean "none" to AWS and are accepted as such:
+ * `VpcConfig: {SubnetIds: [], SecurityGroupIds: []}` (what `aws lambda` and
+ * SAM send for "no VPC"), `DeadLetterConfig: {}` or `{TargetArn: ''}`,
+ * `FileSystemConfigs: []`, `ImageConfig: {}`, `SnapStart: {ApplyOn: 'None'}`,
+ * `TracingConfig: {Mode: 'PassThrough'}` (checked in validate.ts).
+ *
+ * Input members of the API model (lambda-2015-03-31) and what Kumo does:
+ * - CreateFunction / UpdateFunctionConfiguration: FunctionName, Runtime, Role,
+ *   Handler, Code.ZipFile, Description, Timeout, MemorySize, Publish,
+ *   Environment, KMSKeyArn, Tags, Layers, EphemeralStorage, LoggingConfig,
+ *   RevisionId, PackageType Zip, Architectures of the host, TracingConfig
+ *   PassThrough: honoured. VpcConfig, DeadLetterConfig, FileSystemConfigs,
+ *   ImageConfig, SnapStart: honoured when empty, refused otherwise.
+ *   CodeSigningConfigArn, PublishTo, TenancyConfig, CapacityProviderConfig,
+ *   DurableConfig, Code.S3* (S3Bucket, S3Key, S3ObjectVersion, S3ObjectStorageMode),
+ *   Code.ImageUri, Code.SourceKMSKeyArn,
+ *   PackageType Image, TracingConfig Active: refused.
+ * - UpdateFunctionCode: ZipFile, Architectures, Publish, DryRun, RevisionId:
+ *   honoured; S3Bucket, S3Key, S3ObjectVersion, S3ObjectStorageMode,
+ *   ImageUri, SourceKMSKeyArn, PublishTo: refused.
+ * - PublishVersion: CodeSha256, Description, RevisionId honoured; PublishTo refused.
+ * - CreateAlias: every member honoured (aliases.ts).
+ * - PublishLayerVersion: every member honoured; Content.S3* refused (checkLayerContent).
+ */
+export type SettingsOperation = 'CreateFunction' | 'UpdateFunctionConfiguration' | 'UpdateFunctionCode' | 'PublishVersion';
+
+export function refusal(field: string, why = ''): ApiError {
+  return invalidParameter(`${field} is not supported by this Kumo server${why ? `: ${why}` : ''}.`);
+}
+
+const present = (v: unknown) => v !== undefined && v !== null;
+const isEmptyList = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+const isEmptyObject = (v: unknown) =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => x === undefined || x === null || x === '' || isEmptyList(x) && Array.isArray(x));
+
+/** What the checks found that the caller stores: whether an empty VpcConfig was given. */
+export interface AcceptedSettings {
+  vpcConfigSet: boolean;
+}
+
+/** Refuses every setting of `op` that Kumo cannot act on; returns the accepted empty ones. */
+export function checkSettings(op: SettingsOperation, body: Record<string, unknown>): AcceptedSettings {
+  const accepted: AcceptedSettings = { vpcConfigSet: false };
+  if (op === 'CreateFunction' || op === 'UpdateFunctionConfiguration') {
+    const vpc = body.VpcConfig;
+    if (present(vpc)) {
+      const o = vpc as Record<string, unknown>;
+      const empty = typeof vpc === 'object' && !Array.isArray(vpc) && isEmptyList(o.SubnetIds) && isEmptyList(o.SecurityGroupIds) && !o.Ipv6AllowedForDualStack;
+      if (!empty) throw refusal('VpcConfig', 'functions reach the network through the host (see KUMO_EGRESS_ALLOW); give empty SubnetIds and SecurityGroupIds for no VPC');
+      accepted.vpcConfigSet = true;
+    }
+    if (present(body.DeadLetterConfig) && !isEmptyObject(body.DeadLetterConfig)) throw refusal('DeadLetterConfig', 'there is no SQS or SNS target to deliver failed events to');
+    if (!isEmptyList(body.FileSystemConfigs)) throw refusal('FileSystemConfigs', 'there is no EFS');
+    if (present(body.ImageConfig) && !isEmptyObject(body.ImageConfig)) throw refusal('ImageConfig', 'functions are .zip packages');
+    if (present(body.SnapStart)) {
+      const applyOn = (body.SnapStart as { ApplyOn?: unknown }).ApplyOn;
+      if (applyOn !== undefined && applyOn !== null && applyOn !== 'None') throw refusal(`SnapStart ApplyOn ${String(applyOn)}`);
+    }
+    for (const f of ['CodeSigningConfigArn', 'TenancyConfig', 'CapacityProviderConfig', 'DurableConfig'] as const) {
+      if (present(body[f]) && body[f] !== '') throw refusal(f);
+    }
+  }
+  if (op === 'CreateFunction') {
+    const code = body.Code as Record<string, unknown> | undefined;
+    if (code && typeof code === 'object') {
+      for (const f of ['S3ObjectVersion', 'S3ObjectStorageMode', 'SourceKMSKeyArn'] as const) if (present(code[f])) throw refusal(`Code.${f}`);
+    }
+  }
+  if (op === 'UpdateFunctionCode') {
+    for (const f of ['S3ObjectVersion', 'S3ObjectStorageMode', 'SourceKMSKeyArn'] as const) if (present(body[f])) throw refusal(f);
+  }
+  if (op === 'CreateFunction' || op === 'UpdateFunctionCode' || op === 'PublishVersion') {
+    if (present(body.PublishTo)) throw refusal('PublishTo');
+  }
+  return accepted;
+}
+
+/** PublishLayerVersion: Content.ZipFile is honoured; content from S3 is refused. */
+export function checkLayerContent(content: Record<string, unknown>): void {
+  for (const f of ['S3Bucket', 'S3Key', 'S3ObjectVersion', 'S3ObjectStorageMode'] as const) {
+    if (present(content[f])) throw refusal(`Content.${f}`, 'upload the zip as ZipFile');
+  }
+}

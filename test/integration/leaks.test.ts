@@ -1,0 +1,395 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import { decode, encode, makeZip, projectRoot, role, startServer, testCreds, type RunningServer } from './harness';
+import { loopDevicesBackedBy, mountsAtOrBelow } from '../../src/sandbox/runc/scratch';
+
+/**
+ * Issue 9, item 2: EEs must not outlive their server. Every check looks at
+ * the host itself (cgroup directories, /proc, `ip netns list`, `ip link`,
+ * `iptables-save`, /run), never at what the server says about itself.
+ */
+
+/** The instance tag: the same hash of the data dir's real path the driver uses (driver.ts). */
+/** Data dirs of the tags this suite computed, so tracesOf() can look for their /tmp disks. */
+const dataDirsByTag = new Map<string, string>();
+function tagOf(dataDir: string): string {
+  const real = fs.realpathSync(dataDir);
+  const tag = createHash('sha256').update(real).digest('hex').slice(0, 6);
+  dataDirsByTag.set(tag, real);
+  return tag;
+}
+
+const cgroupRoot = '/sys/fs/cgroup';
+const v2 = fs.existsSync(path.join(cgroupRoot, 'cgroup.controllers'));
+/** Where EE cgroups' freezer state is: v1 the freezer hierarchy, v2 the unified tree. */
+const freezerRoot = v2 ? cgroupRoot : path.join(cgroupRoot, 'freezer');
+
+function cgroupDirs(tag: string): string[] {
+  const roots = v2 ? [cgroupRoot] : fs.readdirSync(cgroupRoot).map((h) => path.join(cgroupRoot, h));
+  return roots.map((r) => path.join(r, 'kumo', tag)).filter((d) => fs.existsSync(d));
+}
+
+/** Processes in any cgroup of the instance (every EE's cgroup sits below /kumo/<tag>). */
+function processesOf(tag: string): number[] {
+  const out = new Set<number>();
+  const walk = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    try {
+      for (const p of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) out.add(Number(p));
+    } catch {
+      /* removed meanwhile */
+    }
+    for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name));
+  };
+  for (const d of cgroupDirs(tag)) walk(d);
+  return [...out];
+}
+
+/** A process is alive unless /proc has no entry for it or it is a zombie (already dead, not reaped). */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** EE cgroups of the instance with their freezer state. */
+function eeFreezerStates(tag: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const dir = path.join(freezerRoot, 'kumo', tag);
+  for (const id of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const d = path.join(dir, id);
+    if (!fs.statSync(d).isDirectory()) continue;
+    if (v2) out.set(id, /^frozen 1$/m.test(fs.readFileSync(path.join(d, 'cgroup.events'), 'utf8')) ? 'FROZEN' : 'THAWED');
+    else out.set(id, fs.readFileSync(path.join(d, 'freezer.state'), 'utf8').trim());
+  }
+  return out;
+}
+
+/** Everything of instance `tag` on the host, as readable strings (empty = nothing left). */
+function tracesOf(tag: string): string[] {
+  const found: string[] = [];
+  for (const pid of processesOf(tag)) if (alive(pid)) found.push(`process ${pid}`);
+  for (const d of cgroupDirs(tag)) found.push(`cgroup ${d}`);
+  for (const ns of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')) {
+    if (ns.startsWith(`k${tag}-`)) found.push(`netns ${ns.split(' ')[0]}`);
+  }
+  for (const line of execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n')) {
+    const name = line.split(': ')[1]?.split('@')[0];
+    if (name && (name.startsWith(`kv${tag}-`) || name === `kb${tag}`)) found.push(`link ${name}`);
+  }
+  for (const table of ['filter', 'nat']) {
+    for (const rule of execFileSync('iptables', ['-t', table, '-S'], { encoding: 'utf8' }).split('\n')) {
+      if (rule.includes(`KUMO-${tag}-`) || rule.includes(`kumo:${tag}`)) found.push(`iptables ${table}: ${rule}`);
+    }
+  }
+  for (const p of [`/run/kumo-sandboxes/${tag}`, `/run/kumo-sandboxes/${tag}.rootfs`]) if (fs.existsSync(p)) found.push(`state ${p}`);
+  // Each EE's /tmp disk: mounted (and loop-attached) under its data dir's sandbox/scratch.
+  const dataDir = dataDirsByTag.get(tag);
+  if (dataDir) {
+    const scratch = path.join(dataDir, 'sandbox', 'scratch');
+    for (const m of mountsAtOrBelow(scratch)) found.push(`mount ${m}`);
+    for (const d of loopDevicesBackedBy(scratch)) found.push(`loop ${d}`);
+  }
+  for (const f of fs.existsSync('/run/kumo') ? fs.readdirSync('/run/kumo') : []) {
+    const file = path.join('/run/kumo', f);
+    try {
+      if (fs.readFileSync(file, 'utf8').includes(`"tag":"${tag}"`)) found.push(`claim ${file}`);
+    } catch {
+      /* released meanwhile */
+    }
+  }
+  return found;
+}
+
+/** A handler that sleeps `ms` and tells which EE answered (an id drawn once per EE, at module load). */
+const sleeperCode = `
+  const ee = require('crypto').randomUUID();
+  exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms || 0)); return { ee, pid: process.pid }; };`;
+
+async function deploySleeper(c: LambdaClient, name: string): Promise<void> {
+  await c.send(
+    new CreateFunctionCommand({
+      FunctionName: name, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Timeout: 30,
+      Code: { ZipFile: await makeZip({ 'index.js': sleeperCode }) },
+    }),
+  );
+  await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: name });
+}
+
+async function invokeEe(c: LambdaClient, name: string, ms: number): Promise<string> {
+  const r = await c.send(new InvokeCommand({ FunctionName: name, Payload: encode({ ms }) }));
+  assert.equal(r.FunctionError, undefined, decode(r.Payload));
+  return (JSON.parse(decode(r.Payload)) as { ee: string }).ee;
+}
+
+/** Three concurrent invokes of a sleeping function: three EEs; then waits until the server has frozen all of them. */
+async function warmThreeFrozen(s: RunningServer, name: string): Promise<string[]> {
+  await deploySleeper(s.client, name);
+  const ees = await Promise.all([1, 2, 3].map(() => invokeEe(s.client, name, 1500)));
+  assert.equal(new Set(ees).size, 3, 'three concurrent invokes should run in three EEs');
+  const tag = tagOf(s.dataDir);
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const states = [...eeFreezerStates(tag).values()];
+    if (states.length === 3 && states.every((st) => st === 'FROZEN')) break;
+    if (Date.now() > deadline) assert.fail(`EEs did not freeze: ${JSON.stringify([...eeFreezerStates(tag)])}`);
+    await sleep(20);
+  }
+  return ees;
+}
+
+/** Holds an idle keep-alive connection to the server (a request answered, the socket kept open). */
+async function holdKeepAlive(endpoint: string): Promise<http.Agent> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  await new Promise<void>((resolve, reject) => {
+    http
+      .get(`${endpoint}/2015-03-31/functions/`, { agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+      .on('error', reject);
+  });
+  assert.equal(Object.values(agent.freeSockets).flat().length, 1, 'the keep-alive socket should stay open');
+  return agent;
+}
+
+/** A client that sent half a request and went quiet (not idle for the HTTP server). */
+async function holdHalfRequest(port: number): Promise<net.Socket> {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+  sock.on('error', () => {});
+  sock.write('GET /2015-03-31/functions/ HTTP/1.1\r\nHost: x\r\n');
+  return sock;
+}
+
+describe('EEs do not outlive their server (issue 9)', () => {
+  it('a server started on another data dir removes every trace of a kill -9’d server, frozen EEs included', async () => {
+    const a = await startServer();
+    const tagA = tagOf(a.dataDir);
+    let b: RunningServer | undefined;
+    try {
+      await warmThreeFrozen(a, 'sleeper');
+      const pids = processesOf(tagA);
+      assert.ok(pids.length >= 3, `expected the EEs' processes, found ${pids}`);
+      await a.kill9();
+      // The defect's precondition: the frozen EEs outlive the killed server.
+      assert.ok(pids.every(alive), 'frozen EEs should still be there right after kill -9');
+      assert.ok(tracesOf(tagA).length > 0);
+
+      b = await startServer();
+      assert.notEqual(tagOf(b.dataDir), tagA);
+      // By the time B listens, A is gone from the host.
+      assert.deepEqual(tracesOf(tagA), []);
+      assert.deepEqual(pids.filter(alive), [], 'processes of the dead server survived');
+      await deploySleeper(b.client, 'b-fn');
+      await invokeEe(b.client, 'b-fn', 0);
+      assert.equal(await b.stop(), 0);
+      assert.deepEqual(tracesOf(tagOf(b.dataDir)), []);
+    } finally {
+      await a.kill9().catch(() => undefined);
+      await b?.kill9().catch(() => undefined);
+      fs.rmSync(a.dataDir, { recursive: true, force: true });
+      if (b) fs.rmSync(b.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('starting and stopping (or killing) other servers does not disturb a live server’s EEs', async () => {
+    const c = await startServer();
+    const tagC = tagOf(c.dataDir);
+    const others: RunningServer[] = [];
+    try {
+      await deploySleeper(c.client, 'keep');
+      const ee = await invokeEe(c.client, 'keep', 0);
+      const pidsBefore = processesOf(tagC).sort();
+      const tracesBefore = tracesOf(tagC).filter((t) => !t.startsWith('process')).sort();
+
+      // B starts, runs an EE and stops cleanly; D starts and is killed; E starts (cleaning D) and stops.
+      const b = await startServer();
+      others.push(b);
+      await deploySleeper(b.client, 'b-fn');
+      await invokeEe(b.client, 'b-fn', 0);
+      assert.equal(await b.stop(), 0);
+      const d = await startServer();
+      others.push(d);
+      await deploySleeper(d.client, 'd-fn');
+      await invokeEe(d.client, 'd-fn', 0);
+      await d.kill9();
+      const e = await startServer();
+      others.push(e);
+      assert.deepEqual(tracesOf(tagOf(d.dataDir)), [], 'the killed server D was not cleaned up');
+      assert.equal(await e.stop(), 0);
+
+      // C's EE is the same process, answers warm, and C's plumbing is untouched.
+      assert.deepEqual(processesOf(tagC).sort(), pidsBefore);
+      assert.deepEqual(tracesOf(tagC).filter((t) => !t.startsWith('process')).sort(), tracesBefore);
+      assert.equal(await invokeEe(c.client, 'keep', 0), ee);
+      assert.equal(await c.stop(), 0);
+      assert.deepEqual(tracesOf(tagC), []);
+    } finally {
+      await c.kill9().catch(() => undefined);
+      for (const o of others) {
+        await o.kill9().catch(() => undefined);
+        fs.rmSync(o.dataDir, { recursive: true, force: true });
+      }
+      fs.rmSync(c.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('two servers starting at once after a crash both start, and the crashed one is gone', async () => {
+    const a = await startServer();
+    const tagA = tagOf(a.dataDir);
+    const started: RunningServer[] = [];
+    try {
+      await deploySleeper(a.client, 'a-fn');
+      await invokeEe(a.client, 'a-fn', 0);
+      const pids = processesOf(tagA);
+      await a.kill9();
+      const [b, c] = await Promise.all([startServer(), startServer()]);
+      started.push(b, c);
+      assert.deepEqual(tracesOf(tagA), []);
+      assert.deepEqual(pids.filter(alive), []);
+      for (const s of [b, c]) {
+        await deploySleeper(s.client, 'fn');
+        const ee = await invokeEe(s.client, 'fn', 0);
+        assert.equal(await invokeEe(s.client, 'fn', 0), ee, 'warm invokes reuse the EE');
+      }
+      for (const s of [b, c]) {
+        assert.equal(await s.stop(), 0);
+        assert.deepEqual(tracesOf(tagOf(s.dataDir)), []);
+      }
+    } finally {
+      await a.kill9().catch(() => undefined);
+      fs.rmSync(a.dataDir, { recursive: true, force: true });
+      for (const s of started) {
+        await s.kill9().catch(() => undefined);
+        fs.rmSync(s.dataDir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('a second server on the same data dir is refused and leaves the first one’s EEs alone', async () => {
+    const s = await startServer();
+    try {
+      await deploySleeper(s.client, 'one');
+      const ee = await invokeEe(s.client, 'one', 0);
+      const pids = processesOf(tagOf(s.dataDir)).sort();
+      await assert.rejects(startServer({ dataDir: s.dataDir }), /already used by a running Kumo server \(pid \d+\)/);
+      assert.deepEqual(processesOf(tagOf(s.dataDir)).sort(), pids);
+      assert.equal(await invokeEe(s.client, 'one', 0), ee);
+    } finally {
+      await s.stop();
+      fs.rmSync(s.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM with frozen EEs and clients holding connections exits within 5 s and leaves nothing', async () => {
+    const s = await startServer();
+    const tag = tagOf(s.dataDir);
+    const agent = await holdKeepAlive(s.endpoint);
+    const half = await holdHalfRequest(s.port);
+    try {
+      await warmThreeFrozen(s, 'frozen');
+      const pids = processesOf(tag);
+      // And two invocations still running when the signal comes, a synchronous and a queued (Event) one.
+      const running = invokeEe(s.client, 'frozen', 20_000).then(
+        () => 'answered',
+        () => 'failed',
+      );
+      const queued = await s.client.send(new InvokeCommand({ FunctionName: 'frozen', InvocationType: 'Event', Payload: encode({ ms: 20_000 }) }));
+      assert.equal(queued.StatusCode, 202);
+      const deadline = Date.now() + 5000;
+      while ([...eeFreezerStates(tag).values()].filter((st) => st === 'THAWED').length < 2) {
+        if (Date.now() > deadline) assert.fail('the two invocations did not start');
+        await sleep(20);
+      }
+      const t0 = Date.now();
+      const exited = new Promise<number | null>((r) => s.proc.once('exit', (code) => r(code)));
+      s.proc.kill('SIGTERM');
+      const code = await Promise.race([exited, sleep(5000).then(() => 'timeout' as const)]);
+      assert.notEqual(code, 'timeout', `SIGTERM: still running after 5 s\n${s.output()}`);
+      assert.equal(code, 0);
+      assert.ok(Date.now() - t0 < 5000);
+      assert.equal(await running, 'failed');
+      assert.deepEqual(tracesOf(tag), []);
+      assert.deepEqual(pids.filter(alive), []);
+    } finally {
+      agent.destroy();
+      half.destroy();
+      await s.kill9().catch(() => undefined);
+      fs.rmSync(s.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM while the server is still starting stops it cleanly', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-it-'));
+    const tag = tagOf(dataDir);
+    const proc = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli', 'main.js'), 'server', '--port', '0', '--data-dir', dataDir], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KUMO_ACCESS_KEY_ID: testCreds.accessKeyId, KUMO_SECRET_ACCESS_KEY: testCreds.secretAccessKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+    try {
+      // The driver is past its clean-up and building the sandbox plumbing: runc's state dir exists, the API does not listen yet.
+      const marker = `/run/kumo-sandboxes/${tag}/runc-state`;
+      const deadline = Date.now() + 20_000;
+      while (!fs.existsSync(marker)) {
+        if (Date.now() > deadline) assert.fail(`the server never got to ${marker}:\n${out}`);
+        await sleep(2);
+      }
+      assert.doesNotMatch(out, /listening on/);
+      proc.kill('SIGTERM');
+      const end = await Promise.race([exited, sleep(10_000).then(() => undefined)]);
+      assert.ok(end, `still running 10 s after SIGTERM:\n${out}`);
+      assert.deepEqual(end, { code: 0, signal: null }, out);
+      assert.deepEqual(tracesOf(tag), []);
+    } finally {
+      proc.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a second SIGTERM ends the grace for work in flight', async () => {
+    const s = await startServer();
+    const tag = tagOf(s.dataDir);
+    try {
+      await deploySleeper(s.client, 'slow');
+      await invokeEe(s.client, 'slow', 0);
+      const running = invokeEe(s.client, 'slow', 20_000).catch(() => 'failed');
+      await sleep(300);
+      const exited = new Promise<number | null>((r) => s.proc.once('exit', (code) => r(code)));
+      const t0 = Date.now();
+      s.proc.kill('SIGTERM');
+      await sleep(100);
+      s.proc.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      // Without the second signal the stop alone waits the 2 s grace (server.ts stopGraceMs).
+      assert.ok(Date.now() - t0 < 1900, `exited after ${Date.now() - t0} ms`);
+      assert.match(s.output(), /SIGTERM again, not waiting for work in flight/);
+      assert.equal(await running, 'failed');
+      assert.deepEqual(tracesOf(tag), []);
+    } finally {
+      await s.kill9().catch(() => undefined);
+      fs.rmSync(s.dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, ListLayerVersionsCommand, PublishLayerVersionCommand, PublishVersionCommand,
+  UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
+  type CreateFunctionCommandInput,
+} from '@aws-sdk/client-lambda';
+import { makeZip, role, startServer, type RunningServer } from './harness';
+
+/**
+ * Settings are honoured or refused, never accepted and dropped (issue 9,
+ * item 6), and ListFunctions pages as AWS does (item 9).
+ */
+async function expectRefused(p: Promise<unknown>, field: RegExp): Promise<void> {
+  await assert.rejects(p, (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+    assert.equal(e.name, 'InvalidParameterValueException', `${e.name}: ${e.message}`);
+    assert.match(e.message, field);
+    assert.match(e.message, /is not supported by this Kumo server/);
+    assert.equal(e.$metadata?.httpStatusCode, 400);
+    return true;
+  });
+}
+
+describe('settings: honoured or refused, never dropped', () => {
+  let s: RunningServer;
+  let c: LambdaClient;
+  let zip: Buffer;
+  const base = (name: string): CreateFunctionCommandInput => ({
+    FunctionName: name, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip },
+  });
+  before(async () => {
+    s = await startServer();
+    c = s.client;
+    zip = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  it('refuses on create what Kumo cannot act on, naming the field, and creates nothing', async () => {
+    const refused: [Partial<CreateFunctionCommandInput>, RegExp][] = [
+      [{ VpcConfig: { SubnetIds: ['subnet-0123'], SecurityGroupIds: ['sg-0123'] } }, /^VpcConfig /],
+      [{ DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:000000000000:dlq' } }, /^DeadLetterConfig /],
+      [{ FileSystemConfigs: [{ Arn: 'arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-0123', LocalMountPath: '/mnt/efs' }] }, /^FileSystemConfigs /],
+      [{ ImageConfig: { Command: ['app.handler'] } }, /^ImageConfig /],
+      [{ SnapStart: { ApplyOn: 'PublishedVersions' } }, /^SnapStart ApplyOn PublishedVersions /],
+      [{ TracingConfig: { Mode: 'Active' } }, /^TracingConfig Mode Active /],
+      [{ CodeSigningConfigArn: 'arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdef0' }, /^CodeSigningConfigArn /],
+      [{ PackageType: 'Image' }, /^PackageType Image /],
+      [{ Architectures: [process.arch === 'arm64' ? 'x86_64' : 'arm64'] }, /^Architectures /],
+    ];
+    for (const [extra, field] of refused) {
+      await expectRefused(c.send(new CreateFunctionCommand({ ...base('refused'), ...extra })), field);
+    }
+    // Members of Code beside ZipFile are refused, not ignored.
+    await expectRefused(c.send(new CreateFunctionCommand({ ...base('refused'), Code: { ZipFile: zip, S3ObjectVersion: '3' } })), /^Code\.S3ObjectVersion /);
+    await expectRefused(c.send(new CreateFunctionCommand({ ...base('refused'), Code: { ZipFile: zip, SourceKMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/k' } })), /^Code\.SourceKMSKeyArn /);
+    await expectRefused(c.send(new PublishLayerVersionCommand({ LayerName: 'refused', Content: { ZipFile: zip, S3ObjectVersion: '3' } })), /^Content\.S3ObjectVersion /);
+    await expectRefused(c.send(new PublishLayerVersionCommand({ LayerName: 'refused', Content: { S3Bucket: 'b', S3Key: 'k' } })), /^Content\.S3Bucket /);
+    assert.equal((await c.send(new ListLayerVersionsCommand({ LayerName: 'refused' }))).LayerVersions?.length, 0);
+    await assert.rejects(c.send(new GetFunctionConfigurationCommand({ FunctionName: 'refused' })), { name: 'ResourceNotFoundException' });
+  });
+
+  it('accepts the empty values aws lambda / SAM send for "none" and returns them as AWS does', async () => {
+    const r = await c.send(new CreateFunctionCommand({
+      ...base('empties'),
+      VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
+      DeadLetterConfig: {},
+      FileSystemConfigs: [],
+      SnapStart: { ApplyOn: 'None' },
+      TracingConfig: { Mode: 'PassThrough' },
+      Environment: { Variables: {} },
+    }));
+    assert.deepEqual(r.VpcConfig, { SubnetIds: [], SecurityGroupIds: [], VpcId: '', Ipv6AllowedForDualStack: false });
+    assert.deepEqual(r.Environment, { Variables: {} });
+    assert.deepEqual(r.TracingConfig, { Mode: 'PassThrough' });
+    assert.deepEqual(r.SnapStart, { ApplyOn: 'None', OptimizationStatus: 'Off' });
+    assert.equal(r.DeadLetterConfig, undefined);
+    await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30 }, { FunctionName: 'empties' });
+    const g = await c.send(new GetFunctionConfigurationCommand({ FunctionName: 'empties' }));
+    assert.deepEqual(g.VpcConfig, r.VpcConfig);
+    assert.deepEqual(g.Environment, { Variables: {} });
+    // Without Environment, AWS returns none.
+    const plain = await c.send(new CreateFunctionCommand(base('plain')));
+    assert.equal(plain.Environment, undefined);
+    assert.equal(plain.VpcConfig, undefined);
+  });
+
+  it('refuses on update, leaving the configuration as it was', async () => {
+    await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30 }, { FunctionName: 'plain' });
+    const before = await c.send(new GetFunctionConfigurationCommand({ FunctionName: 'plain' }));
+    await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: [] } })), /^VpcConfig /);
+    await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, DeadLetterConfig: { TargetArn: 'arn:aws:sns:us-east-1:000000000000:t' } })), /^DeadLetterConfig /);
+    await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, FileSystemConfigs: [{ Arn: 'arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-1', LocalMountPath: '/mnt/x' }] })), /^FileSystemConfigs /);
+    await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, ImageConfig: { EntryPoint: ['/x'] } })), /^ImageConfig /);
+    await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, SnapStart: { ApplyOn: 'PublishedVersions' } })), /^SnapStart /);
+    await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, TracingConfig: { Mode: 'Active' } })), /^TracingConfig /);
+    await expectRefused(c.send(new UpdateFunctionCodeCommand({ FunctionName: 'plain', ZipFile: zip, SourceKMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/k' })), /^SourceKMSKeyArn /);
+    await expectRefused(c.send(new UpdateFunctionCodeCommand({ FunctionName: 'plain', S3Bucket: 'b', S3Key: 'k', S3ObjectVersion: '1' })), /S3/);
+    await expectRefused(c.send(new PublishVersionCommand({ FunctionName: 'plain', PublishTo: 'LATEST_PUBLISHED' })), /^PublishTo /);
+    const after = await c.send(new GetFunctionConfigurationCommand({ FunctionName: 'plain' }));
+    assert.equal(after.RevisionId, before.RevisionId);
+    assert.equal(after.Timeout, before.Timeout);
+    // An empty VpcConfig on update is "no VPC" and is shown from then on.
+    const u = await c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', VpcConfig: { SubnetIds: [], SecurityGroupIds: [] } }));
+    assert.deepEqual(u.VpcConfig, { SubnetIds: [], SecurityGroupIds: [], VpcId: '', Ipv6AllowedForDualStack: false });
+    await waitUntilFunctionUpdatedV2({ client: c, maxWaitTime: 30 }, { FunctionName: 'plain' });
+  });
+
+  it('ListFunctions returns at most 50 functions a page whatever MaxItems says', async () => {
+    const have = (await c.send(new ListFunctionsCommand({}))).Functions?.length ?? 0;
+    for (let i = have; i < 53; i++) await c.send(new CreateFunctionCommand(base(`page-${String(i).padStart(2, '0')}`)));
+    const first = await c.send(new ListFunctionsCommand({ MaxItems: 1000 }));
+    assert.equal(first.Functions!.length, 50);
+    assert.ok(first.NextMarker);
+    const second = await c.send(new ListFunctionsCommand({ MaxItems: 1000, Marker: first.NextMarker }));
+    assert.equal(second.Functions!.length, 3);
+    assert.equal(second.NextMarker, undefined);
+    // AWS lists neither State nor LastUpdateStatus nor RuntimeVersionConfig.
+    for (const f of first.Functions!) {
+      assert.equal(f.State, undefined);
+      assert.equal(f.LastUpdateStatus, undefined);
+      assert.equal(f.RuntimeVersionConfig, undefined);
+    }
+  });
+});
