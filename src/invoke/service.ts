@@ -19,6 +19,11 @@ export interface InvokeInput {
   traceId?: string;
   /** Set by the async poller so the event keeps its request id. */
   requestId?: string;
+  /**
+   * Set by the async poller: REPORT is pushed before the result returns (not
+   * on the next turn), so that the poller's log barrier covers it.
+   */
+  reportBeforeReturn?: boolean;
 }
 
 export interface InvokeResult {
@@ -196,6 +201,9 @@ export class InvokeService {
         ee.tail = undefined;
         this.logs.push(group, stream, endLine);
         this.logs.push(group, stream, rep);
+      } else if (input.reportBeforeReturn) {
+        this.logs.push(group, stream, endLine);
+        this.logs.push(group, stream, report());
       } else {
         this.logs.push(group, stream, endLine);
         // REPORT reads the cgroup; keep that off the response path.
