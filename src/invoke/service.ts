@@ -19,6 +19,11 @@ export interface InvokeInput {
   traceId?: string;
   /** Set by the async poller so the event keeps its request id. */
   requestId?: string;
+  /**
+   * Set by the async poller: REPORT is pushed before the result returns (not
+   * on the next turn), so that the poller's log barrier covers it.
+   */
+  reportBeforeReturn?: boolean;
 }
 
 export interface InvokeResult {
@@ -144,7 +149,7 @@ export class InvokeService {
           ee = undefined;
           continue;
         }
-        return await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs);
+        return await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
       }
     } finally {
       this.inFlight--;
@@ -213,6 +218,7 @@ export class InvokeService {
     outcome: InvocationOutcome,
     durationMs: number,
     initDurationMs: number | undefined,
+    reportBeforeReturn: boolean | undefined,
   ): Promise<InvokeResult> {
     const group = rec.config.logGroup;
     const stream = ee.logStreamName;
@@ -235,6 +241,9 @@ export class InvokeService {
       ee.tail = undefined;
       this.logs.push(group, stream, endLine);
       this.logs.push(group, stream, rep);
+    } else if (reportBeforeReturn) {
+      this.logs.push(group, stream, endLine);
+      this.logs.push(group, stream, report());
     } else {
       this.logs.push(group, stream, endLine);
       // REPORT reads the cgroup; keep that off the response path.

@@ -239,7 +239,7 @@ export class Placement {
     }
 
     const onLine = (line: string) => {
-      this.logs.push(group, stream, line);
+      this.logs.pushOutput(group, stream, line);
       ee.tail?.push(line);
     };
     const out = new LineSplitter(onLine);
