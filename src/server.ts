@@ -88,8 +88,9 @@ export class KumoServer {
     });
     const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs);
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs);
-    // 4. Finish what a crash interrupted, then serve.
+    // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
+    await this.queue.recover();
     const codeUrls = new CodeUrlSigner();
     this.gateway = new Gateway({
       region: cfg.region,

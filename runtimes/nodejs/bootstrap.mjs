@@ -230,7 +230,21 @@ function post(pathname, body, headers, done) {
   headers['Content-Type'] = 'application/json';
   headers['Content-Length'] = Buffer.byteLength(body);
   const options = { host: API_HOST, port: API_PORT, method: 'POST', path: pathname, headers, agent };
-  call(options, body, (err) => (err ? runtimeApiFailed(err) : done()));
+  afterOutput(() => call(options, body, (err) => (err ? runtimeApiFailed(err) : done())));
+}
+
+/**
+ * Runs `fn` once what the function wrote to stdout/stderr has reached the
+ * pipe: a full pipe leaves writes queued inside the process, and a result
+ * posted before them would put the function's last lines after END in the
+ * log (AWS's runtime writes its log lines synchronously, so they never
+ * trail). Nothing queued, nothing to wait for.
+ */
+function afterOutput(fn) {
+  const queued = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
+  if (!queued.length) return fn();
+  let left = queued.length;
+  for (const s of queued) s.write('', () => --left === 0 && fn());
 }
 
 /** The Runtime API is gone (the EE is being torn down, or a bug): nothing sensible is left to do. */

@@ -4,12 +4,18 @@ import { ApiError } from '../frontend/errors';
 import type { AsyncEvent, Store } from '../store/types';
 import type { InvokeService } from '../invoke/service';
 import type { LogSink } from '../observability/logs';
+import { platformLog } from '../observability/platform-log';
 
 /** Events a poller runs at once. */
 const pollerConcurrencyMax = 16;
 /** Events leased per store round trip. */
 const leaseBatchMax = 32;
-/** A leased event is offered again after this long if its poller died (covers the 900 s timeout maximum). */
+/**
+ * A leased event is offered again after this long even if its owner looks
+ * alive (covers the 900 s timeout maximum). After a crash, the next start
+ * releases the dead process's leases at once (`recover`), so this only
+ * matters for an owner that hangs.
+ */
 const leaseMs = 16 * 60 * 1000;
 
 /**
@@ -19,6 +25,13 @@ const leaseMs = 16 * 60 * 1000;
  * 2 retries after a function error, about 1 and 2 minutes apart (configurable
  * for tests), events older than 6 hours are dropped. Dead-letter queues and
  * destinations come with the async issue.
+ *
+ * Delivery is at least once. Each queue (one per server process lifetime)
+ * leases events under its own random `ownerId`; `recover()` at start returns
+ * the leases of owners that are gone, so events a crashed process held run
+ * again within a poll, not after `leaseMs`. An event is deleted (or
+ * rescheduled) only after the log lines of its attempt are durable: the
+ * logs are the only record that it ran.
  */
 export class AsyncQueue {
   private running = 0;
@@ -26,6 +39,8 @@ export class AsyncQueue {
   private stopped = false;
   private pumping = false;
   private readonly inflight = new Set<Promise<void>>();
+  /** This process lifetime's lease owner id. */
+  readonly ownerId = randomUUID();
 
   constructor(
     private readonly cfg: KumoConfig,
@@ -58,6 +73,11 @@ export class AsyncQueue {
     return ev.requestId;
   }
 
+  /** Releases the leases of owners that are gone (a crashed earlier process); call before `start`. */
+  async recover(): Promise<number> {
+    return this.store.recoverAsyncLeases(this.ownerId);
+  }
+
   start(): void {
     this.wake(0);
   }
@@ -81,9 +101,12 @@ export class AsyncQueue {
     try {
       while (!this.stopped && this.running < pollerConcurrencyMax) {
         const now = Date.now();
-        const batch = await this.store.leaseDueAsync(now, now + leaseMs, Math.min(leaseBatchMax, pollerConcurrencyMax - this.running));
+        const batch = await this.store.leaseDueAsync(now, now + leaseMs, Math.min(leaseBatchMax, pollerConcurrencyMax - this.running), this.ownerId);
         if (!batch.length) break;
-        for (const ev of batch) this.track(this.run(ev));
+        for (const ev of batch) {
+          // A store failure here leaves the event leased to this live owner until `leaseMs`; it must not crash the server.
+          this.track(this.run(ev).catch((e: unknown) => console.error(`kumo: async event ${ev.id}:`, e)));
+        }
       }
       const next = await this.store.nextAsyncDueMs();
       if (next !== undefined && !this.stopped) this.wake(Math.max(next - Date.now(), this.running >= pollerConcurrencyMax ? 50 : 0));
@@ -105,6 +128,21 @@ export class AsyncQueue {
   }
 
   private async run(ev: AsyncEvent): Promise<void> {
+    const next = await this.attempt(ev);
+    try {
+      // The lines of this attempt (START … REPORT, a drop notice) must survive a crash before the row changes.
+      await this.logs.durable();
+    } catch {
+      // Logs cannot be written: run the event again later rather than lose the record (at least once).
+      await this.store.rescheduleAsync(ev.id, ev.attempts, Date.now() + (this.cfg.asyncRetryDelaysMs[0] ?? 60_000));
+      return;
+    }
+    if (next === 'done') await this.store.deleteAsync(ev.id);
+    else await this.store.rescheduleAsync(ev.id, next.attempts, next.dueAtMs);
+  }
+
+  /** Runs one attempt; says whether the event is finished or when to try again. */
+  private async attempt(ev: AsyncEvent): Promise<'done' | { attempts: number; dueAtMs: number }> {
     const attempt = ev.attempts + 1;
     let failed: string | undefined;
     try {
@@ -115,31 +153,27 @@ export class AsyncQueue {
         tail: false,
         clientContext: ev.clientContext,
         requestId: ev.requestId,
+        reportBeforeReturn: true,
       });
       if (res.functionError) failed = res.platformError ?? 'Unhandled';
     } catch (e) {
       if (e instanceof ApiError && e.errorName === 'ResourceNotFoundException') {
         // The function is gone: AWS discards its queued events.
-        await this.store.deleteAsync(ev.id);
-        return;
+        return 'done';
       }
       failed = e instanceof ApiError ? e.errorName : 'ServiceException';
     }
-    if (!failed) {
-      await this.store.deleteAsync(ev.id);
-      return;
-    }
+    if (!failed) return 'done';
     const ageS = (Date.now() - ev.enqueuedAtMs) / 1000;
     const delay = this.cfg.asyncRetryDelaysMs[attempt - 1];
     if (attempt > limits.asyncRetriesMax || delay === undefined || ageS >= limits.asyncEventAgeSecondsMax) {
       this.logs.push(
         `/aws/lambda/${ev.functionName}`,
         'kumo-async',
-        `Event ${ev.requestId} dropped after ${attempt} attempt(s): ${failed}`,
+        platformLog.asyncDropped(ev.requestId, attempt, failed),
       );
-      await this.store.deleteAsync(ev.id);
-      return;
+      return 'done';
     }
-    await this.store.rescheduleAsync(ev.id, attempt, Date.now() + delay);
+    return { attempts: attempt, dueAtMs: Date.now() + delay };
   }
 }

@@ -193,8 +193,9 @@ const stopDeadlineMs = 20_000;
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // Let stdout drain (piped output), then leave even if a keep-alive socket lingers.
-    setImmediate(() => process.exit(code));
+    // Leave once stdout has drained (a write to a full pipe finishes later; exiting
+    // earlier cuts the output at the pipe's 64 KiB), even if a keep-alive socket lingers.
+    process.stdout.write('', () => process.exit(code));
   },
   (e: unknown) => {
     process.stderr.write(`kumo: ${describeError(e)}\n`);

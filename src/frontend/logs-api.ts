@@ -12,6 +12,10 @@ const logLinesPerReadMax = 10_000;
  *   GET /kumo/logs/{function}?sinceMs=&afterId=&limit=&filter=
  *   → { "events": [{ "id", "timestamp", "stream", "message" }] }   (oldest first)
  *
+ * With sinceMs or afterId: the oldest `limit` events after them (a reader
+ * pages on with the last id until a short page); with neither: the newest
+ * `limit` events.
+ *
  * SigV4-authenticated like the Lambda API (service "lambda").
  */
 export function logsRoutes(deps: { store: Store }): Route[] {

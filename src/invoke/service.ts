@@ -21,6 +21,11 @@ export interface InvokeInput {
   traceId?: string;
   /** Set by the async poller so the event keeps its request id. */
   requestId?: string;
+  /**
+   * Set by the async poller: REPORT is pushed before the result returns (not
+   * on the next turn), so that the poller's log barrier covers it.
+   */
+  reportBeforeReturn?: boolean;
 }
 
 export interface InvokeResult {
@@ -150,7 +155,7 @@ export class InvokeService {
           ee = undefined;
           continue;
         }
-        return await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs);
+        return await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
       }
     } finally {
       lease.release();
@@ -202,6 +207,7 @@ export class InvokeService {
     outcome: InvocationOutcome,
     durationMs: number,
     initDurationMs: number | undefined,
+    reportBeforeReturn: boolean | undefined,
   ): Promise<InvokeResult> {
     // Output the runtime wrote before answering may still sit in the pipe: let it drain first.
     await nextTurn();
@@ -218,6 +224,8 @@ export class InvokeService {
     if (ee.collectingTail) {
       ee.log(report());
       logResult = tailBase64(ee.takeTail()!);
+    } else if (reportBeforeReturn) {
+      ee.log(report(), false);
     } else {
       // REPORT reads the cgroup; keep that off the response path.
       setImmediate(() => ee.log(report(), false));

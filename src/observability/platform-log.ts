@@ -29,5 +29,7 @@ export const platformLog = {
     `${now.toISOString()} ${requestId} Task timed out after ${timeoutSeconds.toFixed(2)} seconds`,
   /** The runtime process exited: AWS's two lines (the message, then the error type). */
   runtimeExited: (message: string) => [message, 'Runtime.ExitError'],
+  /** AWS's Telemetry API reports this as platform.logsDropped (reason, droppedRecords, droppedBytes); this is its text form. */
+  logsDropped: (records: number, bytes: number, reason: string) => `LOGS_DROPPED Dropped Records: ${records}\tDropped Bytes: ${bytes}\tReason: ${reason}`,
   asyncDropped: (requestId: string, attempts: number, reason: string) => `Event ${requestId} dropped after ${attempts} attempt(s): ${reason}`,
 };

@@ -223,7 +223,8 @@ export class Placement {
     const stream = logStreamName(rec.version, idHex);
     const group = cfg.logGroup;
     const ee = new ExecutionEnvironment(`e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
-      write: (line) => this.logs.push(group, stream, line),
+      platform: (line) => this.logs.push(group, stream, line),
+      output: (line) => this.logs.pushOutput(group, stream, line),
     });
     const codeDir = await this.code.ensure(rec.codeKey);
     const optDir = await this.ctx.optDir(rec);
@@ -236,7 +237,7 @@ export class Placement {
       });
     }
 
-    const onLine = (line: string) => ee.log(line);
+    const onLine = (line: string) => ee.output(line);
     const out = new LineSplitter(onLine);
     const err = new LineSplitter(onLine);
     let exited: SandboxExit | undefined;

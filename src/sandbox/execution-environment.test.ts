@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExecutionEnvironment, IllegalTransition, type Invocation, type InvocationOutcome } from './execution-environment';
 
-const noLog = { write: () => undefined };
+const noLog = { platform: () => undefined, output: () => undefined };
 
 function inv(id: string, outcomes: InvocationOutcome[]): Invocation {
   return { requestId: id, payload: Buffer.from('{}'), deadlineMs: 0, invokedFunctionArn: 'arn', traceId: 't', settle: (o) => outcomes.push(o) };
@@ -113,16 +113,16 @@ test('a delivered invocation is not retried; a poll whose connection closed is n
 
 test('the EE writes its log lines, and the tail only while one is collected', () => {
   const lines: string[] = [];
-  const ee = new ExecutionEnvironment('e8', 'stream', performance.now(), { write: (l) => lines.push(l) });
+  const ee = new ExecutionEnvironment('e8', 'stream', performance.now(), { platform: (l) => lines.push(l), output: (l) => lines.push(`out:${l}`) });
   ee.log('before');
   ee.startTail();
-  ee.log('one');
+  ee.output('one');
   ee.log('late report', false);
   assert.equal(ee.collectingTail, true);
   assert.deepEqual(ee.takeTail(), ['one']);
   assert.equal(ee.collectingTail, false);
   ee.log('after');
-  assert.deepEqual(lines, ['before', 'one', 'late report', 'after']);
+  assert.deepEqual(lines, ['before', 'out:one', 'late report', 'after']);
 });
 
 test('an init error reported by the runtime fails the EE with the runtime’s message', async () => {

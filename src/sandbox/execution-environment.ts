@@ -61,9 +61,14 @@ export interface NextWaiter {
   deliver(inv: Invocation): boolean | void;
 }
 
-/** Where an EE's log lines go: its log group and stream, through the batched sink. */
+/**
+ * Where an EE's log lines go: its log group and stream, through the batched
+ * sink. Platform lines are never dropped; function output may be, past the
+ * sink's bound, with a line saying so (observability/logs.ts).
+ */
 export interface EeLogWriter {
-  write(line: string): void;
+  platform(line: string): void;
+  output(line: string): void;
 }
 
 /**
@@ -138,8 +143,14 @@ export class ExecutionEnvironment {
    * written after its invocation has answered).
    */
   log(line: string, toTail = true): void {
-    this.logWriter.write(line);
+    this.logWriter.platform(line);
     if (toTail) this.tail?.push(line);
+  }
+
+  /** One line the function printed (stdout or stderr); also kept for the tail when one is being collected. */
+  output(line: string): void {
+    this.logWriter.output(line);
+    this.tail?.push(line);
   }
 
   /** Collect this invocation's lines for `LogType: Tail`. */

@@ -118,6 +118,13 @@ export interface LogEvent {
   message: string;
 }
 
+/** Log events of one stream, written together. */
+export interface LogBatch {
+  group: string;
+  stream: string;
+  events: LogEvent[];
+}
+
 export interface Store {
   /** Inserts a new function with its $LATEST; throws StoreConflict if the name exists. */
   createFunction(rec: FunctionRecord): Promise<void>;
@@ -169,15 +176,42 @@ export interface Store {
   referencedCodeKeys(): Promise<Set<string>>;
 
   enqueueAsync(ev: AsyncEvent): Promise<void>;
-  /** Up to `limit` events due at or before `nowMs`, leased until `leaseUntilMs`. */
-  leaseDueAsync(nowMs: number, leaseUntilMs: number, limit: number): Promise<AsyncEvent[]>;
+  /**
+   * Up to `limit` events due at or before `nowMs`, leased to `ownerId` (the
+   * poller of one server process lifetime) until `leaseUntilMs`.
+   */
+  leaseDueAsync(nowMs: number, leaseUntilMs: number, limit: number, ownerId: string): Promise<AsyncEvent[]>;
+  /**
+   * Called once by a starting queue with its new owner id: every lease held
+   * by an owner that is no longer alive is released, so those events are due
+   * again at once (attempts unchanged: the interrupted attempt is not
+   * counted). Returns how many were released.
+   *
+   * SQLite: one server process uses a data dir at a time, so any other owner
+   * is a process that has gone (crashed or stopped) and all its leases are
+   * released. A shared database (PostgreSQL, several servers) keeps a table
+   * of owners with a heartbeat each live queue refreshes; this method, and a
+   * periodic sweep, release the leases of owners whose heartbeat is older than
+   * a few intervals, then delete those owners' rows.
+   */
+  recoverAsyncLeases(ownerId: string): Promise<number>;
   rescheduleAsync(id: string, attempts: number, dueAtMs: number): Promise<void>;
   deleteAsync(id: string): Promise<void>;
   /** Earliest due time of any pending event, for the poller's timer. */
   nextAsyncDueMs(): Promise<number | undefined>;
 
-  appendLogs(group: string, stream: string, events: LogEvent[]): Promise<void>;
-  /** Log events of a group (optionally one stream), oldest first, since `sinceMs`. */
+  /**
+   * Writes the batches in one transaction. With `durable`, the lines survive
+   * a machine crash once this resolves (the async queue needs that before it
+   * deletes an event); without it they survive a crash of the process but
+   * may be lost with the machine's power, which keeps the write cheap.
+   */
+  appendLogs(batches: LogBatch[], opts?: { durable?: boolean }): Promise<void>;
+  /**
+   * Log events of a group (optionally one stream), returned oldest first.
+   * With `sinceMs` or `afterId`: the oldest `limit` events after them (pages
+   * forward without gaps); with neither: the newest `limit` events (a tail).
+   */
   readLogs(
     group: string,
     opts: { stream?: string; sinceMs?: number; afterId?: number; limit: number; filter?: string },

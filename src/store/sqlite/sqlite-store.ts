@@ -1,6 +1,17 @@
+import fs from 'node:fs';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import type { AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogEvent, Store, VersionRecord } from '../types';
+import type { AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogEvent, Store, VersionRecord } from '../types';
 import { StoreConflict } from '../types';
+
+/**
+ * The logs database is checkpointed by the store itself once about this much
+ * log text was written since the last checkpoint (SQLite's own automatic
+ * checkpoint, 1,000 pages of 4 KiB, is turned off for it; see `appendLogs`).
+ */
+const logCheckpointBytes = 4 * 1024 * 1024;
+/** What a log row costs in the WAL beyond its message (ids, names, timestamp, b-tree cell), for the estimate above. */
+const logRowOverheadBytes = 64;
 
 /**
  * SQLite implementation of `Store`: WAL journal with synchronous=FULL so that
@@ -15,8 +26,17 @@ export class SqliteStore implements Store {
    * the disk (with FULL, one flush under load blocked invokes for up to a
    * second). A machine crash can lose the last moments of logs, as with
    * AWS's asynchronous log delivery; metadata and the async queue stay FULL.
+   * A durable append (`appendLogs(…, { durable: true })`) then fsyncs the WAL
+   * file from the thread pool (the event loop does not wait on the disk).
+   * That covers every line written so far only if no log page leaves the WAL
+   * unsynced: automatic checkpoints are off, and the store checkpoints under
+   * FULL (WAL synced before, database file synced after) every
+   * `logCheckpointBytes`.
    */
   private readonly logDb: Database.Database;
+  private readonly logWalFile: string;
+  private logWalFd: number | undefined;
+  private logBytesSinceCheckpoint = 0;
   private readonly st: ReturnType<SqliteStore['prepare']>;
 
   constructor(file: string) {
@@ -26,10 +46,13 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, migrations);
-    this.logDb = new Database(file.replace(/(\.db)?$/, '-logs.db'));
+    const logFile = file.replace(/(\.db)?$/, '-logs.db');
+    this.logWalFile = `${logFile}-wal`;
+    this.logDb = new Database(logFile);
     this.logDb.pragma('journal_mode = WAL');
     this.logDb.pragma('synchronous = OFF');
     this.logDb.pragma('busy_timeout = 5000');
+    this.logDb.pragma('wal_autocheckpoint = 0');
     migrate(this.logDb, logMigrations);
     this.st = this.prepare();
   }
@@ -112,8 +135,13 @@ export class SqliteStore implements Store {
       due: d.prepare(
         `SELECT * FROM async_events WHERE due_at_ms <= ? AND lease_until_ms <= ? ORDER BY due_at_ms LIMIT ?`,
       ),
-      lease: d.prepare('UPDATE async_events SET lease_until_ms = ? WHERE id = ?'),
-      resched: d.prepare('UPDATE async_events SET attempts = ?, due_at_ms = ?, lease_until_ms = 0 WHERE id = ?'),
+      lease: d.prepare('UPDATE async_events SET lease_until_ms = ?, lease_owner = ? WHERE id = ?'),
+      // Rows leased before owners were recorded (lease_owner NULL) belong to no live process either.
+      recoverLeases: d.prepare(
+        `UPDATE async_events SET lease_until_ms = 0, lease_owner = NULL
+         WHERE lease_until_ms > 0 AND (lease_owner IS NULL OR lease_owner != ?)`,
+      ),
+      resched: d.prepare('UPDATE async_events SET attempts = ?, due_at_ms = ?, lease_until_ms = 0, lease_owner = NULL WHERE id = ?'),
       delAsync: d.prepare('DELETE FROM async_events WHERE id = ?'),
       nextDue: d.prepare('SELECT MIN(MAX(due_at_ms, lease_until_ms)) AS t FROM async_events'),
       appendLog: this.logDb.prepare('INSERT INTO log_events (log_group, log_stream, ts_ms, message) VALUES (?, ?, ?, ?)'),
@@ -278,11 +306,11 @@ export class SqliteStore implements Store {
     this.st.enqueue.run({ ...ev, clientContext: ev.clientContext ?? null });
   }
 
-  async leaseDueAsync(nowMs: number, leaseUntilMs: number, limit: number): Promise<AsyncEvent[]> {
+  async leaseDueAsync(nowMs: number, leaseUntilMs: number, limit: number, ownerId: string): Promise<AsyncEvent[]> {
     const out: AsyncEvent[] = [];
     this.db.transaction(() => {
       for (const r of this.st.due.all(nowMs, nowMs, limit) as AsyncRow[]) {
-        this.st.lease.run(leaseUntilMs, r.id);
+        this.st.lease.run(leaseUntilMs, ownerId, r.id);
         out.push({
           id: r.id,
           functionName: r.function_name,
@@ -299,6 +327,11 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  /** SQLite: one server process per data dir, so every other owner is gone (see `Store`). */
+  async recoverAsyncLeases(ownerId: string): Promise<number> {
+    return this.st.recoverLeases.run(ownerId).changes;
+  }
+
   async rescheduleAsync(id: string, attempts: number, dueAtMs: number): Promise<void> {
     this.st.resched.run(attempts, dueAtMs, id);
   }
@@ -312,10 +345,45 @@ export class SqliteStore implements Store {
     return r.t ?? undefined;
   }
 
-  async appendLogs(group: string, stream: string, events: LogEvent[]): Promise<void> {
-    this.logDb.transaction(() => {
-      for (const e of events) this.st.appendLog.run(group, stream, e.timestampMs, e.message);
-    })();
+  async appendLogs(batches: LogBatch[], opts: { durable?: boolean } = {}): Promise<void> {
+    let bytes = 0;
+    const write = this.logDb.transaction(() => {
+      for (const b of batches) {
+        for (const e of b.events) {
+          this.st.appendLog.run(b.group, b.stream, e.timestampMs, e.message);
+          bytes += e.message.length + logRowOverheadBytes;
+        }
+      }
+    });
+    write();
+    this.logBytesSinceCheckpoint += bytes;
+    if (this.logBytesSinceCheckpoint >= logCheckpointBytes) {
+      this.logBytesSinceCheckpoint = 0;
+      // PASSIVE: never waits for a reader (`kumo logs`); what it cannot copy stays in the WAL.
+      this.withFullSync(() => this.logDb.pragma('wal_checkpoint(PASSIVE)'));
+    }
+    if (opts.durable) {
+      // The WAL file lives as long as this connection (SQLite reuses it from the start after a checkpoint).
+      if (this.logWalFd === undefined) {
+        try {
+          this.logWalFd = fs.openSync(this.logWalFile, 'r');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // nothing written yet, nothing to sync
+          throw e;
+        }
+      }
+      await fsyncAsync(this.logWalFd);
+    }
+  }
+
+  /** Runs `fn` on the logs database with synchronous=FULL (commits and checkpoints sync), then back to OFF. */
+  private withFullSync(fn: () => void): void {
+    this.logDb.pragma('synchronous = FULL');
+    try {
+      fn();
+    } finally {
+      this.logDb.pragma('synchronous = OFF');
+    }
   }
 
   async readLogs(
@@ -328,12 +396,11 @@ export class SqliteStore implements Store {
     if (opts.sinceMs !== undefined) (where.push('ts_ms >= ?'), args.push(opts.sinceMs));
     if (opts.afterId !== undefined) (where.push('id > ?'), args.push(opts.afterId));
     if (opts.filter) (where.push("instr(message, ?) > 0"), args.push(opts.filter));
-    // Newest `limit` events, returned oldest first.
+    // Paging forward from a point: the oldest `limit` after it. A tail: the newest `limit`. Both oldest first.
+    const forward = opts.sinceMs !== undefined || opts.afterId !== undefined;
+    const page = `SELECT id, log_stream, ts_ms, message FROM log_events WHERE ${where.join(' AND ')}`;
     const rows = this.logDb
-      .prepare(
-        `SELECT * FROM (SELECT id, log_stream, ts_ms, message FROM log_events WHERE ${where.join(' AND ')}
-         ORDER BY id DESC LIMIT ?) ORDER BY id`,
-      )
+      .prepare(forward ? `${page} ORDER BY id LIMIT ?` : `SELECT * FROM (${page} ORDER BY id DESC LIMIT ?) ORDER BY id`)
       .all(...args, opts.limit) as { id: number; log_stream: string; ts_ms: number; message: string }[];
     return rows.map((r) => ({ id: r.id, stream: r.log_stream, timestampMs: r.ts_ms, message: r.message }));
   }
@@ -344,9 +411,15 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.db.close();
+    // The last connection checkpoints and deletes the WAL on close: with FULL that is synced first.
+    this.logDb.pragma('synchronous = FULL');
     this.logDb.close();
+    if (this.logWalFd !== undefined) fs.closeSync(this.logWalFd);
+    this.logWalFd = undefined;
   }
 }
+
+const fsyncAsync = promisify(fs.fsync);
 
 interface FnRow {
   name: string;
@@ -398,6 +471,8 @@ const migrations: string[] = [
      PRIMARY KEY (layer_name, version));`,
   // 3: function logs moved to their own database file (see the constructor).
   `DROP TABLE log_events;`,
+  // 4: which server process (one id per lifetime) holds an event's lease, so a restart can release a dead one's.
+  `ALTER TABLE async_events ADD COLUMN lease_owner TEXT;`,
 ];
 
 /** The logs database (its own file, see the constructor). */
