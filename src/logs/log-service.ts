@@ -121,7 +121,7 @@ export class LogService {
    * call (the sweep runs again soon; AWS too deletes expired events lazily,
    * within about 72 hours). Returns how many were deleted.
    */
-  async expireRetained(budget = logsLimits.retentionSweepEventsMax): Promise<number> {
+  async expireRetained(budget: number = logsLimits.retentionSweepEventsMax): Promise<number> {
     let left = budget;
     const now = this.now();
     for (const g of await this.store.logGroupsWithRetention()) {
