@@ -338,6 +338,13 @@ print(json.dumps({'filter': len(msgs), 'filterMax': max(msgs.values()), 'ids': l
       'ValidationException', 'LogGroup name and LogGroup ARN are mutually exclusive parameters.',
     );
     await rejects(logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, nextToken: 'f/123' })), 'InvalidParameterException', 'The specified nextToken is invalid.');
+    // Signed for the logs service with the wrong secret: refused before any operation runs.
+    const forged = new CloudWatchLogsClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: { ...testCreds, secretAccessKey: 'wrong' }, maxAttempts: 1 });
+    try {
+      await rejects(forged.send(new DescribeLogGroupsCommand({})), 'InvalidSignatureException', /signature we calculated does not match/);
+    } finally {
+      forged.destroy();
+    }
   });
 
   it('lists groups and streams in pages, and deletes groups with their events', async () => {
