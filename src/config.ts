@@ -91,6 +91,8 @@ export interface KumoConfig {
   /** Comma-separated CIDRs EEs may not / may reach beyond the default egress policy (validated by the sandbox driver). */
   egressDeny?: string;
   egressAllow?: string;
+  /** How often log events past their group's retention are deleted (KUMO_LOGS_RETENTION_SWEEP_MS; AWS: within 72 hours). */
+  logsRetentionSweepMs: number;
   /** Static credentials; when absent a pair is generated in the data dir. */
   accessKeyId?: string;
   secretAccessKey?: string;
@@ -110,6 +112,7 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
       ? env.KUMO_ASYNC_RETRY_DELAYS_MS.split(',').map(Number)
       : [60_000, 120_000],
     asyncPollIntervalMs: 1000,
+    logsRetentionSweepMs: env.KUMO_LOGS_RETENTION_SWEEP_MS ? Number(env.KUMO_LOGS_RETENTION_SWEEP_MS) : 10 * 60 * 1000,
     egressDeny: env.KUMO_EGRESS_DENY || undefined,
     egressAllow: env.KUMO_EGRESS_ALLOW || undefined,
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,

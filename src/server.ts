@@ -7,6 +7,8 @@ import { FsBlobStore } from './blobs/blob-store';
 import { CodeCache } from './blobs/code-cache';
 import { FunctionService } from './control/functions';
 import { LogSink } from './observability/logs';
+import { LogService } from './logs/log-service';
+import { RetentionSweeper } from './logs/retention';
 import { RuntimeApiServer } from './runtime-api/server';
 import { Placement } from './placement/placement';
 import { InvokeService } from './invoke/service';
@@ -49,6 +51,7 @@ export class KumoServer {
   private placement!: Placement;
   private queue!: AsyncQueue;
   private logs!: LogSink;
+  private retention: RetentionSweeper | undefined;
   functions!: FunctionService;
 
   constructor(readonly cfg: KumoConfig) {}
@@ -72,6 +75,7 @@ export class KumoServer {
     const aliases = new AliasService(this.store, this.functions);
     const tags = new TagService(this.store, this.functions);
     this.logs = new LogSink(this.store);
+    const logService = new LogService(this.store, { region: cfg.region, accountId: cfg.accountId });
     // 3. Sandboxes: clean leftovers of a crash, prepare the network; then the Runtime API on its host address.
     this.driver = new RuncDriver({
       dataDir: cfg.dataDir,
@@ -96,7 +100,7 @@ export class KumoServer {
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
-        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, store: this.store, blobs, codeUrls,
+        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, store: this.store, blobs, codeUrls, logs: logService,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -104,6 +108,8 @@ export class KumoServer {
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
     this.queue.start();
+    this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
+    this.retention.start();
   }
 
   /**
@@ -127,7 +133,8 @@ export class KumoServer {
   private async doStop(): Promise<void> {
     const frontendClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
-    const drained = Promise.all([frontendClosed, queueStopped]);
+    const sweepStopped = this.retention?.stop() ?? Promise.resolve();
+    const drained = Promise.all([frontendClosed, queueStopped, sweepStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();

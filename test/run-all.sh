@@ -9,3 +9,4 @@ integration=(dist/test/integration/*.test.js dist/test/security/*.test.js dist/t
 node --test --test-concurrency=1 "${unit[@]}" "${integration[@]}"
 bash test/e2e/quickstart.sh
 bash test/e2e/versions.sh
+bash test/e2e/logs.sh

@@ -70,19 +70,23 @@ Examples:
   kumo rm my-function
   kumo rm old-a old-b
 `,
-  logs: `Usage: kumo logs <function> [--since 10m] [--filter TEXT] [--follow] [--limit N] [--data-dir DIR]
+  logs: `Usage: kumo logs <function> [--since 10m] [--filter PATTERN] [--follow] [--limit N] [--data-dir DIR]
 
 Prints a function's log lines (log group /aws/lambda/<function>): START, END,
 REPORT and everything the function printed, oldest first.
 
-By default the logs come from the server at KUMO_ENDPOINT; with --data-dir
-(or KUMO_DATA_DIR) they are read straight from a local server's data dir.
+By default the logs come from the server at KUMO_ENDPOINT through its
+CloudWatch Logs API (FilterLogEvents, as \`aws logs filter-log-events\` reads
+them); with --data-dir (or KUMO_DATA_DIR) they are read from a local server's
+data dir.
 
 Options:
   --since D      only lines newer than D (30s, 10m, 2h, 1d)
-  --filter TEXT  only lines containing TEXT
+  --filter PAT   only lines matching the CloudWatch Logs filter pattern PAT:
+                 terms (all must occur, case-sensitive), "quoted phrases",
+                 ?either ?or, -excluded, { $.level = "ERROR" } on JSON lines
   --follow       keep printing new lines until Ctrl-C
-  --limit N      at most N lines per read (default and maximum 10000)
+  --limit N      at most N lines per request (default and maximum 10000)
   --data-dir DIR read the local data dir instead of asking the server
 
 Examples:

@@ -1,33 +1,36 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
+import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
+import type * as StoreMod from '../store/sqlite/sqlite-store';
+import type * as LogServiceMod from '../logs/log-service';
 import { parseDuration, UsageError, type Parsed } from './args';
-import { CliError, dataDirFrom, lambdaClient, loadCliConfig, type CliConfig } from './client';
-import { signRequest } from './sign';
+import { CliError, dataDirFrom, loadCliConfig, type CliConfig } from './client';
 import { resolveFunctionName } from './functions';
 
 export { parseDuration } from './args';
 
-/** Lines printed per read. */
-const pageLinesMax = 10_000;
-/** Poll interval of --follow. */
+/** Events asked for per FilterLogEvents call (AWS's maximum). */
+const pageEventsMax = 10_000;
+/** Poll interval of --follow (`aws logs tail --follow` polls every 5 s; a local server can afford faster). */
 const followIntervalMs = 500;
 
-interface LogLine {
-  id: number;
-  timestampMs: number;
-  stream: string;
-  message: string;
+interface Page {
+  events: { timestampMs: number; stream: string; message: string; eventId: string }[];
+  nextToken?: string;
 }
-
-type Reader = (q: { sinceMs?: number; afterId?: number; limit: number; filter?: string }) => Promise<LogLine[]>;
+/** One FilterLogEvents call, over the API or on a data dir. */
+type Filter = (q: { startMs?: number; pattern?: string; nextToken?: string; limit: number }) => Promise<Page>;
 
 /**
- * `kumo logs <function>`: the log group `/aws/lambda/<function>`. With
- * --data-dir / KUMO_DATA_DIR it reads the local server's database directly
- * (SQLite's WAL lets readers and the writer work at once); otherwise it asks
- * the server at KUMO_ENDPOINT (GET /kumo/logs/{function}, SigV4), falling back
- * to ./.kumo when that server cannot be reached.
+ * `kumo logs <function>`: the log group `/aws/lambda/<function>` (or a group
+ * given as `/name`), read with CloudWatch Logs' FilterLogEvents, every page
+ * (`--filter` is a filter pattern). By default over the API at KUMO_ENDPOINT
+ * with @aws-sdk/client-cloudwatch-logs, like any client; with --data-dir /
+ * KUMO_DATA_DIR (or when a local server cannot be reached) the same
+ * FilterLogEvents of the domain LogService on that data dir's database (SQLite's
+ * WAL lets this reader and the server's writer work at once). `--follow` polls
+ * from the newest timestamp seen, skipping the event ids already printed at it,
+ * as `aws logs tail --follow` does.
  */
 export async function logsCommand({ positional, flags }: Parsed): Promise<number> {
   const given = positional[0];
@@ -37,122 +40,140 @@ export async function logsCommand({ positional, flags }: Parsed): Promise<number
   if (typeof flags.since === 'string') {
     const d = parseDuration(flags.since);
     if (d === undefined) throw new UsageError('--since wants a duration like 30s, 10m, 2h, 1d');
-    sinceMs = Date.now() - d;
+    sinceMs = Math.max(0, Date.now() - d);
   }
-  const limit = typeof flags.limit === 'string' ? Math.min(Number(flags.limit) || pageLinesMax, pageLinesMax) : pageLinesMax;
-  const filter = typeof flags.filter === 'string' ? flags.filter : undefined;
+  const limit = typeof flags.limit === 'string' ? Math.min(Number(flags.limit) || pageEventsMax, pageEventsMax) : pageEventsMax;
+  const pattern = typeof flags.filter === 'string' ? flags.filter : undefined;
   const group = fn.startsWith('/') ? fn : `/aws/lambda/${fn}`;
 
-  let read: Reader;
+  let filter: Filter;
   let close = async () => {};
   const explicitDir = typeof flags['data-dir'] === 'string' || !!process.env.KUMO_DATA_DIR;
-  const openLocal = (dataDir: string) => {
-    const dbFile = path.join(dataDir, 'kumo.db');
-    if (!fs.existsSync(dbFile)) throw new CliError(`no Kumo data in ${dataDir} (use --data-dir)`);
-    const store = new SqliteStore(dbFile);
-    read = (q) => store.readLogs(group, q);
-    close = () => store.close();
+  const openLocal = async (dataDir: string) => {
+    const local = await localFilter(dataDir, group);
+    filter = local.filter;
+    close = local.close;
   };
-  if (explicitDir) openLocal(dataDirFrom(flags['data-dir']));
+  if (explicitDir) await openLocal(dataDirFrom(flags['data-dir']));
   else {
     const cfg = loadCliConfig(flags);
-    const remote = await remoteReader(cfg, fn);
+    const remote = remoteFilter(cfg, group);
     try {
-      await remote({ limit: 1, sinceMs: Date.now() + 86_400_000 });
-      read = remote;
+      await remote.filter({ startMs: Date.now() + 86_400_000, limit: 1 });
+      filter = remote.filter;
+      close = remote.close;
     } catch (e) {
-      const code = (e as { cause?: { code?: string } }).cause?.code;
+      remote.close();
+      const code = (e as { code?: string; cause?: { code?: string } }).code ?? (e as { cause?: { code?: string } }).cause?.code;
       const fallback = dataDirFrom(undefined);
-      if (code === 'ECONNREFUSED' && cfg.local && fs.existsSync(path.join(fallback, 'kumo.db'))) openLocal(fallback);
+      if (code === 'ECONNREFUSED' && cfg.local && fs.existsSync(path.join(fallback, 'kumo.db'))) await openLocal(fallback);
       else if (code === 'ECONNREFUSED') throw new CliError(`cannot reach the Kumo server at ${cfg.endpoint} (ECONNREFUSED): start it with \`kumo server\`, set KUMO_ENDPOINT, or read a data dir with --data-dir`);
       else throw e;
     }
   }
 
-  let afterId: number | undefined;
+  // Where the next read starts: the newest timestamp printed, and the events printed at it.
+  let startMs = sinceMs;
+  let printedAtStart = new Set<string>();
   const print = async () => {
-    for (;;) {
-      const rows = await read!({ sinceMs, afterId, limit, filter });
-      for (const r of rows) {
-        process.stdout.write(`${new Date(r.timestampMs).toISOString()} ${r.stream} ${r.message}\n`);
-        afterId = r.id;
+    let nextToken: string | undefined;
+    do {
+      const page = await filter!({ startMs, pattern, nextToken, limit });
+      for (const e of page.events) {
+        if (e.timestampMs === startMs && printedAtStart.has(e.eventId)) continue;
+        process.stdout.write(`${new Date(e.timestampMs).toISOString()} ${e.stream} ${e.message}\n`);
+        if (startMs === undefined || e.timestampMs > startMs) (startMs = e.timestampMs), (printedAtStart = new Set());
+        printedAtStart.add(e.eventId);
       }
-      if (rows.length < limit || afterId === undefined) return;
-    }
+      nextToken = page.nextToken;
+    } while (nextToken);
   };
   try {
     await print();
-    if (flags.follow) {
-      await new Promise<void>((resolve, reject) => {
-        let busy = false;
-        const t = setInterval(() => {
-          if (busy) return;
-          busy = true;
-          print().then(
-            () => (busy = false),
-            (e) => {
-              clearInterval(t);
-              reject(e);
-            },
-          );
-        }, followIntervalMs);
-        const stop = () => {
-          clearInterval(t);
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    }
+    if (flags.follow) await follow(print);
   } finally {
     await close();
   }
   return 0;
 }
 
-async function remoteReader(cfg: CliConfig, fn: string): Promise<Reader> {
-  let creds = cfg.credentials;
-  if (!creds) {
-    const client = lambdaClient(cfg);
-    try {
-      creds = await client.config.credentials();
-    } finally {
-      client.destroy();
-    }
-  }
-  const credentials = creds;
-  return async (q) => {
-    const { url, headers } = signRequest({
-      method: 'GET',
-      endpoint: cfg.endpoint,
-      segments: ['kumo', 'logs', fn],
-      query: {
-        sinceMs: q.sinceMs !== undefined ? String(Math.max(0, Math.floor(q.sinceMs))) : undefined,
-        afterId: q.afterId !== undefined ? String(q.afterId) : undefined,
-        limit: String(q.limit),
-        filter: q.filter,
-      },
-      region: cfg.region,
-      credentials,
-    });
-    const res = await fetch(url, { headers });
-    const text = await res.text();
-    if (!res.ok) {
-      let name = res.headers.get('x-amzn-errortype') ?? `HTTP ${res.status}`;
-      let message = text;
+/** Runs `print` every `followIntervalMs` until SIGINT/SIGTERM (never two at once). */
+function follow(print: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      print().then(
+        () => (busy = false),
+        (e) => {
+          clearInterval(t);
+          reject(e);
+        },
+      );
+    }, followIntervalMs);
+    const stop = () => {
+      clearInterval(t);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function remoteFilter(cfg: CliConfig, group: string): { filter: Filter; close: () => Promise<void> } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require('@aws-sdk/client-cloudwatch-logs') as typeof LogsSdk;
+  const client = new sdk.CloudWatchLogsClient({
+    endpoint: cfg.endpoint,
+    region: cfg.region,
+    maxAttempts: 2,
+    ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
+  });
+  return {
+    filter: async (q) => {
       try {
-        const j = JSON.parse(text) as { message?: string; Message?: string; __type?: string };
-        message = j.message ?? j.Message ?? text;
-        name = name.split(':')[0]!;
-      } catch {
-        // Not JSON: shown as is.
+        const r = await client.send(
+          new sdk.FilterLogEventsCommand({ logGroupName: group, startTime: q.startMs, filterPattern: q.pattern, nextToken: q.nextToken, limit: q.limit }),
+        );
+        return {
+          events: (r.events ?? []).map((e) => ({ timestampMs: e.timestamp ?? 0, stream: e.logStreamName ?? '', message: e.message ?? '', eventId: e.eventId ?? '' })),
+          nextToken: r.nextToken,
+        };
+      } catch (e) {
+        const name = (e as { name?: string }).name;
+        // A function that never logged has no group yet: nothing to print (the follow loop waits for it).
+        if (name === 'ResourceNotFoundException') return { events: [] };
+        if (name === 'UnknownOperationException') throw new CliError('reading logs over the API is not supported by this server yet; read its data dir with --data-dir');
+        throw e;
       }
-      if (name === 'UnknownOperationException') {
-        throw new CliError(`reading logs over the API is not supported by this server yet; read its data dir with --data-dir`);
+    },
+    close: async () => client.destroy(),
+  };
+}
+
+/** FilterLogEvents of the domain LogService on a data dir's database (the store is loaded only here). */
+async function localFilter(dataDir: string, group: string): Promise<{ filter: Filter; close: () => Promise<void> }> {
+  const dbFile = path.join(dataDir, 'kumo.db');
+  if (!fs.existsSync(dbFile)) throw new CliError(`no Kumo data in ${dataDir} (use --data-dir)`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SqliteStore } = require('../store/sqlite/sqlite-store') as typeof StoreMod;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LogService, LogsError } = require('../logs/log-service') as typeof LogServiceMod;
+  const store = new SqliteStore(dbFile);
+  // Region and account only shape ARNs, which this reader does not print.
+  const logs = new LogService(store, { region: 'local', accountId: '000000000000' });
+  return {
+    filter: async (q) => {
+      try {
+        const r = await logs.filterEvents(group, { startMs: q.startMs, pattern: q.pattern, nextToken: q.nextToken, limit: q.limit });
+        return { events: r.events.map((e) => ({ timestampMs: e.timestampMs, stream: e.stream, message: e.message, eventId: e.eventId })), nextToken: r.nextToken };
+      } catch (e) {
+        if (e instanceof LogsError && e.kind === 'GroupNotFound') return { events: [] };
+        if (e instanceof LogsError) throw new CliError(`InvalidParameterException: ${e.message}`);
+        throw e;
       }
-      throw new CliError(`${name}: ${message}`);
-    }
-    const j = JSON.parse(text) as { events: { id: number; timestamp: number; stream: string; message: string }[] };
-    return j.events.map((e) => ({ id: e.id, timestampMs: e.timestamp, stream: e.stream, message: e.message }));
+    },
+    close: () => store.close(),
   };
 }

@@ -1,8 +1,9 @@
 import type { ServiceDefinition } from '../gateway/service';
 import { lambdaService, type LambdaDeps } from './lambda';
+import { logsService, type LogsDeps } from './logs';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -11,5 +12,6 @@ export type ServiceDeps = LambdaDeps;
 export function allServices(d: ServiceDeps): ServiceDefinition[] {
   return [
     lambdaService(d),
+    logsService(d),
   ];
 }

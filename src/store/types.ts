@@ -125,6 +125,42 @@ export interface LogBatch {
   events: LogEvent[];
 }
 
+/** A CloudWatch Logs log group (created by CreateLogGroup, or by a function's first log line). */
+export interface LogGroupRecord {
+  name: string;
+  createdMs: number;
+  /** Null: never expire. */
+  retentionDays: number | null;
+  kmsKeyId: string | null;
+  /** Bytes of the messages of its events (UTF-8). */
+  storedBytes: number;
+}
+
+export interface LogStreamRecord {
+  group: string;
+  name: string;
+  createdMs: number;
+  firstEventMs: number | null;
+  lastEventMs: number | null;
+  lastIngestionMs: number | null;
+  storedBytes: number;
+  /** Batches written so far (the upload sequence token is derived from it). */
+  sequence: number;
+}
+
+/** A stored event with its position: events are ordered by (timestampMs, id). */
+export interface StoredLogEvent extends LogEvent {
+  id: number;
+  stream: string;
+  ingestionMs: number;
+}
+
+/** A position in (timestamp, id) order. */
+export interface LogCursor {
+  timestampMs: number;
+  id: number;
+}
+
 export interface Store {
   /** Inserts a new function with its $LATEST; throws StoreConflict if the name exists. */
   createFunction(rec: FunctionRecord): Promise<void>;
@@ -216,7 +252,45 @@ export interface Store {
     group: string,
     opts: { stream?: string; sinceMs?: number; afterId?: number; limit: number; filter?: string },
   ): Promise<(LogEvent & { stream: string; id: number })[]>;
-  deleteLogGroup(group: string): Promise<void>;
+  /** Deletes a log group with its streams and events; false when it did not exist. */
+  deleteLogGroup(group: string): Promise<boolean>;
+
+  // ---- CloudWatch Logs metadata (groups, streams, retention) in the logs database.
+  /** False when the group exists. */
+  createLogGroup(rec: { name: string; createdMs: number; kmsKeyId: string | null }): Promise<boolean>;
+  getLogGroup(name: string): Promise<LogGroupRecord | undefined>;
+  /** Groups by name after `afterName`; `prefix` (case-sensitive) or `contains` (case-insensitive). */
+  listLogGroups(q: { prefix?: string; contains?: string; afterName?: string; limit: number }): Promise<LogGroupRecord[]>;
+  /** False when the group does not exist. */
+  setLogRetention(name: string, retentionDays: number | null): Promise<boolean>;
+  /** Groups that have a retention, for the expiry sweep. */
+  logGroupsWithRetention(): Promise<{ name: string; retentionDays: number }[]>;
+  createLogStream(group: string, name: string, createdMs: number): Promise<'created' | 'exists' | 'no-group'>;
+  getLogStream(group: string, name: string): Promise<LogStreamRecord | undefined>;
+  /** Streams of a group ordered by name or by last event time, after the cursor `after` (exclusive). */
+  listLogStreams(
+    group: string,
+    q: { prefix?: string; orderBy: 'LogStreamName' | 'LastEventTime'; descending: boolean; after?: { key: number | string; name: string }; limit: number },
+  ): Promise<LogStreamRecord[]>;
+  deleteLogStream(group: string, name: string): Promise<boolean>;
+  /** Appends events (already validated and sorted) to an existing stream; returns its new sequence, or undefined when the stream is gone. */
+  putLogEvents(group: string, stream: string, events: LogEvent[], ingestionMs: number): Promise<number | undefined>;
+  /**
+   * Events of one stream in (timestamp, id) order within [startMs, endMs), strictly after `after` or
+   * strictly before `before`; `fromEnd` takes the last `limit` instead of the first (returned ascending).
+   */
+  readStreamEvents(
+    group: string,
+    stream: string,
+    q: { startMs?: number; endMs?: number; after?: LogCursor; before?: LogCursor; fromEnd: boolean; limit: number },
+  ): Promise<StoredLogEvent[]>;
+  /** Events of a group across streams in (timestamp, id) order, after `after`; optionally only some streams. */
+  scanGroupEvents(
+    group: string,
+    q: { streams?: string[]; streamPrefix?: string; startMs?: number; endMs?: number; after?: LogCursor; limit: number },
+  ): Promise<StoredLogEvent[]>;
+  /** Deletes at most `limit` events of a group older than `beforeMs`, keeping stream statistics true; returns how many. */
+  expireLogEvents(group: string, beforeMs: number, limit: number): Promise<number>;
 
   close(): Promise<void>;
 }

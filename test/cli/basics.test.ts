@@ -106,6 +106,12 @@ describe('kumo CLI: configuration and function commands', () => {
     assert.equal(local.stdout, filtered.stdout);
     const bad = await kumo(['logs', 'cli-echo', '--since', 'yesterday'], { env });
     assert.equal(bad.code, 2);
+    // --filter is a CloudWatch Logs filter pattern, answered by the server's FilterLogEvents.
+    const alt = await ok(['logs', 'cli-echo', '--filter', '?"marker\\":\\"logs-test" ?no-such-text -START'], { env });
+    assert.equal(alt.stdout, filtered.stdout);
+    const refused = await kumo(['logs', 'cli-echo', '--filter', '[ip, user]'], { env });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^kumo: InvalidParameterException: Space-delimited filter patterns/);
   });
 
   it('logs --follow prints lines as they arrive', async () => {

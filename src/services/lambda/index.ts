@@ -7,7 +7,6 @@ import { invokeRoutes } from '../../frontend/invoke-api';
 import { versionRoutes } from '../../frontend/versions-api';
 import { layerRoutes } from '../../frontend/layers-api';
 import { tagRoutes } from '../../frontend/tags-api';
-import { logsRoutes } from '../../frontend/logs-api';
 import type { FunctionService } from '../../control/functions';
 import type { VersionService } from '../../control/versions';
 import type { AliasService } from '../../control/aliases';
@@ -49,7 +48,6 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),
         ...tagRoutes({ tags: d.tags }),
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
-        ...logsRoutes({ store: d.store }),
       ],
     },
   };

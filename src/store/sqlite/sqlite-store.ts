@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import type { AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogEvent, Store, VersionRecord } from '../types';
+import type {
+  AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, Store, StoredLogEvent, VersionRecord,
+} from '../types';
 import { StoreConflict } from '../types';
 
 /**
@@ -38,6 +40,7 @@ export class SqliteStore implements Store {
   private logWalFd: number | undefined;
   private logBytesSinceCheckpoint = 0;
   private readonly st: ReturnType<SqliteStore['prepare']>;
+  private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -55,6 +58,53 @@ export class SqliteStore implements Store {
     this.logDb.pragma('wal_autocheckpoint = 0');
     migrate(this.logDb, logMigrations);
     this.st = this.prepare();
+    this.lst = this.prepareLogs();
+  }
+
+  /** Statements of the CloudWatch Logs metadata (log groups, streams, retention). */
+  private prepareLogs() {
+    const d = this.logDb;
+    return {
+      touchGroup: d.prepare('INSERT OR IGNORE INTO log_groups (name, created_ms) VALUES (?, ?)'),
+      // One row per stream and batch (not per line): statistics kept as AWS reports them.
+      touchStream: d.prepare(
+        `INSERT INTO log_streams (log_group, name, created_ms, first_ts, last_ts, last_ingest_ms, stored_bytes, seq)
+         VALUES (@group, @stream, @now, @first, @last, @now, @bytes, 1)
+         ON CONFLICT (log_group, name) DO UPDATE SET
+           first_ts = MIN(COALESCE(first_ts, excluded.first_ts), excluded.first_ts),
+           last_ts = MAX(COALESCE(last_ts, excluded.last_ts), excluded.last_ts),
+           last_ingest_ms = excluded.last_ingest_ms, stored_bytes = stored_bytes + excluded.stored_bytes, seq = seq + 1`,
+      ),
+      insEvent: d.prepare('INSERT INTO log_events (log_group, log_stream, ts_ms, message, ingest_ms) VALUES (?, ?, ?, ?, ?)'),
+      insGroup: d.prepare('INSERT OR IGNORE INTO log_groups (name, created_ms, kms_key_id) VALUES (?, ?, ?)'),
+      getGroup: d.prepare(
+        `SELECT g.*, (SELECT COALESCE(SUM(stored_bytes), 0) FROM log_streams s WHERE s.log_group = g.name) AS bytes
+         FROM log_groups g WHERE name = ?`,
+      ),
+      setRetention: d.prepare('UPDATE log_groups SET retention_days = ? WHERE name = ?'),
+      withRetention: d.prepare('SELECT name, retention_days FROM log_groups WHERE retention_days IS NOT NULL'),
+      delGroupStreams: d.prepare('DELETE FROM log_streams WHERE log_group = ?'),
+      delGroup: d.prepare('DELETE FROM log_groups WHERE name = ?'),
+      insStream: d.prepare('INSERT OR IGNORE INTO log_streams (log_group, name, created_ms, stored_bytes, seq) VALUES (?, ?, ?, 0, 0)'),
+      getStream: d.prepare('SELECT * FROM log_streams WHERE log_group = ? AND name = ?'),
+      delStream: d.prepare('DELETE FROM log_streams WHERE log_group = ? AND name = ?'),
+      delStreamEvents: d.prepare('DELETE FROM log_events WHERE log_group = ? AND log_stream = ?'),
+      expiredPerStream: d.prepare(
+        `SELECT log_stream, COUNT(*) AS n, SUM(length(CAST(message AS BLOB))) AS bytes, MAX(id) AS maxId FROM
+           (SELECT id, log_stream, message FROM log_events WHERE log_group = ? AND ts_ms < ? ORDER BY ts_ms, id LIMIT ?)
+         GROUP BY log_stream`,
+      ),
+      expire: d.prepare(
+        `DELETE FROM log_events WHERE id IN
+           (SELECT id FROM log_events WHERE log_group = ? AND ts_ms < ? ORDER BY ts_ms, id LIMIT ?)`,
+      ),
+      // After expiry: the stream's bytes shrink and its first event moves on (null when none is left).
+      restat: d.prepare(
+        `UPDATE log_streams SET stored_bytes = MAX(0, stored_bytes - @bytes),
+           first_ts = (SELECT MIN(ts_ms) FROM log_events WHERE log_group = @group AND log_stream = @stream)
+         WHERE log_group = @group AND name = @stream`,
+      ),
+    };
   }
 
   private prepare() {
@@ -347,12 +397,15 @@ export class SqliteStore implements Store {
 
   async appendLogs(batches: LogBatch[], opts: { durable?: boolean } = {}): Promise<void> {
     let bytes = 0;
+    const now = Date.now();
     const write = this.logDb.transaction(() => {
       for (const b of batches) {
         for (const e of b.events) {
           this.st.appendLog.run(b.group, b.stream, e.timestampMs, e.message);
           bytes += e.message.length + logRowOverheadBytes;
         }
+        // The group and stream rows: one upsert per stream and batch, never per line.
+        this.touchStream(b.group, b.stream, b.events, now);
       }
     });
     write();
@@ -386,6 +439,147 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The group and stream rows of a batch, in the batch's transaction (one upsert per batch, not per line). */
+  private touchStream(group: string, stream: string, events: LogEvent[], now: number): void {
+    if (events.length === 0) return;
+    let first = Infinity;
+    let last = -Infinity;
+    let bytes = 0;
+    for (const e of events) {
+      if (e.timestampMs < first) first = e.timestampMs;
+      if (e.timestampMs > last) last = e.timestampMs;
+      bytes += Buffer.byteLength(e.message);
+    }
+    this.lst.touchGroup.run(group, now);
+    this.lst.touchStream.run({ group, stream, now, first, last, bytes });
+  }
+
+  async createLogGroup(rec: { name: string; createdMs: number; kmsKeyId: string | null }): Promise<boolean> {
+    return this.lst.insGroup.run(rec.name, rec.createdMs, rec.kmsKeyId).changes === 1;
+  }
+
+  async getLogGroup(name: string): Promise<LogGroupRecord | undefined> {
+    const r = this.lst.getGroup.get(name) as GroupRow | undefined;
+    return r ? toGroup(r) : undefined;
+  }
+
+  async listLogGroups(q: { prefix?: string; contains?: string; afterName?: string; limit: number }): Promise<LogGroupRecord[]> {
+    const where = ['g.name > ?'];
+    const args: unknown[] = [q.afterName ?? ''];
+    if (q.prefix !== undefined) (where.push('substr(g.name, 1, ?) = ?'), args.push(q.prefix.length, q.prefix));
+    if (q.contains !== undefined) (where.push('instr(lower(g.name), lower(?)) > 0'), args.push(q.contains));
+    const rows = this.logDb
+      .prepare(
+        `SELECT g.*, (SELECT COALESCE(SUM(stored_bytes), 0) FROM log_streams s WHERE s.log_group = g.name) AS bytes
+         FROM log_groups g WHERE ${where.join(' AND ')} ORDER BY g.name LIMIT ?`,
+      )
+      .all(...args, q.limit) as GroupRow[];
+    return rows.map(toGroup);
+  }
+
+  async setLogRetention(name: string, retentionDays: number | null): Promise<boolean> {
+    return this.lst.setRetention.run(retentionDays, name).changes === 1;
+  }
+
+  async logGroupsWithRetention(): Promise<{ name: string; retentionDays: number }[]> {
+    return (this.lst.withRetention.all() as { name: string; retention_days: number }[]).map((r) => ({ name: r.name, retentionDays: r.retention_days }));
+  }
+
+  async createLogStream(group: string, name: string, createdMs: number): Promise<'created' | 'exists' | 'no-group'> {
+    let out: 'created' | 'exists' | 'no-group' = 'no-group';
+    this.logDb.transaction(() => {
+      if (!this.lst.getGroup.get(group)) return;
+      out = this.lst.insStream.run(group, name, createdMs).changes === 1 ? 'created' : 'exists';
+    }).immediate();
+    return out;
+  }
+
+  async getLogStream(group: string, name: string): Promise<LogStreamRecord | undefined> {
+    const r = this.lst.getStream.get(group, name) as StreamRow | undefined;
+    return r ? toStream(r) : undefined;
+  }
+
+  async listLogStreams(
+    group: string,
+    q: { prefix?: string; orderBy: 'LogStreamName' | 'LastEventTime'; descending: boolean; after?: { key: number | string; name: string }; limit: number },
+  ): Promise<LogStreamRecord[]> {
+    const where = ['log_group = ?'];
+    const args: unknown[] = [group];
+    if (q.prefix !== undefined) (where.push('substr(name, 1, ?) = ?'), args.push(q.prefix.length, q.prefix));
+    // Streams that never had an event sort first by LastEventTime (as 0).
+    const key = q.orderBy === 'LogStreamName' ? 'name' : 'COALESCE(last_ts, 0)';
+    const cmp = q.descending ? '<' : '>';
+    if (q.after) (where.push(`(${key}, name) ${cmp} (?, ?)`), args.push(q.after.key, q.after.name));
+    const dir = q.descending ? 'DESC' : 'ASC';
+    const rows = this.logDb
+      .prepare(`SELECT * FROM log_streams WHERE ${where.join(' AND ')} ORDER BY ${key} ${dir}, name ${dir} LIMIT ?`)
+      .all(...args, q.limit) as StreamRow[];
+    return rows.map(toStream);
+  }
+
+  async deleteLogStream(group: string, name: string): Promise<boolean> {
+    let deleted = false;
+    this.logDb.transaction(() => {
+      deleted = this.lst.delStream.run(group, name).changes === 1;
+      if (deleted) this.lst.delStreamEvents.run(group, name);
+    }).immediate();
+    return deleted;
+  }
+
+  async putLogEvents(group: string, stream: string, events: LogEvent[], ingestionMs: number): Promise<number | undefined> {
+    let seq: number | undefined;
+    this.logDb.transaction(() => {
+      if (!this.lst.getStream.get(group, stream)) return;
+      for (const e of events) this.lst.insEvent.run(group, stream, e.timestampMs, e.message, ingestionMs);
+      this.touchStream(group, stream, events, ingestionMs);
+      seq = (this.lst.getStream.get(group, stream) as StreamRow).seq;
+    }).immediate();
+    return seq;
+  }
+
+  async readStreamEvents(
+    group: string,
+    stream: string,
+    q: { startMs?: number; endMs?: number; after?: LogCursor; before?: LogCursor; fromEnd: boolean; limit: number },
+  ): Promise<StoredLogEvent[]> {
+    const where = ['log_group = ?', 'log_stream = ?'];
+    const args: unknown[] = [group, stream];
+    addRange(where, args, q);
+    if (q.before) (where.push('(ts_ms, id) < (?, ?)'), args.push(q.before.timestampMs, q.before.id));
+    const dir = q.fromEnd ? 'DESC' : 'ASC';
+    const rows = this.logDb
+      .prepare(`SELECT id, log_stream, ts_ms, message, ingest_ms FROM log_events WHERE ${where.join(' AND ')} ORDER BY ts_ms ${dir}, id ${dir} LIMIT ?`)
+      .all(...args, q.limit) as EventRow[];
+    if (q.fromEnd) rows.reverse();
+    return rows.map(toEvent);
+  }
+
+  async scanGroupEvents(
+    group: string,
+    q: { streams?: string[]; streamPrefix?: string; startMs?: number; endMs?: number; after?: LogCursor; limit: number },
+  ): Promise<StoredLogEvent[]> {
+    const where = ['log_group = ?'];
+    const args: unknown[] = [group];
+    if (q.streams) (where.push(`log_stream IN (${q.streams.map(() => '?').join(', ')})`), args.push(...q.streams));
+    if (q.streamPrefix !== undefined) (where.push('substr(log_stream, 1, ?) = ?'), args.push(q.streamPrefix.length, q.streamPrefix));
+    addRange(where, args, q);
+    const rows = this.logDb
+      .prepare(`SELECT id, log_stream, ts_ms, message, ingest_ms FROM log_events WHERE ${where.join(' AND ')} ORDER BY ts_ms, id LIMIT ?`)
+      .all(...args, q.limit) as EventRow[];
+    return rows.map(toEvent);
+  }
+
+  async expireLogEvents(group: string, beforeMs: number, limit: number): Promise<number> {
+    let n = 0;
+    this.logDb.transaction(() => {
+      const per = this.lst.expiredPerStream.all(group, beforeMs, limit) as { log_stream: string; n: number; bytes: number }[];
+      if (per.length === 0) return;
+      n = this.lst.expire.run(group, beforeMs, limit).changes;
+      for (const p of per) this.lst.restat.run({ group, stream: p.log_stream, bytes: p.bytes });
+    }).immediate();
+    return n;
+  }
+
   async readLogs(
     group: string,
     opts: { stream?: string; sinceMs?: number; afterId?: number; limit: number; filter?: string },
@@ -405,8 +599,14 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ id: r.id, stream: r.log_stream, timestampMs: r.ts_ms, message: r.message }));
   }
 
-  async deleteLogGroup(group: string): Promise<void> {
-    this.st.delLogGroup.run(group);
+  async deleteLogGroup(group: string): Promise<boolean> {
+    let existed = false;
+    this.logDb.transaction(() => {
+      existed = this.lst.delGroup.run(group).changes === 1;
+      this.lst.delGroupStreams.run(group);
+      this.st.delLogGroup.run(group);
+    }).immediate();
+    return existed;
   }
 
   async close(): Promise<void> {
@@ -436,6 +636,49 @@ interface AsyncRow {
   due_at_ms: number;
   enqueued_at_ms: number;
   client_context: string | null;
+}
+
+interface GroupRow {
+  name: string;
+  created_ms: number;
+  retention_days: number | null;
+  kms_key_id: string | null;
+  bytes: number;
+}
+interface StreamRow {
+  log_group: string;
+  name: string;
+  created_ms: number;
+  first_ts: number | null;
+  last_ts: number | null;
+  last_ingest_ms: number | null;
+  stored_bytes: number;
+  seq: number;
+}
+interface EventRow {
+  id: number;
+  log_stream: string;
+  ts_ms: number;
+  message: string;
+  ingest_ms: number | null;
+}
+
+const toGroup = (r: GroupRow): LogGroupRecord => ({
+  name: r.name, createdMs: r.created_ms, retentionDays: r.retention_days, kmsKeyId: r.kms_key_id, storedBytes: r.bytes,
+});
+const toStream = (r: StreamRow): LogStreamRecord => ({
+  group: r.log_group, name: r.name, createdMs: r.created_ms, firstEventMs: r.first_ts, lastEventMs: r.last_ts,
+  lastIngestionMs: r.last_ingest_ms, storedBytes: r.stored_bytes, sequence: r.seq,
+});
+// Function log lines carry no ingestion time of their own: they are ingested when written (within the sink's flush interval).
+const toEvent = (r: EventRow): StoredLogEvent => ({
+  id: r.id, stream: r.log_stream, timestampMs: r.ts_ms, message: r.message, ingestionMs: r.ingest_ms ?? r.ts_ms,
+});
+
+function addRange(where: string[], args: unknown[], q: { startMs?: number; endMs?: number; after?: LogCursor }): void {
+  if (q.startMs !== undefined) (where.push('ts_ms >= ?'), args.push(q.startMs));
+  if (q.endMs !== undefined) (where.push('ts_ms < ?'), args.push(q.endMs));
+  if (q.after) (where.push('(ts_ms, id) > (?, ?)'), args.push(q.after.timestampMs, q.after.id));
 }
 
 function toFunction(r: FnRow): FunctionRecord {
@@ -481,6 +724,21 @@ const logMigrations: string[] = [
      id INTEGER PRIMARY KEY AUTOINCREMENT, log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
      ts_ms INTEGER NOT NULL, message TEXT NOT NULL);
    CREATE INDEX log_group_id ON log_events (log_group, id);`,
+  // 2: CloudWatch Logs: groups, streams (statistics per stream), retention; ingestion time of PutLogEvents
+  // events; indexes for reading a stream or a group in time order. Existing logs get their rows.
+  `CREATE TABLE log_groups (
+     name TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, retention_days INTEGER, kms_key_id TEXT);
+   CREATE TABLE log_streams (
+     log_group TEXT NOT NULL, name TEXT NOT NULL, created_ms INTEGER NOT NULL,
+     first_ts INTEGER, last_ts INTEGER, last_ingest_ms INTEGER,
+     stored_bytes INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (log_group, name));
+   ALTER TABLE log_events ADD COLUMN ingest_ms INTEGER;
+   CREATE INDEX log_stream_ts ON log_events (log_group, log_stream, ts_ms, id);
+   CREATE INDEX log_group_ts ON log_events (log_group, ts_ms, id);
+   INSERT INTO log_groups (name, created_ms) SELECT log_group, MIN(ts_ms) FROM log_events GROUP BY log_group;
+   INSERT INTO log_streams (log_group, name, created_ms, first_ts, last_ts, last_ingest_ms, stored_bytes, seq)
+     SELECT log_group, log_stream, MIN(ts_ms), MIN(ts_ms), MAX(ts_ms), MAX(ts_ms), SUM(length(CAST(message AS BLOB))), 1
+     FROM log_events GROUP BY log_group, log_stream;`,
 ];
 
 function migrate(db: Database.Database, migrations: string[]): void {

@@ -1,0 +1,30 @@
+import type { ServiceDefinition } from '../../gateway/service';
+import type { LogService } from '../../logs/log-service';
+import { logsErrors } from './errors';
+import { eventOperations } from './events';
+import { groupOperations } from './groups';
+import { streamOperations } from './streams';
+
+export interface LogsDeps {
+  logs: LogService;
+}
+
+/**
+ * Amazon CloudWatch Logs (2014-03-28): JSON 1.1, `X-Amz-Target: Logs_20140328.<Operation>`,
+ * SigV4 service `logs`. Operations validate their input with the model's
+ * constraints and call the domain `LogService`; nothing here touches the store.
+ */
+export function logsService(d: LogsDeps): ServiceDefinition {
+  return {
+    name: 'logs',
+    signingName: 'logs',
+    errors: logsErrors,
+    internalErrorName: 'ServiceUnavailableException',
+    json: { targetPrefix: 'Logs_20140328', version: '1.1' },
+    operations: {
+      ...groupOperations(d.logs),
+      ...streamOperations(d.logs),
+      ...eventOperations(d.logs),
+    },
+  };
+}
