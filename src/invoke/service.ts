@@ -5,7 +5,7 @@ import { ApiError, notFound } from '../frontend/errors';
 import type { AliasRecord, Store, VersionRecord } from '../store/types';
 import type { FunctionService } from '../control/functions';
 import { InitFailure, type AcquiredEe, type Placement } from '../placement/placement';
-import type { ExecutionEnvironment, Invocation, InvocationOutcome } from '../sandbox/execution-environment';
+import { StreamEnded, type ExecutionEnvironment, type Invocation, type InvocationOutcome } from '../sandbox/execution-environment';
 import type { LogSink } from '../observability/logs';
 import { ConcurrencyLimiter } from './concurrency';
 import { platformLog } from '../observability/platform-log';
@@ -148,7 +148,9 @@ export class InvokeService {
         if (input.tail) ee.startTail();
         if (cold) this.logInit(rec, ee, cold);
         const t0 = performance.now();
-        const outcome = await this.run(ee, rec, target, input, requestId);
+        let outcome = await this.run(ee, rec, target, input, requestId);
+        // Invoke answers in one body: a streamed response is read whole, within Invoke's limit.
+        if (outcome.kind === 'stream') outcome = await collectStream(ee, outcome, requestId);
         if (outcome.kind === 'platform-error' && outcome.undelivered && attempt < undeliveredRetriesMax) {
           // The runtime died before it received the request: run it on a fresh EE.
           this.placement.release(ee);
@@ -191,7 +193,9 @@ export class InvokeService {
         clientContext: input.clientContext,
         onDelivered: () => ee.log(platformLog.start(requestId, rec.version)),
         settle: (o) => {
-          clearTimeout(timer);
+          // A streamed body is still under the function's timeout until it ends.
+          if (o.kind === 'stream') o.body.once('close', () => clearTimeout(timer));
+          else clearTimeout(timer);
           settle(o);
         },
       };
@@ -245,6 +249,45 @@ export class InvokeService {
   }
 }
 
+/** The answer AWS gives a response over Invoke's limit (6,291,556 bytes). */
+function responseTooLarge(): InvocationOutcome {
+  const errorMessage = `Response payload size exceeded maximum allowed payload size (${limits.syncResponseBytesMax} bytes).`;
+  return { kind: 'error', errorType: 'Function.ResponseSizeTooLarge', body: Buffer.from(JSON.stringify({ errorMessage, errorType: 'Function.ResponseSizeTooLarge' })) };
+}
+
+/**
+ * Reads a streamed response into one body for Invoke. Past Invoke's limit the
+ * EE fails (its runtime's POST is cut) and the caller gets AWS's size error;
+ * an error in the runtime's trailers is the function's error; the platform
+ * ending the invocation mid-stream (timeout, exit) is its outcome.
+ */
+function collectStream(ee: ExecutionEnvironment, o: InvocationOutcome & { kind: 'stream' }, requestId: string): Promise<InvocationOutcome> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    o.body.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= limits.syncResponseBytesMax) chunks.push(c);
+      else {
+        const tooLarge = responseTooLarge();
+        ee.fail('Function.ResponseSizeTooLarge', 'response stream over the Invoke limit', tooLarge);
+        resolve(tooLarge);
+      }
+    });
+    o.body.once('end', () => {
+      const err = o.errorAfterEnd();
+      resolve(err ? { kind: 'error', errorType: err.errorType, body: err.body } : { kind: 'response', body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+    });
+    o.body.once('error', (e) =>
+      resolve(
+        e instanceof StreamEnded
+          ? e.outcome
+          : { kind: 'platform-error', errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: the runtime's response stream ended before it was complete` },
+      ),
+    );
+  });
+}
+
 function isAlias(e: VersionRecord | AliasRecord): e is AliasRecord {
   return 'additionalVersionWeights' in e;
 }
@@ -274,6 +317,8 @@ function toResult(o: InvocationOutcome, version: string, requestId: string, logR
         logResult,
         platformError: o.errorType,
       };
+    case 'stream':
+      throw new Error('a streamed response must be read (collectStream) before it is returned');
   }
 }
 

@@ -96,6 +96,26 @@ export class RuntimeApiServer {
     list.push(go);
   }
 
+  /**
+   * A streamed response: the request body itself goes to the caller as it
+   * arrives (the invoke path reads it, within its own limit); the EE is idle
+   * again when the body has ended. A body cut off before its end leaves the
+   * runtime in an unknown state: the EE fails and is not reused.
+   */
+  private streamed(ee: ExecutionEnvironment, id: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!ee.streamResponse(id, req, headerString(req, 'content-type'), () => trailerError(req))) {
+      req.resume();
+      return reply(res, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+    }
+    req.once('end', () => {
+      ee.endStream(id);
+      reply(res, 202, { status: 'OK' });
+    });
+    req.once('close', () => {
+      if (!req.complete) ee.fail('Runtime.ExitError', `RequestId: ${id} Error: the runtime's response stream ended before it was complete`);
+    });
+  }
+
   private route(ee: ExecutionEnvironment, req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '';
     if (!url.startsWith(PREFIX)) return reply(res, 404, { errorType: 'NotFound', errorMessage: 'unknown route' });
@@ -119,6 +139,9 @@ export class RuntimeApiServer {
       const slash = rest.indexOf('/', 11);
       const id = decodeURIComponent(rest.slice(11, slash));
       const kind = rest.slice(slash + 1);
+      if (kind === 'response' && headerString(req, 'lambda-runtime-function-response-mode') === 'streaming') {
+        return this.streamed(ee, id, req, res);
+      }
       if (kind === 'response') {
         return readBody(req, responseBytesMax, (body, tooLarge) => {
           if (tooLarge) {
@@ -155,6 +178,14 @@ export class RuntimeApiServer {
 }
 
 /** Answers a parked GET /next with an invocation; false if that connection has already closed. */
+/** Errors a streaming runtime reports after its body, in HTTP trailers (AWS's Runtime API response streaming). */
+function trailerError(req: http.IncomingMessage): { errorType: string; body: Buffer } | undefined {
+  const type = req.trailers['lambda-runtime-function-error-type'];
+  if (typeof type !== 'string' || type === '') return undefined;
+  const body = req.trailers['lambda-runtime-function-error-body'];
+  return { errorType: type, body: typeof body === 'string' ? Buffer.from(body, 'base64') : Buffer.alloc(0) };
+}
+
 function deliverNext(res: http.ServerResponse, inv: Invocation): boolean {
   if (res.destroyed || res.writableEnded || res.socket?.destroyed !== false) return false;
   const headers: http.OutgoingHttpHeaders = {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Sandbox } from './driver';
 
 /**
@@ -47,6 +48,15 @@ export interface Invocation {
 
 export type InvocationOutcome =
   | { kind: 'response'; body: Buffer }
+  /**
+   * A streamed response (the runtime posted with `Lambda-Runtime-Function-Response-Mode:
+   * streaming`): the body arrives as it is written. `errorAfterEnd` tells, once the
+   * body has ended, whether the runtime reported an error in its trailers
+   * (`Lambda-Runtime-Function-Error-Type` / `-Error-Body`). If the platform ends the
+   * invocation mid-stream (timeout, exit), the body is destroyed with a
+   * `StreamEnded` error carrying the platform's outcome.
+   */
+  | { kind: 'stream'; body: Readable; contentType: string | undefined; errorAfterEnd(): { errorType: string; body: Buffer } | undefined }
   | { kind: 'error'; body: Buffer; errorType: string }
   /**
    * The platform ended the invocation (timeout, exit, init failure, oversize).
@@ -54,6 +64,13 @@ export type InvocationOutcome =
    * again), so the caller may run it on another EE.
    */
   | { kind: 'platform-error'; errorType: string; errorMessage: string; logLine?: string; undelivered?: boolean };
+
+/** The error a streamed body is destroyed with when the platform ends the invocation mid-stream. */
+export class StreamEnded extends Error {
+  constructor(readonly outcome: InvocationOutcome & { kind: 'platform-error' | 'error' }) {
+    super(outcome.kind === 'platform-error' ? outcome.errorMessage : outcome.errorType);
+  }
+}
 
 /** A parked GET /next that waits for work. */
 export interface NextWaiter {
@@ -84,6 +101,8 @@ export class ExecutionEnvironment {
   /** Invocation assigned while the runtime has not yet asked for it (it is also `current`). */
   private pending: Invocation | undefined;
   private waiter: NextWaiter | undefined;
+  /** The body of a streamed response under way: the EE stays `invoking` until it ends. */
+  private streaming: Readable | undefined;
   /** The freeze in progress or done, awaited before a thaw; undefined while running. */
   private frozen: Promise<void> | undefined;
   /** Log lines of the current invocation, collected only when the caller asked for the tail. */
@@ -273,7 +292,31 @@ export class ExecutionEnvironment {
     return true;
   }
 
-  /** The EE can no longer be used (init error, exit, timeout). Settles any current invocation. */
+  /**
+   * Runtime API: a streamed response began. The caller gets the body at once;
+   * the EE stays busy until `endStream` (the runtime polls /next only after its
+   * POST has ended). Returns false if the id is not the current invocation.
+   */
+  streamResponse(requestId: string, body: Readable, contentType: string | undefined, errorAfterEnd: () => { errorType: string; body: Buffer } | undefined): boolean {
+    const inv = this.current;
+    if (this._state !== 'invoking' || !inv || inv.requestId !== requestId || this.pending || this.streaming) return false;
+    this.streaming = body;
+    inv.settle({ kind: 'stream', body, contentType, errorAfterEnd });
+    return true;
+  }
+
+  /** Runtime API: the streamed body of the current invocation has ended; the EE is idle again. */
+  endStream(requestId: string): boolean {
+    const inv = this.current;
+    if (this._state !== 'invoking' || !this.streaming || !inv || inv.requestId !== requestId) return false;
+    this.streaming = undefined;
+    this.current = undefined;
+    this.to('idle');
+    this._lastUsedMs = Date.now();
+    return true;
+  }
+
+  /** The EE can no longer be used (init error, exit, timeout). Settles any current invocation (a stream under way is destroyed with the outcome). */
   fail(errorType: string, errorMessage: string, outcome?: InvocationOutcome): void {
     if (this._state === 'failed' || this._state === 'stopped') return;
     this._failure = { errorType, errorMessage };
@@ -283,9 +326,14 @@ export class ExecutionEnvironment {
     // An invocation the runtime never received, ended by the EE dying rather
     // than by a deadline, can run elsewhere: the caller retries it on a fresh EE.
     const undelivered = inv !== undefined && inv === this.pending && !outcome;
-    this.current = this.pending = undefined;
+    const streaming = this.streaming;
+    this.current = this.pending = this.streaming = undefined;
     this.waiter = undefined;
-    if (inv) inv.settle(outcome ?? { kind: 'platform-error', errorType, errorMessage, ...(undelivered ? { undelivered } : {}) });
+    const ended: InvocationOutcome = outcome ?? { kind: 'platform-error', errorType, errorMessage, ...(undelivered ? { undelivered } : {}) };
+    if (streaming) {
+      // The caller already has the body: end it with the platform's outcome.
+      streaming.destroy(new StreamEnded(ended.kind === 'error' || ended.kind === 'platform-error' ? ended : { kind: 'platform-error', errorType, errorMessage }));
+    } else if (inv) inv.settle(ended);
   }
 
   markStopped(): void {
