@@ -3,25 +3,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { encode, makeZip, role, startServer, type RunningServer } from './harness';
+import { encode, makeZip, role, startServer, type RunningServer, storedLogLines } from './harness';
 
-/** Every log line of a function, oldest first, read from the data dir as `kumo logs --data-dir` does. */
-async function logLines(dataDir: string, fn: string): Promise<string[]> {
-  const store = new SqliteStore(path.join(dataDir, 'kumo.db'));
-  try {
-    const out: string[] = [];
-    let afterId = 0;
-    for (;;) {
-      const rows = await store.readLogs(`/aws/lambda/${fn}`, { afterId, limit: 10_000 });
-      for (const r of rows) out.push(r.message);
-      if (rows.length < 10_000) return out;
-      afterId = rows[rows.length - 1]!.id;
-    }
-  } finally {
-    await store.close();
-  }
-}
 
 /** The async queue's rows, read straight from the metadata database. */
 function queueRows(dataDir: string): { request_id: string; lease_until_ms: number }[] {
@@ -80,7 +63,7 @@ describe('async events across a crash (issue 9, item 3)', () => {
 
     // Crash mid-delivery: some events have run, others are leased (running) or still waiting.
     for (let i = 0; i < 600; i++) {
-      if ((await logLines(dataDir, 'recorder')).filter((l) => /\tRAN \d+$/.test(l)).length >= 15) break;
+      if ((await storedLogLines(dataDir, 'recorder')).filter((l) => /\tRAN \d+$/.test(l)).length >= 15) break;
       await sleep(50);
     }
     await s.kill9();
@@ -95,7 +78,7 @@ describe('async events across a crash (issue 9, item 3)', () => {
     let missing: number[] = [];
     let lines: string[] = [];
     while (Date.now() - restartedAt < recoveryMs) {
-      lines = await logLines(dataDir, 'recorder');
+      lines = await storedLogLines(dataDir, 'recorder');
       const ran = new Set(lines.map((l) => /\tRAN (\d+)$/.exec(l)?.[1]).filter((x) => x !== undefined).map(Number));
       missing = [...acked.keys()].filter((n) => !ran.has(n));
       if (!missing.length && queueRows(dataDir).length === 0) break;
@@ -130,7 +113,7 @@ describe('async events across a crash (issue 9, item 3)', () => {
     await s.kill9();
     db.close();
 
-    const lines = await logLines(dataDir, 'recorder');
+    const lines = await storedLogLines(dataDir, 'recorder');
     assert.ok(lines.includes(`START RequestId: ${requestId} Version: $LATEST`), 'START line lost');
     assert.ok(lines.some((l) => l.endsWith(`\t${requestId}\tINFO\tRAN 7`)), 'the function\'s own line lost');
     assert.ok(lines.includes(`END RequestId: ${requestId}`), 'END line lost');

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import yazl from 'yazl';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 
 export const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const mainJs = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
@@ -105,4 +106,22 @@ export function leftovers(dataDir: string): string[] {
   const stateDir = path.join(dataDir, 'sandbox', 'runc-state');
   if (fs.existsSync(stateDir)) for (const e of fs.readdirSync(stateDir)) found.push(`runc:${e}`);
   return found;
+}
+
+/** Every stored log line of a function, oldest first, read from a (stopped or running) server's data dir, paging forward. */
+export async function storedLogLines(dataDir: string, fn: string): Promise<string[]> {
+  const pageMax = 10_000;
+  const store = new SqliteStore(path.join(dataDir, 'kumo.db'));
+  try {
+    const out: string[] = [];
+    let afterId = 0;
+    for (;;) {
+      const rows = await store.readLogs(`/aws/lambda/${fn}`, { afterId, limit: pageMax });
+      for (const r of rows) out.push(r.message);
+      if (rows.length < pageMax) return out;
+      afterId = rows[rows.length - 1]!.id;
+    }
+  } finally {
+    await store.close();
+  }
 }

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { encode, makeZip, role, startServer, type RunningServer } from './harness';
+import { encode, makeZip, role, startServer, type RunningServer, storedLogLines } from './harness';
 import { kumoBin, userEnv } from '../cli/helpers';
 
 /**
@@ -28,28 +27,12 @@ function kumoSlowReader(args: string[], env: Record<string, string>): Promise<st
   });
 }
 
-/** Every stored line of a function, oldest first (paging forward from the start). */
-async function stored(dataDir: string, fn: string): Promise<string[]> {
-  const store = new SqliteStore(path.join(dataDir, 'kumo.db'));
-  try {
-    const out: string[] = [];
-    let afterId = 0;
-    for (;;) {
-      const rows = await store.readLogs(`/aws/lambda/${fn}`, { afterId, limit: 10_000 });
-      for (const r of rows) out.push(r.message);
-      if (rows.length < 10_000) return out;
-      afterId = rows[rows.length - 1]!.id;
-    }
-  } finally {
-    await store.close();
-  }
-}
 
 /** Waits for the invocation's REPORT line (written after the response), then returns every stored line. */
 async function linesOf(dataDir: string, fn: string, requestId: string): Promise<string[]> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const lines = await stored(dataDir, fn);
+    const lines = await storedLogLines(dataDir, fn);
     if (lines.some((l) => l.startsWith(`REPORT RequestId: ${requestId}\t`)) || Date.now() > deadline) return lines;
     await new Promise((r) => setTimeout(r, 200));
   }
