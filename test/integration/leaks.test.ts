@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, projectRoot, role, startServer, testCreds, type RunningServer } from './harness';
-import { loopDevicesBackedBy, mountsAtOrBelow } from '../../src/sandbox/runc/scratch';
+import { cleanupScratch, loopDevicesBackedBy, mountsAtOrBelow } from '../../src/sandbox/runc/scratch';
 
 /**
  * Issue 9, item 2: EEs must not outlive their server. Every check looks at
@@ -19,6 +19,13 @@ import { loopDevicesBackedBy, mountsAtOrBelow } from '../../src/sandbox/runc/scr
  */
 
 /** The instance tag: the same hash of the data dir's real path the driver uses (driver.ts). */
+/** Removes a data dir after its test: any /tmp disk still mounted there is unmounted first (rm never recurses into a mount). */
+async function removeDataDir(dir: string | undefined): Promise<void> {
+  if (!dir) return;
+  await cleanupScratch(path.join(dir, 'sandbox', 'scratch'));
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** Data dirs of the tags this suite computed, so tracesOf() can look for their /tmp disks. */
 const dataDirsByTag = new Map<string, string>();
 function tagOf(dataDir: string): string {
@@ -205,8 +212,8 @@ describe('EEs do not outlive their server (issue 9)', () => {
     } finally {
       await a.kill9().catch(() => undefined);
       await b?.kill9().catch(() => undefined);
-      fs.rmSync(a.dataDir, { recursive: true, force: true });
-      if (b) fs.rmSync(b.dataDir, { recursive: true, force: true });
+      await removeDataDir(a.dataDir);
+      if (b) await removeDataDir(b.dataDir);
     }
   });
 
@@ -246,9 +253,9 @@ describe('EEs do not outlive their server (issue 9)', () => {
       await c.kill9().catch(() => undefined);
       for (const o of others) {
         await o.kill9().catch(() => undefined);
-        fs.rmSync(o.dataDir, { recursive: true, force: true });
+        await removeDataDir(o.dataDir);
       }
-      fs.rmSync(c.dataDir, { recursive: true, force: true });
+      await removeDataDir(c.dataDir);
     }
   });
 
@@ -276,10 +283,10 @@ describe('EEs do not outlive their server (issue 9)', () => {
       }
     } finally {
       await a.kill9().catch(() => undefined);
-      fs.rmSync(a.dataDir, { recursive: true, force: true });
+      await removeDataDir(a.dataDir);
       for (const s of started) {
         await s.kill9().catch(() => undefined);
-        fs.rmSync(s.dataDir, { recursive: true, force: true });
+        await removeDataDir(s.dataDir);
       }
     }
   });
@@ -295,7 +302,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
       assert.equal(await invokeEe(s.client, 'one', 0), ee);
     } finally {
       await s.stop();
-      fs.rmSync(s.dataDir, { recursive: true, force: true });
+      await removeDataDir(s.dataDir);
     }
   });
 
@@ -333,7 +340,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
       agent.destroy();
       half.destroy();
       await s.kill9().catch(() => undefined);
-      fs.rmSync(s.dataDir, { recursive: true, force: true });
+      await removeDataDir(s.dataDir);
     }
   });
 
@@ -364,7 +371,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
       assert.deepEqual(tracesOf(tag), []);
     } finally {
       proc.kill('SIGKILL');
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await removeDataDir(dataDir);
     }
   });
 
@@ -389,7 +396,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
       assert.deepEqual(tracesOf(tag), []);
     } finally {
       await s.kill9().catch(() => undefined);
-      fs.rmSync(s.dataDir, { recursive: true, force: true });
+      await removeDataDir(s.dataDir);
     }
   });
 });

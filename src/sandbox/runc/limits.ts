@@ -113,3 +113,6 @@ export const scratchBlockBytes = 4096;
 export const scratchSlackBlocks = 64;
 /** mkfs, tune2fs, losetup, mount, umount must finish within this (a loaded disk can make them slow). */
 export const scratchCommandTimeoutMs = 30_000;
+/** Passes of a dead instance's /tmp-disk clean-up, and the pause between them (a step its server left running finishes meanwhile). */
+export const scratchCleanupPassesMax = 4;
+export const scratchCleanupSettleMs = 150;

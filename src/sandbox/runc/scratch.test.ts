@@ -150,4 +150,5 @@ describe('scratch disks on loop devices', { skip }, () => {
     assert.deepEqual(loopDevicesBackedBy(dir), []);
     assert.equal(fs.existsSync(dir), false);
   });
+
 });

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { run } from './exec';
 import {
   scratchBlockBytes,
+  scratchCleanupPassesMax,
+  scratchCleanupSettleMs,
   scratchCommandTimeoutMs,
   scratchImagesDefaultSize,
   scratchImagesOtherSize,
@@ -244,12 +247,49 @@ export function loopDevicesBackedBy(dir: string): string[] {
 /**
  * Removes what a dead instance left in `dir`: mounts (deepest first; their
  * loop devices autoclear), loop devices attached but never mounted (a crash
- * inside step 4), then the images. Other instances' dirs are never touched.
+ * inside step 4), then the images and mount points. Other instances' dirs are
+ * never touched.
+ *
+ * A server killed while it made a disk leaves the step that was running
+ * (mkfs, losetup or mount) to finish on its own, a moment after the server
+ * is gone: so when a pass found anything, another pass follows after
+ * `scratchCleanupSettleMs` (at most `scratchCleanupPassesMax`). Nothing is
+ * deleted recursively: a mount that still appears later keeps its mount
+ * point and image, for the next clean-up.
  */
 export async function cleanupScratch(dir: string): Promise<void> {
-  for (const mp of mountsAtOrBelow(dir)) await unmount(mp);
-  for (const dev of loopDevicesBackedBy(dir)) await run('losetup', ['--detach', dev], { ...runOpts, allowFailure: true });
-  if (!mountsAtOrBelow(dir).length) fs.rmSync(dir, { recursive: true, force: true });
+  for (let pass = 0; pass < scratchCleanupPassesMax; pass++) {
+    if (!fs.existsSync(dir)) return;
+    if (pass > 0) await sleep(scratchCleanupSettleMs);
+    const mounts = mountsAtOrBelow(dir);
+    const loops = loopDevicesBackedBy(dir);
+    for (const mp of mounts) await unmount(mp);
+    for (const dev of loops) await run('losetup', ['--detach', dev], { ...runOpts, allowFailure: true });
+    let busy = false;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      try {
+        if (e.isDirectory()) removeIfNotMounted(p);
+        else if (!loopDevicesBackedBy(dir).length) fs.rmSync(p, { force: true });
+      } catch (err) {
+        // A mount that appeared since the scan (EBUSY): the next pass unmounts it.
+        if (!isBusy(err)) throw err;
+        busy = true;
+      }
+    }
+    try {
+      if (!mountsAtOrBelow(dir).length && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      busy = true;
+    }
+    if (!mounts.length && !loops.length && !busy) return;
+  }
+}
+
+function isBusy(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EBUSY' || code === 'ENOTEMPTY';
 }
 
 /** Why scratch disks cannot be used on this host, or undefined when they might (the probe in `openScratchPool` decides). */
@@ -308,6 +348,8 @@ export class ScratchPool {
   private readonly namePrefix = Date.now().toString(36);
   private closed = false;
   private refilling: Promise<void> | undefined;
+  /** Disks being made on demand by take(). */
+  private readonly making = new Set<Promise<void>>();
   private readonly removing = new Set<Promise<void>>();
   /** Last failure of the preparer (a take() then makes its disk on demand). */
   lastRefillError: Error | undefined;
@@ -346,7 +388,17 @@ export class ScratchPool {
     this.noteSize(sizeMb);
     let disk = this.ready.get(sizeMb)?.shift();
     const made = !disk;
-    disk ??= await makeScratchDisk(this.dir, this.nextName(), sizeMb);
+    if (!disk) {
+      // Made now: shutdown() waits for it, and a disk finished after the pool closed is removed.
+      const making = makeScratchDisk(this.dir, this.nextName(), sizeMb);
+      const tracked: Promise<void> = making.then(() => undefined, () => undefined).finally(() => this.making.delete(tracked));
+      this.making.add(tracked);
+      disk = await making;
+      if (this.closed) {
+        this.release(disk);
+        throw new Error('the scratch pool is shut down');
+      }
+    }
     try {
       if (owner) fs.chownSync(disk.mountPoint, owner.uid, owner.gid);
     } catch (e) {
@@ -384,6 +436,7 @@ export class ScratchPool {
   async shutdown(): Promise<void> {
     this.closed = true;
     await this.refilling;
+    await Promise.all([...this.making]);
     for (const list of this.ready.values()) for (const d of list.splice(0)) this.release(d);
     await Promise.all([...this.removing]);
     await cleanupScratch(this.dir);
