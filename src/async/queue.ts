@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
-import { ApiError } from '../frontend/errors';
+import { ApiError } from '../services/lambda/errors';
 import type { AsyncEvent, Store } from '../store/types';
 import type { InvokeService } from '../invoke/service';
 import type { LogSink } from '../observability/logs';

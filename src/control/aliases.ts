@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, conflict, invalidParameter, notFound, validationError } from '../frontend/errors';
+import { ApiError, conflict, invalidParameter, notFound, validationError } from '../services/lambda/errors';
 import type { AliasRecord, Store } from '../store/types';
 import { StoreConflict } from '../store/types';
 import type { FunctionService } from './functions';

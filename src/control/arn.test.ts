@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFunctionName, resolveQualifier } from './arn';
-import { ApiError } from '../frontend/errors';
+import { ApiError } from '../services/lambda/errors';
 
 const ctx = { region: 'us-east-1', accountId: '000000000000' };
 

@@ -1,4 +1,4 @@
-import { ApiError, validationError } from '../frontend/errors';
+import { ApiError, validationError } from '../services/lambda/errors';
 
 /** AWS's pattern for FunctionName in CreateFunction, the updates, PublishVersion and aliases (API model, and AWS's recorded messages). */
 export const functionNamePattern =

@@ -1,6 +1,6 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
-import { ApiError, conflict, invalidParameter, notFound } from '../frontend/errors';
+import { ApiError, conflict, invalidParameter, notFound } from '../services/lambda/errors';
 import type { FunctionConfig, FunctionRecord, Store, VersionRecord } from '../store/types';
 import { StoreConflict } from '../store/types';
 import type { BlobStore } from '../blobs/blob-store';

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { limits, type KumoConfig } from '../config';
-import { ApiError, invalidParameter, notFound, validationError } from '../frontend/errors';
+import { ApiError, invalidParameter, notFound, validationError } from '../services/lambda/errors';
 import type { BlobStore } from '../blobs/blob-store';
 import type { CodeCache } from '../blobs/code-cache';
 import type { LayerRef, LayerVersionRecord, Store } from '../store/types';

@@ -1,4 +1,4 @@
-import { ApiError, invalidParameter } from '../frontend/errors';
+import { ApiError, invalidParameter } from '../services/lambda/errors';
 
 /**
  * Settings Kumo does not act on yet. A setting is either honoured (stored,

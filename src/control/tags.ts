@@ -1,4 +1,4 @@
-import { ApiError, notFound, validationError } from '../frontend/errors';
+import { ApiError, notFound, validationError } from '../services/lambda/errors';
 import type { Store } from '../store/types';
 import type { FunctionService } from './functions';
 import { Checker, checkTags, tagsPerResourceMax } from './validate';

@@ -1,5 +1,5 @@
 import { limits, supportedRuntimes } from '../config';
-import { ApiError, validationError } from '../frontend/errors';
+import { ApiError, validationError } from '../services/lambda/errors';
 
 /**
  * Field validation with AWS's constraints and messages. Model constraints

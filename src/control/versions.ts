@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, conflict, invalidParameter, notFound } from '../frontend/errors';
+import { ApiError, conflict, invalidParameter, notFound } from '../services/lambda/errors';
 import type { Store, VersionRecord } from '../store/types';
 import type { FunctionService } from './functions';
 import { Checker, checkDescription } from './validate';

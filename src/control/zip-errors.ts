@@ -1,5 +1,5 @@
 import { limits } from '../config';
-import { invalidParameter, type ApiError } from '../frontend/errors';
+import { invalidParameter, type ApiError } from '../services/lambda/errors';
 import { ZipError } from '../blobs/unzip';
 
 /** Maps unzip failures to AWS's errors (InvalidParameterValueException with AWS's texts). */

@@ -1,7 +1,7 @@
 import { randomUUID, randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { limits } from '../config';
-import { ApiError, notFound } from '../frontend/errors';
+import { ApiError, notFound } from '../services/lambda/errors';
 import type { AliasRecord, Store, VersionRecord } from '../store/types';
 import type { FunctionService } from '../control/functions';
 import { InitFailure, type AcquiredEe, type Placement } from '../placement/placement';

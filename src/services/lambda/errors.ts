@@ -11,8 +11,8 @@
  * Wire shape (what the SDKs parse): header `x-amzn-ErrorType: <Name>`, body
  * `{"Type": "User" | "Service", "<message member>": "..."}`.
  */
-import { ServiceError, type ErrorSpec } from '../gateway/errors';
-import { encodeRestError } from '../gateway/protocols/rest-json';
+import { ServiceError, type ErrorSpec } from '../../gateway/errors';
+import { encodeRestError } from '../../gateway/protocols/rest-json';
 
 export type { ErrorSpec };
 

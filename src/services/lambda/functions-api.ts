@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { limits } from '../config';
-import type { FunctionService } from '../control/functions';
-import type { BlobStore } from '../blobs/blob-store';
-import type { VersionRecord } from '../store/types';
+import { limits } from '../../config';
+import type { FunctionService } from '../../control/functions';
+import type { BlobStore } from '../../blobs/blob-store';
+import type { VersionRecord } from '../../store/types';
 import { validationError } from './errors';
 import type { CodeUrlSigner } from './code-url';
 import { jsonBody, type ApiRequest, type Route } from './http';

@@ -1,8 +1,8 @@
-import { limits } from '../config';
-import type { VersionService } from '../control/versions';
-import type { AliasService } from '../control/aliases';
-import type { FunctionService } from '../control/functions';
-import type { VersionRecord } from '../store/types';
+import { limits } from '../../config';
+import type { VersionService } from '../../control/versions';
+import type { AliasService } from '../../control/aliases';
+import type { FunctionService } from '../../control/functions';
+import type { VersionRecord } from '../../store/types';
 import { validationError } from './errors';
 import { configurationShape } from './functions-api';
 import { jsonBody, type ApiRequest, type Route } from './http';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ApiError, errorRegistry, validationError } from './errors';
 
 /** The AWS Lambda API model lives in shared/ beside the checkout (as in CI and every session). */
-const modelFile = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'aws-models', 'lambda-2015-03-31.json');
+const modelFile = path.resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'aws-models', 'lambda-2015-03-31.json');
 const haveModel = fs.existsSync(modelFile);
 
 test('every registry error that the Lambda model defines has the model\'s status, fault side and message member', {

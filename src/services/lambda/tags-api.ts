@@ -1,4 +1,4 @@
-import type { TagService } from '../control/tags';
+import type { TagService } from '../../control/tags';
 import { jsonBody, type Route } from './http';
 
 export function tagRoutes(deps: { tags: TagService }): Route[] {
