@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, conflict, invalidParameter, notFound, validationError } from '../services/lambda/errors';
+import { type DomainError, notFound, conflict, invalidParameter, preconditionFailed, wrongType, validationFailed } from '../domain/errors';
 import type { AliasRecord, Store } from '../store/types';
 import { StoreConflict } from '../store/types';
 import type { FunctionService } from './functions';
@@ -43,8 +43,8 @@ export class AliasService {
     const description = checkDescription(c, body.Description);
     const weights = this.checkRouting(c, body.RoutingConfig);
     c.done();
-    if (alias === undefined) throw validationError([{ value: null, path: 'name', constraint: 'Member must not be null' }]);
-    if (version === undefined) throw validationError([{ value: null, path: 'functionVersion', constraint: 'Member must not be null' }]);
+    if (alias === undefined) throw validationFailed([{ value: null, path: 'name', constraint: 'Member must not be null' }]);
+    if (version === undefined) throw validationFailed([{ value: null, path: 'functionVersion', constraint: 'Member must not be null' }]);
     await this.checkVersions(name, version, weights ?? {});
     const rec: AliasRecord = {
       functionName: name,
@@ -80,7 +80,7 @@ export class AliasService {
     const weights = this.checkRouting(c, body.RoutingConfig);
     const revisionId = c.string(body.RevisionId, 'revisionId');
     c.done();
-    if (revisionId !== undefined && revisionId !== cur.revisionId) throw preconditionFailed();
+    if (revisionId !== undefined && revisionId !== cur.revisionId) throw staleRevision();
     const next: AliasRecord = {
       ...cur,
       functionVersion: version ?? cur.functionVersion,
@@ -89,7 +89,7 @@ export class AliasService {
       revisionId: randomUUID(),
     };
     await this.checkVersions(cur.functionName, next.functionVersion, next.additionalVersionWeights);
-    if (!(await this.store.updateAlias(next, cur.revisionId))) throw preconditionFailed();
+    if (!(await this.store.updateAlias(next, cur.revisionId))) throw staleRevision();
     this.changed(next);
     return next;
   }
@@ -124,15 +124,15 @@ export class AliasService {
 
   private checkRouting(c: Checker, v: unknown): Record<string, number> | undefined {
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'object') throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig'");
+    if (typeof v !== 'object') throw wrongType('routingConfig');
     const w = (v as { AdditionalVersionWeights?: unknown }).AdditionalVersionWeights;
     if (w === undefined || w === null) return {};
     if (typeof w !== 'object' || Array.isArray(w)) {
-      throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig.additionalVersionWeights'");
+      throw wrongType('routingConfig.additionalVersionWeights');
     }
     const out: Record<string, number> = {};
     for (const [ver, weight] of Object.entries(w as Record<string, unknown>)) {
-      if (typeof weight !== 'number') throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig.additionalVersionWeights'");
+      if (typeof weight !== 'number') throw wrongType('routingConfig.additionalVersionWeights');
       out[ver] = weight;
     }
     // AWS's texts (recorded: test_notfound_and_invalid_routingconfigs); the value is the whole map as AWS prints it.
@@ -171,9 +171,7 @@ export class AliasService {
   }
 }
 
-function preconditionFailed(): ApiError {
-  return new ApiError(
-    'PreconditionFailedException',
-    'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+function staleRevision(): DomainError {
+  return preconditionFailed('The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
   );
 }

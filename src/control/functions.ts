@@ -1,12 +1,12 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
-import { ApiError, conflict, invalidParameter, notFound } from '../services/lambda/errors';
+import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, required } from '../domain/errors';
 import type { FunctionConfig, FunctionRecord, Store, VersionRecord } from '../store/types';
 import { StoreConflict } from '../store/types';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Keyring } from '../keys/keyring';
 import type { CodeCache } from '../blobs/code-cache';
-import { zipApiError } from './zip-errors';
+import { zipError } from './zip-errors';
 import { awsTimestamp } from './time';
 import { functionArn, parseFunctionName, resolveQualifier, type NameUse } from './arn';
 import {
@@ -227,7 +227,7 @@ export class FunctionService {
     const zip = decodeZip(body);
     if (dryRun) {
       await this.code.validate(zip).catch((e: unknown) => {
-        throw zipApiError(e) ?? e;
+        throw zipError(e) ?? e;
       });
       return fn.latest;
     }
@@ -373,7 +373,7 @@ export class FunctionService {
     try {
       unzippedBytes = await this.code.ensureFromZip(key, zip);
     } catch (e) {
-      throw zipApiError(e) ?? e;
+      throw zipError(e) ?? e;
     }
     await this.blobs.put(zip);
     return { key, unzippedBytes };
@@ -387,9 +387,7 @@ export class FunctionService {
 
   private checkUpdatable(latest: VersionRecord, revisionId: string | undefined): void {
     if (revisionId !== undefined && revisionId !== latest.revisionId) {
-      throw new ApiError(
-        'PreconditionFailedException',
-        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      throw preconditionFailed('The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
     if (latest.lastUpdateStatus === 'InProgress' || latest.state === 'Pending') {
@@ -465,12 +463,9 @@ export class FunctionService {
   }
 }
 
-/** AWS's text for a required member that is absent. */
-function missing(field: string): ApiError {
-  return new ApiError(
-    'ValidationException',
-    `1 validation error detected: Value null at '${field.charAt(0).toLowerCase() + field.slice(1)}' failed to satisfy constraint: Member must not be null`,
-  );
+/** AWS's text for a required member that is absent (member paths are camelCase). */
+function missing(field: string): DomainError {
+  return required(field.charAt(0).toLowerCase() + field.slice(1));
 }
 
 /** Decodes `ZipFile` (base64 in the JSON body) and applies AWS's size limit; S3 and image code are refused clearly. */
@@ -484,7 +479,7 @@ function decodeZip(code: Json): Buffer {
   }
   const zip = Buffer.from(code.ZipFile, 'base64');
   if (zip.length > limits.zipBytesMax) {
-    throw new ApiError('RequestEntityTooLargeException', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
+    throw new DomainError('CodeTooLarge', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
   }
   return zip;
 }

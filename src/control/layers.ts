@@ -2,12 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { limits, type KumoConfig } from '../config';
-import { ApiError, invalidParameter, notFound, validationError } from '../services/lambda/errors';
+import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, accessDenied, wrongType, validationFailed } from '../domain/errors';
 import type { BlobStore } from '../blobs/blob-store';
 import type { CodeCache } from '../blobs/code-cache';
 import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
 import { Checker, awsRuntimeEnum } from './validate';
-import { zipApiError } from './zip-errors';
+import { zipError } from './zip-errors';
 import { checkLayerContent } from './settings';
 import { awsTimestamp } from './time';
 import { exists } from '../fs-util';
@@ -53,12 +53,12 @@ export class LayerService {
   /** Accepts a layer name or its ARN (AWS's LayerName). */
   parseLayerName(raw: string): string {
     if (raw.length < 1 || raw.length > 140 || !layerNameRe.test(raw)) {
-      throw validationError([{ value: raw, path: 'layerName', constraint: `Member must satisfy regular expression pattern: ${layerNamePattern}` }]);
+      throw validationFailed([{ value: raw, path: 'layerName', constraint: `Member must satisfy regular expression pattern: ${layerNamePattern}` }]);
     }
     if (raw.startsWith('arn:')) {
       const parts = raw.split(':');
       if (parts[3] !== this.ctx.region || parts[4] !== this.ctx.accountId) {
-        throw new ApiError('AccessDeniedException', 'The resource you requested does not exist or you do not have permission to access it.');
+        throw accessDenied('The resource you requested does not exist or you do not have permission to access it.');
       }
       return parts[6]!;
     }
@@ -68,7 +68,7 @@ export class LayerService {
   parseVersionNumber(raw: string): number {
     const n = Number(raw);
     if (!/^-?[0-9]+$/.test(raw) || !Number.isSafeInteger(n)) {
-      throw validationError([{ value: raw, path: 'versionNumber', constraint: 'Member must be a number' }]);
+      throw validationFailed([{ value: raw, path: 'versionNumber', constraint: 'Member must be a number' }]);
     }
     // AWS's answer (recorded: test_layer_exceptions) for 0 and negative numbers.
     if (n < 1) throw invalidParameter('Layer Version Cannot be less than 1');
@@ -92,20 +92,20 @@ export class LayerService {
     c.done();
     const content = body.Content as Record<string, unknown> | undefined;
     if (!content || typeof content !== 'object') {
-      throw validationError([{ value: null, path: 'content', constraint: 'Member must not be null' }]);
+      throw validationFailed([{ value: null, path: 'content', constraint: 'Member must not be null' }]);
     }
     checkLayerContent(content);
     if (typeof content.ZipFile !== 'string' || !content.ZipFile) throw invalidParameter('Please provide a source for layer content.');
     const zip = Buffer.from(content.ZipFile, 'base64');
     if (zip.length > limits.zipBytesMax) {
-      throw new ApiError('RequestEntityTooLargeException', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
+      throw new DomainError('CodeTooLarge', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
     }
     const key = createHash('sha256').update(zip).digest('hex');
     let unzippedBytes: number;
     try {
       unzippedBytes = await this.code.ensureFromZip(key, zip);
     } catch (e) {
-      throw zipApiError(e) ?? e;
+      throw zipError(e) ?? e;
     }
     await this.blobs.put(zip);
     return this.store.publishLayerVersion(name, (version) => ({
@@ -140,7 +140,7 @@ export class LayerService {
 
   async getByArn(arn: string): Promise<LayerVersionRecord> {
     const m = layerVersionArnRe.exec(arn);
-    if (!m) throw validationError([{ value: arn, path: 'arn', constraint: `Member must satisfy regular expression pattern: ${layerVersionArnPattern}` }]);
+    if (!m) throw validationFailed([{ value: arn, path: 'arn', constraint: `Member must satisfy regular expression pattern: ${layerVersionArnPattern}` }]);
     if (m[1] !== this.ctx.region || m[2] !== this.ctx.accountId) throw notFound('The resource you requested does not exist.');
     return this.get(m[3]!, m[4]!);
   }
@@ -177,11 +177,11 @@ export class LayerService {
     const org = c.string(body.OrganizationId, 'organizationId', { min: 0, max: 34, pattern: 'o-[a-z0-9]{10,32}', re: organizationIdRe });
     c.done();
     if (!sid || !action || !principal) {
-      throw validationError([{ value: null, path: !sid ? 'statementId' : !action ? 'action' : 'principal', constraint: 'Member must not be null' }]);
+      throw validationFailed([{ value: null, path: !sid ? 'statementId' : !action ? 'action' : 'principal', constraint: 'Member must not be null' }]);
     }
-    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw preconditionFailed();
+    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw staleRevision();
     if (rec.statements.some((s) => s.Sid === sid)) {
-      throw new ApiError('ResourceConflictException', `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+      throw conflict(`The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
     }
     const statement: Record<string, unknown> = {
       Sid: sid,
@@ -192,7 +192,7 @@ export class LayerService {
       ...(org ? { Condition: { StringEquals: { 'aws:PrincipalOrgID': org } } } : {}),
     };
     const next = { ...rec, statements: [...rec.statements, statement], policyRevisionId: randomUUID() };
-    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw preconditionFailed();
+    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw staleRevision();
     return { Statement: JSON.stringify(statement), RevisionId: next.policyRevisionId };
   }
 
@@ -204,17 +204,17 @@ export class LayerService {
 
   async removePermission(rawName: string, rawVersion: string, sid: string, revisionId: string | undefined): Promise<void> {
     const rec = await this.get(rawName, rawVersion, 'policy');
-    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw preconditionFailed();
+    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw staleRevision();
     if (!rec.statements.some((s) => s.Sid === sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
     const next = { ...rec, statements: rec.statements.filter((s) => s.Sid !== sid), policyRevisionId: randomUUID() };
-    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw preconditionFailed();
+    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw staleRevision();
   }
 
   /** Validates a function's Layers list (AWS's limits and messages) and resolves each ARN. */
   async resolveRefs(c: Checker, v: unknown): Promise<LayerRef[] | undefined> {
     if (v === undefined || v === null) return undefined;
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-      throw new ApiError('SerializationException', "Unexpected value type in payload for member 'layers'");
+      throw wrongType('layers');
     }
     const arns = v as string[];
     const bad = arns.filter((a) => !layerVersionArnRe.test(a));
@@ -304,7 +304,7 @@ async function overlayInto(src: string, dest: string): Promise<void> {
 function listOf(c: Checker, v: unknown, pathName: string, max: number): string[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-    throw new ApiError('SerializationException', `Unexpected value type in payload for member '${pathName}'`);
+    throw wrongType(pathName);
   }
   if (v.length > max) c.failures.push({ value: v, path: pathName, constraint: `Member must have length less than or equal to ${max}` });
   return v as string[];
@@ -326,10 +326,10 @@ const layerFilterRuntimes = [
 
 function checkListFilters(runtime: string | undefined, arch: string | undefined): void {
   if (runtime !== undefined && !layerFilterRuntimes.includes(runtime)) {
-    throw validationError([{ value: runtime, path: 'compatibleRuntime', constraint: `Member must satisfy enum value set: [${layerFilterRuntimes.join(', ')}]` }]);
+    throw validationFailed([{ value: runtime, path: 'compatibleRuntime', constraint: `Member must satisfy enum value set: [${layerFilterRuntimes.join(', ')}]` }]);
   }
   if (arch !== undefined && arch !== 'x86_64' && arch !== 'arm64') {
-    throw validationError([{ value: arch, path: 'compatibleArchitecture', constraint: 'Member must satisfy enum value set: [x86_64, arm64]' }]);
+    throw validationFailed([{ value: arch, path: 'compatibleArchitecture', constraint: 'Member must satisfy enum value set: [x86_64, arm64]' }]);
   }
 }
 
@@ -337,10 +337,8 @@ function matches(r: LayerVersionRecord, runtime?: string, arch?: string): boolea
   return (!runtime || r.compatibleRuntimes.includes(runtime)) && (!arch || r.compatibleArchitectures.includes(arch));
 }
 
-function preconditionFailed(): ApiError {
-  return new ApiError(
-    'PreconditionFailedException',
-    // AWS's text for layer policies (recorded: test_layer_policy_exceptions).
+function staleRevision(): DomainError {
+  return preconditionFailed(// AWS's text for layer policies (recorded: test_layer_policy_exceptions).
     'The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id',
   );
 }

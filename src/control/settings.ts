@@ -1,4 +1,4 @@
-import { ApiError, invalidParameter } from '../services/lambda/errors';
+import { type DomainError, invalidParameter } from '../domain/errors';
 
 /**
  * Settings Kumo does not act on yet. A setting is either honoured (stored,
@@ -30,7 +30,7 @@ import { ApiError, invalidParameter } from '../services/lambda/errors';
  */
 export type SettingsOperation = 'CreateFunction' | 'UpdateFunctionConfiguration' | 'UpdateFunctionCode' | 'PublishVersion';
 
-export function refusal(field: string, why = ''): ApiError {
+export function refusal(field: string, why = ''): DomainError {
   return invalidParameter(`${field} is not supported by this Kumo server${why ? `: ${why}` : ''}.`);
 }
 

@@ -1,4 +1,4 @@
-import { ApiError, notFound, validationError } from '../services/lambda/errors';
+import { notFound, invalidParameter, validationFailed } from '../domain/errors';
 import type { Store } from '../store/types';
 import type { FunctionService } from './functions';
 import { Checker, checkTags, tagsPerResourceMax } from './validate';
@@ -18,9 +18,9 @@ export class TagService {
   private async fn(arn: string): Promise<string> {
     const m = taggableRe.exec(arn);
     if (!m) {
-      throw validationError([{ value: arn, path: 'resource', constraint: `Member must satisfy regular expression pattern: ${taggablePattern}` }]);
+      throw validationFailed([{ value: arn, path: 'resource', constraint: `Member must satisfy regular expression pattern: ${taggablePattern}` }]);
     }
-    if (m[4]) throw new ApiError('InvalidParameterValueException', 'Tags on function aliases and versions are not supported. Please specify a function ARN.');
+    if (m[4]) throw invalidParameter('Tags on function aliases and versions are not supported. Please specify a function ARN.');
     if (m[1] !== this.functions.ctxRegion || m[2] !== this.functions.ctxAccount || !(await this.store.getFunction(m[3]!))) {
       throw notFound(`Function not found: ${arn}`);
     }
@@ -36,17 +36,17 @@ export class TagService {
     const c = new Checker();
     const tags = checkTags(c, body.Tags);
     c.done();
-    if (!tags) throw validationError([{ value: null, path: 'tags', constraint: 'Member must not be null' }]);
+    if (!tags) throw validationFailed([{ value: null, path: 'tags', constraint: 'Member must not be null' }]);
     const merged = { ...((await this.store.getTags(name)) ?? {}), ...tags };
     if (Object.keys(merged).length > tagsPerResourceMax) {
-      throw new ApiError('InvalidParameterValueException', `Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
+      throw invalidParameter(`Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
     }
     await this.store.setTags(name, merged);
   }
 
   async untag(arn: string, keys: string[]): Promise<void> {
     const name = await this.fn(arn);
-    if (!keys.length) throw validationError([{ value: null, path: 'tagKeys', constraint: 'Member must not be null' }]);
+    if (!keys.length) throw validationFailed([{ value: null, path: 'tagKeys', constraint: 'Member must not be null' }]);
     const tags = { ...((await this.store.getTags(name)) ?? {}) };
     for (const k of keys) delete tags[k];
     await this.store.setTags(name, tags);

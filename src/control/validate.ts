@@ -1,5 +1,5 @@
 import { limits, supportedRuntimes } from '../config';
-import { ApiError, validationError } from '../services/lambda/errors';
+import { DomainError, invalidParameter, wrongType, validationFailed } from '../domain/errors';
 
 /**
  * Field validation with AWS's constraints and messages. Model constraints
@@ -49,7 +49,7 @@ export class Checker {
 
   /** Throws the collected model-constraint failures, if any. */
   done(): void {
-    if (this.failures.length) throw validationError(this.failures);
+    if (this.failures.length) throw validationFailed(this.failures);
   }
 
   string(v: unknown, path: string, o: { min?: number; max?: number; pattern?: string; re?: RegExp } = {}): string | undefined {
@@ -90,30 +90,24 @@ export class Checker {
 }
 
 /** AWS answers a wrongly typed JSON member with SerializationException. */
-function serializationError(path: string): ApiError {
-  return new ApiError('SerializationException', `Unexpected value type in payload for member '${path}'`);
+function serializationError(path: string): DomainError {
+  return wrongType(path);
 }
 
 export function checkRuntime(c: Checker, v: unknown): string | undefined {
   const rt = c.string(v, 'runtime');
   if (rt === undefined) return undefined;
   if (deprecatedRuntimes.has(rt) || agedRuntimes.has(rt)) {
-    throw new ApiError(
-      'InvalidParameterValueException',
-      `The runtime parameter of ${rt} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
+    throw invalidParameter(`The runtime parameter of ${rt} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
     );
   }
   if (!(awsRuntimeEnum as readonly string[]).includes(rt)) {
     // AWS answers this one as InvalidParameterValueException (not the front door's ValidationException), value unquoted.
-    throw new ApiError(
-      'InvalidParameterValueException',
-      `Value ${rt} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${awsRuntimeEnum.join(', ')}] or be a valid ARN`,
+    throw invalidParameter(`Value ${rt} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${awsRuntimeEnum.join(', ')}] or be a valid ARN`,
     );
   }
   if (!(supportedRuntimes as readonly string[]).includes(rt)) {
-    throw new ApiError(
-      'InvalidParameterValueException',
-      `The runtime parameter of ${rt} is not supported by this Kumo server. Supported runtimes: ${supportedRuntimes.join(', ')}.`,
+    throw invalidParameter(`The runtime parameter of ${rt} is not supported by this Kumo server. Supported runtimes: ${supportedRuntimes.join(', ')}.`,
     );
   }
   return rt;
@@ -144,7 +138,7 @@ export function checkArchitectures(c: Checker, v: unknown): string[] | undefined
   }
   const arch = v[0] as 'x86_64' | 'arm64';
   if (arch !== hostArchitecture()) {
-    throw new ApiError('InvalidParameterValueException', `Architectures ${arch} is not supported by this Kumo server: it runs functions on its host's architecture (${hostArchitecture()}).`);
+    throw invalidParameter(`Architectures ${arch} is not supported by this Kumo server: it runs functions on its host's architecture (${hostArchitecture()}).`);
   }
   return [arch];
 }
@@ -197,16 +191,12 @@ export function checkEnvironment(c: Checker, v: unknown): Record<string, string>
   }
   const reserved = Object.keys(out).filter((k) => reservedEnvKeys.has(k));
   if (reserved.length) {
-    throw new ApiError(
-      'InvalidParameterValueException',
-      `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
+    throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
     );
   }
   const measured = JSON.stringify(out);
   if (Buffer.byteLength(measured) > limits.environmentBytesMax) {
-    throw new ApiError(
-      'InvalidParameterValueException',
-      `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`,
+    throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`,
     );
   }
   return out;
@@ -240,11 +230,11 @@ export function checkTags(c: Checker, v: unknown, path = 'tags'): Record<string,
     } else if (val.length > 256 || !tagRe.test(val)) {
       c.failures.push({ value: val, path: `${path}.value`, constraint: 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]* and have length less than or equal to 256' });
     }
-    if (k.toLowerCase().startsWith('aws:')) throw new ApiError('InvalidParameterValueException', "Tag keys starting with 'aws:' are reserved for system use.");
+    if (k.toLowerCase().startsWith('aws:')) throw invalidParameter("Tag keys starting with 'aws:' are reserved for system use.");
     out[k] = val;
   }
   if (Object.keys(out).length > tagsPerResourceMax) {
-    throw new ApiError('InvalidParameterValueException', `Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
+    throw invalidParameter(`Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
   }
   return out;
 }
@@ -254,6 +244,6 @@ export function checkTracing(c: Checker, v: unknown): 'Active' | 'PassThrough' |
   if (typeof v !== 'object') throw serializationError('tracingConfig');
   const mode = c.enumOf((v as { Mode?: unknown }).Mode, 'tracingConfig.mode', ['Active', 'PassThrough'] as const);
   // PassThrough is AWS's default and what Kumo does; Active needs X-Ray, which Kumo does not have.
-  if (mode === 'Active') throw new ApiError('InvalidParameterValueException', 'TracingConfig Mode Active is not supported by this Kumo server: there is no X-Ray; use PassThrough.');
+  if (mode === 'Active') throw invalidParameter('TracingConfig Mode Active is not supported by this Kumo server: there is no X-Ray; use PassThrough.');
   return mode;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, conflict, invalidParameter, notFound } from '../services/lambda/errors';
+import { notFound, conflict, invalidParameter, preconditionFailed } from '../domain/errors';
 import type { Store, VersionRecord } from '../store/types';
 import type { FunctionService } from './functions';
 import { Checker, checkDescription } from './validate';
@@ -43,9 +43,7 @@ export class VersionService {
       throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.functions.arn(name)}`);
     }
     if (o.revisionId !== undefined && o.revisionId !== latest.revisionId) {
-      throw new ApiError(
-        'PreconditionFailedException',
-        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      throw preconditionFailed('The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
     if (o.codeSha256 !== undefined && o.codeSha256 !== latest.codeSha256) {
@@ -70,9 +68,7 @@ export class VersionService {
       lastUpdateStatusReasonCode: null,
     }));
     if (!published) {
-      throw new ApiError(
-        'PreconditionFailedException',
-        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      throw preconditionFailed('The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
     this.functions.changed(name, latest, { version: published.version });

@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
-import { errorRegistry } from './errors';
+import { errorRegistry, mapLambdaError } from './errors';
 import { functionRoutes } from './functions-api';
 import type { BlobStore } from '../../blobs/blob-store';
 import type { CodeUrlSigner } from './code-url';
@@ -38,6 +38,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
     signingName: 'lambda',
     errors: errorRegistry,
     internalErrorName: 'ServiceException',
+    mapError: mapLambdaError,
     restJson: {
       routes: [
         ...functionRoutes({
