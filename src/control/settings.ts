@@ -45,7 +45,8 @@ export interface AcceptedSettings {
 }
 
 /** Refuses every setting of `op` that Kumo cannot act on; returns the accepted empty ones. */
-export function checkSettings(op: SettingsOperation, body: Record<string, unknown>): AcceptedSettings {
+export function checkSettings(op: SettingsOperation, input: object): AcceptedSettings {
+  const body = input as Record<string, unknown>;
   const accepted: AcceptedSettings = { vpcConfigSet: false };
   if (op === 'CreateFunction' || op === 'UpdateFunctionConfiguration') {
     const vpc = body.VpcConfig;

@@ -6,6 +6,7 @@ import type { VersionRecord } from '../../store/types';
 import { validationError } from './errors';
 import type { CodeUrlSigner } from './code-url';
 import { jsonBody, type ApiRequest, type Route } from './http';
+import { decodeCreateFunction, decodeUpdateFunctionCode, decodeUpdateFunctionConfiguration } from './decode';
 
 /**
  * CreateFunction / UpdateFunctionCode carry a base64 zip: AWS caps the request
@@ -128,7 +129,7 @@ export function functionRoutes(deps: {
   return [
     {
       method: 'POST', path: [base, 'functions'], operation: 'CreateFunction', bodyBytesMax: codeRequestBytesMax, auth: true,
-      handle: async (req) => ({ status: 201, json: shape(await fs.create(jsonBody(req))) }),
+      handle: async (req) => ({ status: 201, json: shape(await fs.create(decodeCreateFunction(jsonBody(req)))) }),
     },
     {
       method: 'GET', path: [base, 'functions'], operation: 'ListFunctions', ...small,
@@ -165,11 +166,11 @@ export function functionRoutes(deps: {
     },
     {
       method: 'PUT', path: [base, 'functions', '{name}', 'code'], operation: 'UpdateFunctionCode', bodyBytesMax: codeRequestBytesMax, auth: true,
-      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateCode(p.name!, jsonBody(req))) }),
+      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateCode(p.name!, decodeUpdateFunctionCode(jsonBody(req)))) }),
     },
     {
       method: 'PUT', path: [base, 'functions', '{name}', 'configuration'], operation: 'UpdateFunctionConfiguration', ...small,
-      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateConfiguration(p.name!, jsonBody(req))) }),
+      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateConfiguration(p.name!, decodeUpdateFunctionConfiguration(jsonBody(req)))) }),
     },
     {
       method: 'DELETE', path: [base, 'functions', '{name}'], operation: 'DeleteFunction', ...small,
