@@ -1,5 +1,8 @@
 import { notFound, invalidParameter, accessDenied, validationFailed } from '../domain/errors';
 
+// Function ARNs are built by the one ARN model (domain/arn.ts); this file parses the forms FunctionName accepts.
+export { functionArn } from '../domain/arn';
+
 /** AWS's pattern for FunctionName in CreateFunction, the updates, PublishVersion and aliases (API model, and AWS's recorded messages). */
 export const functionNamePattern =
   '(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?';
@@ -101,7 +104,3 @@ export function resolveQualifier(ref: FunctionRef, qualifierParam: string | unde
   return ref.qualifier;
 }
 
-export function functionArn(ctx: { region: string; accountId: string }, name: string, qualifier?: string): string {
-  const base = `arn:aws:lambda:${ctx.region}:${ctx.accountId}:function:${name}`;
-  return qualifier ? `${base}:${qualifier}` : base;
-}

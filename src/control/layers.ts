@@ -11,6 +11,7 @@ import { zipError } from './zip-errors';
 import { checkLayerContent } from './settings';
 import { awsTimestamp } from './time';
 import { exists } from '../fs-util';
+import { layerArn, layerVersionArn, parseArn, parseLambdaArn } from '../domain/arn';
 
 /** AWS: a function references at most 5 layers. */
 export const layersPerFunctionMax = 5;
@@ -19,7 +20,11 @@ const layerNamePattern =
 const layerNameRe = new RegExp(`^(?:${layerNamePattern})$`);
 const layerVersionArnPattern =
   '(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)';
-const layerVersionArnRe = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):([0-9]+)$/;
+/** A full layer version ARN: its region, account, layer name and version (undefined for anything else). */
+function parseLayerVersionArn(s: string): { region: string; account: string; name: string; version: number } | undefined {
+  const a = parseLambdaArn(s);
+  return a?.type === 'layer' && a.version !== undefined ? { region: a.region, account: a.account, name: a.name, version: a.version } : undefined;
+}
 const statementIdRe = /^[a-zA-Z0-9-_]+$/;
 const principalRe = /^(\d{12}|\*|arn:(aws[a-zA-Z-]*):iam::\d{12}:root)$/;
 const organizationIdRe = /^o-[a-z0-9]{10,32}$/;
@@ -47,7 +52,7 @@ export class LayerService {
   }
 
   layerArn(name: string): string {
-    return `arn:aws:lambda:${this.ctx.region}:${this.ctx.accountId}:layer:${name}`;
+    return layerArn(this.ctx, name);
   }
 
   /** Accepts a layer name or its ARN (AWS's LayerName). */
@@ -56,11 +61,11 @@ export class LayerService {
       throw validationFailed([{ value: raw, path: 'layerName', constraint: `Member must satisfy regular expression pattern: ${layerNamePattern}` }]);
     }
     if (raw.startsWith('arn:')) {
-      const parts = raw.split(':');
-      if (parts[3] !== this.ctx.region || parts[4] !== this.ctx.accountId) {
+      const a = parseArn(raw)!; // layerNameRe matched the ARN form
+      if (a.region !== this.ctx.region || a.account !== this.ctx.accountId) {
         throw accessDenied('The resource you requested does not exist or you do not have permission to access it.');
       }
-      return parts[6]!;
+      return a.resource.slice('layer:'.length);
     }
     return raw;
   }
@@ -139,10 +144,10 @@ export class LayerService {
   }
 
   async getByArn(arn: string): Promise<LayerVersionRecord> {
-    const m = layerVersionArnRe.exec(arn);
+    const m = parseLayerVersionArn(arn);
     if (!m) throw validationFailed([{ value: arn, path: 'arn', constraint: `Member must satisfy regular expression pattern: ${layerVersionArnPattern}` }]);
-    if (m[1] !== this.ctx.region || m[2] !== this.ctx.accountId) throw notFound('The resource you requested does not exist.');
-    return this.get(m[3]!, m[4]!);
+    if (m.region !== this.ctx.region || m.account !== this.ctx.accountId) throw notFound('The resource you requested does not exist.');
+    return this.get(m.name, String(m.version));
   }
 
   async list(marker: string | undefined, maxItems: number | undefined, runtime?: string, arch?: string): Promise<{ items: LayerVersionRecord[]; next?: string }> {
@@ -188,7 +193,7 @@ export class LayerService {
       Effect: 'Allow',
       Principal: principal === '*' ? '*' : { AWS: principal.startsWith('arn:') ? principal : `arn:aws:iam::${principal}:root` },
       Action: action,
-      Resource: `${this.layerArn(rec.layerName)}:${rec.version}`,
+      Resource: layerVersionArn(this.ctx, rec.layerName, rec.version),
       ...(org ? { Condition: { StringEquals: { 'aws:PrincipalOrgID': org } } } : {}),
     };
     const next = { ...rec, statements: [...rec.statements, statement], policyRevisionId: randomUUID() };
@@ -217,7 +222,7 @@ export class LayerService {
       throw wrongType('layers');
     }
     const arns = v as string[];
-    const bad = arns.filter((a) => !layerVersionArnRe.test(a));
+    const bad = arns.filter((a) => !parseLayerVersionArn(a));
     if (bad.length) {
       c.failures.push({
         value: arns,
@@ -230,17 +235,17 @@ export class LayerService {
     const seen = new Map<string, string>();
     const refs: LayerRef[] = [];
     for (const arn of arns) {
-      const m = layerVersionArnRe.exec(arn)!;
-      const layerKey = `${m[3]}`;
+      const m = parseLayerVersionArn(arn)!;
+      const layerKey = m.name;
       const first = seen.get(layerKey);
       if (first !== undefined) {
         throw invalidParameter(`Two different versions of the same layer are not allowed to be referenced in the same function. ${first} and ${arn} are versions of the same layer.`);
       }
       seen.set(layerKey, arn);
-      if (m[1] !== this.ctx.region) {
+      if (m.region !== this.ctx.region) {
         throw invalidParameter(`Layers are not in the same region as the function. Layers are expected to be in region ${this.ctx.region}.`);
       }
-      const rec = m[2] === this.ctx.accountId ? await this.store.getLayerVersion(m[3]!, Number(m[4])) : undefined;
+      const rec = m.account === this.ctx.accountId ? await this.store.getLayerVersion(m.name, m.version) : undefined;
       if (!rec) throw invalidParameter(`Layer version ${arn} does not exist.`);
       refs.push({ arn, codeKey: rec.codeKey, codeSize: rec.codeSize, unzippedBytes: rec.unzippedBytes });
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { limits } from '../../config';
+import { formatArn } from '../../domain/arn';
 import type { FunctionService } from '../../control/functions';
 import type { BlobStore } from '../../blobs/blob-store';
 import type { VersionRecord } from '../../store/types';
@@ -78,7 +79,8 @@ export function configurationShape(fs: FunctionService, r: VersionRecord, view: 
  * (its bootstrap in runtimes/), so the id is derived from the runtime name.
  */
 export function runtimeVersionArn(region: string, runtime: string): string {
-  return `arn:aws:lambda:${region}::runtime:${createHash('sha256').update(`kumo-runtime:${runtime}`).digest('hex')}`;
+  const id = createHash('sha256').update(`kumo-runtime:${runtime}`).digest('hex');
+  return formatArn({ partition: 'aws', service: 'lambda', region, account: '', resource: `runtime:${id}` });
 }
 
 export function functionRoutes(deps: {
