@@ -100,7 +100,7 @@ export class KumoServer {
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
-        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, store: this.store, blobs, codeUrls, logs: logService,
+        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, blobs, codeUrls, logs: logService,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),

@@ -6,6 +6,9 @@ import { Checker, checkDescription } from './validate';
 import { checkSettings } from './settings';
 import { awsTimestamp } from './time';
 
+/** Versions ListFunctions(FunctionVersion=ALL) lists per function (AWS documents no limit; Kumo's bound on one answer). */
+const publishedListedMax = 10_000;
+
 /**
  * Published versions: immutable snapshots of $LATEST's code and configuration
  * (environment included). Numbers are never reused. Publishing when nothing
@@ -92,6 +95,11 @@ export class VersionService {
     const last = page[page.length - 1];
     const next = items.length > maxItems && last ? Buffer.from(last.version === '$LATEST' ? '0' : last.version).toString('base64url') : undefined;
     return { items: page, next };
+  }
+
+  /** Every published version of a function, oldest first (ListFunctions with FunctionVersion=ALL). */
+  async published(name: string): Promise<VersionRecord[]> {
+    return this.store.listVersions(name, 0, publishedListedMax);
   }
 
   private async newestVersion(name: string): Promise<VersionRecord | undefined> {

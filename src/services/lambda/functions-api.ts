@@ -3,7 +3,7 @@ import { limits } from '../../config';
 import { formatArn } from '../../domain/arn';
 import type { FunctionService } from '../../control/functions';
 import type { BlobStore } from '../../blobs/blob-store';
-import type { VersionRecord } from '../../store/types';
+import type { VersionRecord } from '../../control/records';
 import { validationError } from './errors';
 import type { CodeUrlSigner } from './code-url';
 import { jsonBody, type ApiRequest, type Route } from './http';

@@ -14,7 +14,6 @@ import type { LayerService } from '../../control/layers';
 import type { TagService } from '../../control/tags';
 import type { InvokeService } from '../../invoke/service';
 import type { AsyncQueue } from '../../async/queue';
-import type { Store } from '../../store/types';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -24,7 +23,6 @@ export interface LambdaDeps {
   tags: TagService;
   invoker: InvokeService;
   queue: AsyncQueue;
-  store: Store;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -43,7 +41,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
       routes: [
         ...functionRoutes({
           functions: d.functions, blobs: d.blobs, region: d.region, accountId: d.accountId,
-          versionsOf: (name) => d.store.listVersions(name, 0, 10_000), codeUrls: d.codeUrls,
+          versionsOf: (name) => d.versions.published(name), codeUrls: d.codeUrls,
         }),
         ...versionRoutes({ functions: d.functions, versions: d.versions, aliases: d.aliases }),
         ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),

@@ -1,5 +1,5 @@
 import type { LayerService } from '../../control/layers';
-import type { LayerVersionRecord } from '../../store/types';
+import type { LayerVersionRecord } from '../../control/records';
 import { ApiError } from './errors';
 import { jsonBody, type ApiRequest, type Route } from './http';
 import type { CodeUrlSigner } from './code-url';

@@ -2,7 +2,7 @@ import { limits } from '../../config';
 import type { VersionService } from '../../control/versions';
 import type { AliasService } from '../../control/aliases';
 import type { FunctionService } from '../../control/functions';
-import type { VersionRecord } from '../../store/types';
+import type { VersionRecord } from '../../control/records';
 import { validationError } from './errors';
 import { configurationShape } from './functions-api';
 import { jsonBody, type ApiRequest, type Route } from './http';
