@@ -51,7 +51,8 @@ export class AsyncQueue {
 
   async enqueue(name: string, qualifier: string | undefined, payload: Buffer, clientContext?: string): Promise<string> {
     if (payload.length > limits.asyncPayloadBytesMax) {
-      throw new DomainError('PayloadTooLarge', `Request must be smaller than ${limits.asyncPayloadBytesMax} bytes for the InvokeFunction operation`,
+      throw new DomainError(
+        'PayloadTooLarge', `Request must be smaller than ${limits.asyncPayloadBytesMax} bytes for the InvokeFunction operation`,
       );
     }
     const now = Date.now();

@@ -387,7 +387,8 @@ export class FunctionService {
 
   private checkUpdatable(latest: VersionRecord, revisionId: string | undefined): void {
     if (revisionId !== undefined && revisionId !== latest.revisionId) {
-      throw preconditionFailed('The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      throw preconditionFailed(
+        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
     if (latest.lastUpdateStatus === 'InProgress' || latest.state === 'Pending') {

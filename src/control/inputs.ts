@@ -82,3 +82,49 @@ export interface UpdateFunctionCodeInput extends CodeInput {
   Publish?: boolean;
   PublishTo?: unknown;
 }
+
+export interface PublishVersionInput {
+  CodeSha256?: string;
+  Description?: string;
+  RevisionId?: string;
+  PublishTo?: unknown;
+}
+
+/** CreateAlias and UpdateAlias (Name only on create, RevisionId only on update). */
+export interface AliasInput {
+  Name?: string;
+  FunctionVersion?: string;
+  Description?: string;
+  /** `AdditionalVersionWeights` absent means "no routing" (AWS stores `{}`). */
+  RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> };
+  RevisionId?: string;
+}
+
+export interface LayerContentInput {
+  /** The zip, decoded from base64; undefined when absent, empty or not a string. */
+  ZipFile?: Buffer;
+  S3Bucket?: unknown;
+  S3Key?: unknown;
+  S3ObjectVersion?: unknown;
+  S3ObjectStorageMode?: unknown;
+}
+
+export interface PublishLayerVersionInput {
+  Description?: string;
+  LicenseInfo?: string;
+  CompatibleRuntimes?: string[];
+  CompatibleArchitectures?: string[];
+  /** Undefined when absent or not an object (AWS: "Value 'null' at 'content'"). */
+  Content?: LayerContentInput;
+}
+
+export interface AddLayerVersionPermissionInput {
+  StatementId?: string;
+  Action?: string;
+  Principal?: string;
+  OrganizationId?: string;
+}
+
+export interface TagResourceInput {
+  Tags?: Record<string, string>;
+}

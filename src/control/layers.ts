@@ -2,13 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { limits, type KumoConfig } from '../config';
-import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, accessDenied, wrongType, validationFailed } from '../domain/errors';
+import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, accessDenied, validationFailed } from '../domain/errors';
 import type { BlobStore } from '../blobs/blob-store';
 import type { CodeCache } from '../blobs/code-cache';
 import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
 import { Checker, awsRuntimeEnum } from './validate';
 import { zipError } from './zip-errors';
 import { checkLayerContent } from './settings';
+import type { AddLayerVersionPermissionInput, PublishLayerVersionInput } from './inputs';
 import { awsTimestamp } from './time';
 import { exists } from '../fs-util';
 import { layerArn, layerVersionArn, parseArn, parseLambdaArn } from '../domain/arn';
@@ -80,7 +81,7 @@ export class LayerService {
     return n;
   }
 
-  async publish(rawName: string, body: Record<string, unknown>): Promise<LayerVersionRecord> {
+  async publish(rawName: string, body: PublishLayerVersionInput): Promise<LayerVersionRecord> {
     const name = this.parseLayerName(rawName);
     const c = new Checker();
     const description = c.string(body.Description, 'description', { min: 0, max: limits.descriptionCharsMax });
@@ -95,13 +96,13 @@ export class LayerService {
       c.failures.push({ value: archs, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]' });
     }
     c.done();
-    const content = body.Content as Record<string, unknown> | undefined;
-    if (!content || typeof content !== 'object') {
+    const content = body.Content;
+    if (!content) {
       throw validationFailed([{ value: null, path: 'content', constraint: 'Member must not be null' }]);
     }
     checkLayerContent(content);
-    if (typeof content.ZipFile !== 'string' || !content.ZipFile) throw invalidParameter('Please provide a source for layer content.');
-    const zip = Buffer.from(content.ZipFile, 'base64');
+    const zip = content.ZipFile;
+    if (zip === undefined) throw invalidParameter('Please provide a source for layer content.');
     if (zip.length > limits.zipBytesMax) {
       throw new DomainError('CodeTooLarge', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
     }
@@ -173,7 +174,7 @@ export class LayerService {
     await this.store.deleteLayerVersion(this.parseLayerName(rawName), this.parseVersionNumber(rawVersion));
   }
 
-  async addPermission(rawName: string, rawVersion: string, body: Record<string, unknown>, revisionId: string | undefined) {
+  async addPermission(rawName: string, rawVersion: string, body: AddLayerVersionPermissionInput, revisionId: string | undefined) {
     const rec = await this.get(rawName, rawVersion, 'policy');
     const c = new Checker();
     const sid = c.string(body.StatementId, 'statementId', { min: 1, max: 100, pattern: '([a-zA-Z0-9-_]+)', re: statementIdRe });
@@ -216,12 +217,8 @@ export class LayerService {
   }
 
   /** Validates a function's Layers list (AWS's limits and messages) and resolves each ARN. */
-  async resolveRefs(c: Checker, v: unknown): Promise<LayerRef[] | undefined> {
-    if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-      throw wrongType('layers');
-    }
-    const arns = v as string[];
+  async resolveRefs(c: Checker, arns: string[] | undefined): Promise<LayerRef[] | undefined> {
+    if (arns === undefined) return undefined;
     const bad = arns.filter((a) => !parseLayerVersionArn(a));
     if (bad.length) {
       c.failures.push({
@@ -306,13 +303,10 @@ async function overlayInto(src: string, dest: string): Promise<void> {
   }
 }
 
-function listOf(c: Checker, v: unknown, pathName: string, max: number): string[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-    throw wrongType(pathName);
-  }
+function listOf(c: Checker, v: string[] | undefined, pathName: string, max: number): string[] {
+  if (v === undefined) return [];
   if (v.length > max) c.failures.push({ value: v, path: pathName, constraint: `Member must have length less than or equal to ${max}` });
-  return v as string[];
+  return v;
 }
 
 /**

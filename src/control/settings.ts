@@ -83,7 +83,8 @@ export function checkSettings(op: SettingsOperation, input: object): AcceptedSet
 }
 
 /** PublishLayerVersion: Content.ZipFile is honoured; content from S3 is refused. */
-export function checkLayerContent(content: Record<string, unknown>): void {
+export function checkLayerContent(input: object): void {
+  const content = input as Record<string, unknown>;
   for (const f of ['S3Bucket', 'S3Key', 'S3ObjectVersion', 'S3ObjectStorageMode'] as const) {
     if (present(content[f])) throw refusal(`Content.${f}`, 'upload the zip as ZipFile');
   }

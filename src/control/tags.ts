@@ -1,6 +1,7 @@
 import { notFound, invalidParameter, validationFailed } from '../domain/errors';
 import type { Store } from '../store/types';
 import { parseLambdaArn } from '../domain/arn';
+import type { TagResourceInput } from './inputs';
 import type { FunctionService } from './functions';
 import { Checker, checkTags, tagsPerResourceMax } from './validate';
 
@@ -31,7 +32,7 @@ export class TagService {
     return (await this.store.getTags(await this.fn(arn))) ?? {};
   }
 
-  async tag(arn: string, body: Record<string, unknown>): Promise<void> {
+  async tag(arn: string, body: TagResourceInput): Promise<void> {
     const name = await this.fn(arn);
     const c = new Checker();
     const tags = checkTags(c, body.Tags);

@@ -4,6 +4,7 @@ import type { Store, VersionRecord } from '../store/types';
 import type { FunctionService } from './functions';
 import { Checker, checkDescription } from './validate';
 import { checkSettings } from './settings';
+import type { PublishVersionInput } from './inputs';
 import { awsTimestamp } from './time';
 
 /** Versions ListFunctions(FunctionVersion=ALL) lists per function (AWS documents no limit; Kumo's bound on one answer). */
@@ -22,7 +23,7 @@ export class VersionService {
     functions.publisher = (name) => this.publishLatestCreated(name, {});
   }
 
-  async publish(rawName: string, body: Record<string, unknown>): Promise<VersionRecord> {
+  async publish(rawName: string, body: PublishVersionInput): Promise<VersionRecord> {
     const { name, qualifier } = this.functions.ref(rawName);
     if (qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when publishing a version.');
     const c = new Checker();
@@ -46,7 +47,8 @@ export class VersionService {
       throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.functions.arn(name)}`);
     }
     if (o.revisionId !== undefined && o.revisionId !== latest.revisionId) {
-      throw preconditionFailed('The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      throw preconditionFailed(
+        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
     if (o.codeSha256 !== undefined && o.codeSha256 !== latest.codeSha256) {
@@ -71,7 +73,8 @@ export class VersionService {
       lastUpdateStatusReasonCode: null,
     }));
     if (!published) {
-      throw preconditionFailed('The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      throw preconditionFailed(
+        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
     this.functions.changed(name, latest, { version: published.version });

@@ -102,7 +102,8 @@ export class InvokeService {
       rec = (await this.load(name, version)) as VersionRecord;
     }
     if (rec.state !== 'Active') {
-      throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${rec.state}`,
+      throw conflict(
+        `The operation cannot be performed at this time. The function is currently in the following state: ${rec.state}`,
       );
     }
     return { rec, invokedArn: this.functions.arn(name, qualifier) };
@@ -125,7 +126,8 @@ export class InvokeService {
     target ??= await this.resolve(input.name, input.qualifier);
     const rec = target.rec;
     if (input.payload.length > limits.syncPayloadBytesMax) {
-      throw new DomainError('PayloadTooLarge', `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeFunction operation`,
+      throw new DomainError(
+        'PayloadTooLarge', `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeFunction operation`,
       );
     }
     const lease = this.concurrency.acquire();

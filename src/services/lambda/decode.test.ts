@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeCreateFunction, decodeUpdateFunctionCode, decodeUpdateFunctionConfiguration } from './decode';
+import {
+  decodeAddLayerVersionPermission, decodeAlias, decodeCreateFunction, decodePublishLayerVersion, decodePublishVersion,
+  decodeTagResource, decodeUpdateFunctionCode, decodeUpdateFunctionConfiguration,
+} from './decode';
 import type { ApiError } from './errors';
 
 const serialization = (member: string) => (e: ApiError) =>
@@ -41,4 +44,22 @@ test('values pass through typed; constraints are left to the domain', () => {
   assert.equal(decodeCreateFunction({ Code: 'zip' }).Code, undefined);
   assert.equal(decodeCreateFunction({ Code: { ZipFile: '' } }).Code?.ZipFile, undefined);
   assert.equal(decodeUpdateFunctionCode({ ZipFile: 5 }).ZipFile, undefined);
+});
+
+test('versions, aliases, layers and tags: the same rule, AWS\'s member paths', () => {
+  assert.throws(() => decodePublishVersion({ CodeSha256: 1 }), serialization('codeSha256'));
+  assert.throws(() => decodeAlias({ FunctionVersion: 1 }), serialization('functionVersion'));
+  assert.throws(() => decodeAlias({ RoutingConfig: 'x' }), serialization('routingConfig'));
+  assert.throws(() => decodeAlias({ RoutingConfig: { AdditionalVersionWeights: [] } }), serialization('routingConfig.additionalVersionWeights'));
+  assert.throws(() => decodeAlias({ RoutingConfig: { AdditionalVersionWeights: { 2: '0.5' } } }), serialization('routingConfig.additionalVersionWeights'));
+  assert.throws(() => decodePublishLayerVersion({ CompatibleRuntimes: 'nodejs20.x' }), serialization('compatibleRuntimes'));
+  assert.throws(() => decodePublishLayerVersion({ LicenseInfo: 5 }), serialization('licenseInfo'));
+  assert.throws(() => decodeAddLayerVersionPermission({ Principal: 1 }), serialization('principal'));
+  assert.throws(() => decodeTagResource({ Tags: { a: 1 } }), serialization('tags.a'));
+  assert.deepEqual(decodeAlias({ RoutingConfig: {} }).RoutingConfig, { AdditionalVersionWeights: undefined });
+  assert.deepEqual(decodeAlias({ RoutingConfig: { AdditionalVersionWeights: { 2: 0.5 } } }).RoutingConfig, { AdditionalVersionWeights: { 2: 0.5 } });
+  const l = decodePublishLayerVersion({ Content: { ZipFile: Buffer.from('z').toString('base64'), S3Bucket: 'b' } });
+  assert.deepEqual(l.Content?.ZipFile, Buffer.from('z'));
+  assert.equal(l.Content?.S3Bucket, 'b');
+  assert.equal(decodePublishLayerVersion({ Content: 3 }).Content, undefined);
 });

@@ -1,5 +1,6 @@
 import type {
-  CodeInput, CreateFunctionInput, FunctionSettingsInput, LoggingConfigInput, UpdateFunctionCodeInput,
+  AddLayerVersionPermissionInput, AliasInput, CodeInput, CreateFunctionInput, FunctionSettingsInput, LayerContentInput,
+  LoggingConfigInput, PublishLayerVersionInput, PublishVersionInput, TagResourceInput, UpdateFunctionCodeInput,
   UpdateFunctionConfigurationInput,
 } from '../../control/inputs';
 import { ApiError } from './errors';
@@ -68,11 +69,24 @@ function stringList(v: unknown, path: string): string[] | undefined {
   return l as string[] | undefined;
 }
 
+/** A map of numbers (alias routing weights): AWS names the map for any entry of the wrong type. */
+function numberMap(v: unknown, path: string): Record<string, number> | undefined {
+  if (absent(v)) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw wrongType(path);
+  const out: Record<string, number> = {};
+  for (const [k, val] of Object.entries(v as Json)) {
+    if (typeof val !== 'number') throw wrongType(path);
+    out[k] = val;
+  }
+  return out;
+}
+
+const base64Zip = (v: unknown): Buffer | undefined => (typeof v === 'string' && v.length > 0 ? Buffer.from(v, 'base64') : undefined);
+
 /** `ZipFile` is a base64 blob; anything but a non-empty string reads as no zip (control: "Please provide a source…"). */
 function code(o: Json): CodeInput {
-  const zip = o.ZipFile;
   return {
-    ZipFile: typeof zip === 'string' && zip.length > 0 ? Buffer.from(zip, 'base64') : undefined,
+    ZipFile: base64Zip(o.ZipFile),
     S3Bucket: o.S3Bucket, S3Key: o.S3Key, ImageUri: o.ImageUri,
     S3ObjectVersion: o.S3ObjectVersion, S3ObjectStorageMode: o.S3ObjectStorageMode, SourceKMSKeyArn: o.SourceKMSKeyArn,
   };
@@ -140,4 +154,54 @@ export function decodeUpdateFunctionCode(b: Json): UpdateFunctionCodeInput {
     Publish: bool(b.Publish, 'publish'),
     PublishTo: b.PublishTo,
   };
+}
+
+export function decodePublishVersion(b: Json): PublishVersionInput {
+  return {
+    CodeSha256: str(b.CodeSha256, 'codeSha256'),
+    Description: str(b.Description, 'description'),
+    RevisionId: str(b.RevisionId, 'revisionId'),
+    PublishTo: b.PublishTo,
+  };
+}
+
+/** CreateAlias and UpdateAlias. */
+export function decodeAlias(b: Json): AliasInput {
+  const routing = struct(b.RoutingConfig, 'routingConfig');
+  return {
+    Name: str(b.Name, 'name'),
+    FunctionVersion: str(b.FunctionVersion, 'functionVersion'),
+    Description: str(b.Description, 'description'),
+    RoutingConfig: routing && { AdditionalVersionWeights: numberMap(routing.AdditionalVersionWeights, 'routingConfig.additionalVersionWeights') },
+    RevisionId: str(b.RevisionId, 'revisionId'),
+  };
+}
+
+export function decodePublishLayerVersion(b: Json): PublishLayerVersionInput {
+  const c = b.Content;
+  const o = c !== null && typeof c === 'object' ? (c as Json) : undefined;
+  const content: LayerContentInput | undefined = o && {
+    ZipFile: base64Zip(o.ZipFile),
+    S3Bucket: o.S3Bucket, S3Key: o.S3Key, S3ObjectVersion: o.S3ObjectVersion, S3ObjectStorageMode: o.S3ObjectStorageMode,
+  };
+  return {
+    Description: str(b.Description, 'description'),
+    LicenseInfo: str(b.LicenseInfo, 'licenseInfo'),
+    CompatibleRuntimes: stringList(b.CompatibleRuntimes, 'compatibleRuntimes'),
+    CompatibleArchitectures: stringList(b.CompatibleArchitectures, 'compatibleArchitectures'),
+    Content: content,
+  };
+}
+
+export function decodeAddLayerVersionPermission(b: Json): AddLayerVersionPermissionInput {
+  return {
+    StatementId: str(b.StatementId, 'statementId'),
+    Action: str(b.Action, 'action'),
+    Principal: str(b.Principal, 'principal'),
+    OrganizationId: str(b.OrganizationId, 'organizationId'),
+  };
+}
+
+export function decodeTagResource(b: Json): TagResourceInput {
+  return { Tags: stringMap(b.Tags, 'tags') };
 }
