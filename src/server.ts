@@ -15,12 +15,12 @@ import { InvokeService } from './invoke/service';
 import { AsyncQueue } from './async/queue';
 import { Gateway } from './gateway/gateway';
 import { allServices } from './services';
-import { CodeUrlSigner } from './frontend/code-url';
+import { CodeUrlSigner } from './services/lambda/code-url';
 import { LayerService } from './control/layers';
 import { VersionService } from './control/versions';
 import { AliasService } from './control/aliases';
 import { TagService } from './control/tags';
-import { loadCredentials, type Credentials } from './frontend/credentials';
+import { loadCredentials, type Credentials } from './gateway/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
 
@@ -100,7 +100,7 @@ export class KumoServer {
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
-        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, store: this.store, blobs, codeUrls, logs: logService,
+        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, blobs, codeUrls, logs: logService,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -131,10 +131,10 @@ export class KumoServer {
   }
 
   private async doStop(): Promise<void> {
-    const frontendClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
+    const gatewayClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
-    const drained = Promise.all([frontendClosed, queueStopped, sweepStopped]);
+    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();

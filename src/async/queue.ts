@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
-import { ApiError } from '../frontend/errors';
+import { DomainError } from '../domain/errors';
 import type { AsyncEvent, Store } from '../store/types';
 import type { InvokeService } from '../invoke/service';
 import type { LogSink } from '../observability/logs';
@@ -51,9 +51,8 @@ export class AsyncQueue {
 
   async enqueue(name: string, qualifier: string | undefined, payload: Buffer, clientContext?: string): Promise<string> {
     if (payload.length > limits.asyncPayloadBytesMax) {
-      throw new ApiError(
-        'RequestTooLargeException',
-        `Request must be smaller than ${limits.asyncPayloadBytesMax} bytes for the InvokeFunction operation`,
+      throw new DomainError(
+        'PayloadTooLarge', `Request must be smaller than ${limits.asyncPayloadBytesMax} bytes for the InvokeFunction operation`,
       );
     }
     const now = Date.now();
@@ -157,11 +156,11 @@ export class AsyncQueue {
       });
       if (res.functionError) failed = res.platformError ?? 'Unhandled';
     } catch (e) {
-      if (e instanceof ApiError && e.errorName === 'ResourceNotFoundException') {
+      if (e instanceof DomainError && e.kind === 'NotFound') {
         // The function is gone: AWS discards its queued events.
         return 'done';
       }
-      failed = e instanceof ApiError ? e.errorName : 'ServiceException';
+      failed = e instanceof DomainError ? e.kind : 'InternalError';
     }
     if (!failed) return 'done';
     const ageS = (Date.now() - ev.enqueuedAtMs) / 1000;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, conflict, invalidParameter, notFound, validationError } from '../frontend/errors';
+import { type DomainError, notFound, conflict, invalidParameter, preconditionFailed, validationFailed } from '../domain/errors';
 import type { AliasRecord, Store } from '../store/types';
 import { StoreConflict } from '../store/types';
 import type { FunctionService } from './functions';
+import type { AliasInput } from './inputs';
 import { Checker, checkDescription } from './validate';
 
 const aliasPattern = '(?!^[0-9]+$)([a-zA-Z0-9-_]+)';
@@ -23,19 +24,7 @@ export class AliasService {
     private readonly functions: FunctionService,
   ) {}
 
-  shape(a: AliasRecord): Record<string, unknown> {
-    const out: Record<string, unknown> = {
-      AliasArn: this.functions.arn(a.functionName, a.name),
-      Name: a.name,
-      FunctionVersion: a.functionVersion,
-      Description: a.description,
-      RevisionId: a.revisionId,
-    };
-    if (Object.keys(a.additionalVersionWeights).length) out.RoutingConfig = { AdditionalVersionWeights: a.additionalVersionWeights };
-    return out;
-  }
-
-  async create(rawName: string, body: Record<string, unknown>): Promise<AliasRecord> {
+  async create(rawName: string, body: AliasInput): Promise<AliasRecord> {
     const name = this.fnName(rawName);
     const c = new Checker();
     const alias = c.string(body.Name, 'name', { min: 1, max: 128, pattern: aliasPattern, re: aliasRe });
@@ -43,8 +32,8 @@ export class AliasService {
     const description = checkDescription(c, body.Description);
     const weights = this.checkRouting(c, body.RoutingConfig);
     c.done();
-    if (alias === undefined) throw validationError([{ value: null, path: 'name', constraint: 'Member must not be null' }]);
-    if (version === undefined) throw validationError([{ value: null, path: 'functionVersion', constraint: 'Member must not be null' }]);
+    if (alias === undefined) throw validationFailed([{ value: null, path: 'name', constraint: 'Member must not be null' }]);
+    if (version === undefined) throw validationFailed([{ value: null, path: 'functionVersion', constraint: 'Member must not be null' }]);
     await this.checkVersions(name, version, weights ?? {});
     const rec: AliasRecord = {
       functionName: name,
@@ -72,7 +61,7 @@ export class AliasService {
     return rec;
   }
 
-  async update(rawName: string, alias: string, body: Record<string, unknown>): Promise<AliasRecord> {
+  async update(rawName: string, alias: string, body: AliasInput): Promise<AliasRecord> {
     const cur = await this.get(rawName, alias, 'update');
     const c = new Checker();
     const version = c.string(body.FunctionVersion, 'functionVersion', { min: 1, max: 1024, pattern: versionPattern, re: versionRe });
@@ -80,7 +69,7 @@ export class AliasService {
     const weights = this.checkRouting(c, body.RoutingConfig);
     const revisionId = c.string(body.RevisionId, 'revisionId');
     c.done();
-    if (revisionId !== undefined && revisionId !== cur.revisionId) throw preconditionFailed();
+    if (revisionId !== undefined && revisionId !== cur.revisionId) throw staleRevision();
     const next: AliasRecord = {
       ...cur,
       functionVersion: version ?? cur.functionVersion,
@@ -89,7 +78,7 @@ export class AliasService {
       revisionId: randomUUID(),
     };
     await this.checkVersions(cur.functionName, next.functionVersion, next.additionalVersionWeights);
-    if (!(await this.store.updateAlias(next, cur.revisionId))) throw preconditionFailed();
+    if (!(await this.store.updateAlias(next, cur.revisionId))) throw staleRevision();
     this.changed(next);
     return next;
   }
@@ -122,19 +111,9 @@ export class AliasService {
     void this.store.getFunction(a.functionName).then((fn) => this.functions.changed(a.functionName, fn?.latest, { alias: a.name }));
   }
 
-  private checkRouting(c: Checker, v: unknown): Record<string, number> | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'object') throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig'");
-    const w = (v as { AdditionalVersionWeights?: unknown }).AdditionalVersionWeights;
-    if (w === undefined || w === null) return {};
-    if (typeof w !== 'object' || Array.isArray(w)) {
-      throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig.additionalVersionWeights'");
-    }
-    const out: Record<string, number> = {};
-    for (const [ver, weight] of Object.entries(w as Record<string, unknown>)) {
-      if (typeof weight !== 'number') throw new ApiError('SerializationException', "Unexpected value type in payload for member 'routingConfig.additionalVersionWeights'");
-      out[ver] = weight;
-    }
+  private checkRouting(c: Checker, v: AliasInput['RoutingConfig']): Record<string, number> | undefined {
+    if (v === undefined) return undefined;
+    const out = v.AdditionalVersionWeights ?? {};
     // AWS's texts (recorded: test_notfound_and_invalid_routingconfigs); the value is the whole map as AWS prints it.
     const shown = `{${Object.entries(out).map(([k, x]) => `${k}=${Number.isInteger(x) ? x.toFixed(1) : String(x)}`).join(', ')}}`;
     if (Object.keys(out).some((ver) => !/^[0-9]+$/.test(ver) || ver.length > 1024)) {
@@ -171,9 +150,8 @@ export class AliasService {
   }
 }
 
-function preconditionFailed(): ApiError {
-  return new ApiError(
-    'PreconditionFailedException',
+function staleRevision(): DomainError {
+  return preconditionFailed(
     'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
   );
 }

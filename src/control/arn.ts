@@ -1,4 +1,7 @@
-import { ApiError, validationError } from '../frontend/errors';
+import { notFound, invalidParameter, accessDenied, validationFailed } from '../domain/errors';
+
+// Function ARNs are built by the one ARN model (domain/arn.ts); this file parses the forms FunctionName accepts.
+export { functionArn } from '../domain/arn';
 
 /** AWS's pattern for FunctionName in CreateFunction, the updates, PublishVersion and aliases (API model, and AWS's recorded messages). */
 export const functionNamePattern =
@@ -57,10 +60,10 @@ export function parseFunctionName(
   const region = m?.[3]?.slice(0, -1);
   const account = m?.[9]?.slice(0, -1);
   if (region && region !== ctx.region) {
-    throw new ApiError('ResourceNotFoundException', `Functions from '${region}' are not reachable in this region ('${ctx.region}')`);
+    throw notFound(`Functions from '${region}' are not reachable in this region ('${ctx.region}')`);
   }
   if (account && account !== ctx.accountId) {
-    throw new ApiError('AccessDeniedException', `The resource you requested does not exist or you do not have permission to access it.`);
+    throw accessDenied(`The resource you requested does not exist or you do not have permission to access it.`);
   }
   const failures: Failure[] = [];
   if (opts.qualifier !== undefined) failures.push(...qualifierFailures(opts.qualifier));
@@ -69,14 +72,14 @@ export function parseFunctionName(
   if (raw.length < 1) failures.push({ value: raw, path: 'functionName', constraint: 'Member must have length greater than or equal to 1' });
   else {
     const patternFailure = m ? undefined : { value: raw, path: 'functionName', constraint: `Member must satisfy regular expression pattern: ${pattern}` };
-    if (patternFailure && use !== 'create') throw validationError([...failures, patternFailure]);
+    if (patternFailure && use !== 'create') throw validationFailed([...failures, patternFailure]);
     if (raw.length > max) failures.push({ value: raw, path: 'functionName', constraint: `Member must have length less than or equal to ${max}` });
     if (patternFailure) failures.push(patternFailure);
   }
   if (failures.length) {
     // AWS's one exception: a bare name on create that is only too long is InvalidParameterValueException.
     const onlyBareTooLong = use === 'create' && bare && failures.every((f) => f.path === 'functionName');
-    throw validationError(failures, onlyBareTooLong ? 'InvalidParameterValueException' : 'ValidationException');
+    throw validationFailed(failures, onlyBareTooLong ? 'InvalidParameter' : 'Validation');
   }
   return { name: m![11]!, qualifier: m![13] };
 }
@@ -92,16 +95,12 @@ function qualifierFailures(q: string): Failure[] {
 export function resolveQualifier(ref: FunctionRef, qualifierParam: string | undefined): string | undefined {
   if (qualifierParam !== undefined) {
     const failures = qualifierFailures(qualifierParam);
-    if (failures.length) throw validationError(failures);
+    if (failures.length) throw validationFailed(failures);
     if (ref.qualifier !== undefined && ref.qualifier !== qualifierParam) {
-      throw new ApiError('InvalidParameterValueException', 'The derived qualifier from the function name does not match the specified qualifier.');
+      throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
     }
     return qualifierParam;
   }
   return ref.qualifier;
 }
 
-export function functionArn(ctx: { region: string; accountId: string }, name: string, qualifier?: string): string {
-  const base = `arn:aws:lambda:${ctx.region}:${ctx.accountId}:function:${name}`;
-  return qualifier ? `${base}:${qualifier}` : base;
-}

@@ -1,12 +1,12 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
-import { ApiError, conflict, invalidParameter, notFound } from '../frontend/errors';
+import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, required } from '../domain/errors';
 import type { FunctionConfig, FunctionRecord, Store, VersionRecord } from '../store/types';
 import { StoreConflict } from '../store/types';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Keyring } from '../keys/keyring';
 import type { CodeCache } from '../blobs/code-cache';
-import { zipApiError } from './zip-errors';
+import { zipError } from './zip-errors';
 import { awsTimestamp } from './time';
 import { functionArn, parseFunctionName, resolveQualifier, type NameUse } from './arn';
 import {
@@ -17,7 +17,7 @@ import type { LayerService } from './layers';
 import { checkSettings } from './settings';
 import type { LayerRef } from '../store/types';
 
-type Json = Record<string, unknown>;
+import type { CodeInput, CreateFunctionInput, UpdateFunctionCodeInput, UpdateFunctionConfigurationInput } from './inputs';
 
 /**
  * Listener told about every change of a function so caches and warm EEs
@@ -73,9 +73,9 @@ export class FunctionService {
     return { name: ref.name, qualifier: resolveQualifier(ref, qualifierParam) };
   }
 
-  async create(body: Json): Promise<VersionRecord> {
+  async create(body: CreateFunctionInput): Promise<VersionRecord> {
     const c = new Checker();
-    if (typeof body.FunctionName !== 'string') throw missing('FunctionName');
+    if (body.FunctionName === undefined) throw missing('FunctionName');
     const ref = parseFunctionName(body.FunctionName, this.ctx, { use: 'create' });
     if (ref.qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when creating a function.');
     const runtime = checkRuntime(c, body.Runtime);
@@ -96,12 +96,12 @@ export class FunctionService {
     c.done();
     const accepted = checkSettings('CreateFunction', body);
     if (role === undefined) throw missing('Role');
-    if (body.Code === undefined || body.Code === null || typeof body.Code !== 'object') throw missing('Code');
+    if (body.Code === undefined) throw missing('Code');
     if (packageType === 'Image') throw invalidParameter('PackageType Image is not supported by this Kumo server; use Zip.');
     if (runtime === undefined) throw invalidParameter('Runtime is required for .zip file packages.');
     if (!handler && !runtime.startsWith('provided')) throw invalidParameter('Handler is required for .zip file packages with a managed runtime.');
-    const publish = c.bool(body.Publish, 'publish');
-    const zip = decodeZip(body.Code as Json);
+    const publish = body.Publish;
+    const zip = decodeZip(body.Code);
 
     const { key: codeKey, unzippedBytes } = await this.storeCode(zip);
     checkTotalSize(unzippedBytes, layers ?? []);
@@ -212,22 +212,22 @@ export class FunctionService {
     return { items, next };
   }
 
-  async updateCode(rawName: string, body: Json): Promise<VersionRecord> {
+  async updateCode(rawName: string, body: UpdateFunctionCodeInput): Promise<VersionRecord> {
     const { name, qualifier } = this.ref(rawName);
     if (qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when updating code.');
     const c = new Checker();
     const revisionId = c.string(body.RevisionId, 'revisionId');
     const architectures = checkArchitectures(c, body.Architectures);
-    const dryRun = c.bool(body.DryRun, 'dryRun');
+    const dryRun = body.DryRun;
     c.done();
     checkSettings('UpdateFunctionCode', body);
     const fn = await this.mustGet(name);
     this.checkUpdatable(fn.latest, revisionId);
-    const publish = c.bool(body.Publish, 'publish');
+    const publish = body.Publish;
     const zip = decodeZip(body);
     if (dryRun) {
       await this.code.validate(zip).catch((e: unknown) => {
-        throw zipApiError(e) ?? e;
+        throw zipError(e) ?? e;
       });
       return fn.latest;
     }
@@ -250,7 +250,7 @@ export class FunctionService {
     return publish ? this.publishAfterActivation(name) : updated;
   }
 
-  async updateConfiguration(rawName: string, body: Json): Promise<VersionRecord> {
+  async updateConfiguration(rawName: string, body: UpdateFunctionConfigurationInput): Promise<VersionRecord> {
     const { name, qualifier } = this.ref(rawName);
     if (qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when updating configuration.');
     const c = new Checker();
@@ -373,7 +373,7 @@ export class FunctionService {
     try {
       unzippedBytes = await this.code.ensureFromZip(key, zip);
     } catch (e) {
-      throw zipApiError(e) ?? e;
+      throw zipError(e) ?? e;
     }
     await this.blobs.put(zip);
     return { key, unzippedBytes };
@@ -387,8 +387,7 @@ export class FunctionService {
 
   private checkUpdatable(latest: VersionRecord, revisionId: string | undefined): void {
     if (revisionId !== undefined && revisionId !== latest.revisionId) {
-      throw new ApiError(
-        'PreconditionFailedException',
+      throw preconditionFailed(
         'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
@@ -465,26 +464,21 @@ export class FunctionService {
   }
 }
 
-/** AWS's text for a required member that is absent. */
-function missing(field: string): ApiError {
-  return new ApiError(
-    'ValidationException',
-    `1 validation error detected: Value null at '${field.charAt(0).toLowerCase() + field.slice(1)}' failed to satisfy constraint: Member must not be null`,
-  );
+/** AWS's text for a required member that is absent (member paths are camelCase). */
+function missing(field: string): DomainError {
+  return required(field.charAt(0).toLowerCase() + field.slice(1));
 }
 
-/** Decodes `ZipFile` (base64 in the JSON body) and applies AWS's size limit; S3 and image code are refused clearly. */
-function decodeZip(code: Json): Buffer {
+/** Takes the zip (decoded from base64 by the service layer) and applies AWS's size limit; S3 and image code are refused clearly. */
+function decodeZip(code: CodeInput): Buffer {
   if (code.S3Bucket !== undefined || code.S3Key !== undefined) {
     throw invalidParameter('S3Bucket/S3Key code locations are not supported by this Kumo server; upload the zip as ZipFile.');
   }
   if (code.ImageUri !== undefined) throw invalidParameter('ImageUri is not supported by this Kumo server; use a .zip package.');
-  if (typeof code.ZipFile !== 'string' || code.ZipFile.length === 0) {
-    throw invalidParameter('Please provide a source for function code.');
-  }
-  const zip = Buffer.from(code.ZipFile, 'base64');
+  const zip = code.ZipFile;
+  if (zip === undefined) throw invalidParameter('Please provide a source for function code.');
   if (zip.length > limits.zipBytesMax) {
-    throw new ApiError('RequestEntityTooLargeException', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
+    throw new DomainError('CodeTooLarge', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
   }
   return zip;
 }

@@ -2,15 +2,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { limits, type KumoConfig } from '../config';
-import { ApiError, invalidParameter, notFound, validationError } from '../frontend/errors';
+import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, accessDenied, validationFailed } from '../domain/errors';
 import type { BlobStore } from '../blobs/blob-store';
 import type { CodeCache } from '../blobs/code-cache';
 import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
 import { Checker, awsRuntimeEnum } from './validate';
-import { zipApiError } from './zip-errors';
+import { zipError } from './zip-errors';
 import { checkLayerContent } from './settings';
+import type { AddLayerVersionPermissionInput, PublishLayerVersionInput } from './inputs';
 import { awsTimestamp } from './time';
 import { exists } from '../fs-util';
+import { layerArn, layerVersionArn, parseArn, parseLambdaArn } from '../domain/arn';
 
 /** AWS: a function references at most 5 layers. */
 export const layersPerFunctionMax = 5;
@@ -19,7 +21,11 @@ const layerNamePattern =
 const layerNameRe = new RegExp(`^(?:${layerNamePattern})$`);
 const layerVersionArnPattern =
   '(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)';
-const layerVersionArnRe = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):([0-9]+)$/;
+/** A full layer version ARN: its region, account, layer name and version (undefined for anything else). */
+function parseLayerVersionArn(s: string): { region: string; account: string; name: string; version: number } | undefined {
+  const a = parseLambdaArn(s);
+  return a?.type === 'layer' && a.version !== undefined ? { region: a.region, account: a.account, name: a.name, version: a.version } : undefined;
+}
 const statementIdRe = /^[a-zA-Z0-9-_]+$/;
 const principalRe = /^(\d{12}|\*|arn:(aws[a-zA-Z-]*):iam::\d{12}:root)$/;
 const organizationIdRe = /^o-[a-z0-9]{10,32}$/;
@@ -47,20 +53,20 @@ export class LayerService {
   }
 
   layerArn(name: string): string {
-    return `arn:aws:lambda:${this.ctx.region}:${this.ctx.accountId}:layer:${name}`;
+    return layerArn(this.ctx, name);
   }
 
   /** Accepts a layer name or its ARN (AWS's LayerName). */
   parseLayerName(raw: string): string {
     if (raw.length < 1 || raw.length > 140 || !layerNameRe.test(raw)) {
-      throw validationError([{ value: raw, path: 'layerName', constraint: `Member must satisfy regular expression pattern: ${layerNamePattern}` }]);
+      throw validationFailed([{ value: raw, path: 'layerName', constraint: `Member must satisfy regular expression pattern: ${layerNamePattern}` }]);
     }
     if (raw.startsWith('arn:')) {
-      const parts = raw.split(':');
-      if (parts[3] !== this.ctx.region || parts[4] !== this.ctx.accountId) {
-        throw new ApiError('AccessDeniedException', 'The resource you requested does not exist or you do not have permission to access it.');
+      const a = parseArn(raw)!; // layerNameRe matched the ARN form
+      if (a.region !== this.ctx.region || a.account !== this.ctx.accountId) {
+        throw accessDenied('The resource you requested does not exist or you do not have permission to access it.');
       }
-      return parts[6]!;
+      return a.resource.slice('layer:'.length);
     }
     return raw;
   }
@@ -68,14 +74,14 @@ export class LayerService {
   parseVersionNumber(raw: string): number {
     const n = Number(raw);
     if (!/^-?[0-9]+$/.test(raw) || !Number.isSafeInteger(n)) {
-      throw validationError([{ value: raw, path: 'versionNumber', constraint: 'Member must be a number' }]);
+      throw validationFailed([{ value: raw, path: 'versionNumber', constraint: 'Member must be a number' }]);
     }
     // AWS's answer (recorded: test_layer_exceptions) for 0 and negative numbers.
     if (n < 1) throw invalidParameter('Layer Version Cannot be less than 1');
     return n;
   }
 
-  async publish(rawName: string, body: Record<string, unknown>): Promise<LayerVersionRecord> {
+  async publish(rawName: string, body: PublishLayerVersionInput): Promise<LayerVersionRecord> {
     const name = this.parseLayerName(rawName);
     const c = new Checker();
     const description = c.string(body.Description, 'description', { min: 0, max: limits.descriptionCharsMax });
@@ -90,22 +96,22 @@ export class LayerService {
       c.failures.push({ value: archs, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]' });
     }
     c.done();
-    const content = body.Content as Record<string, unknown> | undefined;
-    if (!content || typeof content !== 'object') {
-      throw validationError([{ value: null, path: 'content', constraint: 'Member must not be null' }]);
+    const content = body.Content;
+    if (!content) {
+      throw validationFailed([{ value: null, path: 'content', constraint: 'Member must not be null' }]);
     }
     checkLayerContent(content);
-    if (typeof content.ZipFile !== 'string' || !content.ZipFile) throw invalidParameter('Please provide a source for layer content.');
-    const zip = Buffer.from(content.ZipFile, 'base64');
+    const zip = content.ZipFile;
+    if (zip === undefined) throw invalidParameter('Please provide a source for layer content.');
     if (zip.length > limits.zipBytesMax) {
-      throw new ApiError('RequestEntityTooLargeException', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
+      throw new DomainError('CodeTooLarge', `Zipped size must be smaller than ${limits.zipBytesMax} bytes`);
     }
     const key = createHash('sha256').update(zip).digest('hex');
     let unzippedBytes: number;
     try {
       unzippedBytes = await this.code.ensureFromZip(key, zip);
     } catch (e) {
-      throw zipApiError(e) ?? e;
+      throw zipError(e) ?? e;
     }
     await this.blobs.put(zip);
     return this.store.publishLayerVersion(name, (version) => ({
@@ -139,10 +145,10 @@ export class LayerService {
   }
 
   async getByArn(arn: string): Promise<LayerVersionRecord> {
-    const m = layerVersionArnRe.exec(arn);
-    if (!m) throw validationError([{ value: arn, path: 'arn', constraint: `Member must satisfy regular expression pattern: ${layerVersionArnPattern}` }]);
-    if (m[1] !== this.ctx.region || m[2] !== this.ctx.accountId) throw notFound('The resource you requested does not exist.');
-    return this.get(m[3]!, m[4]!);
+    const m = parseLayerVersionArn(arn);
+    if (!m) throw validationFailed([{ value: arn, path: 'arn', constraint: `Member must satisfy regular expression pattern: ${layerVersionArnPattern}` }]);
+    if (m.region !== this.ctx.region || m.account !== this.ctx.accountId) throw notFound('The resource you requested does not exist.');
+    return this.get(m.name, String(m.version));
   }
 
   async list(marker: string | undefined, maxItems: number | undefined, runtime?: string, arch?: string): Promise<{ items: LayerVersionRecord[]; next?: string }> {
@@ -168,7 +174,7 @@ export class LayerService {
     await this.store.deleteLayerVersion(this.parseLayerName(rawName), this.parseVersionNumber(rawVersion));
   }
 
-  async addPermission(rawName: string, rawVersion: string, body: Record<string, unknown>, revisionId: string | undefined) {
+  async addPermission(rawName: string, rawVersion: string, body: AddLayerVersionPermissionInput, revisionId: string | undefined) {
     const rec = await this.get(rawName, rawVersion, 'policy');
     const c = new Checker();
     const sid = c.string(body.StatementId, 'statementId', { min: 1, max: 100, pattern: '([a-zA-Z0-9-_]+)', re: statementIdRe });
@@ -177,22 +183,22 @@ export class LayerService {
     const org = c.string(body.OrganizationId, 'organizationId', { min: 0, max: 34, pattern: 'o-[a-z0-9]{10,32}', re: organizationIdRe });
     c.done();
     if (!sid || !action || !principal) {
-      throw validationError([{ value: null, path: !sid ? 'statementId' : !action ? 'action' : 'principal', constraint: 'Member must not be null' }]);
+      throw validationFailed([{ value: null, path: !sid ? 'statementId' : !action ? 'action' : 'principal', constraint: 'Member must not be null' }]);
     }
-    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw preconditionFailed();
+    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw staleRevision();
     if (rec.statements.some((s) => s.Sid === sid)) {
-      throw new ApiError('ResourceConflictException', `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+      throw conflict(`The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
     }
     const statement: Record<string, unknown> = {
       Sid: sid,
       Effect: 'Allow',
       Principal: principal === '*' ? '*' : { AWS: principal.startsWith('arn:') ? principal : `arn:aws:iam::${principal}:root` },
       Action: action,
-      Resource: `${this.layerArn(rec.layerName)}:${rec.version}`,
+      Resource: layerVersionArn(this.ctx, rec.layerName, rec.version),
       ...(org ? { Condition: { StringEquals: { 'aws:PrincipalOrgID': org } } } : {}),
     };
     const next = { ...rec, statements: [...rec.statements, statement], policyRevisionId: randomUUID() };
-    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw preconditionFailed();
+    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw staleRevision();
     return { Statement: JSON.stringify(statement), RevisionId: next.policyRevisionId };
   }
 
@@ -204,20 +210,16 @@ export class LayerService {
 
   async removePermission(rawName: string, rawVersion: string, sid: string, revisionId: string | undefined): Promise<void> {
     const rec = await this.get(rawName, rawVersion, 'policy');
-    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw preconditionFailed();
+    if (revisionId !== undefined && revisionId !== rec.policyRevisionId) throw staleRevision();
     if (!rec.statements.some((s) => s.Sid === sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
     const next = { ...rec, statements: rec.statements.filter((s) => s.Sid !== sid), policyRevisionId: randomUUID() };
-    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw preconditionFailed();
+    if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw staleRevision();
   }
 
   /** Validates a function's Layers list (AWS's limits and messages) and resolves each ARN. */
-  async resolveRefs(c: Checker, v: unknown): Promise<LayerRef[] | undefined> {
-    if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-      throw new ApiError('SerializationException', "Unexpected value type in payload for member 'layers'");
-    }
-    const arns = v as string[];
-    const bad = arns.filter((a) => !layerVersionArnRe.test(a));
+  async resolveRefs(c: Checker, arns: string[] | undefined): Promise<LayerRef[] | undefined> {
+    if (arns === undefined) return undefined;
+    const bad = arns.filter((a) => !parseLayerVersionArn(a));
     if (bad.length) {
       c.failures.push({
         value: arns,
@@ -230,17 +232,17 @@ export class LayerService {
     const seen = new Map<string, string>();
     const refs: LayerRef[] = [];
     for (const arn of arns) {
-      const m = layerVersionArnRe.exec(arn)!;
-      const layerKey = `${m[3]}`;
+      const m = parseLayerVersionArn(arn)!;
+      const layerKey = m.name;
       const first = seen.get(layerKey);
       if (first !== undefined) {
         throw invalidParameter(`Two different versions of the same layer are not allowed to be referenced in the same function. ${first} and ${arn} are versions of the same layer.`);
       }
       seen.set(layerKey, arn);
-      if (m[1] !== this.ctx.region) {
+      if (m.region !== this.ctx.region) {
         throw invalidParameter(`Layers are not in the same region as the function. Layers are expected to be in region ${this.ctx.region}.`);
       }
-      const rec = m[2] === this.ctx.accountId ? await this.store.getLayerVersion(m[3]!, Number(m[4])) : undefined;
+      const rec = m.account === this.ctx.accountId ? await this.store.getLayerVersion(m.name, m.version) : undefined;
       if (!rec) throw invalidParameter(`Layer version ${arn} does not exist.`);
       refs.push({ arn, codeKey: rec.codeKey, codeSize: rec.codeSize, unzippedBytes: rec.unzippedBytes });
     }
@@ -301,13 +303,10 @@ async function overlayInto(src: string, dest: string): Promise<void> {
   }
 }
 
-function listOf(c: Checker, v: unknown, pathName: string, max: number): string[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-    throw new ApiError('SerializationException', `Unexpected value type in payload for member '${pathName}'`);
-  }
+function listOf(c: Checker, v: string[] | undefined, pathName: string, max: number): string[] {
+  if (v === undefined) return [];
   if (v.length > max) c.failures.push({ value: v, path: pathName, constraint: `Member must have length less than or equal to ${max}` });
-  return v as string[];
+  return v;
 }
 
 /**
@@ -326,10 +325,10 @@ const layerFilterRuntimes = [
 
 function checkListFilters(runtime: string | undefined, arch: string | undefined): void {
   if (runtime !== undefined && !layerFilterRuntimes.includes(runtime)) {
-    throw validationError([{ value: runtime, path: 'compatibleRuntime', constraint: `Member must satisfy enum value set: [${layerFilterRuntimes.join(', ')}]` }]);
+    throw validationFailed([{ value: runtime, path: 'compatibleRuntime', constraint: `Member must satisfy enum value set: [${layerFilterRuntimes.join(', ')}]` }]);
   }
   if (arch !== undefined && arch !== 'x86_64' && arch !== 'arm64') {
-    throw validationError([{ value: arch, path: 'compatibleArchitecture', constraint: 'Member must satisfy enum value set: [x86_64, arm64]' }]);
+    throw validationFailed([{ value: arch, path: 'compatibleArchitecture', constraint: 'Member must satisfy enum value set: [x86_64, arm64]' }]);
   }
 }
 
@@ -337,10 +336,8 @@ function matches(r: LayerVersionRecord, runtime?: string, arch?: string): boolea
   return (!runtime || r.compatibleRuntimes.includes(runtime)) && (!arch || r.compatibleArchitectures.includes(arch));
 }
 
-function preconditionFailed(): ApiError {
-  return new ApiError(
-    'PreconditionFailedException',
-    // AWS's text for layer policies (recorded: test_layer_policy_exceptions).
+function staleRevision(): DomainError {
+  return preconditionFailed(// AWS's text for layer policies (recorded: test_layer_policy_exceptions).
     'The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id',
   );
 }

@@ -1,4 +1,4 @@
-import { ApiError, invalidParameter } from '../frontend/errors';
+import { type DomainError, invalidParameter } from '../domain/errors';
 
 /**
  * Settings Kumo does not act on yet. A setting is either honoured (stored,
@@ -30,7 +30,7 @@ import { ApiError, invalidParameter } from '../frontend/errors';
  */
 export type SettingsOperation = 'CreateFunction' | 'UpdateFunctionConfiguration' | 'UpdateFunctionCode' | 'PublishVersion';
 
-export function refusal(field: string, why = ''): ApiError {
+export function refusal(field: string, why = ''): DomainError {
   return invalidParameter(`${field} is not supported by this Kumo server${why ? `: ${why}` : ''}.`);
 }
 
@@ -45,7 +45,8 @@ export interface AcceptedSettings {
 }
 
 /** Refuses every setting of `op` that Kumo cannot act on; returns the accepted empty ones. */
-export function checkSettings(op: SettingsOperation, body: Record<string, unknown>): AcceptedSettings {
+export function checkSettings(op: SettingsOperation, input: object): AcceptedSettings {
+  const body = input as Record<string, unknown>;
   const accepted: AcceptedSettings = { vpcConfigSet: false };
   if (op === 'CreateFunction' || op === 'UpdateFunctionConfiguration') {
     const vpc = body.VpcConfig;
@@ -82,7 +83,8 @@ export function checkSettings(op: SettingsOperation, body: Record<string, unknow
 }
 
 /** PublishLayerVersion: Content.ZipFile is honoured; content from S3 is refused. */
-export function checkLayerContent(content: Record<string, unknown>): void {
+export function checkLayerContent(input: object): void {
+  const content = input as Record<string, unknown>;
   for (const f of ['S3Bucket', 'S3Key', 'S3ObjectVersion', 'S3ObjectStorageMode'] as const) {
     if (present(content[f])) throw refusal(`Content.${f}`, 'upload the zip as ZipFile');
   }

@@ -1,11 +1,13 @@
 import { limits, supportedRuntimes } from '../config';
-import { ApiError, validationError } from '../frontend/errors';
+import { invalidParameter, validationFailed } from '../domain/errors';
+import type { LoggingConfigInput } from './inputs';
 
 /**
- * Field validation with AWS's constraints and messages. Model constraints
- * (type, length, pattern, range) fail as ValidationException with AWS's
+ * Field validation with AWS's constraints and messages, on values the service
+ * layer has already decoded to their types (control/inputs.ts). Model
+ * constraints (length, pattern, range, enum) fail as Validation with AWS's
  * "N validation error(s) detected" text, all failures of a request at once;
- * semantic rules fail as InvalidParameterValueException, as AWS does.
+ * semantic rules fail as InvalidParameter, as AWS does.
  */
 type Failure = { value: unknown; path: string; constraint: string };
 
@@ -49,12 +51,11 @@ export class Checker {
 
   /** Throws the collected model-constraint failures, if any. */
   done(): void {
-    if (this.failures.length) throw validationError(this.failures);
+    if (this.failures.length) throw validationFailed(this.failures);
   }
 
-  string(v: unknown, path: string, o: { min?: number; max?: number; pattern?: string; re?: RegExp } = {}): string | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw serializationError(path);
+  string(v: string | undefined, path: string, o: { min?: number; max?: number; pattern?: string; re?: RegExp } = {}): string | undefined {
+    if (v === undefined) return undefined;
     if (o.min !== undefined && v.length < o.min)
       this.failures.push({ value: v, path, constraint: `Member must have length greater than or equal to ${o.min}` });
     else if (o.max !== undefined && v.length > o.max)
@@ -64,76 +65,58 @@ export class Checker {
     return v;
   }
 
-  int(v: unknown, path: string, min: number, max: number): number | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw serializationError(path);
+  int(v: number | undefined, path: string, min: number, max: number): number | undefined {
+    if (v === undefined) return undefined;
     if (v < min) this.failures.push({ value: v, path, constraint: `Member must have value greater than or equal to ${min}` });
     else if (v > max) this.failures.push({ value: v, path, constraint: `Member must have value less than or equal to ${max}` });
     return v;
   }
 
-  enumOf<T extends string>(v: unknown, path: string, values: readonly T[]): T | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw serializationError(path);
+  enumOf<T extends string>(v: string | undefined, path: string, values: readonly T[]): T | undefined {
+    if (v === undefined) return undefined;
     if (!(values as readonly string[]).includes(v)) {
       this.failures.push({ value: v, path, constraint: `Member must satisfy enum value set: [${values.join(', ')}]` });
       return undefined;
     }
     return v as T;
   }
-
-  bool(v: unknown, path: string): boolean | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'boolean') throw serializationError(path);
-    return v;
-  }
 }
 
-/** AWS answers a wrongly typed JSON member with SerializationException. */
-function serializationError(path: string): ApiError {
-  return new ApiError('SerializationException', `Unexpected value type in payload for member '${path}'`);
-}
-
-export function checkRuntime(c: Checker, v: unknown): string | undefined {
+export function checkRuntime(c: Checker, v: string | undefined): string | undefined {
   const rt = c.string(v, 'runtime');
   if (rt === undefined) return undefined;
   if (deprecatedRuntimes.has(rt) || agedRuntimes.has(rt)) {
-    throw new ApiError(
-      'InvalidParameterValueException',
+    throw invalidParameter(
       `The runtime parameter of ${rt} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
     );
   }
   if (!(awsRuntimeEnum as readonly string[]).includes(rt)) {
     // AWS answers this one as InvalidParameterValueException (not the front door's ValidationException), value unquoted.
-    throw new ApiError(
-      'InvalidParameterValueException',
+    throw invalidParameter(
       `Value ${rt} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${awsRuntimeEnum.join(', ')}] or be a valid ARN`,
     );
   }
   if (!(supportedRuntimes as readonly string[]).includes(rt)) {
-    throw new ApiError(
-      'InvalidParameterValueException',
+    throw invalidParameter(
       `The runtime parameter of ${rt} is not supported by this Kumo server. Supported runtimes: ${supportedRuntimes.join(', ')}.`,
     );
   }
   return rt;
 }
 
-export const checkRole = (c: Checker, v: unknown) => c.string(v, 'role', { min: 0, max: 10000, pattern: roleArnPattern, re: roleArnRe });
-export const checkHandler = (c: Checker, v: unknown) => c.string(v, 'handler', { min: 0, max: limits.handlerCharsMax, pattern: '[^\\s]+', re: handlerRe });
-export const checkDescription = (c: Checker, v: unknown) => c.string(v, 'description', { min: 0, max: limits.descriptionCharsMax });
-export const checkTimeout = (c: Checker, v: unknown) => c.int(v, 'timeout', limits.timeoutSecondsMin, limits.timeoutSecondsMax);
-export const checkMemory = (c: Checker, v: unknown) => c.int(v, 'memorySize', limits.memoryMbMin, limits.memoryMbMax);
+export const checkRole = (c: Checker, v: string | undefined) => c.string(v, 'role', { min: 0, max: 10000, pattern: roleArnPattern, re: roleArnRe });
+export const checkHandler = (c: Checker, v: string | undefined) => c.string(v, 'handler', { min: 0, max: limits.handlerCharsMax, pattern: '[^\\s]+', re: handlerRe });
+export const checkDescription = (c: Checker, v: string | undefined) => c.string(v, 'description', { min: 0, max: limits.descriptionCharsMax });
+export const checkTimeout = (c: Checker, v: number | undefined) => c.int(v, 'timeout', limits.timeoutSecondsMin, limits.timeoutSecondsMax);
+export const checkMemory = (c: Checker, v: number | undefined) => c.int(v, 'memorySize', limits.memoryMbMin, limits.memoryMbMax);
 
-export function checkEphemeral(c: Checker, v: unknown): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object') throw serializationError('ephemeralStorage');
-  return c.int((v as { Size?: unknown }).Size, 'ephemeralStorage.size', limits.ephemeralStorageMbMin, limits.ephemeralStorageMbMax);
+export function checkEphemeral(c: Checker, v: { Size?: number } | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  return c.int(v.Size, 'ephemeralStorage.size', limits.ephemeralStorageMbMin, limits.ephemeralStorageMbMax);
 }
 
-export function checkArchitectures(c: Checker, v: unknown): string[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw serializationError('architectures');
+export function checkArchitectures(c: Checker, v: unknown[] | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
   if (v.length !== 1) {
     c.failures.push({ value: v, path: 'architectures', constraint: `Member must have length ${v.length < 1 ? 'greater' : 'less'} than or equal to 1` });
     return undefined;
@@ -144,7 +127,7 @@ export function checkArchitectures(c: Checker, v: unknown): string[] | undefined
   }
   const arch = v[0] as 'x86_64' | 'arm64';
   if (arch !== hostArchitecture()) {
-    throw new ApiError('InvalidParameterValueException', `Architectures ${arch} is not supported by this Kumo server: it runs functions on its host's architecture (${hostArchitecture()}).`);
+    throw invalidParameter(`Architectures ${arch} is not supported by this Kumo server: it runs functions on its host's architecture (${hostArchitecture()}).`);
   }
   return [arch];
 }
@@ -160,10 +143,8 @@ export interface LoggingInput {
   logGroup?: string;
 }
 
-export function checkLogging(c: Checker, v: unknown): LoggingInput | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object') throw serializationError('loggingConfig');
-  const o = v as Record<string, unknown>;
+export function checkLogging(c: Checker, o: LoggingConfigInput | undefined): LoggingInput | undefined {
+  if (o === undefined) return undefined;
   const out: LoggingInput = {
     logFormat: c.enumOf(o.LogFormat, 'loggingConfig.logFormat', ['JSON', 'Text'] as const),
     applicationLogLevel: c.enumOf(o.ApplicationLogLevel, 'loggingConfig.applicationLogLevel', ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const),
@@ -174,20 +155,10 @@ export function checkLogging(c: Checker, v: unknown): LoggingInput | undefined {
 }
 
 /** Validates Environment.Variables: key pattern, reserved keys, and AWS's 4 KB total (measured on the JSON of the map, as AWS measures it). */
-export function checkEnvironment(c: Checker, v: unknown): Record<string, string> | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object') throw serializationError('environment');
-  const vars = (v as { Variables?: unknown }).Variables;
-  if (vars === undefined || vars === null) return {};
-  if (typeof vars !== 'object' || Array.isArray(vars)) throw serializationError('environment.variables');
-  const out: Record<string, string> = {};
-  let badKey = false;
-  for (const [k, val] of Object.entries(vars as Record<string, unknown>)) {
-    if (typeof val !== 'string') throw serializationError(`environment.variables.${k}`);
-    if (!envKeyRe.test(k)) badKey = true;
-    out[k] = val;
-  }
-  if (badKey) {
+export function checkEnvironment(c: Checker, v: { Variables?: Record<string, string> } | undefined): Record<string, string> | undefined {
+  if (v === undefined) return undefined;
+  const out = v.Variables ?? {};
+  if (Object.keys(out).some((k) => !envKeyRe.test(k))) {
     c.failures.push({
       value: '[sensitive]',
       path: 'environment.variables',
@@ -197,15 +168,13 @@ export function checkEnvironment(c: Checker, v: unknown): Record<string, string>
   }
   const reserved = Object.keys(out).filter((k) => reservedEnvKeys.has(k));
   if (reserved.length) {
-    throw new ApiError(
-      'InvalidParameterValueException',
+    throw invalidParameter(
       `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
     );
   }
   const measured = JSON.stringify(out);
   if (Buffer.byteLength(measured) > limits.environmentBytesMax) {
-    throw new ApiError(
-      'InvalidParameterValueException',
+    throw invalidParameter(
       `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`,
     );
   }
@@ -215,7 +184,7 @@ export function checkEnvironment(c: Checker, v: unknown): Record<string, string>
 const kmsKeyArnRe = /^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$/;
 
 /** KMSKeyArn: '' clears it (AWS), an ARN selects Kumo's named key of that name. */
-export function checkKmsKeyArn(c: Checker, v: unknown): string | undefined {
+export function checkKmsKeyArn(c: Checker, v: string | undefined): string | undefined {
   const s = c.string(v, 'kMSKeyArn', { min: 0, max: 10000 });
   if (s === undefined || s === '') return s;
   if (!kmsKeyArnRe.test(s)) {
@@ -229,31 +198,28 @@ export function checkKmsKeyArn(c: Checker, v: unknown): string | undefined {
 export const tagsPerResourceMax = 50;
 const tagRe = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-export function checkTags(c: Checker, v: unknown, path = 'tags'): Record<string, string> | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw serializationError(path);
+export function checkTags(c: Checker, v: Record<string, string> | undefined, path = 'tags'): Record<string, string> | undefined {
+  if (v === undefined) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof val !== 'string') throw serializationError(`${path}.${k}`);
+  for (const [k, val] of Object.entries(v)) {
     if (k.length < 1 || k.length > 128 || !tagRe.test(k)) {
       c.failures.push({ value: k, path: `${path}.key`, constraint: 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]* and have length between 1 and 128' });
     } else if (val.length > 256 || !tagRe.test(val)) {
       c.failures.push({ value: val, path: `${path}.value`, constraint: 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]* and have length less than or equal to 256' });
     }
-    if (k.toLowerCase().startsWith('aws:')) throw new ApiError('InvalidParameterValueException', "Tag keys starting with 'aws:' are reserved for system use.");
+    if (k.toLowerCase().startsWith('aws:')) throw invalidParameter("Tag keys starting with 'aws:' are reserved for system use.");
     out[k] = val;
   }
   if (Object.keys(out).length > tagsPerResourceMax) {
-    throw new ApiError('InvalidParameterValueException', `Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
+    throw invalidParameter(`Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
   }
   return out;
 }
 
-export function checkTracing(c: Checker, v: unknown): 'Active' | 'PassThrough' | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object') throw serializationError('tracingConfig');
-  const mode = c.enumOf((v as { Mode?: unknown }).Mode, 'tracingConfig.mode', ['Active', 'PassThrough'] as const);
+export function checkTracing(c: Checker, v: { Mode?: string } | undefined): 'Active' | 'PassThrough' | undefined {
+  if (v === undefined) return undefined;
+  const mode = c.enumOf(v.Mode, 'tracingConfig.mode', ['Active', 'PassThrough'] as const);
   // PassThrough is AWS's default and what Kumo does; Active needs X-Ray, which Kumo does not have.
-  if (mode === 'Active') throw new ApiError('InvalidParameterValueException', 'TracingConfig Mode Active is not supported by this Kumo server: there is no X-Ray; use PassThrough.');
+  if (mode === 'Active') throw invalidParameter('TracingConfig Mode Active is not supported by this Kumo server: there is no X-Ray; use PassThrough.');
   return mode;
 }

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, conflict, invalidParameter, notFound } from '../frontend/errors';
+import { notFound, conflict, invalidParameter, preconditionFailed } from '../domain/errors';
 import type { Store, VersionRecord } from '../store/types';
 import type { FunctionService } from './functions';
 import { Checker, checkDescription } from './validate';
 import { checkSettings } from './settings';
+import type { PublishVersionInput } from './inputs';
 import { awsTimestamp } from './time';
+
+/** Versions ListFunctions(FunctionVersion=ALL) lists per function (AWS documents no limit; Kumo's bound on one answer). */
+const publishedListedMax = 10_000;
 
 /**
  * Published versions: immutable snapshots of $LATEST's code and configuration
@@ -19,7 +23,7 @@ export class VersionService {
     functions.publisher = (name) => this.publishLatestCreated(name, {});
   }
 
-  async publish(rawName: string, body: Record<string, unknown>): Promise<VersionRecord> {
+  async publish(rawName: string, body: PublishVersionInput): Promise<VersionRecord> {
     const { name, qualifier } = this.functions.ref(rawName);
     if (qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when publishing a version.');
     const c = new Checker();
@@ -43,8 +47,7 @@ export class VersionService {
       throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.functions.arn(name)}`);
     }
     if (o.revisionId !== undefined && o.revisionId !== latest.revisionId) {
-      throw new ApiError(
-        'PreconditionFailedException',
+      throw preconditionFailed(
         'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
@@ -70,8 +73,7 @@ export class VersionService {
       lastUpdateStatusReasonCode: null,
     }));
     if (!published) {
-      throw new ApiError(
-        'PreconditionFailedException',
+      throw preconditionFailed(
         'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
@@ -96,6 +98,11 @@ export class VersionService {
     const last = page[page.length - 1];
     const next = items.length > maxItems && last ? Buffer.from(last.version === '$LATEST' ? '0' : last.version).toString('base64url') : undefined;
     return { items: page, next };
+  }
+
+  /** Every published version of a function, oldest first (ListFunctions with FunctionVersion=ALL). */
+  async published(name: string): Promise<VersionRecord[]> {
+    return this.store.listVersions(name, 0, publishedListedMax);
   }
 
   private async newestVersion(name: string): Promise<VersionRecord | undefined> {

@@ -22,18 +22,22 @@ const region = 'us-east-1';
 const seen: { service: string; op: string; input: Members; protocol: string; key: string | undefined }[] = [];
 
 const notFoundSpec = clientError(400);
+/** An error of the kind a domain throws: no AWS name, mapped by the service's `mapError`. */
+class GroupMissing extends Error {}
 const services: ServiceDefinition[] = [
   {
     name: 'logs',
     signingName: 'logs',
     errors: { ResourceNotFoundException: notFoundSpec },
     json: { targetPrefix: 'Logs_20140328', version: '1.1' },
+    mapError: (e) => (e instanceof GroupMissing ? new ServiceError('ResourceNotFoundException', notFoundSpec, e.message) : undefined),
     operations: {
       DescribeLogGroups: {
         async handle(input, ctx) {
           seen.push({ service: 'logs', op: 'DescribeLogGroups', input, protocol: ctx.protocol, key: ctx.accessKeyId });
           if (input.logGroupNamePrefix === 'missing') throw new ServiceError('ResourceNotFoundException', notFoundSpec, 'The specified log group does not exist.');
           if (input.logGroupNamePrefix === 'crash') throw new Error('boom: internal detail');
+          if (input.logGroupNamePrefix === 'domain') throw new GroupMissing('The specified log group does not exist.');
           return { logGroups: [{ logGroupName: `${input.logGroupNamePrefix as string}-1`, creationTime: 1700000000000, storedBytes: 0 }], nextToken: 'n1' };
         },
       },
@@ -108,6 +112,13 @@ describe('gateway: one port, every protocol, AWS SDK v3 clients', () => {
     assert.equal(r.nextToken, 'n1');
     assert.deepEqual(seen.at(-1), { service: 'logs', op: 'DescribeLogGroups', input: { logGroupNamePrefix: '/aws/lambda/f', limit: 5 }, protocol: 'json', key: creds.accessKeyId });
     await assert.rejects(c.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'missing' })), (e: Error & { $metadata: { httpStatusCode: number } }) => {
+      assert.equal(e.name, 'ResourceNotFoundException');
+      assert.equal(e.message, 'The specified log group does not exist.');
+      assert.equal(e.$metadata.httpStatusCode, 400);
+      return true;
+    });
+    // A domain error becomes the service's AWS error through its mapError hook; anything it does not map stays internal.
+    await assert.rejects(c.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'domain' })), (e: Error & { $metadata: { httpStatusCode: number } }) => {
       assert.equal(e.name, 'ResourceNotFoundException');
       assert.equal(e.message, 'The specified log group does not exist.');
       assert.equal(e.$metadata.httpStatusCode, 400);

@@ -114,9 +114,10 @@ export class Gateway {
     try {
       send(res, await this.dispatch(req, requestId, d), requestId);
     } catch (e) {
-      let err: ServiceError;
+      let err: ServiceError | undefined;
       if (e instanceof ServiceError) err = e;
-      else {
+      else err = d.service?.mapError?.(e);
+      if (!err) {
         this.opts.onInternalError(e);
         const name = d.service?.internalErrorName ?? 'InternalFailure';
         err = new ServiceError(name, d.service?.errors[name] ?? { status: 500, fault: 'server', messageKey: 'message' }, 'An internal error occurred. Try again.');

@@ -29,6 +29,12 @@ export interface ServiceDefinition {
   cbor?: { serviceName: string };
   /** Operations of the RPC protocols (json, query, cbor), by AWS name. */
   operations?: Readonly<Record<string, Operation>>;
+  /**
+   * Turns an error the domain threw (src/domain/errors.ts) into this service's
+   * AWS error, in one place for every operation; undefined for anything else
+   * (which becomes the internal error).
+   */
+  mapError?(e: unknown): ServiceError | undefined;
 }
 
 export type ProtocolName = 'rest-json' | 'json' | 'query' | 'rpc-v2-cbor';

@@ -1,7 +1,7 @@
 import { randomUUID, randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { limits } from '../config';
-import { ApiError, notFound } from '../frontend/errors';
+import { DomainError, notFound, conflict } from '../domain/errors';
 import type { AliasRecord, Store, VersionRecord } from '../store/types';
 import type { FunctionService } from '../control/functions';
 import { InitFailure, type AcquiredEe, type Placement } from '../placement/placement';
@@ -102,8 +102,7 @@ export class InvokeService {
       rec = (await this.load(name, version)) as VersionRecord;
     }
     if (rec.state !== 'Active') {
-      throw new ApiError(
-        'ResourceConflictException',
+      throw conflict(
         `The operation cannot be performed at this time. The function is currently in the following state: ${rec.state}`,
       );
     }
@@ -127,13 +126,12 @@ export class InvokeService {
     target ??= await this.resolve(input.name, input.qualifier);
     const rec = target.rec;
     if (input.payload.length > limits.syncPayloadBytesMax) {
-      throw new ApiError(
-        'RequestTooLargeException',
-        `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeFunction operation`,
+      throw new DomainError(
+        'PayloadTooLarge', `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeFunction operation`,
       );
     }
     const lease = this.concurrency.acquire();
-    if (typeof lease === 'string') throw new ApiError('TooManyRequestsException', 'Rate Exceeded.', { Reason: lease });
+    if (typeof lease === 'string') throw new DomainError('Throttled', 'Rate Exceeded.', { reason: lease });
     const requestId = input.requestId ?? randomUUID();
     let ee;
     try {

@@ -1,4 +1,5 @@
 import type { LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, Store, StoredLogEvent } from '../store/types';
+import { logGroupArn, logStreamArn, parseLogGroupArn } from '../domain/arn';
 import { compileFilterPattern, FilterPatternError } from './filter-pattern';
 import { dayMs, logsLimits } from './limits';
 import { decodeCursor, decodeStreamToken, decodeToken, encodeStreamToken, encodeToken, eventId } from './tokens';
@@ -66,13 +67,12 @@ export class LogService {
   }
 
   groupArn(name: string): string {
-    return `arn:aws:logs:${this.opts.region}:${this.opts.accountId}:log-group:${name}`;
+    return logGroupArn(this.opts, name);
   }
 
   /** A group named by name or by ARN (`…:log-group:<name>` with or without `:*`), as logGroupIdentifier allows. */
   groupNameOf(identifier: string): string {
-    const m = /^arn:aws[a-z-]*:logs:[^:]*:[^:]*:log-group:(.+?)(:\*)?$/.exec(identifier);
-    return m ? m[1]! : identifier;
+    return parseLogGroupArn(identifier)?.name ?? identifier;
   }
 
   // ---- groups -------------------------------------------------------------
@@ -176,7 +176,7 @@ export class LogService {
   private streamView(s: LogStreamRecord): LogStreamView {
     return {
       ...s,
-      arn: `${this.groupArn(s.group)}:log-stream:${s.name}`,
+      arn: logStreamArn(this.opts, s.group, s.name),
       uploadSequenceToken: s.sequence > 0 ? sequenceToken(s.sequence) : undefined,
     };
   }

@@ -1,4 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { functionArn, stackArn } from '../../domain/arn';
 import type { CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
@@ -74,7 +75,7 @@ export class DeployContext implements DeploySetup {
         'AWS::Region': region,
         'AWS::AccountId': account,
         'AWS::StackName': this.stackName,
-        'AWS::StackId': `arn:aws:cloudformation:${region}:${account}:stack/${this.stackName}/kumo`,
+        'AWS::StackId': stackArn({ region, accountId: account }, this.stackName, 'kumo'),
         'AWS::Partition': 'aws',
         'AWS::URLSuffix': 'amazonaws.com',
       },
@@ -116,7 +117,7 @@ export class DeployContext implements DeploySetup {
   }
 
   fnArn(name: string): string {
-    return `arn:aws:lambda:${this.cfg.region}:${this.cfg.accountId}:function:${name}`;
+    return functionArn(this.cfg, name);
   }
 
   /** A template error at a path (template.yaml:LINE:COL). */

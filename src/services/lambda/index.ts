@@ -1,12 +1,12 @@
 import type { ServiceDefinition } from '../../gateway/service';
-import { errorRegistry } from '../../frontend/errors';
-import { functionRoutes } from '../../frontend/functions-api';
+import { errorRegistry, mapLambdaError } from './errors';
+import { functionRoutes } from './functions-api';
 import type { BlobStore } from '../../blobs/blob-store';
-import type { CodeUrlSigner } from '../../frontend/code-url';
-import { invokeRoutes } from '../../frontend/invoke-api';
-import { versionRoutes } from '../../frontend/versions-api';
-import { layerRoutes } from '../../frontend/layers-api';
-import { tagRoutes } from '../../frontend/tags-api';
+import type { CodeUrlSigner } from './code-url';
+import { invokeRoutes } from './invoke-api';
+import { versionRoutes } from './versions-api';
+import { layerRoutes } from './layers-api';
+import { tagRoutes } from './tags-api';
 import type { FunctionService } from '../../control/functions';
 import type { VersionService } from '../../control/versions';
 import type { AliasService } from '../../control/aliases';
@@ -14,7 +14,6 @@ import type { LayerService } from '../../control/layers';
 import type { TagService } from '../../control/tags';
 import type { InvokeService } from '../../invoke/service';
 import type { AsyncQueue } from '../../async/queue';
-import type { Store } from '../../store/types';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -24,7 +23,6 @@ export interface LambdaDeps {
   tags: TagService;
   invoker: InvokeService;
   queue: AsyncQueue;
-  store: Store;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -38,11 +36,12 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
     signingName: 'lambda',
     errors: errorRegistry,
     internalErrorName: 'ServiceException',
+    mapError: mapLambdaError,
     restJson: {
       routes: [
         ...functionRoutes({
           functions: d.functions, blobs: d.blobs, region: d.region, accountId: d.accountId,
-          versionsOf: (name) => d.store.listVersions(name, 0, 10_000), codeUrls: d.codeUrls,
+          versionsOf: (name) => d.versions.published(name), codeUrls: d.codeUrls,
         }),
         ...versionRoutes({ functions: d.functions, versions: d.versions, aliases: d.aliases }),
         ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),

@@ -1,4 +1,5 @@
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { roleArn } from '../../../domain/arn';
 import type { ResourceDecl } from '../../sam';
 import type { DeployContext } from '../context';
 import { isMapping, num, str } from '../values';
@@ -32,7 +33,7 @@ export function functionConfig(ctx: DeployContext, d: ResourceDecl, pr: Record<s
     Environment: { Variables: vars },
     Layers: layers as string[],
     EphemeralStorage: { Size: num(ctx, (eph as Record<string, unknown> | undefined)?.Size, `${p}.EphemeralStorage.Size`, 'EphemeralStorage.Size') ?? functionDefaults.EphemeralStorage },
-    Role: str(ctx, pr.Role, `${p}.Role`, 'Role') ?? `arn:aws:iam::${ctx.cfg.accountId}:role/kumo-${ctx.stackName}-${d.id}`.slice(0, 140),
+    Role: str(ctx, pr.Role, `${p}.Role`, 'Role') ?? roleArn(ctx.cfg, `kumo-${ctx.stackName}-${d.id}`).slice(0, 140),
     Architectures: archs.map(String),
   };
 }

@@ -1,3 +1,4 @@
+import { formatArn } from '../../../domain/arn';
 import { defineKind, type ResourceKind } from '../kind';
 
 /**
@@ -14,7 +15,7 @@ export function notDeployed(type: string): ResourceKind {
     ref: (d) => d.id,
     getAtt(d, attr, _p, ctx) {
       const svc = d.type.split('::')[1]!.toLowerCase();
-      if (/arn$/i.test(attr)) return `arn:aws:${svc}:${ctx.cfg.region}:${ctx.cfg.accountId}:${d.id}`;
+      if (/arn$/i.test(attr)) return formatArn({ partition: 'aws', service: svc, region: ctx.cfg.region, account: ctx.cfg.accountId, resource: d.id });
       return d.id;
     },
     plan: async (d) => ({ decl: d, action: 'skip', reasons: ['not a Lambda resource: skipped'], physical: d.id }),

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { BlobStore } from '../blobs/blob-store';
+import type { BlobStore } from '../../blobs/blob-store';
 import { ApiError } from './errors';
 import type { ApiRequest, Route } from './http';
 

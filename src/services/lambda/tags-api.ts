@@ -1,5 +1,6 @@
-import type { TagService } from '../control/tags';
+import type { TagService } from '../../control/tags';
 import { jsonBody, type Route } from './http';
+import { decodeTagResource } from './decode';
 
 export function tagRoutes(deps: { tags: TagService }): Route[] {
   const base = '2017-03-31';
@@ -12,7 +13,7 @@ export function tagRoutes(deps: { tags: TagService }): Route[] {
     {
       method: 'POST', path: [base, 'tags', '{arn}'], operation: 'TagResource', ...common,
       handle: async (req, p) => {
-        await deps.tags.tag(p.arn!, jsonBody(req));
+        await deps.tags.tag(p.arn!, decodeTagResource(jsonBody(req)));
         return { status: 204 };
       },
     },

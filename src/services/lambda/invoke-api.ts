@@ -1,7 +1,7 @@
-import type { InvokeService } from '../invoke/service';
-import type { AsyncQueue } from '../async/queue';
-import type { FunctionService } from '../control/functions';
-import { limits } from '../config';
+import type { InvokeService } from '../../invoke/service';
+import type { AsyncQueue } from '../../async/queue';
+import type { FunctionService } from '../../control/functions';
+import { limits } from '../../config';
 import { ApiError, validationError } from './errors';
 import type { ApiResponse, Route } from './http';
 

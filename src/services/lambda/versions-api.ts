@@ -1,8 +1,9 @@
-import { limits } from '../config';
-import type { VersionService } from '../control/versions';
-import type { AliasService } from '../control/aliases';
-import type { FunctionService } from '../control/functions';
-import type { VersionRecord } from '../store/types';
+import { limits } from '../../config';
+import type { VersionService } from '../../control/versions';
+import type { AliasService } from '../../control/aliases';
+import type { FunctionService } from '../../control/functions';
+import type { AliasRecord, VersionRecord } from '../../control/records';
+import { decodeAlias, decodePublishVersion } from './decode';
 import { validationError } from './errors';
 import { configurationShape } from './functions-api';
 import { jsonBody, type ApiRequest, type Route } from './http';
@@ -34,7 +35,7 @@ export function versionRoutes(deps: { functions: FunctionService; versions: Vers
   return [
     {
       method: 'POST', path: [base, 'functions', '{name}', 'versions'], operation: 'PublishVersion', ...common,
-      handle: async (req, p) => ({ status: 201, json: configurationShape(deps.functions, await deps.versions.publish(p.name!, jsonBody(req))) }),
+      handle: async (req, p) => ({ status: 201, json: configurationShape(deps.functions, await deps.versions.publish(p.name!, decodePublishVersion(jsonBody(req)))) }),
     },
     {
       method: 'GET', path: [base, 'functions', '{name}', 'versions'], operation: 'ListVersionsByFunction', ...common,
@@ -45,22 +46,22 @@ export function versionRoutes(deps: { functions: FunctionService; versions: Vers
     },
     {
       method: 'POST', path: [base, 'functions', '{name}', 'aliases'], operation: 'CreateAlias', ...common,
-      handle: async (req, p) => ({ status: 201, json: deps.aliases.shape(await deps.aliases.create(p.name!, jsonBody(req))) }),
+      handle: async (req, p) => ({ status: 201, json: aliasShape(deps.functions, await deps.aliases.create(p.name!, decodeAlias(jsonBody(req)))) }),
     },
     {
       method: 'GET', path: [base, 'functions', '{name}', 'aliases'], operation: 'ListAliases', ...common,
       handle: async (req, p) => {
         const { items, next } = await deps.aliases.list(p.name!, req.query.get('FunctionVersion') ?? undefined, req.query.get('Marker') ?? undefined, maxItems(req));
-        return { status: 200, json: { Aliases: items.map((a) => deps.aliases.shape(a)), ...(next ? { NextMarker: next } : {}) } };
+        return { status: 200, json: { Aliases: items.map((a) => aliasShape(deps.functions, a)), ...(next ? { NextMarker: next } : {}) } };
       },
     },
     {
       method: 'GET', path: [base, 'functions', '{name}', 'aliases', '{alias}'], operation: 'GetAlias', ...common,
-      handle: async (_req, p) => ({ status: 200, json: deps.aliases.shape(await deps.aliases.get(p.name!, p.alias!)) }),
+      handle: async (_req, p) => ({ status: 200, json: aliasShape(deps.functions, await deps.aliases.get(p.name!, p.alias!)) }),
     },
     {
       method: 'PUT', path: [base, 'functions', '{name}', 'aliases', '{alias}'], operation: 'UpdateAlias', ...common,
-      handle: async (req, p) => ({ status: 200, json: deps.aliases.shape(await deps.aliases.update(p.name!, p.alias!, jsonBody(req))) }),
+      handle: async (req, p) => ({ status: 200, json: aliasShape(deps.functions, await deps.aliases.update(p.name!, p.alias!, decodeAlias(jsonBody(req)))) }),
     },
     {
       method: 'DELETE', path: [base, 'functions', '{name}', 'aliases', '{alias}'], operation: 'DeleteAlias', ...common,
@@ -70,4 +71,17 @@ export function versionRoutes(deps: { functions: FunctionService; versions: Vers
       },
     },
   ];
+}
+
+/** The AliasConfiguration shape AWS returns (RoutingConfig only when the alias routes to a second version). */
+export function aliasShape(fs: FunctionService, a: AliasRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    AliasArn: fs.arn(a.functionName, a.name),
+    Name: a.name,
+    FunctionVersion: a.functionVersion,
+    Description: a.description,
+    RevisionId: a.revisionId,
+  };
+  if (Object.keys(a.additionalVersionWeights).length) out.RoutingConfig = { AdditionalVersionWeights: a.additionalVersionWeights };
+  return out;
 }

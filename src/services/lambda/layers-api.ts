@@ -1,8 +1,9 @@
-import type { LayerService } from '../control/layers';
-import type { LayerVersionRecord } from '../store/types';
+import type { LayerService } from '../../control/layers';
+import type { LayerVersionRecord } from '../../control/records';
 import { ApiError } from './errors';
 import { jsonBody, type ApiRequest, type Route } from './http';
 import type { CodeUrlSigner } from './code-url';
+import { decodeAddLayerVersionPermission, decodePublishLayerVersion } from './decode';
 import { maxItems } from './versions-api';
 
 /** PublishLayerVersion carries a base64 zip: AWS's 50 MB zip limit as a request size. */
@@ -33,7 +34,7 @@ export function layerRoutes(deps: { layers: LayerService; codeUrls: CodeUrlSigne
   return [
     {
       method: 'POST', path: [base, 'layers', '{layer}', 'versions'], operation: 'PublishLayerVersion', bodyBytesMax: publishBytesMax, auth: true,
-      handle: async (req, p) => ({ status: 201, json: full(req, await L.publish(p.layer!, jsonBody(req))) }),
+      handle: async (req, p) => ({ status: 201, json: full(req, await L.publish(p.layer!, decodePublishLayerVersion(jsonBody(req)))) }),
     },
     {
       // ListLayers, and GetLayerVersionByArn (same path with ?find=LayerVersion&Arn=…).
@@ -82,7 +83,7 @@ export function layerRoutes(deps: { layers: LayerService; codeUrls: CodeUrlSigne
       method: 'POST', path: [base, 'layers', '{layer}', 'versions', '{version}', 'policy'], operation: 'AddLayerVersionPermission', ...small,
       handle: async (req, p) => ({
         status: 201,
-        json: await L.addPermission(p.layer!, p.version!, jsonBody(req), req.query.get('RevisionId') ?? undefined),
+        json: await L.addPermission(p.layer!, p.version!, decodeAddLayerVersionPermission(jsonBody(req)), req.query.get('RevisionId') ?? undefined),
       }),
     },
     {

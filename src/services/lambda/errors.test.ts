@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiError, errorRegistry, validationError } from './errors';
+import { ApiError, errorRegistry, mapLambdaError, nameOfKind, validationError } from './errors';
+import { DomainError, type DomainErrorKind } from '../../domain/errors';
 
 /** The AWS Lambda API model lives in shared/ beside the checkout (as in CI and every session). */
-const modelFile = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'aws-models', 'lambda-2015-03-31.json');
+const modelFile = path.resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'aws-models', 'lambda-2015-03-31.json');
 const haveModel = fs.existsSync(modelFile);
 
 test('every registry error that the Lambda model defines has the model\'s status, fault side and message member', {
@@ -43,4 +44,28 @@ test('validation errors use AWS\'s text', () => {
     { value: 2, path: 'b', constraint: 'y' },
   ]);
   assert.match(two.message, /^2 validation errors detected: Value '1' at 'a' failed to satisfy constraint: x; Value '2' at 'b'/);
+});
+
+test('every domain error kind becomes the Lambda error AWS answers for it', () => {
+  const expected: Record<DomainErrorKind, string> = {
+    NotFound: 'ResourceNotFoundException',
+    Conflict: 'ResourceConflictException',
+    InvalidParameter: 'InvalidParameterValueException',
+    Validation: 'ValidationException',
+    WrongType: 'SerializationException',
+    PreconditionFailed: 'PreconditionFailedException',
+    AccessDenied: 'AccessDeniedException',
+    PayloadTooLarge: 'RequestTooLargeException',
+    CodeTooLarge: 'RequestEntityTooLargeException',
+    Throttled: 'TooManyRequestsException',
+  };
+  assert.deepEqual({ ...nameOfKind }, expected);
+  for (const [kind, name] of Object.entries(expected)) {
+    const e = mapLambdaError(new DomainError(kind as DomainErrorKind, 'm'));
+    assert.equal(e?.errorName, name);
+    assert.equal(e?.message, 'm');
+  }
+  const t = mapLambdaError(new DomainError('Throttled', 'Rate Exceeded.', { reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }))!;
+  assert.deepEqual(JSON.parse(t.body()), { Type: 'User', message: 'Rate Exceeded.', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
+  assert.equal(mapLambdaError(new Error('boom')), undefined, 'a non-domain error stays an internal error');
 });

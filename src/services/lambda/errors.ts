@@ -11,8 +11,9 @@
  * Wire shape (what the SDKs parse): header `x-amzn-ErrorType: <Name>`, body
  * `{"Type": "User" | "Service", "<message member>": "..."}`.
  */
-import { ServiceError, type ErrorSpec } from '../gateway/errors';
-import { encodeRestError } from '../gateway/protocols/rest-json';
+import { ServiceError, type ErrorSpec } from '../../gateway/errors';
+import { encodeRestError } from '../../gateway/protocols/rest-json';
+import { DomainError, validationFailed, type ConstraintFailure, type DomainErrorKind } from '../../domain/errors';
 
 export type { ErrorSpec };
 
@@ -67,30 +68,38 @@ export class ApiError extends ServiceError {
   }
 }
 
-/** AWS's text for one failed model constraint: "1 validation error detected: Value '…' at '…' failed to satisfy constraint: …". */
+/** How Lambda names each domain error kind (src/domain/errors.ts). */
+export const nameOfKind: Readonly<Record<DomainErrorKind, ErrorName>> = {
+  NotFound: 'ResourceNotFoundException',
+  Conflict: 'ResourceConflictException',
+  InvalidParameter: 'InvalidParameterValueException',
+  Validation: 'ValidationException',
+  WrongType: 'SerializationException',
+  PreconditionFailed: 'PreconditionFailedException',
+  AccessDenied: 'AccessDeniedException',
+  PayloadTooLarge: 'RequestTooLargeException',
+  CodeTooLarge: 'RequestEntityTooLargeException',
+  Throttled: 'TooManyRequestsException',
+};
+
+/**
+ * The one place a domain error becomes Lambda's: the gateway calls this
+ * (ServiceDefinition.mapError) for whatever a Lambda route throws.
+ * `Reason` is TooManyRequestsException's extra member.
+ */
+export function lambdaError(e: DomainError): ApiError {
+  return new ApiError(nameOfKind[e.kind], e.message, e.detail.reason !== undefined ? { Reason: e.detail.reason } : undefined);
+}
+
+export function mapLambdaError(e: unknown): ApiError | undefined {
+  return e instanceof DomainError ? lambdaError(e) : undefined;
+}
+
+/** AWS's text for failed model constraints: "1 validation error detected: Value '…' at '…' failed to satisfy constraint: …". */
 export function validationError(
-  failures: { value: unknown; path: string; constraint: string }[],
+  failures: ConstraintFailure[],
   /** AWS answers a few model constraints as InvalidParameterValueException (e.g. a too-long FunctionName on create). */
   name: 'ValidationException' | 'InvalidParameterValueException' = 'ValidationException',
 ): ApiError {
-  const parts = failures.map(
-    (f) => `Value '${formatValue(f.value)}' at '${f.path}' failed to satisfy constraint: ${f.constraint}`,
-  );
-  const n = failures.length;
-  return new ApiError(
-    name,
-    `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`,
-  );
+  return lambdaError(validationFailed(failures, name === 'ValidationException' ? 'Validation' : 'InvalidParameter'));
 }
-
-function formatValue(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  // AWS prints lists as `[a, b]`, not as JSON.
-  if (Array.isArray(v)) return `[${v.map((x) => formatValue(x)).join(', ')}]`;
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-}
-
-export const notFound = (message: string) => new ApiError('ResourceNotFoundException', message);
-export const invalidParameter = (message: string) => new ApiError('InvalidParameterValueException', message);
-export const conflict = (message: string) => new ApiError('ResourceConflictException', message);

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { limits } from '../config';
-import type { FunctionService } from '../control/functions';
-import type { BlobStore } from '../blobs/blob-store';
-import type { VersionRecord } from '../store/types';
+import { limits } from '../../config';
+import { formatArn } from '../../domain/arn';
+import type { FunctionService } from '../../control/functions';
+import type { BlobStore } from '../../blobs/blob-store';
+import type { VersionRecord } from '../../control/records';
 import { validationError } from './errors';
 import type { CodeUrlSigner } from './code-url';
 import { jsonBody, type ApiRequest, type Route } from './http';
+import { decodeCreateFunction, decodeUpdateFunctionCode, decodeUpdateFunctionConfiguration } from './decode';
 
 /**
  * CreateFunction / UpdateFunctionCode carry a base64 zip: AWS caps the request
@@ -77,7 +79,8 @@ export function configurationShape(fs: FunctionService, r: VersionRecord, view: 
  * (its bootstrap in runtimes/), so the id is derived from the runtime name.
  */
 export function runtimeVersionArn(region: string, runtime: string): string {
-  return `arn:aws:lambda:${region}::runtime:${createHash('sha256').update(`kumo-runtime:${runtime}`).digest('hex')}`;
+  const id = createHash('sha256').update(`kumo-runtime:${runtime}`).digest('hex');
+  return formatArn({ partition: 'aws', service: 'lambda', region, account: '', resource: `runtime:${id}` });
 }
 
 export function functionRoutes(deps: {
@@ -128,7 +131,7 @@ export function functionRoutes(deps: {
   return [
     {
       method: 'POST', path: [base, 'functions'], operation: 'CreateFunction', bodyBytesMax: codeRequestBytesMax, auth: true,
-      handle: async (req) => ({ status: 201, json: shape(await fs.create(jsonBody(req))) }),
+      handle: async (req) => ({ status: 201, json: shape(await fs.create(decodeCreateFunction(jsonBody(req)))) }),
     },
     {
       method: 'GET', path: [base, 'functions'], operation: 'ListFunctions', ...small,
@@ -165,11 +168,11 @@ export function functionRoutes(deps: {
     },
     {
       method: 'PUT', path: [base, 'functions', '{name}', 'code'], operation: 'UpdateFunctionCode', bodyBytesMax: codeRequestBytesMax, auth: true,
-      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateCode(p.name!, jsonBody(req))) }),
+      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateCode(p.name!, decodeUpdateFunctionCode(jsonBody(req)))) }),
     },
     {
       method: 'PUT', path: [base, 'functions', '{name}', 'configuration'], operation: 'UpdateFunctionConfiguration', ...small,
-      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateConfiguration(p.name!, jsonBody(req))) }),
+      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateConfiguration(p.name!, decodeUpdateFunctionConfiguration(jsonBody(req)))) }),
     },
     {
       method: 'DELETE', path: [base, 'functions', '{name}'], operation: 'DeleteFunction', ...small,

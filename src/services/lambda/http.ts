@@ -1,8 +1,8 @@
 import { ApiError } from './errors';
-import type { ApiRequest } from '../gateway/service';
+import type { ApiRequest } from '../../gateway/service';
 
 // Lambda's routes are rest-json routes of the gateway (src/gateway/): these are their types.
-export type { ApiRequest, ApiResponse, Route } from '../gateway/service';
+export type { ApiRequest, ApiResponse, Route } from '../../gateway/service';
 
 /** Parses a JSON object body with AWS's error for malformed content. */
 export function jsonBody(req: ApiRequest): Record<string, unknown> {
