@@ -6,7 +6,8 @@ import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, 
 import type { BlobStore } from '../blobs/blob-store';
 import type { CodeCache } from '../blobs/code-cache';
 import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
-import { Checker, awsRuntimeEnum } from './validate';
+import { Checker } from './validate';
+import { awsRuntimeEnum } from '../runtimes/registry';
 import { zipError } from './zip-errors';
 import { checkLayerContent } from './settings';
 import type { AddLayerVersionPermissionInput, PublishLayerVersionInput } from './inputs';

@@ -1,4 +1,5 @@
-import { limits, supportedRuntimes } from '../config';
+import { limits } from '../config';
+import { awsRuntimeEnum, deprecatedRuntimes, supportedRuntimes } from '../runtimes/registry';
 import { invalidParameter, validationFailed } from '../domain/errors';
 import type { LoggingConfigInput } from './inputs';
 
@@ -10,25 +11,6 @@ import type { LoggingConfigInput } from './inputs';
  * semantic rules fail as InvalidParameter, as AWS does.
  */
 type Failure = { value: unknown; path: string; constraint: string };
-
-/** Runtimes in AWS's enum (API model) that AWS refuses for creates/updates as deprecated. */
-const deprecatedRuntimes = new Set([
-  'nodejs', 'nodejs4.3', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x',
-  'python2.7', 'python3.6', 'python3.7', 'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1',
-  'dotnetcore3.1', 'ruby2.5', 'ruby2.7', 'go1.x', 'java8', 'nodejs4.3-edge', 'provided',
-]);
-/**
- * The runtimes AWS names, in AWS's order, when it refuses an unknown Runtime
- * (recorded: LocalStack test_lambda_api.snapshot.json,
- * TestLambdaFunction::test_create_lambda_exceptions, 2026-01-12). nodejs16.x,
- * python3.8 and dotnet6 are listed there but refused as deprecated.
- */
-export const awsRuntimeEnum = [
-  'nodejs20.x', 'python3.14', 'provided.al2023', 'python3.12', 'python3.13', 'nodejs24.x', 'nodejs22.x', 'java25',
-  'python3.10', 'python3.11', 'java21', 'ruby3.3', 'ruby3.4', 'ruby3.2', 'python3.8', 'python3.9', 'java17',
-  'nodejs16.x', 'dotnet10', 'dotnet8', 'java11', 'dotnet6', 'nodejs18.x', 'provided.al2', 'java8.al2',
-] as const;
-const agedRuntimes = new Set(['nodejs16.x', 'python3.8', 'dotnet6']);
 
 export const roleArnPattern = 'arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+';
 const roleArnRe = new RegExp(`^${roleArnPattern}$`);
@@ -85,7 +67,7 @@ export class Checker {
 export function checkRuntime(c: Checker, v: string | undefined): string | undefined {
   const rt = c.string(v, 'runtime');
   if (rt === undefined) return undefined;
-  if (deprecatedRuntimes.has(rt) || agedRuntimes.has(rt)) {
+  if (deprecatedRuntimes.has(rt)) {
     throw invalidParameter(
       `The runtime parameter of ${rt} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
     );

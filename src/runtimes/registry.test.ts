@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { deprecatedRuntimes, runtimeSpec, supportedRuntimes } from './registry';
+import { awsRuntimeEnum, deprecatedRuntimes, runtimeSpec, supportedRuntimes } from './registry';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 /** The AWS Lambda API model lives in shared/ beside the checkout (as in CI and every session). */
@@ -37,4 +37,5 @@ test('runtime names match AWS’s enum: supported ones are current, deprecated o
     assert.ok(!deprecatedRuntimes.has(n), `${n} is deprecated`);
   }
   for (const n of deprecatedRuntimes) assert.ok(awsEnum.has(n), `deprecated ${n} is not in AWS's enum`);
+  for (const n of awsRuntimeEnum) assert.ok(awsEnum.has(n), `${n} of AWS's refusal message is not in AWS's enum`);
 });

@@ -65,7 +65,22 @@ export function runtimeSpec(name: string): RuntimeSpec | undefined {
   return byName.get(name);
 }
 
-/** AWS's enum values (API model) that AWS has deprecated for creates and updates. */
+/**
+ * The runtimes AWS names, in AWS's order, when it refuses an unknown Runtime
+ * (recorded: LocalStack test_lambda_api.snapshot.json,
+ * TestLambdaFunction::test_create_lambda_exceptions, 2026-01-12).
+ */
+export const awsRuntimeEnum = [
+  'nodejs20.x', 'python3.14', 'provided.al2023', 'python3.12', 'python3.13', 'nodejs24.x', 'nodejs22.x', 'java25',
+  'python3.10', 'python3.11', 'java21', 'ruby3.3', 'ruby3.4', 'ruby3.2', 'python3.8', 'python3.9', 'java17',
+  'nodejs16.x', 'dotnet10', 'dotnet8', 'java11', 'dotnet6', 'nodejs18.x', 'provided.al2', 'java8.al2',
+] as const;
+
+/**
+ * AWS's enum values (API model) that AWS refuses for creates and updates as
+ * deprecated ("The runtime parameter of X is no longer supported…");
+ * nodejs16.x, python3.8 and dotnet6 are still listed in the enum message above.
+ */
 export const deprecatedRuntimes: ReadonlySet<string> = new Set([
   'nodejs', 'nodejs4.3', 'nodejs4.3-edge', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x',
   'java8', 'python2.7', 'python3.6', 'python3.7', 'python3.8', 'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1',
