@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
 import { DomainError } from '../domain/errors';
-import type { AsyncEvent, Store } from '../store/types';
+import type { AsyncEvent } from '../domain/records';
+import type { AsyncQueueStore } from '../store/types';
 import type { InvokeService } from '../invoke/service';
 import type { LogSink } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
@@ -44,7 +45,7 @@ export class AsyncQueue {
 
   constructor(
     private readonly cfg: KumoConfig,
-    private readonly store: Store,
+    private readonly store: AsyncQueueStore,
     private readonly invoker: InvokeService,
     private readonly logs: LogSink,
   ) {}

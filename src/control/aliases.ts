@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DomainError, notFound, conflict, invalidParameter, preconditionFailed, validationFailed } from '../domain/errors';
-import type { AliasRecord, Store } from '../store/types';
+import type { AliasRecord } from '../domain/records';
+import type { MetadataStore } from '../store/types';
 import { StoreConflict } from '../store/types';
 import type { FunctionService } from './functions';
 import type { AliasInput } from './inputs';
@@ -20,7 +21,7 @@ const extraVersionsMax = 1;
  */
 export class AliasService {
   constructor(
-    private readonly store: Store,
+    private readonly store: MetadataStore,
     private readonly functions: FunctionService,
   ) {}
 

@@ -1,7 +1,8 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
 import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, required } from '../domain/errors';
-import type { FunctionConfig, FunctionRecord, Store, VersionRecord } from '../store/types';
+import type { FunctionConfig, FunctionRecord, LayerRef, VersionRecord } from '../domain/records';
+import type { MetadataStore } from '../store/types';
 import { StoreConflict } from '../store/types';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Keyring } from '../keys/keyring';
@@ -15,7 +16,6 @@ import {
 } from './validate';
 import type { LayerService } from './layers';
 import { checkSettings } from './settings';
-import type { LayerRef } from '../store/types';
 
 import type { CodeInput, CreateFunctionInput, UpdateFunctionCodeInput, UpdateFunctionConfigurationInput } from './inputs';
 
@@ -37,7 +37,7 @@ export class FunctionService {
   private readonly ctx: { region: string; accountId: string };
 
   constructor(
-    private readonly store: Store,
+    private readonly store: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly keyring: Keyring,
     private readonly code: CodeCache,
@@ -147,12 +147,13 @@ export class FunctionService {
       lastUpdateStatusReasonCode: null,
     };
     try {
-      await this.store.createFunction({ name: ref.name, createdAt: now.toISOString(), latest });
+      // Tags go in the same transaction: a crash never leaves the function without the tags it was created with.
+      const withTags = tags && Object.keys(tags).length ? { tags } : {};
+      await this.store.createFunction({ name: ref.name, createdAt: now.toISOString(), latest, ...withTags });
     } catch (e) {
       if (e instanceof StoreConflict) throw conflict(`Function already exist: ${ref.name}`);
       throw e;
     }
-    if (tags && Object.keys(tags).length) await this.store.setTags(ref.name, tags);
     this.changed(ref.name, latest);
     this.scheduleActivation(ref.name);
     return publish ? this.publishAfterActivation(ref.name) : latest;

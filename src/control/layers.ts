@@ -5,7 +5,8 @@ import { limits, type KumoConfig } from '../config';
 import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, accessDenied, validationFailed } from '../domain/errors';
 import type { BlobStore } from '../blobs/blob-store';
 import type { CodeCache } from '../blobs/code-cache';
-import type { LayerRef, LayerVersionRecord, Store } from '../store/types';
+import type { LayerRef, LayerVersionRecord } from '../domain/records';
+import type { MetadataStore } from '../store/types';
 import { Checker } from './validate';
 import { awsRuntimeEnum } from '../runtimes/registry';
 import { zipError } from './zip-errors';
@@ -44,7 +45,7 @@ export class LayerService {
   private readonly optInflight = new Map<string, Promise<string>>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly code: CodeCache,
     private readonly optRoot: string,

@@ -1,5 +1,5 @@
 import { notFound, invalidParameter, validationFailed } from '../domain/errors';
-import type { Store } from '../store/types';
+import type { MetadataStore } from '../store/types';
 import { parseLambdaArn } from '../domain/arn';
 import type { TagResourceInput } from './inputs';
 import type { FunctionService } from './functions';
@@ -12,7 +12,7 @@ const taggablePattern =
 /** TagResource / UntagResource / ListTags on functions (the taggable resource Kumo has so far). */
 export class TagService {
   constructor(
-    private readonly store: Store,
+    private readonly store: MetadataStore,
     private readonly functions: FunctionService,
   ) {}
 
@@ -38,18 +38,16 @@ export class TagService {
     const tags = checkTags(c, body.Tags);
     c.done();
     if (!tags) throw validationFailed([{ value: null, path: 'tags', constraint: 'Member must not be null' }]);
-    const merged = { ...((await this.store.getTags(name)) ?? {}), ...tags };
-    if (Object.keys(merged).length > tagsPerResourceMax) {
-      throw invalidParameter(`Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
-    }
-    await this.store.setTags(name, merged);
+    // One store transaction merges and checks the limit: a read here and a write after would lose a concurrent call's tags.
+    const r = await this.store.changeTags(name, { set: tags }, tagsPerResourceMax);
+    if (r.kind === 'too-many') throw invalidParameter(`Number of tags exceeds resource tag limit of ${tagsPerResourceMax}.`);
+    if (r.kind === 'no-function') throw notFound(`Function not found: ${arn}`);
   }
 
   async untag(arn: string, keys: string[]): Promise<void> {
     const name = await this.fn(arn);
     if (!keys.length) throw validationFailed([{ value: null, path: 'tagKeys', constraint: 'Member must not be null' }]);
-    const tags = { ...((await this.store.getTags(name)) ?? {}) };
-    for (const k of keys) delete tags[k];
-    await this.store.setTags(name, tags);
+    const r = await this.store.changeTags(name, { remove: keys }, tagsPerResourceMax);
+    if (r.kind === 'no-function') throw notFound(`Function not found: ${arn}`);
   }
 }

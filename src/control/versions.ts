@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { notFound, conflict, invalidParameter, preconditionFailed } from '../domain/errors';
-import type { Store, VersionRecord } from '../store/types';
+import type { VersionRecord } from '../domain/records';
+import type { MetadataStore } from '../store/types';
 import type { FunctionService } from './functions';
 import { Checker, checkDescription } from './validate';
 import { checkSettings } from './settings';
@@ -17,7 +18,7 @@ const publishedListedMax = 10_000;
  */
 export class VersionService {
   constructor(
-    private readonly store: Store,
+    private readonly store: MetadataStore,
     private readonly functions: FunctionService,
   ) {
     functions.publisher = (name) => this.publishLatestCreated(name, {});

@@ -2,7 +2,8 @@ import { randomUUID, randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { limits } from '../config';
 import { DomainError, notFound, conflict } from '../domain/errors';
-import type { AliasRecord, Store, VersionRecord } from '../store/types';
+import type { AliasRecord, VersionRecord } from '../domain/records';
+import type { MetadataStore } from '../store/types';
 import type { FunctionService } from '../control/functions';
 import { InitFailure, type AcquiredEe, type Placement } from '../placement/placement';
 import { StreamEnded, type ExecutionEnvironment, type Invocation, type InvocationOutcome } from '../sandbox/execution-environment';
@@ -68,7 +69,7 @@ export class InvokeService {
   private readonly concurrency = new ConcurrencyLimiter(limits.accountConcurrencyMax);
 
   constructor(
-    private readonly store: Store,
+    private readonly store: MetadataStore,
     private readonly functions: FunctionService,
     private readonly placement: Placement,
     private readonly logs: LogSink,

@@ -1,4 +1,5 @@
-import type { LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, Store, StoredLogEvent } from '../store/types';
+import type { LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, StoredLogEvent } from '../domain/records';
+import type { LogStore } from '../store/types';
 import { logGroupArn, logStreamArn, parseLogGroupArn } from '../domain/arn';
 import { compileFilterPattern, FilterPatternError } from './filter-pattern';
 import { dayMs, logsLimits } from './limits';
@@ -58,7 +59,7 @@ const badToken = () => new LogsError('InvalidParameter', 'The specified nextToke
 
 export class LogService {
   constructor(
-    private readonly store: Store,
+    private readonly store: LogStore,
     private readonly opts: { region: string; accountId: string; now?: () => number },
   ) {}
 

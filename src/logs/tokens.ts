@@ -1,4 +1,4 @@
-import type { LogCursor } from '../store/types';
+import type { LogCursor } from '../domain/records';
 
 /**
  * Pagination tokens. Opaque to callers, but stable: each one names a position

@@ -1,4 +1,5 @@
-import type { LogBatch, Store } from '../store/types';
+import type { LogBatch } from '../domain/records';
+import type { LogStore } from '../store/types';
 import { platformLog } from './platform-log';
 
 /** Log events are written to the store in batches at this interval, off the invoke path. */
@@ -52,7 +53,7 @@ export class LogSink {
   /** Function lines dropped since start (past `pendingOutputBytesMax`). */
   dropped = 0;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: LogStore) {}
 
   /** A platform line: never dropped. */
   push(group: string, stream: string, message: string, timestampMs = Date.now()): void {

@@ -6,7 +6,7 @@ import { limits, type KumoConfig } from '../config';
 import type { SandboxDriver, SandboxExit } from '../sandbox/driver';
 import { ExecutionEnvironment, type InvocationOutcome } from '../sandbox/execution-environment';
 import type { RuntimeApiServer } from '../runtime-api/server';
-import type { VersionRecord } from '../store/types';
+import type { VersionRecord } from '../domain/records';
 import type { CodeCache } from '../blobs/code-cache';
 import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';

@@ -1,168 +1,37 @@
 /**
- * The persistence interface. Only `src/store/` does persistence I/O for
- * metadata, queues and logs. Every method is async so a PostgreSQL
- * implementation can follow without changing callers; the SQLite one is
- * synchronous underneath. A method that resolves has made its write durable.
+ * The persistence interfaces, one per concern. Only `src/store/` does
+ * persistence I/O for metadata, queues and logs. Every method is async so a
+ * PostgreSQL implementation can follow without changing callers; the SQLite
+ * one is synchronous underneath. A method that resolves has made its write
+ * durable.
+ *
+ * Atomicity (the rule every implementation keeps, checked by
+ * test/store-contract.ts): each method is one transaction or one
+ * compare-and-swap. A caller never reads, decides in memory and writes back
+ * expecting nobody wrote in between: a change that depends on what is stored
+ * (merge tags, publish the next number, create a stream in an existing group)
+ * is a method of its own here, so correctness never depends on the database
+ * answering inside the caller's process.
+ *
+ * The records live in src/domain/records.ts; they are re-exported here so
+ * store implementations can keep importing them from one place.
  */
+import type {
+  AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
+  StoredLogEvent, VersionRecord,
+} from '../domain/records';
 
-/** Stored configuration of one function version (what FunctionConfiguration is built from). */
-export interface VersionRecord {
-  functionName: string;
-  /** '$LATEST' or a published number. */
-  version: string;
-  /** Non-secret configuration as given by the user (validated). */
-  config: FunctionConfig;
-  /** Environment variables, sealed with the keyring (never stored in clear). Null when none. */
-  envSealed: string | null;
-  /** Blob key (hex SHA-256) of the code zip. */
-  codeKey: string;
-  codeSha256: string;
-  codeSize: number;
-  /** Bytes of the unpacked code (AWS's 262,144,000-byte limit counts code plus layers). */
-  codeUnzippedBytes?: number;
-  revisionId: string;
-  /** ISO-8601 with milliseconds and +0000 offset, as AWS formats LastModified. */
-  lastModified: string;
-  state: 'Pending' | 'Active' | 'Inactive' | 'Failed';
-  stateReason: string | null;
-  stateReasonCode: string | null;
-  lastUpdateStatus: 'Successful' | 'Failed' | 'InProgress';
-  lastUpdateStatusReason: string | null;
-  lastUpdateStatusReasonCode: string | null;
-  /** Published versions: $LATEST's Description when it was published (the version's own may be overridden). */
-  publishedFromDescription?: string;
-}
+export type {
+  AliasRecord, AsyncEvent, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
+  LogStreamRecord, StoredLogEvent, VersionRecord,
+} from '../domain/records';
 
-export interface FunctionConfig {
-  runtime: string;
-  handler: string;
-  role: string;
-  description: string;
-  timeoutSeconds: number;
-  memoryMb: number;
-  ephemeralStorageMb: number;
-  architectures: string[];
-  packageType: 'Zip';
-  logFormat: 'Text' | 'JSON';
-  applicationLogLevel?: string;
-  systemLogLevel?: string;
-  logGroup: string;
-  tracingMode: 'PassThrough' | 'Active';
-  kmsKeyArn?: string;
-  layers: LayerRef[];
-  /** Names of environment variables (values live sealed). */
-  envKeys: string[];
-  /** An Environment was given (AWS then returns it, even `{Variables: {}}`). */
-  environmentSet?: boolean;
-  /** An empty VpcConfig ("no VPC") was given; AWS then returns the empty VpcConfig. */
-  vpcConfigSet?: boolean;
-}
-
-/** A layer version a function uses; what EEs need is copied here so a deleted layer version keeps working. */
-export interface LayerRef {
-  arn: string;
-  codeKey: string;
-  codeSize: number;
-  unzippedBytes: number;
-}
-
-export interface AliasRecord {
-  functionName: string;
-  name: string;
-  functionVersion: string;
-  description: string;
-  /** AdditionalVersionWeights: at most one extra version, weight in [0, 1]. */
-  additionalVersionWeights: Record<string, number>;
-  revisionId: string;
-}
-
-export interface LayerVersionRecord {
-  layerName: string;
-  version: number;
-  description: string;
-  createdDate: string;
-  codeKey: string;
-  codeSha256: string;
-  codeSize: number;
-  unzippedBytes: number;
-  compatibleRuntimes: string[];
-  compatibleArchitectures: string[];
-  licenseInfo?: string;
-  /** Resource policy statements (AddLayerVersionPermission). */
-  statements: Record<string, unknown>[];
-  policyRevisionId: string;
-}
-
-export interface FunctionRecord {
-  name: string;
-  createdAt: string;
-  latest: VersionRecord;
-}
-
-export interface AsyncEvent {
-  id: string;
-  functionName: string;
-  qualifier: string;
-  payload: Buffer;
-  requestId: string;
-  /** Attempts made so far. */
-  attempts: number;
-  /** Epoch ms when the event is next due. */
-  dueAtMs: number;
-  enqueuedAtMs: number;
-  clientContext?: string;
-}
-
-export interface LogEvent {
-  timestampMs: number;
-  message: string;
-}
-
-/** Log events of one stream, written together. */
-export interface LogBatch {
-  group: string;
-  stream: string;
-  events: LogEvent[];
-}
-
-/** A CloudWatch Logs log group (created by CreateLogGroup, or by a function's first log line). */
-export interface LogGroupRecord {
-  name: string;
-  createdMs: number;
-  /** Null: never expire. */
-  retentionDays: number | null;
-  kmsKeyId: string | null;
-  /** Bytes of the messages of its events (UTF-8). */
-  storedBytes: number;
-}
-
-export interface LogStreamRecord {
-  group: string;
-  name: string;
-  createdMs: number;
-  firstEventMs: number | null;
-  lastEventMs: number | null;
-  lastIngestionMs: number | null;
-  storedBytes: number;
-  /** Batches written so far (the upload sequence token is derived from it). */
-  sequence: number;
-}
-
-/** A stored event with its position: events are ordered by (timestampMs, id). */
-export interface StoredLogEvent extends LogEvent {
-  id: number;
-  stream: string;
-  ingestionMs: number;
-}
-
-/** A position in (timestamp, id) order. */
-export interface LogCursor {
-  timestampMs: number;
-  id: number;
-}
-
-export interface Store {
-  /** Inserts a new function with its $LATEST; throws StoreConflict if the name exists. */
+/** Functions, versions, aliases, layers and tags (the Lambda control plane's state). */
+export interface MetadataStore {
+  /**
+   * Inserts a new function with its $LATEST and its `tags` (when given) in
+   * one transaction; throws StoreConflict if the name exists.
+   */
   createFunction(rec: FunctionRecord): Promise<void>;
   getFunction(name: string): Promise<FunctionRecord | undefined>;
   /** Page of functions ordered by name, starting after `afterName`. */
@@ -198,6 +67,12 @@ export interface Store {
   getTags(functionName: string): Promise<Record<string, string> | undefined>;
   /** Replaces the tag map; false when the function does not exist. */
   setTags(functionName: string, tags: Record<string, string>): Promise<boolean>;
+  /**
+   * Merges `set` into the tag map and removes `remove`, in one transaction
+   * (two concurrent TagResource calls both keep their tags). Refuses, writing
+   * nothing, when the result would hold more than `tagsMax` tags.
+   */
+  changeTags(functionName: string, change: TagChange, tagsMax: number): Promise<TagChangeResult>;
 
   publishLayerVersion(layerName: string, build: (version: number) => LayerVersionRecord): Promise<LayerVersionRecord>;
   getLayerVersion(layerName: string, version: number): Promise<LayerVersionRecord | undefined>;
@@ -210,7 +85,10 @@ export interface Store {
   updateLayerVersionPolicy(rec: LayerVersionRecord, expectedPolicyRevisionId: string): Promise<boolean>;
   /** Code blob keys still referenced by any version (for blob garbage collection). */
   referencedCodeKeys(): Promise<Set<string>>;
+}
 
+/** The asynchronous invocation queue: events, their leases, and recovery of a dead owner's leases. */
+export interface AsyncQueueStore {
   enqueueAsync(ev: AsyncEvent): Promise<void>;
   /**
    * Up to `limit` events due at or before `nowMs`, leased to `ownerId` (the
@@ -235,6 +113,10 @@ export interface Store {
   deleteAsync(id: string): Promise<void>;
   /** Earliest due time of any pending event, for the poller's timer. */
   nextAsyncDueMs(): Promise<number | undefined>;
+}
+
+/** Function logs and CloudWatch Logs: events, groups, streams, retention. */
+export interface LogStore {
 
   /**
    * Writes the batches in one transaction. With `durable`, the lines survive
@@ -291,8 +173,28 @@ export interface Store {
   ): Promise<StoredLogEvent[]>;
   /** Deletes at most `limit` events of a group older than `beforeMs`, keeping stream statistics true; returns how many. */
   expireLogEvents(group: string, beforeMs: number, limit: number): Promise<number>;
-
-  close(): Promise<void>;
 }
+
+/** A change of a function's tags (TagResource sets, UntagResource removes). */
+export interface TagChange {
+  set?: Record<string, string>;
+  remove?: string[];
+}
+
+/** `ok` with the tags now stored; `no-function`; `too-many` with the count the change would have made. */
+export type TagChangeResult =
+  | { kind: 'ok'; tags: Record<string, string> }
+  | { kind: 'no-function' }
+  | { kind: 'too-many'; count: number };
+
+/**
+ * Everything the server persists. A concern added later (event source
+ * mappings, code signing, …) is one more interface in this intersection.
+ * Domain services take the narrowest of these they need.
+ */
+export type Store = MetadataStore & AsyncQueueStore & LogStore & {
+  /** Closes the connections; every write that resolved before is durable. */
+  close(): Promise<void>;
+};
 
 export class StoreConflict extends Error {}

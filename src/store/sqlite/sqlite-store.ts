@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type {
-  AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, Store, StoredLogEvent, VersionRecord,
-} from '../types';
+  AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, StoredLogEvent,
+  VersionRecord,
+} from '../../domain/records';
+import type { Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
 
 /**
@@ -205,6 +207,7 @@ export class SqliteStore implements Store {
       if (exists) throw new StoreConflict(`Function already exist: ${rec.name}`);
       this.st.insertFn.run(rec.name, rec.createdAt);
       this.st.insertVer.run(rec.name, '$LATEST', JSON.stringify(rec.latest), rec.latest.revisionId);
+      if (rec.tags) this.st.setTags.run(JSON.stringify(rec.tags), rec.name);
     });
     tx.immediate();
   }
@@ -313,6 +316,24 @@ export class SqliteStore implements Store {
 
   async setTags(functionName: string, tags: Record<string, string>): Promise<boolean> {
     return this.st.setTags.run(JSON.stringify(tags), functionName).changes === 1;
+  }
+
+  async changeTags(functionName: string, change: TagChange, tagsMax: number): Promise<TagChangeResult> {
+    let out: TagChangeResult = { kind: 'no-function' };
+    this.db.transaction(() => {
+      const r = this.st.getTags.get(functionName) as { tags: string } | undefined;
+      if (!r) return;
+      const tags = { ...(JSON.parse(r.tags) as Record<string, string>), ...change.set };
+      for (const k of change.remove ?? []) delete tags[k];
+      const count = Object.keys(tags).length;
+      if (count > tagsMax) {
+        out = { kind: 'too-many', count };
+        return;
+      }
+      this.st.setTags.run(JSON.stringify(tags), functionName);
+      out = { kind: 'ok', tags };
+    }).immediate();
+    return out;
   }
 
   async publishLayerVersion(layerName: string, build: (version: number) => LayerVersionRecord): Promise<LayerVersionRecord> {
