@@ -13,7 +13,8 @@ const taggablePattern =
 export class TagService {
   constructor(
     private readonly store: MetadataStore,
-    private readonly functions: FunctionService,
+    /** Only the account and region a function ARN must name. */
+    private readonly functions: Pick<FunctionService, 'ctxRegion' | 'ctxAccount'>,
   ) {}
 
   private async fn(arn: string): Promise<string> {

@@ -1,0 +1,27 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { storeContract } from '../../../test/store-contract';
+import { SqliteStore } from './sqlite-store';
+
+/** The store contract (test/store-contract.ts) on a real SQLite store in a temp dir. */
+storeContract('sqlite', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-store-contract-'));
+  const file = path.join(dir, 'kumo.db');
+  let store = new SqliteStore(file);
+  let open = true;
+  return {
+    store,
+    async reopen() {
+      if (open) await store.close();
+      store = new SqliteStore(file);
+      return store;
+    },
+    async destroy() {
+      if (open) await store.close();
+      open = false;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    child: { opener: 'sqlite', arg: file },
+  };
+});

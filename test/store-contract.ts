@@ -1,0 +1,579 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { Store } from '../src/store/types';
+import { StoreConflict } from '../src/store/types';
+import { alias, asyncEvent, crashRecords, fn, layer, version } from './store-contract-records';
+
+/**
+ * The contract every `Store` implementation keeps: one suite, run by each
+ * implementation's `*.contract.test.ts` (SQLite: src/store/sqlite/). It tests
+ * what callers rely on — ordering, pagination, not-found answers,
+ * StoreConflict, compare-and-swap, durability across a reopen — never how an
+ * implementation does it (no SQL, no file names).
+ *
+ * Concurrency cases start both calls before awaiting either (Promise.all), so
+ * an implementation that really is asynchronous (a connection pool) gets two
+ * writers in flight at once: exactly one compare-and-swap may win.
+ *
+ * The crash case needs `child`: the suite runs test/store-crash-child.ts in a
+ * process of its own, with `storeOpeners[child.opener](child.arg)` opening the
+ * same store, and SIGKILLs it while it writes. For SQLite that kills the
+ * writer inside its transaction; for PostgreSQL it kills the client, and the
+ * server must roll its open transaction back. Either way the reopened store
+ * holds each multi-step change whole or not at all.
+ */
+export interface OpenedStore {
+  store: Store;
+  /** Closes the current store and opens the same data again (what a restart sees). */
+  reopen(): Promise<Store>;
+  /** Closes whatever is open and removes the data. */
+  destroy(): Promise<void>;
+  /** How test/store-crash-child.ts opens the same data (test/store-openers.ts); without it the crash case is skipped with a reason. */
+  child?: { opener: string; arg: string };
+}
+
+const childScript = path.join(__dirname, 'store-crash-child.js');
+
+export function storeContract(name: string, open: () => Promise<OpenedStore>): void {
+  /** Runs `body` on a fresh store and always destroys it. */
+  const withStore = (body: (s: Store, o: OpenedStore) => Promise<void>) => async () => {
+    const o = await open();
+    try {
+      await body(o.store, o);
+    } finally {
+      await o.destroy();
+    }
+  };
+
+  describe(`store contract: ${name}`, () => {
+    describe('functions', () => {
+      test('createFunction stores $LATEST with its tags; a second create of the name is StoreConflict', withStore(async (s) => {
+        await s.createFunction(fn('f', { tags: { team: 'a' } }));
+        const got = await s.getFunction('f');
+        assert.equal(got?.name, 'f');
+        assert.equal(got?.createdAt, '2026-01-01T00:00:00.000Z');
+        assert.deepEqual(got?.latest, version('f', '$LATEST'));
+        assert.deepEqual(await s.getTags('f'), { team: 'a' });
+        await assert.rejects(s.createFunction(fn('f')), StoreConflict);
+        assert.deepEqual(await s.getTags('f'), { team: 'a' }, 'the refused create changed nothing');
+      }));
+
+      test('getFunction of an unknown name is undefined; a function created without tags has {}', withStore(async (s) => {
+        assert.equal(await s.getFunction('nope'), undefined);
+        await s.createFunction(fn('g'));
+        assert.deepEqual(await s.getTags('g'), {});
+      }));
+
+      test('listFunctions pages by name, after the given name', withStore(async (s) => {
+        for (const n of ['c', 'a', 'e', 'b', 'd']) await s.createFunction(fn(n));
+        assert.deepEqual((await s.listFunctions(undefined, 2)).map((f) => f.name), ['a', 'b']);
+        assert.deepEqual((await s.listFunctions('b', 2)).map((f) => f.name), ['c', 'd']);
+        assert.deepEqual((await s.listFunctions('d', 10)).map((f) => f.name), ['e']);
+        assert.deepEqual(await s.listFunctions('e', 10), []);
+      }));
+
+      test('updateLatest is a compare-and-swap on the revision id', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        const next = version('f', '$LATEST', { revisionId: 'r1', codeSize: 7 });
+        assert.equal(await s.updateLatest(next, 'stale'), false);
+        assert.equal((await s.getFunction('f'))?.latest.revisionId, 'rev-f-$LATEST-0');
+        assert.equal(await s.updateLatest(next, 'rev-f-$LATEST-0'), true);
+        assert.deepEqual((await s.getFunction('f'))?.latest, next);
+        assert.equal(await s.updateLatest(version('nope', '$LATEST'), 'x'), false, 'no function: no swap');
+      }));
+
+      test('deleteFunction removes the function, its versions and aliases; false when unknown', withStore(async (s) => {
+        await s.createFunction(fn('f', { tags: { a: '1' } }));
+        await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
+        await s.createAlias(alias('f', 'live', '1'));
+        assert.equal(await s.deleteFunction('f'), true);
+        assert.equal(await s.getFunction('f'), undefined);
+        assert.equal(await s.getVersion('f', '1'), undefined);
+        assert.equal(await s.getAlias('f', 'live'), undefined);
+        assert.equal(await s.getTags('f'), undefined);
+        assert.equal(await s.deleteFunction('f'), false);
+        await s.createFunction(fn('f'));
+        assert.deepEqual(await s.listVersions('f', 0, 10), [], 'a new function of the same name starts empty');
+        assert.deepEqual(await s.getTags('f'), {});
+      }));
+
+      test('countFunctions counts functions and sums the code of every version', withStore(async (s) => {
+        assert.deepEqual(await s.countFunctions(), { count: 0, totalCodeSize: 0 });
+        await s.createFunction(fn('a'));
+        await s.createFunction(fn('b'));
+        await s.publishVersion('a', 'rev-a-$LATEST-0', (v) => version('a', v, { codeSize: 50 }));
+        assert.deepEqual(await s.countFunctions(), { count: 2, totalCodeSize: 250 });
+      }));
+    });
+
+    describe('versions', () => {
+      test('publishVersion numbers from 1, never reuses a deleted number, and refuses a stale $LATEST', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        const seen: string[] = [];
+        const v1 = await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => (seen.push(v), version('f', v, { revisionId: `r${v}` })));
+        assert.equal(v1?.version, '1');
+        assert.deepEqual(await s.getVersion('f', '1'), v1);
+        assert.equal((await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v)))?.version, '2');
+        assert.deepEqual(await s.deleteVersion('f', '2'), { deleted: true, aliases: [] });
+        assert.equal((await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v)))?.version, '3');
+        assert.equal(await s.publishVersion('f', 'stale', (v) => version('f', v)), undefined);
+        assert.equal(await s.publishVersion('nope', 'x', (v) => version('nope', v)), undefined);
+        assert.deepEqual((await s.listVersions('f', 0, 10)).map((v) => v.version), ['1', '3']);
+        assert.deepEqual(seen, ['1']);
+      }));
+
+      test('listVersions is in numeric order (10 after 9), excludes $LATEST, pages after a number', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        for (let i = 0; i < 11; i++) await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
+        const all = (await s.listVersions('f', 0, 100)).map((v) => v.version);
+        assert.deepEqual(all, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']);
+        assert.deepEqual((await s.listVersions('f', 8, 2)).map((v) => v.version), ['9', '10']);
+        assert.deepEqual(await s.listVersions('nope', 0, 10), []);
+        assert.equal(await s.getVersion('f', '12'), undefined);
+        assert.equal((await s.getVersion('f', '$LATEST'))?.version, '$LATEST');
+      }));
+
+      test('deleteVersion refuses a version an alias routes to (also by weight) and names the aliases', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        for (let i = 0; i < 3; i++) await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
+        await s.createAlias(alias('f', 'b', '1'));
+        await s.createAlias(alias('f', 'a', '2', { additionalVersionWeights: { '1': 0.5 } }));
+        assert.deepEqual(await s.deleteVersion('f', '1'), { deleted: false, aliases: ['a', 'b'] });
+        assert.ok(await s.getVersion('f', '1'));
+        assert.deepEqual(await s.deleteVersion('f', '3'), { deleted: true, aliases: [] });
+        assert.deepEqual(await s.deleteVersion('f', '3'), { deleted: false, aliases: [] });
+        assert.deepEqual(await s.deleteVersion('f', '$LATEST'), { deleted: false, aliases: [] });
+        assert.ok(await s.getFunction('f'), '$LATEST is never deleted by deleteVersion');
+      }));
+    });
+
+    describe('aliases', () => {
+      test('createAlias, getAlias, StoreConflict on a duplicate, listAliases by name after a cursor', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        for (const n of ['c', 'a', 'b']) await s.createAlias(alias('f', n, '$LATEST'));
+        await assert.rejects(s.createAlias(alias('f', 'a', '$LATEST', { description: 'second' })), StoreConflict);
+        assert.deepEqual(await s.getAlias('f', 'a'), alias('f', 'a', '$LATEST'));
+        assert.equal(await s.getAlias('f', 'nope'), undefined);
+        assert.deepEqual((await s.listAliases('f', undefined, 2)).map((a) => a.name), ['a', 'b']);
+        assert.deepEqual((await s.listAliases('f', 'b', 2)).map((a) => a.name), ['c']);
+        assert.deepEqual(await s.listAliases('g', undefined, 2), []);
+      }));
+
+      test('updateAlias is a compare-and-swap; deleteAlias answers whether it deleted', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        await s.createAlias(alias('f', 'live', '$LATEST'));
+        const next = alias('f', 'live', '$LATEST', { description: 'd', revisionId: 'r1' });
+        assert.equal(await s.updateAlias(next, 'stale'), false);
+        assert.equal(await s.updateAlias(next, 'rev-live-0'), true);
+        assert.deepEqual(await s.getAlias('f', 'live'), next);
+        assert.equal(await s.updateAlias(alias('f', 'nope', '$LATEST'), 'x'), false);
+        assert.equal(await s.deleteAlias('f', 'live'), true);
+        assert.equal(await s.deleteAlias('f', 'live'), false);
+      }));
+    });
+
+    describe('tags', () => {
+      test('setTags replaces the map; getTags and setTags answer for an unknown function', withStore(async (s) => {
+        await s.createFunction(fn('f', { tags: { a: '1', b: '2' } }));
+        assert.equal(await s.setTags('f', { c: '3' }), true);
+        assert.deepEqual(await s.getTags('f'), { c: '3' });
+        assert.equal(await s.setTags('nope', { c: '3' }), false);
+        assert.equal(await s.getTags('nope'), undefined);
+      }));
+
+      test('changeTags merges and removes, refuses past the limit writing nothing, and knows unknown functions', withStore(async (s) => {
+        await s.createFunction(fn('f', { tags: { a: '1', b: '2' } }));
+        assert.deepEqual(await s.changeTags('f', { set: { b: '20', c: '3' } }, 3), { kind: 'ok', tags: { a: '1', b: '20', c: '3' } });
+        assert.deepEqual(await s.changeTags('f', { set: { d: '4' } }, 3), { kind: 'too-many', count: 4 });
+        assert.deepEqual(await s.getTags('f'), { a: '1', b: '20', c: '3' });
+        assert.deepEqual(await s.changeTags('f', { remove: ['a', 'zz'] }, 3), { kind: 'ok', tags: { b: '20', c: '3' } });
+        assert.deepEqual(await s.changeTags('nope', { set: { a: '1' } }, 3), { kind: 'no-function' });
+      }));
+    });
+
+    describe('layers', () => {
+      test('publishLayerVersion numbers per layer and never reuses a deleted number', withStore(async (s) => {
+        const l1 = await s.publishLayerVersion('L', (v) => layer('L', v));
+        assert.equal(l1.version, 1);
+        assert.equal((await s.publishLayerVersion('L', (v) => layer('L', v))).version, 2);
+        assert.equal((await s.publishLayerVersion('M', (v) => layer('M', v))).version, 1);
+        assert.equal(await s.deleteLayerVersion('L', 2), true);
+        assert.equal(await s.deleteLayerVersion('L', 2), false);
+        assert.equal((await s.publishLayerVersion('L', (v) => layer('L', v))).version, 3);
+        assert.deepEqual(await s.getLayerVersion('L', 1), l1);
+        assert.equal(await s.getLayerVersion('L', 2), undefined);
+      }));
+
+      test('listLayerVersions is newest first below a version; listLayers gives each layer\'s newest by name', withStore(async (s) => {
+        for (let i = 0; i < 3; i++) await s.publishLayerVersion('B', (v) => layer('B', v));
+        await s.publishLayerVersion('A', (v) => layer('A', v));
+        await s.publishLayerVersion('C', (v) => layer('C', v));
+        assert.deepEqual((await s.listLayerVersions('B', Infinity, 10)).map((l) => l.version), [3, 2, 1]);
+        assert.deepEqual((await s.listLayerVersions('B', 3, 1)).map((l) => l.version), [2]);
+        assert.deepEqual(await s.listLayerVersions('Z', Infinity, 10), []);
+        assert.deepEqual((await s.listLayers(undefined, 2)).map((l) => [l.layerName, l.version]), [['A', 1], ['B', 3]]);
+        assert.deepEqual((await s.listLayers('B', 10)).map((l) => [l.layerName, l.version]), [['C', 1]]);
+      }));
+
+      test('updateLayerVersionPolicy is a compare-and-swap on the policy revision', withStore(async (s) => {
+        await s.publishLayerVersion('L', (v) => layer('L', v));
+        const next = layer('L', 1, { statements: [{ Sid: 's1' }], policyRevisionId: 'p1' });
+        assert.equal(await s.updateLayerVersionPolicy(next, 'stale'), false);
+        assert.equal(await s.updateLayerVersionPolicy(next, 'prev-L-1-0'), true);
+        assert.deepEqual(await s.getLayerVersion('L', 1), next);
+        assert.equal(await s.updateLayerVersionPolicy(layer('L', 9), 'prev-L-9-0'), false);
+      }));
+
+      test('referencedCodeKeys holds the code of every version, of the layers they use, and of every layer version', withStore(async (s) => {
+        const ref = { arn: 'arn:aws:lambda:eu-west-1:123456789012:layer:gone:1', codeKey: 'used-layer', codeSize: 1, unzippedBytes: 1 };
+        const latest = version('f', '$LATEST');
+        await s.createFunction(fn('f', { latest: { ...latest, config: { ...latest.config, layers: [ref] } } }));
+        await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v, { codeKey: 'published' }));
+        await s.publishLayerVersion('L', (v) => layer('L', v));
+        const keys = await s.referencedCodeKeys();
+        for (const k of ['code-f', 'used-layer', 'published', 'layer-L-1']) assert.ok(keys.has(k), k);
+        await s.deleteFunction('f');
+        assert.equal((await s.referencedCodeKeys()).has('code-f'), false);
+      }));
+    });
+
+    describe('async queue', () => {
+      test('leaseDueAsync leases due events in due order, once, until the lease expires; then they are leased again', withStore(async (s) => {
+        const t = 1_000_000;
+        await s.enqueueAsync(asyncEvent('late', t + 10));
+        await s.enqueueAsync(asyncEvent('early', t, { clientContext: 'ctx', attempts: 1 }));
+        await s.enqueueAsync(asyncEvent('future', t + 10_000));
+        const first = await s.leaseDueAsync(t + 10, t + 1_000, 10, 'A');
+        assert.deepEqual(first.map((e) => e.id), ['early', 'late']);
+        assert.deepEqual(first[0], asyncEvent('early', t, { clientContext: 'ctx', attempts: 1 }));
+        assert.equal(first[1]!.clientContext, undefined);
+        assert.deepEqual(await s.leaseDueAsync(t + 999, t + 2_000, 10, 'B'), [], 'leased events are not leased again');
+        assert.equal(await s.nextAsyncDueMs(), t + 1_000, 'the next due moment is the end of the leases');
+        const again = await s.leaseDueAsync(t + 1_000, t + 2_000, 10, 'B');
+        assert.deepEqual(again.map((e) => e.id), ['early', 'late'], 'an expired lease is leased again');
+        assert.deepEqual((await s.leaseDueAsync(t + 1_000, t + 2_000, 1, 'B')).length, 0);
+      }));
+
+      test('leaseDueAsync takes at most `limit`, the earliest first', withStore(async (s) => {
+        for (let i = 0; i < 5; i++) await s.enqueueAsync(asyncEvent(`e${i}`, 100 - i));
+        assert.deepEqual((await s.leaseDueAsync(100, 200, 2, 'A')).map((e) => e.id), ['e4', 'e3']);
+      }));
+
+      test('rescheduleAsync releases the lease with new attempts and due time; deleteAsync removes', withStore(async (s) => {
+        await s.enqueueAsync(asyncEvent('e', 100));
+        await s.leaseDueAsync(100, 1_000, 10, 'A');
+        await s.rescheduleAsync('e', 1, 500);
+        assert.deepEqual(await s.leaseDueAsync(499, 2_000, 10, 'A'), []);
+        const [e] = await s.leaseDueAsync(500, 2_000, 10, 'A');
+        assert.equal(e?.attempts, 1);
+        assert.equal(e?.dueAtMs, 500);
+        await s.deleteAsync('e');
+        assert.equal(await s.nextAsyncDueMs(), undefined);
+        assert.deepEqual(await s.leaseDueAsync(10_000, 20_000, 10, 'A'), []);
+        await s.deleteAsync('e'); // deleting twice is harmless
+      }));
+
+      test('nextAsyncDueMs is the earliest due moment, undefined when the queue is empty', withStore(async (s) => {
+        assert.equal(await s.nextAsyncDueMs(), undefined);
+        await s.enqueueAsync(asyncEvent('a', 300));
+        await s.enqueueAsync(asyncEvent('b', 200));
+        assert.equal(await s.nextAsyncDueMs(), 200);
+      }));
+
+      test('recoverAsyncLeases releases a dead owner\'s leases at once, attempts unchanged, and keeps its own', withStore(async (s) => {
+        await s.enqueueAsync(asyncEvent('dead', 100, { attempts: 2 }));
+        await s.leaseDueAsync(100, 1_000_000, 10, 'dead-owner');
+        await s.enqueueAsync(asyncEvent('mine', 100));
+        await s.leaseDueAsync(100, 1_000_000, 10, 'new-owner');
+        assert.equal(await s.recoverAsyncLeases('new-owner'), 1);
+        const [e, ...rest] = await s.leaseDueAsync(101, 1_000_000, 10, 'new-owner');
+        assert.deepEqual([e?.id, e?.attempts, rest.length], ['dead', 2, 0]);
+        assert.equal(await s.recoverAsyncLeases('new-owner'), 0);
+      }));
+    });
+
+    describe('logs', () => {
+      test('appendLogs creates the group and stream; readLogs tails the newest, pages forward, filters', withStore(async (s) => {
+        await s.appendLogs([{ group: '/g', stream: 's1', events: [{ timestampMs: 10, message: 'one' }, { timestampMs: 11, message: 'two' }] }]);
+        await s.appendLogs([{ group: '/g', stream: 's2', events: [{ timestampMs: 12, message: 'three' }] }], { durable: true });
+        assert.ok(await s.getLogGroup('/g'));
+        assert.equal((await s.getLogStream('/g', 's1'))?.sequence, 1);
+        const all = await s.readLogs('/g', { limit: 10 });
+        assert.deepEqual(all.map((e) => [e.stream, e.timestampMs, e.message]), [['s1', 10, 'one'], ['s1', 11, 'two'], ['s2', 12, 'three']]);
+        assert.deepEqual((await s.readLogs('/g', { limit: 2 })).map((e) => e.message), ['two', 'three'], 'a tail: the newest, oldest first');
+        assert.deepEqual((await s.readLogs('/g', { afterId: all[0]!.id, limit: 1 })).map((e) => e.message), ['two'], 'forward from an id');
+        assert.deepEqual((await s.readLogs('/g', { sinceMs: 11, limit: 10 })).map((e) => e.message), ['two', 'three']);
+        assert.deepEqual((await s.readLogs('/g', { stream: 's2', limit: 10 })).map((e) => e.message), ['three']);
+        assert.deepEqual((await s.readLogs('/g', { filter: 'o', limit: 10 })).map((e) => e.message), ['one', 'two']);
+        assert.deepEqual(await s.readLogs('/none', { limit: 10 }), []);
+      }));
+
+      test('log groups: create once, get with stored bytes, list by prefix or contains, retention, delete', withStore(async (s) => {
+        assert.equal(await s.createLogGroup({ name: '/b/x', createdMs: 5, kmsKeyId: null }), true);
+        assert.equal(await s.createLogGroup({ name: '/b/x', createdMs: 6, kmsKeyId: null }), false);
+        await s.createLogGroup({ name: '/a/Y', createdMs: 7, kmsKeyId: 'k' });
+        await s.createLogGroup({ name: '/c/y', createdMs: 8, kmsKeyId: null });
+        await s.appendLogs([{ group: '/b/x', stream: 's', events: [{ timestampMs: 1, message: 'héllo' }] }]);
+        assert.deepEqual(await s.getLogGroup('/b/x'), { name: '/b/x', createdMs: 5, retentionDays: null, kmsKeyId: null, storedBytes: 6 });
+        assert.equal(await s.getLogGroup('/none'), undefined);
+        assert.deepEqual((await s.listLogGroups({ limit: 2 })).map((g) => g.name), ['/a/Y', '/b/x']);
+        assert.deepEqual((await s.listLogGroups({ afterName: '/b/x', limit: 2 })).map((g) => g.name), ['/c/y']);
+        assert.deepEqual((await s.listLogGroups({ prefix: '/a', limit: 10 })).map((g) => g.name), ['/a/Y']);
+        assert.deepEqual((await s.listLogGroups({ prefix: '/A', limit: 10 })).map((g) => g.name), [], 'prefix is case-sensitive');
+        assert.deepEqual((await s.listLogGroups({ contains: 'y', limit: 10 })).map((g) => g.name), ['/a/Y', '/c/y'], 'contains is not');
+        assert.equal(await s.setLogRetention('/b/x', 7), true);
+        assert.equal(await s.setLogRetention('/none', 7), false);
+        assert.deepEqual(await s.logGroupsWithRetention(), [{ name: '/b/x', retentionDays: 7 }]);
+        assert.equal(await s.setLogRetention('/b/x', null), true);
+        assert.deepEqual(await s.logGroupsWithRetention(), []);
+        assert.equal(await s.deleteLogGroup('/b/x'), true);
+        assert.equal(await s.deleteLogGroup('/b/x'), false);
+        assert.equal(await s.getLogStream('/b/x', 's'), undefined);
+        assert.deepEqual(await s.readLogs('/b/x', { limit: 10 }), []);
+      }));
+
+      test('log streams: create in an existing group only, list by name or last event time, delete with events', withStore(async (s) => {
+        assert.equal(await s.createLogStream('/g', 's', 1), 'no-group');
+        await s.createLogGroup({ name: '/g', createdMs: 1, kmsKeyId: null });
+        assert.equal(await s.createLogStream('/g', 'b', 2), 'created');
+        assert.equal(await s.createLogStream('/g', 'b', 3), 'exists');
+        await s.createLogStream('/g', 'a', 4);
+        await s.createLogStream('/g', 'c', 5);
+        assert.deepEqual(await s.getLogStream('/g', 'b'), {
+          group: '/g', name: 'b', createdMs: 2, firstEventMs: null, lastEventMs: null, lastIngestionMs: null, storedBytes: 0, sequence: 0,
+        });
+        assert.equal(await s.putLogEvents('/g', 'a', [{ timestampMs: 50, message: 'x' }], 60), 1);
+        assert.equal(await s.putLogEvents('/g', 'c', [{ timestampMs: 40, message: 'y' }, { timestampMs: 45, message: 'zz' }], 61), 1);
+        assert.equal(await s.putLogEvents('/g', 'c', [{ timestampMs: 46, message: 'w' }], 62), 2);
+        assert.equal(await s.putLogEvents('/g', 'gone', [{ timestampMs: 46, message: 'w' }], 62), undefined);
+        const c = await s.getLogStream('/g', 'c');
+        assert.deepEqual([c?.firstEventMs, c?.lastEventMs, c?.lastIngestionMs, c?.storedBytes, c?.sequence], [40, 46, 62, 4, 2]);
+        const names = async (q: Parameters<Store['listLogStreams']>[1]) => (await s.listLogStreams('/g', q)).map((x) => x.name);
+        assert.deepEqual(await names({ orderBy: 'LogStreamName', descending: false, limit: 2 }), ['a', 'b']);
+        assert.deepEqual(await names({ orderBy: 'LogStreamName', descending: false, after: { key: 'b', name: 'b' }, limit: 2 }), ['c']);
+        assert.deepEqual(await names({ orderBy: 'LogStreamName', descending: true, limit: 10 }), ['c', 'b', 'a']);
+        assert.deepEqual(await names({ orderBy: 'LastEventTime', descending: false, limit: 10 }), ['b', 'c', 'a'], 'no event sorts first');
+        assert.deepEqual(await names({ orderBy: 'LastEventTime', descending: true, after: { key: 50, name: 'a' }, limit: 10 }), ['c', 'b']);
+        assert.deepEqual(await names({ prefix: 'c', orderBy: 'LogStreamName', descending: false, limit: 10 }), ['c']);
+        assert.equal(await s.deleteLogStream('/g', 'c'), true);
+        assert.equal(await s.deleteLogStream('/g', 'c'), false);
+        assert.deepEqual(await s.readStreamEvents('/g', 'c', { fromEnd: false, limit: 10 }), []);
+        assert.equal((await s.getLogGroup('/g'))?.storedBytes, 1, 'a deleted stream\'s bytes leave the group');
+      }));
+
+      test('readStreamEvents and scanGroupEvents order by (timestamp, id) and page with cursors', withStore(async (s) => {
+        await s.createLogGroup({ name: '/g', createdMs: 1, kmsKeyId: null });
+        await s.createLogStream('/g', 's', 1);
+        await s.createLogStream('/g', 't', 1);
+        await s.putLogEvents('/g', 's', [{ timestampMs: 20, message: 's20' }, { timestampMs: 30, message: 's30' }], 100);
+        await s.putLogEvents('/g', 't', [{ timestampMs: 10, message: 't10' }, { timestampMs: 20, message: 't20' }], 101);
+        await s.putLogEvents('/g', 's', [{ timestampMs: 20, message: 's20b' }], 102);
+        const msgs = (rows: { message: string }[]) => rows.map((r) => r.message);
+        const head = await s.readStreamEvents('/g', 's', { fromEnd: false, limit: 2 });
+        assert.deepEqual(msgs(head), ['s20', 's20b'], 'equal timestamps keep write order');
+        assert.equal(head[0]!.ingestionMs, 100);
+        assert.equal(head[0]!.stream, 's');
+        assert.deepEqual(msgs(await s.readStreamEvents('/g', 's', { fromEnd: true, limit: 2 })), ['s20b', 's30'], 'the last two, ascending');
+        const cur = { timestampMs: head[1]!.timestampMs, id: head[1]!.id };
+        assert.deepEqual(msgs(await s.readStreamEvents('/g', 's', { after: cur, fromEnd: false, limit: 10 })), ['s30']);
+        assert.deepEqual(msgs(await s.readStreamEvents('/g', 's', { before: cur, fromEnd: true, limit: 10 })), ['s20']);
+        assert.deepEqual(msgs(await s.readStreamEvents('/g', 's', { startMs: 21, endMs: 31, fromEnd: false, limit: 10 })), ['s30']);
+        assert.deepEqual(msgs(await s.readStreamEvents('/g', 's', { startMs: 20, endMs: 30, fromEnd: false, limit: 10 })), ['s20', 's20b'], 'endMs is exclusive');
+        const scan = await s.scanGroupEvents('/g', { limit: 10 });
+        assert.deepEqual(msgs(scan), ['t10', 's20', 't20', 's20b', 's30']);
+        const after = { timestampMs: scan[1]!.timestampMs, id: scan[1]!.id };
+        assert.deepEqual(msgs(await s.scanGroupEvents('/g', { after, limit: 2 })), ['t20', 's20b']);
+        assert.deepEqual(msgs(await s.scanGroupEvents('/g', { streams: ['t'], limit: 10 })), ['t10', 't20']);
+        assert.deepEqual(msgs(await s.scanGroupEvents('/g', { streamPrefix: 's', startMs: 25, limit: 10 })), ['s30']);
+        assert.deepEqual(await s.scanGroupEvents('/none', { limit: 10 }), []);
+      }));
+
+      test('expireLogEvents deletes at most `limit` of the oldest and keeps stream statistics true', withStore(async (s) => {
+        await s.createLogGroup({ name: '/g', createdMs: 1, kmsKeyId: null });
+        await s.createLogStream('/g', 's', 1);
+        await s.putLogEvents('/g', 's', [1, 2, 3, 10].map((t) => ({ timestampMs: t, message: `m${t}` })), 100);
+        assert.equal(await s.expireLogEvents('/g', 5, 2), 2);
+        let st = await s.getLogStream('/g', 's');
+        assert.deepEqual([st?.firstEventMs, st?.storedBytes], [3, 5]);
+        assert.equal(await s.expireLogEvents('/g', 5, 10), 1);
+        assert.equal(await s.expireLogEvents('/g', 5, 10), 0);
+        assert.equal(await s.expireLogEvents('/g', 11, 10), 1);
+        st = await s.getLogStream('/g', 's');
+        assert.deepEqual([st?.firstEventMs, st?.storedBytes, st?.sequence], [null, 0, 1], 'the stream stays, empty');
+      }));
+    });
+
+    describe('concurrent compare-and-swap: two writers, one winner', () => {
+      test('createFunction of one name: one succeeds, the other is StoreConflict', withStore(async (s) => {
+        const r = await Promise.allSettled([s.createFunction(fn('f', { tags: { w: '1' } })), s.createFunction(fn('f', { tags: { w: '2' } }))]);
+        assert.deepEqual(r.map((x) => x.status).sort(), ['fulfilled', 'rejected']);
+        const lost = r.find((x) => x.status === 'rejected') as PromiseRejectedResult;
+        assert.ok(lost.reason instanceof StoreConflict, String(lost.reason));
+        const won = r.findIndex((x) => x.status === 'fulfilled');
+        assert.deepEqual(await s.getTags('f'), { w: String(won + 1) }, 'the winner\'s tags, whole');
+      }));
+
+      test('updateLatest with the same expected revision: exactly one wins and its record is stored', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        const a = version('f', '$LATEST', { revisionId: 'A', codeSize: 1 });
+        const b = version('f', '$LATEST', { revisionId: 'B', codeSize: 2 });
+        const won = await Promise.all([s.updateLatest(a, 'rev-f-$LATEST-0'), s.updateLatest(b, 'rev-f-$LATEST-0')]);
+        assert.equal(won.filter(Boolean).length, 1, JSON.stringify(won));
+        assert.equal((await s.getFunction('f'))?.latest.revisionId, won[0] ? 'A' : 'B');
+      }));
+
+      test('updateAlias with the same expected revision: exactly one wins', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        await s.createAlias(alias('f', 'live', '$LATEST'));
+        const won = await Promise.all(['A', 'B'].map((r) => s.updateAlias(alias('f', 'live', '$LATEST', { revisionId: r }), 'rev-live-0')));
+        assert.equal(won.filter(Boolean).length, 1);
+        assert.equal((await s.getAlias('f', 'live'))?.revisionId, won[0] ? 'A' : 'B');
+      }));
+
+      test('updateLayerVersionPolicy with the same expected revision: exactly one wins', withStore(async (s) => {
+        await s.publishLayerVersion('L', (v) => layer('L', v));
+        const won = await Promise.all(['A', 'B'].map((r) => s.updateLayerVersionPolicy(layer('L', 1, { policyRevisionId: r }), 'prev-L-1-0')));
+        assert.equal(won.filter(Boolean).length, 1);
+        assert.equal((await s.getLayerVersion('L', 1))?.policyRevisionId, won[0] ? 'A' : 'B');
+      }));
+
+      test('concurrent publishVersion and publishLayerVersion get distinct numbers', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        const vs = await Promise.all([0, 1, 2].map(() => s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v))));
+        assert.deepEqual(vs.map((v) => v?.version).sort(), ['1', '2', '3']);
+        const ls = await Promise.all([0, 1, 2].map(() => s.publishLayerVersion('L', (v) => layer('L', v))));
+        assert.deepEqual(ls.map((l) => l.version).sort(), [1, 2, 3]);
+      }));
+
+      test('concurrent changeTags: no tag is lost, and the limit holds for the sum', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        const r = await Promise.all([s.changeTags('f', { set: { a: '1' } }, 50), s.changeTags('f', { set: { b: '2' } }, 50)]);
+        assert.deepEqual(r.map((x) => x.kind), ['ok', 'ok']);
+        assert.deepEqual(await s.getTags('f'), { a: '1', b: '2' });
+        const many = (p: string) => Object.fromEntries(Array.from({ length: 2 }, (_, i) => [`${p}${i}`, 'v']));
+        const capped = await Promise.all([s.changeTags('f', { set: many('x') }, 4), s.changeTags('f', { set: many('y') }, 4)]);
+        assert.deepEqual(capped.map((x) => x.kind).sort(), ['ok', 'too-many']);
+        assert.equal(Object.keys((await s.getTags('f'))!).length, 4);
+      }));
+
+      test('two owners leasing at once never get the same event', withStore(async (s) => {
+        for (let i = 0; i < 20; i++) await s.enqueueAsync(asyncEvent(`e${i}`, 100));
+        const [a, b] = await Promise.all([s.leaseDueAsync(100, 1_000, 15, 'A'), s.leaseDueAsync(100, 1_000, 15, 'B')]);
+        const ids = [...a, ...b].map((e) => e.id);
+        assert.equal(new Set(ids).size, ids.length, 'no event leased twice');
+        assert.equal(ids.length, 20);
+      }));
+
+      test('createLogGroup and createLogStream of one name at once: one creates', withStore(async (s) => {
+        const g = await Promise.all([0, 1].map(() => s.createLogGroup({ name: '/g', createdMs: 1, kmsKeyId: null })));
+        assert.deepEqual(g.sort(), [false, true]);
+        const st = await Promise.all([0, 1].map(() => s.createLogStream('/g', 's', 1)));
+        assert.deepEqual(st.sort(), ['created', 'exists']);
+        const seq = await Promise.all([0, 1].map((i) => s.putLogEvents('/g', 's', [{ timestampMs: i, message: 'm' }], 5)));
+        assert.deepEqual(seq.sort(), [1, 2]);
+      }));
+    });
+
+    describe('durability', () => {
+      test('what resolved before a reopen is there after it', withStore(async (s0, o) => {
+        await s0.createFunction(fn('f', { tags: { a: '1' } }));
+        await s0.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
+        await s0.createAlias(alias('f', 'live', '1'));
+        await s0.publishLayerVersion('L', (v) => layer('L', v));
+        await s0.enqueueAsync(asyncEvent('e', 100));
+        await s0.leaseDueAsync(100, 10_000, 10, 'old-owner');
+        await s0.appendLogs([{ group: '/g', stream: 's', events: [{ timestampMs: 1, message: 'kept' }] }], { durable: true });
+        await s0.createLogGroup({ name: '/h', createdMs: 1, kmsKeyId: null });
+        await s0.setLogRetention('/h', 3);
+        const s = await o.reopen();
+        assert.deepEqual((await s.getFunction('f'))?.latest, version('f', '$LATEST'));
+        assert.deepEqual(await s.getTags('f'), { a: '1' });
+        assert.equal((await s.getVersion('f', '1'))?.version, '1');
+        assert.equal((await s.getAlias('f', 'live'))?.functionVersion, '1');
+        assert.equal((await s.getLayerVersion('L', 1))?.version, 1);
+        assert.equal(await s.recoverAsyncLeases('new-owner'), 1, 'the lease survived, with its owner');
+        assert.deepEqual((await s.leaseDueAsync(100, 10_000, 10, 'new-owner')).map((e) => e.id), ['e']);
+        assert.deepEqual((await s.readLogs('/g', { limit: 10 })).map((e) => e.message), ['kept']);
+        assert.deepEqual(await s.logGroupsWithRetention(), [{ name: '/h', retentionDays: 3 }]);
+        assert.equal((await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v)))?.version, '2', 'numbering continues');
+      }));
+    });
+
+    describe('crash mid-transaction', () => {
+      test('a writer killed (SIGKILL) while it writes leaves each multi-step change whole or absent', async (t) => {
+        const o = await open();
+        try {
+          if (!o.child) {
+            t.skip(`${name} gives no child opener (OpenedStore.child), so no process can be killed mid-write`);
+            return;
+          }
+          const roundsOfKills = 3;
+          let next = 0;
+          let s = o.store;
+          for (let k = 0; k < roundsOfKills; k++) {
+            await killWhileWriting(o.child, next, 30 + Math.floor(Math.random() * 120));
+            s = await o.reopen();
+            next = await checkCrashState(s);
+          }
+          assert.ok(next > 0, 'the writer committed something before it was killed');
+        } finally {
+          await o.destroy();
+        }
+      });
+    });
+  });
+}
+
+/** Starts the crash child, waits until it writes, lets it run `afterMs`, then SIGKILLs it. */
+async function killWhileWriting(child: { opener: string; arg: string }, first: number, afterMs: number): Promise<void> {
+  const p = spawn(process.execPath, [childScript, child.opener, child.arg, String(first)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => p.on('exit', (code, signal) => r({ code, signal })));
+  await new Promise<void>((resolve, reject) => {
+    p.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    void exited.then(({ code }) => reject(new Error(`crash child exited (${code}) before it was ready: ${err}`)));
+  });
+  await new Promise((r) => setTimeout(r, afterMs));
+  p.kill('SIGKILL');
+  const end = await exited;
+  assert.equal(end.signal, 'SIGKILL', `the child was still writing when killed (exit ${end.code}): ${err}`);
+}
+
+/** Checks all-or-nothing after a kill; returns the first round the next child should write. */
+async function checkCrashState(s: Store): Promise<number> {
+  let rounds = 0;
+  for (let after: string | undefined; ;) {
+    const page = await s.listFunctions(after, 200);
+    if (!page.length) break;
+    for (const f of page) {
+      const tags = await s.getTags(f.name);
+      assert.equal(Object.keys(tags ?? {}).length, crashRecords.tagsPerFunction, `${f.name} has all its tags or does not exist`);
+      rounds = Math.max(rounds, Number(f.name.slice('crash-'.length)) + 1);
+    }
+    after = page[page.length - 1]!.name;
+  }
+  const perBatch = new Map<string, number>();
+  const bytes = new Map<string, number>();
+  for (let afterId: number | undefined = 0; ;) {
+    const rows = await s.readLogs(crashRecords.group, { afterId, limit: 5_000 });
+    if (!rows.length) break;
+    for (const r of rows) {
+      const batch = r.message.split(' ')[0]!;
+      perBatch.set(batch, (perBatch.get(batch) ?? 0) + 1);
+      bytes.set(r.stream, (bytes.get(r.stream) ?? 0) + Buffer.byteLength(r.message));
+    }
+    afterId = rows[rows.length - 1]!.id;
+  }
+  for (const [batch, n] of perBatch) {
+    assert.equal(n, crashRecords.eventsPerStream * crashRecords.streams.length, `batch ${batch}: all its events or none`);
+  }
+  for (const stream of crashRecords.streams) {
+    const st = await s.getLogStream(crashRecords.group, stream);
+    assert.equal(st?.storedBytes ?? 0, bytes.get(stream) ?? 0, `stream ${stream}: statistics match its events`);
+    assert.equal(st?.sequence ?? 0, perBatch.size, `stream ${stream}: one sequence step per batch`);
+  }
+  return Math.max(rounds, perBatch.size ? Math.max(...[...perBatch.keys()].map((b) => Number(b.slice(1)))) + 1 : 0);
+}
