@@ -155,12 +155,19 @@ function remoteFilter(cfg: CliConfig, group: string): { filter: Filter; close: (
 /** FilterLogEvents of the domain LogService on a data dir's database (the store is loaded only here). */
 async function localFilter(dataDir: string, group: string): Promise<{ filter: Filter; close: () => Promise<void> }> {
   const dbFile = path.join(dataDir, 'kumo.db');
-  if (!fs.existsSync(dbFile)) throw new CliError(`no Kumo data in ${dataDir} (use --data-dir)`);
+  if (!fs.existsSync(dbFile) || !fs.existsSync(path.join(dataDir, 'kumo-logs.db'))) throw new CliError(`no Kumo data in ${dataDir} (use --data-dir)`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { SqliteStore } = require('../store/sqlite/sqlite-store') as typeof StoreMod;
+  const { SqliteStore, StoreSchemaMismatch } = require('../store/sqlite/sqlite-store') as typeof StoreMod;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { LogService, LogsError } = require('../logs/log-service') as typeof LogServiceMod;
-  const store = new SqliteStore(dbFile);
+  // Read-only and never migrated: the server may be running on this file (its schema is its to change).
+  let store: InstanceType<typeof SqliteStore>;
+  try {
+    store = new SqliteStore(dbFile, { readOnly: true });
+  } catch (e) {
+    if (e instanceof StoreSchemaMismatch) throw new CliError(`cannot read the logs in ${dataDir}: ${e.message}`);
+    throw e;
+  }
   // Region and account only shape ARNs, which this reader does not print.
   const logs = new LogService(store, { region: 'local', accountId: '000000000000' });
   return {

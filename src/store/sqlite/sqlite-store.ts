@@ -44,24 +44,42 @@ export class SqliteStore implements Store {
   private readonly st: ReturnType<SqliteStore['prepare']>;
   private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
-  constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db, migrations);
+  /**
+   * `readOnly`: for a reader beside a running server (`kumo logs --data-dir`).
+   * Both files are opened read-only and never migrated: a reader must not
+   * change the schema under a live server, so a schema version other than
+   * this build's is refused (StoreSchemaMismatch) instead. Every write then
+   * fails.
+   */
+  constructor(file: string, opts: { readOnly?: boolean } = {}) {
     const logFile = file.replace(/(\.db)?$/, '-logs.db');
     this.logWalFile = `${logFile}-wal`;
-    this.logDb = new Database(logFile);
-    this.logDb.pragma('journal_mode = WAL');
-    this.logDb.pragma('synchronous = OFF');
-    this.logDb.pragma('busy_timeout = 5000');
-    this.logDb.pragma('wal_autocheckpoint = 0');
-    migrate(this.logDb, logMigrations);
+    this.readOnly = opts.readOnly === true;
+    if (this.readOnly) {
+      this.db = new Database(file, { readonly: true, fileMustExist: true });
+      this.logDb = new Database(logFile, { readonly: true, fileMustExist: true });
+      for (const d of [this.db, this.logDb]) d.pragma('busy_timeout = 5000');
+      checkSchema(this.db, migrations, file);
+      checkSchema(this.logDb, logMigrations, logFile);
+    } else {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      migrate(this.db, migrations);
+      this.logDb = new Database(logFile);
+      this.logDb.pragma('journal_mode = WAL');
+      this.logDb.pragma('synchronous = OFF');
+      this.logDb.pragma('busy_timeout = 5000');
+      this.logDb.pragma('wal_autocheckpoint = 0');
+      migrate(this.logDb, logMigrations);
+    }
     this.st = this.prepare();
     this.lst = this.prepareLogs();
   }
+
+  private readonly readOnly: boolean;
 
   /** Statements of the CloudWatch Logs metadata (log groups, streams, retention). */
   private prepareLogs() {
@@ -633,7 +651,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     this.db.close();
     // The last connection checkpoints and deletes the WAL on close: with FULL that is synced first.
-    this.logDb.pragma('synchronous = FULL');
+    if (!this.readOnly) this.logDb.pragma('synchronous = FULL');
     this.logDb.close();
     if (this.logWalFd !== undefined) fs.closeSync(this.logWalFd);
     this.logWalFd = undefined;
@@ -761,6 +779,17 @@ const logMigrations: string[] = [
      SELECT log_group, log_stream, MIN(ts_ms), MIN(ts_ms), MAX(ts_ms), MAX(ts_ms), SUM(length(CAST(message AS BLOB))), 1
      FROM log_events GROUP BY log_group, log_stream;`,
 ];
+
+/** A read-only open found a schema this build does not read (older: the server has not migrated it yet; newer: a newer Kumo wrote it). */
+export class StoreSchemaMismatch extends Error {}
+
+function checkSchema(db: Database.Database, migrations: string[], file: string): void {
+  const found = db.pragma('user_version', { simple: true }) as number;
+  if (found !== migrations.length) {
+    const why = found < migrations.length ? 'start this version of the Kumo server once to migrate it' : 'it was written by a newer Kumo';
+    throw new StoreSchemaMismatch(`${file} has schema version ${found}, this Kumo reads version ${migrations.length} (${why})`);
+  }
+}
 
 function migrate(db: Database.Database, migrations: string[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
