@@ -135,6 +135,24 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         assert.equal((await s.getVersion('f', '$LATEST'))?.version, '$LATEST');
       }));
 
+      test('publishVersionIfChanged returns the newest version when `same` says so, else publishes the next number', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        const never = () => false;
+        assert.equal(await s.publishVersionIfChanged('f', 'stale', never, (v) => version('f', v)), undefined);
+        const asked: string[] = [];
+        const first = await s.publishVersionIfChanged('f', 'rev-f-$LATEST-0', (n) => (asked.push(n.version), true), (v) => version('f', v, { codeSize: 1 }));
+        assert.deepEqual([first?.created, first?.rec.version, asked], [true, '1', []], 'no version yet: nothing to compare');
+        const again = await s.publishVersionIfChanged('f', 'rev-f-$LATEST-0', (n) => (asked.push(n.version), n.codeSize === 1), (v) => version('f', v));
+        assert.deepEqual([again?.created, again?.rec], [false, first?.rec]);
+        await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v, { codeSize: 2 }));
+        await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v, { codeSize: 3 }));
+        await s.deleteVersion('f', '3');
+        const third = await s.publishVersionIfChanged('f', 'rev-f-$LATEST-0', (n) => (asked.push(n.version), false), (v) => version('f', v));
+        assert.deepEqual([third?.created, third?.rec.version], [true, '4']);
+        assert.deepEqual(asked, ['1', '2'], 'compared with the newest existing version');
+        assert.equal(await s.publishVersionIfChanged('nope', 'x', never, (v) => version('nope', v)), undefined);
+      }));
+
       test('deleteVersion refuses a version an alias routes to (also by weight) and names the aliases', withStore(async (s) => {
         await s.createFunction(fn('f'));
         for (let i = 0; i < 3; i++) await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
@@ -171,6 +189,26 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         assert.equal(await s.updateAlias(alias('f', 'nope', '$LATEST'), 'x'), false);
         assert.equal(await s.deleteAlias('f', 'live'), true);
         assert.equal(await s.deleteAlias('f', 'live'), false);
+      }));
+    });
+
+    describe('aliases, checked', () => {
+      test('createAliasChecked and updateAliasChecked refuse a missing function or routed version, writing nothing', withStore(async (s) => {
+        assert.deepEqual(await s.createAliasChecked(alias('f', 'a', '$LATEST')), { kind: 'no-function' });
+        await s.createFunction(fn('f'));
+        await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
+        assert.deepEqual(await s.createAliasChecked(alias('f', 'a', '2')), { kind: 'no-version', version: '2' });
+        assert.deepEqual(await s.createAliasChecked(alias('f', 'a', '1', { additionalVersionWeights: { '3': 0.5 } })), { kind: 'no-version', version: '3' });
+        assert.equal(await s.getAlias('f', 'a'), undefined);
+        assert.deepEqual(await s.createAliasChecked(alias('f', 'a', '1')), { kind: 'ok' });
+        assert.deepEqual(await s.createAliasChecked(alias('f', 'a', '$LATEST')), { kind: 'exists' });
+        assert.deepEqual(await s.getAlias('f', 'a'), alias('f', 'a', '1'));
+        const next = alias('f', 'a', '$LATEST', { revisionId: 'r1' });
+        assert.deepEqual(await s.updateAliasChecked(alias('f', 'a', '7', { revisionId: 'r1' }), 'rev-a-0'), { kind: 'no-version', version: '7' });
+        assert.deepEqual(await s.updateAliasChecked(next, 'stale'), { kind: 'stale' });
+        assert.deepEqual(await s.updateAliasChecked(next, 'rev-a-0'), { kind: 'ok' });
+        assert.deepEqual(await s.getAlias('f', 'a'), next);
+        assert.deepEqual(await s.updateAliasChecked(alias('f', 'b', '$LATEST'), 'rev-b-0'), { kind: 'stale' }, 'no such alias');
       }));
     });
 
@@ -445,6 +483,30 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         assert.deepEqual(vs.map((v) => v?.version).sort(), ['1', '2', '3']);
         const ls = await Promise.all([0, 1, 2].map(() => s.publishLayerVersion('L', (v) => layer('L', v))));
         assert.deepEqual(ls.map((l) => l.version).sort(), [1, 2, 3]);
+      }));
+
+      test('concurrent publishVersionIfChanged on an unchanged $LATEST: one version', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        const same = (n: { codeSize: number }) => n.codeSize === 100;
+        const r = await Promise.all([0, 1, 2].map(() => s.publishVersionIfChanged('f', 'rev-f-$LATEST-0', same, (v) => version('f', v))));
+        assert.deepEqual(r.map((x) => x?.created).sort(), [false, false, true]);
+        assert.deepEqual((await s.listVersions('f', 0, 10)).map((v) => v.version), ['1']);
+      }));
+
+      test('createAliasChecked against a concurrent deleteVersion: never an alias routing to a deleted version', withStore(async (s) => {
+        await s.createFunction(fn('f'));
+        for (let i = 0; i < 4; i++) await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
+        const [created, deleted] = await Promise.all([
+          Promise.all(['1', '2'].map((v) => s.createAliasChecked(alias('f', `to${v}`, '3', { additionalVersionWeights: { [v]: 0.5 } })))),
+          Promise.all(['1', '2'].map((v) => s.deleteVersion('f', v))),
+        ]);
+        for (const [i, v] of ['1', '2'].entries()) {
+          const aliasThere = (await s.getAlias('f', `to${v}`)) !== undefined;
+          const versionThere = (await s.getVersion('f', v)) !== undefined;
+          assert.ok(!aliasThere || versionThere, `alias to${v} routes to version ${v}, which exists`);
+          assert.equal(created[i]!.kind === 'ok', aliasThere);
+          assert.equal(deleted[i]!.deleted, !versionThere);
+        }
       }));
 
       test('concurrent changeTags: no tag is lost, and the limit holds for the sum', withStore(async (s) => {

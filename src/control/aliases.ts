@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DomainError, notFound, conflict, invalidParameter, preconditionFailed, validationFailed } from '../domain/errors';
 import type { AliasRecord } from '../domain/records';
-import type { MetadataStore } from '../store/types';
-import { StoreConflict } from '../store/types';
+import type { AliasWriteResult, MetadataStore } from '../store/types';
 import type { FunctionService } from './functions';
 import type { AliasInput } from './inputs';
 import { Checker, checkDescription } from './validate';
@@ -44,12 +43,10 @@ export class AliasService {
       additionalVersionWeights: weights ?? {},
       revisionId: randomUUID(),
     };
-    try {
-      await this.store.createAlias(rec);
-    } catch (e) {
-      if (e instanceof StoreConflict) throw conflict(`Alias already exists: ${this.functions.arn(name, alias)}`);
-      throw e;
-    }
+    // The store re-checks the routed versions in the insert's transaction (a DeleteVersion may have run since).
+    const r = await this.store.createAliasChecked(rec);
+    if (r.kind === 'exists') throw conflict(`Alias already exists: ${this.functions.arn(name, alias)}`);
+    this.refuseMissing(name, version, r);
     this.changed(rec);
     return rec;
   }
@@ -79,7 +76,9 @@ export class AliasService {
       revisionId: randomUUID(),
     };
     await this.checkVersions(cur.functionName, next.functionVersion, next.additionalVersionWeights);
-    if (!(await this.store.updateAlias(next, cur.revisionId))) throw staleRevision();
+    const r = await this.store.updateAliasChecked(next, cur.revisionId);
+    if (r.kind === 'stale') throw staleRevision();
+    this.refuseMissing(cur.functionName, next.functionVersion, r);
     this.changed(next);
     return next;
   }
@@ -134,6 +133,12 @@ export class AliasService {
       throw invalidParameter(`Number of items in AdditionalVersionWeights cannot be greater than ${extraVersionsMax}`);
     }
     return out;
+  }
+
+  /** The store found the function or a routed version gone: AWS's not-found, as `checkVersions` words it. */
+  private refuseMissing(name: string, version: string, r: AliasWriteResult): void {
+    if (r.kind === 'no-function') throw notFound(`Function not found: ${this.functions.arn(name, version)}`);
+    if (r.kind === 'no-version') throw notFound(`Function not found: ${this.functions.arn(name, r.version)}`);
   }
 
   /** The alias's versions must exist; weighted routing needs two distinct published versions (AWS's rules). */

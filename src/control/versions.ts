@@ -57,9 +57,9 @@ export class VersionService {
         `CodeSHA256 (${o.codeSha256}) is different from current CodeSHA256 in $LATEST (${latest.codeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
       );
     }
-    const newest = await this.newestVersion(name);
-    if (newest && this.sameSnapshot(newest, latest)) return { rec: newest, created: false };
-    const published = await this.store.publishVersion(name, latest.revisionId, (version) => ({
+    // The store compares with the newest version and inserts in one transaction: two concurrent
+    // publishes of an unchanged $LATEST make one version, as on AWS.
+    const published = await this.store.publishVersionIfChanged(name, latest.revisionId, (newest) => this.sameSnapshot(newest, latest), (version) => ({
       ...latest,
       version,
       config: { ...latest.config, description: o.description ?? latest.config.description },
@@ -78,8 +78,8 @@ export class VersionService {
         'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
-    this.functions.changed(name, latest, { version: published.version });
-    return { rec: published, created: true };
+    if (published.created) this.functions.changed(name, latest, { version: published.rec.version });
+    return published;
   }
 
   /** $LATEST first, then published versions in ascending order (AWS's order). */
@@ -104,17 +104,6 @@ export class VersionService {
   /** Every published version of a function, oldest first (ListFunctions with FunctionVersion=ALL). */
   async published(name: string): Promise<VersionRecord[]> {
     return this.store.listVersions(name, 0, publishedListedMax);
-  }
-
-  private async newestVersion(name: string): Promise<VersionRecord | undefined> {
-    let after = 0;
-    let newest: VersionRecord | undefined;
-    for (;;) {
-      const page = await this.store.listVersions(name, after, 500);
-      if (!page.length) return newest;
-      newest = page[page.length - 1];
-      after = Number(newest!.version);
-    }
   }
 
   /**

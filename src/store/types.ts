@@ -51,6 +51,19 @@ export interface MetadataStore {
    * inserts `build(number)`. Returns undefined when $LATEST changed meanwhile.
    */
   publishVersion(name: string, expectedLatestRevision: string, build: (version: string) => VersionRecord): Promise<VersionRecord | undefined>;
+  /**
+   * Like `publishVersion`, but first asks `same(newest)` about the newest
+   * published version (when there is one): when it already is $LATEST's
+   * snapshot it is returned with `created: false` and nothing is written.
+   * The look and the insert are one transaction, so two PublishVersion calls
+   * on an unchanged $LATEST make one version (AWS returns the existing one).
+   */
+  publishVersionIfChanged(
+    name: string,
+    expectedLatestRevision: string,
+    same: (newest: VersionRecord) => boolean,
+    build: (version: string) => VersionRecord,
+  ): Promise<{ rec: VersionRecord; created: boolean } | undefined>;
   getVersion(name: string, version: string): Promise<VersionRecord | undefined>;
   /** Published versions in ascending number, after `afterVersion` (0 = from the first). */
   listVersions(name: string, afterVersion: number, limit: number): Promise<VersionRecord[]>;
@@ -63,6 +76,15 @@ export interface MetadataStore {
   /** Compare-and-swap on the alias's revision id. */
   updateAlias(rec: AliasRecord, expectedRevisionId: string): Promise<boolean>;
   deleteAlias(functionName: string, name: string): Promise<boolean>;
+  /**
+   * `createAlias` that checks, in the same transaction, that the function and
+   * every version the alias routes to (`functionVersion` and the weighted one)
+   * exist: a concurrent DeleteVersion or DeleteFunction cannot leave an alias
+   * routing to nothing (deleteVersion refuses a version an alias references).
+   */
+  createAliasChecked(rec: AliasRecord): Promise<AliasWriteResult>;
+  /** `updateAlias` (compare-and-swap on the revision id) with the same checks as `createAliasChecked`. */
+  updateAliasChecked(rec: AliasRecord, expectedRevisionId: string): Promise<AliasWriteResult>;
 
   getTags(functionName: string): Promise<Record<string, string> | undefined>;
   /** Replaces the tag map; false when the function does not exist. */
@@ -174,6 +196,18 @@ export interface LogStore {
   /** Deletes at most `limit` events of a group older than `beforeMs`, keeping stream statistics true; returns how many. */
   expireLogEvents(group: string, beforeMs: number, limit: number): Promise<number>;
 }
+
+/**
+ * `ok`; `exists` (create: the name is taken); `stale` (update: the alias is
+ * gone or its revision changed); `no-function`; `no-version` naming the first
+ * routed version that does not exist.
+ */
+export type AliasWriteResult =
+  | { kind: 'ok' }
+  | { kind: 'exists' }
+  | { kind: 'stale' }
+  | { kind: 'no-function' }
+  | { kind: 'no-version'; version: string };
 
 /** A change of a function's tags (TagResource sets, UntagResource removes). */
 export interface TagChange {

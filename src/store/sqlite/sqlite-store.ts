@@ -5,7 +5,7 @@ import type {
   AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, StoredLogEvent,
   VersionRecord,
 } from '../../domain/records';
-import type { Store, TagChange, TagChangeResult } from '../types';
+import type { AliasWriteResult, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
 
 /**
@@ -167,6 +167,9 @@ export class SqliteStore implements Store {
         `SELECT name FROM aliases WHERE function_name = ? AND (json_extract(record, '$.functionVersion') = ?
            OR json_extract(record, '$.additionalVersionWeights') LIKE '%"' || ? || '"%') ORDER BY name`,
       ),
+      newestVer: d.prepare(
+        `SELECT record FROM versions WHERE function_name = ? AND version != '$LATEST' ORDER BY CAST(version AS INTEGER) DESC LIMIT 1`,
+      ),
       delVer: d.prepare(`DELETE FROM versions WHERE function_name = ? AND version = ? AND version != '$LATEST'`),
       lastVer: d.prepare('SELECT last_version FROM functions WHERE name = ?'),
       setLastVer: d.prepare('UPDATE functions SET last_version = ? WHERE name = ?'),
@@ -282,6 +285,31 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  async publishVersionIfChanged(
+    name: string,
+    expectedLatestRevision: string,
+    same: (newest: VersionRecord) => boolean,
+    build: (version: string) => VersionRecord,
+  ): Promise<{ rec: VersionRecord; created: boolean } | undefined> {
+    let out: { rec: VersionRecord; created: boolean } | undefined;
+    this.db.transaction(() => {
+      const latest = this.st.getVer.get(name, '$LATEST') as { record: string } | undefined;
+      if (!latest || (JSON.parse(latest.record) as VersionRecord).revisionId !== expectedLatestRevision) return;
+      const newestRow = this.st.newestVer.get(name) as { record: string } | undefined;
+      const newest = newestRow ? (JSON.parse(newestRow.record) as VersionRecord) : undefined;
+      if (newest && same(newest)) {
+        out = { rec: newest, created: false };
+        return;
+      }
+      const last = (this.st.lastVer.get(name) as { last_version: number }).last_version;
+      const rec = build(String(last + 1));
+      this.st.insertVer.run(name, rec.version, JSON.stringify(rec), rec.revisionId);
+      this.st.setLastVer.run(last + 1, name);
+      out = { rec, created: true };
+    }).immediate();
+    return out;
+  }
+
   async getVersion(name: string, version: string): Promise<VersionRecord | undefined> {
     const r = this.st.getVer.get(name, version) as { record: string } | undefined;
     return r ? (JSON.parse(r.record) as VersionRecord) : undefined;
@@ -325,6 +353,37 @@ export class SqliteStore implements Store {
 
   async deleteAlias(functionName: string, name: string): Promise<boolean> {
     return this.st.delAlias.run(functionName, name).changes === 1;
+  }
+
+  async createAliasChecked(rec: AliasRecord): Promise<AliasWriteResult> {
+    let out: AliasWriteResult = { kind: 'ok' };
+    this.db.transaction(() => {
+      const missing = this.missingRoute(rec);
+      if (missing) return void (out = missing);
+      if (this.st.getAlias.get(rec.functionName, rec.name)) return void (out = { kind: 'exists' });
+      this.st.insAlias.run(rec.functionName, rec.name, JSON.stringify(rec), rec.revisionId);
+    }).immediate();
+    return out;
+  }
+
+  async updateAliasChecked(rec: AliasRecord, expectedRevisionId: string): Promise<AliasWriteResult> {
+    let out: AliasWriteResult = { kind: 'ok' };
+    this.db.transaction(() => {
+      const missing = this.missingRoute(rec);
+      if (missing) return void (out = missing);
+      const r = this.st.casAlias.run(JSON.stringify(rec), rec.revisionId, rec.functionName, rec.name, expectedRevisionId);
+      if (r.changes !== 1) out = { kind: 'stale' };
+    }).immediate();
+    return out;
+  }
+
+  /** Inside a transaction: the function or a routed version that does not exist. */
+  private missingRoute(rec: AliasRecord): AliasWriteResult | undefined {
+    if (!this.st.getVer.get(rec.functionName, '$LATEST')) return { kind: 'no-function' };
+    for (const v of [rec.functionVersion, ...Object.keys(rec.additionalVersionWeights)]) {
+      if (!this.st.getVer.get(rec.functionName, v)) return { kind: 'no-version', version: v };
+    }
+    return undefined;
   }
 
   async getTags(functionName: string): Promise<Record<string, string> | undefined> {
