@@ -66,6 +66,13 @@ const undeliveredRetriesMax = 1;
 export class InvokeService {
   /** Per function: $LATEST, published versions and aliases by qualifier, kept current by change events. */
   private readonly cache = new Map<string, Map<string, VersionRecord | AliasRecord>>();
+  /**
+   * Per function: how many changes were seen. A load that started before a
+   * change may return the record from before it; it is then not cached (a
+   * cached stale $LATEST would serve the old configuration until the next
+   * change). Grows by one entry per function ever changed, like the cache.
+   */
+  private readonly generation = new Map<string, number>();
   private readonly concurrency = new ConcurrencyLimiter(limits.accountConcurrencyMax);
 
   constructor(
@@ -76,6 +83,7 @@ export class InvokeService {
   ) {
     functions.onChange((name, latest, detail) => {
       this.cache.delete(name);
+      this.generation.set(name, (this.generation.get(name) ?? 0) + 1);
       if (!latest) placement.retire(name);
       else if (detail?.version) placement.retire(name, detail.version);
       else if (!detail) placement.retire(name, '$LATEST', latest.revisionId);
@@ -112,11 +120,13 @@ export class InvokeService {
 
   private async load(name: string, qualifier: string): Promise<VersionRecord | AliasRecord> {
     let found: VersionRecord | AliasRecord | undefined;
+    const gen = this.generation.get(name) ?? 0;
     if (qualifier === '$LATEST') found = (await this.store.getFunction(name))?.latest;
     else if (/^[0-9]+$/.test(qualifier)) found = await this.store.getVersion(name, qualifier);
     else found = await this.store.getAlias(name, qualifier);
     // AWS names the version it looked for, `$LATEST` included (recorded: test_function_name_and_qualifier_validation[…-invoke]).
     if (!found) throw notFound(`Function not found: ${this.functions.arn(name, qualifier)}`);
+    if ((this.generation.get(name) ?? 0) !== gen) return found;
     let m = this.cache.get(name);
     if (!m) this.cache.set(name, (m = new Map()));
     m.set(qualifier, found);
