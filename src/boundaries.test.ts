@@ -84,3 +84,20 @@ test('no service folder imports the store (services call the domain)', () => {
   const found = violations(services, (file, spec) => (targetFolder(file, spec) === 'store' ? 'services never touch the store' : undefined));
   assert.deepEqual(found, []);
 });
+
+test('the domain records know no store: src/domain/ imports nothing from src/store/', () => {
+  const found = violations(['domain'], (file, spec) => (targetFolder(file, spec) === 'store' ? 'records are defined outside persistence' : undefined));
+  assert.deepEqual(found, []);
+});
+
+test('a store implementation is chosen only where the server and the CLI are put together', () => {
+  const roots = new Set(['server.ts', path.join('cli', 'logs.ts')]);
+  const folders = fs.readdirSync(srcDir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'store').map((e) => e.name);
+  const found = violations(folders, (file, spec) => {
+    const rel = path.relative(srcDir, path.resolve(path.dirname(file), spec));
+    return rel.startsWith(path.join('store', 'sqlite')) && !roots.has(path.relative(srcDir, file)) ? 'domain code takes a Store, never builds one' : undefined;
+  });
+  assert.deepEqual(found, []);
+  const top = sources(srcDir).filter((f) => path.dirname(f) === srcDir && !roots.has(path.relative(srcDir, f)));
+  for (const f of top) for (const spec of specifiers(f)) assert.ok(!spec.includes('store/sqlite'), `${path.relative(srcDir, f)} imports ${spec}`);
+});
