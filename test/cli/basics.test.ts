@@ -5,6 +5,8 @@ import path from 'node:path';
 import { CreateFunctionCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { makeZip, role, startServer, testCreds, type RunningServer } from '../integration/harness';
 import { kumo, noStackTrace, ok, tmpDir, userEnv } from './helpers';
+import Database from 'better-sqlite3';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 
 /** `kumo` help, configuration, invoke, ls, rm, logs and generate-event against a real server. */
 describe('kumo CLI: configuration and function commands', () => {
@@ -112,6 +114,33 @@ describe('kumo CLI: configuration and function commands', () => {
     const refused = await kumo(['logs', 'cli-echo', '--filter', '[ip, user]'], { env });
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /^kumo: InvalidParameterException: Space-delimited filter patterns/);
+  });
+
+  it('logs --data-dir reads read-only: a data dir of another schema version is refused and left as it was', async () => {
+    const dir = tmpDir('schema');
+    const store = new SqliteStore(path.join(dir, 'kumo.db'));
+    await store.appendLogs([{ group: '/aws/lambda/old', stream: 's', events: [{ timestampMs: Date.now(), message: 'from before' }] }]);
+    await store.close();
+    const logsDb = path.join(dir, 'kumo-logs.db');
+    const version = (v?: number) => {
+      const d = new Database(logsDb);
+      try {
+        if (v !== undefined) d.pragma(`user_version = ${v}`);
+        return d.pragma('user_version', { simple: true }) as number;
+      } finally {
+        d.close();
+      }
+    };
+    const current = version();
+    assert.match((await ok(['logs', 'old', '--data-dir', dir], { env: userEnv(undefined) })).stdout, /from before/);
+    for (const [v, why] of [[current + 1, 'it was written by a newer Kumo'], [current - 1, 'start this version of the Kumo server once to migrate it']] as const) {
+      version(v);
+      const r = await kumo(['logs', 'old', '--data-dir', dir], { env: userEnv(undefined) });
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr, `kumo: cannot read the logs in ${dir}: ${logsDb} has schema version ${v}, this Kumo reads version ${current} (${why})\n`);
+      assert.ok(noStackTrace(r.stderr));
+      assert.equal(version(), v, 'not migrated');
+    }
   });
 
   it('logs --follow prints lines as they arrive', async () => {
