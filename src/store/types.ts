@@ -49,6 +49,8 @@ export interface MetadataStore {
    * Publishes a version atomically: when $LATEST's revision is still
    * `expectedLatestRevision`, allocates the next number (never reused) and
    * inserts `build(number)`. Returns undefined when $LATEST changed meanwhile.
+   * (VersionService uses `publishVersionIfChanged`, which also makes the
+   * "unchanged since the newest version" decision inside the transaction.)
    */
   publishVersion(name: string, expectedLatestRevision: string, build: (version: string) => VersionRecord): Promise<VersionRecord | undefined>;
   /**
@@ -70,10 +72,11 @@ export interface MetadataStore {
   /** Deletes a published version unless an alias references it; returns the referencing aliases instead. */
   deleteVersion(name: string, version: string): Promise<{ deleted: boolean; aliases: string[] }>;
 
+  /** Inserts an alias; StoreConflict if the name exists. (AliasService uses `createAliasChecked`, which also checks the routed versions.) */
   createAlias(rec: AliasRecord): Promise<void>;
   getAlias(functionName: string, name: string): Promise<AliasRecord | undefined>;
   listAliases(functionName: string, afterName: string | undefined, limit: number): Promise<AliasRecord[]>;
-  /** Compare-and-swap on the alias's revision id. */
+  /** Compare-and-swap on the alias's revision id. (AliasService uses `updateAliasChecked`.) */
   updateAlias(rec: AliasRecord, expectedRevisionId: string): Promise<boolean>;
   deleteAlias(functionName: string, name: string): Promise<boolean>;
   /**
@@ -87,7 +90,7 @@ export interface MetadataStore {
   updateAliasChecked(rec: AliasRecord, expectedRevisionId: string): Promise<AliasWriteResult>;
 
   getTags(functionName: string): Promise<Record<string, string> | undefined>;
-  /** Replaces the tag map; false when the function does not exist. */
+  /** Replaces the tag map; false when the function does not exist. (TagService uses `changeTags`: a replace built from a read would lose a concurrent change.) */
   setTags(functionName: string, tags: Record<string, string>): Promise<boolean>;
   /**
    * Merges `set` into the tag map and removes `remove`, in one transaction
