@@ -296,3 +296,16 @@ export interface Store {
 }
 
 export class StoreConflict extends Error {}
+
+/**
+ * Optional capability of a store several servers share (PostgreSQL:
+ * LISTEN/NOTIFY): `cb` runs when any of them enqueued an async event, so
+ * every queue wakes without polling. Returns the unsubscribe function.
+ */
+export interface AsyncWakeups {
+  onAsyncEnqueued(cb: () => void): () => void;
+}
+
+export function hasAsyncWakeups(s: Store): s is Store & AsyncWakeups {
+  return typeof (s as Partial<AsyncWakeups>).onAsyncEnqueued === 'function';
+}
