@@ -56,6 +56,9 @@ export function createPool(url: string, onIdleError: (e: Error) => void): pg.Poo
 export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client's connection error is emitted on it (the pool listens only while it is idle): unhandled, it would end the process.
+  const onError = (e: Error) => (broken = e);
+  c.on('error', onError);
   try {
     await c.query('BEGIN');
     const out = await fn(c);
@@ -69,6 +72,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => 
     }
     throw e;
   } finally {
+    c.removeListener('error', onError);
     c.release(broken);
   }
 }
