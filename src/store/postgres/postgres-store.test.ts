@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { startPostgres, type ThrowawayPostgres } from '../../../test/postgres';
 import { PostgresStore } from './postgres-store';
 import { StoreConflict, type AliasRecord, type AsyncEvent, type LayerVersionRecord, type VersionRecord } from '../types';
@@ -43,6 +44,30 @@ before(async () => {
 after(() => pgServer?.stop());
 
 describe('PostgresStore', () => {
+  test('an unreachable database: open fails naming it, without its password', async () => {
+    await assert.rejects(PostgresStore.open('postgres://kumo:s3cret@127.0.0.1:1/x'), (e: Error) => {
+      assert.match(e.message, /^PostgreSQL at postgres:\/\/kumo:\*\*\*@127\.0\.0\.1:1\/x \(KUMO_DATABASE_URL\): .*ECONNREFUSED/);
+      assert.doesNotMatch(e.message, /s3cret/);
+      return true;
+    });
+  });
+
+  test('migrations: a second open finds the schema current; a newer schema is refused', async () => {
+    const { store, url } = await freshStore();
+    await store.close();
+    const again = await PostgresStore.open(url);
+    await again.close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      assert.deepEqual((await c.query('SELECT version FROM schema_version')).rows, [{ version: 1 }]);
+      await c.query('UPDATE schema_version SET version = 99');
+    } finally {
+      await c.end();
+    }
+    await assert.rejects(PostgresStore.open(url), /schema \(version 99\) is newer than this Kumo/);
+  });
+
   test('functions, versions, aliases, tags, layers: every method, byte-wise name order', async () => {
     const { store } = await freshStore();
     try {

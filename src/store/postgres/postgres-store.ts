@@ -56,7 +56,7 @@ export class PostgresStore implements Store, AsyncWakeups {
       await migrate(pool, migrations);
     } catch (e) {
       await pool.end().catch(() => undefined);
-      throw e;
+      throw new Error(`PostgreSQL at ${redactUrl(url)} (KUMO_DATABASE_URL): ${(e as Error).message}`, { cause: e });
     }
     return store;
   }
@@ -574,6 +574,17 @@ export class PostgresStore implements Store, AsyncWakeups {
       }
     }
     await this.pool.end();
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
   }
 }
 
