@@ -28,8 +28,6 @@ start_server() {
   eval "$(grep -E '^\s+export AWS_' "$work/server.log" | sed 's/^ *//')"
   export AWS_DEFAULT_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
   ep="--endpoint-url http://127.0.0.1:$port"
-  # `kumo logs --data-dir` reads the SQLite database itself; with PostgreSQL it reads over the API.
-  if [ -n "${KUMO_DATABASE_URL-}" ]; then logsrc="--endpoint http://127.0.0.1:$port"; else logsrc="--data-dir $data"; fi
 }
 stop_server() { kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
 trap 'stop_server; stop_postgres; rm -rf "$work"' EXIT
@@ -84,13 +82,13 @@ status=$(invoke --function-name node-fn --invocation-type Event --payload '{"a":
 check "async invoke accepted with 202" test "$status" = "202"
 ran=no
 for _ in $(seq 1 50); do
-  if ./bin/kumo logs node-fn $logsrc | grep -q 'node got {"a":40,"b":2}'; then ran=yes; break; fi
+  if ./bin/kumo logs node-fn --data-dir "$data" | grep -q 'node got {"a":40,"b":2}'; then ran=yes; break; fi
   sleep 0.2
 done
 check "async event ran (kumo logs shows it)" test "$ran" = yes
 
 # 5. Logs and list.
-check "kumo logs shows START lines" bash -c "./bin/kumo logs py-fn $logsrc | grep -q 'START RequestId'"
+check "kumo logs shows START lines" bash -c "./bin/kumo logs py-fn --data-dir '$data' | grep -q 'START RequestId'"
 check "list-functions shows 3 functions" test "$("$AWS" lambda list-functions $ep --query 'length(Functions)' --output text)" = "3"
 check "errors carry AWS names" bash -c "'$AWS' lambda get-function $ep --function-name missing 2>&1 | grep -q ResourceNotFoundException"
 
