@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { startPostgres, type ThrowawayPostgres } from '../../../test/postgres';
 import { PostgresStore } from './postgres-store';
@@ -214,6 +215,43 @@ describe('PostgresStore', () => {
     } finally {
       await other.close();
       await store.close();
+    }
+  });
+
+  test('a server that dies holding leases: another live one releases them once its heartbeat is stale, never before', async () => {
+    const { url } = await freshStore();
+    const timing = { ownerHeartbeatMs: 200, ownerStaleMs: 1_000 };
+    const survivor = await PostgresStore.open(url, timing);
+    try {
+      const now = Date.now();
+      await survivor.enqueueAsync({ ...event(now - 10), id: 'held' });
+      // A real crash: another process registers as an owner, leases the event, reports, and is SIGKILLed.
+      const child = spawn(process.execPath, ['-e', `
+        const { PostgresStore } = require(${JSON.stringify(__filename.replace(/\.test\.js$/, '.js'))});
+        (async () => {
+          const s = await PostgresStore.open(${JSON.stringify(url)}, ${JSON.stringify(timing)});
+          await s.recoverAsyncLeases('doomed');
+          const got = await s.leaseDueAsync(Date.now(), Date.now() + 3600000, 10, 'doomed');
+          process.stdout.write('leased ' + got.length + '\\n');
+        })();`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const leased = await new Promise<string>((resolve) => child.stdout!.on('data', (c: Buffer) => resolve(c.toString())));
+      assert.equal(leased.trim(), 'leased 1');
+      // Alive (heartbeating): a starting server does not take its lease.
+      assert.equal(await survivor.recoverAsyncLeases('survivor'), 0);
+      assert.equal((await survivor.leaseDueAsync(Date.now(), Date.now() + 60_000, 10, 'survivor')).length, 0);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const killedAt = Date.now();
+      // The survivor's periodic sweep releases it after the stale time.
+      let got: AsyncEvent[] = [];
+      while (got.length === 0 && Date.now() - killedAt < 10_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        got = await survivor.leaseDueAsync(Date.now(), Date.now() + 60_000, 10, 'survivor');
+      }
+      assert.deepEqual(got.map((e) => e.id), ['held']);
+      assert.ok(Date.now() - killedAt >= 500, 'not released while the heartbeat was fresh');
+    } finally {
+      await survivor.close();
     }
   });
 

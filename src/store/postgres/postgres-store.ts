@@ -43,15 +43,23 @@ export class PostgresStore implements Store, AsyncWakeups {
   private heartbeat: NodeJS.Timeout | undefined;
   private idleErrorLogged = false;
 
-  private constructor(private readonly pool: pg.Pool, url: string) {
+  private readonly heartbeatMs: number;
+  private readonly staleMs: number;
+
+  private constructor(private readonly pool: pg.Pool, url: string, timing: OwnerTiming) {
     this.listener = new Listener(url, asyncChannel);
+    this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
+    this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
   }
 
-  /** Connects, migrates the schema; fails (nothing left open) when the database cannot be reached. */
-  static async open(url: string): Promise<PostgresStore> {
+  /**
+   * Connects, migrates the schema; fails (nothing left open) when the
+   * database cannot be reached. `timing` shortens the owner heartbeat for tests.
+   */
+  static async open(url: string, timing: OwnerTiming = {}): Promise<PostgresStore> {
     let store: PostgresStore | undefined;
     const pool = createPool(url, (e) => store?.idleError(e));
-    store = new PostgresStore(pool, url);
+    store = new PostgresStore(pool, url, timing);
     try {
       await migrate(pool, migrations);
     } catch (e) {
@@ -319,7 +327,7 @@ export class PostgresStore implements Store, AsyncWakeups {
       void this.beat()
         .then(() => this.releaseDeadOwners())
         .catch((e: unknown) => console.error('kumo: async owner heartbeat failed:', (e as Error).message));
-    }, ownerHeartbeatMs);
+    }, this.heartbeatMs);
     this.heartbeat.unref();
     return this.releaseDeadOwners();
   }
@@ -335,7 +343,7 @@ export class PostgresStore implements Store, AsyncWakeups {
 
   private async releaseDeadOwners(): Promise<number> {
     return this.tx(async (c) => {
-      const stale = `now() - make_interval(secs => ${ownerStaleMs / 1000})`;
+      const stale = `now() - make_interval(secs => ${this.staleMs / 1000})`;
       const r = await c.query(
         `UPDATE async_events SET lease_until_ms = 0, lease_owner = NULL
          WHERE lease_until_ms > 0 AND (lease_owner IS NULL
@@ -586,6 +594,11 @@ export function redactUrl(url: string): string {
   } catch {
     return '(unparsable URL)';
   }
+}
+
+export interface OwnerTiming {
+  ownerHeartbeatMs?: number;
+  ownerStaleMs?: number;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
