@@ -25,6 +25,7 @@ import { installPeer, startPeer, type PeerInstall } from './targets/peer';
 import { asyncCode, Kumo, noopCode, projectRoot } from './targets/kumo';
 import { RuncFloor } from './targets/cold-floors';
 import type { Group, WarmTarget } from './targets/types';
+import { startPostgres, type ThrowawayPostgres } from '../test/postgres';
 
 const groups: Group[] = ['floors', 'peer', 'kumo'];
 const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async'] as const;
@@ -50,6 +51,7 @@ const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_A
   --mem-ees N             warm EEs for the memory figure (default ${fullSizes.memEes})
   --async N               Event invokes in the concurrent async batch (default ${fullSizes.asyncEvents})
   --out DIR               results dir (default bench/results/<timestamp>)
+  --database DB           sqlite (default) or postgres: Kumo on a throwaway PostgreSQL (test/postgres.ts)
   --note TEXT             a line added to the report's notes (e.g. what was measured)
   --write-baseline [DIR]  also write DIR/BASELINE.md and DIR/baseline/*.svg from this run (default DIR: bench/)
 `;
@@ -93,8 +95,10 @@ function parseArgs(argv: string[]) {
   const ph = list('phases', phases);
   if (ph.has('memory')) ph.add('burst');
   if (ph.has('burst')) ph.add('memory');
+  const database = flags.database === undefined ? 'sqlite' : flags.database;
+  if (database !== 'sqlite' && database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${String(database)}`);
   return {
-    sizes, only, phases: ph, quick: !!flags.quick,
+    sizes, only, phases: ph, quick: !!flags.quick, database,
     out: typeof flags.out === 'string' ? flags.out : undefined,
     note: typeof flags.note === 'string' ? flags.note : undefined,
     baselineDir: flags['write-baseline'] === undefined ? undefined : typeof flags['write-baseline'] === 'string' ? path.resolve(flags['write-baseline']) : path.join(projectRoot, 'bench'),
@@ -160,12 +164,17 @@ async function main(): Promise<number> {
     ],
     leftovers: [],
   };
+  if (opts.database === 'postgres' && has('kumo')) {
+    data.notes.unshift('Kumo ran with KUMO_DATABASE_URL on a throwaway PostgreSQL on this machine (Debian\'s server, fsync on, default settings): metadata, async queue and logs in PostgreSQL.');
+  }
   if (opts.note) data.notes.unshift(opts.note);
   log(`Kumo benchmark → ${path.relative(process.cwd(), outDir) || outDir}`);
   log(`sizes: ${JSON.stringify(sizes)}; groups: ${[...opts.only].join(',')}; phases: ${[...opts.phases].join(',')}`);
 
   const targets = live.targets;
   let kumo: Kumo | undefined;
+  let pgServer: ThrowawayPostgres | undefined;
+  let databaseUrl: string | undefined;
   let peer: PeerInstall | undefined;
   let runc: RuncFloor | undefined;
   const missing = (what: string, why: string) => {
@@ -201,7 +210,12 @@ async function main(): Promise<number> {
     if (has('kumo')) {
       try {
         log('starting Kumo (bin/kumo server --port 0, temp data dir)…');
-        kumo = live.kumo = await Kumo.start();
+        if (opts.database === 'postgres') {
+          log('starting a throwaway PostgreSQL for Kumo (--database postgres)…');
+          pgServer = await startPostgres();
+          databaseUrl = await pgServer.createDatabase('kumo');
+        }
+        kumo = live.kumo = await Kumo.start({ databaseUrl });
         log(`Kumo listening on 127.0.0.1:${kumo.port} (pid ${kumo.pid})`);
         await new Promise((r) => setTimeout(r, 1000));
         idle.afterStart = kumo.rss() ?? NaN;
@@ -334,6 +348,8 @@ async function main(): Promise<number> {
       data.leftovers.push(...(await kumo.stop()));
       live.kumo = undefined;
     }
+    // After Kumo (its last writes), with -m immediate; test/postgres.ts also stops it on exit if a run is interrupted.
+    pgServer?.stop();
     runc?.removeCgroups();
     if (peer) removeTempDir(peer.dir);
   }

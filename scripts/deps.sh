@@ -15,7 +15,10 @@ while read -r name where pkg _; do
   if [[ $where == python:* ]]; then
     /usr/bin/python3 -c "import ${where#python:}" 2>/dev/null && continue
   else
-    [ -x "$where" ] && continue
+    # A `*` in the path (the PostgreSQL major version) is a glob: any executable match counts.
+    found=""
+    for f in $where; do [ -x "$f" ] && { found=1; break; }; done
+    [ -n "$found" ] && continue
   fi
   missing_desc+=("$name ($where, package $pkg)")
   [[ " ${missing_pkgs[*]-} " == *" $pkg "* ]] || missing_pkgs+=("$pkg")

@@ -93,6 +93,12 @@ export interface KumoConfig {
   egressAllow?: string;
   /** How often log events past their group's retention are deleted (KUMO_LOGS_RETENTION_SWEEP_MS; AWS: within 72 hours). */
   logsRetentionSweepMs: number;
+  /**
+   * KUMO_DATABASE_URL (postgres://…): metadata, the async queue and logs in
+   * that PostgreSQL (several servers may share it). Absent: the embedded
+   * SQLite database in the data dir. Blobs and keys stay in the data dir either way.
+   */
+  databaseUrl?: string;
   /** Static credentials; when absent a pair is generated in the data dir. */
   accessKeyId?: string;
   secretAccessKey?: string;
@@ -113,6 +119,7 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
       : [60_000, 120_000],
     asyncPollIntervalMs: 1000,
     logsRetentionSweepMs: env.KUMO_LOGS_RETENTION_SWEEP_MS ? Number(env.KUMO_LOGS_RETENTION_SWEEP_MS) : 10 * 60 * 1000,
+    databaseUrl: env.KUMO_DATABASE_URL || undefined,
     egressDeny: env.KUMO_EGRESS_DENY || undefined,
     egressAllow: env.KUMO_EGRESS_ALLOW || undefined,
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,

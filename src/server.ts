@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { KumoConfig } from './config';
 import { SqliteStore } from './store/sqlite/sqlite-store';
+import { PostgresStore } from './store/postgres/postgres-store';
+import type { Store } from './store/types';
 import { Keyring } from './keys/keyring';
 import { FsBlobStore } from './blobs/blob-store';
 import { CodeCache } from './blobs/code-cache';
@@ -41,7 +43,7 @@ export const stopGraceMs = 2_000;
 export class KumoServer {
   port = 0;
   credentials!: Credentials;
-  store!: SqliteStore;
+  store!: Store;
   private gateway!: Gateway;
   private runtimeApi!: RuntimeApiServer;
   private driver!: RuncDriver;
@@ -63,7 +65,7 @@ export class KumoServer {
     fs.chmodSync(cfg.dataDir, 0o700);
     this.credentials = loadCredentials(cfg.dataDir, cfg);
     // 2. Storage: metadata, keys, blobs, unpacked code.
-    this.store = new SqliteStore(path.join(cfg.dataDir, 'kumo.db'));
+    this.store = cfg.databaseUrl ? await PostgresStore.open(cfg.databaseUrl) : new SqliteStore(path.join(cfg.dataDir, 'kumo.db'));
     const keyring = await Keyring.open(cfg.dataDir);
     const blobs = new FsBlobStore(path.join(cfg.dataDir, 'blobs'), keyring);
     const code = new CodeCache(path.join(cfg.dataDir, 'code'), blobs);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite: unit tests beside the code, runtime tests, integration tests
-# against the real server, then the aws CLI end-to-end walk of the quickstart.
+# against the real server, then the aws CLI end-to-end walk of the quickstart
+# (on SQLite and on a throwaway PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shopt -s globstar nullglob
@@ -8,5 +9,6 @@ unit=(dist/src/**/*.test.js dist/test/*.test.js dist/test/runtimes/*.test.js)
 integration=(dist/test/integration/*.test.js dist/test/security/*.test.js dist/test/cli/*.test.js)
 node --test --test-concurrency=1 "${unit[@]}" "${integration[@]}"
 bash test/e2e/quickstart.sh
+KUMO_TEST_DATABASE=postgres bash test/e2e/quickstart.sh
 bash test/e2e/versions.sh
 bash test/e2e/logs.sh

@@ -1,5 +1,6 @@
 import type { Store } from '../src/store/types';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store';
+import { PostgresStore } from '../src/store/postgres/postgres-store';
 
 /**
  * How a child process opens a store by name (test/store-crash-child.ts): the
@@ -10,4 +11,5 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store';
  */
 export const storeOpeners: Record<string, (arg: string) => Promise<Store>> = {
   sqlite: async (file) => new SqliteStore(file),
+  postgres: (url) => PostgresStore.open(url),
 };

@@ -62,3 +62,29 @@ test('every tool of the real manifest is installed where it says (make deps ran)
   assert.ok(names.includes('aws') && names.includes('boto3'));
   assert.deepEqual(missingTools(names), []);
 });
+
+test('a `*` in a manifest path is a glob: the first executable match in sorted order, in deps.sh and in tests alike', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-tools-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Two "major versions"; 15's binary is not executable, so 16's is the first match.
+  for (const [v, mode] of [['15', 0o644], ['16', 0o755], ['17', 0o755]] as const) {
+    fs.mkdirSync(path.join(dir, 'pg', v, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'pg', v, 'bin', 'initdb'), '#!/bin/sh\n', { mode });
+  }
+  const manifest = path.join(dir, 'tools.manifest');
+  fs.writeFileSync(manifest, `initdb ${dir}/pg/*/bin/initdb postgresql test\nnone ${dir}/nopg/*/bin/initdb nopkg test\n`);
+  const env = { ...process.env, KUMO_TOOLS_MANIFEST: manifest };
+  const r = spawnSync(path.join(root, 'scripts', 'deps.sh'), ['--check'], { env, encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /initdb \(/);
+  assert.match(r.stdout, new RegExp(`missing: none \\(${dir}/nopg/\\*/bin/initdb, package nopkg\\)`));
+  const script = `const t = require(${JSON.stringify(toolsJs)});
+    const out = { initdb: t.tool('initdb') };
+    try { t.tool('none'); } catch (e) { out.none = e.message; }
+    console.log(JSON.stringify(out));`;
+  const n = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+  assert.equal(n.status, 0, n.stderr);
+  const out = JSON.parse(n.stdout) as Record<string, string>;
+  assert.equal(out.initdb, `${dir}/pg/16/bin/initdb`);
+  assert.match(out.none!, /none is not installed at .*nopg\/\*\/bin\/initdb: install the Debian package nopkg/);
+});

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
  */
 interface ToolEntry {
   name: string;
-  /** Absolute path, or `python:<module>` for a module of /usr/bin/python3. */
+  /** Absolute path (a `*` matches any name: first match in sorted order), or `python:<module>` for a module of /usr/bin/python3. */
   where: string;
   pkg: string;
 }
@@ -44,12 +44,38 @@ function entry(name: string): ToolEntry {
 export function tool(name: string): string {
   const e = entry(name);
   if (e.where.startsWith('python:')) throw new Error(`"${name}" is a Python module: use requirePythonModule()`);
-  try {
-    fs.accessSync(e.where, fs.constants.X_OK);
-  } catch {
-    throw new Error(`${name} is not installed at ${e.where}: install the Debian package ${e.pkg} (make deps does)`);
+  const found = expandGlob(e.where).find((p) => {
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!found) throw new Error(`${name} is not installed at ${e.where}: install the Debian package ${e.pkg} (make deps does)`);
+  return found;
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+
+/** The paths an absolute path with `*` in some components names, sorted (scripts/deps.sh expands it the same way). */
+export function expandGlob(where: string): string[] {
+  let paths = ['/'];
+  for (const part of where.split('/').filter(Boolean)) {
+    if (!part.includes('*')) {
+      paths = paths.map((p) => path.join(p, part));
+      continue;
+    }
+    const re = new RegExp('^' + part.split('*').map(escapeRegExp).join('[^/]*') + '$');
+    paths = paths.flatMap((p) => {
+      try {
+        return fs.readdirSync(p).filter((n) => re.test(n) && !n.startsWith('.')).sort().map((n) => path.join(p, n));
+      } catch {
+        return [];
+      }
+    });
   }
-  return e.where;
+  return paths;
 }
 
 /** Checks that /usr/bin/python3 imports a module of the manifest; throws naming the package if not. */

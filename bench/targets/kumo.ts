@@ -51,9 +51,13 @@ export class Kumo {
     return this.proc.pid;
   }
 
-  static async start(): Promise<Kumo> {
+  /** KUMO_DATABASE_URL of the server (bench --database postgres); undefined: SQLite in the data dir. */
+  databaseUrl: string | undefined;
+
+  static async start(opts: { databaseUrl?: string } = {}): Promise<Kumo> {
     if (!fs.existsSync(path.join(projectRoot, 'dist', 'src', 'cli', 'main.js'))) throw new Error('Kumo is not built (dist/src/cli/main.js missing): run make build');
     const k = new Kumo();
+    k.databaseUrl = opts.databaseUrl;
     await k.launch();
     return k;
   }
@@ -63,6 +67,7 @@ export class Kumo {
       cwd: projectRoot,
       env: measuredEnv({
         KUMO_ACCESS_KEY_ID: this.creds.accessKeyId, KUMO_SECRET_ACCESS_KEY: this.creds.secretAccessKey,
+        ...(this.databaseUrl ? { KUMO_DATABASE_URL: this.databaseUrl } : {}),
         ...(process.env.KUMO_EE_FREEZE_AFTER_MS ? { KUMO_EE_FREEZE_AFTER_MS: process.env.KUMO_EE_FREEZE_AFTER_MS } : {}),
       }),
     });
@@ -102,11 +107,12 @@ export class Kumo {
     return kumoProcesses(this.pid, this.dataDir);
   }
 
-  /** `kumo logs NAME --data-dir DIR [--filter F]`: the function's log lines. */
+  /** `kumo logs NAME --data-dir DIR [--filter F]`: the function's log lines (from the server's PostgreSQL when it has one). */
   logs(name: string, filter?: string): string[] {
     const args = ['logs', name, '--data-dir', this.dataDir, '--limit', '10000'];
     if (filter) args.push('--filter', filter);
-    const r = runSync(kumoBin, args, { cwd: projectRoot, timeoutMs: 60_000 });
+    const env = measuredEnv(this.databaseUrl ? { KUMO_DATABASE_URL: this.databaseUrl } : {});
+    const r = runSync(kumoBin, args, { cwd: projectRoot, timeoutMs: 60_000, env });
     if (r.code !== 0) throw new Error(`kumo logs failed (${r.code}): ${r.stderr}`);
     return r.stdout.split('\n').filter((l) => l && (!filter || l.includes(filter)));
   }

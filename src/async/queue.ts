@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
 import { DomainError } from '../domain/errors';
 import type { AsyncEvent } from '../domain/records';
-import type { AsyncQueueStore } from '../store/types';
+import { hasAsyncWakeups, type AsyncQueueStore } from '../store/types';
 import type { InvokeService } from '../invoke/service';
 import type { LogSink } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
@@ -39,6 +39,7 @@ export class AsyncQueue {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private pumping = false;
+  private unsubscribe: (() => void) | undefined;
   private readonly inflight = new Set<Promise<void>>();
   /** This process lifetime's lease owner id. */
   readonly ownerId = randomUUID();
@@ -79,11 +80,14 @@ export class AsyncQueue {
   }
 
   start(): void {
+    // A shared store (PostgreSQL) says when another server enqueued: this queue runs the event without polling for it.
+    if (hasAsyncWakeups(this.store)) this.unsubscribe ??= this.store.onAsyncEnqueued(() => this.wake(0));
     this.wake(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     await Promise.all(this.inflight);
   }

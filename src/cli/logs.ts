@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as StoreMod from '../store/sqlite/sqlite-store';
+import type * as PgStoreMod from '../store/postgres/postgres-store';
+import type { Store } from '../store/types';
 import type * as LogServiceMod from '../logs/log-service';
 import { parseDuration, UsageError, type Parsed } from './args';
 import { CliError, dataDirFrom, loadCliConfig, type CliConfig } from './client';
@@ -155,19 +157,29 @@ function remoteFilter(cfg: CliConfig, group: string): { filter: Filter; close: (
 /** FilterLogEvents of the domain LogService on a data dir's database (the store is loaded only here). */
 async function localFilter(dataDir: string, group: string): Promise<{ filter: Filter; close: () => Promise<void> }> {
   const dbFile = path.join(dataDir, 'kumo.db');
-  if (!fs.existsSync(dbFile) || !fs.existsSync(path.join(dataDir, 'kumo-logs.db'))) throw new CliError(`no Kumo data in ${dataDir} (use --data-dir)`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { SqliteStore, StoreSchemaMismatch } = require('../store/sqlite/sqlite-store') as typeof StoreMod;
+  // A server with KUMO_DATABASE_URL keeps its logs in that PostgreSQL, not in the data dir: so does this reader.
+  const url = process.env.KUMO_DATABASE_URL;
+  let store: Store;
+  if (url) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PostgresStore } = require('../store/postgres/postgres-store') as typeof PgStoreMod;
+    store = await PostgresStore.open(url).catch((e: unknown) => {
+      throw new CliError((e as Error).message);
+    });
+  } else {
+    if (!fs.existsSync(dbFile) || !fs.existsSync(path.join(dataDir, 'kumo-logs.db'))) throw new CliError(`no Kumo data in ${dataDir} (use --data-dir)`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SqliteStore, StoreSchemaMismatch } = require('../store/sqlite/sqlite-store') as typeof StoreMod;
+    // Read-only and never migrated: the server may be running on this file (its schema is its to change).
+    try {
+      store = new SqliteStore(dbFile, { readOnly: true });
+    } catch (e) {
+      if (e instanceof StoreSchemaMismatch) throw new CliError(`cannot read the logs in ${dataDir}: ${e.message}`);
+      throw e;
+    }
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { LogService, LogsError } = require('../logs/log-service') as typeof LogServiceMod;
-  // Read-only and never migrated: the server may be running on this file (its schema is its to change).
-  let store: InstanceType<typeof SqliteStore>;
-  try {
-    store = new SqliteStore(dbFile, { readOnly: true });
-  } catch (e) {
-    if (e instanceof StoreSchemaMismatch) throw new CliError(`cannot read the logs in ${dataDir}: ${e.message}`);
-    throw e;
-  }
   // Region and account only shape ARNs, which this reader does not print.
   const logs = new LogService(store, { region: 'local', accountId: '000000000000' });
   return {

@@ -235,3 +235,16 @@ export type Store = MetadataStore & AsyncQueueStore & LogStore & {
 };
 
 export class StoreConflict extends Error {}
+
+/**
+ * Optional capability of a store several servers share (PostgreSQL:
+ * LISTEN/NOTIFY): `cb` runs when any of them enqueued an async event, so
+ * every queue wakes without polling. Returns the unsubscribe function.
+ */
+export interface AsyncWakeups {
+  onAsyncEnqueued(cb: () => void): () => void;
+}
+
+export function hasAsyncWakeups<S extends object>(s: S): s is S & AsyncWakeups {
+  return typeof (s as Partial<AsyncWakeups>).onAsyncEnqueued === 'function';
+}

@@ -2,6 +2,7 @@
 # End-to-end walk of the README quickstart with the real aws CLI: deploy AWS's
 # bash tutorial function, a Node.js and a Python function; invoke them sync and
 # async; read logs; restart the server; invoke again.
+# KUMO_TEST_DATABASE=postgres runs it all against a throwaway PostgreSQL (KUMO_DATABASE_URL).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -13,6 +14,7 @@ ok()   { passed=$((passed+1)); echo "ok   - $*"; }
 fail() { failed=$((failed+1)); echo "FAIL - $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
 
+source test/e2e/postgres.sh
 server_pid=""
 start_server() {
   ./bin/kumo server --port 0 --data-dir "$data" >"$work/server.log" 2>&1 &
@@ -28,7 +30,7 @@ start_server() {
   ep="--endpoint-url http://127.0.0.1:$port"
 }
 stop_server() { kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
-trap 'stop_server; rm -rf "$work"' EXIT
+trap 'stop_server; stop_postgres; rm -rf "$work"' EXIT
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=""
 
 # aws CLI v2 wants --cli-binary-format for raw JSON payloads; v1 takes them as they are.
