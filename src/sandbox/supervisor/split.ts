@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import { chownDataDir, dropPrivileges, ensureApiUser, forkSupervisor, type ApiUser } from './privileges';
+import { RemoteSandboxDriver } from './remote-driver';
+
+/** `KUMO_SUPERVISOR=0` keeps the single root process of earlier versions (for the transition; not recommended). */
+export function supervisorWanted(env: NodeJS.ProcessEnv): boolean {
+  return process.getuid?.() === 0 && env.KUMO_SUPERVISOR !== '0';
+}
+
+/**
+ * Splits `kumo server` in two, from root: the data dir is given to the API
+ * user, the root supervisor is forked with a private channel, and this
+ * process becomes the API user for good. Returns the driver that talks to the
+ * supervisor (and a standby that takes over once if it dies). Throws (still root, nothing started but the fork, which exits
+ * with its channel) when the user or the data dir cannot be used.
+ */
+export function splitPrivileges(dataDir: string, env: NodeJS.ProcessEnv): { driver: RemoteSandboxDriver; user: ApiUser; supervisorPid: number; standbyPid: number } {
+  const user = ensureApiUser(env.KUMO_USER || undefined);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chownDataDir(fs.realpathSync(dataDir), user);
+  const child = forkSupervisor(dataDir, user);
+  const standby = forkSupervisor(dataDir, user);
+  const driver = new RemoteSandboxDriver(child, standby);
+  dropPrivileges(user);
+  try {
+    fs.accessSync(dataDir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+  } catch {
+    child.disconnect();
+    standby.disconnect();
+    throw new Error(`the data dir ${dataDir} is not reachable by user ${user.name} (a parent directory is not traversable); choose another --data-dir`);
+  }
+  return { driver, user, supervisorPid: child.pid!, standbyPid: standby.pid! };
+}

@@ -1,0 +1,145 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import { decode, encode, makeZip, role, startServer, type RunningServer } from './harness';
+import { alive, processesOf, removeDataDir, tagOf, tracesOf } from './host-traces';
+
+/**
+ * Issue 11, items 4 and 5: `kumo server` started as root keeps root only in
+ * its sandbox supervisor; the API process runs as an unprivileged user. The
+ * supervisor killed: invocations in flight fail at once (not hang), the
+ * standby supervisor cleans up and takes over, and a second loss refuses
+ * cold starts with a clear error; the stop still exits cleanly.
+ */
+
+function uids(pid: number): number[] {
+  const line = /^Uid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
+  return line.trim().split(/\s+/).map(Number);
+}
+
+function ppid(pid: number): number {
+  return Number(/^PPid:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+/** The supervisor pids `kumo server` prints at start. */
+function supervisors(s: RunningServer): { active: number; standby: number } {
+  const m = /sandbox supervisor (\d+) \(standby (\d+)\) as root/.exec(s.output());
+  assert.ok(m, `no supervisor line in:\n${s.output()}`);
+  return { active: Number(m[1]), standby: Number(m[2]) };
+}
+
+const sleeperCode = `
+  const ee = require('crypto').randomUUID();
+  exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms || 0)); return { ee }; };`;
+
+async function deploySleeper(c: LambdaClient, name: string): Promise<void> {
+  await c.send(
+    new CreateFunctionCommand({
+      FunctionName: name, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Timeout: 30,
+      Code: { ZipFile: await makeZip({ 'index.js': sleeperCode }) },
+    }),
+  );
+  await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: name });
+}
+
+async function invokeEe(c: LambdaClient, name: string, ms: number): Promise<string> {
+  const r = await c.send(new InvokeCommand({ FunctionName: name, Payload: encode({ ms }) }));
+  assert.equal(r.FunctionError, undefined, decode(r.Payload));
+  return (JSON.parse(decode(r.Payload)) as { ee: string }).ee;
+}
+
+async function waitDead(pid: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (alive(pid)) {
+    if (Date.now() > deadline) assert.fail(`process ${pid} did not die`);
+    await sleep(10);
+  }
+}
+
+describe('root only in the sandbox supervisor', () => {
+  it('the API process is not root; invokes work; the supervisor killed mid-invoke fails it at once and the standby takes over; stop leaves nothing', async () => {
+    const s = await startServer();
+    const tag = tagOf(s.dataDir);
+    try {
+      const sup = supervisors(s);
+      assert.ok(uids(s.proc.pid!).every((u) => u !== 0), `API process uids ${uids(s.proc.pid!)}`);
+      assert.deepEqual(uids(sup.active), [0, 0, 0, 0]);
+      assert.deepEqual(uids(sup.standby), [0, 0, 0, 0]);
+      assert.equal(ppid(sup.active), s.proc.pid);
+      // The data dir belongs to the API user, except the supervisor's sandbox/.
+      assert.equal(fs.statSync(s.dataDir).uid, uids(s.proc.pid!)[0]);
+      assert.equal(fs.statSync(`${s.dataDir}/sandbox`).uid, 0);
+
+      await deploySleeper(s.client, 'sup');
+      const cold = await invokeEe(s.client, 'sup', 0);
+      assert.equal(await invokeEe(s.client, 'sup', 0), cold, 'the warm invoke (thaw, then freeze by the API user) reuses the EE');
+
+      const inFlight = s.client.send(new InvokeCommand({ FunctionName: 'sup', Payload: encode({ ms: 20_000 }) }));
+      await sleep(500);
+      const eePids = processesOf(tag);
+      assert.ok(eePids.length > 0);
+      const t0 = Date.now();
+      process.kill(sup.active, 'SIGKILL');
+      const r = await inFlight;
+      assert.ok(Date.now() - t0 < 5000, `the in-flight invoke took ${Date.now() - t0} ms to fail`);
+      assert.equal(r.FunctionError, 'Unhandled');
+      assert.match(decode(r.Payload), /Runtime\.ExitError/);
+
+      // The standby removed what the dead supervisor left and serves new EEs.
+      const again = await invokeEe(s.client, 'sup', 0);
+      assert.notEqual(again, cold);
+      for (const p of eePids) await waitDead(p);
+      assert.match(s.output(), /standby sandbox supervisor took over/);
+
+      assert.equal(await s.stop(), 0);
+      assert.deepEqual(tracesOf(tag), []);
+      await waitDead(sup.standby);
+    } finally {
+      await s.kill9().catch(() => undefined);
+      await removeDataDir(s.dataDir);
+    }
+  });
+
+  it('with both supervisors gone a cold start is refused with a clear error, the stop exits cleanly, and the next start cleans up', async () => {
+    const s = await startServer();
+    const tag = tagOf(s.dataDir);
+    try {
+      const sup = supervisors(s);
+      await deploySleeper(s.client, 'gone');
+      await invokeEe(s.client, 'gone', 0);
+      process.kill(sup.standby, 'SIGKILL');
+      await waitDead(sup.standby);
+      process.kill(sup.active, 'SIGKILL');
+      await waitDead(sup.active);
+      // The server noticed (it says so): its EEs are reported lost, and nothing can replace them.
+      const deadline = Date.now() + 5000;
+      while (!/supervisor is gone; execution environments were lost \(restart kumo server\) \(1 running\)/.test(s.output())) {
+        if (Date.now() > deadline) assert.fail(`the server did not notice:\n${s.output()}`);
+        await sleep(10);
+      }
+      const t0 = Date.now();
+      const err = await s.client.send(new InvokeCommand({ FunctionName: 'gone', Payload: encode({ ms: 0 }) })).then(
+        (r) => `${r.FunctionError}: ${decode(r.Payload)}`,
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
+      assert.ok(Date.now() - t0 < 5000, 'the refused invoke must not hang');
+      // AWS's answer to a fault on its side; the operator's log names the cause.
+      assert.equal(err, 'ServiceException: An internal error occurred. Try again.');
+      assert.match(s.output(), /internal error: Error: the sandbox supervisor is gone/);
+      assert.equal(await s.stop(), 0);
+    } finally {
+      await s.kill9().catch(() => undefined);
+    }
+    // What no root process was left to remove goes with the next start on the host.
+    const next = await startServer({ dataDir: s.dataDir });
+    try {
+      assert.equal(await next.stop(), 0);
+      assert.deepEqual(tracesOf(tag), []);
+    } finally {
+      await next.kill9().catch(() => undefined);
+      await removeDataDir(s.dataDir);
+    }
+  });
+});
