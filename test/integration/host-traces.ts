@@ -117,3 +117,27 @@ export function tracesOf(tag: string): string[] {
   return found;
 }
 
+
+/** The root supervisors `kumo server` printed at start (the active one and its standby). */
+export function supervisorPids(output: string): { active: number; standby: number } {
+  const m = /sandbox supervisor (\d+) \(standby (\d+)\) as root/.exec(output);
+  if (!m) throw new Error(`no supervisor line in:\n${output}`);
+  return { active: Number(m[1]), standby: Number(m[2]) };
+}
+
+/**
+ * kill -9 of every process of a server at once (the OOM killer, `kill -9` of
+ * its process group): nobody is left to kill its EEs. Standby first, so it
+ * cannot take over; then the supervisor; then the API process.
+ */
+export async function kill9WholeServer(s: { output(): string; kill9(): Promise<void> }): Promise<void> {
+  const { active, standby } = supervisorPids(s.output());
+  for (const pid of [standby, active]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  await s.kill9();
+}

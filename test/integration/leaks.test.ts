@@ -4,13 +4,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import http from 'node:http';
-import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, projectRoot, role, startServer, testCreds, type RunningServer } from './harness';
-import { alive, eeFreezerStates, processesOf, removeDataDir, tagOf, tracesOf } from './host-traces';
+import { alive, eeFreezerStates, kill9WholeServer, processesOf, removeDataDir, tagOf, tracesOf } from './host-traces';
 
 /**
  * Issue 9, item 2: EEs must not outlive their server. Every check looks at
@@ -88,7 +87,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
       await warmThreeFrozen(a, 'sleeper');
       const pids = processesOf(tagA);
       assert.ok(pids.length >= 3, `expected the EEs' processes, found ${pids}`);
-      await a.kill9();
+      await kill9WholeServer(a);
       // The defect's precondition: the frozen EEs outlive the killed server.
       assert.ok(pids.every(alive), 'frozen EEs should still be there right after kill -9');
       assert.ok(tracesOf(tagA).length > 0);

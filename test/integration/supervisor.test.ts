@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, role, startServer, type RunningServer } from './harness';
-import { alive, processesOf, removeDataDir, tagOf, tracesOf } from './host-traces';
+import { alive, eeFreezerStates, processesOf, removeDataDir, supervisorPids, tagOf, tracesOf } from './host-traces';
 
 /**
  * Issue 11, items 4 and 5: `kumo server` started as root keeps root only in
@@ -23,12 +23,7 @@ function ppid(pid: number): number {
   return Number(/^PPid:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 }
 
-/** The supervisor pids `kumo server` prints at start. */
-function supervisors(s: RunningServer): { active: number; standby: number } {
-  const m = /sandbox supervisor (\d+) \(standby (\d+)\) as root/.exec(s.output());
-  assert.ok(m, `no supervisor line in:\n${s.output()}`);
-  return { active: Number(m[1]), standby: Number(m[2]) };
-}
+const supervisors = (s: RunningServer) => supervisorPids(s.output());
 
 const sleeperCode = `
   const ee = require('crypto').randomUUID();
@@ -75,6 +70,12 @@ describe('root only in the sandbox supervisor', () => {
       await deploySleeper(s.client, 'sup');
       const cold = await invokeEe(s.client, 'sup', 0);
       assert.equal(await invokeEe(s.client, 'sup', 0), cold, 'the warm invoke (thaw, then freeze by the API user) reuses the EE');
+      // The API user froze it (the one cgroup file delegated to it); nothing else of the cgroup is its.
+      const frozenBy = Date.now() + 5000;
+      while ([...eeFreezerStates(tag).values()].join() !== 'FROZEN') {
+        if (Date.now() > frozenBy) assert.fail(`the idle EE was not frozen: ${JSON.stringify([...eeFreezerStates(tag)])}`);
+        await sleep(10);
+      }
 
       const inFlight = s.client.send(new InvokeCommand({ FunctionName: 'sup', Payload: encode({ ms: 20_000 }) }));
       await sleep(500);
@@ -133,6 +134,30 @@ describe('root only in the sandbox supervisor', () => {
       await s.kill9().catch(() => undefined);
     }
     // What no root process was left to remove goes with the next start on the host.
+    const next = await startServer({ dataDir: s.dataDir });
+    try {
+      assert.equal(await next.stop(), 0);
+      assert.deepEqual(tracesOf(tag), []);
+    } finally {
+      await next.kill9().catch(() => undefined);
+      await removeDataDir(s.dataDir);
+    }
+  });
+
+  it('kill -9 of the API process: the supervisor kills every EE at once and exits; the next start removes the rest', async () => {
+    const s = await startServer();
+    const tag = tagOf(s.dataDir);
+    try {
+      const sup = supervisors(s);
+      await deploySleeper(s.client, 'orphan');
+      await invokeEe(s.client, 'orphan', 0);
+      const eePids = processesOf(tag);
+      assert.ok(eePids.length > 0);
+      await s.kill9();
+      for (const p of [...eePids, sup.active, sup.standby]) await waitDead(p);
+    } finally {
+      await s.kill9().catch(() => undefined);
+    }
     const next = await startServer({ dataDir: s.dataDir });
     try {
       assert.equal(await next.stop(), 0);

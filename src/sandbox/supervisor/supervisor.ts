@@ -22,15 +22,31 @@ import { checkCreate, checkPort, checkSandboxId, type CreateResult, type InitRes
  * mounts) belongs to an instance whose owner record names a dead process, and
  * the next server to start on the host removes it, as after any crash.
  */
+/**
+ * EE output written to the channel but not yet taken by the API process,
+ * bytes. Past it output is dropped (and counted) instead of queueing in
+ * root's memory without end while the API process falls behind; a note in
+ * the EE's stderr (so in its log) says how much was lost.
+ */
+export const outputQueueBytesMax = 8 * 1024 * 1024;
+
 export class Supervisor {
+  private queuedBytes = 0;
+  private readonly droppedBytes = new Map<string, number>();
   private readonly driver: RuncDriver;
   private readonly live = new Map<string, Sandbox>();
   private layout: CgroupLayout | undefined;
+  /**
+   * init() succeeded and shutdown() has not run: the instance's cgroups are
+   * ours. Until then they may be another live server's (init refuses a data
+   * dir in use), so no kill may reach them.
+   */
+  private owns = false;
 
   constructor(
     private readonly policy: Policy,
     private readonly apiUser: { uid: number; gid: number },
-    private readonly send: (m: Reply | SupervisorEvent) => void,
+    private readonly send: (m: Reply | SupervisorEvent, written?: () => void) => void,
   ) {
     this.driver = new RuncDriver({ dataDir: policy.dataDir });
   }
@@ -50,6 +66,7 @@ export class Supervisor {
       case 'init': {
         await this.driver.init();
         this.layout = detectCgroups();
+        this.owns = true;
         return { listenHost: this.driver.runtimeApiListenHost() } satisfies InitResult;
       }
       case 'setRuntimeApiPort':
@@ -64,10 +81,11 @@ export class Supervisor {
         await this.live.get(checkSandboxId(m.sandbox))?.destroy();
         return undefined;
       case 'shutdown':
+        this.owns = false;
         await this.driver.shutdown();
         return undefined;
       case 'killAllNow':
-        this.driver.killAllNow();
+        if (this.owns) this.driver.killAllNow();
         return undefined;
       default:
         throw new Error('unknown request');
@@ -80,9 +98,10 @@ export class Supervisor {
     const id = spec.id;
     const { sandbox, timings } = await this.driver.create({
       ...spec,
-      onOutput: (stream, chunk) => this.send({ event: 'output', sandbox: id, stream, chunk }),
+      onOutput: (stream, chunk) => this.output(id, stream, chunk),
       onExit: (info) => {
         this.live.delete(id);
+        this.reportDropped(id);
         this.send({ event: 'exit', sandbox: id, info });
       },
     });
@@ -97,9 +116,27 @@ export class Supervisor {
     return { ip: sandbox.ip, timings, cgroupPath };
   }
 
+  private output(id: string, stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    if (this.queuedBytes + chunk.length > outputQueueBytesMax) {
+      this.droppedBytes.set(id, (this.droppedBytes.get(id) ?? 0) + chunk.length);
+      return;
+    }
+    this.reportDropped(id);
+    this.queuedBytes += chunk.length;
+    this.send({ event: 'output', sandbox: id, stream, chunk }, () => (this.queuedBytes -= chunk.length));
+  }
+
+  private reportDropped(id: string): void {
+    const n = this.droppedBytes.get(id);
+    if (!n) return;
+    this.droppedBytes.delete(id);
+    const note = Buffer.from(`[kumo: ${n} bytes of this execution environment's output were dropped: the API process fell behind]\n`);
+    this.send({ event: 'output', sandbox: id, stream: 'stderr', chunk: note });
+  }
+
   /** The API process is gone: no EE may outlive it (file writes only, then exit). */
   orphaned(): void {
-    this.driver.killAllNow();
+    if (this.owns) this.driver.killAllNow();
   }
 }
 
@@ -116,8 +153,9 @@ export function runSupervisorProcess(argv: string[]): void {
     process.stderr.write('kumo supervisor: must be forked by kumo server\n');
     process.exit(2);
   }
-  const send = (m: Reply | SupervisorEvent): void => {
-    if (process.connected) process.send!(m);
+  const send = (m: Reply | SupervisorEvent, written?: () => void): void => {
+    if (process.connected) process.send!(m, undefined, {}, () => written?.());
+    else written?.();
   };
   const sup = new Supervisor(
     { dataDir: fs.realpathSync(dataDir), runtimesDir: fs.realpathSync(runtimesDir) },
