@@ -46,7 +46,11 @@ export class RemoteSandboxDriver implements SandboxDriver {
   constructor(child: ChildProcess, private standby?: ChildProcess) {
     this.child = child;
     this.exited = this.watch(child);
-    standby?.once('exit', () => (this.standby = undefined));
+    standby?.once('exit', () => {
+      if (this.standby !== standby) return; // it took over: watch() reports its end
+      this.standby = undefined;
+      if (!this.shuttingDown) console.error('kumo: the standby sandbox supervisor exited; the supervisor has no replacement now');
+    });
   }
 
   private watch(child: ChildProcess): Promise<void> {
@@ -61,11 +65,6 @@ export class RemoteSandboxDriver implements SandboxDriver {
       child.once('exit', gone);
       child.once('disconnect', gone);
     });
-  }
-
-  /** The supervisor is gone (tests, operators: `kumo server` logs it). */
-  get supervisorLost(): boolean {
-    return this.lost;
   }
 
   async init(): Promise<void> {
@@ -113,6 +112,13 @@ export class RemoteSandboxDriver implements SandboxDriver {
     if (this.child.connected) this.child.disconnect();
     if (this.standby?.connected) this.standby.disconnect();
     await this.exited;
+  }
+
+  /** Lets both supervisors go before init (the start was given up): they exit, touching nothing. */
+  abandon(): void {
+    this.shuttingDown = true;
+    if (this.child.connected) this.child.disconnect();
+    if (this.standby?.connected) this.standby.disconnect();
   }
 
   /** Last resort of a stop that took too long: the supervisor kills every EE, and would anyway once we exit. */

@@ -25,8 +25,7 @@ export function splitPrivileges(dataDir: string, env: NodeJS.ProcessEnv): { driv
   try {
     fs.accessSync(dataDir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
   } catch {
-    child.disconnect();
-    standby.disconnect();
+    driver.abandon();
     throw new Error(`the data dir ${dataDir} is not reachable by user ${user.name} (a parent directory is not traversable); choose another --data-dir`);
   }
   return { driver, user, supervisorPid: child.pid!, standbyPid: standby.pid! };
