@@ -10,7 +10,7 @@ import type { CreateTimings, SandboxExit, SandboxSpec } from '../driver';
  * (supervisor.ts). It is the whole of what the API process can ask of root:
  * set up / tear down the sandbox plumbing, tell it the Runtime API port,
  * start an EE from a spec that passes `checkCreate`, end an EE's init CPU
- * allowance, destroy an EE, kill every EE now. Nothing else is understood;
+ * allowance, wait for an EE's output to be forwarded, destroy an EE, kill every EE now. Nothing else is understood;
  * anything malformed is refused with an error reply and changes nothing.
  *
  * Transport: the Node IPC channel of `child_process.fork` (a socketpair the
@@ -23,6 +23,8 @@ export type Request =
   | { id: number; op: 'create'; spec: SpecData }
   | { id: number; op: 'endInit'; sandbox: string }
   | { id: number; op: 'destroy'; sandbox: string }
+  /** Answered after every output chunk the EE wrote before it (same ordered channel). */
+  | { id: number; op: 'drain'; sandbox: string }
   | { id: number; op: 'shutdown' }
   | { id: number; op: 'killAllNow' };
 

@@ -261,6 +261,12 @@ class RemoteSandbox implements Sandbox {
     return this.peak;
   }
 
+  /** One round trip: the supervisor answers after forwarding what the EE wrote before (the channel keeps order). */
+  async drainOutput(): Promise<void> {
+    if (this.done) return;
+    await this.driver.call({ op: 'drain', sandbox: this.id }).catch(() => undefined);
+  }
+
   destroy(): Promise<void> {
     this.destroying ??= this.driver.call({ op: 'destroy', sandbox: this.id }).then(
       () => undefined,

@@ -77,6 +77,11 @@ export class Supervisor {
       case 'endInit':
         this.live.get(checkSandboxId(m.sandbox))?.endInit?.();
         return undefined;
+      case 'drain':
+        checkSandboxId(m.sandbox);
+        // Its pipes are read in this turn's poll phase; their chunks are sent before this reply.
+        await new Promise((r) => setImmediate(r));
+        return undefined;
       case 'destroy':
         await this.live.get(checkSandboxId(m.sandbox))?.destroy();
         return undefined;
