@@ -1,6 +1,8 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, role, startServer, type RunningServer } from './harness';
@@ -181,5 +183,23 @@ describe('root only in the sandbox supervisor', () => {
       await next.kill9().catch(() => undefined);
       await removeDataDir(s.dataDir);
     }
+  });
+
+  it('a setting the supervisor refuses stops the start with its reason, no stack trace, no process left', async () => {
+    let out = '';
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-it-'));
+    after(() => removeDataDir(dataDir));
+    await assert.rejects(
+      startServer({ dataDir, env: { KUMO_EGRESS_DENY: 'not-a-cidr' } }).catch((e: Error) => {
+        out = e.message;
+        throw e;
+      }),
+    );
+    assert.match(out, /server exited with 1/);
+    assert.match(out, /kumo: could not start: KUMO_EGRESS_DENY: not an IPv4 CIDR/);
+    assert.doesNotMatch(out, /^\s+at /m);
+    const { active, standby } = supervisorPids(out);
+    await waitDead(active);
+    await waitDead(standby);
   });
 });

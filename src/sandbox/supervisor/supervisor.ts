@@ -162,15 +162,25 @@ export function runSupervisorProcess(argv: string[]): void {
     if (process.connected) process.send!(m, undefined, {}, () => written?.());
     else written?.();
   };
-  const sup = new Supervisor(
-    { dataDir: fs.realpathSync(dataDir), runtimesDir: fs.realpathSync(runtimesDir) },
-    { uid: Number(uid), gid: Number(gid) },
-    send,
-  );
+  let sup: Supervisor | undefined;
+  let broken: string | undefined;
+  try {
+    sup = new Supervisor(
+      { dataDir: fs.realpathSync(dataDir), runtimesDir: fs.realpathSync(runtimesDir) },
+      { uid: Number(uid), gid: Number(gid) },
+      send,
+    );
+  } catch (e) {
+    // A bad setting (an invalid KUMO_EGRESS_* CIDR…): every request gets the reason, so `kumo server` says it and stops.
+    broken = (e as Error).message;
+  }
   // Requests are handled concurrently (creates overlap); each reply carries its request's id.
-  process.on('message', (m) => void sup.handle(m));
+  process.on('message', (m) => {
+    if (sup) void sup.handle(m);
+    else send({ id: (m as { id?: number })?.id ?? -1, ok: false, error: broken! });
+  });
   process.on('disconnect', () => {
-    sup.orphaned();
+    sup?.orphaned();
     process.exit(0);
   });
   // The API process handles the signals of the terminal's process group; a
