@@ -1,4 +1,4 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -188,18 +188,21 @@ describe('root only in the sandbox supervisor', () => {
   it('a setting the supervisor refuses stops the start with its reason, no stack trace, no process left', async () => {
     let out = '';
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-it-'));
-    after(() => removeDataDir(dataDir));
-    await assert.rejects(
-      startServer({ dataDir, env: { KUMO_EGRESS_DENY: 'not-a-cidr' } }).catch((e: Error) => {
-        out = e.message;
-        throw e;
-      }),
-    );
-    assert.match(out, /server exited with 1/);
-    assert.match(out, /kumo: could not start: KUMO_EGRESS_DENY: not an IPv4 CIDR/);
-    assert.doesNotMatch(out, /^\s+at /m);
-    const { active, standby } = supervisorPids(out);
-    await waitDead(active);
-    await waitDead(standby);
+    try {
+      await assert.rejects(
+        startServer({ dataDir, env: { KUMO_EGRESS_DENY: 'not-a-cidr' } }).catch((e: Error) => {
+          out = e.message;
+          throw e;
+        }),
+      );
+      assert.match(out, /server exited with 1/);
+      assert.match(out, /kumo: could not start: KUMO_EGRESS_DENY: not an IPv4 CIDR/);
+      assert.doesNotMatch(out, /^\s+at /m);
+      const { active, standby } = supervisorPids(out);
+      await waitDead(active);
+      await waitDead(standby);
+    } finally {
+      await removeDataDir(dataDir);
+    }
   });
 });
