@@ -24,6 +24,7 @@ import { AliasService } from './control/aliases';
 import { TagService } from './control/tags';
 import { loadCredentials, type Credentials } from './gateway/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
+import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
 
 /**
@@ -46,7 +47,7 @@ export class KumoServer {
   store!: Store;
   private gateway!: Gateway;
   private runtimeApi!: RuntimeApiServer;
-  private driver!: RuncDriver;
+  private driver!: SandboxDriver & { killAllNow(): void };
   private hurried: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
   private hurryRequested = false;
@@ -56,7 +57,15 @@ export class KumoServer {
   private retention: RetentionSweeper | undefined;
   functions!: FunctionService;
 
-  constructor(readonly cfg: KumoConfig) {}
+  /**
+   * `driver`: the sandbox driver to use instead of an in-process RuncDriver
+   * (`kumo server` as root passes the supervisor's RemoteSandboxDriver; the
+   * API process then holds no privilege, see SECURITY.md).
+   */
+  constructor(
+    readonly cfg: KumoConfig,
+    private readonly opts: { driver?: SandboxDriver & { killAllNow(): void } } = {},
+  ) {}
 
   async start(): Promise<void> {
     const cfg = this.cfg;
@@ -79,10 +88,12 @@ export class KumoServer {
     this.logs = new LogSink(this.store);
     const logService = new LogService(this.store, { region: cfg.region, accountId: cfg.accountId });
     // 3. Sandboxes: clean leftovers of a crash, prepare the network; then the Runtime API on its host address.
-    this.driver = new RuncDriver({
-      dataDir: cfg.dataDir,
-      egress: egressPolicyFromEnv({ KUMO_EGRESS_DENY: cfg.egressDeny, KUMO_EGRESS_ALLOW: cfg.egressAllow }),
-    });
+    this.driver =
+      this.opts.driver ??
+      new RuncDriver({
+        dataDir: cfg.dataDir,
+        egress: egressPolicyFromEnv({ KUMO_EGRESS_DENY: cfg.egressDeny, KUMO_EGRESS_ALLOW: cfg.egressAllow }),
+      });
     await this.driver.init();
     this.runtimeApi = new RuntimeApiServer({
       onInitError: (ee, errorType, body) => ee.initFailed(errorType, body),

@@ -10,6 +10,8 @@ import type * as InitMod from './init';
 import type * as DevMod from './dev';
 import type * as ConfigMod from '../config';
 import type * as ServerMod from '../server';
+import type * as SplitMod from '../sandbox/supervisor/split';
+import type * as RemoteDriverMod from '../sandbox/supervisor/remote-driver';
 
 // Each command's module (and the AWS SDK, the server…) is loaded only when that command runs: `kumo` starts fast.
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -127,7 +129,29 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
     process.stderr.write('kumo: the server runs containers with runc and needs root (run it with sudo).\n');
     return 2;
   }
-  const server = new KumoServer(cfg);
+  // Root stays only in the sandbox supervisor; from here on this process is the API user (SECURITY.md).
+  const { supervisorWanted, splitPrivileges } = require('../sandbox/supervisor/split') as typeof SplitMod;
+  let driver: InstanceType<typeof RemoteDriverMod.RemoteSandboxDriver> | undefined;
+  if (supervisorWanted(process.env)) {
+    try {
+      const split = splitPrivileges(cfg.dataDir, process.env);
+      if ('blockedBy' in split) {
+        // Honour the command (a repository cloned below /root, say), and say plainly what it costs.
+        process.stderr.write(
+          `kumo: WARNING: the API runs as root in this process: the data dir ${cfg.dataDir} is below ${split.blockedBy}, ` +
+            `which user ${split.user.name} cannot traverse. Use a data dir elsewhere (e.g. --data-dir /var/lib/kumo) to keep root ` +
+            `in the sandbox supervisor only, or KUMO_SUPERVISOR=1 to refuse to start like this (SECURITY.md).\n`,
+        );
+      } else {
+        driver = split.driver;
+        process.stdout.write(`kumo: API process ${process.pid} runs as ${split.user.name} (uid ${split.user.uid}); sandbox supervisor ${split.supervisorPid} (standby ${split.standbyPid}) as root\n`);
+      }
+    } catch (e) {
+      process.stderr.write(`kumo: could not start: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  const server = new KumoServer(cfg, driver ? { driver } : {});
   // Signals are handled from the start: a SIGTERM while the driver is still
   // setting up must clean up too (the default action would kill us like -9).
   let starting: Promise<void> | undefined;

@@ -222,7 +222,9 @@ export class InvokeService {
     initDurationMs: number | undefined,
     reportBeforeReturn: boolean | undefined,
   ): Promise<InvokeResult> {
-    // Output the runtime wrote before answering may still sit in the pipe: let it drain first.
+    // Output the runtime wrote before answering may still sit in the pipe (or,
+    // supervised, on its way from the supervisor): let it drain first.
+    await ee.drainOutput();
     await nextTurn();
     const report = () =>
       platformLog.report({

@@ -69,6 +69,14 @@ export interface Sandbox {
   thaw(): Promise<void>;
   /** Peak memory use of the EE's cgroup in bytes (what REPORT's Max Memory Used shows). */
   memoryPeakBytes(): number;
+  /**
+   * Resolves once everything the process wrote before the call has reached
+   * `spec.onOutput` (after one more turn of the caller's event loop). Drivers
+   * whose output pipes are read in the caller's own process may omit it (a
+   * turn of the loop drains them); the supervised driver's output crosses a
+   * process boundary first.
+   */
+  drainOutput?(): Promise<void>;
   /** Kill every process and remove container, cgroup, mounts and links. Idempotent. */
   destroy(): Promise<void>;
 }

@@ -193,6 +193,11 @@ export class ExecutionEnvironment {
     return this.sandbox?.memoryPeakBytes() ?? 0;
   }
 
+  /** Everything the runtime wrote so far has been delivered to `line()` (the sandbox's `drainOutput`, when it has one). */
+  async drainOutput(): Promise<void> {
+    await this.sandbox?.drainOutput?.();
+  }
+
   /** Stop the idle EE's processes from running (a thaw awaits it). */
   freeze(): void {
     if (this._state !== 'idle' || this.frozen || !this.sandbox) return;

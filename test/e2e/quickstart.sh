@@ -8,6 +8,8 @@ cd "$(dirname "$0")/../.."
 root=$(pwd)
 source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
 work=$(mktemp -d /tmp/kumo-e2e.XXXXXX)
+# The server's API process runs as an unprivileged user (SECURITY.md): it must reach the data dir below.
+chmod 755 "$work"
 data="$work/data"
 passed=0; failed=0
 ok()   { passed=$((passed+1)); echo "ok   - $*"; }

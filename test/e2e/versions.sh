@@ -7,6 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
 work=$(mktemp -d /tmp/kumo-e2e-v.XXXXXX)
+# The server's API process runs as an unprivileged user (SECURITY.md): it must reach the data dir below.
+chmod 755 "$work"
 passed=0; failed=0
 check() { local what=$1; shift; if "$@"; then passed=$((passed+1)); echo "ok   - $what"; else failed=$((failed+1)); echo "FAIL - $what"; fi; }
 ./bin/kumo server --port 0 --data-dir "$work/data" >"$work/server.log" 2>&1 &

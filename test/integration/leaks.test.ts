@@ -4,126 +4,18 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import http from 'node:http';
-import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, projectRoot, role, startServer, testCreds, type RunningServer } from './harness';
-import { cleanupScratch, loopDevicesBackedBy, mountsAtOrBelow } from '../../src/sandbox/runc/scratch';
+import { alive, eeFreezerStates, kill9WholeServer, processesOf, removeDataDir, tagOf, tracesOf } from './host-traces';
 
 /**
  * Issue 9, item 2: EEs must not outlive their server. Every check looks at
  * the host itself (cgroup directories, /proc, `ip netns list`, `ip link`,
  * `iptables-save`, /run), never at what the server says about itself.
  */
-
-/** The instance tag: the same hash of the data dir's real path the driver uses (driver.ts). */
-/** Removes a data dir after its test: any /tmp disk still mounted there is unmounted first (rm never recurses into a mount). */
-async function removeDataDir(dir: string | undefined): Promise<void> {
-  if (!dir) return;
-  await cleanupScratch(path.join(dir, 'sandbox', 'scratch'));
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-
-/** Data dirs of the tags this suite computed, so tracesOf() can look for their /tmp disks. */
-const dataDirsByTag = new Map<string, string>();
-function tagOf(dataDir: string): string {
-  const real = fs.realpathSync(dataDir);
-  const tag = createHash('sha256').update(real).digest('hex').slice(0, 6);
-  dataDirsByTag.set(tag, real);
-  return tag;
-}
-
-const cgroupRoot = '/sys/fs/cgroup';
-const v2 = fs.existsSync(path.join(cgroupRoot, 'cgroup.controllers'));
-/** Where EE cgroups' freezer state is: v1 the freezer hierarchy, v2 the unified tree. */
-const freezerRoot = v2 ? cgroupRoot : path.join(cgroupRoot, 'freezer');
-
-function cgroupDirs(tag: string): string[] {
-  const roots = v2 ? [cgroupRoot] : fs.readdirSync(cgroupRoot).map((h) => path.join(cgroupRoot, h));
-  return roots.map((r) => path.join(r, 'kumo', tag)).filter((d) => fs.existsSync(d));
-}
-
-/** Processes in any cgroup of the instance (every EE's cgroup sits below /kumo/<tag>). */
-function processesOf(tag: string): number[] {
-  const out = new Set<number>();
-  const walk = (dir: string): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    try {
-      for (const p of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) out.add(Number(p));
-    } catch {
-      /* removed meanwhile */
-    }
-    for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name));
-  };
-  for (const d of cgroupDirs(tag)) walk(d);
-  return [...out];
-}
-
-/** A process is alive unless /proc has no entry for it or it is a zombie (already dead, not reaped). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** EE cgroups of the instance with their freezer state. */
-function eeFreezerStates(tag: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const dir = path.join(freezerRoot, 'kumo', tag);
-  for (const id of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    const d = path.join(dir, id);
-    if (!fs.statSync(d).isDirectory()) continue;
-    if (v2) out.set(id, /^frozen 1$/m.test(fs.readFileSync(path.join(d, 'cgroup.events'), 'utf8')) ? 'FROZEN' : 'THAWED');
-    else out.set(id, fs.readFileSync(path.join(d, 'freezer.state'), 'utf8').trim());
-  }
-  return out;
-}
-
-/** Everything of instance `tag` on the host, as readable strings (empty = nothing left). */
-function tracesOf(tag: string): string[] {
-  const found: string[] = [];
-  for (const pid of processesOf(tag)) if (alive(pid)) found.push(`process ${pid}`);
-  for (const d of cgroupDirs(tag)) found.push(`cgroup ${d}`);
-  for (const ns of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')) {
-    if (ns.startsWith(`k${tag}-`)) found.push(`netns ${ns.split(' ')[0]}`);
-  }
-  for (const line of execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n')) {
-    const name = line.split(': ')[1]?.split('@')[0];
-    if (name && (name.startsWith(`kv${tag}-`) || name === `kb${tag}`)) found.push(`link ${name}`);
-  }
-  for (const table of ['filter', 'nat']) {
-    for (const rule of execFileSync('iptables', ['-t', table, '-S'], { encoding: 'utf8' }).split('\n')) {
-      if (rule.includes(`KUMO-${tag}-`) || rule.includes(`kumo:${tag}`)) found.push(`iptables ${table}: ${rule}`);
-    }
-  }
-  for (const p of [`/run/kumo-sandboxes/${tag}`, `/run/kumo-sandboxes/${tag}.rootfs`]) if (fs.existsSync(p)) found.push(`state ${p}`);
-  // Each EE's /tmp disk: mounted (and loop-attached) under its data dir's sandbox/scratch.
-  const dataDir = dataDirsByTag.get(tag);
-  if (dataDir) {
-    const scratch = path.join(dataDir, 'sandbox', 'scratch');
-    for (const m of mountsAtOrBelow(scratch)) found.push(`mount ${m}`);
-    for (const d of loopDevicesBackedBy(scratch)) found.push(`loop ${d}`);
-  }
-  for (const f of fs.existsSync('/run/kumo') ? fs.readdirSync('/run/kumo') : []) {
-    const file = path.join('/run/kumo', f);
-    try {
-      if (fs.readFileSync(file, 'utf8').includes(`"tag":"${tag}"`)) found.push(`claim ${file}`);
-    } catch {
-      /* released meanwhile */
-    }
-  }
-  return found;
-}
 
 /** A handler that sleeps `ms` and tells which EE answered (an id drawn once per EE, at module load). */
 const sleeperCode = `
@@ -195,7 +87,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
       await warmThreeFrozen(a, 'sleeper');
       const pids = processesOf(tagA);
       assert.ok(pids.length >= 3, `expected the EEs' processes, found ${pids}`);
-      await a.kill9();
+      await kill9WholeServer(a);
       // The defect's precondition: the frozen EEs outlive the killed server.
       assert.ok(pids.every(alive), 'frozen EEs should still be there right after kill -9');
       assert.ok(tracesOf(tagA).length > 0);

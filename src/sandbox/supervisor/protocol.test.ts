@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runtimesDir } from '../../paths';
+import { runtimeSpec } from '../../runtimes/registry';
+import { checkCreate, checkPort, checkSandboxId, eeEnvBytesMax, type Policy, type Reply } from './protocol';
+import { Supervisor } from './supervisor';
+
+/** What a compromised API process might ask the root supervisor for: each must be refused before anything runs. */
+
+const dataDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-proto-')));
+const codeDir = path.join(dataDir, 'code', 'abc');
+const optDir = path.join(dataDir, 'opt', 'def');
+fs.mkdirSync(codeDir, { recursive: true });
+fs.mkdirSync(optDir, { recursive: true });
+fs.symlinkSync('/etc', path.join(dataDir, 'code', 'evil'));
+const policy: Policy = { dataDir, runtimesDir: fs.realpathSync(runtimesDir) };
+const nodeCommand = runtimeSpec('nodejs20.x')!.command!;
+
+const valid = {
+  id: 'ee-1', codeDir, optDir, runtimeDir: runtimesDir, memoryMb: 128, ephemeralStorageMb: 512, pidsMax: 1024, openFilesMax: 1024,
+  env: { AWS_LAMBDA_FUNCTION_NAME: 'f', _HANDLER: 'index.handler' }, args: [...nodeCommand], cwd: '/var/task',
+};
+
+test.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+test('a well-formed spec passes, with real paths', () => {
+  assert.deepEqual(checkCreate(valid, policy), { ...valid, runtimeDir: policy.runtimesDir });
+  assert.equal(checkCreate({ ...valid, args: ['/var/task/bootstrap'] }, policy).args[0], '/var/task/bootstrap');
+  assert.equal(checkCreate({ ...valid, args: ['/opt/bootstrap'] }, policy).args[0], '/opt/bootstrap');
+  const { optDir: _o, ...noOpt } = valid;
+  assert.equal(checkCreate(noOpt, policy).optDir, undefined);
+});
+
+const refused: [string, unknown, RegExp][] = [
+  ['not an object', 'spec', /must be an object/],
+  ['null', null, /must be an object/],
+  ['id with a path', { ...valid, id: '../x' }, /invalid sandbox id/],
+  ['id upper case', { ...valid, id: 'EE' }, /invalid sandbox id/],
+  ['id too long', { ...valid, id: 'a'.repeat(49) }, /invalid sandbox id/],
+  ['id not a string', { ...valid, id: 7 }, /invalid sandbox id/],
+  ['code from /etc', { ...valid, codeDir: '/etc' }, /codeDir must be a directory below/],
+  ['code: the code tree itself', { ...valid, codeDir: path.join(dataDir, 'code') }, /codeDir must be/],
+  ['code: .. out of the tree', { ...valid, codeDir: path.join(dataDir, 'code', '..', '..') }, /codeDir must be/],
+  ['code: a symlink in the tree to /etc', { ...valid, codeDir: path.join(dataDir, 'code', 'evil') }, /codeDir must be/],
+  ['code: relative', { ...valid, codeDir: 'code/abc' }, /codeDir must be/],
+  ['code: the opt tree', { ...valid, codeDir: optDir }, /codeDir must be/],
+  ['code: missing', { ...valid, codeDir: undefined }, /codeDir must be/],
+  ['opt from the code tree', { ...valid, optDir: codeDir }, /optDir must be/],
+  ['opt from /', { ...valid, optDir: '/' }, /optDir must be/],
+  ['runtime dir elsewhere', { ...valid, runtimeDir: '/usr' }, /runtimeDir must be/],
+  ['runtime dir below runtimes', { ...valid, runtimeDir: path.join(runtimesDir, 'nodejs') }, /runtimeDir must be/],
+  ['memory 0', { ...valid, memoryMb: 0 }, /memoryMb out of range/],
+  ['memory over AWS max', { ...valid, memoryMb: 10241 }, /memoryMb out of range/],
+  ['memory fractional', { ...valid, memoryMb: 128.5 }, /memoryMb out of range/],
+  ['memory as a string', { ...valid, memoryMb: '128' }, /memoryMb out of range/],
+  ['/tmp over AWS max', { ...valid, ephemeralStorageMb: 10241 }, /ephemeralStorageMb out of range/],
+  ['/tmp under AWS min', { ...valid, ephemeralStorageMb: 1 }, /ephemeralStorageMb out of range/],
+  ['pids unlimited', { ...valid, pidsMax: 1_000_000 }, /pidsMax out of range/],
+  ['pids 0', { ...valid, pidsMax: 0 }, /pidsMax out of range/],
+  ['open files over limit', { ...valid, openFilesMax: 1025 }, /openFilesMax out of range/],
+  ['a shell', { ...valid, args: ['/bin/sh', '-c', 'id'] }, /neither a runtime's command/],
+  ['the runtime command plus an argument', { ...valid, args: [...nodeCommand, '--inspect'] }, /neither a runtime's command/],
+  ['bootstrap plus an argument', { ...valid, args: ['/var/task/bootstrap', 'x'] }, /neither a runtime's command/],
+  ['a host binary', { ...valid, args: ['/usr/bin/node'] }, /neither a runtime's command/],
+  ['/opt/bootstrap without layers', { ...valid, optDir: undefined, args: ['/opt/bootstrap'] }, /without an optDir/],
+  ['no args', { ...valid, args: [] }, /args must be/],
+  ['args not strings', { ...valid, args: [1] }, /args must be/],
+  ['too many args', { ...valid, args: Array(9).fill('/var/task/bootstrap') }, /args must be/],
+  ['relative cwd', { ...valid, cwd: 'var/task' }, /cwd must be an absolute path/],
+  ['cwd with NUL', { ...valid, cwd: '/var/task\0' }, /cwd must be an absolute path/],
+  ['env key with =', { ...valid, env: { 'A=B': 'x' } }, /invalid environment variable/],
+  ['env key empty', { ...valid, env: { '': 'x' } }, /invalid environment variable/],
+  ['env value with NUL', { ...valid, env: { A: 'x\0y' } }, /invalid environment variable/],
+  ['env value not a string', { ...valid, env: { A: 1 } }, /invalid environment variable/],
+  ['env an array', { ...valid, env: ['A=1'] }, /env must be an object/],
+  ['env too big', { ...valid, env: { A: 'x'.repeat(eeEnvBytesMax) } }, /exceeds 65536/],
+];
+
+for (const [what, spec, error] of refused) {
+  test(`refused: ${what}`, () => assert.throws(() => checkCreate(spec, policy), error));
+}
+
+test('ports and ids of the other requests are checked', () => {
+  for (const p of [80, 0, 65536, 8080.5, '8080', undefined]) assert.throws(() => checkPort(p), /Runtime API port/);
+  assert.equal(checkPort(9001), 9001);
+  for (const id of ['../../kumo', '', 'A', 3, null]) assert.throws(() => checkSandboxId(id), /invalid sandbox id/);
+});
+
+test('the supervisor answers an unknown request, or a create before init, with an error and does nothing', async () => {
+  const replies: Reply[] = [];
+  const sup = new Supervisor(policy, { uid: 65534, gid: 65534 }, (m) => replies.push(m as Reply));
+  await sup.handle({ id: 1, op: 'exec', command: ['/bin/sh'] });
+  await sup.handle({ id: 2, op: 'create', spec: valid });
+  await sup.handle({ id: 3, op: 'destroy', sandbox: '../x' });
+  await sup.handle('garbage');
+  assert.deepEqual(replies, [
+    { id: 1, ok: false, error: 'unknown request' },
+    { id: 2, ok: false, error: 'init has not run' },
+    { id: 3, ok: false, error: `invalid sandbox id (want ${/^[a-z0-9-]{1,48}$/})` },
+    { id: -1, ok: false, error: 'unknown request' },
+  ]);
+  assert.equal(fs.existsSync(path.join(dataDir, 'sandbox', 'runc-state')), false);
+});
