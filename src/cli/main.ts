@@ -138,9 +138,9 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
       if ('blockedBy' in split) {
         // Honour the command (a repository cloned below /root, say), and say plainly what it costs.
         process.stderr.write(
-          `kumo: WARNING: the API runs as root in this process: the data dir ${cfg.dataDir} is below ${split.blockedBy}, ` +
-            `which user ${split.user.name} cannot traverse. Use a data dir elsewhere (e.g. --data-dir /var/lib/kumo) to keep root ` +
-            `in the sandbox supervisor only, or KUMO_SUPERVISOR=1 to refuse to start like this (SECURITY.md).\n`,
+          `kumo: WARNING: the API runs as root in this process: ${split.what} is below ${split.blockedBy}, ` +
+            `which user ${split.user.name} cannot traverse. To keep root in the sandbox supervisor only, ${split.fix}; ` +
+            `KUMO_SUPERVISOR=1 refuses to start like this (SECURITY.md).\n`,
         );
       } else {
         driver = split.driver;

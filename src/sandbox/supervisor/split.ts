@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from '../../paths';
 import { chownDataDir, dropPrivileges, ensureApiUser, forkSupervisor, type ApiUser } from './privileges';
 import { RemoteSandboxDriver } from './remote-driver';
 
@@ -41,16 +42,20 @@ export function untraversableParent(realDir: string, user: ApiUser): string | un
 export function splitPrivileges(
   dataDir: string,
   env: NodeJS.ProcessEnv,
-): { driver: RemoteSandboxDriver; user: ApiUser; supervisorPid: number; standbyPid: number } | { blockedBy: string; user: ApiUser } {
+): { driver: RemoteSandboxDriver; user: ApiUser; supervisorPid: number; standbyPid: number } | { blockedBy: string; what: string; fix: string; user: ApiUser } {
   const user = ensureApiUser(env.KUMO_USER || undefined);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const blockedBy = untraversableParent(fs.realpathSync(dataDir), user);
+  // The API process goes on loading Kumo's own modules after it drops root, so
+  // the installation must be reachable as well as the data dir.
+  const dataBlocked = untraversableParent(fs.realpathSync(dataDir), user);
+  const codeBlocked = dataBlocked === undefined ? untraversableParent(path.join(projectRoot, 'dist'), user) : undefined;
+  const blockedBy = dataBlocked ?? codeBlocked;
   if (blockedBy !== undefined) {
+    const what = dataBlocked !== undefined ? `the data dir ${dataDir}` : `Kumo's installation ${projectRoot}`;
+    const fix = dataBlocked !== undefined ? 'choose another --data-dir (e.g. /var/lib/kumo)' : 'install Kumo elsewhere (e.g. /opt/kumo)';
     // KUMO_SUPERVISOR=1 insists on the split: refuse. Otherwise the caller runs as one root process and says why.
-    if (env.KUMO_SUPERVISOR === '1') {
-      throw new Error(`the data dir ${dataDir} is below ${blockedBy}, which user ${user.name} cannot traverse; choose another --data-dir (e.g. /var/lib/kumo)`);
-    }
-    return { blockedBy, user };
+    if (env.KUMO_SUPERVISOR === '1') throw new Error(`${what} is below ${blockedBy}, which user ${user.name} cannot traverse; ${fix}`);
+    return { blockedBy, what, fix, user };
   }
   chownDataDir(fs.realpathSync(dataDir), user);
   const child = forkSupervisor(dataDir, user);
