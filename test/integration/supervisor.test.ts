@@ -7,6 +7,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, role, startServer, type RunningServer } from './harness';
 import { alive, eeFreezerStates, processesOf, removeDataDir, supervisorPids, tagOf, tracesOf } from './host-traces';
+import { untraversableParent } from '../../src/sandbox/supervisor/split';
+import { lookupUser } from '../../src/sandbox/supervisor/privileges';
+import { projectRoot } from '../../src/paths';
+
+/**
+ * The split needs Kumo's installation reachable by the API user. A checkout
+ * below a directory it cannot traverse (a clone in /root) runs as one root
+ * process by design (the last case checks that warning); the split cases
+ * then cannot run, and say why.
+ */
+const installBlocked = untraversableParent(path.join(projectRoot, 'dist'), lookupUser('kumo') ?? { name: 'kumo', uid: 2 ** 31 - 2, gid: 2 ** 31 - 2 });
+const splitSkip = installBlocked ? `this checkout is below ${installBlocked}, which the API user cannot traverse: the server runs as one root process here` : false;
 
 /**
  * Issue 11, items 4 and 5: `kumo server` started as root keeps root only in
@@ -56,7 +68,7 @@ async function waitDead(pid: number): Promise<void> {
 }
 
 describe('root only in the sandbox supervisor', () => {
-  it('the API process is not root; invokes work; the supervisor killed mid-invoke fails it at once and the standby takes over; stop leaves nothing', async () => {
+  it('the API process is not root; invokes work; the supervisor killed mid-invoke fails it at once and the standby takes over; stop leaves nothing', { skip: splitSkip }, async () => {
     const s = await startServer();
     const tag = tagOf(s.dataDir);
     try {
@@ -120,7 +132,7 @@ describe('root only in the sandbox supervisor', () => {
     }
   });
 
-  it('with both supervisors gone a cold start is refused with a clear error, the stop exits cleanly, and the next start cleans up', async () => {
+  it('with both supervisors gone a cold start is refused with a clear error, the stop exits cleanly, and the next start cleans up', { skip: splitSkip }, async () => {
     const s = await startServer();
     const tag = tagOf(s.dataDir);
     try {
@@ -161,7 +173,7 @@ describe('root only in the sandbox supervisor', () => {
     }
   });
 
-  it('kill -9 of the API process: the supervisor kills every EE at once and exits; the next start removes the rest', async () => {
+  it('kill -9 of the API process: the supervisor kills every EE at once and exits; the next start removes the rest', { skip: splitSkip }, async () => {
     const s = await startServer();
     const tag = tagOf(s.dataDir);
     try {
@@ -185,7 +197,7 @@ describe('root only in the sandbox supervisor', () => {
     }
   });
 
-  it('a setting the supervisor refuses stops the start with its reason, no stack trace, no process left', async () => {
+  it('a setting the supervisor refuses stops the start with its reason, no stack trace, no process left', { skip: splitSkip }, async () => {
     let out = '';
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-it-'));
     try {
