@@ -131,8 +131,10 @@ export function supervisorPids(output: string): { active: number; standby: numbe
  * cannot take over; then the supervisor; then the API process.
  */
 export async function kill9WholeServer(s: { output(): string; kill9(): Promise<void> }): Promise<void> {
-  const { active, standby } = supervisorPids(s.output());
-  for (const pid of [standby, active]) {
+  // A server running as one root process (a checkout the API user cannot reach, or KUMO_SUPERVISOR=0) has no supervisors.
+  const single = /WARNING: the API runs as root in this process/.test(s.output());
+  const { active, standby } = single ? { active: 0, standby: 0 } : supervisorPids(s.output());
+  for (const pid of single ? [] : [standby, active]) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
