@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import { decode, encode, makeZip, role } from './harness';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -142,4 +145,25 @@ export async function kill9WholeServer(s: { output(): string; kill9(): Promise<v
     }
   }
   await s.kill9();
+}
+
+/** A handler that sleeps `ms` and tells which EE answered (an id drawn once per EE, at module load). */
+const sleeperCode = `
+  const ee = require('crypto').randomUUID();
+  exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms || 0)); return { ee, pid: process.pid }; };`;
+
+export async function deploySleeper(c: LambdaClient, name: string): Promise<void> {
+  await c.send(
+    new CreateFunctionCommand({
+      FunctionName: name, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Timeout: 30,
+      Code: { ZipFile: await makeZip({ 'index.js': sleeperCode }) },
+    }),
+  );
+  await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: name });
+}
+
+export async function invokeEe(c: LambdaClient, name: string, ms: number): Promise<string> {
+  const r = await c.send(new InvokeCommand({ FunctionName: name, Payload: encode({ ms }) }));
+  assert.equal(r.FunctionError, undefined, decode(r.Payload));
+  return (JSON.parse(decode(r.Payload)) as { ee: string }).ee;
 }

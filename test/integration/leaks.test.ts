@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, projectRoot, role, startServer, testCreds, type RunningServer } from './harness';
-import { alive, eeFreezerStates, kill9WholeServer, processesOf, removeDataDir, tagOf, tracesOf } from './host-traces';
+import { alive, deploySleeper, eeFreezerStates, invokeEe, kill9WholeServer, processesOf, removeDataDir, tagOf, tracesOf } from './host-traces';
 
 /**
  * Issue 9, item 2: EEs must not outlive their server. Every check looks at
@@ -17,26 +17,6 @@ import { alive, eeFreezerStates, kill9WholeServer, processesOf, removeDataDir, t
  * `iptables-save`, /run), never at what the server says about itself.
  */
 
-/** A handler that sleeps `ms` and tells which EE answered (an id drawn once per EE, at module load). */
-const sleeperCode = `
-  const ee = require('crypto').randomUUID();
-  exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms || 0)); return { ee, pid: process.pid }; };`;
-
-async function deploySleeper(c: LambdaClient, name: string): Promise<void> {
-  await c.send(
-    new CreateFunctionCommand({
-      FunctionName: name, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Timeout: 30,
-      Code: { ZipFile: await makeZip({ 'index.js': sleeperCode }) },
-    }),
-  );
-  await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: name });
-}
-
-async function invokeEe(c: LambdaClient, name: string, ms: number): Promise<string> {
-  const r = await c.send(new InvokeCommand({ FunctionName: name, Payload: encode({ ms }) }));
-  assert.equal(r.FunctionError, undefined, decode(r.Payload));
-  return (JSON.parse(decode(r.Payload)) as { ee: string }).ee;
-}
 
 /** Three concurrent invokes of a sleeping function: three EEs; then waits until the server has frozen all of them. */
 async function warmThreeFrozen(s: RunningServer, name: string): Promise<string[]> {

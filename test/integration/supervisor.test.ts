@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, role, startServer, type RunningServer } from './harness';
-import { alive, eeFreezerStates, processesOf, removeDataDir, supervisorPids, tagOf, tracesOf } from './host-traces';
+import { alive, deploySleeper, eeFreezerStates, invokeEe, processesOf, removeDataDir, supervisorPids, tagOf, tracesOf } from './host-traces';
 import { untraversableParent } from '../../src/sandbox/supervisor/split';
 import { lookupUser } from '../../src/sandbox/supervisor/privileges';
 import { projectRoot } from '../../src/paths';
@@ -38,26 +38,6 @@ function ppid(pid: number): number {
 }
 
 const supervisors = (s: RunningServer) => supervisorPids(s.output());
-
-const sleeperCode = `
-  const ee = require('crypto').randomUUID();
-  exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms || 0)); return { ee }; };`;
-
-async function deploySleeper(c: LambdaClient, name: string): Promise<void> {
-  await c.send(
-    new CreateFunctionCommand({
-      FunctionName: name, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Timeout: 30,
-      Code: { ZipFile: await makeZip({ 'index.js': sleeperCode }) },
-    }),
-  );
-  await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: name });
-}
-
-async function invokeEe(c: LambdaClient, name: string, ms: number): Promise<string> {
-  const r = await c.send(new InvokeCommand({ FunctionName: name, Payload: encode({ ms }) }));
-  assert.equal(r.FunctionError, undefined, decode(r.Payload));
-  return (JSON.parse(decode(r.Payload)) as { ee: string }).ee;
-}
 
 async function waitDead(pid: number): Promise<void> {
   const deadline = Date.now() + 5000;
