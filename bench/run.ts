@@ -2,7 +2,7 @@
  * Kumo benchmark harness (issue 4): Kumo, the floors and the peer, measured in
  * one run on one machine, reported as ratios.
  *
- *   node dist/bench/run.js [--quick] [--only floors,peer,kumo] [--phases warm,cold,scratch,burst,memory,async] [sizes…]
+ *   node dist/bench/run.js [--quick] [--only floors,peer,kumo] [--phases warm,cold,scratch,burst,memory,async,control] [sizes…]
  *
  * See bench/README.md for what each metric means.
  */
@@ -20,6 +20,7 @@ import { floorSubjects, kumoColdSubject, runCold, type ColdSubject } from './pha
 import { runBurstAndMemory, topUpBatchMax } from './phases/burst-memory';
 import { runAsync } from './phases/async';
 import { runScratch } from './phases/scratch';
+import { runControl } from './phases/control';
 import { startFloorA, startFloorB } from './targets/floors';
 import { installPeer, startPeer, type PeerInstall } from './targets/peer';
 import { asyncCode, Kumo, noopCode, projectRoot } from './targets/kumo';
@@ -28,20 +29,20 @@ import type { Group, WarmTarget } from './targets/types';
 import { startPostgres, type ThrowawayPostgres } from '../test/postgres';
 
 const groups: Group[] = ['floors', 'peer', 'kumo'];
-const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async'] as const;
+const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async', 'control'] as const;
 type Phase = (typeof phases)[number];
 
 /** Unmeasured rounds before the cold-start measurements. */
 const coldWarmupRuns = 1;
 
-const fullSizes: Sizes = { seqRequests: 2100, concSeconds: 12, connections: 32, rounds: 3, coldRuns: 11, burst: 100, memEes: 100, asyncSeq: 200, asyncEvents: 1000 };
-const quickSizes: Sizes = { seqRequests: 300, concSeconds: 2, connections: 32, rounds: 1, coldRuns: 3, burst: 20, memEes: 20, asyncSeq: 30, asyncEvents: 100 };
+const fullSizes: Sizes = { seqRequests: 2100, concSeconds: 12, connections: 32, rounds: 3, coldRuns: 11, burst: 100, memEes: 100, asyncSeq: 200, asyncEvents: 1000, controlReads: 300, controlWrites: 30, controlCreates: 10 };
+const quickSizes: Sizes = { seqRequests: 300, concSeconds: 2, connections: 32, rounds: 1, coldRuns: 3, burst: 20, memEes: 20, asyncSeq: 30, asyncEvents: 100, controlReads: 50, controlWrites: 5, controlCreates: 3 };
 
 const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_ARGS="…")
 
   --quick                 small sizes for a smoke run (~1-2 min without the peer install)
   --only LIST             target groups: floors,peer,kumo (default: all)
-  --phases LIST           warm,cold,scratch,burst,memory,async (default: all; burst and memory run together)
+  --phases LIST           warm,cold,scratch,burst,memory,async,control (default: all; burst and memory run together)
   --seq N                 sequential requests per target (default ${fullSizes.seqRequests})
   --duration S            concurrent seconds per target (default ${fullSizes.concSeconds})
   --connections C         concurrent connections (default ${fullSizes.connections})
@@ -202,6 +203,7 @@ async function main(): Promise<number> {
       // Enough for memEes EEs in batches of topUpBatchMax even if the burst made none, plus two for failures.
       topUp: Array.from({ length: Math.ceil(sizes.memEes / topUpBatchMax) + 2 }, (_, i) => `bench-mem-${i + 1}`),
       async: 'bench-async',
+      control: 'bench-control',
       // One more than measured: the first round of the cold phase is an unmeasured warm-up.
       coldNode: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-node-${i}`),
       coldPython: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-python-${i}`),
@@ -226,6 +228,7 @@ async function main(): Promise<number> {
         if (phase('warm')) add([fnNames.node], 'nodejs20.x'), add([fnNames.python], 'python3.11');
         if (phase('burst')) add([fnNames.burst, ...fnNames.topUp], 'nodejs20.x');
         if (phase('async')) add([fnNames.async], 'nodejs20.x', asyncCode);
+        if (phase('control')) add([fnNames.control], 'nodejs20.x');
         if (phase('cold')) add(fnNames.coldNode, 'nodejs20.x'), add(fnNames.coldPython, 'python3.11');
         log(`deploying ${todo.length} functions…`);
         for (const f of todo) await kumo.deploy(f.name, f.runtime, f.code.handler, { ...f.code.files });
@@ -341,6 +344,15 @@ async function main(): Promise<number> {
         missing('async', (e as Error).message);
       }
     }
+    // 7. Control plane.
+    if (kumo && phase('control')) {
+      log('CONTROL PLANE');
+      try {
+        data.control = await runControl(kumo, fnNames.control, sizes, log);
+      } catch (e) {
+        missing('control plane', (e as Error).message);
+      }
+    }
   } finally {
     for (const t of targets) await t.stop().catch(() => undefined);
     if (kumo) {
@@ -367,6 +379,7 @@ async function main(): Promise<number> {
   if (data.burst) jsonl.push({ type: 'burst', ...data.burst });
   if (data.memory) jsonl.push({ type: 'memory', ...data.memory });
   if (data.async) jsonl.push({ type: 'async', ...data.async });
+  if (data.control) jsonl.push({ type: 'control', ...data.control });
   for (const k of c.checks) jsonl.push({ type: 'check', ...k });
   for (const i of c.info) jsonl.push({ type: 'info', text: i });
   for (const m of data.missing) jsonl.push({ type: 'missing', ...m });

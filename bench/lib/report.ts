@@ -1,7 +1,7 @@
 /** PASS/MISS lines, the stdout table, the markdown report and its charts, from one run's results. */
 import { barChart, percentileChart, type BarRow } from './svg';
 import { ratio } from './stats';
-import type { AsyncResult, BurstResult, Check, ColdResult, MemoryResult, ScratchResult, Sizes, WarmResult } from './results';
+import type { AsyncResult, ControlResult, BurstResult, Check, ColdResult, MemoryResult, ScratchResult, Sizes, WarmResult } from './results';
 
 export interface RunData {
   startedAt: string;
@@ -15,6 +15,7 @@ export interface RunData {
   scratch?: ScratchResult;
   memory?: MemoryResult;
   async?: AsyncResult;
+  control?: ControlResult;
   /** Targets or phases that could not be measured, and why. */
   missing: { what: string; why: string }[];
   notes: string[];
@@ -159,6 +160,14 @@ export function table(d: RunData): string {
       `       end to end (accepted → handler ran): ${f(a.e2e.eventsPerSec, 0)} events/s, ${a.e2e.ran}/${a.e2e.expected} ran, per-event p50 ${f(a.e2e.latency.p50, 0)} p99 ${f(a.e2e.latency.p99, 0)} ms${a.e2e.timedOut ? ' (TIMED OUT)' : ''}`,
     );
   }
+  if (d.control) {
+    const k = d.control;
+    lines.push(
+      '',
+      `CONTROL PLANE (SDK, ms p50/p99)  GetFunctionConfiguration ${f(k.get.p50, 2)}/${f(k.get.p99, 2)}; UpdateFunctionConfiguration until applied ${f(k.update.p50, 2)}/${f(k.update.p99, 2)}; ` +
+        `CreateFunction until Active ${f(k.create.p50, 1)}/${f(k.create.p99, 1)}; DeleteFunction ${f(k.delete.p50, 1)}/${f(k.delete.p99, 1)}`,
+    );
+  }
   const c = checks(d);
   lines.push('', 'TARGETS (ratios from this run)');
   for (const k of c.checks) lines.push(`${pad(k.status, 5)} ${k.name}: ${k.detail}`);
@@ -275,6 +284,14 @@ export function markdown(d: RunData, chartFiles: string[]): string {
     L.push(`- 202 latency, sequential (${d.sizes.asyncSeq}): p50 ${f(a.seq202.p50, 2)} ms, p99 ${f(a.seq202.p99, 2)} ms, ${a.seq202.errors} errors`);
     L.push(`- ${a.batch.events} events over ${d.sizes.connections} connections: **${f(a.batch.acceptedPerSec, 0)} accepted/s**, 202 p50 ${f(a.batch.latency202.p50, 2)} ms, p99 ${f(a.batch.latency202.p99, 2)} ms, ${a.batch.errors} errors`);
     L.push(`- end to end (first send → last handler run): **${f(a.e2e.eventsPerSec, 0)} events/s**; accepted → ran per event p50 ${f(a.e2e.latency.p50, 0)} ms, p99 ${f(a.e2e.latency.p99, 0)} ms; ${a.e2e.ran}/${a.e2e.expected} ran${a.e2e.timedOut ? ' (**timed out**)' : ''}`, '');
+  }
+  if (d.control) {
+    const k = d.control;
+    L.push('## Control plane (through the AWS SDK v3)', '', '| call | n | p50 ms | p99 ms |', '|---|---|---|---|');
+    L.push(`| GetFunctionConfiguration | ${k.get.n} | ${f(k.get.p50, 2)} | ${f(k.get.p99, 2)} |`);
+    L.push(`| UpdateFunctionConfiguration until applied | ${k.update.n} | ${f(k.update.p50, 2)} | ${f(k.update.p99, 2)} |`);
+    L.push(`| CreateFunction until Active | ${k.create.n} | ${f(k.create.p50, 1)} | ${f(k.create.p99, 1)} |`);
+    L.push(`| DeleteFunction | ${k.delete.n} | ${f(k.delete.p50, 1)} | ${f(k.delete.p99, 1)} |`, '');
   }
   if (chartFiles.length) {
     L.push('## Charts', '');

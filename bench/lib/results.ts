@@ -11,6 +11,10 @@ export interface Sizes {
   memEes: number;
   asyncSeq: number;
   asyncEvents: number;
+  /** Control-plane phase: sequential reads, configuration changes (until applied), create+delete cycles. */
+  controlReads: number;
+  controlWrites: number;
+  controlCreates: number;
 }
 
 export interface WarmResult {
@@ -96,6 +100,14 @@ export interface AsyncResult {
   seq202: LatencySummary & { errors: number };
   batch: { events: number; accepted: number; errors: number; acceptedPerSec: number; latency202: LatencySummary; errorSamples: string[] };
   e2e: { ran: number; expected: number; eventsPerSec: number; lastRanAfterMs: number; latency: LatencySummary; timedOut: boolean };
+}
+
+/** Control-plane call latency through the SDK (ms). */
+export interface ControlResult {
+  get: LatencySummary;
+  update: LatencySummary;
+  create: LatencySummary;
+  delete: LatencySummary;
 }
 
 export type CheckStatus = 'PASS' | 'MISS' | 'N/A';
