@@ -145,8 +145,6 @@ export class InvokeService {
     if (typeof lease === 'string') throw new DomainError('Throttled', 'Rate Exceeded.', { reason: lease });
     const requestId = input.requestId ?? randomUUID();
     let ee;
-    /** END/REPORT still to be written after the response: the EE goes back to its pool only then (its log stays in order). */
-    let logged: Promise<void> | undefined;
     try {
       for (let attempt = 0; ; attempt++) {
         let cold;
@@ -168,15 +166,11 @@ export class InvokeService {
           ee = undefined;
           continue;
         }
-        const done = await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
-        logged = done.logged;
-        return done.result;
+        return await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
       }
     } finally {
       lease.release();
-      const held = ee;
-      if (held && logged) void logged.finally(() => this.placement.release(held));
-      else if (held) this.placement.release(held);
+      if (ee) this.placement.release(ee);
     }
   }
 
@@ -218,13 +212,7 @@ export class InvokeService {
     });
   }
 
-  /**
-   * The caller's result, and END and REPORT after whatever the runtime wrote
-   * before answering (still in the pipe, or, supervised, on its way from the
-   * supervisor: `drainOutput` is a round trip there). Only a caller that
-   * wants the lines (the tail, the async poller) waits for them; otherwise the
-   * result goes back at once and `logged` says when they are written.
-   */
+  /** END and REPORT, the log tail, and the caller's result. */
   private async finish(
     ee: ExecutionEnvironment,
     rec: VersionRecord,
@@ -233,11 +221,11 @@ export class InvokeService {
     durationMs: number,
     initDurationMs: number | undefined,
     reportBeforeReturn: boolean | undefined,
-  ): Promise<{ result: InvokeResult; logged?: Promise<void> }> {
-    const drained = async () => {
-      await ee.drainOutput();
-      await nextTurn();
-    };
+  ): Promise<InvokeResult> {
+    // Output the runtime wrote before answering may still sit in the pipe (or,
+    // supervised, on its way from the supervisor): let it drain first.
+    await ee.drainOutput();
+    await nextTurn();
     const report = () =>
       platformLog.report({
         requestId,
@@ -246,22 +234,18 @@ export class InvokeService {
         maxMemoryUsedMb: Math.max(1, Math.round(ee.memoryPeakBytes() / (1024 * 1024))),
         initDurationMs,
       });
-    if (ee.collectingTail || reportBeforeReturn) {
-      await drained();
-      ee.log(platformLog.end(requestId));
-      let logResult: string | undefined;
-      if (ee.collectingTail) {
-        ee.log(report());
-        logResult = tailBase64(ee.takeTail()!);
-      } else ee.log(report(), false);
-      return { result: toResult(outcome, rec.version, requestId, logResult) };
-    }
-    // REPORT reads the cgroup: like the drain, off the response path.
-    const logged = drained().then(() => {
-      ee.log(platformLog.end(requestId), false);
+    ee.log(platformLog.end(requestId));
+    let logResult: string | undefined;
+    if (ee.collectingTail) {
+      ee.log(report());
+      logResult = tailBase64(ee.takeTail()!);
+    } else if (reportBeforeReturn) {
       ee.log(report(), false);
-    });
-    return { result: toResult(outcome, rec.version, requestId, undefined), logged };
+    } else {
+      // REPORT reads the cgroup; keep that off the response path.
+      setImmediate(() => ee.log(report(), false));
+    }
+    return toResult(outcome, rec.version, requestId, logResult);
   }
 
   private initFailed(rec: VersionRecord, requestId: string, outcome: InvocationOutcome): InvokeResult {
