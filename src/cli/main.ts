@@ -132,7 +132,14 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
   // Root stays only in the sandbox supervisor; from here on this process is the API user (SECURITY.md).
   const { supervisorWanted, splitPrivileges } = require('../sandbox/supervisor/split') as typeof SplitMod;
   let driver: InstanceType<typeof RemoteDriverMod.RemoteSandboxDriver> | undefined;
-  if (supervisorWanted(process.env)) {
+  let wanted: boolean;
+  try {
+    wanted = supervisorWanted(process.env);
+  } catch (e) {
+    process.stderr.write(`kumo: could not start: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (wanted) {
     try {
       const split = splitPrivileges(cfg.dataDir, process.env);
       if ('blockedBy' in split) {

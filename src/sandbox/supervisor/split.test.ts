@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { untraversableParent } from './split';
+import { supervisorWanted, untraversableParent } from './split';
 
 test('untraversableParent names the first parent the API user may not search, by owner, group or other bits', (t) => {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-trav-')));
@@ -22,4 +22,11 @@ test('untraversableParent names the first parent the API user may not search, by
   fs.chownSync(path.join(root, 'open'), 0, user.gid);
   fs.chmodSync(path.join(root, 'open'), 0o710);
   assert.equal(untraversableParent(path.join(root, 'open', 'data'), user), undefined);
+});
+
+test('KUMO_SUPERVISOR takes 0 or 1 (or nothing); any other value is refused, never guessed', () => {
+  assert.equal(supervisorWanted({ KUMO_SUPERVISOR: '0' }), false);
+  assert.equal(supervisorWanted({}), process.getuid?.() === 0);
+  assert.equal(supervisorWanted({ KUMO_SUPERVISOR: '1' }), process.getuid?.() === 0);
+  for (const bad of ['yes', 'false', 'off', ' 1']) assert.throws(() => supervisorWanted({ KUMO_SUPERVISOR: bad }), /KUMO_SUPERVISOR must be 0 or 1/);
 });

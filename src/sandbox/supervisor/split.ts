@@ -6,7 +6,10 @@ import { RemoteSandboxDriver } from './remote-driver';
 
 /** `KUMO_SUPERVISOR=0` keeps the single root process of earlier versions (for the transition; not recommended). */
 export function supervisorWanted(env: NodeJS.ProcessEnv): boolean {
-  return process.getuid?.() === 0 && env.KUMO_SUPERVISOR !== '0';
+  const v = env.KUMO_SUPERVISOR;
+  // Anything else would be a typo silently taken as "on" or "off": refused.
+  if (v !== undefined && v !== '' && v !== '0' && v !== '1') throw new Error(`KUMO_SUPERVISOR must be 0 or 1, not ${JSON.stringify(v)}`);
+  return process.getuid?.() === 0 && v !== '0';
 }
 
 /**
