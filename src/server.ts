@@ -26,6 +26,9 @@ import { loadCredentials, type Credentials } from './gateway/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
+import { Deliveries } from './domain/delivery';
+import { parseLambdaArn } from './domain/arn';
+import { DomainError } from './domain/errors';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -53,6 +56,8 @@ export class KumoServer {
   private hurryRequested = false;
   private placement!: Placement;
   private queue!: AsyncQueue;
+  /** Where services send messages to each other's resources (a queue, a topic, a function) by ARN. */
+  deliveries!: Deliveries;
   private logs!: LogSink;
   private retention: RetentionSweeper | undefined;
   functions!: FunctionService;
@@ -105,6 +110,16 @@ export class KumoServer {
     });
     const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs);
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs);
+    // Messages between services (SNS fan-out, DLQs, destinations): each receiving service registers its sink.
+    this.deliveries = new Deliveries();
+    this.deliveries.register('lambda', {
+      send: async (arn, msg) => {
+        const fn = parseLambdaArn(arn);
+        if (!fn || fn.type !== 'function') throw new DomainError('InvalidParameter', `${arn} is not a function ARN`);
+        await invoker.resolve(fn.name, fn.qualifier); // NotFound for a function or qualifier that does not exist
+        await this.queue.enqueue(fn.name, fn.qualifier, Buffer.from(msg.body, 'utf8'));
+      },
+    });
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
     await this.queue.recover();
