@@ -227,6 +227,11 @@ async function main(): Promise<number> {
     if (has('kumo')) {
       for (const [i, mode] of opts.databases.entries()) {
         const primary = i === 0;
+        // The other modes serve the phases that touch the store only.
+        if (!primary && !phase('warm') && !phase('async') && !phase('control')) {
+          log(`Kumo [${modeName(mode)}] not started: none of warm, async, control is among the phases`);
+          continue;
+        }
         let k: Kumo | undefined;
         try {
           let databaseUrl: string | undefined;
