@@ -27,8 +27,13 @@ import { asyncCode, Kumo, noopCode, projectRoot } from './targets/kumo';
 import { RuncFloor } from './targets/cold-floors';
 import type { Group, WarmTarget } from './targets/types';
 import { startPostgres, type ThrowawayPostgres } from '../test/postgres';
+import { enableStatementCounts, watchPostgres, watchSqlite, type StoreMode, type WarmDbProbe } from './lib/db-use';
+import { modeName, modeSuffix } from './lib/results';
 
 const groups: Group[] = ['floors', 'peer', 'kumo'];
+const storeModes: StoreMode[] = ['sqlite', 'postgres'];
+/** Kumo's database in the throwaway PostgreSQL (the harness's own statements go to `postgres`). */
+const pgDatabase = 'kumo';
 const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async', 'control'] as const;
 type Phase = (typeof phases)[number];
 
@@ -52,7 +57,8 @@ const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_A
   --mem-ees N             warm EEs for the memory figure (default ${fullSizes.memEes})
   --async N               Event invokes in the concurrent async batch (default ${fullSizes.asyncEvents})
   --out DIR               results dir (default bench/results/<timestamp>)
-  --database DB           sqlite (default) or postgres: Kumo on a throwaway PostgreSQL (test/postgres.ts)
+  --database LIST         Kumo's store modes, one server each, measured side by side: sqlite,postgres (default: both;
+                          postgres: a throwaway PostgreSQL, test/postgres.ts). Cold, burst and memory run on the first only
   --note TEXT             a line added to the report's notes (e.g. what was measured)
   --write-baseline [DIR]  also write DIR/BASELINE.md and DIR/baseline/*.svg from this run (default DIR: bench/)
 `;
@@ -96,10 +102,12 @@ function parseArgs(argv: string[]) {
   const ph = list('phases', phases);
   if (ph.has('memory')) ph.add('burst');
   if (ph.has('burst')) ph.add('memory');
-  const database = flags.database === undefined ? 'sqlite' : flags.database;
-  if (database !== 'sqlite' && database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${String(database)}`);
+  if (flags.database === true) throw new Error('--database wants a list: sqlite, postgres or sqlite,postgres');
+  const databases = [...new Set(flags.database === undefined ? storeModes : flags.database.split(',').map((x) => x.trim()).filter(Boolean))];
+  for (const x of databases) if (!storeModes.includes(x as StoreMode)) throw new Error(`--database: unknown ${x} (choose from ${storeModes.join(', ')})`);
+  if (!databases.length) throw new Error('--database: name at least one of sqlite, postgres');
   return {
-    sizes, only, phases: ph, quick: !!flags.quick, database,
+    sizes, only, phases: ph, quick: !!flags.quick, databases: databases as StoreMode[],
     out: typeof flags.out === 'string' ? flags.out : undefined,
     note: typeof flags.note === 'string' ? flags.note : undefined,
     baselineDir: flags['write-baseline'] === undefined ? undefined : typeof flags['write-baseline'] === 'string' ? path.resolve(flags['write-baseline']) : path.join(projectRoot, 'bench'),
@@ -157,6 +165,9 @@ async function main(): Promise<number> {
     sizes,
     warm: [],
     cold: [],
+    async: [],
+    control: [],
+    warmDb: [],
     missing: [],
     notes: [
       'Every measured process (floors, peer, Kumo server, cold-start floors) runs with a minimal environment: PATH, HOME, LANG and what it needs (Kumo credentials, serverless settings). NODE_EXTRA_CA_CERTS, set in some shells and worth ~28 ms per Node.js start, never reaches them. npm (peer install) keeps the caller\'s environment.',
@@ -165,17 +176,21 @@ async function main(): Promise<number> {
     ],
     leftovers: [],
   };
-  if (opts.database === 'postgres' && has('kumo')) {
-    data.notes.unshift('Kumo ran with KUMO_DATABASE_URL on a throwaway PostgreSQL on this machine (Debian\'s server, fsync on, default settings): metadata, async queue and logs in PostgreSQL.');
+  if (has('kumo')) {
+    data.env['Kumo store modes'] = opts.databases.map(modeName).join(', ') + (opts.databases.length > 1 ? ` (one server each; cold, burst and memory on ${modeName(opts.databases[0]!)} only)` : '');
+  }
+  if (opts.databases.includes('postgres') && has('kumo')) {
+    data.notes.unshift('Kumo on PostgreSQL (`kumo-…-pg`) ran with KUMO_DATABASE_URL on a throwaway PostgreSQL on this machine (Debian\'s server, fsync on, default settings plus pg_stat_statements preloaded to count the warm phase\'s statements): metadata, async queue and logs in PostgreSQL. Both Kumo servers were up during every phase; the one not measured idles.');
   }
   if (opts.note) data.notes.unshift(opts.note);
   log(`Kumo benchmark → ${path.relative(process.cwd(), outDir) || outDir}`);
   log(`sizes: ${JSON.stringify(sizes)}; groups: ${[...opts.only].join(',')}; phases: ${[...opts.phases].join(',')}`);
 
   const targets = live.targets;
+  /** One Kumo server per store mode, in `--database` order; the first one also runs cold, burst and memory. */
+  const servers: { mode: StoreMode; kumo: Kumo }[] = [];
   let kumo: Kumo | undefined;
   let pgServer: ThrowawayPostgres | undefined;
-  let databaseUrl: string | undefined;
   let peer: PeerInstall | undefined;
   let runc: RuncFloor | undefined;
   const missing = (what: string, why: string) => {
@@ -210,42 +225,59 @@ async function main(): Promise<number> {
     };
     let idle = { afterStart: NaN, deployed: NaN };
     if (has('kumo')) {
-      try {
-        log('starting Kumo (bin/kumo server --port 0, temp data dir)…');
-        if (opts.database === 'postgres') {
-          log('starting a throwaway PostgreSQL for Kumo (--database postgres)…');
-          pgServer = await startPostgres();
-          databaseUrl = await pgServer.createDatabase('kumo');
+      for (const [i, mode] of opts.databases.entries()) {
+        const primary = i === 0;
+        // The other modes serve the phases that touch the store only.
+        if (!primary && !phase('warm') && !phase('async') && !phase('control')) {
+          log(`Kumo [${modeName(mode)}] not started: none of warm, async, control is among the phases`);
+          continue;
         }
-        kumo = live.kumo = await Kumo.start({ databaseUrl });
-        log(`Kumo listening on 127.0.0.1:${kumo.port} (pid ${kumo.pid})`);
-        await new Promise((r) => setTimeout(r, 1000));
-        idle.afterStart = kumo.rss() ?? NaN;
-        type Code = { handler: string; files: Record<string, string> };
-        const todo: { name: string; runtime: 'nodejs20.x' | 'python3.11'; code: Code }[] = [];
-        const add = (names: string[], runtime: 'nodejs20.x' | 'python3.11', code: Code = noopCode[runtime]) =>
-          todo.push(...names.map((name) => ({ name, runtime, code })));
-        if (phase('warm')) add([fnNames.node], 'nodejs20.x'), add([fnNames.python], 'python3.11');
-        if (phase('burst')) add([fnNames.burst, ...fnNames.topUp], 'nodejs20.x');
-        if (phase('async')) add([fnNames.async], 'nodejs20.x', asyncCode);
-        if (phase('control')) add([fnNames.control], 'nodejs20.x');
-        if (phase('cold')) add(fnNames.coldNode, 'nodejs20.x'), add(fnNames.coldPython, 'python3.11');
-        log(`deploying ${todo.length} functions…`);
-        for (const f of todo) await kumo.deploy(f.name, f.runtime, f.code.handler, { ...f.code.files });
-        await new Promise((r) => setTimeout(r, 1000));
-        idle.deployed = kumo.rss() ?? NaN;
-        // Does the invoke path work at all? One invoke of a throw-away function would be a cold start of
-        // a function we measure, so check with the warm function only (its first invoke is a warm-up anyway).
-        if (phase('warm')) {
-          const agent = new http.Agent({ keepAlive: false });
-          const o = await invoke(kumo.endpoint(fnNames.node), agent, { timeoutMs: 60_000 });
-          agent.destroy();
-          if (!o.ok) throw new Error(`first invoke of ${fnNames.node} failed: ${o.error}`);
+        let k: Kumo | undefined;
+        try {
+          let databaseUrl: string | undefined;
+          if (mode === 'postgres') {
+            log('starting a throwaway PostgreSQL for Kumo (pg_stat_statements preloaded)…');
+            pgServer = await startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
+            await enableStatementCounts(pgServer.url);
+            databaseUrl = await pgServer.createDatabase(pgDatabase);
+          }
+          log(`starting Kumo on ${modeName(mode)} (bin/kumo server --port 0, temp data dir)…`);
+          k = await Kumo.start({ databaseUrl });
+          live.kumos.push(k);
+          log(`Kumo [${modeName(mode)}] listening on 127.0.0.1:${k.port} (pid ${k.pid})`);
+          await new Promise((r) => setTimeout(r, 1000));
+          if (primary) idle.afterStart = k.rss() ?? NaN;
+          type Code = { handler: string; files: Record<string, string> };
+          const todo: { name: string; runtime: 'nodejs20.x' | 'python3.11'; code: Code }[] = [];
+          const add = (names: string[], runtime: 'nodejs20.x' | 'python3.11', code: Code = noopCode[runtime]) =>
+            todo.push(...names.map((name) => ({ name, runtime, code })));
+          if (phase('warm')) add([fnNames.node], 'nodejs20.x'), add([fnNames.python], 'python3.11');
+          if (phase('async')) add([fnNames.async], 'nodejs20.x', asyncCode);
+          if (phase('control')) add([fnNames.control], 'nodejs20.x');
+          if (primary && phase('burst')) add([fnNames.burst, ...fnNames.topUp], 'nodejs20.x');
+          if (primary && phase('cold')) add(fnNames.coldNode, 'nodejs20.x'), add(fnNames.coldPython, 'python3.11');
+          log(`deploying ${todo.length} functions…`);
+          for (const f of todo) await k.deploy(f.name, f.runtime, f.code.handler, { ...f.code.files });
+          await new Promise((r) => setTimeout(r, 1000));
+          if (primary) idle.deployed = k.rss() ?? NaN;
+          // Does the invoke path work at all? One invoke of a throw-away function would be a cold start of
+          // a function we measure, so check with the warm functions only (their first invoke is a warm-up anyway).
+          // It also loads their versions into the server's cache before the warm phase's database watch starts.
+          for (const fn of phase('warm') ? [fnNames.node, fnNames.python] : []) {
+            const agent = new http.Agent({ keepAlive: false });
+            const o = await invoke(k.endpoint(fn), agent, { timeoutMs: 60_000 });
+            agent.destroy();
+            if (!o.ok) throw new Error(`first invoke of ${fn} failed: ${o.error}`);
+          }
+          servers.push({ mode, kumo: k });
+          if (primary) kumo = k;
+        } catch (e) {
+          missing(`Kumo [${modeName(mode)}]`, `${(e as Error).message.slice(0, 1500)}`);
+          if (k) {
+            live.kumos.splice(live.kumos.indexOf(k), 1);
+            data.leftovers.push(...(await k.stop()));
+          }
         }
-      } catch (e) {
-        missing('Kumo', `${(e as Error).message.slice(0, 1500)}`);
-        if (kumo) data.leftovers.push(...(await kumo.stop()));
-        kumo = live.kumo = undefined;
       }
     }
 
@@ -307,9 +339,14 @@ async function main(): Promise<number> {
         if (sizes.connections > 2) starters.push([`floor-b${sizes.connections}`, () => startFloorB(sizes.connections, 'node')]);
       }
       if (peer) starters.push(['sls-worker', () => startPeer(peer!, 'worker')], ['sls-inprocess', () => startPeer(peer!, 'inprocess')]);
-      if (kumo) {
-        starters.push(['kumo-node', async () => kumo!.warmTarget('kumo-node', 'Kumo nodejs20.x', fnNames.node)]);
-        starters.push(['kumo-python', async () => kumo!.warmTarget('kumo-python', 'Kumo python3.11', fnNames.python)]);
+      // Kumo in each store mode, side by side: node on SQLite, node on PostgreSQL, then python.
+      const kumoOf = new Map<string, Kumo>();
+      for (const [fn, runtime, base] of [[fnNames.node, 'nodejs20.x', 'kumo-node'], [fnNames.python, 'python3.11', 'kumo-python']] as const) {
+        for (const { mode, kumo: k } of servers) {
+          const key = `${base}${modeSuffix(mode)}`;
+          kumoOf.set(key, k);
+          starters.push([key, async () => k.warmTarget(key, `Kumo ${runtime} (${modeName(mode)})`, fn)]);
+        }
       }
       for (const [key, s] of starters) {
         try {
@@ -322,43 +359,62 @@ async function main(): Promise<number> {
         log(`WARM: ${targets.map((t) => t.key).join(', ')}`);
         // Kumo: EEs created for the function = its cold REPORT lines (one per EE).
         const afterConc = async (t: WarmTarget) => {
-          if (t.group !== 'kumo' || !kumo) return t.runtimeProcesses();
+          const k = kumoOf.get(t.key);
+          if (t.group !== 'kumo' || !k) return t.runtimeProcesses();
           await new Promise((r) => setTimeout(r, 500));
           try {
-            return kumo.logs(t.endpoint.functionName, 'Init Duration').length;
+            return k.logs(t.endpoint.functionName, 'Init Duration').length;
           } catch {
             return undefined;
           }
         };
+        // The warm invoke path touches no database: watch each server's store over the whole phase.
+        const probes: { mode: StoreMode; probe: WarmDbProbe }[] = [];
+        for (const { mode, kumo: k } of servers) {
+          try {
+            probes.push({ mode, probe: mode === 'postgres' ? await watchPostgres(pgServer!.url, pgDatabase) : watchSqlite(k.dataDir) });
+          } catch (e) {
+            missing(`warm database use [${modeName(mode)}]`, (e as Error).message);
+          }
+        }
         data.warm = await runWarm(targets, sizes, log, afterConc);
+        for (const { mode, probe } of probes) {
+          try {
+            const u = await probe.finish();
+            data.warmDb.push(u);
+            log(`WARM database use [${modeName(mode)}]: ${u.ok ? 'none on the invoke path' : 'ON THE INVOKE PATH'}; ${u.detail}`);
+          } catch (e) {
+            missing(`warm database use [${modeName(mode)}]`, (e as Error).message);
+          }
+        }
       }
       for (const t of targets.splice(0)) await t.stop().catch(() => undefined);
     }
 
-    // 6. Async.
-    if (kumo && phase('async')) {
-      log('ASYNC');
+    // 6. Async, each store mode in turn (the store is on this path).
+    for (const { mode, kumo: k } of phase('async') ? servers : []) {
+      log(`ASYNC [${modeName(mode)}]`);
       try {
-        data.async = await runAsync(kumo, fnNames.async, sizes, opts.quick ? 60_000 : 180_000, log);
+        data.async.push(await runAsync(k, fnNames.async, sizes, opts.quick ? 60_000 : 180_000, log));
       } catch (e) {
-        missing('async', (e as Error).message);
+        missing(`async [${modeName(mode)}]`, (e as Error).message);
       }
     }
-    // 7. Control plane.
-    if (kumo && phase('control')) {
-      log('CONTROL PLANE');
+    // 7. Control plane, each store mode in turn.
+    for (const { mode, kumo: k } of phase('control') ? servers : []) {
+      log(`CONTROL PLANE [${modeName(mode)}]`);
       try {
-        data.control = await runControl(kumo, fnNames.control, sizes, log);
+        data.control.push(await runControl(k, fnNames.control, sizes, log));
       } catch (e) {
-        missing('control plane', (e as Error).message);
+        missing(`control plane [${modeName(mode)}]`, (e as Error).message);
       }
     }
   } finally {
     for (const t of targets) await t.stop().catch(() => undefined);
-    if (kumo) {
-      log('stopping Kumo (SIGTERM: it destroys its EEs)…');
-      data.leftovers.push(...(await kumo.stop()));
-      live.kumo = undefined;
+    for (const { mode, kumo: k } of servers) {
+      log(`stopping Kumo [${modeName(mode)}] (SIGTERM: it destroys its EEs)…`);
+      data.leftovers.push(...(await k.stop()));
+      live.kumos.splice(live.kumos.indexOf(k), 1);
     }
     // After Kumo (its last writes), with -m immediate; test/postgres.ts also stops it on exit if a run is interrupted.
     pgServer?.stop();
@@ -378,8 +434,9 @@ async function main(): Promise<number> {
   if (data.scratch) jsonl.push({ type: 'scratch', ...data.scratch });
   if (data.burst) jsonl.push({ type: 'burst', ...data.burst });
   if (data.memory) jsonl.push({ type: 'memory', ...data.memory });
-  if (data.async) jsonl.push({ type: 'async', ...data.async });
-  if (data.control) jsonl.push({ type: 'control', ...data.control });
+  for (const a of data.async) jsonl.push({ type: 'async', ...a });
+  for (const k of data.control) jsonl.push({ type: 'control', ...k });
+  for (const u of data.warmDb) jsonl.push({ type: 'warm-db', ...u });
   for (const k of c.checks) jsonl.push({ type: 'check', ...k });
   for (const i of c.info) jsonl.push({ type: 'info', text: i });
   for (const m of data.missing) jsonl.push({ type: 'missing', ...m });
@@ -434,7 +491,7 @@ async function signingCost(kumo: Kumo): Promise<number> {
 }
 
 /** What is running, so that an interrupted run still stops it properly (Kumo: SIGTERM, so it removes its EEs). */
-const live: { kumo?: Kumo; targets: WarmTarget[] } = { targets: [] };
+const live: { kumos: Kumo[]; targets: WarmTarget[] } = { kumos: [], targets: [] };
 
 let cleaned = false;
 const cleanup = () => {
@@ -455,7 +512,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.stderr.write(`\nbench: ${sig}, stopping every process it started (again to force)…\n`);
     void (async () => {
       await Promise.all(live.targets.map((t) => t.stop().catch(() => undefined)));
-      if (live.kumo) await live.kumo.stop().catch(() => undefined);
+      await Promise.all(live.kumos.map((k) => k.stop().catch(() => undefined)));
       cleanup();
       process.exit(130);
     })();

@@ -35,7 +35,11 @@ export interface ThrowawayPostgres {
 const running = new Set<ThrowawayPostgres>();
 let exitHook = false;
 
-export async function startPostgres(): Promise<ThrowawayPostgres> {
+/**
+ * `settings`: more server settings (`-c name=value`), e.g. the benchmark's
+ * `shared_preload_libraries=pg_stat_statements` to count statements.
+ */
+export async function startPostgres(opts: { settings?: Record<string, string> } = {}): Promise<ThrowawayPostgres> {
   const initdb = tool('initdb');
   const pgCtl = tool('pg_ctl');
   const asRoot = process.getuid?.() === 0;
@@ -49,7 +53,8 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   if (asRoot) execFileSync('/bin/chown', ['postgres:postgres', dir]);
   const port = await freePort();
   const pgCtlArgs = (cmd: string, extra: string[] = []) => [cmd, '-D', data, '-w', '-t', String(pgCtlWaitSeconds), ...extra];
-  const serverOpts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=on -c max_connections=100`;
+  const extra = Object.entries(opts.settings ?? {}).map(([k, v]) => ` -c ${k}=${v}`).join('');
+  const serverOpts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=on -c max_connections=100${extra}`;
   let started = false;
   const self: ThrowawayPostgres = {
     url: `postgres://kumo@127.0.0.1:${port}/postgres`,

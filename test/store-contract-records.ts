@@ -1,4 +1,4 @@
-import type { AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, VersionRecord } from '../src/domain/records';
+import type { AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, NewAsyncEvent, VersionRecord } from '../src/domain/records';
 
 /** Records for the store contract suite (test/store-contract.ts) and its crash child. */
 
@@ -43,11 +43,17 @@ export function layer(layerName: string, v: number, over: Partial<LayerVersionRe
   };
 }
 
-export function asyncEvent(id: string, dueAtMs: number, over: Partial<AsyncEvent> = {}): AsyncEvent {
+export function asyncEvent(id: string, over: Partial<NewAsyncEvent> = {}): NewAsyncEvent {
   return {
-    id, functionName: 'f', qualifier: '$LATEST', payload: Buffer.from(`{"id":"${id}"}`), requestId: `req-${id}`, attempts: 0,
-    dueAtMs, enqueuedAtMs: dueAtMs, ...over,
+    id, functionName: 'f', qualifier: '$LATEST', payload: Buffer.from(`{"id":"${id}"}`), requestId: `req-${id}`, attempts: 0, ...over,
   };
+}
+
+/** A leased event without its enqueue moment (which the store stamps), to compare with what was enqueued. */
+export function withoutTimes(e: AsyncEvent | undefined): NewAsyncEvent | undefined {
+  if (!e) return undefined;
+  const { enqueuedAtMs: _, ...rest } = e;
+  return rest;
 }
 
 /** What the crash child writes in round `i`, and what the parent checks after it was killed. */

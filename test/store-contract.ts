@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Store } from '../src/store/types';
 import { StoreConflict } from '../src/store/types';
-import { alias, asyncEvent, crashRecords, fn, layer, version } from './store-contract-records';
+import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } from './store-contract-records';
 
 /**
  * The contract every `Store` implementation keeps: one suite, run by each
@@ -35,6 +35,22 @@ export interface OpenedStore {
 }
 
 const childScript = path.join(__dirname, 'store-crash-child.js');
+
+/*
+ * The queue takes durations on the store's own clock, so expiry is tested
+ * with short real ones: a lease that lapses while the test watches. Long
+ * enough that two store calls fit in it on a loaded machine (the cases say
+ * so when they did not), short enough to keep the suite fast.
+ */
+/** A lease the test waits out. */
+const shortLeaseMs = 600;
+/** A lease that outlives the test. */
+const longLeaseMs = 3_600_000;
+/** Between two due moments whose order is checked (far more than one enqueue takes). */
+const dueGapMs = 60;
+/** Rounding of two clocks' milliseconds (the store's, this process's). */
+const clockSlackMs = 5;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function storeContract(name: string, open: () => Promise<OpenedStore>): void {
   /** Runs `body` on a fresh store and always destroys it. */
@@ -278,55 +294,74 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     });
 
     describe('async queue', () => {
-      test('leaseDueAsync leases due events in due order, once, until the lease expires; then they are leased again', withStore(async (s) => {
-        const t = 1_000_000;
-        await s.enqueueAsync(asyncEvent('late', t + 10));
-        await s.enqueueAsync(asyncEvent('early', t, { clientContext: 'ctx', attempts: 1 }));
-        await s.enqueueAsync(asyncEvent('future', t + 10_000));
-        const first = await s.leaseDueAsync(t + 10, t + 1_000, 10, 'A');
-        assert.deepEqual(first.map((e) => e.id), ['early', 'late']);
-        assert.deepEqual(first[0], asyncEvent('early', t, { clientContext: 'ctx', attempts: 1 }));
+      test('leaseDueAsync leases due events in due order, once, for `leaseMs`; an expired lease is leased again', withStore(async (s) => {
+        const before = Date.now();
+        await s.enqueueAsync(asyncEvent('late'), dueGapMs);
+        await s.enqueueAsync(asyncEvent('early', { clientContext: 'ctx', attempts: 1 }));
+        await s.enqueueAsync(asyncEvent('future'), 60_000);
+        await sleep(dueGapMs + 20);
+        const leasedAt = Date.now();
+        const first = await s.leaseDueAsync(shortLeaseMs, 10, 'A');
+        assert.deepEqual(first.map((e) => e.id), ['early', 'late'], 'due order, not enqueue order; not what is due later');
+        assert.deepEqual(withoutTimes(first[0]), asyncEvent('early', { clientContext: 'ctx', attempts: 1 }));
         assert.equal(first[1]!.clientContext, undefined);
-        assert.deepEqual(await s.leaseDueAsync(t + 999, t + 2_000, 10, 'B'), [], 'leased events are not leased again');
-        assert.equal(await s.nextAsyncDueMs(), t + 1_000, 'the next due moment is the end of the leases');
-        const again = await s.leaseDueAsync(t + 1_000, t + 2_000, 10, 'B');
+        const enqueued = first[0]!.enqueuedAtMs;
+        assert.ok(enqueued >= before - clockSlackMs && enqueued <= Date.now(), `enqueuedAtMs ${enqueued} is the enqueue moment on this process's clock (${before}…)`);
+        assert.deepEqual(await s.leaseDueAsync(shortLeaseMs, 10, 'B'), [], 'leased events are not leased again');
+        const due = await s.nextAsyncDueInMs();
+        assert.ok(Date.now() - leasedAt < shortLeaseMs, 'the checks above ran within the lease (a loaded machine: rerun)');
+        assert.ok(due !== undefined && due > 0 && due <= shortLeaseMs, `the next due moment is the end of the leases (in ${due} ms)`);
+        await sleep(due + 20);
+        const again = await s.leaseDueAsync(shortLeaseMs, 10, 'B');
         assert.deepEqual(again.map((e) => e.id), ['early', 'late'], 'an expired lease is leased again');
-        assert.deepEqual((await s.leaseDueAsync(t + 1_000, t + 2_000, 1, 'B')).length, 0);
+        assert.deepEqual((await s.leaseDueAsync(shortLeaseMs, 1, 'B')).length, 0);
       }));
 
-      test('leaseDueAsync takes at most `limit`, the earliest first', withStore(async (s) => {
-        for (let i = 0; i < 5; i++) await s.enqueueAsync(asyncEvent(`e${i}`, 100 - i));
-        assert.deepEqual((await s.leaseDueAsync(100, 200, 2, 'A')).map((e) => e.id), ['e4', 'e3']);
+      test('leaseDueAsync takes at most `limit`, the earliest due first', withStore(async (s) => {
+        for (let i = 0; i < 5; i++) await s.enqueueAsync(asyncEvent(`e${i}`), (4 - i) * dueGapMs);
+        await sleep(4 * dueGapMs + 20);
+        assert.deepEqual((await s.leaseDueAsync(longLeaseMs, 2, 'A')).map((e) => e.id), ['e4', 'e3']);
       }));
 
-      test('rescheduleAsync releases the lease with new attempts and due time; deleteAsync removes', withStore(async (s) => {
-        await s.enqueueAsync(asyncEvent('e', 100));
-        await s.leaseDueAsync(100, 1_000, 10, 'A');
-        await s.rescheduleAsync('e', 1, 500);
-        assert.deepEqual(await s.leaseDueAsync(499, 2_000, 10, 'A'), []);
-        const [e] = await s.leaseDueAsync(500, 2_000, 10, 'A');
-        assert.equal(e?.attempts, 1);
-        assert.equal(e?.dueAtMs, 500);
+      test('rescheduleAsync releases the lease, due after its delay with the new attempts; deleteAsync removes', withStore(async (s) => {
+        await s.enqueueAsync(asyncEvent('e'));
+        await s.leaseDueAsync(longLeaseMs, 10, 'A');
+        await s.rescheduleAsync('e', 1, 0);
+        const [now] = await s.leaseDueAsync(longLeaseMs, 10, 'B');
+        assert.deepEqual([now?.id, now?.attempts], ['e', 1], 'the lease is released: due at once after a delay of 0');
+        const rescheduledAt = Date.now();
+        await s.rescheduleAsync('e', 2, shortLeaseMs);
+        assert.deepEqual(await s.leaseDueAsync(longLeaseMs, 10, 'A'), [], 'not due before its delay');
+        const wait = await s.nextAsyncDueInMs();
+        assert.ok(Date.now() - rescheduledAt < shortLeaseMs, 'the checks above ran within the delay (a loaded machine: rerun)');
+        assert.ok(wait !== undefined && wait > 0 && wait <= shortLeaseMs, `due in ${wait} ms`);
+        await sleep(wait + 20);
+        const [e] = await s.leaseDueAsync(longLeaseMs, 10, 'A');
+        assert.deepEqual([e?.id, e?.attempts], ['e', 2]);
         await s.deleteAsync('e');
-        assert.equal(await s.nextAsyncDueMs(), undefined);
-        assert.deepEqual(await s.leaseDueAsync(10_000, 20_000, 10, 'A'), []);
+        assert.equal(await s.nextAsyncDueInMs(), undefined);
+        assert.deepEqual(await s.leaseDueAsync(longLeaseMs, 10, 'A'), []);
         await s.deleteAsync('e'); // deleting twice is harmless
       }));
 
-      test('nextAsyncDueMs is the earliest due moment, undefined when the queue is empty', withStore(async (s) => {
-        assert.equal(await s.nextAsyncDueMs(), undefined);
-        await s.enqueueAsync(asyncEvent('a', 300));
-        await s.enqueueAsync(asyncEvent('b', 200));
-        assert.equal(await s.nextAsyncDueMs(), 200);
+      test('nextAsyncDueInMs is the delay until the earliest due moment, 0 once one is due, undefined when empty', withStore(async (s) => {
+        assert.equal(await s.nextAsyncDueInMs(), undefined);
+        await s.enqueueAsync(asyncEvent('a'), 60_000);
+        await s.enqueueAsync(asyncEvent('b'), 30_000);
+        const t = await s.nextAsyncDueInMs();
+        assert.ok(t !== undefined && t > 25_000 && t <= 30_000, `b is due in ${t} ms`);
+        await s.enqueueAsync(asyncEvent('c'));
+        await sleep(20);
+        assert.equal(await s.nextAsyncDueInMs(), 0, 'an event already due: 0, never negative');
       }));
 
       test('recoverAsyncLeases releases a dead owner\'s leases at once, attempts unchanged, and keeps its own', withStore(async (s) => {
-        await s.enqueueAsync(asyncEvent('dead', 100, { attempts: 2 }));
-        await s.leaseDueAsync(100, 1_000_000, 10, 'dead-owner');
-        await s.enqueueAsync(asyncEvent('mine', 100));
-        await s.leaseDueAsync(100, 1_000_000, 10, 'new-owner');
+        await s.enqueueAsync(asyncEvent('dead', { attempts: 2 }));
+        await s.leaseDueAsync(longLeaseMs, 10, 'dead-owner');
+        await s.enqueueAsync(asyncEvent('mine'));
+        await s.leaseDueAsync(longLeaseMs, 10, 'new-owner');
         assert.equal(await s.recoverAsyncLeases('new-owner'), 1);
-        const [e, ...rest] = await s.leaseDueAsync(101, 1_000_000, 10, 'new-owner');
+        const [e, ...rest] = await s.leaseDueAsync(longLeaseMs, 10, 'new-owner');
         assert.deepEqual([e?.id, e?.attempts, rest.length], ['dead', 2, 0]);
         assert.equal(await s.recoverAsyncLeases('new-owner'), 0);
       }));
@@ -521,8 +556,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       }));
 
       test('two owners leasing at once never get the same event', withStore(async (s) => {
-        for (let i = 0; i < 20; i++) await s.enqueueAsync(asyncEvent(`e${i}`, 100));
-        const [a, b] = await Promise.all([s.leaseDueAsync(100, 1_000, 15, 'A'), s.leaseDueAsync(100, 1_000, 15, 'B')]);
+        for (let i = 0; i < 20; i++) await s.enqueueAsync(asyncEvent(`e${i}`));
+        const [a, b] = await Promise.all([s.leaseDueAsync(longLeaseMs, 15, 'A'), s.leaseDueAsync(longLeaseMs, 15, 'B')]);
         const ids = [...a, ...b].map((e) => e.id);
         assert.equal(new Set(ids).size, ids.length, 'no event leased twice');
         assert.equal(ids.length, 20);
@@ -544,8 +579,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         await s0.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
         await s0.createAlias(alias('f', 'live', '1'));
         await s0.publishLayerVersion('L', (v) => layer('L', v));
-        await s0.enqueueAsync(asyncEvent('e', 100));
-        await s0.leaseDueAsync(100, 10_000, 10, 'old-owner');
+        await s0.enqueueAsync(asyncEvent('e'));
+        await s0.leaseDueAsync(longLeaseMs, 10, 'old-owner');
         await s0.appendLogs([{ group: '/g', stream: 's', events: [{ timestampMs: 1, message: 'kept' }] }], { durable: true });
         await s0.createLogGroup({ name: '/h', createdMs: 1, kmsKeyId: null });
         await s0.setLogRetention('/h', 3);
@@ -556,7 +591,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         assert.equal((await s.getAlias('f', 'live'))?.functionVersion, '1');
         assert.equal((await s.getLayerVersion('L', 1))?.version, 1);
         assert.equal(await s.recoverAsyncLeases('new-owner'), 1, 'the lease survived, with its owner');
-        assert.deepEqual((await s.leaseDueAsync(100, 10_000, 10, 'new-owner')).map((e) => e.id), ['e']);
+        assert.deepEqual((await s.leaseDueAsync(longLeaseMs, 10, 'new-owner')).map((e) => e.id), ['e']);
         assert.deepEqual((await s.readLogs('/g', { limit: 10 })).map((e) => e.message), ['kept']);
         assert.deepEqual(await s.logGroupsWithRetention(), [{ name: '/h', retentionDays: 3 }]);
         assert.equal((await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v)))?.version, '2', 'numbering continues');

@@ -1,7 +1,8 @@
 /** PASS/MISS lines, the stdout table, the markdown report and its charts, from one run's results. */
 import { barChart, percentileChart, type BarRow } from './svg';
 import { ratio } from './stats';
-import type { AsyncResult, ControlResult, BurstResult, Check, ColdResult, MemoryResult, ScratchResult, Sizes, WarmResult } from './results';
+import { modeName, modeSuffix, type AsyncResult, type ControlResult, type BurstResult, type Check, type ColdResult, type MemoryResult, type ScratchResult, type Sizes, type StoreMode, type WarmResult } from './results';
+import type { WarmDbUse } from './db-use';
 
 export interface RunData {
   startedAt: string;
@@ -14,8 +15,11 @@ export interface RunData {
   burst?: BurstResult;
   scratch?: ScratchResult;
   memory?: MemoryResult;
-  async?: AsyncResult;
-  control?: ControlResult;
+  /** One per Kumo store mode measured (`--database`). */
+  async: AsyncResult[];
+  control: ControlResult[];
+  /** What the database did during the warm phase, per Kumo store mode. */
+  warmDb: WarmDbUse[];
   /** Targets or phases that could not be measured, and why. */
   missing: { what: string; why: string }[];
   notes: string[];
@@ -32,6 +36,12 @@ function warmOf(d: RunData, key: string): WarmResult | undefined {
 }
 function coldOf(d: RunData, key: string): ColdResult | undefined {
   return d.cold.find((c) => c.subject === key);
+}
+
+/** The Kumo store modes this run measured, SQLite first. */
+function kumoModes(d: RunData): StoreMode[] {
+  const seen = new Set<StoreMode>([...d.warm.flatMap((w) => (w.database ? [w.database] : [])), ...d.async.map((a) => a.database), ...d.control.map((c) => c.database)]);
+  return (['sqlite', 'postgres'] as const).filter((m) => seen.has(m));
 }
 
 /** The issue's targets, as PASS / MISS / N/A lines, with ratios from this run only. */
@@ -51,12 +61,18 @@ export function checks(d: RunData): { checks: Check[]; info: string[] } {
   };
   const p50 = (w: WarmResult) => w.seq?.p50;
   const rps = (w: WarmResult) => w.conc?.rps;
-  cmp('Warm sequential p50, Kumo nodejs20.x ≤ 1.2 × Floor B1', 'kumo-node', 'floor-b1', p50, 'le', 1.2, 'ms');
-  cmp('Warm sequential p50, Kumo python3.11 ≤ 1.2 × Floor B1 (python runtime)', 'kumo-python', 'floor-b1-py', p50, 'le', 1.2, 'ms');
-  cmp('Warm sequential p50, Kumo nodejs20.x faster than serverless-offline in-process', 'kumo-node', 'sls-inprocess', p50, 'lt', 1, 'ms');
-  cmp('Warm throughput (32 conn), Kumo nodejs20.x ≥ serverless-offline in-process', 'kumo-node', 'sls-inprocess', rps, 'ge', 1, 'req/s');
-  cmp('Warm throughput (32 conn), Kumo nodejs20.x ≥ 0.8 × Floor B2', 'kumo-node', 'floor-b2', rps, 'ge', 0.8, 'req/s');
-  cmp('Warm throughput (32 conn), Kumo python3.11 ≥ 0.8 × Floor B2 (python runtime)', 'kumo-python', 'floor-b2-py', rps, 'ge', 0.8, 'req/s');
+  // The warm targets hold for Kumo in every store mode measured (the warm path touches no database, so they should not differ).
+  const warmModes = kumoModes(d).filter((m) => d.warm.some((w) => w.database === m));
+  for (const m of warmModes.length ? warmModes : (['sqlite'] as StoreMode[])) {
+    const tag = ` [${modeName(m)}]`, node = `kumo-node${modeSuffix(m)}`, python = `kumo-python${modeSuffix(m)}`;
+    cmp(`Warm sequential p50, Kumo nodejs20.x${tag} ≤ 1.2 × Floor B1`, node, 'floor-b1', p50, 'le', 1.2, 'ms');
+    cmp(`Warm sequential p50, Kumo python3.11${tag} ≤ 1.2 × Floor B1 (python runtime)`, python, 'floor-b1-py', p50, 'le', 1.2, 'ms');
+    cmp(`Warm sequential p50, Kumo nodejs20.x${tag} faster than serverless-offline in-process`, node, 'sls-inprocess', p50, 'lt', 1, 'ms');
+    cmp(`Warm throughput (${d.sizes.connections} conn), Kumo nodejs20.x${tag} ≥ serverless-offline in-process`, node, 'sls-inprocess', rps, 'ge', 1, 'req/s');
+    cmp(`Warm throughput (${d.sizes.connections} conn), Kumo nodejs20.x${tag} ≥ 0.8 × Floor B2`, node, 'floor-b2', rps, 'ge', 0.8, 'req/s');
+    cmp(`Warm throughput (${d.sizes.connections} conn), Kumo python3.11${tag} ≥ 0.8 × Floor B2 (python runtime)`, python, 'floor-b2-py', rps, 'ge', 0.8, 'req/s');
+  }
+  for (const u of d.warmDb) out.push({ status: u.ok ? 'PASS' : 'MISS', name: `Warm invoke path touches no database [${modeName(u.database)}]`, detail: u.detail });
 
   const kc = coldOf(d, 'kumo-node'), rc = coldOf(d, 'runc-node-e-0');
   const coldName = 'Cold start, Kumo nodejs20.x no-op ≤ 1.15 × runc run node -e 0';
@@ -90,6 +106,20 @@ export function checks(d: RunData): { checks: Check[]; info: string[] } {
     const floor = (d.burst.count * rc.medianMs) / d.burst.cores;
     info.push(`burst ${d.burst.count}: all answered in ${f(d.burst.allDoneMs, 0)} ms = ${fx(ratio(d.burst.allDoneMs, floor))} of ${d.burst.count} × runc floor ÷ ${d.burst.cores} cores (${f(floor, 0)} ms)`);
   }
+  const modes = kumoModes(d);
+  if (modes.length === 2) {
+    const wn = (m: StoreMode) => warmOf(d, `kumo-node${modeSuffix(m)}`);
+    const as = (m: StoreMode) => d.async.find((a) => a.database === m);
+    const co = (m: StoreMode) => d.control.find((c) => c.database === m);
+    const pairs: [string, (m: StoreMode) => number | undefined][] = [
+      ['warm seq p50', (m) => wn(m)?.seq?.p50], ['warm req/s', (m) => wn(m)?.conc?.rps],
+      ['async 202 p50', (m) => as(m)?.seq202.p50], ['async accepted/s', (m) => as(m)?.batch.acceptedPerSec], ['async end-to-end events/s', (m) => as(m)?.e2e.eventsPerSec],
+      ['GetFunctionConfiguration p50', (m) => co(m)?.get.p50], ['UpdateFunctionConfiguration until applied p50', (m) => co(m)?.update.p50],
+      ['CreateFunction until Active p50', (m) => co(m)?.create.p50], ['DeleteFunction p50', (m) => co(m)?.delete.p50],
+    ];
+    const shown = pairs.map(([l, v]) => [l, ratio(v('postgres'), v('sqlite'))] as const).filter(([, r]) => Number.isFinite(r));
+    if (shown.length) info.push(`Kumo on PostgreSQL / on SQLite (same run): ${shown.map(([l, r]) => `${l} ${fx(r)}`).join('; ')}`);
+  }
   if (m?.runtimeRss.samples && m.bareNodeRss) info.push(`runtime process RSS (node bootstrap, warm) / bare node -e = ${fx(ratio(m.runtimeRss.median, m.bareNodeRss))} (${mb(m.runtimeRss.median)} vs ${mb(m.bareNodeRss)})`);
   return { checks: out, info };
 }
@@ -98,30 +128,99 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
+/** One column of the figure table: a warm target, and for Kumo's node column the async and control figures of its server. */
+interface Column {
+  key: string;
+  warm?: WarmResult;
+  async?: AsyncResult;
+  control?: ControlResult;
+  db?: WarmDbUse;
+}
+interface FigureSection {
+  title: string;
+  rows: { figure: string; cells: string[] }[];
+}
+
+/**
+ * Warm, async and control-plane figures in one table: a row per figure, a
+ * column per target (floors, peer, Kumo in each store mode side by side).
+ * The async and control phases run per Kumo server, on its nodejs20.x
+ * function, so their figures are in the `kumo-node…` columns.
+ */
+export function figureTable(d: RunData): { columns: string[]; sections: FigureSection[] } {
+  const cols: Column[] = d.warm.map((w) => ({ key: w.target, warm: w }));
+  for (const m of kumoModes(d)) {
+    const key = `kumo-node${modeSuffix(m)}`;
+    let c = cols.find((x) => x.key === key);
+    if (!c) cols.push((c = { key }));
+    c.async = d.async.find((a) => a.database === m);
+    c.control = d.control.find((x) => x.database === m);
+    c.db = d.warmDb.find((u) => u.database === m);
+  }
+  const b1 = warmOf(d, 'floor-b1')?.seq?.p50, sip = warmOf(d, 'sls-inprocess'), b2 = warmOf(d, 'floor-b2')?.conc?.rps;
+  type Row = [string, (c: Column) => string | undefined];
+  const w = (pick: (w: WarmResult) => string | undefined): Row[1] => (c) => (c.warm ? pick(c.warm) : undefined);
+  const a = (pick: (a: AsyncResult) => string): Row[1] => (c) => (c.async ? pick(c.async) : undefined);
+  const k = (pick: (k: ControlResult) => string): Row[1] => (c) => (c.control ? pick(c.control) : undefined);
+  const cpu = (part: 'server' | 'runtime' | 'client') => w((x) => (x.conc?.cpuMsPerRequest ? f(x.conc.cpuMsPerRequest[part], 3) : undefined));
+  const sections: [string, Row[]][] = [
+    [`WARM sequential: ${d.sizes.seqRequests} req on 1 connection (ms)`, [
+      ['p50', w((x) => f(x.seq?.p50, 3))], ['p90', w((x) => f(x.seq?.p90, 3))], ['p99', w((x) => f(x.seq?.p99, 3))],
+      ['p50 ×B1', w((x) => fx(ratio(x.seq?.p50, b1)))], ['p50 ×sls-ip', w((x) => fx(ratio(x.seq?.p50, sip?.seq?.p50)))],
+    ]],
+    [`WARM concurrent: ${d.sizes.connections} connections, ${d.sizes.concSeconds} s`, [
+      ['req/s', w((x) => f(x.conc?.rps, 0))], ['p50 ms', w((x) => f(x.conc?.p50, 2))], ['p99 ms', w((x) => f(x.conc?.p99, 2))],
+      ['req/s ×B2', w((x) => fx(ratio(x.conc?.rps, b2)))], ['req/s ×sls-ip', w((x) => fx(ratio(x.conc?.rps, sip?.conc?.rps)))],
+      ['runtime procs', w((x) => (x.runtimeProcesses === undefined ? '?' : String(x.runtimeProcesses)))],
+      ['cpu ms/req server', cpu('server')], ['cpu ms/req runtime', cpu('runtime')], ['cpu ms/req client', cpu('client')],
+      ['valid', w((x) => (x.valid ? 'yes' : `NO (${x.seq!.errors + x.conc!.errors} err)`))],
+    ]],
+    ['WARM database use (whole server, whole phase)', [
+      ['metadata+queue stmts', (c) => (!c.db ? undefined : c.db.statements ? String((c.db.statements.metadata ?? 0) + (c.db.statements.queue ?? 0)) : c.db.metadataFilesChanged ? 'WRITTEN' : 'no writes')],
+      ['all statements', (c) => (c.db?.statements ? String(Object.values(c.db.statements).reduce((s, n) => s + (n ?? 0), 0)) : undefined)],
+    ]],
+    [`ASYNC (InvocationType Event): ${d.sizes.asyncSeq} sequential, then ${d.sizes.asyncEvents} over ${d.sizes.connections} connections`, [
+      ['202 seq p50 ms', a((x) => f(x.seq202.p50, 2))], ['202 seq p99 ms', a((x) => f(x.seq202.p99, 2))],
+      ['accepted/s', a((x) => f(x.batch.acceptedPerSec, 0))], ['202 batch p50 ms', a((x) => f(x.batch.latency202.p50, 2))], ['202 batch p99 ms', a((x) => f(x.batch.latency202.p99, 2))],
+      ['end to end events/s', a((x) => f(x.e2e.eventsPerSec, 0))], ['accepted→ran p50 ms', a((x) => f(x.e2e.latency.p50, 0))], ['accepted→ran p99 ms', a((x) => f(x.e2e.latency.p99, 0))],
+      ['ran', a((x) => `${x.e2e.ran}/${x.e2e.expected}${x.e2e.timedOut ? ' TIMEOUT' : ''}`)],
+    ]],
+    ['CONTROL PLANE through the SDK (ms)', [
+      ['Get p50', k((x) => f(x.get.p50, 2))], ['Get p99', k((x) => f(x.get.p99, 2))],
+      ['Update→applied p50', k((x) => f(x.update.p50, 2))], ['Update→applied p99', k((x) => f(x.update.p99, 2))],
+      ['Create→Active p50', k((x) => f(x.create.p50, 1))], ['Create→Active p99', k((x) => f(x.create.p99, 1))],
+      ['Delete p50', k((x) => f(x.delete.p50, 1))], ['Delete p99', k((x) => f(x.delete.p99, 1))],
+    ]],
+  ];
+  const out: FigureSection[] = [];
+  for (const [title, rows] of sections) {
+    const filled = rows
+      .map(([figure, cell]) => ({ figure, raw: cols.map(cell) }))
+      .filter((r) => r.raw.some((x) => x !== undefined && x !== '–'))
+      .map((r) => ({ figure: r.figure, cells: r.raw.map((x) => x ?? '–') }));
+    if (filled.length) out.push({ title, rows: filled });
+  }
+  return { columns: cols.map((c) => c.key), sections: out };
+}
+
+function figureText(d: RunData): string[] {
+  const t = figureTable(d);
+  if (!t.sections.length) return [];
+  const labelW = Math.max(22, ...t.sections.flatMap((s) => s.rows.map((r) => r.figure.length))) + 1;
+  const widths = t.columns.map((c, i) => Math.max(c.length, ...t.sections.flatMap((s) => s.rows.map((r) => r.cells[i]!.length))) + 2);
+  const lines = [[pad('figure', labelW), ...t.columns.map((c, i) => pad(c, widths[i]!, true))].join('')];
+  for (const s of t.sections) {
+    lines.push(s.title);
+    for (const r of s.rows) lines.push([pad(`  ${r.figure}`, labelW), ...r.cells.map((c, i) => pad(c, widths[i]!, true))].join(''));
+  }
+  return lines;
+}
+
 /** The plain-text table printed at the end of a run. */
 export function table(d: RunData): string {
   const lines: string[] = [];
-  const b1 = warmOf(d, 'floor-b1')?.seq?.p50, sip = warmOf(d, 'sls-inprocess');
-  const b2 = warmOf(d, 'floor-b2')?.conc?.rps;
-  if (d.warm.length) {
-    lines.push(`WARM INVOKE  sequential: ${d.sizes.seqRequests} req on 1 connection (ms) | concurrent: ${d.sizes.connections} connections, ${d.sizes.concSeconds} s`);
-    lines.push(
-      [pad('target', 16), pad('p50', 8, true), pad('p90', 8, true), pad('p99', 8, true), pad('×B1', 7, true), pad('×sls-ip', 8, true), ' |', pad('req/s', 8, true), pad('p50', 8, true), pad('p99', 8, true), pad('×B2', 7, true), pad('×sls-ip', 8, true), pad('procs', 6, true), pad('cpu ms/req', 17, true), '  valid'].join(''),
-    );
-    for (const w of d.warm) {
-      lines.push(
-        [
-          pad(w.target, 16), pad(f(w.seq?.p50, 3), 8, true), pad(f(w.seq?.p90, 3), 8, true), pad(f(w.seq?.p99, 3), 8, true),
-          pad(fx(ratio(w.seq?.p50, b1)), 7, true), pad(fx(ratio(w.seq?.p50, sip?.seq?.p50)), 8, true), ' |',
-          pad(f(w.conc?.rps, 0), 8, true), pad(f(w.conc?.p50, 2), 8, true), pad(f(w.conc?.p99, 2), 8, true),
-          pad(fx(ratio(w.conc?.rps, b2)), 7, true), pad(fx(ratio(w.conc?.rps, sip?.conc?.rps)), 8, true),
-          pad(w.runtimeProcesses === undefined ? '?' : String(w.runtimeProcesses), 6, true),
-          pad(w.conc?.cpuMsPerRequest ? `${f(w.conc.cpuMsPerRequest.server, 2)}+${f(w.conc.cpuMsPerRequest.runtime, 2)}+${f(w.conc.cpuMsPerRequest.client, 2)}` : '–', 17, true),
-          w.valid ? '  yes' : `  NO (${w.seq!.errors + w.conc!.errors} errors)`,
-        ].join(''),
-      );
-    }
-  }
+  // Warm, async and control plane: a row per figure, a column per target (Kumo in each store mode side by side).
+  lines.push(...figureText(d));
   if (d.cold.length) {
     const node0 = coldOf(d, 'node-e-0')?.medianMs, runc0 = coldOf(d, 'runc-node-e-0')?.medianMs;
     lines.push('', `COLD START  median of ${d.sizes.coldRuns} (ms), interleaved`);
@@ -150,22 +249,6 @@ export function table(d: RunData): string {
       `MEMORY  Kumo RSS idle ${mb(m.idleRssAfterStart)} (after start), ${mb(m.idleRssDeployed)} (functions deployed); ${mb(m.before.rss)} → ${mb(m.after.rss)} with ${m.newEes} more warm EEs`,
       `        per EE platform-side ${mb(m.perEePlatformBytes)} (Kumo RSS ${mb(m.perEeParts.serverDelta)} + host procs PSS ${mb(m.perEeParts.hostProcesses)} + in-EE non-runtime procs PSS ${mb(m.perEeParts.inEe)}); with RSS ${mb(m.perEePlatformRssBytes)}, with USS ${mb(m.perEePlatformUssBytes)}`,
       `        runtime process RSS ${mb(m.runtimeRss.median)} (PSS ${mb(m.runtimePss.median)}, USS ${mb(m.runtimeUss.median)}) vs bare node -e ${mb(m.bareNodeRss)} (PSS ${mb(m.bareNodePss)}, USS ${mb(m.bareNodeUss)})`,
-    );
-  }
-  if (d.async) {
-    const a = d.async;
-    lines.push(
-      '',
-      `ASYNC  202 latency sequential p50 ${f(a.seq202.p50, 2)} p99 ${f(a.seq202.p99, 2)} ms; ${a.batch.events} events over ${d.sizes.connections} connections: ${f(a.batch.acceptedPerSec, 0)} accepted/s (202 p50 ${f(a.batch.latency202.p50, 2)} p99 ${f(a.batch.latency202.p99, 2)} ms)`,
-      `       end to end (accepted → handler ran): ${f(a.e2e.eventsPerSec, 0)} events/s, ${a.e2e.ran}/${a.e2e.expected} ran, per-event p50 ${f(a.e2e.latency.p50, 0)} p99 ${f(a.e2e.latency.p99, 0)} ms${a.e2e.timedOut ? ' (TIMED OUT)' : ''}`,
-    );
-  }
-  if (d.control) {
-    const k = d.control;
-    lines.push(
-      '',
-      `CONTROL PLANE (SDK, ms p50/p99)  GetFunctionConfiguration ${f(k.get.p50, 2)}/${f(k.get.p99, 2)}; UpdateFunctionConfiguration until applied ${f(k.update.p50, 2)}/${f(k.update.p99, 2)}; ` +
-        `CreateFunction until Active ${f(k.create.p50, 1)}/${f(k.create.p99, 1)}; DeleteFunction ${f(k.delete.p50, 1)}/${f(k.delete.p99, 1)}`,
     );
   }
   const c = checks(d);
@@ -222,18 +305,19 @@ export function markdown(d: RunData, chartFiles: string[]): string {
   L.push(`- sizes: ${Object.entries(d.sizes).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   if (d.durationS !== undefined) L.push(`- run time: ${d.durationS.toFixed(0)} s`);
   L.push('');
-  if (d.warm.length) {
-    const b1 = warmOf(d, 'floor-b1')?.seq?.p50, sip = warmOf(d, 'sls-inprocess'), b2 = warmOf(d, 'floor-b2')?.conc?.rps;
-    L.push('## Warm invoke', '');
-    L.push(`Sequential: ${d.sizes.seqRequests} requests per target on one kept-alive connection. Concurrent: ${d.sizes.connections} connections for ${d.sizes.concSeconds} s per target. Both interleaved across targets in ${d.sizes.rounds} round(s). Latency in ms.`, '');
-    L.push('| target | seq p50 | p90 | p99 | ×B1 | ×sls in-proc | req/s | conc p50 | conc p99 | ×B2 | ×sls in-proc | runtime procs | CPU ms/req server + runtime + client | valid |');
-    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-    for (const w of d.warm) {
-      L.push(
-        `| ${w.label} | ${f(w.seq?.p50, 3)} | ${f(w.seq?.p90, 3)} | ${f(w.seq?.p99, 3)} | ${fx(ratio(w.seq?.p50, b1))} | ${fx(ratio(w.seq?.p50, sip?.seq?.p50))} | ${f(w.conc?.rps, 0)} | ${f(w.conc?.p50, 2)} | ${f(w.conc?.p99, 2)} | ${fx(ratio(w.conc?.rps, b2))} | ${fx(ratio(w.conc?.rps, sip?.conc?.rps))} | ${w.runtimeProcesses ?? '?'} | ${w.conc?.cpuMsPerRequest ? `${f(w.conc.cpuMsPerRequest.server, 3)} + ${f(w.conc.cpuMsPerRequest.runtime, 3)} + ${f(w.conc.cpuMsPerRequest.client, 3)}` : '–'} | ${w.valid ? 'yes' : `**no**: ${w.invalidReason}`}${w.warmupErrors ? ` (${w.warmupErrors} errors in unmeasured warm-up)` : ''} |`,
-      );
+  const ft = figureTable(d);
+  if (ft.sections.length) {
+    L.push('## Warm invoke, async and control plane, by target', '');
+    L.push(`Warm: sequential ${d.sizes.seqRequests} requests per target on one kept-alive connection; concurrent ${d.sizes.connections} connections for ${d.sizes.concSeconds} s per target; both interleaved across targets in ${d.sizes.rounds} round(s). Kumo's columns are one server per store mode (\`kumo-…\`: SQLite, \`kumo-…-pg\`: PostgreSQL), measured side by side in this run; async and control-plane figures are per server, in its \`kumo-node…\` column. Latency in ms.`, '');
+    L.push(`| figure | ${ft.columns.join(' | ')} |`, `|---|${ft.columns.map(() => '---:').join('|')}|`);
+    for (const sec of ft.sections) {
+      L.push(`| **${sec.title}** |${ft.columns.map(() => ' ').join('|')}|`);
+      for (const r of sec.rows) L.push(`| ${r.figure} | ${r.cells.join(' | ')} |`);
     }
-    L.push('', '"runtime procs": processes running handlers at the end of the concurrent phase (Kumo: EEs created for the function, from its cold REPORT lines; serverless-offline worker threads are not counted). "CPU ms/req": CPU time (utime+stime, 10 ms ticks) of the target\'s server side (Kumo: the server process; Floor B: the front process; serverless-offline: its whole process, workers included) + its runtime processes (Kumo: every process in its EEs) + the load client, divided by the requests of the concurrent phase.', '');
+    L.push('', '"runtime procs": processes running handlers at the end of the concurrent phase (Kumo: EEs created for the function, from its cold REPORT lines; serverless-offline worker threads are not counted). "cpu ms/req": CPU time (utime+stime, 10 ms ticks) of the target\'s server side (Kumo: the server process; Floor B: the front process; serverless-offline: its whole process, workers included), its runtime processes (Kumo: every process in its EEs), and the load client, divided by the requests of the concurrent phase. "Database use": PostgreSQL statements of the server\'s database during the whole warm phase (pg_stat_statements), on the metadata and queue tables (must be 0) and in all (log appends, the queue owner\'s heartbeat, transaction control); SQLite: whether the metadata database files were written.', '');
+    const warmup = d.warm.filter((x) => x.warmupErrors || !x.valid);
+    for (const x of warmup) L.push(`- ${x.label}: ${x.valid ? '' : `**invalid**: ${x.invalidReason}`}${x.warmupErrors ? ` (${x.warmupErrors} errors in unmeasured warm-up)` : ''}`);
+    if (warmup.length) L.push('');
   }
   if (d.cold.length) {
     const node0 = coldOf(d, 'node-e-0')?.medianMs, runc0 = coldOf(d, 'runc-node-e-0')?.medianMs;
@@ -277,21 +361,6 @@ export function markdown(d: RunData, chartFiles: string[]): string {
     L.push(`| runtime process RSS / PSS / USS, median of ${m.runtimeRss.samples} | ${mb(m.runtimeRss.median)} / ${mb(m.runtimePss.median)} / ${mb(m.runtimeUss.median)} |`);
     L.push(`| bare \`node -e\` process RSS / PSS / USS | ${mb(m.bareNodeRss)} / ${mb(m.bareNodePss)} / ${mb(m.bareNodeUss)} |`);
     L.push('', `Processes seen in the new EEs: ${(m.commands ?? []).map((x) => `\`${x}\``).join(', ') || '–'}. MB = 10^6 bytes. Kernel memory (cgroups, network namespaces, veths) is not in any RSS and is not counted.`, '');
-  }
-  if (d.async) {
-    const a = d.async;
-    L.push('## Async (InvocationType Event)', '');
-    L.push(`- 202 latency, sequential (${d.sizes.asyncSeq}): p50 ${f(a.seq202.p50, 2)} ms, p99 ${f(a.seq202.p99, 2)} ms, ${a.seq202.errors} errors`);
-    L.push(`- ${a.batch.events} events over ${d.sizes.connections} connections: **${f(a.batch.acceptedPerSec, 0)} accepted/s**, 202 p50 ${f(a.batch.latency202.p50, 2)} ms, p99 ${f(a.batch.latency202.p99, 2)} ms, ${a.batch.errors} errors`);
-    L.push(`- end to end (first send → last handler run): **${f(a.e2e.eventsPerSec, 0)} events/s**; accepted → ran per event p50 ${f(a.e2e.latency.p50, 0)} ms, p99 ${f(a.e2e.latency.p99, 0)} ms; ${a.e2e.ran}/${a.e2e.expected} ran${a.e2e.timedOut ? ' (**timed out**)' : ''}`, '');
-  }
-  if (d.control) {
-    const k = d.control;
-    L.push('## Control plane (through the AWS SDK v3)', '', '| call | n | p50 ms | p99 ms |', '|---|---|---|---|');
-    L.push(`| GetFunctionConfiguration | ${k.get.n} | ${f(k.get.p50, 2)} | ${f(k.get.p99, 2)} |`);
-    L.push(`| UpdateFunctionConfiguration until applied | ${k.update.n} | ${f(k.update.p50, 2)} | ${f(k.update.p99, 2)} |`);
-    L.push(`| CreateFunction until Active | ${k.create.n} | ${f(k.create.p50, 1)} | ${f(k.create.p99, 1)} |`);
-    L.push(`| DeleteFunction | ${k.delete.n} | ${f(k.delete.p50, 1)} | ${f(k.delete.p99, 1)} |`, '');
   }
   if (chartFiles.length) {
     L.push('## Charts', '');

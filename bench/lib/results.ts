@@ -1,5 +1,12 @@
 /** Everything one run measured; written as JSON lines and rendered as the table and report. */
 import type { LatencySummary } from './stats';
+import type { StoreMode } from './db-use';
+
+export type { StoreMode } from './db-use';
+
+/** Where a Kumo target's key or a check names its store mode: SQLite (the default) has none, PostgreSQL `-pg`. */
+export const modeSuffix = (m: StoreMode): string => (m === 'sqlite' ? '' : '-pg');
+export const modeName = (m: StoreMode): string => (m === 'sqlite' ? 'SQLite' : 'PostgreSQL');
 
 export interface Sizes {
   seqRequests: number;
@@ -21,6 +28,8 @@ export interface WarmResult {
   target: string;
   label: string;
   group: string;
+  /** Kumo targets: the store mode of the server measured. */
+  database?: StoreMode;
   seq?: LatencySummary & { requests: number; errors: number; errorSamples: string[] };
   conc?: LatencySummary & { requests: number; errors: number; errorSamples: string[]; rps: number; connections: number; seconds: number;
     /** CPU time per request during the concurrent phase (utime+stime from /proc; 10 ms ticks): target's server side, its runtime side, and the load client. */
@@ -97,6 +106,7 @@ export interface MemoryResult {
 }
 
 export interface AsyncResult {
+  database: StoreMode;
   seq202: LatencySummary & { errors: number };
   batch: { events: number; accepted: number; errors: number; acceptedPerSec: number; latency202: LatencySummary; errorSamples: string[] };
   e2e: { ran: number; expected: number; eventsPerSec: number; lastRanAfterMs: number; latency: LatencySummary; timedOut: boolean };
@@ -104,6 +114,7 @@ export interface AsyncResult {
 
 /** Control-plane call latency through the SDK (ms). */
 export interface ControlResult {
+  database: StoreMode;
   get: LatencySummary;
   update: LatencySummary;
   create: LatencySummary;

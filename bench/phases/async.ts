@@ -44,6 +44,7 @@ export async function runAsync(kumo: Kumo, fn: string, sizes: Sizes, timeoutMs: 
   const e2eMs = lastRan - batchStart;
   log(`  async: ${runs.length}/${expected} handler runs seen; batch ran end to end in ${e2eMs} ms`);
   return {
+    database: kumo.database,
     seq202: { ...summarize(seq.latencies), errors: seq.errors },
     batch: {
       events: sizes.asyncEvents,

@@ -53,5 +53,5 @@ export async function runControl(kumo: Kumo, fn: string, sizes: Sizes, log: (s: 
     del.push(performance.now() - t1);
   }
   log(`  control: ${sizes.controlCreates} CreateFunction until Active p50 ${summarize(create).p50.toFixed(1)} ms, DeleteFunction p50 ${summarize(del).p50.toFixed(1)} ms`);
-  return { get: summarize(get), update: summarize(update), create: summarize(create), delete: summarize(del) };
+  return { database: kumo.database, get: summarize(get), update: summarize(update), create: summarize(create), delete: summarize(del) };
 }

@@ -76,6 +76,7 @@ export async function runWarm(targets: WarmTarget[], sizes: Sizes, log: (s: stri
       target: t.key,
       label: t.label,
       group: t.group,
+      database: t.database,
       seq: { ...summarize(seq.latencies), requests: seq.requests, errors: seq.errors, errorSamples: seq.errorSamples },
       conc: {
         ...summarize(conc.latencies),

@@ -8,6 +8,7 @@ import {
 import yazl from 'yazl';
 import { makeSigner, type Endpoint } from '../lib/load';
 import { kumoProcesses, measuredEnv, removeTempDir, runSync, start, statusBytes, tempDir, type Tracked } from '../lib/procs';
+import type { StoreMode } from '../lib/db-use';
 import type { WarmTarget } from './types';
 
 export const projectRoot = path.resolve(__dirname, '..', '..', '..');
@@ -53,6 +54,10 @@ export class Kumo {
 
   /** KUMO_DATABASE_URL of the server (bench --database postgres); undefined: SQLite in the data dir. */
   databaseUrl: string | undefined;
+
+  get database(): StoreMode {
+    return this.databaseUrl ? 'postgres' : 'sqlite';
+  }
 
   static async start(opts: { databaseUrl?: string } = {}): Promise<Kumo> {
     if (!fs.existsSync(path.join(projectRoot, 'dist', 'src', 'cli', 'main.js'))) throw new Error('Kumo is not built (dist/src/cli/main.js missing): run make build');
@@ -122,6 +127,7 @@ export class Kumo {
       key,
       label,
       group: 'kumo',
+      database: this.database,
       endpoint: this.endpoint(functionName),
       runtimeProcesses: () => undefined,
       pids: () => {

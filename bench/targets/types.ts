@@ -1,4 +1,5 @@
 import type { Endpoint } from '../lib/load';
+import type { StoreMode } from '../lib/db-use';
 
 export type Group = 'floors' | 'peer' | 'kumo';
 
@@ -7,6 +8,8 @@ export interface WarmTarget {
   key: string;
   label: string;
   group: Group;
+  /** Kumo: the store mode of the server it runs on. */
+  database?: StoreMode;
   endpoint: Endpoint;
   /** Processes that run handlers right now (runtime processes / workers), when known. */
   runtimeProcesses(): number | undefined;

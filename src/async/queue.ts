@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
 import { DomainError } from '../domain/errors';
-import type { AsyncEvent } from '../domain/records';
+import type { AsyncEvent, NewAsyncEvent } from '../domain/records';
 import { hasAsyncWakeups, type AsyncQueueStore } from '../store/types';
 import type { InvokeService } from '../invoke/service';
 import type { LogSink } from '../observability/logs';
@@ -57,16 +57,14 @@ export class AsyncQueue {
         'PayloadTooLarge', `Request must be smaller than ${limits.asyncPayloadBytesMax} bytes for the InvokeFunction operation`,
       );
     }
-    const now = Date.now();
-    const ev: AsyncEvent = {
+    // Due at once; the store stamps the enqueue time with its own clock (the event's age is measured there).
+    const ev: NewAsyncEvent = {
       id: randomUUID(),
       functionName: name,
       qualifier: qualifier ?? '$LATEST',
       payload,
       requestId: randomUUID(),
       attempts: 0,
-      dueAtMs: now,
-      enqueuedAtMs: now,
       clientContext,
     };
     await this.store.enqueueAsync(ev);
@@ -104,16 +102,16 @@ export class AsyncQueue {
     this.pumping = true;
     try {
       while (!this.stopped && this.running < pollerConcurrencyMax) {
-        const now = Date.now();
-        const batch = await this.store.leaseDueAsync(now, now + leaseMs, Math.min(leaseBatchMax, pollerConcurrencyMax - this.running), this.ownerId);
+        const batch = await this.store.leaseDueAsync(leaseMs, Math.min(leaseBatchMax, pollerConcurrencyMax - this.running), this.ownerId);
         if (!batch.length) break;
         for (const ev of batch) {
           // A store failure here leaves the event leased to this live owner until `leaseMs`; it must not crash the server.
           this.track(this.run(ev).catch((e: unknown) => console.error(`kumo: async event ${ev.id}:`, e)));
         }
       }
-      const next = await this.store.nextAsyncDueMs();
-      if (next !== undefined && !this.stopped) this.wake(Math.max(next - Date.now(), this.running >= pollerConcurrencyMax ? 50 : 0));
+      // A delay on the store's clock: the timer never compares this host's clock with the database's.
+      const next = await this.store.nextAsyncDueInMs();
+      if (next !== undefined && !this.stopped) this.wake(Math.max(next, this.running >= pollerConcurrencyMax ? 50 : 0));
     } catch {
       this.wake(this.cfg.asyncPollIntervalMs);
     } finally {
@@ -138,11 +136,12 @@ export class AsyncQueue {
       await this.logs.durable();
     } catch {
       // Logs cannot be written: run the event again later rather than lose the record (at least once).
-      await this.store.rescheduleAsync(ev.id, ev.attempts, Date.now() + (this.cfg.asyncRetryDelaysMs[0] ?? 60_000));
+      await this.store.rescheduleAsync(ev.id, ev.attempts, this.cfg.asyncRetryDelaysMs[0] ?? 60_000);
       return;
     }
     if (next === 'done') await this.store.deleteAsync(ev.id);
-    else await this.store.rescheduleAsync(ev.id, next.attempts, next.dueAtMs);
+    // `attempt` says when on this process's clock; the store takes the delay from now and applies it on its own.
+    else await this.store.rescheduleAsync(ev.id, next.attempts, Math.max(0, next.dueAtMs - Date.now()));
   }
 
   /** Runs one attempt; says whether the event is finished or when to try again. */

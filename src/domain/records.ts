@@ -113,11 +113,19 @@ export interface AsyncEvent {
   requestId: string;
   /** Attempts made so far. */
   attempts: number;
-  /** Epoch ms when the event is next due. */
-  dueAtMs: number;
+  /**
+   * When the event was enqueued, as epoch ms of *this process's* clock: the
+   * store measures the event's age with its own clock (PostgreSQL: the
+   * database's) when it leases it and gives it back as `Date.now() - age`,
+   * so `Date.now() - enqueuedAtMs` (MaximumEventAgeInSeconds) never
+   * compares two hosts' clocks.
+   */
   enqueuedAtMs: number;
   clientContext?: string;
 }
+
+/** An event to enqueue: the store stamps its enqueue time (and due time) with its own clock. */
+export type NewAsyncEvent = Omit<AsyncEvent, 'enqueuedAtMs'>;
 
 export interface LogEvent {
   timestampMs: number;

@@ -18,12 +18,12 @@
  */
 import type {
   AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
-  StoredLogEvent, VersionRecord,
+  NewAsyncEvent, StoredLogEvent, VersionRecord,
 } from '../domain/records';
 
 export type {
   AliasRecord, AsyncEvent, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
-  LogStreamRecord, StoredLogEvent, VersionRecord,
+  LogStreamRecord, NewAsyncEvent, StoredLogEvent, VersionRecord,
 } from '../domain/records';
 
 /** Functions, versions, aliases, layers and tags (the Lambda control plane's state). */
@@ -112,14 +112,23 @@ export interface MetadataStore {
   referencedCodeKeys(): Promise<Set<string>>;
 }
 
-/** The asynchronous invocation queue: events, their leases, and recovery of a dead owner's leases. */
+/**
+ * The asynchronous invocation queue: events, their leases, and recovery of a
+ * dead owner's leases. Every time is a duration from "now" on the *store's*
+ * clock (PostgreSQL: the database's `now()`; SQLite: this process's clock),
+ * never a moment of the caller's: servers sharing one database need not
+ * agree on the time for leases, due times and event ages to hold.
+ */
 export interface AsyncQueueStore {
-  enqueueAsync(ev: AsyncEvent): Promise<void>;
+  /** Stores `ev`, enqueued now and due after `delayMs` (0: at once), both by the store's clock. */
+  enqueueAsync(ev: NewAsyncEvent, delayMs?: number): Promise<void>;
   /**
-   * Up to `limit` events due at or before `nowMs`, leased to `ownerId` (the
-   * poller of one server process lifetime) until `leaseUntilMs`.
+   * Up to `limit` events due now, earliest due first, leased to `ownerId`
+   * (the poller of one server process lifetime) for `leaseMs` from now by
+   * the store's clock. Each event's `enqueuedAtMs` is given on this
+   * process's clock (see `AsyncEvent`).
    */
-  leaseDueAsync(nowMs: number, leaseUntilMs: number, limit: number, ownerId: string): Promise<AsyncEvent[]>;
+  leaseDueAsync(leaseMs: number, limit: number, ownerId: string): Promise<AsyncEvent[]>;
   /**
    * Called once by a starting queue with its new owner id: every lease held
    * by an owner that is no longer alive is released, so those events are due
@@ -134,10 +143,15 @@ export interface AsyncQueueStore {
    * a few intervals, then delete those owners' rows.
    */
   recoverAsyncLeases(ownerId: string): Promise<number>;
-  rescheduleAsync(id: string, attempts: number, dueAtMs: number): Promise<void>;
+  /** Releases the lease; the event is due again after `delayMs` by the store's clock, with `attempts` made. */
+  rescheduleAsync(id: string, attempts: number, delayMs: number): Promise<void>;
   deleteAsync(id: string): Promise<void>;
-  /** Earliest due time of any pending event, for the poller's timer. */
-  nextAsyncDueMs(): Promise<number | undefined>;
+  /**
+   * How long until the earliest pending event is due (or its lease ends),
+   * in ms from now by the store's clock (0 if one is due already), for the
+   * poller's timer; undefined when the queue is empty.
+   */
+  nextAsyncDueInMs(): Promise<number | undefined>;
 }
 
 /** Function logs and CloudWatch Logs: events, groups, streams, retention. */

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { startPostgres, type ThrowawayPostgres } from '../../../test/postgres';
 import { PostgresStore } from './postgres-store';
-import { StoreConflict, type AliasRecord, type AsyncEvent, type LayerVersionRecord, type VersionRecord } from '../types';
+import { StoreConflict, type AliasRecord, type AsyncEvent, type LayerVersionRecord, type NewAsyncEvent, type VersionRecord } from '../types';
 
 let pgServer: ThrowawayPostgres;
 let dbs = 0;
@@ -34,10 +34,12 @@ const layer = (name: string, v: number): LayerVersionRecord => ({
   layerName: name, version: v, description: '', createdDate: 'd', codeKey: `lk-${name}-${v}`, codeSha256: 's', codeSize: 5, unzippedBytes: 5,
   compatibleRuntimes: [], compatibleArchitectures: [], statements: [], policyRevisionId: 'p0',
 });
-const event = (dueAtMs: number): AsyncEvent => ({
+const event = (): NewAsyncEvent => ({
   id: randomUUID(), functionName: 'f', qualifier: '$LATEST', payload: Buffer.from([0, 1, 2, 255]), requestId: randomUUID(), attempts: 0,
-  dueAtMs, enqueuedAtMs: dueAtMs, clientContext: 'cc',
+  clientContext: 'cc',
 });
+/** A lease that outlives the test. */
+const longLeaseMs = 3_600_000;
 
 before(async () => {
   pgServer = await startPostgres();
@@ -177,15 +179,14 @@ describe('PostgresStore', () => {
       let woken = 0;
       const unsubscribe = other.onAsyncEnqueued(() => woken++);
       await new Promise((r) => setTimeout(r, 300)); // the LISTEN connection is up
-      const now = Date.now();
-      const evs = Array.from({ length: 200 }, (_, i) => event(now - 1000 + i));
+      const evs = Array.from({ length: 200 }, () => event());
       await Promise.all(evs.map((e) => store.enqueueAsync(e)));
-      await store.enqueueAsync(event(now + 60_000)); // not due yet
+      await store.enqueueAsync(event(), 120_000); // not due yet
       const seen: string[] = [];
       await Promise.all(
         [store, other, store, other].map(async (s, i) => {
           for (;;) {
-            const batch = await s.leaseDueAsync(now, now + 60_000, 7, `owner-${i % 2}`);
+            const batch = await s.leaseDueAsync(60_000, 7, `owner-${i % 2}`);
             if (!batch.length) return;
             seen.push(...batch.map((b) => b.id));
           }
@@ -196,22 +197,24 @@ describe('PostgresStore', () => {
       assert.ok(woken >= 1, 'a NOTIFY reached the other store');
       unsubscribe();
       const e0 = evs[0]!;
-      // Every due event is leased until now + 60 s; the one not due yet is due then too.
-      assert.equal(await store.nextAsyncDueMs(), now + 60_000);
+      // Every due event is leased for 60 s; the one not due yet is due later.
+      const next = await store.nextAsyncDueInMs();
+      assert.ok(next !== undefined && next > 50_000 && next <= 60_000, `the leases end first (in ${next} ms)`);
       // The leased payload and fields come back as stored.
-      await store.rescheduleAsync(e0.id, 1, now - 5);
-      const [again] = await other.leaseDueAsync(now, now + 1000, 1, 'owner-x');
-      assert.deepEqual({ ...again, payload: [...again!.payload] }, { ...e0, attempts: 1, dueAtMs: now - 5, payload: [0, 1, 2, 255] });
+      await store.rescheduleAsync(e0.id, 1, 0);
+      const [again] = await other.leaseDueAsync(1000, 1, 'owner-x');
+      const { enqueuedAtMs: _, ...got } = again!;
+      assert.deepEqual({ ...got, payload: [...got.payload] }, { ...e0, attempts: 1, payload: [0, 1, 2, 255] });
       await other.deleteAsync(e0.id);
       // Recovery: owners 0, 1 and x never had a heartbeat: a starting queue releases all their leases, not its own.
-      await store.rescheduleAsync(evs[1]!.id, 0, now - 5);
-      assert.equal((await store.leaseDueAsync(now, now + 60_000, 1, 'live')).length, 1);
+      await store.rescheduleAsync(evs[1]!.id, 0, 0);
+      assert.equal((await store.leaseDueAsync(60_000, 1, 'live')).length, 1);
       const released = await store.recoverAsyncLeases('live');
       assert.equal(released, 198);
-      assert.equal((await other.leaseDueAsync(now, now + 60_000, 500, 'late')).length, 198, 'released events are due at once');
+      assert.equal((await other.leaseDueAsync(60_000, 500, 'late')).length, 198, 'released events are due at once');
       // A live owner (heartbeat fresh) keeps its leases when another server starts.
       assert.equal(await other.recoverAsyncLeases('late'), 0, 'the lease of "live" stays: its heartbeat is fresh');
-      assert.equal((await other.leaseDueAsync(now, now + 60_000, 500, 'late')).length, 0);
+      assert.equal((await other.leaseDueAsync(60_000, 500, 'late')).length, 0);
     } finally {
       await other.close();
       await store.close();
@@ -223,22 +226,21 @@ describe('PostgresStore', () => {
     const timing = { ownerHeartbeatMs: 200, ownerStaleMs: 1_000 };
     const survivor = await PostgresStore.open(url, timing);
     try {
-      const now = Date.now();
-      await survivor.enqueueAsync({ ...event(now - 10), id: 'held' });
+      await survivor.enqueueAsync({ ...event(), id: 'held' });
       // A real crash: another process registers as an owner, leases the event, reports, and is SIGKILLed.
       const child = spawn(process.execPath, ['-e', `
         const { PostgresStore } = require(${JSON.stringify(__filename.replace(/\.test\.js$/, '.js'))});
         (async () => {
           const s = await PostgresStore.open(${JSON.stringify(url)}, ${JSON.stringify(timing)});
           await s.recoverAsyncLeases('doomed');
-          const got = await s.leaseDueAsync(Date.now(), Date.now() + 3600000, 10, 'doomed');
+          const got = await s.leaseDueAsync(3600000, 10, 'doomed');
           process.stdout.write('leased ' + got.length + '\\n');
         })();`], { stdio: ['ignore', 'pipe', 'inherit'] });
       const leased = await new Promise<string>((resolve) => child.stdout!.on('data', (c: Buffer) => resolve(c.toString())));
       assert.equal(leased.trim(), 'leased 1');
       // Alive (heartbeating): a starting server does not take its lease.
       assert.equal(await survivor.recoverAsyncLeases('survivor'), 0);
-      assert.equal((await survivor.leaseDueAsync(Date.now(), Date.now() + 60_000, 10, 'survivor')).length, 0);
+      assert.equal((await survivor.leaseDueAsync(60_000, 10, 'survivor')).length, 0);
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       const killedAt = Date.now();
@@ -246,12 +248,68 @@ describe('PostgresStore', () => {
       let got: AsyncEvent[] = [];
       while (got.length === 0 && Date.now() - killedAt < 10_000) {
         await new Promise((r) => setTimeout(r, 100));
-        got = await survivor.leaseDueAsync(Date.now(), Date.now() + 60_000, 10, 'survivor');
+        got = await survivor.leaseDueAsync(60_000, 10, 'survivor');
       }
       assert.deepEqual(got.map((e) => e.id), ['held']);
       assert.ok(Date.now() - killedAt >= 500, 'not released while the heartbeat was fresh');
     } finally {
       await survivor.close();
+    }
+  });
+
+  test('leases, due times and event ages are the database\'s clock: servers whose clocks are an hour off agree', async () => {
+    const { store, url } = await freshStore();
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const hourMs = 3_600_000;
+    const leaseMs = 60_000;
+    /** What a store in a process whose clock is `skewMs` off sees: it enqueues `id` due now, leases it for `leaseMs`. */
+    const skewedServer = async (skewMs: number, id: string, lease: boolean) => {
+      const child = spawn(process.execPath, ['-e', `
+        const realNow = Date.now;
+        Date.now = () => realNow() + ${skewMs};
+        const { PostgresStore } = require(${JSON.stringify(__filename.replace(/\.test\.js$/, '.js'))});
+        (async () => {
+          const s = await PostgresStore.open(${JSON.stringify(url)});
+          await s.enqueueAsync({ id: ${JSON.stringify(id)}, functionName: 'f', qualifier: '$LATEST', payload: Buffer.from('x'), requestId: 'r', attempts: 0 });
+          const got = ${lease} ? await s.leaseDueAsync(${leaseMs}, 10, 'skewed') : [];
+          const next = await s.nextAsyncDueInMs();
+          process.stdout.write(JSON.stringify({ leased: got.map((e) => e.id), ageMs: got.map((e) => Date.now() - e.enqueuedAtMs), next }));
+          await s.close();
+        })();`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      const code = await new Promise((r) => child.once('exit', r));
+      assert.equal(code, 0, `the skewed server ran: ${out}`);
+      return JSON.parse(out) as { leased: string[]; ageMs: number[]; next: number | undefined };
+    };
+    const dbRow = async (id: string) =>
+      (await db.query<{ lease_left: number; due_in: number; age: number }>(
+        `SELECT lease_until_ms - t.now AS lease_left, due_at_ms - t.now AS due_in, t.now - enqueued_at_ms AS age
+         FROM async_events, (SELECT floor(extract(epoch from now()) * 1000)::bigint AS now) t WHERE id = $1`, [id],
+      )).rows.map((r) => ({ lease_left: Number(r.lease_left), due_in: Number(r.due_in), age: Number(r.age) }))[0]!;
+    try {
+      // A server an hour behind leases an event: with its own clock the lease would have ended an hour ago for everyone else.
+      const behind = await skewedServer(-hourMs, 'behind', true);
+      assert.deepEqual(behind.leased, ['behind']);
+      assert.ok(behind.ageMs[0]! >= 0 && behind.ageMs[0]! < 10_000, `its age on the skewed clock is small (${behind.ageMs[0]} ms), not an hour`);
+      assert.ok(behind.next! > leaseMs - 10_000 && behind.next! <= leaseMs, `it sees its lease end in ${behind.next} ms`);
+      const row = await dbRow('behind');
+      assert.ok(row.lease_left > leaseMs - 10_000 && row.lease_left <= leaseMs, `stored lease end = the database's now() + ${leaseMs} ms (${row.lease_left} ms left)`);
+      assert.ok(row.age >= 0 && row.age < 10_000, `stored enqueue time = the database's (${row.age} ms ago)`);
+      assert.deepEqual(await store.leaseDueAsync(longLeaseMs, 10, 'here'), [], 'a server with the right clock does not get the leased event');
+      const next = await store.nextAsyncDueInMs();
+      assert.ok(next! > leaseMs - 10_000 && next! <= leaseMs, `and sees the same lease end (in ${next} ms)`);
+      // A server an hour ahead enqueues: with its own clock the event would be due in an hour for everyone else.
+      const ahead = await skewedServer(hourMs, 'ahead', false);
+      assert.equal(ahead.next, 0, 'due at once on its side');
+      assert.ok(Math.abs((await dbRow('ahead')).due_in) < 10_000, 'stored due time = the database\'s now()');
+      const [got, ...rest] = await store.leaseDueAsync(longLeaseMs, 10, 'here');
+      assert.deepEqual([got?.id, rest.length], ['ahead', 0], 'the event is due at once here too');
+      assert.ok(Date.now() - got!.enqueuedAtMs < 10_000, 'and its age here is small, not an hour negative');
+    } finally {
+      await db.end();
+      await store.close();
     }
   });
 
@@ -328,7 +386,7 @@ describe('PostgresStore', () => {
       const load = (async () => {
         let i = 0;
         while (!stop) {
-          const ev = event(Date.now());
+          const ev = event();
           ev.id = `ev-${i++}`;
           try {
             await store.enqueueAsync(ev);
@@ -347,8 +405,8 @@ describe('PostgresStore', () => {
       await load;
       const before = acked.length;
       // The pool reconnects: the next calls succeed.
-      await store.enqueueAsync({ ...event(Date.now()), id: 'after' });
-      const leased = await store.leaseDueAsync(Date.now(), Date.now() + 60_000, 100_000, 'o');
+      await store.enqueueAsync({ ...event(), id: 'after' });
+      const leased = await store.leaseDueAsync(60_000, 100_000, 'o');
       const ids = new Set(leased.map((e) => e.id));
       for (const id of acked) assert.ok(ids.has(id), `acknowledged ${id} survived`);
       assert.ok(ids.has('after'));
@@ -357,7 +415,7 @@ describe('PostgresStore', () => {
       // The LISTEN connection came back: a wake-up after the restart arrives.
       const w = woken;
       for (let i = 0; i < 50 && woken === w; i++) {
-        await store.enqueueAsync({ ...event(Date.now()), id: `w${i}` });
+        await store.enqueueAsync({ ...event(), id: `w${i}` });
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.ok(woken > w, 'wake-ups resume after the restart');

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type {
-  AliasRecord, AliasWriteResult, AsyncEvent, AsyncWakeups, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, Store,
-  StoredLogEvent, TagChange, TagChangeResult, VersionRecord,
+  AliasRecord, AliasWriteResult, AsyncEvent, AsyncWakeups, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
+  NewAsyncEvent, Store, StoredLogEvent, TagChange, TagChangeResult, VersionRecord,
 } from '../types';
 import { StoreConflict } from '../types';
 import { createPool, inTransaction, migrate } from './pool';
@@ -14,6 +14,14 @@ const asyncChannel = 'kumo_async_enqueued';
 export const ownerHeartbeatMs = 10_000;
 /** An owner whose heartbeat is older than this is gone: its leases are released (three missed heartbeats). */
 export const ownerStaleMs = 3 * ownerHeartbeatMs;
+/**
+ * The database's clock in epoch ms, for the queue's due times, lease ends and
+ * enqueue times: several servers share the queue and need not agree on the
+ * time. `now()` is the start of the transaction, and every queue call is one
+ * statement (its own transaction), so it is the moment that statement began,
+ * the same wherever it appears in it; being stable, it can use the due index.
+ */
+const dbNowMs = 'floor(extract(epoch from now()) * 1000)::bigint';
 
 /**
  * PostgreSQL implementation of `Store`, for several Kumo servers sharing one
@@ -28,6 +36,8 @@ export const ownerStaleMs = 3 * ownerHeartbeatMs;
  *     servers leasing at once never get the same event;
  *   - owners of leases: a heartbeat row per live queue in database time
  *     (hosts' clocks do not matter), released after `ownerStaleMs`;
+ *   - due times, lease ends and enqueue times: database time as well
+ *     (`dbNowMs`); callers pass durations, so no host's clock is stored;
  *   - a durable write is a commit with synchronous_commit on (WAL flushed);
  *     non-durable log appends commit with it off (the next durable commit,
  *     or the WAL writer within a few hundred ms, flushes them), like the
@@ -353,34 +363,35 @@ export class PostgresStore implements Store, AsyncWakeups {
 
   // ---- async queue
 
-  async enqueueAsync(ev: AsyncEvent): Promise<void> {
+  async enqueueAsync(ev: NewAsyncEvent, delayMs = 0): Promise<void> {
     // The NOTIFY is delivered when this statement commits, never before the row is visible.
     await this.q(
       `WITH ins AS (
          INSERT INTO async_events (id, function_name, qualifier, payload, request_id, attempts, due_at_ms, enqueued_at_ms, client_context)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id)
+         VALUES ($1, $2, $3, $4, $5, $6, ${dbNowMs} + $7, ${dbNowMs}, $8) RETURNING id)
        SELECT pg_notify('${asyncChannel}', '') FROM ins`,
-      [ev.id, ev.functionName, ev.qualifier, ev.payload, ev.requestId, ev.attempts, ev.dueAtMs, ev.enqueuedAtMs, ev.clientContext ?? null],
+      [ev.id, ev.functionName, ev.qualifier, ev.payload, ev.requestId, ev.attempts, Math.round(delayMs), ev.clientContext ?? null],
     );
   }
 
   /**
-   * Due times and lease ends are the caller's clock, as the interface passes
-   * them (`nowMs`, `leaseUntilMs`): several servers must keep their clocks in
-   * step (NTP) for due times to be fair. Whether an owner is alive, which is
-   * what releases a lease early, is decided in database time (heartbeats).
+   * Due times and lease ends are database time (`dbNowMs`), so servers whose
+   * clocks disagree still never hold one event at once. The event's age is
+   * measured there too and handed back on this process's clock
+   * (`enqueuedAtMs`, see `AsyncEvent`).
    */
-  async leaseDueAsync(nowMs: number, leaseUntilMs: number, limit: number, ownerId: string): Promise<AsyncEvent[]> {
+  async leaseDueAsync(leaseMs: number, limit: number, ownerId: string): Promise<AsyncEvent[]> {
     // One statement: the rows locked by another server's lease in progress are skipped, not waited for.
     const r = await this.q<AsyncRow>(
-      `UPDATE async_events e SET lease_until_ms = $2, lease_owner = $4
-       FROM (SELECT id FROM async_events WHERE due_at_ms <= $1 AND lease_until_ms <= $1
-             ORDER BY due_at_ms LIMIT $3 FOR UPDATE SKIP LOCKED) due
+      `UPDATE async_events e SET lease_until_ms = ${dbNowMs} + $1, lease_owner = $3
+       FROM (SELECT id FROM async_events WHERE due_at_ms <= ${dbNowMs} AND lease_until_ms <= ${dbNowMs}
+             ORDER BY due_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED) due
        WHERE e.id = due.id
-       RETURNING e.*`,
-      [nowMs, leaseUntilMs, limit, ownerId],
+       RETURNING e.*, ${dbNowMs} - e.enqueued_at_ms AS age_ms`,
+      [Math.round(leaseMs), limit, ownerId],
     );
-    return r.rows.sort((a, b) => a.due_at_ms - b.due_at_ms).map(toAsync);
+    const now = Date.now();
+    return r.rows.sort((a, b) => a.due_at_ms - b.due_at_ms).map((row) => toAsync(row, now));
   }
 
   /**
@@ -425,17 +436,22 @@ export class PostgresStore implements Store, AsyncWakeups {
     });
   }
 
-  async rescheduleAsync(id: string, attempts: number, dueAtMs: number): Promise<void> {
-    await this.q('UPDATE async_events SET attempts = $1, due_at_ms = $2, lease_until_ms = 0, lease_owner = NULL WHERE id = $3', [attempts, dueAtMs, id]);
+  async rescheduleAsync(id: string, attempts: number, delayMs: number): Promise<void> {
+    await this.q(
+      `UPDATE async_events SET attempts = $1, due_at_ms = ${dbNowMs} + $2, lease_until_ms = 0, lease_owner = NULL WHERE id = $3`,
+      [attempts, Math.round(delayMs), id],
+    );
   }
 
   async deleteAsync(id: string): Promise<void> {
     await this.q('DELETE FROM async_events WHERE id = $1', [id]);
   }
 
-  async nextAsyncDueMs(): Promise<number | undefined> {
-    const r = await this.q<{ t: number | null }>('SELECT MIN(GREATEST(due_at_ms, lease_until_ms)) AS t FROM async_events');
-    return r.rows[0]?.t ?? undefined;
+  async nextAsyncDueInMs(): Promise<number | undefined> {
+    // (GREATEST ignores NULL, so the empty queue's NULL is kept by clamping here, not in SQL.)
+    const r = await this.q<{ t: number | null }>(`SELECT MIN(GREATEST(due_at_ms, lease_until_ms)) - ${dbNowMs} AS t FROM async_events`);
+    const t = r.rows[0]?.t;
+    return t === null || t === undefined ? undefined : Math.max(0, t);
   }
 
   /** Calls `cb` whenever any server enqueues an async event (LISTEN/NOTIFY), and once after a lost connection returns. */
@@ -741,6 +757,8 @@ interface AsyncRow {
   due_at_ms: number;
   enqueued_at_ms: number;
   client_context: string | null;
+  /** The database's now minus enqueued_at_ms (RETURNING of a lease). */
+  age_ms: number;
 }
 interface GroupRow {
   name: string;
@@ -768,9 +786,10 @@ interface EventRow {
 }
 
 const toFunction = (r: FnRow): FunctionRecord => ({ name: r.name, createdAt: r.created_at, latest: JSON.parse(r.record) as VersionRecord });
-const toAsync = (r: AsyncRow): AsyncEvent => ({
+/** `age_ms` is measured by the database; the enqueue moment is given on this process's clock (`nowMs`). */
+const toAsync = (r: AsyncRow, nowMs: number): AsyncEvent => ({
   id: r.id, functionName: r.function_name, qualifier: r.qualifier, payload: r.payload, requestId: r.request_id, attempts: r.attempts,
-  dueAtMs: r.due_at_ms, enqueuedAtMs: r.enqueued_at_ms, clientContext: r.client_context ?? undefined,
+  enqueuedAtMs: nowMs - r.age_ms, clientContext: r.client_context ?? undefined,
 });
 const toGroup = (r: GroupRow): LogGroupRecord => ({
   name: r.name, createdMs: r.created_ms, retentionDays: r.retention_days, kmsKeyId: r.kms_key_id, storedBytes: r.bytes,

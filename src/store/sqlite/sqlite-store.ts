@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type {
-  AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, StoredLogEvent,
-  VersionRecord,
+  AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, NewAsyncEvent,
+  StoredLogEvent, VersionRecord,
 } from '../../domain/records';
 import type { AliasWriteResult, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
@@ -450,15 +450,19 @@ export class SqliteStore implements Store {
     return this.st.casLayerPolicy.run(JSON.stringify(rec), rec.layerName, rec.version, expectedPolicyRevisionId).changes === 1;
   }
 
-  async enqueueAsync(ev: AsyncEvent): Promise<void> {
-    this.st.enqueue.run({ ...ev, clientContext: ev.clientContext ?? null });
+  // The queue's times are this process's clock: one server process uses a data dir at a time, so it is the store's clock too.
+
+  async enqueueAsync(ev: NewAsyncEvent, delayMs = 0): Promise<void> {
+    const now = Date.now();
+    this.st.enqueue.run({ ...ev, dueAtMs: now + delayMs, enqueuedAtMs: now, clientContext: ev.clientContext ?? null });
   }
 
-  async leaseDueAsync(nowMs: number, leaseUntilMs: number, limit: number, ownerId: string): Promise<AsyncEvent[]> {
+  async leaseDueAsync(leaseMs: number, limit: number, ownerId: string): Promise<AsyncEvent[]> {
     const out: AsyncEvent[] = [];
     this.db.transaction(() => {
-      for (const r of this.st.due.all(nowMs, nowMs, limit) as AsyncRow[]) {
-        this.st.lease.run(leaseUntilMs, ownerId, r.id);
+      const now = Date.now();
+      for (const r of this.st.due.all(now, now, limit) as AsyncRow[]) {
+        this.st.lease.run(now + leaseMs, ownerId, r.id);
         out.push({
           id: r.id,
           functionName: r.function_name,
@@ -466,7 +470,6 @@ export class SqliteStore implements Store {
           payload: r.payload,
           requestId: r.request_id,
           attempts: r.attempts,
-          dueAtMs: r.due_at_ms,
           enqueuedAtMs: r.enqueued_at_ms,
           clientContext: r.client_context ?? undefined,
         });
@@ -480,17 +483,17 @@ export class SqliteStore implements Store {
     return this.st.recoverLeases.run(ownerId).changes;
   }
 
-  async rescheduleAsync(id: string, attempts: number, dueAtMs: number): Promise<void> {
-    this.st.resched.run(attempts, dueAtMs, id);
+  async rescheduleAsync(id: string, attempts: number, delayMs: number): Promise<void> {
+    this.st.resched.run(attempts, Date.now() + delayMs, id);
   }
 
   async deleteAsync(id: string): Promise<void> {
     this.st.delAsync.run(id);
   }
 
-  async nextAsyncDueMs(): Promise<number | undefined> {
+  async nextAsyncDueInMs(): Promise<number | undefined> {
     const r = this.st.nextDue.get() as { t: number | null };
-    return r.t ?? undefined;
+    return r.t === null ? undefined : Math.max(0, r.t - Date.now());
   }
 
   async appendLogs(batches: LogBatch[], opts: { durable?: boolean } = {}): Promise<void> {
