@@ -7,6 +7,8 @@ import { StoreConflict } from '../types';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
+import { PostgresInvokeConfigs, deleteFunctionInvokeConfigsSql } from './invoke-configs';
+import type { EventInvokeConfigRecord } from '../types';
 
 /** NOTIFY channel of async enqueues (payload: nothing; listeners look for due events themselves). */
 const asyncChannel = 'kumo_async_enqueued';
@@ -50,6 +52,25 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.listener = new Listener(url, asyncChannel);
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
+    this.invokeConfigs = new PostgresInvokeConfigs(pool);
+  }
+
+  // ---- event invoke configs (invoke-configs.ts)
+  private readonly invokeConfigs: PostgresInvokeConfigs;
+  putInvokeConfig(rec: EventInvokeConfigRecord) {
+    return this.invokeConfigs.putInvokeConfig(rec);
+  }
+  updateInvokeConfig(fn: string, qualifier: string, merge: (cur: EventInvokeConfigRecord) => EventInvokeConfigRecord) {
+    return this.invokeConfigs.updateInvokeConfig(fn, qualifier, merge);
+  }
+  getInvokeConfig(fn: string, qualifier: string) {
+    return this.invokeConfigs.getInvokeConfig(fn, qualifier);
+  }
+  listInvokeConfigs(fn: string, afterQualifier: string | undefined, limit: number) {
+    return this.invokeConfigs.listInvokeConfigs(fn, afterQualifier, limit);
+  }
+  deleteInvokeConfig(fn: string, qualifier: string) {
+    return this.invokeConfigs.deleteInvokeConfig(fn, qualifier);
   }
 
   /**
@@ -130,6 +151,7 @@ export class PostgresStore implements Store, AsyncWakeups {
 
   async deleteFunction(name: string): Promise<boolean> {
     return this.tx(async (c) => {
+      await c.query(deleteFunctionInvokeConfigsSql, [name]);
       await c.query('DELETE FROM aliases WHERE function_name = $1', [name]);
       await c.query('DELETE FROM versions WHERE function_name = $1', [name]);
       return (await c.query('DELETE FROM functions WHERE name = $1', [name])).rowCount === 1;
