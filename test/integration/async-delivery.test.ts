@@ -6,7 +6,10 @@ import {
   PutFunctionEventInvokeConfigCommand, UpdateFunctionConfigurationCommand, UpdateFunctionEventInvokeConfigCommand,
   waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { encode, makeZip, role, startServer, storedLogLines, type RunningServer } from './harness';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import pg from 'pg';
+import { encode, makeZip, role, startServer, storedLogLines, testCreds, type RunningServer } from './harness';
+import { startPostgres } from '../postgres';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const arnOf = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -267,6 +270,43 @@ describe('asynchronous invocation with long retry delays: maximum event age, and
       assert.deepEqual(done!.responsePayload, { ok: 2 });
     } finally {
       if (s.proc.exitCode === null && s.proc.signalCode === null) await s.stop();
+    }
+  });
+});
+
+describe('asynchronous invocation on PostgreSQL (KUMO_DATABASE_URL)', () => {
+  it('configs are rows in PostgreSQL; an OnFailure destination receives the record; DeleteFunction removes the configs', async () => {
+    const pgServer = await startPostgres();
+    const url = await pgServer.createDatabase('kumo');
+    const s = await startServer({ env: { KUMO_DATABASE_URL: url, KUMO_ASYNC_RETRY_DELAYS_MS: '200,200' } });
+    const logs = new CloudWatchLogsClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      await deploySource(s.client, 'pgsrc');
+      await deployRecorder(s.client, 'pgdest');
+      await s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'pgsrc', MaximumRetryAttempts: 1, DestinationConfig: { OnFailure: { Destination: arnOf('pgdest') } } }));
+      const rows = await db.query<{ qualifier: string }>("SELECT qualifier FROM event_invoke_configs WHERE function_name = 'pgsrc'");
+      assert.deepEqual(rows.rows.map((r) => r.qualifier), ['$LATEST']);
+      const r = await s.client.send(new InvokeCommand({ FunctionName: 'pgsrc', InvocationType: 'Event', Payload: encode({ n: 3, fail: true }) }));
+      const deadline = Date.now() + 30_000;
+      let rec: Record<string, any> | undefined;
+      while (!rec && Date.now() < deadline) {
+        const ev = await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/pgdest' })).catch(() => ({ events: [] }));
+        rec = (ev.events ?? []).map((e) => /GOT (\{.*\})$/.exec(e.message ?? '')?.[1]).filter((x): x is string => x !== undefined)
+          .map((x) => JSON.parse(x) as Record<string, any>).find((x) => x.requestContext?.requestId === r.$metadata.requestId);
+        if (!rec) await sleep(200);
+      }
+      assert.ok(rec, 'the destination did not receive the record');
+      assert.equal(rec.requestContext.condition, 'RetriesExhausted');
+      assert.equal(rec.requestContext.approximateInvokeCount, 2);
+      await s.client.send(new DeleteFunctionCommand({ FunctionName: 'pgsrc' }));
+      assert.equal((await db.query("SELECT 1 FROM event_invoke_configs WHERE function_name = 'pgsrc'")).rowCount, 0);
+    } finally {
+      await db.end();
+      logs.destroy();
+      await s.stop();
+      pgServer.stop();
     }
   });
 });

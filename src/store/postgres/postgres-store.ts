@@ -151,6 +151,8 @@ export class PostgresStore implements Store, AsyncWakeups {
 
   async deleteFunction(name: string): Promise<boolean> {
     return this.tx(async (c) => {
+      // The function row first: a concurrent putInvokeConfig (holding it FOR SHARE) commits before the configs are deleted, or finds no function.
+      await c.query('SELECT 1 FROM functions WHERE name = $1 FOR UPDATE', [name]);
       await c.query(deleteFunctionInvokeConfigsSql, [name]);
       await c.query('DELETE FROM aliases WHERE function_name = $1', [name]);
       await c.query('DELETE FROM versions WHERE function_name = $1', [name]);
