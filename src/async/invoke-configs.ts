@@ -1,3 +1,4 @@
+import { limits } from '../config';
 import { DomainError, invalidParameter, notFound } from '../domain/errors';
 import { parseLambdaArn } from '../domain/arn';
 import type { EventInvokeConfigRecord, VersionRecord } from '../domain/records';
@@ -7,12 +8,12 @@ import type { EventInvokeConfigInput } from '../control/inputs';
 import { Checker } from '../control/validate';
 import { destinationArnCharsMax, destinationArnPattern, destinationArnRe, destinationKind, unsupportedDestination, wellFormed } from './destinations';
 
-/** AWS: MaximumRetryAttempts 0–2 (default 2). */
-export const retryAttemptsMax = 2;
+/** AWS: MaximumRetryAttempts 0–2; the maximum is also the default (`limits.asyncRetriesMax`). */
+export const retryAttemptsMax = limits.asyncRetriesMax;
 export const retryAttemptsMin = 0;
-/** AWS: MaximumEventAgeInSeconds 60–21,600 (default 21,600, six hours). */
+/** AWS: MaximumEventAgeInSeconds 60–21,600; the maximum (six hours) is also the default (`limits.asyncEventAgeSecondsMax`). */
 export const eventAgeSecondsMin = 60;
-export const eventAgeSecondsMax = 21_600;
+export const eventAgeSecondsMax = limits.asyncEventAgeSecondsMax;
 /** AWS: ListFunctionEventInvokeConfigs MaxItems 1–50 (default 50). */
 export const invokeConfigsPageMax = 50;
 
