@@ -63,6 +63,27 @@ export function invokeConfigContract(withStore: (body: (s: Store) => Promise<voi
       assert.deepEqual(await s.listInvokeConfigs('f', undefined, 10), []);
     }));
 
+    test('deleteVersion and deleteAlias delete that qualifier\'s config, and only it', withStore(async (s) => {
+      await s.createFunction(fn('f'));
+      await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
+      await s.createAlias(alias('f', 'live', '$LATEST'));
+      for (const q of ['$LATEST', '1', 'live']) await s.putInvokeConfig(cfg('f', q));
+      assert.equal((await s.deleteVersion('f', '1')).deleted, true);
+      assert.equal(await s.deleteAlias('f', 'live'), true);
+      assert.deepEqual((await s.listInvokeConfigs('f', undefined, 10)).map((r) => r.qualifier), ['$LATEST']);
+      await s.createAlias(alias('f', 'live', '$LATEST'));
+      assert.equal(await s.getInvokeConfig('f', 'live'), undefined, 'an alias created again starts without the old config');
+    }));
+
+    test('a put racing a deleteAlias leaves no config behind the deleted alias', withStore(async (s) => {
+      await s.createFunction(fn('f'));
+      for (let i = 0; i < 10; i++) {
+        await s.createAlias(alias('f', `a${i}`, '$LATEST'));
+        await Promise.allSettled([s.putInvokeConfig(cfg('f', `a${i}`)), s.deleteAlias('f', `a${i}`)]);
+        assert.equal(await s.getInvokeConfig('f', `a${i}`), undefined, `a${i}: a config outlived its alias`);
+      }
+    }));
+
     test('a put racing a deleteFunction leaves no config behind the deleted function', withStore(async (s) => {
       for (let i = 0; i < 10; i++) {
         await s.createFunction(fn(`f${i}`));

@@ -8,6 +8,9 @@ export const invokeConfigsMigration = `CREATE TABLE event_invoke_configs (
      function_name text COLLATE "C" NOT NULL, qualifier text COLLATE "C" NOT NULL, record text NOT NULL,
      PRIMARY KEY (function_name, qualifier));`;
 
+/** Deletes one qualifier's config; run inside `deleteVersion`'s and `deleteAlias`'s transactions, after the version or alias row. */
+export const deleteQualifierInvokeConfigSql = 'DELETE FROM event_invoke_configs WHERE function_name = $1 AND qualifier = $2';
+
 /** Deletes a function's configs; run inside `deleteFunction`'s transaction. */
 export const deleteFunctionInvokeConfigsSql = 'DELETE FROM event_invoke_configs WHERE function_name = $1';
 

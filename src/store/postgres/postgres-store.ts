@@ -7,7 +7,7 @@ import { StoreConflict } from '../types';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
-import { PostgresInvokeConfigs, deleteFunctionInvokeConfigsSql } from './invoke-configs';
+import { PostgresInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql } from './invoke-configs';
 import type { EventInvokeConfigRecord } from '../types';
 
 /** NOTIFY channel of async enqueues (payload: nothing; listeners look for due events themselves). */
@@ -235,6 +235,8 @@ export class PostgresStore implements Store, AsyncWakeups {
       const a = await c.query<{ name: string }>('SELECT name FROM aliases WHERE function_name = $1 AND $2 = ANY(versions) ORDER BY name', [name, version]);
       if (a.rows.length) return { deleted: false, aliases: a.rows.map((x) => x.name) };
       const d = await c.query(`DELETE FROM versions WHERE function_name = $1 AND version = $2 AND version <> '$LATEST'`, [name, version]);
+      // The version's event invoke config goes with it.
+      if (d.rowCount === 1) await c.query(deleteQualifierInvokeConfigSql, [name, version]);
       return { deleted: d.rowCount === 1, aliases: [] };
     });
   }
@@ -271,7 +273,12 @@ export class PostgresStore implements Store, AsyncWakeups {
   }
 
   async deleteAlias(functionName: string, name: string): Promise<boolean> {
-    return (await this.q('DELETE FROM aliases WHERE function_name = $1 AND name = $2', [functionName, name])).rowCount === 1;
+    return this.tx(async (c) => {
+      // The alias row first: a put holding it FOR SHARE commits before, so the config delete below sees its row.
+      const deleted = (await c.query('DELETE FROM aliases WHERE function_name = $1 AND name = $2', [functionName, name])).rowCount === 1;
+      if (deleted) await c.query(deleteQualifierInvokeConfigSql, [functionName, name]);
+      return deleted;
+    });
   }
 
   async createAliasChecked(rec: AliasRecord): Promise<AliasWriteResult> {

@@ -7,6 +7,9 @@ export const invokeConfigsMigration = `CREATE TABLE event_invoke_configs (
      function_name TEXT NOT NULL, qualifier TEXT NOT NULL, record TEXT NOT NULL,
      PRIMARY KEY (function_name, qualifier));`;
 
+/** Deletes one qualifier's config; called inside `deleteVersion`'s and `deleteAlias`'s transactions. */
+export const deleteQualifierInvokeConfigSql = 'DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?';
+
 /** Deletes a function's configs; called inside `deleteFunction`'s transaction. */
 export const deleteFunctionInvokeConfigsSql = 'DELETE FROM event_invoke_configs WHERE function_name = ?';
 

@@ -7,7 +7,7 @@ import type {
 } from '../../domain/records';
 import type { AliasWriteResult, EventInvokeConfigRecord, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
-import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, invokeConfigsMigration } from './invoke-configs';
+import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -346,6 +346,8 @@ export class SqliteStore implements Store {
       const aliases = (this.st.aliasesFor.all(name, version, version) as { name: string }[]).map((r) => r.name);
       if (aliases.length) result = { deleted: false, aliases };
       else result = { deleted: this.st.delVer.run(name, version).changes === 1, aliases: [] };
+      // The version's event invoke config goes with it (a version number is never reused, but the row would linger).
+      if (result.deleted) this.db.prepare(deleteQualifierInvokeConfigSql).run(name, version);
     }).immediate();
     return result;
   }
@@ -373,7 +375,13 @@ export class SqliteStore implements Store {
   }
 
   async deleteAlias(functionName: string, name: string): Promise<boolean> {
-    return this.st.delAlias.run(functionName, name).changes === 1;
+    let deleted = false;
+    this.db.transaction(() => {
+      deleted = this.st.delAlias.run(functionName, name).changes === 1;
+      // The alias's event invoke config goes with it: an alias created again later starts without one.
+      if (deleted) this.db.prepare(deleteQualifierInvokeConfigSql).run(functionName, name);
+    }).immediate();
+    return deleted;
   }
 
   async createAliasChecked(rec: AliasRecord): Promise<AliasWriteResult> {
