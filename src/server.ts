@@ -15,6 +15,7 @@ import { RuntimeApiServer } from './runtime-api/server';
 import { Placement } from './placement/placement';
 import { InvokeService } from './invoke/service';
 import { AsyncQueue } from './async/queue';
+import { EventInvokeConfigService } from './async/invoke-configs';
 import { Gateway } from './gateway/gateway';
 import { allServices } from './services';
 import { CodeUrlSigner } from './services/lambda/code-url';
@@ -109,9 +110,10 @@ export class KumoServer {
       optDir: (rec) => layers.optDir(rec.config.layers),
     });
     const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs);
-    this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs);
     // Messages between services (SNS fan-out, DLQs, destinations): each receiving service registers its sink.
     this.deliveries = new Deliveries();
+    const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
+    this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs);
     this.deliveries.register('lambda', {
       send: async (arn, msg) => {
         const fn = parseLambdaArn(arn);
@@ -128,7 +130,7 @@ export class KumoServer {
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
-        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, blobs, codeUrls, logs: logService,
+        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, blobs, codeUrls, logs: logService,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),

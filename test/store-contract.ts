@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Store } from '../src/store/types';
 import { StoreConflict } from '../src/store/types';
 import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } from './store-contract-records';
+import { invokeConfigContract } from './store-contract-invoke-configs';
 
 /**
  * The contract every `Store` implementation keeps: one suite, run by each
@@ -477,6 +478,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         assert.deepEqual([st?.firstEventMs, st?.storedBytes, st?.sequence], [null, 0, 1], 'the stream stays, empty');
       }));
     });
+
+    invokeConfigContract(withStore);
 
     describe('concurrent compare-and-swap: two writers, one winner', () => {
       test('createFunction of one name: one succeeds, the other is StoreConflict', withStore(async (s) => {

@@ -6,6 +6,24 @@ import { hasAsyncWakeups, type AsyncQueueStore } from '../store/types';
 import type { InvokeService } from '../invoke/service';
 import type { LogSink } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
+import type { Deliveries, OutboundMessage } from '../domain/delivery';
+import type { AsyncPolicy } from './invoke-configs';
+import { deadLetterMessage, invocationRecord, type AttemptResult, type Condition } from './outcome';
+
+/** Where the queue reads each event's settings (EventInvokeConfigService). */
+export interface AsyncPolicySource {
+  policy(functionName: string, qualifier: string): Promise<AsyncPolicy>;
+  deadLetterArn(functionName: string, version: string): Promise<string | undefined>;
+  arn(functionName: string, qualifier: string): string;
+}
+
+/** The log stream of the queue's own lines in a function's log group. */
+const logStream = 'kumo-async';
+/** Waits before the 2nd and 3rd send of a destination or DLQ message; then it is logged and given up. */
+const deliveryRetryDelaysMs = [500, 2_000];
+/** Backoff of throttles and platform errors: at least a second, at most 5 minutes (AWS: "up to 5 minutes"). */
+const platformRetryDelayMsMin = 1_000;
+const platformRetryDelayMsMax = 5 * 60 * 1000;
 
 /** Events a poller runs at once. */
 const pollerConcurrencyMax = 16;
@@ -24,8 +42,13 @@ const leaseMs = 16 * 60 * 1000;
  * only after the event is in the store (then the caller gets 202); pollers run
  * events through the same sync invoke path and apply AWS's retry policy:
  * 2 retries after a function error, about 1 and 2 minutes apart (configurable
- * for tests), events older than 6 hours are dropped. Dead-letter queues and
- * destinations come with the async issue.
+ * for tests), events older than 6 hours are dropped — or what the event
+ * invoke config of the event's qualifier says (MaximumRetryAttempts,
+ * MaximumEventAgeInSeconds). Throttles and platform errors are retried with
+ * backoff until the maximum age without counting an attempt. A finished
+ * event's record goes to its OnSuccess/OnFailure destination and its
+ * payload to the version's dead-letter queue (outcome.ts, through
+ * `Deliveries`); the row is deleted only after those sends resolved.
  *
  * Delivery is at least once. Each queue (one per server process lifetime)
  * leases events under its own random `ownerId`; `recover()` at start returns
@@ -47,8 +70,10 @@ export class AsyncQueue {
   constructor(
     private readonly cfg: KumoConfig,
     private readonly store: AsyncQueueStore,
-    private readonly invoker: InvokeService,
+    private readonly invoker: Pick<InvokeService, 'invoke'>,
     private readonly logs: LogSink,
+    private readonly deliveries: Pick<Deliveries, 'send'>,
+    private readonly policies: AsyncPolicySource,
   ) {}
 
   async enqueue(name: string, qualifier: string | undefined, payload: Buffer, clientContext?: string): Promise<string> {
@@ -139,15 +164,58 @@ export class AsyncQueue {
       await this.store.rescheduleAsync(ev.id, ev.attempts, this.cfg.asyncRetryDelaysMs[0] ?? 60_000);
       return;
     }
-    if (next === 'done') await this.store.deleteAsync(ev.id);
-    // `attempt` says when on this process's clock; the store takes the delay from now and applies it on its own.
-    else await this.store.rescheduleAsync(ev.id, next.attempts, Math.max(0, next.dueAtMs - Date.now()));
+    if (next.kind === 'retry') {
+      // `attempt` says when on this process's clock; the store takes the delay from now and applies it on its own.
+      return this.store.rescheduleAsync(ev.id, next.attempts, Math.max(0, next.dueAtMs - Date.now()));
+    }
+    // The event leaves the queue only once its record is durable at its targets (at least once: a crash
+    // before this point runs the event again after the restart).
+    await this.deliver(ev, next.sends);
+    await this.logs.durable().catch(() => undefined);
+    await this.store.deleteAsync(ev.id);
   }
 
-  /** Runs one attempt; says whether the event is finished or when to try again. */
-  private async attempt(ev: AsyncEvent): Promise<'done' | { attempts: number; dueAtMs: number }> {
+  /** Sends each message, retrying a failed send a bounded number of times; a target that stays unreachable is logged, never fatal. */
+  private async deliver(ev: AsyncEvent, sends: Send[]): Promise<void> {
+    const group = `/aws/lambda/${ev.functionName}`;
+    for (const s of sends) {
+      for (let tries = 1; ; tries++) {
+        try {
+          await this.deliveries.send(s.arn, s.msg);
+          this.logs.push(group, logStream, platformLog.asyncDelivered(ev.requestId, s.what, s.arn));
+          break;
+        } catch (e) {
+          const delay = deliveryRetryDelaysMs[tries - 1];
+          if (delay === undefined || this.stopped) {
+            this.logs.push(group, logStream, platformLog.asyncDeliveryFailed(ev.requestId, s.arn, tries, describe(e)));
+            break;
+          }
+          await sleep(delay);
+        }
+      }
+    }
+  }
+
+  /** Runs one attempt; says whether the event is finished (and what to send where) or when to try again. */
+  private async attempt(ev: AsyncEvent): Promise<Next> {
+    const group = `/aws/lambda/${ev.functionName}`;
+    const now = Date.now();
+    const ageMs = now - ev.enqueuedAtMs;
+    let policy: AsyncPolicy;
+    try {
+      policy = await this.policies.policy(ev.functionName, ev.qualifier);
+    } catch (e) {
+      // The store is unreachable: a platform error, retried without counting an attempt.
+      return this.deferred(ev, ageMs, limits.asyncEventAgeSecondsMax * 1000, describe(e));
+    }
+    const ageMaxMs = policy.maximumEventAgeSeconds * 1000;
+    if (ageMs >= ageMaxMs) {
+      // Deferred (throttled) until too old: it never ran again.
+      return this.finish(ev, policy, 'EventAgeExceeded', ev.attempts, { statusCode: 429, errorMessage: 'The event expired before it could be run.' });
+    }
     const attempt = ev.attempts + 1;
-    let failed: string | undefined;
+    this.logs.push(group, logStream, platformLog.asyncAttempt(ev.requestId, attempt, policy.maximumRetryAttempts + 1));
+    let result: AttemptResult;
     try {
       const res = await this.invoker.invoke({
         name: ev.functionName,
@@ -158,25 +226,78 @@ export class AsyncQueue {
         requestId: ev.requestId,
         reportBeforeReturn: true,
       });
-      if (res.functionError) failed = res.platformError ?? 'Unhandled';
+      result = { statusCode: 200, executedVersion: res.executedVersion, payload: res.payload, ...(res.functionError ? { functionError: res.functionError } : {}) };
+      if (!res.functionError) return this.finish(ev, policy, 'Success', attempt, result);
     } catch (e) {
       if (e instanceof DomainError && e.kind === 'NotFound') {
         // The function is gone: AWS discards its queued events.
-        return 'done';
+        return { kind: 'done', sends: [] };
       }
-      failed = e instanceof DomainError ? e.kind : 'InternalError';
+      // Throttles and platform errors are retried with backoff until the event is too old, not counted (AWS).
+      return this.deferred(ev, ageMs, ageMaxMs, e instanceof DomainError ? e.kind : describe(e));
     }
-    if (!failed) return 'done';
-    const ageS = (Date.now() - ev.enqueuedAtMs) / 1000;
-    const delay = this.cfg.asyncRetryDelaysMs[attempt - 1];
-    if (attempt > limits.asyncRetriesMax || delay === undefined || ageS >= limits.asyncEventAgeSecondsMax) {
-      this.logs.push(
-        `/aws/lambda/${ev.functionName}`,
-        'kumo-async',
-        platformLog.asyncDropped(ev.requestId, attempt, failed),
-      );
-      return 'done';
+    // A function error (its own, a timeout, a crash): counted; retried after the configured delays.
+    if (attempt > policy.maximumRetryAttempts) return this.finish(ev, policy, 'RetriesExhausted', attempt, result);
+    const delay = this.cfg.asyncRetryDelaysMs[attempt - 1] ?? this.cfg.asyncRetryDelaysMs.at(-1) ?? 60_000;
+    // AWS looks ahead: a retry that would run after the maximum age is not scheduled.
+    if (ageMs + delay > ageMaxMs) return this.finish(ev, policy, 'EventAgeExceeded', attempt, result);
+    return { kind: 'retry', attempts: attempt, dueAtMs: now + delay };
+  }
+
+  /** A throttle or platform error: run again after half the event's age so far (exponential backoff without a counter), bounded. */
+  private deferred(ev: AsyncEvent, ageMs: number, ageMaxMs: number, reason: string): Next {
+    const delay = Math.min(platformRetryDelayMsMax, Math.max(platformRetryDelayMsMin, Math.round(ageMs / 2)));
+    this.logs.push(`/aws/lambda/${ev.functionName}`, logStream, platformLog.asyncDeferred(ev.requestId, reason, delay));
+    const due = Math.min(Date.now() + delay, ev.enqueuedAtMs + ageMaxMs);
+    return { kind: 'retry', attempts: ev.attempts, dueAtMs: due };
+  }
+
+  /**
+   * The event is finished: on success, the OnSuccess destination gets the
+   * invocation record; on failure, the OnFailure destination gets it and the
+   * version's dead-letter queue gets the payload (both when both are set, as
+   * AWS's docs describe them as independent); with neither, it is dropped
+   * with a log line.
+   */
+  private async finish(ev: AsyncEvent, policy: AsyncPolicy, condition: Condition, invokeCount: number, result: AttemptResult): Promise<Next> {
+    const sends: Send[] = [];
+    const record = () =>
+      invocationRecord({
+        requestId: ev.requestId,
+        functionArn: this.policies.arn(ev.functionName, ev.qualifier),
+        condition,
+        approximateInvokeCount: invokeCount,
+        requestPayload: ev.payload,
+        result,
+      });
+    if (condition === 'Success') {
+      if (policy.onSuccess) sends.push({ arn: policy.onSuccess, msg: record(), what: condition });
+      return { kind: 'done', sends };
     }
-    return { attempts: attempt, dueAtMs: Date.now() + delay };
+    if (policy.onFailure) sends.push({ arn: policy.onFailure, msg: record(), what: condition });
+    let dlq: string | undefined;
+    try {
+      dlq = await this.policies.deadLetterArn(ev.functionName, result.executedVersion ?? ev.qualifier);
+    } catch (e) {
+      console.error(`kumo: async event ${ev.id}: reading the dead-letter queue failed:`, e);
+    }
+    if (dlq) sends.push({ arn: dlq, msg: deadLetterMessage({ requestId: ev.requestId, payload: ev.payload, result }), what: 'DeadLetterQueue' });
+    if (!sends.length) {
+      const reason = result.functionError ?? (result.payload ? 'Unhandled' : result.errorMessage ?? condition);
+      this.logs.push(`/aws/lambda/${ev.functionName}`, logStream, platformLog.asyncDropped(ev.requestId, invokeCount, `${condition} (${reason})`));
+    }
+    return { kind: 'done', sends };
   }
 }
+
+/** A message to send once the event is finished; `what` names it in the log (a condition, or DeadLetterQueue). */
+interface Send {
+  arn: string;
+  msg: OutboundMessage;
+  what: string;
+}
+
+type Next = { kind: 'done'; sends: Send[] } | { kind: 'retry'; attempts: number; dueAtMs: number };
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -15,7 +15,7 @@ import {
   checkLogging, checkMemory, checkRole, checkRuntime, checkTags, checkTimeout, checkTracing, hostArchitecture,
 } from './validate';
 import type { LayerService } from './layers';
-import { checkSettings } from './settings';
+import { checkDeadLetter, checkSettings } from './settings';
 
 import type { CodeInput, CreateFunctionInput, UpdateFunctionCodeInput, UpdateFunctionConfigurationInput } from './inputs';
 
@@ -91,6 +91,7 @@ export class FunctionService {
     const layers = await this.layers.resolveRefs(c, body.Layers);
     const tracing = checkTracing(c, body.TracingConfig);
     const kmsKeyArn = checkKmsKeyArn(c, body.KMSKeyArn);
+    const deadLetter = checkDeadLetter(c, body.DeadLetterConfig);
     const packageType = c.enumOf(body.PackageType, 'packageType', ['Zip', 'Image'] as const);
     const tags = checkTags(c, body.Tags);
     c.done();
@@ -126,6 +127,7 @@ export class FunctionService {
       envKeys: env ? Object.keys(env) : [],
       ...(env !== undefined ? { environmentSet: true } : {}),
       ...(accepted.vpcConfigSet ? { vpcConfigSet: true } : {}),
+      ...(deadLetter ? { deadLetterTargetArn: deadLetter } : {}),
     };
     const latest: VersionRecord = {
       functionName: ref.name,
@@ -268,6 +270,7 @@ export class FunctionService {
     const tracing = checkTracing(c, body.TracingConfig);
     const revisionId = c.string(body.RevisionId, 'revisionId');
     const kmsKeyArn = checkKmsKeyArn(c, body.KMSKeyArn);
+    const deadLetter = checkDeadLetter(c, body.DeadLetterConfig);
     c.done();
     const accepted = checkSettings('UpdateFunctionConfiguration', body);
     const fn = await this.mustGet(name);
@@ -295,6 +298,8 @@ export class FunctionService {
       ...(env !== undefined ? { environmentSet: true } : {}),
       // An empty VpcConfig on update stays "no VPC" and is shown as AWS shows it from then on.
       ...(accepted.vpcConfigSet ? { vpcConfigSet: true } : {}),
+      // An empty DeadLetterConfig (or TargetArn '') removes the dead-letter queue, as in AWS.
+      deadLetterTargetArn: deadLetter === undefined ? old.deadLetterTargetArn : deadLetter || undefined,
     };
     // A new key (or new variables) re-seals the environment; otherwise it stays as stored.
     const reseal = env !== undefined || kmsKeyArn !== undefined;

@@ -128,3 +128,13 @@ export interface AddLayerVersionPermissionInput {
 export interface TagResourceInput {
   Tags?: Record<string, string>;
 }
+
+/** Put/UpdateFunctionEventInvokeConfig's body members. */
+export interface EventInvokeConfigInput {
+  MaximumRetryAttempts?: number;
+  MaximumEventAgeInSeconds?: number;
+  DestinationConfig?: {
+    OnSuccess?: { Destination?: string };
+    OnFailure?: { Destination?: string };
+  };
+}

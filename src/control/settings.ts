@@ -1,4 +1,6 @@
-import { type DomainError, invalidParameter } from '../domain/errors';
+import { type DomainError, invalidParameter, wrongType } from '../domain/errors';
+import { destinationKind, wellFormed } from '../async/destinations';
+import type { Checker } from './validate';
 
 /**
  * Settings Kumo does not act on yet. A setting is either honoured (stored,
@@ -15,7 +17,7 @@ import { type DomainError, invalidParameter } from '../domain/errors';
  *   Handler, Code.ZipFile, Description, Timeout, MemorySize, Publish,
  *   Environment, KMSKeyArn, Tags, Layers, EphemeralStorage, LoggingConfig,
  *   RevisionId, PackageType Zip, Architectures of the host, TracingConfig
- *   PassThrough: honoured. VpcConfig, DeadLetterConfig, FileSystemConfigs,
+ *   PassThrough, DeadLetterConfig (an SQS or SNS TargetArn, `checkDeadLetter`): honoured. VpcConfig, FileSystemConfigs,
  *   ImageConfig, SnapStart: honoured when empty, refused otherwise.
  *   CodeSigningConfigArn, PublishTo, TenancyConfig, CapacityProviderConfig,
  *   DurableConfig, Code.S3* (S3Bucket, S3Key, S3ObjectVersion, S3ObjectStorageMode),
@@ -56,7 +58,6 @@ export function checkSettings(op: SettingsOperation, input: object): AcceptedSet
       if (!empty) throw refusal('VpcConfig', 'functions reach the network through the host (see KUMO_EGRESS_ALLOW); give empty SubnetIds and SecurityGroupIds for no VPC');
       accepted.vpcConfigSet = true;
     }
-    if (present(body.DeadLetterConfig) && !isEmptyObject(body.DeadLetterConfig)) throw refusal('DeadLetterConfig', 'there is no SQS or SNS target to deliver failed events to');
     if (!isEmptyList(body.FileSystemConfigs)) throw refusal('FileSystemConfigs', 'there is no EFS');
     if (present(body.ImageConfig) && !isEmptyObject(body.ImageConfig)) throw refusal('ImageConfig', 'functions are .zip packages');
     if (present(body.SnapStart)) {
@@ -80,6 +81,30 @@ export function checkSettings(op: SettingsOperation, input: object): AcceptedSet
     if (present(body.PublishTo)) throw refusal('PublishTo');
   }
   return accepted;
+}
+
+/** AWS's ResourceArn pattern for DeadLetterConfig.TargetArn (API model), up to 10,000 characters. */
+const deadLetterArnPattern = '(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()';
+const deadLetterArnRe = /^((arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$/;
+const deadLetterArnCharsMax = 10_000;
+
+/**
+ * DeadLetterConfig: undefined when not given, '' for "none" (`{}` or an
+ * empty TargetArn, which clears it on update), else the queue or topic ARN.
+ * AWS accepts an SQS queue or an SNS topic only.
+ */
+export function checkDeadLetter(c: Checker, v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  const target = (v as { TargetArn?: unknown }).TargetArn;
+  if (target === undefined || target === null || target === '') return '';
+  if (typeof target !== 'string') throw wrongType('deadLetterConfig.targetArn');
+  const arn = c.string(target, 'deadLetterConfig.targetArn', { max: deadLetterArnCharsMax, pattern: deadLetterArnPattern, re: deadLetterArnRe });
+  if (arn === undefined || !deadLetterArnRe.test(arn) || arn.length > deadLetterArnCharsMax) return undefined;
+  const kind = destinationKind(arn);
+  if ((kind !== 'sqs' && kind !== 'sns') || !wellFormed(arn, kind)) {
+    throw invalidParameter(`The provided target arn ${arn} is invalid: a dead-letter queue must be an SQS queue or an SNS topic ARN.`);
+  }
+  return arn;
 }
 
 /** PublishLayerVersion: Content.ZipFile is honoured; content from S3 is refused. */

@@ -57,6 +57,8 @@ export interface FunctionConfig {
   environmentSet?: boolean;
   /** An empty VpcConfig ("no VPC") was given; AWS then returns the empty VpcConfig. */
   vpcConfigSet?: boolean;
+  /** DeadLetterConfig.TargetArn: the queue or topic failed async events go to (part of the version's snapshot, as in AWS). */
+  deadLetterTargetArn?: string;
 }
 
 /** A layer version a function uses; what EEs need is copied here so a deleted layer version keeps working. */
@@ -173,4 +175,23 @@ export interface StoredLogEvent extends LogEvent {
 export interface LogCursor {
   timestampMs: number;
   id: number;
+}
+
+/**
+ * A function's asynchronous invocation settings for one qualifier
+ * (PutFunctionEventInvokeConfig): `$LATEST` (also the unqualified function),
+ * a version number or an alias. Members are kept as given: AWS returns only
+ * the ones that were set (default retries 2, maximum age 21,600 s apply when
+ * absent).
+ */
+export interface EventInvokeConfigRecord {
+  functionName: string;
+  qualifier: string;
+  maximumRetryAttempts?: number;
+  maximumEventAgeInSeconds?: number;
+  /** Destination ARNs (a queue, topic or function). */
+  onSuccess?: string;
+  onFailure?: string;
+  /** When it was last written, epoch milliseconds (AWS: LastModified, epoch seconds). */
+  lastModifiedMs: number;
 }

@@ -32,4 +32,12 @@ export const platformLog = {
   /** AWS's Telemetry API reports this as platform.logsDropped (reason, droppedRecords, droppedBytes); this is its text form. */
   logsDropped: (records: number, bytes: number, reason: string) => `LOGS_DROPPED Dropped Records: ${records}\tDropped Bytes: ${bytes}\tReason: ${reason}`,
   asyncDropped: (requestId: string, attempts: number, reason: string) => `Event ${requestId} dropped after ${attempts} attempt(s): ${reason}`,
+  /** Kumo's line before each run of an async event (not an AWS line): which attempt of how many. */
+  asyncAttempt: (requestId: string, attempt: number, attemptsMax: number) => `ASYNC_ATTEMPT RequestId: ${requestId}\tAttempt: ${attempt} of ${attemptsMax}`,
+  /** An async event's throttle or platform error: retried later without counting an attempt. */
+  asyncDeferred: (requestId: string, reason: string, delayMs: number) => `ASYNC_DEFERRED RequestId: ${requestId}\tReason: ${reason}\tRetry in: ${delayMs} ms`,
+  /** Where an async event's record went (a destination or the dead-letter queue). */
+  asyncDelivered: (requestId: string, condition: string, target: string) => `ASYNC_DELIVERED RequestId: ${requestId}\tCondition: ${condition}\tTarget: ${target}`,
+  asyncDeliveryFailed: (requestId: string, target: string, tries: number, reason: string) =>
+    `ASYNC_DELIVERY_FAILED RequestId: ${requestId}\tTarget: ${target}\tTries: ${tries}\tReason: ${reason}`,
 };

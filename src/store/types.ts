@@ -17,12 +17,12 @@
  * store implementations can keep importing them from one place.
  */
 import type {
-  AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
+  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
   NewAsyncEvent, StoredLogEvent, VersionRecord,
 } from '../domain/records';
 
 export type {
-  AliasRecord, AsyncEvent, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
+  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
   LogStreamRecord, NewAsyncEvent, StoredLogEvent, VersionRecord,
 } from '../domain/records';
 
@@ -41,7 +41,7 @@ export interface MetadataStore {
    * (compare-and-swap); returns false when it did not (someone else won).
    */
   updateLatest(rec: VersionRecord, expectedRevisionId: string): Promise<boolean>;
-  /** Deletes a function and all its versions; returns false if it did not exist. */
+  /** Deletes a function and all its versions, aliases and event invoke configs; returns false if it did not exist. */
   deleteFunction(name: string): Promise<boolean>;
   countFunctions(): Promise<{ count: number; totalCodeSize: number }>;
 
@@ -154,6 +154,33 @@ export interface AsyncQueueStore {
   nextAsyncDueInMs(): Promise<number | undefined>;
 }
 
+/**
+ * Asynchronous invocation settings (event invoke configs), one per function
+ * qualifier. DeleteFunction removes a function's configs in its own
+ * transaction (`MetadataStore.deleteFunction`).
+ */
+export interface InvokeConfigStore {
+  /**
+   * Creates or replaces the config of `rec.functionName`/`rec.qualifier` in
+   * one transaction that also checks that the function and the qualifier
+   * ($LATEST, a version or an alias) exist: `no-function` otherwise.
+   */
+  putInvokeConfig(rec: EventInvokeConfigRecord): Promise<'ok' | 'no-function'>;
+  /**
+   * Reads the stored config and writes `merge(current)` in one transaction
+   * (two concurrent updates of different members both take effect).
+   */
+  updateInvokeConfig(
+    functionName: string,
+    qualifier: string,
+    merge: (cur: EventInvokeConfigRecord) => EventInvokeConfigRecord,
+  ): Promise<EventInvokeConfigRecord | 'no-function' | 'no-config'>;
+  getInvokeConfig(functionName: string, qualifier: string): Promise<EventInvokeConfigRecord | undefined>;
+  /** Configs of a function ordered by qualifier (byte order), after `afterQualifier`. */
+  listInvokeConfigs(functionName: string, afterQualifier: string | undefined, limit: number): Promise<EventInvokeConfigRecord[]>;
+  deleteInvokeConfig(functionName: string, qualifier: string): Promise<boolean>;
+}
+
 /** Function logs and CloudWatch Logs: events, groups, streams, retention. */
 export interface LogStore {
 
@@ -243,7 +270,7 @@ export type TagChangeResult =
  * mappings, code signing, …) is one more interface in this intersection.
  * Domain services take the narrowest of these they need.
  */
-export type Store = MetadataStore & AsyncQueueStore & LogStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

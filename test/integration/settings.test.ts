@@ -40,7 +40,7 @@ describe('settings: honoured or refused, never dropped', () => {
   it('refuses on create what Kumo cannot act on, naming the field, and creates nothing', async () => {
     const refused: [Partial<CreateFunctionCommandInput>, RegExp][] = [
       [{ VpcConfig: { SubnetIds: ['subnet-0123'], SecurityGroupIds: ['sg-0123'] } }, /^VpcConfig /],
-      [{ DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:000000000000:dlq' } }, /^DeadLetterConfig /],
+      // DeadLetterConfig with an SQS or SNS target is honoured (test/integration/async-delivery.test.ts).
       [{ FileSystemConfigs: [{ Arn: 'arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-0123', LocalMountPath: '/mnt/efs' }] }, /^FileSystemConfigs /],
       [{ ImageConfig: { Command: ['app.handler'] } }, /^ImageConfig /],
       [{ SnapStart: { ApplyOn: 'PublishedVersions' } }, /^SnapStart ApplyOn PublishedVersions /],
@@ -90,7 +90,6 @@ describe('settings: honoured or refused, never dropped', () => {
     await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30 }, { FunctionName: 'plain' });
     const before = await c.send(new GetFunctionConfigurationCommand({ FunctionName: 'plain' }));
     await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: [] } })), /^VpcConfig /);
-    await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, DeadLetterConfig: { TargetArn: 'arn:aws:sns:us-east-1:000000000000:t' } })), /^DeadLetterConfig /);
     await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, FileSystemConfigs: [{ Arn: 'arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-1', LocalMountPath: '/mnt/x' }] })), /^FileSystemConfigs /);
     await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, ImageConfig: { EntryPoint: ['/x'] } })), /^ImageConfig /);
     await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, SnapStart: { ApplyOn: 'PublishedVersions' } })), /^SnapStart /);

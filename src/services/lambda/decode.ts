@@ -1,5 +1,5 @@
 import type {
-  AddLayerVersionPermissionInput, AliasInput, CodeInput, CreateFunctionInput, FunctionSettingsInput, LayerContentInput,
+  AddLayerVersionPermissionInput, AliasInput, CodeInput, CreateFunctionInput, EventInvokeConfigInput, FunctionSettingsInput, LayerContentInput,
   LoggingConfigInput, PublishLayerVersionInput, PublishVersionInput, TagResourceInput, UpdateFunctionCodeInput,
   UpdateFunctionConfigurationInput,
 } from '../../control/inputs';
@@ -204,4 +204,21 @@ export function decodeAddLayerVersionPermission(b: Json): AddLayerVersionPermiss
 
 export function decodeTagResource(b: Json): TagResourceInput {
   return { Tags: stringMap(b.Tags, 'tags') };
+}
+
+/** Put/UpdateFunctionEventInvokeConfig. */
+export function decodeEventInvokeConfig(b: Json): EventInvokeConfigInput {
+  const dc = struct(b.DestinationConfig, 'destinationConfig');
+  const dest = (v: unknown, path: string) => {
+    const o = struct(v, path);
+    return o && { Destination: str(o.Destination, `${path}.destination`) };
+  };
+  return {
+    MaximumRetryAttempts: int(b.MaximumRetryAttempts, 'maximumRetryAttempts'),
+    MaximumEventAgeInSeconds: int(b.MaximumEventAgeInSeconds, 'maximumEventAgeInSeconds'),
+    DestinationConfig: dc && {
+      OnSuccess: dest(dc.OnSuccess, 'destinationConfig.onSuccess'),
+      OnFailure: dest(dc.OnFailure, 'destinationConfig.onFailure'),
+    },
+  };
 }

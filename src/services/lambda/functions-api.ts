@@ -59,6 +59,7 @@ export function configurationShape(fs: FunctionService, r: VersionRecord, view: 
   if (r.envSealed || c.environmentSet) out.Environment = { Variables: fs.openEnv(r) };
   if (c.vpcConfigSet) out.VpcConfig = { SubnetIds: [], SecurityGroupIds: [], VpcId: '', Ipv6AllowedForDualStack: false };
   if (c.kmsKeyArn) out.KMSKeyArn = c.kmsKeyArn;
+  if (c.deadLetterTargetArn) out.DeadLetterConfig = { TargetArn: c.deadLetterTargetArn };
   if (c.layers.length) out.Layers = c.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
   if (view === 'full') {
     out.State = r.state;

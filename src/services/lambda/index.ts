@@ -7,6 +7,8 @@ import { invokeRoutes } from './invoke-api';
 import { versionRoutes } from './versions-api';
 import { layerRoutes } from './layers-api';
 import { tagRoutes } from './tags-api';
+import { invokeConfigRoutes } from './invoke-configs-api';
+import type { EventInvokeConfigService } from '../../async/invoke-configs';
 import type { FunctionService } from '../../control/functions';
 import type { VersionService } from '../../control/versions';
 import type { AliasService } from '../../control/aliases';
@@ -23,6 +25,7 @@ export interface LambdaDeps {
   tags: TagService;
   invoker: InvokeService;
   queue: AsyncQueue;
+  invokeConfigs: EventInvokeConfigService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -47,6 +50,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),
         ...tagRoutes({ tags: d.tags }),
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
+        ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),
       ],
     },
   };

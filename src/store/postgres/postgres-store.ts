@@ -7,6 +7,8 @@ import { StoreConflict } from '../types';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
+import { PostgresInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql } from './invoke-configs';
+import type { EventInvokeConfigRecord } from '../types';
 
 /** NOTIFY channel of async enqueues (payload: nothing; listeners look for due events themselves). */
 const asyncChannel = 'kumo_async_enqueued';
@@ -60,6 +62,25 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.listener = new Listener(url, asyncChannel);
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
+    this.invokeConfigs = new PostgresInvokeConfigs(pool);
+  }
+
+  // ---- event invoke configs (invoke-configs.ts)
+  private readonly invokeConfigs: PostgresInvokeConfigs;
+  putInvokeConfig(rec: EventInvokeConfigRecord) {
+    return this.invokeConfigs.putInvokeConfig(rec);
+  }
+  updateInvokeConfig(fn: string, qualifier: string, merge: (cur: EventInvokeConfigRecord) => EventInvokeConfigRecord) {
+    return this.invokeConfigs.updateInvokeConfig(fn, qualifier, merge);
+  }
+  getInvokeConfig(fn: string, qualifier: string) {
+    return this.invokeConfigs.getInvokeConfig(fn, qualifier);
+  }
+  listInvokeConfigs(fn: string, afterQualifier: string | undefined, limit: number) {
+    return this.invokeConfigs.listInvokeConfigs(fn, afterQualifier, limit);
+  }
+  deleteInvokeConfig(fn: string, qualifier: string) {
+    return this.invokeConfigs.deleteInvokeConfig(fn, qualifier);
   }
 
   /**
@@ -140,6 +161,9 @@ export class PostgresStore implements Store, AsyncWakeups {
 
   async deleteFunction(name: string): Promise<boolean> {
     return this.tx(async (c) => {
+      // The function row first: a concurrent putInvokeConfig (holding it FOR SHARE) commits before the configs are deleted, or finds no function.
+      await c.query('SELECT 1 FROM functions WHERE name = $1 FOR UPDATE', [name]);
+      await c.query(deleteFunctionInvokeConfigsSql, [name]);
       await c.query('DELETE FROM aliases WHERE function_name = $1', [name]);
       await c.query('DELETE FROM versions WHERE function_name = $1', [name]);
       return (await c.query('DELETE FROM functions WHERE name = $1', [name])).rowCount === 1;
@@ -221,6 +245,8 @@ export class PostgresStore implements Store, AsyncWakeups {
       const a = await c.query<{ name: string }>('SELECT name FROM aliases WHERE function_name = $1 AND $2 = ANY(versions) ORDER BY name', [name, version]);
       if (a.rows.length) return { deleted: false, aliases: a.rows.map((x) => x.name) };
       const d = await c.query(`DELETE FROM versions WHERE function_name = $1 AND version = $2 AND version <> '$LATEST'`, [name, version]);
+      // The version's event invoke config goes with it.
+      if (d.rowCount === 1) await c.query(deleteQualifierInvokeConfigSql, [name, version]);
       return { deleted: d.rowCount === 1, aliases: [] };
     });
   }
@@ -257,7 +283,12 @@ export class PostgresStore implements Store, AsyncWakeups {
   }
 
   async deleteAlias(functionName: string, name: string): Promise<boolean> {
-    return (await this.q('DELETE FROM aliases WHERE function_name = $1 AND name = $2', [functionName, name])).rowCount === 1;
+    return this.tx(async (c) => {
+      // The alias row first: a put holding it FOR SHARE commits before, so the config delete below sees its row.
+      const deleted = (await c.query('DELETE FROM aliases WHERE function_name = $1 AND name = $2', [functionName, name])).rowCount === 1;
+      if (deleted) await c.query(deleteQualifierInvokeConfigSql, [functionName, name]);
+      return deleted;
+    });
   }
 
   async createAliasChecked(rec: AliasRecord): Promise<AliasWriteResult> {

@@ -5,8 +5,9 @@ import type {
   AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, NewAsyncEvent,
   StoredLogEvent, VersionRecord,
 } from '../../domain/records';
-import type { AliasWriteResult, Store, TagChange, TagChangeResult } from '../types';
+import type { AliasWriteResult, EventInvokeConfigRecord, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
+import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -77,6 +78,25 @@ export class SqliteStore implements Store {
     }
     this.st = this.prepare();
     this.lst = this.prepareLogs();
+    this.invokeConfigs = new SqliteInvokeConfigs(this.db);
+  }
+
+  // ---- event invoke configs (invoke-configs.ts)
+  private readonly invokeConfigs: SqliteInvokeConfigs;
+  putInvokeConfig(rec: EventInvokeConfigRecord) {
+    return this.invokeConfigs.putInvokeConfig(rec);
+  }
+  updateInvokeConfig(fn: string, qualifier: string, merge: (cur: EventInvokeConfigRecord) => EventInvokeConfigRecord) {
+    return this.invokeConfigs.updateInvokeConfig(fn, qualifier, merge);
+  }
+  getInvokeConfig(fn: string, qualifier: string) {
+    return this.invokeConfigs.getInvokeConfig(fn, qualifier);
+  }
+  listInvokeConfigs(fn: string, afterQualifier: string | undefined, limit: number) {
+    return this.invokeConfigs.listInvokeConfigs(fn, afterQualifier, limit);
+  }
+  deleteInvokeConfig(fn: string, qualifier: string) {
+    return this.invokeConfigs.deleteInvokeConfig(fn, qualifier);
   }
 
   private readonly readOnly: boolean;
@@ -250,6 +270,7 @@ export class SqliteStore implements Store {
   async deleteFunction(name: string): Promise<boolean> {
     let deleted = false;
     this.db.transaction(() => {
+      this.db.prepare(deleteFunctionInvokeConfigsSql).run(name);
       this.st.delAliases.run(name);
       this.st.delVersions.run(name);
       deleted = this.st.delFn.run(name).changes === 1;
@@ -325,6 +346,8 @@ export class SqliteStore implements Store {
       const aliases = (this.st.aliasesFor.all(name, version, version) as { name: string }[]).map((r) => r.name);
       if (aliases.length) result = { deleted: false, aliases };
       else result = { deleted: this.st.delVer.run(name, version).changes === 1, aliases: [] };
+      // The version's event invoke config goes with it (a version number is never reused, but the row would linger).
+      if (result.deleted) this.db.prepare(deleteQualifierInvokeConfigSql).run(name, version);
     }).immediate();
     return result;
   }
@@ -352,7 +375,13 @@ export class SqliteStore implements Store {
   }
 
   async deleteAlias(functionName: string, name: string): Promise<boolean> {
-    return this.st.delAlias.run(functionName, name).changes === 1;
+    let deleted = false;
+    this.db.transaction(() => {
+      deleted = this.st.delAlias.run(functionName, name).changes === 1;
+      // The alias's event invoke config goes with it: an alias created again later starts without one.
+      if (deleted) this.db.prepare(deleteQualifierInvokeConfigSql).run(functionName, name);
+    }).immediate();
+    return deleted;
   }
 
   async createAliasChecked(rec: AliasRecord): Promise<AliasWriteResult> {
@@ -817,6 +846,8 @@ const migrations: string[] = [
   `DROP TABLE log_events;`,
   // 4: which server process (one id per lifetime) holds an event's lease, so a restart can release a dead one's.
   `ALTER TABLE async_events ADD COLUMN lease_owner TEXT;`,
+  // 5: event invoke configs (asynchronous invocation settings per qualifier).
+  invokeConfigsMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

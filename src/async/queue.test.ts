@@ -1,0 +1,134 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configFromEnv } from '../config';
+import { Deliveries, type OutboundMessage } from '../domain/delivery';
+import { DomainError } from '../domain/errors';
+import { SqliteStore } from '../store/sqlite/sqlite-store';
+import { LogSink } from '../observability/logs';
+import type { InvokeInput, InvokeResult } from '../invoke/service';
+import { AsyncQueue, type AsyncPolicySource } from './queue';
+import type { AsyncPolicy } from './invoke-configs';
+
+/**
+ * The queue's outcome path on a real SQLite store and a real Deliveries,
+ * with in-process `sqs` and `sns` sinks standing in for the queue and topic
+ * services (built on other branches). The invoker is scripted: what is under
+ * test is what the queue does with each answer, not the sandbox.
+ */
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-queue-test-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+function setup(opts: { policy: AsyncPolicy; dlq?: string; answer: (i: InvokeInput, run: number) => InvokeResult | Promise<InvokeResult>; sinkFails?: number }) {
+  const store = new SqliteStore(path.join(dir, `q${++n}.db`));
+  const logs = new LogSink(store);
+  const sent: { arn: string; msg: OutboundMessage }[] = [];
+  let failuresLeft = opts.sinkFails ?? 0;
+  const deliveries = new Deliveries();
+  for (const service of ['sqs', 'sns']) {
+    deliveries.register(service, {
+      send: async (arn, msg) => {
+        if (failuresLeft-- > 0) throw new DomainError('NotFound', 'The specified queue does not exist.');
+        sent.push({ arn, msg });
+      },
+    });
+  }
+  let runs = 0;
+  const invoker = { invoke: async (i: InvokeInput) => opts.answer(i, ++runs) };
+  const policies: AsyncPolicySource = {
+    policy: async () => opts.policy,
+    deadLetterArn: async () => opts.dlq,
+    arn: (f, q) => `arn:aws:lambda:us-east-1:000000000000:function:${f}:${q}`,
+  };
+  const queue = new AsyncQueue(configFromEnv({ asyncRetryDelaysMs: [10, 10] }), store, invoker, logs, deliveries, policies);
+  return {
+    queue, sent, store, runs: () => runs,
+    async drained(): Promise<void> {
+      for (let i = 0; i < 500 && (await store.nextAsyncDueInMs()) !== undefined; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await store.nextAsyncDueInMs(), undefined, 'the event left the queue');
+    },
+    async lines(): Promise<string[]> {
+      await logs.flush();
+      return (await store.readLogs('/aws/lambda/f', { limit: 1000, sinceMs: 0 })).map((r) => r.message);
+    },
+    async close() {
+      await queue.stop();
+      await store.close();
+    },
+  };
+}
+
+const ok = (payload = '{"ok":1}'): InvokeResult => ({ payload: Buffer.from(payload), executedVersion: '$LATEST', requestId: 'x' });
+const failed = (): InvokeResult => ({ payload: Buffer.from('{"errorMessage":"boom","errorType":"Error"}'), functionError: 'Unhandled', executedVersion: '$LATEST', requestId: 'x' });
+const queueArn = 'arn:aws:sqs:us-east-1:000000000000:q';
+const topicArn = 'arn:aws:sns:us-east-1:000000000000:t';
+
+test('success goes to OnSuccess as the invocation record', async () => {
+  const t = setup({ policy: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21600, onSuccess: queueArn }, answer: () => ok() });
+  t.queue.start();
+  const id = await t.queue.enqueue('f', undefined, Buffer.from('{"in":1}'));
+  await t.drained();
+  assert.equal(t.sent.length, 1);
+  const rec = JSON.parse(t.sent[0]!.msg.body) as Record<string, any>;
+  assert.equal(t.sent[0]!.arn, queueArn);
+  assert.deepEqual(rec.requestContext, { requestId: id, functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST', condition: 'Success', approximateInvokeCount: 1 });
+  await t.close();
+});
+
+test('retries exhausted: OnFailure gets the record and the DLQ the payload with its attributes (both, when both are set)', async () => {
+  const t = setup({ policy: { maximumRetryAttempts: 1, maximumEventAgeSeconds: 21600, onFailure: topicArn }, dlq: queueArn, answer: () => failed() });
+  t.queue.start();
+  const id = await t.queue.enqueue('f', undefined, Buffer.from('{"in":2}'));
+  await t.drained();
+  assert.equal(t.runs(), 2, 'MaximumRetryAttempts 1: two runs');
+  assert.deepEqual(t.sent.map((s) => s.arn), [topicArn, queueArn]);
+  assert.equal((JSON.parse(t.sent[0]!.msg.body) as Record<string, any>).requestContext.condition, 'RetriesExhausted');
+  assert.deepEqual(t.sent[1]!.msg, {
+    body: '{"in":2}',
+    attributes: {
+      RequestID: { DataType: 'String', StringValue: id },
+      ErrorCode: { DataType: 'Number', StringValue: '200' },
+      ErrorMessage: { DataType: 'String', StringValue: 'boom' },
+    },
+  });
+  const lines = await t.lines();
+  assert.deepEqual(lines.filter((l) => l.startsWith('ASYNC_ATTEMPT')), [1, 2].map((k) => `ASYNC_ATTEMPT RequestId: ${id}\tAttempt: ${k} of 2`));
+  await t.close();
+});
+
+test('throttles are retried without counting an attempt', async () => {
+  const t = setup({
+    policy: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 21600, onSuccess: queueArn },
+    answer: (_i, run) => {
+      if (run === 1) throw new DomainError('Throttled', 'Rate Exceeded.');
+      return ok();
+    },
+  });
+  t.queue.start();
+  await t.queue.enqueue('f', undefined, Buffer.from('{}'));
+  await t.drained();
+  assert.equal(t.runs(), 2, 'run again after the throttle though MaximumRetryAttempts is 0');
+  assert.equal((JSON.parse(t.sent[0]!.msg.body) as Record<string, any>).requestContext.approximateInvokeCount, 1, 'the throttled try is not counted');
+  assert.ok((await t.lines()).some((l) => l.startsWith('ASYNC_DEFERRED') && l.includes('Reason: Throttled')));
+  await t.close();
+});
+
+test('a target that fails is retried a bounded number of times; then the failure is logged and the event leaves the queue', async () => {
+  const t = setup({ policy: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 21600, onSuccess: queueArn }, answer: () => ok(), sinkFails: 1 });
+  t.queue.start();
+  await t.queue.enqueue('f', undefined, Buffer.from('{}'));
+  await t.drained();
+  assert.equal(t.sent.length, 1, 'delivered on the second try');
+  await t.close();
+
+  const u = setup({ policy: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 21600, onSuccess: queueArn }, answer: () => ok(), sinkFails: 100 });
+  u.queue.start();
+  const id = await u.queue.enqueue('f', undefined, Buffer.from('{}'));
+  await u.drained();
+  assert.equal(u.sent.length, 0);
+  assert.ok((await u.lines()).includes(`ASYNC_DELIVERY_FAILED RequestId: ${id}\tTarget: ${queueArn}\tTries: 3\tReason: The specified queue does not exist.`));
+  await u.close();
+});
