@@ -18,7 +18,9 @@ export interface StackResource {
   alias?: string;
   /** Every layer version this stack published (deleted with the layer). */
   layerVersions?: number[];
-  /** For aliases/versions: the function they belong to. */
+  /** For topics: the ARNs of the subscriptions its Subscription list made. */
+  subscriptions?: string[];
+  /** For aliases/versions/event invoke configs: the function they belong to. */
   functionName?: string;
 }
 
