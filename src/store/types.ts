@@ -20,6 +20,8 @@ import type {
   AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
   StoredLogEvent, VersionRecord,
 } from '../domain/records';
+import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
+export type { EventSourceMappingRecord, EventSourceMappingState } from '../domain/event-source-mapping';
 
 export type {
   AliasRecord, AsyncEvent, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
@@ -200,6 +202,22 @@ export interface LogStore {
   expireLogEvents(group: string, beforeMs: number, limit: number): Promise<number>;
 }
 
+/** Lambda's event source mappings (queues polled for functions). */
+export interface EventSourceMappingStore {
+  /** Inserts a mapping; StoreConflict if its UUID exists. */
+  createEventSourceMapping(rec: EventSourceMappingRecord): Promise<void>;
+  getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined>;
+  /**
+   * Mappings ordered by UUID after `afterUuid`, optionally only those of one
+   * event source and/or one function (by name, whatever the qualifier).
+   */
+  listEventSourceMappings(q: { eventSourceArn?: string; functionName?: string; afterUuid?: string; limit: number }): Promise<EventSourceMappingRecord[]>;
+  /** Replaces the mapping when its revision id is still `expectedRevisionId` (compare-and-swap); false when it is gone or changed. */
+  updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean>;
+  /** Deletes the mapping when its revision id is still `expectedRevisionId`; false when it is gone or changed. */
+  deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean>;
+}
+
 /**
  * `ok`; `exists` (create: the name is taken); `stale` (update: the alias is
  * gone or its revision changed); `no-function`; `no-version` naming the first
@@ -229,7 +247,7 @@ export type TagChangeResult =
  * mappings, code signing, …) is one more interface in this intersection.
  * Domain services take the narrowest of these they need.
  */
-export type Store = MetadataStore & AsyncQueueStore & LogStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & EventSourceMappingStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

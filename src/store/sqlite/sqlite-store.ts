@@ -7,6 +7,8 @@ import type {
 } from '../../domain/records';
 import type { AliasWriteResult, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
+import type { EventSourceMappingRecord, EventSourceMappingStore } from '../types';
+import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -77,6 +79,26 @@ export class SqliteStore implements Store {
     }
     this.st = this.prepare();
     this.lst = this.prepareLogs();
+    this.esm = new SqliteEventSourceMappings(this.db);
+  }
+
+  private readonly esm: SqliteEventSourceMappings;
+
+  // ---- event source mappings (event-source-mappings.ts: their own file)
+  createEventSourceMapping(rec: EventSourceMappingRecord): Promise<void> {
+    return this.esm.createEventSourceMapping(rec);
+  }
+  getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined> {
+    return this.esm.getEventSourceMapping(uuid);
+  }
+  listEventSourceMappings(q: Parameters<EventSourceMappingStore['listEventSourceMappings']>[0]): Promise<EventSourceMappingRecord[]> {
+    return this.esm.listEventSourceMappings(q);
+  }
+  updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.updateEventSourceMapping(rec, expectedRevisionId);
+  }
+  deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.deleteEventSourceMapping(uuid, expectedRevisionId);
   }
 
   private readonly readOnly: boolean;
@@ -814,6 +836,8 @@ const migrations: string[] = [
   `DROP TABLE log_events;`,
   // 4: which server process (one id per lifetime) holds an event's lease, so a restart can release a dead one's.
   `ALTER TABLE async_events ADD COLUMN lease_owner TEXT;`,
+  // 5: Lambda event source mappings.
+  eventSourceMappingsMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */
