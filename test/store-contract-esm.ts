@@ -54,7 +54,7 @@ export function eventSourceMappingContract(name: string, open: () => Promise<Ope
     }));
 
     test('list orders by UUID, pages after a UUID, filters by source and by function', withStore(async (s) => {
-      await s.createEventSourceMapping(mapping(uuid(3), { functionName: 'g' }));
+      await s.createEventSourceMapping(mapping(uuid(3), { functionName: 'g', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:g' }));
       await s.createEventSourceMapping(mapping(uuid(1)));
       await s.createEventSourceMapping(mapping(uuid(2), { eventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:q2' }));
       const ids = (rs: EventSourceMappingRecord[]) => rs.map((r) => r.uuid);
@@ -69,9 +69,10 @@ export function eventSourceMappingContract(name: string, open: () => Promise<Ope
 
     test('update is a compare-and-swap on the revision id; the function filter follows a changed function', withStore(async (s) => {
       await s.createEventSourceMapping(mapping(uuid(1)));
-      assert.equal(await s.updateEventSourceMapping(mapping(uuid(1), { revisionId: 'r2', functionName: 'g', state: 'Enabled' }), 'stale'), false);
+      const g = { revisionId: 'r2', functionName: 'g', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:g', state: 'Enabled' as const };
+      assert.equal(await s.updateEventSourceMapping(mapping(uuid(1), g), 'stale'), false);
       assert.equal((await s.getEventSourceMapping(uuid(1)))?.revisionId, 'r1');
-      assert.equal(await s.updateEventSourceMapping(mapping(uuid(1), { revisionId: 'r2', functionName: 'g', state: 'Enabled' }), 'r1'), true);
+      assert.equal(await s.updateEventSourceMapping(mapping(uuid(1), g), 'r1'), true);
       assert.equal((await s.getEventSourceMapping(uuid(1)))?.state, 'Enabled');
       assert.deepEqual((await s.listEventSourceMappings({ functionName: 'g', limit: 10 })).map((r) => r.uuid), [uuid(1)]);
       assert.equal(await s.updateEventSourceMapping(mapping(uuid(9), { revisionId: 'r2' }), 'r1'), false, 'a missing mapping');
@@ -86,6 +87,20 @@ export function eventSourceMappingContract(name: string, open: () => Promise<Ope
       assert.equal(results.filter(Boolean).length, 1);
       const got = await s.getEventSourceMapping(uuid(1));
       assert.equal(got?.batchSize, results[0] ? 1 : 2);
+    }));
+
+    test('one mapping per (event source, function ARN): create and update refuse the pair with StoreConflict', withStore(async (s) => {
+      await s.createEventSourceMapping(mapping(uuid(1)));
+      await assert.rejects(s.createEventSourceMapping(mapping(uuid(2))), StoreConflict);
+      const qualified = 'arn:aws:lambda:us-east-1:000000000000:function:f:live';
+      await s.createEventSourceMapping(mapping(uuid(2), { functionArn: qualified, qualifier: 'live' }));
+      await assert.rejects(s.updateEventSourceMapping(mapping(uuid(2), { revisionId: 'r2' }), 'r1'), StoreConflict);
+      assert.equal((await s.getEventSourceMapping(uuid(2)))?.functionArn, qualified, 'the refused update changed nothing');
+      const both = await Promise.all([
+        s.createEventSourceMapping(mapping(uuid(3), { functionName: 'g', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:g' })).then(() => true, (e) => (e instanceof StoreConflict ? false : Promise.reject(e))),
+        s.createEventSourceMapping(mapping(uuid(4), { functionName: 'g', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:g' })).then(() => true, (e) => (e instanceof StoreConflict ? false : Promise.reject(e))),
+      ]);
+      assert.equal(both.filter(Boolean).length, 1, 'two concurrent creates of one pair: one wins');
     }));
 
     test('delete is guarded by the revision id, and a deleted mapping is gone', withStore(async (s) => {

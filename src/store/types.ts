@@ -204,7 +204,10 @@ export interface LogStore {
 
 /** Lambda's event source mappings (queues polled for functions). */
 export interface EventSourceMappingStore {
-  /** Inserts a mapping; StoreConflict if its UUID exists. */
+  /**
+   * Inserts a mapping; StoreConflict if its UUID exists or another mapping
+   * has the same event source and function ARN (AWS allows one per pair).
+   */
   createEventSourceMapping(rec: EventSourceMappingRecord): Promise<void>;
   getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined>;
   /**
@@ -212,7 +215,11 @@ export interface EventSourceMappingStore {
    * event source and/or one function (by name, whatever the qualifier).
    */
   listEventSourceMappings(q: { eventSourceArn?: string; functionName?: string; afterUuid?: string; limit: number }): Promise<EventSourceMappingRecord[]>;
-  /** Replaces the mapping when its revision id is still `expectedRevisionId` (compare-and-swap); false when it is gone or changed. */
+  /**
+   * Replaces the mapping when its revision id is still `expectedRevisionId`
+   * (compare-and-swap); false when it is gone or changed; StoreConflict when
+   * the new function ARN makes a pair another mapping has.
+   */
   updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean>;
   /** Deletes the mapping when its revision id is still `expectedRevisionId`; false when it is gone or changed. */
   deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean>;

@@ -7,6 +7,8 @@ import { invokeRoutes } from './invoke-api';
 import { versionRoutes } from './versions-api';
 import { layerRoutes } from './layers-api';
 import { tagRoutes } from './tags-api';
+import { eventSourceMappingRoutes } from './event-source-mappings-api';
+import type { EventSourceMappingService } from '../../event-sources/mappings';
 import type { FunctionService } from '../../control/functions';
 import type { VersionService } from '../../control/versions';
 import type { AliasService } from '../../control/aliases';
@@ -23,6 +25,7 @@ export interface LambdaDeps {
   tags: TagService;
   invoker: InvokeService;
   queue: AsyncQueue;
+  mappings: EventSourceMappingService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -46,6 +49,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...versionRoutes({ functions: d.functions, versions: d.versions, aliases: d.aliases }),
         ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),
         ...tagRoutes({ tags: d.tags }),
+        ...eventSourceMappingRoutes({ mappings: d.mappings }),
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
       ],
     },

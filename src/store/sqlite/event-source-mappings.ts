@@ -5,7 +5,8 @@ import { StoreConflict, type EventSourceMappingRecord, type EventSourceMappingSt
  * Event source mappings on SQLite: table `event_source_mappings` (migration
  * in sqlite-store.ts), the record as JSON with the columns queries filter on.
  * Every write is one statement: insert, or an UPDATE/DELETE guarded by the
- * revision id (compare-and-swap).
+ * revision id (compare-and-swap). One mapping per (event source, function
+ * ARN): a unique index, so two concurrent creates of the pair make one.
  */
 export class SqliteEventSourceMappings implements EventSourceMappingStore {
   private readonly st;
@@ -13,8 +14,8 @@ export class SqliteEventSourceMappings implements EventSourceMappingStore {
   constructor(db: Database.Database) {
     this.st = {
       ins: db.prepare(
-        `INSERT INTO event_source_mappings (uuid, function_name, event_source_arn, record, revision_id)
-         VALUES (@uuid, @functionName, @eventSourceArn, @record, @revisionId) ON CONFLICT DO NOTHING`,
+        `INSERT INTO event_source_mappings (uuid, function_name, function_arn, event_source_arn, record, revision_id)
+         VALUES (@uuid, @functionName, @functionArn, @eventSourceArn, @record, @revisionId) ON CONFLICT DO NOTHING`,
       ),
       get: db.prepare('SELECT record FROM event_source_mappings WHERE uuid = ?'),
       list: db.prepare(
@@ -23,9 +24,10 @@ export class SqliteEventSourceMappings implements EventSourceMappingStore {
          ORDER BY uuid LIMIT @limit`,
       ),
       upd: db.prepare(
-        `UPDATE event_source_mappings SET function_name = @functionName, record = @record, revision_id = @revisionId
+        `UPDATE OR IGNORE event_source_mappings SET function_name = @functionName, function_arn = @functionArn, record = @record, revision_id = @revisionId
          WHERE uuid = @uuid AND revision_id = @expected`,
       ),
+      pair: db.prepare('SELECT uuid FROM event_source_mappings WHERE event_source_arn = ? AND function_arn = ? AND uuid <> ?'),
       del: db.prepare('DELETE FROM event_source_mappings WHERE uuid = ? AND revision_id = ?'),
     };
   }
@@ -47,7 +49,10 @@ export class SqliteEventSourceMappings implements EventSourceMappingStore {
 
   async updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean> {
     const c = cols(rec);
-    return this.st.upd.run({ uuid: c.uuid, functionName: c.functionName, record: c.record, revisionId: c.revisionId, expected: expectedRevisionId }).changes === 1;
+    if (this.st.upd.run({ uuid: c.uuid, functionName: c.functionName, functionArn: c.functionArn, record: c.record, revisionId: c.revisionId, expected: expectedRevisionId }).changes === 1) return true;
+    // UPDATE OR IGNORE changed nothing: a stale revision, or the (source, function) pair is another mapping's.
+    if (this.st.pair.get(rec.eventSourceArn, rec.functionArn, rec.uuid)) throw new StoreConflict(`another mapping of ${rec.eventSourceArn} invokes ${rec.functionArn}`);
+    return false;
   }
 
   async deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean> {
@@ -56,12 +61,13 @@ export class SqliteEventSourceMappings implements EventSourceMappingStore {
 }
 
 function cols(rec: EventSourceMappingRecord) {
-  return { uuid: rec.uuid, functionName: rec.functionName, eventSourceArn: rec.eventSourceArn, record: JSON.stringify(rec), revisionId: rec.revisionId };
+  return { uuid: rec.uuid, functionName: rec.functionName, functionArn: rec.functionArn, eventSourceArn: rec.eventSourceArn, record: JSON.stringify(rec), revisionId: rec.revisionId };
 }
 
 /** The migration that creates the table (appended to sqlite-store.ts's list). */
 export const eventSourceMappingsMigration = `CREATE TABLE event_source_mappings (
-     uuid TEXT PRIMARY KEY, function_name TEXT NOT NULL, event_source_arn TEXT NOT NULL,
+     uuid TEXT PRIMARY KEY, function_name TEXT NOT NULL, function_arn TEXT NOT NULL, event_source_arn TEXT NOT NULL,
      record TEXT NOT NULL, revision_id TEXT NOT NULL);
+   CREATE UNIQUE INDEX esm_pair ON event_source_mappings (event_source_arn, function_arn);
    CREATE INDEX esm_function ON event_source_mappings (function_name, uuid);
    CREATE INDEX esm_source ON event_source_mappings (event_source_arn, uuid);`;
