@@ -24,6 +24,8 @@ export interface PollerDeps {
   log(message: string, e?: unknown): void;
   /** Milliseconds before a poller retries after a problem (tests shorten it). */
   problemBackoffMs?: number;
+  /** The long poll of an empty queue (AWS: 20 s; tests shorten it). */
+  receiveWaitMs?: number;
   now?: () => number;
 }
 
@@ -184,7 +186,7 @@ export class QueuePoller {
     let deadline = Infinity;
     let full = false;
     while (items.length < this.rec.batchSize && !this.stopped && !full) {
-      let waitMs = L.receiveWaitMsMax;
+      let waitMs = this.deps.receiveWaitMs ?? L.receiveWaitMsMax;
       if (items.length > 0) {
         const remaining = deadline - this.now();
         if (remaining <= 0) break;
@@ -195,7 +197,8 @@ export class QueuePoller {
         waitMs,
         signal: this.abort.signal,
       });
-      if (items.length === 0 && got.length > 0) deadline = this.now() + windowMs;
+      if (items.length === 0 && got.length === 0) break; // one long poll found nothing: the queue is drained
+      if (items.length === 0) deadline = this.now() + windowMs;
       const back: SourceMessage[] = [];
       for (const m of got) {
         const json = JSON.stringify(sqsRecord(m, this.rec.eventSourceArn, this.region));
