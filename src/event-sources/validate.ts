@@ -1,5 +1,5 @@
 import { Checker, checkTags } from '../control/validate';
-import { DomainError, invalidParameter, required } from '../domain/errors';
+import { invalidParameter, required } from '../domain/errors';
 import { parseArn } from '../domain/arn';
 import { parsePattern, PatternError } from '../domain/event-pattern';
 import * as L from './limits';
@@ -81,7 +81,7 @@ export function checkSettings(input: MappingSettingsInput, c: Checker): CheckedS
 export function checkRules(input: MappingSettingsInput): string[] | undefined {
   for (const m of input.otherMembers) {
     if ((streamOnlyMembers as readonly string[]).includes(m)) throw invalidParameter(`Unsupported ${m} parameter for given event source mapping type.`);
-    throw invalidParameter(`Kumo does not support ${m} for event source mappings yet; remove it from the request.`);
+    throw invalidParameter(`${m} is not supported by this Kumo server for event source mappings.`);
   }
   return input.FilterCriteria ? checkFilters(input.FilterCriteria) : undefined;
 }
@@ -111,7 +111,7 @@ export function checkEventSource(arn: string | undefined, c: Checker): string {
   const a = parseArn(arn);
   if (!a || a.service !== 'sqs') {
     const what = a ? `${a.service} event sources` : 'this event source';
-    throw invalidParameter(`Kumo does not support ${what} yet: event source mappings read SQS queues only (${arn}).`);
+    throw invalidParameter(`${what[0]!.toUpperCase()}${what.slice(1)} are not supported by this Kumo server yet: event source mappings read SQS queues only (${arn}).`);
   }
   return arn;
 }
@@ -145,4 +145,3 @@ export function checkUpdate(input: MappingSettingsInput): { settings: CheckedSet
   return { settings, filters: checkRules(input) };
 }
 
-export { DomainError };
