@@ -19,6 +19,9 @@ export const noQueueServiceMessage = (arn: string) =>
 
 export type MappingListener = (uuid: string) => void;
 
+/** What the mappings need of the functions (FunctionService is it). */
+export type MappingFunctions = Pick<FunctionService, 'ref' | 'get' | 'arn'>;
+
 /**
  * Lambda's event source mappings, the control-plane half (the pollers are
  * pollers.ts): create, get, update, delete, list, each one store call that
@@ -40,7 +43,7 @@ export class EventSourceMappingService {
 
   constructor(
     private readonly store: EventSourceMappingStore,
-    private readonly functions: FunctionService,
+    private readonly functions: MappingFunctions,
     private readonly scope: { region: string; accountId: string },
     private readonly now: () => number = Date.now,
   ) {}
