@@ -250,8 +250,8 @@ export type TagChangeResult =
   | { kind: 'too-many'; count: number };
 
 /**
- * Everything the server persists. A concern added later (event source
- * mappings, code signing, …) is one more interface in this intersection.
+ * Everything the server persists. A concern added later (code signing, …)
+ * is one more interface in this intersection.
  * Domain services take the narrowest of these they need.
  */
 export type Store = MetadataStore & AsyncQueueStore & LogStore & EventSourceMappingStore & {
