@@ -65,6 +65,9 @@ export function eventSourceMappingContract(name: string, open: () => Promise<Ope
       assert.deepEqual(ids(await s.listEventSourceMappings({ functionName: 'g', limit: 10 })), [uuid(3)]);
       assert.deepEqual(ids(await s.listEventSourceMappings({ functionName: 'f', eventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:q2', limit: 10 })), [uuid(2)]);
       assert.deepEqual(await s.listEventSourceMappings({ functionName: 'nope', limit: 10 }), []);
+      await s.createEventSourceMapping(mapping(uuid(4), { qualifier: 'live', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f:live' }));
+      assert.deepEqual(ids(await s.listEventSourceMappings({ functionName: 'f', limit: 10 })), [uuid(1), uuid(2), uuid(4)], 'a name lists every qualifier');
+      assert.deepEqual(ids(await s.listEventSourceMappings({ functionName: 'f', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f:live', limit: 10 })), [uuid(4)]);
     }));
 
     test('update is a compare-and-swap on the revision id; the function filter follows a changed function', withStore(async (s) => {

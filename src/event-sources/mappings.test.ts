@@ -178,6 +178,7 @@ describe('EventSourceMappingService with the pollers', () => {
       assert.equal(p2.nextMarker, undefined);
       assert.deepEqual((await t.mappings.list({ eventSourceArn: q2 })).mappings.map((x) => x.uuid).sort(), [b.uuid, c.uuid].sort());
       assert.equal((await t.mappings.list({ functionName: 'arn:aws:lambda:us-east-1:000000000000:function:f' })).mappings.length, 3);
+      assert.deepEqual((await t.mappings.list({ functionName: 'f:live' })).mappings.map((x) => x.uuid), [c.uuid], 'a qualified name lists that ARN only');
     } finally {
       await t.close();
     }

@@ -108,10 +108,16 @@ export class EventSourceMappingService {
     if (q.maxItems !== undefined && (q.maxItems < 1 || q.maxItems > 10_000)) {
       throw new DomainError('Validation', `1 validation error detected: Value '${q.maxItems}' at 'maxItems' failed to satisfy constraint: Member must have value ${q.maxItems < 1 ? 'greater than or equal to 1' : 'less than or equal to 10000'}`);
     }
+    // An unqualified FunctionName lists the function's mappings whatever their qualifier; a qualified one, that ARN's.
     let functionName: string | undefined;
-    if (q.functionName !== undefined) functionName = this.functions.ref(q.functionName, undefined, 'get').name;
+    let functionArn: string | undefined;
+    if (q.functionName !== undefined) {
+      const ref = this.functions.ref(q.functionName, undefined, 'get');
+      functionName = ref.name;
+      if (ref.qualifier !== undefined) functionArn = this.functions.arn(ref.name, ref.qualifier);
+    }
     const limit = q.maxItems ?? listPageDefault;
-    const rows = await this.store.listEventSourceMappings({ eventSourceArn: q.eventSourceArn, functionName, afterUuid: q.marker, limit: limit + 1 });
+    const rows = await this.store.listEventSourceMappings({ eventSourceArn: q.eventSourceArn, functionName, functionArn, afterUuid: q.marker, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return rows.length > limit ? { mappings: page, nextMarker: page[page.length - 1]!.uuid } : { mappings: page };
   }

@@ -202,6 +202,14 @@ export interface LogStore {
   expireLogEvents(group: string, beforeMs: number, limit: number): Promise<number>;
 }
 
+export interface EventSourceMappingQuery {
+  eventSourceArn?: string;
+  functionName?: string;
+  functionArn?: string;
+  afterUuid?: string;
+  limit: number;
+}
+
 /** Lambda's event source mappings (queues polled for functions). */
 export interface EventSourceMappingStore {
   /**
@@ -212,9 +220,10 @@ export interface EventSourceMappingStore {
   getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined>;
   /**
    * Mappings ordered by UUID after `afterUuid`, optionally only those of one
-   * event source and/or one function (by name, whatever the qualifier).
+   * event source, one function (by name, whatever the qualifier) and/or one
+   * exact function ARN (qualified or not).
    */
-  listEventSourceMappings(q: { eventSourceArn?: string; functionName?: string; afterUuid?: string; limit: number }): Promise<EventSourceMappingRecord[]>;
+  listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]>;
   /**
    * Replaces the mapping when its revision id is still `expectedRevisionId`
    * (compare-and-swap); false when it is gone or changed; StoreConflict when

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { StoreConflict, type EventSourceMappingRecord, type EventSourceMappingStore } from '../types';
+import { StoreConflict, type EventSourceMappingQuery, type EventSourceMappingRecord, type EventSourceMappingStore } from '../types';
 
 /**
  * Event source mappings on PostgreSQL: table `event_source_mappings`
@@ -26,12 +26,13 @@ export class PostgresEventSourceMappings implements EventSourceMappingStore {
     return r.rows[0] ? (JSON.parse(r.rows[0].record) as EventSourceMappingRecord) : undefined;
   }
 
-  async listEventSourceMappings(q: { eventSourceArn?: string; functionName?: string; afterUuid?: string; limit: number }): Promise<EventSourceMappingRecord[]> {
+  async listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]> {
     const r = await this.q<{ record: string }>(
       `SELECT record FROM event_source_mappings
        WHERE uuid > $1 AND ($2::text IS NULL OR event_source_arn = $2) AND ($3::text IS NULL OR function_name = $3)
-       ORDER BY uuid LIMIT $4`,
-      [q.afterUuid ?? '', q.eventSourceArn ?? null, q.functionName ?? null, q.limit],
+         AND ($4::text IS NULL OR function_arn = $4)
+       ORDER BY uuid LIMIT $5`,
+      [q.afterUuid ?? '', q.eventSourceArn ?? null, q.functionName ?? null, q.functionArn ?? null, q.limit],
     );
     return r.rows.map((row) => JSON.parse(row.record) as EventSourceMappingRecord);
   }

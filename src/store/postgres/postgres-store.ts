@@ -4,7 +4,7 @@ import type {
   StoredLogEvent, TagChange, TagChangeResult, VersionRecord,
 } from '../types';
 import { StoreConflict } from '../types';
-import type { EventSourceMappingRecord, EventSourceMappingStore } from '../types';
+import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
 import { PostgresEventSourceMappings } from './event-source-mappings';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
@@ -94,7 +94,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined> {
     return this.esm.getEventSourceMapping(uuid);
   }
-  listEventSourceMappings(q: Parameters<EventSourceMappingStore['listEventSourceMappings']>[0]): Promise<EventSourceMappingRecord[]> {
+  listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]> {
     return this.esm.listEventSourceMappings(q);
   }
   updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean> {

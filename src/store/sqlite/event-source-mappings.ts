@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { StoreConflict, type EventSourceMappingRecord, type EventSourceMappingStore } from '../types';
+import { StoreConflict, type EventSourceMappingQuery, type EventSourceMappingRecord, type EventSourceMappingStore } from '../types';
 
 /**
  * Event source mappings on SQLite: table `event_source_mappings` (migration
@@ -20,7 +20,7 @@ export class SqliteEventSourceMappings implements EventSourceMappingStore {
       get: db.prepare('SELECT record FROM event_source_mappings WHERE uuid = ?'),
       list: db.prepare(
         `SELECT record FROM event_source_mappings
-         WHERE uuid > @after AND (@source IS NULL OR event_source_arn = @source) AND (@fn IS NULL OR function_name = @fn)
+         WHERE uuid > @after AND (@source IS NULL OR event_source_arn = @source) AND (@fn IS NULL OR function_name = @fn) AND (@fnArn IS NULL OR function_arn = @fnArn)
          ORDER BY uuid LIMIT @limit`,
       ),
       upd: db.prepare(
@@ -42,8 +42,8 @@ export class SqliteEventSourceMappings implements EventSourceMappingStore {
     return row ? (JSON.parse(row.record) as EventSourceMappingRecord) : undefined;
   }
 
-  async listEventSourceMappings(q: { eventSourceArn?: string; functionName?: string; afterUuid?: string; limit: number }): Promise<EventSourceMappingRecord[]> {
-    const rows = this.st.list.all({ after: q.afterUuid ?? '', source: q.eventSourceArn ?? null, fn: q.functionName ?? null, limit: q.limit }) as { record: string }[];
+  async listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]> {
+    const rows = this.st.list.all({ after: q.afterUuid ?? '', source: q.eventSourceArn ?? null, fn: q.functionName ?? null, fnArn: q.functionArn ?? null, limit: q.limit }) as { record: string }[];
     return rows.map((r) => JSON.parse(r.record) as EventSourceMappingRecord);
   }
 

@@ -7,7 +7,7 @@ import type {
 } from '../../domain/records';
 import type { AliasWriteResult, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
-import type { EventSourceMappingRecord, EventSourceMappingStore } from '../types';
+import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
 import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
 
 /**
@@ -91,7 +91,7 @@ export class SqliteStore implements Store {
   getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined> {
     return this.esm.getEventSourceMapping(uuid);
   }
-  listEventSourceMappings(q: Parameters<EventSourceMappingStore['listEventSourceMappings']>[0]): Promise<EventSourceMappingRecord[]> {
+  listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]> {
     return this.esm.listEventSourceMappings(q);
   }
   updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean> {
