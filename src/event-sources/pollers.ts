@@ -63,6 +63,8 @@ export class EventSourcePollers {
     this.stopped = true;
     await Promise.all([...this.running.values()].map((p) => p.stop()));
     await Promise.all([...this.chains.values()]);
+    // A settle that was under way may have started a poller before it saw `stopped`.
+    await Promise.all([...this.running.keys()].map((uuid) => this.stopPoller(uuid)));
   }
 
   /** The poller of a mapping, if one runs (tests). */
