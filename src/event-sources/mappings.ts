@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, conflict, invalidParameter, notFound } from '../domain/errors';
-import { formatArn, parseArn } from '../domain/arn';
+import { formatArn } from '../domain/arn';
 import type { QueueSource, QueueSourceInfo } from '../domain/queue-source';
 import type { EventSourceMappingRecord, EventSourceMappingState } from '../domain/event-source-mapping';
 import type { FunctionService } from '../control/functions';
@@ -206,11 +206,6 @@ export class EventSourceMappingService {
     return conflict(
       `The event source arn (" ${rec.eventSourceArn} ") and function (" ${rec.functionName} ") provided mapping already exists. Please update or delete the existing mapping with UUID ${existing?.uuid ?? 'unknown'}`,
     );
-  }
-
-  /** The region a queue ARN names (an SQS event record's `awsRegion`). */
-  static regionOf(arn: string): string {
-    return parseArn(arn)?.region ?? '';
   }
 }
 
