@@ -4,6 +4,8 @@ import type {
   NewAsyncEvent, Store, StoredLogEvent, TagChange, TagChangeResult, VersionRecord,
 } from '../types';
 import { StoreConflict } from '../types';
+import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
+import { PostgresEventSourceMappings } from './event-source-mappings';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
@@ -115,6 +117,25 @@ export class PostgresStore implements Store, AsyncWakeups {
   private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, fn);
   }
+
+  // ---- event source mappings (event-source-mappings.ts: their own file)
+  createEventSourceMapping(rec: EventSourceMappingRecord): Promise<void> {
+    return this.esm.createEventSourceMapping(rec);
+  }
+  getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined> {
+    return this.esm.getEventSourceMapping(uuid);
+  }
+  listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]> {
+    return this.esm.listEventSourceMappings(q);
+  }
+  updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.updateEventSourceMapping(rec, expectedRevisionId);
+  }
+  deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.deleteEventSourceMapping(uuid, expectedRevisionId);
+  }
+
+  private readonly esm = new PostgresEventSourceMappings((sql, args) => this.q(sql, args));
 
   // ---- functions and versions
 

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { storeContract } from '../../../test/store-contract';
+import { eventSourceMappingContract } from '../../../test/store-contract-esm';
 import { SqliteStore } from './sqlite-store';
 
 /** The store contract (test/store-contract.ts) on a real SQLite store in a temp dir. */
-storeContract('sqlite', async () => {
+const opener = async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-store-contract-'));
   const file = path.join(dir, 'kumo.db');
   let store = new SqliteStore(file);
@@ -24,4 +25,7 @@ storeContract('sqlite', async () => {
     },
     child: { opener: 'sqlite', arg: file },
   };
-});
+};
+
+storeContract('sqlite', opener);
+eventSourceMappingContract('sqlite', opener);

@@ -8,6 +8,8 @@ import type {
 import type { AliasWriteResult, EventInvokeConfigRecord, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
 import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
+import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
+import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -79,6 +81,7 @@ export class SqliteStore implements Store {
     this.st = this.prepare();
     this.lst = this.prepareLogs();
     this.invokeConfigs = new SqliteInvokeConfigs(this.db);
+    this.esm = new SqliteEventSourceMappings(this.db);
   }
 
   // ---- event invoke configs (invoke-configs.ts)
@@ -97,6 +100,25 @@ export class SqliteStore implements Store {
   }
   deleteInvokeConfig(fn: string, qualifier: string) {
     return this.invokeConfigs.deleteInvokeConfig(fn, qualifier);
+  }
+
+  private readonly esm: SqliteEventSourceMappings;
+
+  // ---- event source mappings (event-source-mappings.ts: their own file)
+  createEventSourceMapping(rec: EventSourceMappingRecord): Promise<void> {
+    return this.esm.createEventSourceMapping(rec);
+  }
+  getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined> {
+    return this.esm.getEventSourceMapping(uuid);
+  }
+  listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]> {
+    return this.esm.listEventSourceMappings(q);
+  }
+  updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.updateEventSourceMapping(rec, expectedRevisionId);
+  }
+  deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.deleteEventSourceMapping(uuid, expectedRevisionId);
   }
 
   private readonly readOnly: boolean;
@@ -848,6 +870,8 @@ const migrations: string[] = [
   `ALTER TABLE async_events ADD COLUMN lease_owner TEXT;`,
   // 5: event invoke configs (asynchronous invocation settings per qualifier).
   invokeConfigsMigration,
+  // 6: Lambda event source mappings.
+  eventSourceMappingsMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */
