@@ -26,9 +26,15 @@ import { loadCredentials, type Credentials } from './gateway/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
-import { Deliveries } from './domain/delivery';
-import { parseLambdaArn } from './domain/arn';
+import { Deliveries, type MessageAttributeValue } from './domain/delivery';
+import { TopicsError } from './topics/errors';
+import { parseArn, parseLambdaArn } from './domain/arn';
 import { DomainError } from './domain/errors';
+import { TopicService } from './topics/topic-service';
+import { Publisher } from './topics/publisher';
+import { DeliveryWorker } from './topics/delivery-worker';
+import { MessageSigner } from './topics/signer';
+import { endpointPoster } from './services/sns/http-endpoint';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -60,6 +66,7 @@ export class KumoServer {
   deliveries!: Deliveries;
   private logs!: LogSink;
   private retention: RetentionSweeper | undefined;
+  private topicDeliveries: DeliveryWorker | undefined;
   functions!: FunctionService;
 
   /**
@@ -120,22 +127,50 @@ export class KumoServer {
         await this.queue.enqueue(fn.name, fn.qualifier, Buffer.from(msg.body, 'utf8'));
       },
     });
+    // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
+    const signer = MessageSigner.open(cfg.dataDir);
+    let topicWorker: DeliveryWorker | undefined;
+    const topics = new TopicService({
+      store: this.store, scope: { region: cfg.region, accountId: cfg.accountId },
+      canDeliver: (arn) => this.deliveries.accepts(arn), wake: () => topicWorker?.wake(),
+    });
+    const publisher = new Publisher(this.store, topics, () => topicWorker?.wake());
+    topicWorker = this.topicDeliveries = new DeliveryWorker({
+      store: this.store, deliveries: this.deliveries, poster: endpointPoster, signer,
+      baseUrl: () => `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${this.port}`,
+      log: (line) => console.error(line),
+    });
+    this.deliveries.register('sns', {
+      send: async (arn, msg) => {
+        const a = parseArn(arn);
+        if (!a || a.service !== 'sns') throw new DomainError('InvalidParameter', `${arn} is not a topic ARN`);
+        try {
+          await publisher.publish({ topicArn: arn, message: msg.body, attributes: msg.attributes && stringAttributes(msg.attributes), groupId: msg.groupId, dedupId: msg.dedupId });
+        } catch (e) {
+          // The topic service's own errors, in the domain's terms for the sender.
+          if (e instanceof TopicsError) throw new DomainError(e.kind === 'NotFound' ? 'NotFound' : 'InvalidParameter', e.message);
+          throw e;
+        }
+      },
+    });
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
     await this.queue.recover();
+    await this.topicDeliveries.recover();
     const codeUrls = new CodeUrlSigner();
     this.gateway = new Gateway({
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, blobs, codeUrls, logs: logService,
-        region: cfg.region, accountId: cfg.accountId,
+        region: cfg.region, accountId: cfg.accountId, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
     this.queue.start();
+    this.topicDeliveries.start();
     this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
     this.retention.start();
   }
@@ -162,7 +197,8 @@ export class KumoServer {
     const gatewayClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
-    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped]);
+    const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
+    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, topicsStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();
@@ -198,6 +234,15 @@ export class KumoServer {
   async flushLogs(): Promise<void> {
     await this.logs.flush();
   }
+}
+
+/** Message attributes from another service, as Publish takes them (binary values base64). */
+function stringAttributes(attrs: Record<string, MessageAttributeValue>): Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> {
+  const out: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> = {};
+  for (const [k, a] of Object.entries(attrs)) {
+    out[k] = a.BinaryValue ? { DataType: a.DataType, BinaryValue: a.BinaryValue.toString('base64') } : { DataType: a.DataType, StringValue: a.StringValue };
+  }
+  return out;
 }
 
 /** Waits for the first of `promises` or `ms`, whichever comes first; the timer keeps the process alive meanwhile and is cleared after. */

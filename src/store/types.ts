@@ -1,3 +1,4 @@
+import type { TopicStore } from './topics';
 /**
  * The persistence interfaces, one per concern. Only `src/store/` does
  * persistence I/O for metadata, queues and logs. Every method is async so a
@@ -229,7 +230,7 @@ export type TagChangeResult =
  * mappings, code signing, …) is one more interface in this intersection.
  * Domain services take the narrowest of these they need.
  */
-export type Store = MetadataStore & AsyncQueueStore & LogStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & TopicStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

@@ -74,7 +74,11 @@ function unwrap(v: unknown): unknown {
   if (keys.length === 1 && keys[0] === 'member' && Array.isArray(o.member)) return o.member;
   if (keys.length === 1 && keys[0] === 'entry' && Array.isArray(o.entry)) {
     const m: Record<string, unknown> = {};
-    for (const e of o.entry as Record<string, unknown>[]) if (e && typeof e.key === 'string') m[e.key] = e.value;
+    // Map entries are `key`/`value` by default; a model may rename them (SNS's MessageAttributeMap: `Name`/`Value`).
+    for (const e of o.entry as Record<string, unknown>[]) {
+      if (e && typeof e.key === 'string') m[e.key] = e.value;
+      else if (e && typeof e.Name === 'string') m[e.Name] = e.Value;
+    }
     return m;
   }
   return o;
