@@ -52,3 +52,8 @@ test('query decoding: a map whose entries are named Name/Value (SNS MessageAttri
   assert.ok(d.ok);
   assert.deepEqual(d.value.input, { MessageAttributes: { color: { DataType: 'String', StringValue: 'red' } } });
 });
+
+test('query encoding: an empty output is an empty result element (botocore reads it); no output, none', () => {
+  assert.match(String(encodeQuery('TagResource', 'ns', 'r', {}).body), /<TagResourceResponse xmlns="ns"><TagResourceResult><\/TagResourceResult><ResponseMetadata>/);
+  assert.doesNotMatch(String(encodeQuery('DeleteTopic', 'ns', 'r', undefined).body), /Result/);
+});

@@ -85,7 +85,8 @@ function unwrap(v: unknown): unknown {
 }
 
 export function encodeQuery(op: string, ns: string, requestId: string, out: Members | void): WireResponse {
-  const result = out && Object.keys(out).length ? `<${op}Result>${members(out)}</${op}Result>` : '';
+  // An operation with an output shape returns an object (even an empty one: `<OpResult/>`, which botocore requires); one without, nothing.
+  const result = out ? `<${op}Result>${members(out)}</${op}Result>` : '';
   const body =
     `<${op}Response xmlns="${escapeXml(ns)}">${result}` +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${op}Response>`;

@@ -43,6 +43,7 @@ export const snsErrors: Readonly<Record<string, ErrorSpec>> = {
   TopicLimitExceeded: clientError(403),
   UserError: clientError(400),
   ValidationException: clientError(400, 'Message'),
+  VerificationException: clientError(400, 'Message'),
 };
 
 /** The SNS code of each domain kind (one table). */

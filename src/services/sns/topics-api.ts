@@ -38,11 +38,13 @@ export function topicOperations(topics: TopicService): Record<string, Operation>
     TagResource: {
       handle: async (input) => {
         await topics.tag(required(input, 'ResourceArn'), tags(input));
+        return {}; // TagResourceResponse: an empty result element
       },
     },
     UntagResource: {
       handle: async (input) => {
         await topics.untag(required(input, 'ResourceArn'), list(input, 'TagKeys').map(String));
+        return {};
       },
     },
     ListTagsForResource: {
