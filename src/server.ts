@@ -26,9 +26,9 @@ import { loadCredentials, type Credentials } from './gateway/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
-import { Deliveries, type MessageAttributeValue } from './domain/delivery';
-import { TopicsError } from './topics/errors';
-import { parseArn, parseLambdaArn } from './domain/arn';
+import { Deliveries } from './domain/delivery';
+import { topicSink } from './topics/sink';
+import { parseLambdaArn } from './domain/arn';
 import { DomainError } from './domain/errors';
 import { TopicService } from './topics/topic-service';
 import { Publisher } from './topics/publisher';
@@ -140,19 +140,7 @@ export class KumoServer {
       baseUrl: () => `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${this.port}`,
       log: (line) => console.error(line),
     });
-    this.deliveries.register('sns', {
-      send: async (arn, msg) => {
-        const a = parseArn(arn);
-        if (!a || a.service !== 'sns') throw new DomainError('InvalidParameter', `${arn} is not a topic ARN`);
-        try {
-          await publisher.publish({ topicArn: arn, message: msg.body, attributes: msg.attributes && stringAttributes(msg.attributes), groupId: msg.groupId, dedupId: msg.dedupId });
-        } catch (e) {
-          // The topic service's own errors, in the domain's terms for the sender.
-          if (e instanceof TopicsError) throw new DomainError(e.kind === 'NotFound' ? 'NotFound' : 'InvalidParameter', e.message);
-          throw e;
-        }
-      },
-    });
+    this.deliveries.register('sns', topicSink(publisher));
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
     await this.queue.recover();
@@ -234,15 +222,6 @@ export class KumoServer {
   async flushLogs(): Promise<void> {
     await this.logs.flush();
   }
-}
-
-/** Message attributes from another service, as Publish takes them (binary values base64). */
-function stringAttributes(attrs: Record<string, MessageAttributeValue>): Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> {
-  const out: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> = {};
-  for (const [k, a] of Object.entries(attrs)) {
-    out[k] = a.BinaryValue ? { DataType: a.DataType, BinaryValue: a.BinaryValue.toString('base64') } : { DataType: a.DataType, StringValue: a.StringValue };
-  }
-  return out;
 }
 
 /** Waits for the first of `promises` or `ms`, whichever comes first; the timer keeps the process alive meanwhile and is cleared after. */

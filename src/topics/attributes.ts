@@ -63,7 +63,7 @@ export function checkTopicAttribute(name: string, value: string, isFifo: boolean
       if (value !== '1' && value !== '2') throw invalid('Invalid parameter: SignatureVersion');
       return value;
     case 'DeliveryPolicy':
-      parseTopicDeliveryPolicy(value);
+      if (value !== '') parseTopicDeliveryPolicy(value); // empty: back to AWS's default
       return value;
   }
   throw invalid('Invalid parameter: AttributeName');
@@ -160,6 +160,9 @@ export function checkSubscriptionAttribute(
   if (!subscriptionSettable.has(name)) throw invalid('Invalid parameter: AttributeName');
   switch (name) {
     case 'RawMessageDelivery':
+      if (ctx.protocol === 'lambda') {
+        throw invalid('Invalid parameter: Attributes Reason: Delivery protocol [lambda] does not support raw message delivery attribute');
+      }
       return bool(name, value);
     case 'FilterPolicyScope':
       if (value !== 'MessageAttributes' && value !== 'MessageBody') throw invalid('Invalid parameter: FilterPolicyScope: Invalid filter policy scope');
@@ -174,7 +177,7 @@ export function checkSubscriptionAttribute(
       return value;
     case 'DeliveryPolicy':
       if (ctx.protocol !== 'http' && ctx.protocol !== 'https') throw invalid(`Invalid parameter: DeliveryPolicy: Kumo applies delivery policies to http/https only, not ${ctx.protocol}`);
-      parseSubscriptionDeliveryPolicy(value);
+      if (value !== '') parseSubscriptionDeliveryPolicy(value);
       return value;
     case 'RedrivePolicy': {
       if (value === '') return value;

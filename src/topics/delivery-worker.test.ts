@@ -9,6 +9,7 @@ import { DomainError } from '../domain/errors';
 import { SqliteStore } from '../store/sqlite/sqlite-store';
 import { DeliveryWorker } from './delivery-worker';
 import { Publisher } from './publisher';
+import { topicSink } from './sink';
 import { MessageSigner } from './signer';
 import { TopicService } from './topic-service';
 
@@ -141,6 +142,24 @@ test('a subscription to a queue Kumo cannot deliver to is refused, and so is a d
     await assert.rejects(h.topics.subscribe(t.arn, 'lambda', `arn:aws:lambda:us-east-1:${account}:function:f`, {}), /Kumo cannot deliver to/);
     const sub = await h.topics.subscribe(t.arn, 'sqs', queue('q'), {});
     await assert.rejects(h.topics.setSubscriptionAttribute(sub.arn, 'RedrivePolicy', '{"deadLetterTargetArn":"nope"}'), /deadLetterTargetArn is an invalid arn/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('the sns sink of Deliveries publishes to the topic (attributes and all); a missing topic is NotFound for the sender', async () => {
+  const got: OutboundMessage[] = [];
+  const h = await setup(async (_arn, m) => void got.push(m));
+  try {
+    const sink = topicSink(h.publisher);
+    const t = await h.topics.createTopic('dlq-topic', {}, {});
+    await h.topics.subscribe(t.arn, 'sqs', queue('q'), { RawMessageDelivery: 'true' });
+    await sink.send(t.arn, { body: '{"failed":true}', attributes: { bin: { DataType: 'Binary', BinaryValue: Buffer.from('hi') } } });
+    await until('the delivery', () => got.length === 1);
+    assert.equal(got[0]!.body, '{"failed":true}');
+    assert.deepEqual(got[0]!.attributes, { bin: { DataType: 'Binary', BinaryValue: Buffer.from('hi') } });
+    await assert.rejects(sink.send(`arn:aws:sns:us-east-1:${account}:missing`, { body: 'x' }), (e: unknown) => e instanceof DomainError && e.kind === 'NotFound');
+    await assert.rejects(sink.send(t.arn, { body: '' }), (e: unknown) => e instanceof DomainError && e.kind === 'InvalidParameter');
   } finally {
     await h.close();
   }

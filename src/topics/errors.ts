@@ -7,7 +7,6 @@ export type TopicsErrorKind =
   | 'NotFound'
   | 'ResourceNotFound'
   | 'InvalidParameter'
-  | 'InvalidParameterValue'
   | 'TagLimitExceeded'
   | 'EmptyBatchRequest'
   | 'TooManyEntriesInBatchRequest'

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { parseArn } from '../domain/arn';
 import type { TopicStore } from '../store/topics';
-import { invalid, TopicsError } from './errors';
+import { invalid, TopicsError, type TopicsErrorKind } from './errors';
 import { matches, parseFilterPolicy, type FilterPolicy, type FilterScope } from './filter-policy';
 import {
   batchEntriesMax, batchEntryIdCharsMax, dedupWindowMs, fifoIdCharsMax, messageAttributeNameCharsMax, messageAttributesMax, messageBytesMax,
@@ -43,7 +43,7 @@ export interface BatchEntry {
 
 export interface BatchResult {
   successful: { Id: string; MessageId: string; SequenceNumber?: string }[];
-  failed: { Id: string; Code: string; Message: string; SenderFault: boolean }[];
+  failed: { Id: string; kind: TopicsErrorKind; Message: string; SenderFault: boolean }[];
 }
 
 /** Attribute DataTypes: String, Number, Binary and String.Array, each optionally with a `.custom` label. */
@@ -102,8 +102,7 @@ export class Publisher {
       } catch (err) {
         // One entry's failure is reported in Failed; the others are still published (AWS).
         if (!(err instanceof TopicsError)) throw err;
-        const code = err.kind === 'InvalidParameterValue' ? 'ParameterValueInvalid' : err.kind;
-        out.failed.push({ Id: e.Id!, Code: code, Message: err.message, SenderFault: true });
+        out.failed.push({ Id: e.Id!, kind: err.kind, Message: err.message, SenderFault: true });
       }
     }
     return out;

@@ -5,9 +5,9 @@ import {
   ConfirmSubscriptionCommand, CreateTopicCommand, DeleteTopicCommand, GetSubscriptionAttributesCommand, GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand, ListSubscriptionsCommand, ListTagsForResourceCommand, ListTopicsCommand, PublishBatchCommand,
   PublishCommand, SetSubscriptionAttributesCommand, SetTopicAttributesCommand, SubscribeCommand, TagResourceCommand,
-  UnsubscribeCommand, UntagResourceCommand, type SNSClient,
+  SNSClient, UnsubscribeCommand, UntagResourceCommand,
 } from '@aws-sdk/client-sns';
-import { startServer, type RunningServer } from './harness';
+import { startServer, testCreds, type RunningServer } from './harness';
 import { get, recorder, snsClient, until, type Received } from './sns-helpers';
 
 const account = '000000000000';
@@ -271,6 +271,29 @@ describe('SNS topics (AWS SDK v3 against the real server)', () => {
     assert.equal(a.SubscriptionArn, b.SubscriptionArn, 'subscribing an endpoint twice returns its subscription');
     const all = await sns.send(new ListSubscriptionsCommand({}));
     assert.ok(all.Subscriptions!.some((x) => x.SubscriptionArn === a.SubscriptionArn && x.Protocol === 'lambda' && x.TopicArn === t));
+    await rejects(sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: a.SubscriptionArn, AttributeName: 'RawMessageDelivery', AttributeValue: 'true' })),
+      'InvalidParameterException', 400, 'Invalid parameter: Attributes Reason: Delivery protocol [lambda] does not support raw message delivery attribute');
+    await rejects(sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: a.SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: '{"a":[]}' })),
+      'InvalidParameterException', 400, 'Invalid parameter: FilterPolicy: Empty arrays are not allowed');
+    await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: a.SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: '{"a":["b"]}' }));
+    const attrs = (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: a.SubscriptionArn }))).Attributes!;
+    assert.equal(attrs.FilterPolicy, '{"a":["b"]}');
+    assert.equal(attrs.FilterPolicyScope, 'MessageAttributes');
+    await rejects(sns.send(new ConfirmSubscriptionCommand({ TopicArn: t, Token: 'x', AuthenticateOnUnsubscribe: 'true' })), 'InvalidParameterException', 400,
+      /AuthenticateOnUnsubscribe Reason: Kumo does not authenticate unsubscribe requests/);
+  });
+
+  it('a request signed with the wrong secret is SignatureDoesNotMatch (403)', async () => {
+    const bad = new SNSClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: { ...testCreds, secretAccessKey: 'wrong' }, maxAttempts: 1 });
+    try {
+      await assert.rejects(bad.send(new ListTopicsCommand({})), (e: Error & { $metadata?: { httpStatusCode?: number }; Code?: string }) => {
+        assert.equal(e.name, 'SignatureDoesNotMatch');
+        assert.equal(e.$metadata?.httpStatusCode, 403);
+        return true;
+      });
+    } finally {
+      bad.destroy();
+    }
   });
 
   it('SNS → SQS delivers the JSON envelope (and raw messages with their attributes) to a queue', { skip: 'enable once the sqs sink (the queue service, another branch) is merged: this branch has no SQS API to create and read a queue' }, () => {

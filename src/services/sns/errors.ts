@@ -51,7 +51,6 @@ export const codeOfKind: Record<TopicsErrorKind, string> = {
   NotFound: 'NotFound',
   ResourceNotFound: 'ResourceNotFound',
   InvalidParameter: 'InvalidParameter',
-  InvalidParameterValue: 'ParameterValueInvalid',
   TagLimitExceeded: 'TagLimitExceeded',
   EmptyBatchRequest: 'EmptyBatchRequest',
   TooManyEntriesInBatchRequest: 'TooManyEntriesInBatchRequest',

@@ -1,7 +1,7 @@
 import type { Operation } from '../../gateway/service';
 import type { BatchEntry, Publisher } from '../../topics/publisher';
 import { list, messageAttributes, required, str } from './decode';
-import { snsError } from './errors';
+import { codeOfKind, snsError } from './errors';
 
 /** Publish and PublishBatch. */
 export function publishOperations(publisher: Publisher): Record<string, Operation> {
@@ -24,7 +24,8 @@ export function publishOperations(publisher: Publisher): Record<string, Operatio
           return { ...o, MessageAttributes: messageAttributes(o.MessageAttributes) } as BatchEntry;
         });
         const r = await publisher.publishBatch(required(input, 'TopicArn'), entries);
-        return { Successful: r.successful, Failed: r.failed };
+        // Each failed entry carries the SNS code of its error, as a whole request would.
+        return { Successful: r.successful, Failed: r.failed.map((f) => ({ Id: f.Id, Code: codeOfKind[f.kind], Message: f.Message, SenderFault: f.SenderFault })) };
       },
     },
   };

@@ -53,6 +53,10 @@ export function subscriptionOperations(topics: TopicService): Record<string, Ope
     },
     ConfirmSubscription: {
       handle: async (input) => {
+        // Kumo's UnsubscribeURL needs no signature; a subscription that asks to require one is refused rather than left open.
+        if (str(input, 'AuthenticateOnUnsubscribe') === 'true') {
+          throw snsError('InvalidParameter', 'Invalid parameter: AuthenticateOnUnsubscribe Reason: Kumo does not authenticate unsubscribe requests');
+        }
         const s = await topics.confirmSubscription(required(input, 'TopicArn'), required(input, 'Token'));
         return { SubscriptionArn: s.arn };
       },
