@@ -7,8 +7,9 @@ import {
   PublishCommand, SetSubscriptionAttributesCommand, SetTopicAttributesCommand, SubscribeCommand, TagResourceCommand,
   SNSClient, UnsubscribeCommand, UntagResourceCommand,
 } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startServer, testCreds, type RunningServer } from './harness';
-import { get, recorder, snsClient, until, type Received } from './sns-helpers';
+import { get, recorder, snsClient, until } from './sns-helpers';
 
 const account = '000000000000';
 const arnOf = (name: string) => `arn:aws:sns:us-east-1:${account}:${name}`;
@@ -296,9 +297,39 @@ describe('SNS topics (AWS SDK v3 against the real server)', () => {
     }
   });
 
-  it('SNS → SQS delivers the JSON envelope (and raw messages with their attributes) to a queue', { skip: 'enable once the sqs sink (the queue service, another branch) is merged: this branch has no SQS API to create and read a queue' }, () => {
-    // After the merge: CreateQueue, Subscribe(Protocol sqs), Publish, ReceiveMessage and check the envelope and RawMessageDelivery.
+  it('SNS → SQS delivers the JSON envelope (and raw messages with their attributes) to a queue', {
+    skip: 'enable once the sqs sink (the queue service, another branch) is merged: this branch has no SQS API to create and read a queue',
+  }, async () => {
+    const sqs = new SQSClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+    try {
+      const queueArn = async (name: string) => {
+        const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+        const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+        return { url, arn };
+      };
+      const env = await queueArn('sns-envelope');
+      const raw = await queueArn('sns-raw');
+      const t = (await sns.send(new CreateTopicCommand({ Name: 'to-queues' }))).TopicArn!;
+      const sub = await sns.send(new SubscribeCommand({ TopicArn: t, Protocol: 'sqs', Endpoint: env.arn }));
+      await sns.send(new SubscribeCommand({ TopicArn: t, Protocol: 'sqs', Endpoint: raw.arn, Attributes: { RawMessageDelivery: 'true' } }));
+      const p = await sns.send(new PublishCommand({ TopicArn: t, Message: 'to a queue', Subject: 'Q', MessageAttributes: { k: { DataType: 'String', StringValue: 'v' } } }));
+      const receive = (url: string) => until(`a message in ${url}`, async () =>
+        (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }))).Messages ?? [], (m) => m.length > 0);
+      const [e] = await receive(env.url);
+      const body = JSON.parse(e!.Body!) as Record<string, unknown>;
+      assert.equal(body.Type, 'Notification');
+      assert.equal(body.MessageId, p.MessageId);
+      assert.equal(body.TopicArn, t);
+      assert.equal(body.Subject, 'Q');
+      assert.equal(body.Message, 'to a queue');
+      assert.deepEqual(body.MessageAttributes, { k: { Type: 'String', Value: 'v' } });
+      assert.ok(String(body.UnsubscribeURL).includes(encodeURIComponent(sub.SubscriptionArn!)));
+      const [r] = await receive(raw.url);
+      assert.equal(r!.Body, 'to a queue');
+      assert.equal(r!.MessageAttributes?.k?.StringValue, 'v');
+    } finally {
+      sqs.destroy();
+    }
   });
 });
 
-export type { Received };
