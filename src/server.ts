@@ -28,11 +28,17 @@ import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
 import { Deliveries } from './domain/delivery';
+import { topicSink } from './topics/sink';
 import { parseLambdaArn } from './domain/arn';
 import { DomainError } from './domain/errors';
 import type { QueueSource } from './domain/queue-source';
 import { EventSourceMappingService } from './event-sources/mappings';
 import { EventSourcePollers } from './event-sources/pollers';
+import { TopicService } from './topics/topic-service';
+import { Publisher } from './topics/publisher';
+import { DeliveryWorker } from './topics/delivery-worker';
+import { MessageSigner } from './topics/signer';
+import { endpointPoster } from './services/sns/http-endpoint';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -64,6 +70,7 @@ export class KumoServer {
   deliveries!: Deliveries;
   private logs!: LogSink;
   private retention: RetentionSweeper | undefined;
+  private topicDeliveries: DeliveryWorker | undefined;
   functions!: FunctionService;
   private mappings: EventSourceMappingService | undefined;
   private pollers: EventSourcePollers | undefined;
@@ -147,16 +154,31 @@ export class KumoServer {
     this.pollers = new EventSourcePollers(this.store, invoker);
     this.pollers.attach(this.mappings);
     if (this.queueSource) this.setQueueSource(this.queueSource);
+    // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
+    const signer = MessageSigner.open(cfg.dataDir);
+    let topicWorker: DeliveryWorker | undefined;
+    const topics = new TopicService({
+      store: this.store, scope: { region: cfg.region, accountId: cfg.accountId },
+      canDeliver: (arn) => this.deliveries.accepts(arn), wake: () => topicWorker?.wake(),
+    });
+    const publisher = new Publisher(this.store, topics, () => topicWorker?.wake());
+    topicWorker = this.topicDeliveries = new DeliveryWorker({
+      store: this.store, deliveries: this.deliveries, poster: endpointPoster, signer,
+      baseUrl: () => `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${this.port}`,
+      log: (line) => console.error(line),
+    });
+    this.deliveries.register('sns', topicSink(publisher));
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
     await this.queue.recover();
+    await this.topicDeliveries.recover();
     const codeUrls = new CodeUrlSigner();
     this.gateway = new Gateway({
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, mappings: this.mappings,
-        blobs, codeUrls, logs: logService,
+        blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -166,6 +188,7 @@ export class KumoServer {
     this.queue.start();
     // Pollers start after the API listens: a mapping left Creating/Updating/Deleting by a stop settles now.
     await this.pollers.start();
+    this.topicDeliveries.start();
     this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
     this.retention.start();
   }
@@ -194,7 +217,8 @@ export class KumoServer {
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
     const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
-    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped]);
+    const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
+    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();

@@ -1,3 +1,4 @@
+import type { TopicStore } from './topics';
 /**
  * The persistence interfaces, one per concern. Only `src/store/` does
  * persistence I/O for metadata, queues and logs. Every method is async so a
@@ -304,7 +305,7 @@ export type TagChangeResult =
  * is one more interface in this intersection.
  * Domain services take the narrowest of these they need.
  */
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & EventSourceMappingStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & EventSourceMappingStore & TopicStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

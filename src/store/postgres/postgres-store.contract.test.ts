@@ -1,6 +1,7 @@
 import { after, before } from 'node:test';
-import { storeContract } from '../../../test/store-contract';
+import { storeContract, type OpenedStore } from '../../../test/store-contract';
 import { eventSourceMappingContract } from '../../../test/store-contract-esm';
+import { topicStoreContract } from '../../../test/store-topics-contract';
 import { startPostgres, type ThrowawayPostgres } from '../../../test/postgres';
 import { PostgresStore } from './postgres-store';
 
@@ -17,7 +18,7 @@ before(async () => {
 });
 after(() => pg?.stop());
 
-const opener = async () => {
+const opener = async (): Promise<OpenedStore> => {
   const url = await pg.createDatabase(`contract_${++n}`);
   let store = await PostgresStore.open(url);
   let open = true;
@@ -38,3 +39,4 @@ const opener = async () => {
 
 storeContract('postgres', opener);
 eventSourceMappingContract('postgres', opener);
+topicStoreContract('postgres', opener);

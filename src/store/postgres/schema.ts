@@ -1,5 +1,6 @@
 import { invokeConfigsMigration } from './invoke-configs';
 import { eventSourceMappingsMigration } from './event-source-mappings';
+import { pgTopicMigration } from './topics';
 
 /**
  * The PostgreSQL schema, one migration per entry (applied in order; see
@@ -56,4 +57,6 @@ export const migrations: string[] = [
   invokeConfigsMigration,
   // 3: Lambda event source mappings.
   eventSourceMappingsMigration,
+  // 4: SNS topics, subscriptions, the delivery outbox and FIFO deduplication (./topics.ts).
+  pgTopicMigration,
 ];

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { storeContract } from '../../../test/store-contract';
+import { storeContract, type OpenedStore } from '../../../test/store-contract';
 import { eventSourceMappingContract } from '../../../test/store-contract-esm';
+import { topicStoreContract } from '../../../test/store-topics-contract';
 import { SqliteStore } from './sqlite-store';
 
 /** The store contract (test/store-contract.ts) on a real SQLite store in a temp dir. */
-const opener = async () => {
+const opener = async (): Promise<OpenedStore> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-store-contract-'));
   const file = path.join(dir, 'kumo.db');
   let store = new SqliteStore(file);
@@ -29,3 +30,4 @@ const opener = async () => {
 
 storeContract('sqlite', opener);
 eventSourceMappingContract('sqlite', opener);
+topicStoreContract('sqlite', opener);
