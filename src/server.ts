@@ -28,8 +28,17 @@ import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
 import { Deliveries } from './domain/delivery';
+import { topicSink } from './topics/sink';
 import { parseLambdaArn } from './domain/arn';
 import { DomainError } from './domain/errors';
+import type { QueueSource } from './domain/queue-source';
+import { EventSourceMappingService } from './event-sources/mappings';
+import { EventSourcePollers } from './event-sources/pollers';
+import { TopicService } from './topics/topic-service';
+import { Publisher } from './topics/publisher';
+import { DeliveryWorker } from './topics/delivery-worker';
+import { MessageSigner } from './topics/signer';
+import { endpointPoster } from './services/sns/http-endpoint';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -61,7 +70,25 @@ export class KumoServer {
   deliveries!: Deliveries;
   private logs!: LogSink;
   private retention: RetentionSweeper | undefined;
+  private topicDeliveries: DeliveryWorker | undefined;
   functions!: FunctionService;
+  private mappings: EventSourceMappingService | undefined;
+  private pollers: EventSourcePollers | undefined;
+  /** Set by `setQueueSource` before `start()`. */
+  private queueSource: QueueSource | undefined;
+
+  /**
+   * The queue service that SQS event source mappings read through. The queue
+   * service is composed in here when it exists (it is built on another
+   * branch); without one, CreateEventSourceMapping for a queue is refused
+   * with a message saying so and no poller runs. Call before `start()`, or
+   * after: the mappings and pollers pick it up at once.
+   */
+  setQueueSource(q: QueueSource): void {
+    this.queueSource = q;
+    if (this.mappings) this.mappings.queues = q;
+    this.pollers?.setQueueSource(q);
+  }
 
   /**
    * `driver`: the sandbox driver to use instead of an in-process RuncDriver
@@ -122,15 +149,36 @@ export class KumoServer {
         await this.queue.enqueue(fn.name, fn.qualifier, Buffer.from(msg.body, 'utf8'));
       },
     });
+    // Event source mappings: the control plane, and the pollers that invoke through the same invoke path.
+    this.mappings = new EventSourceMappingService(this.store, this.functions, { region: cfg.region, accountId: cfg.accountId });
+    this.pollers = new EventSourcePollers(this.store, invoker);
+    this.pollers.attach(this.mappings);
+    if (this.queueSource) this.setQueueSource(this.queueSource);
+    // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
+    const signer = MessageSigner.open(cfg.dataDir);
+    let topicWorker: DeliveryWorker | undefined;
+    const topics = new TopicService({
+      store: this.store, scope: { region: cfg.region, accountId: cfg.accountId },
+      canDeliver: (arn) => this.deliveries.accepts(arn), wake: () => topicWorker?.wake(),
+    });
+    const publisher = new Publisher(this.store, topics, () => topicWorker?.wake());
+    topicWorker = this.topicDeliveries = new DeliveryWorker({
+      store: this.store, deliveries: this.deliveries, poster: endpointPoster, signer,
+      baseUrl: () => `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${this.port}`,
+      log: (line) => console.error(line),
+    });
+    this.deliveries.register('sns', topicSink(publisher));
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
     await this.queue.recover();
+    await this.topicDeliveries.recover();
     const codeUrls = new CodeUrlSigner();
     this.gateway = new Gateway({
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
-        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, blobs, codeUrls, logs: logService,
+        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, mappings: this.mappings,
+        blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -138,6 +186,9 @@ export class KumoServer {
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
     this.queue.start();
+    // Pollers start after the API listens: a mapping left Creating/Updating/Deleting by a stop settles now.
+    await this.pollers.start();
+    this.topicDeliveries.start();
     this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
     this.retention.start();
   }
@@ -147,8 +198,9 @@ export class KumoServer {
    * cgroup, netns, veth, mount or rule is left behind. Safe on a server whose
    * start failed half-way.
    *   1. No new work: the front end accepts no connection and closes idle
-   *      keep-alive ones (again as requests finish); the queue leases no event.
-   *   2. Requests and queued invocations in flight get `stopGraceMs`
+   *      keep-alive ones (again as requests finish); the queue leases no
+   *      event; the event source pollers receive no message.
+   *   2. Requests, queued invocations and event source batches in flight get `stopGraceMs`
    *      (cut short by `hurry()`, on a second signal).
    *   3. Every EE is destroyed; invocations still running end with an
    *      error now (a queued one is retried on the next start, counted as an
@@ -164,7 +216,9 @@ export class KumoServer {
     const gatewayClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
-    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped]);
+    const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
+    const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
+    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();

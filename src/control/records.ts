@@ -4,3 +4,4 @@
  * services import them from here, never from store/ (src/boundaries.test.ts).
  */
 export type { AliasRecord, EventInvokeConfigRecord, LayerVersionRecord, VersionRecord } from '../domain/records';
+export type { EventSourceMappingRecord } from '../domain/event-source-mapping';

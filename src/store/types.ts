@@ -1,3 +1,4 @@
+import type { TopicStore } from './topics';
 /**
  * The persistence interfaces, one per concern. Only `src/store/` does
  * persistence I/O for metadata, queues and logs. Every method is async so a
@@ -20,6 +21,8 @@ import type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
   NewAsyncEvent, StoredLogEvent, VersionRecord,
 } from '../domain/records';
+import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
+export type { EventSourceMappingRecord, EventSourceMappingState } from '../domain/event-source-mapping';
 
 export type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
@@ -241,6 +244,38 @@ export interface LogStore {
   expireLogEvents(group: string, beforeMs: number, limit: number): Promise<number>;
 }
 
+export interface EventSourceMappingQuery {
+  eventSourceArn?: string;
+  functionName?: string;
+  functionArn?: string;
+  afterUuid?: string;
+  limit: number;
+}
+
+/** Lambda's event source mappings (queues polled for functions). */
+export interface EventSourceMappingStore {
+  /**
+   * Inserts a mapping; StoreConflict if its UUID exists or another mapping
+   * has the same event source and function ARN (AWS allows one per pair).
+   */
+  createEventSourceMapping(rec: EventSourceMappingRecord): Promise<void>;
+  getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined>;
+  /**
+   * Mappings ordered by UUID after `afterUuid`, optionally only those of one
+   * event source, one function (by name, whatever the qualifier) and/or one
+   * exact function ARN (qualified or not).
+   */
+  listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]>;
+  /**
+   * Replaces the mapping when its revision id is still `expectedRevisionId`
+   * (compare-and-swap); false when it is gone or changed; StoreConflict when
+   * the new function ARN makes a pair another mapping has.
+   */
+  updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean>;
+  /** Deletes the mapping when its revision id is still `expectedRevisionId`; false when it is gone or changed. */
+  deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean>;
+}
+
 /**
  * `ok`; `exists` (create: the name is taken); `stale` (update: the alias is
  * gone or its revision changed); `no-function`; `no-version` naming the first
@@ -266,11 +301,11 @@ export type TagChangeResult =
   | { kind: 'too-many'; count: number };
 
 /**
- * Everything the server persists. A concern added later (event source
- * mappings, code signing, …) is one more interface in this intersection.
+ * Everything the server persists. A concern added later (code signing, …)
+ * is one more interface in this intersection.
  * Domain services take the narrowest of these they need.
  */
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & EventSourceMappingStore & TopicStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

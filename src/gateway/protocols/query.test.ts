@@ -43,3 +43,17 @@ test('query encoding: result wrapper, members, maps, escaping, errors with Sende
     '<ErrorResponse xmlns="ns"><Error><Type>Sender</Type><Code>QueueDoesNotExist</Code><Message>The specified queue does not exist.</Message></Error><RequestId>rid-2</RequestId></ErrorResponse>',
   );
 });
+
+test('query decoding: a map whose entries are named Name/Value (SNS MessageAttributes) becomes a map', () => {
+  const form = new URLSearchParams(
+    'Action=Publish&MessageAttributes.entry.1.Name=color&MessageAttributes.entry.1.Value.DataType=String&MessageAttributes.entry.1.Value.StringValue=red',
+  );
+  const d = decodeQuery(form);
+  assert.ok(d.ok);
+  assert.deepEqual(d.value.input, { MessageAttributes: { color: { DataType: 'String', StringValue: 'red' } } });
+});
+
+test('query encoding: an empty output is an empty result element (botocore reads it); no output, none', () => {
+  assert.match(String(encodeQuery('TagResource', 'ns', 'r', {}).body), /<TagResourceResponse xmlns="ns"><TagResourceResult><\/TagResourceResult><ResponseMetadata>/);
+  assert.doesNotMatch(String(encodeQuery('DeleteTopic', 'ns', 'r', undefined).body), /Result/);
+});

@@ -74,14 +74,19 @@ function unwrap(v: unknown): unknown {
   if (keys.length === 1 && keys[0] === 'member' && Array.isArray(o.member)) return o.member;
   if (keys.length === 1 && keys[0] === 'entry' && Array.isArray(o.entry)) {
     const m: Record<string, unknown> = {};
-    for (const e of o.entry as Record<string, unknown>[]) if (e && typeof e.key === 'string') m[e.key] = e.value;
+    // Map entries are `key`/`value` by default; a model may rename them (SNS's MessageAttributeMap: `Name`/`Value`).
+    for (const e of o.entry as Record<string, unknown>[]) {
+      if (e && typeof e.key === 'string') m[e.key] = e.value;
+      else if (e && typeof e.Name === 'string') m[e.Name] = e.Value;
+    }
     return m;
   }
   return o;
 }
 
 export function encodeQuery(op: string, ns: string, requestId: string, out: Members | void): WireResponse {
-  const result = out && Object.keys(out).length ? `<${op}Result>${members(out)}</${op}Result>` : '';
+  // An operation with an output shape returns an object (even an empty one: `<OpResult/>`, which botocore requires); one without, nothing.
+  const result = out ? `<${op}Result>${members(out)}</${op}Result>` : '';
   const body =
     `<${op}Response xmlns="${escapeXml(ns)}">${result}` +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${op}Response>`;

@@ -19,33 +19,33 @@ type Json = Record<string, unknown>;
 const wrongType = (path: string) => new ApiError('SerializationException', `Unexpected value type in payload for member '${path}'`);
 const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
 
-function str(v: unknown, path: string): string | undefined {
+export function str(v: unknown, path: string): string | undefined {
   if (absent(v)) return undefined;
   if (typeof v !== 'string') throw wrongType(path);
   return v;
 }
 
-function int(v: unknown, path: string): number | undefined {
+export function int(v: unknown, path: string): number | undefined {
   if (absent(v)) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw wrongType(path);
   return v;
 }
 
-function bool(v: unknown, path: string): boolean | undefined {
+export function bool(v: unknown, path: string): boolean | undefined {
   if (absent(v)) return undefined;
   if (typeof v !== 'boolean') throw wrongType(path);
   return v;
 }
 
 /** A structure member: AWS's deserialiser accepts any JSON object here (an array reads as one with no members). */
-function struct(v: unknown, path: string): Json | undefined {
+export function struct(v: unknown, path: string): Json | undefined {
   if (absent(v)) return undefined;
   if (typeof v !== 'object') throw wrongType(path);
   return v as Json;
 }
 
 /** A map of strings (Tags, Environment.Variables): an array is the wrong type; each value must be a string. */
-function stringMap(v: unknown, path: string): Record<string, string> | undefined {
+export function stringMap(v: unknown, path: string): Record<string, string> | undefined {
   if (absent(v)) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) throw wrongType(path);
   const out: Record<string, string> = {};
@@ -56,14 +56,14 @@ function stringMap(v: unknown, path: string): Record<string, string> | undefined
   return out;
 }
 
-function list(v: unknown, path: string): unknown[] | undefined {
+export function list(v: unknown, path: string): unknown[] | undefined {
   if (absent(v)) return undefined;
   if (!Array.isArray(v)) throw wrongType(path);
   return v;
 }
 
 /** A string list whose elements must all be strings (AWS names the list, not the element). */
-function stringList(v: unknown, path: string): string[] | undefined {
+export function stringList(v: unknown, path: string): string[] | undefined {
   const l = list(v, path);
   if (l && l.some((x) => typeof x !== 'string')) throw wrongType(path);
   return l as string[] | undefined;

@@ -9,6 +9,8 @@ import { layerRoutes } from './layers-api';
 import { tagRoutes } from './tags-api';
 import { invokeConfigRoutes } from './invoke-configs-api';
 import type { EventInvokeConfigService } from '../../async/invoke-configs';
+import { eventSourceMappingRoutes } from './event-source-mappings-api';
+import type { EventSourceMappingService } from '../../event-sources/mappings';
 import type { FunctionService } from '../../control/functions';
 import type { VersionService } from '../../control/versions';
 import type { AliasService } from '../../control/aliases';
@@ -26,6 +28,7 @@ export interface LambdaDeps {
   invoker: InvokeService;
   queue: AsyncQueue;
   invokeConfigs: EventInvokeConfigService;
+  mappings: EventSourceMappingService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -49,6 +52,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...versionRoutes({ functions: d.functions, versions: d.versions, aliases: d.aliases }),
         ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),
         ...tagRoutes({ tags: d.tags }),
+        ...eventSourceMappingRoutes({ mappings: d.mappings }),
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
         ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),
       ],

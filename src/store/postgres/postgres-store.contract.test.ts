@@ -1,5 +1,7 @@
 import { after, before } from 'node:test';
-import { storeContract } from '../../../test/store-contract';
+import { storeContract, type OpenedStore } from '../../../test/store-contract';
+import { eventSourceMappingContract } from '../../../test/store-contract-esm';
+import { topicStoreContract } from '../../../test/store-topics-contract';
 import { startPostgres, type ThrowawayPostgres } from '../../../test/postgres';
 import { PostgresStore } from './postgres-store';
 
@@ -16,7 +18,7 @@ before(async () => {
 });
 after(() => pg?.stop());
 
-storeContract('postgres', async () => {
+const opener = async (): Promise<OpenedStore> => {
   const url = await pg.createDatabase(`contract_${++n}`);
   let store = await PostgresStore.open(url);
   let open = true;
@@ -33,4 +35,8 @@ storeContract('postgres', async () => {
     },
     child: { opener: 'postgres', arg: url },
   };
-});
+};
+
+storeContract('postgres', opener);
+eventSourceMappingContract('postgres', opener);
+topicStoreContract('postgres', opener);

@@ -1,9 +1,13 @@
+import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
+import { PgTopics } from './topics';
 import type pg from 'pg';
 import type {
   AliasRecord, AliasWriteResult, AsyncEvent, AsyncWakeups, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
   NewAsyncEvent, Store, StoredLogEvent, TagChange, TagChangeResult, VersionRecord,
 } from '../types';
 import { StoreConflict } from '../types';
+import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
+import { PostgresEventSourceMappings } from './event-source-mappings';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
@@ -50,6 +54,7 @@ const dbNowMs = 'floor(extract(epoch from now()) * 1000)::bigint';
  */
 export class PostgresStore implements Store, AsyncWakeups {
   private readonly listener: Listener;
+  private readonly topics: PgTopics;
   /** Lease owners (queues) of this process, whose heartbeat it refreshes. */
   private readonly owners = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -60,6 +65,7 @@ export class PostgresStore implements Store, AsyncWakeups {
 
   private constructor(private readonly pool: pg.Pool, url: string, timing: OwnerTiming) {
     this.listener = new Listener(url, asyncChannel);
+    this.topics = new PgTopics(pool);
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
@@ -115,6 +121,25 @@ export class PostgresStore implements Store, AsyncWakeups {
   private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, fn);
   }
+
+  // ---- event source mappings (event-source-mappings.ts: their own file)
+  createEventSourceMapping(rec: EventSourceMappingRecord): Promise<void> {
+    return this.esm.createEventSourceMapping(rec);
+  }
+  getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined> {
+    return this.esm.getEventSourceMapping(uuid);
+  }
+  listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]> {
+    return this.esm.listEventSourceMappings(q);
+  }
+  updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.updateEventSourceMapping(rec, expectedRevisionId);
+  }
+  deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.deleteEventSourceMapping(uuid, expectedRevisionId);
+  }
+
+  private readonly esm = new PostgresEventSourceMappings((sql, args) => this.q(sql, args));
 
   // ---- functions and versions
 
@@ -685,6 +710,27 @@ export class PostgresStore implements Store, AsyncWakeups {
   }
 
   /** Stops the heartbeat, returns this process's leases (another server may run them at once) and closes every connection. */
+  // ---- SNS topics, subscriptions, deliveries: ../<impl>/topics.ts (kept apart from the other concerns).
+  createTopic(rec: TopicRecord): ReturnType<TopicStore['createTopic']> { return this.topics.createTopic(rec); }
+  getTopic(arn: string): ReturnType<TopicStore['getTopic']> { return this.topics.getTopic(arn); }
+  listTopics(q: { afterArn?: string; limit: number }): ReturnType<TopicStore['listTopics']> { return this.topics.listTopics(q); }
+  deleteTopic(arn: string): ReturnType<TopicStore['deleteTopic']> { return this.topics.deleteTopic(arn); }
+  setTopicAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setTopicAttribute']> { return this.topics.setTopicAttribute(arn, name, value); }
+  changeTopicTags(arn: string, change: { set?: Record<string, string>; remove?: string[] }, max: number): ReturnType<TopicStore['changeTopicTags']> { return this.topics.changeTopicTags(arn, change, max); }
+  createSubscription(rec: SubscriptionRecord, confirmation: PublishedMessage | undefined): ReturnType<TopicStore['createSubscription']> { return this.topics.createSubscription(rec, confirmation); }
+  getSubscription(arn: string): ReturnType<TopicStore['getSubscription']> { return this.topics.getSubscription(arn); }
+  listSubscriptions(q: { topicArn?: string; afterArn?: string; limit: number }): ReturnType<TopicStore['listSubscriptions']> { return this.topics.listSubscriptions(q); }
+  confirmedSubscriptions(topicArn: string): ReturnType<TopicStore['confirmedSubscriptions']> { return this.topics.confirmedSubscriptions(topicArn); }
+  subscriptionCounts(topicArn: string): ReturnType<TopicStore['subscriptionCounts']> { return this.topics.subscriptionCounts(topicArn); }
+  deleteSubscription(arn: string): ReturnType<TopicStore['deleteSubscription']> { return this.topics.deleteSubscription(arn); }
+  setSubscriptionAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setSubscriptionAttribute']> { return this.topics.setSubscriptionAttribute(arn, name, value); }
+  confirmSubscription(topicArn: string, token: string): ReturnType<TopicStore['confirmSubscription']> { return this.topics.confirmSubscription(topicArn, token); }
+  publishToTopic(msg: PublishedMessage, subs: string[], dedup?: { id: string; windowMs: number }): ReturnType<TopicStore['publishToTopic']> { return this.topics.publishToTopic(msg, subs, dedup); }
+  leaseDeliveries(owner: string, limit: number, leaseMs: number): ReturnType<TopicStore['leaseDeliveries']> { return this.topics.leaseDeliveries(owner, limit, leaseMs); }
+  finishDelivery(id: string): ReturnType<TopicStore['finishDelivery']> { return this.topics.finishDelivery(id); }
+  retryDelivery(id: string, attempts: number, delayMs: number): ReturnType<TopicStore['retryDelivery']> { return this.topics.retryDelivery(id, attempts, delayMs); }
+  releaseDeliveryLeases(exceptOwner: string): ReturnType<TopicStore['releaseDeliveryLeases']> { return this.topics.releaseDeliveryLeases(exceptOwner); }
+
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;

@@ -1,4 +1,6 @@
 import { invokeConfigsMigration } from './invoke-configs';
+import { eventSourceMappingsMigration } from './event-source-mappings';
+import { pgTopicMigration } from './topics';
 
 /**
  * The PostgreSQL schema, one migration per entry (applied in order; see
@@ -53,4 +55,8 @@ export const migrations: string[] = [
    INSERT INTO log_flush VALUES (0);`,
   // 2: event invoke configs (asynchronous invocation settings per qualifier).
   invokeConfigsMigration,
+  // 3: Lambda event source mappings.
+  eventSourceMappingsMigration,
+  // 4: SNS topics, subscriptions, the delivery outbox and FIFO deduplication (./topics.ts).
+  pgTopicMigration,
 ];

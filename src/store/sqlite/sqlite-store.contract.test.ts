@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { storeContract } from '../../../test/store-contract';
+import { storeContract, type OpenedStore } from '../../../test/store-contract';
+import { eventSourceMappingContract } from '../../../test/store-contract-esm';
+import { topicStoreContract } from '../../../test/store-topics-contract';
 import { SqliteStore } from './sqlite-store';
 
 /** The store contract (test/store-contract.ts) on a real SQLite store in a temp dir. */
-storeContract('sqlite', async () => {
+const opener = async (): Promise<OpenedStore> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-store-contract-'));
   const file = path.join(dir, 'kumo.db');
   let store = new SqliteStore(file);
@@ -24,4 +26,8 @@ storeContract('sqlite', async () => {
     },
     child: { opener: 'sqlite', arg: file },
   };
-});
+};
+
+storeContract('sqlite', opener);
+eventSourceMappingContract('sqlite', opener);
+topicStoreContract('sqlite', opener);

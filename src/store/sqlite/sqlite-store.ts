@@ -1,3 +1,5 @@
+import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
+import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -8,6 +10,8 @@ import type {
 import type { AliasWriteResult, EventInvokeConfigRecord, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
 import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
+import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
+import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -43,6 +47,7 @@ export class SqliteStore implements Store {
   private logWalFd: number | undefined;
   private logBytesSinceCheckpoint = 0;
   private readonly st: ReturnType<SqliteStore['prepare']>;
+  private readonly topics: SqliteTopics;
   private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
   /**
@@ -79,6 +84,8 @@ export class SqliteStore implements Store {
     this.st = this.prepare();
     this.lst = this.prepareLogs();
     this.invokeConfigs = new SqliteInvokeConfigs(this.db);
+    this.esm = new SqliteEventSourceMappings(this.db);
+    this.topics = new SqliteTopics(this.db);
   }
 
   // ---- event invoke configs (invoke-configs.ts)
@@ -97,6 +104,25 @@ export class SqliteStore implements Store {
   }
   deleteInvokeConfig(fn: string, qualifier: string) {
     return this.invokeConfigs.deleteInvokeConfig(fn, qualifier);
+  }
+
+  private readonly esm: SqliteEventSourceMappings;
+
+  // ---- event source mappings (event-source-mappings.ts: their own file)
+  createEventSourceMapping(rec: EventSourceMappingRecord): Promise<void> {
+    return this.esm.createEventSourceMapping(rec);
+  }
+  getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined> {
+    return this.esm.getEventSourceMapping(uuid);
+  }
+  listEventSourceMappings(q: EventSourceMappingQuery): Promise<EventSourceMappingRecord[]> {
+    return this.esm.listEventSourceMappings(q);
+  }
+  updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.updateEventSourceMapping(rec, expectedRevisionId);
+  }
+  deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean> {
+    return this.esm.deleteEventSourceMapping(uuid, expectedRevisionId);
   }
 
   private readonly readOnly: boolean;
@@ -739,6 +765,27 @@ export class SqliteStore implements Store {
     return existed;
   }
 
+  // ---- SNS topics, subscriptions, deliveries: ../<impl>/topics.ts (kept apart from the other concerns).
+  createTopic(rec: TopicRecord): ReturnType<TopicStore['createTopic']> { return this.topics.createTopic(rec); }
+  getTopic(arn: string): ReturnType<TopicStore['getTopic']> { return this.topics.getTopic(arn); }
+  listTopics(q: { afterArn?: string; limit: number }): ReturnType<TopicStore['listTopics']> { return this.topics.listTopics(q); }
+  deleteTopic(arn: string): ReturnType<TopicStore['deleteTopic']> { return this.topics.deleteTopic(arn); }
+  setTopicAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setTopicAttribute']> { return this.topics.setTopicAttribute(arn, name, value); }
+  changeTopicTags(arn: string, change: { set?: Record<string, string>; remove?: string[] }, max: number): ReturnType<TopicStore['changeTopicTags']> { return this.topics.changeTopicTags(arn, change, max); }
+  createSubscription(rec: SubscriptionRecord, confirmation: PublishedMessage | undefined): ReturnType<TopicStore['createSubscription']> { return this.topics.createSubscription(rec, confirmation); }
+  getSubscription(arn: string): ReturnType<TopicStore['getSubscription']> { return this.topics.getSubscription(arn); }
+  listSubscriptions(q: { topicArn?: string; afterArn?: string; limit: number }): ReturnType<TopicStore['listSubscriptions']> { return this.topics.listSubscriptions(q); }
+  confirmedSubscriptions(topicArn: string): ReturnType<TopicStore['confirmedSubscriptions']> { return this.topics.confirmedSubscriptions(topicArn); }
+  subscriptionCounts(topicArn: string): ReturnType<TopicStore['subscriptionCounts']> { return this.topics.subscriptionCounts(topicArn); }
+  deleteSubscription(arn: string): ReturnType<TopicStore['deleteSubscription']> { return this.topics.deleteSubscription(arn); }
+  setSubscriptionAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setSubscriptionAttribute']> { return this.topics.setSubscriptionAttribute(arn, name, value); }
+  confirmSubscription(topicArn: string, token: string): ReturnType<TopicStore['confirmSubscription']> { return this.topics.confirmSubscription(topicArn, token); }
+  publishToTopic(msg: PublishedMessage, subs: string[], dedup?: { id: string; windowMs: number }): ReturnType<TopicStore['publishToTopic']> { return this.topics.publishToTopic(msg, subs, dedup); }
+  leaseDeliveries(owner: string, limit: number, leaseMs: number): ReturnType<TopicStore['leaseDeliveries']> { return this.topics.leaseDeliveries(owner, limit, leaseMs); }
+  finishDelivery(id: string): ReturnType<TopicStore['finishDelivery']> { return this.topics.finishDelivery(id); }
+  retryDelivery(id: string, attempts: number, delayMs: number): ReturnType<TopicStore['retryDelivery']> { return this.topics.retryDelivery(id, attempts, delayMs); }
+  releaseDeliveryLeases(exceptOwner: string): ReturnType<TopicStore['releaseDeliveryLeases']> { return this.topics.releaseDeliveryLeases(exceptOwner); }
+
   async close(): Promise<void> {
     this.db.close();
     // The last connection checkpoints and deletes the WAL on close: with FULL that is synced first.
@@ -848,6 +895,10 @@ const migrations: string[] = [
   `ALTER TABLE async_events ADD COLUMN lease_owner TEXT;`,
   // 5: event invoke configs (asynchronous invocation settings per qualifier).
   invokeConfigsMigration,
+  // 6: Lambda event source mappings.
+  eventSourceMappingsMigration,
+  // 7: SNS topics, subscriptions, the delivery outbox and FIFO deduplication (./topics.ts).
+  sqliteTopicMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

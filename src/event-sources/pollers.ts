@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { QueueSource } from '../domain/queue-source';
+import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
+import type { EventSourceMappingStore } from '../store/types';
+import type { EventSourceMappingService } from './mappings';
+import { QueuePoller, type MappingInvoker, type PollerDeps } from './queue-poller';
+import * as L from './limits';
+
+/** Mappings read per page when the pollers start. */
+const startPageSize = 100;
+
+/**
+ * Runs a QueuePoller for every enabled mapping and settles the mappings'
+ * transitional states, one mapping at a time (a chain of promises per UUID,
+ * so a create, an update and a delete in quick succession apply in order):
+ *   Creating / Enabling / Updating (enabled) → (re)start the pollers with the
+ *     stored configuration → Enabled;
+ *   Disabling, or any of those with Enabled false → stop them → Disabled;
+ *   Deleting → stop them (batches in flight finish) → delete the row.
+ * Each settle is a compare-and-swap; a lost one (the user changed the mapping
+ * meanwhile) re-reads and settles again, up to `casRetriesMax` times.
+ *
+ * The queue service is plugged in with `setQueueSource` (the composition
+ * root does it when a queue service exists); until then no poller runs and
+ * states still settle.
+ */
+export class EventSourcePollers {
+  private readonly running = new Map<string, QueuePoller>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private queues: QueueSource | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: EventSourceMappingStore,
+    private readonly invoker: MappingInvoker,
+    private readonly opts: { log?: (message: string, e?: unknown) => void; problemBackoffMs?: number } = {},
+  ) {}
+
+  /** The queue service the pollers read through (src/server.ts: when one is composed in). */
+  setQueueSource(q: QueueSource): void {
+    this.queues = q;
+  }
+
+  /** Follows the service's changes. */
+  attach(service: EventSourceMappingService): void {
+    service.onChange((uuid) => void this.reconcile(uuid));
+  }
+
+  /** Starts the pollers of every stored mapping and finishes what a stop interrupted (a Deleting row is removed). */
+  async start(): Promise<void> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.listEventSourceMappings({ afterUuid: after, limit: startPageSize });
+      for (const m of page) void this.reconcile(m.uuid);
+      if (page.length < startPageSize) break;
+      after = page[page.length - 1]!.uuid;
+    }
+    await Promise.all([...this.chains.values()]);
+  }
+
+  /** Stops every poller; resolves when their batches in flight have finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.running.values()].map((p) => p.stop()));
+    await Promise.all([...this.chains.values()]);
+    // A settle that was under way may have started a poller before it saw `stopped`.
+    await Promise.all([...this.running.keys()].map((uuid) => this.stopPoller(uuid)));
+  }
+
+  /** The poller of a mapping, if one runs (tests). */
+  poller(uuid: string): QueuePoller | undefined {
+    return this.running.get(uuid);
+  }
+
+  /** Settles one mapping, after whatever is already queued for it; resolves when done. */
+  reconcile(uuid: string): Promise<void> {
+    return this.enqueue(uuid, () => this.settle(uuid));
+  }
+
+  private enqueue(uuid: string, step: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(uuid) ?? Promise.resolve()).then(step).catch((e) => this.log(`event source mapping ${uuid}: settle failed`, e));
+    this.chains.set(uuid, next);
+    void next.then(() => {
+      if (this.chains.get(uuid) === next) this.chains.delete(uuid);
+    });
+    return next;
+  }
+
+  private async settle(uuid: string): Promise<void> {
+    for (let i = 0; i < L.casRetriesMax; i++) {
+      const rec = await this.store.getEventSourceMapping(uuid);
+      if (!rec) return this.stopPoller(uuid);
+      if (rec.state === 'Deleting') {
+        await this.stopPoller(uuid);
+        if (await this.store.deleteEventSourceMapping(uuid, rec.revisionId)) return;
+        continue;
+      }
+      if (!rec.enabled) {
+        await this.stopPoller(uuid);
+        if (rec.state === 'Disabled' || (await this.transition(rec, 'Disabled'))) return;
+        continue;
+      }
+      if (rec.state === 'Enabled') {
+        if (!this.running.has(uuid)) await this.startPoller(rec);
+        return;
+      }
+      // Creating, Enabling, Updating: run the stored configuration.
+      await this.stopPoller(uuid);
+      const settled = { ...rec, state: 'Enabled' as const, revisionId: randomUUID() };
+      if (await this.store.updateEventSourceMapping(settled, rec.revisionId)) {
+        await this.startPoller(settled);
+        return;
+      }
+    }
+    this.log(`event source mapping ${uuid}: state not settled after ${L.casRetriesMax} attempts`);
+  }
+
+  private async transition(rec: EventSourceMappingRecord, state: EventSourceMappingRecord['state']): Promise<boolean> {
+    return this.store.updateEventSourceMapping({ ...rec, state, revisionId: randomUUID() }, rec.revisionId);
+  }
+
+  private async startPoller(rec: EventSourceMappingRecord): Promise<void> {
+    if (this.stopped || !this.queues) return;
+    let fifo = false;
+    try {
+      fifo = (await this.queues.describe(rec.eventSourceArn)).fifo;
+    } catch {
+      // The queue is gone: the pollers report it on each receive (LastProcessingResult) and keep trying.
+    }
+    const deps: PollerDeps = {
+      queues: this.queues,
+      invoker: this.invoker,
+      report: (result) => this.report(rec.uuid, result),
+      log: (m, e) => this.log(m, e),
+      problemBackoffMs: this.opts.problemBackoffMs,
+    };
+    const p = new QueuePoller(rec, deps, { fifo });
+    this.running.set(rec.uuid, p);
+    p.start();
+  }
+
+  private async stopPoller(uuid: string): Promise<void> {
+    const p = this.running.get(uuid);
+    if (!p) return;
+    this.running.delete(uuid);
+    await p.stop();
+  }
+
+  /** Writes LastProcessingResult when it changed (a compare-and-swap; no change event: it is not a user change). */
+  private readonly reported = new Map<string, string>();
+  private report(uuid: string, result: string): void {
+    if (this.reported.get(uuid) === result) return;
+    this.reported.set(uuid, result);
+    void this.enqueue(uuid, async () => {
+      for (let i = 0; i < L.casRetriesMax; i++) {
+        const rec = await this.store.getEventSourceMapping(uuid);
+        if (!rec || rec.lastProcessingResult === result) return;
+        if (await this.store.updateEventSourceMapping({ ...rec, lastProcessingResult: result, revisionId: randomUUID() }, rec.revisionId)) return;
+      }
+    });
+  }
+
+  private log(message: string, e?: unknown): void {
+    (this.opts.log ?? ((m: string, err?: unknown) => console.error(`kumo: ${m}`, err ?? '')))(message, e);
+  }
+}

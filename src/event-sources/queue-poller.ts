@@ -1,0 +1,283 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DomainError } from '../domain/errors';
+import { matches, parsePattern, type Pattern } from '../domain/event-pattern';
+import type { QueueSource, SourceMessage } from '../domain/queue-source';
+import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
+import type { InvokeInput, InvokeResult } from '../invoke/service';
+import { readBatchResponse, type BatchOutcome } from './batch-result';
+import { envelopeBytes, filterView, sqsEventPayload, sqsRecord } from './sqs-event';
+import * as L from './limits';
+
+/** What the poller needs of the invoke path (InvokeService is one). */
+export interface MappingInvoker {
+  /** Throws DomainError NotFound when the function or qualifier does not exist. */
+  resolve(name: string, qualifier: string | undefined): Promise<unknown>;
+  invoke(input: InvokeInput): Promise<InvokeResult>;
+}
+
+export interface PollerDeps {
+  queues: QueueSource;
+  invoker: MappingInvoker;
+  /** The mapping's LastProcessingResult after each batch (or problem); the caller writes it when it changed. */
+  report(result: string): void;
+  /** An unexpected failure, for the server log. */
+  log(message: string, e?: unknown): void;
+  /** Milliseconds before a poller retries after a problem (tests shorten it). */
+  problemBackoffMs?: number;
+  /** The long poll of an empty queue (AWS: 20 s; tests shorten it). */
+  receiveWaitMs?: number;
+  now?: () => number;
+}
+
+/** AWS's LastProcessingResult texts. */
+export const results = {
+  ok: 'OK',
+  functionFailed: 'PROBLEM: Function call failed',
+  functionNotFound: 'PROBLEM: Function not found',
+  throttled: 'PROBLEM: Function call throttled',
+  queueNotFound: 'PROBLEM: Queue not found',
+} as const;
+
+interface Item {
+  m: SourceMessage;
+  json: string;
+}
+
+/**
+ * The pollers of one enabled mapping, for one configuration (a change of the
+ * mapping stops this one and starts another: pollers.ts).
+ *
+ *   1. Workers: `pollersInitial` (5) at start, each receive → batch → invoke
+ *      → delete, one batch at a time, so concurrent invocations never exceed
+ *      the workers. A batch that came back full means a backlog: once per
+ *      `scaleIntervalMs` the scaler adds up to `pollersScaleUpPerSecond`
+ *      workers, up to ScalingConfig.MaximumConcurrency (else the account's
+ *      concurrency). A worker whose receive found nothing leaves while more
+ *      than the initial number run (scale down when drained).
+ *   2. Batching: long-poll for the first message; with a batching window,
+ *      keep receiving until BatchSize, the window (timed from the first
+ *      message) or the 6 MB payload limit; without one, invoke with what one
+ *      receive returned. A message that would push the payload past 6 MB is
+ *      made visible again at once for the next batch.
+ *   3. Filters: messages no filter matches are deleted without an invoke (AWS).
+ *   4. Results: success deletes the batch; a function error or timeout (or an
+ *      invoke error) leaves it, so it returns after the visibility timeout
+ *      and the queue's RedrivePolicy counts the receive; with
+ *      ReportBatchItemFailures only the named messages stay. FIFO: from a
+ *      group's first failed message on, every later message of that group in
+ *      the batch stays too and is made visible again at once (the failed one,
+ *      still invisible, blocks its group, so order holds).
+ *   5. Stop: the receives are aborted, batches in flight finish, messages
+ *      received but not yet invoked are made visible again.
+ */
+export class QueuePoller {
+  private readonly abort = new AbortController();
+  private readonly workers = new Set<Promise<void>>();
+  private active = 0;
+  private lastScaleMs = 0;
+  private readonly maxWorkers: number;
+  private readonly minWorkers: number;
+  private readonly filters: Pattern[] | undefined;
+  private readonly region: string;
+  private readonly fifo: boolean;
+  /** Peak of workers running at once (tests read it: bounds). */
+  peakWorkers = 0;
+
+  constructor(
+    readonly rec: EventSourceMappingRecord,
+    private readonly deps: PollerDeps,
+    opts: { fifo: boolean },
+  ) {
+    this.maxWorkers = Math.min(rec.maximumConcurrency ?? L.pollersMaxDefault, L.pollersMaxDefault);
+    this.minWorkers = Math.min(L.pollersInitial, this.maxWorkers);
+    this.filters = rec.filterPatterns?.map((p) => parsePattern(p));
+    this.region = rec.eventSourceArn.split(':')[3] ?? '';
+    this.fifo = opts.fifo;
+  }
+
+  get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** Workers running now. */
+  get running(): number {
+    return this.active;
+  }
+
+  start(): void {
+    for (let i = 0; i < this.minWorkers; i++) this.spawn();
+  }
+
+  /** Stops receiving at once; resolves when every batch in flight has finished. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    while (this.workers.size) await Promise.all([...this.workers]);
+  }
+
+  private spawn(): void {
+    if (this.stopped || this.active >= this.maxWorkers) return;
+    this.active++;
+    this.peakWorkers = Math.max(this.peakWorkers, this.active);
+    const w = this.work().finally(() => {
+      this.active--;
+      this.workers.delete(w);
+    });
+    this.workers.add(w);
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private async backoff(): Promise<void> {
+    await sleep(this.deps.problemBackoffMs ?? L.problemBackoffMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        // A function that is gone must not consume the queue (each receive counts towards the DLQ).
+        await this.deps.invoker.resolve(this.rec.functionName, this.rec.qualifier);
+      } catch (e) {
+        this.deps.report(e instanceof DomainError && e.kind === 'NotFound' ? results.functionNotFound : results.functionFailed);
+        await this.backoff();
+        continue;
+      }
+      let batch: { items: Item[]; full: boolean };
+      try {
+        batch = await this.collect();
+      } catch (e) {
+        if (e instanceof DomainError && e.kind === 'NotFound') this.deps.report(results.queueNotFound);
+        else this.deps.log(`event source mapping ${this.rec.uuid}: receive failed`, e);
+        await this.backoff();
+        continue;
+      }
+      if (batch.items.length === 0) {
+        if (this.active > this.minWorkers) return; // drained: scale down
+        continue;
+      }
+      if (this.stopped) {
+        await this.giveBack(batch.items);
+        return;
+      }
+      try {
+        await this.process(batch.items);
+      } catch (e) {
+        this.deps.log(`event source mapping ${this.rec.uuid}: batch failed`, e);
+        await this.backoff();
+      }
+      if (batch.full) this.scaleUp();
+    }
+  }
+
+  private scaleUp(): void {
+    const t = this.now();
+    if (t - this.lastScaleMs < L.scaleIntervalMs) return;
+    this.lastScaleMs = t;
+    const add = Math.min(L.pollersScaleUpPerSecond, this.maxWorkers - this.active);
+    for (let i = 0; i < add; i++) this.spawn();
+  }
+
+  /** One batch: up to BatchSize within the window and the payload limit (see the class comment, step 2). */
+  private async collect(): Promise<{ items: Item[]; full: boolean }> {
+    const items: Item[] = [];
+    const windowMs = this.rec.maximumBatchingWindowInSeconds * 1000;
+    let bytes = envelopeBytes;
+    let deadline = Infinity;
+    let full = false;
+    while (items.length < this.rec.batchSize && !this.stopped && !full) {
+      let waitMs = this.deps.receiveWaitMs ?? L.receiveWaitMsMax;
+      if (items.length > 0) {
+        const remaining = deadline - this.now();
+        if (remaining <= 0) break;
+        waitMs = Math.min(waitMs, remaining);
+      }
+      const got = await this.deps.queues.receive(this.rec.eventSourceArn, {
+        max: Math.min(L.receiveMessagesMax, this.rec.batchSize - items.length),
+        waitMs,
+        signal: this.abort.signal,
+      });
+      if (items.length === 0 && got.length === 0) break; // one long poll found nothing: the queue is drained
+      if (items.length === 0) deadline = this.now() + windowMs;
+      const back: SourceMessage[] = [];
+      for (const m of got) {
+        const json = JSON.stringify(sqsRecord(m, this.rec.eventSourceArn, this.region));
+        const size = Buffer.byteLength(json) + (items.length ? 1 : 0);
+        // A message alone over the limit still goes (its invoke fails and the queue's redrive handles it).
+        if (full || (items.length > 0 && bytes + size > L.batchPayloadBytesMax)) {
+          full = true;
+          back.push(m);
+          continue;
+        }
+        items.push({ m, json });
+        bytes += size;
+      }
+      if (back.length) await this.giveBack(back.map((m) => ({ m, json: '' })));
+      if (windowMs === 0 && items.length > 0) break;
+    }
+    return { items, full: full || items.length >= this.rec.batchSize };
+  }
+
+  private async giveBack(items: Item[]): Promise<void> {
+    for (const it of items) await this.deps.queues.changeVisibility(this.rec.eventSourceArn, it.m.receiptHandle, 0).catch(() => undefined);
+  }
+
+  private async process(items: Item[]): Promise<void> {
+    let batch = items;
+    if (this.filters) {
+      const filters = this.filters;
+      const dropped = items.filter((it) => !filters.some((p) => matches(p, filterView(JSON.parse(it.json)))));
+      if (dropped.length) await this.deps.queues.deleteMessages(this.rec.eventSourceArn, dropped.map((it) => it.m.receiptHandle));
+      batch = items.filter((it) => !dropped.includes(it));
+      if (batch.length === 0) return;
+    }
+    const outcome = await this.invoke(batch);
+    const { remove, resurface } = this.settle(batch, outcome);
+    if (remove.length) await this.deps.queues.deleteMessages(this.rec.eventSourceArn, remove.map((it) => it.m.receiptHandle));
+    await this.giveBack(resurface);
+  }
+
+  private async invoke(batch: Item[]): Promise<BatchOutcome> {
+    let res: InvokeResult;
+    try {
+      res = await this.deps.invoker.invoke({
+        name: this.rec.functionName,
+        qualifier: this.rec.qualifier,
+        payload: sqsEventPayload(batch.map((it) => it.json)),
+        tail: false,
+      });
+    } catch (e) {
+      const kind = e instanceof DomainError ? e.kind : undefined;
+      this.deps.report(kind === 'NotFound' ? results.functionNotFound : kind === 'Throttled' ? results.throttled : results.functionFailed);
+      if (!kind) this.deps.log(`event source mapping ${this.rec.uuid}: invoke failed`, e);
+      return { kind: 'all-failed', why: 'invoke failed' };
+    }
+    if (res.functionError || res.platformError) {
+      this.deps.report(results.functionFailed);
+      return { kind: 'all-failed', why: 'function error' };
+    }
+    this.deps.report(results.ok);
+    if (!this.rec.functionResponseTypes.includes('ReportBatchItemFailures')) return { kind: 'all-ok' };
+    return readBatchResponse(res.payload, new Set(batch.map((it) => it.m.messageId)));
+  }
+
+  /** Which messages to delete, and which to make visible again at once (FIFO: later messages of a failed group). */
+  settle(batch: Item[], outcome: BatchOutcome): { remove: Item[]; resurface: Item[] } {
+    if (outcome.kind === 'all-ok') return { remove: batch, resurface: [] };
+    if (outcome.kind === 'all-failed') return { remove: [], resurface: [] };
+    const remove: Item[] = [];
+    const resurface: Item[] = [];
+    const stoppedGroups = new Set<string>();
+    for (const it of batch) {
+      const group = this.fifo ? it.m.attributes.MessageGroupId : undefined;
+      if (outcome.failed.has(it.m.messageId)) {
+        if (group !== undefined) stoppedGroups.add(group);
+      } else if (group !== undefined && stoppedGroups.has(group)) {
+        resurface.push(it);
+      } else {
+        remove.push(it);
+      }
+    }
+    return { remove, resurface };
+  }
+}

@@ -1,0 +1,101 @@
+import type { EventSourceMappingService } from '../../event-sources/mappings';
+import type { CreateMappingInput, MappingSettingsInput } from '../../event-sources/validate';
+import { streamOnlyMembers, unhonouredMembers } from '../../event-sources/validate';
+import type { EventSourceMappingRecord } from '../../control/records';
+import { bool, int, list, str, stringList, stringMap, struct } from './decode';
+import { jsonBody, type Route } from './http';
+import { maxItems } from './versions-api';
+
+/** The model gives no request limit for these operations; Lambda's front door takes 6 MB bodies. */
+const bodyBytesMax = 6 * 1024 * 1024;
+/** ListEventSourceMappings: MaxItems 1–10,000 (model); AWS's default page is 100. */
+const listPageMax = 10_000;
+const listPageDefault = 100;
+
+type Json = Record<string, unknown>;
+
+/** CreateEventSourceMapping, Get, Update, Delete, ListEventSourceMappings (rest-json, API 2015-03-31). */
+export function eventSourceMappingRoutes(deps: { mappings: EventSourceMappingService }): Route[] {
+  const base = '2015-03-31';
+  const common = { bodyBytesMax, auth: true };
+  return [
+    {
+      method: 'POST', path: [base, 'event-source-mappings'], operation: 'CreateEventSourceMapping', ...common,
+      handle: async (req) => ({ status: 202, json: mappingShape(await deps.mappings.create(decodeCreate(jsonBody(req)))) }),
+    },
+    {
+      method: 'GET', path: [base, 'event-source-mappings'], operation: 'ListEventSourceMappings', ...common,
+      handle: async (req) => {
+        const { mappings, nextMarker } = await deps.mappings.list({
+          eventSourceArn: req.query.get('EventSourceArn') ?? undefined,
+          functionName: req.query.get('FunctionName') ?? undefined,
+          marker: req.query.get('Marker') ?? undefined,
+          maxItems: maxItems(req, listPageMax, listPageDefault),
+        });
+        return { status: 200, json: { EventSourceMappings: mappings.map(mappingShape), ...(nextMarker ? { NextMarker: nextMarker } : {}) } };
+      },
+    },
+    {
+      method: 'GET', path: [base, 'event-source-mappings', '{uuid}'], operation: 'GetEventSourceMapping', ...common,
+      handle: async (_req, p) => ({ status: 200, json: mappingShape(await deps.mappings.get(p.uuid!)) }),
+    },
+    {
+      method: 'PUT', path: [base, 'event-source-mappings', '{uuid}'], operation: 'UpdateEventSourceMapping', ...common,
+      handle: async (req, p) => ({ status: 202, json: mappingShape(await deps.mappings.update(p.uuid!, decodeSettings(jsonBody(req)))) }),
+    },
+    {
+      method: 'DELETE', path: [base, 'event-source-mappings', '{uuid}'], operation: 'DeleteEventSourceMapping', ...common,
+      handle: async (_req, p) => ({ status: 202, json: mappingShape(await deps.mappings.delete(p.uuid!)) }),
+    },
+  ];
+}
+
+/** EventSourceMappingConfiguration as AWS returns it for an SQS source (LastModified in epoch seconds). */
+export function mappingShape(r: EventSourceMappingRecord): Json {
+  return {
+    UUID: r.uuid,
+    BatchSize: r.batchSize,
+    MaximumBatchingWindowInSeconds: r.maximumBatchingWindowInSeconds,
+    EventSourceArn: r.eventSourceArn,
+    ...(r.filterPatterns ? { FilterCriteria: { Filters: r.filterPatterns.map((Pattern) => ({ Pattern })) } } : {}),
+    FunctionArn: r.functionArn,
+    LastModified: r.lastModifiedMs / 1000,
+    LastProcessingResult: r.lastProcessingResult,
+    State: r.state,
+    StateTransitionReason: r.stateTransitionReason,
+    FunctionResponseTypes: r.functionResponseTypes,
+    ...(r.maximumConcurrency !== undefined ? { ScalingConfig: { MaximumConcurrency: r.maximumConcurrency } } : {}),
+    EventSourceMappingArn: r.arn,
+  };
+}
+
+/** Every member the model defines for Create/Update that a queue mapping does not take. */
+const otherMemberNames = [...streamOnlyMembers, ...unhonouredMembers];
+
+function decodeSettings(b: Json): MappingSettingsInput {
+  const fc = struct(b.FilterCriteria, 'filterCriteria');
+  const sc = struct(b.ScalingConfig, 'scalingConfig');
+  const filters = fc ? list(fc.Filters, 'filterCriteria.filters') : undefined;
+  return {
+    FunctionName: str(b.FunctionName, 'functionName'),
+    Enabled: bool(b.Enabled, 'enabled'),
+    BatchSize: int(b.BatchSize, 'batchSize'),
+    MaximumBatchingWindowInSeconds: int(b.MaximumBatchingWindowInSeconds, 'maximumBatchingWindowInSeconds'),
+    ...(fc
+      ? {
+          FilterCriteria: {
+            Filters: filters?.map((f, i) => ({ Pattern: str(struct(f, `filterCriteria.filters.${i + 1}.member`)?.Pattern, `filterCriteria.filters.${i + 1}.member.pattern`) })),
+          },
+        }
+      : {}),
+    FunctionResponseTypes: stringList(b.FunctionResponseTypes, 'functionResponseTypes'),
+    ...(sc ? { ScalingConfig: { MaximumConcurrency: int(sc.MaximumConcurrency, 'scalingConfig.maximumConcurrency') } } : {}),
+    // Present means given, even empty: refused by name rather than dropped.
+    otherMembers: otherMemberNames.filter((m) => b[m] !== undefined && b[m] !== null),
+  };
+}
+
+function decodeCreate(b: Json): CreateMappingInput {
+  return { ...decodeSettings(b), EventSourceArn: str(b.EventSourceArn, 'eventSourceArn'), Tags: stringMap(b.Tags, 'tags') };
+}
+

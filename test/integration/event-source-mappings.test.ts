@@ -1,0 +1,110 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient,
+  ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, waitUntilFunctionActiveV2, type CreateEventSourceMappingCommandInput,
+} from '@aws-sdk/client-lambda';
+import { makeZip, role, startServer, type RunningServer } from './harness';
+
+/**
+ * The event source mapping operations through the real server and the AWS
+ * SDK: validation and errors that need no queue (the queue service is
+ * composed in by another branch; until then a queue mapping is refused with
+ * a message saying so). End-to-end queue → function tests come with it.
+ */
+async function expectError(p: Promise<unknown>, name: string, message: RegExp | string, status = 400): Promise<void> {
+  await assert.rejects(p, (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+    assert.equal(e.name, name, `${e.name}: ${e.message}`);
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else assert.match(e.message, message);
+    assert.equal(e.$metadata?.httpStatusCode, status);
+    return true;
+  });
+}
+
+describe('event source mappings: the API without a queue', () => {
+  let s: RunningServer;
+  let c: LambdaClient;
+  const queue = 'arn:aws:sqs:us-east-1:000000000000:q1';
+  const fnName = 'esm-target';
+  const base = (o: Partial<CreateEventSourceMappingCommandInput> = {}): CreateEventSourceMappingCommandInput => ({ EventSourceArn: queue, FunctionName: fnName, ...o });
+  before(async () => {
+    s = await startServer();
+    c = s.client;
+    const zip = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
+    await c.send(new CreateFunctionCommand({ FunctionName: fnName, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
+    await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30 }, { FunctionName: fnName });
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  it('lists nothing on an empty server, with and without filters', async () => {
+    assert.deepEqual((await c.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings, []);
+    assert.deepEqual((await c.send(new ListEventSourceMappingsCommand({ FunctionName: fnName }))).EventSourceMappings, []);
+    assert.deepEqual((await c.send(new ListEventSourceMappingsCommand({ EventSourceArn: queue, MaxItems: 5 }))).EventSourceMappings, []);
+    const r = await c.send(new ListEventSourceMappingsCommand({ FunctionName: fnName, EventSourceArn: queue }));
+    assert.equal(r.NextMarker, undefined);
+    await expectError(c.send(new ListEventSourceMappingsCommand({ MaxItems: 10_001 })), 'ValidationException', /at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000/);
+  });
+
+  it('refuses an event source of another service, and a missing one', async () => {
+    for (const [arn, service] of [
+      ['arn:aws:kinesis:us-east-1:000000000000:stream/s1', 'Kinesis'],
+      ['arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2024-01-01T00:00:00.000', 'Dynamodb'],
+      ['arn:aws:kafka:us-east-1:000000000000:cluster/c/abc', 'Kafka'],
+    ] as const) {
+      await expectError(c.send(new CreateEventSourceMappingCommand(base({ EventSourceArn: arn }))), 'InvalidParameterValueException', new RegExp(`^${service} event sources are not supported by this Kumo server yet`));
+    }
+    await expectError(c.send(new CreateEventSourceMappingCommand({ FunctionName: fnName })), 'InvalidParameterValueException', 'Unrecognized event source.');
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ EventSourceArn: 'not-an-arn' }))), 'ValidationException', /at 'eventSourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern/);
+  });
+
+  it('answers a missing function with ResourceNotFoundException, before looking at the queue', async () => {
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ FunctionName: 'nope' }))), 'ResourceNotFoundException', 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope', 404);
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ FunctionName: `${fnName}:nolias` }))), 'ResourceNotFoundException', /^Function not found: .*:function:esm-target:nolias$/, 404);
+  });
+
+  it("checks BatchSize, the batching window and ScalingConfig with AWS's errors", async () => {
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ BatchSize: 0 }))), 'ValidationException', "1 validation error detected: Value '0' at 'batchSize' failed to satisfy constraint: Member must have value greater than or equal to 1");
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ BatchSize: 10_001 }))), 'ValidationException', /Value '10001' at 'batchSize'.*less than or equal to 10000/);
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ MaximumBatchingWindowInSeconds: 301 }))), 'ValidationException', /at 'maximumBatchingWindowInSeconds'.*less than or equal to 300/);
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ ScalingConfig: { MaximumConcurrency: 1 } }))), 'ValidationException', /at 'scalingConfig.maximumConcurrency'.*greater than or equal to 2/);
+    for (const window of [undefined, 0]) {
+      await expectError(c.send(new CreateEventSourceMappingCommand(base({ BatchSize: 11, MaximumBatchingWindowInSeconds: window }))), 'InvalidParameterValueException', 'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10');
+    }
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ FunctionResponseTypes: ['Nope' as 'ReportBatchItemFailures'] }))), 'ValidationException', /at 'functionResponseTypes.1.member'.*enum value set: \[ReportBatchItemFailures\]/);
+  });
+
+  it('refuses stream-only and unhonoured members by name, never accepting and dropping them', async () => {
+    const refused: [Partial<CreateEventSourceMappingCommandInput>, string][] = [
+      [{ StartingPosition: 'LATEST' }, 'Unsupported StartingPosition parameter for given event source mapping type.'],
+      [{ ParallelizationFactor: 2 }, 'Unsupported ParallelizationFactor parameter for given event source mapping type.'],
+      [{ BisectBatchOnFunctionError: true }, 'Unsupported BisectBatchOnFunctionError parameter for given event source mapping type.'],
+      [{ DestinationConfig: { OnFailure: { Destination: queue } } }, 'Unsupported DestinationConfig parameter for given event source mapping type.'],
+      [{ MaximumRetryAttempts: 1 }, 'Unsupported MaximumRetryAttempts parameter for given event source mapping type.'],
+      [{ KMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/k' }, 'KMSKeyArn is not supported by this Kumo server for event source mappings.'],
+    ];
+    for (const [extra, message] of refused) await expectError(c.send(new CreateEventSourceMappingCommand(base(extra))), 'InvalidParameterValueException', message);
+  });
+
+  it('checks FilterCriteria: at most 5 filters, each an event pattern', async () => {
+    const filters = (n: number) => Array.from({ length: n }, (_, i) => ({ Pattern: JSON.stringify({ body: { n: [i] } }) }));
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ FilterCriteria: { Filters: filters(6) } }))), 'InvalidParameterValueException', /at most 5 filters, 6 were given/);
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ FilterCriteria: { Filters: [{ Pattern: '{"body": "x"}' }] } }))), 'InvalidParameterValueException', /^Invalid filter pattern definition\./);
+  });
+
+  it('a valid queue mapping is refused, saying why, while this server has no queue service; nothing is stored', async () => {
+    await expectError(c.send(new CreateEventSourceMappingCommand(base({ FilterCriteria: { Filters: [{ Pattern: '{"body":{"a":[1]}}' }] } }))), 'InvalidParameterValueException', /^Kumo has no queue service to read arn:aws:sqs:us-east-1:000000000000:q1 from/);
+    assert.deepEqual((await c.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings, []);
+  });
+
+  it('answers Get, Update and Delete of an unknown UUID with ResourceNotFoundException', async () => {
+    const uuid = '6e5ef8a5-0000-4000-8000-000000000000';
+    const message = 'The resource you requested does not exist.';
+    await expectError(c.send(new GetEventSourceMappingCommand({ UUID: uuid })), 'ResourceNotFoundException', message, 404);
+    await expectError(c.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false })), 'ResourceNotFoundException', message, 404);
+    await expectError(c.send(new DeleteEventSourceMappingCommand({ UUID: uuid })), 'ResourceNotFoundException', message, 404);
+    await expectError(c.send(new UpdateEventSourceMappingCommand({ UUID: uuid, ParallelizationFactor: 3 })), 'InvalidParameterValueException', 'Unsupported ParallelizationFactor parameter for given event source mapping type.');
+  });
+});
