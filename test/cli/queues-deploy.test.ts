@@ -1,0 +1,188 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, InvokeCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { PublishCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { projectRoot, testCreds, type RunningServer } from '../integration/harness';
+import { kumo, noStackTrace, ok, tmpDir, withServer } from './helpers';
+
+/**
+ * `kumo deploy` of test/fixtures/queues-app (queues with a DLQ, a topic, a
+ * function with SQS and SNS events, DeadLetterQueue and EventInvokeConfig)
+ * against the real server, then the `kumo queues` commands on what it made.
+ * Every effect is read back through the AWS APIs or the function's logs.
+ */
+
+const fixture = path.join(projectRoot, 'test', 'fixtures', 'queues-app');
+const stack = 'queues-app';
+const fn = `${stack}-Worker`;
+
+function copyFixture(): string {
+  const dir = path.join(tmpDir('queues'), stack);
+  fs.cpSync(fixture, dir, { recursive: true });
+  return dir;
+}
+
+/** Polls until `probe` gives a value (or fails with what it saw last). */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+describe('kumo deploy: queues, topics, event sources and async settings; kumo queues', () => {
+  let s: RunningServer;
+  let env: Record<string, string>;
+  let sqs: SQSClient;
+  let sns: SNSClient;
+  withServer((srv, e) => {
+    s = srv;
+    env = e;
+    sqs = new SQSClient({ endpoint: srv.endpoint, region: 'us-east-1', credentials: testCreds });
+    sns = new SNSClient({ endpoint: srv.endpoint, region: 'us-east-1', credentials: testCreds });
+  });
+  const logsHave = (text: string) =>
+    until(`"${text}" in ${fn}'s logs`, async () => {
+      const r = await kumo(['logs', fn], { env });
+      return r.stdout.includes(text) ? r.stdout : undefined;
+    });
+  const receiveOne = (url: string) =>
+    until(`a message on ${url}`, async () => {
+      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 2, MessageAttributeNames: ['All'] }));
+      return r.Messages?.[0];
+    });
+  const urlOf = async (name: string) => (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+  const visible = async (name: string) =>
+    Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: await urlOf(name), AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages);
+  const mappings = async () => (await s.client.send(new ListEventSourceMappingsCommand({ FunctionName: fn }))).EventSourceMappings ?? [];
+
+  it('deploys the template, wires the queue and the topic to the function, and the async settings fire', async () => {
+    const dir = copyFixture();
+    const r = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
+    for (const [id, type] of [
+      ['Jobs', 'AWS::SQS::Queue'], ['JobsDlq', 'AWS::SQS::Queue'], ['Alerts', 'AWS::SNS::Topic'], ['Worker', 'AWS::Serverless::Function'],
+      ['WorkerFromJobs', 'AWS::Lambda::EventSourceMapping'], ['WorkerFromAlerts', 'AWS::SNS::Subscription'], ['WorkerEventInvokeConfig', 'AWS::Lambda::EventInvokeConfig'],
+    ]) {
+      assert.match(r.stdout, new RegExp(`\\+ create\\s+${id}\\s+${type}`), `${id}\n${r.stdout}`);
+    }
+    assert.doesNotMatch(r.stdout, /not wired/);
+    const jobsUrl = await urlOf(`${stack}-Jobs`);
+    assert.match(r.stdout, new RegExp(`JobsUrl = ${jobsUrl.replace(/[/.]/g, '\\$&')}\\n`));
+    assert.match(r.stdout, /JobsArn = arn:aws:sqs:us-east-1:000000000000:queues-app-Jobs\n/);
+    assert.match(r.stdout, /AlertsArn = arn:aws:sns:us-east-1:000000000000:queues-app-Alerts\n/);
+
+    // What the server holds is what the template says.
+    const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: jobsUrl, AttributeNames: ['All'] }))).Attributes!;
+    assert.equal(attrs.VisibilityTimeout, '3');
+    assert.deepEqual(JSON.parse(attrs.RedrivePolicy!), { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:queues-app-JobsDlq', maxReceiveCount: 2 });
+    assert.equal((await sqs.send(new ListQueueTagsCommand({ QueueUrl: jobsUrl }))).Tags?.team, 'kumo');
+    const [m] = await mappings();
+    assert.equal(m?.EventSourceArn, 'arn:aws:sqs:us-east-1:000000000000:queues-app-Jobs');
+    assert.equal(m?.BatchSize, 5);
+    assert.equal(m?.State, 'Enabled');
+    const subs = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:queues-app-Alerts' }))).Subscriptions ?? [];
+    assert.deepEqual(subs.map((x) => [x.Protocol, x.Endpoint]), [['lambda', `arn:aws:lambda:us-east-1:000000000000:function:${fn}`]]);
+    const cfg = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));
+    assert.equal(cfg.DeadLetterConfig?.TargetArn, 'arn:aws:sqs:us-east-1:000000000000:queues-app-AsyncDlq');
+    const eic = await s.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: fn, Qualifier: '$LATEST' }));
+    assert.equal(eic.MaximumRetryAttempts, 0);
+    assert.equal(eic.DestinationConfig?.OnFailure?.Destination, 'arn:aws:sqs:us-east-1:000000000000:queues-app-Failures');
+
+    // A message sent with `kumo queues send` runs the function through the mapping.
+    const sent = await ok(['queues', 'send', `${stack}-Jobs`, 'hello-from-sqs'], { env });
+    assert.match(sent.stdout, /^sent [0-9a-f-]{36} to queues-app-Jobs\n$/);
+    await logsHave('SQS hello-from-sqs');
+    // A message published to the topic runs it through the subscription.
+    await sns.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:queues-app-Alerts', Message: 'alert-1' }));
+    await logsHave('SNS alert-1');
+    // A failed async invoke (no retries) goes to the OnFailure destination and to the dead-letter queue.
+    await s.client.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'Event', Payload: Buffer.from('{"fail":true}') }));
+    const record = JSON.parse((await receiveOne(await urlOf(`${stack}-Failures`))).Body!) as { requestContext: { condition: string }; responsePayload: { errorMessage: string } };
+    assert.equal(record.requestContext.condition, 'RetriesExhausted');
+    assert.equal(record.responsePayload.errorMessage, 'asked to fail');
+    const dl = await receiveOne(await urlOf(`${stack}-AsyncDlq`));
+    assert.equal(dl.Body, '{"fail":true}');
+    assert.equal(dl.MessageAttributes?.ErrorMessage?.StringValue, 'asked to fail');
+
+    // A message that keeps failing goes to the queue's DLQ after maxReceiveCount receives; kumo queues shows it and peek leaves it there.
+    await ok(['queues', 'send', `${stack}-Jobs`, 'poison'], { env });
+    await until('poison in the DLQ', async () => ((await visible(`${stack}-JobsDlq`)) === 1 ? true : undefined));
+    const ls = await ok(['queues'], { env });
+    assert.match(ls.stdout, /^QUEUE\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+DEAD-LETTER QUEUE\n/);
+    assert.match(ls.stdout, /\nqueues-app-Jobs\s+0\s+0\s+0\s+queues-app-JobsDlq after 2 receives\n/);
+    assert.match(ls.stdout, /\nqueues-app-JobsDlq\s+1\s+0\s+0\s+\(DLQ of queues-app-Jobs\)\n/);
+    for (let i = 0; i < 2; i++) {
+      const peek = await ok(['queues', 'peek', `${stack}-JobsDlq`, '-n', '5'], { env });
+      assert.match(peek.stdout, /\npoison\n1 message\(s\) shown; still in queues-app-JobsDlq/);
+      assert.equal(await visible(`${stack}-JobsDlq`), 1, 'a peeked message is visible again at once');
+    }
+    const json = JSON.parse((await ok(['queues', 'peek', jobsUrl.replace('Jobs', 'JobsDlq'), '--json'], { env })).stdout) as { Body: string; ReceiptHandle?: string }[];
+    assert.deepEqual(json.map((x) => [x.Body, x.ReceiptHandle]), [['poison', undefined]]);
+    const rd = await kumo(['queues', 'redrive', `${stack}-JobsDlq`], { env, timeoutMs: 90_000 });
+    assert.ok(noStackTrace(rd.stdout + rd.stderr));
+    if (/does not know StartMessageMoveTask/.test(rd.stderr)) {
+      // The server's SQS has no message move tasks yet: said in one line, nothing moved.
+      assert.equal(rd.code, 1);
+      assert.match(rd.stderr, /^kumo: redrive is not supported by this server yet \(it does not know StartMessageMoveTask\)\n$/);
+    } else {
+      assert.equal(rd.code, 0, rd.stdout + rd.stderr);
+      assert.match(rd.stdout, /moved 1 message\(s\) from queues-app-JobsDlq\n$/);
+    }
+    const nq = await kumo(['queues', 'peek', 'no-such-queue'], { env });
+    assert.equal(nq.code, 1);
+    assert.equal(nq.stderr, 'kumo: no queue named no-such-queue (kumo queues lists them)\n');
+  });
+
+  it('redeploys compare with the server: nothing changed is untouched, a changed setting is updated in place, new code keeps the mapping', async () => {
+    const dir = copyFixture();
+    await ok(['deploy', '--stack-name', 'qa2'], { env, cwd: dir, timeoutMs: 120_000 });
+    const fn2 = 'qa2-Worker';
+    const uuid = (await s.client.send(new ListEventSourceMappingsCommand({ FunctionName: fn2 }))).EventSourceMappings![0]!.UUID;
+    const again = await ok(['deploy'], { env, cwd: dir });
+    assert.match(again.stdout, /deployed: no changes\n/);
+    assert.doesNotMatch(again.stdout, /[+~-] (create|update|delete)/);
+
+    const tpl = path.join(dir, 'template.yaml');
+    fs.writeFileSync(tpl, fs.readFileSync(tpl, 'utf8').replace('BatchSize: 5', 'BatchSize: 7').replace('VisibilityTimeout: 3', 'VisibilityTimeout: 4'));
+    fs.appendFileSync(path.join(dir, 'src', 'app.js'), '// v2\n');
+    const up = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
+    assert.match(up.stdout, /~ update\s+WorkerFromJobs\s+AWS::Lambda::EventSourceMapping\s+\S+\s+\(BatchSize\)/);
+    assert.match(up.stdout, /~ update\s+Jobs\s+AWS::SQS::Queue\s+qa2-Jobs\s+\(VisibilityTimeout\)/);
+    assert.match(up.stdout, /~ update\s+Worker\s+AWS::Serverless::Function\s+qa2-Worker\s+\(code\)/);
+    assert.match(up.stdout, /= unchanged\s+WorkerFromAlerts/);
+    const [m] = (await s.client.send(new ListEventSourceMappingsCommand({ FunctionName: fn2 }))).EventSourceMappings!;
+    assert.equal(m!.UUID, uuid, 'the mapping is updated in place, not replaced');
+    assert.equal(m!.BatchSize, 7);
+
+    // The events and the queues leave the template: the mapping, the subscription and the queues are deleted, mappings first.
+    fs.writeFileSync(
+      tpl,
+      [
+        'Transform: AWS::Serverless-2016-10-31',
+        'Resources:',
+        '  Worker:',
+        '    Type: AWS::Serverless::Function',
+        '    Properties: {CodeUri: src/, Handler: app.handler, Runtime: nodejs20.x}',
+        '  Alerts:',
+        '    Type: AWS::SNS::Topic',
+        '    Properties: {DisplayName: alerts}',
+        '',
+      ].join('\n'),
+    );
+    const rm = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
+    const deleted = [...rm.stdout.matchAll(/ {2}- (\w+): deleted/g)].map((x) => x[1]);
+    assert.ok(deleted.indexOf('WorkerFromJobs') < deleted.indexOf('Jobs') && deleted.indexOf('WorkerFromJobs') >= 0, rm.stdout);
+    assert.ok(deleted.includes('WorkerFromAlerts') && deleted.includes('WorkerEventInvokeConfig') && deleted.includes('JobsDlq'), rm.stdout);
+    assert.deepEqual((await s.client.send(new ListEventSourceMappingsCommand({ FunctionName: fn2 }))).EventSourceMappings, []);
+    assert.deepEqual((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:qa2-Alerts' }))).Subscriptions ?? [], []);
+    await assert.rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'qa2-Jobs' })), (e: Error) => e.name === 'QueueDoesNotExist');
+    await assert.rejects(s.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: fn2, Qualifier: '$LATEST' })), (e: Error) => e.name === 'ResourceNotFoundException');
+    assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: fn2 }))).DeadLetterConfig?.TargetArn ?? '', '');
+  });
+});
