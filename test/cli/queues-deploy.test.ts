@@ -6,7 +6,8 @@ import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, I
 import { PublishCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { projectRoot, testCreds, type RunningServer } from '../integration/harness';
-import { kumo, noStackTrace, ok, tmpDir, withServer } from './helpers';
+import { spawn } from 'node:child_process';
+import { kumo, kumoBin, noStackTrace, ok, tmpDir, withServer } from './helpers';
 
 /**
  * `kumo deploy` of test/fixtures/queues-app (queues with a DLQ, a topic, a
@@ -184,5 +185,34 @@ describe('kumo deploy: queues, topics, event sources and async settings; kumo qu
     await assert.rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'qa2-Jobs' })), (e: Error) => e.name === 'QueueDoesNotExist');
     await assert.rejects(s.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: fn2, Qualifier: '$LATEST' })), (e: Error) => e.name === 'ResourceNotFoundException');
     assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: fn2 }))).DeadLetterConfig?.TargetArn ?? '', '');
+  });
+  it('kumo dev keeps them wired: new function code redeploys the function only, the mapping stays and feeds the new code', async () => {
+    const dir = copyFixture();
+    const p = spawn(kumoBin, ['dev', '--stack-name', 'qa3'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const waitFor = async (re: RegExp, from: number) => until(`kumo dev to print ${re}\n${out}`, async () => (re.test(out.slice(from)) ? true : undefined), 90_000);
+    try {
+      await waitFor(/watching for changes/, 0);
+      const before = (await s.client.send(new ListEventSourceMappingsCommand({ FunctionName: 'qa3-Worker' }))).EventSourceMappings!.map((m) => m.UUID);
+      assert.equal(before.length, 1);
+      const mark = out.length;
+      const app = path.join(dir, 'src', 'app.js');
+      fs.writeFileSync(app, fs.readFileSync(app, 'utf8').replace("console.log(`SQS ${r.body}`)", "console.log(`SQS v2 ${r.body}`)"));
+      await waitFor(/kumo dev: ready in \d+ ms/, mark);
+      const run = out.slice(mark);
+      assert.match(run, /code changed: Worker\n/);
+      assert.match(run, /~ update\s+Worker\s+AWS::Serverless::Function\s+qa3-Worker\s+\(code\)/);
+      assert.match(run, /= unchanged\s+WorkerFromJobs\s+AWS::Lambda::EventSourceMapping/);
+      assert.doesNotMatch(run, /\b(Jobs|JobsDlq|Alerts)\s+AWS::(SQS|SNS)::/, 'queues and topics are not looked at for a code change');
+      const after = (await s.client.send(new ListEventSourceMappingsCommand({ FunctionName: 'qa3-Worker' }))).EventSourceMappings!.map((m) => m.UUID);
+      assert.deepEqual(after, before);
+      await ok(['queues', 'send', 'qa3-Jobs', 'after-reload'], { env });
+      await until('the new code to take the message', async () => ((await kumo(['logs', 'qa3-Worker'], { env })).stdout.includes('SQS v2 after-reload') ? true : undefined));
+    } finally {
+      p.kill('SIGINT');
+      await new Promise((r) => p.once('exit', r));
+    }
   });
 });
