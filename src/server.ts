@@ -29,6 +29,9 @@ import { egressPolicyFromEnv } from './sandbox/runc/egress';
 import { Deliveries } from './domain/delivery';
 import { parseLambdaArn } from './domain/arn';
 import { DomainError } from './domain/errors';
+import type { QueueSource } from './domain/queue-source';
+import { QueueService } from './queues/queue-service';
+import { QueueSourceAdapter } from './queues/source';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -61,6 +64,8 @@ export class KumoServer {
   private logs!: LogSink;
   private retention: RetentionSweeper | undefined;
   functions!: FunctionService;
+  /** The queue service's QueueSource (by queue ARN), for Lambda's event source mappings. */
+  queues!: QueueSource;
 
   /**
    * `driver`: the sandbox driver to use instead of an in-process RuncDriver
@@ -120,6 +125,10 @@ export class KumoServer {
         await this.queue.enqueue(fn.name, fn.qualifier, Buffer.from(msg.body, 'utf8'));
       },
     });
+    const queueService = new QueueService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId });
+    const queueSource = new QueueSourceAdapter(queueService);
+    this.queues = queueSource;
+    this.deliveries.register('sqs', queueSource);
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
     await this.queue.recover();
@@ -129,7 +138,7 @@ export class KumoServer {
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, blobs, codeUrls, logs: logService,
-        region: cfg.region, accountId: cfg.accountId,
+        region: cfg.region, accountId: cfg.accountId, queues: queueService,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });

@@ -1,9 +1,10 @@
 import type { ServiceDefinition } from '../gateway/service';
 import { lambdaService, type LambdaDeps } from './lambda';
 import { logsService, type LogsDeps } from './logs';
+import { sqsService, type SqsDeps } from './sqs';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SqsDeps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -13,5 +14,6 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
   return [
     lambdaService(d),
     logsService(d),
+    sqsService(d),
   ];
 }

@@ -20,7 +20,9 @@ import type {
   AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
   StoredLogEvent, VersionRecord,
 } from '../domain/records';
+import type { QueueStore } from './queues';
 
+export type { QueueStore } from './queues';
 export type {
   AliasRecord, AsyncEvent, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
   LogStreamRecord, StoredLogEvent, VersionRecord,
@@ -229,7 +231,7 @@ export type TagChangeResult =
  * mappings, code signing, …) is one more interface in this intersection.
  * Domain services take the narrowest of these they need.
  */
-export type Store = MetadataStore & AsyncQueueStore & LogStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & QueueStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

@@ -1,3 +1,5 @@
+import { postgresQueueMigration } from './queue-driver';
+
 /**
  * The PostgreSQL schema, one migration per entry (applied in order; see
  * `migrate`). Names compare byte-wise (COLLATE "C") as in SQLite, so every
@@ -49,4 +51,6 @@ export const migrations: string[] = [
    CREATE INDEX log_group_ts ON log_events (log_group, ts_ms, id);
    CREATE TABLE log_flush (n bigint NOT NULL);
    INSERT INTO log_flush VALUES (0);`,
+  // The queue service (SQS): queues, messages (sealed bodies), FIFO deduplication ids.
+  postgresQueueMigration,
 ];

@@ -7,6 +7,9 @@ import type {
 } from '../../domain/records';
 import type { AliasWriteResult, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
+import * as qsql from '../queue-sql';
+import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
+import { runSqlite, sqliteQueueMigration } from './queue-driver';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -707,6 +710,50 @@ export class SqliteStore implements Store {
     return existed;
   }
 
+  // ---- Queues (src/store/queues.ts): one transaction each, the logic shared with PostgreSQL in queue-sql.ts.
+  async createQueue(rec: Parameters<QueueStore['createQueue']>[0]): ReturnType<QueueStore['createQueue']> {
+    return runSqlite(this.db, qsql.createQueue, rec);
+  }
+  async getQueue(name: string): ReturnType<QueueStore['getQueue']> {
+    return runSqlite(this.db, qsql.getQueue, name);
+  }
+  async listQueues(query: Parameters<QueueStore['listQueues']>[0]): ReturnType<QueueStore['listQueues']> {
+    return runSqlite(this.db, qsql.listQueues, query);
+  }
+  async deleteQueue(name: string): ReturnType<QueueStore['deleteQueue']> {
+    return runSqlite(this.db, qsql.deleteQueue, name);
+  }
+  async setQueueAttributes(name: string, attributes: Record<string, string>, deadLetterTarget: string | null | undefined): ReturnType<QueueStore['setQueueAttributes']> {
+    return runSqlite(this.db, qsql.setQueueAttributes, name, attributes, deadLetterTarget);
+  }
+  async changeQueueTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<QueueStore['changeQueueTags']> {
+    return runSqlite(this.db, qsql.changeQueueTags, name, change, tagsMax);
+  }
+  async deadLetterSources(target: string, afterName: string | undefined, limit: number): ReturnType<QueueStore['deadLetterSources']> {
+    return runSqlite(this.db, qsql.deadLetterSources, target, afterName, limit);
+  }
+  async queueCounts(name: string, retentionS: number): ReturnType<QueueStore['queueCounts']> {
+    return runSqlite(this.db, qsql.queueCounts, name, retentionS);
+  }
+  async sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number } | undefined): ReturnType<QueueStore['sendMessages']> {
+    return runSqlite(this.db, qsql.sendMessages, queue, msgs, fifo);
+  }
+  async receiveMessages(queue: string, opts: ReceiveOptions): ReturnType<QueueStore['receiveMessages']> {
+    return runSqlite(this.db, qsql.receiveMessages, queue, opts);
+  }
+  async deleteMessages(queue: string, receiptHandles: string[]): ReturnType<QueueStore['deleteMessages']> {
+    return runSqlite(this.db, qsql.deleteMessages, queue, receiptHandles);
+  }
+  async changeVisibility(queue: string, entries: { receiptHandle: string; visibilityS: number }[]): ReturnType<QueueStore['changeVisibility']> {
+    return runSqlite(this.db, qsql.changeVisibility, queue, entries);
+  }
+  async purgeQueue(name: string): ReturnType<QueueStore['purgeQueue']> {
+    return runSqlite(this.db, qsql.purgeQueue, name);
+  }
+  async moveMessages(from: string, to: string, limit: number): ReturnType<QueueStore['moveMessages']> {
+    return runSqlite(this.db, qsql.moveMessages, from, to, limit);
+  }
+
   async close(): Promise<void> {
     this.db.close();
     // The last connection checkpoints and deletes the WAL on close: with FULL that is synced first.
@@ -814,6 +861,8 @@ const migrations: string[] = [
   `DROP TABLE log_events;`,
   // 4: which server process (one id per lifetime) holds an event's lease, so a restart can release a dead one's.
   `ALTER TABLE async_events ADD COLUMN lease_owner TEXT;`,
+  // 5: the queue service (SQS): queues, messages (sealed bodies), FIFO deduplication ids.
+  sqliteQueueMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */
