@@ -74,6 +74,11 @@ describe('SQS query protocol (form POST, XML)', () => {
     assert.match(batch.xml, /<BatchResultErrorEntry><Id>b<\/Id><SenderFault>true<\/SenderFault><Code>InvalidParameterValue<\/Code>/);
     const del = await call('/000000000000/xq', { Action: 'DeleteMessage', ReceiptHandle: handle });
     assert.equal(del.status, 200, del.xml);
+    assert.match(del.xml, /^<DeleteMessageResponse [^>]*><ResponseMetadata>/, 'an operation without output has no Result element');
+    // An empty answer still has its Result element: the aws CLI v2 (query protocol) fails without it.
+    await call('/000000000000/xq', { Action: 'PurgeQueue' });
+    const empty = await call('/000000000000/xq', { Action: 'ReceiveMessage' });
+    assert.match(empty.xml, /^<ReceiveMessageResponse [^>]*><ReceiveMessageResult><\/ReceiveMessageResult><ResponseMetadata>/);
     const list = await call('/', { Action: 'ListQueues' });
     assert.match(list.xml, /<ListQueuesResult><QueueUrl>http:\/\/127.0.0.1:\d+\/000000000000\/xq<\/QueueUrl><\/ListQueuesResult>/);
   });

@@ -117,7 +117,7 @@ export function messageOperations(d: SqsDeps): Record<string, Operation> {
     }),
     DeleteMessage: op('DeleteMessage', async (m) => {
       only(await d.queues.deleteEntries(name(m), [{ id: '0', receiptHandle: reqStr(m, 'ReceiptHandle') }]));
-      return {};
+      return undefined;
     }),
     DeleteMessageBatch: op('DeleteMessageBatch', async (m) => {
       const q = name(m);
@@ -129,7 +129,7 @@ export function messageOperations(d: SqsDeps): Record<string, Operation> {
       const visibilityS = int(m, 'VisibilityTimeout');
       if (visibilityS === undefined) throw sqsError('MissingParameter', 'The request must contain the parameter VisibilityTimeout.');
       only(await d.queues.changeVisibilityEntries(q, [{ id: '0', receiptHandle: reqStr(m, 'ReceiptHandle'), visibilityS }]));
-      return {};
+      return undefined;
     }),
     ChangeMessageVisibilityBatch: op('ChangeMessageVisibilityBatch', async (m) => {
       const q = name(m);

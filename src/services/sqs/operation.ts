@@ -3,6 +3,7 @@ import type { QueueService } from '../../queues/queue-service';
 import { normalise } from './decode';
 import { sqsError } from './errors';
 import { toQueryXml } from './xml';
+import { QueryXml } from '../../gateway/protocols/query';
 
 /** What SQS's operations need from the domain. */
 export interface SqsDeps {
@@ -11,12 +12,15 @@ export interface SqsDeps {
 }
 
 /** An SQS operation: members normalised from either protocol, the answer shaped for the query protocol's XML when asked so. */
-export function op(name: string, handle: (m: Members, ctx: OperationContext) => Promise<Members>, bodyBytesMax?: number): Operation {
+export function op(name: string, handle: (m: Members, ctx: OperationContext) => Promise<Members | void>, bodyBytesMax?: number): Operation {
   return {
     bodyBytesMax,
     async handle(input, ctx) {
       const out = await handle(normalise(input, ctx), ctx);
-      return ctx.protocol === 'query' ? toQueryXml(name, out) : out;
+      if (ctx.protocol !== 'query' || !out) return out;
+      // An operation with an output answers `<OpResult/>` even when it is empty (the CLI's parser needs the element).
+      const xml = toQueryXml(name, out);
+      return Object.keys(xml).length ? xml : { [`${name}Result`]: new QueryXml('', true) };
     },
   };
 }

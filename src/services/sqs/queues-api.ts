@@ -21,7 +21,7 @@ export function queueOperations(d: SqsDeps): Record<string, Operation> {
     }),
     DeleteQueue: op('DeleteQueue', async (m) => {
       await d.queues.deleteQueue(name(m));
-      return {};
+      return undefined;
     }),
     GetQueueAttributes: op('GetQueueAttributes', async (m) => {
       const a = await d.queues.getAttributes(name(m), strList(m, 'AttributeNames') ?? []);
@@ -29,15 +29,15 @@ export function queueOperations(d: SqsDeps): Record<string, Operation> {
     }),
     SetQueueAttributes: op('SetQueueAttributes', async (m) => {
       await d.queues.setAttributes(name(m), strMap(m, 'Attributes'));
-      return {};
+      return undefined;
     }),
     TagQueue: op('TagQueue', async (m) => {
       await d.queues.tagQueue(name(m), strMap(m, 'Tags'));
-      return {};
+      return undefined;
     }),
     UntagQueue: op('UntagQueue', async (m) => {
       await d.queues.untagQueue(name(m), strList(m, 'TagKeys') ?? []);
-      return {};
+      return undefined;
     }),
     ListQueueTags: op('ListQueueTags', async (m) => {
       const t = await d.queues.listTags(name(m));
@@ -49,7 +49,7 @@ export function queueOperations(d: SqsDeps): Record<string, Operation> {
     }),
     PurgeQueue: op('PurgeQueue', async (m) => {
       await d.queues.purge(name(m));
-      return {};
+      return undefined;
     }),
   };
 }
