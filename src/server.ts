@@ -32,6 +32,7 @@ import { DomainError } from './domain/errors';
 import type { QueueSource } from './domain/queue-source';
 import { QueueService } from './queues/queue-service';
 import { QueueSourceAdapter } from './queues/source';
+import { MoveTasks } from './queues/move-tasks';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -63,6 +64,7 @@ export class KumoServer {
   deliveries!: Deliveries;
   private logs!: LogSink;
   private retention: RetentionSweeper | undefined;
+  private moveTasks: MoveTasks | undefined;
   functions!: FunctionService;
   /** The queue service's QueueSource (by queue ARN), for Lambda's event source mappings. */
   queues!: QueueSource;
@@ -127,6 +129,7 @@ export class KumoServer {
     });
     const queueService = new QueueService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId });
     const queueSource = new QueueSourceAdapter(queueService);
+    this.moveTasks = new MoveTasks(queueService);
     this.queues = queueSource;
     this.deliveries.register('sqs', queueSource);
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
@@ -138,7 +141,7 @@ export class KumoServer {
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, blobs, codeUrls, logs: logService,
-        region: cfg.region, accountId: cfg.accountId, queues: queueService,
+        region: cfg.region, accountId: cfg.accountId, queues: queueService, moveTasks: this.moveTasks,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });
@@ -171,6 +174,7 @@ export class KumoServer {
     const gatewayClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
+    this.moveTasks?.stop();
     const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;

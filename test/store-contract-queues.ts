@@ -115,6 +115,12 @@ export function queueStoreContract(withStore: WithStore): void {
       const moved = (await s.receiveMessages('dlq', std))!;
       assert.equal(moved[0]?.messageId, sent!.messageId);
       assert.equal(moved[0]?.receiveCount, 1, 'counted afresh in the dead-letter queue');
+      assert.equal(moved[0]?.sourceQueue, 'src', 'it remembers where it came from');
+      await s.changeVisibility('dlq', [{ receiptHandle: moved[0]!.receiptHandle, visibilityS: 0 }]);
+      assert.equal(await s.moveMessages('dlq', null, 10), 1, 'no destination: back to its source');
+      const back = (await s.receiveMessages('src', std))!;
+      assert.equal(back[0]?.messageId, sent!.messageId);
+      assert.equal(back[0]?.sourceQueue, undefined);
     }));
 
     test('FIFO: deduplication within the window, growing sequence numbers, a group blocked while one of its messages is in flight', withStore(async (s) => {

@@ -224,6 +224,19 @@ export class QueueService {
     return { names: page, nextToken: maxResults !== undefined && names.length > limit ? encodeToken(page[page.length - 1]!) : undefined };
   }
 
+  /** For move tasks: the store's move, and the visible count a task starts with. */
+  moveSome(from: string, to: string | null, limit: number): Promise<number> {
+    return this.store.moveMessages(from, to, limit);
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return (await this.store.getQueue(name)) !== undefined;
+  }
+
+  async hasDeadLetterSources(name: string): Promise<boolean> {
+    return (await this.store.deadLetterSources(name, undefined, 1)).length > 0;
+  }
+
   async purge(name: string): Promise<void> {
     await this.queue(name);
     const last = this.lastPurgeMs.get(name);
@@ -356,6 +369,7 @@ export class QueueService {
       MessageGroupId: m.groupId,
       MessageDeduplicationId: m.dedupId,
       SequenceNumber: m.sequenceNumber,
+      DeadLetterQueueSourceArn: m.sourceQueue === undefined ? undefined : this.arnOf(m.sourceQueue),
     };
     const attributes: Record<string, string> = {};
     const allSys = sys.includes('All');

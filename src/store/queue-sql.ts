@@ -177,6 +177,7 @@ function messageRow(r: Row, receiptHandle: string): StoredQueueMessage {
     groupId: r.group_id == null ? undefined : String(r.group_id),
     dedupId: r.dedup_id == null ? undefined : String(r.dedup_id),
     sequenceNumber: r.seq == null ? undefined : String(r.seq),
+    sourceQueue: r.source_queue == null ? undefined : String(r.source_queue),
   };
 }
 
@@ -212,7 +213,7 @@ export function* receiveMessages(now: number, queue: string, o: ReceiveOptions):
       if (o.redrive && count >= o.redrive.maxReceiveCount) {
         const target = yield s('SELECT seq FROM sqs_queues WHERE name = $1 /*LOCK*/', o.redrive.targetQueue);
         if (target.length) {
-          yield* moveRow(r, o.redrive.targetQueue, now, target[0]!.seq);
+          yield* moveRow(r, o.redrive.targetQueue, now, target[0]!.seq, String(r.queue));
           moved++;
           continue;
         }
@@ -231,8 +232,11 @@ export function* receiveMessages(now: number, queue: string, o: ReceiveOptions):
   return out;
 }
 
-/** Moves a message row to another queue (dead-letter or move task): same id, body and sent time; visible, never received. */
-function* moveRow(r: Row, to: string, now: number, targetSeq: unknown): QueueOp<void> {
+/**
+ * Moves a message row to another queue (dead-letter or move task): same id, body and sent time; visible, never received.
+ * `source`: the queue a dead-lettered message came from (a move task without a destination sends it back there).
+ */
+function* moveRow(r: Row, to: string, now: number, targetSeq: unknown, source: string | null): QueueOp<void> {
   let seq: string | null = null;
   if (r.group_id != null) {
     const next = Number(targetSeq) + 1;
@@ -240,9 +244,9 @@ function* moveRow(r: Row, to: string, now: number, targetSeq: unknown): QueueOp<
     yield s('UPDATE sqs_queues SET seq = $2 WHERE name = $1', to, next);
   }
   yield s(
-    `INSERT INTO sqs_messages (queue, message_id, body, attributes, sender_id, sent_ms, visible_ms, receive_count, group_id, dedup_id, seq)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10)`,
-    to, r.message_id, r.body, r.attributes, r.sender_id, r.sent_ms, now, r.group_id, r.dedup_id, seq,
+    `INSERT INTO sqs_messages (queue, message_id, body, attributes, sender_id, sent_ms, visible_ms, receive_count, group_id, dedup_id, seq, source_queue)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11)`,
+    to, r.message_id, r.body, r.attributes, r.sender_id, r.sent_ms, now, r.group_id, r.dedup_id, seq, source,
   );
   yield s('DELETE FROM sqs_messages WHERE id = $1', r.id);
 }
@@ -296,14 +300,17 @@ export function* purgeQueue(_now: number, name: string): QueueOp<boolean> {
   return true;
 }
 
-export function* moveMessages(now: number, from: string, to: string, limit: number): QueueOp<number> {
-  const target = yield s('SELECT seq FROM sqs_queues WHERE name = $1 /*LOCK*/', to);
-  if (!target.length) return 0;
+export function* moveMessages(now: number, from: string, to: string | null, limit: number): QueueOp<number> {
   const rows = yield s('SELECT * FROM sqs_messages WHERE queue = $1 AND visible_ms <= $2 ORDER BY id LIMIT $3 /*SKIP*/', from, now, limit);
-  let seq = target[0]!.seq;
+  let moved = 0;
   for (const r of rows) {
-    yield* moveRow(r, to, now, seq);
-    if (r.group_id != null) seq = Number(seq) + 1;
+    // No destination: back to the queue it was dead-lettered from (left where it is when that is unknown or gone).
+    const dest = to ?? (r.source_queue == null ? undefined : String(r.source_queue));
+    if (dest === undefined) continue;
+    const target = yield s('SELECT seq FROM sqs_queues WHERE name = $1 /*LOCK*/', dest);
+    if (!target.length) continue;
+    yield* moveRow(r, dest, now, target[0]!.seq, null);
+    moved++;
   }
-  return rows.length;
+  return moved;
 }

@@ -48,6 +48,8 @@ export interface StoredQueueMessage {
   groupId?: string;
   dedupId?: string;
   sequenceNumber?: string;
+  /** The queue a dead-lettered message came from. */
+  sourceQueue?: string;
 }
 
 /** `duplicate`: a FIFO send whose deduplication id was seen within the window (nothing stored; the first message's id is returned). */
@@ -111,8 +113,10 @@ export interface QueueStore {
   /** Deletes every message of the queue; false when it does not exist. */
   purgeQueue(name: string): Promise<boolean>;
   /**
-   * Moves up to `limit` of `from`'s messages (oldest first) to `to`, as
-   * new visible messages keeping their ids and bodies; returns how many moved.
+   * Moves up to `limit` of `from`'s visible messages (oldest first) to `to`
+   * — or, when `to` is null, each back to the queue it was dead-lettered
+   * from — as new visible messages keeping their ids and bodies; returns how
+   * many moved.
    */
-  moveMessages(from: string, to: string, limit: number): Promise<number>;
+  moveMessages(from: string, to: string | null, limit: number): Promise<number>;
 }

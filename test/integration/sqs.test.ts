@@ -5,7 +5,7 @@ import {
   ChangeMessageVisibilityBatchCommand, ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageBatchCommand, DeleteMessageCommand,
   DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListDeadLetterSourceQueuesCommand, ListQueuesCommand, ListQueueTagsCommand,
   PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient, TagQueueCommand,
-  UntagQueueCommand,
+  UntagQueueCommand, StartMessageMoveTaskCommand, ListMessageMoveTasksCommand, CancelMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { startServer, type RunningServer } from './harness';
 import { rejection, sqsClient } from './sqs-helpers';
@@ -266,6 +266,36 @@ describe('SQS (JSON protocol, SDK v3)', () => {
       QueueName: 'denied-src', Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: closedArn, maxReceiveCount: 1 }) },
     })));
     assert.equal(denied.name, 'InvalidParameterValue');
+  });
+
+  it('message move tasks: back to the source queues (DeadLetterQueueSourceArn); list, cancel, errors', async () => {
+    const dlq = await fresh();
+    const dlqArn = `arn:aws:sqs:us-east-1:000000000000:${dlq.split('/').pop()}`;
+    const src = await fresh({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }), VisibilityTimeout: '0' });
+    const srcArn = `arn:aws:sqs:us-east-1:000000000000:${src.split('/').pop()}`;
+    for (const b of ['p1', 'p2']) await sqs.send(new SendMessageCommand({ QueueUrl: src, MessageBody: b }));
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: src, MaxNumberOfMessages: 10 }));
+    assert.equal((await sqs.send(new ReceiveMessageCommand({ QueueUrl: src }))).Messages, undefined);
+    const inDlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageSystemAttributeNames: ['DeadLetterQueueSourceArn'] }));
+    assert.deepEqual(inDlq.Messages?.map((m) => m.Attributes?.DeadLetterQueueSourceArn), [srcArn, srcArn]);
+    const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
+    assert.ok(TaskHandle);
+    let tasks = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }));
+    for (let i = 0; i < 50 && tasks.Results?.[0]?.Status === 'RUNNING'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      tasks = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }));
+    }
+    assert.equal(tasks.Results?.[0]?.Status, 'COMPLETED');
+    assert.equal(tasks.Results?.[0]?.ApproximateNumberOfMessagesMoved, 2);
+    const back = await sqs.send(new ReceiveMessageCommand({ QueueUrl: src, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
+    assert.deepEqual(back.Messages?.map((m) => m.Body).sort(), ['p1', 'p2']);
+    const other = await fresh();
+    const notDlq = await rejection(sqs.send(new StartMessageMoveTaskCommand({ SourceArn: `arn:aws:sqs:us-east-1:000000000000:${other.split('/').pop()}` })));
+    assert.equal(notDlq.name, 'UnsupportedOperation');
+    const noTask = await rejection(sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: 'nope' })));
+    assert.equal(noTask.name, 'ResourceNotFoundException');
+    const noSource = await rejection(sqs.send(new ListMessageMoveTasksCommand({ SourceArn: 'arn:aws:sqs:us-east-1:000000000000:none' })));
+    assert.equal(noSource.name, 'ResourceNotFoundException');
   });
 
   it('DelaySeconds per queue and per message (retention expiry: the store contract, whose minimum is not 60 s)', async () => {

@@ -3,6 +3,7 @@ import { mapSqsError, sqsErrors } from './errors';
 import { messageOperations } from './messages-api';
 import type { SqsDeps } from './operation';
 import { queueOperations } from './queues-api';
+import { moveTaskOperations } from './move-tasks-api';
 
 export type { SqsDeps } from './operation';
 
@@ -21,7 +22,7 @@ export function sqsService(d: SqsDeps): ServiceDefinition {
     internalErrorName: 'InternalFailure',
     json: { targetPrefix: 'AmazonSQS', version: '1.0', queryCompatible: { namespace: 'com.amazonaws.sqs' } },
     query: { apiVersion: '2012-11-05', xmlNamespace: 'http://queue.amazonaws.com/doc/2012-11-05/' },
-    operations: { ...queueOperations(d), ...messageOperations(d) },
+    operations: { ...queueOperations(d), ...messageOperations(d), ...moveTaskOperations(d.moveTasks) },
     mapError: mapSqsError,
   };
 }

@@ -1,5 +1,6 @@
 import type { Members, Operation, OperationContext } from '../../gateway/service';
 import type { QueueService } from '../../queues/queue-service';
+import type { MoveTasks } from '../../queues/move-tasks';
 import { normalise } from './decode';
 import { sqsError } from './errors';
 import { toQueryXml } from './xml';
@@ -8,6 +9,7 @@ import { QueryXml } from '../../gateway/protocols/query';
 /** What SQS's operations need from the domain. */
 export interface SqsDeps {
   queues: QueueService;
+  moveTasks: MoveTasks;
   accountId: string;
 }
 

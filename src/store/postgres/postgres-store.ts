@@ -681,7 +681,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   async purgeQueue(name: string): ReturnType<QueueStore['purgeQueue']> {
     return runPostgres(this.pool, qsql.purgeQueue, name);
   }
-  async moveMessages(from: string, to: string, limit: number): ReturnType<QueueStore['moveMessages']> {
+  async moveMessages(from: string, to: string | null, limit: number): ReturnType<QueueStore['moveMessages']> {
     return runPostgres(this.pool, qsql.moveMessages, from, to, limit);
   }
 

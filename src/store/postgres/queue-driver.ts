@@ -31,7 +31,7 @@ export const postgresQueueMigration = `
     id bigserial PRIMARY KEY, queue text COLLATE "C" NOT NULL, message_id text NOT NULL,
     body bytea NOT NULL, attributes bytea, sender_id text NOT NULL, sent_ms bigint NOT NULL, visible_ms bigint NOT NULL,
     receive_count integer NOT NULL DEFAULT 0, first_receive_ms bigint, receipt text, attempt_id text, attempt_ms bigint,
-    group_id text, dedup_id text, seq text);
+    group_id text, dedup_id text, seq text, source_queue text);
   CREATE INDEX sqs_messages_visible ON sqs_messages (queue, visible_ms, id);
   CREATE INDEX sqs_messages_group ON sqs_messages (queue, group_id, id);
   CREATE INDEX sqs_messages_sent ON sqs_messages (queue, sent_ms);

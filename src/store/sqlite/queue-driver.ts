@@ -38,7 +38,7 @@ export const sqliteQueueMigration = `
     id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, message_id TEXT NOT NULL,
     body BLOB NOT NULL, attributes BLOB, sender_id TEXT NOT NULL, sent_ms INTEGER NOT NULL, visible_ms INTEGER NOT NULL,
     receive_count INTEGER NOT NULL DEFAULT 0, first_receive_ms INTEGER, receipt TEXT, attempt_id TEXT, attempt_ms INTEGER,
-    group_id TEXT, dedup_id TEXT, seq TEXT);
+    group_id TEXT, dedup_id TEXT, seq TEXT, source_queue TEXT);
   CREATE INDEX sqs_messages_visible ON sqs_messages (queue, visible_ms, id);
   CREATE INDEX sqs_messages_group ON sqs_messages (queue, group_id, id);
   CREATE INDEX sqs_messages_sent ON sqs_messages (queue, sent_ms);

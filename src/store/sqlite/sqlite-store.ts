@@ -750,7 +750,7 @@ export class SqliteStore implements Store {
   async purgeQueue(name: string): ReturnType<QueueStore['purgeQueue']> {
     return runSqlite(this.db, qsql.purgeQueue, name);
   }
-  async moveMessages(from: string, to: string, limit: number): ReturnType<QueueStore['moveMessages']> {
+  async moveMessages(from: string, to: string | null, limit: number): ReturnType<QueueStore['moveMessages']> {
     return runSqlite(this.db, qsql.moveMessages, from, to, limit);
   }
 
