@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
-  ChangeMessageVisibilityBatchCommand, ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageBatchCommand, DeleteMessageCommand,
+  AddPermissionCommand, ChangeMessageVisibilityBatchCommand, ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageBatchCommand, DeleteMessageCommand,
   DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListDeadLetterSourceQueuesCommand, ListQueuesCommand, ListQueueTagsCommand,
   PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient, TagQueueCommand,
   UntagQueueCommand, StartMessageMoveTaskCommand, ListMessageMoveTasksCommand, CancelMessageMoveTaskCommand,
@@ -74,6 +74,9 @@ describe('SQS (JSON protocol, SDK v3)', () => {
     assert.equal(missingQ.name, 'QueueDoesNotExist');
     const addr = await rejection(sqs.send(new GetQueueAttributesCommand({ QueueUrl: 'not-a-url', AttributeNames: ['All'] })));
     assert.equal(addr.name, 'InvalidAddress');
+    const perm = await rejection(sqs.send(new AddPermissionCommand({ QueueUrl: url, Label: 'l', AWSAccountIds: ['111122223333'], Actions: ['SendMessage'] })));
+    assert.equal(perm.name, 'UnsupportedOperation');
+    assert.match(perm.message, /Kumo does not enforce queue policies/);
   });
 
   it('GetQueueAttributes: All and single names, counts, timestamps, ARN; SetQueueAttributes changes them', async () => {

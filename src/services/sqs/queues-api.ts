@@ -1,4 +1,5 @@
 import type { Operation } from '../../gateway/service';
+import { QueueError } from '../../queues/errors';
 import { int, reqStr, str, strList, strMap } from './decode';
 import { op, queueNameOf, queueUrl, type SqsDeps } from './operation';
 
@@ -46,6 +47,13 @@ export function queueOperations(d: SqsDeps): Record<string, Operation> {
     ListDeadLetterSourceQueues: op('ListDeadLetterSourceQueues', async (m, ctx) => {
       const r = await d.queues.deadLetterSources(name(m), int(m, 'MaxResults'), str(m, 'NextToken'));
       return { queueUrls: r.names.map((n) => queueUrl(ctx, d.accountId, n)), NextToken: r.nextToken };
+    }),
+    // Permissions are a queue policy: refused by name, as the Policy attribute is (Kumo enforces no resource policies).
+    AddPermission: op('AddPermission', async () => {
+      throw new QueueError('Unsupported', 'Kumo does not enforce queue policies: AddPermission is not supported.');
+    }),
+    RemovePermission: op('RemovePermission', async () => {
+      throw new QueueError('Unsupported', 'Kumo does not enforce queue policies: RemovePermission is not supported.');
     }),
     PurgeQueue: op('PurgeQueue', async (m) => {
       await d.queues.purge(name(m));
