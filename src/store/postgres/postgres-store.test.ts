@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { startPostgres, type ThrowawayPostgres } from '../../../test/postgres';
+import { migrations } from './schema';
 import { PostgresStore } from './postgres-store';
 import { StoreConflict, type AliasRecord, type AsyncEvent, type LayerVersionRecord, type VersionRecord } from '../types';
 
@@ -61,7 +62,7 @@ describe('PostgresStore', () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      assert.deepEqual((await c.query('SELECT version FROM schema_version')).rows, [{ version: 1 }]);
+      assert.deepEqual((await c.query('SELECT version FROM schema_version')).rows, [{ version: migrations.length }]);
       await c.query('UPDATE schema_version SET version = 99');
     } finally {
       await c.end();
