@@ -11,9 +11,9 @@ import type {
  * PostgreSQL: awaiting each statement on a dedicated client). `now` is the
  * store's clock, read by the driver at the start of the transaction
  * (PostgreSQL: `clock_timestamp()`). Markers a driver rewrites:
- * `/*SKIP*\/` → `FOR UPDATE SKIP LOCKED` (PostgreSQL) and `/*LOCK*\/` →
- * `FOR UPDATE` (PostgreSQL); SQLite's write transaction already excludes
- * every other writer.
+ * `/*SKIP*\/` → `FOR UPDATE SKIP LOCKED`, `/*LOCK*\/` → `FOR UPDATE`,
+ * `/*SHARE*\/` → `FOR SHARE` (PostgreSQL); SQLite drops them: its write
+ * transaction already excludes every other writer.
  */
 export interface Sql {
   sql: string;
@@ -64,6 +64,9 @@ export function* listQueues(_now: number, q: { prefix?: string; afterName?: stri
 }
 
 export function* deleteQueue(_now: number, name: string): QueueOp<boolean> {
+  // The row lock first: sends in flight (which share it) commit before their messages are deleted with the queue.
+  const q = yield s('SELECT name FROM sqs_queues WHERE name = $1 /*LOCK*/', name);
+  if (!q.length) return false;
   yield s('DELETE FROM sqs_messages WHERE queue = $1', name);
   yield s('DELETE FROM sqs_dedup WHERE queue = $1', name);
   const r = yield s('DELETE FROM sqs_queues WHERE name = $1 RETURNING name', name);
@@ -132,7 +135,9 @@ export function* sendMessages(
   msgs: NewQueueMessage[],
   fifo: { dedupWindowS: number } | undefined,
 ): QueueOp<SentQueueMessage[] | undefined> {
-  const q = yield s('SELECT seq FROM sqs_queues WHERE name = $1 /*LOCK*/', queue);
+  // FIFO sends take the queue row's lock (sequence numbers, deduplication); standard sends share it, so
+  // they run in parallel but a concurrent DeleteQueue waits for them (no message outlives its queue).
+  const q = yield s(`SELECT seq FROM sqs_queues WHERE name = $1 ${fifo ? '/*LOCK*/' : '/*SHARE*/'}`, queue);
   if (!q.length) return undefined;
   const out: SentQueueMessage[] = [];
   let seq = Number(q[0]!.seq);

@@ -14,7 +14,7 @@ export async function runPostgres<T, A extends unknown[]>(pool: pg.Pool, op: (no
     const g = op(Number(now.rows[0]!.now), ...args);
     let r = g.next();
     while (!r.done) {
-      const sql = r.value.sql.replace(/\/\*SKIP\*\//g, 'FOR UPDATE SKIP LOCKED').replace(/\/\*LOCK\*\//g, 'FOR UPDATE');
+      const sql = r.value.sql.replace(/\/\*SKIP\*\//g, 'FOR UPDATE SKIP LOCKED').replace(/\/\*LOCK\*\//g, 'FOR UPDATE').replace(/\/\*SHARE\*\//g, 'FOR SHARE');
       const res = await c.query(sql, r.value.args);
       r = g.next(res.rows as Record<string, unknown>[]);
     }

@@ -13,7 +13,7 @@ export function runSqlite<T, A extends unknown[]>(db: Database.Database, op: (no
     if (!c) {
       // `$n` → `?`, the arguments repeated in the order the placeholders appear.
       const order: number[] = [];
-      const sql = q.sql.replace(/\/\*(SKIP|LOCK)\*\//g, '').replace(/\$(\d+)/g, (_m, n: string) => (order.push(Number(n) - 1), '?'));
+      const sql = q.sql.replace(/\/\*(SKIP|LOCK|SHARE)\*\//g, '').replace(/\$(\d+)/g, (_m, n: string) => (order.push(Number(n) - 1), '?'));
       c = { st: db.prepare(sql), order };
       cache.set(q.sql, c);
     }
