@@ -17,9 +17,15 @@ let seq = 0;
 const msg = (body: string, extra: Partial<NewQueueMessage> = {}): NewQueueMessage => ({
   messageId: `m-${++seq}`, body: Buffer.from(body), attributes: null, senderId: 'me', delayS: 0, ...extra,
 });
-const std = { max: 10, visibilityS: 30, retentionS: 3600, fifo: false };
+const std = { max: 10, visibilityS: 30, retentionS: 3600, fifo: false, inFlightMax: 1000 };
 const create = (s: Store, name: string, extra: { dlq?: string; attributes?: Record<string, string> } = {}) =>
   s.createQueue({ name, attributes: extra.attributes ?? { VisibilityTimeout: '30' }, tags: {}, deadLetterTarget: extra.dlq ?? null });
+/** A receive that must lease (not over-limit, the queue exists). */
+async function rx(s: Store, queue: string, o: Parameters<Store['receiveMessages']>[1]) {
+  const r = await s.receiveMessages(queue, o);
+  if (!Array.isArray(r)) assert.fail(`receive answered ${String(r)}`);
+  return r;
+}
 const bodies = (ms: { body: Buffer }[] | undefined) => (ms ?? []).map((m) => m.body.toString());
 
 export function queueStoreContract(withStore: WithStore): void {
@@ -41,7 +47,7 @@ export function queueStoreContract(withStore: WithStore): void {
       assert.equal(await s.getQueue('qa'), undefined);
       assert.equal(await s.sendMessages('qa', [msg('x')], undefined), undefined);
       assert.equal((await create(s, 'qa')).created, true);
-      assert.deepEqual(await s.receiveMessages('qa', std), [], 'a re-created queue has none of the old messages');
+      assert.deepEqual(await rx(s, 'qa', std), [], 'a re-created queue has none of the old messages');
     }));
 
     test('setQueueAttributes merges (an empty value removes); changeQueueTags merges, removes, refuses past the limit; deadLetterSources', withStore(async (s) => {
@@ -63,13 +69,13 @@ export function queueStoreContract(withStore: WithStore): void {
     test('a receive leases: invisible for the visibility duration, receive count up, visible again after it; a new handle each time', withStore(async (s) => {
       await create(s, 'q');
       await s.sendMessages('q', [msg('one'), msg('two')], undefined);
-      const a = (await s.receiveMessages('q', { ...std, max: 1, visibilityS: 1 }))!;
+      const a = (await rx(s, 'q', { ...std, max: 1, visibilityS: 1 }))!;
       assert.deepEqual(bodies(a), ['one']);
       assert.equal(a[0]!.receiveCount, 1);
-      assert.deepEqual(bodies(await s.receiveMessages('q', { ...std, visibilityS: 1 })), ['two'], 'the leased one is invisible');
+      assert.deepEqual(bodies(await rx(s, 'q', { ...std, visibilityS: 1 })), ['two'], 'the leased one is invisible');
       assert.deepEqual(await s.queueCounts('q', 3600), { visible: 0, inFlight: 2, delayed: 0 });
       await sleep(1100);
-      const b = (await s.receiveMessages('q', { ...std, max: 1 }))!;
+      const b = (await rx(s, 'q', { ...std, max: 1 }))!;
       assert.deepEqual(bodies(b), ['one']);
       assert.equal(b[0]!.receiveCount, 2);
       assert.notEqual(b[0]!.receiptHandle, a[0]!.receiptHandle);
@@ -79,7 +85,7 @@ export function queueStoreContract(withStore: WithStore): void {
       assert.deepEqual(await s.changeVisibility('q', [{ receiptHandle: a[0]!.receiptHandle, visibilityS: 0 }]), ['expired']);
       assert.deepEqual(await s.changeVisibility('q', [{ receiptHandle: b[0]!.receiptHandle, visibilityS: 0 }]), ['ok']);
       assert.deepEqual(await s.changeVisibility('q', [{ receiptHandle: b[0]!.receiptHandle, visibilityS: 0 }]), ['not-inflight']);
-      const c = (await s.receiveMessages('q', { ...std, max: 1 }))!;
+      const c = (await rx(s, 'q', { ...std, max: 1 }))!;
       assert.deepEqual(await s.deleteMessages('q', [c[0]!.receiptHandle]), ['ok']);
       assert.deepEqual(await s.queueCounts('q', 3600), { visible: 1, inFlight: 0, delayed: 0 }, 'only "two" is left, visible again');
     }));
@@ -88,21 +94,40 @@ export function queueStoreContract(withStore: WithStore): void {
       await create(s, 'q');
       await s.sendMessages('q', [msg('later', { delayS: 1 })], undefined);
       assert.deepEqual(await s.queueCounts('q', 3600), { visible: 0, inFlight: 0, delayed: 1 });
-      assert.deepEqual(await s.receiveMessages('q', std), []);
+      assert.deepEqual(await rx(s, 'q', std), []);
       await sleep(1100);
-      assert.deepEqual(bodies(await s.receiveMessages('q', { ...std, visibilityS: 0 })), ['later']);
+      assert.deepEqual(bodies(await rx(s, 'q', { ...std, visibilityS: 0 })), ['later']);
       await sleep(1100);
-      assert.deepEqual(await s.receiveMessages('q', { ...std, retentionS: 1 }), [], 'older than the retention period');
+      assert.deepEqual(await rx(s, 'q', { ...std, retentionS: 1 }), [], 'older than the retention period');
       assert.equal((await s.queueCounts('q', 3600))?.visible, 0, 'and deleted');
+    }));
+
+    test('at the in-flight quota a receive leases nothing and answers over-limit', withStore(async (s) => {
+      await create(s, 'q');
+      await s.sendMessages('q', [msg('a'), msg('b'), msg('c')], undefined);
+      assert.equal((await s.receiveMessages('q', { ...std, max: 2, inFlightMax: 2 }) as unknown[]).length, 2);
+      assert.equal(await s.receiveMessages('q', { ...std, inFlightMax: 2 }), 'over-limit');
+      assert.deepEqual(await s.queueCounts('q', 3600), { visible: 1, inFlight: 2, delayed: 0 });
     }));
 
     test('two receivers at once never get the same message', withStore(async (s) => {
       await create(s, 'q');
       await s.sendMessages('q', Array.from({ length: 6 }, (_, i) => msg(`m${i}`)), undefined);
-      const [a, b] = await Promise.all([s.receiveMessages('q', { ...std, max: 4 }), s.receiveMessages('q', { ...std, max: 4 })]);
+      const [a, b] = await Promise.all([rx(s, 'q', { ...std, max: 4 }), rx(s, 'q', { ...std, max: 4 })]);
       const all = [...bodies(a), ...bodies(b)];
       assert.equal(all.length, 6);
       assert.equal(new Set(all).size, 6);
+    }));
+
+    test('a send racing DeleteQueue leaves no message behind for a queue re-created with the name', withStore(async (s) => {
+      for (let i = 0; i < 5; i++) {
+        await create(s, 'race');
+        await Promise.all([s.sendMessages('race', [msg('x'), msg('y')], undefined), s.deleteQueue('race')]);
+        await s.deleteQueue('race');
+        await create(s, 'race');
+        assert.deepEqual(await rx(s, 'race', std), [], `round ${i}`);
+        await s.deleteQueue('race');
+      }
     }));
 
     test('redrive: a message already received maxReceiveCount times moves to the target in the receive, keeping its id', withStore(async (s) => {
@@ -110,15 +135,15 @@ export function queueStoreContract(withStore: WithStore): void {
       await create(s, 'src', { dlq: 'dlq' });
       const [sent] = (await s.sendMessages('src', [msg('poison')], undefined))!;
       const redrive = { targetQueue: 'dlq', maxReceiveCount: 2 };
-      for (let i = 0; i < 2; i++) assert.equal((await s.receiveMessages('src', { ...std, visibilityS: 0, redrive }))?.length, 1);
-      assert.deepEqual(await s.receiveMessages('src', { ...std, redrive }), []);
-      const moved = (await s.receiveMessages('dlq', std))!;
+      for (let i = 0; i < 2; i++) assert.equal((await rx(s, 'src', { ...std, visibilityS: 0, redrive }))?.length, 1);
+      assert.deepEqual(await rx(s, 'src', { ...std, redrive }), []);
+      const moved = (await rx(s, 'dlq', std))!;
       assert.equal(moved[0]?.messageId, sent!.messageId);
       assert.equal(moved[0]?.receiveCount, 1, 'counted afresh in the dead-letter queue');
       assert.equal(moved[0]?.sourceQueue, 'src', 'it remembers where it came from');
       await s.changeVisibility('dlq', [{ receiptHandle: moved[0]!.receiptHandle, visibilityS: 0 }]);
       assert.equal(await s.moveMessages('dlq', null, 10), 1, 'no destination: back to its source');
-      const back = (await s.receiveMessages('src', std))!;
+      const back = (await rx(s, 'src', std))!;
       assert.equal(back[0]?.messageId, sent!.messageId);
       assert.equal(back[0]?.sourceQueue, undefined);
     }));
@@ -133,11 +158,11 @@ export function queueStoreContract(withStore: WithStore): void {
       assert.deepEqual(r.map((x) => x.duplicate), [false, true, false, false]);
       assert.equal(r[1]!.messageId, r[0]!.messageId);
       assert.ok(r[2]!.sequenceNumber! > r[0]!.sequenceNumber!);
-      const first = (await s.receiveMessages('f.fifo', { ...std, fifo: true, max: 1 }))!;
+      const first = (await rx(s, 'f.fifo', { ...std, fifo: true, max: 1 }))!;
       assert.deepEqual(bodies(first), ['a1']);
-      assert.deepEqual(bodies(await s.receiveMessages('f.fifo', { ...std, fifo: true })), ['b1'], 'group a waits for a1');
+      assert.deepEqual(bodies(await rx(s, 'f.fifo', { ...std, fifo: true })), ['b1'], 'group a waits for a1');
       await s.deleteMessages('f.fifo', [first[0]!.receiptHandle]);
-      assert.deepEqual(bodies(await s.receiveMessages('f.fifo', { ...std, fifo: true })), ['a2']);
+      assert.deepEqual(bodies(await rx(s, 'f.fifo', { ...std, fifo: true })), ['a2']);
       const again = (await s.sendMessages('f.fifo', [msg('late dup', { groupId: 'a', dedupId: '1' })], fifo))!;
       assert.equal(again[0]!.duplicate, true, 'still within the window after the first was deleted');
     }));
@@ -146,8 +171,8 @@ export function queueStoreContract(withStore: WithStore): void {
       await create(s, 'f.fifo');
       await s.sendMessages('f.fifo', [msg('x', { groupId: 'g', dedupId: 'x' })], { dedupWindowS: 300 });
       const o = { ...std, fifo: true, attemptId: 't1', attemptWindowS: 300 };
-      const a = (await s.receiveMessages('f.fifo', o))!;
-      const b = (await s.receiveMessages('f.fifo', o))!;
+      const a = (await rx(s, 'f.fifo', o))!;
+      const b = (await rx(s, 'f.fifo', o))!;
       assert.equal(a.length, 1);
       assert.deepEqual(b.map((m) => m.receiptHandle), a.map((m) => m.receiptHandle));
     }));
@@ -157,9 +182,9 @@ export function queueStoreContract(withStore: WithStore): void {
       await create(s, 'b');
       await s.sendMessages('a', [msg('1'), msg('2'), msg('3')], undefined);
       assert.equal(await s.moveMessages('a', 'b', 2), 2);
-      assert.deepEqual(bodies(await s.receiveMessages('b', std)), ['1', '2']);
+      assert.deepEqual(bodies(await rx(s, 'b', std)), ['1', '2']);
       assert.equal(await s.purgeQueue('a'), true);
-      assert.deepEqual(await s.receiveMessages('a', std), []);
+      assert.deepEqual(await rx(s, 'a', std), []);
       assert.equal(await s.purgeQueue('none'), false);
     }));
 
@@ -168,7 +193,7 @@ export function queueStoreContract(withStore: WithStore): void {
       const body = Buffer.from([0, 1, 2, 250, 255]);
       await s0.sendMessages('q', [msg('ignored', { body, attributes: Buffer.from([9, 9]) })], undefined);
       const s = await o.reopen();
-      const [m] = (await s.receiveMessages('q', std))!;
+      const [m] = (await rx(s, 'q', std))!;
       assert.deepEqual(m?.body, body);
       assert.deepEqual(m?.attributes, Buffer.from([9, 9]));
     }));

@@ -345,11 +345,17 @@ export class QueueService {
     const opts = {
       max, visibilityS, fifo, retentionS: Number(q.attributes.MessageRetentionPeriod), redrive,
       attemptId: fifo ? r.attemptId : undefined, attemptWindowS: L.dedupWindowS,
+      inFlightMax: fifo ? L.inFlightFifoMax : L.inFlightStandardMax,
     };
     const deadline = Date.now() + waitS * 1000;
     for (;;) {
       const got = await this.store.receiveMessages(name, opts);
       if (!got) throw queueNotFound();
+      // At the in-flight quota a standard queue answers OverLimit; a FIFO queue answers no messages (quotas-messages.html).
+      if (got === 'over-limit') {
+        if (fifo) return [];
+        throw new QueueError('OverLimit', `The maximum number of in flight messages (${L.inFlightStandardMax}) is reached for the queue ${name}.`);
+      }
       if (got.length || Date.now() >= deadline || r.signal?.aborted) {
         return got.map((m) => this.open(m, r.systemAttributes ?? [], r.messageAttributes));
       }

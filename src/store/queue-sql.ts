@@ -190,7 +190,7 @@ function messageRow(r: Row, receiptHandle: string): StoredQueueMessage {
 const fifoCandidate = `AND NOT EXISTS (SELECT 1 FROM sqs_messages o WHERE o.queue = m.queue AND o.group_id = m.group_id
   AND o.visible_ms > $2 AND (o.id < m.id OR o.receive_count > 0))`;
 
-export function* receiveMessages(now: number, queue: string, o: ReceiveOptions): QueueOp<StoredQueueMessage[] | undefined> {
+export function* receiveMessages(now: number, queue: string, o: ReceiveOptions): QueueOp<StoredQueueMessage[] | 'over-limit' | undefined> {
   // FIFO receives take the queue row's lock (group order across servers); standard ones only read it.
   const q = yield s(`SELECT seq FROM sqs_queues WHERE name = $1 ${o.fifo ? '/*LOCK*/' : ''}`, queue);
   if (!q.length) return undefined;
@@ -204,6 +204,8 @@ export function* receiveMessages(now: number, queue: string, o: ReceiveOptions):
     );
     if (again.length) return again.map((r) => messageRow(r, `${String(r.id)}:${String(r.receipt)}`));
   }
+  const inFlight = yield s('SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = $1 AND visible_ms > $2 AND receive_count > 0', queue, now);
+  if (Number(inFlight[0]!.n) >= o.inFlightMax) return 'over-limit';
   const out: StoredQueueMessage[] = [];
   for (let round = 0; round < receiveSweepRowsMax / 10 && out.length < o.max; round++) {
     const rows = yield s(

@@ -69,6 +69,8 @@ export interface ReceiveOptions {
   attemptWindowS?: number;
   /** RedrivePolicy: a message already received `maxReceiveCount` times moves to `targetQueue` instead of being returned. */
   redrive?: { targetQueue: string; maxReceiveCount: number };
+  /** In-flight quota: with this many messages in flight, nothing is leased and the receive answers `over-limit`. */
+  inFlightMax: number;
 }
 
 export type ChangeVisibilityResult = 'ok' | 'not-inflight' | 'expired' | 'invalid';
@@ -106,7 +108,7 @@ export interface QueueStore {
    */
   sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number } | undefined): Promise<SentQueueMessage[] | undefined>;
   /** Leases up to `max` visible messages (see the header); undefined when the queue does not exist. */
-  receiveMessages(queue: string, opts: ReceiveOptions): Promise<StoredQueueMessage[] | undefined>;
+  receiveMessages(queue: string, opts: ReceiveOptions): Promise<StoredQueueMessage[] | 'over-limit' | undefined>;
   /** Deletes by receipt handle: `ok` also for a message already gone or a stale handle (AWS: the request succeeds). */
   deleteMessages(queue: string, receiptHandles: string[]): Promise<('ok' | 'invalid')[]>;
   changeVisibility(queue: string, entries: { receiptHandle: string; visibilityS: number }[]): Promise<ChangeVisibilityResult[]>;
