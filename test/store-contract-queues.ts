@@ -167,6 +167,14 @@ export function queueStoreContract(withStore: WithStore): void {
       assert.equal(again[0]!.duplicate, true, 'still within the window after the first was deleted');
     }));
 
+    test('FIFO: with perGroup (DeduplicationScope messageGroup) an id is a duplicate only within its group', withStore(async (s) => {
+      await create(s, 'g.fifo');
+      const r = (await s.sendMessages('g.fifo', [
+        msg('a', { groupId: 'a', dedupId: 'same' }), msg('b', { groupId: 'b', dedupId: 'same' }), msg('a again', { groupId: 'a', dedupId: 'same' }),
+      ], { dedupWindowS: 300, perGroup: true }))!;
+      assert.deepEqual(r.map((x) => x.duplicate), [false, false, true]);
+    }));
+
     test('FIFO: a receive retried with its attempt id returns the same messages and handles', withStore(async (s) => {
       await create(s, 'f.fifo');
       await s.sendMessages('f.fifo', [msg('x', { groupId: 'g', dedupId: 'x' })], { dedupWindowS: 300 });

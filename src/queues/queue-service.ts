@@ -306,7 +306,7 @@ export class QueueService {
       }
     }
     if (!valid.length) return results;
-    const stored = await this.store.sendMessages(name, valid.map((v) => v.msg), fifo ? { dedupWindowS: L.dedupWindowS } : undefined);
+    const stored = await this.store.sendMessages(name, valid.map((v) => v.msg), fifo ? { dedupWindowS: L.dedupWindowS, perGroup: q.attributes.DeduplicationScope === 'messageGroup' } : undefined);
     if (!stored) throw queueNotFound();
     stored.forEach((s, k) => {
       const v = valid[k]!;

@@ -133,7 +133,7 @@ export function* sendMessages(
   now: number,
   queue: string,
   msgs: NewQueueMessage[],
-  fifo: { dedupWindowS: number } | undefined,
+  fifo: { dedupWindowS: number; perGroup?: boolean } | undefined,
 ): QueueOp<SentQueueMessage[] | undefined> {
   // FIFO sends take the queue row's lock (sequence numbers, deduplication); standard sends share it, so
   // they run in parallel but a concurrent DeleteQueue waits for them (no message outlives its queue).
@@ -145,14 +145,16 @@ export function* sendMessages(
   for (const m of msgs) {
     let sequenceNumber: string | undefined;
     if (fifo) {
-      const dup = yield s('SELECT message_id, seq FROM sqs_dedup WHERE queue = $1 AND dedup_id = $2', queue, m.dedupId);
+      // DeduplicationScope messageGroup: an id is remembered per group (a space cannot occur in a FIFO id; PostgreSQL text holds no NUL).
+      const key = fifo.perGroup ? `${m.groupId ?? ''} ${m.dedupId ?? ''}` : m.dedupId;
+      const dup = yield s('SELECT message_id, seq FROM sqs_dedup WHERE queue = $1 AND dedup_id = $2', queue, key);
       if (dup.length) {
         out.push({ messageId: String(dup[0]!.message_id), sequenceNumber: String(dup[0]!.seq), duplicate: true });
         continue;
       }
       sequenceNumber = formatSeq(++seq);
       yield s('INSERT INTO sqs_dedup (queue, dedup_id, message_id, seq, expires_ms) VALUES ($1, $2, $3, $4, $5)',
-        queue, m.dedupId, m.messageId, sequenceNumber, now + fifo.dedupWindowS * 1000);
+        queue, key, m.messageId, sequenceNumber, now + fifo.dedupWindowS * 1000);
     }
     yield insertMessage(queue, m, now, now + m.delayS * 1000, sequenceNumber);
     out.push({ messageId: m.messageId, sequenceNumber, duplicate: false });

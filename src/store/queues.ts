@@ -103,10 +103,11 @@ export interface QueueStore {
   /**
    * Stores the messages (one transaction: all or none) once they are durable.
    * FIFO (`dedupWindowS` given): a deduplication id seen within the window
-   * stores nothing and returns the first message's id; sequence numbers grow
+   * stores nothing and returns the first message's id (`perGroup`: ids are
+   * remembered per message group, DeduplicationScope messageGroup); sequence numbers grow
    * per queue. Undefined when the queue does not exist.
    */
-  sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number } | undefined): Promise<SentQueueMessage[] | undefined>;
+  sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number; perGroup?: boolean } | undefined): Promise<SentQueueMessage[] | undefined>;
   /** Leases up to `max` visible messages (see the header); undefined when the queue does not exist. */
   receiveMessages(queue: string, opts: ReceiveOptions): Promise<StoredQueueMessage[] | 'over-limit' | undefined>;
   /** Deletes by receipt handle: `ok` also for a message already gone or a stale handle (AWS: the request succeeds). */

@@ -80,6 +80,10 @@ describe('SQS FIFO queues', () => {
     assert.equal(a.DeduplicationScope, 'messageGroup');
     assert.equal(a.FifoThroughputLimit, 'perMessageGroupId');
     assert.equal(a.ContentBasedDeduplication, 'false');
+    // DeduplicationScope messageGroup: one id in two groups is two messages.
+    const g1 = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageGroupId: 'g1', MessageDeduplicationId: 'same' }));
+    const g2 = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageGroupId: 'g2', MessageDeduplicationId: 'same' }));
+    assert.notEqual(g1.MessageId, g2.MessageId);
     const change = await rejection(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { FifoQueue: 'false' } })));
     assert.equal(change.name, 'InvalidAttributeValue');
     const std = (await sqs.send(new CreateQueueCommand({ QueueName: 'std-dlq' }))).QueueUrl!;

@@ -666,7 +666,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   async queueCounts(name: string, retentionS: number): ReturnType<QueueStore['queueCounts']> {
     return runPostgres(this.pool, qsql.queueCounts, name, retentionS);
   }
-  async sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number } | undefined): ReturnType<QueueStore['sendMessages']> {
+  async sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number; perGroup?: boolean } | undefined): ReturnType<QueueStore['sendMessages']> {
     return runPostgres(this.pool, qsql.sendMessages, queue, msgs, fifo);
   }
   async receiveMessages(queue: string, opts: ReceiveOptions): ReturnType<QueueStore['receiveMessages']> {

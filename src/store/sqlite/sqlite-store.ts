@@ -735,7 +735,7 @@ export class SqliteStore implements Store {
   async queueCounts(name: string, retentionS: number): ReturnType<QueueStore['queueCounts']> {
     return runSqlite(this.db, qsql.queueCounts, name, retentionS);
   }
-  async sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number } | undefined): ReturnType<QueueStore['sendMessages']> {
+  async sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number; perGroup?: boolean } | undefined): ReturnType<QueueStore['sendMessages']> {
     return runSqlite(this.db, qsql.sendMessages, queue, msgs, fifo);
   }
   async receiveMessages(queue: string, opts: ReceiveOptions): ReturnType<QueueStore['receiveMessages']> {
