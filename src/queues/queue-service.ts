@@ -107,11 +107,14 @@ export class QueueService {
     if (name.length > L.queueNameCharsMax || !queueNamePattern.test(base)) {
       throw new QueueError('InvalidParameter', 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
     }
-    if (fifo !== (attrs.FifoQueue === 'true')) {
+    // A `.fifo` name without FifoQueue=true is an invalid standard name; FifoQueue=true needs the suffix.
+    if (fifo && attrs.FifoQueue !== 'true') {
+      throw new QueueError('InvalidParameter', 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
+    }
+    if (!fifo && attrs.FifoQueue === 'true') {
       throw new QueueError(
         'InvalidParameter',
-        fifo ? 'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.'
-          : 'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.',
+        'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.',
       );
     }
     const given = checkAttributes(attrs, fifo, true);
