@@ -39,6 +39,9 @@ import { Publisher } from './topics/publisher';
 import { DeliveryWorker } from './topics/delivery-worker';
 import { MessageSigner } from './topics/signer';
 import { endpointPoster } from './services/sns/http-endpoint';
+import { QueueService } from './queues/queue-service';
+import { QueueSourceAdapter } from './queues/source';
+import { MoveTasks } from './queues/move-tasks';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -74,21 +77,9 @@ export class KumoServer {
   functions!: FunctionService;
   private mappings: EventSourceMappingService | undefined;
   private pollers: EventSourcePollers | undefined;
-  /** Set by `setQueueSource` before `start()`. */
-  private queueSource: QueueSource | undefined;
-
-  /**
-   * The queue service that SQS event source mappings read through. The queue
-   * service is composed in here when it exists (it is built on another
-   * branch); without one, CreateEventSourceMapping for a queue is refused
-   * with a message saying so and no poller runs. Call before `start()`, or
-   * after: the mappings and pollers pick it up at once.
-   */
-  setQueueSource(q: QueueSource): void {
-    this.queueSource = q;
-    if (this.mappings) this.mappings.queues = q;
-    this.pollers?.setQueueSource(q);
-  }
+  private moveTasks: MoveTasks | undefined;
+  /** The queue service's QueueSource (by queue ARN), for Lambda's event source mappings. */
+  queues!: QueueSource;
 
   /**
    * `driver`: the sandbox driver to use instead of an in-process RuncDriver
@@ -149,11 +140,18 @@ export class KumoServer {
         await this.queue.enqueue(fn.name, fn.qualifier, Buffer.from(msg.body, 'utf8'));
       },
     });
-    // Event source mappings: the control plane, and the pollers that invoke through the same invoke path.
+    // SQS: queues (bodies sealed with the keyring); `sqs` targets are a SendMessage.
+    const queueService = new QueueService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId });
+    const queueSource = new QueueSourceAdapter(queueService);
+    this.moveTasks = new MoveTasks(queueService);
+    this.queues = queueSource;
+    this.deliveries.register('sqs', queueSource);
+    // Event source mappings: the control plane, and the pollers that read the queues and invoke through the same invoke path.
     this.mappings = new EventSourceMappingService(this.store, this.functions, { region: cfg.region, accountId: cfg.accountId });
     this.pollers = new EventSourcePollers(this.store, invoker);
     this.pollers.attach(this.mappings);
-    if (this.queueSource) this.setQueueSource(this.queueSource);
+    this.mappings.queues = queueSource;
+    this.pollers.setQueueSource(queueSource);
     // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
     const signer = MessageSigner.open(cfg.dataDir);
     let topicWorker: DeliveryWorker | undefined;
@@ -179,6 +177,7 @@ export class KumoServer {
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
+        queues: queueService, moveTasks: this.moveTasks,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -218,6 +217,7 @@ export class KumoServer {
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
     const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
     const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
+    this.moveTasks?.stop();
     const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;

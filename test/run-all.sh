@@ -13,3 +13,4 @@ KUMO_TEST_DATABASE=postgres bash test/e2e/quickstart.sh
 bash test/e2e/versions.sh
 bash test/e2e/logs.sh
 bash test/e2e/sns.sh
+bash test/e2e/sqs.sh

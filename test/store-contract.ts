@@ -6,6 +6,7 @@ import type { Store } from '../src/store/types';
 import { StoreConflict } from '../src/store/types';
 import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } from './store-contract-records';
 import { invokeConfigContract } from './store-contract-invoke-configs';
+import { queueStoreContract } from './store-contract-queues';
 
 /**
  * The contract every `Store` implementation keeps: one suite, run by each
@@ -575,6 +576,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         assert.deepEqual(seq.sort(), [1, 2]);
       }));
     });
+
+    queueStoreContract(withStore);
 
     describe('durability', () => {
       test('what resolved before a reopen is there after it', withStore(async (s0, o) => {

@@ -11,6 +11,14 @@ export interface ErrorSpec {
   fault: 'client' | 'server';
   /** The member name AWS's model gives the message. */
   messageKey: 'message' | 'Message';
+  /**
+   * The error's code in the query protocol, where the model's
+   * `awsQueryError` trait gives one other than the name (SQS:
+   * `AWS.SimpleQueueService.NonExistentQueue` for QueueDoesNotExist). Query
+   * answers use it as `<Code>`; JSON answers of an `awsQueryCompatible`
+   * service carry it in `x-amzn-query-error`.
+   */
+  queryCode?: string;
 }
 
 /** An error the caller sees with AWS's name, status and message. */

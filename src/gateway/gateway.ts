@@ -133,7 +133,7 @@ export class Gateway {
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
     const rawQuery = q === -1 ? '' : url.slice(q + 1);
-    const ctx: OperationContext = { requestId, accessKeyId: undefined, region: this.opts.region, baseUrl: `http://${req.headers.host ?? 'localhost'}`, protocol: 'rest-json' };
+    const ctx: OperationContext = { requestId, accessKeyId: undefined, region: this.opts.region, baseUrl: `http://${req.headers.host ?? 'localhost'}`, protocol: 'rest-json', path: rawPath };
 
     // 1. Which service, which protocol.
     const target = header(req, 'x-amz-target');
@@ -240,7 +240,7 @@ const queryAuthErrors: Record<SigV4ErrorName, { name: string; spec: ErrorSpec }>
 function encodeError(d: Dispatch, err: ServiceError, requestId: string): WireResponse {
   switch (d.protocol) {
     case 'json':
-      return encodeJsonError(d.service?.json?.version ?? '1.1', err);
+      return encodeJsonError(d.service?.json?.version ?? '1.1', err, d.service?.json?.queryCompatible);
     case 'rpc-v2-cbor':
       return encodeCborError(err);
     case 'query':

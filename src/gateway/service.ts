@@ -22,7 +22,12 @@ export interface ServiceDefinition {
    */
   restJson?: { routes: Route[]; errorType?: boolean };
   /** JSON RPC services: `X-Amz-Target: <targetPrefix>.<Operation>`. */
-  json?: { targetPrefix: string; version: '1.0' | '1.1' };
+  /**
+   * `queryCompatible` (the model's `awsQueryCompatible`, SQS): errors carry
+   * `__type: <namespace>#<Name>` and `x-amzn-query-error: <query code>;Sender|Receiver`,
+   * which the SDKs read to name the error as the query protocol would.
+   */
+  json?: { targetPrefix: string; version: '1.0' | '1.1'; queryCompatible?: { namespace: string } };
   /** Query services: form-encoded `Action=<Operation>&Version=<apiVersion>`, XML answers. */
   query?: { apiVersion: string; xmlNamespace: string };
   /** Smithy RPC v2 CBOR: `POST /service/<serviceName>/operation/<Operation>`, `smithy-protocol: rpc-v2-cbor`. */
@@ -48,6 +53,8 @@ export interface OperationContext {
   /** `http://host:port` as the client addressed this server. */
   baseUrl: string;
   protocol: ProtocolName;
+  /** The request's path (SQS's query clients POST to the queue URL's path and may omit QueueUrl). */
+  path: string;
 }
 
 /** Input and output members keyed by AWS's member names, as the protocol decoded them. */

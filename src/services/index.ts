@@ -2,9 +2,10 @@ import type { ServiceDefinition } from '../gateway/service';
 import { lambdaService, type LambdaDeps } from './lambda';
 import { logsService, type LogsDeps } from './logs';
 import { snsService, type SnsDeps } from './sns';
+import { sqsService, type SqsDeps } from './sqs';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -15,5 +16,6 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
     lambdaService(d),
     logsService(d),
     snsService(d),
+    sqsService(d),
   ];
 }

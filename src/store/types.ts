@@ -23,7 +23,9 @@ import type {
 } from '../domain/records';
 import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
 export type { EventSourceMappingRecord, EventSourceMappingState } from '../domain/event-source-mapping';
+import type { QueueStore } from './queues';
 
+export type { QueueStore } from './queues';
 export type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
   LogStreamRecord, NewAsyncEvent, StoredLogEvent, VersionRecord,
@@ -305,7 +307,7 @@ export type TagChangeResult =
  * is one more interface in this intersection.
  * Domain services take the narrowest of these they need.
  */
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & EventSourceMappingStore & TopicStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & EventSourceMappingStore & TopicStore & QueueStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

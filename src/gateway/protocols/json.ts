@@ -25,13 +25,13 @@ export function encodeJson(version: '1.0' | '1.1', out: Members | void): WireRes
   return { status: 200, headers: { 'content-type': `application/x-amz-json-${version}` }, body: JSON.stringify(out ?? {}, jsonReplacer) };
 }
 
-export function encodeJsonError(version: '1.0' | '1.1', e: ServiceError): WireResponse {
-  const body = JSON.stringify({ __type: e.errorName, [e.spec.messageKey]: e.message, ...e.extra });
-  return {
-    status: e.status,
-    headers: { 'content-type': `application/x-amz-json-${version}`, 'x-amzn-errortype': e.errorName },
-    body,
-  };
+export function encodeJsonError(version: '1.0' | '1.1', e: ServiceError, queryCompatible?: { namespace: string }): WireResponse {
+  const type = queryCompatible ? `${queryCompatible.namespace}#${e.errorName}` : e.errorName;
+  const body = JSON.stringify({ __type: type, [e.spec.messageKey]: e.message, ...e.extra });
+  const headers: Record<string, string> = { 'content-type': `application/x-amz-json-${version}`, 'x-amzn-errortype': e.errorName };
+  // awsQueryCompatible services (SQS): the query protocol's code and fault side, which the SDKs expose as the error's Code/Type.
+  if (queryCompatible) headers['x-amzn-query-error'] = `${e.spec.queryCode ?? e.errorName};${e.spec.fault === 'client' ? 'Sender' : 'Receiver'}`;
+  return { status: e.status, headers, body };
 }
 
 /** Timestamps go out as epoch seconds (the JSON protocols' default timestamp format). */

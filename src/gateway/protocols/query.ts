@@ -22,7 +22,8 @@ import type { WireResponse } from './wire';
 
 /** Raw XML for one member's content, for shapes the generic encoder cannot guess (flattened lists). */
 export class QueryXml {
-  constructor(readonly xml: string) {}
+  /** `bare`: the XML is the member's elements themselves (a flattened list, SQS's `<Message>…</Message><Message>…`), not wrapped in `<Member>`. */
+  constructor(readonly xml: string, readonly bare = false) {}
 }
 
 /** Longest dotted key path, and the highest list index accepted (bounds what a request can make us allocate). */
@@ -97,14 +98,17 @@ export function encodeQueryError(ns: string, requestId: string, e: ServiceError)
   const extra = e.extra ? members(e.extra) : '';
   const body =
     `<ErrorResponse xmlns="${escapeXml(ns)}"><Error><Type>${e.spec.fault === 'client' ? 'Sender' : 'Receiver'}</Type>` +
-    `<Code>${escapeXml(e.errorName)}</Code><Message>${escapeXml(e.message)}</Message>${extra}</Error>` +
+    `<Code>${escapeXml(e.spec.queryCode ?? e.errorName)}</Code><Message>${escapeXml(e.message)}</Message>${extra}</Error>` +
     `<RequestId>${requestId}</RequestId></ErrorResponse>`;
   return { status: e.status, headers: { 'content-type': 'text/xml' }, body };
 }
 
 function members(o: Members): string {
   let s = '';
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) s += `<${k}>${value(v)}</${k}>`;
+  for (const [k, v] of Object.entries(o)) {
+    if (v instanceof QueryXml && v.bare) s += v.xml;
+    else if (v !== undefined && v !== null) s += `<${k}>${value(v)}</${k}>`;
+  }
   return s;
 }
 

@@ -8,6 +8,9 @@ import type {
 import { StoreConflict } from '../types';
 import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
 import { PostgresEventSourceMappings } from './event-source-mappings';
+import * as qsql from '../queue-sql';
+import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
+import { runPostgres } from './queue-driver';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
@@ -730,6 +733,49 @@ export class PostgresStore implements Store, AsyncWakeups {
   finishDelivery(id: string): ReturnType<TopicStore['finishDelivery']> { return this.topics.finishDelivery(id); }
   retryDelivery(id: string, attempts: number, delayMs: number): ReturnType<TopicStore['retryDelivery']> { return this.topics.retryDelivery(id, attempts, delayMs); }
   releaseDeliveryLeases(exceptOwner: string): ReturnType<TopicStore['releaseDeliveryLeases']> { return this.topics.releaseDeliveryLeases(exceptOwner); }
+  // ---- Queues (src/store/queues.ts): one transaction each, the logic shared with PostgreSQL in queue-sql.ts.
+  async createQueue(rec: Parameters<QueueStore['createQueue']>[0]): ReturnType<QueueStore['createQueue']> {
+    return runPostgres(this.pool, qsql.createQueue, rec);
+  }
+  async getQueue(name: string): ReturnType<QueueStore['getQueue']> {
+    return runPostgres(this.pool, qsql.getQueue, name);
+  }
+  async listQueues(query: Parameters<QueueStore['listQueues']>[0]): ReturnType<QueueStore['listQueues']> {
+    return runPostgres(this.pool, qsql.listQueues, query);
+  }
+  async deleteQueue(name: string): ReturnType<QueueStore['deleteQueue']> {
+    return runPostgres(this.pool, qsql.deleteQueue, name);
+  }
+  async setQueueAttributes(name: string, attributes: Record<string, string>, deadLetterTarget: string | null | undefined): ReturnType<QueueStore['setQueueAttributes']> {
+    return runPostgres(this.pool, qsql.setQueueAttributes, name, attributes, deadLetterTarget);
+  }
+  async changeQueueTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<QueueStore['changeQueueTags']> {
+    return runPostgres(this.pool, qsql.changeQueueTags, name, change, tagsMax);
+  }
+  async deadLetterSources(target: string, afterName: string | undefined, limit: number): ReturnType<QueueStore['deadLetterSources']> {
+    return runPostgres(this.pool, qsql.deadLetterSources, target, afterName, limit);
+  }
+  async queueCounts(name: string, retentionS: number): ReturnType<QueueStore['queueCounts']> {
+    return runPostgres(this.pool, qsql.queueCounts, name, retentionS);
+  }
+  async sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number; perGroup?: boolean } | undefined): ReturnType<QueueStore['sendMessages']> {
+    return runPostgres(this.pool, qsql.sendMessages, queue, msgs, fifo);
+  }
+  async receiveMessages(queue: string, opts: ReceiveOptions): ReturnType<QueueStore['receiveMessages']> {
+    return runPostgres(this.pool, qsql.receiveMessages, queue, opts);
+  }
+  async deleteMessages(queue: string, receiptHandles: string[]): ReturnType<QueueStore['deleteMessages']> {
+    return runPostgres(this.pool, qsql.deleteMessages, queue, receiptHandles);
+  }
+  async changeVisibility(queue: string, entries: { receiptHandle: string; visibilityS: number }[]): ReturnType<QueueStore['changeVisibility']> {
+    return runPostgres(this.pool, qsql.changeVisibility, queue, entries);
+  }
+  async purgeQueue(name: string): ReturnType<QueueStore['purgeQueue']> {
+    return runPostgres(this.pool, qsql.purgeQueue, name);
+  }
+  async moveMessages(from: string, to: string | null, limit: number): ReturnType<QueueStore['moveMessages']> {
+    return runPostgres(this.pool, qsql.moveMessages, from, to, limit);
+  }
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);

@@ -1,6 +1,7 @@
 import { invokeConfigsMigration } from './invoke-configs';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
+import { postgresQueueMigration } from './queue-driver';
 
 /**
  * The PostgreSQL schema, one migration per entry (applied in order; see
@@ -59,4 +60,6 @@ export const migrations: string[] = [
   eventSourceMappingsMigration,
   // 4: SNS topics, subscriptions, the delivery outbox and FIFO deduplication (./topics.ts).
   pgTopicMigration,
+  // 5: the queue service (SQS): queues, messages (sealed bodies), FIFO deduplication ids.
+  postgresQueueMigration,
 ];

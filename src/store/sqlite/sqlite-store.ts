@@ -12,6 +12,9 @@ import { StoreConflict } from '../types';
 import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
 import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
 import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
+import * as qsql from '../queue-sql';
+import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
+import { runSqlite, sqliteQueueMigration } from './queue-driver';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -785,6 +788,49 @@ export class SqliteStore implements Store {
   finishDelivery(id: string): ReturnType<TopicStore['finishDelivery']> { return this.topics.finishDelivery(id); }
   retryDelivery(id: string, attempts: number, delayMs: number): ReturnType<TopicStore['retryDelivery']> { return this.topics.retryDelivery(id, attempts, delayMs); }
   releaseDeliveryLeases(exceptOwner: string): ReturnType<TopicStore['releaseDeliveryLeases']> { return this.topics.releaseDeliveryLeases(exceptOwner); }
+  // ---- Queues (src/store/queues.ts): one transaction each, the logic shared with PostgreSQL in queue-sql.ts.
+  async createQueue(rec: Parameters<QueueStore['createQueue']>[0]): ReturnType<QueueStore['createQueue']> {
+    return runSqlite(this.db, qsql.createQueue, rec);
+  }
+  async getQueue(name: string): ReturnType<QueueStore['getQueue']> {
+    return runSqlite(this.db, qsql.getQueue, name);
+  }
+  async listQueues(query: Parameters<QueueStore['listQueues']>[0]): ReturnType<QueueStore['listQueues']> {
+    return runSqlite(this.db, qsql.listQueues, query);
+  }
+  async deleteQueue(name: string): ReturnType<QueueStore['deleteQueue']> {
+    return runSqlite(this.db, qsql.deleteQueue, name);
+  }
+  async setQueueAttributes(name: string, attributes: Record<string, string>, deadLetterTarget: string | null | undefined): ReturnType<QueueStore['setQueueAttributes']> {
+    return runSqlite(this.db, qsql.setQueueAttributes, name, attributes, deadLetterTarget);
+  }
+  async changeQueueTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<QueueStore['changeQueueTags']> {
+    return runSqlite(this.db, qsql.changeQueueTags, name, change, tagsMax);
+  }
+  async deadLetterSources(target: string, afterName: string | undefined, limit: number): ReturnType<QueueStore['deadLetterSources']> {
+    return runSqlite(this.db, qsql.deadLetterSources, target, afterName, limit);
+  }
+  async queueCounts(name: string, retentionS: number): ReturnType<QueueStore['queueCounts']> {
+    return runSqlite(this.db, qsql.queueCounts, name, retentionS);
+  }
+  async sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number; perGroup?: boolean } | undefined): ReturnType<QueueStore['sendMessages']> {
+    return runSqlite(this.db, qsql.sendMessages, queue, msgs, fifo);
+  }
+  async receiveMessages(queue: string, opts: ReceiveOptions): ReturnType<QueueStore['receiveMessages']> {
+    return runSqlite(this.db, qsql.receiveMessages, queue, opts);
+  }
+  async deleteMessages(queue: string, receiptHandles: string[]): ReturnType<QueueStore['deleteMessages']> {
+    return runSqlite(this.db, qsql.deleteMessages, queue, receiptHandles);
+  }
+  async changeVisibility(queue: string, entries: { receiptHandle: string; visibilityS: number }[]): ReturnType<QueueStore['changeVisibility']> {
+    return runSqlite(this.db, qsql.changeVisibility, queue, entries);
+  }
+  async purgeQueue(name: string): ReturnType<QueueStore['purgeQueue']> {
+    return runSqlite(this.db, qsql.purgeQueue, name);
+  }
+  async moveMessages(from: string, to: string | null, limit: number): ReturnType<QueueStore['moveMessages']> {
+    return runSqlite(this.db, qsql.moveMessages, from, to, limit);
+  }
 
   async close(): Promise<void> {
     this.db.close();
@@ -899,6 +945,8 @@ const migrations: string[] = [
   eventSourceMappingsMigration,
   // 7: SNS topics, subscriptions, the delivery outbox and FIFO deduplication (./topics.ts).
   sqliteTopicMigration,
+  // 8: the queue service (SQS): queues, messages (sealed bodies), FIFO deduplication ids.
+  sqliteQueueMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

@@ -1,0 +1,28 @@
+import type { ServiceDefinition } from '../../gateway/service';
+import { mapSqsError, sqsErrors } from './errors';
+import { messageOperations } from './messages-api';
+import type { SqsDeps } from './operation';
+import { queueOperations } from './queues-api';
+import { moveTaskOperations } from './move-tasks-api';
+
+export type { SqsDeps } from './operation';
+
+/**
+ * Amazon SQS (2012-11-05), SigV4 service `sqs`, in both protocols its SDKs
+ * speak: JSON 1.0 (`X-Amz-Target: AmazonSQS.<Operation>`, current SDKs and
+ * CLI v2; awsQueryCompatible errors) and query (`Action=<Operation>`, XML
+ * answers in SQS's namespace; older SDKs), POSTed to `/` or to the queue URL.
+ * Operations call the domain `QueueService`; nothing here touches the store.
+ */
+export function sqsService(d: SqsDeps): ServiceDefinition {
+  return {
+    name: 'sqs',
+    signingName: 'sqs',
+    errors: sqsErrors,
+    internalErrorName: 'InternalFailure',
+    json: { targetPrefix: 'AmazonSQS', version: '1.0', queryCompatible: { namespace: 'com.amazonaws.sqs' } },
+    query: { apiVersion: '2012-11-05', xmlNamespace: 'http://queue.amazonaws.com/doc/2012-11-05/' },
+    operations: { ...queueOperations(d), ...messageOperations(d), ...moveTaskOperations(d.moveTasks) },
+    mapError: mapSqsError,
+  };
+}
