@@ -127,14 +127,14 @@ describe('kumo deploy: queues, topics, event sources and async settings; kumo qu
     assert.deepEqual(json.map((x) => [x.Body, x.ReceiptHandle]), [['poison', undefined]]);
     const rd = await kumo(['queues', 'redrive', `${stack}-JobsDlq`], { env, timeoutMs: 90_000 });
     assert.ok(noStackTrace(rd.stdout + rd.stderr));
-    if (/does not know StartMessageMoveTask/.test(rd.stderr)) {
-      // The server's SQS has no message move tasks yet: said in one line, nothing moved.
-      assert.equal(rd.code, 1);
-      assert.match(rd.stderr, /^kumo: redrive is not supported by this server yet \(it does not know StartMessageMoveTask\)\n$/);
-    } else {
-      assert.equal(rd.code, 0, rd.stdout + rd.stderr);
-      assert.match(rd.stdout, /moved 1 message\(s\) from queues-app-JobsDlq\n$/);
-    }
+    assert.equal(rd.code, 0, rd.stdout + rd.stderr);
+    assert.match(rd.stdout, /^moving the messages of queues-app-JobsDlq to their source queues \(task \S+\)…\nmoved 1 message\(s\) from queues-app-JobsDlq\n$/);
+    // Back in its source queue (the DLQ is empty now), where it fails again and returns to the DLQ after two more receives (6 s or more).
+    assert.equal(await visible(`${stack}-JobsDlq`), 0);
+    await until('poison back in the DLQ', async () => ((await visible(`${stack}-JobsDlq`)) === 1 ? true : undefined));
+    const notDlq = await kumo(['queues', 'redrive', `${stack}-Failures`], { env });
+    assert.equal(notDlq.code, 1);
+    assert.equal(notDlq.stderr, 'kumo: queues-app-Failures is not the dead-letter queue of any queue (no RedrivePolicy names it); use --to QUEUE to move its messages somewhere\n');
     const nq = await kumo(['queues', 'peek', 'no-such-queue'], { env });
     assert.equal(nq.code, 1);
     assert.equal(nq.stderr, 'kumo: no queue named no-such-queue (kumo queues lists them)\n');
