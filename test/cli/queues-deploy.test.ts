@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, InvokeCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { projectRoot, testCreds, type RunningServer } from '../integration/harness';
 import { spawn } from 'node:child_process';
 import { kumo, kumoBin, noStackTrace, ok, tmpDir, withServer } from './helpers';
@@ -161,6 +161,20 @@ describe('kumo deploy: queues, topics, event sources and async settings; kumo qu
     assert.equal(m!.UUID, uuid, 'the mapping is updated in place, not replaced');
     assert.equal(m!.BatchSize, 7);
 
+    // What the update sent is what the server now answers: the next deploy finds nothing to do.
+    assert.match((await ok(['deploy'], { env, cwd: dir })).stdout, /deployed: no changes\n/);
+
+    // A new QueueName is a new queue (as CloudFormation replaces it): the mapping follows it and the old ones are deleted, the mapping first.
+    fs.writeFileSync(tpl, fs.readFileSync(tpl, 'utf8').replace('      VisibilityTimeout: 4', '      QueueName: qa2-renamed-jobs\n      VisibilityTimeout: 4'));
+    const ren = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
+    assert.match(ren.stdout, /\+ create\s+Jobs\s+AWS::SQS::Queue\s+qa2-renamed-jobs/);
+    assert.match(ren.stdout, /\+ create\s+WorkerFromJobs\s+AWS::Lambda::EventSourceMapping\s+.*\(replaced: EventSourceArn\)/);
+    assert.match(ren.stdout, / {2}- WorkerFromJobs: deleted [0-9a-f-]{36}\n {2}- Jobs: deleted qa2-Jobs\n/);
+    const [moved] = (await s.client.send(new ListEventSourceMappingsCommand({ FunctionName: fn2 }))).EventSourceMappings!;
+    assert.equal(moved!.EventSourceArn, 'arn:aws:sqs:us-east-1:000000000000:qa2-renamed-jobs');
+    assert.notEqual(moved!.UUID, uuid);
+    await assert.rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'qa2-Jobs' })), (e: Error) => e.name === 'QueueDoesNotExist');
+
     // The events and the queues leave the template: the mapping, the subscription and the queues are deleted, mappings first.
     fs.writeFileSync(
       tpl,
@@ -182,10 +196,44 @@ describe('kumo deploy: queues, topics, event sources and async settings; kumo qu
     assert.ok(deleted.includes('WorkerFromAlerts') && deleted.includes('WorkerEventInvokeConfig') && deleted.includes('JobsDlq'), rm.stdout);
     assert.deepEqual((await s.client.send(new ListEventSourceMappingsCommand({ FunctionName: fn2 }))).EventSourceMappings, []);
     assert.deepEqual((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:qa2-Alerts' }))).Subscriptions ?? [], []);
-    await assert.rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'qa2-Jobs' })), (e: Error) => e.name === 'QueueDoesNotExist');
+    await assert.rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'qa2-renamed-jobs' })), (e: Error) => e.name === 'QueueDoesNotExist');
     await assert.rejects(s.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: fn2, Qualifier: '$LATEST' })), (e: Error) => e.name === 'ResourceNotFoundException');
     assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: fn2 }))).DeadLetterConfig?.TargetArn ?? '', '');
   });
+  it("a queue this stack did not create is not taken over; kumo queues' usage mistakes are one line each", async () => {
+    await sqs.send(new CreateQueueCommand({ QueueName: 'someone-elses' }));
+    const dir = path.join(tmpDir('queues-taken'), 'taken');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'template.yaml'), 'Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: someone-elses, VisibilityTimeout: 99}\n');
+    const r = await kumo(['deploy'], { env, cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /✗ Q \(AWS::SQS::Queue\) failed: a queue named someone-elses already exists and was not created by this stack; give it another name or use --stack-name\n/);
+    const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: await urlOf('someone-elses'), AttributeNames: ['VisibilityTimeout'] }))).Attributes!;
+    assert.equal(attrs.VisibilityTimeout, '30', 'untouched');
+
+    // FIFO: deployed with its .fifo name, fed by kumo queues send from stdin with a group id.
+    fs.writeFileSync(path.join(dir, 'template.yaml'), 'Resources:\n  Orders:\n    Type: AWS::SQS::Queue\n    Properties: {FifoQueue: true, ContentBasedDeduplication: true}\n');
+    await ok(['deploy'], { env, cwd: dir });
+    const sent = await ok(['queues', 'send', 'taken-Orders.fifo', '-', '--group-id', 'g1'], { env, input: '{"order": 1}' });
+    assert.match(sent.stdout, /^sent \S+ \(sequence \d+\) to taken-Orders\.fifo\n$/);
+    const got = JSON.parse((await ok(['queues', 'peek', 'arn:aws:sqs:us-east-1:000000000000:taken-Orders.fifo', '--json'], { env })).stdout) as { Body: string; Attributes: Record<string, string> }[];
+    assert.deepEqual(got.map((m) => [m.Body, m.Attributes.MessageGroupId]), [['{"order": 1}', 'g1']]);
+    const list = JSON.parse((await ok(['queues', '--json'], { env })).stdout) as { name: string; visible: number }[];
+    assert.equal(list.find((q) => q.name === 'taken-Orders.fifo')?.visible, 1);
+
+    for (const [args, err] of [
+      [['queues', 'bogus'], /kumo queues: unknown queues command 'bogus' \(ls, peek, redrive, send\)/],
+      [['queues', 'peek', 'q', '-n', '0'], /kumo queues: -n takes a number from 1 to 100/],
+      [['queues', 'send', 'q'], /kumo queues: send takes <queue> and <body>/],
+      [['queues', 'peek', 'arn:aws:sns:us-east-1:000000000000:t'], /^kumo: arn:aws:sns:us-east-1:000000000000:t is not an SQS queue ARN\n$/],
+    ] as const) {
+      const x = await kumo([...args], { env });
+      assert.notEqual(x.code, 0);
+      assert.match(x.stderr, err);
+      assert.ok(noStackTrace(x.stderr));
+    }
+  });
+
   it('kumo dev keeps them wired: new function code redeploys the function only, the mapping stays and feeds the new code', async () => {
     const dir = copyFixture();
     const p = spawn(kumoBin, ['dev', '--stack-name', 'qa3'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

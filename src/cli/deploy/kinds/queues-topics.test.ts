@@ -192,6 +192,9 @@ describe('deploy: queues, topics, event sources and async settings (template →
     // What GetQueueAttributes answers for the same queue: nothing to change (maxReceiveCount may come back as a string).
     const have = { ...want, RedrivePolicy: '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:app-Dlq","maxReceiveCount":"3"}', QueueArn: 'x', ApproximateNumberOfMessages: '4' };
     assert.deepEqual(attributeDiff(want, have), {});
+    const fifo = desiredAttributes(ctx, jobs, { FifoQueue: true, ContentBasedDeduplication: true, DeduplicationScope: 'messageGroup' });
+    assert.deepEqual([fifo.FifoQueue, fifo.ContentBasedDeduplication, fifo.DeduplicationScope, fifo.FifoThroughputLimit], ['true', 'true', 'messageGroup', 'perQueue']);
+    assert.throws(() => desiredAttributes(ctx, jobs, { ContentBasedDeduplication: true }), /ContentBasedDeduplication is for FIFO queues only/);
     // Dropped from the template: back to SQS's default; a RedrivePolicy removed is the empty one.
     assert.deepEqual(attributeDiff(desiredAttributes(ctx, jobs, {}), have), { VisibilityTimeout: '30', RedrivePolicy: '' });
   });

@@ -98,7 +98,8 @@ export function desiredAttributes(ctx: DeployContext, d: ResourceDecl, pr: Recor
   for (const k of fifoAttrs) {
     if (pr[k] === undefined) continue;
     if (!fifo) throw ctx.error(`${p}.${k}`, `${k} is for FIFO queues only (FifoQueue: true)`);
-    out[k] = String(str(ctx, pr[k], `${p}.${k}`, k));
+    // ContentBasedDeduplication is a boolean in templates (true or 'true'); the others are strings.
+    out[k] = typeof pr[k] === 'boolean' ? String(pr[k]) : str(ctx, pr[k], `${p}.${k}`, k)!;
   }
   if (fifo) out.FifoQueue = 'true';
   return out;
