@@ -34,7 +34,7 @@ const peekHoldSeconds = 20;
 const receiveBatchMax = 10;
 /** Peek at most this many messages (a terminal's worth; SQS holds up to 120,000 in flight). */
 const peekMessagesMax = 100;
-const peekDefault = 10;
+const peekMessagesDefault = 10;
 /** How often and how long `redrive` watches the move task (ListMessageMoveTasks). */
 const redrivePollMs = 250;
 const redriveWaitMs = 10 * 60_000;
@@ -159,7 +159,7 @@ async function list(sqs: SQSClient, json: boolean): Promise<number> {
 
 /** Receives up to N messages, then makes every one visible again at once. */
 async function peek(sqs: SQSClient, q: string, flags: Parsed['flags']): Promise<number> {
-  const n = flags.number === undefined ? peekDefault : Number(flags.number);
+  const n = flags.number === undefined ? peekMessagesDefault : Number(flags.number);
   if (!Number.isInteger(n) || n < 1 || n > peekMessagesMax) throw new UsageError(`-n takes a number from 1 to ${peekMessagesMax}`);
   const url = await queueUrlOf(sqs, q);
   const seen = new Map<string, Message>();
