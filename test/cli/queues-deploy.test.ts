@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, InvokeCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { projectRoot, testCreds, type RunningServer } from '../integration/harness';
 import { spawn } from 'node:child_process';
 import { kumo, kumoBin, noStackTrace, ok, tmpDir, withServer } from './helpers';
@@ -65,6 +65,11 @@ describe('kumo deploy: queues, topics, event sources and async settings; kumo qu
 
   it('deploys the template, wires the queue and the topic to the function, and the async settings fire', async () => {
     const dir = copyFixture();
+    // The plan only reads: a dry run creates nothing.
+    const dry = await ok(['deploy', '--dry-run'], { env, cwd: dir });
+    assert.match(dry.stdout, /\+ create\s+WorkerFromJobs\s+AWS::Lambda::EventSourceMapping\s+WorkerFromJobs \(new\)\s+\(queues-app-Jobs → queues-app-Worker\)/);
+    assert.match(dry.stdout, /dry run: nothing changed\n$/);
+    assert.deepEqual((await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? [], []);
     const r = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
     for (const [id, type] of [
       ['Jobs', 'AWS::SQS::Queue'], ['JobsDlq', 'AWS::SQS::Queue'], ['Alerts', 'AWS::SNS::Topic'], ['Worker', 'AWS::Serverless::Function'],
