@@ -287,11 +287,10 @@ Resources:
     assert.equal((await invoke('partial-Good')).tag, 'partial');
     assert.equal((await invoke('partial-Limited')).tag, 'partial');
     const limited = await s.client.send(new GetFunctionCommand({ FunctionName: 'partial-Limited' }));
-    if (/ReservedConcurrentExecutions \(Limited\) is not supported by this server yet/.test(r.stdout)) {
-      assert.match(r.stdout, /it does not know PutFunctionConcurrency/);
-    } else {
-      assert.equal(limited.Concurrency?.ReservedConcurrentExecutions, 2);
-    }
+    // SAM's ReservedConcurrentExecutions deploys through PutFunctionConcurrency.
+    assert.doesNotMatch(r.stdout, /not supported by this server yet/);
+    assert.match(r.stdout, /reserved concurrency of partial-Limited: 2/);
+    assert.equal(limited.Concurrency?.ReservedConcurrentExecutions, 2);
     const rec = JSON.parse(fs.readFileSync(path.join(dir, '.kumo-stack.json'), 'utf8'));
     assert.ok(rec.resources.Good && rec.resources.Limited && !rec.resources.Bad);
   });

@@ -16,6 +16,8 @@ import type { LayerService } from '../../control/layers';
 import type { TagService } from '../../control/tags';
 import type { InvokeService } from '../../invoke/service';
 import type { AsyncQueue } from '../../async/queue';
+import type { ReservedConcurrencyService } from '../../control/reserved-concurrency';
+import { concurrencyRoutes } from './concurrency-api';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -26,6 +28,7 @@ export interface LambdaDeps {
   invoker: InvokeService;
   queue: AsyncQueue;
   invokeConfigs: EventInvokeConfigService;
+  reserved: ReservedConcurrencyService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -44,13 +47,14 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
       routes: [
         ...functionRoutes({
           functions: d.functions, blobs: d.blobs, region: d.region, accountId: d.accountId,
-          versionsOf: (name) => d.versions.published(name), codeUrls: d.codeUrls,
+          versionsOf: (name) => d.versions.published(name), codeUrls: d.codeUrls, reserved: d.reserved,
         }),
         ...versionRoutes({ functions: d.functions, versions: d.versions, aliases: d.aliases }),
         ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),
         ...tagRoutes({ tags: d.tags }),
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
         ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),
+        ...concurrencyRoutes({ reserved: d.reserved }),
       ],
     },
   };

@@ -1,4 +1,5 @@
 import { invokeConfigsMigration } from './invoke-configs';
+import { reservedConcurrencyMigration } from './reserved-concurrency';
 
 /**
  * The PostgreSQL schema, one migration per entry (applied in order; see
@@ -53,4 +54,6 @@ export const migrations: string[] = [
    INSERT INTO log_flush VALUES (0);`,
   // 2: event invoke configs (asynchronous invocation settings per qualifier).
   invokeConfigsMigration,
+  // 3: reserved concurrency per function (PutFunctionConcurrency).
+  reservedConcurrencyMigration,
 ];

@@ -8,6 +8,7 @@ import type {
 import type { AliasWriteResult, EventInvokeConfigRecord, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
 import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
+import { SqliteReservedConcurrency, deleteFunctionConcurrencySql, reservedConcurrencyMigration } from './reserved-concurrency';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -79,6 +80,22 @@ export class SqliteStore implements Store {
     this.st = this.prepare();
     this.lst = this.prepareLogs();
     this.invokeConfigs = new SqliteInvokeConfigs(this.db);
+    this.reserved = new SqliteReservedConcurrency(this.db);
+  }
+
+  // ---- reserved concurrency (reserved-concurrency.ts)
+  private readonly reserved: SqliteReservedConcurrency;
+  putReservedConcurrency(name: string, reserved: number, reservableMax: number) {
+    return this.reserved.putReservedConcurrency(name, reserved, reservableMax);
+  }
+  deleteReservedConcurrency(name: string) {
+    return this.reserved.deleteReservedConcurrency(name);
+  }
+  getReservedConcurrency(name: string) {
+    return this.reserved.getReservedConcurrency(name);
+  }
+  listReservedConcurrency() {
+    return this.reserved.listReservedConcurrency();
   }
 
   // ---- event invoke configs (invoke-configs.ts)
@@ -271,6 +288,7 @@ export class SqliteStore implements Store {
     let deleted = false;
     this.db.transaction(() => {
       this.db.prepare(deleteFunctionInvokeConfigsSql).run(name);
+      this.db.prepare(deleteFunctionConcurrencySql).run(name);
       this.st.delAliases.run(name);
       this.st.delVersions.run(name);
       deleted = this.st.delFn.run(name).changes === 1;
@@ -848,6 +866,8 @@ const migrations: string[] = [
   `ALTER TABLE async_events ADD COLUMN lease_owner TEXT;`,
   // 5: event invoke configs (asynchronous invocation settings per qualifier).
   invokeConfigsMigration,
+  // 6: reserved concurrency per function (PutFunctionConcurrency).
+  reservedConcurrencyMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */
