@@ -12,3 +12,4 @@ bash test/e2e/quickstart.sh
 KUMO_TEST_DATABASE=postgres bash test/e2e/quickstart.sh
 bash test/e2e/versions.sh
 bash test/e2e/logs.sh
+bash test/e2e/concurrency.sh
