@@ -71,6 +71,14 @@ describe('reserved concurrency and account settings (default account limit 1,000
       'InvalidParameterValueException',
       'This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.',
     );
+    await rejects(
+      c.send(new PutFunctionConcurrencyCommand({ FunctionName: 'slow', ReservedConcurrentExecutions: -1 })), 'ValidationException',
+      "1 validation error detected: Value '-1' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0",
+    );
+    await rejects(
+      c.send(new PutFunctionConcurrencyCommand({ FunctionName: 'slow' } as never)), 'ValidationException',
+      "1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null",
+    );
     // Nothing reserved yet: Get answers an empty object, GetFunction has no Concurrency.
     assert.equal((await c.send(new GetFunctionConcurrencyCommand({ FunctionName: 'slow' }))).ReservedConcurrentExecutions, undefined);
     assert.equal((await c.send(new GetFunctionCommand({ FunctionName: 'slow' }))).Concurrency, undefined);
