@@ -52,6 +52,11 @@ export class ReservedConcurrencyService {
     return this.store.getReservedConcurrency(name);
   }
 
+  /** The stored reservation of a function the caller has already found (GetFunction's Concurrency member). */
+  stored(functionName: string): Promise<number | undefined> {
+    return this.store.getReservedConcurrency(functionName);
+  }
+
   async delete(rawName: string): Promise<void> {
     const name = this.unqualified(rawName);
     if (!(await this.store.deleteReservedConcurrency(name))) throw notFound(`Function not found: ${this.functions.arn(name)}`);

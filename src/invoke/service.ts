@@ -185,11 +185,6 @@ export class InvokeService {
     return this.concurrency.reservedOf(functionName);
   }
 
-  /** Executions in flight now (all pools). */
-  get concurrentExecutions(): number {
-    return this.concurrency.current;
-  }
-
   /** AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start. */
   private logInit(rec: VersionRecord, ee: ExecutionEnvironment, cold: NonNullable<AcquiredEe['cold']>): void {
     ee.log(platformLog.initStart(rec.config.runtime));

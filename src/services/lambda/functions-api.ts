@@ -122,7 +122,7 @@ export function functionRoutes(deps: {
     const location = signer.location(req, r.codeKey);
     const tags = await fs.tagsOf(r.functionName);
     // The function's reservation, whichever qualifier was asked for (AWS: GetFunction's Concurrency; absent when none).
-    const reserved = await deps.reserved.get(r.functionName);
+    const reserved = await deps.reserved.stored(r.functionName);
     return {
       status: 200,
       json: {
