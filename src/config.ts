@@ -22,6 +22,8 @@ export const limits = {
   zipBytesMax: 50 * 1024 * 1024,
   /** Unzipped code (and layers). AWS: 262,144,000 bytes. */
   unzippedBytesMax: 262_144_000,
+  /** Storage for all deployment packages and layers (GetAccountSettings' TotalCodeSize). AWS: 75 GB (80,530,636,800 bytes). */
+  totalCodeBytesMax: 80_530_636_800,
   /** Entries in one zip; guards against entry-count bombs. */
   zipEntriesMax: 100_000,
   /** Synchronous invoke request and response payload. AWS: 6 MB (6,291,456 bytes). */
@@ -44,8 +46,23 @@ export const limits = {
   eePidsMax: 1024,
   /** Open file descriptors per EE. AWS: 1,024. */
   eeOpenFilesMax: 1024,
-  /** Account concurrency. AWS default: 1,000. */
-  accountConcurrencyMax: 1000,
+  /** Account concurrency (concurrent executions), unless KUMO_ACCOUNT_CONCURRENCY says otherwise. AWS default: 1,000 (new accounts may start at 10). */
+  accountConcurrencyDefault: 1000,
+  /**
+   * Concurrency that reservations must leave to the functions without one.
+   * AWS: 100 ("You can reserve up to the Unreserved account concurrency value
+   * minus 100", configuration-concurrency.html). An account whose limit is
+   * below it keeps its whole limit unreserved (AWS answers "…minimum value of
+   * [10]" for a limit of 10), so only a reservation of 0 fits there.
+   */
+  unreservedConcurrencyMin: 100,
+  /**
+   * Concurrency scaling rate: new execution environments per function per
+   * window, refilled continuously and never accumulated beyond one window's
+   * worth. AWS: 1,000 every 10 s per function (scaling-behavior.html).
+   */
+  scalingRateEesPerWindow: 1000,
+  scalingRateWindowMs: 10_000,
   /** Concurrent cold starts on this host (further requests wait for a slot or a warm EE); placement uses min(this, 2 × cores). */
   coldStartsMax: 64,
   /** Functions listed per page. AWS: MaxItems 1–10,000 accepted, 50 returned by default. */
@@ -99,6 +116,11 @@ export interface KumoConfig {
    * SQLite database in the data dir. Blobs and keys stay in the data dir either way.
    */
   databaseUrl?: string;
+  /** The account's concurrency limit (KUMO_ACCOUNT_CONCURRENCY; default `limits.accountConcurrencyDefault`). */
+  accountConcurrency: number;
+  /** The scaling rate: new EEs per function per window (KUMO_SCALING_RATE_EES, KUMO_SCALING_RATE_WINDOW_MS). */
+  scalingRateEes: number;
+  scalingRateWindowMs: number;
   /** Static credentials; when absent a pair is generated in the data dir. */
   accessKeyId?: string;
   secretAccessKey?: string;
@@ -122,10 +144,22 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     databaseUrl: env.KUMO_DATABASE_URL || undefined,
     egressDeny: env.KUMO_EGRESS_DENY || undefined,
     egressAllow: env.KUMO_EGRESS_ALLOW || undefined,
+    accountConcurrency: positiveInt(env, 'KUMO_ACCOUNT_CONCURRENCY', limits.accountConcurrencyDefault),
+    scalingRateEes: positiveInt(env, 'KUMO_SCALING_RATE_EES', limits.scalingRateEesPerWindow),
+    scalingRateWindowMs: positiveInt(env, 'KUMO_SCALING_RATE_WINDOW_MS', limits.scalingRateWindowMs),
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.KUMO_SECRET_ACCESS_KEY || undefined,
   };
   return { ...cfg, ...stripUndefined(overrides) };
+}
+
+/** A positive integer from the environment, or `dflt` when unset; anything else stops the start with the variable's name. */
+function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return n;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

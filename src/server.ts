@@ -14,6 +14,8 @@ import { RetentionSweeper } from './logs/retention';
 import { RuntimeApiServer } from './runtime-api/server';
 import { Placement } from './placement/placement';
 import { InvokeService } from './invoke/service';
+import { ConcurrencyLimiter } from './invoke/concurrency';
+import { ReservedConcurrencyService } from './control/reserved-concurrency';
 import { AsyncQueue } from './async/queue';
 import { EventInvokeConfigService } from './async/invoke-configs';
 import { Gateway } from './gateway/gateway';
@@ -127,7 +129,11 @@ export class KumoServer {
       env: (rec) => this.functions.openEnv(rec),
       optDir: (rec) => layers.optDir(rec.config.layers),
     });
-    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs);
+    // The account's concurrency pools: the invoke path takes from them, PutFunctionConcurrency shapes them.
+    const limiter = new ConcurrencyLimiter(cfg.accountConcurrency);
+    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter);
+    const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
+    await reserved.load();
     // Messages between services (SNS fan-out, DLQs, destinations): each receiving service registers its sink.
     this.deliveries = new Deliveries();
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
@@ -175,7 +181,7 @@ export class KumoServer {
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
-        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, mappings: this.mappings,
+        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
         queues: queueService, moveTasks: this.moveTasks,
         region: cfg.region, accountId: cfg.accountId,

@@ -14,3 +14,4 @@ bash test/e2e/versions.sh
 bash test/e2e/logs.sh
 bash test/e2e/sns.sh
 bash test/e2e/sqs.sh
+bash test/e2e/concurrency.sh

@@ -7,6 +7,7 @@ import { StoreConflict } from '../src/store/types';
 import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } from './store-contract-records';
 import { invokeConfigContract } from './store-contract-invoke-configs';
 import { queueStoreContract } from './store-contract-queues';
+import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
 
 /**
  * The contract every `Store` implementation keeps: one suite, run by each
@@ -481,6 +482,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     });
 
     invokeConfigContract(withStore);
+    reservedConcurrencyContract(withStore);
 
     describe('concurrent compare-and-swap: two writers, one winner', () => {
       test('createFunction of one name: one succeeds, the other is StoreConflict', withStore(async (s) => {

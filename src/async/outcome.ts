@@ -21,7 +21,14 @@ import type { OutboundMessage } from '../domain/delivery';
 /** AWS: the DLQ's ErrorMessage attribute holds the first 1 KB of the error message. */
 export const dlqErrorMessageBytesMax = 1024;
 
-export type Condition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';
+/**
+ * Why an event finished. ZeroReservedConcurrency: the function's reserved
+ * concurrency is 0, so the event is never run; AWS sends it to the failure
+ * destination at once, with approximateInvokeCount 0 and no responseContext
+ * or responsePayload (recorded: LocalStack test_lambda.snapshot.json,
+ * TestLambdaConcurrency::test_reserved_concurrency, "msg").
+ */
+export type Condition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'ZeroReservedConcurrency';
 
 export interface AttemptResult {
   /** The status code of the last attempt (200 when the function ran, even if it failed). */
@@ -65,6 +72,10 @@ export function invocationRecord(o: {
       approximateInvokeCount: o.approximateInvokeCount,
     },
     requestPayload: asJson(o.requestPayload),
+  };
+  if (o.condition === 'ZeroReservedConcurrency') return { body: JSON.stringify(record) };
+  const full = {
+    ...record,
     responseContext: {
       statusCode: r.statusCode,
       ...(r.executedVersion !== undefined ? { executedVersion: r.executedVersion } : {}),
@@ -72,7 +83,7 @@ export function invocationRecord(o: {
     },
     responsePayload: r.payload !== undefined ? asJson(r.payload) : r.errorMessage !== undefined ? { errorMessage: r.errorMessage } : null,
   };
-  return { body: JSON.stringify(record) };
+  return { body: JSON.stringify(full) };
 }
 
 /** The error message a failed attempt carries: the function's errorMessage member, else its payload text, else the platform's message. */

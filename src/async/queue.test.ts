@@ -22,7 +22,9 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-queue-test-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-function setup(opts: { policy: AsyncPolicy; dlq?: string; answer: (i: InvokeInput, run: number) => InvokeResult | Promise<InvokeResult>; sinkFails?: number }) {
+function setup(opts: {
+  policy: AsyncPolicy; dlq?: string; answer: (i: InvokeInput, run: number) => InvokeResult | Promise<InvokeResult>; sinkFails?: number; reserved?: number;
+}) {
   const store = new SqliteStore(path.join(dir, `q${++n}.db`));
   const logs = new LogSink(store);
   const sent: { arn: string; msg: OutboundMessage }[] = [];
@@ -37,7 +39,7 @@ function setup(opts: { policy: AsyncPolicy; dlq?: string; answer: (i: InvokeInpu
     });
   }
   let runs = 0;
-  const invoker = { invoke: async (i: InvokeInput) => opts.answer(i, ++runs) };
+  const invoker = { invoke: async (i: InvokeInput) => opts.answer(i, ++runs), reservedConcurrency: () => opts.reserved };
   const policies: AsyncPolicySource = {
     policy: async () => opts.policy,
     deadLetterArn: async () => opts.dlq,
@@ -113,6 +115,49 @@ test('throttles are retried without counting an attempt', async () => {
   assert.equal(t.runs(), 2, 'run again after the throttle though MaximumRetryAttempts is 0');
   assert.equal((JSON.parse(t.sent[0]!.msg.body) as Record<string, any>).requestContext.approximateInvokeCount, 1, 'the throttled try is not counted');
   assert.ok((await t.lines()).some((l) => l.startsWith('ASYNC_DEFERRED') && l.includes('Reason: Throttled')));
+  await t.close();
+});
+
+test('reserved concurrency 0: the throttled event goes to OnFailure and the DLQ at once, recorded as AWS does (ZeroReservedConcurrency, count 0, no response)', async () => {
+  const t = setup({
+    policy: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21600, onFailure: topicArn },
+    dlq: queueArn,
+    reserved: 0,
+    answer: () => {
+      throw new DomainError('Throttled', 'Rate Exceeded.', { reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
+    },
+  });
+  t.queue.start();
+  const t0 = Date.now();
+  const id = await t.queue.enqueue('f', undefined, Buffer.from('{"in":3}'));
+  await t.drained();
+  assert.ok(Date.now() - t0 < 1000, 'not deferred (a deferral waits at least a second)');
+  assert.equal(t.runs(), 1);
+  assert.deepEqual(t.sent.map((s) => s.arn), [topicArn, queueArn]);
+  const rec = JSON.parse(t.sent[0]!.msg.body) as Record<string, any>;
+  assert.deepEqual(Object.keys(rec), ['version', 'timestamp', 'requestContext', 'requestPayload']);
+  assert.deepEqual(rec.requestContext, {
+    requestId: id, functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST', condition: 'ZeroReservedConcurrency', approximateInvokeCount: 0,
+  });
+  assert.deepEqual(rec.requestPayload, { in: 3 });
+  assert.equal(t.sent[1]!.msg.attributes?.ErrorCode?.StringValue, '429');
+  await t.close();
+});
+
+test('a throttle of a function not reserved at 0 is deferred as before', async () => {
+  const t = setup({
+    policy: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 21600, onFailure: topicArn },
+    reserved: 1,
+    answer: (_i, run) => {
+      if (run === 1) throw new DomainError('Throttled', 'Rate Exceeded.', { reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
+      return ok();
+    },
+  });
+  t.queue.start();
+  await t.queue.enqueue('f', undefined, Buffer.from('{}'));
+  await t.drained();
+  assert.equal(t.runs(), 2);
+  assert.equal(t.sent.length, 0, 'it succeeded on the second run: nothing for OnFailure');
   await t.close();
 });
 

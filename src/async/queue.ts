@@ -70,7 +70,7 @@ export class AsyncQueue {
   constructor(
     private readonly cfg: KumoConfig,
     private readonly store: AsyncQueueStore,
-    private readonly invoker: Pick<InvokeService, 'invoke'>,
+    private readonly invoker: Pick<InvokeService, 'invoke' | 'reservedConcurrency'>,
     private readonly logs: LogSink,
     private readonly deliveries: Pick<Deliveries, 'send'>,
     private readonly policies: AsyncPolicySource,
@@ -232,6 +232,10 @@ export class AsyncQueue {
       if (e instanceof DomainError && e.kind === 'NotFound') {
         // The function is gone: AWS discards its queued events.
         return { kind: 'done', sends: [] };
+      }
+      if (e instanceof DomainError && e.kind === 'Throttled' && this.invoker.reservedConcurrency(ev.functionName) === 0) {
+        // AWS's one throttle that is not retried: a function reserved at 0 never runs, so the event fails at once.
+        return this.finish(ev, policy, 'ZeroReservedConcurrency', ev.attempts, { statusCode: 429, errorMessage: e.message });
       }
       // Throttles and platform errors are retried with backoff until the event is too old, not counted (AWS).
       return this.deferred(ev, ageMs, ageMaxMs, e instanceof DomainError ? e.kind : describe(e));

@@ -138,3 +138,8 @@ export interface EventInvokeConfigInput {
     OnFailure?: { Destination?: string };
   };
 }
+
+/** PutFunctionConcurrency's body. */
+export interface PutFunctionConcurrencyInput {
+  ReservedConcurrentExecutions?: number;
+}

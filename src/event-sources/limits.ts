@@ -33,9 +33,9 @@ export const pollersInitial = 5;
 /**
  * Without MaximumConcurrency, pollers scale up to the account's concurrency
  * (AWS: "up to 1,250 concurrent invocations", capped by account concurrency;
- * Kumo's account limit is `limits.accountConcurrencyMax`).
+ * Kumo's account limit is `limits.accountConcurrencyDefault`).
  */
-export const pollersMaxDefault = limits.accountConcurrencyMax;
+export const pollersMaxDefault = limits.accountConcurrencyDefault;
 /** "Lambda … increases the number of processes by up to 300 more instances per minute": 5 per second. */
 export const pollersScaleUpPerSecond = 5;
 /** How often the scaler looks at the backlog. */

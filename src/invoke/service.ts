@@ -53,8 +53,10 @@ const undeliveredRetriesMax = 1;
  * The synchronous invoke path every caller uses (Invoke API, async poller,
  * later event sources), top-down in `invoke()`:
  *   1. resolve: the version ($LATEST, a number, or an alias's weighted pick);
- *   2. lease: a concurrency slot from the ConcurrencyLimiter (or a throttle);
- *   3. assign: an EE from placement (warm, or a cold start);
+ *   2. lease: a concurrency slot from the ConcurrencyLimiter: the function's
+ *      reserved pool or the account's unreserved one (or a throttle);
+ *   3. assign: an EE from placement (warm, or a cold start within the
+ *      function's scaling rate, else a throttle);
  *   4. run: the EE delivers the request to its runtime; the function's
  *      timeout ends it; a request the runtime never received (its EE died
  *      first) runs once more on a fresh EE;
@@ -73,16 +75,19 @@ export class InvokeService {
    * change). Grows by one entry per function ever changed, like the cache.
    */
   private readonly generation = new Map<string, number>();
-  private readonly concurrency = new ConcurrencyLimiter(limits.accountConcurrencyMax);
 
   constructor(
     private readonly store: MetadataStore,
     private readonly functions: FunctionService,
     private readonly placement: Placement,
     private readonly logs: LogSink,
+    /** The account's concurrency pools (shared with ReservedConcurrencyService, which keeps the reservations current). */
+    private readonly concurrency: ConcurrencyLimiter = new ConcurrencyLimiter(limits.accountConcurrencyDefault),
   ) {
     functions.onChange((name, latest, detail) => {
       this.cache.delete(name);
+      // A deleted function's reservation went with it (the store deleted it in the same transaction).
+      if (!latest) concurrency.setReserved(name, undefined);
       this.generation.set(name, (this.generation.get(name) ?? 0) + 1);
       if (!latest) placement.retire(name);
       else if (detail?.version) placement.retire(name, detail.version);
@@ -141,7 +146,8 @@ export class InvokeService {
         'PayloadTooLarge', `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeFunction operation`,
       );
     }
-    const lease = this.concurrency.acquire();
+    // AWS answers every concurrency throttle "Rate Exceeded." with the pool's reason (recorded: test_lambda_concurrency_block).
+    const lease = this.concurrency.acquire(rec.functionName);
     if (typeof lease === 'string') throw new DomainError('Throttled', 'Rate Exceeded.', { reason: lease });
     const requestId = input.requestId ?? randomUUID();
     let ee;
@@ -169,9 +175,14 @@ export class InvokeService {
         return await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
       }
     } finally {
-      lease.release();
+      this.concurrency.release(lease);
       if (ee) this.placement.release(ee);
     }
+  }
+
+  /** A function's reserved concurrency (undefined: none), read from memory; see ReservedConcurrencyService.reservedOf. */
+  reservedConcurrency(functionName: string): number | undefined {
+    return this.concurrency.reservedOf(functionName);
   }
 
   /** AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start. */

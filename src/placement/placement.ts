@@ -12,6 +12,8 @@ import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
 import { runtimesDir } from '../paths';
 import { runtimeSpec, type RuntimeSpec } from '../runtimes/registry';
+import { DomainError } from '../domain/errors';
+import { ScalingRate } from './scaling-rate';
 
 /** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
 const coldStartsPerCore = 2;
@@ -81,6 +83,8 @@ export class Placement {
     private readonly code: CodeCache,
     private readonly logs: LogSink,
     private readonly ctx: EeContext,
+    /** New EEs per function are limited to this rate (AWS's concurrency scaling rate). */
+    private readonly scaling: ScalingRate = new ScalingRate(cfg.scalingRateEes, cfg.scalingRateWindowMs),
   ) {
     this.reaper = setInterval(() => this.reap(), Math.min(reapIntervalMsMax, Math.max(1000, cfg.eeIdleMs / 2)));
     this.reaper.unref();
@@ -108,6 +112,8 @@ export class Placement {
       return { ee: warm };
     }
     if (this.coldActive < this.coldStartsMax) {
+      // Only a cold start spends the function's scaling rate; the warm path above never looks at it.
+      if (!this.scaling.take(rec.functionName)) throw scalingRateExceeded();
       this.coldActive++;
       return this.coldStartInSlot(pool, rec);
     }
@@ -123,6 +129,10 @@ export class Placement {
       await this.unfreeze(got.ee);
       return { ee: got.ee };
     }
+    if (!this.scaling.take(rec.functionName)) {
+      this.handOnColdSlot();
+      throw scalingRateExceeded();
+    }
     return this.coldStartInSlot(pool, rec);
   }
 
@@ -131,14 +141,19 @@ export class Placement {
     try {
       return await this.coldStart(pool, rec);
     } finally {
-      this.coldActive--;
-      for (let w = this.coldQueue.shift(); w; w = this.coldQueue.shift()) {
-        if (w.settled) continue;
-        w.settled = true;
-        this.coldActive++;
-        w.resolve({});
-        break;
-      }
+      this.handOnColdSlot();
+    }
+  }
+
+  /** Gives up a slot counted in `coldActive`: the first request still waiting for one gets it. */
+  private handOnColdSlot(): void {
+    this.coldActive--;
+    for (let w = this.coldQueue.shift(); w; w = this.coldQueue.shift()) {
+      if (w.settled) continue;
+      w.settled = true;
+      this.coldActive++;
+      w.resolve({});
+      break;
     }
   }
 
@@ -360,6 +375,11 @@ export class Placement {
     }
     return env;
   }
+}
+
+/** AWS's throttle when a function adds EEs faster than its scaling rate (the message AWS gives every throttle reason it recorded). */
+function scalingRateExceeded(): DomainError {
+  return new DomainError('Throttled', 'Rate Exceeded.', { reason: 'FunctionInvocationRateLimitExceeded' });
 }
 
 /** argv of the runtime process; undefined for a custom runtime without a bootstrap (or a runtime Kumo does not run). */

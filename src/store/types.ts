@@ -307,7 +307,29 @@ export type TagChangeResult =
  * is one more interface in this intersection.
  * Domain services take the narrowest of these they need.
  */
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & EventSourceMappingStore & TopicStore & QueueStore & {
+/**
+ * Reserved concurrency per function (PutFunctionConcurrency). A reservation
+ * is checked against the account in the same transaction that writes it:
+ * the reservations of all functions together never exceed `reservableMax`
+ * (the account limit minus the unreserved floor), even when two puts for
+ * different functions race (exactly one may take the last units).
+ */
+export interface ReservedConcurrencyStore {
+  /**
+   * Sets `name`'s reservation to `reserved` when the function exists and the
+   * sum of every other function's reservation plus `reserved` is at most
+   * `reservableMax`; otherwise writes nothing and says why.
+   */
+  putReservedConcurrency(name: string, reserved: number, reservableMax: number): Promise<'ok' | 'no-function' | 'over-limit'>;
+  /** Removes the reservation; false when the function does not exist (no reservation is not an error). */
+  deleteReservedConcurrency(name: string): Promise<boolean>;
+  /** The reservation, or undefined when none (or no such function). */
+  getReservedConcurrency(name: string): Promise<number | undefined>;
+  /** Every reservation, by function name (read once at start-up by the limiter). */
+  listReservedConcurrency(): Promise<Map<string, number>>;
+}
+
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & EventSourceMappingStore & TopicStore & QueueStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

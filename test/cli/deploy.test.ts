@@ -287,11 +287,10 @@ Resources:
     assert.equal((await invoke('partial-Good')).tag, 'partial');
     assert.equal((await invoke('partial-Limited')).tag, 'partial');
     const limited = await s.client.send(new GetFunctionCommand({ FunctionName: 'partial-Limited' }));
-    if (/ReservedConcurrentExecutions \(Limited\) is not supported by this server yet/.test(r.stdout)) {
-      assert.match(r.stdout, /it does not know PutFunctionConcurrency/);
-    } else {
-      assert.equal(limited.Concurrency?.ReservedConcurrentExecutions, 2);
-    }
+    // SAM's ReservedConcurrentExecutions deploys through PutFunctionConcurrency.
+    assert.doesNotMatch(r.stdout, /not supported by this server yet/);
+    assert.match(r.stdout, /reserved concurrency of partial-Limited: 2/);
+    assert.equal(limited.Concurrency?.ReservedConcurrentExecutions, 2);
     const rec = JSON.parse(fs.readFileSync(path.join(dir, '.kumo-stack.json'), 'utf8'));
     assert.ok(rec.resources.Good && rec.resources.Limited && !rec.resources.Bad);
   });
@@ -320,6 +319,35 @@ describe('kumo deploy: ownership', () => {
     // With its own stack name the second project deploys beside the first.
     await ok(['deploy', '--stack-name', 'other'], { env, cwd: b });
     assert.equal(JSON.parse(decode((await s.client.send(new InvokeCommand({ FunctionName: 'other-Fn' }))).Payload)).tag, 'second');
+  });
+});
+
+describe('kumo deploy: ReservedConcurrentExecutions', () => {
+  let s: RunningServer;
+  let env: Record<string, string>;
+  withServer((srv, e) => {
+    s = srv;
+    env = e;
+  });
+
+  it('puts the reservation, changes it to 0 (throttled), and deletes it when the property goes', async () => {
+    const tpl = (reserved?: number) =>
+      `Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: nodejs20.x\n` +
+      (reserved === undefined ? '' : `      ReservedConcurrentExecutions: ${reserved}\n`);
+    const dir = path.join(tmpDir('rc'), 'rc');
+    writeTree(dir, { 'template.yaml': tpl(3), 'src/app.js': echoFn('rc') });
+    const reserved = async () => (await s.client.send(new GetFunctionCommand({ FunctionName: 'rc-Fn' }))).Concurrency?.ReservedConcurrentExecutions;
+    await ok(['deploy'], { env, cwd: dir });
+    assert.equal(await reserved(), 3);
+    writeTree(dir, { 'template.yaml': tpl(0) });
+    const r0 = await ok(['deploy'], { env, cwd: dir });
+    assert.match(r0.stdout, /ReservedConcurrentExecutions/, 'the plan names the change');
+    assert.equal(await reserved(), 0);
+    await assert.rejects(s.client.send(new InvokeCommand({ FunctionName: 'rc-Fn' })), /Rate Exceeded/);
+    writeTree(dir, { 'template.yaml': tpl() });
+    await ok(['deploy'], { env, cwd: dir });
+    assert.equal(await reserved(), undefined);
+    assert.equal(JSON.parse(decode((await s.client.send(new InvokeCommand({ FunctionName: 'rc-Fn' }))).Payload)).tag, 'rc');
   });
 });
 

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import {
-  CreateAliasCommand, CreateFunctionCommand, GetAliasCommand, GetFunctionCommand, InvokeCommand, ListFunctionsCommand, ListTagsCommand,
-  ListVersionsByFunctionCommand, PublishVersionCommand, TagResourceCommand, waitUntilFunctionActiveV2,
+  CreateAliasCommand, CreateFunctionCommand, DeleteFunctionConcurrencyCommand, GetAccountSettingsCommand, GetAliasCommand, GetFunctionCommand,
+  InvokeCommand, ListFunctionsCommand, ListTagsCommand, ListVersionsByFunctionCommand, PublishVersionCommand, PutFunctionConcurrencyCommand,
+  TagResourceCommand, TooManyRequestsException, waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { decode, encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
@@ -123,5 +124,35 @@ describe('PostgreSQL mode (KUMO_DATABASE_URL)', () => {
     await start(dataDir);
     const r = await s.client.send(new InvokeCommand({ FunctionName: 'pgfn', Qualifier: 'live', Payload: encode({ n: 9 }) }));
     assert.deepEqual(JSON.parse(decode(r.Payload)), { n: 9 });
+  });
+  it('reserved concurrency in PostgreSQL: two concurrent puts that do not fit together, one wins; reserved 0 throttles', async () => {
+    const c = s.client;
+    for (const n of ['rc1', 'rc2']) {
+      await c.send(new CreateFunctionCommand({ FunctionName: n, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: await code() } }));
+      await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: n });
+    }
+    // 900 of the default 1,000 may be reserved: 500 each fits alone, not both.
+    const got = await Promise.allSettled(['rc1', 'rc2'].map((n) => c.send(new PutFunctionConcurrencyCommand({ FunctionName: n, ReservedConcurrentExecutions: 500 }))));
+    assert.deepEqual(got.map((g) => g.status).sort(), ['fulfilled', 'rejected']);
+    const lost = got.find((g) => g.status === 'rejected') as PromiseRejectedResult;
+    assert.equal((lost.reason as Error).name, 'InvalidParameterValueException');
+    assert.equal((await c.send(new GetAccountSettingsCommand({}))).AccountLimit?.UnreservedConcurrentExecutions, 500);
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      assert.deepEqual((await db.query('SELECT reserved FROM function_concurrency')).rows, [{ reserved: 500 }]);
+    } finally {
+      await db.end();
+    }
+    for (const n of ['rc1', 'rc2']) await c.send(new DeleteFunctionConcurrencyCommand({ FunctionName: n }));
+    await c.send(new PutFunctionConcurrencyCommand({ FunctionName: 'rc1', ReservedConcurrentExecutions: 0 }));
+    await assert.rejects(c.send(new InvokeCommand({ FunctionName: 'rc1' })), (e: unknown) => e instanceof TooManyRequestsException && e.Reason === 'ReservedFunctionConcurrentInvocationLimitExceeded');
+    // A restarted server loads the reservation from PostgreSQL.
+    const dataDir = s.dataDir;
+    logs.destroy();
+    assert.equal(await s.stop(), 0);
+    await start(dataDir);
+    await assert.rejects(s.client.send(new InvokeCommand({ FunctionName: 'rc1' })), (e: unknown) => e instanceof TooManyRequestsException);
+    await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'rc1' }));
   });
 });

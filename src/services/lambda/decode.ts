@@ -1,7 +1,7 @@
 import type {
   AddLayerVersionPermissionInput, AliasInput, CodeInput, CreateFunctionInput, EventInvokeConfigInput, FunctionSettingsInput, LayerContentInput,
   LoggingConfigInput, PublishLayerVersionInput, PublishVersionInput, TagResourceInput, UpdateFunctionCodeInput,
-  UpdateFunctionConfigurationInput,
+  UpdateFunctionConfigurationInput, PutFunctionConcurrencyInput,
 } from '../../control/inputs';
 import { ApiError } from './errors';
 
@@ -221,4 +221,8 @@ export function decodeEventInvokeConfig(b: Json): EventInvokeConfigInput {
       OnFailure: dest(dc.OnFailure, 'destinationConfig.onFailure'),
     },
   };
+}
+
+export function decodePutFunctionConcurrency(b: Json): PutFunctionConcurrencyInput {
+  return { ReservedConcurrentExecutions: int(b.ReservedConcurrentExecutions, 'reservedConcurrentExecutions') };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { limits } from '../../config';
 import { formatArn } from '../../domain/arn';
 import type { FunctionService } from '../../control/functions';
+import type { ReservedConcurrencyService } from '../../control/reserved-concurrency';
 import type { BlobStore } from '../../blobs/blob-store';
 import type { VersionRecord } from '../../control/records';
 import { validationError } from './errors';
@@ -91,6 +92,7 @@ export function functionRoutes(deps: {
   accountId: string;
   versionsOf(name: string): Promise<VersionRecord[]>;
   codeUrls: CodeUrlSigner;
+  reserved: ReservedConcurrencyService;
 }): Route[] {
   const fs = deps.functions;
   const signer = deps.codeUrls;
@@ -119,12 +121,15 @@ export function functionRoutes(deps: {
     const { r, out } = await getShape(req, p);
     const location = signer.location(req, r.codeKey);
     const tags = await fs.tagsOf(r.functionName);
+    // The function's reservation, whichever qualifier was asked for (AWS: GetFunction's Concurrency; absent when none).
+    const reserved = await deps.reserved.stored(r.functionName);
     return {
       status: 200,
       json: {
         Configuration: out,
         Code: { RepositoryType: 'S3', Location: location },
         ...(Object.keys(tags).length ? { Tags: tags } : {}),
+        ...(reserved !== undefined ? { Concurrency: { ReservedConcurrentExecutions: reserved } } : {}),
       },
     };
   };
@@ -186,15 +191,16 @@ export function functionRoutes(deps: {
       method: 'GET', path: ['2016-08-19', 'account-settings'], operation: 'GetAccountSettings', ...small,
       handle: async () => {
         const usage = await fs.accountUsage();
+        const c = await deps.reserved.accountConcurrency();
         return {
           status: 200,
           json: {
             AccountLimit: {
-              TotalCodeSize: 80530636800,
+              TotalCodeSize: limits.totalCodeBytesMax,
               CodeSizeUnzipped: limits.unzippedBytesMax,
               CodeSizeZipped: limits.zipBytesMax,
-              ConcurrentExecutions: limits.accountConcurrencyMax,
-              UnreservedConcurrentExecutions: limits.accountConcurrencyMax,
+              ConcurrentExecutions: c.concurrentExecutions,
+              UnreservedConcurrentExecutions: c.unreservedConcurrentExecutions,
             },
             AccountUsage: { TotalCodeSize: usage.totalCodeSize, FunctionCount: usage.count },
           },

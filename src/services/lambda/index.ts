@@ -18,6 +18,8 @@ import type { LayerService } from '../../control/layers';
 import type { TagService } from '../../control/tags';
 import type { InvokeService } from '../../invoke/service';
 import type { AsyncQueue } from '../../async/queue';
+import type { ReservedConcurrencyService } from '../../control/reserved-concurrency';
+import { concurrencyRoutes } from './concurrency-api';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -29,6 +31,7 @@ export interface LambdaDeps {
   queue: AsyncQueue;
   invokeConfigs: EventInvokeConfigService;
   mappings: EventSourceMappingService;
+  reserved: ReservedConcurrencyService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -47,7 +50,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
       routes: [
         ...functionRoutes({
           functions: d.functions, blobs: d.blobs, region: d.region, accountId: d.accountId,
-          versionsOf: (name) => d.versions.published(name), codeUrls: d.codeUrls,
+          versionsOf: (name) => d.versions.published(name), codeUrls: d.codeUrls, reserved: d.reserved,
         }),
         ...versionRoutes({ functions: d.functions, versions: d.versions, aliases: d.aliases }),
         ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),
@@ -55,6 +58,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...eventSourceMappingRoutes({ mappings: d.mappings }),
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
         ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),
+        ...concurrencyRoutes({ reserved: d.reserved }),
       ],
     },
   };

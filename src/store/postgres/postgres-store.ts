@@ -16,6 +16,7 @@ import { migrations } from './schema';
 import { Listener } from './listener';
 import { PostgresInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql } from './invoke-configs';
 import type { EventInvokeConfigRecord } from '../types';
+import { PostgresReservedConcurrency, deleteFunctionConcurrencySql } from './reserved-concurrency';
 
 /** NOTIFY channel of async enqueues (payload: nothing; listeners look for due events themselves). */
 const asyncChannel = 'kumo_async_enqueued';
@@ -72,6 +73,22 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
+    this.reserved = new PostgresReservedConcurrency(pool);
+  }
+
+  // ---- reserved concurrency (reserved-concurrency.ts)
+  private readonly reserved: PostgresReservedConcurrency;
+  putReservedConcurrency(name: string, reserved: number, reservableMax: number) {
+    return this.reserved.putReservedConcurrency(name, reserved, reservableMax);
+  }
+  deleteReservedConcurrency(name: string) {
+    return this.reserved.deleteReservedConcurrency(name);
+  }
+  getReservedConcurrency(name: string) {
+    return this.reserved.getReservedConcurrency(name);
+  }
+  listReservedConcurrency() {
+    return this.reserved.listReservedConcurrency();
   }
 
   // ---- event invoke configs (invoke-configs.ts)
@@ -192,6 +209,7 @@ export class PostgresStore implements Store, AsyncWakeups {
       // The function row first: a concurrent putInvokeConfig (holding it FOR SHARE) commits before the configs are deleted, or finds no function.
       await c.query('SELECT 1 FROM functions WHERE name = $1 FOR UPDATE', [name]);
       await c.query(deleteFunctionInvokeConfigsSql, [name]);
+      await c.query(deleteFunctionConcurrencySql, [name]);
       await c.query('DELETE FROM aliases WHERE function_name = $1', [name]);
       await c.query('DELETE FROM versions WHERE function_name = $1', [name]);
       return (await c.query('DELETE FROM functions WHERE name = $1', [name])).rowCount === 1;

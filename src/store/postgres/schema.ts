@@ -2,6 +2,7 @@ import { invokeConfigsMigration } from './invoke-configs';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
 import { postgresQueueMigration } from './queue-driver';
+import { reservedConcurrencyMigration } from './reserved-concurrency';
 
 /**
  * The PostgreSQL schema, one migration per entry (applied in order; see
@@ -62,4 +63,6 @@ export const migrations: string[] = [
   pgTopicMigration,
   // 5: the queue service (SQS): queues, messages (sealed bodies), FIFO deduplication ids.
   postgresQueueMigration,
+  // 6: reserved concurrency per function (PutFunctionConcurrency).
+  reservedConcurrencyMigration,
 ];

@@ -15,6 +15,7 @@ import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event
 import * as qsql from '../queue-sql';
 import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
 import { runSqlite, sqliteQueueMigration } from './queue-driver';
+import { SqliteReservedConcurrency, deleteFunctionConcurrencySql, reservedConcurrencyMigration } from './reserved-concurrency';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -89,6 +90,22 @@ export class SqliteStore implements Store {
     this.invokeConfigs = new SqliteInvokeConfigs(this.db);
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
+    this.reserved = new SqliteReservedConcurrency(this.db);
+  }
+
+  // ---- reserved concurrency (reserved-concurrency.ts)
+  private readonly reserved: SqliteReservedConcurrency;
+  putReservedConcurrency(name: string, reserved: number, reservableMax: number) {
+    return this.reserved.putReservedConcurrency(name, reserved, reservableMax);
+  }
+  deleteReservedConcurrency(name: string) {
+    return this.reserved.deleteReservedConcurrency(name);
+  }
+  getReservedConcurrency(name: string) {
+    return this.reserved.getReservedConcurrency(name);
+  }
+  listReservedConcurrency() {
+    return this.reserved.listReservedConcurrency();
   }
 
   // ---- event invoke configs (invoke-configs.ts)
@@ -300,6 +317,7 @@ export class SqliteStore implements Store {
     let deleted = false;
     this.db.transaction(() => {
       this.db.prepare(deleteFunctionInvokeConfigsSql).run(name);
+      this.db.prepare(deleteFunctionConcurrencySql).run(name);
       this.st.delAliases.run(name);
       this.st.delVersions.run(name);
       deleted = this.st.delFn.run(name).changes === 1;
@@ -947,6 +965,8 @@ const migrations: string[] = [
   sqliteTopicMigration,
   // 8: the queue service (SQS): queues, messages (sealed bodies), FIFO deduplication ids.
   sqliteQueueMigration,
+  // 9: reserved concurrency per function (PutFunctionConcurrency).
+  reservedConcurrencyMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

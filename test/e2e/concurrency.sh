@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# End-to-end with the real aws CLI v2: reserved concurrency (put, get, the
+# floor's error, delete), get-account-settings, and a function reserved at 0
+# answering 429 TooManyRequestsException with its Reason. The pools, the
+# account limit and the scaling rate are covered through the SDK in
+# test/integration/concurrency.test.ts.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
+work=$(mktemp -d /tmp/kumo-e2e-c.XXXXXX)
+# The server's API process runs as an unprivileged user (SECURITY.md): it must reach the data dir below.
+chmod 755 "$work"
+passed=0; failed=0
+check() { local what=$1; shift; if "$@"; then passed=$((passed+1)); echo "ok   - $what"; else failed=$((failed+1)); echo "FAIL - $what"; fi; }
+KUMO_ACCOUNT_CONCURRENCY=150 ./bin/kumo server --port 0 --data-dir "$work/data" >"$work/server.log" 2>&1 &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 300); do port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$work/server.log"); [ -n "$port" ] && break; sleep 0.1; done
+[ -n "$port" ] || { cat "$work/server.log"; exit 1; }
+eval "$(grep -E '^\s+export AWS_' "$work/server.log" | sed 's/^ *//')"
+export AWS_DEFAULT_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=""
+# No retries: a 429 must reach the script, not be retried away by the CLI.
+export AWS_MAX_ATTEMPTS=1
+L() { "$AWS" lambda --endpoint-url "http://127.0.0.1:$port" "$@"; }
+binfmt=""; "$AWS" --version 2>&1 | grep -q '^aws-cli/2' && binfmt="--cli-binary-format raw-in-base64-out"
+
+mkdir -p "$work/fn"
+echo 'exports.handler = async () => ({ ok: true });' > "$work/fn/index.js"
+(cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
+L create-function --function-name limited --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+  --zip-file "fileb://$work/fn.zip" >/dev/null
+L wait function-active-v2 --function-name limited
+
+check "get-account-settings: the limit from KUMO_ACCOUNT_CONCURRENCY" \
+  test "$(L get-account-settings --query 'AccountLimit.[ConcurrentExecutions,UnreservedConcurrentExecutions]' --output text)" = "150	150"
+check "put-function-concurrency 50" test "$(L put-function-concurrency --function-name limited --reserved-concurrent-executions 50 --query ReservedConcurrentExecutions --output text)" = "50"
+check "get-function-concurrency" test "$(L get-function-concurrency --function-name limited --query ReservedConcurrentExecutions --output text)" = "50"
+check "get-function shows Concurrency" test "$(L get-function --function-name limited --query Concurrency.ReservedConcurrentExecutions --output text)" = "50"
+check "get-account-settings: unreserved is the limit minus the reservation" \
+  test "$(L get-account-settings --query AccountLimit.UnreservedConcurrentExecutions --output text)" = "100"
+over=$(L put-function-concurrency --function-name limited --reserved-concurrent-executions 51 2>&1)
+check "a reservation below the unreserved floor is InvalidParameterValueException with AWS's text" \
+  grep -q "InvalidParameterValueException.*Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of \[100\]" <<<"$over"
+
+L put-function-concurrency --function-name limited --reserved-concurrent-executions 0 >/dev/null
+out=$(L invoke --function-name limited $binfmt --payload '{}' "$work/o.json" 2>&1)
+check "reserved 0: invoke is throttled (429 TooManyRequestsException, Rate Exceeded.)" grep -q "TooManyRequestsException.*Rate Exceeded\." <<<"$out"
+check "put-function-concurrency 0 reported" test "$(L get-function-concurrency --function-name limited --query ReservedConcurrentExecutions --output text)" = "0"
+L delete-function-concurrency --function-name limited
+check "delete-function-concurrency: none reserved" test "$(L get-function-concurrency --function-name limited --query ReservedConcurrentExecutions --output text)" = "None"
+L invoke --function-name limited $binfmt --payload '{}' "$work/o.json" >/dev/null
+check "it runs again" grep -q '"ok":true' "$work/o.json"
+
+echo "e2e-concurrency: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
