@@ -153,6 +153,13 @@ describe('kumo deploy: queues, topics, event sources and async settings; kumo qu
     const again = await ok(['deploy'], { env, cwd: dir });
     assert.match(again.stdout, /deployed: no changes\n/);
     assert.doesNotMatch(again.stdout, /[+~-] (create|update|delete)/);
+    // A lost .kumo-stack.json: everything is found again (the tags of the function, queues and topic say this stack made them;
+    // the mapping is that function's, the subscription the topic's one for that endpoint), nothing is made twice.
+    fs.rmSync(path.join(dir, '.kumo-stack.json'));
+    const found = await ok(['deploy', '--stack-name', 'qa2'], { env, cwd: dir });
+    assert.match(found.stdout, /deployed: no changes\n/);
+    assert.equal((await s.client.send(new ListEventSourceMappingsCommand({ FunctionName: fn2 }))).EventSourceMappings![0]!.UUID, uuid);
+    assert.equal(((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:qa2-Alerts' }))).Subscriptions ?? []).length, 1);
 
     const tpl = path.join(dir, 'template.yaml');
     fs.writeFileSync(tpl, fs.readFileSync(tpl, 'utf8').replace('BatchSize: 5', 'BatchSize: 7').replace('VisibilityTimeout: 3', 'VisibilityTimeout: 4'));

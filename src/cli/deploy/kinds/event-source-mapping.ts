@@ -2,6 +2,7 @@ import {
   CreateEventSourceMappingCommand,
   DeleteEventSourceMappingCommand,
   GetEventSourceMappingCommand,
+  GetFunctionCommand,
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
   type EventSourceMappingConfiguration,
@@ -10,9 +11,11 @@ import {
 import { CliError, feature } from '../../client';
 import { pendingRefs } from '../../intrinsics';
 import type { ResourceDecl } from '../../sam';
+import type { StackResource } from '../../stack';
 import type { DeployContext } from '../context';
 import { defineKind, type Planned } from '../kind';
 import { ignoreMissing, isMapping, num, str } from '../values';
+import { templateTag } from './ownership';
 
 /**
  * AWS::Lambda::EventSourceMapping (SQS queues) through Lambda's
@@ -49,6 +52,8 @@ export interface MappingSettings {
 
 interface MappingPlan {
   uuid?: string;
+  /** The record of the mapping found on the server. */
+  rec?: StackResource;
 }
 
 /** A filter pattern as Lambda stores it: the JSON text (a template may give the pattern as a mapping). */
@@ -161,28 +166,29 @@ export const eventSourceMapping = defineKind<MappingPlan>({
         if ((e as { name?: string }).name !== 'ResourceNotFoundException') throw e;
       }
     }
-    if (!have) {
-      // A mapping of this queue and function this stack has no record of is someone else's: AWS refuses a second one anyway.
-      if (!pending.length) {
-        const r = await feature(what(d), 'ListEventSourceMappings', () =>
-          ctx.client.send(new ListEventSourceMappingsCommand({ EventSourceArn: want.EventSourceArn, FunctionName: want.FunctionName })),
-        ).catch((e: unknown) => {
-          if ((e as { name?: string }).name === 'ResourceNotFoundException') return { EventSourceMappings: [] };
-          throw e;
-        });
-        const other = r.EventSourceMappings?.find((m) => m.FunctionArn === functionArnOf(ctx, want.FunctionName));
-        if (other) {
-          const conflict = `a mapping of ${want.EventSourceArn} to ${want.FunctionName} already exists (UUID ${other.UUID}) and was not created by this stack; delete it (aws lambda delete-event-source-mapping --uuid ${other.UUID}) or remove it from the template`;
-          return { ...pl, action: 'skip', conflict, reasons: ['mapping exists'] };
-        }
+    if (!have && !pending.length) {
+      // A mapping of this queue and function that the record does not name (AWS refuses a second one): this stack's own if
+      // this stack owns the function (a lost .kumo-stack.json), else someone else's, which is not taken over.
+      const r = await feature(what(d), 'ListEventSourceMappings', () =>
+        ctx.client.send(new ListEventSourceMappingsCommand({ EventSourceArn: want.EventSourceArn, FunctionName: want.FunctionName })),
+      ).catch((e: unknown) => {
+        if ((e as { name?: string }).name === 'ResourceNotFoundException') return { EventSourceMappings: [] };
+        throw e;
+      });
+      const other = r.EventSourceMappings?.find((m) => m.FunctionArn === functionArnOf(ctx, want.FunctionName));
+      if (other && !(await ownsFunction(ctx, want.FunctionName))) {
+        const conflict = `a mapping of ${want.EventSourceArn} to ${want.FunctionName} already exists (UUID ${other.UUID}) and was not created by this stack; delete it (aws lambda delete-event-source-mapping --uuid ${other.UUID}) or remove it from the template`;
+        return { ...pl, action: 'skip', conflict, reasons: ['mapping exists'] };
       }
-      return { ...pl, reasons: prev ? ['gone from the server'] : [`${want.EventSourceArn.split(':').pop()} → ${want.FunctionName.split(':').slice(-2).join(':')}`] };
+      have = other;
     }
+    if (!have) return { ...pl, reasons: prev ? ['gone from the server'] : [`${want.EventSourceArn.split(':').pop()} → ${want.FunctionName.split(':').slice(-2).join(':')}`] };
     // CloudFormation replaces a mapping whose EventSourceArn changed (the old one is deleted after the new one exists).
     if (have.EventSourceArn !== want.EventSourceArn && !pendingRefs(want.EventSourceArn).length) return { ...pl, reasons: ['replaced: EventSourceArn'] };
     pl.physical = have.UUID!;
-    pl.data = { uuid: have.UUID };
-    ctx.state[d.id] = { ...prev! };
+    const rec = { type: d.type, physicalId: have.UUID!, ref: have.UUID!, arn: have.EventSourceMappingArn, functionName: want.FunctionName };
+    pl.data = { uuid: have.UUID, rec };
+    ctx.state[d.id] = rec;
     if (pending.length) pl.reasons.push(`depends on ${pending.join(', ')}`);
     else pl.reasons.push(...mappingDiff(ctx, want, have));
     pl.action = pl.reasons.length ? 'update' : 'unchanged';
@@ -192,7 +198,7 @@ export const eventSourceMapping = defineKind<MappingPlan>({
     const d = pl.decl;
     const want = mappingSettings(ctx, d, ctx.props(d));
     const uuid = pl.data?.uuid;
-    if (pl.action === 'unchanged' && ctx.prev[d.id]) return ctx.prev[d.id];
+    if (pl.action === 'unchanged' && pl.data?.rec) return pl.data.rec;
     if (pl.action === 'update' && uuid) {
       const have = await ctx.client.send(new GetEventSourceMappingCommand({ UUID: uuid }));
       // A source known only now (it was a placeholder in the plan) that differs: replace in place, so no mapping is left unrecorded.
@@ -239,6 +245,17 @@ export const eventSourceMapping = defineKind<MappingPlan>({
     await ignoreMissing(() => feature('event source mappings', 'DeleteEventSourceMapping', () => ctx.client.send(new DeleteEventSourceMappingCommand({ UUID: r.physicalId }))));
   },
 });
+
+/** True when the function carries this template's ownership tag (kind function.ts creates it so). */
+async function ownsFunction(ctx: DeployContext, name: string): Promise<boolean> {
+  try {
+    const f = await ctx.client.send(new GetFunctionCommand({ FunctionName: name }));
+    return f.Tags?.[templateTag] === ctx.templateFile;
+  } catch (e) {
+    if ((e as { name?: string }).name === 'ResourceNotFoundException') return false;
+    throw e;
+  }
+}
 
 /** Waits while the mapping is in a transitional state (Creating, Enabling, Updating, Disabling); an update in one is refused by Lambda. */
 async function settled(ctx: DeployContext, uuid: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { GetSubscriptionAttributesCommand, SetSubscriptionAttributesCommand, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { feature } from '../../client';
 import { pendingRefs } from '../../intrinsics';
 import type { ResourceDecl } from '../../sam';
@@ -26,6 +26,8 @@ interface Target {
 
 interface SubscriptionPlan {
   target: Target;
+  /** The subscription on the server this one is (from the record, or found on its topic). */
+  arn?: string;
 }
 
 const json = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -81,6 +83,22 @@ function target(ctx: DeployContext, d: ResourceDecl, pr: Record<string, unknown>
 const missing = (e: unknown) => ['NotFoundException', 'NotFound'].includes((e as { name?: string }).name ?? '');
 const what = (d: ResourceDecl) => `topics (${d.id}, AWS::SNS::Subscription)`;
 
+/** The subscription of the topic with this protocol and endpoint, if there is one (a topic not there yet has none). */
+async function findOnTopic(ctx: DeployContext, t: Target): Promise<string | undefined> {
+  let token: string | undefined;
+  try {
+    do {
+      const r = await feature('topics', 'ListSubscriptionsByTopic', () => ctx.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: t.TopicArn, NextToken: token })));
+      const hit = r.Subscriptions?.find((x) => x.Protocol === t.Protocol && x.Endpoint === t.Endpoint);
+      if (hit?.SubscriptionArn) return hit.SubscriptionArn;
+      token = r.NextToken;
+    } while (token);
+  } catch (e) {
+    if (!missing(e)) throw e;
+  }
+  return undefined;
+}
+
 export const snsSubscription = defineKind<SubscriptionPlan>({
   type: 'AWS::SNS::Subscription',
   schema: {
@@ -107,10 +125,12 @@ export const snsSubscription = defineKind<SubscriptionPlan>({
     const prev = ctx.prev[d.id];
     const pl: Planned<SubscriptionPlan> = { decl: d, action: 'create', reasons: [], physical: `${d.id} (new)`, data: { target: want } };
     const pending = pendingRefs(want);
-    if (!prev?.arn) return { ...pl, reasons: [`${want.Protocol} subscription`] };
+    // Without a record (a lost .kumo-stack.json): SNS keeps one subscription per topic, protocol and endpoint, so that one is this.
+    const arn = prev?.arn ?? (pending.length ? undefined : await findOnTopic(ctx, want));
+    if (!arn) return { ...pl, reasons: [`${want.Protocol} subscription`] };
     let have: Record<string, string>;
     try {
-      have = (await feature(what(d), 'GetSubscriptionAttributes', () => ctx.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: prev.arn })))).Attributes ?? {};
+      have = (await feature(what(d), 'GetSubscriptionAttributes', () => ctx.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn })))).Attributes ?? {};
     } catch (e) {
       if (missing(e)) return { ...pl, reasons: ['gone from the server'] };
       throw e;
@@ -118,9 +138,10 @@ export const snsSubscription = defineKind<SubscriptionPlan>({
     // What CloudFormation replaces a subscription for; a placeholder (a topic made in this deploy) is a change too.
     const moved = (['TopicArn', 'Protocol', 'Endpoint'] as const).filter((k) => (have[k] ?? '') !== want[k]);
     if (moved.length && !pending.length) return { ...pl, reasons: [`replaced: ${moved.join(', ')}`] };
-    if (pending.length) return { ...pl, action: 'update', physical: prev.arn, reasons: [`depends on ${pending.join(', ')}`] };
-    ctx.state[d.id] = { ...prev };
-    pl.physical = prev.arn;
+    pl.data = { target: want, arn };
+    if (pending.length) return { ...pl, action: 'update', physical: arn, reasons: [`depends on ${pending.join(', ')}`] };
+    ctx.state[d.id] = { type: d.type, physicalId: arn, ref: arn, arn };
+    pl.physical = arn;
     pl.reasons.push(...Object.keys(subscriptionDiff(subscriptionAttributes(ctx, d, pr), have)));
     pl.action = pl.reasons.length ? 'update' : 'unchanged';
     return pl;
@@ -130,18 +151,18 @@ export const snsSubscription = defineKind<SubscriptionPlan>({
     const pr = ctx.props(d);
     const t = target(ctx, d, pr);
     const attrs = subscriptionAttributes(ctx, d, pr);
-    const prev = ctx.prev[d.id];
-    if (pl.action === 'unchanged' && prev) return prev;
-    if (pl.action === 'update' && prev?.arn) {
-      const have = (await ctx.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: prev.arn }))).Attributes ?? {};
+    const known = pl.data?.arn;
+    if (pl.action === 'unchanged' && known) return { type: d.type, physicalId: known, ref: known, arn: known };
+    if (pl.action === 'update' && known) {
+      const have = (await ctx.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: known }))).Attributes ?? {};
       if ((['TopicArn', 'Protocol', 'Endpoint'] as const).every((k) => (have[k] ?? '') === t[k])) {
         const set = subscriptionDiff(attrs, have);
-        for (const [k, v] of Object.entries(set)) await ctx.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: prev.arn, AttributeName: k, AttributeValue: v }));
+        for (const [k, v] of Object.entries(set)) await ctx.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: known, AttributeName: k, AttributeValue: v }));
         if (Object.keys(set).length) {
           ctx.markChanged(d.id);
-          ctx.out(`  ✓ ${d.id}: updated subscription ${prev.arn} (${Object.keys(set).join(', ')})`);
+          ctx.out(`  ✓ ${d.id}: updated subscription ${known} (${Object.keys(set).join(', ')})`);
         }
-        return { type: d.type, physicalId: prev.arn, ref: prev.arn, arn: prev.arn };
+        return { type: d.type, physicalId: known, ref: known, arn: known };
       }
     }
     const r = await feature(what(d), 'Subscribe', () =>
