@@ -233,6 +233,17 @@ describe('kumo deploy: queues, topics, event sources and async settings; kumo qu
     const list = JSON.parse((await ok(['queues', '--json'], { env })).stdout) as { name: string; visible: number }[];
     assert.equal(list.find((q) => q.name === 'taken-Orders.fifo')?.visible, 1);
 
+    // An attribute set, then dropped from the template, goes back to SQS's default.
+    const tpl = path.join(dir, 'template.yaml');
+    fs.writeFileSync(tpl, fs.readFileSync(tpl, 'utf8').replace('ContentBasedDeduplication: true}', 'ContentBasedDeduplication: true, DelaySeconds: 5, RedriveAllowPolicy: {redrivePermission: denyAll}}'));
+    assert.match((await ok(['deploy'], { env, cwd: dir })).stdout, /~ update\s+Orders\s+AWS::SQS::Queue\s+taken-Orders\.fifo\s+\(DelaySeconds; RedriveAllowPolicy\)/);
+    fs.writeFileSync(tpl, 'Resources:\n  Orders:\n    Type: AWS::SQS::Queue\n    Properties: {FifoQueue: true, ContentBasedDeduplication: true}\n');
+    assert.match((await ok(['deploy'], { env, cwd: dir })).stdout, /~ update\s+Orders\s+AWS::SQS::Queue\s+taken-Orders\.fifo\s+\(DelaySeconds; RedriveAllowPolicy\)/);
+    const reset = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: await urlOf('taken-Orders.fifo'), AttributeNames: ['All'] }))).Attributes!;
+    assert.equal(reset.DelaySeconds, '0');
+    assert.deepEqual(JSON.parse(reset.RedriveAllowPolicy ?? '{"redrivePermission":"allowAll"}'), { redrivePermission: 'allowAll' });
+    assert.match((await ok(['deploy'], { env, cwd: dir })).stdout, /deployed: no changes\n/);
+
     for (const [args, err] of [
       [['queues', 'bogus'], /kumo queues: unknown queues command 'bogus' \(ls, peek, redrive, send\)/],
       [['queues', 'peek', 'q', '-n', '0'], /kumo queues: -n takes a number from 1 to 100/],

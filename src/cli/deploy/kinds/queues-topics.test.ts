@@ -197,6 +197,10 @@ describe('deploy: queues, topics, event sources and async settings (template →
     assert.throws(() => desiredAttributes(ctx, jobs, { ContentBasedDeduplication: true }), /ContentBasedDeduplication is for FIFO queues only/);
     // Dropped from the template: back to SQS's default; a RedrivePolicy removed is the empty one.
     assert.deepEqual(attributeDiff(desiredAttributes(ctx, jobs, {}), have), { VisibilityTimeout: '30', RedrivePolicy: '' });
+    const denyAll = '{"redrivePermission":"denyAll"}';
+    const deny = desiredAttributes(ctx, jobs, { RedriveAllowPolicy: { redrivePermission: 'denyAll' } });
+    assert.deepEqual(attributeDiff(deny, { ...deny, RedriveAllowPolicy: '{ "redrivePermission": "denyAll" }' }), {});
+    assert.deepEqual(attributeDiff(desiredAttributes(ctx, jobs, {}), { ...desiredAttributes(ctx, jobs, {}), RedriveAllowPolicy: denyAll }), { RedriveAllowPolicy: '{"redrivePermission":"allowAll"}' });
   });
 
   it('subscription attributes: JSON compared by value, a dropped filter removed, defaults not reported as changes', () => {

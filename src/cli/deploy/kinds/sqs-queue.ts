@@ -125,8 +125,12 @@ export function attributeDiff(want: Record<string, string>, have: Record<string,
     if (k === 'RedrivePolicy' ? sameRedrive(v, have[k]) : k === 'RedriveAllowPolicy' ? sameJson(v, have[k]) : (have[k] ?? '') === v) continue;
     out[k] = v;
   }
+  // A RedriveAllowPolicy the template dropped: back to SQS's default, any source may use this queue as its DLQ.
+  if (want.RedriveAllowPolicy === undefined && have.RedriveAllowPolicy && !sameJson(allowAll, have.RedriveAllowPolicy)) out.RedriveAllowPolicy = allowAll;
   return out;
 }
+
+const allowAll = '{"redrivePermission":"allowAll"}';
 
 function sameJson(a: string, b: string | undefined): boolean {
   try {
