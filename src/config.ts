@@ -34,8 +34,12 @@ export const limits = {
    * (recorded: LocalStack test_lambda.snapshot.json, test_lambda_too_large_response).
    */
   syncResponseBytesMax: 6 * 1024 * 1024 + 100,
-  /** Asynchronous invoke payload. AWS: 256 KB (262,144 bytes). */
-  asyncPayloadBytesMax: 256 * 1024,
+  /**
+   * Asynchronous invoke payload. AWS: 1 MB (the Invoke API reference: "The
+   * maximum payload size is 6 MB for synchronous invocations and 1 MB for
+   * asynchronous invocations"; it was 256 KB before), taken as 1,048,576 bytes.
+   */
+  asyncPayloadBytesMax: 1024 * 1024,
   /** Control-plane JSON request body (other than CreateFunction/UpdateFunctionCode zips, which carry base64 code). */
   controlBodyBytesMax: 72 * 1024 * 1024,
   /** X-Amz-Log-Result tail, bytes. AWS: last 4 KB. */

@@ -15,8 +15,24 @@ import type { WireResponse } from './protocols/wire';
 const drainBytesMax = 128 * 1024 * 1024;
 /** Request body limit of an RPC operation that names none (AWS's JSON services accept about 1 MB). */
 const rpcBodyBytesMaxDefault = 1024 * 1024;
-/** Request body limit of a query-protocol request before its Action is known. */
+/**
+ * Request body limit of a query-protocol request before its Action is known:
+ * this, or the largest `bodyBytesMax` among the service's operations (SQS's
+ * SendMessage carries a 1 MiB message, form-encoded); the operation's own
+ * limit is applied once the Action is read.
+ */
 const queryBodyBytesMax = 1024 * 1024;
+
+const queryBodyLimits = new WeakMap<ServiceDefinition, number>();
+function queryBodyLimit(service: ServiceDefinition): number {
+  let max = queryBodyLimits.get(service);
+  if (max === undefined) {
+    max = queryBodyBytesMax;
+    for (const op of Object.values(service.operations ?? {})) if (op.bodyBytesMax !== undefined && op.bodyBytesMax > max) max = op.bodyBytesMax;
+    queryBodyLimits.set(service, max);
+  }
+  return max;
+}
 /** While closing, how often connections that have become idle are closed. */
 const closeSweepMs = 50;
 
@@ -166,7 +182,7 @@ export class Gateway {
     d.service = service;
     if (service?.query && isQueryRequest(req, method, rawQuery)) {
       d.protocol = ctx.protocol = 'query';
-      const body = await readBody(req, queryBodyBytesMax, 'query', service);
+      const body = await readBody(req, queryBodyLimit(service), 'query', service);
       const form = new URLSearchParams(method === 'GET' ? rawQuery : body.toString('utf8'));
       const decoded = decodeQuery(form);
       if (!decoded.ok) throw gatewayError('ValidationException', decoded.error, service.errors);

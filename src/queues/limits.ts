@@ -6,9 +6,12 @@
 export const queueLimits = {
   /** Queue names: 1–80 characters of [A-Za-z0-9_-], FIFO names end in `.fifo` (counted in the 80). */
   queueNameCharsMax: 80,
-  /** MaximumMessageSize: 1,024 bytes (1 KiB) to 262,144 bytes (256 KiB), default 256 KiB. */
+  /**
+   * MaximumMessageSize: 1,024 bytes (1 KiB) to 1,048,576 bytes (1 MiB), default 1 MiB (the 2012-11-05
+   * model's SetQueueAttributes text; AWS raised both from 256 KiB in 2025).
+   */
   messageBytesMin: 1024,
-  messageBytesMax: 262_144,
+  messageBytesMax: 1_048_576,
   /** MessageRetentionPeriod: 60 s to 1,209,600 s (14 days), default 345,600 s (4 days). */
   retentionSMin: 60,
   retentionSMax: 1_209_600,
@@ -22,9 +25,9 @@ export const queueLimits = {
   waitSMax: 20,
   /** MaxNumberOfMessages: 1 to 10 per ReceiveMessage. */
   receiveMessagesMax: 10,
-  /** Batch requests: at most 10 entries, and at most 262,144 bytes (256 KiB) of message payload in total. */
+  /** Batch requests: at most 10 entries, and at most 1,048,576 bytes (1 MiB) of message payload in total (SendMessageBatch). */
   batchEntriesMax: 10,
-  batchBytesMax: 262_144,
+  batchBytesMax: 1_048_576,
   /** Batch entry ids: up to 80 characters of [A-Za-z0-9_-]. */
   batchIdCharsMax: 80,
   /** Message attributes: at most 10 per message; names up to 256 characters. */

@@ -91,7 +91,7 @@ describe('SQS (JSON protocol, SDK v3)', () => {
     assert.equal(all.QueueArn, `arn:aws:sqs:us-east-1:000000000000:${url.split('/').pop()}`);
     assert.equal(all.VisibilityTimeout, '45');
     assert.equal(all.MessageRetentionPeriod, '120');
-    assert.equal(all.MaximumMessageSize, '262144');
+    assert.equal(all.MaximumMessageSize, '1048576');
     assert.equal(all.ApproximateNumberOfMessages, '1');
     assert.equal(all.ApproximateNumberOfMessagesNotVisible, '1');
     assert.equal(all.ApproximateNumberOfMessagesDelayed, '1');
@@ -222,9 +222,14 @@ describe('SQS (JSON protocol, SDK v3)', () => {
     const badId = await rejection(sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'a b', MessageBody: 'x' }] })));
     assert.equal(badId.name, 'InvalidBatchEntryId');
     const long = await rejection(sqs.send(new SendMessageBatchCommand({
-      QueueUrl: url, Entries: [{ Id: 'a', MessageBody: 'x'.repeat(200_000) }, { Id: 'b', MessageBody: 'y'.repeat(100_000) }],
+      QueueUrl: url, Entries: [{ Id: 'a', MessageBody: 'x'.repeat(700_000) }, { Id: 'b', MessageBody: 'y'.repeat(400_000) }],
     })));
     assert.equal(long.name, 'BatchRequestTooLong');
+    // A single message may be 1 MiB (AWS's limit since 2025), through the JSON protocol.
+    const big = 'z'.repeat(1_048_576);
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: big }));
+    const tooBig = await rejection(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: big + 'z' })));
+    assert.equal(tooBig.name, 'InvalidParameterValue');
   });
 
   it('tags, PurgeQueue (once a minute: PurgeQueueInProgress), MessageNotInflight', async () => {

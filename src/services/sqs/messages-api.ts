@@ -7,8 +7,8 @@ import { int, messageAttributes, objList, reqStr, str, strList } from './decode'
 import { batchFailure, sqsError } from './errors';
 import { op, queueNameOf, type SqsDeps } from './operation';
 
-/** Largest SendMessage(Batch) request body: a 256 KiB message escaped for JSON or a form can grow several-fold. */
-const sendBodyBytesMax = 2 * 1024 * 1024;
+/** Largest SendMessage(Batch) request body: a 1 MiB message escaped for JSON or a form can grow several-fold. */
+const sendBodyBytesMax = 8 * 1024 * 1024;
 
 function sendInput(m: Members): SendInput {
   if (m.MessageSystemAttributes !== undefined && Object.keys(m.MessageSystemAttributes as object).length) {
