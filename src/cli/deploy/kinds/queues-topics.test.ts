@@ -185,7 +185,7 @@ describe('deploy: queues, topics, event sources and async settings (template →
       VisibilityTimeout: '60',
       MessageRetentionPeriod: '345600',
       DelaySeconds: '0',
-      MaximumMessageSize: '262144',
+      MaximumMessageSize: '1048576',
       ReceiveMessageWaitTimeSeconds: '0',
       RedrivePolicy: '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:app-Dlq","maxReceiveCount":3}',
     });

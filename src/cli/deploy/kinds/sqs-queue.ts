@@ -33,15 +33,14 @@ const fifoSuffix = '.fifo';
  * The value each attribute returns to when the template stops setting it, as
  * CloudFormation resets a removed property: SQS's documented defaults
  * (VisibilityTimeout 30 s, MessageRetentionPeriod 345,600 s = 4 days,
- * DelaySeconds 0, ReceiveMessageWaitTimeSeconds 0, no RedrivePolicy).
- * MaximumMessageSize: 262,144 bytes, the largest Kumo's SQS accepts (AWS's
- * default until it raised the limit to 1 MiB in 2025).
+ * DelaySeconds 0, ReceiveMessageWaitTimeSeconds 0, no RedrivePolicy,
+ * MaximumMessageSize 1,048,576 bytes = 1 MiB since AWS raised it in 2025).
  */
 const defaults: Record<string, string> = {
   VisibilityTimeout: '30',
   MessageRetentionPeriod: '345600',
   DelaySeconds: '0',
-  MaximumMessageSize: '262144',
+  MaximumMessageSize: '1048576',
   ReceiveMessageWaitTimeSeconds: '0',
   RedrivePolicy: '',
 };
