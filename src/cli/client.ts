@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as Sdk from '@aws-sdk/client-lambda';
+import type * as SqsSdk from '@aws-sdk/client-sqs';
+import type * as SnsSdk from '@aws-sdk/client-sns';
 
 /** Where the CLI finds the server and who it is to it. */
 export interface CliConfig {
@@ -98,6 +100,20 @@ export function lambdaClient(cfg: CliConfig): Sdk.LambdaClient {
     maxAttempts: 2,
     ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
   });
+}
+
+/** An SQS client for the same server and credentials (loaded on first use). */
+export function sqsClient(cfg: CliConfig): SqsSdk.SQSClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SQSClient } = require('@aws-sdk/client-sqs') as typeof SqsSdk;
+  return new SQSClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
+/** An SNS client for the same server and credentials (loaded on first use). */
+export function snsClient(cfg: CliConfig): SnsSdk.SNSClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SNSClient } = require('@aws-sdk/client-sns') as typeof SnsSdk;
+  return new SNSClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
 }
 
 interface SdkError {

@@ -130,9 +130,12 @@ so resources removed from the template are deleted next time.
 
 Supported: Transform AWS::Serverless-2016-10-31, Globals (Function), Parameters
 (with overrides), Conditions, Outputs, !Ref !Sub !GetAtt !If !Equals !Not !And
-!Or !Join !Select !Split !FindInMap !Base64 !Condition; AWS::Serverless::Function,
+!Or !Join !Select !Split !FindInMap !Base64 !Condition; AWS::Serverless::Function
+(Events of Type SQS and SNS, DeadLetterQueue, EventInvokeConfig),
 AWS::Serverless::LayerVersion, AWS::Lambda::Function / LayerVersion / Alias /
-Version. Other resource types and function Events are reported and skipped.
+Version / EventSourceMapping / EventInvokeConfig, AWS::SQS::Queue,
+AWS::SNS::Topic, AWS::SNS::Subscription. Other resource types and other
+function Events are reported and skipped.
 
 Options:
   -t, --template FILE          the template (default template.yaml, then template.yml, template.json)
@@ -144,6 +147,43 @@ Examples:
   kumo deploy
   kumo deploy -t infra/template.yaml --parameter-overrides Stage=prod MemorySize=256
   kumo deploy --dry-run
+`,
+  queues: `Usage: kumo queues [--json]
+       kumo queues peek <queue> [-n N] [--json]
+       kumo queues redrive <dlq> [--to QUEUE]
+       kumo queues send <queue> <body|-> [--delay S] [--group-id G] [--dedup-id D]
+
+The server's SQS queues, through its SQS API. <queue> is a name, a queue URL
+or an ARN.
+
+  (no sub-command)  every queue with its visible, in-flight and delayed
+                    messages, its dead-letter queue (and after how many
+                    receives) and which queues it is the dead-letter queue of
+  peek              shows up to N messages (default 10, at most 100) with their
+                    attributes and body, and leaves them in the queue: they are
+                    received and made visible again at once. SQS has no
+                    read-only receive, so a peek counts as a receive: on a queue
+                    with a RedrivePolicy, peeking a message maxReceiveCount
+                    times moves it to the dead-letter queue
+  redrive           moves a dead-letter queue's messages back to the queues
+                    they came from (StartMessageMoveTask), or --to another
+                    queue, waits until the move is done and reports the count
+  send              sends one message; - reads the body from stdin
+
+Options:
+  -n, --number N    how many messages peek shows
+  --json            the list or the messages as JSON
+  --to QUEUE        redrive to this queue instead of the sources
+  --delay S         DelaySeconds for send (0–900)
+  --group-id G      MessageGroupId (FIFO queues)
+  --dedup-id D      MessageDeduplicationId (FIFO queues without content-based deduplication)
+
+Examples:
+  kumo queues
+  kumo queues peek orders-dlq -n 5
+  kumo queues redrive orders-dlq
+  kumo queues send orders '{"id": 1}'
+  echo '{"id": 2}' | kumo queues send orders -
 `,
   init: `Usage: kumo init [--blueprint NAME] [DIR]
        kumo init --list
@@ -202,6 +242,9 @@ Functions:
   ls               list functions
   rm               delete functions
   generate-event   print a sample event (apigateway, sqs, s3, sns, …)
+
+Queues:
+  queues           list queues with their depth; peek, redrive a DLQ, send a test message
 
 ${env}
 Errors from the server are printed as "<AWS error name>: <message>".

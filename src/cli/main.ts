@@ -8,6 +8,7 @@ import type * as EventsMod from './events';
 import type * as DeployMod from './deploy/index';
 import type * as InitMod from './init';
 import type * as DevMod from './dev';
+import type * as QueuesMod from './queues';
 import type * as ConfigMod from '../config';
 import type * as ServerMod from '../server';
 import type * as SplitMod from '../sandbox/supervisor/split';
@@ -24,6 +25,7 @@ const generateEventCommand = (p: Parsed) => (require('./events') as typeof Event
 const deployCommand = (p: Parsed) => (require('./deploy/index') as typeof DeployMod).deployCommand(p);
 const initCommand = (p: Parsed) => (require('./init') as typeof InitMod).initCommand(p);
 const devCommand = (p: Parsed) => (require('./dev') as typeof DevMod).devCommand(p);
+const queuesCommand = (p: Parsed) => (require('./queues') as typeof QueuesMod).queuesCommand(p);
 
 export { parseFlags } from './args';
 
@@ -70,6 +72,13 @@ const commands: Record<string, Command> = {
   deploy: { spec: { options: { ...tplOpts, 'dry-run': 'bool' }, short: { t: 'template' } }, run: deployCommand },
   dev: { spec: { options: { ...tplOpts, debug: 'bool' }, short: { t: 'template' } }, run: devCommand },
   init: { spec: { options: { blueprint: 'string', list: 'bool' }, short: { b: 'blueprint' } }, run: initCommand },
+  queues: {
+    spec: {
+      options: { number: 'string', json: 'bool', to: 'string', delay: 'string', 'group-id': 'string', 'dedup-id': 'string', endpoint: 'string', 'data-dir': 'string' },
+      short: { n: 'number' },
+    },
+    run: queuesCommand,
+  },
 };
 (commands['generate-event']!.spec.options as Record<string, 'string' | 'bool'>).list = 'bool';
 

@@ -3,12 +3,12 @@ import fs from 'node:fs';
 /** What one deploy made for one template resource. */
 export interface StackResource {
   type: string;
-  /** Function name, layer name, alias name or version number. */
+  /** Function name, layer name, alias name, version number, queue or topic name, subscription ARN, mapping UUID, FUNCTION:QUALIFIER. */
   physicalId: string;
   /** The value `!Ref` gives (function name, layer version ARN, alias ARN, version ARN). */
   ref?: string;
   arn?: string;
-  /** Layer version / function version number. */
+  /** Layer version / function version number; for an event invoke config, its qualifier. */
   version?: string;
   /** For functions/layers: the CodeSha256 of the last uploaded zip. */
   codeSha256?: string;
@@ -18,7 +18,9 @@ export interface StackResource {
   alias?: string;
   /** Every layer version this stack published (deleted with the layer). */
   layerVersions?: number[];
-  /** For aliases/versions: the function they belong to. */
+  /** For topics: the ARNs of the subscriptions its Subscription list made. */
+  subscriptions?: string[];
+  /** For aliases/versions/event invoke configs: the function they belong to. */
   functionName?: string;
 }
 

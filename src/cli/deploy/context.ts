@@ -1,6 +1,8 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { functionArn, stackArn } from '../../domain/arn';
-import type { CliConfig } from '../client';
+import { snsClient, sqsClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -53,6 +55,8 @@ export class DeployContext implements DeploySetup {
   readonly changed: string[] = [];
   phase: 'plan' | 'apply' = 'plan';
   readonly resolver: Resolver;
+  private sqsC?: SQSClient;
+  private snsC?: SNSClient;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -89,6 +93,22 @@ export class DeployContext implements DeploySetup {
         return kindOf(d.type).getAtt(d, attr, p, this);
       },
     });
+  }
+
+  /** The SQS client, made on first use (a template without queues never loads the SDK). */
+  get sqs(): SQSClient {
+    return (this.sqsC ??= sqsClient(this.cfg));
+  }
+
+  /** The SNS client, made on first use. */
+  get sns(): SNSClient {
+    return (this.snsC ??= snsClient(this.cfg));
+  }
+
+  /** Closes the clients this deploy made. */
+  destroy(): void {
+    this.sqsC?.destroy();
+    this.snsC?.destroy();
   }
 
   private ref(name: string, p: string): string {

@@ -114,6 +114,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     throw asCliError(e);
   } finally {
     client.destroy();
+    ctx.destroy();
   }
 }
 

@@ -5,7 +5,8 @@ import type { StackRecord, StackResource } from '../stack';
 import { TemplateError } from '../template';
 import type { DeployContext } from './context';
 import type { Planned, ResourceKind } from './kind';
-import { applyInOrder, expandAll, removals, removeAll, type Reporter } from './orchestrator';
+import { NotSupportedError } from '../client';
+import { applyInOrder, expandAll, planAll, removals, removeAll, type Reporter } from './orchestrator';
 import { kindOf } from './registry';
 
 const decl = (id: string, deps: string[] = [], extra: Partial<ResourceDecl> = {}): ResourceDecl => ({ id, type: 'Test::Thing', props: {}, dependsOn: [], deps, ...extra });
@@ -15,6 +16,27 @@ function reporter(): Reporter & { lines: string[] } {
   const lines: string[] = [];
   return { lines, out: (l) => lines.push(l), describe: (e) => `described: ${(e as Error).message}` };
 }
+
+describe('deploy orchestrator: plan', () => {
+  it('a resource whose service the server lacks fails alone (a conflict its dependants are skipped for); other plan errors stop the deploy', async () => {
+    const kind = (plan: ResourceKind['plan']) => ({ type: 'Test::Thing', deleteOrder: 0, physicalId: (d: ResourceDecl) => d.id, ref: () => '', getAtt: () => '', plan, apply: async () => undefined }) as ResourceKind;
+    const ctx = { prev: {}, state: {}, plans: new Map<string, Planned>(), looksAt: () => true, cfg: {} } as unknown as DeployContext;
+    const noSqs = kind(async (d) => {
+      if (d.id === 'Queue') throw new NotSupportedError('queues (Queue, AWS::SQS::Queue) is not supported by this server yet (it does not know GetQueueUrl)');
+      return plan(d);
+    });
+    await planAll(ctx, [decl('Queue'), decl('Fn')], () => noSqs);
+    assert.deepEqual(ctx.plans.get('Queue'), {
+      decl: decl('Queue'), action: 'skip', reasons: ['not supported by this server'], physical: 'Queue',
+      conflict: 'queues (Queue, AWS::SQS::Queue) is not supported by this server yet (it does not know GetQueueUrl)',
+    });
+    assert.equal(ctx.plans.get('Fn')!.action, 'create');
+    const broken = kind(async () => {
+      throw new Error('socket hang up');
+    });
+    await assert.rejects(planAll(ctx, [decl('X')], () => broken), /^Error: X: socket hang up$/);
+  });
+});
 
 describe('deploy orchestrator: apply order', () => {
   it('a failure skips only what depends on it, transitively; independent resources are applied', async () => {

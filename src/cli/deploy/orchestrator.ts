@@ -1,4 +1,4 @@
-import { CliError, describeError } from '../client';
+import { CliError, describeError, NotSupportedError } from '../client';
 import type { ResourceDecl } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
 import { TemplateError } from '../template';
@@ -60,7 +60,9 @@ export async function planAll(ctx: DeployContext, decls: ResourceDecl[], kindOf:
       pl = await kindOf(d.type).plan(d, ctx);
     } catch (e) {
       if (e instanceof TemplateError) throw e;
-      throw new CliError(`${d.id}: ${describeError(e, ctx.cfg)}`);
+      // A server without that service (no SQS, say): this resource fails and its dependants are skipped; the rest deploys.
+      if (e instanceof NotSupportedError) pl = { decl: d, action: 'skip', reasons: ['not supported by this server'], physical: d.id, conflict: e.message };
+      else throw new CliError(`${d.id}: ${describeError(e, ctx.cfg)}`);
     }
     ctx.plans.set(d.id, pl);
     if (pl.action === 'unchanged' && prev) ctx.state[d.id] = { ...prev };

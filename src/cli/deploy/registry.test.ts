@@ -29,21 +29,21 @@ describe('deploy registry', () => {
       assert.equal(kindOf(k.type), k);
       assert.ok(schemaOf(k.type)?.handled.length, k.type);
     }
-    assert.equal(schemaOf('AWS::SQS::Queue'), undefined);
+    assert.equal(schemaOf('AWS::DynamoDB::Table'), undefined);
   });
 
   it('a type with no kind is reported by its name in the plan and skipped; !Ref and !GetAtt give stand-ins', async () => {
     const { ctx, lines } = contextFor(
       [
         'Resources:',
-        '  Queue:',
-        '    Type: AWS::SQS::Queue',
+        '  Table:',
+        '    Type: AWS::DynamoDB::Table',
         '  Thing:',
         '    Type: Custom::Thing',
         '    Properties:',
-        '      QueueArn: !GetAtt Queue.Arn',
-        '      QueueName: !GetAtt Queue.QueueName',
-        '      QueueRef: !Ref Queue',
+        '      TableArn: !GetAtt Table.Arn',
+        '      TableName: !GetAtt Table.TableName',
+        '      TableRef: !Ref Table',
       ].join('\n'),
     );
     const decls = activeResources(ctx);
@@ -51,12 +51,12 @@ describe('deploy registry', () => {
     printPlan(ctx, []);
     assert.deepEqual(lines, [
       'Plan:',
-      '  ! skip  Queue  AWS::SQS::Queue  Queue  (not a Lambda resource: skipped)',
-      '  ! skip  Thing  Custom::Thing    Thing  (not a Lambda resource: skipped)',
+      '  ! skip  Table  AWS::DynamoDB::Table  Table  (not a Lambda resource: skipped)',
+      '  ! skip  Thing  Custom::Thing         Thing  (not a Lambda resource: skipped)',
     ]);
-    assert.equal(kindOf('AWS::SQS::Queue').type, 'AWS::SQS::Queue');
-    assert.deepEqual(ctx.props(decls[1]!), { QueueArn: 'arn:aws:sqs:us-east-1:000000000000:Queue', QueueName: 'Queue', QueueRef: 'Queue' });
-    assert.deepEqual(ctx.model.notes, ['Queue: AWS::SQS::Queue is not a Lambda resource; skipped (a !Ref to it gives its logical ID)', 'Thing: Custom::Thing is not a Lambda resource; skipped (a !Ref to it gives its logical ID)']);
+    assert.equal(kindOf('AWS::DynamoDB::Table').type, 'AWS::DynamoDB::Table');
+    assert.deepEqual(ctx.props(decls[1]!), { TableArn: 'arn:aws:dynamodb:us-east-1:000000000000:Table', TableName: 'Table', TableRef: 'Table' });
+    assert.deepEqual(ctx.model.notes, ['Table: AWS::DynamoDB::Table is not a Lambda resource; skipped (a !Ref to it gives its logical ID)', 'Thing: Custom::Thing is not a Lambda resource; skipped (a !Ref to it gives its logical ID)']);
   });
 
   it("a registered kind's schema decides which properties the template may use, with the position of a wrong one", () => {

@@ -5,6 +5,11 @@ import { lambdaVersion } from './kinds/lambda-version';
 import { lambdaLayerVersion, serverlessLayerVersion } from './kinds/layer-version';
 import { notDeployed } from './kinds/not-deployed';
 import { serverlessFunction } from './kinds/serverless-function';
+import { eventInvokeConfig } from './kinds/event-invoke-config';
+import { eventSourceMapping } from './kinds/event-source-mapping';
+import { snsSubscription } from './kinds/sns-subscription';
+import { snsTopic } from './kinds/sns-topic';
+import { sqsQueue } from './kinds/sqs-queue';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -14,6 +19,11 @@ export const kinds: readonly ResourceKind[] = [
   lambdaLayerVersion,
   lambdaVersion,
   lambdaAlias,
+  sqsQueue,
+  snsTopic,
+  snsSubscription,
+  eventSourceMapping,
+  eventInvokeConfig,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));

@@ -23,6 +23,7 @@ export function functionConfig(ctx: DeployContext, d: ResourceDecl, pr: Record<s
   if (eph !== undefined && !isMapping(eph)) throw ctx.error(`${p}.EphemeralStorage`, 'EphemeralStorage is {Size: MB}');
   const archs = pr.Architectures === undefined ? functionDefaults.Architectures : pr.Architectures;
   if (!Array.isArray(archs)) throw ctx.error(`${p}.Architectures`, 'Architectures is a list ([x86_64] or [arm64])');
+  const deadLetter = deadLetterTarget(ctx, p, pr);
   const timeout = ctx.timeoutOverride ?? num(ctx, pr.Timeout, `${p}.Timeout`, 'Timeout') ?? functionDefaults.Timeout;
   return {
     Runtime: str(ctx, pr.Runtime, `${p}.Runtime`, 'Runtime'),
@@ -35,7 +36,24 @@ export function functionConfig(ctx: DeployContext, d: ResourceDecl, pr: Record<s
     EphemeralStorage: { Size: num(ctx, (eph as Record<string, unknown> | undefined)?.Size, `${p}.EphemeralStorage.Size`, 'EphemeralStorage.Size') ?? functionDefaults.EphemeralStorage },
     Role: str(ctx, pr.Role, `${p}.Role`, 'Role') ?? roleArn(ctx.cfg, `kumo-${ctx.stackName}-${d.id}`).slice(0, 140),
     Architectures: archs.map(String),
+    /** '' for none. */
+    DeadLetterTarget: deadLetter,
   };
+}
+
+/** DeadLetterConfig.TargetArn (AWS::Lambda::Function), or SAM's DeadLetterQueue {Type: SQS|SNS, TargetArn}; '' when neither. */
+function deadLetterTarget(ctx: DeployContext, p: string, pr: Record<string, unknown>): string {
+  if (pr.DeadLetterQueue !== undefined) {
+    const q = pr.DeadLetterQueue;
+    if (!isMapping(q) || (q.Type !== 'SQS' && q.Type !== 'SNS') || q.TargetArn === undefined) {
+      throw ctx.error(`${p}.DeadLetterQueue`, 'DeadLetterQueue is {Type: SQS or SNS, TargetArn: the queue or topic ARN}');
+    }
+    return str(ctx, q.TargetArn, `${p}.DeadLetterQueue.TargetArn`, 'DeadLetterQueue.TargetArn')!;
+  }
+  const c = pr.DeadLetterConfig;
+  if (c === undefined) return '';
+  if (!isMapping(c)) throw ctx.error(`${p}.DeadLetterConfig`, 'DeadLetterConfig is {TargetArn: a queue or topic ARN}');
+  return str(ctx, c.TargetArn, `${p}.DeadLetterConfig.TargetArn`, 'DeadLetterConfig.TargetArn') ?? '';
 }
 
 /** The configuration fields that differ between the template and the server. */
@@ -53,5 +71,6 @@ export function configDiff(want: DesiredConfig, have: FunctionConfiguration): st
   if (want.EphemeralStorage.Size !== (have.EphemeralStorage?.Size ?? functionDefaults.EphemeralStorage)) diff.push('EphemeralStorage');
   if (want.Role !== have.Role) diff.push('Role');
   if (!eq(want.Architectures, have.Architectures ?? functionDefaults.Architectures)) diff.push('Architectures');
+  if (want.DeadLetterTarget !== (have.DeadLetterConfig?.TargetArn ?? '')) diff.push('DeadLetterConfig');
   return diff;
 }

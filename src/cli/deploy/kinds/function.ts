@@ -24,6 +24,7 @@ import type { DeployContext } from '../context';
 import { defineKind, type CodeSource, type Planned, type PropertySchema, type ResourceKind } from '../kind';
 import { ignoreMissing, nameProp, notFound, num } from '../values';
 import { configDiff, functionConfig, type DesiredConfig } from './function-config';
+import { stackTag, templateTag } from './ownership';
 
 /**
  * What AWS::Lambda::Function and AWS::Serverless::Function share: a function
@@ -31,10 +32,6 @@ import { configDiff, functionConfig, type DesiredConfig } from './function-confi
  * UpdateFunctionConfiguration, its reserved concurrency, and ownership (a
  * function this stack did not create is never taken over).
  */
-
-/** Tags on every function a deploy creates: which stack and template own it. */
-const stackTag = 'kumo:stack';
-const templateTag = 'kumo:template';
 
 /** Longest wait for a function to become Active / finish an update. */
 const waitSeconds = 300;
@@ -56,6 +53,8 @@ export interface FunctionFlavour {
   /** After the function is in place (SAM: publish a version and move the alias); returns whether it changed anything. */
   afterApply?(step: AppliedFunction, ctx: DeployContext): Promise<boolean>;
   refAttribute?: ResourceKind['refAttribute'];
+  /** The resources the function's own properties stand for (SAM: Events, EventInvokeConfig). */
+  expand?: ResourceKind['expand'];
 }
 
 /** A function just created or updated, handed to the flavour's `afterApply`. */
@@ -82,6 +81,7 @@ export function functionKind(f: FunctionFlavour): ResourceKind {
       throw ctx.error(p, `${d.id} (${d.type}) has the attribute Arn, not ${attr}`);
     },
     refAttribute: f.refAttribute,
+    expand: f.expand,
     plan: (d, ctx) => planFunction(f, d, ctx),
     apply: (pl, ctx) => applyFunction(f, pl, ctx),
     async remove(r, ctx) {
@@ -168,6 +168,8 @@ const apiConfig = (name: string, want: DesiredConfig) => ({
   Description: want.Description,
   Environment: want.Environment,
   EphemeralStorage: want.EphemeralStorage,
+  // An empty TargetArn removes the dead-letter queue (UpdateFunctionConfiguration).
+  DeadLetterConfig: { TargetArn: want.DeadLetterTarget },
 });
 
 /** CreateFunction, tagged with the stack and template that own it; returns its ARN. */

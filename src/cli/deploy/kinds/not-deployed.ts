@@ -2,7 +2,7 @@ import { formatArn } from '../../../domain/arn';
 import { defineKind, type ResourceKind } from '../kind';
 
 /**
- * Every type no kind is registered for (AWS::SQS::Queue, Custom::…, SAM types
+ * Every type no kind is registered for (AWS::DynamoDB::Table, Custom::…, SAM types
  * Kumo lacks): reported in the plan under its own type name and skipped. A
  * !Ref to it gives its logical id and a !GetAtt a stand-in, so templates that
  * declare more than Kumo runs still deploy their functions.

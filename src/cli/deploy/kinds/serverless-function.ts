@@ -4,11 +4,13 @@ import { zipInline } from '../../package';
 import type { DeployContext } from '../context';
 import { functionKind, type AppliedFunction } from './function';
 import { upsertAlias } from './lambda-alias';
-import { reportEvents } from './sam-events';
+import { expandFunction, reportEvents } from './sam-events';
 
 /**
  * AWS::Serverless::Function: a function (CodeUri or InlineCode), its Events
- * (reported: Kumo wires none yet), and AutoPublishAlias (a version published
+ * and EventInvokeConfig (expanded by `sam-events.ts` into mappings,
+ * subscriptions and invoke configs; other event types reported),
+ * DeadLetterQueue (→ DeadLetterConfig), and AutoPublishAlias (a version published
  * whenever the function changed, and the alias moved to it; `!Ref Fn.Alias` /
  * `!Ref Fn.Version`). The version and alias are kept on the function's stack
  * record, as SAM's implicit <Id>Alias<Name> / <Id>Version<Hash> resources are not
@@ -46,9 +48,10 @@ export const serverlessFunction = functionKind({
     handled: [
       'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
       'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
+      'DeadLetterQueue', 'EventInvokeConfig',
     ],
     ignored: [
-      'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'FunctionUrlConfig', 'Tags', 'PermissionsBoundary', 'DeadLetterQueue', 'EventInvokeConfig',
+      'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'FunctionUrlConfig', 'Tags', 'PermissionsBoundary',
       'ProvisionedConcurrencyConfig', 'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
       'AutoPublishCodeSha256', 'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
       'SourceKMSKeyArn', 'Connectors', 'Metadata',
@@ -70,6 +73,7 @@ export const serverlessFunction = functionKind({
     redeploys: 'self',
   },
   notes: reportEvents,
+  expand: expandFunction,
   reasons: (_d, pr, prevRec) => (pr.AutoPublishAlias !== undefined && (!prevRec?.alias || prevRec.alias !== pr.AutoPublishAlias) ? ['AutoPublishAlias'] : []),
   afterApply: publishAlias,
   refAttribute(d, sub, p, ctx) {
