@@ -42,7 +42,7 @@ type Phase = (typeof phases)[number];
 /** Unmeasured rounds before the cold-start measurements. */
 const coldWarmupRuns = 1;
 
-const fullSizes: Sizes = { seqRequests: 2100, concSeconds: 12, connections: 32, rounds: 3, coldRuns: 11, burst: 100, memEes: 100, asyncSeq: 200, asyncEvents: 1000, controlReads: 300, controlWrites: 30, controlCreates: 10, queueSeq: 2000, queueSeconds: 10, queueRecv: 3000, queueE2e: 2000 };
+const fullSizes: Sizes = { seqRequests: 2100, concSeconds: 12, connections: 32, rounds: 3, coldRuns: 11, burst: 100, memEes: 100, asyncSeq: 200, asyncEvents: 1000, controlReads: 300, controlWrites: 30, controlCreates: 10, queueSeq: 2000, queueSeconds: 10, queueRecv: 2000, queueE2e: 2000 };
 const quickSizes: Sizes = { seqRequests: 300, concSeconds: 2, connections: 32, rounds: 1, coldRuns: 3, burst: 20, memEes: 20, asyncSeq: 30, asyncEvents: 100, controlReads: 50, controlWrites: 5, controlCreates: 3, queueSeq: 200, queueSeconds: 2, queueRecv: 500, queueE2e: 200 };
 
 const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_ARGS="…")
