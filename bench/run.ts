@@ -2,7 +2,7 @@
  * Kumo benchmark harness (issue 4): Kumo, the floors and the peer, measured in
  * one run on one machine, reported as ratios.
  *
- *   node dist/bench/run.js [--quick] [--only floors,peer,kumo] [--phases warm,cold,scratch,burst,memory,async,control] [sizes…]
+ *   node dist/bench/run.js [--quick] [--only floors,peer,kumo,sqslite,moto] [--phases warm,cold,scratch,burst,memory,async,control,queue] [sizes…]
  *
  * See bench/README.md for what each metric means.
  */
@@ -21,6 +21,8 @@ import { runBurstAndMemory, topUpBatchMax } from './phases/burst-memory';
 import { runAsync } from './phases/async';
 import { runScratch } from './phases/scratch';
 import { runControl } from './phases/control';
+import { runQueue, type QueueSubject } from './phases/queue';
+import { findMotoServer, installSqslite, startMoto, startSqslite, type QueueTarget, type SqsliteInstall } from './targets/queue-peers';
 import { startFloorA, startFloorB } from './targets/floors';
 import { installPeer, startPeer, type PeerInstall } from './targets/peer';
 import { asyncCode, Kumo, noopCode, projectRoot } from './targets/kumo';
@@ -30,24 +32,24 @@ import { startPostgres, type ThrowawayPostgres } from '../test/postgres';
 import { enableStatementCounts, watchPostgres, watchSqlite, type StoreMode, type WarmDbProbe } from './lib/db-use';
 import { modeName, modeSuffix } from './lib/results';
 
-const groups: Group[] = ['floors', 'peer', 'kumo'];
+const groups: Group[] = ['floors', 'peer', 'kumo', 'sqslite', 'moto'];
 const storeModes: StoreMode[] = ['sqlite', 'postgres'];
 /** Kumo's database in the throwaway PostgreSQL (the harness's own statements go to `postgres`). */
 const pgDatabase = 'kumo';
-const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async', 'control'] as const;
+const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async', 'control', 'queue'] as const;
 type Phase = (typeof phases)[number];
 
 /** Unmeasured rounds before the cold-start measurements. */
 const coldWarmupRuns = 1;
 
-const fullSizes: Sizes = { seqRequests: 2100, concSeconds: 12, connections: 32, rounds: 3, coldRuns: 11, burst: 100, memEes: 100, asyncSeq: 200, asyncEvents: 1000, controlReads: 300, controlWrites: 30, controlCreates: 10 };
-const quickSizes: Sizes = { seqRequests: 300, concSeconds: 2, connections: 32, rounds: 1, coldRuns: 3, burst: 20, memEes: 20, asyncSeq: 30, asyncEvents: 100, controlReads: 50, controlWrites: 5, controlCreates: 3 };
+const fullSizes: Sizes = { seqRequests: 2100, concSeconds: 12, connections: 32, rounds: 3, coldRuns: 11, burst: 100, memEes: 100, asyncSeq: 200, asyncEvents: 1000, controlReads: 300, controlWrites: 30, controlCreates: 10, queueSeq: 2000, queueSeconds: 10, queueRecv: 2000, queueE2e: 2000 };
+const quickSizes: Sizes = { seqRequests: 300, concSeconds: 2, connections: 32, rounds: 1, coldRuns: 3, burst: 20, memEes: 20, asyncSeq: 30, asyncEvents: 100, controlReads: 50, controlWrites: 5, controlCreates: 3, queueSeq: 200, queueSeconds: 2, queueRecv: 500, queueE2e: 200 };
 
 const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_ARGS="…")
 
   --quick                 small sizes for a smoke run (~1-2 min without the peer install)
-  --only LIST             target groups: floors,peer,kumo (default: all)
-  --phases LIST           warm,cold,scratch,burst,memory,async,control (default: all; burst and memory run together)
+  --only LIST             target groups: floors,peer,kumo,sqslite,moto (default: all; sqslite and moto are the queue phase's peers)
+  --phases LIST           warm,cold,scratch,burst,memory,async,control,queue (default: all; burst and memory run together)
   --seq N                 sequential requests per target (default ${fullSizes.seqRequests})
   --duration S            concurrent seconds per target (default ${fullSizes.concSeconds})
   --connections C         concurrent connections (default ${fullSizes.connections})
@@ -56,6 +58,10 @@ const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_A
   --burst N               simultaneous first invokes (default ${fullSizes.burst})
   --mem-ees N             warm EEs for the memory figure (default ${fullSizes.memEes})
   --async N               Event invokes in the concurrent async batch (default ${fullSizes.asyncEvents})
+  --queue-seq N           queue phase: sequential SendMessages per target (default ${fullSizes.queueSeq})
+  --queue-duration S      queue phase: seconds of concurrent SendMessage per target (default ${fullSizes.queueSeconds})
+  --queue-recv N          queue phase: messages received+deleted per target (default ${fullSizes.queueRecv})
+  --queue-e2e N           queue phase: messages through the event source mapping per Kumo server (default ${fullSizes.queueE2e})
   --out DIR               results dir (default bench/results/<timestamp>)
   --database LIST         Kumo's store modes, one server each, measured side by side: sqlite,postgres (default: both;
                           postgres: a throwaway PostgreSQL, test/postgres.ts). Cold, burst and memory run on the first only
@@ -92,6 +98,10 @@ function parseArgs(argv: string[]) {
   num('burst', 'burst', 1);
   num('mem-ees', 'memEes', 1);
   num('async', 'asyncEvents', 1);
+  num('queue-seq', 'queueSeq', 1);
+  num('queue-duration', 'queueSeconds', 0.1);
+  num('queue-recv', 'queueRecv', 1);
+  num('queue-e2e', 'queueE2e', 1);
   const list = <T extends string>(k: string, all: readonly T[]): Set<T> => {
     if (typeof flags[k] !== 'string') return new Set(all);
     const xs = (flags[k] as string).split(',').map((s) => s.trim()).filter(Boolean);
@@ -167,6 +177,7 @@ async function main(): Promise<number> {
     cold: [],
     async: [],
     control: [],
+    queue: [],
     warmDb: [],
     missing: [],
     notes: [
@@ -192,6 +203,7 @@ async function main(): Promise<number> {
   let kumo: Kumo | undefined;
   let pgServer: ThrowawayPostgres | undefined;
   let peer: PeerInstall | undefined;
+  let sqslite: SqsliteInstall | undefined;
   let runc: RuncFloor | undefined;
   const missing = (what: string, why: string) => {
     data.missing.push({ what, why });
@@ -209,6 +221,14 @@ async function main(): Promise<number> {
         missing('serverless-offline (both modes)', (e as Error).message);
       }
     }
+    if (has('sqslite') && phase('queue')) {
+      try {
+        sqslite = await installSqslite(log);
+        data.env.sqslite = `${sqslite.version} (npm install ${(sqslite.installMs / 1000).toFixed(0)} s)`;
+      } catch (e) {
+        missing('sqslite', (e as Error).message);
+      }
+    }
 
     // 2. Kumo: start, idle RSS, deploy.
     const fnNames = {
@@ -219,6 +239,7 @@ async function main(): Promise<number> {
       topUp: Array.from({ length: Math.ceil(sizes.memEes / topUpBatchMax) + 2 }, (_, i) => `bench-mem-${i + 1}`),
       async: 'bench-async',
       control: 'bench-control',
+      queue: 'bench-queue',
       // One more than measured: the first round of the cold phase is an unmeasured warm-up.
       coldNode: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-node-${i}`),
       coldPython: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-python-${i}`),
@@ -228,8 +249,8 @@ async function main(): Promise<number> {
       for (const [i, mode] of opts.databases.entries()) {
         const primary = i === 0;
         // The other modes serve the phases that touch the store only.
-        if (!primary && !phase('warm') && !phase('async') && !phase('control')) {
-          log(`Kumo [${modeName(mode)}] not started: none of warm, async, control is among the phases`);
+        if (!primary && !phase('warm') && !phase('async') && !phase('control') && !phase('queue')) {
+          log(`Kumo [${modeName(mode)}] not started: none of warm, async, control, queue is among the phases`);
           continue;
         }
         let k: Kumo | undefined;
@@ -254,6 +275,7 @@ async function main(): Promise<number> {
           if (phase('warm')) add([fnNames.node], 'nodejs20.x'), add([fnNames.python], 'python3.11');
           if (phase('async')) add([fnNames.async], 'nodejs20.x', asyncCode);
           if (phase('control')) add([fnNames.control], 'nodejs20.x');
+          if (phase('queue')) add([fnNames.queue], 'nodejs20.x');
           if (primary && phase('burst')) add([fnNames.burst, ...fnNames.topUp], 'nodejs20.x');
           if (primary && phase('cold')) add(fnNames.coldNode, 'nodejs20.x'), add(fnNames.coldPython, 'python3.11');
           log(`deploying ${todo.length} functions…`);
@@ -409,8 +431,42 @@ async function main(): Promise<number> {
         missing(`control plane [${modeName(mode)}]`, (e as Error).message);
       }
     }
+    // 8. Queues: Kumo's SQS in each store mode beside sqslite and moto, in the same phase.
+    if (phase('queue') && (servers.length || has('sqslite') || has('moto'))) {
+      log('QUEUE');
+      const subjects: QueueSubject[] = [];
+      for (const { mode, kumo: k } of servers) {
+        subjects.push({ key: `kumo-node${modeSuffix(mode)}`, label: `Kumo SQS (${modeName(mode)})`, protocol: 'json', endpoint: k.sqsEndpoint(), stop: async () => undefined, kumo: { server: k, functionName: fnNames.queue } });
+      }
+      const peerStarts: [string, () => Promise<QueueTarget>][] = [];
+      if (sqslite) peerStarts.push(['sqslite', () => startSqslite(sqslite!)]);
+      if (has('moto')) {
+        const bin = findMotoServer();
+        if (bin) peerStarts.push(['moto', () => startMoto(bin)]);
+        else missing('moto', 'absent (no moto_server on PATH)');
+      }
+      for (const [key, s] of peerStarts) {
+        try {
+          const t = await s();
+          live.queuePeers.push(t);
+          subjects.push(t);
+          log(`queue peer ${key}: ${t.label} on 127.0.0.1:${t.endpoint.port} (${t.protocol})`);
+        } catch (e) {
+          missing(key, (e as Error).message.slice(0, 1500));
+        }
+      }
+      if (subjects.length) {
+        try {
+          data.queue = await runQueue(subjects, sizes, log);
+        } catch (e) {
+          missing('queue', (e as Error).message);
+        }
+      }
+      for (const t of live.queuePeers.splice(0)) await t.stop().catch(() => undefined);
+    }
   } finally {
     for (const t of targets) await t.stop().catch(() => undefined);
+    for (const t of live.queuePeers.splice(0)) await t.stop().catch(() => undefined);
     for (const { mode, kumo: k } of servers) {
       log(`stopping Kumo [${modeName(mode)}] (SIGTERM: it destroys its EEs)…`);
       data.leftovers.push(...(await k.stop()));
@@ -420,6 +476,7 @@ async function main(): Promise<number> {
     pgServer?.stop();
     runc?.removeCgroups();
     if (peer) removeTempDir(peer.dir);
+    if (sqslite) removeTempDir(sqslite.dir);
   }
 
   data.finishedAt = new Date().toISOString();
@@ -436,6 +493,7 @@ async function main(): Promise<number> {
   if (data.memory) jsonl.push({ type: 'memory', ...data.memory });
   for (const a of data.async) jsonl.push({ type: 'async', ...a });
   for (const k of data.control) jsonl.push({ type: 'control', ...k });
+  for (const q of data.queue) jsonl.push({ type: 'queue', ...q });
   for (const u of data.warmDb) jsonl.push({ type: 'warm-db', ...u });
   for (const k of c.checks) jsonl.push({ type: 'check', ...k });
   for (const i of c.info) jsonl.push({ type: 'info', text: i });
@@ -491,7 +549,7 @@ async function signingCost(kumo: Kumo): Promise<number> {
 }
 
 /** What is running, so that an interrupted run still stops it properly (Kumo: SIGTERM, so it removes its EEs). */
-const live: { kumos: Kumo[]; targets: WarmTarget[] } = { kumos: [], targets: [] };
+const live: { kumos: Kumo[]; targets: WarmTarget[]; queuePeers: QueueTarget[] } = { kumos: [], targets: [], queuePeers: [] };
 
 let cleaned = false;
 const cleanup = () => {
@@ -511,7 +569,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     interrupted = true;
     process.stderr.write(`\nbench: ${sig}, stopping every process it started (again to force)…\n`);
     void (async () => {
-      await Promise.all(live.targets.map((t) => t.stop().catch(() => undefined)));
+      await Promise.all([...live.targets, ...live.queuePeers].map((t) => t.stop().catch(() => undefined)));
       await Promise.all(live.kumos.map((k) => k.stop().catch(() => undefined)));
       cleanup();
       process.exit(130);

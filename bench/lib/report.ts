@@ -1,7 +1,7 @@
 /** PASS/MISS lines, the stdout table, the markdown report and its charts, from one run's results. */
 import { barChart, percentileChart, type BarRow } from './svg';
 import { ratio } from './stats';
-import { modeName, modeSuffix, type AsyncResult, type ControlResult, type BurstResult, type Check, type ColdResult, type MemoryResult, type ScratchResult, type Sizes, type StoreMode, type WarmResult } from './results';
+import { modeName, modeSuffix, type AsyncResult, type ControlResult, type QueueResult, type BurstResult, type Check, type ColdResult, type MemoryResult, type ScratchResult, type Sizes, type StoreMode, type WarmResult } from './results';
 import type { WarmDbUse } from './db-use';
 
 export interface RunData {
@@ -18,6 +18,8 @@ export interface RunData {
   /** One per Kumo store mode measured (`--database`). */
   async: AsyncResult[];
   control: ControlResult[];
+  /** Queue phase: Kumo per store mode, sqslite, moto. */
+  queue: QueueResult[];
   /** What the database did during the warm phase, per Kumo store mode. */
   warmDb: WarmDbUse[];
   /** Targets or phases that could not be measured, and why. */
@@ -40,7 +42,7 @@ function coldOf(d: RunData, key: string): ColdResult | undefined {
 
 /** The Kumo store modes this run measured, SQLite first. */
 function kumoModes(d: RunData): StoreMode[] {
-  const seen = new Set<StoreMode>([...d.warm.flatMap((w) => (w.database ? [w.database] : [])), ...d.async.map((a) => a.database), ...d.control.map((c) => c.database)]);
+  const seen = new Set<StoreMode>([...d.warm.flatMap((w) => (w.database ? [w.database] : [])), ...d.async.map((a) => a.database), ...d.control.map((c) => c.database), ...d.queue.flatMap((q) => (q.database ? [q.database] : []))]);
   return (['sqlite', 'postgres'] as const).filter((m) => seen.has(m));
 }
 
@@ -72,6 +74,7 @@ export function checks(d: RunData): { checks: Check[]; info: string[] } {
     cmp(`Warm throughput (${d.sizes.connections} conn), Kumo nodejs20.x${tag} ≥ 0.8 × Floor B2`, node, 'floor-b2', rps, 'ge', 0.8, 'req/s');
     cmp(`Warm throughput (${d.sizes.connections} conn), Kumo python3.11${tag} ≥ 0.8 × Floor B2 (python runtime)`, python, 'floor-b2-py', rps, 'ge', 0.8, 'req/s');
   }
+  queueChecks(d, out, info);
   for (const u of d.warmDb) out.push({ status: u.ok ? 'PASS' : 'MISS', name: `Warm invoke path touches no database [${modeName(u.database)}]`, detail: u.detail });
 
   const kc = coldOf(d, 'kumo-node'), rc = coldOf(d, 'runc-node-e-0');
@@ -124,6 +127,59 @@ export function checks(d: RunData): { checks: Check[]; info: string[] } {
   return { checks: out, info };
 }
 
+/** Queue figures a peer is measured on too, and whether more is better. */
+const queueFigures: { name: string; pick: (q: QueueResult) => number | undefined; unit: string; higher: boolean }[] = [
+  { name: 'SendMessage, 1 connection', pick: (q) => q.send1?.msgsPerSec, unit: 'msgs/s', higher: true },
+  { name: 'SendMessage, 1 connection, p50', pick: (q) => q.send1?.p50, unit: 'ms', higher: false },
+  { name: 'SendMessage, concurrent', pick: (q) => q.sendConc?.msgsPerSec, unit: 'msgs/s', higher: true },
+  { name: 'receive+delete', pick: (q) => q.recv?.msgsPerSec, unit: 'msgs/s', higher: true },
+];
+
+/** A queue figure with an error is not a figure. */
+function queueFigureError(q: QueueResult, name: string): string | undefined {
+  const e = name.startsWith('SendMessage, 1') ? q.send1 : name.startsWith('SendMessage') ? q.sendConc : q.recv;
+  return !e ? `${q.target} not measured` : e.errors ? `${q.target} invalid (${e.errors} errors: ${e.errorSamples[0]})` : undefined;
+}
+
+/** "Kumo leads every peer": per figure and Kumo store mode, against each peer measured in this run. */
+function queueChecks(d: RunData, out: Check[], info: string[]): void {
+  if (!d.queue.length) return;
+  for (const q of d.queue) if (q.recv?.deleteNote) info.push(`${q.target} receive+delete deleted with DeleteMessage, not DeleteMessageBatch: ${q.recv.deleteNote}`);
+  for (const q of d.queue) for (const x of q.failures) info.push(`${q.target} queue figure failed: ${x}`);
+  const peers = d.queue.filter((q) => !q.database);
+  const absent = d.missing.filter((m) => m.what === 'sqslite' || m.what === 'moto').map((m) => `${m.what}: ${m.why}`);
+  for (const k of d.queue.filter((q) => q.database)) {
+    for (const fig of queueFigures) {
+      const name = `Queue ${fig.name.replace('concurrent', `${d.sizes.connections} connections`)} (${fig.unit}), Kumo [${modeName(k.database!)}] leads every peer`;
+      const why = queueFigureError(k, fig.name);
+      if (why) {
+        out.push({ status: 'N/A', name, detail: why });
+        continue;
+      }
+      const usable = peers.filter((p) => !queueFigureError(p, fig.name));
+      const skipped = [...peers.filter((p) => queueFigureError(p, fig.name)).map((p) => queueFigureError(p, fig.name)!), ...absent];
+      if (!usable.length) {
+        out.push({ status: 'N/A', name, detail: `no peer measured${skipped.length ? ` (${skipped.join('; ')})` : ''}` });
+        continue;
+      }
+      const vk = fig.pick(k)!;
+      const parts = usable.map((p) => {
+        const vp = fig.pick(p)!;
+        const lead = fig.higher ? vk > vp : vk < vp;
+        return { lead, text: `${p.target} ${f(vp, fig.higher ? 0 : 3)} (${fx(fig.higher ? ratio(vk, vp) : ratio(vp, vk))}${lead ? '' : ', AHEAD OF KUMO'})` };
+      });
+      out.push({
+        status: parts.every((p) => p.lead) ? 'PASS' : 'MISS',
+        name,
+        detail: `Kumo ${f(vk, fig.higher ? 0 : 3)} vs ${parts.map((p) => p.text).join(', ')}${skipped.length ? `; not compared: ${skipped.join('; ')}` : ''}`,
+      });
+    }
+    if (k.e2e) {
+      out.push({ status: 'N/A', name: `Queue → function through an event source mapping (events/s), Kumo [${modeName(k.database!)}] leads every peer`, detail: `Kumo ${f(k.e2e.eventsPerSec, 0)}${k.e2e.timedOut ? ' (TIMED OUT)' : ''}; no peer has Lambda (sqslite, moto: n/a)` });
+    }
+  }
+}
+
 function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
@@ -134,6 +190,7 @@ interface Column {
   warm?: WarmResult;
   async?: AsyncResult;
   control?: ControlResult;
+  queue?: QueueResult;
   db?: WarmDbUse;
 }
 interface FigureSection {
@@ -157,11 +214,23 @@ export function figureTable(d: RunData): { columns: string[]; sections: FigureSe
     c.control = d.control.find((x) => x.database === m);
     c.db = d.warmDb.find((u) => u.database === m);
   }
+  for (const q of d.queue) {
+    let c = cols.find((x) => x.key === q.target);
+    if (!c) cols.push((c = { key: q.target }));
+    c.queue = q;
+  }
   const b1 = warmOf(d, 'floor-b1')?.seq?.p50, sip = warmOf(d, 'sls-inprocess'), b2 = warmOf(d, 'floor-b2')?.conc?.rps;
   type Row = [string, (c: Column) => string | undefined];
   const w = (pick: (w: WarmResult) => string | undefined): Row[1] => (c) => (c.warm ? pick(c.warm) : undefined);
   const a = (pick: (a: AsyncResult) => string): Row[1] => (c) => (c.async ? pick(c.async) : undefined);
   const k = (pick: (k: ControlResult) => string): Row[1] => (c) => (c.control ? pick(c.control) : undefined);
+  const q = (pick: (q: QueueResult) => string | undefined): Row[1] => (c) => (c.queue ? pick(c.queue) : undefined);
+  const qBest = (pick: (q: QueueResult) => number | undefined, higher: boolean) => {
+    const peers = d.queue.filter((x) => !x.database).map(pick).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    return peers.length ? (higher ? Math.max(...peers) : Math.min(...peers)) : undefined;
+  };
+  const bestSend1 = qBest((x) => x.send1?.msgsPerSec, true), bestConc = qBest((x) => x.sendConc?.msgsPerSec, true), bestRecv = qBest((x) => x.recv?.msgsPerSec, true);
+  const qErr = (e: { errors: number } | undefined, v: string) => (!e ? undefined : e.errors ? `${v} (${e.errors} err)` : v);
   const cpu = (part: 'server' | 'runtime' | 'client') => w((x) => (x.conc?.cpuMsPerRequest ? f(x.conc.cpuMsPerRequest[part], 3) : undefined));
   const sections: [string, Row[]][] = [
     [`WARM sequential: ${d.sizes.seqRequests} req on 1 connection (ms)`, [
@@ -184,6 +253,17 @@ export function figureTable(d: RunData): { columns: string[]; sections: FigureSe
       ['accepted/s', a((x) => f(x.batch.acceptedPerSec, 0))], ['202 batch p50 ms', a((x) => f(x.batch.latency202.p50, 2))], ['202 batch p99 ms', a((x) => f(x.batch.latency202.p99, 2))],
       ['end to end events/s', a((x) => f(x.e2e.eventsPerSec, 0))], ['accepted→ran p50 ms', a((x) => f(x.e2e.latency.p50, 0))], ['accepted→ran p99 ms', a((x) => f(x.e2e.latency.p99, 0))],
       ['ran', a((x) => `${x.e2e.ran}/${x.e2e.expected}${x.e2e.timedOut ? ' TIMEOUT' : ''}`)],
+    ]],
+    [`QUEUE (SQS): SendMessage ${d.sizes.queueSeq} sequential and ${d.sizes.connections} connections × ${d.sizes.queueSeconds} s; receive+delete ${d.sizes.queueRecv}; queue → function ${d.sizes.queueE2e}`, [
+      ['protocol', q((x) => x.protocol)],
+      ['send 1 conn msgs/s', q((x) => qErr(x.send1, f(x.send1?.msgsPerSec, 0)))], ['send 1 conn p50 ms', q((x) => f(x.send1?.p50, 3))], ['send 1 conn p99 ms', q((x) => f(x.send1?.p99, 3))],
+      [`send ${d.sizes.connections} conn msgs/s`, q((x) => qErr(x.sendConc, f(x.sendConc?.msgsPerSec, 0)))], [`send ${d.sizes.connections} conn p50 ms`, q((x) => f(x.sendConc?.p50, 2))], [`send ${d.sizes.connections} conn p99 ms`, q((x) => f(x.sendConc?.p99, 2))],
+      ['receive+delete msgs/s', q((x) => qErr(x.recv, f(x.recv?.msgsPerSec, 0)))],
+      ['queue→fn events/s', q((x) => (x.database ? (x.e2e ? `${f(x.e2e.eventsPerSec, 0)}${x.e2e.timedOut ? ' TIMEOUT' : ''}` : undefined) : 'n/a'))],
+      ['queue→fn invokes', q((x) => (x.database ? (x.e2e?.invokes === undefined ? undefined : String(x.e2e.invokes)) : 'n/a'))],
+      ['send 1 conn ×best peer', q((x) => (x.database ? fx(ratio(x.send1?.msgsPerSec, bestSend1)) : undefined))],
+      [`send ${d.sizes.connections} conn ×best peer`, q((x) => (x.database ? fx(ratio(x.sendConc?.msgsPerSec, bestConc)) : undefined))],
+      ['receive+delete ×best peer', q((x) => (x.database ? fx(ratio(x.recv?.msgsPerSec, bestRecv)) : undefined))],
     ]],
     ['CONTROL PLANE through the SDK (ms)', [
       ['Get p50', k((x) => f(x.get.p50, 2))], ['Get p99', k((x) => f(x.get.p99, 2))],
@@ -307,7 +387,7 @@ export function markdown(d: RunData, chartFiles: string[]): string {
   L.push('');
   const ft = figureTable(d);
   if (ft.sections.length) {
-    L.push('## Warm invoke, async and control plane, by target', '');
+    L.push('## Warm invoke, async, queues and control plane, by target', '');
     L.push(`Warm: sequential ${d.sizes.seqRequests} requests per target on one kept-alive connection; concurrent ${d.sizes.connections} connections for ${d.sizes.concSeconds} s per target; both interleaved across targets in ${d.sizes.rounds} round(s). Kumo's columns are one server per store mode (\`kumo-…\`: SQLite, \`kumo-…-pg\`: PostgreSQL), measured side by side in this run; async and control-plane figures are per server, in its \`kumo-node…\` column. Latency in ms.`, '');
     L.push(`| figure | ${ft.columns.join(' | ')} |`, `|---|${ft.columns.map(() => '---:').join('|')}|`);
     for (const sec of ft.sections) {
@@ -315,6 +395,7 @@ export function markdown(d: RunData, chartFiles: string[]): string {
       for (const r of sec.rows) L.push(`| ${r.figure} | ${r.cells.join(' | ')} |`);
     }
     L.push('', '"runtime procs": processes running handlers at the end of the concurrent phase (Kumo: EEs created for the function, from its cold REPORT lines; serverless-offline worker threads are not counted). "cpu ms/req": CPU time (utime+stime, 10 ms ticks) of the target\'s server side (Kumo: the server process; Floor B: the front process; serverless-offline: its whole process, workers included), its runtime processes (Kumo: every process in its EEs), and the load client, divided by the requests of the concurrent phase. "Database use": PostgreSQL statements of the server\'s database during the whole warm phase (pg_stat_statements), on the metadata and queue tables (must be 0) and in all (log appends, the queue owner\'s heartbeat, transaction control); SQLite: whether the metadata database files were written.', '');
+    if (d.queue.length) L.push(`Queue: Kumo's SQS in its server's \`kumo-node…\` column (JSON 1.0, SigV4-signed per request; the queue → function figure goes through an event source mapping to that server's no-op nodejs20.x function), beside sqslite (query protocol, the only one it speaks) and moto_server (JSON 1.0; unsigned, as the floors and serverless-offline). Every figure runs target after target on a fresh standard queue. "×best peer": Kumo's rate divided by the best peer's.`, '');
     const warmup = d.warm.filter((x) => x.warmupErrors || !x.valid);
     for (const x of warmup) L.push(`- ${x.label}: ${x.valid ? '' : `**invalid**: ${x.invalidReason}`}${x.warmupErrors ? ` (${x.warmupErrors} errors in unmeasured warm-up)` : ''}`);
     if (warmup.length) L.push('');

@@ -22,6 +22,11 @@ export interface Sizes {
   controlReads: number;
   controlWrites: number;
   controlCreates: number;
+  /** Queue phase: sequential SendMessages, seconds of concurrent sends, messages received+deleted, messages through a mapping. */
+  queueSeq: number;
+  queueSeconds: number;
+  queueRecv: number;
+  queueE2e: number;
 }
 
 export interface WarmResult {
@@ -119,6 +124,25 @@ export interface ControlResult {
   update: LatencySummary;
   create: LatencySummary;
   delete: LatencySummary;
+}
+
+/** One queue target's figures (bench/phases/queue.ts); Kumo: one per store mode. */
+export interface QueueResult {
+  /** Column key: `kumo-node`, `kumo-node-pg` (the server's column, as async and control), `sqslite`, `moto`. */
+  target: string;
+  label: string;
+  /** The SQS protocol it was measured with. */
+  protocol: 'JSON 1.0' | 'query';
+  database?: StoreMode;
+  send1?: LatencySummary & { msgsPerSec: number; requests: number; errors: number; errorSamples: string[] };
+  sendConc?: { msgsPerSec: number; connections: number; seconds: number; p50: number; p99: number; requests: number; errors: number; errorSamples: string[] };
+  recv?: { msgsPerSec: number; messages: number; deleted: number; connections: number; receives: number; errors: number; errorSamples: string[];
+    /** Set when it deleted with DeleteMessage instead of DeleteMessageBatch, and why. */
+    deleteNote?: string };
+  /** Kumo only: queue → function through an event source mapping (BatchSize 10), until the queue is empty. */
+  e2e?: { events: number; eventsPerSec: number; drainedMs: number; invokes?: number; timedOut: boolean };
+  /** Figures that could not be measured, and why. */
+  failures: string[];
 }
 
 export type CheckStatus = 'PASS' | 'MISS' | 'N/A';

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import yazl from 'yazl';
 import { makeSigner, type Endpoint } from '../lib/load';
+import { makeSqsSigner, type SqsEndpoint } from '../lib/sqs';
 import { kumoProcesses, measuredEnv, removeTempDir, runSync, start, statusBytes, tempDir, type Tracked } from '../lib/procs';
 import type { StoreMode } from '../lib/db-use';
 import type { WarmTarget } from './types';
@@ -43,6 +44,7 @@ export function makeZip(files: Record<string, string>): Promise<Buffer> {
 export class Kumo {
   readonly creds = { accessKeyId: `AKIDBENCH${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('hex') };
   readonly signer = makeSigner(region, this.creds.accessKeyId, this.creds.secretAccessKey);
+  readonly sqsSigner = makeSqsSigner(region, this.creds.accessKeyId, this.creds.secretAccessKey);
   client!: LambdaClient;
   port = 0;
   proc!: Tracked;
@@ -83,6 +85,11 @@ export class Kumo {
 
   endpoint(functionName: string): Endpoint {
     return { host: '127.0.0.1', port: this.port, functionName, signer: this.signer };
+  }
+
+  /** Kumo's SQS in the JSON 1.0 protocol (what current SDKs send), SigV4-signed per request. */
+  sqsEndpoint(): SqsEndpoint {
+    return { host: '127.0.0.1', port: this.port, hostHeader: `127.0.0.1:${this.port}`, protocol: 'json', signer: this.sqsSigner };
   }
 
   /** MemorySize of every benchmark function (see deploy). */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { descendants, measuredEnv, start, tempDir } from '../lib/procs';
+import { descendants, measuredEnv, removeTempDir, start, tempDir } from '../lib/procs';
 import type { WarmTarget } from './types';
 
 export const peerPackages = ['serverless@3', 'serverless-offline@13'];
@@ -20,31 +20,8 @@ export interface PeerInstall {
 
 /** npm install into a fresh temp dir (npm keeps the caller's environment: it may need the shell's CA settings to reach the registry). */
 export async function installPeer(log: (s: string) => void): Promise<PeerInstall> {
-  const dir = tempDir('peer');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'kumo-bench-peer', private: true }));
   const t0 = performance.now();
-  log(`installing ${peerPackages.join(' ')} into ${dir} (npm)…`);
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const p = spawn(npm, ['install', '--no-audit', '--no-fund', '--no-save', '--prefer-offline', '--loglevel=error', ...peerPackages], {
-      cwd: dir,
-      env: { ...process.env, npm_config_update_notifier: 'false' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let o = '';
-    p.stdout.on('data', (c: Buffer) => (o += c.toString()));
-    p.stderr.on('data', (c: Buffer) => (o += c.toString()));
-    const t = setTimeout(() => p.kill('SIGKILL'), 300_000);
-    p.on('error', (e) => {
-      clearTimeout(t);
-      resolve({ code: -1, out: String(e) });
-    });
-    p.on('close', (c) => {
-      clearTimeout(t);
-      resolve({ code: c, out: o });
-    });
-  });
-  if (code !== 0) throw new Error(`npm install ${peerPackages.join(' ')} failed (exit ${code}): ${out.trim().slice(-800)}`);
+  const dir = await npmInstall('peer', peerPackages, log);
   const versions: Record<string, string> = {};
   for (const p of ['serverless', 'serverless-offline']) {
     versions[p] = (JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', p, 'package.json'), 'utf8')) as { version: string }).version;
@@ -71,7 +48,43 @@ export async function installPeer(log: (s: string) => void): Promise<PeerInstall
   return { dir, versions, installMs: performance.now() - t0 };
 }
 
-function freePort(): Promise<number> {
+/**
+ * `npm install PACKAGES` into a fresh temp dir of the harness (removed after the
+ * run; never a dependency of the project). npm keeps the caller's environment:
+ * it may need the shell's CA settings to reach the registry.
+ */
+export async function npmInstall(label: string, packages: string[], log: (s: string) => void): Promise<string> {
+  const dir = tempDir(label);
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `kumo-bench-${label}`, private: true }));
+  log(`installing ${packages.join(' ')} into ${dir} (npm)…`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn(npm, ['install', '--no-audit', '--no-fund', '--no-save', '--prefer-offline', '--loglevel=error', ...packages], {
+      cwd: dir,
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let o = '';
+    p.stdout.on('data', (c: Buffer) => (o += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (o += c.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), 300_000);
+    p.on('error', (e) => {
+      clearTimeout(t);
+      resolve({ code: -1, out: String(e) });
+    });
+    p.on('close', (c) => {
+      clearTimeout(t);
+      resolve({ code: c, out: o });
+    });
+  });
+  if (code !== 0) {
+    removeTempDir(dir);
+    throw new Error(`npm install ${packages.join(' ')} failed (exit ${code}): ${out.trim().slice(-800)}`);
+  }
+  return dir;
+}
+
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.on('error', reject);

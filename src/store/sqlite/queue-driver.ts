@@ -1,32 +1,96 @@
 import type Database from 'better-sqlite3';
 import type { QueueOp, Sql } from '../queue-sql';
 
+type Prepared = { st: Database.Statement; order: number[] };
+
+/** Prepared statements per database, by their queue-sql text (preparing one costs more than running it). */
+const statementCaches = new WeakMap<Database.Database, Map<string, Prepared>>();
+
+function runner(db: Database.Database): (q: Sql) => Record<string, unknown>[] {
+  let cache = statementCaches.get(db);
+  if (!cache) statementCaches.set(db, (cache = new Map()));
+  const statements = cache;
+  return (q) => {
+    let c = statements.get(q.sql);
+    if (!c) {
+      // `$n` → `?`, the arguments repeated in the order the placeholders appear.
+      const order: number[] = [];
+      const sql = q.sql.replace(/\/\*(SKIP|LOCK|SHARE)\*\//g, '').replace(/\$(\d+)/g, (_m, n: string) => (order.push(Number(n) - 1), '?'));
+      c = { st: db.prepare(sql), order };
+      statements.set(q.sql, c);
+    }
+    const st = c.st;
+    const args = c.order.map((i) => q.args[i]).map((a) => (typeof a === 'boolean' ? Number(a) : a ?? null));
+    return st.reader ? (st.all(...args) as Record<string, unknown>[]) : (st.run(...args), []);
+  };
+}
+
+function drive<T>(g: QueueOp<T>, run: (q: Sql) => Record<string, unknown>[]): T {
+  let r = g.next();
+  while (!r.done) r = g.next(run(r.value));
+  return r.value;
+}
+
 /**
  * Runs a queue operation (src/store/queue-sql.ts) in one SQLite write
  * transaction on the main database (synchronous=FULL: a send that resolved
  * is on disk). The clock is this process's: one server uses a data dir.
  */
 export function runSqlite<T, A extends unknown[]>(db: Database.Database, op: (now: number, ...a: A) => QueueOp<T>, ...args: A): T {
-  const cache = new Map<string, { st: Database.Statement; order: number[] }>();
-  const run = (q: Sql): Record<string, unknown>[] => {
-    let c = cache.get(q.sql);
-    if (!c) {
-      // `$n` → `?`, the arguments repeated in the order the placeholders appear.
-      const order: number[] = [];
-      const sql = q.sql.replace(/\/\*(SKIP|LOCK|SHARE)\*\//g, '').replace(/\$(\d+)/g, (_m, n: string) => (order.push(Number(n) - 1), '?'));
-      c = { st: db.prepare(sql), order };
-      cache.set(q.sql, c);
+  const run = runner(db);
+  return db.transaction(() => drive(op(Date.now(), ...args), run)).immediate();
+}
+
+/**
+ * Group commit: the operations given in one turn of the event loop run in one
+ * write transaction, one after the other, each in its own savepoint (an
+ * operation that throws rolls back its own writes only and rejects only its
+ * caller), and every caller is answered after the one commit. With
+ * synchronous=FULL a commit is an fsync of the WAL; N concurrent SendMessages
+ * then cost one fsync instead of N, and each still resolves only once its
+ * message is on disk. SQLite has one writer at a time, so running them one
+ * after the other inside one transaction is what separate transactions
+ * would have done.
+ */
+export class SqliteGroupCommit {
+  private pending: { start: (now: number) => QueueOp<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(private readonly db: Database.Database) {}
+
+  run<T, A extends unknown[]>(op: (now: number, ...a: A) => QueueOp<T>, ...args: A): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ start: (now) => op(now, ...args), resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      const run = runner(this.db);
+      this.db.transaction(() => {
+        const now = Date.now();
+        for (const p of batch) {
+          try {
+            // A transaction function called inside another runs as a SAVEPOINT (better-sqlite3).
+            outcomes.push({ ok: true, value: this.db.transaction(() => drive(p.start(now), run))() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      }).immediate();
+    } catch (error) {
+      // The commit itself failed: nothing of the batch is stored.
+      for (const p of batch) p.reject(error);
+      return;
     }
-    const st = c.st;
-    const args = c.order.map((i) => q.args[i]).map((a) => (typeof a === 'boolean' ? Number(a) : a ?? null));
-    return st.reader ? (st.all(...args) as Record<string, unknown>[]) : (st.run(...args), []);
-  };
-  return db.transaction(() => {
-    const g = op(Date.now(), ...args);
-    let r = g.next();
-    while (!r.done) r = g.next(run(r.value));
-    return r.value;
-  }).immediate();
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.value);
+      else p.reject(o.error);
+    });
+  }
 }
 
 export const sqliteQueueMigration = `

@@ -14,7 +14,7 @@ import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types
 import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
 import * as qsql from '../queue-sql';
 import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
-import { runSqlite, sqliteQueueMigration } from './queue-driver';
+import { runSqlite, SqliteGroupCommit, sqliteQueueMigration } from './queue-driver';
 import { SqliteReservedConcurrency, deleteFunctionConcurrencySql, reservedConcurrencyMigration } from './reserved-concurrency';
 
 /**
@@ -91,7 +91,11 @@ export class SqliteStore implements Store {
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
+    this.messageWrites = new SqliteGroupCommit(this.db);
   }
+
+  /** The message writes (send, receive, delete) of one event-loop turn share one commit (one fsync): queue-driver.ts. */
+  private readonly messageWrites: SqliteGroupCommit;
 
   // ---- reserved concurrency (reserved-concurrency.ts)
   private readonly reserved: SqliteReservedConcurrency;
@@ -832,13 +836,13 @@ export class SqliteStore implements Store {
     return runSqlite(this.db, qsql.queueCounts, name, retentionS);
   }
   async sendMessages(queue: string, msgs: NewQueueMessage[], fifo: { dedupWindowS: number; perGroup?: boolean } | undefined): ReturnType<QueueStore['sendMessages']> {
-    return runSqlite(this.db, qsql.sendMessages, queue, msgs, fifo);
+    return this.messageWrites.run(qsql.sendMessages, queue, msgs, fifo);
   }
   async receiveMessages(queue: string, opts: ReceiveOptions): ReturnType<QueueStore['receiveMessages']> {
-    return runSqlite(this.db, qsql.receiveMessages, queue, opts);
+    return this.messageWrites.run(qsql.receiveMessages, queue, opts);
   }
   async deleteMessages(queue: string, receiptHandles: string[]): ReturnType<QueueStore['deleteMessages']> {
-    return runSqlite(this.db, qsql.deleteMessages, queue, receiptHandles);
+    return this.messageWrites.run(qsql.deleteMessages, queue, receiptHandles);
   }
   async changeVisibility(queue: string, entries: { receiptHandle: string; visibilityS: number }[]): ReturnType<QueueStore['changeVisibility']> {
     return runSqlite(this.db, qsql.changeVisibility, queue, entries);
