@@ -257,11 +257,13 @@ export class Placement {
    * provisioned-concurrency. A config that now targets another version (an
    * alias moved) starts over on it; the old EEs go.
    */
-  provision(id: string, rec: VersionRecord, requested: number): void {
+  provision(id: string, rec: VersionRecord, requested: number, retry = true): void {
     if (this.closed) return;
     const key = this.poolKey(rec);
     const cur = this.provisioned.get(id);
     if (cur?.poolKey === key) {
+      // The same version again after some other change of the function: nothing to do (a FAILED config stays failed until put again).
+      if (!retry && cur.amount === requested) return;
       const pool = this.pools.get(key);
       cur.resize(requested, pool ? pool.provIdle.filter((ee) => cur.owns(ee)) : []);
       return;

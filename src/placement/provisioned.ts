@@ -34,6 +34,10 @@ export class ProvisionedSet {
 
   constructor(readonly poolKey: string, private requested: number, private readonly hooks: ProvisionedHooks) {}
 
+  get amount(): number {
+    return this.requested;
+  }
+
   /** A put of the same version: the new amount, a fresh try after a failure; idle EEs beyond it are stopped at once. */
   resize(requested: number, idle: readonly ExecutionEnvironment[]): void {
     this.requested = requested;
