@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import {
   CreateAliasCommand, CreateFunctionCommand, DeleteAliasCommand, DeleteFunctionConcurrencyCommand, DeleteProvisionedConcurrencyConfigCommand,
   GetProvisionedConcurrencyConfigCommand, InvokeCommand, LambdaClient, ListProvisionedConcurrencyConfigsCommand, PublishVersionCommand,
-  PutFunctionConcurrencyCommand, PutProvisionedConcurrencyConfigCommand, TooManyRequestsException, waitUntilFunctionActiveV2,
+  PutFunctionConcurrencyCommand, PutProvisionedConcurrencyConfigCommand, TooManyRequestsException, UpdateAliasCommand,
+  UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
   type GetProvisionedConcurrencyConfigCommandOutput,
 } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, role, startServer, type RunningServer } from './harness';
@@ -18,8 +19,9 @@ const arnOf = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:
 
 /** Answers how its EE was initialised, after sleeping `ms` of its event. */
 const initTypeCode = `exports.handler = async (e) => {
+  if (e && e.exit) process.exit(1);
   if (e && e.ms) await new Promise((r) => setTimeout(r, e.ms));
-  return process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+  return process.env.AWS_LAMBDA_INITIALIZATION_TYPE + ' ' + process.env.AWS_LAMBDA_FUNCTION_VERSION;
 };`;
 
 async function deploy(c: LambdaClient, name: string, memoryMb = 128): Promise<void> {
@@ -30,10 +32,11 @@ async function deploy(c: LambdaClient, name: string, memoryMb = 128): Promise<vo
   await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: name });
 }
 
-async function invokeTail(c: LambdaClient, name: string, qualifier?: string, ms = 0): Promise<{ initType: string; log: string }> {
+async function invokeTail(c: LambdaClient, name: string, qualifier?: string, ms = 0): Promise<{ initType: string; version: string; log: string }> {
   const r = await c.send(new InvokeCommand({ FunctionName: name, Qualifier: qualifier, Payload: encode({ ms }), LogType: 'Tail' }));
   assert.equal(r.FunctionError, undefined, decode(r.Payload));
-  return { initType: JSON.parse(decode(r.Payload)) as string, log: Buffer.from(r.LogResult ?? '', 'base64').toString() };
+  const [initType, version] = (JSON.parse(decode(r.Payload)) as string).split(' ');
+  return { initType: initType!, version: version!, log: Buffer.from(r.LogResult ?? '', 'base64').toString() };
 }
 
 async function rejects(p: Promise<unknown>, name: string, message: string): Promise<void> {
@@ -196,6 +199,39 @@ describe('provisioned concurrency', () => {
     const r = await invokeTail(c, 'pc', '1');
     assert.equal(r.initType, 'provisioned-concurrency');
     assert.doesNotMatch(r.log, /Init Duration/);
+  });
+
+  it('an EE that fails is replaced by a new provisioned one', async () => {
+    const [before] = [...eeFreezerStates(tag).keys()];
+    const r = await c.send(new InvokeCommand({ FunctionName: 'pc', Qualifier: '1', Payload: encode({ exit: true }) }));
+    assert.equal(r.FunctionError, 'Unhandled');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (eeFreezerStates(tag).has(before!) || eeFreezerStates(tag).size !== 1)) await sleep(50);
+    assert.equal((await settled(c, 'pc', '1')).Status, 'READY');
+    const now = [...eeFreezerStates(tag).keys()];
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], before, 'a new EE');
+    const again = await invokeTail(c, 'pc', '1');
+    assert.equal(again.initType, 'provisioned-concurrency');
+    assert.doesNotMatch(again.log, /Init Duration/);
+  });
+
+  it('a config on an alias follows the alias to its new version', async () => {
+    await c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'pc', Description: 'two' }));
+    await waitUntilFunctionUpdatedV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: 'pc' });
+    await c.send(new PublishVersionCommand({ FunctionName: 'pc' }));
+    await c.send(new CreateAliasCommand({ FunctionName: 'pc', Name: 'blue', FunctionVersion: '1' }));
+    await c.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: 'blue', ProvisionedConcurrentExecutions: 1 }));
+    assert.equal((await settled(c, 'pc', 'blue')).Status, 'READY');
+    await c.send(new UpdateAliasCommand({ FunctionName: 'pc', Name: 'blue', FunctionVersion: '2' }));
+    const deadline = Date.now() + 30_000;
+    let r = await invokeTail(c, 'pc', 'blue');
+    while (r.initType !== 'provisioned-concurrency' && Date.now() < deadline) {
+      await sleep(100);
+      r = await invokeTail(c, 'pc', 'blue');
+    }
+    assert.deepEqual([r.initType, r.version], ['provisioned-concurrency', '2']);
+    await c.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: 'blue' }));
   });
 
   it('an init that fails makes the config FAILED with a reason', async () => {
