@@ -287,6 +287,13 @@ export class Placement {
       },
       ready: (ee) => {
         if (p.retired || this.closed || ee.state !== 'idle') return false;
+        // A request already waiting for an EE of this version takes it at once.
+        for (let w = p.waiters.shift(); w; w = p.waiters.shift()) {
+          if (w.settled) continue;
+          w.settled = true;
+          w.resolve({ ee });
+          return true;
+        }
         p.provIdle.push(ee);
         this.scheduleFreeze(ee);
         return true;
