@@ -16,7 +16,8 @@ export function provisionedConcurrencyContract(withStore: (body: (s: Store, o: {
       assert.equal(await s.putProvisionedConcurrency(pc('f', '1', 2), 900), 'no-qualifier');
       assert.equal(await s.putProvisionedConcurrency(pc('f', '$LATEST', 2), 900), 'no-qualifier');
       await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
-      await s.createAlias(alias('f', 'live', '1'));
+      await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v, { codeSha256: 'other' }));
+      await s.createAlias(alias('f', 'live', '2'));
       assert.equal(await s.putProvisionedConcurrency(pc('f', '1', 2, 10), 900), 'ok');
       assert.equal(await s.putProvisionedConcurrency(pc('f', 'live', 3, 11), 900), 'ok');
       assert.equal(await s.putProvisionedConcurrency(pc('f', '1', 4, 12), 900), 'ok', 'a put replaces');
@@ -33,7 +34,8 @@ export function provisionedConcurrencyContract(withStore: (body: (s: Store, o: {
       for (const name of ['f', 'g']) {
         await s.createFunction(fn(name));
         await s.publishVersion(name, `rev-${name}-$LATEST-0`, (v) => version(name, v));
-        await s.createAlias(alias(name, 'live', '1'));
+        await s.publishVersion(name, `rev-${name}-$LATEST-0`, (v) => version(name, v, { codeSha256: 'other' }));
+        await s.createAlias(alias(name, 'live', '2'));
       }
       assert.equal(await s.putReservedConcurrency('f', 5, 900), 'ok');
       assert.equal(await s.putProvisionedConcurrency(pc('f', '1', 3), 900), 'ok');
@@ -43,6 +45,19 @@ export function provisionedConcurrencyContract(withStore: (body: (s: Store, o: {
       assert.equal(await s.putProvisionedConcurrency(pc('g', '1', 895), 900), 'ok');
       assert.equal(await s.putProvisionedConcurrency(pc('g', 'live', 1), 900), 'over-account');
       assert.equal(await s.getProvisionedConcurrency('g', 'live'), undefined, 'the refused put wrote nothing');
+    }));
+
+    test('one config per version: not on an alias whose version has one, not on a version an alias with one points to', withStore(async (s) => {
+      await s.createFunction(fn('f'));
+      await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v));
+      await s.publishVersion('f', 'rev-f-$LATEST-0', (v) => version('f', v, { codeSha256: 'other' }));
+      await s.createAlias(alias('f', 'one', '1'));
+      await s.createAlias(alias('f', 'two', '2'));
+      assert.equal(await s.putProvisionedConcurrency(pc('f', '1', 1), 900), 'ok');
+      assert.equal(await s.putProvisionedConcurrency(pc('f', 'one', 1), 900), 'version-provisioned');
+      assert.equal(await s.putProvisionedConcurrency(pc('f', 'two', 1), 900), 'ok');
+      assert.equal(await s.putProvisionedConcurrency(pc('f', '2', 1), 900), 'alias-provisioned');
+      assert.deepEqual((await s.listProvisionedConcurrency('f')).map((c) => c.qualifier), ['1', 'two']);
     }));
 
     test('deleting a version, an alias or the function deletes its configs', withStore(async (s) => {

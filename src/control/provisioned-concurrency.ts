@@ -1,4 +1,4 @@
-import { DomainError, invalidParameter, notFound, required } from '../domain/errors';
+import { DomainError, conflict, invalidParameter, notFound, required } from '../domain/errors';
 import type { ProvisionedConcurrencyRecord } from '../domain/records';
 import type { MetadataStore, ProvisionedConcurrencyStore } from '../store/types';
 import type { ConcurrencyLimiter } from '../invoke/concurrency';
@@ -51,6 +51,9 @@ export class ProvisionedConcurrencyService {
     const r = await this.store.putProvisionedConcurrency(rec, this.limiter.reservableMax);
     if (r === 'no-function') throw notFound(`Function not found: ${this.functions.arn(name)}`);
     if (r === 'no-qualifier') throw this.noQualifier(name, qualifier);
+    // LocalStack's texts, validated against AWS.
+    if (r === 'version-provisioned') throw conflict("Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
+    if (r === 'alias-provisioned') throw conflict('Version is pointed by a Provisioned Concurrency alias');
     if (r === 'over-reserved') {
       throw invalidParameter('Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function');
     }

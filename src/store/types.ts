@@ -330,7 +330,12 @@ export interface ReservedConcurrencyStore {
 }
 
 /** Why a provisioned concurrency put wrote nothing. */
-export type ProvisionedPutResult = 'ok' | 'no-function' | 'no-qualifier' | 'over-reserved' | 'over-account';
+export type ProvisionedPutResult =
+  | 'ok' | 'no-function' | 'no-qualifier' | 'over-reserved' | 'over-account'
+  /** The alias's version has a config of its own (AWS: one config per version, directly or through an alias). */
+  | 'version-provisioned'
+  /** An alias pointing at this version has a config. */
+  | 'alias-provisioned';
 
 /**
  * Provisioned concurrency configs per version or alias. A put checks, in the

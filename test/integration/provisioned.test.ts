@@ -158,10 +158,10 @@ describe('provisioned concurrency', () => {
     assert.deepEqual([a.initType, b.initType].sort(), ['on-demand', 'provisioned-concurrency']);
   });
 
-  it('counts against the reservation: more than the reserved concurrency is refused', async () => {
+  it('counts against the reservation: more than the reserved concurrency is refused (its own old amount aside)', async () => {
     await c.send(new PutFunctionConcurrencyCommand({ FunctionName: 'pc', ReservedConcurrentExecutions: 1 }));
     await rejects(
-      c.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1', ProvisionedConcurrentExecutions: 1 })),
+      c.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: 'live', ProvisionedConcurrentExecutions: 2 })),
       'InvalidParameterValueException', 'Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function',
     );
     await c.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'pc' }));
@@ -221,7 +221,17 @@ describe('provisioned concurrency', () => {
     await waitUntilFunctionUpdatedV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: 'pc' });
     await c.send(new PublishVersionCommand({ FunctionName: 'pc' }));
     await c.send(new CreateAliasCommand({ FunctionName: 'pc', Name: 'blue', FunctionVersion: '1' }));
+    // Version 1 has a config of its own: one config per version (AWS's conflict, both ways).
+    await rejects(
+      c.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: 'blue', ProvisionedConcurrentExecutions: 1 })),
+      'ResourceConflictException', "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version",
+    );
+    await c.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1' }));
     await c.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: 'blue', ProvisionedConcurrentExecutions: 1 }));
+    await rejects(
+      c.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1', ProvisionedConcurrentExecutions: 1 })),
+      'ResourceConflictException', 'Version is pointed by a Provisioned Concurrency alias',
+    );
     assert.equal((await settled(c, 'pc', 'blue')).Status, 'READY');
     await c.send(new UpdateAliasCommand({ FunctionName: 'pc', Name: 'blue', FunctionVersion: '2' }));
     const deadline = Date.now() + 30_000;

@@ -38,6 +38,17 @@ export class PostgresProvisionedConcurrency implements ProvisionedConcurrencySto
       const ver = await c.query(`SELECT 1 FROM versions WHERE function_name = $1 AND version = $2 AND version <> '$LATEST' FOR SHARE`, [fn, q]);
       const alias = ver.rowCount ? ver : await c.query('SELECT 1 FROM aliases WHERE function_name = $1 AND name = $2 FOR SHARE', [fn, q]);
       if (!alias.rowCount) return 'no-qualifier';
+      const overVersion = await c.query(
+        `SELECT 1 FROM aliases a JOIN provisioned_concurrency p
+           ON p.function_name = a.function_name AND p.qualifier = (a.record::json->>'functionVersion')
+          WHERE a.function_name = $1 AND a.name = $2`, [fn, q],
+      );
+      if (overVersion.rowCount) return 'version-provisioned';
+      const underAlias = await c.query(
+        `SELECT 1 FROM aliases a JOIN provisioned_concurrency p ON p.function_name = a.function_name AND p.qualifier = a.name
+          WHERE a.function_name = $1 AND (a.record::json->>'functionVersion') = $2`, [fn, q],
+      );
+      if (underAlias.rowCount) return 'alias-provisioned';
       const r = await c.query<{ reserved: number }>('SELECT reserved FROM function_concurrency WHERE function_name = $1', [fn]);
       const reserved = r.rows[0]?.reserved;
       if (reserved !== undefined) {

@@ -34,6 +34,15 @@ export class SqliteProvisionedConcurrency implements ProvisionedConcurrencyStore
       ver: db.prepare(`SELECT 1 FROM versions WHERE function_name = ? AND version = ? AND version <> '$LATEST'`),
       alias: db.prepare('SELECT 1 FROM aliases WHERE function_name = ? AND name = ?'),
       reserved: db.prepare('SELECT reserved FROM function_concurrency WHERE function_name = ?'),
+      aliasVersionProvisioned: db.prepare(
+        `SELECT 1 FROM aliases a JOIN provisioned_concurrency p
+           ON p.function_name = a.function_name AND p.qualifier = json_extract(a.record, '$.functionVersion')
+          WHERE a.function_name = ? AND a.name = ?`,
+      ),
+      versionAliasProvisioned: db.prepare(
+        `SELECT 1 FROM aliases a JOIN provisioned_concurrency p ON p.function_name = a.function_name AND p.qualifier = a.name
+          WHERE a.function_name = ? AND json_extract(a.record, '$.functionVersion') = ?`,
+      ),
       ownOthers: db.prepare('SELECT COALESCE(SUM(requested), 0) AS n FROM provisioned_concurrency WHERE function_name = ? AND qualifier <> ?'),
       reservedSum: db.prepare('SELECT COALESCE(SUM(reserved), 0) AS n FROM function_concurrency'),
       // Provisioned concurrency of the functions without a reservation (it comes out of the unreserved share), except this config.
@@ -60,6 +69,14 @@ export class SqliteProvisionedConcurrency implements ProvisionedConcurrencyStore
       if (!this.st.fn.get(fn)) return;
       if (!this.st.ver.get(fn, q) && !this.st.alias.get(fn, q)) {
         out = 'no-qualifier';
+        return;
+      }
+      if (this.st.aliasVersionProvisioned.get(fn, q)) {
+        out = 'version-provisioned';
+        return;
+      }
+      if (this.st.versionAliasProvisioned.get(fn, q)) {
+        out = 'alias-provisioned';
         return;
       }
       const reserved = (this.st.reserved.get(fn) as { reserved: number } | undefined)?.reserved;
