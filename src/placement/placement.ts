@@ -282,7 +282,10 @@ export class Placement {
         try {
           return (await this.coldStart(p, rec, set)).ee;
         } catch (e) {
-          throw new Error(e instanceof InitFailure ? provisionedInitFailedReason : `${provisionedInitFailedReason}: ${String(e)}`);
+          // The function's own init failure is AWS's reason; anything else is the platform's, logged here and not shown to the caller.
+          if (e instanceof InitFailure) throw new Error(provisionedInitFailedReason);
+          console.error(`kumo: a provisioned EE of ${rec.functionName}:${rec.version} could not start:`, e);
+          throw new Error(provisionedStartFailedReason);
         }
       },
       ready: (ee) => {
@@ -543,6 +546,8 @@ export class Placement {
 
 /** StatusReason of a config whose EE failed to initialise (AWS's code for a function's init failure). */
 const provisionedInitFailedReason = 'FUNCTION_ERROR_INIT_FAILURE';
+/** StatusReason when the platform could not start an EE (Kumo's text; the cause goes to the server's log). */
+const provisionedStartFailedReason = 'An execution environment could not be started for provisioned concurrency';
 /** StatusReason when the host's EE memory budget has no room for a provisioned EE (Kumo's: AWS has no such host limit). */
 const provisionedNoMemoryReason = 'Not enough memory on this host for provisioned concurrency (KUMO_EE_MEMORY_BUDGET_MB)';
 
