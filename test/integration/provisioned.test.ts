@@ -306,3 +306,34 @@ describe('the host\'s EE memory budget (KUMO_EE_MEMORY_BUDGET_MB=256)', () => {
     assert.equal((await invokeTail(c, 'a')).initType, 'on-demand');
   });
 });
+
+describe('provisioned EEs and the idle reaper (KUMO_EE_IDLE_MS=1000)', () => {
+  let s: RunningServer;
+  let c: LambdaClient;
+  let tag: string;
+  before(async () => {
+    s = await startServer({ env: { KUMO_EE_IDLE_MS: '1000' } });
+    c = s.client;
+    tag = tagOf(s.dataDir);
+    await deploy(c, 'kept');
+    await c.send(new PublishVersionCommand({ FunctionName: 'kept' }));
+  });
+  after(async () => {
+    await s?.stop();
+    await removeDataDir(s?.dataDir);
+  });
+
+  it('an idle on-demand EE is reaped, a provisioned one is kept (frozen while idle) and still serves without a cold start', async () => {
+    await c.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'kept', Qualifier: '1', ProvisionedConcurrentExecutions: 1 }));
+    assert.equal((await settled(c, 'kept', '1')).Status, 'READY');
+    const [provisionedEe] = [...eeFreezerStates(tag).keys()];
+    assert.equal((await invokeTail(c, 'kept')).initType, 'on-demand');
+    await eeCount(tag, 2);
+    await sleep(2500); // past the idle time and a reaper pass (every second here)
+    await eeCount(tag, 1);
+    assert.deepEqual([...eeFreezerStates(tag)], [[provisionedEe, 'FROZEN']]);
+    const r = await invokeTail(c, 'kept', '1');
+    assert.equal(r.initType, 'provisioned-concurrency');
+    assert.doesNotMatch(r.log, /Init Duration/);
+  });
+});
