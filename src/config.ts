@@ -1,3 +1,4 @@
+import os from 'node:os';
 /**
  * Every limit Kumo enforces, with its unit in the name and AWS's value cited
  * where AWS documents one (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
@@ -67,6 +68,13 @@ export const limits = {
    */
   scalingRateEesPerWindow: 1000,
   scalingRateWindowMs: 10_000,
+  /**
+   * Default memory budget of the EEs on this host (KUMO_EE_MEMORY_BUDGET_MB
+   * overrides it), as a fraction of the host's RAM: the rest is left to the
+   * server, the page cache and whatever else runs on the host. (Kumo's own
+   * choice: AWS places EEs on workers of its own and documents no such figure.)
+   */
+  eeMemoryBudgetFractionOfHost: 0.75,
   /** Concurrent cold starts on this host (further requests wait for a slot or a warm EE); placement uses min(this, 2 × cores). */
   coldStartsMax: 64,
   /** Functions listed per page. AWS: MaxItems 1–10,000 accepted, 50 returned by default. */
@@ -125,6 +133,8 @@ export interface KumoConfig {
   /** The scaling rate: new EEs per function per window (KUMO_SCALING_RATE_EES, KUMO_SCALING_RATE_WINDOW_MS). */
   scalingRateEes: number;
   scalingRateWindowMs: number;
+  /** Memory (MB) that the EEs of this host may be promised together (KUMO_EE_MEMORY_BUDGET_MB). */
+  eeMemoryBudgetMb: number;
   /** Static credentials; when absent a pair is generated in the data dir. */
   accessKeyId?: string;
   secretAccessKey?: string;
@@ -151,6 +161,9 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     accountConcurrency: positiveInt(env, 'KUMO_ACCOUNT_CONCURRENCY', limits.accountConcurrencyDefault),
     scalingRateEes: positiveInt(env, 'KUMO_SCALING_RATE_EES', limits.scalingRateEesPerWindow),
     scalingRateWindowMs: positiveInt(env, 'KUMO_SCALING_RATE_WINDOW_MS', limits.scalingRateWindowMs),
+    eeMemoryBudgetMb: positiveInt(
+      env, 'KUMO_EE_MEMORY_BUDGET_MB', Math.floor((os.totalmem() / (1024 * 1024)) * limits.eeMemoryBudgetFractionOfHost),
+    ),
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.KUMO_SECRET_ACCESS_KEY || undefined,
   };

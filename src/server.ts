@@ -16,6 +16,7 @@ import { Placement } from './placement/placement';
 import { InvokeService } from './invoke/service';
 import { ConcurrencyLimiter } from './invoke/concurrency';
 import { ReservedConcurrencyService } from './control/reserved-concurrency';
+import { ProvisionedConcurrencyService } from './control/provisioned-concurrency';
 import { AsyncQueue } from './async/queue';
 import { EventInvokeConfigService } from './async/invoke-configs';
 import { Gateway } from './gateway/gateway';
@@ -134,6 +135,7 @@ export class KumoServer {
     const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter);
     const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
     await reserved.load();
+    const provisioned = new ProvisionedConcurrencyService(this.store, this.functions, this.placement, limiter);
     // Messages between services (SNS fan-out, DLQs, destinations): each receiving service registers its sink.
     this.deliveries = new Deliveries();
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
@@ -176,12 +178,14 @@ export class KumoServer {
     await this.functions.recover();
     await this.queue.recover();
     await this.topicDeliveries.recover();
+    // Provisioned concurrency is started again from the store (EEs do not survive a restart); it comes up in the background.
+    await provisioned.load();
     const codeUrls = new CodeUrlSigner();
     this.gateway = new Gateway({
       region: cfg.region,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
-        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, mappings: this.mappings,
+        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
         queues: queueService, moveTasks: this.moveTasks,
         region: cfg.region, accountId: cfg.accountId,

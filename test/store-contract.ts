@@ -8,6 +8,7 @@ import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } fro
 import { invokeConfigContract } from './store-contract-invoke-configs';
 import { queueStoreContract } from './store-contract-queues';
 import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
+import { provisionedConcurrencyContract } from './store-contract-provisioned-concurrency';
 
 /**
  * The contract every `Store` implementation keeps: one suite, run by each
@@ -483,6 +484,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
 
     invokeConfigContract(withStore);
     reservedConcurrencyContract(withStore);
+    provisionedConcurrencyContract(withStore);
 
     describe('concurrent compare-and-swap: two writers, one winner', () => {
       test('createFunction of one name: one succeeds, the other is StoreConflict', withStore(async (s) => {

@@ -28,6 +28,8 @@ export type DomainErrorKind =
   | 'PayloadTooLarge'
   /** A zipped code or layer package over the upload limit. */
   | 'CodeTooLarge'
+  /** A function exists but has no provisioned concurrency config for the qualifier (Lambda's own not-found error for it). */
+  | 'ProvisionedConfigNotFound'
   /** No concurrency left: `reason` names which limit (AWS's `Reason` member). */
   | 'Throttled';
 

@@ -195,3 +195,14 @@ export interface EventInvokeConfigRecord {
   /** When it was last written, epoch milliseconds (AWS: LastModified, epoch seconds). */
   lastModifiedMs: number;
 }
+
+/** A provisioned concurrency config of a version or alias (PutProvisionedConcurrencyConfig). */
+export interface ProvisionedConcurrencyRecord {
+  functionName: string;
+  /** A version number or an alias name (never $LATEST). */
+  qualifier: string;
+  /** RequestedProvisionedConcurrentExecutions. */
+  requested: number;
+  /** When it was last written, epoch milliseconds (AWS: LastModified, an ISO 8601 string). */
+  lastModifiedMs: number;
+}

@@ -14,6 +14,8 @@ import { runtimesDir } from '../paths';
 import { runtimeSpec, type RuntimeSpec } from '../runtimes/registry';
 import { DomainError } from '../domain/errors';
 import { ScalingRate } from './scaling-rate';
+import { MemoryBudget } from './memory-budget';
+import { ProvisionedSet, type ProvisionedStatus } from './provisioned';
 
 /** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
 const coldStartsPerCore = 2;
@@ -42,6 +44,15 @@ export class InitFailure extends Error {
   }
 }
 
+interface EeEntry {
+  pool: VersionPool;
+  teardown(): Promise<void>;
+  /** What the EE was promised from the host's memory budget (its MemorySize). */
+  memoryMb: number;
+  /** Set for an EE of provisioned concurrency. */
+  provisioned?: ProvisionedSet;
+}
+
 /** A request waiting for an EE: it takes whichever comes first, a warm EE of its pool or a cold-start slot. */
 interface Waiter {
   pool: VersionPool;
@@ -52,6 +63,8 @@ interface Waiter {
 /** Warm EEs of one function version (keyed by its revision: a change of code or configuration starts a new pool). */
 class VersionPool {
   readonly idle: ExecutionEnvironment[] = [];
+  /** Idle provisioned EEs: handed out before `idle` (AWS serves a version's requests from its provisioned concurrency first). */
+  readonly provIdle: ExecutionEnvironment[] = [];
   readonly all = new Set<ExecutionEnvironment>();
   readonly waiters: Waiter[] = [];
   retired = false;
@@ -66,7 +79,10 @@ class VersionPool {
  */
 export class Placement {
   private readonly pools = new Map<string, VersionPool>();
-  private readonly byEe = new Map<ExecutionEnvironment, { pool: VersionPool; teardown(): Promise<void> }>();
+  private readonly byEe = new Map<ExecutionEnvironment, EeEntry>();
+  /** Provisioned concurrency by config (function + qualifier). */
+  private readonly provisioned = new Map<string, ProvisionedSet>();
+  private readonly memory: MemoryBudget;
   private readonly reaper: NodeJS.Timeout;
   private eeSeq = 0;
   /** Cold starts under way, and the requests waiting for a slot (FIFO). */
@@ -88,6 +104,7 @@ export class Placement {
   ) {
     this.reaper = setInterval(() => this.reap(), Math.min(reapIntervalMsMax, Math.max(1000, cfg.eeIdleMs / 2)));
     this.reaper.unref();
+    this.memory = new MemoryBudget(cfg.eeMemoryBudgetMb);
     this.coldStartsMax = Math.max(coldStartsMin, Math.min(limits.coldStartsMax, os.availableParallelism() * coldStartsPerCore));
   }
 
@@ -101,19 +118,23 @@ export class Placement {
     const key = this.poolKey(rec);
     let pool = this.pools.get(key);
     if (!pool) this.pools.set(key, (pool = new VersionPool(key)));
-    let warm = pool.idle.pop();
+    let warm = pool.provIdle.pop() ?? pool.idle.pop();
     // An EE whose runtime has died is never handed out (its teardown may still be running).
     while (warm && warm.state !== 'idle') {
       void this.byEe.get(warm)?.teardown();
-      warm = pool.idle.pop();
+      warm = pool.provIdle.pop() ?? pool.idle.pop();
     }
     if (warm) {
       await this.unfreeze(warm);
       return { ee: warm };
     }
     if (this.coldActive < this.coldStartsMax) {
-      // Only a cold start spends the function's scaling rate; the warm path above never looks at it.
-      if (!this.scaling.take(rec.functionName)) throw scalingRateExceeded();
+      // Only a cold start spends memory and the function's scaling rate; the warm path above never looks at them.
+      this.takeMemory(rec);
+      if (!this.scaling.take(rec.functionName)) {
+        this.memory.give(rec.config.memoryMb);
+        throw scalingRateExceeded();
+      }
       this.coldActive++;
       return this.coldStartInSlot(pool, rec);
     }
@@ -129,11 +150,46 @@ export class Placement {
       await this.unfreeze(got.ee);
       return { ee: got.ee };
     }
+    try {
+      this.takeMemory(rec);
+    } catch (e) {
+      this.handOnColdSlot();
+      throw e;
+    }
     if (!this.scaling.take(rec.functionName)) {
+      this.memory.give(rec.config.memoryMb);
       this.handOnColdSlot();
       throw scalingRateExceeded();
     }
     return this.coldStartInSlot(pool, rec);
+  }
+
+  /**
+   * Promises the version's memory for a new EE, evicting idle on-demand EEs
+   * (least recently used first) when the host's budget is full; a throttle
+   * when even that cannot make room.
+   */
+  private takeMemory(rec: VersionRecord): void {
+    if (!this.memory.take(rec.config.memoryMb, () => this.evictable(), (c) => this.evict(c))) {
+      throw memoryExhausted();
+    }
+  }
+
+  /** Idle on-demand EEs (provisioned ones are never evicted for a new EE). */
+  private evictable(): { ee: ExecutionEnvironment; memoryMb: number; lastUsedMs: number }[] {
+    const out: { ee: ExecutionEnvironment; memoryMb: number; lastUsedMs: number }[] = [];
+    for (const pool of this.pools.values()) {
+      for (const ee of pool.idle) {
+        const entry = this.byEe.get(ee);
+        if (entry && ee.state === 'idle') out.push({ ee, memoryMb: entry.memoryMb, lastUsedMs: ee.lastUsedMs });
+      }
+    }
+    return out;
+  }
+
+  /** Evicts an idle EE for the budget: its teardown gives its memory back at once. */
+  private evict(c: { ee: ExecutionEnvironment }): void {
+    void this.byEe.get(c.ee)?.teardown();
   }
 
   /** Runs a cold start in a slot already counted in `coldActive`, then hands the slot on. */
@@ -161,7 +217,7 @@ export class Placement {
   release(ee: ExecutionEnvironment): void {
     const entry = this.byEe.get(ee);
     if (!entry) return;
-    if (ee.state !== 'idle' || entry.pool.retired) {
+    if (ee.state !== 'idle' || entry.pool.retired || (entry.provisioned && !entry.provisioned.wants(ee))) {
       void entry.teardown();
       return;
     }
@@ -171,7 +227,7 @@ export class Placement {
       w.resolve({ ee });
       return;
     }
-    entry.pool.idle.push(ee);
+    (entry.provisioned ? entry.pool.provIdle : entry.pool.idle).push(ee);
     this.scheduleFreeze(ee);
   }
 
@@ -185,8 +241,99 @@ export class Placement {
       if (name !== functionName || (version !== undefined && ver !== version) || rev === keepRevision) continue;
       pool.retired = true;
       this.pools.delete(key);
-      for (const ee of pool.idle.splice(0)) void this.byEe.get(ee)?.teardown();
+      // Provisioned concurrency on a retired version ends with it (the control plane provisions the new target, if any).
+      for (const [id, set] of this.provisioned) {
+        if (set.poolKey !== key) continue;
+        this.provisioned.delete(id);
+        set.stop();
+      }
+      for (const ee of [...pool.idle.splice(0), ...pool.provIdle.splice(0)]) void this.byEe.get(ee)?.teardown();
     }
+  }
+
+  /**
+   * Provisioned concurrency for config `id` (function + qualifier): `requested`
+   * EEs of `rec` started ahead with AWS_LAMBDA_INITIALIZATION_TYPE
+   * provisioned-concurrency. A config that now targets another version (an
+   * alias moved) starts over on it; the old EEs go.
+   */
+  provision(id: string, rec: VersionRecord, requested: number, retry = true): void {
+    if (this.closed) return;
+    const key = this.poolKey(rec);
+    const cur = this.provisioned.get(id);
+    if (cur?.poolKey === key) {
+      // The same version again after some other change of the function: nothing to do (a FAILED config stays failed until put again).
+      if (!retry && cur.amount === requested) return;
+      const pool = this.pools.get(key);
+      cur.resize(requested, pool ? pool.provIdle.filter((ee) => cur.owns(ee)) : []);
+      return;
+    }
+    if (cur) this.deprovision(id);
+    let pool = this.pools.get(key);
+    if (!pool) this.pools.set(key, (pool = new VersionPool(key)));
+    const p = pool;
+    const set: ProvisionedSet = new ProvisionedSet(key, requested, {
+      startsMax: this.coldStartsMax,
+      start: async () => {
+        if (this.closed) throw new Error('the server is stopping');
+        if (!this.memory.take(rec.config.memoryMb, () => this.evictable(), (c) => this.evict(c))) {
+          throw new Error(provisionedNoMemoryReason);
+        }
+        try {
+          return (await this.coldStart(p, rec, set)).ee;
+        } catch (e) {
+          // The function's own init failure is AWS's reason; anything else is the platform's, logged here and not shown to the caller.
+          if (e instanceof InitFailure) throw new Error(provisionedInitFailedReason);
+          console.error(`kumo: a provisioned EE of ${rec.functionName}:${rec.version} could not start:`, e);
+          throw new Error(provisionedStartFailedReason);
+        }
+      },
+      ready: (ee) => {
+        if (p.retired || this.closed || ee.state !== 'idle') return false;
+        // A request already waiting for an EE of this version takes it at once.
+        for (let w = p.waiters.shift(); w; w = p.waiters.shift()) {
+          if (w.settled) continue;
+          w.settled = true;
+          w.resolve({ ee });
+          return true;
+        }
+        p.provIdle.push(ee);
+        this.scheduleFreeze(ee);
+        return true;
+      },
+      stop: (ee) => void this.byEe.get(ee)?.teardown(),
+    });
+    this.provisioned.set(id, set);
+    set.fill();
+  }
+
+  /** Ends config `id`'s provisioned concurrency: its idle EEs go now, busy ones when their invocation ends. */
+  deprovision(id: string): void {
+    const set = this.provisioned.get(id);
+    if (!set) return;
+    this.provisioned.delete(id);
+    this.stopSet(set);
+  }
+
+  private stopSet(set: ProvisionedSet): void {
+    set.stop();
+    const pool = this.pools.get(set.poolKey);
+    for (const ee of pool ? pool.provIdle.filter((e) => set.owns(e)) : []) void this.byEe.get(ee)?.teardown();
+  }
+
+  /** The allocation of config `id`, or undefined when placement runs none for it. */
+  provisionedStatus(id: string): ProvisionedStatus | undefined {
+    return this.provisioned.get(id)?.status();
+  }
+
+  /** The configs placement runs EEs for. */
+  provisionedIds(): string[] {
+    return [...this.provisioned.keys()];
+  }
+
+  /** Memory promised to this host's EEs now, and the budget (KUMO_EE_MEMORY_BUDGET_MB). */
+  get memoryPromisedMb(): number {
+    return this.memory.promisedMb;
   }
 
   get liveCount(): number {
@@ -197,6 +344,8 @@ export class Placement {
   async shutdown(): Promise<void> {
     this.closed = true;
     clearInterval(this.reaper);
+    for (const set of this.provisioned.values()) set.stop();
+    this.provisioned.clear();
     for (const w of this.coldQueue.splice(0)) {
       if (w.settled) continue;
       w.settled = true;
@@ -231,7 +380,11 @@ export class Placement {
     return ee.thaw();
   }
 
-  private async coldStart(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
+  /**
+   * Starts an EE whose memory the caller has already taken from the budget
+   * (given back here if the start fails before the EE exists, else by its teardown).
+   */
+  private async coldStart(pool: VersionPool, rec: VersionRecord, set?: ProvisionedSet): Promise<AcquiredEe> {
     const cfg = rec.config;
     const t0 = performance.now();
     const idHex = randomBytes(16).toString('hex');
@@ -241,10 +394,19 @@ export class Placement {
       platform: (line) => this.logs.push(group, stream, line),
       output: (line) => this.logs.pushOutput(group, stream, line),
     });
-    const codeDir = await this.code.ensure(rec.codeKey);
-    const optDir = await this.ctx.optDir(rec);
-    const args = runtimeArgs(runtimeSpec(cfg.runtime), codeDir, optDir);
+    let codeDir: string;
+    let optDir: string | undefined;
+    let args: string[] | undefined;
+    try {
+      codeDir = await this.code.ensure(rec.codeKey);
+      optDir = await this.ctx.optDir(rec);
+      args = runtimeArgs(runtimeSpec(cfg.runtime), codeDir, optDir);
+    } catch (e) {
+      this.memory.give(cfg.memoryMb);
+      throw e;
+    }
     if (!args) {
+      this.memory.give(cfg.memoryMb);
       throw new InitFailure({
         kind: 'platform-error',
         errorType: 'Runtime.InvalidEntrypoint',
@@ -263,17 +425,22 @@ export class Placement {
         ee.markStopped();
         const i = pool.idle.indexOf(ee);
         if (i >= 0) pool.idle.splice(i, 1);
+        const j = pool.provIdle.indexOf(ee);
+        if (j >= 0) pool.provIdle.splice(j, 1);
         pool.all.delete(ee);
         this.byEe.delete(ee);
+        this.memory.give(cfg.memoryMb);
+        // A provisioned EE that failed is replaced (the set starts another while it still wants its amount).
+        set?.lost(ee);
         if (ee.ip !== undefined) this.runtimeApi.unregister(ee.ip, ee);
         await ee.destroy();
       })();
       return tornDown;
     };
     pool.all.add(ee);
-    this.byEe.set(ee, { pool, teardown });
+    this.byEe.set(ee, { pool, teardown, memoryMb: cfg.memoryMb, ...(set ? { provisioned: set } : {}) });
 
-    const env = this.eeEnv(rec, stream);
+    const env = this.eeEnv(rec, stream, set ? 'provisioned-concurrency' : 'on-demand');
     let created;
     try {
       created = await this.driver.create({
@@ -344,7 +511,7 @@ export class Placement {
   }
 
   /** Lambda's standard environment plus the function's own (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime). */
-  private eeEnv(rec: VersionRecord, stream: string): Record<string, string> {
+  private eeEnv(rec: VersionRecord, stream: string, initializationType: 'on-demand' | 'provisioned-concurrency'): Record<string, string> {
     const cfg = rec.config;
     const env: Record<string, string> = {
       ...this.ctx.env(rec),
@@ -353,7 +520,7 @@ export class Placement {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(cfg.memoryMb),
       AWS_LAMBDA_LOG_GROUP_NAME: cfg.logGroup,
       AWS_LAMBDA_LOG_STREAM_NAME: stream,
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_INITIALIZATION_TYPE: initializationType,
       AWS_LAMBDA_RUNTIME_API: this.driver.runtimeApiAddress(),
       AWS_REGION: this.cfg.region,
       AWS_DEFAULT_REGION: this.cfg.region,
@@ -375,6 +542,23 @@ export class Placement {
     }
     return env;
   }
+}
+
+/** StatusReason of a config whose EE failed to initialise (AWS's code for a function's init failure). */
+const provisionedInitFailedReason = 'FUNCTION_ERROR_INIT_FAILURE';
+/** StatusReason when the platform could not start an EE (Kumo's text; the cause goes to the server's log). */
+const provisionedStartFailedReason = 'An execution environment could not be started for provisioned concurrency';
+/** StatusReason when the host's EE memory budget has no room for a provisioned EE (Kumo's: AWS has no such host limit). */
+const provisionedNoMemoryReason = 'Not enough memory on this host for provisioned concurrency (KUMO_EE_MEMORY_BUDGET_MB)';
+
+/**
+ * The throttle when the host's EE memory budget has no room even after
+ * evicting every idle on-demand EE. AWS has no host to run out of; the
+ * nearest of its reasons is the account's concurrency (the host runs no more
+ * at once), with the text AWS gives every throttle it recorded.
+ */
+function memoryExhausted(): DomainError {
+  return new DomainError('Throttled', 'Rate Exceeded.', { reason: 'ConcurrentInvocationLimitExceeded' });
 }
 
 /** AWS's throttle when a function adds EEs faster than its scaling rate (the message AWS gives every throttle reason it recorded). */

@@ -19,7 +19,7 @@ import type { TopicStore } from './topics';
  */
 import type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
-  NewAsyncEvent, StoredLogEvent, VersionRecord,
+  NewAsyncEvent, ProvisionedConcurrencyRecord, StoredLogEvent, VersionRecord,
 } from '../domain/records';
 import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
 export type { EventSourceMappingRecord, EventSourceMappingState } from '../domain/event-source-mapping';
@@ -329,7 +329,34 @@ export interface ReservedConcurrencyStore {
   listReservedConcurrency(): Promise<Map<string, number>>;
 }
 
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & EventSourceMappingStore & TopicStore & QueueStore & {
+/** Why a provisioned concurrency put wrote nothing. */
+export type ProvisionedPutResult =
+  | 'ok' | 'no-function' | 'no-qualifier' | 'over-reserved' | 'over-account'
+  /** The alias's version has a config of its own (AWS: one config per version, directly or through an alias). */
+  | 'version-provisioned'
+  /** An alias pointing at this version has a config. */
+  | 'alias-provisioned';
+
+/**
+ * Provisioned concurrency configs per version or alias. A put checks, in the
+ * transaction that writes it, that the function's configs together stay
+ * within its reservation when it has one, and otherwise that every
+ * reservation plus the provisioned concurrency of the functions without one
+ * stays within `reservableMax` (the account limit minus the unreserved
+ * floor): AWS takes provisioned concurrency out of the reserved or the
+ * unreserved share. Deleting a version, an alias or the function deletes its
+ * configs in the same transaction.
+ */
+export interface ProvisionedConcurrencyStore {
+  putProvisionedConcurrency(rec: ProvisionedConcurrencyRecord, reservableMax: number): Promise<ProvisionedPutResult>;
+  /** Removes one config; false when there was none. */
+  deleteProvisionedConcurrency(functionName: string, qualifier: string): Promise<boolean>;
+  getProvisionedConcurrency(functionName: string, qualifier: string): Promise<ProvisionedConcurrencyRecord | undefined>;
+  /** One function's configs (every function's when undefined: read at start-up), by function then qualifier. */
+  listProvisionedConcurrency(functionName?: string): Promise<ProvisionedConcurrencyRecord[]>;
+}
+
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore & EventSourceMappingStore & TopicStore & QueueStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

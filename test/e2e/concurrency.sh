@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end with the real aws CLI v2: reserved concurrency (put, get, the
 # floor's error, delete), get-account-settings, and a function reserved at 0
-# answering 429 TooManyRequestsException with its Reason. The pools, the
+# answering 429 TooManyRequestsException with its Reason; provisioned
+# concurrency on a version (put, get READY, list, an invoke without Init
+# Duration, delete). The pools, the
 # account limit and the scaling rate are covered through the SDK in
 # test/integration/concurrency.test.ts.
 set -uo pipefail
@@ -50,6 +52,25 @@ L delete-function-concurrency --function-name limited
 check "delete-function-concurrency: none reserved" test "$(L get-function-concurrency --function-name limited --query ReservedConcurrentExecutions --output text)" = "None"
 L invoke --function-name limited $binfmt --payload '{}' "$work/o.json" >/dev/null
 check "it runs again" grep -q '"ok":true' "$work/o.json"
+
+# Provisioned concurrency on a published version.
+L publish-version --function-name limited >/dev/null
+check "put-provisioned-concurrency-config on \$LATEST is refused with AWS's text" \
+  grep -q "InvalidParameterValueException.*Provisioned Concurrency Configs cannot be applied to unpublished function versions" \
+  <<<"$(L put-provisioned-concurrency-config --function-name limited --qualifier '$LATEST' --provisioned-concurrent-executions 1 2>&1)"
+check "put-provisioned-concurrency-config answers IN_PROGRESS" \
+  test "$(L put-provisioned-concurrency-config --function-name limited --qualifier 1 --provisioned-concurrent-executions 1 --query Status --output text)" = "IN_PROGRESS"
+st=""
+for _ in $(seq 1 300); do st=$(L get-provisioned-concurrency-config --function-name limited --qualifier 1 --query Status --output text); [ "$st" != IN_PROGRESS ] && break; sleep 0.1; done
+check "get-provisioned-concurrency-config reaches READY" test "$st" = "READY"
+check "list-provisioned-concurrency-configs names the version's ARN" \
+  grep -q ':function:limited:1	1$' <<<"$(L list-provisioned-concurrency-configs --function-name limited --query 'ProvisionedConcurrencyConfigs[0].[FunctionArn,AllocatedProvisionedConcurrentExecutions]' --output text)"
+L invoke --function-name limited --qualifier 1 --log-type Tail --query LogResult --output text $binfmt --payload '{}' "$work/o.json" | base64 -d >"$work/tail.txt"
+check "an invoke of the provisioned version shows REPORT without Init Duration" \
+  bash -c "grep -q '^REPORT' '$work/tail.txt' && ! grep -q 'Init Duration' '$work/tail.txt'"
+L delete-provisioned-concurrency-config --function-name limited --qualifier 1
+check "after delete-provisioned-concurrency-config: ProvisionedConcurrencyConfigNotFoundException" \
+  grep -q "ProvisionedConcurrencyConfigNotFoundException" <<<"$(L get-provisioned-concurrency-config --function-name limited --qualifier 1 2>&1)"
 
 echo "e2e-concurrency: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

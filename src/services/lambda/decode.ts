@@ -226,3 +226,7 @@ export function decodeEventInvokeConfig(b: Json): EventInvokeConfigInput {
 export function decodePutFunctionConcurrency(b: Json): PutFunctionConcurrencyInput {
   return { ReservedConcurrentExecutions: int(b.ReservedConcurrentExecutions, 'reservedConcurrentExecutions') };
 }
+
+export function decodePutProvisionedConcurrencyConfig(b: Json): { ProvisionedConcurrentExecutions?: number } {
+  return { ProvisionedConcurrentExecutions: int(b.ProvisionedConcurrentExecutions, 'provisionedConcurrentExecutions') };
+}

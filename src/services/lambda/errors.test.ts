@@ -58,6 +58,7 @@ test('every domain error kind becomes the Lambda error AWS answers for it', () =
     PayloadTooLarge: 'RequestTooLargeException',
     CodeTooLarge: 'RequestEntityTooLargeException',
     Throttled: 'TooManyRequestsException',
+    ProvisionedConfigNotFound: 'ProvisionedConcurrencyConfigNotFoundException',
   };
   assert.deepEqual({ ...nameOfKind }, expected);
   for (const [kind, name] of Object.entries(expected)) {

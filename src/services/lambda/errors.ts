@@ -26,6 +26,7 @@ export const errorRegistry = {
   InvalidRequestContentException: c(400),
   ResourceConflictException: c(409),
   ResourceNotFoundException: c(404, 'Message'),
+  ProvisionedConcurrencyConfigNotFoundException: c(404),
   ResourceInUseException: c(400, 'Message'),
   PreconditionFailedException: c(412),
   RequestTooLargeException: c(413),
@@ -80,6 +81,7 @@ export const nameOfKind: Readonly<Record<DomainErrorKind, ErrorName>> = {
   PayloadTooLarge: 'RequestTooLargeException',
   CodeTooLarge: 'RequestEntityTooLargeException',
   Throttled: 'TooManyRequestsException',
+  ProvisionedConfigNotFound: 'ProvisionedConcurrencyConfigNotFoundException',
 };
 
 /**

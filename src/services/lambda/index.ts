@@ -20,6 +20,8 @@ import type { InvokeService } from '../../invoke/service';
 import type { AsyncQueue } from '../../async/queue';
 import type { ReservedConcurrencyService } from '../../control/reserved-concurrency';
 import { concurrencyRoutes } from './concurrency-api';
+import type { ProvisionedConcurrencyService } from '../../control/provisioned-concurrency';
+import { provisionedRoutes } from './provisioned-api';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -32,6 +34,7 @@ export interface LambdaDeps {
   invokeConfigs: EventInvokeConfigService;
   mappings: EventSourceMappingService;
   reserved: ReservedConcurrencyService;
+  provisioned: ProvisionedConcurrencyService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -59,6 +62,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
         ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),
         ...concurrencyRoutes({ reserved: d.reserved }),
+        ...provisionedRoutes({ provisioned: d.provisioned }),
       ],
     },
   };

@@ -17,6 +17,8 @@ import { Listener } from './listener';
 import { PostgresInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql } from './invoke-configs';
 import type { EventInvokeConfigRecord } from '../types';
 import { PostgresReservedConcurrency, deleteFunctionConcurrencySql } from './reserved-concurrency';
+import { PostgresProvisionedConcurrency, deleteFunctionProvisionedSql, deleteQualifierProvisionedSql } from './provisioned-concurrency';
+import type { ProvisionedConcurrencyRecord } from '../../domain/records';
 
 /** NOTIFY channel of async enqueues (payload: nothing; listeners look for due events themselves). */
 const asyncChannel = 'kumo_async_enqueued';
@@ -74,6 +76,22 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
     this.reserved = new PostgresReservedConcurrency(pool);
+    this.provisioned = new PostgresProvisionedConcurrency(pool);
+  }
+
+  // ---- provisioned concurrency (provisioned-concurrency.ts)
+  private readonly provisioned: PostgresProvisionedConcurrency;
+  putProvisionedConcurrency(rec: ProvisionedConcurrencyRecord, reservableMax: number) {
+    return this.provisioned.putProvisionedConcurrency(rec, reservableMax);
+  }
+  deleteProvisionedConcurrency(fn: string, qualifier: string) {
+    return this.provisioned.deleteProvisionedConcurrency(fn, qualifier);
+  }
+  getProvisionedConcurrency(fn: string, qualifier: string) {
+    return this.provisioned.getProvisionedConcurrency(fn, qualifier);
+  }
+  listProvisionedConcurrency(fn?: string) {
+    return this.provisioned.listProvisionedConcurrency(fn);
   }
 
   // ---- reserved concurrency (reserved-concurrency.ts)
@@ -210,6 +228,7 @@ export class PostgresStore implements Store, AsyncWakeups {
       await c.query('SELECT 1 FROM functions WHERE name = $1 FOR UPDATE', [name]);
       await c.query(deleteFunctionInvokeConfigsSql, [name]);
       await c.query(deleteFunctionConcurrencySql, [name]);
+      await c.query(deleteFunctionProvisionedSql, [name]);
       await c.query('DELETE FROM aliases WHERE function_name = $1', [name]);
       await c.query('DELETE FROM versions WHERE function_name = $1', [name]);
       return (await c.query('DELETE FROM functions WHERE name = $1', [name])).rowCount === 1;
@@ -292,7 +311,10 @@ export class PostgresStore implements Store, AsyncWakeups {
       if (a.rows.length) return { deleted: false, aliases: a.rows.map((x) => x.name) };
       const d = await c.query(`DELETE FROM versions WHERE function_name = $1 AND version = $2 AND version <> '$LATEST'`, [name, version]);
       // The version's event invoke config goes with it.
-      if (d.rowCount === 1) await c.query(deleteQualifierInvokeConfigSql, [name, version]);
+      if (d.rowCount === 1) {
+        await c.query(deleteQualifierInvokeConfigSql, [name, version]);
+        await c.query(deleteQualifierProvisionedSql, [name, version]);
+      }
       return { deleted: d.rowCount === 1, aliases: [] };
     });
   }
@@ -332,7 +354,10 @@ export class PostgresStore implements Store, AsyncWakeups {
     return this.tx(async (c) => {
       // The alias row first: a put holding it FOR SHARE commits before, so the config delete below sees its row.
       const deleted = (await c.query('DELETE FROM aliases WHERE function_name = $1 AND name = $2', [functionName, name])).rowCount === 1;
-      if (deleted) await c.query(deleteQualifierInvokeConfigSql, [functionName, name]);
+      if (deleted) {
+        await c.query(deleteQualifierInvokeConfigSql, [functionName, name]);
+        await c.query(deleteQualifierProvisionedSql, [functionName, name]);
+      }
       return deleted;
     });
   }

@@ -16,7 +16,7 @@ export const deleteFunctionConcurrencySql = 'DELETE FROM function_concurrency WH
  * last units; holding one lock for the check-and-write serialises them.
  * (Any constant works; this one spells "kumo-rc".)
  */
-const reservationLockKey = 0x6b756d6f7263;
+export const reservationLockKey = 0x6b756d6f7263;
 
 /**
  * Reserved concurrency on PostgreSQL: a put holds the account-wide

@@ -3,6 +3,7 @@ import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
 import { postgresQueueMigration } from './queue-driver';
 import { reservedConcurrencyMigration } from './reserved-concurrency';
+import { provisionedConcurrencyMigration } from './provisioned-concurrency';
 
 /**
  * The PostgreSQL schema, one migration per entry (applied in order; see
@@ -65,4 +66,6 @@ export const migrations: string[] = [
   postgresQueueMigration,
   // 6: reserved concurrency per function (PutFunctionConcurrency).
   reservedConcurrencyMigration,
+  // 7: provisioned concurrency configs per version or alias (PutProvisionedConcurrencyConfig).
+  provisionedConcurrencyMigration,
 ];

@@ -16,6 +16,10 @@ import * as qsql from '../queue-sql';
 import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
 import { runSqlite, SqliteGroupCommit, sqliteQueueMigration } from './queue-driver';
 import { SqliteReservedConcurrency, deleteFunctionConcurrencySql, reservedConcurrencyMigration } from './reserved-concurrency';
+import {
+  SqliteProvisionedConcurrency, deleteFunctionProvisionedSql, deleteQualifierProvisionedSql, provisionedConcurrencyMigration,
+} from './provisioned-concurrency';
+import type { ProvisionedConcurrencyRecord } from '../../domain/records';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -92,6 +96,22 @@ export class SqliteStore implements Store {
     this.topics = new SqliteTopics(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db);
+    this.provisioned = new SqliteProvisionedConcurrency(this.db);
+  }
+
+  // ---- provisioned concurrency (provisioned-concurrency.ts)
+  private readonly provisioned: SqliteProvisionedConcurrency;
+  putProvisionedConcurrency(rec: ProvisionedConcurrencyRecord, reservableMax: number) {
+    return this.provisioned.putProvisionedConcurrency(rec, reservableMax);
+  }
+  deleteProvisionedConcurrency(fn: string, qualifier: string) {
+    return this.provisioned.deleteProvisionedConcurrency(fn, qualifier);
+  }
+  getProvisionedConcurrency(fn: string, qualifier: string) {
+    return this.provisioned.getProvisionedConcurrency(fn, qualifier);
+  }
+  listProvisionedConcurrency(fn?: string) {
+    return this.provisioned.listProvisionedConcurrency(fn);
   }
 
   /** The message writes (send, receive, delete) of one event-loop turn share one commit (one fsync): queue-driver.ts. */
@@ -322,6 +342,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       this.db.prepare(deleteFunctionInvokeConfigsSql).run(name);
       this.db.prepare(deleteFunctionConcurrencySql).run(name);
+      this.db.prepare(deleteFunctionProvisionedSql).run(name);
       this.st.delAliases.run(name);
       this.st.delVersions.run(name);
       deleted = this.st.delFn.run(name).changes === 1;
@@ -398,7 +419,10 @@ export class SqliteStore implements Store {
       if (aliases.length) result = { deleted: false, aliases };
       else result = { deleted: this.st.delVer.run(name, version).changes === 1, aliases: [] };
       // The version's event invoke config goes with it (a version number is never reused, but the row would linger).
-      if (result.deleted) this.db.prepare(deleteQualifierInvokeConfigSql).run(name, version);
+      if (result.deleted) {
+        this.db.prepare(deleteQualifierInvokeConfigSql).run(name, version);
+        this.db.prepare(deleteQualifierProvisionedSql).run(name, version);
+      }
     }).immediate();
     return result;
   }
@@ -430,7 +454,10 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       deleted = this.st.delAlias.run(functionName, name).changes === 1;
       // The alias's event invoke config goes with it: an alias created again later starts without one.
-      if (deleted) this.db.prepare(deleteQualifierInvokeConfigSql).run(functionName, name);
+      if (deleted) {
+        this.db.prepare(deleteQualifierInvokeConfigSql).run(functionName, name);
+        this.db.prepare(deleteQualifierProvisionedSql).run(functionName, name);
+      }
     }).immediate();
     return deleted;
   }
@@ -971,6 +998,8 @@ const migrations: string[] = [
   sqliteQueueMigration,
   // 9: reserved concurrency per function (PutFunctionConcurrency).
   reservedConcurrencyMigration,
+  // 10: provisioned concurrency configs per version or alias (PutProvisionedConcurrencyConfig).
+  provisionedConcurrencyMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

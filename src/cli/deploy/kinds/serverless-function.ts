@@ -1,4 +1,4 @@
-import { PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { PublishVersionCommand, PutProvisionedConcurrencyConfigCommand } from '@aws-sdk/client-lambda';
 import { feature } from '../../client';
 import { zipInline } from '../../package';
 import type { DeployContext } from '../context';
@@ -39,7 +39,26 @@ async function publishAlias(step: AppliedFunction, ctx: DeployContext): Promise<
   }
   rec.version = version;
   rec.alias = alias;
-  return touched;
+  return (await provisionAlias(step, ctx, alias)) || touched;
+}
+
+/**
+ * ProvisionedConcurrencyConfig (SAM: provisioned concurrency on the
+ * AutoPublishAlias): put on the alias at every deploy; a put of the amount
+ * already in place changes nothing on the server. Removing the property does
+ * not delete a config put before (kept: SAM's own rollback has no local twin).
+ */
+async function provisionAlias(step: AppliedFunction, ctx: DeployContext, alias: string): Promise<boolean> {
+  const pc = step.props.ProvisionedConcurrencyConfig as { ProvisionedConcurrentExecutions?: unknown } | undefined;
+  if (pc === undefined) return false;
+  const p = `Resources.${step.decl.id}.Properties.ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions`;
+  const n = Number(ctx.resolver.value(pc.ProvisionedConcurrentExecutions, p));
+  if (!Number.isInteger(n) || n < 1) throw ctx.error(p, 'ProvisionedConcurrentExecutions must be a positive integer');
+  await feature(`ProvisionedConcurrencyConfig (${step.decl.id})`, 'PutProvisionedConcurrencyConfig', () =>
+    ctx.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: step.name, Qualifier: alias, ProvisionedConcurrentExecutions: n })),
+  );
+  ctx.out(`    provisioned concurrency ${step.name}:${alias} = ${n}`);
+  return false;
 }
 
 export const serverlessFunction = functionKind({
@@ -48,11 +67,11 @@ export const serverlessFunction = functionKind({
     handled: [
       'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
       'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
-      'DeadLetterQueue', 'EventInvokeConfig',
+      'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig',
     ],
     ignored: [
       'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'FunctionUrlConfig', 'Tags', 'PermissionsBoundary',
-      'ProvisionedConcurrencyConfig', 'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
+      'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
       'AutoPublishCodeSha256', 'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
       'SourceKMSKeyArn', 'Connectors', 'Metadata',
     ],
