@@ -119,7 +119,7 @@ describe('malformed requests of each protocol get AWS\'s error, never a crash', 
     assert.equal(huge.status, 200, huge.text.slice(0, 300));
   });
 
-  it('Lambda rest-json: truncated JSON, a non-object, wrong types (FunctionName and Code too), unknown paths, huge keys', async () => {
+  it('Lambda rest-json: truncated JSON, a non-object, wrong types, unknown paths, huge keys', async () => {
     const truncated = await lambda('POST', '/2015-03-31/functions', '{"FunctionName":');
     assert.equal(truncated.status, 400);
     assert.equal(truncated.type, 'InvalidRequestContentException');
@@ -127,15 +127,18 @@ describe('malformed requests of each protocol get AWS\'s error, never a crash', 
     const notObject = await lambda('POST', '/2015-03-31/functions', '[]');
     assert.equal(notObject.type, 'InvalidRequestContentException');
     for (const [body, member] of [
-      ['{"FunctionName":5,"Role":"r","Code":{}}', 'functionName'],
-      ['{"FunctionName":"f","Role":"r","Code":"zip"}', 'code'],
       ['{"FunctionName":"f","Role":"r","Code":{},"Timeout":"abc"}', 'timeout'],
+      ['{"FunctionName":"f","Role":"r","Code":{},"Environment":{"Variables":{"A":1}}}', 'environment.variables.A'],
     ] as const) {
       const r = await lambda('POST', '/2015-03-31/functions', body);
       assert.equal(r.status, 400, r.text);
       assert.equal(r.type, 'SerializationException', r.text);
       assert.equal(r.json.Message, `Unexpected value type in payload for member '${member}'`);
     }
+    // A FunctionName of the wrong type reads as absent, as AWS answers it (src/services/lambda/decode.test.ts).
+    const numberName = await lambda('POST', '/2015-03-31/functions', '{"FunctionName":5,"Role":"r","Code":{}}');
+    assert.equal(numberName.type, 'ValidationException');
+    assert.match(numberName.json.message!, /Value null at 'functionName' failed to satisfy constraint: Member must not be null/);
     const unknown = await lambda('GET', '/2015-03-31/no-such-resource', '');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.type, 'UnknownOperationException');

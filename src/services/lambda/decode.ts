@@ -128,11 +128,11 @@ function settings(b: Json): FunctionSettingsInput {
 
 export function decodeCreateFunction(b: Json): CreateFunctionInput {
   const s = settings(b);
-  const c = struct(b.Code, 'code');
+  const c = b.Code;
   return {
     ...s,
-    FunctionName: str(b.FunctionName, 'functionName'),
-    Code: c && code(c),
+    FunctionName: typeof b.FunctionName === 'string' ? b.FunctionName : undefined,
+    Code: c !== null && typeof c === 'object' ? code(c as Json) : undefined,
     Architectures: list(b.Architectures, 'architectures'),
     PackageType: str(b.PackageType, 'packageType'),
     Tags: stringMap(b.Tags, 'tags'),
