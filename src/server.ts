@@ -156,7 +156,7 @@ export class KumoServer {
     this.deliveries.register('sqs', queueSource);
     // Event source mappings: the control plane, and the pollers that read the queues and invoke through the same invoke path.
     this.mappings = new EventSourceMappingService(this.store, this.functions, { region: cfg.region, accountId: cfg.accountId });
-    this.pollers = new EventSourcePollers(this.store, invoker);
+    this.pollers = new EventSourcePollers(this.store, invoker, { logsDurable: () => this.logs.durable() });
     this.pollers.attach(this.mappings);
     this.mappings.queues = queueSource;
     this.pollers.setQueueSource(queueSource);

@@ -33,7 +33,7 @@ export class EventSourcePollers {
   constructor(
     private readonly store: EventSourceMappingStore,
     private readonly invoker: MappingInvoker,
-    private readonly opts: { log?: (message: string, e?: unknown) => void; problemBackoffMs?: number } = {},
+    private readonly opts: { log?: (message: string, e?: unknown) => void; problemBackoffMs?: number; logsDurable?: () => Promise<void> } = {},
   ) {}
 
   /** The queue service the pollers read through (src/server.ts: when one is composed in). */
@@ -133,6 +133,7 @@ export class EventSourcePollers {
       report: (result) => this.report(rec.uuid, result),
       log: (m, e) => this.log(m, e),
       problemBackoffMs: this.opts.problemBackoffMs,
+      logsDurable: this.opts.logsDurable,
     };
     const p = new QueuePoller(rec, deps, { fifo });
     this.running.set(rec.uuid, p);

@@ -38,13 +38,13 @@ class FakeInvoker implements MappingInvoker {
   }
 }
 
-function setup(o: { rec?: Partial<EventSourceMappingRecord>; queue?: Parameters<FakeQueueSource['createQueue']>[1]; name?: string; handler?: Handler } = {}) {
+function setup(o: { rec?: Partial<EventSourceMappingRecord>; queue?: Parameters<FakeQueueSource['createQueue']>[1]; name?: string; handler?: Handler; logsDurable?: () => Promise<void> } = {}) {
   const queues = new FakeQueueSource();
   const arn = queues.createQueue(o.name ?? 'q1', { visibilityTimeoutS: 0.3, ...o.queue });
   const invoker = new FakeInvoker(o.handler);
   const reports: string[] = [];
   const rec = mapping('00000000-0000-4000-8000-000000000001', { eventSourceArn: arn, state: 'Enabled', ...o.rec });
-  const poller = new QueuePoller(rec, { queues, invoker, report: (r) => reports.push(r), log: () => undefined, problemBackoffMs: 20, receiveWaitMs: 200 }, { fifo: arn.endsWith('.fifo') });
+  const poller = new QueuePoller(rec, { queues, invoker, report: (r) => reports.push(r), log: () => undefined, problemBackoffMs: 20, receiveWaitMs: 200, logsDurable: o.logsDurable }, { fifo: arn.endsWith('.fifo') });
   return { queues, arn, invoker, reports, poller };
 }
 
@@ -92,6 +92,35 @@ describe('QueuePoller', () => {
     assert.ok(invoker.events.every((e) => e.Records.length <= 3), `batch sizes ${invoker.events.map((e) => e.Records.length)}`);
     assert.equal(invoker.events.reduce((n, e) => n + e.Records.length, 0), 7);
     assert.equal(reports.at(-1), results.ok);
+  });
+
+  test("a batch's messages are deleted only once the log lines of its invoke are durable; if they cannot be stored, the messages stay", async () => {
+    let release!: () => void;
+    let calls = 0;
+    const { queues, arn, invoker, poller } = setup({
+      logsDurable: () => {
+        calls++;
+        return new Promise<void>((r) => (release = r));
+      },
+    });
+    queues.send(arn, 'a');
+    queues.send(arn, 'b');
+    poller.start();
+    await until(() => calls === 1, 'the wait for durable logs');
+    await sleep(50);
+    assert.equal(invoker.events.length, 1);
+    assert.equal(queues.messages(arn).length, 2, 'deleted before the logs were durable');
+    release();
+    await until(() => queues.messages(arn).length === 0, 'the delete after the logs were durable');
+    await poller.stop();
+
+    const failing = setup({ queue: { visibilityTimeoutS: 60 }, logsDurable: async () => { throw new Error('disk full'); } });
+    failing.queues.send(failing.arn, 'c');
+    failing.poller.start();
+    await until(() => failing.invoker.events.length === 1, 'the invoke');
+    await sleep(100);
+    await failing.poller.stop();
+    assert.deepEqual(failing.queues.messages(failing.arn).map((m) => [m.body, m.receiveCount]), [['c', 1]], 'the message must stay when its logs cannot be stored');
   });
 
   test('a batching window gathers up to BatchSize across receives (more than the 10 of one receive)', async () => {

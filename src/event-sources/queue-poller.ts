@@ -22,6 +22,15 @@ export interface PollerDeps {
   report(result: string): void;
   /** An unexpected failure, for the server log. */
   log(message: string, e?: unknown): void;
+  /**
+   * Resolves once the log lines written so far (the batch's START … REPORT
+   * and the function's own lines) are durable. A batch's messages are
+   * deleted only after it: the logs are the only record that they were
+   * processed, and a crash between the delete and the log sink's next flush
+   * would otherwise leave messages that are gone from the queue with no
+   * trace of their invoke (found by test/integration/queue-crash.test.ts).
+   */
+  logsDurable?: () => Promise<void>;
   /** Milliseconds before a poller retries after a problem (tests shorten it). */
   problemBackoffMs?: number;
   /** The long poll of an empty queue (AWS: 20 s; tests shorten it). */
@@ -233,7 +242,16 @@ export class QueuePoller {
     }
     const outcome = await this.invoke(batch);
     const { remove, resurface } = this.settle(batch, outcome);
-    if (remove.length) await this.deps.queues.deleteMessages(this.rec.eventSourceArn, remove.map((it) => it.m.receiptHandle));
+    if (remove.length) {
+      try {
+        await this.deps.logsDurable?.();
+      } catch (e) {
+        // The lines cannot be stored: keep the messages (they come back after the visibility timeout; at least once).
+        this.deps.log(`event source mapping ${this.rec.uuid}: logs not durable, batch left in the queue`, e);
+        return;
+      }
+      await this.deps.queues.deleteMessages(this.rec.eventSourceArn, remove.map((it) => it.m.receiptHandle));
+    }
     await this.giveBack(resurface);
   }
 

@@ -188,7 +188,9 @@ export class Gateway {
       if (!decoded.ok) throw gatewayError('ValidationException', decoded.error, service.errors);
       const { action, input } = decoded.value;
       const op: Operation | undefined = action ? service.operations?.[action] : undefined;
-      if (!action || !op) throw unknownOperation(service);
+      // The query services' common errors (SQS's and SNS's Common Errors pages), not the JSON protocols' UnknownOperationException.
+      if (!action) throw new ServiceError('MissingAction', clientError(400), 'The request is missing an action or a required parameter.');
+      if (!op) throw new ServiceError('InvalidAction', clientError(400), 'The action or operation requested is invalid. Verify that the action is typed correctly.');
       if (op.bodyBytesMax !== undefined && body.length > op.bodyBytesMax) throw tooLarge(op.bodyBytesMax, action, service);
       ctx.accessKeyId = this.verify(req, url, body, service, 'query');
       return encodeQuery(action, service.query.xmlNamespace, requestId, await op.handle(input, ctx));

@@ -242,6 +242,11 @@ describe('PostgresStore', () => {
       // Alive (heartbeating): a starting server does not take its lease.
       assert.equal(await survivor.recoverAsyncLeases('survivor'), 0);
       assert.equal((await survivor.leaseDueAsync(60_000, 10, 'survivor')).length, 0);
+      // Listeners are woken when the sweep releases it: their queues had planned to look again only when the 1-hour lease ended.
+      let wakes = 0;
+      const unsubscribe = survivor.onAsyncEnqueued(() => wakes++);
+      await new Promise((r) => setTimeout(r, 300)); // the LISTEN is in place
+      wakes = 0;
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       const killedAt = Date.now();
@@ -253,6 +258,9 @@ describe('PostgresStore', () => {
       }
       assert.deepEqual(got.map((e) => e.id), ['held']);
       assert.ok(Date.now() - killedAt >= 500, 'not released while the heartbeat was fresh');
+      for (let i = 0; i < 40 && wakes === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      unsubscribe();
+      assert.ok(wakes >= 1, 'the release of the dead owner\'s lease woke no listener');
     } finally {
       await survivor.close();
     }

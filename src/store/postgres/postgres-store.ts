@@ -20,7 +20,7 @@ import { PostgresReservedConcurrency, deleteFunctionConcurrencySql } from './res
 import { PostgresProvisionedConcurrency, deleteFunctionProvisionedSql, deleteQualifierProvisionedSql } from './provisioned-concurrency';
 import type { ProvisionedConcurrencyRecord } from '../../domain/records';
 
-/** NOTIFY channel of async enqueues (payload: nothing; listeners look for due events themselves). */
+/** NOTIFY channel of async enqueues and of leases released from dead owners (payload: nothing; listeners look for due events themselves). */
 const asyncChannel = 'kumo_async_enqueued';
 /** How often each live queue owner's heartbeat is refreshed, in database time. */
 export const ownerHeartbeatMs = 10_000;
@@ -534,6 +534,9 @@ export class PostgresStore implements Store, AsyncWakeups {
            OR lease_owner NOT IN (SELECT id FROM async_owners WHERE heartbeat_at >= ${stale}))`,
       );
       await c.query(`DELETE FROM async_owners WHERE heartbeat_at < ${stale}`);
+      // Released events are due again at once, but every queue (this server's too) last planned its wake-up
+      // for the end of the dead owner's 16-minute lease: wake them as an enqueue does (delivered at commit).
+      if (r.rowCount) await c.query(`SELECT pg_notify('${asyncChannel}', '')`);
       return r.rowCount ?? 0;
     });
   }
