@@ -37,7 +37,7 @@ const leak = /\n\s+at \S|node:internal|\/src\/|\/dist\/|\.js:\d+|TypeError|Refer
 describe('malformed requests of each protocol get AWS\'s error, never a crash', () => {
   let s: RunningServer;
   const hugeKey = 'k'.repeat(300_000); // a member name of 300 KB: inside the 1 MB request limit, so it reaches the decoder
-  const oversized = 'x'.repeat(2 * 1024 * 1024); // past the 1 MB request limit of the RPC and query protocols
+  const oversized = 'x'.repeat(9 * 1024 * 1024); // past SendMessage's 8 MiB request limit (a 1 MiB message, escaped), of both protocols
   const send = async (service: string, path: string, headers: Record<string, string>, body: string, method = 'POST') => {
     const signer = new SignatureV4({ service, region: 'us-east-1', credentials: testCreds, sha256: Sha256 });
     const host = `127.0.0.1:${s.port}`;
