@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../domain/errors';
@@ -43,6 +43,10 @@ class FakeInvoker implements MappingInvoker {
   }
 }
 
+/** Every poller a test started, stopped after the file even when a test failed half-way (a running poller keeps the process alive). */
+const started: QueuePoller[] = [];
+after(() => Promise.all(started.map((p) => p.stop())));
+
 function setup(o: { rec?: Partial<EventSourceMappingRecord>; queue?: Parameters<FakeQueueSource['createQueue']>[1]; name?: string; handler?: Handler; accountConcurrency?: number; reserved?: number } = {}) {
   const queues = new FakeQueueSource();
   const arn = queues.createQueue(o.name ?? 'q1', { visibilityTimeoutS: 0.3, ...o.queue });
@@ -51,6 +55,7 @@ function setup(o: { rec?: Partial<EventSourceMappingRecord>; queue?: Parameters<
   const reports: string[] = [];
   const rec = mapping('00000000-0000-4000-8000-000000000001', { eventSourceArn: arn, state: 'Enabled', ...o.rec });
   const poller = new QueuePoller(rec, { queues, invoker, report: (r) => reports.push(r), log: () => undefined, problemBackoffMs: 20, receiveWaitMs: 200, accountConcurrency: o.accountConcurrency }, { fifo: arn.endsWith('.fifo') });
+  started.push(poller);
   return { queues, arn, invoker, reports, poller };
 }
 
