@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
-  CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteFunctionConcurrencyCommand, GetEventSourceMappingCommand, LambdaClient,
+  CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, DeleteFunctionConcurrencyCommand, GetEventSourceMappingCommand, LambdaClient,
   PutFunctionConcurrencyCommand, UpdateEventSourceMappingCommand, waitUntilFunctionActiveV2, type CreateEventSourceMappingCommandInput,
 } from '@aws-sdk/client-lambda';
 import {
@@ -208,6 +208,11 @@ describe('queue → function through event source mappings (real queues, real fu
     const r = got.flatMap((l) => l.event.Records).find((x) => x.body === 'while disabled')!;
     assert.equal(r.attributes.ApproximateReceiveCount, '1');
     await empty(q.url);
+    // Deleted (here while Disabled), the mapping is gone once its pollers stopped.
+    await c.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
+    await until('Disabled', () => c.send(new GetEventSourceMappingCommand({ UUID: uuid })), (g) => g.State === 'Disabled');
+    assert.equal((await c.send(new DeleteEventSourceMappingCommand({ UUID: uuid }))).State, 'Deleting');
+    await until('the mapping gone', () => c.send(new GetEventSourceMappingCommand({ UUID: uuid })).then((g) => g.State, (e: Error) => e.name), (v) => v === 'ResourceNotFoundException', 5_000);
   });
 
   it('CreateEventSourceMapping refuses a queue whose visibility timeout is shorter than the function timeout', async () => {
