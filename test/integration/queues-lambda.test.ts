@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, DeleteFunctionConcurrencyCommand, GetEventSourceMappingCommand, LambdaClient,
-  PutFunctionConcurrencyCommand, UpdateEventSourceMappingCommand, waitUntilFunctionActiveV2, type CreateEventSourceMappingCommandInput,
+  InvokeCommand, PutFunctionConcurrencyCommand, UpdateEventSourceMappingCommand, waitUntilFunctionActiveV2, type CreateEventSourceMappingCommandInput,
 } from '@aws-sdk/client-lambda';
 import {
   CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient,
@@ -22,13 +22,15 @@ const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 
 /**
  * A Node.js function that logs each event as one `EVENT <json>` line (with its
- * start and end times) and fails on records whose body contains "fail" (and
+ * start and end times; `{holdMs}` from a direct invoke just sleeps) and fails on records whose body contains "fail" (and
  * on "flaky" ones the first time): it throws, or with PARTIAL=1 answers them
  * as batchItemFailures.
  */
 const consumerCode = `exports.handler = async (event) => {
   const t0 = Date.now();
-  if (process.env.SLEEP_MS) await new Promise((r) => setTimeout(r, Number(process.env.SLEEP_MS)));
+  const sleepMs = event.holdMs ?? Number(process.env.SLEEP_MS ?? 0);
+  if (sleepMs) await new Promise((r) => setTimeout(r, sleepMs));
+  if (!event.Records) return 'held';
   console.log('EVENT ' + JSON.stringify({ t0, t1: Date.now(), event }));
   const failing = event.Records.filter((r) => r.body.includes('fail') || (r.body.includes('flaky') && r.attributes.ApproximateReceiveCount === '1'));
   if (failing.length && process.env.PARTIAL !== '1') throw new Error('failing ' + failing.map((r) => r.body).join(','));
@@ -91,8 +93,8 @@ describe('queue → function through event source mappings (real queues, real fu
     s = await startServer();
     c = s.client;
     sqs = sqsClient(s);
-    await deploy(c, 'consumer', { timeoutS: 1 });
-    await deploy(c, 'partial', { timeoutS: 1, env: { PARTIAL: '1' } });
+    await deploy(c, 'consumer', { timeoutS: 2 }); // 2 s: a loaded host must not time a batch out (queues' visibility is 2 s, ≥ the timeout)
+    await deploy(c, 'partial', { timeoutS: 2, env: { PARTIAL: '1' } });
     await deploy(c, 'slow', { timeoutS: 2, env: { SLEEP_MS: '400' } });
   });
   after(async () => {
@@ -245,5 +247,22 @@ describe('queue → function through event source mappings (real queues, real fu
     await c.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'slow' }));
     const after0 = await until('the paused message', () => events(s, 'slow'), (e) => bodiesOf(e).includes('paused'));
     assert.equal(after0.flatMap((l) => l.event.Records).find((r) => r.body === 'paused')!.attributes.ApproximateReceiveCount, '1');
+  });
+
+  it('a batch throttled by another caller is not dropped: its message comes back after the visibility timeout', async () => {
+    const q = await queue('throttled', { VisibilityTimeout: '3' });
+    await deploy(c, 'held', { timeoutS: 3 });
+    await c.send(new PutFunctionConcurrencyCommand({ FunctionName: 'held', ReservedConcurrentExecutions: 1 }));
+    await c.send(new InvokeCommand({ FunctionName: 'held', Payload: Buffer.from('{"holdMs":1}') })); // warm: the hold below starts at once
+    const uuid = await map({ EventSourceArn: q.arn, FunctionName: 'held', BatchSize: 1 });
+    // A direct invoke holds the function's only slot while the mapping's batch arrives.
+    const holding = c.send(new InvokeCommand({ FunctionName: 'held', Payload: Buffer.from(JSON.stringify({ holdMs: 2_500 })) }));
+    await sleep(1_000);
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'behind a throttle' }));
+    await until('the throttle reported', () => c.send(new GetEventSourceMappingCommand({ UUID: uuid })), (g) => g.LastProcessingResult === 'PROBLEM: Function call throttled', 5_000);
+    await holding;
+    const got = await until('the message after the visibility timeout', () => events(s, 'held'), (e) => bodiesOf(e).includes('behind a throttle'));
+    assert.equal(got.flatMap((l) => l.event.Records).find((r) => r.body === 'behind a throttle')!.attributes.ApproximateReceiveCount, '2', 'received once (throttled), then again');
+    await empty(q.url);
   });
 });
