@@ -155,11 +155,9 @@ export class KumoServer {
     this.queues = queueSource;
     this.deliveries.register('sqs', queueSource);
     // Event source mappings: the control plane, and the pollers that read the queues and invoke through the same invoke path.
-    this.mappings = new EventSourceMappingService(this.store, this.functions, { region: cfg.region, accountId: cfg.accountId });
-    this.pollers = new EventSourcePollers(this.store, invoker, { logsDurable: () => this.logs.durable() });
+    this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId });
+    this.pollers = new EventSourcePollers(this.store, queueSource, invoker, { accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable() });
     this.pollers.attach(this.mappings);
-    this.mappings.queues = queueSource;
-    this.pollers.setQueueSource(queueSource);
     // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
     const signer = MessageSigner.open(cfg.dataDir);
     let topicWorker: DeliveryWorker | undefined;

@@ -31,11 +31,16 @@ export const batchPayloadBytesMax = limits.syncPayloadBytesMax;
 /** "Lambda starts with five concurrent batches with five functions at a time" (AWS: Lambda SQS scaling). */
 export const pollersInitial = 5;
 /**
- * Without MaximumConcurrency, pollers scale up to the account's concurrency
- * (AWS: "up to 1,250 concurrent invocations", capped by account concurrency;
- * Kumo's account limit is `limits.accountConcurrencyDefault`).
+ * The most batches one mapping processes at once (AWS, "Configuring scaling
+ * behavior for SQS event source mappings": "The maximum number of batches
+ * that an event source mapping can process simultaneously is 1,000").
+ * Without MaximumConcurrency the pollers also stop at the account's
+ * concurrency limit (`KumoConfig.accountConcurrency`, passed in by the
+ * composition root), and always at the function's reserved concurrency.
  */
-export const pollersMaxDefault = limits.accountConcurrencyDefault;
+export const concurrentBatchesMax = 1_000;
+/** How often a mapping's pollers re-read the function's reserved concurrency (a change applies within this). */
+export const capRecheckMs = 250;
 /** "Lambda … increases the number of processes by up to 300 more instances per minute": 5 per second. */
 export const pollersScaleUpPerSecond = 5;
 /** How often the scaler looks at the backlog. */

@@ -45,10 +45,8 @@ function open() {
       return { payload: Buffer.from('null'), executedVersion: '$LATEST', requestId: 'r' };
     },
   };
-  const mappings = new EventSourceMappingService(store, functions, scope);
-  mappings.queues = queues;
-  const pollers = new EventSourcePollers(store, invoker, { log: () => undefined });
-  pollers.setQueueSource(queues);
+  const mappings = new EventSourceMappingService(store, functions, queues, scope);
+  const pollers = new EventSourcePollers(store, queues, invoker, { log: () => undefined });
   pollers.attach(mappings);
   const close = async () => {
     await pollers.stop();
@@ -194,8 +192,7 @@ describe('EventSourceMappingService with the pollers', () => {
       const q2 = t.queues.createQueue('q2', { visibilityTimeoutS: 30 });
       const n = await t.store.listEventSourceMappings({ limit: 10 });
       await t.store.createEventSourceMapping({ ...n[0]!, uuid: '00000000-0000-4000-8000-00000000000f', eventSourceArn: q2, state: 'Creating', revisionId: 'y' });
-      const fresh = new EventSourcePollers(t.store, { resolve: async () => ({}), invoke: async () => ({ payload: Buffer.from('null'), executedVersion: '$LATEST', requestId: 'r' }) }, { log: () => undefined });
-      fresh.setQueueSource(t.queues);
+      const fresh = new EventSourcePollers(t.store, t.queues, { resolve: async () => ({}), invoke: async () => ({ payload: Buffer.from('null'), executedVersion: '$LATEST', requestId: 'r' }) }, { log: () => undefined });
       await fresh.start();
       assert.equal(await t.store.getEventSourceMapping(m.uuid), undefined);
       assert.equal((await t.store.getEventSourceMapping('00000000-0000-4000-8000-00000000000f'))?.state, 'Enabled');

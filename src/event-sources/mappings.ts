@@ -13,10 +13,6 @@ const notFoundMessage = 'The resource you requested does not exist.';
 /** ListEventSourceMappings: MaxItems 1–10,000 (model); AWS's page when none is given is 100. */
 const listPageDefault = 100;
 
-/** What Kumo answers while no queue service is composed in (this branch: src/server.ts sets one when it exists). */
-export const noQueueServiceMessage = (arn: string) =>
-  `Kumo has no queue service to read ${arn} from: SQS event source mappings need the queue service of this server.`;
-
 export type MappingListener = (uuid: string) => void;
 
 /** What the mappings need of the functions (FunctionService is it). */
@@ -38,12 +34,12 @@ export type MappingFunctions = Pick<FunctionService, 'ref' | 'get' | 'arn'>;
  */
 export class EventSourceMappingService {
   private readonly listeners: MappingListener[] = [];
-  /** The queue service (src/server.ts sets it when one is composed in); absent, queue mappings are refused. */
-  queues: QueueSource | undefined;
 
+  /** `queues`: the queue service, as the pollers read it (describe: visibility timeout, FIFO-ness, existence). */
   constructor(
     private readonly store: EventSourceMappingStore,
     private readonly functions: MappingFunctions,
+    private readonly queues: QueueSource,
     private readonly scope: { region: string; accountId: string },
     private readonly now: () => number = Date.now,
   ) {}
@@ -185,7 +181,6 @@ export class EventSourceMappingService {
   }
 
   private async describeQueue(arn: string): Promise<QueueSourceInfo> {
-    if (!this.queues) throw invalidParameter(noQueueServiceMessage(arn));
     try {
       return await this.queues.describe(arn);
     } catch (e) {

@@ -20,26 +20,21 @@ const startPageSize = 100;
  * Each settle is a compare-and-swap; a lost one (the user changed the mapping
  * meanwhile) re-reads and settles again, up to `casRetriesMax` times.
  *
- * The queue service is plugged in with `setQueueSource` (the composition
- * root does it when a queue service exists); until then no poller runs and
- * states still settle.
+ * The queue service comes in as a `QueueSource` (src/server.ts composes the
+ * real one; the unit tests a fake that passes the same contract suite).
  */
 export class EventSourcePollers {
   private readonly running = new Map<string, QueuePoller>();
   private readonly chains = new Map<string, Promise<void>>();
-  private queues: QueueSource | undefined;
   private stopped = false;
 
+  /** `accountConcurrency`: the account's limit (KumoConfig.accountConcurrency), which bounds a mapping without MaximumConcurrency. */
   constructor(
     private readonly store: EventSourceMappingStore,
+    private readonly queues: QueueSource,
     private readonly invoker: MappingInvoker,
-    private readonly opts: { log?: (message: string, e?: unknown) => void; problemBackoffMs?: number; logsDurable?: () => Promise<void> } = {},
+    private readonly opts: { log?: (message: string, e?: unknown) => void; problemBackoffMs?: number; logsDurable?: () => Promise<void>; accountConcurrency?: number } = {},
   ) {}
-
-  /** The queue service the pollers read through (src/server.ts: when one is composed in). */
-  setQueueSource(q: QueueSource): void {
-    this.queues = q;
-  }
 
   /** Follows the service's changes. */
   attach(service: EventSourceMappingService): void {
@@ -120,7 +115,7 @@ export class EventSourcePollers {
   }
 
   private async startPoller(rec: EventSourceMappingRecord): Promise<void> {
-    if (this.stopped || !this.queues) return;
+    if (this.stopped) return;
     let fifo = false;
     try {
       fifo = (await this.queues.describe(rec.eventSourceArn)).fifo;
@@ -134,6 +129,7 @@ export class EventSourcePollers {
       log: (m, e) => this.log(m, e),
       problemBackoffMs: this.opts.problemBackoffMs,
       logsDurable: this.opts.logsDurable,
+      accountConcurrency: this.opts.accountConcurrency,
     };
     const p = new QueuePoller(rec, deps, { fifo });
     this.running.set(rec.uuid, p);

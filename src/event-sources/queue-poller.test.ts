@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../domain/errors';
@@ -18,6 +18,11 @@ class FakeInvoker implements MappingInvoker {
   inFlight = 0;
   peakInFlight = 0;
   exists = true;
+  /** The function's reserved concurrency, as InvokeService.reservedConcurrency answers it (undefined: none). */
+  reserved: number | undefined;
+  reservedConcurrency(): number | undefined {
+    return this.reserved;
+  }
   constructor(private handler: Handler = () => ({})) {}
   async resolve(): Promise<unknown> {
     if (!this.exists) throw new DomainError('NotFound', 'Function not found');
@@ -38,13 +43,19 @@ class FakeInvoker implements MappingInvoker {
   }
 }
 
-function setup(o: { rec?: Partial<EventSourceMappingRecord>; queue?: Parameters<FakeQueueSource['createQueue']>[1]; name?: string; handler?: Handler; logsDurable?: () => Promise<void> } = {}) {
+/** Every poller a test started, stopped after the file even when a test failed half-way (a running poller keeps the process alive). */
+const started: QueuePoller[] = [];
+after(() => Promise.all(started.map((p) => p.stop())));
+
+function setup(o: { rec?: Partial<EventSourceMappingRecord>; queue?: Parameters<FakeQueueSource['createQueue']>[1]; name?: string; handler?: Handler; accountConcurrency?: number; reserved?: number; logsDurable?: () => Promise<void> } = {}) {
   const queues = new FakeQueueSource();
   const arn = queues.createQueue(o.name ?? 'q1', { visibilityTimeoutS: 0.3, ...o.queue });
   const invoker = new FakeInvoker(o.handler);
+  invoker.reserved = o.reserved;
   const reports: string[] = [];
   const rec = mapping('00000000-0000-4000-8000-000000000001', { eventSourceArn: arn, state: 'Enabled', ...o.rec });
-  const poller = new QueuePoller(rec, { queues, invoker, report: (r) => reports.push(r), log: () => undefined, problemBackoffMs: 20, receiveWaitMs: 200, logsDurable: o.logsDurable }, { fifo: arn.endsWith('.fifo') });
+  const poller = new QueuePoller(rec, { queues, invoker, report: (r) => reports.push(r), log: () => undefined, problemBackoffMs: 20, receiveWaitMs: 200, accountConcurrency: o.accountConcurrency, logsDurable: o.logsDurable }, { fifo: arn.endsWith('.fifo') });
+  started.push(poller);
   return { queues, arn, invoker, reports, poller };
 }
 
@@ -250,6 +261,64 @@ describe('QueuePoller', () => {
     await s.poller.stop();
     assert.equal(s.poller.peakWorkers, 2);
     assert.ok(s.invoker.peakInFlight <= 2);
+  });
+
+  test("the function's reserved concurrency bounds the workers below MaximumConcurrency, and a change applies to running pollers", async () => {
+    const s = setup({ rec: { batchSize: 1, maximumConcurrency: 10 }, queue: { visibilityTimeoutS: 30 }, reserved: 2, handler: async () => (await sleep(20), {}) });
+    for (let i = 0; i < 200; i++) s.queues.send(s.arn, `m${i}`);
+    s.poller.start();
+    await until(() => s.queues.messages(s.arn).length < 150, 'some processed', 10_000);
+    assert.ok(s.poller.peakWorkers <= 2, `peak ${s.poller.peakWorkers}`);
+    assert.ok(s.invoker.peakInFlight <= 2);
+    s.invoker.reserved = 7;
+    await until(() => s.poller.running > 2, 'more workers once the reservation grew', 5_000);
+    await until(() => s.queues.messages(s.arn).length === 0, 'drained', 20_000);
+    await s.poller.stop();
+    assert.ok(s.poller.peakWorkers <= 7, `peak ${s.poller.peakWorkers}`);
+  });
+
+  test('a reserved concurrency of 0 pauses the mapping: nothing is received (the messages stay visible, uncounted) until it is raised', async () => {
+    const s = setup({ reserved: 0 });
+    s.queues.send(s.arn, 'a');
+    s.poller.start();
+    await sleep(L.capRecheckMs * 2);
+    assert.equal(s.poller.running, 0);
+    assert.equal(s.queues.calls.receive, 0);
+    assert.deepEqual(s.queues.messages(s.arn).map((m) => [m.receiveCount, m.visible]), [[0, true]]);
+    s.invoker.reserved = undefined;
+    await until(() => s.queues.messages(s.arn).length === 0, 'processed once the reservation is gone');
+    // Dropping it to 0 again ends the waiting long polls: the workers leave.
+    s.invoker.reserved = 0;
+    await until(() => s.poller.running === 0, 'the workers left', 2_000);
+    s.queues.send(s.arn, 'b');
+    await sleep(L.capRecheckMs * 2);
+    assert.deepEqual(s.queues.messages(s.arn).map((m) => m.receiveCount), [0]);
+    await s.poller.stop();
+  });
+
+  test('without MaximumConcurrency the workers stop at the configured account limit, not the default', async () => {
+    const s = setup({ rec: { batchSize: 1 }, accountConcurrency: 3, queue: { visibilityTimeoutS: 30 }, handler: async () => (await sleep(20), {}) });
+    for (let i = 0; i < 60; i++) s.queues.send(s.arn, `m${i}`);
+    s.poller.start();
+    await until(() => s.queues.messages(s.arn).length === 0, 'drained', 10_000);
+    await s.poller.stop();
+    assert.equal(s.poller.peakWorkers, 3);
+  });
+
+  test('a throttled batch is not dropped: its messages come back after the visibility timeout', async () => {
+    let throttle = true;
+    const s = setup({ handler: () => {
+      if (throttle) throw new DomainError('Throttled', 'Rate Exceeded.');
+      return {};
+    } });
+    s.queues.send(s.arn, 'a');
+    s.poller.start();
+    await until(() => s.reports.includes(results.throttled), 'the throttle');
+    assert.equal(s.queues.messages(s.arn).length, 1, 'still in the queue');
+    throttle = false;
+    await until(() => s.queues.messages(s.arn).length === 0, 'delivered after the visibility timeout');
+    await s.poller.stop();
+    assert.ok(s.invoker.events.length >= 2);
   });
 
   test('a backlog scales the workers up past the initial 5, bounded; drained, they fall back to 5', async () => {

@@ -7,12 +7,15 @@ import type { InvokeInput, InvokeResult } from '../invoke/service';
 import { readBatchResponse, type BatchOutcome } from './batch-result';
 import { envelopeBytes, filterView, sqsEventPayload, sqsRecord } from './sqs-event';
 import * as L from './limits';
+import { limits } from '../config';
 
 /** What the poller needs of the invoke path (InvokeService is one). */
 export interface MappingInvoker {
   /** Throws DomainError NotFound when the function or qualifier does not exist. */
   resolve(name: string, qualifier: string | undefined): Promise<unknown>;
   invoke(input: InvokeInput): Promise<InvokeResult>;
+  /** The function's reserved concurrency (undefined: none), read from memory (InvokeService.reservedConcurrency). */
+  reservedConcurrency?(functionName: string): number | undefined;
 }
 
 export interface PollerDeps {
@@ -31,6 +34,8 @@ export interface PollerDeps {
    * trace of their invoke (found by test/integration/queue-crash.test.ts).
    */
   logsDurable?: () => Promise<void>;
+  /** The account's concurrency limit (`KumoConfig.accountConcurrency`); absent: AWS's default, `limits.accountConcurrencyDefault`. */
+  accountConcurrency?: number;
   /** Milliseconds before a poller retries after a problem (tests shorten it). */
   problemBackoffMs?: number;
   /** The long poll of an empty queue (AWS: 20 s; tests shorten it). */
@@ -61,8 +66,16 @@ interface Item {
  *      the workers. A batch that came back full means a backlog: once per
  *      `scaleIntervalMs` the scaler adds up to `pollersScaleUpPerSecond`
  *      workers, up to ScalingConfig.MaximumConcurrency (else the account's
- *      concurrency). A worker whose receive found nothing leaves while more
- *      than the initial number run (scale down when drained).
+ *      concurrency, and never past 1,000). A worker whose receive found
+ *      nothing leaves while more than the initial number run (scale down
+ *      when drained).
+ *   1a. Reserved concurrency: the workers never exceed the function's
+ *      reserved concurrency either, re-read every `capRecheckMs`, so the
+ *      mapping does not take messages its function would throttle (each
+ *      throttled receive would count towards the queue's maxReceiveCount).
+ *      When it drops, waiting receives are aborted and the workers over it
+ *      leave; a reservation of 0 leaves no worker: the mapping pauses and
+ *      the messages stay visible in the queue until it is raised.
  *   2. Batching: long-poll for the first message; with a batching window,
  *      keep receiving until BatchSize, the window (timed from the first
  *      message) or the 6 MB payload limit; without one, invoke with what one
@@ -82,6 +95,9 @@ interface Item {
 export class QueuePoller {
   private readonly abort = new AbortController();
   private readonly workers = new Set<Promise<void>>();
+  /** Aborted when the cap drops below the workers running (then replaced): ends their long polls so they can leave. */
+  private shrink = new AbortController();
+  private capTimer: NodeJS.Timeout | undefined;
   private active = 0;
   private lastScaleMs = 0;
   private readonly maxWorkers: number;
@@ -97,7 +113,8 @@ export class QueuePoller {
     private readonly deps: PollerDeps,
     opts: { fifo: boolean },
   ) {
-    this.maxWorkers = Math.min(rec.maximumConcurrency ?? L.pollersMaxDefault, L.pollersMaxDefault);
+    const ceiling = Math.min(deps.accountConcurrency ?? limits.accountConcurrencyDefault, L.concurrentBatchesMax);
+    this.maxWorkers = Math.min(rec.maximumConcurrency ?? ceiling, ceiling);
     this.minWorkers = Math.min(L.pollersInitial, this.maxWorkers);
     this.filters = rec.filterPatterns?.map((p) => parsePattern(p));
     this.region = rec.eventSourceArn.split(':')[3] ?? '';
@@ -113,22 +130,48 @@ export class QueuePoller {
     return this.active;
   }
 
+  /** How many workers may run now: the mapping's maximum, and the function's reserved concurrency (step 1a). */
+  cap(): number {
+    const reserved = this.deps.invoker.reservedConcurrency?.(this.rec.functionName);
+    return reserved === undefined ? this.maxWorkers : Math.min(this.maxWorkers, reserved);
+  }
+
   start(): void {
-    for (let i = 0; i < this.minWorkers; i++) this.spawn();
+    this.topUp();
+    this.capTimer = setInterval(() => this.topUp(), L.capRecheckMs);
+    this.capTimer.unref();
+  }
+
+  /** Keeps min(initial, cap) workers running, and makes the ones over the cap leave (step 1a). */
+  private topUp(): void {
+    const cap = this.cap();
+    if (this.active > cap) {
+      this.shrink.abort();
+      this.shrink = new AbortController();
+    }
+    while (!this.stopped && this.active < Math.min(this.minWorkers, cap)) this.spawn();
   }
 
   /** Stops receiving at once; resolves when every batch in flight has finished. */
   async stop(): Promise<void> {
+    clearInterval(this.capTimer);
     this.abort.abort();
     while (this.workers.size) await Promise.all([...this.workers]);
   }
 
   private spawn(): void {
-    if (this.stopped || this.active >= this.maxWorkers) return;
+    if (this.stopped || this.active >= this.cap()) return;
     this.active++;
     this.peakWorkers = Math.max(this.peakWorkers, this.active);
-    const w = this.work().finally(() => {
+    // A worker that decides to leave counts itself out at once (`leave`), so
+    // two deciding together never both leave when only one should.
+    let left = false;
+    const leave = () => {
+      left = true;
       this.active--;
+    };
+    const w = this.work(leave).finally(() => {
+      if (!left) this.active--;
       this.workers.delete(w);
     });
     this.workers.add(w);
@@ -142,8 +185,9 @@ export class QueuePoller {
     await sleep(this.deps.problemBackoffMs ?? L.problemBackoffMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
 
-  private async work(): Promise<void> {
+  private async work(leave: () => void): Promise<void> {
     while (!this.stopped) {
+      if (this.active > this.cap()) return leave(); // the reserved concurrency dropped (step 1a)
       try {
         // A function that is gone must not consume the queue (each receive counts towards the DLQ).
         await this.deps.invoker.resolve(this.rec.functionName, this.rec.qualifier);
@@ -162,12 +206,13 @@ export class QueuePoller {
         continue;
       }
       if (batch.items.length === 0) {
-        if (this.active > this.minWorkers) return; // drained: scale down
+        if (this.active > this.minWorkers) return leave(); // drained: scale down
         continue;
       }
-      if (this.stopped) {
+      if (this.stopped || this.active > this.cap()) {
+        // Received while stopping or while the cap dropped: not invoked, visible again at once.
         await this.giveBack(batch.items);
-        return;
+        continue;
       }
       try {
         await this.process(batch.items);
@@ -183,7 +228,7 @@ export class QueuePoller {
     const t = this.now();
     if (t - this.lastScaleMs < L.scaleIntervalMs) return;
     this.lastScaleMs = t;
-    const add = Math.min(L.pollersScaleUpPerSecond, this.maxWorkers - this.active);
+    const add = Math.min(L.pollersScaleUpPerSecond, this.cap() - this.active);
     for (let i = 0; i < add; i++) this.spawn();
   }
 
@@ -204,7 +249,7 @@ export class QueuePoller {
       const got = await this.deps.queues.receive(this.rec.eventSourceArn, {
         max: Math.min(L.receiveMessagesMax, this.rec.batchSize - items.length),
         waitMs,
-        signal: this.abort.signal,
+        signal: AbortSignal.any([this.abort.signal, this.shrink.signal]),
       });
       if (items.length === 0 && got.length === 0) break; // one long poll found nothing: the queue is drained
       if (items.length === 0) deadline = this.now() + windowMs;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '../../src/domain/errors';
 import type { MessageAttributeValue } from '../../src/domain/delivery';
 import type { QueueSource, QueueSourceInfo, SourceMessage } from '../../src/domain/queue-source';
+import { md5OfAttributes, md5OfBody } from '../../src/queues/md5';
 
 /**
  * An in-process QueueSource for the poller's unit tests, honest about what
@@ -14,14 +15,20 @@ import type { QueueSource, QueueSourceInfo, SourceMessage } from '../../src/doma
  *   - FIFO: a message group is blocked while any of its messages is in flight,
  *     and messages come in send order;
  *   - long polls wait for a message (or `waitMs`, or the abort signal).
- * Timeouts may be fractions of a second so tests stay short. The real queue
- * service must pass the same suite (test/queue-source-contract.ts, written
- * with the queue service).
+ *   - changing the visibility of a message by a handle that is no longer its
+ *     own (deleted, or received again since) fails, as ChangeMessageVisibility
+ *     does ("The receipt handle has expired");
+ *   - MD5s are SQS's (src/queues/md5.ts), deduplication ids as given.
+ * Timeouts may be fractions of a second so tests stay short. It passes the
+ * suite the real queue service passes (test/queue-source-contract.ts, run on
+ * it by src/event-sources/queue-source-fake.contract.test.ts); where the two
+ * differ, the real one is right.
  */
 interface Msg {
   id: string;
   body: string;
   groupId?: string;
+  dedupId?: string;
   sequence: number;
   sentMs: number;
   firstReceiveMs?: number;
@@ -58,11 +65,11 @@ export class FakeQueueSource implements QueueSource {
     this.queues.delete(arn);
   }
 
-  send(arn: string, body: string, o: { groupId?: string; messageAttributes?: Record<string, MessageAttributeValue> } = {}): string {
+  send(arn: string, body: string, o: { groupId?: string; dedupId?: string; messageAttributes?: Record<string, MessageAttributeValue> } = {}): string {
     const q = this.queue(arn);
     if (q.fifo && !o.groupId) throw new Error('a FIFO message needs a group id');
     const id = randomUUID();
-    q.messages.push({ id, body, groupId: o.groupId, sequence: ++this.seq, sentMs: Date.now(), receiveCount: 0, visibleAtMs: 0, messageAttributes: o.messageAttributes ?? {} });
+    q.messages.push({ id, body, groupId: o.groupId, dedupId: o.dedupId, sequence: ++this.seq, sentMs: Date.now(), receiveCount: 0, visibleAtMs: 0, messageAttributes: o.messageAttributes ?? {} });
     this.wake();
     return id;
   }
@@ -102,7 +109,8 @@ export class FakeQueueSource implements QueueSource {
   async changeVisibility(queueArn: string, receiptHandle: string, visibilityTimeoutS: number): Promise<void> {
     this.calls.changeVisibility++;
     const m = this.queue(queueArn).messages.find((x) => x.handle === receiptHandle);
-    if (m) m.visibleAtMs = Date.now() + visibilityTimeoutS * 1000;
+    if (!m) throw new DomainError('InvalidParameter', `Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.`);
+    m.visibleAtMs = Date.now() + visibilityTimeoutS * 1000;
     this.wake();
   }
 
@@ -149,16 +157,16 @@ export class FakeQueueSource implements QueueSource {
     };
     if (q.fifo) {
       attributes.MessageGroupId = m.groupId!;
-      attributes.MessageDeduplicationId = createHash('sha256').update(m.body).digest('hex');
+      attributes.MessageDeduplicationId = m.dedupId ?? createHash('sha256').update(m.body).digest('hex');
       attributes.SequenceNumber = String(m.sequence).padStart(20, '0');
     }
-    const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+    const md5OfAttrs = md5OfAttributes(m.messageAttributes);
     return {
       messageId: m.id,
       receiptHandle: m.handle!,
       body: m.body,
-      md5OfBody: md5(m.body),
-      ...(Object.keys(m.messageAttributes).length ? { md5OfMessageAttributes: md5(JSON.stringify(m.messageAttributes)) } : {}),
+      md5OfBody: md5OfBody(m.body),
+      ...(md5OfAttrs !== undefined ? { md5OfMessageAttributes: md5OfAttrs } : {}),
       attributes,
       messageAttributes: m.messageAttributes,
     };

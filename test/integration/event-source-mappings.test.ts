@@ -8,9 +8,9 @@ import { makeZip, role, startServer, type RunningServer } from './harness';
 
 /**
  * The event source mapping operations through the real server and the AWS
- * SDK: validation and errors that need no queue (the queue service is
- * composed in by another branch; until then a queue mapping is refused with
- * a message saying so). End-to-end queue → function tests come with it.
+ * SDK: validation and errors that need no queue (a mapping of a queue that
+ * does not exist gets AWS's NonExistentQueue message). Queue → function end
+ * to end, with real queues: queues-lambda.test.ts.
  */
 async function expectError(p: Promise<unknown>, name: string, message: RegExp | string, status = 400): Promise<void> {
   await assert.rejects(p, (e: Error & { $metadata?: { httpStatusCode?: number } }) => {

@@ -297,9 +297,7 @@ describe('SNS topics (AWS SDK v3 against the real server)', () => {
     }
   });
 
-  it('SNS → SQS delivers the JSON envelope (and raw messages with their attributes) to a queue', {
-    skip: 'enable once the sqs sink (the queue service, another branch) is merged: this branch has no SQS API to create and read a queue',
-  }, async () => {
+  it('SNS → SQS delivers the JSON envelope (and raw messages with their attributes) to a queue', async () => {
     const sqs = new SQSClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
     try {
       const queueArn = async (name: string) => {
@@ -327,6 +325,20 @@ describe('SNS topics (AWS SDK v3 against the real server)', () => {
       const [r] = await receive(raw.url);
       assert.equal(r!.Body, 'to a queue');
       assert.equal(r!.MessageAttributes?.k?.StringValue, 'v');
+      // A subscription whose queue is gone: the delivery fails (permanently: the target does not exist)
+      // and its RedrivePolicy moves the message, as the envelope with its attributes, to a real SQS DLQ.
+      const dlq = await queueArn('sns-sub-dlq');
+      await sns.send(new SubscribeCommand({
+        TopicArn: t, Protocol: 'sqs', Endpoint: 'arn:aws:sqs:us-east-1:000000000000:sns-gone',
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn }) },
+      }));
+      const p2 = await sns.send(new PublishCommand({ TopicArn: t, Message: 'undeliverable', MessageAttributes: { k: { DataType: 'String', StringValue: 'w' } } }));
+      const [d] = await receive(dlq.url);
+      const dead = JSON.parse(d!.Body!) as Record<string, unknown>;
+      assert.equal(dead.Type, 'Notification');
+      assert.equal(dead.MessageId, p2.MessageId);
+      assert.equal(dead.Message, 'undeliverable');
+      assert.equal(d!.MessageAttributes?.k?.StringValue, 'w');
     } finally {
       sqs.destroy();
     }
