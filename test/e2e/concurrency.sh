@@ -9,18 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
-work=$(mktemp -d /tmp/kumo-e2e-c.XXXXXX)
-# The server's API process runs as an unprivileged user (SECURITY.md): it must reach the data dir below.
-chmod 755 "$work"
-passed=0; failed=0
-check() { local what=$1; shift; if "$@"; then passed=$((passed+1)); echo "ok   - $what"; else failed=$((failed+1)); echo "FAIL - $what"; fi; }
-KUMO_ACCOUNT_CONCURRENCY=150 ./bin/kumo server --port 0 --data-dir "$work/data" >"$work/server.log" 2>&1 &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 300); do port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$work/server.log"); [ -n "$port" ] && break; sleep 0.1; done
-[ -n "$port" ] || { cat "$work/server.log"; exit 1; }
-eval "$(grep -E '^\s+export AWS_' "$work/server.log" | sed 's/^ *//')"
-export AWS_DEFAULT_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=""
+source test/e2e/lib.sh
+e2e_start c KUMO_ACCOUNT_CONCURRENCY=150
 # No retries: a 429 must reach the script, not be retried away by the CLI.
 export AWS_MAX_ATTEMPTS=1
 L() { "$AWS" lambda --endpoint-url "http://127.0.0.1:$port" "$@"; }
@@ -72,5 +62,4 @@ L delete-provisioned-concurrency-config --function-name limited --qualifier 1
 check "after delete-provisioned-concurrency-config: ProvisionedConcurrencyConfigNotFoundException" \
   grep -q "ProvisionedConcurrencyConfigNotFoundException" <<<"$(L get-provisioned-concurrency-config --function-name limited --qualifier 1 2>&1)"
 
-echo "e2e-concurrency: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_finish e2e-concurrency

@@ -11,18 +11,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
-work=$(mktemp -d /tmp/kumo-e2e-ql.XXXXXX)
-# The server's API process runs as an unprivileged user (SECURITY.md): it must reach the data dir below.
-chmod 755 "$work"
-passed=0; failed=0
-check() { local what=$1; shift; if "$@"; then passed=$((passed+1)); echo "ok   - $what"; else failed=$((failed+1)); echo "FAIL - $what"; fi; }
-./bin/kumo server --port 0 --data-dir "$work/data" >"$work/server.log" 2>&1 &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 300); do port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$work/server.log"); [ -n "$port" ] && break; sleep 0.1; done
-[ -n "$port" ] || { cat "$work/server.log"; exit 1; }
-eval "$(grep -E '^\s+export AWS_' "$work/server.log" | sed 's/^ *//')"
-export AWS_DEFAULT_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=""
+source test/e2e/lib.sh
+e2e_start ql
 ep="http://127.0.0.1:$port"
 L() { "$AWS" lambda --endpoint-url "$ep" "$@"; }
 Q() { "$AWS" sqs --endpoint-url "$ep" "$@"; }
@@ -94,5 +84,4 @@ got=$(for _ in $(seq 1 20); do b=$(Q receive-message --queue-url "$inbox" --wait
 check "sns publish reaches the subscribed queue in the SNS envelope" grep -q '"Type" *: *"Notification"' <<<"$got"
 check "the envelope carries the message, its id and the topic" bash -c 'grep -q "\"Message\" *: *\"hello subscribers\"" <<<"$1" && grep -q "$2" <<<"$1" && grep -q "$3" <<<"$1"' _ "$got" "$mid" "$topic"
 
-echo "e2e-queues-lambda: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_finish e2e-queues-lambda

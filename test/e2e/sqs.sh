@@ -6,18 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/tools.sh   # $AWS (Debian's aws CLI v2), as make deps installs it
-work=$(mktemp -d /tmp/kumo-e2e-sqs.XXXXXX)
-# The server's API process runs as an unprivileged user (SECURITY.md): it must reach the data dir below.
-chmod 755 "$work"
-passed=0; failed=0
-check() { local what=$1; shift; if "$@"; then passed=$((passed+1)); echo "ok   - $what"; else failed=$((failed+1)); echo "FAIL - $what"; fi; }
-./bin/kumo server --port 0 --data-dir "$work/data" >"$work/server.log" 2>&1 &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 300); do port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$work/server.log"); [ -n "$port" ] && break; sleep 0.1; done
-[ -n "$port" ] || { cat "$work/server.log"; exit 1; }
-eval "$(grep -E '^\s+export AWS_' "$work/server.log" | sed 's/^ *//')"
-export AWS_DEFAULT_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=""
+source test/e2e/lib.sh
+e2e_start sqs
 Q() { "$AWS" sqs --endpoint-url "http://127.0.0.1:$port" "$@"; }
 
 dlq=$(Q create-queue --queue-name orders-dlq --query QueueUrl --output text)
@@ -53,5 +43,4 @@ missing=$(Q get-queue-url --queue-name nope 2>&1)
 check "a missing queue is AWS.SimpleQueueService.NonExistentQueue" grep -q 'AWS.SimpleQueueService.NonExistentQueue.*The specified queue does not exist.' <<<"$missing"
 check "delete-queue deletes it" Q delete-queue --queue-url "$url"
 
-echo "e2e-sqs: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_finish e2e-sqs
