@@ -32,6 +32,8 @@ export interface GatewayOptions {
 interface Dispatch {
   service: ServiceDefinition | undefined;
   protocol: ProtocolName;
+  /** A JSON-RPC request whose body (and answer) is CBOR, with this content type. */
+  cborContentType?: string;
 }
 
 /**
@@ -144,10 +146,13 @@ export class Gateway {
       const op = d.service?.operations?.[target.slice(dot + 1)];
       if (!d.service || !op) return drainAnd(req, unknownOperation(d.service));
       const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, target.slice(dot + 1), d.service);
+      const cborType = d.service.json?.cborContentType;
+      if (cborType && (header(req, 'content-type') ?? '').toLowerCase().startsWith(cborType)) d.cborContentType = cborType;
       ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
-      const input = decodeJson(body);
+      const input = d.cborContentType ? decodeCbor(body) : decodeJson(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
-      return encodeJson(d.service.json!.version, await op.handle(input.value, ctx));
+      const out = await op.handle(input.value, ctx);
+      return d.cborContentType ? encodeCbor(out, d.cborContentType) : encodeJson(d.service.json!.version, out);
     }
     if (header(req, 'smithy-protocol') === 'rpc-v2-cbor') {
       d.protocol = ctx.protocol = 'rpc-v2-cbor';
@@ -240,6 +245,7 @@ const queryAuthErrors: Record<SigV4ErrorName, { name: string; spec: ErrorSpec }>
 function encodeError(d: Dispatch, err: ServiceError, requestId: string): WireResponse {
   switch (d.protocol) {
     case 'json':
+      if (d.cborContentType) return encodeCborError(err, d.cborContentType);
       return encodeJsonError(d.service?.json?.version ?? '1.1', err, d.service?.json?.queryCompatible);
     case 'rpc-v2-cbor':
       return encodeCborError(err);

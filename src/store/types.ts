@@ -24,8 +24,10 @@ import type {
 import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
 export type { EventSourceMappingRecord, EventSourceMappingState } from '../domain/event-source-mapping';
 import type { QueueStore } from './queues';
+import type { StreamStore } from './streams';
 
 export type { QueueStore } from './queues';
+export type { NewShard, ShardRecord, StreamMode, StreamRecord, StreamStore } from './streams';
 export type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
   LogStreamRecord, NewAsyncEvent, StoredLogEvent, VersionRecord,
@@ -329,7 +331,7 @@ export interface ReservedConcurrencyStore {
   listReservedConcurrency(): Promise<Map<string, number>>;
 }
 
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & EventSourceMappingStore & TopicStore & QueueStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

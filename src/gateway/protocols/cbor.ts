@@ -22,12 +22,16 @@ export function decodeCbor(body: Buffer): Decoded<Members> {
   return { ok: true, value: v as Members };
 }
 
-const headers = (): Record<string, string> => ({ 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' });
+/** Smithy RPC v2 answers carry `smithy-protocol`; a JSON-RPC service's CBOR answers (`contentType` given) carry their own content type instead. */
+const headers = (contentType?: string): Record<string, string> =>
+  contentType ? { 'content-type': contentType } : { 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' };
 
-export function encodeCbor(out: Members | void): WireResponse {
-  return { status: 200, headers: headers(), body: Buffer.from(cbor.serialize(out ?? {})) };
+export function encodeCbor(out: Members | void, contentType?: string): WireResponse {
+  return { status: 200, headers: headers(contentType), body: Buffer.from(cbor.serialize(out ?? {})) };
 }
 
-export function encodeCborError(e: ServiceError): WireResponse {
-  return { status: e.status, headers: headers(), body: Buffer.from(cbor.serialize({ __type: e.errorName, [e.spec.messageKey]: e.message, ...e.extra })) };
+export function encodeCborError(e: ServiceError, contentType?: string): WireResponse {
+  const h = headers(contentType);
+  if (contentType) h['x-amzn-errortype'] = e.errorName;
+  return { status: e.status, headers: h, body: Buffer.from(cbor.serialize({ __type: e.errorName, [e.spec.messageKey]: e.message, ...e.extra })) };
 }

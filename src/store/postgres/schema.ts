@@ -1,3 +1,4 @@
+import { postgresStreamMigration } from './streams';
 import { invokeConfigsMigration } from './invoke-configs';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
@@ -65,4 +66,6 @@ export const migrations: string[] = [
   postgresQueueMigration,
   // 6: reserved concurrency per function (PutFunctionConcurrency).
   reservedConcurrencyMigration,
+  // 7: the stream service (Kinesis): streams, shards, records (sealed data).
+  postgresStreamMigration,
 ];
