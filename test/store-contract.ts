@@ -7,6 +7,7 @@ import { StoreConflict } from '../src/store/types';
 import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } from './store-contract-records';
 import { invokeConfigContract } from './store-contract-invoke-configs';
 import { queueStoreContract } from './store-contract-queues';
+import { streamStoreContract } from './store-contract-streams';
 import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
 
 /**
@@ -580,6 +581,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     });
 
     queueStoreContract(withStore);
+    streamStoreContract(withStore);
 
     describe('durability', () => {
       test('what resolved before a reopen is there after it', withStore(async (s0, o) => {
