@@ -1,4 +1,6 @@
 import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { limits } from '../config';
@@ -53,6 +55,16 @@ interface Dispatch {
  */
 export class Gateway {
   readonly server: http.Server;
+  /**
+   * HTTP/2 over cleartext with prior knowledge (h2c): @aws-sdk/client-kinesis
+   * sends every request through its HTTP/2 handler by default. The listening
+   * socket is `front`, which reads a connection's first bytes and hands it to
+   * the HTTP/2 server when they are HTTP/2's preface (`PRI * HTTP/2.0`), else
+   * to the HTTP/1.1 server; both call the same `handle`.
+   */
+  private readonly h2: http2.Http2Server;
+  private readonly front: net.Server;
+  private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
   private readonly bySigningName = new Map<string, ServiceDefinition>();
   private readonly byTargetPrefix = new Map<string, ServiceDefinition>();
   private readonly byCborName = new Map<string, ServiceDefinition>();
@@ -76,12 +88,35 @@ export class Gateway {
     this.server.keepAliveTimeout = 60_000;
     this.server.headersTimeout = 65_000;
     this.server.requestTimeout = 15 * 60 * 1000 + 30_000;
+    this.h2 = http2.createServer({}, (req, res) => {
+      // HTTP/2 names the host `:authority`; SigV4 signed it as `host`.
+      if (req.headers.host === undefined && req.headers[':authority'] !== undefined) req.headers.host = req.headers[':authority'];
+      void this.handle(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
+    });
+    this.h2.on('session', (s) => {
+      this.h2Sessions.add(s);
+      s.on('close', () => this.h2Sessions.delete(s));
+    });
+    this.front = net.createServer({ noDelay: true }, (socket) => {
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        socket.unshift(first);
+        if (first.subarray(0, 3).toString('latin1') === 'PRI') {
+          // The HTTP/2 session reads what is buffered itself, then the socket's handle.
+          this.h2.emit('connection', socket);
+        } else {
+          this.server.emit('connection', socket);
+          socket.resume();
+        }
+      });
+      socket.on('error', () => socket.destroy());
+    });
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve(this.server.address() as AddressInfo));
+      this.front.once('error', reject);
+      this.front.listen(port, host, () => resolve(this.front.address() as AddressInfo));
     });
   }
 
@@ -94,20 +129,27 @@ export class Gateway {
    */
   close(graceMs: number): Promise<void> {
     return new Promise((r) => {
-      this.server.close(() => {
+      // The front counts every connection it accepted, whichever server took it.
+      this.front.close(() => {
         clearInterval(sweep);
         clearTimeout(cut);
         r();
       });
-      this.server.closeIdleConnections();
-      const sweep = setInterval(() => this.server.closeIdleConnections(), closeSweepMs);
-      const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      const closeIdle = () => {
+        this.server.closeIdleConnections();
+        // An HTTP/2 session closes once its streams in flight have ended.
+        for (const s of this.h2Sessions) s.close();
+      };
+      closeIdle();
+      const sweep = setInterval(closeIdle, closeSweepMs);
+      const cut = setTimeout(() => this.closeAllConnections(), graceMs);
     });
   }
 
   /** Cuts every connection now (the server is stopping and will not wait for requests in flight). */
   closeAllConnections(): void {
     this.server.closeAllConnections();
+    for (const s of this.h2Sessions) s.destroy();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
