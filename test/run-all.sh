@@ -14,4 +14,5 @@ bash test/e2e/versions.sh
 bash test/e2e/logs.sh
 bash test/e2e/sns.sh
 bash test/e2e/sqs.sh
+bash test/e2e/kinesis.sh
 bash test/e2e/concurrency.sh
