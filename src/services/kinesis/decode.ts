@@ -45,6 +45,10 @@ export function timestampMs(m: Members, k: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (v instanceof Date) return v.getTime();
   if (typeof v === 'number') return Math.round(v * 1000);
+  // CBOR's tag 1 (epoch seconds), as the codec hands it over.
+  if (typeof v === 'object' && (v as { tag?: unknown }).tag === 1 && typeof (v as { value?: unknown }).value === 'number') {
+    return Math.round((v as { value: number }).value * 1000);
+  }
   // Some clients send an ISO 8601 string.
   if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return Date.parse(v);
   throw wrongType(k);
