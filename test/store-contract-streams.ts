@@ -142,5 +142,37 @@ export function streamStoreContract(withStore: WithStore): void {
       const s = await o.reopen();
       assert.deepEqual(texts(await s.readStreamRecords('d', 'shardId-000000000001', 0, 10, 1 << 20, 24)), ['kept']);
     }));
+
+    test('checkpoints: first save only where none is stored, then compare-and-swap on the stored number; list by shard; delete per mapping', withStore(async (s) => {
+      assert.equal(await s.saveCheckpoint('m1', 'shardId-000000000001', { sequenceNumber: '10', ended: false }, undefined), 'ok');
+      assert.equal(await s.saveCheckpoint('m1', 'shardId-000000000001', { sequenceNumber: '11', ended: false }, undefined), 'conflict', 'one exists');
+      assert.equal(await s.saveCheckpoint('m1', 'shardId-000000000001', { sequenceNumber: '12', ended: false }, '9'), 'conflict', 'stale expectation');
+      assert.equal(await s.saveCheckpoint('m1', 'shardId-000000000001', { sequenceNumber: '12', ended: true }, '10'), 'ok');
+      assert.equal(await s.saveCheckpoint('m1', 'shardId-000000000000', { ended: true }, undefined), 'ok', 'a shard ended with nothing in it');
+      assert.equal(await s.saveCheckpoint('m1', 'shardId-000000000002', { sequenceNumber: '1', ended: false }, '1'), 'conflict', 'nothing stored to match');
+      await s.saveCheckpoint('m2', 'shardId-000000000000', { sequenceNumber: '5', ended: false }, undefined);
+      const got = await s.listCheckpoints('m1');
+      assert.deepEqual(got.map((c) => [c.shardId, c.sequenceNumber, c.ended]), [
+        ['shardId-000000000000', undefined, true], ['shardId-000000000001', '12', true],
+      ]);
+      assert.ok(got.every((c) => c.mappingId === 'm1' && c.updatedMs > 0));
+      assert.equal(await s.deleteCheckpoints('m1'), 2);
+      assert.deepEqual(await s.listCheckpoints('m1'), []);
+      assert.equal((await s.listCheckpoints('m2')).length, 1, 'another mapping keeps its own');
+    }));
+
+    test('concurrent checkpoint saves from the same expectation: exactly one wins', withStore(async (s) => {
+      const first = await Promise.all(Array.from({ length: 5 }, (_, i) => s.saveCheckpoint('c', 'shardId-000000000000', { sequenceNumber: `${i}`, ended: false }, undefined)));
+      assert.equal(first.filter((r) => r === 'ok').length, 1);
+      const stored = (await s.listCheckpoints('c'))[0]!.sequenceNumber;
+      const next = await Promise.all(Array.from({ length: 5 }, (_, i) => s.saveCheckpoint('c', 'shardId-000000000000', { sequenceNumber: `n${i}`, ended: false }, stored)));
+      assert.equal(next.filter((r) => r === 'ok').length, 1);
+    }));
+
+    test('a checkpoint saved is there after a reopen', withStore(async (s0, o) => {
+      await s0.saveCheckpoint('d', 'shardId-000000000003', { sequenceNumber: '49000003000000000000000000000000000000000000000000000007', ended: false }, undefined);
+      const s = await o.reopen();
+      assert.equal((await s.listCheckpoints('d'))[0]?.sequenceNumber, '49000003000000000000000000000000000000000000000000000007');
+    }));
   });
 }

@@ -1,4 +1,5 @@
 import type { Row, Sql, QueueOp } from './queue-sql';
+import type { StreamCheckpoint } from './checkpoints';
 import type { NewShard, NewStreamRecord, ShardRecord, StoredStreamRecord, StreamMode, StreamRead, StreamRecord } from './streams';
 
 /**
@@ -193,4 +194,45 @@ export function* sweepStreamRecords(now: number, limit: number): Op<number> {
     yield s('DELETE FROM kin_shards WHERE stream = $1 AND closed_ms IS NOT NULL AND closed_ms < $2', st.name, before);
   }
   return deleted;
+}
+
+// ---- checkpoints of stream event source mappings (checkpoints.ts)
+
+function checkpointRow(r: Row): StreamCheckpoint {
+  return {
+    mappingId: String(r.mapping_id), shardId: String(r.shard_id), sequenceNumber: r.seq == null ? undefined : String(r.seq),
+    ended: Number(r.ended) === 1 || r.ended === true, updatedMs: Number(r.updated_ms),
+  };
+}
+
+export function* listCheckpoints(_now: number, mappingId: string): Op<StreamCheckpoint[]> {
+  const rows = yield s('SELECT * FROM kin_checkpoints WHERE mapping_id = $1 ORDER BY shard_id', mappingId);
+  return rows.map(checkpointRow);
+}
+
+export function* saveCheckpoint(
+  now: number, mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined,
+): Op<'ok' | 'conflict'> {
+  const cur = yield s('SELECT seq FROM kin_checkpoints WHERE mapping_id = $1 AND shard_id = $2 /*LOCK*/', mappingId, shardId);
+  if (!cur.length) {
+    if (expected !== undefined) return 'conflict';
+    // ON CONFLICT DO NOTHING: a concurrent first save (no row to lock yet) leaves one winner.
+    const ins = yield s(
+      `INSERT INTO kin_checkpoints (mapping_id, shard_id, seq, ended, updated_ms) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (mapping_id, shard_id) DO NOTHING RETURNING shard_id`,
+      mappingId, shardId, next.sequenceNumber ?? null, next.ended ? 1 : 0, now,
+    );
+    return ins.length ? 'ok' : 'conflict';
+  }
+  const stored = cur[0]!.seq == null ? undefined : String(cur[0]!.seq);
+  if (stored !== expected) return 'conflict';
+  yield s('UPDATE kin_checkpoints SET seq = $1, ended = $2, updated_ms = $3 WHERE mapping_id = $4 AND shard_id = $5',
+    next.sequenceNumber ?? null, next.ended ? 1 : 0, now, mappingId, shardId);
+  return 'ok';
+}
+
+export function* deleteCheckpoints(_now: number, mappingId: string): Op<number> {
+  const rows = yield s('SELECT shard_id FROM kin_checkpoints WHERE mapping_id = $1', mappingId);
+  yield s('DELETE FROM kin_checkpoints WHERE mapping_id = $1', mappingId);
+  return rows.length;
 }

@@ -25,8 +25,10 @@ import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
 export type { EventSourceMappingRecord, EventSourceMappingState } from '../domain/event-source-mapping';
 import type { QueueStore } from './queues';
 import type { StreamStore } from './streams';
+import type { CheckpointStore } from './checkpoints';
 
 export type { QueueStore } from './queues';
+export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
 export type { NewShard, ShardRecord, StreamMode, StreamRecord, StreamStore } from './streams';
 export type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
@@ -331,7 +333,7 @@ export interface ReservedConcurrencyStore {
   listReservedConcurrency(): Promise<Map<string, number>>;
 }
 
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import * as ss from '../stream-sql';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
+import type { CheckpointStore } from '../checkpoints';
 import { runPostgres } from './queue-driver';
 
 /**
@@ -9,7 +10,7 @@ import { runPostgres } from './queue-driver';
  * clock; puts and reshards lock the stream row (`FOR UPDATE`), so two
  * servers take counters in order and never write into a shard just closed.
  */
-export class PgStreams implements StreamStore {
+export class PgStreams implements StreamStore, CheckpointStore {
   constructor(private readonly pool: pg.Pool) {}
 
   createStream(rec: Parameters<StreamStore['createStream']>[0]): ReturnType<StreamStore['createStream']> { return this.run(ss.createStream, rec); }
@@ -24,6 +25,9 @@ export class PgStreams implements StreamStore {
   reshardStream(name: string, close: string[], open: NewShard[], busyMs: number): ReturnType<StreamStore['reshardStream']> { return this.run(ss.reshardStream, name, close, open, busyMs); }
   sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.run(ss.sweepStreamRecords, limit); }
 
+  listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.run(ss.listCheckpoints, mappingId); }
+  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.run(ss.saveCheckpoint, mappingId, shardId, next, expected); }
+  deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.run(ss.deleteCheckpoints, mappingId); }
   private run<T, A extends unknown[]>(op: (now: number, ...a: A) => ss.StreamOp<T>, ...args: A): Promise<T> {
     return runPostgres(this.pool, op, ...args);
   }
@@ -41,4 +45,7 @@ export const postgresStreamMigration = `
     stream text COLLATE "C" NOT NULL, shard_id text COLLATE "C" NOT NULL, seq bigint NOT NULL, sealed bytea NOT NULL, arrival_ms bigint NOT NULL, bytes integer NOT NULL,
     PRIMARY KEY (stream, seq));
   CREATE INDEX kin_records_shard ON kin_records (stream, shard_id, seq);
-  CREATE INDEX kin_records_arrival ON kin_records (stream, arrival_ms);`;
+  CREATE INDEX kin_records_arrival ON kin_records (stream, arrival_ms);
+  CREATE TABLE kin_checkpoints (
+    mapping_id text COLLATE "C" NOT NULL, shard_id text COLLATE "C" NOT NULL, seq text, ended integer NOT NULL, updated_ms bigint NOT NULL,
+    PRIMARY KEY (mapping_id, shard_id));`;

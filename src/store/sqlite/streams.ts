@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import * as ss from '../stream-sql';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
+import type { CheckpointStore } from '../checkpoints';
 import { runSqlite } from './queue-driver';
 
 /**
@@ -8,7 +9,7 @@ import { runSqlite } from './queue-driver';
  * put that resolved survives kill -9), each method one immediate write
  * transaction running the shared logic of stream-sql.ts with this process's clock.
  */
-export class SqliteStreams implements StreamStore {
+export class SqliteStreams implements StreamStore, CheckpointStore {
   constructor(private readonly db: Database.Database) {}
 
   createStream(rec: Parameters<StreamStore['createStream']>[0]): ReturnType<StreamStore['createStream']> { return this.run(ss.createStream, rec); }
@@ -23,6 +24,9 @@ export class SqliteStreams implements StreamStore {
   reshardStream(name: string, close: string[], open: NewShard[], busyMs: number): ReturnType<StreamStore['reshardStream']> { return this.run(ss.reshardStream, name, close, open, busyMs); }
   sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.run(ss.sweepStreamRecords, limit); }
 
+  listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.run(ss.listCheckpoints, mappingId); }
+  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.run(ss.saveCheckpoint, mappingId, shardId, next, expected); }
+  deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.run(ss.deleteCheckpoints, mappingId); }
   private async run<T, A extends unknown[]>(op: (now: number, ...a: A) => ss.StreamOp<T>, ...args: A): Promise<T> {
     return runSqlite(this.db, op, ...args);
   }
@@ -40,4 +44,7 @@ export const sqliteStreamMigration = `
     stream TEXT NOT NULL, shard_id TEXT NOT NULL, seq INTEGER NOT NULL, sealed BLOB NOT NULL, arrival_ms INTEGER NOT NULL, bytes INTEGER NOT NULL,
     PRIMARY KEY (stream, seq));
   CREATE INDEX kin_records_shard ON kin_records (stream, shard_id, seq);
-  CREATE INDEX kin_records_arrival ON kin_records (stream, arrival_ms);`;
+  CREATE INDEX kin_records_arrival ON kin_records (stream, arrival_ms);
+  CREATE TABLE kin_checkpoints (
+    mapping_id TEXT NOT NULL, shard_id TEXT NOT NULL, seq TEXT, ended INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (mapping_id, shard_id));`;
