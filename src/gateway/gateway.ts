@@ -88,6 +88,10 @@ export class Gateway {
     this.server.keepAliveTimeout = 60_000;
     this.server.headersTimeout = 65_000;
     this.server.requestTimeout = 15 * 60 * 1000 + 30_000;
+    // The HTTP/1.1 server never listens itself (the front does): its connection
+    // tracking, which closeIdleConnections/closeAllConnections and the request
+    // and headers timeouts rely on, starts on 'listening', so it is started here.
+    this.server.emit('listening');
     this.h2 = http2.createServer({}, (req, res) => {
       // HTTP/2 names the host `:authority`; SigV4 signed it as `host`.
       if (req.headers.host === undefined && req.headers[':authority'] !== undefined) req.headers.host = req.headers[':authority'];
@@ -130,6 +134,7 @@ export class Gateway {
   close(graceMs: number): Promise<void> {
     return new Promise((r) => {
       // The front counts every connection it accepted, whichever server took it.
+      this.server.close(() => undefined); // stops its timeout checker (it was never listening: the callback gets ERR_SERVER_NOT_RUNNING)
       this.front.close(() => {
         clearInterval(sweep);
         clearTimeout(cut);
