@@ -62,6 +62,10 @@ export class StreamService {
     this.throttle = new ShardThrottle(tuning);
   }
 
+  get accountId(): string {
+    return this.scope.accountId;
+  }
+
   arnOf(name: string): string {
     return streamArn(this.scope, name);
   }

@@ -62,6 +62,9 @@ describe('Kinesis through @aws-sdk/client-kinesis', () => {
     const ls2 = await k.send(new ListShardsCommand({ NextToken: ls1.NextToken }));
     assert.deepEqual(ls2.Shards!.map((x) => x.ShardId), ['shardId-000000000002']);
     assert.equal(ls2.NextToken, undefined);
+    assert.equal((await k.send(new ListShardsCommand({ StreamName: 'orders', StreamCreationTimestamp: d.StreamCreationTimestamp }))).Shards!.length, 3);
+    const older = await rejection(k.send(new ListShardsCommand({ StreamName: 'orders', StreamCreationTimestamp: new Date(d.StreamCreationTimestamp!.getTime() - 60_000) })));
+    assert.equal(older.name, 'ResourceNotFoundException', 'another creation time is another stream');
     const after1 = await k.send(new ListShardsCommand({ StreamName: 'orders', ShardFilter: { Type: 'AFTER_SHARD_ID', ShardId: 'shardId-000000000000' } }));
     assert.equal(after1.Shards!.length, 2);
   });
@@ -272,7 +275,13 @@ describe('Kinesis through @aws-sdk/client-kinesis', () => {
     assert.equal(refused[0]!.name, 'ProvisionedThroughputExceededException');
   });
 
-  it('an error per name: ResourceNotFound, ResourceInUse, InvalidArgument, Validation, LimitExceeded, ExpiredNextToken-free paging, refusals', async () => {
+  it('an error per name: ResourceNotFound, ResourceInUse, InvalidArgument, Validation, LimitExceeded, ExpiredNextToken, refusals', async () => {
+    // A ListShards token is valid 300 s (AWS); this one names a moment long past.
+    const stale = Buffer.from(JSON.stringify({ s: 'orders', after: 'shardId-000000000000', at: Date.now() - 301_000 })).toString('base64url');
+    const expired = await rejection(k.send(new ListShardsCommand({ NextToken: stale })));
+    assert.equal(expired.name, 'ExpiredNextTokenException');
+    const both = await rejection(k.send(new ListShardsCommand({ NextToken: stale, StreamName: 'orders' })));
+    assert.equal(both.name, 'InvalidArgumentException');
     const nf = await rejection(k.send(new DescribeStreamCommand({ StreamName: 'missing' })));
     assert.deepEqual([nf.name, nf.message], ['ResourceNotFoundException', 'Stream missing under account 000000000000 not found.']);
     const other = await rejection(k.send(new DescribeStreamSummaryCommand({ StreamARN: 'arn:aws:kinesis:eu-west-1:000000000000:stream/orders' })));

@@ -83,9 +83,13 @@ export function streamOperations(d: KinesisDeps): Record<string, Operation> {
         name = streamOf(d, m);
         after = str(m, 'ExclusiveStartShardId');
       }
-      timestampMs(m, 'StreamCreationTimestamp');
+      const createdMs = timestampMs(m, 'StreamCreationTimestamp');
       const filter = obj(m, 'ShardFilter');
       const v = await d.streams.describe(name);
+      // StreamCreationTimestamp tells apart streams that had the same name: another creation time is not this stream.
+      if (createdMs !== undefined && Math.floor(createdMs / 1000) !== Math.floor(v.stream.createdMs / 1000)) {
+        throw new StreamError('NotFound', `Stream ${name} under account ${d.streams.accountId} created at ${new Date(createdMs).toISOString()} not found.`);
+      }
       let shards = v.shards;
       if (filter) {
         const type = str(filter, 'Type');
