@@ -183,6 +183,7 @@ export class StreamService {
       const stored = sealed.length ? await this.store.putStreamRecords(name, sealed) : [];
       if (stored === undefined) throw this.notFound(name);
       if (stored === 'closed') {
+        for (const x of sealed) this.throttle.unwrite(name, x.shardId, x.bytes);
         if (attempt >= L.routeRetriesMax) throw new StreamError('InUse', `Stream ${name} under account ${this.scope.accountId} is being resharded; try again.`);
         continue;
       }

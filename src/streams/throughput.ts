@@ -96,6 +96,13 @@ export class ShardThrottle {
     return true;
   }
 
+  /** Gives back a write that was not stored (its batch was routed again after a reshard). */
+  unwrite(stream: string, shardId: string, bytes: number): void {
+    const b = this.of(stream, shardId);
+    b.writeRecords.refund(1);
+    b.writeBytes.refund(bytes);
+  }
+
   /** A GetRecords call on the shard: false past 5 calls/s or while the read bytes are in debt. */
   beginRead(stream: string, shardId: string): boolean {
     const b = this.of(stream, shardId);
