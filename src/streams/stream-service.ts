@@ -226,8 +226,10 @@ export class StreamService {
     return sealIterator(this.keys, { stream: name, shardId, after, issuedMs: Date.now(), created: view.stream.createdMs });
   }
 
-  async getRecords(iterator: string, limit: number | undefined): Promise<ReadResult> {
+  /** `streamName`: the stream the caller named beside the iterator (GetRecords' StreamARN), which must be the iterator's. */
+  async getRecords(iterator: string, limit: number | undefined, streamName?: string): Promise<ReadResult> {
     const it = openIterator(this.keys, iterator);
+    if (streamName !== undefined && streamName !== it.stream) throw invalidArgument(`The ShardIterator was not issued for stream ${streamName}.`);
     const max = limit ?? L.getRecordsMax;
     if (max < 1) throw constraint('Limit', max, 'Member must have value greater than or equal to 1');
     if (max > L.getRecordsMax) throw constraint('Limit', max, `Member must have value less than or equal to ${L.getRecordsMax}`);

@@ -127,6 +127,12 @@ describe('Kinesis through @aws-sdk/client-kinesis', () => {
     assert.deepEqual(await vals(await iter('AT_SEQUENCE_NUMBER', { StartingSequenceNumber: s2 })), ['two', 'three']);
     assert.deepEqual(await vals(await iter('AFTER_SEQUENCE_NUMBER', { StartingSequenceNumber: s1 })), ['two', 'three']);
     assert.deepEqual(await vals(await iter('AT_TIMESTAMP', { Timestamp: t2 })), ['two', 'three']);
+    const withArn = await k.send(new GetRecordsCommand({ ShardIterator: await iter('TRIM_HORIZON'), StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/it' }));
+    assert.equal(withArn.Records!.length, 3, 'StreamARN beside the iterator');
+    await new Promise((r) => setTimeout(r, 210));
+    const mismatch = await rejection(k.send(new GetRecordsCommand({ ShardIterator: await iter('TRIM_HORIZON'), StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/orders' })));
+    assert.equal(mismatch.name, 'InvalidArgumentException');
+    await new Promise((r) => setTimeout(r, 210));
     const part = await read(await iter('TRIM_HORIZON'), 1);
     assert.deepEqual(part.Records!.map(text), ['one']);
     assert.ok(part.MillisBehindLatest! > 0, 'records remain behind the one returned');

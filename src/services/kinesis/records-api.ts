@@ -61,8 +61,9 @@ export function recordOperations(d: KinesisDeps): Record<string, Operation> {
     },
     GetRecords: {
       async handle(m) {
-        // StreamARN may accompany the iterator; the iterator names the stream itself.
-        const r = await d.streams.getRecords(required(str(m, 'ShardIterator'), 'ShardIterator'), int(m, 'Limit'));
+        // StreamARN may accompany the iterator; the iterator names its stream, and the two must agree.
+        const arn = str(m, 'StreamARN');
+        const r = await d.streams.getRecords(required(str(m, 'ShardIterator'), 'ShardIterator'), int(m, 'Limit'), arn === undefined ? undefined : d.streams.nameOfArn(arn));
         return {
           Records: r.records.map((x) => ({ SequenceNumber: x.sequenceNumber, ApproximateArrivalTimestamp: new Date(x.arrivalMs), Data: x.data, PartitionKey: x.partitionKey })),
           NextShardIterator: r.nextIterator,
