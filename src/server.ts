@@ -45,6 +45,9 @@ import { endpointPoster } from './services/sns/http-endpoint';
 import { QueueService } from './queues/queue-service';
 import { QueueSourceAdapter } from './queues/source';
 import { MoveTasks } from './queues/move-tasks';
+import { StreamService } from './streams/stream-service';
+import { StreamRetentionSweeper } from './streams/retention';
+import { streamTuningFromEnv } from './streams/limits';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -71,6 +74,7 @@ export class KumoServer {
   private stopping: Promise<void> | undefined;
   private hurryRequested = false;
   private placement!: Placement;
+  private streamSweeper?: StreamRetentionSweeper;
   private queue!: AsyncQueue;
   /** Where services send messages to each other's resources (a queue, a topic, a function) by ARN. */
   deliveries!: Deliveries;
@@ -158,6 +162,10 @@ export class KumoServer {
     this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId });
     this.pollers = new EventSourcePollers(this.store, queueSource, invoker, { accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable() });
     this.pollers.attach(this.mappings);
+    // Kinesis: streams (records sealed with the keyring), and their retention sweep.
+    const streamTuning = streamTuningFromEnv(process.env);
+    const streams = new StreamService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId }, streamTuning);
+    this.streamSweeper = new StreamRetentionSweeper(streams, streamTuning.sweepIntervalMs, (e) => console.error('kumo: stream retention sweep failed:', e));
     // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
     const signer = MessageSigner.open(cfg.dataDir);
     let topicWorker: DeliveryWorker | undefined;
@@ -185,7 +193,7 @@ export class KumoServer {
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks,
+        queues: queueService, moveTasks: this.moveTasks, streams,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -198,6 +206,7 @@ export class KumoServer {
     this.topicDeliveries.start();
     this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
     this.retention.start();
+    this.streamSweeper.start();
   }
 
   /**
@@ -225,8 +234,9 @@ export class KumoServer {
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
     const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
     const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
+    const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
     this.moveTasks?.stop();
-    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped]);
+    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, streamSweepStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();

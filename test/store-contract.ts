@@ -7,6 +7,7 @@ import { StoreConflict } from '../src/store/types';
 import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } from './store-contract-records';
 import { invokeConfigContract } from './store-contract-invoke-configs';
 import { queueStoreContract } from './store-contract-queues';
+import { streamStoreContract } from './store-contract-streams';
 import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
 import { provisionedConcurrencyContract } from './store-contract-provisioned-concurrency';
 
@@ -582,6 +583,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     });
 
     queueStoreContract(withStore);
+    streamStoreContract(withStore);
 
     describe('durability', () => {
       test('what resolved before a reopen is there after it', withStore(async (s0, o) => {

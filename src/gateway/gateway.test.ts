@@ -195,3 +195,27 @@ describe('gateway: one port, every protocol, AWS SDK v3 clients', () => {
     assert.equal((await none.json() as { message: string }).message, 'Unknown operation');
   });
 });
+
+describe('gateway: HTTP/1.1 and HTTP/2 (h2c) on one port; close with clients still connected', () => {
+  const start = async () => {
+    const gw = new Gateway({ region, lookupSecret: (id) => (id === creds.accessKeyId ? creds.secretAccessKey : undefined), services, onInternalError: () => {} });
+    const addr: AddressInfo = await gw.listen(0, '127.0.0.1');
+    return { gw, endpoint: `http://127.0.0.1:${addr.port}` };
+  };
+
+  test('an SDK over HTTP/2 (signing :authority) and one over HTTP/1.1 keep-alive are both served, and close() ends promptly with their connections open', async () => {
+    const { gw, endpoint } = await start();
+    const { NodeHttp2Handler } = await import('@smithy/node-http-handler');
+    const h2 = new CloudWatchLogsClient({ endpoint, region, credentials: creds, maxAttempts: 1, requestHandler: new NodeHttp2Handler() });
+    const h1 = new CloudWatchLogsClient({ endpoint, region, credentials: creds, maxAttempts: 1 });
+    const a = await h2.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'h2' }));
+    const b = await h1.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'h1' }));
+    assert.ok(a.logGroups && b.logGroups);
+    const t0 = Date.now();
+    // Both clients keep their connections open; a close that cannot see them would wait the whole grace.
+    await gw.close(5_000);
+    assert.ok(Date.now() - t0 < 2_000, `close took ${Date.now() - t0} ms`);
+    h1.destroy();
+    h2.destroy();
+  });
+});

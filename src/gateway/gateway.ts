@@ -1,4 +1,6 @@
 import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { limits } from '../config';
@@ -48,6 +50,8 @@ export interface GatewayOptions {
 interface Dispatch {
   service: ServiceDefinition | undefined;
   protocol: ProtocolName;
+  /** A JSON-RPC request whose body (and answer) is CBOR, with this content type. */
+  cborContentType?: string;
 }
 
 /**
@@ -67,6 +71,16 @@ interface Dispatch {
  */
 export class Gateway {
   readonly server: http.Server;
+  /**
+   * HTTP/2 over cleartext with prior knowledge (h2c): @aws-sdk/client-kinesis
+   * sends every request through its HTTP/2 handler by default. The listening
+   * socket is `front`, which reads a connection's first bytes and hands it to
+   * the HTTP/2 server when they are HTTP/2's preface (`PRI * HTTP/2.0`), else
+   * to the HTTP/1.1 server; both call the same `handle`.
+   */
+  private readonly h2: http2.Http2Server;
+  private readonly front: net.Server;
+  private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
   private readonly bySigningName = new Map<string, ServiceDefinition>();
   private readonly byTargetPrefix = new Map<string, ServiceDefinition>();
   private readonly byCborName = new Map<string, ServiceDefinition>();
@@ -90,12 +104,39 @@ export class Gateway {
     this.server.keepAliveTimeout = 60_000;
     this.server.headersTimeout = 65_000;
     this.server.requestTimeout = 15 * 60 * 1000 + 30_000;
+    // The HTTP/1.1 server never listens itself (the front does): its connection
+    // tracking, which closeIdleConnections/closeAllConnections and the request
+    // and headers timeouts rely on, starts on 'listening', so it is started here.
+    this.server.emit('listening');
+    this.h2 = http2.createServer({}, (req, res) => {
+      // HTTP/2 names the host `:authority`; SigV4 signed it as `host`.
+      if (req.headers.host === undefined && req.headers[':authority'] !== undefined) req.headers.host = req.headers[':authority'];
+      void this.handle(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
+    });
+    this.h2.on('session', (s) => {
+      this.h2Sessions.add(s);
+      s.on('close', () => this.h2Sessions.delete(s));
+    });
+    this.front = net.createServer({ noDelay: true }, (socket) => {
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        socket.unshift(first);
+        if (first.subarray(0, 3).toString('latin1') === 'PRI') {
+          // The HTTP/2 session reads what is buffered itself, then the socket's handle.
+          this.h2.emit('connection', socket);
+        } else {
+          this.server.emit('connection', socket);
+          socket.resume();
+        }
+      });
+      socket.on('error', () => socket.destroy());
+    });
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve(this.server.address() as AddressInfo));
+      this.front.once('error', reject);
+      this.front.listen(port, host, () => resolve(this.front.address() as AddressInfo));
     });
   }
 
@@ -108,20 +149,28 @@ export class Gateway {
    */
   close(graceMs: number): Promise<void> {
     return new Promise((r) => {
-      this.server.close(() => {
+      // The front counts every connection it accepted, whichever server took it.
+      this.server.close(() => undefined); // stops its timeout checker (it was never listening: the callback gets ERR_SERVER_NOT_RUNNING)
+      this.front.close(() => {
         clearInterval(sweep);
         clearTimeout(cut);
         r();
       });
-      this.server.closeIdleConnections();
-      const sweep = setInterval(() => this.server.closeIdleConnections(), closeSweepMs);
-      const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      const closeIdle = () => {
+        this.server.closeIdleConnections();
+        // An HTTP/2 session closes once its streams in flight have ended.
+        for (const s of this.h2Sessions) s.close();
+      };
+      closeIdle();
+      const sweep = setInterval(closeIdle, closeSweepMs);
+      const cut = setTimeout(() => this.closeAllConnections(), graceMs);
     });
   }
 
   /** Cuts every connection now (the server is stopping and will not wait for requests in flight). */
   closeAllConnections(): void {
     this.server.closeAllConnections();
+    for (const s of this.h2Sessions) s.destroy();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -160,10 +209,13 @@ export class Gateway {
       const op = d.service?.operations?.[target.slice(dot + 1)];
       if (!d.service || !op) return drainAnd(req, unknownOperation(d.service));
       const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, target.slice(dot + 1), d.service);
+      const cborType = d.service.json?.cborContentType;
+      if (cborType && (header(req, 'content-type') ?? '').toLowerCase().startsWith(cborType)) d.cborContentType = cborType;
       ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
-      const input = decodeJson(body);
+      const input = d.cborContentType ? decodeCbor(body) : decodeJson(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
-      return encodeJson(d.service.json!.version, await op.handle(input.value, ctx));
+      const out = await op.handle(input.value, ctx);
+      return d.cborContentType ? encodeCbor(out, d.cborContentType) : encodeJson(d.service.json!.version, out);
     }
     if (header(req, 'smithy-protocol') === 'rpc-v2-cbor') {
       d.protocol = ctx.protocol = 'rpc-v2-cbor';
@@ -258,6 +310,7 @@ const queryAuthErrors: Record<SigV4ErrorName, { name: string; spec: ErrorSpec }>
 function encodeError(d: Dispatch, err: ServiceError, requestId: string): WireResponse {
   switch (d.protocol) {
     case 'json':
+      if (d.cborContentType) return encodeCborError(err, d.cborContentType);
       return encodeJsonError(d.service?.json?.version ?? '1.1', err, d.service?.json?.queryCompatible);
     case 'rpc-v2-cbor':
       return encodeCborError(err);

@@ -27,7 +27,13 @@ export interface ServiceDefinition {
    * `__type: <namespace>#<Name>` and `x-amzn-query-error: <query code>;Sender|Receiver`,
    * which the SDKs read to name the error as the query protocol would.
    */
-  json?: { targetPrefix: string; version: '1.0' | '1.1'; queryCompatible?: { namespace: string } };
+  /**
+   * `cborContentType` (Kinesis: `application/x-amz-cbor-1.1`): a request with
+   * that content type carries a CBOR body instead of JSON, and is answered in
+   * CBOR with the same content type (AWS's "awsJson with CBOR" that the Java
+   * SDK and KPL speak to Kinesis).
+   */
+  json?: { targetPrefix: string; version: '1.0' | '1.1'; queryCompatible?: { namespace: string }; cborContentType?: string };
   /** Query services: form-encoded `Action=<Operation>&Version=<apiVersion>`, XML answers. */
   query?: { apiVersion: string; xmlNamespace: string };
   /** Smithy RPC v2 CBOR: `POST /service/<serviceName>/operation/<Operation>`, `smithy-protocol: rpc-v2-cbor`. */

@@ -431,7 +431,8 @@ export function verifySigV4(req: SigV4Request, opts: SigV4Options): SigV4Result 
 
   // 5. Host must be signed.
   const signedNames = parsed.signedHeaders.split(';');
-  if (!signedNames.some((h) => h.toLowerCase() === 'host')) return fail('InvalidSignatureException', MSG_HOST_NOT_SIGNED);
+  // Over HTTP/2 the SDKs sign `:authority` (the host's pseudo-header) instead of `host`; AWS accepts either.
+  if (!signedNames.some((h) => h.toLowerCase() === 'host' || h === ':authority')) return fail('InvalidSignatureException', MSG_HOST_NOT_SIGNED);
 
   // 6. Credential scope.
   const cred = parsed.credential.split('/');

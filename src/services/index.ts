@@ -3,9 +3,10 @@ import { lambdaService, type LambdaDeps } from './lambda';
 import { logsService, type LogsDeps } from './logs';
 import { snsService, type SnsDeps } from './sns';
 import { sqsService, type SqsDeps } from './sqs';
+import { kinesisService, type KinesisDeps } from './kinesis';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -17,5 +18,6 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
     logsService(d),
     snsService(d),
     sqsService(d),
+    kinesisService(d),
   ];
 }

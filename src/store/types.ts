@@ -24,8 +24,12 @@ import type {
 import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
 export type { EventSourceMappingRecord, EventSourceMappingState } from '../domain/event-source-mapping';
 import type { QueueStore } from './queues';
+import type { StreamStore } from './streams';
+import type { CheckpointStore } from './checkpoints';
 
 export type { QueueStore } from './queues';
+export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
+export type { NewShard, ShardRecord, StreamMode, StreamRecord, StreamStore } from './streams';
 export type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
   LogStreamRecord, NewAsyncEvent, StoredLogEvent, VersionRecord,
@@ -356,7 +360,8 @@ export interface ProvisionedConcurrencyStore {
   listProvisionedConcurrency(functionName?: string): Promise<ProvisionedConcurrencyRecord[]>;
 }
 
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore & EventSourceMappingStore & TopicStore & QueueStore & {
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

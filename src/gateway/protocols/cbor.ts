@@ -1,4 +1,4 @@
-import { cbor } from '@smithy/core/cbor';
+import { cbor, dateToTag } from '@smithy/core/cbor';
 import type { ServiceError } from '../errors';
 import type { Decoded, Members } from '../service';
 import type { WireResponse } from './wire';
@@ -22,12 +22,30 @@ export function decodeCbor(body: Buffer): Decoded<Members> {
   return { ok: true, value: v as Members };
 }
 
-const headers = (): Record<string, string> => ({ 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' });
+/** Smithy RPC v2 answers carry `smithy-protocol`; a JSON-RPC service's CBOR answers (`contentType` given) carry their own content type instead. */
+const headers = (contentType?: string): Record<string, string> =>
+  contentType ? { 'content-type': contentType } : { 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' };
 
-export function encodeCbor(out: Members | void): WireResponse {
-  return { status: 200, headers: headers(), body: Buffer.from(cbor.serialize(out ?? {})) };
+export function encodeCbor(out: Members | void, contentType?: string): WireResponse {
+  return { status: 200, headers: headers(contentType), body: Buffer.from(cbor.serialize(pruned(out ?? {}))) };
 }
 
-export function encodeCborError(e: ServiceError): WireResponse {
-  return { status: e.status, headers: headers(), body: Buffer.from(cbor.serialize({ __type: e.errorName, [e.spec.messageKey]: e.message, ...e.extra })) };
+/**
+ * The codec refuses `undefined` (an absent member is left out of the map, as
+ * JSON.stringify does) and writes a Date as a map: timestamps go out as
+ * tag 1 (epoch seconds), as Smithy's CBOR protocols send them.
+ */
+function pruned(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(pruned);
+  if (v instanceof Date) return dateToTag(v);
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = pruned(x);
+  return out;
+}
+
+export function encodeCborError(e: ServiceError, contentType?: string): WireResponse {
+  const h = headers(contentType);
+  if (contentType) h['x-amzn-errortype'] = e.errorName;
+  return { status: e.status, headers: h, body: Buffer.from(cbor.serialize({ __type: e.errorName, [e.spec.messageKey]: e.message, ...e.extra })) };
 }

@@ -34,8 +34,10 @@ export function encodeJsonError(version: '1.0' | '1.1', e: ServiceError, queryCo
   return { status: e.status, headers, body };
 }
 
-/** Timestamps go out as epoch seconds (the JSON protocols' default timestamp format). */
+/** Timestamps go out as epoch seconds (the JSON protocols' default timestamp format), blobs as base64. */
 function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
   const raw = (this as Record<string, unknown>)[key];
-  return raw instanceof Date ? raw.getTime() / 1000 : value;
+  if (raw instanceof Date) return raw.getTime() / 1000;
+  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+  return value;
 }

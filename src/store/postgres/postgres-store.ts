@@ -1,3 +1,6 @@
+import type { CheckpointStore } from '../checkpoints';
+import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
+import { PgStreams } from './streams';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { PgTopics } from './topics';
 import type pg from 'pg';
@@ -61,6 +64,7 @@ const dbNowMs = 'floor(extract(epoch from now()) * 1000)::bigint';
 export class PostgresStore implements Store, AsyncWakeups {
   private readonly listener: Listener;
   private readonly topics: PgTopics;
+  private readonly streams: PgStreams;
   /** Lease owners (queues) of this process, whose heartbeat it refreshes. */
   private readonly owners = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -72,6 +76,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   private constructor(private readonly pool: pg.Pool, url: string, timing: OwnerTiming) {
     this.listener = new Listener(url, asyncChannel);
     this.topics = new PgTopics(pool);
+    this.streams = new PgStreams(pool);
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
@@ -822,6 +827,22 @@ export class PostgresStore implements Store, AsyncWakeups {
   async moveMessages(from: string, to: string | null, limit: number): ReturnType<QueueStore['moveMessages']> {
     return runPostgres(this.pool, qsql.moveMessages, from, to, limit);
   }
+
+  // ---- Streams (src/store/streams.ts): ./streams.ts, the logic shared with the other store in stream-sql.ts.
+  createStream(rec: Parameters<StreamStore['createStream']>[0]): ReturnType<StreamStore['createStream']> { return this.streams.createStream(rec); }
+  getStream(name: string): ReturnType<StreamStore['getStream']> { return this.streams.getStream(name); }
+  listStreams(afterName: string | undefined, limit: number): ReturnType<StreamStore['listStreams']> { return this.streams.listStreams(afterName, limit); }
+  deleteStream(name: string): ReturnType<StreamStore['deleteStream']> { return this.streams.deleteStream(name); }
+  setStreamRetention(name: string, hours: number, check: (previous: number) => void): ReturnType<StreamStore['setStreamRetention']> { return this.streams.setStreamRetention(name, hours, check); }
+  changeStreamTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<StreamStore['changeStreamTags']> { return this.streams.changeStreamTags(name, change, tagsMax); }
+  putStreamRecords(name: string, records: NewStreamRecord[]): ReturnType<StreamStore['putStreamRecords']> { return this.streams.putStreamRecords(name, records); }
+  readStreamRecords(name: string, shardId: string, afterSeq: number, limit: number, bytesMax: number, retentionHours: number): ReturnType<StreamStore['readStreamRecords']> { return this.streams.readStreamRecords(name, shardId, afterSeq, limit, bytesMax, retentionHours); }
+  streamPosition(name: string, shardId: string, atMs?: number): ReturnType<StreamStore['streamPosition']> { return this.streams.streamPosition(name, shardId, atMs); }
+  reshardStream(name: string, close: string[], open: NewShard[], busyMs: number): ReturnType<StreamStore['reshardStream']> { return this.streams.reshardStream(name, close, open, busyMs); }
+  sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.streams.sweepStreamRecords(limit); }
+  listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.streams.listCheckpoints(mappingId); }
+  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.streams.saveCheckpoint(mappingId, shardId, next, expected); }
+  deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.streams.deleteCheckpoints(mappingId); }
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);

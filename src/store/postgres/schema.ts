@@ -1,3 +1,4 @@
+import { postgresStreamMigration } from './streams';
 import { invokeConfigsMigration } from './invoke-configs';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
@@ -68,4 +69,6 @@ export const migrations: string[] = [
   reservedConcurrencyMigration,
   // 7: provisioned concurrency configs per version or alias (PutProvisionedConcurrencyConfig).
   provisionedConcurrencyMigration,
+  // 8: the stream service (Kinesis): streams, shards, records (sealed data).
+  postgresStreamMigration,
 ];

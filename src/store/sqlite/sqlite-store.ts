@@ -1,3 +1,6 @@
+import type { CheckpointStore } from '../checkpoints';
+import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
+import { SqliteStreams, sqliteStreamMigration } from './streams';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
@@ -56,6 +59,7 @@ export class SqliteStore implements Store {
   private logBytesSinceCheckpoint = 0;
   private readonly st: ReturnType<SqliteStore['prepare']>;
   private readonly topics: SqliteTopics;
+  private readonly streams: SqliteStreams;
   private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
   /**
@@ -94,6 +98,7 @@ export class SqliteStore implements Store {
     this.invokeConfigs = new SqliteInvokeConfigs(this.db);
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
+    this.streams = new SqliteStreams(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db);
     this.provisioned = new SqliteProvisionedConcurrency(this.db);
@@ -881,6 +886,22 @@ export class SqliteStore implements Store {
     return runSqlite(this.db, qsql.moveMessages, from, to, limit);
   }
 
+  // ---- Streams (src/store/streams.ts): ./streams.ts, the logic shared with the other store in stream-sql.ts.
+  createStream(rec: Parameters<StreamStore['createStream']>[0]): ReturnType<StreamStore['createStream']> { return this.streams.createStream(rec); }
+  getStream(name: string): ReturnType<StreamStore['getStream']> { return this.streams.getStream(name); }
+  listStreams(afterName: string | undefined, limit: number): ReturnType<StreamStore['listStreams']> { return this.streams.listStreams(afterName, limit); }
+  deleteStream(name: string): ReturnType<StreamStore['deleteStream']> { return this.streams.deleteStream(name); }
+  setStreamRetention(name: string, hours: number, check: (previous: number) => void): ReturnType<StreamStore['setStreamRetention']> { return this.streams.setStreamRetention(name, hours, check); }
+  changeStreamTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<StreamStore['changeStreamTags']> { return this.streams.changeStreamTags(name, change, tagsMax); }
+  putStreamRecords(name: string, records: NewStreamRecord[]): ReturnType<StreamStore['putStreamRecords']> { return this.streams.putStreamRecords(name, records); }
+  readStreamRecords(name: string, shardId: string, afterSeq: number, limit: number, bytesMax: number, retentionHours: number): ReturnType<StreamStore['readStreamRecords']> { return this.streams.readStreamRecords(name, shardId, afterSeq, limit, bytesMax, retentionHours); }
+  streamPosition(name: string, shardId: string, atMs?: number): ReturnType<StreamStore['streamPosition']> { return this.streams.streamPosition(name, shardId, atMs); }
+  reshardStream(name: string, close: string[], open: NewShard[], busyMs: number): ReturnType<StreamStore['reshardStream']> { return this.streams.reshardStream(name, close, open, busyMs); }
+  sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.streams.sweepStreamRecords(limit); }
+  listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.streams.listCheckpoints(mappingId); }
+  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.streams.saveCheckpoint(mappingId, shardId, next, expected); }
+  deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.streams.deleteCheckpoints(mappingId); }
+
   async close(): Promise<void> {
     this.db.close();
     // The last connection checkpoints and deletes the WAL on close: with FULL that is synced first.
@@ -1000,6 +1021,8 @@ const migrations: string[] = [
   reservedConcurrencyMigration,
   // 10: provisioned concurrency configs per version or alias (PutProvisionedConcurrencyConfig).
   provisionedConcurrencyMigration,
+  // 11: the stream service (Kinesis): streams, shards, records (sealed data).
+  sqliteStreamMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

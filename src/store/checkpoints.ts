@@ -1,0 +1,32 @@
+/**
+ * Stream event source mappings' checkpoints (issue 14, item 3): per
+ * (mapping, shard), the sequence number of the last record processed, and
+ * whether a closed shard has been processed to its end (its children may
+ * then start). Part of `Store` (types.ts); not used by a poller yet.
+ *
+ * Atomicity: every change is a compare-and-swap on the stored sequence
+ * number, so two pollers of one shard (a restarted server and a late one)
+ * cannot move a checkpoint backwards or past each other's batches: the
+ * loser gets `conflict` and re-reads.
+ */
+export interface StreamCheckpoint {
+  mappingId: string;
+  shardId: string;
+  /** The last sequence number processed (undefined: nothing yet, only `ended` may be set). */
+  sequenceNumber?: string;
+  ended: boolean;
+  updatedMs: number;
+}
+
+export interface CheckpointStore {
+  /** The mapping's checkpoints, by shard id. */
+  listCheckpoints(mappingId: string): Promise<StreamCheckpoint[]>;
+  /**
+   * Sets the shard's checkpoint if the stored sequence number is `expected`
+   * (undefined: no checkpoint stored yet). `ended`: the shard is closed and
+   * processed to its end.
+   */
+  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): Promise<'ok' | 'conflict'>;
+  /** Deletes every checkpoint of the mapping (DeleteEventSourceMapping); returns how many. */
+  deleteCheckpoints(mappingId: string): Promise<number>;
+}
