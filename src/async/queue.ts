@@ -36,6 +36,9 @@ const leaseBatchMax = 32;
  * matters for an owner that hangs.
  */
 const leaseMs = 16 * 60 * 1000;
+/** Retry delays of a failed outcome write (`settle`): doubling from 100 ms up to 5 s, for as long as the queue runs. */
+const settleRetryMsMin = 100;
+const settleRetryMsMax = 5_000;
 
 /**
  * Durable asynchronous invocation (InvocationType=Event). `enqueue` resolves
@@ -161,18 +164,37 @@ export class AsyncQueue {
       await this.logs.durable();
     } catch {
       // Logs cannot be written: run the event again later rather than lose the record (at least once).
-      await this.store.rescheduleAsync(ev.id, ev.attempts, this.cfg.asyncRetryDelaysMs[0] ?? 60_000);
+      await this.settle(ev, () => this.store.rescheduleAsync(ev.id, ev.attempts, this.cfg.asyncRetryDelaysMs[0] ?? 60_000));
       return;
     }
     if (next.kind === 'retry') {
       // `attempt` says when on this process's clock; the store takes the delay from now and applies it on its own.
-      return this.store.rescheduleAsync(ev.id, next.attempts, Math.max(0, next.dueAtMs - Date.now()));
+      return this.settle(ev, () => this.store.rescheduleAsync(ev.id, next.attempts, Math.max(0, next.dueAtMs - Date.now())));
     }
     // The event leaves the queue only once its record is durable at its targets (at least once: a crash
     // before this point runs the event again after the restart).
     await this.deliver(ev, next.sends);
     await this.logs.durable().catch(() => undefined);
-    await this.store.deleteAsync(ev.id);
+    await this.settle(ev, () => this.store.deleteAsync(ev.id));
+  }
+
+  /**
+   * Writes an event's outcome (reschedule or delete), retrying while the
+   * store is unreachable (a database restart): given up, the event would stay
+   * leased to this live process until `leaseMs` (16 minutes). Stops trying
+   * when the queue stops; the next start (or, on a shared store, the lease
+   * sweep after this process's heartbeat goes stale) releases the lease.
+   */
+  private async settle(ev: AsyncEvent, write: () => Promise<void>): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        return await write();
+      } catch (e) {
+        if (this.stopped) throw e;
+        if (i === 0) console.error(`kumo: async event ${ev.id}: storing its outcome failed, retrying:`, (e as Error).message);
+        await sleep(Math.min(settleRetryMsMax, settleRetryMsMin * 2 ** i));
+      }
+    }
   }
 
   /** Sends each message, retrying a failed send a bounded number of times; a target that stays unreachable is logged, never fatal. */
