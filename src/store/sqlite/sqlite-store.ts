@@ -1,7 +1,9 @@
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { fsyncDir } from '../../fs-util';
 import Database from 'better-sqlite3';
 import type {
   AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, NewAsyncEvent,
@@ -157,6 +159,10 @@ export class SqliteStore implements Store {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw e;
       }
+      // The WAL's directory entry (and the database file's) must survive a crash too. SQLite syncs the
+      // directory at its first sync of a WAL it created, which under NORMAL may not come before a
+      // checkpoint; once per connection is enough (the WAL is not deleted while it is open).
+      await fsyncDir(path.dirname(this.walFile));
     }
     const fd = this.walFd;
     await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
