@@ -79,7 +79,7 @@ export class SqliteStore implements Store {
    * (synchronous=OFF): a batch of log lines must never stall the event loop on
    * the disk (with FULL, one flush under load blocked invokes for up to a
    * second). A machine crash can lose the last moments of logs, as with
-   * AWS's asynchronous log delivery; metadata and the async queue stay FULL.
+   * AWS's asynchronous log delivery; metadata and the async queue are durable per write (`db`).
    * A durable append (`appendLogs(…, { durable: true })`) then fsyncs the WAL
    * file from the thread pool (the event loop does not wait on the disk).
    * That covers every line written so far only if no log page leaves the WAL
