@@ -25,6 +25,14 @@ function runner(db: Database.Database): (q: Sql) => Record<string, unknown>[] {
   };
 }
 
+/** Rows inserted, updated or deleted by this connection since it opened (SQLite's total_changes()). */
+function totalChanges(db: Database.Database): number {
+  let st = totalChangesStatements.get(db);
+  if (!st) totalChangesStatements.set(db, (st = db.prepare('SELECT total_changes()').pluck()));
+  return st.get() as number;
+}
+const totalChangesStatements = new WeakMap<Database.Database, Database.Statement>();
+
 function drive<T>(g: QueueOp<T>, run: (q: Sql) => Record<string, unknown>[]): T {
   let r = g.next();
   while (!r.done) r = g.next(run(r.value));
@@ -33,8 +41,9 @@ function drive<T>(g: QueueOp<T>, run: (q: Sql) => Record<string, unknown>[]): T 
 
 /**
  * Runs a queue operation (src/store/queue-sql.ts) in one SQLite write
- * transaction on the main database (synchronous=FULL: a send that resolved
- * is on disk). The clock is this process's: one server uses a data dir.
+ * transaction on the main database. The caller (SqliteStore) then waits for
+ * the WAL's fsync before answering a write (`committed()`). The clock is this
+ * process's: one server uses a data dir.
  */
 export function runSqlite<T, A extends unknown[]>(db: Database.Database, op: (now: number, ...a: A) => QueueOp<T>, ...args: A): T {
   const run = runner(db);
@@ -45,17 +54,18 @@ export function runSqlite<T, A extends unknown[]>(db: Database.Database, op: (no
  * Group commit: the operations given in one turn of the event loop run in one
  * write transaction, one after the other, each in its own savepoint (an
  * operation that throws rolls back its own writes only and rejects only its
- * caller), and every caller is answered after the one commit. With
- * synchronous=FULL a commit is an fsync of the WAL; N concurrent SendMessages
- * then cost one fsync instead of N, and each still resolves only once its
- * message is on disk. SQLite has one writer at a time, so running them one
- * after the other inside one transaction is what separate transactions
- * would have done.
+ * caller), and every caller is answered after the one commit and then
+ * `sync` (SqliteStore's: resolves after an fsync of the WAL that began after
+ * the commit, off the event loop). N concurrent SendMessages then cost one
+ * commit (fewer WAL frames: a page changed by several is written once) and
+ * share one fsync, and each still resolves only once its message is on disk.
+ * SQLite has one writer at a time, so running them one after the other
+ * inside one transaction is what separate transactions would have done.
  */
 export class SqliteGroupCommit {
   private pending: { start: (now: number) => QueueOp<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database, private readonly sync: () => Promise<void>) {}
 
   run<T, A extends unknown[]>(op: (now: number, ...a: A) => QueueOp<T>, ...args: A): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -67,8 +77,10 @@ export class SqliteGroupCommit {
   private flush(): void {
     const batch = this.pending.splice(0);
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let changed = false;
     try {
       const run = runner(this.db);
+      const before = totalChanges(this.db);
       this.db.transaction(() => {
         const now = Date.now();
         for (const p of batch) {
@@ -80,16 +92,26 @@ export class SqliteGroupCommit {
           }
         }
       }).immediate();
+      changed = totalChanges(this.db) !== before;
     } catch (error) {
       // The commit itself failed: nothing of the batch is stored.
       for (const p of batch) p.reject(error);
       return;
     }
+    // An operation that failed stored nothing (its savepoint rolled back): it is answered now, the others once durable.
+    const stored: [typeof batch[number], unknown][] = [];
     batch.forEach((p, i) => {
       const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.value);
+      if (o.ok) stored.push([p, o.value]);
       else p.reject(o.error);
     });
+    if (stored.length === 0) return;
+    // A batch that changed no row (receives of an empty queue: long polls re-check it) wrote nothing to sync.
+    if (!changed) return stored.forEach(([p, v]) => p.resolve(v));
+    this.sync().then(
+      () => stored.forEach(([p, v]) => p.resolve(v)),
+      (error: unknown) => stored.forEach(([p]) => p.reject(error)),
+    );
   }
 }
 

@@ -4,7 +4,9 @@ import { SqliteStreams, sqliteStreamMigration } from './streams';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { fsyncDir } from '../../fs-util';
 import Database from 'better-sqlite3';
 import type {
   AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, NewAsyncEvent,
@@ -23,6 +25,7 @@ import {
   SqliteProvisionedConcurrency, deleteFunctionProvisionedSql, deleteQualifierProvisionedSql, provisionedConcurrencyMigration,
 } from './provisioned-concurrency';
 import type { ProvisionedConcurrencyRecord } from '../../domain/records';
+import { SyncCoalescer } from './wal-sync';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -34,18 +37,56 @@ const logCheckpointBytes = 4 * 1024 * 1024;
 const logRowOverheadBytes = 64;
 
 /**
- * SQLite implementation of `Store`: WAL journal with synchronous=FULL so that
- * every committed transaction is on disk before the call resolves (AWS
- * acknowledges only durable writes; so do we).
+ * SQLite implementation of `Store`. AWS acknowledges only durable writes; so
+ * do we: every method that writes resolves only once its commit is on disk,
+ * against a machine crash, not only a process crash. The main database is
+ * WAL-journalled with synchronous=NORMAL, and the fsync that makes a commit
+ * durable is ours, off the event loop (see `db`).
  */
 export class SqliteStore implements Store {
+  /**
+   * The main database. With synchronous=FULL better-sqlite3 fsynced the WAL
+   * inside every commit, on the event loop (2–9 ms each under load, every
+   * other request waiting). Now: synchronous=NORMAL, under which a WAL-mode
+   * commit does not sync but SQLite still syncs where its own safety needs
+   * it: the WAL before a checkpoint copies it into the database file, the
+   * database file after the checkpoint (before the WAL may be reused), and the
+   * WAL header when the WAL is reused from its start (so a crash cannot
+   * replay a prefix of the previous, already checkpointed, generation). OFF
+   * would skip those three as well, and the last one cannot be done from
+   * outside SQLite. A write method then calls `committed()` after its commit:
+   * it resolves after an fsync of the WAL that began after that commit, run
+   * on libuv's thread pool and shared by every writer waiting meanwhile
+   * (`SyncCoalescer`, wal-sync.ts). Why that is durable: the commit's frames
+   * were written to the WAL file (the OS page cache) before the fsync began,
+   * so the fsync puts them on disk; they leave the WAL only by a checkpoint
+   * that synced them into the database file first (NORMAL); and WAL recovery
+   * replays frames in order up to the first one whose salt or cumulative
+   * checksum is wrong, so what a crash keeps is a prefix of the commits in
+   * commit order — a later write that survived never outlives an earlier one
+   * it read. SQLite's automatic checkpoint (every 1,000 pages) stays on: under
+   * NORMAL it syncs as above (two fsyncs per ~4 MiB of WAL, on the event
+   * loop, against one per commit before). Reads never wait; a read may see a
+   * commit whose fsync is still running (its writer not answered yet) and
+   * that a machine crash would then undo, as a write whose answer never came.
+   */
   private readonly db: Database.Database;
+  /**
+   * The main WAL's path and a descriptor on it. SQLite creates the WAL once
+   * and, while any connection is open (this one is until `close`), reuses it
+   * from its start after a checkpoint instead of deleting it (a TRUNCATE
+   * checkpoint shortens it, the same inode), so the descriptor opened at the
+   * first sync names the live WAL for the connection's lifetime.
+   */
+  private readonly walFile: string;
+  private walFd: number | undefined;
+  private readonly walSync = new SyncCoalescer(() => this.fsyncWal());
   /**
    * Function logs live in a database of their own without fsync per commit
    * (synchronous=OFF): a batch of log lines must never stall the event loop on
    * the disk (with FULL, one flush under load blocked invokes for up to a
    * second). A machine crash can lose the last moments of logs, as with
-   * AWS's asynchronous log delivery; metadata and the async queue stay FULL.
+   * AWS's asynchronous log delivery; metadata and the async queue are durable per write (`db`).
    * A durable append (`appendLogs(…, { durable: true })`) then fsyncs the WAL
    * file from the thread pool (the event loop does not wait on the disk).
    * That covers every line written so far only if no log page leaves the WAL
@@ -72,6 +113,7 @@ export class SqliteStore implements Store {
   constructor(file: string, opts: { readOnly?: boolean } = {}) {
     const logFile = file.replace(/(\.db)?$/, '-logs.db');
     this.logWalFile = `${logFile}-wal`;
+    this.walFile = `${file}-wal`;
     this.readOnly = opts.readOnly === true;
     if (this.readOnly) {
       this.db = new Database(file, { readonly: true, fileMustExist: true });
@@ -82,7 +124,8 @@ export class SqliteStore implements Store {
     } else {
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
+      // NORMAL, not FULL: commits do not sync, `committed()` does it off the event loop (see `db`).
+      this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db, migrations);
@@ -100,17 +143,48 @@ export class SqliteStore implements Store {
     this.topics = new SqliteTopics(this.db);
     this.streams = new SqliteStreams(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
-    this.messageWrites = new SqliteGroupCommit(this.db);
+    this.messageWrites = new SqliteGroupCommit(this.db, () => this.walSync.sync());
     this.provisioned = new SqliteProvisionedConcurrency(this.db);
+  }
+
+  /** Called by a write method after its commit: resolves once an fsync of the WAL that began after it completed (see `db`). */
+  private committed(): Promise<void> {
+    return this.walSync.sync();
+  }
+
+  /** A write delegated to another file's class: its commit is done when its promise settles, then the sync. */
+  private async durable<T>(write: Promise<T>): Promise<T> {
+    const v = await write;
+    await this.committed();
+    return v;
+  }
+
+  /** One fsync of the main WAL, on libuv's thread pool (`fs.fsync`, looked up per call so a test can observe it). */
+  private async fsyncWal(): Promise<void> {
+    if (this.walFd === undefined) {
+      try {
+        this.walFd = fs.openSync(this.walFile, 'r');
+      } catch (e) {
+        // No WAL yet: no commit has written a frame since the database was opened, nothing to sync.
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      // The WAL's directory entry (and the database file's) must survive a crash too. SQLite syncs the
+      // directory at its first sync of a WAL it created, which under NORMAL may not come before a
+      // checkpoint; once per connection is enough (the WAL is not deleted while it is open).
+      await fsyncDir(path.dirname(this.walFile));
+    }
+    const fd = this.walFd;
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
   }
 
   // ---- provisioned concurrency (provisioned-concurrency.ts)
   private readonly provisioned: SqliteProvisionedConcurrency;
   putProvisionedConcurrency(rec: ProvisionedConcurrencyRecord, reservableMax: number) {
-    return this.provisioned.putProvisionedConcurrency(rec, reservableMax);
+    return this.durable(this.provisioned.putProvisionedConcurrency(rec, reservableMax));
   }
   deleteProvisionedConcurrency(fn: string, qualifier: string) {
-    return this.provisioned.deleteProvisionedConcurrency(fn, qualifier);
+    return this.durable(this.provisioned.deleteProvisionedConcurrency(fn, qualifier));
   }
   getProvisionedConcurrency(fn: string, qualifier: string) {
     return this.provisioned.getProvisionedConcurrency(fn, qualifier);
@@ -125,10 +199,10 @@ export class SqliteStore implements Store {
   // ---- reserved concurrency (reserved-concurrency.ts)
   private readonly reserved: SqliteReservedConcurrency;
   putReservedConcurrency(name: string, reserved: number, reservableMax: number) {
-    return this.reserved.putReservedConcurrency(name, reserved, reservableMax);
+    return this.durable(this.reserved.putReservedConcurrency(name, reserved, reservableMax));
   }
   deleteReservedConcurrency(name: string) {
-    return this.reserved.deleteReservedConcurrency(name);
+    return this.durable(this.reserved.deleteReservedConcurrency(name));
   }
   getReservedConcurrency(name: string) {
     return this.reserved.getReservedConcurrency(name);
@@ -140,10 +214,10 @@ export class SqliteStore implements Store {
   // ---- event invoke configs (invoke-configs.ts)
   private readonly invokeConfigs: SqliteInvokeConfigs;
   putInvokeConfig(rec: EventInvokeConfigRecord) {
-    return this.invokeConfigs.putInvokeConfig(rec);
+    return this.durable(this.invokeConfigs.putInvokeConfig(rec));
   }
   updateInvokeConfig(fn: string, qualifier: string, merge: (cur: EventInvokeConfigRecord) => EventInvokeConfigRecord) {
-    return this.invokeConfigs.updateInvokeConfig(fn, qualifier, merge);
+    return this.durable(this.invokeConfigs.updateInvokeConfig(fn, qualifier, merge));
   }
   getInvokeConfig(fn: string, qualifier: string) {
     return this.invokeConfigs.getInvokeConfig(fn, qualifier);
@@ -152,14 +226,14 @@ export class SqliteStore implements Store {
     return this.invokeConfigs.listInvokeConfigs(fn, afterQualifier, limit);
   }
   deleteInvokeConfig(fn: string, qualifier: string) {
-    return this.invokeConfigs.deleteInvokeConfig(fn, qualifier);
+    return this.durable(this.invokeConfigs.deleteInvokeConfig(fn, qualifier));
   }
 
   private readonly esm: SqliteEventSourceMappings;
 
   // ---- event source mappings (event-source-mappings.ts: their own file)
   createEventSourceMapping(rec: EventSourceMappingRecord): Promise<void> {
-    return this.esm.createEventSourceMapping(rec);
+    return this.durable(this.esm.createEventSourceMapping(rec));
   }
   getEventSourceMapping(uuid: string): Promise<EventSourceMappingRecord | undefined> {
     return this.esm.getEventSourceMapping(uuid);
@@ -168,10 +242,10 @@ export class SqliteStore implements Store {
     return this.esm.listEventSourceMappings(q);
   }
   updateEventSourceMapping(rec: EventSourceMappingRecord, expectedRevisionId: string): Promise<boolean> {
-    return this.esm.updateEventSourceMapping(rec, expectedRevisionId);
+    return this.durable(this.esm.updateEventSourceMapping(rec, expectedRevisionId));
   }
   deleteEventSourceMapping(uuid: string, expectedRevisionId: string): Promise<boolean> {
-    return this.esm.deleteEventSourceMapping(uuid, expectedRevisionId);
+    return this.durable(this.esm.deleteEventSourceMapping(uuid, expectedRevisionId));
   }
 
   private readonly readOnly: boolean;
@@ -326,6 +400,7 @@ export class SqliteStore implements Store {
       if (rec.tags) this.st.setTags.run(JSON.stringify(rec.tags), rec.name);
     });
     tx.immediate();
+    await this.committed();
   }
 
   async getFunction(name: string): Promise<FunctionRecord | undefined> {
@@ -339,6 +414,7 @@ export class SqliteStore implements Store {
 
   async updateLatest(rec: VersionRecord, expectedRevisionId: string): Promise<boolean> {
     const r = this.st.casLatest.run(JSON.stringify(rec), rec.revisionId, rec.functionName, expectedRevisionId);
+    await this.committed();
     return r.changes === 1;
   }
 
@@ -352,6 +428,7 @@ export class SqliteStore implements Store {
       this.st.delVersions.run(name);
       deleted = this.st.delFn.run(name).changes === 1;
     }).immediate();
+    await this.committed();
     return deleted;
   }
 
@@ -380,6 +457,7 @@ export class SqliteStore implements Store {
       this.st.setLastVer.run(last + 1, name);
       out = rec;
     }).immediate();
+    await this.committed();
     return out;
   }
 
@@ -405,6 +483,7 @@ export class SqliteStore implements Store {
       this.st.setLastVer.run(last + 1, name);
       out = { rec, created: true };
     }).immediate();
+    await this.committed();
     return out;
   }
 
@@ -429,6 +508,7 @@ export class SqliteStore implements Store {
         this.db.prepare(deleteQualifierProvisionedSql).run(name, version);
       }
     }).immediate();
+    await this.committed();
     return result;
   }
 
@@ -437,6 +517,7 @@ export class SqliteStore implements Store {
       if (this.st.getAlias.get(rec.functionName, rec.name)) throw new StoreConflict(`Alias already exists: ${rec.name}`);
       this.st.insAlias.run(rec.functionName, rec.name, JSON.stringify(rec), rec.revisionId);
     }).immediate();
+    await this.committed();
   }
 
   async getAlias(functionName: string, name: string): Promise<AliasRecord | undefined> {
@@ -451,7 +532,9 @@ export class SqliteStore implements Store {
   }
 
   async updateAlias(rec: AliasRecord, expectedRevisionId: string): Promise<boolean> {
-    return this.st.casAlias.run(JSON.stringify(rec), rec.revisionId, rec.functionName, rec.name, expectedRevisionId).changes === 1;
+    const out = this.st.casAlias.run(JSON.stringify(rec), rec.revisionId, rec.functionName, rec.name, expectedRevisionId).changes === 1;
+    await this.committed();
+    return out;
   }
 
   async deleteAlias(functionName: string, name: string): Promise<boolean> {
@@ -464,6 +547,7 @@ export class SqliteStore implements Store {
         this.db.prepare(deleteQualifierProvisionedSql).run(functionName, name);
       }
     }).immediate();
+    await this.committed();
     return deleted;
   }
 
@@ -475,6 +559,7 @@ export class SqliteStore implements Store {
       if (this.st.getAlias.get(rec.functionName, rec.name)) return void (out = { kind: 'exists' });
       this.st.insAlias.run(rec.functionName, rec.name, JSON.stringify(rec), rec.revisionId);
     }).immediate();
+    await this.committed();
     return out;
   }
 
@@ -486,6 +571,7 @@ export class SqliteStore implements Store {
       const r = this.st.casAlias.run(JSON.stringify(rec), rec.revisionId, rec.functionName, rec.name, expectedRevisionId);
       if (r.changes !== 1) out = { kind: 'stale' };
     }).immediate();
+    await this.committed();
     return out;
   }
 
@@ -504,7 +590,9 @@ export class SqliteStore implements Store {
   }
 
   async setTags(functionName: string, tags: Record<string, string>): Promise<boolean> {
-    return this.st.setTags.run(JSON.stringify(tags), functionName).changes === 1;
+    const out = this.st.setTags.run(JSON.stringify(tags), functionName).changes === 1;
+    await this.committed();
+    return out;
   }
 
   async changeTags(functionName: string, change: TagChange, tagsMax: number): Promise<TagChangeResult> {
@@ -522,6 +610,7 @@ export class SqliteStore implements Store {
       this.st.setTags.run(JSON.stringify(tags), functionName);
       out = { kind: 'ok', tags };
     }).immediate();
+    await this.committed();
     return out;
   }
 
@@ -533,6 +622,7 @@ export class SqliteStore implements Store {
       this.st.insLayerVer.run(layerName, out.version, JSON.stringify(out));
       this.st.layerUpsert.run(layerName, out.version);
     }).immediate();
+    await this.committed();
     return out;
   }
 
@@ -555,11 +645,15 @@ export class SqliteStore implements Store {
   }
 
   async deleteLayerVersion(layerName: string, version: number): Promise<boolean> {
-    return this.st.delLayerVer.run(layerName, version).changes === 1;
+    const out = this.st.delLayerVer.run(layerName, version).changes === 1;
+    await this.committed();
+    return out;
   }
 
   async updateLayerVersionPolicy(rec: LayerVersionRecord, expectedPolicyRevisionId: string): Promise<boolean> {
-    return this.st.casLayerPolicy.run(JSON.stringify(rec), rec.layerName, rec.version, expectedPolicyRevisionId).changes === 1;
+    const out = this.st.casLayerPolicy.run(JSON.stringify(rec), rec.layerName, rec.version, expectedPolicyRevisionId).changes === 1;
+    await this.committed();
+    return out;
   }
 
   // The queue's times are this process's clock: one server process uses a data dir at a time, so it is the store's clock too.
@@ -567,6 +661,7 @@ export class SqliteStore implements Store {
   async enqueueAsync(ev: NewAsyncEvent, delayMs = 0): Promise<void> {
     const now = Date.now();
     this.st.enqueue.run({ ...ev, dueAtMs: now + delayMs, enqueuedAtMs: now, clientContext: ev.clientContext ?? null });
+    await this.committed();
   }
 
   async leaseDueAsync(leaseMs: number, limit: number, ownerId: string): Promise<AsyncEvent[]> {
@@ -587,20 +682,26 @@ export class SqliteStore implements Store {
         });
       }
     }).immediate();
+    // Nothing due: nothing written, nothing to wait for.
+    if (out.length > 0) await this.committed();
     return out;
   }
 
   /** SQLite: one server process per data dir, so every other owner is gone (see `Store`). */
   async recoverAsyncLeases(ownerId: string): Promise<number> {
-    return this.st.recoverLeases.run(ownerId).changes;
+    const out = this.st.recoverLeases.run(ownerId).changes;
+    await this.committed();
+    return out;
   }
 
   async rescheduleAsync(id: string, attempts: number, delayMs: number): Promise<void> {
     this.st.resched.run(attempts, Date.now() + delayMs, id);
+    await this.committed();
   }
 
   async deleteAsync(id: string): Promise<void> {
     this.st.delAsync.run(id);
+    await this.committed();
   }
 
   async nextAsyncDueInMs(): Promise<number | undefined> {
@@ -823,28 +924,30 @@ export class SqliteStore implements Store {
   }
 
   // ---- SNS topics, subscriptions, deliveries: ../<impl>/topics.ts (kept apart from the other concerns).
-  createTopic(rec: TopicRecord): ReturnType<TopicStore['createTopic']> { return this.topics.createTopic(rec); }
+  createTopic(rec: TopicRecord): ReturnType<TopicStore['createTopic']> { return this.durable(this.topics.createTopic(rec)); }
   getTopic(arn: string): ReturnType<TopicStore['getTopic']> { return this.topics.getTopic(arn); }
   listTopics(q: { afterArn?: string; limit: number }): ReturnType<TopicStore['listTopics']> { return this.topics.listTopics(q); }
-  deleteTopic(arn: string): ReturnType<TopicStore['deleteTopic']> { return this.topics.deleteTopic(arn); }
-  setTopicAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setTopicAttribute']> { return this.topics.setTopicAttribute(arn, name, value); }
-  changeTopicTags(arn: string, change: { set?: Record<string, string>; remove?: string[] }, max: number): ReturnType<TopicStore['changeTopicTags']> { return this.topics.changeTopicTags(arn, change, max); }
-  createSubscription(rec: SubscriptionRecord, confirmation: PublishedMessage | undefined): ReturnType<TopicStore['createSubscription']> { return this.topics.createSubscription(rec, confirmation); }
+  deleteTopic(arn: string): ReturnType<TopicStore['deleteTopic']> { return this.durable(this.topics.deleteTopic(arn)); }
+  setTopicAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setTopicAttribute']> { return this.durable(this.topics.setTopicAttribute(arn, name, value)); }
+  changeTopicTags(arn: string, change: { set?: Record<string, string>; remove?: string[] }, max: number): ReturnType<TopicStore['changeTopicTags']> { return this.durable(this.topics.changeTopicTags(arn, change, max)); }
+  createSubscription(rec: SubscriptionRecord, confirmation: PublishedMessage | undefined): ReturnType<TopicStore['createSubscription']> { return this.durable(this.topics.createSubscription(rec, confirmation)); }
   getSubscription(arn: string): ReturnType<TopicStore['getSubscription']> { return this.topics.getSubscription(arn); }
   listSubscriptions(q: { topicArn?: string; afterArn?: string; limit: number }): ReturnType<TopicStore['listSubscriptions']> { return this.topics.listSubscriptions(q); }
   confirmedSubscriptions(topicArn: string): ReturnType<TopicStore['confirmedSubscriptions']> { return this.topics.confirmedSubscriptions(topicArn); }
   subscriptionCounts(topicArn: string): ReturnType<TopicStore['subscriptionCounts']> { return this.topics.subscriptionCounts(topicArn); }
-  deleteSubscription(arn: string): ReturnType<TopicStore['deleteSubscription']> { return this.topics.deleteSubscription(arn); }
-  setSubscriptionAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setSubscriptionAttribute']> { return this.topics.setSubscriptionAttribute(arn, name, value); }
-  confirmSubscription(topicArn: string, token: string): ReturnType<TopicStore['confirmSubscription']> { return this.topics.confirmSubscription(topicArn, token); }
-  publishToTopic(msg: PublishedMessage, subs: string[], dedup?: { id: string; windowMs: number }): ReturnType<TopicStore['publishToTopic']> { return this.topics.publishToTopic(msg, subs, dedup); }
-  leaseDeliveries(owner: string, limit: number, leaseMs: number): ReturnType<TopicStore['leaseDeliveries']> { return this.topics.leaseDeliveries(owner, limit, leaseMs); }
-  finishDelivery(id: string): ReturnType<TopicStore['finishDelivery']> { return this.topics.finishDelivery(id); }
-  retryDelivery(id: string, attempts: number, delayMs: number): ReturnType<TopicStore['retryDelivery']> { return this.topics.retryDelivery(id, attempts, delayMs); }
-  releaseDeliveryLeases(exceptOwner: string): ReturnType<TopicStore['releaseDeliveryLeases']> { return this.topics.releaseDeliveryLeases(exceptOwner); }
+  deleteSubscription(arn: string): ReturnType<TopicStore['deleteSubscription']> { return this.durable(this.topics.deleteSubscription(arn)); }
+  setSubscriptionAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setSubscriptionAttribute']> { return this.durable(this.topics.setSubscriptionAttribute(arn, name, value)); }
+  confirmSubscription(topicArn: string, token: string): ReturnType<TopicStore['confirmSubscription']> { return this.durable(this.topics.confirmSubscription(topicArn, token)); }
+  publishToTopic(msg: PublishedMessage, subs: string[], dedup?: { id: string; windowMs: number }): ReturnType<TopicStore['publishToTopic']> { return this.durable(this.topics.publishToTopic(msg, subs, dedup)); }
+  leaseDeliveries(owner: string, limit: number, leaseMs: number): ReturnType<TopicStore['leaseDeliveries']> { return this.durable(this.topics.leaseDeliveries(owner, limit, leaseMs)); }
+  finishDelivery(id: string): ReturnType<TopicStore['finishDelivery']> { return this.durable(this.topics.finishDelivery(id)); }
+  retryDelivery(id: string, attempts: number, delayMs: number): ReturnType<TopicStore['retryDelivery']> { return this.durable(this.topics.retryDelivery(id, attempts, delayMs)); }
+  releaseDeliveryLeases(exceptOwner: string): ReturnType<TopicStore['releaseDeliveryLeases']> { return this.durable(this.topics.releaseDeliveryLeases(exceptOwner)); }
   // ---- Queues (src/store/queues.ts): one transaction each, the logic shared with PostgreSQL in queue-sql.ts.
   async createQueue(rec: Parameters<QueueStore['createQueue']>[0]): ReturnType<QueueStore['createQueue']> {
-    return runSqlite(this.db, qsql.createQueue, rec);
+    const out = runSqlite(this.db, qsql.createQueue, rec);
+    await this.committed();
+    return out;
   }
   async getQueue(name: string): ReturnType<QueueStore['getQueue']> {
     return runSqlite(this.db, qsql.getQueue, name);
@@ -853,13 +956,19 @@ export class SqliteStore implements Store {
     return runSqlite(this.db, qsql.listQueues, query);
   }
   async deleteQueue(name: string): ReturnType<QueueStore['deleteQueue']> {
-    return runSqlite(this.db, qsql.deleteQueue, name);
+    const out = runSqlite(this.db, qsql.deleteQueue, name);
+    await this.committed();
+    return out;
   }
   async setQueueAttributes(name: string, attributes: Record<string, string>, deadLetterTarget: string | null | undefined): ReturnType<QueueStore['setQueueAttributes']> {
-    return runSqlite(this.db, qsql.setQueueAttributes, name, attributes, deadLetterTarget);
+    const out = runSqlite(this.db, qsql.setQueueAttributes, name, attributes, deadLetterTarget);
+    await this.committed();
+    return out;
   }
   async changeQueueTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<QueueStore['changeQueueTags']> {
-    return runSqlite(this.db, qsql.changeQueueTags, name, change, tagsMax);
+    const out = runSqlite(this.db, qsql.changeQueueTags, name, change, tagsMax);
+    await this.committed();
+    return out;
   }
   async deadLetterSources(target: string, afterName: string | undefined, limit: number): ReturnType<QueueStore['deadLetterSources']> {
     return runSqlite(this.db, qsql.deadLetterSources, target, afterName, limit);
@@ -877,33 +986,43 @@ export class SqliteStore implements Store {
     return this.messageWrites.run(qsql.deleteMessages, queue, receiptHandles);
   }
   async changeVisibility(queue: string, entries: { receiptHandle: string; visibilityS: number }[]): ReturnType<QueueStore['changeVisibility']> {
-    return runSqlite(this.db, qsql.changeVisibility, queue, entries);
+    const out = runSqlite(this.db, qsql.changeVisibility, queue, entries);
+    await this.committed();
+    return out;
   }
   async purgeQueue(name: string): ReturnType<QueueStore['purgeQueue']> {
-    return runSqlite(this.db, qsql.purgeQueue, name);
+    const out = runSqlite(this.db, qsql.purgeQueue, name);
+    await this.committed();
+    return out;
   }
   async moveMessages(from: string, to: string | null, limit: number): ReturnType<QueueStore['moveMessages']> {
-    return runSqlite(this.db, qsql.moveMessages, from, to, limit);
+    const out = runSqlite(this.db, qsql.moveMessages, from, to, limit);
+    await this.committed();
+    return out;
   }
 
   // ---- Streams (src/store/streams.ts): ./streams.ts, the logic shared with the other store in stream-sql.ts.
-  createStream(rec: Parameters<StreamStore['createStream']>[0]): ReturnType<StreamStore['createStream']> { return this.streams.createStream(rec); }
+  createStream(rec: Parameters<StreamStore['createStream']>[0]): ReturnType<StreamStore['createStream']> { return this.durable(this.streams.createStream(rec)); }
   getStream(name: string): ReturnType<StreamStore['getStream']> { return this.streams.getStream(name); }
   listStreams(afterName: string | undefined, limit: number): ReturnType<StreamStore['listStreams']> { return this.streams.listStreams(afterName, limit); }
-  deleteStream(name: string): ReturnType<StreamStore['deleteStream']> { return this.streams.deleteStream(name); }
-  setStreamRetention(name: string, hours: number, check: (previous: number) => void): ReturnType<StreamStore['setStreamRetention']> { return this.streams.setStreamRetention(name, hours, check); }
-  changeStreamTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<StreamStore['changeStreamTags']> { return this.streams.changeStreamTags(name, change, tagsMax); }
-  putStreamRecords(name: string, records: NewStreamRecord[]): ReturnType<StreamStore['putStreamRecords']> { return this.streams.putStreamRecords(name, records); }
+  deleteStream(name: string): ReturnType<StreamStore['deleteStream']> { return this.durable(this.streams.deleteStream(name)); }
+  setStreamRetention(name: string, hours: number, check: (previous: number) => void): ReturnType<StreamStore['setStreamRetention']> { return this.durable(this.streams.setStreamRetention(name, hours, check)); }
+  changeStreamTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<StreamStore['changeStreamTags']> { return this.durable(this.streams.changeStreamTags(name, change, tagsMax)); }
+  putStreamRecords(name: string, records: NewStreamRecord[]): ReturnType<StreamStore['putStreamRecords']> { return this.durable(this.streams.putStreamRecords(name, records)); }
   readStreamRecords(name: string, shardId: string, afterSeq: number, limit: number, bytesMax: number, retentionHours: number): ReturnType<StreamStore['readStreamRecords']> { return this.streams.readStreamRecords(name, shardId, afterSeq, limit, bytesMax, retentionHours); }
   streamPosition(name: string, shardId: string, atMs?: number): ReturnType<StreamStore['streamPosition']> { return this.streams.streamPosition(name, shardId, atMs); }
-  reshardStream(name: string, close: string[], open: NewShard[], busyMs: number): ReturnType<StreamStore['reshardStream']> { return this.streams.reshardStream(name, close, open, busyMs); }
-  sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.streams.sweepStreamRecords(limit); }
+  reshardStream(name: string, close: string[], open: NewShard[], busyMs: number): ReturnType<StreamStore['reshardStream']> { return this.durable(this.streams.reshardStream(name, close, open, busyMs)); }
+  sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.durable(this.streams.sweepStreamRecords(limit)); }
   listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.streams.listCheckpoints(mappingId); }
-  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.streams.saveCheckpoint(mappingId, shardId, next, expected); }
-  deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.streams.deleteCheckpoints(mappingId); }
+  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.durable(this.streams.saveCheckpoint(mappingId, shardId, next, expected)); }
+  deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.durable(this.streams.deleteCheckpoints(mappingId)); }
 
   async close(): Promise<void> {
+    // A sync in flight finishes on the descriptor before it is closed (and its writers are answered).
+    await this.walSync.idle();
     this.db.close();
+    if (this.walFd !== undefined) fs.closeSync(this.walFd);
+    this.walFd = undefined;
     // The last connection checkpoints and deletes the WAL on close: with FULL that is synced first.
     if (!this.readOnly) this.logDb.pragma('synchronous = FULL');
     this.logDb.close();

@@ -4,8 +4,9 @@ import type { PublishedMessage, SubscriptionRecord, TopicDelivery, TopicRecord, 
 import { applyTags, toDelivery, toSub, toTopic, withAttr, type DeliveryRow, type SubRow, type TopicRow } from '../topic-rows';
 
 /**
- * `TopicStore` on SQLite (the main database file, synchronous=FULL: a
- * publish is on disk before it is acknowledged). The store's clock is this
+ * `TopicStore` on SQLite (the main database file: SqliteStore answers a
+ * write after an fsync of the WAL that began after its commit, so a publish
+ * is on disk before it is acknowledged). The store's clock is this
  * process's `Date.now()`: one server owns a SQLite data dir.
  */
 export class SqliteTopics implements TopicStore {
