@@ -130,7 +130,7 @@ export class Placement {
     }
     if (this.coldActive < this.coldStartsMax) {
       // Only a cold start spends memory and the function's scaling rate; the warm path above never looks at them.
-      this.takeMemory(rec);
+      if (!this.tryTakeMemory(rec)) return this.waitForBusy(pool, rec);
       if (!this.scaling.take(rec.functionName)) {
         this.memory.give(rec.config.memoryMb);
         throw scalingRateExceeded();
@@ -150,11 +150,9 @@ export class Placement {
       await this.unfreeze(got.ee);
       return { ee: got.ee };
     }
-    try {
-      this.takeMemory(rec);
-    } catch (e) {
+    if (!this.tryTakeMemory(rec)) {
       this.handOnColdSlot();
-      throw e;
+      return this.waitForBusy(pool, rec);
     }
     if (!this.scaling.take(rec.functionName)) {
       this.memory.give(rec.config.memoryMb);
@@ -169,10 +167,36 @@ export class Placement {
    * (least recently used first) when the host's budget is full; a throttle
    * when even that cannot make room.
    */
-  private takeMemory(rec: VersionRecord): void {
-    if (!this.memory.take(rec.config.memoryMb, () => this.evictable(), (c) => this.evict(c))) {
-      throw memoryExhausted();
-    }
+  private tryTakeMemory(rec: VersionRecord): boolean {
+    return this.memory.take(rec.config.memoryMb, () => this.evictable(), (c) => this.evict(c));
+  }
+
+  /**
+   * The host's budget has no room for another EE of this version: when the
+   * version has EEs busy (or starting), the request waits for one of them
+   * (the closed-loop case: 32 callers, room for 10 EEs), at most the
+   * function's timeout, within which a busy EE's invocation must end. With
+   * none that could free up, or past the wait, it is throttled (AWS's 429).
+   */
+  private async waitForBusy(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
+    if (pool.all.size <= pool.idle.length + pool.provIdle.length) throw memoryExhausted();
+    const got = await new Promise<{ ee?: ExecutionEnvironment }>((resolve) => {
+      const w: Waiter = { pool, settled: false, resolve };
+      const timer = setTimeout(() => {
+        if (w.settled) return;
+        w.settled = true;
+        resolve({});
+      }, rec.config.timeoutSeconds * 1000);
+      w.resolve = (g) => {
+        clearTimeout(timer);
+        resolve(g);
+      };
+      pool.waiters.push(w);
+    });
+    if (this.closed) throw new Error('the server is stopping');
+    if (!got.ee) throw memoryExhausted();
+    await this.unfreeze(got.ee);
+    return { ee: got.ee };
   }
 
   /** Idle on-demand EEs (provisioned ones are never evicted for a new EE). */
@@ -346,7 +370,7 @@ export class Placement {
     clearInterval(this.reaper);
     for (const set of this.provisioned.values()) set.stop();
     this.provisioned.clear();
-    for (const w of this.coldQueue.splice(0)) {
+    for (const w of [...this.coldQueue.splice(0), ...[...this.pools.values()].flatMap((p) => p.waiters.splice(0))]) {
       if (w.settled) continue;
       w.settled = true;
       w.resolve({});

@@ -299,6 +299,11 @@ describe('the host\'s EE memory budget (KUMO_EE_MEMORY_BUDGET_MB=256)', () => {
       assert.equal(e.message, 'Rate Exceeded.');
       return true;
     });
+    // A second request for b while its one EE is busy: no room for another, so it waits for that EE (not a 429).
+    const t0 = Date.now();
+    assert.equal((await invokeTail(c, 'b')).initType, 'on-demand');
+    assert.ok(Date.now() - t0 >= 300, 'it waited for the busy EE');
+    await eeCount(tag, 2);
     await busy;
     // More memory than the whole budget can never fit.
     await assert.rejects(c.send(new InvokeCommand({ FunctionName: 'huge', Payload: encode({}) })), TooManyRequestsException);
