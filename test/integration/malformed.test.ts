@@ -1,28 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { startServer, testCreds, type RunningServer } from './harness';
+import { Sha256 } from './sha256';
 import { sqsClient } from './sqs-helpers';
-
-const bytes = (d: Uint8Array | string | ArrayBuffer | ArrayBufferView): Uint8Array | string =>
-  typeof d === 'string' || d instanceof Uint8Array ? d : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
-
-/** SHA-256 for SignatureV4 (an HMAC when given a secret), from node:crypto. */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: Uint8Array | string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: Uint8Array | string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.h.digest();
-  }
-}
 
 /** What a stack trace or an internal path looks like in an answer: never shown to a caller. */
 const leak = /\n\s+at \S|node:internal|\/src\/|\/dist\/|\.js:\d+|TypeError|ReferenceError|SyntaxError/;
