@@ -13,7 +13,7 @@ import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types
 import { PostgresEventSourceMappings } from './event-source-mappings';
 import * as qsql from '../queue-sql';
 import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
-import { runPostgres } from './queue-driver';
+import { readPostgres, runPostgres } from './queue-driver';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
@@ -789,10 +789,10 @@ export class PostgresStore implements Store, AsyncWakeups {
     return runPostgres(this.pool, qsql.createQueue, rec);
   }
   async getQueue(name: string): ReturnType<QueueStore['getQueue']> {
-    return runPostgres(this.pool, qsql.getQueue, name);
+    return readPostgres(this.pool, qsql.getQueue, name);
   }
   async listQueues(query: Parameters<QueueStore['listQueues']>[0]): ReturnType<QueueStore['listQueues']> {
-    return runPostgres(this.pool, qsql.listQueues, query);
+    return readPostgres(this.pool, qsql.listQueues, query);
   }
   async deleteQueue(name: string): ReturnType<QueueStore['deleteQueue']> {
     return runPostgres(this.pool, qsql.deleteQueue, name);
@@ -804,7 +804,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     return runPostgres(this.pool, qsql.changeQueueTags, name, change, tagsMax);
   }
   async deadLetterSources(target: string, afterName: string | undefined, limit: number): ReturnType<QueueStore['deadLetterSources']> {
-    return runPostgres(this.pool, qsql.deadLetterSources, target, afterName, limit);
+    return readPostgres(this.pool, qsql.deadLetterSources, target, afterName, limit);
   }
   async queueCounts(name: string, retentionS: number): ReturnType<QueueStore['queueCounts']> {
     return runPostgres(this.pool, qsql.queueCounts, name, retentionS);

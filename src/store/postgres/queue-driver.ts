@@ -22,6 +22,22 @@ export async function runPostgres<T, A extends unknown[]>(pool: pg.Pool, op: (no
   });
 }
 
+/**
+ * Runs a read that takes no clock and one statement (getQueue, listQueues,
+ * deadLetterSources) as a single query outside a transaction: one round trip
+ * instead of BEGIN, clock, query, COMMIT. A lone SELECT sees one snapshot, so
+ * it answers what a transaction would.
+ */
+export async function readPostgres<T, A extends unknown[]>(pool: pg.Pool, op: (now: number, ...a: A) => QueueOp<T>, ...args: A): Promise<T> {
+  const g = op(0, ...args);
+  let r = g.next();
+  while (!r.done) {
+    const res = await pool.query(r.value.sql, r.value.args);
+    r = g.next(res.rows as Record<string, unknown>[]);
+  }
+  return r.value;
+}
+
 export const postgresQueueMigration = `
   CREATE TABLE sqs_queues (
     name text COLLATE "C" PRIMARY KEY, attributes text NOT NULL, tags text NOT NULL,

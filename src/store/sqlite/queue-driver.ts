@@ -51,6 +51,15 @@ export function runSqlite<T, A extends unknown[]>(db: Database.Database, op: (no
 }
 
 /**
+ * Runs a read that takes no clock (getQueue, listQueues, deadLetterSources)
+ * without a transaction: `runSqlite`'s BEGIN IMMEDIATE would take the write
+ * lock and wait behind writers for a plain SELECT.
+ */
+export function readSqlite<T, A extends unknown[]>(db: Database.Database, op: (now: number, ...a: A) => QueueOp<T>, ...args: A): T {
+  return drive(op(0, ...args), runner(db));
+}
+
+/**
  * Group commit: the operations given in one turn of the event loop run in one
  * write transaction, one after the other, each in its own savepoint (an
  * operation that throws rolls back its own writes only and rejects only its

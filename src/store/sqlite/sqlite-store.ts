@@ -19,7 +19,7 @@ import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types
 import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
 import * as qsql from '../queue-sql';
 import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
-import { runSqlite, SqliteGroupCommit, sqliteQueueMigration } from './queue-driver';
+import { readSqlite, runSqlite, SqliteGroupCommit, sqliteQueueMigration } from './queue-driver';
 import { SqliteReservedConcurrency, deleteFunctionConcurrencySql, reservedConcurrencyMigration } from './reserved-concurrency';
 import {
   SqliteProvisionedConcurrency, deleteFunctionProvisionedSql, deleteQualifierProvisionedSql, provisionedConcurrencyMigration,
@@ -950,10 +950,10 @@ export class SqliteStore implements Store {
     return out;
   }
   async getQueue(name: string): ReturnType<QueueStore['getQueue']> {
-    return runSqlite(this.db, qsql.getQueue, name);
+    return readSqlite(this.db, qsql.getQueue, name);
   }
   async listQueues(query: Parameters<QueueStore['listQueues']>[0]): ReturnType<QueueStore['listQueues']> {
-    return runSqlite(this.db, qsql.listQueues, query);
+    return readSqlite(this.db, qsql.listQueues, query);
   }
   async deleteQueue(name: string): ReturnType<QueueStore['deleteQueue']> {
     const out = runSqlite(this.db, qsql.deleteQueue, name);
@@ -971,7 +971,7 @@ export class SqliteStore implements Store {
     return out;
   }
   async deadLetterSources(target: string, afterName: string | undefined, limit: number): ReturnType<QueueStore['deadLetterSources']> {
-    return runSqlite(this.db, qsql.deadLetterSources, target, afterName, limit);
+    return readSqlite(this.db, qsql.deadLetterSources, target, afterName, limit);
   }
   async queueCounts(name: string, retentionS: number): ReturnType<QueueStore['queueCounts']> {
     return runSqlite(this.db, qsql.queueCounts, name, retentionS);
