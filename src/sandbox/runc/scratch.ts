@@ -105,9 +105,12 @@ const mkfsArgs = (image: string): string[] => [
  * tables in the background. discard: a file deleted in /tmp gives its blocks
  * back to the host's disk at once (the loop device punches holes in the
  * image), so the host's disk holds what the EE's /tmp holds now, not the most
- * it ever held.
+ * it ever held. nodelalloc: blocks are allocated as the EE writes, so the
+ * file system fills exactly at its capacity; with delayed allocation ext4's
+ * reservations for dirty pages made a write fail with ENOSPC up to a few MiB
+ * early, depending on writeback timing (tmp-disk.test.ts failed ~1 run in 8).
  */
-const mountOptions = 'nosuid,nodev,noinit_itable,discard';
+const mountOptions = 'nosuid,nodev,noinit_itable,discard,nodelalloc';
 
 /** Blocks the EE may fill: EphemeralStorage plus the slack for the file system's per-file blocks. */
 export function usableBlocksFor(sizeMb: number): number {
