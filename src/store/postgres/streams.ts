@@ -1,7 +1,5 @@
 import type pg from 'pg';
-import * as ss from '../stream-sql';
-import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
-import type { CheckpointStore } from '../checkpoints';
+import { StreamOps } from '../stream-ops';
 import { runPostgres } from './queue-driver';
 
 /**
@@ -10,26 +8,9 @@ import { runPostgres } from './queue-driver';
  * clock; puts and reshards lock the stream row (`FOR UPDATE`), so two
  * servers take counters in order and never write into a shard just closed.
  */
-export class PgStreams implements StreamStore, CheckpointStore {
-  constructor(private readonly pool: pg.Pool) {}
-
-  createStream(rec: Parameters<StreamStore['createStream']>[0]): ReturnType<StreamStore['createStream']> { return this.run(ss.createStream, rec); }
-  getStream(name: string): ReturnType<StreamStore['getStream']> { return this.run(ss.getStream, name); }
-  listStreams(afterName: string | undefined, limit: number): ReturnType<StreamStore['listStreams']> { return this.run(ss.listStreams, afterName, limit); }
-  deleteStream(name: string): ReturnType<StreamStore['deleteStream']> { return this.run(ss.deleteStream, name); }
-  setStreamRetention(name: string, hours: number, check: (previous: number) => void): ReturnType<StreamStore['setStreamRetention']> { return this.run(ss.setStreamRetention, name, hours, check); }
-  changeStreamTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<StreamStore['changeStreamTags']> { return this.run(ss.changeStreamTags, name, change, tagsMax); }
-  putStreamRecords(name: string, records: NewStreamRecord[]): ReturnType<StreamStore['putStreamRecords']> { return this.run(ss.putStreamRecords, name, records); }
-  readStreamRecords(name: string, shardId: string, afterSeq: number, limit: number, bytesMax: number, retentionHours: number): ReturnType<StreamStore['readStreamRecords']> { return this.run(ss.readStreamRecords, name, shardId, afterSeq, limit, bytesMax, retentionHours); }
-  streamPosition(name: string, shardId: string, atMs?: number): ReturnType<StreamStore['streamPosition']> { return this.run(ss.streamPosition, name, shardId, atMs); }
-  reshardStream(name: string, close: string[], open: NewShard[], busyMs: number): ReturnType<StreamStore['reshardStream']> { return this.run(ss.reshardStream, name, close, open, busyMs); }
-  sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.run(ss.sweepStreamRecords, limit); }
-
-  listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.run(ss.listCheckpoints, mappingId); }
-  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.run(ss.saveCheckpoint, mappingId, shardId, next, expected); }
-  deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.run(ss.deleteCheckpoints, mappingId); }
-  private run<T, A extends unknown[]>(op: (now: number, ...a: A) => ss.StreamOp<T>, ...args: A): Promise<T> {
-    return runPostgres(this.pool, op, ...args);
+export class PgStreams extends StreamOps {
+  constructor(pool: pg.Pool) {
+    super((op, ...args) => runPostgres(pool, op, ...args));
   }
 }
 
