@@ -162,6 +162,7 @@ export class KumoServer {
     this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId });
     this.pollers = new EventSourcePollers(this.store, queueSource, invoker, { accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable() });
     this.pollers.attach(this.mappings);
+    tags.setMappings(this.mappings);
     // Kinesis: streams (records sealed with the keyring), and their retention sweep.
     const streamTuning = streamTuningFromEnv(process.env);
     const streams = new StreamService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId }, streamTuning);

@@ -180,6 +180,24 @@ export class EventSourceMappingService {
     throw conflict(`The operation cannot be performed at this time: mapping ${uuid} is being changed. Try again.`);
   }
 
+  /**
+   * TagResource / UntagResource on a mapping ARN: merges or removes keys in
+   * one compare-and-swap of the mapping row (a read-then-write would lose a
+   * concurrent change), refusing more than `tagsMax` tags. The mapping's
+   * state and its pollers are untouched.
+   */
+  async changeTags(uuid: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): Promise<'ok' | 'not-found' | 'too-many'> {
+    for (let i = 0; i < L.casRetriesMax; i++) {
+      const cur = await this.store.getEventSourceMapping(uuid);
+      if (!cur) return 'not-found';
+      const tags = { ...cur.tags, ...change.set };
+      for (const k of change.remove ?? []) delete tags[k];
+      if (Object.keys(tags).length > tagsMax) return 'too-many';
+      if (await this.store.updateEventSourceMapping({ ...cur, tags, revisionId: randomUUID() }, cur.revisionId)) return 'ok';
+    }
+    throw conflict(`The operation cannot be performed at this time: mapping ${uuid} is being changed. Try again.`);
+  }
+
   private async describeQueue(arn: string): Promise<QueueSourceInfo> {
     try {
       return await this.queues.describe(arn);

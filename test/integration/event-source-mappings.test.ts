@@ -2,9 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient,
-  ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, waitUntilFunctionActiveV2, type CreateEventSourceMappingCommandInput,
+  ListEventSourceMappingsCommand, ListTagsCommand, TagResourceCommand, UntagResourceCommand, UpdateEventSourceMappingCommand, waitUntilFunctionActiveV2,
+  type CreateEventSourceMappingCommandInput,
 } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { makeZip, role, startServer, type RunningServer } from './harness';
+import { sqsClient } from './sqs-helpers';
 
 /**
  * The event source mapping operations through the real server and the AWS
@@ -110,5 +113,54 @@ describe('event source mappings: the API, without creating a queue', () => {
     await expectError(c.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false })), 'ResourceNotFoundException', message, 404);
     await expectError(c.send(new DeleteEventSourceMappingCommand({ UUID: uuid })), 'ResourceNotFoundException', message, 404);
     await expectError(c.send(new UpdateEventSourceMappingCommand({ UUID: uuid, ParallelizationFactor: 3 })), 'InvalidParameterValueException', 'Unsupported ParallelizationFactor parameter for given event source mapping type.');
+  });
+});
+
+describe('event source mappings: tags', () => {
+  let s: RunningServer;
+  let c: LambdaClient;
+  before(async () => {
+    s = await startServer();
+    c = s.client;
+    const zip = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
+    await c.send(new CreateFunctionCommand({ FunctionName: 'tagged-target', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
+    await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30 }, { FunctionName: 'tagged-target' });
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  it("reads back CreateEventSourceMapping's Tags and takes TagResource / UntagResource on the mapping ARN (LocalStack's AWS recording test_tag_lifecycle[event_source_mapping])", async () => {
+    const sqs = sqsClient(s);
+    const queueArn = (await sqs.send(new GetQueueAttributesCommand({
+      QueueUrl: (await sqs.send(new CreateQueueCommand({ QueueName: 'tagged-q' }))).QueueUrl!, AttributeNames: ['QueueArn'],
+    }))).Attributes!.QueueArn!;
+    const m = await c.send(new CreateEventSourceMappingCommand({ EventSourceArn: queueArn, FunctionName: 'tagged-target', Enabled: false, Tags: { testtag: 'v1' } }));
+    const arn = m.EventSourceMappingArn!;
+    assert.match(arn, /^arn:aws:lambda:us-east-1:000000000000:event-source-mapping:[0-9a-f-]{36}$/);
+    assert.deepEqual((await c.send(new ListTagsCommand({ Resource: arn }))).Tags, { testtag: 'v1' });
+    await c.send(new TagResourceCommand({ Resource: arn, Tags: { A: 'tag-a', B: 'tag-b', testtag: 'v2' } }));
+    assert.deepEqual((await c.send(new ListTagsCommand({ Resource: arn }))).Tags, { A: 'tag-a', B: 'tag-b', testtag: 'v2' });
+    await c.send(new UntagResourceCommand({ Resource: arn, TagKeys: ['A', 'nonexisting'] }));
+    assert.deepEqual((await c.send(new ListTagsCommand({ Resource: arn }))).Tags, { B: 'tag-b', testtag: 'v2' });
+    // Tagging does not disturb the mapping: still Disabled, its settings as created.
+    const got = await c.send(new GetEventSourceMappingCommand({ UUID: m.UUID! }));
+    assert.equal(got.State, 'Disabled');
+    assert.equal(got.BatchSize, m.BatchSize);
+    const tooMany = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, 'v']));
+    await expectError(c.send(new TagResourceCommand({ Resource: arn, Tags: tooMany })), 'InvalidParameterValueException', 'Number of tags exceeds resource tag limit of 50.');
+    assert.deepEqual((await c.send(new ListTagsCommand({ Resource: arn }))).Tags, { B: 'tag-b', testtag: 'v2' }, 'a refused TagResource changes nothing');
+    await c.send(new DeleteEventSourceMappingCommand({ UUID: m.UUID! }));
+  });
+
+  it("answers AWS's errors for mapping ARNs that name nothing or carry a qualifier (recorded: test_tag_exceptions[event_source_mapping])", async () => {
+    const missing = 'arn:aws:lambda:us-east-1:000000000000:event-source-mapping:0d3ea0b6-0c3e-4b7e-8a49-4d1c2f9e0a11';
+    const text = `Event source mapping not found: ${missing}`;
+    await expectError(c.send(new ListTagsCommand({ Resource: missing })), 'ResourceNotFoundException', text, 404);
+    await expectError(c.send(new TagResourceCommand({ Resource: missing, Tags: { a: 'b' } })), 'ResourceNotFoundException', text, 404);
+    await expectError(c.send(new UntagResourceCommand({ Resource: missing, TagKeys: ['a'] })), 'ResourceNotFoundException', text, 404);
+    await expectError(c.send(new ListTagsCommand({ Resource: `${missing}:alias` })), 'ValidationException', /at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:/);
+    const otherRegion = missing.replace('us-east-1', 'eu-west-1');
+    await expectError(c.send(new ListTagsCommand({ Resource: otherRegion })), 'ResourceNotFoundException', `Event source mapping not found: ${otherRegion}`, 404);
   });
 });
