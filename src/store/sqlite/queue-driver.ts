@@ -60,6 +60,17 @@ export function readSqlite<T, A extends unknown[]>(db: Database.Database, op: (n
 }
 
 /**
+ * Runs a read that takes the clock and several statements (stream reads: a
+ * stream row, then its shards or records) in a deferred transaction: one
+ * snapshot, without the write lock `runSqlite`'s BEGIN IMMEDIATE takes (a
+ * GetRecords then never waits behind PutRecords' commits).
+ */
+export function readSqliteAt<T, A extends unknown[]>(db: Database.Database, op: (now: number, ...a: A) => QueueOp<T>, ...args: A): T {
+  const run = runner(db);
+  return db.transaction(() => drive(op(Date.now(), ...args), run)).deferred();
+}
+
+/**
  * Group commit: the operations given in one turn of the event loop run in one
  * write transaction, one after the other, each in its own savepoint (an
  * operation that throws rolls back its own writes only and rejects only its

@@ -1,16 +1,17 @@
 import type Database from 'better-sqlite3';
 import { StreamOps } from '../stream-ops';
-import { runSqlite } from './queue-driver';
+import { readSqliteAt, runSqlite } from './queue-driver';
 
 /**
- * `StreamStore` on SQLite: the main database file, each method one immediate
- * write transaction running the shared logic of stream-sql.ts with this
- * process's clock (SqliteStore answers a write after its WAL fsync, so a put
- * that resolved survives kill -9 and a machine crash).
+ * `StreamStore` on SQLite: the main database file, each write method one
+ * immediate write transaction running the shared logic of stream-sql.ts with
+ * this process's clock (SqliteStore answers a write after its WAL fsync, so a
+ * put that resolved survives kill -9 and a machine crash); each read one
+ * deferred transaction, which takes no write lock.
  */
 export class SqliteStreams extends StreamOps {
   constructor(db: Database.Database) {
-    super(async (op, ...args) => runSqlite(db, op, ...args));
+    super(async (op, ...args) => runSqlite(db, op, ...args), async (op, ...args) => readSqliteAt(db, op, ...args));
   }
 }
 
