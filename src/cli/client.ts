@@ -3,6 +3,7 @@ import path from 'node:path';
 import type * as Sdk from '@aws-sdk/client-lambda';
 import type * as SqsSdk from '@aws-sdk/client-sqs';
 import type * as SnsSdk from '@aws-sdk/client-sns';
+import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 
 /** Where the CLI finds the server and who it is to it. */
 export interface CliConfig {
@@ -116,6 +117,13 @@ export function snsClient(cfg: CliConfig): SnsSdk.SNSClient {
   return new SNSClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
 }
 
+/** A CloudWatch Logs client for the same server and credentials (loaded on first use). */
+export function logsClient(cfg: CliConfig): LogsSdk.CloudWatchLogsClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CloudWatchLogsClient } = require('@aws-sdk/client-cloudwatch-logs') as typeof LogsSdk;
+  return new CloudWatchLogsClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
 interface SdkError {
   name?: string;
   message?: string;
@@ -149,7 +157,12 @@ export function describeError(e: unknown, cfg?: CliConfig): string {
   return String(e);
 }
 
-export class NotSupportedError extends CliError {}
+export class NotSupportedError extends CliError {
+  /** The operation the server did not know (GetQueueUrl). */
+  constructor(message: string, readonly operation = '') {
+    super(message);
+  }
+}
 
 /** True when the server does not know the operation (an older server, or a feature not built yet). */
 export function isUnknownOperation(e: unknown): boolean {
@@ -162,7 +175,7 @@ export async function feature<T>(what: string, operation: string, fn: () => Prom
   try {
     return await fn();
   } catch (e) {
-    if (isUnknownOperation(e)) throw new NotSupportedError(`${what} is not supported by this server yet (it does not know ${operation})`);
+    if (isUnknownOperation(e)) throw new NotSupportedError(`${what} is not supported by this server yet (it does not know ${operation})`, operation);
     throw e;
   }
 }

@@ -79,7 +79,7 @@ export async function devCommand({ positional, flags, multi }: Parsed): Promise<
         const code = kindOf(r.type).code;
         if (!code) continue;
         if (code.redeploys === 'stack') stackWideIds.add(r.id);
-        const v = r.props[code.property];
+        const v = r.props[code.property] ?? (code.inlineProperty !== undefined && r.props[code.inlineProperty] !== undefined ? undefined : code.defaultPath);
         if (typeof v === 'string') dirs.push({ id: r.id, dir: path.resolve(model.dir, v) });
       }
     } catch {

@@ -6,7 +6,7 @@ import type * as PgStoreMod from '../store/postgres/postgres-store';
 import type { Store } from '../store/types';
 import type * as LogServiceMod from '../logs/log-service';
 import { parseDuration, UsageError, type Parsed } from './args';
-import { CliError, dataDirFrom, loadCliConfig, type CliConfig } from './client';
+import { CliError, dataDirFrom, loadCliConfig, logsClient, type CliConfig } from './client';
 import { resolveFunctionName } from './functions';
 
 export { parseDuration } from './args';
@@ -126,12 +126,7 @@ function follow(print: () => Promise<void>): Promise<void> {
 function remoteFilter(cfg: CliConfig, group: string): { filter: Filter; close: () => Promise<void> } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require('@aws-sdk/client-cloudwatch-logs') as typeof LogsSdk;
-  const client = new sdk.CloudWatchLogsClient({
-    endpoint: cfg.endpoint,
-    region: cfg.region,
-    maxAttempts: 2,
-    ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
-  });
+  const client = logsClient(cfg);
   return {
     filter: async (q) => {
       try {

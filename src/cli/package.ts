@@ -69,8 +69,13 @@ export function zipDirectory(dir: string, extra: Record<string, { data: Buffer; 
 /** Inline code (ZipFile / InlineCode) as the one file Lambda's runtimes expect. */
 export function zipInline(code: string, runtime: string | undefined): Promise<Package> {
   const name = runtime?.startsWith('python') ? 'index.py' : runtime?.startsWith('provided') ? 'bootstrap' : 'index.js';
+  return zipFile(name, Buffer.from(code), name === 'bootstrap' ? 0o755 : 0o644, '(inline code)');
+}
+
+/** One file as a zip of its own, deterministically (fixed timestamp). */
+function zipFile(name: string, data: Buffer, mode: number, source: string): Promise<Package> {
   const z = new yazl.ZipFile();
-  z.addBuffer(Buffer.from(code), name, { mtime: fixedMtime, mode: 0o100000 | (name === 'bootstrap' ? 0o755 : 0o644), forceDosTimestamp: true, compress: true, forceZip64Format: false } as yazl.Options);
+  z.addBuffer(data, name, { mtime: fixedMtime, mode: 0o100000 | mode, forceDosTimestamp: true, compress: true, forceZip64Format: false } as yazl.Options);
   z.end();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -78,20 +83,25 @@ export function zipInline(code: string, runtime: string | undefined): Promise<Pa
     z.outputStream.on('error', reject);
     z.outputStream.on('end', () => {
       const zip = Buffer.concat(chunks);
-      resolve({ zip, sha256: codeSha256(zip), files: 1, source: '(inline code)' });
+      resolve({ zip, sha256: codeSha256(zip), files: 1, source });
     });
   });
 }
 
-/** A directory or a .zip file. */
+/**
+ * A directory, a .zip (or .jar) file taken as it is, or any other single
+ * file, zipped alone at the archive's root as `sam package` does for a
+ * CodeUri naming one file (`CodeUri: src/app.py`).
+ */
 export async function packagePath(p: string): Promise<Package> {
   const st = fs.statSync(p);
   let pkg: Package;
   if (st.isDirectory()) pkg = await zipDirectory(p);
   else {
-    const zip = fs.readFileSync(p);
-    if (zip.readUInt32LE(0) !== 0x04034b50 && zip.readUInt32LE(0) !== 0x06054b50) throw new Error(`${p} is not a zip file`);
-    pkg = { zip, sha256: codeSha256(zip), files: 0, source: p };
+    const data = fs.readFileSync(p);
+    const magic = data.length >= 4 ? data.readUInt32LE(0) : 0;
+    if (magic === 0x04034b50 || magic === 0x06054b50) pkg = { zip: data, sha256: codeSha256(data), files: 0, source: p };
+    else pkg = await zipFile(path.basename(p), data, st.mode & 0o100 ? 0o755 : 0o644, p);
   }
   if (pkg.zip.length > zipBytesMax) throw new Error(`${p} packs to ${mb(pkg.zip.length)}, over Lambda's 50 MB limit for a direct upload`);
   return pkg;

@@ -159,9 +159,16 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
     const p = `Resources.${id}`;
     if (!/^[A-Za-z0-9]+$/.test(id)) throw tpl.error(p, `logical ID '${id}' must be alphanumeric`);
     if (!isMapping(r)) throw tpl.error(p, 'a resource is a mapping with Type and Properties');
-    for (const k of Object.keys(r)) if (!resourceKeys.has(k)) throw tpl.error(`${p}.${k}`, `unknown resource attribute '${k}' (${[...resourceKeys].join(', ')})`);
     const type = r.Type;
     if (typeof type !== 'string' || !type) throw tpl.error(p, 'the resource has no Type');
+    for (const k of Object.keys(r)) {
+      // `Description` beside Type is documentation: SAM's translator keeps it on CloudFormation
+      // resources and drops it from SAM ones; real templates carry it (issue 20).
+      if (resourceKeys.has(k) || k === 'Description') continue;
+      // The translator drops any other attribute of a SAM resource without complaint; say so.
+      if (type.startsWith('AWS::Serverless::')) notes.push(`${id}: resource attribute '${k}' has no effect (SAM's translator drops it)`);
+      else throw tpl.error(`${p}.${k}`, `unknown resource attribute '${k}' (${[...resourceKeys, 'Description'].join(', ')})`);
+    }
     if (type.startsWith('AWS::Serverless::') && !hasSam) throw tpl.error(`${p}.Type`, `${type} needs 'Transform: ${samTransform}' at the top of the template`);
     if (r.Properties !== undefined && r.Properties !== null && !isMapping(r.Properties)) throw tpl.error(`${p}.Properties`, 'Properties must be a mapping');
     let props = (r.Properties ?? {}) as Record<string, unknown>;
@@ -183,11 +190,10 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
         throw tpl.error(`${p}.Properties.${k}`, `unknown property '${k}' of ${type} (known: ${handled.join(', ')})`);
       }
       checkRequired(tpl, id, type, props, schema);
-    } else if (type.startsWith('AWS::Serverless::')) {
-      notes.push(`${id}: ${type} is not supported by Kumo yet; skipped (a !Ref to it gives its logical ID)`);
-    } else if (/^(AWS|Custom|Alexa)::[A-Za-z0-9]+::[A-Za-z0-9]+$/.test(type) || type.startsWith('Custom::')) {
-      notes.push(`${id}: ${type} is not a Lambda resource; skipped (a !Ref to it gives its logical ID)`);
-    } else throw tpl.error(`${p}.Type`, `'${type}' is not a resource type`);
+    } else if (!type.startsWith('AWS::Serverless::') && !/^(AWS|Custom|Alexa)::[A-Za-z0-9]+::[A-Za-z0-9]+$/.test(type) && !type.startsWith('Custom::')) {
+      throw tpl.error(`${p}.Type`, `'${type}' is not a resource type`);
+    }
+    // A type no kind deploys is listed once in the plan, grouped ("Not deployed"), not noted here.
     const refs = [...referencedIds(props)].filter((x) => ids.has(x) && x !== id);
     for (const x of referencedIds(props)) {
       if (x === id) throw tpl.error(`${p}.Properties`, `${id} refers to itself`);

@@ -1,8 +1,9 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { functionArn, stackArn } from '../../domain/arn';
-import { snsClient, sqsClient, type CliConfig } from '../client';
+import { logsClient, snsClient, sqsClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -56,6 +57,7 @@ export class DeployContext implements DeploySetup {
   phase: 'plan' | 'apply' = 'plan';
   readonly resolver: Resolver;
   private sqsC?: SQSClient;
+  private logsC?: CloudWatchLogsClient;
   private snsC?: SNSClient;
 
   constructor(setup: DeploySetup) {
@@ -105,8 +107,14 @@ export class DeployContext implements DeploySetup {
     return (this.snsC ??= snsClient(this.cfg));
   }
 
+  /** The CloudWatch Logs client, made on first use. */
+  get logs(): CloudWatchLogsClient {
+    return (this.logsC ??= logsClient(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
+    this.logsC?.destroy();
     this.sqsC?.destroy();
     this.snsC?.destroy();
   }

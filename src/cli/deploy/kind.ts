@@ -27,6 +27,15 @@ export interface Planned<D = unknown> {
   physical: string;
   /** Why this resource cannot be deployed: reported as its failure, and its dependants are skipped. */
   conflict?: string;
+  /**
+   * Why Kumo does not deploy this resource at all (a service it lacks): not a
+   * failure; the plan lists such resources once, grouped by type and reason.
+   * With `blocksDependants`, what depends on it is skipped as failed (its
+   * values are not even stand-ins); without, dependants get stand-ins (!Ref:
+   * the logical id).
+   */
+  unsupported?: string;
+  blocksDependants?: boolean;
   /** What planning learned that applying reuses (the zip, the server's configuration). */
   data?: D;
 }
@@ -52,8 +61,16 @@ export interface RequiredCheck {
 
 /** Where a kind's code lives, for packaging and for `kumo dev`'s watcher. */
 export interface CodeSource {
-  /** The property holding a local directory or .zip (CodeUri, Code, ContentUri, Content). */
+  /** The property holding a local directory, .zip or single file (CodeUri, Code, ContentUri, Content). */
   property: string;
+  /**
+   * The path used when the property is absent and there is no inline code
+   * (AWS::Serverless::Function: `.`, the template's own folder, which SAM CLI
+   * packages when CodeUri is omitted, as every `sam init` Node.js template does).
+   */
+  defaultPath?: string;
+  /** The property holding inline code, when the kind has one at the top level (InlineCode): with it, `defaultPath` does not apply. */
+  inlineProperty?: string;
   /** Code given in the template itself (InlineCode, Code.ZipFile), zipped on the spot; undefined when the property is a path. */
   inline?(props: Record<string, unknown>, propsPath: string, ctx: DeployContext): Promise<Package> | undefined;
   /** What a change of the code redeploys in `kumo dev`: this resource only, or the stack (a layer's new version changes its functions). */

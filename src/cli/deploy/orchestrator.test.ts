@@ -18,19 +18,24 @@ function reporter(): Reporter & { lines: string[] } {
 }
 
 describe('deploy orchestrator: plan', () => {
-  it('a resource whose service the server lacks fails alone (a conflict its dependants are skipped for); other plan errors stop the deploy', async () => {
+  it('a resource whose service the server lacks is not deployed (not a failure; its dependants are skipped as failed); other plan errors stop the deploy', async () => {
     const kind = (plan: ResourceKind['plan']) => ({ type: 'Test::Thing', deleteOrder: 0, physicalId: (d: ResourceDecl) => d.id, ref: () => '', getAtt: () => '', plan, apply: async () => undefined }) as ResourceKind;
     const ctx = { prev: {}, state: {}, plans: new Map<string, Planned>(), looksAt: () => true, cfg: {} } as unknown as DeployContext;
     const noSqs = kind(async (d) => {
-      if (d.id === 'Queue') throw new NotSupportedError('queues (Queue, AWS::SQS::Queue) is not supported by this server yet (it does not know GetQueueUrl)');
+      if (d.id === 'Queue') throw new NotSupportedError('queues (Queue, AWS::SQS::Queue) is not supported by this server yet (it does not know GetQueueUrl)', 'GetQueueUrl');
       return plan(d);
     });
     await planAll(ctx, [decl('Queue'), decl('Fn')], () => noSqs);
     assert.deepEqual(ctx.plans.get('Queue'), {
-      decl: decl('Queue'), action: 'skip', reasons: ['not supported by this server'], physical: 'Queue',
-      conflict: 'queues (Queue, AWS::SQS::Queue) is not supported by this server yet (it does not know GetQueueUrl)',
+      decl: decl('Queue'), action: 'skip', reasons: [], physical: 'Queue', unsupported: 'not supported by this Kumo server (GetQueueUrl unknown)', blocksDependants: true,
     });
     assert.equal(ctx.plans.get('Fn')!.action, 'create');
+    const rep = reporter();
+    const applied: string[] = [];
+    const failed = await applyInOrder([ctx.plans.get('Queue')!, plan(decl('Mapping', ['Queue'])), ctx.plans.get('Fn')!], async (pl) => void applied.push(pl.decl.id), rep);
+    assert.deepEqual(failed, ['Mapping']);
+    assert.deepEqual(applied, ['Fn']);
+    assert.deepEqual(rep.lines, ['  ✗ Mapping: skipped, it depends on Queue, which this server cannot deploy']);
     const broken = kind(async () => {
       throw new Error('socket hang up');
     });

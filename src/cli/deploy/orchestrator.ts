@@ -60,8 +60,11 @@ export async function planAll(ctx: DeployContext, decls: ResourceDecl[], kindOf:
       pl = await kindOf(d.type).plan(d, ctx);
     } catch (e) {
       if (e instanceof TemplateError) throw e;
-      // A server without that service (no SQS, say): this resource fails and its dependants are skipped; the rest deploys.
-      if (e instanceof NotSupportedError) pl = { decl: d, action: 'skip', reasons: ['not supported by this server'], physical: d.id, conflict: e.message };
+      // A server without that service (an older Kumo without SQS, say): this resource is not deployed (listed, not
+      // a failure) and what depends on it is skipped as failed; the rest deploys.
+      if (e instanceof NotSupportedError) {
+        pl = { decl: d, action: 'skip', reasons: [], physical: d.id, unsupported: `not supported by this Kumo server (${e.operation} unknown)`, blocksDependants: true };
+      }
       else throw new CliError(`${d.id}: ${describeError(e, ctx.cfg)}`);
     }
     ctx.plans.set(d.id, pl);
@@ -97,6 +100,8 @@ export interface Reporter {
  */
 export async function applyInOrder(plans: Iterable<Planned>, apply: (pl: Planned) => Promise<void>, rep: Reporter, looksAt: (d: ResourceDecl) => boolean = () => true): Promise<string[]> {
   const broken = new Set<string>();
+  /** Resources not deployed because the server lacks their service (not failures). */
+  const absent = new Set<string>();
   const failed: string[] = [];
   const fail = (d: ResourceDecl, line: string) => {
     broken.add(d.id);
@@ -106,9 +111,10 @@ export async function applyInOrder(plans: Iterable<Planned>, apply: (pl: Planned
   };
   for (const pl of plans) {
     const d = pl.decl;
-    const badDep = d.deps.find((x) => broken.has(x));
-    if (badDep) fail(d, `  ✗ ${d.id}: skipped, it depends on ${badDep}, which failed`);
+    const badDep = d.deps.find((x) => broken.has(x) || absent.has(x));
+    if (badDep) fail(d, `  ✗ ${d.id}: skipped, it depends on ${badDep}, which ${absent.has(badDep) ? 'this server cannot deploy' : 'failed'}`);
     else if (pl.conflict) fail(d, `  ✗ ${d.id} (${d.type}) failed: ${pl.conflict}`);
+    else if (pl.unsupported && pl.blocksDependants) absent.add(d.id);
     else if (pl.action === 'skip' || !looksAt(d)) continue;
     else {
       try {

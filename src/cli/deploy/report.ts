@@ -9,14 +9,24 @@ const symbols: Record<Action, string> = { create: '+', update: '~', unchanged: '
 /** The plan as a table: action, logical id, type, physical name, and why (placeholders shown as "<X, known after apply>"). */
 export function printPlan(ctx: DeployContext, removed: Removal[]): void {
   const rows: string[][] = [];
+  /** `<type> — <reason>` → logical ids: what Kumo does not deploy, listed once per type and reason. */
+  const absent = new Map<string, string[]>();
   for (const p of ctx.plans.values()) {
     if (!ctx.looksAt(p.decl)) continue;
+    if (p.unsupported) {
+      const k = `${p.decl.type}: ${p.unsupported}`;
+      absent.set(k, [...(absent.get(k) ?? []), p.decl.id]);
+      continue;
+    }
     rows.push([`${symbols[p.action]} ${p.action}`, p.decl.id, p.decl.type, p.physical, p.reasons.join('; ')]);
   }
   for (const { id, r } of removed) rows.push(['- delete', id, r.type, r.physicalId, 'removed from the template']);
-  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const w = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
   ctx.out('Plan:');
   for (const r of rows) ctx.out(`  ${r.slice(0, 4).map((c, i) => c.padEnd(w[i]!)).join('  ')}${r[4] ? '  (' + showPending(r[4]) + ')' : ''}`.trimEnd());
+  if (!absent.size) return;
+  ctx.out(`Not deployed (${[...absent.values()].flat().length}; a !Ref to one gives its logical ID, a !GetAtt a stand-in):`);
+  for (const [k, ids] of absent) ctx.out(`  ${k}: ${ids.join(', ')}`);
 }
 
 /** The template's Outputs, resolved with what the deploy made; one that cannot be resolved says why. */

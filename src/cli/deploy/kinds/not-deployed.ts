@@ -18,7 +18,7 @@ export function notDeployed(type: string): ResourceKind {
       if (/arn$/i.test(attr)) return formatArn({ partition: 'aws', service: svc, region: ctx.cfg.region, account: ctx.cfg.accountId, resource: d.id });
       return d.id;
     },
-    plan: async (d) => ({ decl: d, action: 'skip', reasons: ['not a Lambda resource: skipped'], physical: d.id }),
+    plan: async (d) => ({ decl: d, action: 'skip', reasons: [], physical: d.id, unsupported: 'not supported by Kumo yet' }),
     apply: async () => undefined,
   });
 }

@@ -77,13 +77,15 @@ export const serverlessFunction = functionKind({
     ],
     check({ id, props, need, fail }) {
       if (props.PackageType === 'Image') fail('PackageType', 'container image functions are not supported by Kumo (PackageType: Zip only)');
-      if (props.CodeUri === undefined && props.InlineCode === undefined) fail(undefined, `${id} needs CodeUri (a directory or .zip) or InlineCode`);
+      if (props.CodeUri !== undefined && props.InlineCode !== undefined) fail('InlineCode', "Only one of 'InlineCode' or 'CodeUri' can be set.");
       need('Runtime', ' (here or in Globals.Function)');
       need('Handler', ' (here or in Globals.Function)');
     },
   },
   code: {
     property: 'CodeUri',
+    defaultPath: '.',
+    inlineProperty: 'InlineCode',
     inline(pr, p, ctx) {
       if (pr.InlineCode === undefined) return undefined;
       if (typeof pr.InlineCode !== 'string') throw ctx.error(`${p}.InlineCode`, 'InlineCode must be a string');
