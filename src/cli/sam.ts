@@ -42,6 +42,8 @@ export interface TemplateModel {
   resources: ResourceDecl[];
   outputs: Record<string, { Value?: unknown; Condition?: string; Description?: string }>;
   notes: string[];
+  /** Ids SAM's translator makes that the template did not declare (`<Fn>Role`) → the resource they belong to. */
+  implicit: Record<string, string>;
 }
 
 const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -154,6 +156,15 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
   // Resources.
   const resources: ResourceDecl[] = [];
   const ids = new Set(Object.keys(t.Resources as object));
+  // SAM's implicit resources (`<Fn>Role`…) may be named like declared ones; a declared id wins.
+  const implicit: Record<string, string> = {};
+  for (const [id, r] of Object.entries(t.Resources as Record<string, unknown>)) {
+    if (!isMapping(r) || typeof r.Type !== 'string') continue;
+    const props = isMapping(r.Properties) ? r.Properties : {};
+    const merged = r.Type === 'AWS::Serverless::Function' ? (mergeGlobals(t.Globals && isMapping(t.Globals) ? (t.Globals as Record<string, unknown>).Function : undefined, props) as Record<string, unknown>) : props;
+    for (const x of schemaOf(r.Type)?.implicit?.(id, merged) ?? []) if (!ids.has(x)) implicit[x] = id;
+  }
+  for (const x of Object.keys(implicit)) ids.add(x);
   const conditionNames = new Set(Object.keys((t.Conditions ?? {}) as object));
   for (const [id, r] of Object.entries(t.Resources as Record<string, unknown>)) {
     const p = `Resources.${id}`;
@@ -194,7 +205,7 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
       throw tpl.error(`${p}.Type`, `'${type}' is not a resource type`);
     }
     // A type no kind deploys is listed once in the plan, grouped ("Not deployed"), not noted here.
-    const refs = [...referencedIds(props)].filter((x) => ids.has(x) && x !== id);
+    const refs = [...new Set([...referencedIds(props)].map((x) => implicit[x] ?? x))].filter((x) => ids.has(x) && x !== id);
     for (const x of referencedIds(props)) {
       if (x === id) throw tpl.error(`${p}.Properties`, `${id} refers to itself`);
     }
@@ -216,6 +227,7 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
     resources: topoSort(tpl, resources),
     outputs,
     notes,
+    implicit,
   };
 }
 

@@ -150,6 +150,53 @@ ${retention}
     logs.destroy();
   });
 
+  it("names SAM's implicit resources: <Fn>Role (Ref, Arn, in !Sub) and <Fn>Alias<name>; a Role from an AWS::IAM::Role the template declares is a well-formed role ARN", async () => {
+    const dir = path.join(tmpDir('implicit'), 'implicit');
+    writeTree(dir, {
+      'template.yaml': `Transform: AWS::Serverless-2016-10-31
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "exports.handler = async () => process.env.ROLE"
+      Handler: index.handler
+      Runtime: nodejs20.x
+      AutoPublishAlias: live
+      Environment:
+        Variables:
+          ROLE: !GetAtt HelloWorldFunctionRole.Arn
+  WithRole:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "exports.handler = async () => 1"
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Role: !GetAtt AppRole.Arn
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {}
+Outputs:
+  HelloWorldFunctionIamRole:
+    Value: !GetAtt HelloWorldFunctionRole.Arn
+  RoleName:
+    Value: !Ref HelloWorldFunctionRole
+  Both:
+    Value: !Sub "\${HelloWorldFunctionRole.Arn} \${HelloWorldFunctionAliaslive}"
+`,
+    });
+    const r = await ok(['deploy'], { env, cwd: dir });
+    const role = 'arn:aws:iam::000000000000:role/kumo-implicit-HelloWorldFunction';
+    assert.match(r.stdout, new RegExp(`HelloWorldFunctionIamRole = ${role}\n`));
+    assert.match(r.stdout, /RoleName = kumo-implicit-HelloWorldFunction\n/);
+    assert.match(r.stdout, new RegExp(`Both = ${role} arn:aws:lambda:us-east-1:000000000000:function:implicit-HelloWorldFunction:live\n`));
+    assert.equal(await invoke('implicit-HelloWorldFunction'), role, 'the implicit role is the role the function runs with');
+    const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+    assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'implicit-HelloWorldFunction' }))).Role, role);
+    assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'implicit-WithRole' }))).Role, 'arn:aws:iam::000000000000:role/AppRole');
+    assert.match(r.stdout, /AWS::IAM::Role: not supported by Kumo yet: AppRole/);
+  });
+
   it('resources of services Kumo lacks are listed once, grouped by type, and do not fail the deploy', async () => {
     const dir = path.join(tmpDir('absent'), 'absent');
     writeTree(dir, {

@@ -88,9 +88,11 @@ export class DeployContext implements DeploySetup {
       mappings: this.model.mappings,
       conditionDefs: this.model.conditions,
       resourceIds: this.active,
-      declaredIds: new Set(this.model.resources.map((r) => r.id)),
+      declaredIds: new Set([...this.model.resources.map((r) => r.id), ...Object.keys(this.model.implicit)]),
       ref: (name, p) => this.ref(name, p),
       getAtt: (id, attr, p) => {
+        const owner = this.implicitOwner(id);
+        if (owner) return this.implicitRef(owner, id, attr, p);
         const d = this.declById.get(id)!;
         return kindOf(d.type).getAtt(d, attr, p, this);
       },
@@ -119,8 +121,22 @@ export class DeployContext implements DeploySetup {
     this.snsC?.destroy();
   }
 
+  /** The resource an implicit id (`<Fn>Role`) belongs to, when the id is one and that resource is deployed. */
+  private implicitOwner(id: string): ResourceDecl | undefined {
+    const owner = this.model.implicit[id];
+    return owner !== undefined && !this.declById.has(id) ? this.declById.get(owner) : undefined;
+  }
+
+  private implicitRef(owner: ResourceDecl, id: string, attr: string | undefined, p: string): string {
+    const kind = kindOf(owner.type);
+    if (!kind.implicitRef) throw this.error(p, `'${id}' is not a resource of this template`);
+    return kind.implicitRef(owner, id, attr, p, this);
+  }
+
   private ref(name: string, p: string): string {
     const [id, sub] = name.split('.') as [string, string | undefined];
+    const owner = this.implicitOwner(id);
+    if (owner && sub === undefined) return this.implicitRef(owner, id, undefined, p);
     const d = this.declById.get(id)!;
     const kind = kindOf(d.type);
     if (sub === undefined) return kind.ref(d, this);

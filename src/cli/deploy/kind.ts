@@ -47,6 +47,12 @@ export interface PropertySchema {
   ignored: readonly string[];
   /** Throws (through `need` / `fail`) when a property the resource cannot do without is missing or unusable. */
   check?(c: RequiredCheck): void;
+  /**
+   * The logical ids SAM's translator creates for this resource that a
+   * template may name in !Ref, !GetAtt and !Sub though it never declares
+   * them (`<Fn>Role`, `<Fn>Alias<name>`); resolved by the kind's `implicitRef`.
+   */
+  implicit?(id: string, props: Record<string, unknown>): string[];
 }
 
 export interface RequiredCheck {
@@ -99,6 +105,8 @@ export interface ResourceKind<D = unknown> {
   ref(decl: ResourceDecl, ctx: DeployContext): string;
   /** What `!GetAtt Id.attr` gives; a template error naming the attributes there are otherwise. */
   getAtt(decl: ResourceDecl, attr: string, path: string, ctx: DeployContext): string;
+  /** `!Ref X` (attr undefined) or `!GetAtt X.attr` of an id `schema.implicit` named for this resource. */
+  implicitRef?(decl: ResourceDecl, implicitId: string, attr: string | undefined, path: string, ctx: DeployContext): string;
   /** `!Ref Id.Sub` (SAM's Fn.Alias / Fn.Version); absent: a template error. */
   refAttribute?(decl: ResourceDecl, sub: string, path: string, ctx: DeployContext): string;
 

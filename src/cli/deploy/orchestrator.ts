@@ -24,6 +24,8 @@ export function activeResources(ctx: DeployContext, kindOf: KindOf = registeredK
     ctx.active.add(d.id);
     out.push(d);
   }
+  // SAM's implicit ids (`<Fn>Role`) exist when the resource they belong to does.
+  for (const [x, owner] of Object.entries(ctx.model.implicit ?? {})) if (ctx.active.has(owner)) ctx.active.add(x);
   return expandAll(out, ctx, kindOf);
 }
 

@@ -62,8 +62,22 @@ describe('deploy registry', () => {
     ]);
     assert.match(lines[1]!, /^  \+ create  Q  AWS::Lambda::Version/);
     assert.equal(kindOf('AWS::DynamoDB::Table').type, 'AWS::DynamoDB::Table');
-    assert.deepEqual(ctx.props(decls[1]!), { TableArn: 'arn:aws:dynamodb:us-east-1:000000000000:Table', TableName: 'Table', TableRef: 'Table' });
+    // Stand-in ARNs have the shape AWS gives the type (DynamoDB: table/<name>), never arn:aws:dynamodb:…:Table.
+    assert.deepEqual(ctx.props(decls[1]!), { TableArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/Table', TableName: 'Table', TableRef: 'Table' });
     assert.deepEqual(ctx.model.notes, [], 'listed once: in the plan, not again as notes');
+  });
+
+  it('stand-in ARNs of IAM roles and S3 buckets have no region (an IAM role ARN Lambda accepts as a Role); a managed policy\'s !Ref is its ARN', async () => {
+    const { ctx } = contextFor(
+      ['Resources:', '  R:', '    Type: AWS::IAM::Role', '  B:', '    Type: AWS::S3::Bucket', '  P:', '    Type: AWS::IAM::ManagedPolicy', '  T:', '    Type: Custom::Thing',
+        '    Properties:', '      Role: !GetAtt R.Arn', '      Bucket: !GetAtt B.Arn', '      Policy: !Ref P'].join('\n'),
+    );
+    const decls = activeResources(ctx);
+    assert.deepEqual(ctx.props(decls.find((d) => d.id === 'T')!), {
+      Role: 'arn:aws:iam::000000000000:role/R',
+      Bucket: 'arn:aws:s3:::b',
+      Policy: 'arn:aws:iam::000000000000:policy/P',
+    });
   });
 
   it("a registered kind's schema decides which properties the template may use, with the position of a wrong one", () => {

@@ -9,6 +9,14 @@ const functionDefaults = { MemorySize: 128, Timeout: 3, EphemeralStorage: 512, A
 
 export type DesiredConfig = ReturnType<typeof functionConfig>;
 
+/**
+ * The execution role a function without Role gets: `kumo-<stack>-<Id>` (the
+ * role SAM's translator would make as `<Id>Role`; Kumo keeps no IAM roles
+ * yet, so it is a name only). The ARN is cut to Lambda's 140-character Role limit.
+ */
+export const defaultRoleName = (ctx: DeployContext, id: string) => `kumo-${ctx.stackName}-${id}`;
+export const defaultRoleArn = (ctx: DeployContext, id: string) => roleArn(ctx.cfg, defaultRoleName(ctx, id)).slice(0, 140);
+
 /** The function's desired configuration, in the API's shape (shared by AWS::Lambda::Function and AWS::Serverless::Function). */
 export function functionConfig(ctx: DeployContext, d: ResourceDecl, pr: Record<string, unknown>) {
   const p = `Resources.${d.id}.Properties`;
@@ -34,7 +42,7 @@ export function functionConfig(ctx: DeployContext, d: ResourceDecl, pr: Record<s
     Environment: { Variables: vars },
     Layers: layers as string[],
     EphemeralStorage: { Size: num(ctx, (eph as Record<string, unknown> | undefined)?.Size, `${p}.EphemeralStorage.Size`, 'EphemeralStorage.Size') ?? functionDefaults.EphemeralStorage },
-    Role: str(ctx, pr.Role, `${p}.Role`, 'Role') ?? roleArn(ctx.cfg, `kumo-${ctx.stackName}-${d.id}`).slice(0, 140),
+    Role: str(ctx, pr.Role, `${p}.Role`, 'Role') ?? defaultRoleArn(ctx, d.id),
     Architectures: archs.map(String),
     /** '' for none. */
     DeadLetterTarget: deadLetter,

@@ -53,6 +53,8 @@ export interface FunctionFlavour {
   /** After the function is in place (SAM: publish a version and move the alias); returns whether it changed anything. */
   afterApply?(step: AppliedFunction, ctx: DeployContext): Promise<boolean>;
   refAttribute?: ResourceKind['refAttribute'];
+  /** SAM: `<Fn>Role`, `<Fn>Alias<name>`. */
+  implicitRef?: ResourceKind['implicitRef'];
   /** The resources the function's own properties stand for (SAM: Events, EventInvokeConfig). */
   expand?: ResourceKind['expand'];
 }
@@ -81,6 +83,7 @@ export function functionKind(f: FunctionFlavour): ResourceKind {
       throw ctx.error(p, `${d.id} (${d.type}) has the attribute Arn, not ${attr}`);
     },
     refAttribute: f.refAttribute,
+    implicitRef: f.implicitRef,
     expand: f.expand,
     plan: (d, ctx) => planFunction(f, d, ctx),
     apply: (pl, ctx) => applyFunction(f, pl, ctx),

@@ -3,6 +3,7 @@ import { feature } from '../../client';
 import { zipInline } from '../../package';
 import type { DeployContext } from '../context';
 import { functionKind, type AppliedFunction } from './function';
+import { defaultRoleArn, defaultRoleName } from './function-config';
 import { upsertAlias } from './lambda-alias';
 import { expandFunction, reportEvents } from './sam-events';
 
@@ -75,6 +76,8 @@ export const serverlessFunction = functionKind({
       'AutoPublishCodeSha256', 'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
       'SourceKMSKeyArn', 'Connectors', 'Metadata',
     ],
+    // SAM makes <Fn>Role when Role is absent and <Fn>Alias<name> for AutoPublishAlias; templates name both in Outputs.
+    implicit: (id, props) => [...(props.Role === undefined ? [`${id}Role`] : []), ...(typeof props.AutoPublishAlias === 'string' ? [`${id}Alias${props.AutoPublishAlias}`] : [])],
     check({ id, props, need, fail }) {
       if (props.PackageType === 'Image') fail('PackageType', 'container image functions are not supported by Kumo (PackageType: Zip only)');
       if (props.CodeUri !== undefined && props.InlineCode !== undefined) fail('InlineCode', "Only one of 'InlineCode' or 'CodeUri' can be set.");
@@ -97,6 +100,18 @@ export const serverlessFunction = functionKind({
   expand: expandFunction,
   reasons: (_d, pr, prevRec) => (pr.AutoPublishAlias !== undefined && (!prevRec?.alias || prevRec.alias !== pr.AutoPublishAlias) ? ['AutoPublishAlias'] : []),
   afterApply: publishAlias,
+  implicitRef(d, x, attr, p, ctx) {
+    if (x === `${d.id}Role`) {
+      // AWS::IAM::Role: !Ref is the role name, Arn its ARN, RoleId an id (Kumo has no IAM: derived from the name).
+      if (attr === undefined) return defaultRoleName(ctx, d.id);
+      if (attr === 'Arn') return defaultRoleArn(ctx, d.id);
+      if (attr === 'RoleId') return `AROA${Buffer.from(defaultRoleName(ctx, d.id)).toString('hex').toUpperCase().slice(0, 17)}`;
+      throw ctx.error(p, `${x} (the AWS::IAM::Role SAM makes for ${d.id}) has the attributes Arn and RoleId, not ${attr}`);
+    }
+    // <Fn>Alias<name>: AWS::Lambda::Alias, whose !Ref is the alias ARN (as Fn.Alias).
+    if (attr === undefined || attr === 'AliasArn') return `${ctx.fnArn(ctx.physicalOf(d))}:${String(ctx.resolver.value(d.props.AutoPublishAlias, `Resources.${d.id}.Properties.AutoPublishAlias`))}`;
+    throw ctx.error(p, `${x} (the AWS::Lambda::Alias SAM makes for ${d.id}) has the attribute AliasArn, not ${attr}`);
+  },
   refAttribute(d, sub, p, ctx) {
     const name = `${d.id}.${sub}`;
     if (!d.props.AutoPublishAlias) throw ctx.error(p, `${name} needs AutoPublishAlias on ${d.id}`);
