@@ -48,6 +48,8 @@ import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
+import { AuditTrail } from './audit/audit-trail';
+import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -75,6 +77,8 @@ export class KumoServer {
   private hurryRequested = false;
   private placement!: Placement;
   private streamSweeper?: StreamRetentionSweeper;
+  private audit?: AuditTrail;
+  private auditSweep?: NodeJS.Timeout;
   private queue!: AsyncQueue;
   /** Where services send messages to each other's resources (a queue, a topic, a function) by ARN. */
   deliveries!: Deliveries;
@@ -188,13 +192,20 @@ export class KumoServer {
     // Provisioned concurrency is started again from the store (EEs do not survive a restart); it comes up in the background.
     await provisioned.load();
     const codeUrls = new CodeUrlSigner();
+    // The audit trail: every management call, sealed into a chain with a key derived from the master key.
+    this.audit = new AuditTrail(this.store, keyring.macKey('audit'), auditRetentionDaysFromEnv(process.env));
+    const audit = this.audit;
+    this.auditSweep = setInterval(() => void audit.sweep().catch((e) => console.error('kumo: audit retention sweep failed:', e)), auditSweepIntervalMs);
+    this.auditSweep.unref();
     this.gateway = new Gateway({
       region: cfg.region,
+      accountId: cfg.accountId,
+      audit,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -251,6 +262,8 @@ export class KumoServer {
     await this.runtimeApi?.close();
     await this.driver?.shutdown();
     await this.logs?.flush();
+    clearInterval(this.auditSweep);
+    await this.audit?.drain();
     await this.store?.close();
   }
 

@@ -246,6 +246,10 @@ Functions:
 Queues:
   queues           list queues with their depth; peek, redrive a DLQ, send a test message
 
+Audit:
+  history          a function's configuration history (who changed what, when) from the audit trail
+  audit verify     check the audit trail's chain in a data dir (a changed or removed record is found)
+
 ${env}
 Errors from the server are printed as "<AWS error name>: <message>".
 

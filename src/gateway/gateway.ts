@@ -12,6 +12,9 @@ import { decodeQuery, encodeQuery, encodeQueryError } from './protocols/query';
 import { decodeCbor, encodeCbor, encodeCborError } from './protocols/cbor';
 import { encodeRest, encodeRestError, RouteTable } from './protocols/rest-json';
 import type { WireResponse } from './protocols/wire';
+import type { ApiCall } from '../audit/record';
+import { isReadOnly, resourceOf } from '../audit/resources';
+import { auditPendingEventsMax } from '../audit/limits';
 
 /** Body bytes drained (and discarded) from an over-long request before the connection is cut. */
 const drainBytesMax = 128 * 1024 * 1024;
@@ -40,10 +43,21 @@ const closeSweepMs = 50;
 
 export interface GatewayOptions {
   region: string;
+  /** The account the audit trail names (recipientAccountId). */
+  accountId?: string;
   lookupSecret(accessKeyId: string): string | undefined;
   services: readonly ServiceDefinition[];
   /** Called with unexpected errors (never shown to the caller). */
   onInternalError(e: unknown): void;
+  /** Where management calls are recorded (the audit trail); a write's record is durable before it is answered. */
+  audit?: AuditSink;
+}
+
+/** What the gateway needs of the audit trail. */
+export interface AuditSink {
+  record(c: ApiCall): Promise<void>;
+  /** Events not yet stored: above `auditPendingEventsMax`, reads wait for their record too. */
+  readonly backlog: number;
 }
 
 /** How a request was recognised: enough to encode an error the way the caller expects it. */
@@ -52,6 +66,8 @@ interface Dispatch {
   protocol: ProtocolName;
   /** A JSON-RPC request whose body (and answer) is CBOR, with this content type. */
   cborContentType?: string;
+  /** Set once the request is authenticated and its operation known: what the audit trail records. */
+  call?: { operation: string; eventName: string; accessKeyId: string; input: unknown; output?: unknown };
 }
 
 /**
@@ -92,7 +108,7 @@ export class Gateway {
     for (const s of opts.services) {
       if (this.bySigningName.has(s.signingName)) throw new Error(`two services sign as ${s.signingName}`);
       this.bySigningName.set(s.signingName, s);
-      if (s.json) this.byTargetPrefix.set(s.json.targetPrefix, s);
+      if (s.json) for (const p of [s.json.targetPrefix, ...(s.json.targetPrefixAliases ?? [])]) this.byTargetPrefix.set(p, s);
       if (s.cbor) this.byCborName.set(s.cbor.serviceName, s);
       if (s.restJson) {
         this.routes.set(s, new RouteTable(s.restJson.routes));
@@ -177,7 +193,9 @@ export class Gateway {
     const requestId = randomUUID();
     const d: Dispatch = { service: undefined, protocol: 'rest-json' };
     try {
-      send(res, await this.dispatch(req, requestId, d), requestId);
+      const w = await this.dispatch(req, requestId, d);
+      if (d.call) await this.audited(req, requestId, d, undefined);
+      send(res, w, requestId);
     } catch (e) {
       let err: ServiceError | undefined;
       if (e instanceof ServiceError) err = e;
@@ -187,9 +205,45 @@ export class Gateway {
         const name = d.service?.internalErrorName ?? 'InternalFailure';
         err = new ServiceError(name, d.service?.errors[name] ?? { status: 500, fault: 'server', messageKey: 'message' }, 'An internal error occurred. Try again.');
       }
+      if (d.call) void this.audited(req, requestId, d, err).catch((x) => this.opts.onInternalError(x));
       if (!res.headersSent) send(res, encodeError(d, err, requestId), requestId);
       else res.destroy();
     }
+  }
+
+  /**
+   * Records a management call (never a data-plane one: `dataPlane`). A
+   * successful write waits for its record to be durable, so no change is
+   * answered without its trail; reads and failures are recorded on the side
+   * (unless the trail is behind by `auditPendingEventsMax`).
+   */
+  private audits(service: ServiceDefinition, operation: string): boolean {
+    return this.opts.audit !== undefined && !service.dataPlane?.has(operation);
+  }
+
+  private audited(req: http.IncomingMessage, requestId: string, d: Dispatch, err: ServiceError | undefined): Promise<void> {
+    const audit = this.opts.audit!;
+    const c = d.call!;
+    const readOnly = isReadOnly(c.operation);
+    const p = audit.record({
+      service: d.service!.signingName,
+      eventName: c.eventName,
+      accessKeyId: c.accessKeyId,
+      sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      userAgent: header(req, 'user-agent'),
+      requestId,
+      region: this.opts.region,
+      accountId: this.opts.accountId ?? '000000000000',
+      timeMs: Date.now(),
+      readOnly,
+      input: c.input,
+      output: c.output,
+      ...(err ? { error: { code: err.errorName, message: err.message } } : {}),
+      resource: resourceOf(d.service!.signingName, c.input),
+    });
+    if (!err && (!readOnly || audit.backlog > auditPendingEventsMax)) return p;
+    p.catch((x) => this.opts.onInternalError(x));
+    return Promise.resolve();
   }
 
   private async dispatch(req: http.IncomingMessage, requestId: string, d: Dispatch): Promise<WireResponse> {
@@ -214,7 +268,10 @@ export class Gateway {
       ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
       const input = d.cborContentType ? decodeCbor(body) : decodeJson(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
+      const name = target.slice(dot + 1);
+      if (this.audits(d.service, name)) d.call = { operation: name, eventName: name, accessKeyId: ctx.accessKeyId, input: input.value };
       const out = await op.handle(input.value, ctx);
+      if (d.call) d.call.output = out;
       return d.cborContentType ? encodeCbor(out, d.cborContentType) : encodeJson(d.service.json!.version, out);
     }
     if (header(req, 'smithy-protocol') === 'rpc-v2-cbor') {
@@ -227,7 +284,10 @@ export class Gateway {
       ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
       const input = decodeCbor(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
-      return encodeCbor(await op.handle(input.value, ctx));
+      if (this.audits(d.service, m![2]!)) d.call = { operation: m![2]!, eventName: m![2]!, accessKeyId: ctx.accessKeyId, input: input.value };
+      const out = await op.handle(input.value, ctx);
+      if (d.call) d.call.output = out;
+      return encodeCbor(out);
     }
     const scope = scopeService(req, rawQuery);
     const service = scope !== undefined ? this.bySigningName.get(scope) : undefined;
@@ -245,7 +305,10 @@ export class Gateway {
       if (!op) throw new ServiceError('InvalidAction', clientError(400), 'The action or operation requested is invalid. Verify that the action is typed correctly.');
       if (op.bodyBytesMax !== undefined && body.length > op.bodyBytesMax) throw tooLarge(op.bodyBytesMax, action, service);
       ctx.accessKeyId = this.verify(req, url, body, service, 'query');
-      return encodeQuery(action, service.query.xmlNamespace, requestId, await op.handle(input, ctx));
+      if (this.audits(service, action)) d.call = { operation: action, eventName: action, accessKeyId: ctx.accessKeyId, input };
+      const out = await op.handle(input, ctx);
+      if (d.call) d.call.output = out;
+      return encodeQuery(action, service.query.xmlNamespace, requestId, out);
     }
 
     // REST: method + path within the signing service, or an unsigned route of any service.
@@ -272,11 +335,16 @@ export class Gateway {
     if (!match) return drainAnd(req, unknownOperation(d.service));
     const { route, params } = match;
     const body = await readBody(req, route.bodyBytesMax, route.operation, d.service!, route.tooLarge);
-    if (route.auth) ctx.accessKeyId = this.verify(req, url, body, d.service!, 'rest-json');
+    if (route.auth) {
+      ctx.accessKeyId = this.verify(req, url, body, d.service!, 'rest-json');
+      // Data-plane routes (Invoke) skip this entirely: their bodies are never parsed twice.
+      if (this.audits(d.service!, route.operation)) d.call = { operation: route.operation, eventName: restEventName(route.operation, segments), accessKeyId: ctx.accessKeyId, input: restInput(params, body, req, d.service!.restJson?.paramMembers) };
+    }
     const out = await route.handle(
       { method, segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId, baseUrl: ctx.baseUrl, accessKeyId: ctx.accessKeyId },
       params,
     );
+    if (d.call) d.call.output = (out as { json?: unknown }).json;
     return encodeRest(out);
   }
 
@@ -319,6 +387,33 @@ function encodeError(d: Dispatch, err: ServiceError, requestId: string): WireRes
     case 'rest-json':
       return encodeRestError(err, d.service?.restJson?.errorType ?? true);
   }
+}
+
+/**
+ * CloudTrail names Lambda's events with the API version of their path
+ * (`/2015-03-31/functions` → `CreateFunction20150331`); a REST path without
+ * a date segment keeps the operation's name. (AWS adds a `v2`/`v3` to a few
+ * Lambda names, e.g. `UpdateFunctionConfiguration20150331v2`; Kumo does not
+ * reproduce those suffixes.)
+ */
+function restEventName(operation: string, segments: string[]): string {
+  const v = segments[0];
+  return v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? operation + v.replace(/-/g, '') : operation;
+}
+
+/** A REST call's members for the trail: path parameters and a JSON body (other bodies are not copied). */
+function restInput(params: Record<string, string>, body: Buffer, req: http.IncomingMessage, members: Readonly<Record<string, string>> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) out[members[k] ?? k] = v;
+  if (body.length && /json/.test(header(req, 'content-type') ?? 'application/json')) {
+    try {
+      const j = JSON.parse(body.toString('utf8')) as unknown;
+      if (j && typeof j === 'object' && !Array.isArray(j)) Object.assign(out, j);
+    } catch {
+      // Not JSON: the members in the path are what the trail keeps.
+    }
+  }
+  return out;
 }
 
 function send(res: http.ServerResponse, w: WireResponse, requestId: string): void {

@@ -20,7 +20,11 @@ export interface ServiceDefinition {
    * REST services (Lambda, Scheduler): method + path routes that decode and encode themselves.
    * `errorType`: error bodies carry `Type: User | Service` (Lambda does; default true).
    */
-  restJson?: { routes: Route[]; errorType?: boolean };
+  /**
+   * `paramMembers`: the AWS member each path parameter is (`name` →
+   * `FunctionName`), for the audit trail's requestParameters.
+   */
+  restJson?: { routes: Route[]; errorType?: boolean; paramMembers?: Readonly<Record<string, string>> };
   /** JSON RPC services: `X-Amz-Target: <targetPrefix>.<Operation>`. */
   /**
    * `queryCompatible` (the model's `awsQueryCompatible`, SQS): errors carry
@@ -33,13 +37,25 @@ export interface ServiceDefinition {
    * CBOR with the same content type (AWS's "awsJson with CBOR" that the Java
    * SDK and KPL speak to Kinesis).
    */
-  json?: { targetPrefix: string; version: '1.0' | '1.1'; queryCompatible?: { namespace: string }; cborContentType?: string };
+  /**
+   * `targetPrefixAliases`: other prefixes the SDKs send for the same service
+   * (CloudTrail: botocore sends the model's `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101`,
+   * SDK v3 the bare `CloudTrail_20131101`).
+   */
+  json?: { targetPrefix: string; targetPrefixAliases?: readonly string[]; version: '1.0' | '1.1'; queryCompatible?: { namespace: string }; cborContentType?: string };
   /** Query services: form-encoded `Action=<Operation>&Version=<apiVersion>`, XML answers. */
   query?: { apiVersion: string; xmlNamespace: string };
   /** Smithy RPC v2 CBOR: `POST /service/<serviceName>/operation/<Operation>`, `smithy-protocol: rpc-v2-cbor`. */
   cbor?: { serviceName: string };
   /** Operations of the RPC protocols (json, query, cbor), by AWS name. */
   operations?: Readonly<Record<string, Operation>>;
+  /**
+   * Data-plane operations (Invoke, SendMessage, PutRecords…): CloudTrail
+   * records them only as opt-in data events, so the audit trail leaves them
+   * out and the hot path pays nothing for it. Every other operation is a
+   * management event and is audited.
+   */
+  dataPlane?: ReadonlySet<string>;
   /**
    * Turns an error the domain threw (src/domain/errors.ts) into this service's
    * AWS error, in one place for every operation; undefined for anything else

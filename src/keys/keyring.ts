@@ -28,7 +28,7 @@
  * changing any byte of the envelope, or opening with a different aad, fails.
  * An absent aad is the same as the empty string.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDir } from '../fs-util';
@@ -113,6 +113,15 @@ export class Keyring {
     const ring = new Keyring(new Map([[DEFAULT_KEY_ID, master]]), DEFAULT_KEY_ID);
     ring.dataDir = dataDir;
     return ring;
+  }
+
+  /**
+   * A key for MACs over data Kumo stores (the audit trail's chain), derived
+   * from the master key for one purpose: HMAC-SHA256(master, "kumo:mac:" +
+   * purpose). The master key itself never signs anything.
+   */
+  macKey(purpose: string): Buffer {
+    return createHmac('sha256', this.keys.get(this.defaultKeyId)!).update(`kumo:mac:${purpose}`).digest();
   }
 
   /** Encrypts `plain` under a fresh data key wrapped by the default key. */

@@ -26,6 +26,7 @@ export type { EventSourceMappingRecord, EventSourceMappingState } from '../domai
 import type { QueueStore } from './queues';
 import type { StreamStore } from './streams';
 import type { CheckpointStore } from './checkpoints';
+import type { AuditStore } from './audit';
 
 export type { QueueStore } from './queues';
 export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
@@ -361,7 +362,7 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

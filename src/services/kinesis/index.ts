@@ -19,6 +19,8 @@ export function kinesisService(d: KinesisDeps): ServiceDefinition {
   return {
     name: 'kinesis',
     signingName: 'kinesis',
+    // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
+    dataPlane: new Set(['PutRecord', 'PutRecords', 'GetRecords', 'GetShardIterator', 'SubscribeToShard']),
     errors: kinesisErrors,
     internalErrorName: 'InternalFailureException',
     json: { targetPrefix: 'Kinesis_20131202', version: '1.1', cborContentType: 'application/x-amz-cbor-1.1' },

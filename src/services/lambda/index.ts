@@ -46,10 +46,14 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
   return {
     name: 'lambda',
     signingName: 'lambda',
+    // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
+    dataPlane: new Set(['Invoke', 'InvokeAsync', 'InvokeWithResponseStream']),
     errors: errorRegistry,
     internalErrorName: 'ServiceException',
     mapError: mapLambdaError,
     restJson: {
+      // Path parameters as the API's members, for the audit trail (CloudTrail's requestParameters.functionName).
+      paramMembers: { name: 'FunctionName', uuid: 'UUID', layer: 'LayerName', arn: 'Resource', alias: 'Name', sid: 'StatementId' },
       routes: [
         ...functionRoutes({
           functions: d.functions, blobs: d.blobs, region: d.region, accountId: d.accountId,

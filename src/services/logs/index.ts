@@ -18,6 +18,8 @@ export function logsService(d: LogsDeps): ServiceDefinition {
   return {
     name: 'logs',
     signingName: 'logs',
+    // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
+    dataPlane: new Set(['PutLogEvents', 'GetLogEvents', 'FilterLogEvents', 'StartLiveTail']),
     errors: logsErrors,
     internalErrorName: 'ServiceUnavailableException',
     json: { targetPrefix: 'Logs_20140328', version: '1.1' },

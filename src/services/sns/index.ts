@@ -24,6 +24,8 @@ export function snsService(d: SnsDeps): ServiceDefinition {
   return {
     name: 'sns',
     signingName: 'sns',
+    // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
+    dataPlane: new Set(['Publish', 'PublishBatch']),
     errors: snsErrors,
     internalErrorName: 'InternalError',
     query: { apiVersion: '2010-03-31', xmlNamespace: 'http://sns.amazonaws.com/doc/2010-03-31/' },

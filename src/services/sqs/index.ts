@@ -18,6 +18,8 @@ export function sqsService(d: SqsDeps): ServiceDefinition {
   return {
     name: 'sqs',
     signingName: 'sqs',
+    // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
+    dataPlane: new Set(['SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch']),
     errors: sqsErrors,
     internalErrorName: 'InternalFailure',
     json: { targetPrefix: 'AmazonSQS', version: '1.0', queryCompatible: { namespace: 'com.amazonaws.sqs' } },

@@ -1,6 +1,8 @@
 import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import { PgStreams } from './streams';
+import { PostgresAudit } from './audit';
+import type { AuditQuery, AuditRow, AuditStore, NewAuditEvent } from '../audit';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { PgTopics } from './topics';
 import type pg from 'pg';
@@ -65,6 +67,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   private readonly listener: Listener;
   private readonly topics: PgTopics;
   private readonly streams: PgStreams;
+  private readonly audit: PostgresAudit;
   /** Lease owners (queues) of this process, whose heartbeat it refreshes. */
   private readonly owners = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -77,6 +80,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.listener = new Listener(url, asyncChannel);
     this.topics = new PgTopics(pool);
     this.streams = new PgStreams(pool);
+    this.audit = new PostgresAudit(pool);
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
@@ -843,6 +847,13 @@ export class PostgresStore implements Store, AsyncWakeups {
   listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.streams.listCheckpoints(mappingId); }
   saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.streams.saveCheckpoint(mappingId, shardId, next, expected); }
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.streams.deleteCheckpoints(mappingId); }
+
+  // ---- Audit trail (src/store/audit.ts): ./audit.ts.
+  appendAuditEvents(events: NewAuditEvent[], seal: (prevMac: string, body: string) => string): Promise<void> { return this.audit.appendAuditEvents(events, seal); }
+  lookupAuditEvents(q: AuditQuery): Promise<AuditRow[]> { return this.audit.lookupAuditEvents(q); }
+  readAuditChain(afterSeq: number, limit: number): Promise<AuditRow[]> { return this.audit.readAuditChain(afterSeq, limit); }
+  auditHead(): ReturnType<AuditStore['auditHead']> { return this.audit.auditHead(); }
+  sweepAuditEvents(beforeMs: number, limit: number): Promise<number> { return this.audit.sweepAuditEvents(beforeMs, limit); }
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);

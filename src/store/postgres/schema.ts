@@ -1,4 +1,5 @@
 import { postgresStreamMigration } from './streams';
+import { postgresAuditMigration } from './audit';
 import { invokeConfigsMigration } from './invoke-configs';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
@@ -71,4 +72,6 @@ export const migrations: string[] = [
   provisionedConcurrencyMigration,
   // 8: the stream service (Kinesis): streams, shards, records (sealed data).
   postgresStreamMigration,
+  // 9: the audit trail (CloudTrail-style events, sealed into a chain).
+  postgresAuditMigration,
 ];

@@ -1,6 +1,7 @@
 import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import { SqliteStreams, sqliteStreamMigration } from './streams';
+import { SqliteAudit, sqliteAuditMigration } from './audit';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
@@ -26,6 +27,7 @@ import {
 } from './provisioned-concurrency';
 import type { ProvisionedConcurrencyRecord } from '../../domain/records';
 import { SyncCoalescer } from './wal-sync';
+import type { AuditQuery, AuditRow, AuditStore, NewAuditEvent } from '../audit';
 
 /**
  * The logs database is checkpointed by the store itself once about this much
@@ -101,6 +103,7 @@ export class SqliteStore implements Store {
   private readonly st: ReturnType<SqliteStore['prepare']>;
   private readonly topics: SqliteTopics;
   private readonly streams: SqliteStreams;
+  private readonly audit: SqliteAudit;
   private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
   /**
@@ -142,6 +145,7 @@ export class SqliteStore implements Store {
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
     this.streams = new SqliteStreams(this.db);
+    this.audit = new SqliteAudit(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db, () => this.walSync.sync());
     this.provisioned = new SqliteProvisionedConcurrency(this.db);
@@ -1017,6 +1021,13 @@ export class SqliteStore implements Store {
   saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.durable(this.streams.saveCheckpoint(mappingId, shardId, next, expected)); }
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.durable(this.streams.deleteCheckpoints(mappingId)); }
 
+  // ---- Audit trail (src/store/audit.ts): ./audit.ts.
+  appendAuditEvents(events: NewAuditEvent[], seal: (prevMac: string, body: string) => string): Promise<void> { return this.durable(this.audit.appendAuditEvents(events, seal)); }
+  lookupAuditEvents(q: AuditQuery): Promise<AuditRow[]> { return this.audit.lookupAuditEvents(q); }
+  readAuditChain(afterSeq: number, limit: number): Promise<AuditRow[]> { return this.audit.readAuditChain(afterSeq, limit); }
+  auditHead(): ReturnType<AuditStore['auditHead']> { return this.audit.auditHead(); }
+  sweepAuditEvents(beforeMs: number, limit: number): Promise<number> { return this.durable(this.audit.sweepAuditEvents(beforeMs, limit)); }
+
   async close(): Promise<void> {
     // A sync in flight finishes on the descriptor before it is closed (and its writers are answered).
     await this.walSync.idle();
@@ -1142,6 +1153,8 @@ const migrations: string[] = [
   provisionedConcurrencyMigration,
   // 11: the stream service (Kinesis): streams, shards, records (sealed data).
   sqliteStreamMigration,
+  // 12: the audit trail (CloudTrail-style events, sealed into a chain).
+  sqliteAuditMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

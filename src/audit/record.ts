@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { auditElementCharsMax } from './limits';
+
+/**
+ * One control-plane call as the gateway saw it, and the CloudTrail record
+ * made of it (the fields of CloudTrail's record contents reference,
+ * eventVersion 1.08). What Kumo cannot know the way AWS does is chosen and
+ * written here: the caller is the account's root key (Kumo has one key pair
+ * per server until the identity issue), so `userIdentity.type` is `Root`.
+ */
+export interface ApiCall {
+  /** The SigV4 signing name (`lambda`, `sqs`, `logs`…); the event source is `<name>.amazonaws.com`. */
+  service: string;
+  /** CloudTrail's event name (Lambda's carry the API version: `CreateFunction20150331`). */
+  eventName: string;
+  accessKeyId: string | undefined;
+  sourceIp: string;
+  userAgent: string | undefined;
+  requestId: string;
+  region: string;
+  accountId: string;
+  timeMs: number;
+  readOnly: boolean;
+  /** The request's members as decoded (secrets are removed here, not by the caller). */
+  input: unknown;
+  /** The answer's members (writes only; reads are not copied, as CloudTrail records `responseElements: null` for most reads). */
+  output?: unknown;
+  error?: { code: string; message: string };
+  /** The resource the call names, for LookupEvents' ResourceType / ResourceName. */
+  resource?: { type: string; name: string };
+}
+
+/** Members whose values never reach the trail (CloudTrail shows such values as HIDDEN_DUE_TO_SECURITY_REASONS). */
+const secretKeys = new Set(['zipfile', 'variables', 'secretaccesskey', 'sessiontoken', 'password', 'privatekey', 'payload', 'clientcontext']);
+export const hidden = 'HIDDEN_DUE_TO_SECURITY_REASONS';
+
+/** CloudTrail writes members in lower camel case (`functionName`); keys are renamed recursively, values kept, secrets hidden. */
+export function elements(v: unknown, depth = 0): unknown {
+  if (depth > 32 || v === null || typeof v !== 'object') return v;
+  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return hidden;
+  if (Array.isArray(v)) return v.map((x) => elements(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (x === undefined) continue;
+    const name = k.length && k[0] === k[0]!.toUpperCase() ? k[0]!.toLowerCase() + k.slice(1) : k;
+    out[name] = secretKeys.has(k.toLowerCase()) ? hidden : elements(x, depth + 1);
+  }
+  return out;
+}
+
+/** An element too large to keep whole is replaced by a note (the trail is bounded per event). */
+function bounded(v: unknown): unknown {
+  if (v === undefined) return null;
+  const text = JSON.stringify(v);
+  if (text === undefined) return null;
+  return text.length > auditElementCharsMax ? { truncated: `${text.length} characters` } : v;
+}
+
+/** ISO 8601 without milliseconds, as CloudTrail writes eventTime. */
+export const cloudTrailTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export function cloudTrailRecord(c: ApiCall): Record<string, unknown> {
+  const rec: Record<string, unknown> = {
+    eventVersion: '1.08',
+    userIdentity: {
+      type: 'Root',
+      principalId: c.accountId,
+      arn: `arn:aws:iam::${c.accountId}:root`,
+      accountId: c.accountId,
+      ...(c.accessKeyId ? { accessKeyId: c.accessKeyId } : {}),
+    },
+    eventTime: cloudTrailTime(c.timeMs),
+    eventSource: `${c.service}.amazonaws.com`,
+    eventName: c.eventName,
+    awsRegion: c.region,
+    sourceIPAddress: c.sourceIp,
+    userAgent: c.userAgent ?? '',
+    ...(c.error ? { errorCode: c.error.code, errorMessage: c.error.message } : {}),
+    requestParameters: bounded(elements(c.input)),
+    responseElements: c.readOnly || c.error ? null : bounded(elements(c.output)),
+    requestID: c.requestId,
+    eventID: randomUUID(),
+    readOnly: c.readOnly,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: c.accountId,
+    eventCategory: 'Management',
+  };
+  return rec;
+}
