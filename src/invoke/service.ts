@@ -1,4 +1,5 @@
 import { randomUUID, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { limits } from '../config';
 import { DomainError, notFound, conflict } from '../domain/errors';
@@ -10,6 +11,8 @@ import { StreamEnded, type ExecutionEnvironment, type Invocation, type Invocatio
 import type { LogSink } from '../observability/logs';
 import { ConcurrencyLimiter } from './concurrency';
 import { platformLog } from '../observability/platform-log';
+import { streamLimits, type StreamLimits } from './limits';
+import { ResponseGovernor } from './response-stream';
 
 export interface InvokeInput {
   name: string;
@@ -38,6 +41,42 @@ export interface InvokeResult {
   requestId: string;
   /** True when the platform (not the function) ended the invocation: timeout, crash, init failure. */
   platformError?: string;
+}
+
+/**
+ * A response handed over as the function writes it (`invokeStream`).
+ * Read `body` (it applies backpressure all the way to the function); once it
+ * has ended, `completion` tells how the invocation ended. A caller whose
+ * client has gone away destroys `body`: the function runs on to its end (AWS:
+ * "streamed responses are not interrupted or stopped when the invoking client
+ * connection is broken"), its remaining output is discarded, and lease and EE
+ * are released as for any invoke.
+ */
+export interface StreamedInvokeResult {
+  requestId: string;
+  executedVersion: string;
+  /**
+   * The function's content type: what a streaming runtime sent
+   * (`application/vnd.awslambda.http-integration-response` for
+   * `awslambda.HttpResponseStream.from`, see HttpPreludeSplitter), or
+   * `application/json` for a buffered answer; undefined on an error before any byte.
+   */
+  contentType: string | undefined;
+  /** Whether the runtime streamed (false: a buffered answer, handed over as one chunk). */
+  streamed: boolean;
+  /** The response bytes, in the order written. Ends normally even when the invocation fails: see `completion`. */
+  body: Readable;
+  /** Settles (never rejects) once the invocation is over: END/REPORT logged, lease and EE released. */
+  completion: Promise<StreamCompletion>;
+}
+
+export interface StreamCompletion {
+  /** The function's (or the platform's) error, if the invocation failed. */
+  error?: { errorType: string; errorMessage: string; /** The error document as the runtime posted it. */ body: Buffer; platform: boolean };
+  /** Base64 of the last 4 KB of the log (Tail). */
+  logResult?: string;
+  /** Response bytes handed over. */
+  bytes: number;
 }
 
 /** What a request resolved to: the version to run, and the ARN the caller invoked. */
@@ -83,6 +122,8 @@ export class InvokeService {
     private readonly logs: LogSink,
     /** The account's concurrency pools (shared with ReservedConcurrencyService, which keeps the reservations current). */
     private readonly concurrency: ConcurrencyLimiter = new ConcurrencyLimiter(limits.accountConcurrencyDefault),
+    /** Streamed responses' size limit and bandwidth rule (see streamLimitsFromEnv). */
+    private readonly streaming: StreamLimits = streamLimits,
   ) {
     functions.onChange((name, latest, detail) => {
       this.cache.delete(name);
@@ -180,6 +221,116 @@ export class InvokeService {
     }
   }
 
+  /**
+   * The invoke path of `invoke()` (resolve, lease, assign, run, release),
+   * handing the response over as the function writes it: resolves as soon as
+   * the runtime starts its streamed response (or answers buffered), not when
+   * the function ends. Errors before that (throttle, not found) throw as for
+   * `invoke()`. The stream keeps the function's timeout; its bytes pass
+   * through a ResponseGovernor (AWS's 200 MB limit, 2 MBps after 6 MB).
+   */
+  async invokeStream(input: InvokeInput, target?: Target): Promise<StreamedInvokeResult> {
+    target ??= await this.resolve(input.name, input.qualifier);
+    const rec = target.rec;
+    if (input.payload.length > limits.syncPayloadBytesMax) {
+      throw new DomainError(
+        'PayloadTooLarge', `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeWithResponseStream operation`,
+      );
+    }
+    const lease = this.concurrency.acquire(rec.functionName);
+    if (typeof lease === 'string') throw new DomainError('Throttled', 'Rate Exceeded.', { reason: lease });
+    const requestId = input.requestId ?? randomUUID();
+    let ee: ExecutionEnvironment | undefined;
+    /** Once the stream is handed over, its end releases lease and EE (not this function's `finally`). */
+    let handedOver = false;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let cold;
+        try {
+          ({ ee, cold } = await this.placement.acquire(rec));
+        } catch (e) {
+          if (e instanceof InitFailure) return buffered(this.initFailed(rec, requestId, e.outcome), undefined);
+          throw e;
+        }
+        if (input.tail) ee.startTail();
+        if (cold) this.logInit(rec, ee, cold);
+        const t0 = performance.now();
+        const outcome = await this.run(ee, rec, target, input, requestId);
+        if (outcome.kind === 'platform-error' && outcome.undelivered && attempt < undeliveredRetriesMax) {
+          this.placement.release(ee);
+          ee = undefined;
+          continue;
+        }
+        if (outcome.kind !== 'stream') {
+          const r = await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
+          return buffered(r, outcome.kind === 'response' ? 'application/json' : undefined);
+        }
+        handedOver = true;
+        const acquired = ee;
+        const release = () => {
+          this.concurrency.release(lease);
+          this.placement.release(acquired);
+        };
+        return this.streamOut(acquired, rec, requestId, outcome, t0, cold?.initDurationMs, release);
+      }
+    } finally {
+      if (!handedOver) {
+        this.concurrency.release(lease);
+        if (ee) this.placement.release(ee);
+      }
+    }
+  }
+
+  /** Pipes a runtime's streamed body to the caller through the governor; its end (or failure) finishes the invocation. */
+  private streamOut(
+    ee: ExecutionEnvironment,
+    rec: VersionRecord,
+    requestId: string,
+    o: InvocationOutcome & { kind: 'stream' },
+    t0: number,
+    initDurationMs: number | undefined,
+    release: () => void,
+  ): StreamedInvokeResult {
+    const source = o.body;
+    const tooLarge = streamTooLarge(this.streaming.responseBytesMax);
+    const governor = new ResponseGovernor(this.streaming, () => {
+      // The runtime's POST is cut: the EE is not reused (its runtime is mid-write).
+      ee.fail('Function.ResponseSizeTooLarge', 'response stream over the streaming limit', tooLarge);
+    });
+    source.pipe(governor);
+    // The caller went away: let the function run on (AWS does), discarding what it writes.
+    governor.once('close', () => {
+      if (governor.writableFinished && governor.readableEnded) return;
+      source.unpipe(governor);
+      source.resume();
+    });
+    const completion = new Promise<StreamCompletion>((resolve) => {
+      let ended = false;
+      const end = (outcome: InvocationOutcome) => {
+        if (ended) return;
+        ended = true;
+        // What the caller has so far is all it gets; the outcome says why it stopped.
+        if (!governor.destroyed) governor.end();
+        this.finish(ee, rec, requestId, outcome, performance.now() - t0, initDurationMs, false)
+          .then((r) => resolve(completionOf(r, governor.bytesPassed)))
+          .catch((e: unknown) => resolve({ error: { errorType: 'ServiceException', errorMessage: String(e), body: Buffer.alloc(0), platform: true }, bytes: governor.bytesPassed }))
+          .finally(release);
+      };
+      source.once('end', () => {
+        const err = o.errorAfterEnd();
+        end(err ? { kind: 'error', errorType: err.errorType, body: err.body } : { kind: 'response', body: Buffer.alloc(0) });
+      });
+      source.once('error', (e) =>
+        end(
+          e instanceof StreamEnded
+            ? e.outcome
+            : { kind: 'platform-error', errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: the runtime's response stream ended before it was complete` },
+        ),
+      );
+    });
+    return { requestId, executedVersion: rec.version, contentType: o.contentType, streamed: true, body: governor, completion };
+  }
+
   /** A function's reserved concurrency (undefined: none), read from memory; see ReservedConcurrencyService.reservedOf. */
   reservedConcurrency(functionName: string): number | undefined {
     return this.concurrency.reservedOf(functionName);
@@ -269,6 +420,41 @@ export class InvokeService {
     }
     return toResult(outcome, rec.version, requestId, undefined);
   }
+}
+
+/** AWS's size error for a streamed response over its limit (the message is Invoke's, with the streaming limit). */
+function streamTooLarge(bytesMax: number): InvocationOutcome {
+  const errorMessage = `Response payload size exceeded maximum allowed payload size (${bytesMax} bytes).`;
+  return { kind: 'error', errorType: 'Function.ResponseSizeTooLarge', body: Buffer.from(JSON.stringify({ errorMessage, errorType: 'Function.ResponseSizeTooLarge' })) };
+}
+
+/** A buffered answer (or an error before any byte) handed over as a stream: its payload as one chunk, as AWS streams a function that does not stream. */
+function buffered(r: InvokeResult, contentType: string | undefined): StreamedInvokeResult {
+  const ok = r.functionError === undefined;
+  const completion = completionOf(r, ok ? r.payload.length : 0);
+  return {
+    requestId: r.requestId,
+    executedVersion: r.executedVersion,
+    contentType,
+    streamed: false,
+    body: Readable.from(ok && r.payload.length > 0 ? [r.payload] : []),
+    completion: Promise.resolve(completion),
+  };
+}
+
+/** The error (type, message, document) and log tail of a finished invocation. */
+function completionOf(r: InvokeResult, bytes: number): StreamCompletion {
+  if (r.functionError === undefined) return { logResult: r.logResult, bytes };
+  let errorType = r.platformError ?? 'Unhandled';
+  let errorMessage = r.payload.toString('utf8');
+  try {
+    const doc = JSON.parse(errorMessage) as { errorType?: unknown; errorMessage?: unknown };
+    if (typeof doc.errorType === 'string' && !r.platformError) errorType = doc.errorType;
+    if (typeof doc.errorMessage === 'string') errorMessage = doc.errorMessage;
+  } catch {
+    // Not JSON: the document is the message.
+  }
+  return { error: { errorType, errorMessage, body: r.payload, platform: r.platformError !== undefined }, logResult: r.logResult, bytes };
 }
 
 /** The answer AWS gives a response over Invoke's limit (6,291,556 bytes). */
