@@ -43,6 +43,9 @@ const handlers: Record<string, string> = {
     await new Promise((r) => setTimeout(r, 20));
     stream.end('world');
   });`,
+  ctx: `export const handler = awslambda.streamifyResponse(async (event, stream, context) => {
+    stream.end(JSON.stringify({ clientContext: context.clientContext, arn: context.invokedFunctionArn }));
+  });`,
   unended: `export const handler = awslambda.streamifyResponse(async (event, stream) => {
     stream.write('a;');
     setTimeout(() => stream.end('b;'), 300);
@@ -67,9 +70,9 @@ describe('nodejs20.x response streaming (awslambda.streamifyResponse)', () => {
     await s?.stop();
   });
 
-  async function stream(fn: string, event: object = {}) {
+  async function stream(fn: string, event: object = {}, extra: { ClientContext?: string; Qualifier?: string } = {}) {
     const t0 = performance.now();
-    const out = await s.client.send(new InvokeWithResponseStreamCommand({ FunctionName: fn, Payload: encode(event) }));
+    const out = await s.client.send(new InvokeWithResponseStreamCommand({ FunctionName: fn, Payload: encode(event), ...extra }));
     const chunks: { at: number; text: string; bytes: Buffer }[] = [];
     let complete: Record<string, unknown> | undefined;
     for await (const ev of out.EventStream!) {
@@ -143,5 +146,22 @@ describe('nodejs20.x response streaming (awslambda.streamifyResponse)', () => {
     const r = await stream('unended');
     assert.deepEqual(r.complete, {});
     assert.equal(r.text, 'a;b;');
+  });
+
+  it('passes X-Amz-Client-Context and Qualifier through to the function, as Invoke does', async () => {
+    const clientContext = { custom: { k: 'v' }, env: { locale: 'en' } };
+    const r = await stream('ctx', {}, { ClientContext: Buffer.from(JSON.stringify(clientContext)).toString('base64'), Qualifier: '$LATEST' });
+    assert.deepEqual(r.complete, {});
+    assert.deepEqual(JSON.parse(r.text), { clientContext, arn: 'arn:aws:lambda:us-east-1:000000000000:function:ctx:$LATEST' });
+    await assert.rejects(s.client.send(new InvokeWithResponseStreamCommand({ FunctionName: 'ctx', Qualifier: 'nope', Payload: encode({}) })), (e: Error) => {
+      assert.equal(e.name, 'ResourceNotFoundException');
+      assert.equal(e.message, 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:ctx:nope');
+      return true;
+    });
+    await assert.rejects(s.client.send(new InvokeWithResponseStreamCommand({ FunctionName: 'ctx', ClientContext: 'not base64!', Payload: encode({}) })), (e: Error) => {
+      assert.equal(e.name, 'InvalidParameterValueException');
+      assert.equal(e.message, 'Client context must be a valid Base64-encoded JSON object.');
+      return true;
+    });
   });
 });

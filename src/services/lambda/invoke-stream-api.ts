@@ -50,6 +50,11 @@ export function invokeStreamRoutes(deps: { functions: FunctionService; invoker: 
           { name, qualifier, payload, tail: logType === 'Tail', clientContext, traceId: header(req.headers['x-amzn-trace-id']) },
           target,
         );
+        const stream = Readable.from(events(r));
+        // The client went away: hand the invocation's body back at once, not at the next chunk.
+        stream.once('close', () => {
+          if (!r.body.readableEnded) r.body.destroy();
+        });
         return {
           status: 200,
           headers: {
@@ -57,7 +62,7 @@ export function invokeStreamRoutes(deps: { functions: FunctionService; invoker: 
             'x-amz-executed-version': r.executedVersion,
             'x-amzn-requestid': r.requestId,
           },
-          stream: Readable.from(events(r)),
+          stream,
         };
       },
     },
@@ -68,8 +73,7 @@ const emptyEvent = Buffer.from('{}');
 
 /**
  * The event stream of one invocation, pulled as the client reads it (so the
- * client's pace is the function's). Destroying it (the client went away)
- * returns the generator, which destroys the invocation's body.
+ * client's pace is the function's).
  */
 async function* events(r: StreamedInvokeResult): AsyncGenerator<Buffer> {
   try {
