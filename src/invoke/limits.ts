@@ -14,6 +14,12 @@ export const streamLimits = {
   uncappedBytes: 6 * 1024 * 1024,
   /** AWS: "After this initial burst, Lambda streams your response at a maximum rate of 2 MBps." */
   cappedBytesPerSecond: 2 * 1024 * 1024,
+  /**
+   * The JSON prelude of an HTTP integration response (status, headers,
+   * cookies) read before its 8 NUL delimiter; longer is not one. Kumo's bound
+   * (AWS documents none), well above what fits in an HTTP response head.
+   */
+  httpPreludeBytesMax: 64 * 1024,
 } as const;
 
 export interface StreamLimits {

@@ -65,7 +65,7 @@ describe('ResponseGovernor', () => {
 
 describe('streamLimitsFromEnv', () => {
   it("is AWS's 200 MB, uncapped for 6 MB then 2 MBps, unless KUMO_STREAM_RESPONSE_BYTES_MAX lowers the size", () => {
-    assert.deepEqual(streamLimitsFromEnv({}), { responseBytesMax: 200 * 1024 * 1024, uncappedBytes: 6 * 1024 * 1024, cappedBytesPerSecond: 2 * 1024 * 1024 });
+    assert.deepEqual(streamLimitsFromEnv({}), { responseBytesMax: 200 * 1024 * 1024, uncappedBytes: 6 * 1024 * 1024, cappedBytesPerSecond: 2 * 1024 * 1024, httpPreludeBytesMax: 64 * 1024 });
     assert.equal(streamLimitsFromEnv({ KUMO_STREAM_RESPONSE_BYTES_MAX: '1000' }).responseBytesMax, 1000);
     assert.throws(() => streamLimitsFromEnv({ KUMO_STREAM_RESPONSE_BYTES_MAX: 'lots' }), /must be a positive integer/);
     assert.throws(() => streamLimitsFromEnv({ KUMO_STREAM_RESPONSE_BYTES_MAX: '0' }), /must be a positive integer/);

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { StreamLimits } from './limits';
+import { streamLimits, type StreamLimits } from './limits';
 
 /**
  * What a streamed response passes through on its way to the caller: AWS's
@@ -67,8 +67,7 @@ export class ResponseGovernor extends Transform {
 export const httpIntegrationContentType = 'application/vnd.awslambda.http-integration-response';
 /** What ends the JSON prelude of an HTTP integration response: 8 NUL bytes (AWS's runtime writes them after the prelude). */
 const preludeDelimiterBytes = 8;
-/** A prelude (status, headers, cookies) longer than this is not one. */
-const preludeBytesMax = 64 * 1024;
+const preludeBytesMax = streamLimits.httpPreludeBytesMax;
 
 export interface HttpPrelude {
   statusCode?: number;

@@ -85,6 +85,10 @@ async function* events(r: StreamedInvokeResult): AsyncGenerator<Buffer> {
   }
   const c = await r.completion;
   const complete: Record<string, string> = {};
+  // ErrorCode is the error's type (the runtime's Lambda-Runtime-Function-Error-Type,
+  // AWS: "forwards the error metadata that the runtime provides to the client"),
+  // ErrorDetails its message. No recording of real AWS's InvokeComplete for a
+  // failed function exists to check ErrorDetails' exact text against.
   if (c.error) {
     complete.ErrorCode = c.error.errorType;
     complete.ErrorDetails = c.error.errorMessage;
