@@ -8,6 +8,8 @@
  *   1. GET  /runtime/invocation/next            (long poll; one event)
  *   2. call the handler with (event, context, callback)
  *   3. POST /runtime/invocation/{id}/response   or  /{id}/error
+ *      (a handler wrapped in awslambda.streamifyResponse: one chunked POST
+ *      written as the handler writes, errors after its first byte in trailers)
  *   4. back to 1 (the process, its module state and /tmp stay warm)
  *
  * Init failures go to POST /runtime/init/error and the process exits non-zero.
