@@ -50,7 +50,8 @@ export function invokeStreamRoutes(deps: { functions: FunctionService; invoker: 
           { name, qualifier, payload, tail: logType === 'Tail', clientContext, traceId: header(req.headers['x-amzn-trace-id']) },
           target,
         );
-        const stream = Readable.from(events(r));
+        // Byte mode: its read-ahead is 16 KiB, not 16 events of up to a chunk each.
+        const stream = Readable.from(events(r), { objectMode: false });
         // The client went away: hand the invocation's body back at once, not at the next chunk.
         stream.once('close', () => {
           if (!r.body.readableEnded) r.body.destroy();
