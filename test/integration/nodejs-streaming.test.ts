@@ -46,6 +46,7 @@ const handlers: Record<string, string> = {
   ctx: `export const handler = awslambda.streamifyResponse(async (event, stream, context) => {
     stream.end(JSON.stringify({ clientContext: context.clientContext, arn: context.invokedFunctionArn }));
   });`,
+  silent: `export const handler = awslambda.streamifyResponse(async () => {});`,
   unended: `export const handler = awslambda.streamifyResponse(async (event, stream) => {
     stream.write('a;');
     setTimeout(() => stream.end('b;'), 300);
@@ -163,5 +164,13 @@ describe('nodejs20.x response streaming (awslambda.streamifyResponse)', () => {
       assert.equal(e.message, 'Client context must be a valid Base64-encoded JSON object.');
       return true;
     });
+  });
+
+  it('a handler that neither writes nor ends: the stream ends empty once nothing is left to run (no wait for the timeout)', async () => {
+    const t0 = performance.now();
+    const r = await stream('silent');
+    assert.deepEqual(r.complete, {});
+    assert.equal(r.text, '');
+    assert.ok(performance.now() - t0 < 4000, 'well before the 5 s timeout');
   });
 });
