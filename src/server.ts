@@ -14,6 +14,7 @@ import { RetentionSweeper } from './logs/retention';
 import { RuntimeApiServer } from './runtime-api/server';
 import { Placement } from './placement/placement';
 import { InvokeService } from './invoke/service';
+import { streamLimitsFromEnv } from './invoke/limits';
 import { ConcurrencyLimiter } from './invoke/concurrency';
 import { ReservedConcurrencyService } from './control/reserved-concurrency';
 import { ProvisionedConcurrencyService } from './control/provisioned-concurrency';
@@ -140,7 +141,7 @@ export class KumoServer {
     });
     // The account's concurrency pools: the invoke path takes from them, PutFunctionConcurrency shapes them.
     const limiter = new ConcurrencyLimiter(cfg.accountConcurrency);
-    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter);
+    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env));
     const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
     await reserved.load();
     const provisioned = new ProvisionedConcurrencyService(this.store, this.functions, this.placement, limiter);

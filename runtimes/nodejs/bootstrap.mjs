@@ -8,6 +8,8 @@
  *   1. GET  /runtime/invocation/next            (long poll; one event)
  *   2. call the handler with (event, context, callback)
  *   3. POST /runtime/invocation/{id}/response   or  /{id}/error
+ *      (a handler wrapped in awslambda.streamifyResponse: one chunked POST
+ *      written as the handler writes, errors after its first byte in trailers)
  *   4. back to 1 (the process, its module state and /tmp stay warm)
  *
  * Init failures go to POST /runtime/init/error and the process exits non-zero.
@@ -357,8 +359,12 @@ async function loadHandler(fullHandler) {
 }
 
 // ---------------------------------------------------------------------------
-// Response streaming (awslambda.streamifyResponse), buffered: the whole stream
-// is posted as one response once the handler has finished it.
+// Response streaming (awslambda.streamifyResponse): what the handler writes
+// goes to the Runtime API as it is written, one chunked POST
+// (Lambda-Runtime-Function-Response-Mode: streaming), opened at the first
+// write so that setContentType still counts before it; an error after that
+// goes in the trailers (Lambda-Runtime-Function-Error-Type / -Body, the body
+// base64 of AWS's error document), as AWS's runtime reports it.
 // ---------------------------------------------------------------------------
 
 function streamifyResponse(handler, options) {
@@ -368,6 +374,8 @@ function streamifyResponse(handler, options) {
 }
 
 const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
+/** AWS's runtime ends the JSON prelude of an HTTP integration response with 8 NUL bytes. */
+const PRELUDE_DELIMITER_BYTES = 8;
 class HttpResponseStream {
   /** Prefixes the stream with the JSON prelude and 8 NUL bytes (AWS's http-integration-response format). */
   static from(underlyingStream, prelude) {
@@ -375,19 +383,58 @@ class HttpResponseStream {
     const metadataPrelude = JSON.stringify(prelude);
     underlyingStream._onBeforeFirstWrite = (write) => {
       write(metadataPrelude);
-      write(new Uint8Array(8));
+      write(new Uint8Array(PRELUDE_DELIMITER_BYTES));
     };
     return underlyingStream;
   }
 }
 
-function createResponseStream(highWaterMark) {
-  const chunks = [];
+const ERROR_BODY_TRAILER = 'Lambda-Runtime-Function-Error-Body';
+
+/**
+ * The response stream a streaming handler writes to. `fail(err)` ends the
+ * POST with the error in its trailers (or returns false if nothing was sent
+ * yet, so the caller posts /error instead); `responded` resolves once the
+ * Runtime API has answered the POST (it does when it has read the whole body).
+ */
+function createResponseStream(idPath, highWaterMark) {
+  let req;
   let started = false;
+  let ended = false;
+  let respondedResolve;
+  const responded = new Promise((r) => (respondedResolve = r));
+  const open = () => {
+    if (req) return;
+    const headers = {
+      'Content-Type': stream.contentType,
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Transfer-Encoding': 'chunked',
+      Trailer: `${ERROR_TYPE_HEADER}, ${ERROR_BODY_TRAILER}`,
+    };
+    req = http.request({ host: API_HOST, port: API_PORT, method: 'POST', path: idPath + '/response', headers, agent });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', respondedResolve);
+    });
+    req.on('error', runtimeApiFailed);
+  };
+  const endRequest = (trailers) => {
+    if (ended) return;
+    ended = true;
+    open();
+    if (trailers) req.addTrailers(trailers);
+    req.end();
+  };
   const stream = new Writable({
     highWaterMark,
     write(chunk, encoding, cb) {
-      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk);
+      open();
+      // The Runtime API reads as fast as the caller does: wait for it before taking more.
+      if (req.write(chunk, encoding)) cb();
+      else req.once('drain', () => cb());
+    },
+    final(cb) {
+      endRequest();
       cb();
     },
   });
@@ -396,25 +443,45 @@ function createResponseStream(highWaterMark) {
     if (started) throw new Error('Cannot set content-type, too late.');
     stream.contentType = ct;
   };
+  const beforeFirstWrite = () => {
+    if (started) return;
+    started = true;
+    if (typeof stream._onBeforeFirstWrite === 'function') stream._onBeforeFirstWrite((c) => write(c));
+  };
   const write = stream.write.bind(stream);
   stream.write = (chunk, encoding, cb) => {
-    if (!started) {
-      started = true;
-      if (typeof stream._onBeforeFirstWrite === 'function') stream._onBeforeFirstWrite((c) => write(c));
-    }
+    beforeFirstWrite();
     return write(chunk, encoding, cb);
   };
   const end = stream.end.bind(stream);
   stream.end = (chunk, encoding, cb) => {
     if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') stream.write(chunk, encoding);
-    else if (!started) {
-      started = true;
-      if (typeof stream._onBeforeFirstWrite === 'function') stream._onBeforeFirstWrite((c) => write(c));
-    }
+    else beforeFirstWrite();
     return end(typeof chunk === 'function' ? chunk : cb);
   };
-  stream.body = () => Buffer.concat(chunks);
-  return stream;
+  return {
+    stream,
+    responded,
+    /** Whether the POST has begun (a byte, or the end, was written). */
+    get sent() {
+      return req !== undefined;
+    },
+    get ended() {
+      return ended;
+    },
+    /** Ends the POST with the error in its trailers. */
+    fail(err) {
+      const payload = toRapidResponse(err);
+      endRequest({
+        [ERROR_TYPE_HEADER]: headerSafe(String(payload.errorType)),
+        [ERROR_BODY_TRAILER]: Buffer.from(JSON.stringify(payload)).toString('base64'),
+      });
+    },
+    /** Ends the POST as it is (the function left the stream open and nothing can write to it any more). */
+    finish() {
+      endRequest();
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -585,10 +652,16 @@ function invoke(h, id, idPath, body) {
   }
 }
 
-/** A handler wrapped with awslambda.streamifyResponse: (event, responseStream, context). */
+/**
+ * A handler wrapped with awslambda.streamifyResponse: (event, responseStream, context).
+ * The invocation is over once the handler's promise has settled and the
+ * stream's POST has been answered; a handler may return before it ends the
+ * stream (a pipeline it did not await): the stream's end is awaited. An error
+ * before any byte is posted to /error; after one, in the stream's trailers.
+ */
 function invokeStreaming(h, id, idPath, body) {
   let waitsForEmptyEventLoop = true;
-  const stream = createResponseStream(handlerHighWaterMark);
+  const rs = createResponseStream(idPath, handlerHighWaterMark);
   const next = () => {
     resetBeforeExit();
     if (!waitsForEmptyEventLoop) scheduleNext();
@@ -599,7 +672,10 @@ function invokeStreaming(h, id, idPath, body) {
     if (reported) return;
     reported = true;
     logError('Invoke Error', err);
-    postError(idPath + '/error', err, next);
+    if (!rs.sent) return postError(idPath + '/error', err, next);
+    if (rs.ended) return rs.responded.then(next); // the stream was complete: the error comes too late to tell
+    rs.fail(err);
+    rs.responded.then(next);
   };
   const context = {
     get callbackWaitsForEmptyEventLoop() {
@@ -609,16 +685,24 @@ function invokeStreaming(h, id, idPath, body) {
       waitsForEmptyEventLoop = value;
     },
   };
-  beforeExit = () => scheduleNext();
+  // The loop drained with the stream still open: nothing can end it any more, so it ends as it is.
+  beforeExit = () => {
+    if (!reported) {
+      reported = true;
+      rs.finish();
+      rs.responded.then(next);
+    }
+  };
   (async () => {
     const event = JSON.parse(body.toString('utf8'));
     forwardTrace(h);
-    const result = handler(event, stream, attachInvokeData(context, h, id));
+    const result = handler(event, rs.stream, attachInvokeData(context, h, id));
     if (!result || typeof result.then !== 'function') return fail('Streaming does not support non-async handlers.');
     if ((await result) !== undefined) console.warn('Streaming handlers ignore return values.');
-    if (!stream.writableFinished) return fail('Response stream is not finished.');
+    await rs.responded;
+    if (reported) return;
     reported = true;
-    post(idPath + '/response', stream.body(), { 'Lambda-Runtime-Function-Response-Mode': 'streaming' }, next);
+    next();
   })().catch(fail);
 }
 

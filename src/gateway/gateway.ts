@@ -1,6 +1,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import { pipeline } from 'node:stream';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { limits } from '../config';
@@ -418,6 +419,12 @@ function restInput(params: Record<string, string>, body: Buffer, req: http.Incom
 
 function send(res: http.ServerResponse, w: WireResponse, requestId: string): void {
   const headers: Record<string, string | number> = { 'x-amzn-requestid': requestId, ...w.headers };
+  if (w.stream) {
+    // Written as it is read; a client that goes away destroys the source (pipeline), which ends what feeds it.
+    res.writeHead(w.status, headers);
+    pipeline(w.stream, res, () => undefined);
+    return;
+  }
   headers['content-length'] = w.body === undefined ? 0 : Buffer.byteLength(w.body);
   res.writeHead(w.status, headers);
   res.end(w.body);

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type http from 'node:http';
 import type { ErrorSpec, ServiceError } from './errors';
 
@@ -113,6 +114,11 @@ export interface ApiResponse {
   /** JSON-serialisable object, raw bytes, or nothing. */
   json?: unknown;
   raw?: Buffer;
+  /**
+   * A body written as it is read (chunked), with backpressure; destroyed if
+   * the client goes away first (InvokeWithResponseStream's event stream).
+   */
+  stream?: Readable;
 }
 
 export interface Route {

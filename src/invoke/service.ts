@@ -10,6 +10,11 @@ import { StreamEnded, type ExecutionEnvironment, type Invocation, type Invocatio
 import type { LogSink } from '../observability/logs';
 import { ConcurrencyLimiter } from './concurrency';
 import { platformLog } from '../observability/platform-log';
+import { streamLimits, type StreamLimits } from './limits';
+import { ResponseGovernor } from './response-stream';
+import { buffered, completionOf, streamTooLarge, type StreamCompletion, type StreamedInvokeResult } from './streamed';
+
+export type { StreamCompletion, StreamedInvokeResult } from './streamed';
 
 export interface InvokeInput {
   name: string;
@@ -83,6 +88,8 @@ export class InvokeService {
     private readonly logs: LogSink,
     /** The account's concurrency pools (shared with ReservedConcurrencyService, which keeps the reservations current). */
     private readonly concurrency: ConcurrencyLimiter = new ConcurrencyLimiter(limits.accountConcurrencyDefault),
+    /** Streamed responses' size limit and bandwidth rule (see streamLimitsFromEnv). */
+    private readonly streaming: StreamLimits = streamLimits,
   ) {
     functions.onChange((name, latest, detail) => {
       this.cache.delete(name);
@@ -178,6 +185,116 @@ export class InvokeService {
       this.concurrency.release(lease);
       if (ee) this.placement.release(ee);
     }
+  }
+
+  /**
+   * The invoke path of `invoke()` (resolve, lease, assign, run, release),
+   * handing the response over as the function writes it: resolves as soon as
+   * the runtime starts its streamed response (or answers buffered), not when
+   * the function ends. Errors before that (throttle, not found) throw as for
+   * `invoke()`. The stream keeps the function's timeout; its bytes pass
+   * through a ResponseGovernor (AWS's 200 MB limit, 2 MBps after 6 MB).
+   */
+  async invokeStream(input: InvokeInput, target?: Target): Promise<StreamedInvokeResult> {
+    target ??= await this.resolve(input.name, input.qualifier);
+    const rec = target.rec;
+    if (input.payload.length > limits.syncPayloadBytesMax) {
+      throw new DomainError(
+        'PayloadTooLarge', `Request must be smaller than ${limits.syncPayloadBytesMax} bytes for the InvokeWithResponseStream operation`,
+      );
+    }
+    const lease = this.concurrency.acquire(rec.functionName);
+    if (typeof lease === 'string') throw new DomainError('Throttled', 'Rate Exceeded.', { reason: lease });
+    const requestId = input.requestId ?? randomUUID();
+    let ee: ExecutionEnvironment | undefined;
+    /** Once the stream is handed over, its end releases lease and EE (not this function's `finally`). */
+    let handedOver = false;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let cold;
+        try {
+          ({ ee, cold } = await this.placement.acquire(rec));
+        } catch (e) {
+          if (e instanceof InitFailure) return buffered(this.initFailed(rec, requestId, e.outcome), undefined);
+          throw e;
+        }
+        if (input.tail) ee.startTail();
+        if (cold) this.logInit(rec, ee, cold);
+        const t0 = performance.now();
+        const outcome = await this.run(ee, rec, target, input, requestId);
+        if (outcome.kind === 'platform-error' && outcome.undelivered && attempt < undeliveredRetriesMax) {
+          this.placement.release(ee);
+          ee = undefined;
+          continue;
+        }
+        if (outcome.kind !== 'stream') {
+          const r = await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
+          return buffered(r, outcome.kind === 'response' ? 'application/json' : undefined);
+        }
+        handedOver = true;
+        const acquired = ee;
+        const release = () => {
+          this.concurrency.release(lease);
+          this.placement.release(acquired);
+        };
+        return this.streamOut(acquired, rec, requestId, outcome, t0, cold?.initDurationMs, release);
+      }
+    } finally {
+      if (!handedOver) {
+        this.concurrency.release(lease);
+        if (ee) this.placement.release(ee);
+      }
+    }
+  }
+
+  /** Pipes a runtime's streamed body to the caller through the governor; its end (or failure) finishes the invocation. */
+  private streamOut(
+    ee: ExecutionEnvironment,
+    rec: VersionRecord,
+    requestId: string,
+    o: InvocationOutcome & { kind: 'stream' },
+    t0: number,
+    initDurationMs: number | undefined,
+    release: () => void,
+  ): StreamedInvokeResult {
+    const source = o.body;
+    const tooLarge = streamTooLarge(this.streaming.responseBytesMax);
+    const governor = new ResponseGovernor(this.streaming, () => {
+      // The runtime's POST is cut: the EE is not reused (its runtime is mid-write).
+      ee.fail('Function.ResponseSizeTooLarge', 'response stream over the streaming limit', tooLarge);
+    });
+    source.pipe(governor);
+    // The caller went away: let the function run on (AWS does), discarding what it writes.
+    governor.once('close', () => {
+      if (governor.writableFinished && governor.readableEnded) return;
+      source.unpipe(governor);
+      source.resume();
+    });
+    const completion = new Promise<StreamCompletion>((resolve) => {
+      let ended = false;
+      const end = (outcome: InvocationOutcome) => {
+        if (ended) return;
+        ended = true;
+        // What the caller has so far is all it gets; the outcome says why it stopped.
+        if (!governor.destroyed) governor.end();
+        this.finish(ee, rec, requestId, outcome, performance.now() - t0, initDurationMs, false)
+          .then((r) => resolve(completionOf(r, governor.bytesPassed)))
+          .catch((e: unknown) => resolve({ error: { errorType: 'ServiceException', errorMessage: String(e), body: Buffer.alloc(0), platform: true }, bytes: governor.bytesPassed }))
+          .finally(release);
+      };
+      source.once('end', () => {
+        const err = o.errorAfterEnd();
+        end(err ? { kind: 'error', errorType: err.errorType, body: err.body } : { kind: 'response', body: Buffer.alloc(0) });
+      });
+      source.once('error', (e) =>
+        end(
+          e instanceof StreamEnded
+            ? e.outcome
+            : { kind: 'platform-error', errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: the runtime's response stream ended before it was complete` },
+        ),
+      );
+    });
+    return { requestId, executedVersion: rec.version, contentType: o.contentType, streamed: true, body: governor, completion };
   }
 
   /** A function's reserved concurrency (undefined: none), read from memory; see ReservedConcurrencyService.reservedOf. */

@@ -32,6 +32,8 @@ export interface Posted {
   /** Lambda-Runtime-Function-Error-Type, for errors. */
   errorType: string | undefined;
   headers: http.IncomingHttpHeaders;
+  /** HTTP trailers of a chunked POST (a streamed response's mid-stream error). */
+  trailers: NodeJS.Dict<string>;
   /** Milliseconds between handing out the event and receiving the result. */
   elapsedMs: number;
 }
@@ -147,6 +149,7 @@ export class FakeRuntimeApi {
           body,
           errorType,
           headers: req.headers,
+          trailers: req.trailers,
           elapsedMs: Date.now() - w.sentAt,
         });
         return accepted(res);

@@ -380,4 +380,39 @@ exports.handler = async () => {
     assert.equal(r.errorType, 'Runtime.NodeJsExit');
     assert.match(JSON.parse(r.body).errorMessage, /^The Lambda runtime client detected an unexpected Node\.js exit code\./);
   });
+
+  it('streamifyResponse: one chunked streaming POST per invoke on the shared connection, a mid-stream error in its trailers', async (t) => {
+    const { api, rt } = await boot(
+      t,
+      {
+        'index.mjs': `export const handler = awslambda.streamifyResponse(async (event, stream) => {
+  stream.setContentType('text/csv');
+  stream.write('a,b\\n');
+  await new Promise((r) => setTimeout(r, 20));
+  if (event.fail) throw new TypeError('bad row');
+  stream.end('1,2\\n');
+});`,
+      },
+      'index.handler',
+    );
+    const ok = await api.invoke({});
+    assert.equal(ok.kind, 'response');
+    assert.equal(ok.body, 'a,b\n1,2\n');
+    assert.equal(ok.headers['lambda-runtime-function-response-mode'], 'streaming');
+    assert.equal(ok.headers['transfer-encoding'], 'chunked');
+    assert.equal(ok.headers['content-type'], 'text/csv');
+    assert.equal(ok.headers['trailer'], 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body');
+    assert.deepEqual(ok.trailers, {});
+    const bad = await api.invoke({ fail: true });
+    assert.equal(bad.kind, 'response');
+    assert.equal(bad.body, 'a,b\n');
+    assert.equal(bad.trailers['lambda-runtime-function-error-type'], 'TypeError');
+    const doc = JSON.parse(Buffer.from(bad.trailers['lambda-runtime-function-error-body']!, 'base64').toString()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(doc), ['errorType', 'errorMessage', 'trace']);
+    assert.equal(doc.errorType, 'TypeError');
+    assert.equal(doc.errorMessage, 'bad row');
+    assert.equal((doc.trace as string[])[0], 'TypeError: bad row');
+    await eventually(() => logLines(rt).some((l) => l.level === 'ERROR' && l.message.startsWith('Invoke Error \t{"errorType":"TypeError"')));
+    assert.equal(api.connections, 1, 'streamed responses share the keep-alive connection too');
+  });
 });

@@ -35,7 +35,7 @@ export function encodeRest(out: ApiResponse): WireResponse {
     body = JSON.stringify(out.json);
     headers['content-type'] = 'application/json';
   }
-  return { status: out.status, headers, body };
+  return { status: out.status, headers, body, ...(out.stream ? { stream: out.stream } : {}) };
 }
 
 export function encodeRestError(e: ServiceError, withType: boolean): WireResponse {

@@ -4,6 +4,7 @@ import { functionRoutes } from './functions-api';
 import type { BlobStore } from '../../blobs/blob-store';
 import type { CodeUrlSigner } from './code-url';
 import { invokeRoutes } from './invoke-api';
+import { invokeStreamRoutes } from './invoke-stream-api';
 import { versionRoutes } from './versions-api';
 import { layerRoutes } from './layers-api';
 import { tagRoutes } from './tags-api';
@@ -64,6 +65,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...tagRoutes({ tags: d.tags }),
         ...eventSourceMappingRoutes({ mappings: d.mappings }),
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
+        ...invokeStreamRoutes({ functions: d.functions, invoker: d.invoker }),
         ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),
         ...concurrencyRoutes({ reserved: d.reserved }),
         ...provisionedRoutes({ provisioned: d.provisioned }),

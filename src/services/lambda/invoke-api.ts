@@ -67,12 +67,12 @@ export function invokeRoutes(deps: { functions: FunctionService; invoker: Invoke
 
 const emptyEvent = Buffer.from('{}');
 
-function header(v: string | string[] | undefined): string | undefined {
+export function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
 /** AWS requires the payload to be JSON; it answers anything else with InvalidRequestContentException. */
-function checkJson(payload: Buffer): void {
+export function checkJson(payload: Buffer): void {
   try {
     JSON.parse(payload.toString('utf8'));
   } catch (e) {
@@ -84,7 +84,7 @@ function checkJson(payload: Buffer): void {
 }
 
 /** X-Amz-Client-Context: base64 of a JSON object, at most 3,583 bytes; the runtime gets the decoded JSON. */
-function decodeClientContext(b64: string | undefined): string | undefined {
+export function decodeClientContext(b64: string | undefined): string | undefined {
   if (b64 === undefined) return undefined;
   const bad = () => new ApiError('InvalidParameterValueException', 'Client context must be a valid Base64-encoded JSON object.');
   if (b64.length > limits.clientContextBytesMax || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw bad();
