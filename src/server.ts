@@ -48,6 +48,8 @@ import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
+import { FunctionUrlService } from './function-urls/service';
+import { functionUrlOf } from './function-urls/url-id';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -65,6 +67,9 @@ export const stopGraceMs = 2_000;
  */
 export class KumoServer {
   port = 0;
+  /** The function URL listener's port, once it listens. */
+  urlPort = 0;
+  functionUrls!: FunctionUrlService;
   credentials!: Credentials;
   store!: Store;
   private gateway!: Gateway;
@@ -143,6 +148,8 @@ export class KumoServer {
     // Messages between services (SNS fan-out, DLQs, destinations): each receiving service registers its sink.
     this.deliveries = new Deliveries();
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
+    // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
+    this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.urlPort));
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs);
     this.deliveries.register('lambda', {
       send: async (arn, msg) => {
@@ -193,7 +200,7 @@ export class KumoServer {
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams,
+        queues: queueService, moveTasks: this.moveTasks, streams, urls: this.functionUrls,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),

@@ -22,6 +22,8 @@ import type { ReservedConcurrencyService } from '../../control/reserved-concurre
 import { concurrencyRoutes } from './concurrency-api';
 import type { ProvisionedConcurrencyService } from '../../control/provisioned-concurrency';
 import { provisionedRoutes } from './provisioned-api';
+import { functionUrlRoutes } from './function-urls-api';
+import type { FunctionUrlService } from '../../function-urls/service';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -35,6 +37,7 @@ export interface LambdaDeps {
   mappings: EventSourceMappingService;
   reserved: ReservedConcurrencyService;
   provisioned: ProvisionedConcurrencyService;
+  urls: FunctionUrlService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -63,6 +66,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),
         ...concurrencyRoutes({ reserved: d.reserved }),
         ...provisionedRoutes({ provisioned: d.provisioned }),
+        ...functionUrlRoutes({ urls: d.urls }),
       ],
     },
   };

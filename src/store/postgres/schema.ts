@@ -1,5 +1,6 @@
 import { postgresStreamMigration } from './streams';
 import { invokeConfigsMigration } from './invoke-configs';
+import { functionUrlsMigration } from './function-urls';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
 import { postgresQueueMigration } from './queue-driver';
@@ -71,4 +72,6 @@ export const migrations: string[] = [
   provisionedConcurrencyMigration,
   // 8: the stream service (Kinesis): streams, shards, records (sealed data).
   postgresStreamMigration,
+  // 9: function URL configs per function qualifier ($LATEST or an alias).
+  functionUrlsMigration,
 ];
