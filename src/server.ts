@@ -50,6 +50,7 @@ import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { FunctionUrlService } from './function-urls/service';
 import { functionUrlOf } from './function-urls/url-id';
+import { UrlListener } from './gateway/url-listener';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -73,6 +74,7 @@ export class KumoServer {
   credentials!: Credentials;
   store!: Store;
   private gateway!: Gateway;
+  private urlListener: UrlListener | undefined;
   private runtimeApi!: RuntimeApiServer;
   private driver!: SandboxDriver & { killAllNow(): void };
   private hurried: (() => void) | undefined;
@@ -205,6 +207,13 @@ export class KumoServer {
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });
+    // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
+    this.urlListener = new UrlListener({
+      urls: this.functionUrls, invoker, region: cfg.region, accountId: cfg.accountId,
+      lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
+      onInternalError: (e) => console.error('kumo: function URL internal error:', e),
+    });
+    this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.host)).port;
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
     this.queue.start();
@@ -237,19 +246,21 @@ export class KumoServer {
 
   private async doStop(): Promise<void> {
     const gatewayClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
+    const urlsClosed = this.urlListener?.close(stopGraceMs) ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
     const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
     const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
     const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
     this.moveTasks?.stop();
-    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, streamSweepStopped]);
+    const drained = Promise.all([gatewayClosed, urlsClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, streamSweepStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();
     });
     await raceTimeout([drained, hurried], stopGraceMs);
     this.gateway?.closeAllConnections();
+    this.urlListener?.closeAllConnections();
     await this.placement?.shutdown();
     // With their EEs gone, what was in flight ends within moments; an
     // invocation that still does not end must not hold the stop up.
