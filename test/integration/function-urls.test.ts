@@ -323,3 +323,26 @@ print(json.dumps({'status': r.status, 'event': json.loads(r.read())}))
     assert.deepEqual((await c.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'throttled' }))).FunctionUrlConfigs, []);
   });
 });
+
+describe('function URL configs survive kill -9 once acknowledged', () => {
+  it('a config created, then updated, is there after SIGKILL and a restart, and its URL id still serves', async () => {
+    let s = await startServer();
+    const dataDir = s.dataDir;
+    try {
+      await deploy(s.client, 'durable');
+      const created = await s.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'durable', AuthType: 'NONE' }));
+      await s.client.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'durable', Cors: { AllowOrigins: ['http://x.example'] } }));
+      await s.kill9();
+      s = await startServer({ dataDir });
+      const got = await s.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'durable' }));
+      const id = (u: string) => new URL(u).hostname.split('.')[0];
+      assert.equal(id(got.FunctionUrl!), id(created.FunctionUrl!));
+      assert.deepEqual(got.Cors, { AllowOrigins: ['http://x.example'] });
+      const r = await request(Number(new URL(got.FunctionUrl!).port), { host: new URL(got.FunctionUrl!).host, path: '/?mode=string' });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), 'hello');
+    } finally {
+      await s.stop();
+    }
+  });
+});
