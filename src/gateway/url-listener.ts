@@ -148,6 +148,12 @@ export class UrlListener {
       return Array.isArray(v) ? v.join(',') : v;
     };
 
+    // A browser never signs a preflight: the URL answers it before any authentication (AWS_IAM URLs too).
+    const method = req.method ?? 'GET';
+    if (cfg.cors && isPreflight(method, header)) {
+      return { status: 200, headers: preflightHeaders(cfg.cors, header), body: '' };
+    }
+
     let iam: UrlRequest['iam'];
     if (cfg.authType === 'AWS_IAM') {
       const auth = verifySigV4(
@@ -157,11 +163,6 @@ export class UrlListener {
       // AWS answers every failed authentication of an AWS_IAM URL 403 AccessDeniedException; an unsigned request says only "Forbidden".
       if (!auth.ok) return message(403, 'AccessDeniedException', auth.error === 'MissingAuthenticationTokenException' ? 'Forbidden' : auth.message);
       iam = { accessKey: auth.accessKeyId, accountId: this.deps.accountId };
-    }
-
-    const method = req.method ?? 'GET';
-    if (cfg.cors && isPreflight(method, header)) {
-      return { status: 200, headers: preflightHeaders(cfg.cors, header), body: '' };
     }
 
     const sock = req.socket;

@@ -307,6 +307,11 @@ print(json.dumps({'status': r.status, 'event': json.loads(r.read())}))
     const tampered = await request(urlPort, { method: 'POST', path: '/signed?a=2', headers: signed.headers as Record<string, string>, body: '{"n":1}' });
     assert.equal(tampered.status, 403);
     assert.equal(tampered.headers['x-amzn-errortype'], 'AccessDeniedException');
+    // A browser never signs a preflight: the URL answers it before authentication.
+    await c.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'private', Cors: { AllowOrigins: ['http://app.example'], AllowMethods: ['POST'] } }));
+    const pre = await request(urlPort, { method: 'OPTIONS', host: target.host, path: '/signed', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST' } });
+    assert.equal(pre.status, 200);
+    assert.equal(pre.headers['access-control-allow-origin'], 'http://app.example');
   });
 
   it('429 when the function is throttled (reserved concurrency 0), and DeleteFunction deletes its URL', async () => {
