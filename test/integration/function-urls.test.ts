@@ -12,6 +12,7 @@ import type { SourceData } from '@smithy/types';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 import { tool } from '../tools';
+import { startPostgres, type ThrowawayPostgres } from '../postgres';
 
 /** node:crypto as the signer's Checksum (the SDK's own hash packages are not installed here). */
 class Sha256 {
@@ -329,25 +330,37 @@ print(json.dumps({'status': r.status, 'event': json.loads(r.read())}))
   });
 });
 
-describe('function URL configs survive kill -9 once acknowledged', () => {
-  it('a config created, then updated, is there after SIGKILL and a restart, and its URL id still serves', async () => {
-    let s = await startServer();
-    const dataDir = s.dataDir;
-    try {
-      await deploy(s.client, 'durable');
-      const created = await s.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'durable', AuthType: 'NONE' }));
-      await s.client.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'durable', Cors: { AllowOrigins: ['http://x.example'] } }));
-      await s.kill9();
-      s = await startServer({ dataDir });
-      const got = await s.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'durable' }));
-      const id = (u: string) => new URL(u).hostname.split('.')[0];
-      assert.equal(id(got.FunctionUrl!), id(created.FunctionUrl!));
-      assert.deepEqual(got.Cors, { AllowOrigins: ['http://x.example'] });
-      const r = await request(Number(new URL(got.FunctionUrl!).port), { host: new URL(got.FunctionUrl!).host, path: '/?mode=string' });
-      assert.equal(r.status, 200);
-      assert.equal(r.body.toString(), 'hello');
-    } finally {
-      await s.stop();
-    }
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`function URL configs survive kill -9 once acknowledged (${db})`, () => {
+    let pgServer: ThrowawayPostgres | undefined;
+    let env: Record<string, string> = {};
+    before(async () => {
+      if (db === 'postgres') {
+        pgServer = await startPostgres();
+        env = { KUMO_DATABASE_URL: await pgServer.createDatabase('urls') };
+      }
+    });
+    after(() => pgServer?.stop());
+
+    it('a config created, then updated, is there after SIGKILL and a restart, and its URL id still serves', async () => {
+      let s = await startServer({ env });
+      const dataDir = s.dataDir;
+      try {
+        await deploy(s.client, 'durable');
+        const created = await s.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'durable', AuthType: 'NONE' }));
+        await s.client.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'durable', Cors: { AllowOrigins: ['http://x.example'] } }));
+        await s.kill9();
+        s = await startServer({ dataDir, env });
+        const got = await s.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'durable' }));
+        const id = (u: string) => new URL(u).hostname.split('.')[0];
+        assert.equal(id(got.FunctionUrl!), id(created.FunctionUrl!));
+        assert.deepEqual(got.Cors, { AllowOrigins: ['http://x.example'] });
+        const r = await request(Number(new URL(got.FunctionUrl!).port), { host: new URL(got.FunctionUrl!).host, path: '/?mode=string' });
+        assert.equal(r.status, 200);
+        assert.equal(r.body.toString(), 'hello');
+      } finally {
+        await s.stop();
+      }
+    });
   });
-});
+}
