@@ -106,6 +106,11 @@ export { supportedRuntimes } from './runtimes/registry';
 export interface KumoConfig {
   host: string;
   port: number;
+  /**
+   * The function URL listener's port (KUMO_URL_PORT); unset: the API port + 1
+   * (0, an ephemeral port, when the API port is 0). Same host as the API.
+   */
+  urlPort?: number;
   dataDir: string;
   region: string;
   accountId: string;
@@ -145,6 +150,7 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
   const cfg: KumoConfig = {
     host: env.KUMO_HOST ?? '127.0.0.1',
     port: env.KUMO_PORT ? Number(env.KUMO_PORT) : 9001,
+    urlPort: env.KUMO_URL_PORT ? portNumber(env.KUMO_URL_PORT, 'KUMO_URL_PORT') : undefined,
     dataDir: env.KUMO_DATA_DIR ?? './.kumo',
     region: env.KUMO_REGION ?? 'us-east-1',
     accountId: env.KUMO_ACCOUNT_ID ?? '000000000000',
@@ -168,6 +174,13 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     secretAccessKey: env.KUMO_SECRET_ACCESS_KEY || undefined,
   };
   return { ...cfg, ...stripUndefined(overrides) };
+}
+
+/** A TCP port (0–65,535, 0 = any free one) from the environment; anything else stops the start with the variable's name. */
+function portNumber(raw: string, name: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a TCP port (0-65535), got '${raw}'`);
+  return n;
 }
 
 /** A positive integer from the environment, or `dflt` when unset; anything else stops the start with the variable's name. */

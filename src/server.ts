@@ -51,6 +51,9 @@ import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
 import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
+import { FunctionUrlService } from './function-urls/service';
+import { functionUrlOf } from './function-urls/url-id';
+import { UrlListener } from './gateway/url-listener';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -68,9 +71,13 @@ export const stopGraceMs = 2_000;
  */
 export class KumoServer {
   port = 0;
+  /** The function URL listener's port, once it listens. */
+  urlPort = 0;
+  functionUrls!: FunctionUrlService;
   credentials!: Credentials;
   store!: Store;
   private gateway!: Gateway;
+  private urlListener: UrlListener | undefined;
   private runtimeApi!: RuntimeApiServer;
   private driver!: SandboxDriver & { killAllNow(): void };
   private hurried: (() => void) | undefined;
@@ -148,6 +155,8 @@ export class KumoServer {
     // Messages between services (SNS fan-out, DLQs, destinations): each receiving service registers its sink.
     this.deliveries = new Deliveries();
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
+    // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
+    this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.urlPort));
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs);
     this.deliveries.register('lambda', {
       send: async (arn, msg) => {
@@ -206,11 +215,18 @@ export class KumoServer {
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });
+    // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
+    this.urlListener = new UrlListener({
+      urls: this.functionUrls, invoker, region: cfg.region, accountId: cfg.accountId,
+      lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
+      onInternalError: (e) => console.error('kumo: function URL internal error:', e),
+    });
+    this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.host)).port;
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
     this.queue.start();
@@ -243,19 +259,21 @@ export class KumoServer {
 
   private async doStop(): Promise<void> {
     const gatewayClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
+    const urlsClosed = this.urlListener?.close(stopGraceMs) ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
     const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
     const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
     const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
     this.moveTasks?.stop();
-    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, streamSweepStopped]);
+    const drained = Promise.all([gatewayClosed, urlsClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, streamSweepStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();
     });
     await raceTimeout([drained, hurried], stopGraceMs);
     this.gateway?.closeAllConnections();
+    this.urlListener?.closeAllConnections();
     await this.placement?.shutdown();
     // With their EEs gone, what was in flight ends within moments; an
     // invocation that still does not end must not hold the stop up.

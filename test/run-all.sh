@@ -18,3 +18,4 @@ bash test/e2e/queues-lambda.sh
 bash test/e2e/kinesis.sh
 bash test/e2e/concurrency.sh
 bash test/e2e/audit.sh
+bash test/e2e/function-urls.sh

@@ -6,6 +6,7 @@ import type { Store } from '../src/store/types';
 import { StoreConflict } from '../src/store/types';
 import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } from './store-contract-records';
 import { invokeConfigContract } from './store-contract-invoke-configs';
+import { functionUrlContract } from './store-contract-function-urls';
 import { queueStoreContract } from './store-contract-queues';
 import { streamStoreContract } from './store-contract-streams';
 import { auditStoreContract } from './store-contract-audit';
@@ -485,6 +486,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     });
 
     invokeConfigContract(withStore);
+    functionUrlContract(withStore);
     reservedConcurrencyContract(withStore);
     provisionedConcurrencyContract(withStore);
 

@@ -23,6 +23,7 @@ Server environment:
   KUMO_ACCESS_KEY_ID / KUMO_SECRET_ACCESS_KEY   fixed API credentials (else generated in the data dir)
   KUMO_REGION (us-east-1), KUMO_ACCOUNT_ID (000000000000), KUMO_EE_IDLE_MS (600000)
   KUMO_ASYNC_RETRY_DELAYS_MS (60000,120000), KUMO_EE_SUBNET
+  KUMO_URL_PORT (the port + 1; 0 with --port 0)  where function URLs are served
 
 Examples:
   sudo kumo server

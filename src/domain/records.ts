@@ -206,3 +206,28 @@ export interface ProvisionedConcurrencyRecord {
   /** When it was last written, epoch milliseconds (AWS: LastModified, an ISO 8601 string). */
   lastModifiedMs: number;
 }
+
+/** CORS settings of a function URL, as CreateFunctionUrlConfig's `Cors` gives them (members only as set). */
+export interface FunctionUrlCors {
+  allowCredentials?: boolean;
+  allowHeaders?: string[];
+  allowMethods?: string[];
+  allowOrigins?: string[];
+  exposeHeaders?: string[];
+  maxAge?: number;
+}
+
+/** A function URL config (CreateFunctionUrlConfig): one per function for `$LATEST` (no Qualifier) or per alias. */
+export interface FunctionUrlRecord {
+  functionName: string;
+  /** `$LATEST` (the unqualified function) or an alias name; AWS allows no version number. */
+  qualifier: string;
+  /** The 32-character id that names the URL (`<urlId>.lambda-url.<region>.on.aws` at AWS). */
+  urlId: string;
+  authType: 'NONE' | 'AWS_IAM';
+  cors?: FunctionUrlCors;
+  /** As the caller set it (AWS echoes it on Create/Update only when set; Get and List say BUFFERED when unset). */
+  invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM';
+  createdMs: number;
+  lastModifiedMs: number;
+}

@@ -18,7 +18,7 @@ import type { TopicStore } from './topics';
  * store implementations can keep importing them from one place.
  */
 import type {
-  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
+  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionRecord, FunctionUrlRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
   NewAsyncEvent, ProvisionedConcurrencyRecord, StoredLogEvent, VersionRecord,
 } from '../domain/records';
 import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
@@ -32,7 +32,7 @@ export type { QueueStore } from './queues';
 export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
 export type { NewShard, ShardRecord, StreamMode, StreamRecord, StreamStore } from './streams';
 export type {
-  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
+  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, FunctionUrlRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
   LogStreamRecord, NewAsyncEvent, StoredLogEvent, VersionRecord,
 } from '../domain/records';
 
@@ -189,6 +189,33 @@ export interface InvokeConfigStore {
   /** Configs of a function ordered by qualifier (byte order), after `afterQualifier`. */
   listInvokeConfigs(functionName: string, afterQualifier: string | undefined, limit: number): Promise<EventInvokeConfigRecord[]>;
   deleteInvokeConfig(functionName: string, qualifier: string): Promise<boolean>;
+}
+
+/**
+ * Function URL configs, one per function qualifier (`$LATEST` or an alias),
+ * each with a URL id unique across the store. DeleteFunction and DeleteAlias
+ * remove the configs in their own transactions (AWS deletes an alias's URL
+ * with the alias).
+ */
+export interface FunctionUrlStore {
+  /**
+   * Inserts the config in one transaction that also checks that the function
+   * (and the alias, unless `$LATEST`) exists: `no-function` otherwise;
+   * `exists` when that qualifier has a config already. Writes nothing unless `ok`.
+   */
+  createFunctionUrl(rec: FunctionUrlRecord): Promise<'ok' | 'no-function' | 'exists'>;
+  /** Reads the stored config and writes `merge(current)` in one transaction. */
+  updateFunctionUrl(
+    functionName: string,
+    qualifier: string,
+    merge: (cur: FunctionUrlRecord) => FunctionUrlRecord,
+  ): Promise<FunctionUrlRecord | 'no-function' | 'no-config'>;
+  getFunctionUrl(functionName: string, qualifier: string): Promise<FunctionUrlRecord | undefined>;
+  /** The config a URL id names (what the URL listener looks up for each request). */
+  getFunctionUrlById(urlId: string): Promise<FunctionUrlRecord | undefined>;
+  /** Configs of a function ordered by qualifier (byte order), after `afterQualifier`. */
+  listFunctionUrls(functionName: string, afterQualifier: string | undefined, limit: number): Promise<FunctionUrlRecord[]>;
+  deleteFunctionUrl(functionName: string, qualifier: string): Promise<boolean>;
 }
 
 /** Function logs and CloudWatch Logs: events, groups, streams, retention. */
@@ -361,7 +388,7 @@ export interface ProvisionedConcurrencyStore {
   listProvisionedConcurrency(functionName?: string): Promise<ProvisionedConcurrencyRecord[]>;
 }
 
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
   & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;

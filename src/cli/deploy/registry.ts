@@ -6,6 +6,7 @@ import { lambdaLayerVersion, serverlessLayerVersion } from './kinds/layer-versio
 import { notDeployed } from './kinds/not-deployed';
 import { serverlessFunction } from './kinds/serverless-function';
 import { eventInvokeConfig } from './kinds/event-invoke-config';
+import { lambdaUrl } from './kinds/lambda-url';
 import { eventSourceMapping } from './kinds/event-source-mapping';
 import { snsSubscription } from './kinds/sns-subscription';
 import { snsTopic } from './kinds/sns-topic';
@@ -26,6 +27,7 @@ export const kinds: readonly ResourceKind[] = [
   eventSourceMapping,
   eventInvokeConfig,
   logGroup,
+  lambdaUrl,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));

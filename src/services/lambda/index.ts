@@ -23,6 +23,8 @@ import type { ReservedConcurrencyService } from '../../control/reserved-concurre
 import { concurrencyRoutes } from './concurrency-api';
 import type { ProvisionedConcurrencyService } from '../../control/provisioned-concurrency';
 import { provisionedRoutes } from './provisioned-api';
+import { functionUrlRoutes } from './function-urls-api';
+import type { FunctionUrlService } from '../../function-urls/service';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -36,6 +38,7 @@ export interface LambdaDeps {
   mappings: EventSourceMappingService;
   reserved: ReservedConcurrencyService;
   provisioned: ProvisionedConcurrencyService;
+  urls: FunctionUrlService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -69,6 +72,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),
         ...concurrencyRoutes({ reserved: d.reserved }),
         ...provisionedRoutes({ provisioned: d.provisioned }),
+        ...functionUrlRoutes({ urls: d.urls }),
       ],
     },
   };

@@ -19,8 +19,9 @@ import { readPostgres, runPostgres } from './queue-driver';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
+import { PostgresFunctionUrls, deleteFunctionUrlsSql, deleteQualifierFunctionUrlSql } from './function-urls';
 import { PostgresInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql } from './invoke-configs';
-import type { EventInvokeConfigRecord } from '../types';
+import type { EventInvokeConfigRecord, FunctionUrlRecord } from '../types';
 import { PostgresReservedConcurrency, deleteFunctionConcurrencySql } from './reserved-concurrency';
 import { PostgresProvisionedConcurrency, deleteFunctionProvisionedSql, deleteQualifierProvisionedSql } from './provisioned-concurrency';
 import type { ProvisionedConcurrencyRecord } from '../../domain/records';
@@ -84,6 +85,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
+    this.functionUrls = new PostgresFunctionUrls(pool);
     this.reserved = new PostgresReservedConcurrency(pool);
     this.provisioned = new PostgresProvisionedConcurrency(pool);
   }
@@ -120,6 +122,27 @@ export class PostgresStore implements Store, AsyncWakeups {
 
   // ---- event invoke configs (invoke-configs.ts)
   private readonly invokeConfigs: PostgresInvokeConfigs;
+
+  // ---- function URL configs (function-urls.ts)
+  private readonly functionUrls: PostgresFunctionUrls;
+  createFunctionUrl(rec: FunctionUrlRecord) {
+    return this.functionUrls.createFunctionUrl(rec);
+  }
+  updateFunctionUrl(fn: string, qualifier: string, merge: (cur: FunctionUrlRecord) => FunctionUrlRecord) {
+    return this.functionUrls.updateFunctionUrl(fn, qualifier, merge);
+  }
+  getFunctionUrl(fn: string, qualifier: string) {
+    return this.functionUrls.getFunctionUrl(fn, qualifier);
+  }
+  getFunctionUrlById(urlId: string) {
+    return this.functionUrls.getFunctionUrlById(urlId);
+  }
+  listFunctionUrls(fn: string, afterQualifier: string | undefined, limit: number) {
+    return this.functionUrls.listFunctionUrls(fn, afterQualifier, limit);
+  }
+  deleteFunctionUrl(fn: string, qualifier: string) {
+    return this.functionUrls.deleteFunctionUrl(fn, qualifier);
+  }
   putInvokeConfig(rec: EventInvokeConfigRecord) {
     return this.invokeConfigs.putInvokeConfig(rec);
   }
@@ -236,6 +259,7 @@ export class PostgresStore implements Store, AsyncWakeups {
       // The function row first: a concurrent putInvokeConfig (holding it FOR SHARE) commits before the configs are deleted, or finds no function.
       await c.query('SELECT 1 FROM functions WHERE name = $1 FOR UPDATE', [name]);
       await c.query(deleteFunctionInvokeConfigsSql, [name]);
+      await c.query(deleteFunctionUrlsSql, [name]);
       await c.query(deleteFunctionConcurrencySql, [name]);
       await c.query(deleteFunctionProvisionedSql, [name]);
       await c.query('DELETE FROM aliases WHERE function_name = $1', [name]);
@@ -366,6 +390,8 @@ export class PostgresStore implements Store, AsyncWakeups {
       if (deleted) {
         await c.query(deleteQualifierInvokeConfigSql, [functionName, name]);
         await c.query(deleteQualifierProvisionedSql, [functionName, name]);
+        // AWS deletes an alias's function URL with the alias (recorded: test_lambda_url_persists_after_alias_delete).
+        await c.query(deleteQualifierFunctionUrlSql, [functionName, name]);
       }
       return deleted;
     });

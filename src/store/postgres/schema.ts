@@ -1,6 +1,7 @@
 import { postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
 import { invokeConfigsMigration } from './invoke-configs';
+import { functionUrlsMigration } from './function-urls';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
 import { postgresQueueMigration } from './queue-driver';
@@ -74,4 +75,6 @@ export const migrations: string[] = [
   postgresStreamMigration,
   // 9: the audit trail (CloudTrail-style events, sealed into a chain).
   postgresAuditMigration,
+  // 10: function URL configs per function qualifier ($LATEST or an alias).
+  functionUrlsMigration,
 ];

@@ -13,8 +13,9 @@ import type {
   AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, NewAsyncEvent,
   StoredLogEvent, VersionRecord,
 } from '../../domain/records';
-import type { AliasWriteResult, EventInvokeConfigRecord, Store, TagChange, TagChangeResult } from '../types';
+import type { AliasWriteResult, EventInvokeConfigRecord, FunctionUrlRecord, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
+import { SqliteFunctionUrls, deleteFunctionUrlsSql, deleteQualifierFunctionUrlSql, functionUrlsMigration } from './function-urls';
 import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
 import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
 import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
@@ -142,6 +143,7 @@ export class SqliteStore implements Store {
     this.st = this.prepare();
     this.lst = this.prepareLogs();
     this.invokeConfigs = new SqliteInvokeConfigs(this.db);
+    this.functionUrls = new SqliteFunctionUrls(this.db);
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
     this.streams = new SqliteStreams(this.db);
@@ -213,6 +215,27 @@ export class SqliteStore implements Store {
   }
   listReservedConcurrency() {
     return this.reserved.listReservedConcurrency();
+  }
+
+  // ---- function URL configs (function-urls.ts)
+  private readonly functionUrls: SqliteFunctionUrls;
+  createFunctionUrl(rec: FunctionUrlRecord) {
+    return this.durable(this.functionUrls.createFunctionUrl(rec));
+  }
+  updateFunctionUrl(fn: string, qualifier: string, merge: (cur: FunctionUrlRecord) => FunctionUrlRecord) {
+    return this.durable(this.functionUrls.updateFunctionUrl(fn, qualifier, merge));
+  }
+  getFunctionUrl(fn: string, qualifier: string) {
+    return this.functionUrls.getFunctionUrl(fn, qualifier);
+  }
+  getFunctionUrlById(urlId: string) {
+    return this.functionUrls.getFunctionUrlById(urlId);
+  }
+  listFunctionUrls(fn: string, afterQualifier: string | undefined, limit: number) {
+    return this.functionUrls.listFunctionUrls(fn, afterQualifier, limit);
+  }
+  deleteFunctionUrl(fn: string, qualifier: string) {
+    return this.durable(this.functionUrls.deleteFunctionUrl(fn, qualifier));
   }
 
   // ---- event invoke configs (invoke-configs.ts)
@@ -426,6 +449,7 @@ export class SqliteStore implements Store {
     let deleted = false;
     this.db.transaction(() => {
       this.db.prepare(deleteFunctionInvokeConfigsSql).run(name);
+      this.db.prepare(deleteFunctionUrlsSql).run(name);
       this.db.prepare(deleteFunctionConcurrencySql).run(name);
       this.db.prepare(deleteFunctionProvisionedSql).run(name);
       this.st.delAliases.run(name);
@@ -549,6 +573,8 @@ export class SqliteStore implements Store {
       if (deleted) {
         this.db.prepare(deleteQualifierInvokeConfigSql).run(functionName, name);
         this.db.prepare(deleteQualifierProvisionedSql).run(functionName, name);
+        // AWS deletes an alias's function URL with the alias (recorded: test_lambda_url_persists_after_alias_delete).
+        this.db.prepare(deleteQualifierFunctionUrlSql).run(functionName, name);
       }
     }).immediate();
     await this.committed();
@@ -1155,6 +1181,8 @@ const migrations: string[] = [
   sqliteStreamMigration,
   // 12: the audit trail (CloudTrail-style events, sealed into a chain).
   sqliteAuditMigration,
+  // 13: function URL configs per function qualifier ($LATEST or an alias).
+  functionUrlsMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

@@ -13,6 +13,9 @@ import { isMapping } from '../values';
  * - `EventInvokeConfig` → `<Fn>EventInvokeConfig`, and for an SQS or SNS
  *   destination without a Destination, the `<Fn>EventInvokeConfigOnSuccessQueue`
  *   / `…OnFailureTopic` SAM creates.
+ * - `FunctionUrlConfig` → `<Fn>Url`, an AWS::Lambda::Url (SAM's
+ *   `<Fn>UrlPublicPermissions` is not made: Kumo has no resource policies, a
+ *   NONE URL is public).
  * With AutoPublishAlias they point at the alias, as SAM's do. Other event
  * types are reported (with a `kumo generate-event` line to try the function
  * with such an event) and skipped.
@@ -132,13 +135,28 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
     });
   }
 
+  const fuc = d.props.FunctionUrlConfig;
+  if (fuc !== undefined) {
+    const up = `${p}.FunctionUrlConfig`;
+    if (!isMapping(fuc)) throw ctx.error(up, 'FunctionUrlConfig is {AuthType, Cors, InvokeMode}');
+    for (const k of Object.keys(fuc)) {
+      if (!['AuthType', 'Cors', 'InvokeMode'].includes(k)) throw ctx.error(`${up}.${k}`, `unknown property '${k}' of FunctionUrlConfig (known: AuthType, Cors, InvokeMode)`);
+    }
+    if (fuc.AuthType === undefined) throw ctx.error(up, 'FunctionUrlConfig needs AuthType (NONE or AWS_IAM)');
+    children.push({
+      id: `${d.id}Url`,
+      type: 'AWS::Lambda::Url',
+      props: defined({ TargetFunctionArn: { Ref: d.id }, Qualifier: aliased ? d.props.AutoPublishAlias : undefined, AuthType: fuc.AuthType, Cors: fuc.Cors, InvokeMode: fuc.InvokeMode }),
+    });
+  }
+
   for (const n of notes) if (!ctx.model.notes.includes(n)) ctx.model.notes.push(n);
   for (const c of children) {
     if (ctx.declById.has(c.id) && ctx.declById.get(c.id)!.partOf !== d.id) throw ctx.error(`Resources.${c.id}`, `${c.id} is the name SAM gives a resource of ${d.id}; rename one of them`);
   }
   const ids = new Set([...ctx.declById.keys(), ...children.map((c) => c.id)]);
   const depsOf = (props: unknown, extra: string[]) => [...new Set([...[...referencedIds(props)].filter((x) => ids.has(x)), ...extra])];
-  const own = Object.fromEntries(Object.entries(d.props).filter(([k]) => k !== 'Events' && k !== 'EventInvokeConfig'));
+  const own = Object.fromEntries(Object.entries(d.props).filter(([k]) => k !== 'Events' && k !== 'EventInvokeConfig' && k !== 'FunctionUrlConfig'));
   const fn: ResourceDecl = { ...d, deps: depsOf(own, d.dependsOn).filter((x) => x !== d.id) };
   return [fn, ...children.map((c) => ({ id: c.id, type: c.type, props: c.props, dependsOn: [], deps: depsOf(c.props, [d.id]).filter((x) => x !== c.id), condition: d.condition }))];
 }

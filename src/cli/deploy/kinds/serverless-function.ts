@@ -68,10 +68,10 @@ export const serverlessFunction = functionKind({
     handled: [
       'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
       'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
-      'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig',
+      'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig', 'FunctionUrlConfig',
     ],
     ignored: [
-      'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'FunctionUrlConfig', 'Tags', 'PermissionsBoundary',
+      'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'Tags', 'PermissionsBoundary',
       'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
       'AutoPublishCodeSha256', 'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
       'SourceKMSKeyArn', 'Connectors', 'Metadata',

@@ -1,0 +1,246 @@
+import http from 'node:http';
+import { createHash, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { limits } from '../config';
+import { DomainError } from '../domain/errors';
+import type { FunctionUrlService } from '../function-urls/service';
+import type { InvokeService } from '../invoke/service';
+import { buildEvent, type UrlRequest } from '../function-urls/event';
+import { interpretResponse } from '../function-urls/response';
+import { isPreflight, preflightHeaders, withCorsHeaders } from '../function-urls/cors';
+import { urlPayloadBytesMax } from '../function-urls/limits';
+import { urlIdRe } from '../function-urls/url-id';
+import { verifySigV4 } from './sigv4';
+
+/** While closing, how often connections that have become idle are closed. */
+const closeSweepMs = 50;
+
+/**
+ * Path-based form of a URL (Kumo's choice, ARCHITECTURE.md "Choices"):
+ * `http://<kumo host>:<url port>/lambda-url/<url-id>/<path>`, for clients
+ * that cannot send a Host of their own; the function sees `/<path>`.
+ */
+export const pathPrefix = '/lambda-url/';
+/** Host-based form: `<url-id>.lambda-url.<region>.<anything>` (Kumo reports `….localhost:<port>`). */
+const hostRe = /^([a-z0-9]{32})\.lambda-url\.([a-z0-9-]+)\./i;
+
+export interface UrlListenerDeps {
+  urls: FunctionUrlService;
+  invoker: InvokeService;
+  region: string;
+  accountId: string;
+  lookupSecret(accessKeyId: string): string | undefined;
+  onInternalError(e: unknown): void;
+}
+
+type Reply = { status: number; headers: [string, string][]; body: Buffer | string };
+
+/** AWS's answers of the URL front end itself (not the function's): JSON `{"Message": …}` with x-amzn-ErrorType. */
+const message = (status: number, errorType: string, msg: string | null): Reply => ({
+  status,
+  headers: [['content-type', 'application/json'], ['x-amzn-errortype', errorType]],
+  body: JSON.stringify({ Message: msg }),
+});
+/** No URL with that id (recorded: test_lambda_url_non_existing_url: 403, `{"Message":null}`, AccessDeniedException). */
+const noSuchUrl = () => message(403, 'AccessDeniedException', null);
+/** A function error or a response the URL cannot map (recorded: test_lambda_url_invocation_exception: 502, "Internal Server Error"). */
+const badGateway = (): Reply => ({ status: 502, headers: [['content-type', 'application/json']], body: 'Internal Server Error' });
+
+/**
+ * Kumo's listener for function URLs (its own port, KUMO_URL_PORT): finds the
+ * URL config by the id in the Host (or the path-based prefix), checks
+ * SigV4 (service `lambda`) for AWS_IAM, answers CORS preflights itself when
+ * the config has Cors, builds the payload 2.0 event, invokes the function
+ * through the same invoke path as Invoke (BUFFERED: the response is sent
+ * once the function has finished) and maps its answer.
+ */
+export class UrlListener {
+  private readonly server: http.Server;
+
+  constructor(private readonly deps: UrlListenerDeps) {
+    this.server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => void this.handle(req, res));
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Accepts no new connection; requests in flight get `graceMs`, then the rest are cut. */
+  close(graceMs: number): Promise<void> {
+    return new Promise((r) => {
+      const sweep = setInterval(() => this.server.closeIdleConnections(), closeSweepMs);
+      const cut = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      this.server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(cut);
+        r();
+      });
+      this.server.closeIdleConnections();
+    });
+  }
+
+  closeAllConnections(): void {
+    this.server.closeAllConnections();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    let reply: Reply;
+    try {
+      reply = await this.serve(req, requestId);
+    } catch (e) {
+      this.deps.onInternalError(e);
+      reply = message(500, 'ServiceException', 'Internal Server Error');
+    }
+    if (res.headersSent || res.destroyed) return;
+    const headers: [string, string][] = [...reply.headers, ['x-amzn-requestid', requestId]];
+    const grouped: Record<string, string | string[]> = {};
+    for (const [k, v] of headers) {
+      const name = k.toLowerCase();
+      const cur = grouped[name];
+      if (cur === undefined) grouped[name] = v;
+      else grouped[name] = Array.isArray(cur) ? [...cur, v] : [cur, v];
+    }
+    try {
+      res.writeHead(reply.status, grouped);
+      res.end(reply.body);
+    } catch (e) {
+      // A header value the function returned that HTTP cannot carry (a newline…): AWS answers 502.
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'application/json', 'x-amzn-requestid': requestId });
+        res.end('Internal Server Error');
+      } else res.destroy(e as Error);
+    }
+  }
+
+  private async serve(req: http.IncomingMessage, requestId: string): Promise<Reply> {
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    let rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const rawQueryString = q < 0 ? '' : rawUrl.slice(q + 1);
+    let urlId: string | undefined;
+    const host = req.headers.host ?? '';
+    const m = hostRe.exec(host);
+    if (m) urlId = m[1]!.toLowerCase();
+    else if (rawPath.startsWith(pathPrefix)) {
+      const rest = rawPath.slice(pathPrefix.length);
+      const slash = rest.indexOf('/');
+      urlId = (slash < 0 ? rest : rest.slice(0, slash)).toLowerCase();
+      rawPath = slash < 0 ? '/' : rest.slice(slash);
+    }
+    if (!urlId || !urlIdRe.test(urlId)) return this.drain(req, noSuchUrl());
+    const cfg = await this.deps.urls.byId(urlId);
+    if (!cfg) return this.drain(req, noSuchUrl());
+
+    const body = await readBody(req, urlPayloadBytesMax);
+    if (body === 'too-large') {
+      // AWS: a request over the 6 MB invoke payload limit is refused before the function runs.
+      return message(413, 'RequestEntityTooLargeException', `Request must be smaller than ${urlPayloadBytesMax} bytes for the InvokeFunction operation`);
+    }
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v.join(',') : v;
+    };
+
+    // A browser never signs a preflight: the URL answers it before any authentication (AWS_IAM URLs too).
+    const method = req.method ?? 'GET';
+    if (cfg.cors && isPreflight(method, header)) {
+      return { status: 200, headers: preflightHeaders(cfg.cors, header), body: '' };
+    }
+
+    let iam: UrlRequest['iam'];
+    if (cfg.authType === 'AWS_IAM') {
+      const auth = verifySigV4(
+        { method: req.method ?? 'GET', url: rawUrl, headers: req.headers, bodySha256Hex: createHash('sha256').update(body).digest('hex') },
+        { region: this.deps.region, service: 'lambda', lookupSecret: this.deps.lookupSecret, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
+      );
+      // AWS answers every failed authentication of an AWS_IAM URL 403 AccessDeniedException; an unsigned request says only "Forbidden".
+      if (!auth.ok) return message(403, 'AccessDeniedException', auth.error === 'MissingAuthenticationTokenException' ? 'Forbidden' : auth.message);
+      iam = { accessKey: auth.accessKeyId, accountId: this.deps.accountId };
+    }
+
+    const sock = req.socket;
+    const nowMs = Date.now();
+    const event = buildEvent(
+      {
+        method, rawPath, rawQueryString, body, iam,
+        headers: pairs(req.rawHeaders),
+        sourceIp: (sock.remoteAddress ?? '').replace(/^::ffff:/, ''),
+        protocol: `HTTP/${req.httpVersion}`,
+      },
+      {
+        urlId, region: this.deps.region, domainName: m ? host.replace(/:\d+$/, '') : host, requestId, nowMs,
+        added: {
+          'x-amzn-trace-id': `Root=1-${Math.floor(nowMs / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+          'x-forwarded-for': (sock.remoteAddress ?? '').replace(/^::ffff:/, ''),
+          'x-forwarded-port': String(sock.localPort ?? ''),
+          'x-forwarded-proto': 'http',
+        },
+      },
+    );
+    const payload = Buffer.from(JSON.stringify(event), 'utf8');
+    if (payload.length > urlPayloadBytesMax) {
+      return message(413, 'RequestEntityTooLargeException', `Request must be smaller than ${urlPayloadBytesMax} bytes for the InvokeFunction operation`);
+    }
+    const qualifier = cfg.qualifier === '$LATEST' ? undefined : cfg.qualifier;
+    let result;
+    try {
+      const target = await this.deps.invoker.resolve(cfg.functionName, qualifier);
+      result = await this.deps.invoker.invoke({ name: cfg.functionName, qualifier, payload, tail: false, requestId }, target);
+    } catch (e) {
+      if (e instanceof DomainError) {
+        if (e.kind === 'Throttled') return message(429, 'TooManyRequestsException', 'Rate Exceeded.');
+        // The URL's function or alias is gone (a deleted alias takes its URL with it; between the two, AWS says 403).
+        if (e.kind === 'NotFound') return noSuchUrl();
+        if (e.kind === 'PayloadTooLarge') return message(413, 'RequestEntityTooLargeException', e.message);
+        return badGateway();
+      }
+      throw e;
+    }
+    if (result.functionError) return badGateway();
+    const mapped = interpretResponse(result.payload);
+    if (!mapped) return badGateway();
+    const headers = cfg.cors ? withCorsHeaders(cfg.cors, header('origin'), mapped.headers) : mapped.headers;
+    return { status: mapped.status, headers, body: method === 'HEAD' ? '' : mapped.body };
+  }
+
+  /** Answers without reading a body the client may still send: it is discarded. */
+  private drain(req: http.IncomingMessage, reply: Reply): Reply {
+    req.resume();
+    return reply;
+  }
+}
+
+function pairs(raw: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+/** The body, or 'too-large' as soon as it passes `max` bytes (the rest is discarded). */
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > max) {
+        over = true;
+        chunks.length = 0;
+        resolve('too-large');
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => over || resolve(Buffer.concat(chunks)));
+    req.on('error', (e) => (over ? undefined : reject(e)));
+  });
+}
