@@ -162,7 +162,8 @@ export function* getTarget(_now: number, ruleArn: string, id: string): Op<Target
 }
 
 export function* matchingCandidates(_now: number, busName: string): Op<RuleWithTargets[]> {
-  const rules = (yield s('SELECT * FROM eb_rules WHERE bus_name = $1 AND scheduled = $2 ORDER BY arn', busName, false)).map(ruleRow)
+  // A rule may have both a pattern and a schedule (AWS: it then runs on matching events and on its schedule).
+  const rules = (yield s('SELECT * FROM eb_rules WHERE bus_name = $1 ORDER BY arn', busName)).map(ruleRow)
     .filter((r) => r.state === 'ENABLED' && r.eventPattern !== undefined);
   const out: RuleWithTargets[] = [];
   for (const rule of rules) {
