@@ -1,8 +1,9 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { functionArn, stackArn } from '../../domain/arn';
-import { snsClient, sqsClient, type CliConfig } from '../client';
+import { eventsClient, snsClient, sqsClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -57,6 +58,7 @@ export class DeployContext implements DeploySetup {
   readonly resolver: Resolver;
   private sqsC?: SQSClient;
   private snsC?: SNSClient;
+  private eventsC?: EventBridgeClient;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -105,8 +107,14 @@ export class DeployContext implements DeploySetup {
     return (this.snsC ??= snsClient(this.cfg));
   }
 
+  /** The EventBridge client, made on first use. */
+  get events(): EventBridgeClient {
+    return (this.eventsC ??= eventsClient(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
+    this.eventsC?.destroy();
     this.sqsC?.destroy();
     this.snsC?.destroy();
   }
