@@ -19,8 +19,8 @@ import type { BusEvent, TargetRecord } from './records';
 
 /** InputPath and InputPathsMap values: `$`, then `.name` or `[n]` steps (AWS accepts this JSONPath subset). */
 const jsonPathRe = /^\$(?:\.[^.[\]\s]+|\[[0-9]+\])*$/;
-/** A placeholder in InputTemplate. */
-const placeholderRe = /<([A-Za-z0-9_.\-]+)>/g;
+/** A placeholder in InputTemplate (a fresh RegExp per use: a shared /g one carries lastIndex between calls). */
+const placeholderText = '<([A-Za-z0-9_.\\-]+)>';
 export const reservedPlaceholders = new Set([
   'aws.events.rule-arn', 'aws.events.rule-name', 'aws.events.event.ingestion-time', 'aws.events.event', 'aws.events.event.json',
 ]);
@@ -41,7 +41,7 @@ export function atPath(root: unknown, path: string): unknown {
 /** The placeholders a template names that neither its InputPathsMap nor AWS's reserved variables define (PutTargets refuses them). */
 export function undefinedPlaceholders(template: string, paths: Record<string, string>): string[] {
   const out: string[] = [];
-  for (const m of template.matchAll(placeholderRe)) {
+  for (const m of template.matchAll(new RegExp(placeholderText, 'g'))) {
     const k = m[1]!;
     if (!(k in paths) && !reservedPlaceholders.has(k)) out.push(k);
   }
@@ -78,12 +78,13 @@ function transform(t: NonNullable<TargetRecord['InputTransformer']>, event: BusE
   const tpl = t.InputTemplate;
   let out = '';
   let inString = false;
+  const placeholderRe = new RegExp(placeholderText, 'y');
   for (let i = 0; i < tpl.length; i++) {
     const c = tpl[i]!;
     if (c === '<') {
       placeholderRe.lastIndex = i;
       const m = placeholderRe.exec(tpl);
-      if (m && m.index === i) {
+      if (m) {
         const v = value(m[1]!);
         if (inString) out += v === undefined || v === null ? '' : typeof v === 'string' ? JSON.stringify(v).slice(1, -1) : JSON.stringify(v).replace(/"/g, '\\"');
         else out += v === undefined ? 'null' : JSON.stringify(v);
