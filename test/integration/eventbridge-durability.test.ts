@@ -1,7 +1,9 @@
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { startPostgres, type ThrowawayPostgres } from '../postgres';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { startServer, type RunningServer } from './harness';
@@ -14,14 +16,54 @@ import { eventsClient } from './events-helpers';
  * rows were committed (and fsynced) before the answer, and the next start
  * delivers what is left.
  */
+/** The server a case is running (stopped after it, also when the case failed half-way). */
+let live: RunningServer | undefined;
+after(async () => {
+  await live?.stop();
+});
+
 describe('EventBridge durability (kill -9)', () => {
-  let s: RunningServer | undefined;
+  it('SQLite: acknowledged events pending at a kill -9 are delivered after the restart, to every target', async () => {
+    const s = await putKillRestart((dataDir) => startServer({ dataDir }), async (dataDir) => {
+      const db = new Database(path.join(dataDir, 'kumo.db'));
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM eb_deliveries').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    });
+    await s.stop();
+  });
+});
+
+describe('EventBridge on PostgreSQL (KUMO_DATABASE_URL)', () => {
+  let pgc: ThrowawayPostgres;
+  before(async () => {
+    pgc = await startPostgres();
+  });
   after(async () => {
-    await s?.stop();
+    await pgc?.stop();
   });
 
   it('acknowledged events pending at a kill -9 are delivered after the restart, to every target', async () => {
-    s = await startServer();
+    const url = await pgc.createDatabase('eb_durability');
+    const s = await putKillRestart((dataDir) => startServer({ dataDir, env: { KUMO_DATABASE_URL: url } }), async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        return Number((await c.query<{ n: string }>('SELECT COUNT(*) AS n FROM eb_deliveries')).rows[0]!.n);
+      } finally {
+        await c.end();
+      }
+    });
+    await s.stop();
+  });
+});
+
+/** 200 events to a rule with two queue targets, kill -9 right after the last acknowledgement, restart: every event reaches both queues. */
+async function putKillRestart(start: (dataDir?: string) => Promise<RunningServer>, pendingAfterKill: (dataDir: string) => Promise<number>): Promise<RunningServer> {
+  {
+    let s = (live = await start());
     let eb = eventsClient(s);
     let sqs = sqsClient(s);
     const queues: { url: string; arn: string }[] = [];
@@ -41,11 +83,9 @@ describe('EventBridge durability (kill -9)', () => {
     eb.destroy();
     sqs.destroy();
     await s.kill9();
-    const db = new Database(path.join(s.dataDir, 'kumo.db'));
-    const pending = (db.prepare('SELECT COUNT(*) AS n FROM eb_deliveries').get() as { n: number }).n;
-    db.close();
+    const pending = await pendingAfterKill(s.dataDir);
     assert.ok(pending > 0, 'the kill came while deliveries were pending (else this test proves nothing)');
-    s = await startServer({ dataDir: s.dataDir });
+    s = live = await start(s.dataDir);
     eb = eventsClient(s);
     sqs = sqsClient(s);
     try {
@@ -65,5 +105,6 @@ describe('EventBridge durability (kill -9)', () => {
       eb.destroy();
       sqs.destroy();
     }
-  });
-});
+    return s;
+  }
+}
