@@ -245,6 +245,22 @@ describe('EventBridge (real server)', () => {
     assert.equal(JSON.parse(f!.Body!).id, r.Entries![0]!.EventId, 'the event crossed to the second bus unchanged');
   });
 
+  it('a FIFO queue target needs SqsParameters.MessageGroupId, and its messages carry it', async () => {
+    const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'eb.fifo', Attributes: { FifoQueue: 'true' } }))).QueueUrl!;
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    await eb.send(new PutRuleCommand({ Name: 'fifo', EventPattern: '{"source": ["fifo"]}' }));
+    const bad = await eb.send(new PutTargetsCommand({ Rule: 'fifo', Targets: [{ Id: 'f', Arn: arn }] }));
+    assert.deepEqual(bad.FailedEntries, [{ TargetId: 'f', ErrorCode: 'ValidationException', ErrorMessage: 'Parameter(s) SqsParameters must be specified for target: f.' }]);
+    await eb.send(new PutTargetsCommand({ Rule: 'fifo', Targets: [{ Id: 'f', Arn: arn, SqsParameters: { MessageGroupId: 'g1' } }] }));
+    const r = await eb.send(new PutEventsCommand({ Entries: [{ Source: 'fifo', DetailType: 'x', Detail: '{}' }] }));
+    const m = await until('the FIFO message', async () => {
+      const x = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['MessageGroupId'] }));
+      return x.Messages ?? [];
+    }, (x) => x.length > 0, 30_000);
+    assert.equal(JSON.parse(m[0]!.Body!).id, r.Entries![0]!.EventId);
+    assert.equal(m[0]!.Attributes?.MessageGroupId, 'g1');
+  });
+
   it('PutEvents refuses more than 10 entries and more than 256 KB', async () => {
     const e = { Source: 's', DetailType: 'd', Detail: '{}' };
     const many = await rejection(eb.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => e) })));
