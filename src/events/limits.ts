@@ -60,3 +60,5 @@ export const deliveriesInFlightMax = 100;
 export const deliveryPollMs = 500;
 /** A bus delivering to another bus: hops an event may take before Kumo stops it (AWS refuses loops the same way, without a documented count). */
 export const busHopsMax = 5;
+/** Compiled event patterns kept in memory for matching (Kumo's own bound: 300 rules × 100 buses would fit in 30,000). */
+export const compiledPatternsMax = 10_000;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ArnScope } from '../domain/arn';
-import { matches } from '../domain/event-pattern';
+import { matches, type Pattern } from '../domain/event-pattern';
 import type { EventBusStore, NewEventDelivery, RuleWithTargets } from '../store/events';
 import { busNotFound, validation } from './errors';
 import { checkPattern } from './bus-service';
@@ -111,11 +111,24 @@ export class EventPublisher {
   }
 }
 
+/** Compiled patterns by their text: a rule's pattern is parsed once, not once per event (bounded: the oldest goes first). */
+const compiled = new Map<string, Pattern>();
+
+function patternOf(text: string): Pattern {
+  let p = compiled.get(text);
+  if (!p) {
+    p = checkPattern(text);
+    if (compiled.size >= L.compiledPatternsMax) compiled.delete(compiled.keys().next().value!);
+    compiled.set(text, p);
+  }
+  return p;
+}
+
 /** One delivery per target of every rule whose pattern the event matches. */
 export function fanOut(event: BusEvent, rules: RuleWithTargets[], hops: number): NewEventDelivery[] {
   const out: NewEventDelivery[] = [];
   for (const { rule, targets } of rules) {
-    if (!rule.eventPattern || !matches(checkPattern(rule.eventPattern), event)) continue;
+    if (!rule.eventPattern || !matches(patternOf(rule.eventPattern), event)) continue;
     for (const t of targets) out.push({ ruleArn: rule.arn, targetId: t.Id, event, hops });
   }
   return out;
