@@ -54,6 +54,11 @@ import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits'
 import { FunctionUrlService } from './function-urls/service';
 import { functionUrlOf } from './function-urls/url-id';
 import { UrlListener } from './gateway/url-listener';
+import { BusService } from './events/bus-service';
+import { EventPublisher } from './events/put-events';
+import { EventDeliveryWorker } from './events/delivery-worker';
+import { BusScheduledRules } from './events/scheduled-rules';
+import { eventBusSink } from './events/sink';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -99,6 +104,9 @@ export class KumoServer {
   private moveTasks: MoveTasks | undefined;
   /** The queue service's QueueSource (by queue ARN), for Lambda's event source mappings. */
   queues!: QueueSource;
+  private eventDeliveries: EventDeliveryWorker | undefined;
+  /** EventBridge rules with a ScheduleExpression, for the schedule engine (src/domain/scheduled-rules.ts). */
+  scheduledRules!: BusScheduledRules;
 
   /**
    * `driver`: the sandbox driver to use instead of an in-process RuncDriver
@@ -195,10 +203,25 @@ export class KumoServer {
       log: (line) => console.error(line),
     });
     this.deliveries.register('sns', topicSink(publisher));
+    // EventBridge: buses, rules and targets; PutEvents records deliveries (the outbox) that its worker sends through Deliveries.
+    const scope = { region: cfg.region, accountId: cfg.accountId };
+    let eventWorker: EventDeliveryWorker | undefined;
+    const eventPublisher = new EventPublisher(this.store, scope, () => eventWorker?.wake());
+    this.scheduledRules = new BusScheduledRules(this.store, scope, () => eventWorker?.wake());
+    const eventBuses = new BusService({
+      store: this.store, scope, canDeliver: (arn) => this.deliveries.accepts(arn), scheduledChanged: () => this.scheduledRules.changed(),
+    });
+    // `events` targets (another bus, a Lambda destination): a PutEvents of that event on the bus.
+    this.deliveries.register('events', eventBusSink(eventPublisher, scope));
+    eventWorker = this.eventDeliveries = new EventDeliveryWorker({
+      store: this.store, deliveries: this.deliveries, publisher: eventPublisher, log: (line) => console.error(line),
+    });
+    await eventBuses.ensureDefaultBus();
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
     await this.queue.recover();
     await this.topicDeliveries.recover();
+    await this.eventDeliveries.recover();
     // Provisioned concurrency is started again from the store (EEs do not survive a restart); it comes up in the background.
     await provisioned.load();
     const codeUrls = new CodeUrlSigner();
@@ -215,7 +238,7 @@ export class KumoServer {
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -233,6 +256,7 @@ export class KumoServer {
     // Pollers start after the API listens: a mapping left Creating/Updating/Deleting by a stop settles now.
     await this.pollers.start();
     this.topicDeliveries.start();
+    this.eventDeliveries.start();
     this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
     this.retention.start();
     this.streamSweeper.start();
@@ -264,9 +288,10 @@ export class KumoServer {
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
     const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
     const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
+    const eventsStopped = this.eventDeliveries?.stop() ?? Promise.resolve();
     const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
     this.moveTasks?.stop();
-    const drained = Promise.all([gatewayClosed, urlsClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, streamSweepStopped]);
+    const drained = Promise.all([gatewayClosed, urlsClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();

@@ -4,6 +4,7 @@ import type * as Sdk from '@aws-sdk/client-lambda';
 import type * as SqsSdk from '@aws-sdk/client-sqs';
 import type * as SnsSdk from '@aws-sdk/client-sns';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
+import type * as EventsSdk from '@aws-sdk/client-eventbridge';
 
 /** Where the CLI finds the server and who it is to it. */
 export interface CliConfig {
@@ -122,6 +123,13 @@ export function logsClient(cfg: CliConfig): LogsSdk.CloudWatchLogsClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { CloudWatchLogsClient } = require('@aws-sdk/client-cloudwatch-logs') as typeof LogsSdk;
   return new CloudWatchLogsClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
+/** An EventBridge client for the same server and credentials (loaded on first use). */
+export function eventsClient(cfg: CliConfig): EventsSdk.EventBridgeClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EventBridgeClient } = require('@aws-sdk/client-eventbridge') as typeof EventsSdk;
+  return new EventBridgeClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
 }
 
 interface SdkError {

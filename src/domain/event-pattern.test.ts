@@ -96,18 +96,69 @@ test("Lambda's SQS example: a JSON body filtered by field", () => {
   assert.equal(m({ body: ['plain text'] }, { body: 'plain text' }), true);
 });
 
-test('parsePattern refuses what is not a pattern, naming the problem', () => {
+test('paths: nested and dotted keys are one path; objects inside arrays are descended; empty arrays hold nothing', () => {
+  // AWS's recorded answers (TestEventPattern): dot_joining_event, dot_joining_pattern, list_within_dict, exists_list_empty_NEG.
+  assert.equal(m({ detail: { 'state.status': ['running'] } }, { detail: { state: { status: 'running' } } }), true);
+  assert.equal(m({ detail: { state: { status: ['running'] } } }, { detail: { 'state.status': 'running' } }), true);
+  assert.equal(m({ detail: { automations: { id: [{ exists: true }] } } }, { detail: { automations: [{ key1: 'v' }, { id: 'x' }] } }), true);
+  assert.equal(m({ resources: [{ exists: true }] }, { resources: [] }), false);
+  assert.equal(m({ resources: [null] }, { resources: [] }), false);
+});
+
+test('booleans match by equality', () => {
+  assert.equal(m({ b: [false] }, { b: false }), true);
+  assert.equal(m({ b: [false] }, { b: 'false' }), false);
+});
+
+test('anything-but: prefix/suffix/wildcard lists; a number or null passes a string test; an absent field never matches', () => {
+  const p = { s: [{ 'anything-but': { prefix: ['init', 'test'] } }] };
+  assert.equal(m(p, { s: 'running' }), true);
+  assert.equal(m(p, { s: 'testing' }), false);
+  assert.equal(m(p, { s: 12 }), true);
+  assert.equal(m(p, { s: null }), true);
+  assert.equal(m(p, {}), false);
+  assert.equal(m({ f: [{ 'anything-but': { suffix: ['.txt', '.jpg'] } }] }, { f: 'a.png' }), true);
+  assert.equal(m({ f: [{ 'anything-but': { wildcard: '*/dir/*' } }] }, { f: 'a/dir/b' }), false);
+  assert.equal(m({ f: [{ 'anything-but': { wildcard: ['*/init/*', '*/dir/*'] } }] }, { f: 'a/x/b' }), true);
+  assert.equal(m({ s: [{ 'anything-but': ['stopped', 'running'] }] }, { s: null }), true);
+  assert.equal(m({ s: [{ 'anything-but': { 'equals-ignore-case': 'x' } }] }, { s: null }), true);
+});
+
+test('cidr: IPv6 too', () => {
+  assert.equal(m({ ip: [{ cidr: '2001:db8:1234:1a00::/64' }] }, { ip: '2001:db8:1234:1a00::1' }), true);
+  assert.equal(m({ ip: [{ cidr: '2001:db8:1234:1a00::/64' }] }, { ip: '2001:db8:1234:1b00::1' }), false);
+  assert.equal(m({ ip: [{ cidr: '10.0.0.0/24' }] }, { ip: 'not an ip' }), false);
+});
+
+test('parsePattern refuses what is not a pattern with the reason AWS gives', () => {
+  // Each reason as AWS answered it (LocalStack's recordings of TestEventPattern against AWS).
   for (const [text, why] of [
-    ['not json', /valid JSON/],
-    ['[1]', /JSON object/],
-    ['{"a": "x"}', /array of matchers/],
-    ['{"a": []}', /empty array/],
-    ['{"a": [{"nope": 1}]}', /unsupported operator nope/],
-    ['{"a": [{"numeric": [">", "x"]}]}', /numeric/],
-    ['{"$or": [{"a": [1]}]}', /at least two/],
-    ['{"a": [{"cidr": "10.0.0.0/33"}]}', /cidr/],
-    [`{"a": ["${'x'.repeat(5000)}"]}`, /4096/],
+    ['["not", "a", "dict"]', 'Filter is not an object'],
+    ['{"int": 42}', '"int" must be an object or an array'],
+    ['{"resources": []}', 'Empty arrays are not allowed'],
+    ['{"my_key": [{"EXISTS": true}]}', 'Unrecognized match type EXISTS'],
+    ['{"c": [{"numeric": [">", 0, ">", 0]}]}', 'Bad numeric range operator: >'],
+    ['{"c": [{"numeric": [">", 0, "<"]}]}', 'Value of < must be numeric'],
+    ['{"c": [{"numeric": 10}]}', 'Value of numeric must be an array.'],
+    ['{"a": [{"wildcard": "arn:aws:events:us-east-1:**:event-bus/*"}]}', 'Consecutive wildcard characters at pos 26'],
+    ['{"a": [{"wildcard": "*:*:*:*:*:event-bus/*"}]}', 'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character'],
+    ['{"a": [{"wildcard": 123}]}', 'wildcard match pattern must be a string'],
+    ['{"a": [{"prefix": 123}]}', 'prefix match pattern must be a string'],
+    ['{"a": [{"suffix": [".png"]}]}', 'suffix match pattern must be a string'],
+    ['{"a": [{"equals-ignore-case": ["x"]}]}', 'equals-ignore-case match pattern must be a string'],
+    ['{"a": [{"anything-but": null}]}', 'Value of anything-but must be an array or single string/number value.'],
+    ['{"a": [{"anything-but": ["x", null]}]}', 'Inside anything but list, start|null|boolean is not supported.'],
+    ['{"a": [{"anything-but": {"equals-ignore-case": 123}}]}', 'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.'],
+    ['{"a": [{"anything-but": {"prefix": ""}}]}', 'Null prefix/suffix not allowed'],
+    ['{"a": [{"anything-but": {"suffix": [123, ".txt"]}}]}', 'prefix/suffix match pattern must be a string'],
+    ['{"a": [{"cidr": "10.0.0.0"}]}', "Malformed CIDR, one '/' required"],
+    ['{"a": [{"cidr": "10.0.0.0/x"}]}', 'Malformed CIDR, mask bits must be an integer'],
+    ['{"a": [{"cidr": "xx.11.xx/24"}]}', 'Nonstandard IP address: xx.11.xx'],
+    ['{"a": [{"cidr": ["bad-type"]}]}', 'prefix match pattern must be a string'],
   ] as const) {
-    assert.throws(() => parsePattern(text), (e: unknown) => e instanceof PatternError && why.test(e.message), text.slice(0, 40));
+    assert.throws(() => parsePattern(text), (e: unknown) => e instanceof PatternError && e.message === why, text.slice(0, 60));
   }
+  assert.throws(() => parsePattern('not json'), PatternError);
+  assert.throws(() => parsePattern(`{"a": ["${'x'.repeat(5000)}"]}`), /4096/);
+  assert.throws(() => parsePattern('{"$or": [{"a": [1]}]}'), /at least two/);
 });

@@ -49,7 +49,7 @@ test('FilterCriteria: up to 5 filters, each a valid pattern; an empty list clear
   const f = (n: number) => ({ Filters: Array.from({ length: n }, () => ({ Pattern: '{"body":{"a":[1]}}' })) });
   assert.equal(checkCreate(base({ FilterCriteria: f(5) })).filters?.length, 5);
   fails(() => checkCreate(base({ FilterCriteria: f(6) })), 'InvalidParameter', /at most 5 filters, 6 were given/);
-  fails(() => checkCreate(base({ FilterCriteria: { Filters: [{ Pattern: '{"a": [{"prefix": 1}]}' }] } })), 'InvalidParameter', /^Invalid filter pattern definition\. \(a: prefix takes a string\)$/);
+  fails(() => checkCreate(base({ FilterCriteria: { Filters: [{ Pattern: '{"a": [{"prefix": 1}]}' }] } })), 'InvalidParameter', /^Invalid filter pattern definition\. \(prefix match pattern must be a string\)$/);
   assert.deepEqual(checkUpdate({ FilterCriteria: { Filters: [] }, otherMembers: [] }).filters, []);
   assert.equal(checkUpdate({ otherMembers: [] }).filters, undefined, 'absent: unchanged');
 });

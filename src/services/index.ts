@@ -5,9 +5,10 @@ import { snsService, type SnsDeps } from './sns';
 import { sqsService, type SqsDeps } from './sqs';
 import { kinesisService, type KinesisDeps } from './kinesis';
 import { cloudTrailService, type CloudTrailDeps } from './cloudtrail';
+import { eventsService, type EventsDeps } from './events';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -21,5 +22,6 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
     sqsService(d),
     kinesisService(d),
     cloudTrailService(d),
+    eventsService(d),
   ];
 }

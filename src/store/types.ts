@@ -1,4 +1,5 @@
 import type { TopicStore } from './topics';
+import type { EventBusStore } from './events';
 /**
  * The persistence interfaces, one per concern. Only `src/store/` does
  * persistence I/O for metadata, queues and logs. Every method is async so a
@@ -389,7 +390,7 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

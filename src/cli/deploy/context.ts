@@ -2,8 +2,9 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { functionArn, stackArn } from '../../domain/arn';
-import { logsClient, snsClient, sqsClient, type CliConfig } from '../client';
+import { eventsClient, logsClient, snsClient, sqsClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -59,6 +60,7 @@ export class DeployContext implements DeploySetup {
   private sqsC?: SQSClient;
   private logsC?: CloudWatchLogsClient;
   private snsC?: SNSClient;
+  private eventsC?: EventBridgeClient;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -114,9 +116,15 @@ export class DeployContext implements DeploySetup {
     return (this.logsC ??= logsClient(this.cfg));
   }
 
+  /** The EventBridge client, made on first use. */
+  get events(): EventBridgeClient {
+    return (this.eventsC ??= eventsClient(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
     this.logsC?.destroy();
+    this.eventsC?.destroy();
     this.sqsC?.destroy();
     this.snsC?.destroy();
   }

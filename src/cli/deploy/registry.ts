@@ -12,6 +12,8 @@ import { snsSubscription } from './kinds/sns-subscription';
 import { snsTopic } from './kinds/sns-topic';
 import { sqsQueue } from './kinds/sqs-queue';
 import { logGroup } from './kinds/log-group';
+import { eventsBus } from './kinds/events-bus';
+import { eventsRule } from './kinds/events-rule';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -28,6 +30,8 @@ export const kinds: readonly ResourceKind[] = [
   eventInvokeConfig,
   logGroup,
   lambdaUrl,
+  eventsBus,
+  eventsRule,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));

@@ -2,6 +2,7 @@ import { after, before } from 'node:test';
 import { storeContract, type OpenedStore } from '../../../test/store-contract';
 import { eventSourceMappingContract } from '../../../test/store-contract-esm';
 import { topicStoreContract } from '../../../test/store-topics-contract';
+import { eventStoreContract } from '../../../test/store-events-contract';
 import { startPostgres, type ThrowawayPostgres } from '../../../test/postgres';
 import { PostgresStore } from './postgres-store';
 
@@ -40,3 +41,4 @@ const opener = async (): Promise<OpenedStore> => {
 storeContract('postgres', opener);
 eventSourceMappingContract('postgres', opener);
 topicStoreContract('postgres', opener);
+eventStoreContract('postgres', opener);

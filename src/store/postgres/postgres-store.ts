@@ -1,5 +1,7 @@
 import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
+import type { EventBusStore } from '../events';
+import { PgEvents } from './events';
 import { PgStreams } from './streams';
 import { PostgresAudit } from './audit';
 import type { AuditQuery, AuditRow, AuditStore, NewAuditEvent } from '../audit';
@@ -69,6 +71,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   private readonly topics: PgTopics;
   private readonly streams: PgStreams;
   private readonly audit: PostgresAudit;
+  private readonly events: PgEvents;
   /** Lease owners (queues) of this process, whose heartbeat it refreshes. */
   private readonly owners = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -82,6 +85,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.topics = new PgTopics(pool);
     this.streams = new PgStreams(pool);
     this.audit = new PostgresAudit(pool);
+    this.events = new PgEvents(pool);
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
@@ -880,6 +884,28 @@ export class PostgresStore implements Store, AsyncWakeups {
   readAuditChain(afterSeq: number, limit: number): Promise<AuditRow[]> { return this.audit.readAuditChain(afterSeq, limit); }
   auditHead(): ReturnType<AuditStore['auditHead']> { return this.audit.auditHead(); }
   sweepAuditEvents(beforeMs: number, limit: number): Promise<number> { return this.audit.sweepAuditEvents(beforeMs, limit); }
+  // ---- EventBridge buses, rules, targets, the delivery outbox: ../event-sql.ts (shared by both stores).
+  createEventBus(...a: Parameters<EventBusStore['createEventBus']>): ReturnType<EventBusStore['createEventBus']> { return this.events.createEventBus(...a); }
+  getEventBus(...a: Parameters<EventBusStore['getEventBus']>): ReturnType<EventBusStore['getEventBus']> { return this.events.getEventBus(...a); }
+  listEventBuses(...a: Parameters<EventBusStore['listEventBuses']>): ReturnType<EventBusStore['listEventBuses']> { return this.events.listEventBuses(...a); }
+  deleteEventBus(...a: Parameters<EventBusStore['deleteEventBus']>): ReturnType<EventBusStore['deleteEventBus']> { return this.events.deleteEventBus(...a); }
+  putRule(...a: Parameters<EventBusStore['putRule']>): ReturnType<EventBusStore['putRule']> { return this.events.putRule(...a); }
+  getRule(...a: Parameters<EventBusStore['getRule']>): ReturnType<EventBusStore['getRule']> { return this.events.getRule(...a); }
+  listRules(...a: Parameters<EventBusStore['listRules']>): ReturnType<EventBusStore['listRules']> { return this.events.listRules(...a); }
+  setRuleState(...a: Parameters<EventBusStore['setRuleState']>): ReturnType<EventBusStore['setRuleState']> { return this.events.setRuleState(...a); }
+  deleteRule(...a: Parameters<EventBusStore['deleteRule']>): ReturnType<EventBusStore['deleteRule']> { return this.events.deleteRule(...a); }
+  scheduledRules(...a: Parameters<EventBusStore['scheduledRules']>): ReturnType<EventBusStore['scheduledRules']> { return this.events.scheduledRules(...a); }
+  putTargets(...a: Parameters<EventBusStore['putTargets']>): ReturnType<EventBusStore['putTargets']> { return this.events.putTargets(...a); }
+  removeTargets(...a: Parameters<EventBusStore['removeTargets']>): ReturnType<EventBusStore['removeTargets']> { return this.events.removeTargets(...a); }
+  listTargets(...a: Parameters<EventBusStore['listTargets']>): ReturnType<EventBusStore['listTargets']> { return this.events.listTargets(...a); }
+  getTarget(...a: Parameters<EventBusStore['getTarget']>): ReturnType<EventBusStore['getTarget']> { return this.events.getTarget(...a); }
+  matchingCandidates(...a: Parameters<EventBusStore['matchingCandidates']>): ReturnType<EventBusStore['matchingCandidates']> { return this.events.matchingCandidates(...a); }
+  changeEventTags(...a: Parameters<EventBusStore['changeEventTags']>): ReturnType<EventBusStore['changeEventTags']> { return this.events.changeEventTags(...a); }
+  enqueueEventDeliveries(...a: Parameters<EventBusStore['enqueueEventDeliveries']>): ReturnType<EventBusStore['enqueueEventDeliveries']> { return this.events.enqueueEventDeliveries(...a); }
+  leaseEventDeliveries(...a: Parameters<EventBusStore['leaseEventDeliveries']>): ReturnType<EventBusStore['leaseEventDeliveries']> { return this.events.leaseEventDeliveries(...a); }
+  finishEventDelivery(...a: Parameters<EventBusStore['finishEventDelivery']>): ReturnType<EventBusStore['finishEventDelivery']> { return this.events.finishEventDelivery(...a); }
+  retryEventDelivery(...a: Parameters<EventBusStore['retryEventDelivery']>): ReturnType<EventBusStore['retryEventDelivery']> { return this.events.retryEventDelivery(...a); }
+  releaseEventDeliveryLeases(...a: Parameters<EventBusStore['releaseEventDeliveryLeases']>): ReturnType<EventBusStore['releaseEventDeliveryLeases']> { return this.events.releaseEventDeliveryLeases(...a); }
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);

@@ -1,5 +1,6 @@
 import { postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
+import { postgresEventMigration } from './events';
 import { invokeConfigsMigration } from './invoke-configs';
 import { functionUrlsMigration } from './function-urls';
 import { eventSourceMappingsMigration } from './event-source-mappings';
@@ -77,4 +78,6 @@ export const migrations: string[] = [
   postgresAuditMigration,
   // 10: function URL configs per function qualifier ($LATEST or an alias).
   functionUrlsMigration,
+  // 11: EventBridge: event buses, rules, targets and the delivery outbox (../event-sql.ts).
+  postgresEventMigration,
 ];

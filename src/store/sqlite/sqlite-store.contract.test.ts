@@ -4,6 +4,7 @@ import path from 'node:path';
 import { storeContract, type OpenedStore } from '../../../test/store-contract';
 import { eventSourceMappingContract } from '../../../test/store-contract-esm';
 import { topicStoreContract } from '../../../test/store-topics-contract';
+import { eventStoreContract } from '../../../test/store-events-contract';
 import { SqliteStore } from './sqlite-store';
 
 /** The store contract (test/store-contract.ts) on a real SQLite store in a temp dir. */
@@ -31,3 +32,4 @@ const opener = async (): Promise<OpenedStore> => {
 storeContract('sqlite', opener);
 eventSourceMappingContract('sqlite', opener);
 topicStoreContract('sqlite', opener);
+eventStoreContract('sqlite', opener);

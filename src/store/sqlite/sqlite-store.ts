@@ -1,5 +1,7 @@
 import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
+import type { EventBusStore } from '../events';
+import { SqliteEvents, sqliteEventMigration } from './events';
 import { SqliteStreams, sqliteStreamMigration } from './streams';
 import { SqliteAudit, sqliteAuditMigration } from './audit';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
@@ -105,6 +107,7 @@ export class SqliteStore implements Store {
   private readonly topics: SqliteTopics;
   private readonly streams: SqliteStreams;
   private readonly audit: SqliteAudit;
+  private readonly events: SqliteEvents;
   private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
   /**
@@ -148,6 +151,7 @@ export class SqliteStore implements Store {
     this.topics = new SqliteTopics(this.db);
     this.streams = new SqliteStreams(this.db);
     this.audit = new SqliteAudit(this.db);
+    this.events = new SqliteEvents(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db, () => this.walSync.sync());
     this.provisioned = new SqliteProvisionedConcurrency(this.db);
@@ -1053,6 +1057,28 @@ export class SqliteStore implements Store {
   readAuditChain(afterSeq: number, limit: number): Promise<AuditRow[]> { return this.audit.readAuditChain(afterSeq, limit); }
   auditHead(): ReturnType<AuditStore['auditHead']> { return this.audit.auditHead(); }
   sweepAuditEvents(beforeMs: number, limit: number): Promise<number> { return this.durable(this.audit.sweepAuditEvents(beforeMs, limit)); }
+  // ---- EventBridge buses, rules, targets, the delivery outbox: ../event-sql.ts (shared by both stores).
+  createEventBus(...a: Parameters<EventBusStore['createEventBus']>): ReturnType<EventBusStore['createEventBus']> { return this.durable(this.events.createEventBus(...a)); }
+  getEventBus(...a: Parameters<EventBusStore['getEventBus']>): ReturnType<EventBusStore['getEventBus']> { return this.events.getEventBus(...a); }
+  listEventBuses(...a: Parameters<EventBusStore['listEventBuses']>): ReturnType<EventBusStore['listEventBuses']> { return this.events.listEventBuses(...a); }
+  deleteEventBus(...a: Parameters<EventBusStore['deleteEventBus']>): ReturnType<EventBusStore['deleteEventBus']> { return this.durable(this.events.deleteEventBus(...a)); }
+  putRule(...a: Parameters<EventBusStore['putRule']>): ReturnType<EventBusStore['putRule']> { return this.durable(this.events.putRule(...a)); }
+  getRule(...a: Parameters<EventBusStore['getRule']>): ReturnType<EventBusStore['getRule']> { return this.events.getRule(...a); }
+  listRules(...a: Parameters<EventBusStore['listRules']>): ReturnType<EventBusStore['listRules']> { return this.events.listRules(...a); }
+  setRuleState(...a: Parameters<EventBusStore['setRuleState']>): ReturnType<EventBusStore['setRuleState']> { return this.durable(this.events.setRuleState(...a)); }
+  deleteRule(...a: Parameters<EventBusStore['deleteRule']>): ReturnType<EventBusStore['deleteRule']> { return this.durable(this.events.deleteRule(...a)); }
+  scheduledRules(...a: Parameters<EventBusStore['scheduledRules']>): ReturnType<EventBusStore['scheduledRules']> { return this.events.scheduledRules(...a); }
+  putTargets(...a: Parameters<EventBusStore['putTargets']>): ReturnType<EventBusStore['putTargets']> { return this.durable(this.events.putTargets(...a)); }
+  removeTargets(...a: Parameters<EventBusStore['removeTargets']>): ReturnType<EventBusStore['removeTargets']> { return this.durable(this.events.removeTargets(...a)); }
+  listTargets(...a: Parameters<EventBusStore['listTargets']>): ReturnType<EventBusStore['listTargets']> { return this.events.listTargets(...a); }
+  getTarget(...a: Parameters<EventBusStore['getTarget']>): ReturnType<EventBusStore['getTarget']> { return this.events.getTarget(...a); }
+  matchingCandidates(...a: Parameters<EventBusStore['matchingCandidates']>): ReturnType<EventBusStore['matchingCandidates']> { return this.events.matchingCandidates(...a); }
+  changeEventTags(...a: Parameters<EventBusStore['changeEventTags']>): ReturnType<EventBusStore['changeEventTags']> { return this.durable(this.events.changeEventTags(...a)); }
+  enqueueEventDeliveries(...a: Parameters<EventBusStore['enqueueEventDeliveries']>): ReturnType<EventBusStore['enqueueEventDeliveries']> { return this.durable(this.events.enqueueEventDeliveries(...a)); }
+  leaseEventDeliveries(...a: Parameters<EventBusStore['leaseEventDeliveries']>): ReturnType<EventBusStore['leaseEventDeliveries']> { return this.durable(this.events.leaseEventDeliveries(...a)); }
+  finishEventDelivery(...a: Parameters<EventBusStore['finishEventDelivery']>): ReturnType<EventBusStore['finishEventDelivery']> { return this.durable(this.events.finishEventDelivery(...a)); }
+  retryEventDelivery(...a: Parameters<EventBusStore['retryEventDelivery']>): ReturnType<EventBusStore['retryEventDelivery']> { return this.durable(this.events.retryEventDelivery(...a)); }
+  releaseEventDeliveryLeases(...a: Parameters<EventBusStore['releaseEventDeliveryLeases']>): ReturnType<EventBusStore['releaseEventDeliveryLeases']> { return this.durable(this.events.releaseEventDeliveryLeases(...a)); }
 
   async close(): Promise<void> {
     // A sync in flight finishes on the descriptor before it is closed (and its writers are answered).
@@ -1183,6 +1209,8 @@ const migrations: string[] = [
   sqliteAuditMigration,
   // 13: function URL configs per function qualifier ($LATEST or an alias).
   functionUrlsMigration,
+  // 14: EventBridge: event buses, rules, targets and the delivery outbox (../event-sql.ts).
+  sqliteEventMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

@@ -10,6 +10,12 @@ import { isMapping } from '../values';
  * - `Type: SNS` → `<Fn><Event>`, an AWS::SNS::Subscription with protocol
  *   lambda (SAM's `<Fn><Event>Permission` is not made: Kumo enforces no
  *   resource policies);
+ * - `Type: EventBridgeRule` / `CloudWatchEvent` → `<Fn><Event>`, an
+ *   AWS::Events::Rule with the event's Pattern on its EventBusName and the
+ *   function as its target (Id `<Fn><Event>LambdaTarget`, or Target.Id);
+ *   `Type: Schedule` → the same with the Schedule as ScheduleExpression on
+ *   the default bus; Input, InputPath, InputTransformer, RetryPolicy,
+ *   DeadLetterConfig.Arn, Name, Description and Enabled/State carry over;
  * - `EventInvokeConfig` → `<Fn>EventInvokeConfig`, and for an SQS or SNS
  *   destination without a Destination, the `<Fn>EventInvokeConfigOnSuccessQueue`
  *   / `…OnFailureTopic` SAM creates.
@@ -22,7 +28,7 @@ import { isMapping } from '../values';
  */
 
 /** Event types that become resources here. */
-const wired = new Set(['SQS', 'SNS']);
+const wired = new Set(['SQS', 'SNS', 'EventBridgeRule', 'CloudWatchEvent', 'Schedule']);
 
 const sqsEventProps = ['Queue', 'BatchSize', 'Enabled', 'FilterCriteria', 'MaximumBatchingWindowInSeconds', 'FunctionResponseTypes', 'ScalingConfig'];
 /** SQS event properties with no effect on Kumo (KMS-encrypted filters, CloudWatch metrics, provisioned pollers). */
@@ -30,6 +36,11 @@ const sqsEventIgnored = ['KmsKeyArn', 'MetricsConfig', 'ProvisionedPollerConfig'
 const snsEventProps = ['Topic', 'FilterPolicy', 'FilterPolicyScope', 'RedrivePolicy', 'SqsSubscription'];
 /** Region: one region per Kumo server. */
 const snsEventIgnored = ['Region'];
+
+const ruleEventProps = ['Pattern', 'EventBusName', 'Input', 'InputPath', 'InputTransformer', 'Name', 'State', 'Description', 'RetryPolicy', 'DeadLetterConfig', 'Target', 'Enabled'];
+const scheduleEventProps = ['Schedule', 'Input', 'Name', 'Description', 'Enabled', 'State', 'RetryPolicy', 'DeadLetterConfig', 'Target'];
+/** Permissions and role settings: Kumo enforces no resource policies. */
+const ruleEventIgnored = ['RuleName', 'RoleArn'];
 
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
@@ -67,13 +78,38 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
     if (!wired.has(ev.Type)) continue;
     const e = (ev.Properties ?? {}) as Record<string, unknown>;
     if (!isMapping(e)) throw ctx.error(`${ep}.Properties`, 'Properties must be a mapping');
-    const known = ev.Type === 'SQS' ? sqsEventProps : snsEventProps;
-    const ignored = ev.Type === 'SQS' ? sqsEventIgnored : snsEventIgnored;
+    const isRule = ev.Type === 'EventBridgeRule' || ev.Type === 'CloudWatchEvent';
+    const known = ev.Type === 'SQS' ? sqsEventProps : ev.Type === 'SNS' ? snsEventProps : isRule ? ruleEventProps : scheduleEventProps;
+    const ignored = ev.Type === 'SQS' ? sqsEventIgnored : ev.Type === 'SNS' ? snsEventIgnored : ruleEventIgnored;
     for (const k of Object.keys(e)) {
       if (ignored.includes(k)) notes.push(`${d.id}: event ${name} (${ev.Type}): ${k} has no effect on Kumo (ignored)`);
       else if (!known.includes(k)) throw ctx.error(`${ep}.Properties.${k}`, `unknown property '${k}' of an ${ev.Type} event (known: ${known.join(', ')})`);
     }
-    if (ev.Type === 'SQS') {
+    if (isRule || ev.Type === 'Schedule') {
+      if (isRule && e.Pattern === undefined) throw ctx.error(`${ep}.Properties`, `an ${ev.Type} event needs Pattern (the event pattern)`);
+      if (!isRule && e.Schedule === undefined) throw ctx.error(`${ep}.Properties`, 'a Schedule event needs Schedule (rate(…) or cron(…))');
+      const dlq = e.DeadLetterConfig;
+      if (dlq !== undefined && !(isMapping(dlq) && dlq.Arn !== undefined && dlq.Type === undefined)) {
+        throw ctx.error(`${ep}.Properties.DeadLetterConfig`, 'kumo deploy takes DeadLetterConfig with Arn (an SQS queue ARN); Type (a queue SAM makes) is not supported yet');
+      }
+      const target = e.Target;
+      if (target !== undefined && !(isMapping(target) && typeof target.Id === 'string')) throw ctx.error(`${ep}.Properties.Target`, 'Target is {Id}');
+      // SAM: Enabled true/false is State ENABLED/DISABLED; State wins when both are given.
+      const state = e.State ?? (e.Enabled === undefined ? undefined : e.Enabled === false || e.Enabled === 'false' ? 'DISABLED' : 'ENABLED');
+      children.push({
+        id: `${d.id}${name}`,
+        type: 'AWS::Events::Rule',
+        props: defined({
+          Name: e.Name, Description: e.Description, State: state,
+          EventPattern: isRule ? e.Pattern : undefined, EventBusName: isRule ? e.EventBusName : undefined, ScheduleExpression: isRule ? undefined : e.Schedule,
+          Targets: [defined({
+            Id: (target as { Id?: string } | undefined)?.Id ?? `${d.id}${name}LambdaTarget`, Arn: fnArn, Input: e.Input,
+            InputPath: isRule ? e.InputPath : undefined, InputTransformer: isRule ? e.InputTransformer : undefined,
+            RetryPolicy: e.RetryPolicy, DeadLetterConfig: dlq === undefined ? undefined : { Arn: (dlq as Record<string, unknown>).Arn },
+          })],
+        }),
+      });
+    } else if (ev.Type === 'SQS') {
       if (e.Queue === undefined) throw ctx.error(`${ep}.Properties`, `an SQS event needs Queue (the queue ARN: !GetAtt MyQueue.Arn)`);
       children.push({
         id: `${d.id}${name}`,
