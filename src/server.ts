@@ -46,6 +46,7 @@ import { QueueService } from './queues/queue-service';
 import { QueueSourceAdapter } from './queues/source';
 import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
+import { StreamSourceAdapter } from './streams/source';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 
@@ -158,14 +159,18 @@ export class KumoServer {
     this.moveTasks = new MoveTasks(queueService);
     this.queues = queueSource;
     this.deliveries.register('sqs', queueSource);
-    // Event source mappings: the control plane, and the pollers that read the queues and invoke through the same invoke path.
-    this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId });
-    this.pollers = new EventSourcePollers(this.store, queueSource, invoker, { accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable() });
-    this.pollers.attach(this.mappings);
     // Kinesis: streams (records sealed with the keyring), and their retention sweep.
     const streamTuning = streamTuningFromEnv(process.env);
     const streams = new StreamService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId }, streamTuning);
     this.streamSweeper = new StreamRetentionSweeper(streams, streamTuning.sweepIntervalMs, (e) => console.error('kumo: stream retention sweep failed:', e));
+    const streamSource = new StreamSourceAdapter(streams);
+    // Event source mappings: the control plane, and the pollers that read the queues and streams and invoke through the same invoke path
+    // (a stream mapping's OnFailure records go out through Deliveries; its checkpoints are the store's CheckpointStore).
+    this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId }, Date.now, streamSource);
+    this.pollers = new EventSourcePollers(this.store, queueSource, invoker, {
+      accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable(), streams: streamSource, deliveries: this.deliveries,
+    });
+    this.pollers.attach(this.mappings);
     // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
     const signer = MessageSigner.open(cfg.dataDir);
     let topicWorker: DeliveryWorker | undefined;

@@ -1,6 +1,7 @@
 import type { EventSourceMappingService } from '../../event-sources/mappings';
 import type { CreateMappingInput, MappingSettingsInput } from '../../event-sources/validate';
 import { streamOnlyMembers, unhonouredMembers } from '../../event-sources/validate';
+import { timestampSeconds } from './decode';
 import type { EventSourceMappingRecord } from '../../control/records';
 import { bool, int, list, str, stringList, stringMap, struct } from './decode';
 import { jsonBody, type Route } from './http';
@@ -66,6 +67,21 @@ export function mappingShape(r: EventSourceMappingRecord): Json {
     FunctionResponseTypes: r.functionResponseTypes,
     ...(r.maximumConcurrency !== undefined ? { ScalingConfig: { MaximumConcurrency: r.maximumConcurrency } } : {}),
     EventSourceMappingArn: r.arn,
+    ...(r.stream ? streamShape(r.stream) : {}),
+  };
+}
+
+/** The stream members AWS returns for a Kinesis mapping (recorded: DestinationConfig is `{"OnFailure": {}}` without a destination). */
+function streamShape(s: NonNullable<EventSourceMappingRecord['stream']>): Json {
+  return {
+    StartingPosition: s.startingPosition,
+    ...(s.startingPositionTimestampMs !== undefined ? { StartingPositionTimestamp: s.startingPositionTimestampMs / 1000 } : {}),
+    ParallelizationFactor: s.parallelizationFactor,
+    MaximumRetryAttempts: s.maximumRetryAttempts,
+    MaximumRecordAgeInSeconds: s.maximumRecordAgeInSeconds,
+    BisectBatchOnFunctionError: s.bisectBatchOnFunctionError,
+    TumblingWindowInSeconds: s.tumblingWindowInSeconds,
+    DestinationConfig: { OnFailure: s.onFailureDestination ? { Destination: s.onFailureDestination } : {} },
   };
 }
 
@@ -75,6 +91,7 @@ const otherMemberNames = [...streamOnlyMembers, ...unhonouredMembers];
 function decodeSettings(b: Json): MappingSettingsInput {
   const fc = struct(b.FilterCriteria, 'filterCriteria');
   const sc = struct(b.ScalingConfig, 'scalingConfig');
+  const dc = struct(b.DestinationConfig, 'destinationConfig');
   const filters = fc ? list(fc.Filters, 'filterCriteria.filters') : undefined;
   return {
     FunctionName: str(b.FunctionName, 'functionName'),
@@ -90,12 +107,33 @@ function decodeSettings(b: Json): MappingSettingsInput {
       : {}),
     FunctionResponseTypes: stringList(b.FunctionResponseTypes, 'functionResponseTypes'),
     ...(sc ? { ScalingConfig: { MaximumConcurrency: int(sc.MaximumConcurrency, 'scalingConfig.maximumConcurrency') } } : {}),
+    ParallelizationFactor: int(b.ParallelizationFactor, 'parallelizationFactor'),
+    MaximumRetryAttempts: int(b.MaximumRetryAttempts, 'maximumRetryAttempts'),
+    MaximumRecordAgeInSeconds: int(b.MaximumRecordAgeInSeconds, 'maximumRecordAgeInSeconds'),
+    BisectBatchOnFunctionError: bool(b.BisectBatchOnFunctionError, 'bisectBatchOnFunctionError'),
+    TumblingWindowInSeconds: int(b.TumblingWindowInSeconds, 'tumblingWindowInSeconds'),
+    ...(dc ? { DestinationConfig: destinations(dc) } : {}),
     // Present means given, even empty: refused by name rather than dropped.
     otherMembers: otherMemberNames.filter((m) => b[m] !== undefined && b[m] !== null),
   };
 }
 
+function destinations(dc: Json): NonNullable<MappingSettingsInput['DestinationConfig']> {
+  const f = struct(dc.OnFailure, 'destinationConfig.onFailure');
+  const s = struct(dc.OnSuccess, 'destinationConfig.onSuccess');
+  return {
+    ...(f ? { OnFailure: { Destination: str(f.Destination, 'destinationConfig.onFailure.destination') } } : {}),
+    ...(s ? { OnSuccess: { Destination: str(s.Destination, 'destinationConfig.onSuccess.destination') } } : {}),
+  };
+}
+
 function decodeCreate(b: Json): CreateMappingInput {
-  return { ...decodeSettings(b), EventSourceArn: str(b.EventSourceArn, 'eventSourceArn'), Tags: stringMap(b.Tags, 'tags') };
+  return {
+    ...decodeSettings(b),
+    EventSourceArn: str(b.EventSourceArn, 'eventSourceArn'),
+    Tags: stringMap(b.Tags, 'tags'),
+    StartingPosition: str(b.StartingPosition, 'startingPosition'),
+    StartingPositionTimestamp: timestampSeconds(b.StartingPositionTimestamp, 'startingPositionTimestamp'),
+  };
 }
 
