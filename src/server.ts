@@ -197,6 +197,7 @@ export class KumoServer {
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
+        iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
         queues: queueService, moveTasks: this.moveTasks, streams,
         region: cfg.region, accountId: cfg.accountId,

@@ -9,6 +9,7 @@ import type * as DeployMod from './deploy/index';
 import type * as InitMod from './init';
 import type * as DevMod from './dev';
 import type * as QueuesMod from './queues';
+import type * as EventSourcesMod from './event-sources';
 import type * as ConfigMod from '../config';
 import type * as ServerMod from '../server';
 import type * as SplitMod from '../sandbox/supervisor/split';
@@ -26,6 +27,7 @@ const deployCommand = (p: Parsed) => (require('./deploy/index') as typeof Deploy
 const initCommand = (p: Parsed) => (require('./init') as typeof InitMod).initCommand(p);
 const devCommand = (p: Parsed) => (require('./dev') as typeof DevMod).devCommand(p);
 const queuesCommand = (p: Parsed) => (require('./queues') as typeof QueuesMod).queuesCommand(p);
+const eventSourcesCommand = (p: Parsed) => (require('./event-sources') as typeof EventSourcesMod).eventSourcesCommand(p);
 
 export { parseFlags } from './args';
 
@@ -79,6 +81,7 @@ const commands: Record<string, Command> = {
     },
     run: queuesCommand,
   },
+  'event-sources': { spec: { options: { json: 'bool', endpoint: 'string', 'data-dir': 'string' } }, run: eventSourcesCommand },
 };
 (commands['generate-event']!.spec.options as Record<string, 'string' | 'bool'>).list = 'bool';
 

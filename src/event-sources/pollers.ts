@@ -98,6 +98,17 @@ export class EventSourcePollers {
     return this.streamPoller(uuid)?.iteratorAgeMs();
   }
 
+  /** Every running stream mapping's IteratorAge (undefined: nothing read yet). */
+  iteratorAges(): { uuid: string; iteratorAgeMs?: number }[] {
+    const out: { uuid: string; iteratorAgeMs?: number }[] = [];
+    for (const [uuid, p] of this.running) {
+      if (!(p instanceof StreamPoller)) continue;
+      const age = p.iteratorAgeMs();
+      out.push(age === undefined ? { uuid } : { uuid, iteratorAgeMs: age });
+    }
+    return out;
+  }
+
   /** Settles one mapping, after whatever is already queued for it; resolves when done. */
   reconcile(uuid: string): Promise<void> {
     return this.enqueue(uuid, () => this.settle(uuid));

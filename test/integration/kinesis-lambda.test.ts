@@ -7,7 +7,10 @@ import {
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { makeZip, projectRoot, role, startServer, testCreds, type RunningServer } from './harness';
 import { allLogLines, drainQueue, sleep } from './crash-helpers';
 import { kinesisClient, waitActive } from './kinesis-helpers';
 import { startPostgres, type ThrowawayPostgres } from '../postgres';
@@ -144,6 +147,20 @@ async function coreMappingTest(s: RunningServer, checkpointsOf: (uuid: string) =
     assert.match(got.LastProcessingResult!, /^(OK|PROBLEM: Function call failed)$/);
     assert.equal(await checkpointsOf(uuid), 2, 'a checkpoint per shard');
 
+    // `kumo event-sources` shows the mapping with the IteratorAge the pollers keep.
+    const cli = await promisify(execFile)(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli', 'main.js'), 'event-sources', '--json', '--endpoint', s.endpoint], {
+      env: { PATH: process.env.PATH ?? '', AWS_ACCESS_KEY_ID: testCreds.accessKeyId, AWS_SECRET_ACCESS_KEY: testCreds.secretAccessKey, AWS_REGION: 'us-east-1', HOME: '/nonexistent' },
+    });
+    const listed = (JSON.parse(cli.stdout) as { UUID: string; IteratorAgeMilliseconds?: number | null; StartingPosition?: string }[]).find((m) => m.UUID === uuid)!;
+    assert.equal(typeof listed.IteratorAgeMilliseconds, 'number', cli.stdout);
+    assert.ok(listed.IteratorAgeMilliseconds! >= 0 && listed.IteratorAgeMilliseconds! < 120_000);
+    assert.equal(listed.StartingPosition, 'TRIM_HORIZON');
+    const tableOut = await promisify(execFile)(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli', 'main.js'), 'event-sources', '--endpoint', s.endpoint], {
+      env: { PATH: process.env.PATH ?? '', AWS_ACCESS_KEY_ID: testCreds.accessKeyId, AWS_SECRET_ACCESS_KEY: testCreds.secretAccessKey, AWS_REGION: 'us-east-1', HOME: '/nonexistent' },
+    });
+    assert.match(tableOut.stdout, /ITERATOR AGE/);
+    assert.match(tableOut.stdout, new RegExp(`${uuid}\\s+Enabled\\s+F\\s+stream/orders\\s+5\\s+\\d`));
+
     const upd = await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, ParallelizationFactor: 4, BisectBatchOnFunctionError: true, DestinationConfig: { OnFailure: { Destination: '' } } }));
     assert.equal(upd.ParallelizationFactor, 4);
     assert.equal(upd.BisectBatchOnFunctionError, true);
@@ -170,7 +187,6 @@ describe('Kinesis → function through a stream event source mapping', () => {
     const s = await startServer();
     try {
       const Database = (await import('better-sqlite3')).default;
-      const path = await import('node:path');
       await coreMappingTest(s, async (uuid) => {
         const db = new Database(path.join(s.dataDir, 'kumo.db'), { readonly: true, fileMustExist: true });
         try {

@@ -16,10 +16,19 @@ const listPageDefault = 100;
 type Json = Record<string, unknown>;
 
 /** CreateEventSourceMapping, Get, Update, Delete, ListEventSourceMappings (rest-json, API 2015-03-31). */
-export function eventSourceMappingRoutes(deps: { mappings: EventSourceMappingService }): Route[] {
+export function eventSourceMappingRoutes(deps: { mappings: EventSourceMappingService; iteratorAges?: () => { uuid: string; iteratorAgeMs?: number }[] }): Route[] {
   const base = '2015-03-31';
   const common = { bodyBytesMax, auth: true };
   return [
+    {
+      // Kumo's own (not an AWS operation; signed like the rest): each running stream mapping's IteratorAge in
+      // milliseconds, which AWS publishes as the CloudWatch metric AWS/Lambda IteratorAge. `kumo event-sources` reads it.
+      method: 'GET', path: ['kumo', 'event-source-mappings', 'iterator-age'], operation: 'KumoGetIteratorAges', ...common,
+      handle: async () => ({
+        status: 200,
+        json: { IteratorAges: (deps.iteratorAges?.() ?? []).map((a) => ({ UUID: a.uuid, IteratorAgeMilliseconds: a.iteratorAgeMs ?? null })) },
+      }),
+    },
     {
       method: 'POST', path: [base, 'event-source-mappings'], operation: 'CreateEventSourceMapping', ...common,
       handle: async (req) => ({ status: 202, json: mappingShape(await deps.mappings.create(decodeCreate(jsonBody(req)))) }),
