@@ -1,8 +1,9 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { functionArn, stackArn } from '../../domain/arn';
-import { snsClient, sqsClient, type CliConfig } from '../client';
+import { kinesisClient, snsClient, sqsClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -57,6 +58,7 @@ export class DeployContext implements DeploySetup {
   readonly resolver: Resolver;
   private sqsC?: SQSClient;
   private snsC?: SNSClient;
+  private kinesisC?: KinesisClient;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -105,10 +107,16 @@ export class DeployContext implements DeploySetup {
     return (this.snsC ??= snsClient(this.cfg));
   }
 
+  /** The Kinesis client, made on first use. */
+  get kinesis(): KinesisClient {
+    return (this.kinesisC ??= kinesisClient(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
     this.sqsC?.destroy();
     this.snsC?.destroy();
+    this.kinesisC?.destroy();
   }
 
   private ref(name: string, p: string): string {

@@ -10,6 +10,7 @@ import { eventSourceMapping } from './kinds/event-source-mapping';
 import { snsSubscription } from './kinds/sns-subscription';
 import { snsTopic } from './kinds/sns-topic';
 import { sqsQueue } from './kinds/sqs-queue';
+import { kinesisStream } from './kinds/kinesis-stream';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -20,6 +21,7 @@ export const kinds: readonly ResourceKind[] = [
   lambdaVersion,
   lambdaAlias,
   sqsQueue,
+  kinesisStream,
   snsTopic,
   snsSubscription,
   eventSourceMapping,
