@@ -459,51 +459,48 @@ class Slot {
     let invokes = 0;
     let backoff = p.deps.retryBackoffMs ?? L.streamRetryBackoffMs;
     let lastResponse: { statusCode: number; executedVersion: string; functionError: string | null } | undefined;
-    for (;;) {
-      if (!batch.length && !later.length) return;
-      {
-        if (!batch.length) batch = later.shift()!;
-        if (p.stopped) return; // not finished: read again after a restart, from the checkpoint
-        // Step 6: records past their age are given up on before they are invoked again.
-        const maxAge = this.shard.maxAgeMs;
-        const expired = batch.filter((it) => p.now() - it.rec.arrivalMs > maxAge);
-        if (expired.length) {
-          await this.giveUp(expired, 'RecordAgeExceeded', Math.max(invokes, 1), lastResponse);
-          finished.push(...expired);
-          batch = batch.filter((it) => !expired.includes(it));
-          if (!batch.length) continue;
-        }
-        const outcome = await this.invoke(batch);
-        invokes++;
-        if (outcome.kind === 'ok') {
-          finished.push(...batch);
-          batch = [];
-          backoff = p.deps.retryBackoffMs ?? L.streamRetryBackoffMs;
-          continue;
-        }
-        lastResponse = outcome.response;
-        if (outcome.kind === 'partial') {
-          // Checkpoint at the first failed itemIdentifier: what precedes it succeeded.
-          const i = batch.findIndex((it) => it.rec.sequenceNumber === outcome.firstFailed);
-          finished.push(...batch.slice(0, i));
-          batch = batch.slice(i);
-        }
-        if (st.maximumRetryAttempts !== -1 && invokes - 1 >= st.maximumRetryAttempts) {
-          await this.giveUp(batch, 'RetryAttemptsExhausted', invokes, lastResponse);
-          finished.push(...batch);
-          batch = [];
-          continue;
-        }
-        if (st.bisectBatchOnFunctionError && batch.length > 1) {
-          const half = Math.ceil(batch.length / 2);
-          later.unshift(batch.slice(half));
-          batch = batch.slice(0, half);
-        }
-        if (finished.length) await this.shard.finish(finished.splice(0));
-        // The slot is blocked while its batch fails: nothing newer of it runs.
-        await p.pause(backoff);
-        backoff = Math.min(backoff * 2, L.streamRetryBackoffMaxMs);
+    while (batch.length || later.length) {
+      if (!batch.length) batch = later.shift()!;
+      if (p.stopped) return; // not finished: read again after a restart, from the checkpoint
+      // Step 6: records past their age are given up on before they are invoked again.
+      const maxAge = this.shard.maxAgeMs;
+      const expired = batch.filter((it) => p.now() - it.rec.arrivalMs > maxAge);
+      if (expired.length) {
+        await this.giveUp(expired, 'RecordAgeExceeded', Math.max(invokes, 1), lastResponse);
+        finished.push(...expired);
+        batch = batch.filter((it) => !expired.includes(it));
+        if (!batch.length) continue;
       }
+      const outcome = await this.invoke(batch);
+      invokes++;
+      if (outcome.kind === 'ok') {
+        finished.push(...batch);
+        batch = [];
+        backoff = p.deps.retryBackoffMs ?? L.streamRetryBackoffMs;
+        continue;
+      }
+      lastResponse = outcome.response;
+      if (outcome.kind === 'partial') {
+        // Checkpoint at the first failed itemIdentifier: what precedes it succeeded.
+        const i = batch.findIndex((it) => it.rec.sequenceNumber === outcome.firstFailed);
+        finished.push(...batch.slice(0, i));
+        batch = batch.slice(i);
+      }
+      if (st.maximumRetryAttempts !== -1 && invokes - 1 >= st.maximumRetryAttempts) {
+        await this.giveUp(batch, 'RetryAttemptsExhausted', invokes, lastResponse);
+        finished.push(...batch);
+        batch = [];
+        continue;
+      }
+      if (st.bisectBatchOnFunctionError && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        later.unshift(batch.slice(half));
+        batch = batch.slice(0, half);
+      }
+      if (finished.length) await this.shard.finish(finished.splice(0));
+      // The slot is blocked while its batch fails: nothing newer of it runs.
+      await p.pause(backoff);
+      backoff = Math.min(backoff * 2, L.streamRetryBackoffMaxMs);
     }
   }
 
