@@ -47,6 +47,7 @@ import { QueueService } from './queues/queue-service';
 import { QueueSourceAdapter } from './queues/source';
 import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
+import { StreamSourceAdapter } from './streams/source';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
@@ -180,15 +181,19 @@ export class KumoServer {
     this.moveTasks = new MoveTasks(queueService);
     this.queues = queueSource;
     this.deliveries.register('sqs', queueSource);
-    // Event source mappings: the control plane, and the pollers that read the queues and invoke through the same invoke path.
-    this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId });
-    this.pollers = new EventSourcePollers(this.store, queueSource, invoker, { accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable() });
-    this.pollers.attach(this.mappings);
-    tags.setMappings(this.mappings);
     // Kinesis: streams (records sealed with the keyring), and their retention sweep.
     const streamTuning = streamTuningFromEnv(process.env);
     const streams = new StreamService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId }, streamTuning);
     this.streamSweeper = new StreamRetentionSweeper(streams, streamTuning.sweepIntervalMs, (e) => console.error('kumo: stream retention sweep failed:', e));
+    const streamSource = new StreamSourceAdapter(streams);
+    // Event source mappings: the control plane, and the pollers that read the queues and streams and invoke through the same invoke path
+    // (a stream mapping's OnFailure records go out through Deliveries; its checkpoints are the store's CheckpointStore).
+    this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId }, Date.now, streamSource);
+    this.pollers = new EventSourcePollers(this.store, queueSource, invoker, {
+      accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable(), streams: streamSource, deliveries: this.deliveries,
+    });
+    this.pollers.attach(this.mappings);
+    tags.setMappings(this.mappings);
     // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
     const signer = MessageSigner.open(cfg.dataDir);
     let topicWorker: DeliveryWorker | undefined;
@@ -237,6 +242,7 @@ export class KumoServer {
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
+        iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
         queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher,
         region: cfg.region, accountId: cfg.accountId,

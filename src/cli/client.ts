@@ -5,6 +5,7 @@ import type * as SqsSdk from '@aws-sdk/client-sqs';
 import type * as SnsSdk from '@aws-sdk/client-sns';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as EventsSdk from '@aws-sdk/client-eventbridge';
+import type * as KinesisSdk from '@aws-sdk/client-kinesis';
 
 /** Where the CLI finds the server and who it is to it. */
 export interface CliConfig {
@@ -130,6 +131,13 @@ export function eventsClient(cfg: CliConfig): EventsSdk.EventBridgeClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { EventBridgeClient } = require('@aws-sdk/client-eventbridge') as typeof EventsSdk;
   return new EventBridgeClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
+/** A Kinesis client for the same server and credentials (loaded on first use). */
+export function kinesisClient(cfg: CliConfig): KinesisSdk.KinesisClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { KinesisClient } = require('@aws-sdk/client-kinesis') as typeof KinesisSdk;
+  return new KinesisClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
 }
 
 interface SdkError {

@@ -149,6 +149,14 @@ Examples:
   kumo deploy -t infra/template.yaml --parameter-overrides Stage=prod MemorySize=256
   kumo deploy --dry-run
 `,
+  'event-sources': `Usage: kumo event-sources [--json]
+
+The server's Lambda event source mappings (ListEventSourceMappings): state,
+function, source, batch size, last processing result and, for Kinesis
+mappings, the IteratorAge (how far behind the newest record the last read
+was; "-" before a read returned records or while the mapping is stopped),
+which the server keeps in memory.
+`,
   queues: `Usage: kumo queues [--json]
        kumo queues peek <queue> [-n N] [--json]
        kumo queues redrive <dlq> [--to QUEUE]
@@ -246,6 +254,7 @@ Functions:
 
 Queues:
   queues           list queues with their depth; peek, redrive a DLQ, send a test message
+  event-sources    list event source mappings with their state and IteratorAge
 
 Audit:
   history          a function's configuration history (who changed what, when) from the audit trail

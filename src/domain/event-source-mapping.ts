@@ -38,4 +38,21 @@ export interface EventSourceMappingRecord {
   maximumConcurrency?: number;
   tags: Record<string, string>;
   revisionId: string;
+  /** Kinesis mappings only (absent for queues): where reading began, and how batches are retried. */
+  stream?: StreamMappingSettings;
+}
+
+export interface StreamMappingSettings {
+  startingPosition: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  /** AT_TIMESTAMP's StartingPositionTimestamp, epoch milliseconds. */
+  startingPositionTimestampMs?: number;
+  parallelizationFactor: number;
+  /** -1: retry until the record expires. */
+  maximumRetryAttempts: number;
+  /** -1: no limit but the stream's retention. */
+  maximumRecordAgeInSeconds: number;
+  bisectBatchOnFunctionError: boolean;
+  tumblingWindowInSeconds: number;
+  /** DestinationConfig.OnFailure.Destination (an SQS queue or SNS topic ARN), if any. */
+  onFailureDestination?: string;
 }

@@ -49,3 +49,31 @@ export const scaleIntervalMs = 1_000;
 export const problemBackoffMs = 5_000;
 /** A settle of a mapping's state (and a result write) retries a lost compare-and-swap this many times. */
 export const casRetriesMax = 8;
+
+// ---- Kinesis stream mappings (CreateEventSourceMapping's model and AWS's Kinesis guide)
+
+/** Kinesis BatchSize default (CreateEventSourceMapping: "Amazon Kinesis – Default 100. Max 10,000"). */
+export const streamBatchSizeDefault = 100;
+/** ParallelizationFactor 1–10 (model): concurrent batches per shard. */
+export const parallelizationFactorMin = 1;
+export const parallelizationFactorMax = 10;
+/** MaximumRetryAttempts -1 (until the record expires) to 10,000 (model). */
+export const maximumRetryAttemptsMax = 10_000;
+/** MaximumRecordAgeInSeconds -1 (infinite) or 60–604,800 (API reference: "The minimum valid value for maximum record age is 60s"). */
+export const maximumRecordAgeSecondsMin = 60;
+export const maximumRecordAgeSecondsMax = 604_800;
+/** TumblingWindowInSeconds 0–900 (model). */
+export const tumblingWindowSecondsMax = 900;
+/** GetRecords returns at most 10,000 records per call (Kinesis API reference, Limit). */
+export const getRecordsLimitMax = 10_000;
+/** "Lambda reads records from each shard at a base rate of once per second" (AWS: Lambda with Kinesis): the idle poll of a shard. */
+export const shardIdlePollMs = 1_000;
+/** After a throttled or failed read, wait this long before the next (GetRecords' 5 calls/s per shard is shared with other readers). */
+export const shardReadBackoffMs = 250;
+/** How often the shard list is re-read to find children of a reshard and new shards (AWS discovers them within about a minute). */
+export const shardDiscoveryMs = 1_000;
+/** Records read ahead of processing per shard, across its slots (bounds memory; reading pauses at it). */
+export const shardBufferRecordsMax = 20_000;
+/** Retry backoff after a failed batch: first wait, doubling up to the maximum. */
+export const streamRetryBackoffMs = 500;
+export const streamRetryBackoffMaxMs = 30_000;

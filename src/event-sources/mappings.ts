@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, conflict, invalidParameter, notFound } from '../domain/errors';
 import { formatArn } from '../domain/arn';
 import type { QueueSource, QueueSourceInfo } from '../domain/queue-source';
-import type { EventSourceMappingRecord, EventSourceMappingState } from '../domain/event-source-mapping';
+import type { StreamSource } from '../domain/stream-source';
+import type { EventSourceMappingRecord, EventSourceMappingState, StreamMappingSettings } from '../domain/event-source-mapping';
 import type { FunctionService } from '../control/functions';
 import { StoreConflict, type EventSourceMappingStore } from '../store/types';
-import { checkBatching, checkCreate, checkUpdate, type CreateMappingInput, type MappingSettingsInput } from './validate';
+import { checkBatching, checkCreate, checkUpdate, kindOf, type CheckedSettings, type CreateMappingInput, type MappingSettingsInput } from './validate';
 import * as L from './limits';
 
 /** AWS's text for a UUID that names no mapping. */
@@ -42,6 +43,8 @@ export class EventSourceMappingService {
     private readonly queues: QueueSource,
     private readonly scope: { region: string; accountId: string },
     private readonly now: () => number = Date.now,
+    /** The stream service, for Kinesis mappings (absent: Kinesis ARNs are refused as unsupported sources). */
+    private readonly streams?: StreamSource,
   ) {}
 
   onChange(l: MappingListener): void {
@@ -53,15 +56,25 @@ export class EventSourceMappingService {
   }
 
   async create(input: CreateMappingInput): Promise<EventSourceMappingRecord> {
-    const { source, settings, filters, tags } = checkCreate(input);
+    const { source, kind, settings, filters, tags } = checkCreate(input);
     const { name, qualifier } = this.functions.ref(input.FunctionName!, undefined, 'get');
-    const batchSize = settings.batchSize ?? L.sqsBatchSizeDefault;
+    const batchSize = settings.batchSize ?? (kind === 'kinesis' ? L.streamBatchSizeDefault : L.sqsBatchSizeDefault);
     const window = settings.window ?? 0;
-    checkBatching(batchSize, window, undefined);
+    if (kind === 'sqs') checkBatching(batchSize, window, undefined);
     const fn = await this.functions.get(name, qualifier); // ResourceNotFoundException for a missing function or qualifier
-    const queue = await this.describeQueue(source);
-    checkBatching(batchSize, window, queue.fifo);
-    checkVisibility(queue, fn.config.timeoutSeconds);
+    let stream: StreamMappingSettings | undefined;
+    if (kind === 'sqs') {
+      const queue = await this.describeQueue(source);
+      checkBatching(batchSize, window, queue.fifo);
+      checkVisibility(queue, fn.config.timeoutSeconds);
+    } else {
+      await this.describeStream(source);
+      stream = streamSettings(settings, {
+        startingPosition: input.StartingPosition as StreamMappingSettings['startingPosition'],
+        ...(input.StartingPositionTimestamp !== undefined ? { startingPositionTimestampMs: Math.round(input.StartingPositionTimestamp * 1000) } : {}),
+        parallelizationFactor: 1, maximumRetryAttempts: -1, maximumRecordAgeInSeconds: -1, bisectBatchOnFunctionError: false, tumblingWindowInSeconds: 0,
+      });
+    }
     const uuid = randomUUID();
     const enabled = settings.enabled ?? true;
     const rec: EventSourceMappingRecord = {
@@ -75,7 +88,7 @@ export class EventSourceMappingService {
       maximumBatchingWindowInSeconds: window,
       enabled,
       state: 'Creating',
-      stateTransitionReason: 'USER_INITIATED',
+      stateTransitionReason: userAction(kind),
       lastModifiedMs: this.now(),
       lastProcessingResult: 'No records processed',
       ...(filters ? { filterPatterns: filters } : {}),
@@ -83,6 +96,7 @@ export class EventSourceMappingService {
       ...(typeof settings.maximumConcurrency === 'number' ? { maximumConcurrency: settings.maximumConcurrency } : {}),
       tags,
       revisionId: randomUUID(),
+      ...(stream ? { stream } : {}),
     };
     try {
       await this.store.createEventSourceMapping(rec);
@@ -119,7 +133,8 @@ export class EventSourceMappingService {
   }
 
   async update(uuid: string, input: MappingSettingsInput): Promise<EventSourceMappingRecord> {
-    const { settings, filters } = checkUpdate(input);
+    const kind = kindOf((await this.get(uuid)).eventSourceArn);
+    const { settings, filters } = checkUpdate(input, kind);
     let target: { name: string; qualifier: string | undefined } | undefined;
     let timeoutS: number | undefined;
     if (input.FunctionName !== undefined) {
@@ -131,9 +146,11 @@ export class EventSourceMappingService {
       if (cur.state === 'Deleting') throw new DomainError('Conflict', `The resource you requested is currently in use: mapping ${uuid} is being deleted.`);
       const batchSize = settings.batchSize ?? cur.batchSize;
       const window = settings.window ?? cur.maximumBatchingWindowInSeconds;
-      const queue = timeoutS !== undefined || settings.batchSize !== undefined || settings.window !== undefined ? await this.describeQueue(cur.eventSourceArn) : undefined;
-      checkBatching(batchSize, window, queue?.fifo);
-      if (queue && timeoutS !== undefined) checkVisibility(queue, timeoutS);
+      if (kind === 'sqs') {
+        const queue = timeoutS !== undefined || settings.batchSize !== undefined || settings.window !== undefined ? await this.describeQueue(cur.eventSourceArn) : undefined;
+        checkBatching(batchSize, window, queue?.fifo);
+        if (queue && timeoutS !== undefined) checkVisibility(queue, timeoutS);
+      }
       const enabled = settings.enabled ?? cur.enabled;
       const state: EventSourceMappingState = enabled !== cur.enabled ? (enabled ? 'Enabling' : 'Disabling') : 'Updating';
       const next: EventSourceMappingRecord = {
@@ -143,8 +160,9 @@ export class EventSourceMappingService {
         maximumBatchingWindowInSeconds: window,
         enabled,
         state,
-        stateTransitionReason: 'USER_INITIATED',
+        stateTransitionReason: userAction(kind),
         lastModifiedMs: this.now(),
+        ...(cur.stream ? { stream: streamSettings(settings, cur.stream) } : {}),
         ...(filters !== undefined ? { filterPatterns: filters.length ? filters : undefined } : {}),
         ...(settings.functionResponseTypes !== undefined ? { functionResponseTypes: settings.functionResponseTypes } : {}),
         ...(settings.maximumConcurrency !== undefined ? { maximumConcurrency: settings.maximumConcurrency ?? undefined } : {}),
@@ -171,7 +189,7 @@ export class EventSourceMappingService {
     for (let i = 0; i < L.casRetriesMax; i++) {
       const cur = await this.get(uuid);
       if (cur.state === 'Deleting') return cur;
-      const next: EventSourceMappingRecord = { ...cur, state: 'Deleting', stateTransitionReason: 'USER_INITIATED', lastModifiedMs: this.now(), revisionId: randomUUID() };
+      const next: EventSourceMappingRecord = { ...cur, state: 'Deleting', stateTransitionReason: userAction(kindOf(cur.eventSourceArn)), lastModifiedMs: this.now(), revisionId: randomUUID() };
       if (await this.store.updateEventSourceMapping(next, cur.revisionId)) {
         this.changed(uuid);
         return next;
@@ -212,6 +230,17 @@ export class EventSourceMappingService {
     }
   }
 
+  private async describeStream(arn: string): Promise<void> {
+    if (!this.streams) throw invalidParameter(`Kinesis event sources are not supported by this Kumo server: ${arn}`);
+    try {
+      await this.streams.describe(arn);
+    } catch (e) {
+      // AWS's text (recorded): InvalidParameterValueException "Stream not found: <arn>".
+      if (e instanceof DomainError && e.kind === 'NotFound') throw invalidParameter(`Stream not found: ${arn}`);
+      throw e;
+    }
+  }
+
   /** AWS's ResourceConflictException for a second mapping of one queue and function. */
   private async duplicate(rec: EventSourceMappingRecord): Promise<DomainError> {
     const existing = (await this.store.listEventSourceMappings({ eventSourceArn: rec.eventSourceArn, functionName: rec.functionName, limit: 1000 }))
@@ -227,4 +256,26 @@ function checkVisibility(queue: QueueSourceInfo, functionTimeoutS: number): void
   if (queue.visibilityTimeoutS < functionTimeoutS) {
     throw invalidParameter(`Queue visibility timeout: ${queue.visibilityTimeoutS} seconds is less than Function timeout: ${functionTimeoutS} seconds`);
   }
+}
+
+/** StateTransitionReason after a user's change: AWS words it per source ("USER_INITIATED" for SQS; "User action" for streams, recorded). */
+function userAction(kind: 'sqs' | 'kinesis'): string {
+  return kind === 'kinesis' ? 'User action' : 'USER_INITIATED';
+}
+
+/** A stream mapping's settings: what the request gave over `base` (the defaults, or the stored ones on update). */
+function streamSettings(s: CheckedSettings, base: StreamMappingSettings): StreamMappingSettings {
+  const next: StreamMappingSettings = {
+    ...base,
+    ...(s.parallelizationFactor !== undefined ? { parallelizationFactor: s.parallelizationFactor } : {}),
+    ...(s.maximumRetryAttempts !== undefined ? { maximumRetryAttempts: s.maximumRetryAttempts } : {}),
+    ...(s.maximumRecordAgeInSeconds !== undefined ? { maximumRecordAgeInSeconds: s.maximumRecordAgeInSeconds } : {}),
+    ...(s.bisectBatchOnFunctionError !== undefined ? { bisectBatchOnFunctionError: s.bisectBatchOnFunctionError } : {}),
+    ...(s.tumblingWindowInSeconds !== undefined ? { tumblingWindowInSeconds: s.tumblingWindowInSeconds } : {}),
+  };
+  if (s.onFailureDestination !== undefined) {
+    if (s.onFailureDestination === '') delete next.onFailureDestination;
+    else next.onFailureDestination = s.onFailureDestination;
+  }
+  return next;
 }

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { QueueSource } from '../domain/queue-source';
+import type { StreamSource } from '../domain/stream-source';
+import type { OutboundMessage } from '../domain/delivery';
+import type { CheckpointStore } from '../store/checkpoints';
+import { StreamPoller } from './stream-poller';
 import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
 import type { EventSourceMappingStore } from '../store/types';
 import type { EventSourceMappingService } from './mappings';
@@ -24,16 +28,26 @@ const startPageSize = 100;
  * real one; the unit tests a fake that passes the same contract suite).
  */
 export class EventSourcePollers {
-  private readonly running = new Map<string, QueuePoller>();
+  private readonly running = new Map<string, QueuePoller | StreamPoller>();
   private readonly chains = new Map<string, Promise<void>>();
   private stopped = false;
 
   /** `accountConcurrency`: the account's limit (KumoConfig.accountConcurrency), which bounds a mapping without MaximumConcurrency. */
   constructor(
-    private readonly store: EventSourceMappingStore,
+    private readonly store: EventSourceMappingStore & CheckpointStore,
     private readonly queues: QueueSource,
     private readonly invoker: MappingInvoker,
-    private readonly opts: { log?: (message: string, e?: unknown) => void; problemBackoffMs?: number; logsDurable?: () => Promise<void>; accountConcurrency?: number } = {},
+    private readonly opts: {
+      log?: (message: string, e?: unknown) => void;
+      problemBackoffMs?: number;
+      logsDurable?: () => Promise<void>;
+      accountConcurrency?: number;
+      /** Kinesis mappings: the stream service and the OnFailure destinations (Deliveries). */
+      streams?: StreamSource;
+      deliveries?: { send(arn: string, msg: OutboundMessage): Promise<void> };
+      /** Test hooks for stream pollers (shorter idle polls, discovery and retry backoff). */
+      streamTuning?: { idlePollMs?: number; discoveryMs?: number; retryBackoffMs?: number };
+    } = {},
   ) {}
 
   /** Follows the service's changes. */
@@ -62,9 +76,37 @@ export class EventSourcePollers {
     await Promise.all([...this.running.keys()].map((uuid) => this.stopPoller(uuid)));
   }
 
-  /** The poller of a mapping, if one runs (tests). */
+  /** The queue poller of a mapping, if one runs (tests). */
   poller(uuid: string): QueuePoller | undefined {
-    return this.running.get(uuid);
+    const p = this.running.get(uuid);
+    return p instanceof QueuePoller ? p : undefined;
+  }
+
+  /** The stream poller of a mapping, if one runs. */
+  streamPoller(uuid: string): StreamPoller | undefined {
+    const p = this.running.get(uuid);
+    return p instanceof StreamPoller ? p : undefined;
+  }
+
+  /**
+   * A stream mapping's IteratorAge in milliseconds (the oldest of its
+   * shards': the time between a read and the arrival of the last record it
+   * returned), kept in memory; undefined for queues, stopped mappings, or
+   * before any read returned records. For `kumo` and the metrics to come.
+   */
+  iteratorAgeMs(uuid: string): number | undefined {
+    return this.streamPoller(uuid)?.iteratorAgeMs();
+  }
+
+  /** Every running stream mapping's IteratorAge (undefined: nothing read yet). */
+  iteratorAges(): { uuid: string; iteratorAgeMs?: number }[] {
+    const out: { uuid: string; iteratorAgeMs?: number }[] = [];
+    for (const [uuid, p] of this.running) {
+      if (!(p instanceof StreamPoller)) continue;
+      const age = p.iteratorAgeMs();
+      out.push(age === undefined ? { uuid } : { uuid, iteratorAgeMs: age });
+    }
+    return out;
   }
 
   /** Settles one mapping, after whatever is already queued for it; resolves when done. */
@@ -87,6 +129,8 @@ export class EventSourcePollers {
       if (!rec) return this.stopPoller(uuid);
       if (rec.state === 'Deleting') {
         await this.stopPoller(uuid);
+        // Checkpoints first: a crash in between leaves the row Deleting, finished at the next start.
+        if (rec.stream) await this.store.deleteCheckpoints(uuid);
         if (await this.store.deleteEventSourceMapping(uuid, rec.revisionId)) return;
         continue;
       }
@@ -116,6 +160,7 @@ export class EventSourcePollers {
 
   private async startPoller(rec: EventSourceMappingRecord): Promise<void> {
     if (this.stopped) return;
+    if (rec.stream) return this.startStreamPoller(rec);
     let fifo = false;
     try {
       fifo = (await this.queues.describe(rec.eventSourceArn)).fifo;
@@ -132,6 +177,23 @@ export class EventSourcePollers {
       accountConcurrency: this.opts.accountConcurrency,
     };
     const p = new QueuePoller(rec, deps, { fifo });
+    this.running.set(rec.uuid, p);
+    p.start();
+  }
+
+  private startStreamPoller(rec: EventSourceMappingRecord): void {
+    const { streams, deliveries } = this.opts;
+    if (!streams || !deliveries) {
+      this.log(`event source mapping ${rec.uuid}: no stream service in this server; not polled`);
+      return;
+    }
+    const p = new StreamPoller(rec, {
+      streams, deliveries, invoker: this.invoker, checkpoints: this.store,
+      report: (result) => this.report(rec.uuid, result),
+      log: (m, e) => this.log(m, e),
+      logsDurable: this.opts.logsDurable,
+      ...this.opts.streamTuning,
+    });
     this.running.set(rec.uuid, p);
     p.start();
   }

@@ -1,5 +1,5 @@
 import { Checker, checkTags } from '../control/validate';
-import { invalidParameter, required } from '../domain/errors';
+import { DomainError, invalidParameter, required } from '../domain/errors';
 import { parseArn } from '../domain/arn';
 import { parsePattern, PatternError } from '../domain/event-pattern';
 import * as L from './limits';
@@ -18,23 +18,37 @@ export interface MappingSettingsInput {
   FilterCriteria?: { Filters?: { Pattern?: string }[] };
   FunctionResponseTypes?: string[];
   ScalingConfig?: { MaximumConcurrency?: number };
-  /** The members given that a queue mapping does not take, by AWS name (refused: never accepted and dropped). */
+  // Stream members (Kinesis; refused for queues as AWS does).
+  ParallelizationFactor?: number;
+  MaximumRetryAttempts?: number;
+  MaximumRecordAgeInSeconds?: number;
+  BisectBatchOnFunctionError?: boolean;
+  TumblingWindowInSeconds?: number;
+  DestinationConfig?: { OnFailure?: { Destination?: string }; OnSuccess?: { Destination?: string } };
+  /** The members given that no Kumo mapping takes (Kafka, MQ, DocumentDB, the unhonoured ones), by AWS name (refused: never accepted and dropped). */
   otherMembers: string[];
 }
 
 export interface CreateMappingInput extends MappingSettingsInput {
   EventSourceArn?: string;
   Tags?: Record<string, string>;
+  StartingPosition?: string;
+  /** Epoch seconds (the wire's timestamp). */
+  StartingPositionTimestamp?: number;
 }
 
-/**
- * Members of stream, Kafka, MQ and DocumentDB sources: AWS refuses them for
- * SQS with "Unsupported <member> parameter for given event source mapping type."
- */
-export const streamOnlyMembers = [
+/** Which kind of source a mapping reads (from its EventSourceArn). */
+export type SourceKind = 'sqs' | 'kinesis';
+
+/** The stream members Kumo honours for Kinesis: AWS refuses each for SQS with "Unsupported <member> parameter for given event source mapping type." */
+export const streamMembers = [
   'StartingPosition', 'StartingPositionTimestamp', 'ParallelizationFactor', 'DestinationConfig', 'MaximumRecordAgeInSeconds',
-  'BisectBatchOnFunctionError', 'MaximumRetryAttempts', 'TumblingWindowInSeconds', 'Topics', 'Queues',
-  'SourceAccessConfigurations', 'SelfManagedEventSource', 'AmazonManagedKafkaEventSourceConfig',
+  'BisectBatchOnFunctionError', 'MaximumRetryAttempts', 'TumblingWindowInSeconds',
+] as const;
+
+/** Members of Kafka, MQ and DocumentDB sources: refused for queues and streams in AWS's words. */
+export const streamOnlyMembers = [
+  'Topics', 'Queues', 'SourceAccessConfigurations', 'SelfManagedEventSource', 'AmazonManagedKafkaEventSourceConfig',
   'SelfManagedKafkaEventSourceConfig', 'DocumentDBEventSourceConfig',
 ] as const;
 
@@ -45,7 +59,7 @@ export const unhonouredMembers = ['KMSKeyArn', 'MetricsConfig', 'LoggingConfig',
 const eventSourceArnPattern = 'arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)';
 const eventSourceArnRe = new RegExp(`^${eventSourceArnPattern}$`);
 
-/** The settings a queue mapping keeps, after the checks. */
+/** The settings a mapping keeps, after the checks (undefined: not given). */
 export interface CheckedSettings {
   enabled?: boolean;
   batchSize?: number;
@@ -53,7 +67,18 @@ export interface CheckedSettings {
   filterPatterns?: string[];
   functionResponseTypes?: string[];
   maximumConcurrency?: number | null;
+  parallelizationFactor?: number;
+  maximumRetryAttempts?: number;
+  maximumRecordAgeInSeconds?: number;
+  bisectBatchOnFunctionError?: boolean;
+  tumblingWindowInSeconds?: number;
+  /** '' removes the destination (AWS: an empty Destination). */
+  onFailureDestination?: string;
 }
+
+/** DestinationConfig's model pattern (DestinationArn). */
+const destinationPattern = '$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)';
+const destinationRe = new RegExp(`^(${destinationPattern})`);
 
 /** Model constraints and the member rules shared by create and update. */
 export function checkSettings(input: MappingSettingsInput, c: Checker): CheckedSettings {
@@ -67,7 +92,19 @@ export function checkSettings(input: MappingSettingsInput, c: Checker): CheckedS
   }
   types?.forEach((t, i) => c.enumOf(t, `functionResponseTypes.${i + 1}.member`, ['ReportBatchItemFailures']));
   input.FilterCriteria?.Filters?.forEach((f, i) => c.string(f.Pattern, `filterCriteria.filters.${i + 1}.member.pattern`, { min: 0, max: 4096 }));
+  c.int(input.ParallelizationFactor, 'parallelizationFactor', L.parallelizationFactorMin, L.parallelizationFactorMax);
+  c.int(input.MaximumRetryAttempts, 'maximumRetryAttempts', -1, L.maximumRetryAttemptsMax);
+  c.int(input.MaximumRecordAgeInSeconds, 'maximumRecordAgeInSeconds', -1, L.maximumRecordAgeSecondsMax);
+  c.int(input.TumblingWindowInSeconds, 'tumblingWindowInSeconds', 0, L.tumblingWindowSecondsMax);
+  c.string(input.DestinationConfig?.OnFailure?.Destination, 'destinationConfig.onFailure.destination', { min: 0, max: 350, pattern: destinationPattern, re: destinationRe });
+  c.string(input.DestinationConfig?.OnSuccess?.Destination, 'destinationConfig.onSuccess.destination', { min: 0, max: 350, pattern: destinationPattern, re: destinationRe });
   return {
+    parallelizationFactor: input.ParallelizationFactor,
+    maximumRetryAttempts: input.MaximumRetryAttempts,
+    maximumRecordAgeInSeconds: input.MaximumRecordAgeInSeconds,
+    bisectBatchOnFunctionError: input.BisectBatchOnFunctionError,
+    tumblingWindowInSeconds: input.TumblingWindowInSeconds,
+    onFailureDestination: input.DestinationConfig ? (input.DestinationConfig.OnFailure?.Destination ?? '') : undefined,
     enabled: input.Enabled,
     batchSize: input.BatchSize,
     window: input.MaximumBatchingWindowInSeconds,
@@ -77,13 +114,49 @@ export function checkSettings(input: MappingSettingsInput, c: Checker): CheckedS
   };
 }
 
+const unsupported = (m: string) => invalidParameter(`Unsupported ${m} parameter for given event source mapping type.`);
+
 /** After the model constraints: the rules AWS answers as InvalidParameterValueException. */
-export function checkRules(input: MappingSettingsInput): string[] | undefined {
+export function checkRules(input: CreateMappingInput, kind: SourceKind): string[] | undefined {
   for (const m of input.otherMembers) {
-    if ((streamOnlyMembers as readonly string[]).includes(m)) throw invalidParameter(`Unsupported ${m} parameter for given event source mapping type.`);
+    if ((streamOnlyMembers as readonly string[]).includes(m)) throw unsupported(m);
     throw invalidParameter(`${m} is not supported by this Kumo server for event source mappings.`);
   }
+  if (kind === 'sqs') {
+    for (const m of streamMembers) if (input[m] !== undefined) throw unsupported(m);
+  } else {
+    if (input.ScalingConfig !== undefined) throw unsupported('ScalingConfig');
+    checkStreamRules(input);
+  }
   return input.FilterCriteria ? checkFilters(input.FilterCriteria) : undefined;
+}
+
+/** Kinesis mappings' semantic rules. */
+function checkStreamRules(input: CreateMappingInput): void {
+  const age = input.MaximumRecordAgeInSeconds;
+  if (age !== undefined && age !== -1 && age < L.maximumRecordAgeSecondsMin) {
+    throw invalidParameter(`MaximumRecordAgeInSeconds must be -1 (records never expire before the stream's retention) or between ${L.maximumRecordAgeSecondsMin} and ${L.maximumRecordAgeSecondsMax} seconds; ${age} was given.`);
+  }
+  if (input.TumblingWindowInSeconds !== undefined && input.TumblingWindowInSeconds > 0) {
+    throw invalidParameter('TumblingWindowInSeconds is not supported by this Kumo server yet: only 0 (no tumbling window) is accepted.');
+  }
+  const dc = input.DestinationConfig;
+  if (dc?.OnSuccess?.Destination) {
+    // AWS's text for an OnSuccess destination on a stream mapping.
+    throw invalidParameter(`The provided destination config DestinationConfig(onSuccess=OnSuccess(destination=${dc.OnSuccess.Destination}), onFailure=${dc.OnFailure?.Destination ? `OnFailure(destination=${dc.OnFailure.Destination})` : 'null'}) is invalid.`);
+  }
+  const dest = dc?.OnFailure?.Destination;
+  if (dest) {
+    const a = parseArn(dest);
+    if (a?.service === 's3') throw invalidParameter(`The destination ARN ${dest} is invalid: Amazon S3 on-failure destinations are not supported by this Kumo server (use an SQS queue or an SNS topic).`);
+    if (!a || (a.service !== 'sqs' && a.service !== 'sns')) throw invalidParameter(`The destination ARN ${dest} is invalid.`);
+  }
+  if (input.StartingPosition === 'AT_TIMESTAMP' && input.StartingPositionTimestamp === undefined) {
+    throw invalidParameter('StartingPositionTimestamp must be specified when StartingPosition is AT_TIMESTAMP.');
+  }
+  if (input.StartingPositionTimestamp !== undefined && input.StartingPosition !== 'AT_TIMESTAMP') {
+    throw invalidParameter('StartingPositionTimestamp can only be specified when StartingPosition is AT_TIMESTAMP.');
+  }
 }
 
 /** FilterCriteria: at most 5 filters, each an EventBridge pattern (src/domain/event-pattern.ts). */
@@ -103,17 +176,34 @@ export function checkFilters(fc: NonNullable<MappingSettingsInput['FilterCriteri
   });
 }
 
-/** The event source must be an SQS queue for now (streams come with a later issue). */
-export function checkEventSource(arn: string | undefined, c: Checker): string {
+/** The kind of source an EventSourceArn names (mappings stored before streams were supported are all SQS). */
+export function kindOf(arn: string): SourceKind {
+  return parseArn(arn)?.service === 'kinesis' ? 'kinesis' : 'sqs';
+}
+
+/** The event source must be an SQS queue or a Kinesis stream (DynamoDB streams, Kafka, MQ, DocumentDB are not served here). */
+export function checkEventSource(arn: string | undefined, c: Checker): { arn: string; kind: SourceKind } {
   if (arn === undefined) throw invalidParameter('Unrecognized event source.');
   c.string(arn, 'eventSourceArn', { min: 0, max: 10_000, pattern: eventSourceArnPattern, re: eventSourceArnRe });
   c.done();
   const a = parseArn(arn);
-  if (!a || a.service !== 'sqs') {
-    const what = a ? `${a.service} event sources` : 'this event source';
-    throw invalidParameter(`${what[0]!.toUpperCase()}${what.slice(1)} are not supported by this Kumo server yet: event source mappings read SQS queues only (${arn}).`);
+  if (a?.service === 'sqs') return { arn, kind: 'sqs' };
+  if (a?.service === 'kinesis' && a.resource.startsWith('stream/') && !a.resource.includes('/consumer/')) return { arn, kind: 'kinesis' };
+  const what = a ? `${a.service} event sources` : 'this event source';
+  throw invalidParameter(`${what[0]!.toUpperCase()}${what.slice(1)} are not supported by this Kumo server yet: event source mappings read SQS queues and Kinesis streams only (${arn}).`);
+}
+
+/** StartingPosition: required for streams (AWS answers its absence as a model constraint), refused for queues. */
+function checkStartingPosition(input: CreateMappingInput, kind: SourceKind, c: Checker): void {
+  if (kind !== 'kinesis') return;
+  if (input.StartingPosition === undefined) {
+    // Recorded on AWS with the value unquoted and a final period.
+    const failures = [{ value: null, path: 'startingPosition', constraint: 'Member must not be null.' }];
+    throw new DomainError('Validation', "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.", { failures });
   }
-  return arn;
+  // AWS lists the enum in this order (recorded: "[LATEST, AT_TIMESTAMP, TRIM_HORIZON]").
+  else c.enumOf(input.StartingPosition, 'startingPosition', ['LATEST', 'AT_TIMESTAMP', 'TRIM_HORIZON'] as const);
+  c.done();
 }
 
 /** AWS: an SQS BatchSize over 10 needs a batching window. */
@@ -127,21 +217,22 @@ export function checkBatching(batchSize: number, windowS: number, fifo: boolean 
   if (fifo && windowS > 0) throw invalidParameter('Batching window is not supported for FIFO queues.');
 }
 
-export function checkCreate(input: CreateMappingInput): { source: string; settings: CheckedSettings; filters: string[] | undefined; tags: Record<string, string> } {
+export function checkCreate(input: CreateMappingInput): { source: string; kind: SourceKind; settings: CheckedSettings; filters: string[] | undefined; tags: Record<string, string> } {
   const c = new Checker();
   if (input.FunctionName === undefined) throw required('functionName');
   const settings = checkSettings(input, c);
   const tags = checkTags(c, input.Tags) ?? {};
   c.done();
-  const source = checkEventSource(input.EventSourceArn, c);
-  const filters = checkRules(input);
-  return { source, settings, filters, tags };
+  const { arn: source, kind } = checkEventSource(input.EventSourceArn, c);
+  checkStartingPosition(input, kind, c);
+  const filters = checkRules(input, kind);
+  return { source, kind, settings, filters, tags };
 }
 
-export function checkUpdate(input: MappingSettingsInput): { settings: CheckedSettings; filters: string[] | undefined } {
+export function checkUpdate(input: MappingSettingsInput, kind: SourceKind): { settings: CheckedSettings; filters: string[] | undefined } {
   const c = new Checker();
   const settings = checkSettings(input, c);
   c.done();
-  return { settings, filters: checkRules(input) };
+  return { settings, filters: checkRules(input, kind) };
 }
 

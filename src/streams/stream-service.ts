@@ -226,6 +226,20 @@ export class StreamService {
     return sealIterator(this.keys, { stream: name, shardId, after, issuedMs: Date.now(), created: view.stream.createdMs });
   }
 
+  /**
+   * The sequence number LATEST stands for on the shard now (the shard's
+   * counter: every later record's number is above it), for Lambda's
+   * mappings to checkpoint where LATEST began; undefined when the shard
+   * holds no record position yet.
+   */
+  async latestSequence(name: string, shardId: string): Promise<string | undefined> {
+    const view = await this.active(name);
+    const shard = view.shards.find((s) => s.shardId === shardId);
+    if (!shard) throw new StreamError('NotFound', `Shard ${shardId} in stream ${name} under account ${this.scope.accountId} does not exist`);
+    const at = shard.seqEnd ?? Math.max(shard.seqStart, (await this.store.streamPosition(name, shardId)) ?? 0);
+    return at > shard.seqStart ? formatSequence(shard.ordinal, at) : undefined;
+  }
+
   /** `streamName`: the stream the caller named beside the iterator (GetRecords' StreamARN), which must be the iterator's. */
   async getRecords(iterator: string, limit: number | undefined, streamName?: string): Promise<ReadResult> {
     const it = openIterator(this.keys, iterator);

@@ -3,8 +3,9 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { functionArn, stackArn } from '../../domain/arn';
-import { eventsClient, logsClient, snsClient, sqsClient, type CliConfig } from '../client';
+import { eventsClient, kinesisClient, logsClient, snsClient, sqsClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -61,6 +62,7 @@ export class DeployContext implements DeploySetup {
   private logsC?: CloudWatchLogsClient;
   private snsC?: SNSClient;
   private eventsC?: EventBridgeClient;
+  private kinesisC?: KinesisClient;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -121,12 +123,18 @@ export class DeployContext implements DeploySetup {
     return (this.eventsC ??= eventsClient(this.cfg));
   }
 
+  /** The Kinesis client, made on first use. */
+  get kinesis(): KinesisClient {
+    return (this.kinesisC ??= kinesisClient(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
     this.logsC?.destroy();
     this.eventsC?.destroy();
     this.sqsC?.destroy();
     this.snsC?.destroy();
+    this.kinesisC?.destroy();
   }
 
   /** The resource an implicit id (`<Fn>Role`) belongs to, when the id is one and that resource is deployed. */

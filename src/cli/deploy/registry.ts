@@ -14,6 +14,7 @@ import { sqsQueue } from './kinds/sqs-queue';
 import { logGroup } from './kinds/log-group';
 import { eventsBus } from './kinds/events-bus';
 import { eventsRule } from './kinds/events-rule';
+import { kinesisStream } from './kinds/kinesis-stream';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -24,6 +25,7 @@ export const kinds: readonly ResourceKind[] = [
   lambdaVersion,
   lambdaAlias,
   sqsQueue,
+  kinesisStream,
   snsTopic,
   snsSubscription,
   eventSourceMapping,

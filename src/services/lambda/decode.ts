@@ -31,6 +31,17 @@ export function int(v: unknown, path: string): number | undefined {
   return v;
 }
 
+/** A timestamp member: rest-json sends epoch seconds (a number, maybe with a fraction); an ISO 8601 string is read too. */
+export function timestampSeconds(v: unknown, path: string): number | undefined {
+  if (absent(v)) return undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string') {
+    const ms = /^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : Date.parse(v);
+    if (Number.isFinite(ms)) return ms / 1000;
+  }
+  throw wrongType(path);
+}
+
 export function bool(v: unknown, path: string): boolean | undefined {
   if (absent(v)) return undefined;
   if (typeof v !== 'boolean') throw wrongType(path);

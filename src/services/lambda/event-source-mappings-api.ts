@@ -1,6 +1,7 @@
 import type { EventSourceMappingService } from '../../event-sources/mappings';
 import type { CreateMappingInput, MappingSettingsInput } from '../../event-sources/validate';
 import { streamOnlyMembers, unhonouredMembers } from '../../event-sources/validate';
+import { timestampSeconds } from './decode';
 import type { EventSourceMappingRecord } from '../../control/records';
 import { bool, int, list, str, stringList, stringMap, struct } from './decode';
 import { jsonBody, type Route } from './http';
@@ -15,10 +16,19 @@ const listPageDefault = 100;
 type Json = Record<string, unknown>;
 
 /** CreateEventSourceMapping, Get, Update, Delete, ListEventSourceMappings (rest-json, API 2015-03-31). */
-export function eventSourceMappingRoutes(deps: { mappings: EventSourceMappingService }): Route[] {
+export function eventSourceMappingRoutes(deps: { mappings: EventSourceMappingService; iteratorAges?: () => { uuid: string; iteratorAgeMs?: number }[] }): Route[] {
   const base = '2015-03-31';
   const common = { bodyBytesMax, auth: true };
   return [
+    {
+      // Kumo's own (not an AWS operation; signed like the rest): each running stream mapping's IteratorAge in
+      // milliseconds, which AWS publishes as the CloudWatch metric AWS/Lambda IteratorAge. `kumo event-sources` reads it.
+      method: 'GET', path: ['kumo', 'event-source-mappings', 'iterator-age'], operation: 'KumoGetIteratorAges', ...common,
+      handle: async () => ({
+        status: 200,
+        json: { IteratorAges: (deps.iteratorAges?.() ?? []).map((a) => ({ UUID: a.uuid, IteratorAgeMilliseconds: a.iteratorAgeMs ?? null })) },
+      }),
+    },
     {
       method: 'POST', path: [base, 'event-source-mappings'], operation: 'CreateEventSourceMapping', ...common,
       handle: async (req) => ({ status: 202, json: mappingShape(await deps.mappings.create(decodeCreate(jsonBody(req)))) }),
@@ -66,6 +76,21 @@ export function mappingShape(r: EventSourceMappingRecord): Json {
     FunctionResponseTypes: r.functionResponseTypes,
     ...(r.maximumConcurrency !== undefined ? { ScalingConfig: { MaximumConcurrency: r.maximumConcurrency } } : {}),
     EventSourceMappingArn: r.arn,
+    ...(r.stream ? streamShape(r.stream) : {}),
+  };
+}
+
+/** The stream members AWS returns for a Kinesis mapping (recorded: DestinationConfig is `{"OnFailure": {}}` without a destination). */
+function streamShape(s: NonNullable<EventSourceMappingRecord['stream']>): Json {
+  return {
+    StartingPosition: s.startingPosition,
+    ...(s.startingPositionTimestampMs !== undefined ? { StartingPositionTimestamp: s.startingPositionTimestampMs / 1000 } : {}),
+    ParallelizationFactor: s.parallelizationFactor,
+    MaximumRetryAttempts: s.maximumRetryAttempts,
+    MaximumRecordAgeInSeconds: s.maximumRecordAgeInSeconds,
+    BisectBatchOnFunctionError: s.bisectBatchOnFunctionError,
+    TumblingWindowInSeconds: s.tumblingWindowInSeconds,
+    DestinationConfig: { OnFailure: s.onFailureDestination ? { Destination: s.onFailureDestination } : {} },
   };
 }
 
@@ -75,6 +100,7 @@ const otherMemberNames = [...streamOnlyMembers, ...unhonouredMembers];
 function decodeSettings(b: Json): MappingSettingsInput {
   const fc = struct(b.FilterCriteria, 'filterCriteria');
   const sc = struct(b.ScalingConfig, 'scalingConfig');
+  const dc = struct(b.DestinationConfig, 'destinationConfig');
   const filters = fc ? list(fc.Filters, 'filterCriteria.filters') : undefined;
   return {
     FunctionName: str(b.FunctionName, 'functionName'),
@@ -90,12 +116,33 @@ function decodeSettings(b: Json): MappingSettingsInput {
       : {}),
     FunctionResponseTypes: stringList(b.FunctionResponseTypes, 'functionResponseTypes'),
     ...(sc ? { ScalingConfig: { MaximumConcurrency: int(sc.MaximumConcurrency, 'scalingConfig.maximumConcurrency') } } : {}),
+    ParallelizationFactor: int(b.ParallelizationFactor, 'parallelizationFactor'),
+    MaximumRetryAttempts: int(b.MaximumRetryAttempts, 'maximumRetryAttempts'),
+    MaximumRecordAgeInSeconds: int(b.MaximumRecordAgeInSeconds, 'maximumRecordAgeInSeconds'),
+    BisectBatchOnFunctionError: bool(b.BisectBatchOnFunctionError, 'bisectBatchOnFunctionError'),
+    TumblingWindowInSeconds: int(b.TumblingWindowInSeconds, 'tumblingWindowInSeconds'),
+    ...(dc ? { DestinationConfig: destinations(dc) } : {}),
     // Present means given, even empty: refused by name rather than dropped.
     otherMembers: otherMemberNames.filter((m) => b[m] !== undefined && b[m] !== null),
   };
 }
 
+function destinations(dc: Json): NonNullable<MappingSettingsInput['DestinationConfig']> {
+  const f = struct(dc.OnFailure, 'destinationConfig.onFailure');
+  const s = struct(dc.OnSuccess, 'destinationConfig.onSuccess');
+  return {
+    ...(f ? { OnFailure: { Destination: str(f.Destination, 'destinationConfig.onFailure.destination') } } : {}),
+    ...(s ? { OnSuccess: { Destination: str(s.Destination, 'destinationConfig.onSuccess.destination') } } : {}),
+  };
+}
+
 function decodeCreate(b: Json): CreateMappingInput {
-  return { ...decodeSettings(b), EventSourceArn: str(b.EventSourceArn, 'eventSourceArn'), Tags: stringMap(b.Tags, 'tags') };
+  return {
+    ...decodeSettings(b),
+    EventSourceArn: str(b.EventSourceArn, 'eventSourceArn'),
+    Tags: stringMap(b.Tags, 'tags'),
+    StartingPosition: str(b.StartingPosition, 'startingPosition'),
+    StartingPositionTimestamp: timestampSeconds(b.StartingPositionTimestamp, 'startingPositionTimestamp'),
+  };
 }
 

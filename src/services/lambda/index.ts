@@ -36,6 +36,8 @@ export interface LambdaDeps {
   queue: AsyncQueue;
   invokeConfigs: EventInvokeConfigService;
   mappings: EventSourceMappingService;
+  /** Stream mappings' IteratorAge, from the pollers' memory (Kumo's own route: AWS publishes it as a CloudWatch metric). */
+  iteratorAges?: () => { uuid: string; iteratorAgeMs?: number }[];
   reserved: ReservedConcurrencyService;
   provisioned: ProvisionedConcurrencyService;
   urls: FunctionUrlService;
@@ -66,7 +68,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...versionRoutes({ functions: d.functions, versions: d.versions, aliases: d.aliases }),
         ...layerRoutes({ layers: d.layers, codeUrls: d.codeUrls }),
         ...tagRoutes({ tags: d.tags }),
-        ...eventSourceMappingRoutes({ mappings: d.mappings }),
+        ...eventSourceMappingRoutes({ mappings: d.mappings, iteratorAges: d.iteratorAges }),
         ...invokeRoutes({ functions: d.functions, invoker: d.invoker, queue: d.queue }),
         ...invokeStreamRoutes({ functions: d.functions, invoker: d.invoker }),
         ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),

@@ -18,7 +18,7 @@ import { ignoreMissing, isMapping, num, str } from '../values';
 import { templateTag } from './ownership';
 
 /**
- * AWS::Lambda::EventSourceMapping (SQS queues) through Lambda's
+ * AWS::Lambda::EventSourceMapping (SQS queues and Kinesis streams) through Lambda's
  * Create/Get/Update/DeleteEventSourceMapping. The mapping is found by the
  * UUID in the stack record; an update compares GetEventSourceMapping with
  * the template and sends UpdateEventSourceMapping with the settings that
@@ -29,15 +29,32 @@ import { templateTag } from './ownership';
 const settleWaitMs = 30_000;
 const settlePollMs = 100;
 
-/** Lambda's defaults for an SQS mapping (CreateEventSourceMapping: BatchSize 10, no batching window). */
+/** Lambda's defaults (CreateEventSourceMapping: BatchSize 10 for SQS, 100 for Kinesis; no batching window). */
 const sqsBatchSizeDefault = 10;
+const streamBatchSizeDefault = 100;
 
-/** Properties of stream, Kafka, MQ and DocumentDB sources: refused (Kumo's event source mappings read SQS queues). */
+/** Properties of Kafka, MQ and DocumentDB sources: refused (Kumo's event source mappings read SQS queues and Kinesis streams). */
 const otherSourceProps = [
-  'StartingPosition', 'StartingPositionTimestamp', 'ParallelizationFactor', 'DestinationConfig', 'MaximumRecordAgeInSeconds',
-  'BisectBatchOnFunctionError', 'MaximumRetryAttempts', 'TumblingWindowInSeconds', 'Topics', 'Queues', 'SourceAccessConfigurations',
+  'Topics', 'Queues', 'SourceAccessConfigurations',
   'SelfManagedEventSource', 'AmazonManagedKafkaEventSourceConfig', 'SelfManagedKafkaEventSourceConfig', 'DocumentDBEventSourceConfig',
 ];
+/** Kinesis mappings' properties (a mapping with StartingPosition is a stream mapping: Lambda requires it for streams). */
+const streamProps = [
+  'StartingPosition', 'StartingPositionTimestamp', 'ParallelizationFactor', 'DestinationConfig', 'MaximumRecordAgeInSeconds',
+  'BisectBatchOnFunctionError', 'MaximumRetryAttempts', 'TumblingWindowInSeconds',
+];
+
+/** A stream mapping's settings, with Lambda's defaults. */
+export interface StreamSettings {
+  StartingPosition: string;
+  StartingPositionTimestamp?: number;
+  ParallelizationFactor: number;
+  MaximumRetryAttempts: number;
+  MaximumRecordAgeInSeconds: number;
+  BisectBatchOnFunctionError: boolean;
+  TumblingWindowInSeconds: number;
+  OnFailure?: string;
+}
 
 export interface MappingSettings {
   EventSourceArn: string;
@@ -48,6 +65,7 @@ export interface MappingSettings {
   Filters: string[];
   FunctionResponseTypes: string[];
   MaximumConcurrency?: number;
+  stream?: StreamSettings;
 }
 
 interface MappingPlan {
@@ -73,15 +91,36 @@ export function mappingSettings(ctx: DeployContext, d: ResourceDecl, pr: Record<
   const sc = pr.ScalingConfig;
   if (sc !== undefined && !isMapping(sc)) throw ctx.error(`${p}.ScalingConfig`, 'ScalingConfig is {MaximumConcurrency: N}');
   const enabled = pr.Enabled === undefined ? true : pr.Enabled === true || pr.Enabled === 'true';
+  const stream = pr.StartingPosition !== undefined ? streamSettings(ctx, p, pr) : undefined;
   return {
+    ...(stream ? { stream } : {}),
     EventSourceArn: str(ctx, pr.EventSourceArn, `${p}.EventSourceArn`, 'EventSourceArn')!,
     FunctionName: str(ctx, pr.FunctionName, `${p}.FunctionName`, 'FunctionName')!,
-    BatchSize: num(ctx, pr.BatchSize, `${p}.BatchSize`, 'BatchSize') ?? sqsBatchSizeDefault,
+    BatchSize: num(ctx, pr.BatchSize, `${p}.BatchSize`, 'BatchSize') ?? (stream ? streamBatchSizeDefault : sqsBatchSizeDefault),
     Enabled: enabled,
     MaximumBatchingWindowInSeconds: num(ctx, pr.MaximumBatchingWindowInSeconds, `${p}.MaximumBatchingWindowInSeconds`, 'MaximumBatchingWindowInSeconds') ?? 0,
     Filters: filters,
     FunctionResponseTypes: types.map(String),
     MaximumConcurrency: num(ctx, (sc as Record<string, unknown> | undefined)?.MaximumConcurrency, `${p}.ScalingConfig.MaximumConcurrency`, 'ScalingConfig.MaximumConcurrency'),
+  };
+}
+
+const bool = (v: unknown) => v === true || v === 'true';
+
+function streamSettings(ctx: DeployContext, p: string, pr: Record<string, unknown>): StreamSettings {
+  const dc = pr.DestinationConfig;
+  if (dc !== undefined && (!isMapping(dc) || (dc.OnFailure !== undefined && !isMapping(dc.OnFailure)))) throw ctx.error(`${p}.DestinationConfig`, 'DestinationConfig is {OnFailure: {Destination: ARN of an SQS queue or SNS topic}}');
+  const onFailure = (dc as { OnFailure?: Record<string, unknown> } | undefined)?.OnFailure?.Destination;
+  const ts = pr.StartingPositionTimestamp;
+  return {
+    StartingPosition: str(ctx, pr.StartingPosition, `${p}.StartingPosition`, 'StartingPosition')!,
+    ...(ts !== undefined ? { StartingPositionTimestamp: num(ctx, ts, `${p}.StartingPositionTimestamp`, 'StartingPositionTimestamp')! } : {}),
+    ParallelizationFactor: num(ctx, pr.ParallelizationFactor, `${p}.ParallelizationFactor`, 'ParallelizationFactor') ?? 1,
+    MaximumRetryAttempts: num(ctx, pr.MaximumRetryAttempts, `${p}.MaximumRetryAttempts`, 'MaximumRetryAttempts') ?? -1,
+    MaximumRecordAgeInSeconds: num(ctx, pr.MaximumRecordAgeInSeconds, `${p}.MaximumRecordAgeInSeconds`, 'MaximumRecordAgeInSeconds') ?? -1,
+    BisectBatchOnFunctionError: bool(pr.BisectBatchOnFunctionError),
+    TumblingWindowInSeconds: num(ctx, pr.TumblingWindowInSeconds, `${p}.TumblingWindowInSeconds`, 'TumblingWindowInSeconds') ?? 0,
+    ...(onFailure !== undefined ? { OnFailure: str(ctx, onFailure, `${p}.DestinationConfig.OnFailure.Destination`, 'Destination')! } : {}),
   };
 }
 
@@ -112,8 +151,27 @@ export function mappingDiff(ctx: DeployContext, want: MappingSettings, have: Eve
   if (want.Filters.length !== havePatterns.length || want.Filters.some((f, i) => !samePattern(f, havePatterns[i]!))) diff.push('FilterCriteria');
   if (JSON.stringify(want.FunctionResponseTypes) !== JSON.stringify(have.FunctionResponseTypes ?? [])) diff.push('FunctionResponseTypes');
   if (want.MaximumConcurrency !== have.ScalingConfig?.MaximumConcurrency) diff.push('ScalingConfig');
+  const st = want.stream;
+  if (st) {
+    if (st.ParallelizationFactor !== have.ParallelizationFactor) diff.push('ParallelizationFactor');
+    if (st.MaximumRetryAttempts !== have.MaximumRetryAttempts) diff.push('MaximumRetryAttempts');
+    if (st.MaximumRecordAgeInSeconds !== have.MaximumRecordAgeInSeconds) diff.push('MaximumRecordAgeInSeconds');
+    if (st.BisectBatchOnFunctionError !== (have.BisectBatchOnFunctionError ?? false)) diff.push('BisectBatchOnFunctionError');
+    if (st.TumblingWindowInSeconds !== (have.TumblingWindowInSeconds ?? 0)) diff.push('TumblingWindowInSeconds');
+    if ((st.OnFailure ?? '') !== (have.DestinationConfig?.OnFailure?.Destination ?? '')) diff.push('DestinationConfig');
+  }
   return diff;
 }
+
+/** The stream settings UpdateEventSourceMapping takes (StartingPosition is fixed at creation). */
+const streamUpdate = (s: MappingSettings) => s.stream ? {
+  ParallelizationFactor: s.stream.ParallelizationFactor,
+  MaximumRetryAttempts: s.stream.MaximumRetryAttempts,
+  MaximumRecordAgeInSeconds: s.stream.MaximumRecordAgeInSeconds,
+  BisectBatchOnFunctionError: s.stream.BisectBatchOnFunctionError,
+  TumblingWindowInSeconds: s.stream.TumblingWindowInSeconds,
+  DestinationConfig: { OnFailure: { Destination: s.stream.OnFailure ?? '' } },
+} : {};
 
 /** What Create and Update both send. */
 const apiSettings = (s: MappingSettings) => ({
@@ -131,15 +189,18 @@ export const eventSourceMapping = defineKind<MappingPlan>({
   schema: {
     handled: [
       'EventSourceArn', 'FunctionName', 'BatchSize', 'Enabled', 'MaximumBatchingWindowInSeconds', 'FilterCriteria', 'FunctionResponseTypes', 'ScalingConfig',
-      ...otherSourceProps,
+      ...otherSourceProps, ...streamProps,
     ],
     // Tags on a mapping and KMS-encrypted filters change nothing Kumo runs; metrics and provisioned pollers are CloudWatch / capacity settings.
     ignored: ['Tags', 'KmsKeyArn', 'MetricsConfig', 'ProvisionedPollerConfig', 'LoggingConfig'],
     check({ props, need, fail }) {
       need('FunctionName');
-      need('EventSourceArn', ' (an SQS queue ARN: !GetAtt Queue.Arn)');
+      need('EventSourceArn', ' (an SQS queue ARN: !GetAtt Queue.Arn, or a Kinesis stream ARN: !GetAtt Stream.Arn)');
       for (const k of otherSourceProps) {
-        if (props[k] !== undefined) fail(k, `${k} is for stream, Kafka, MQ or DocumentDB sources; Kumo's event source mappings read SQS queues only`);
+        if (props[k] !== undefined) fail(k, `${k} is for Kafka, MQ or DocumentDB sources; Kumo's event source mappings read SQS queues and Kinesis streams`);
+      }
+      if (props.StartingPosition === undefined) {
+        for (const k of streamProps) if (props[k] !== undefined) fail(k, `${k} is for Kinesis mappings, which need StartingPosition (TRIM_HORIZON, LATEST or AT_TIMESTAMP)`);
       }
     },
   },
@@ -185,6 +246,10 @@ export const eventSourceMapping = defineKind<MappingPlan>({
     if (!have) return { ...pl, reasons: prev ? ['gone from the server'] : [`${want.EventSourceArn.split(':').pop()} → ${want.FunctionName.split(':').slice(-2).join(':')}`] };
     // CloudFormation replaces a mapping whose EventSourceArn changed (the old one is deleted after the new one exists).
     if (have.EventSourceArn !== want.EventSourceArn && !pendingRefs(want.EventSourceArn).length) return { ...pl, reasons: ['replaced: EventSourceArn'] };
+    // StartingPosition cannot be updated: CloudFormation replaces the mapping (its checkpoints go with it).
+    if (want.stream && (have.StartingPosition !== want.stream.StartingPosition || (want.stream.StartingPositionTimestamp ?? undefined) !== (have.StartingPositionTimestamp ? have.StartingPositionTimestamp.getTime() / 1000 : undefined))) {
+      return { ...pl, reasons: ['replaced: StartingPosition'] };
+    }
     pl.physical = have.UUID!;
     const rec = { type: d.type, physicalId: have.UUID!, ref: have.UUID!, arn: have.EventSourceMappingArn, functionName: want.FunctionName };
     pl.data = { uuid: have.UUID, rec };
@@ -213,7 +278,7 @@ export const eventSourceMapping = defineKind<MappingPlan>({
               ...apiSettings(want),
               // Empty values remove a filter or a concurrency cap (UpdateEventSourceMapping).
               FilterCriteria: { Filters: want.Filters.map((Pattern) => ({ Pattern })) },
-              ScalingConfig: want.MaximumConcurrency !== undefined ? { MaximumConcurrency: want.MaximumConcurrency } : {},
+              ...(want.stream ? streamUpdate(want) : { ScalingConfig: want.MaximumConcurrency !== undefined ? { MaximumConcurrency: want.MaximumConcurrency } : {} }),
             }),
           );
           await settled(ctx, uuid);
@@ -230,6 +295,12 @@ export const eventSourceMapping = defineKind<MappingPlan>({
           ...apiSettings(want),
           FilterCriteria: want.Filters.length ? { Filters: want.Filters.map((Pattern) => ({ Pattern })) } : undefined,
           ScalingConfig: want.MaximumConcurrency !== undefined ? { MaximumConcurrency: want.MaximumConcurrency } : undefined,
+          ...(want.stream ? {
+            ...streamUpdate(want),
+            DestinationConfig: want.stream.OnFailure ? { OnFailure: { Destination: want.stream.OnFailure } } : undefined,
+            StartingPosition: want.stream.StartingPosition as 'LATEST',
+            ...(want.stream.StartingPositionTimestamp !== undefined ? { StartingPositionTimestamp: new Date(want.stream.StartingPositionTimestamp * 1000) } : {}),
+          } : {}),
         }),
       ),
     );

@@ -146,6 +146,25 @@ describe('deploy: queues, topics, event sources and async settings (template →
     assert.ok(ctx.model.notes.includes('Worker: event FromJobs (SQS): MetricsConfig has no effect on Kumo (ignored)'));
   });
 
+  it('a Kinesis event becomes <Fn><Event>, a stream mapping with Lambda\'s defaults for what it leaves out', () => {
+    const { ctx } = contextFor(`${head}  S:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: 2}\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: a.h\n      InlineCode: x\n      Events:\n        Clicks:\n          Type: Kinesis\n          Properties: {Stream: !GetAtt S.Arn, StartingPosition: LATEST, MaximumRetryAttempts: 3, DestinationConfig: {OnFailure: {Destination: !GetAtt Dlq.Arn}}}\n`);
+    const byId = new Map(activeResources(ctx).map((d) => [d.id, d]));
+    const m = byId.get('FClicks')!;
+    assert.equal(m.type, 'AWS::Lambda::EventSourceMapping');
+    const st = mappingSettings(ctx, m, ctx.props(m));
+    assert.equal(st.EventSourceArn, 'arn:aws:kinesis:us-east-1:000000000000:stream/app-S');
+    assert.equal(st.BatchSize, 100, "Kinesis' default batch");
+    assert.deepEqual(st.stream, {
+      StartingPosition: 'LATEST', ParallelizationFactor: 1, MaximumRetryAttempts: 3, MaximumRecordAgeInSeconds: -1, BisectBatchOnFunctionError: false,
+      TumblingWindowInSeconds: 0, OnFailure: 'arn:aws:sqs:us-east-1:000000000000:app-Dlq',
+    });
+    assert.deepEqual(mappingDiff(ctx, st, {
+      FunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:app-F', BatchSize: 100, State: 'Enabled', MaximumBatchingWindowInSeconds: 0, FunctionResponseTypes: [],
+      ParallelizationFactor: 1, MaximumRetryAttempts: -1, MaximumRecordAgeInSeconds: -1, BisectBatchOnFunctionError: false, TumblingWindowInSeconds: 0, DestinationConfig: { OnFailure: {} },
+    }), ['MaximumRetryAttempts', 'DestinationConfig']);
+    assert.equal(kindOf('AWS::Kinesis::Stream').getAtt(byId.get('S')!, 'Arn', 'p', ctx), 'arn:aws:kinesis:us-east-1:000000000000:stream/app-S');
+  });
+
   it('template mistakes in events are found before anything is sent, at their position', () => {
     const bad = (extra: string) => () => activeResources(contextFor(fnWith(extra)).ctx);
     assert.throws(bad('      Events:\n        E:\n          Type: SQS\n          Properties: {BatchSize: 1}\n'), /an SQS event needs Queue/);
@@ -154,7 +173,10 @@ describe('deploy: queues, topics, event sources and async settings (template →
     assert.throws(bad('      EventInvokeConfig:\n        DestinationConfig:\n          OnFailure: {Type: S3, Destination: arn:aws:s3:::b}\n'), /Kumo delivers to SQS, SNS and Lambda destinations, not S3/);
     assert.throws(bad('      EventInvokeConfig:\n        DestinationConfig:\n          OnFailure: {Type: Lambda}\n'), /a Lambda destination needs Destination/);
     assert.throws(() => functionConfigOf(fnWith('      DeadLetterQueue: {Type: Kinesis, TargetArn: x}\n')), /DeadLetterQueue is \{Type: SQS or SNS, TargetArn/);
-    assert.throws(() => contextFor(`${head}  M:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties: {FunctionName: f, EventSourceArn: !GetAtt Jobs.Arn, StartingPosition: LATEST}\n`), /StartingPosition is for stream, Kafka, MQ or DocumentDB sources/);
+    assert.throws(() => contextFor(`${head}  M:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties: {FunctionName: f, EventSourceArn: !GetAtt Jobs.Arn, ParallelizationFactor: 2}\n`), /ParallelizationFactor is for Kinesis mappings, which need StartingPosition/);
+    assert.throws(() => contextFor(`${head}  M:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties: {FunctionName: f, EventSourceArn: !GetAtt Jobs.Arn, Topics: [t]}\n`), /Topics is for Kafka, MQ or DocumentDB sources/);
+    assert.throws(bad('      Events:\n        E:\n          Type: Kinesis\n          Properties: {Stream: s}\n'), /a Kinesis event needs StartingPosition/);
+    assert.throws(bad('      Events:\n        E:\n          Type: Kinesis\n          Properties: {StartingPosition: LATEST}\n'), /a Kinesis event needs Stream/);
     assert.throws(() => contextFor(`${head}  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: a.fifo}\n`), /a queue named ….fifo needs FifoQueue: true/);
     assert.throws(() => contextFor(`${head}  Q:\n    Type: AWS::SQS::Queue\n    Properties: {Delay: 1}\n`), /unknown property 'Delay' of AWS::SQS::Queue/);
   });

@@ -7,6 +7,8 @@ import { isMapping } from '../values';
  * What a SAM function's Events and EventInvokeConfig stand for, named as
  * SAM's translator names them (checked against aws-sam-translator 1.110):
  * - `Type: SQS` → `<Fn><Event>`, an AWS::Lambda::EventSourceMapping;
+ * - `Type: Kinesis` → `<Fn><Event>`, an AWS::Lambda::EventSourceMapping of
+ *   the stream (StartingPosition required, as Lambda requires it);
  * - `Type: SNS` → `<Fn><Event>`, an AWS::SNS::Subscription with protocol
  *   lambda (SAM's `<Fn><Event>Permission` is not made: Kumo enforces no
  *   resource policies);
@@ -28,11 +30,17 @@ import { isMapping } from '../values';
  */
 
 /** Event types that become resources here. */
-const wired = new Set(['SQS', 'SNS', 'EventBridgeRule', 'CloudWatchEvent', 'Schedule']);
+const wired = new Set(['SQS', 'SNS', 'Kinesis', 'EventBridgeRule', 'CloudWatchEvent', 'Schedule']);
 
 const sqsEventProps = ['Queue', 'BatchSize', 'Enabled', 'FilterCriteria', 'MaximumBatchingWindowInSeconds', 'FunctionResponseTypes', 'ScalingConfig'];
 /** SQS event properties with no effect on Kumo (KMS-encrypted filters, CloudWatch metrics, provisioned pollers). */
 const sqsEventIgnored = ['KmsKeyArn', 'MetricsConfig', 'ProvisionedPollerConfig'];
+const kinesisEventProps = [
+  'Stream', 'StartingPosition', 'StartingPositionTimestamp', 'BatchSize', 'Enabled', 'FilterCriteria', 'MaximumBatchingWindowInSeconds', 'FunctionResponseTypes',
+  'ParallelizationFactor', 'MaximumRetryAttempts', 'MaximumRecordAgeInSeconds', 'BisectBatchOnFunctionError', 'DestinationConfig', 'TumblingWindowInSeconds',
+];
+/** Kinesis event properties with no effect on Kumo (KMS-encrypted filters, CloudWatch metrics). */
+const kinesisEventIgnored = ['KmsKeyArn', 'MetricsConfig'];
 const snsEventProps = ['Topic', 'FilterPolicy', 'FilterPolicyScope', 'RedrivePolicy', 'SqsSubscription'];
 /** Region: one region per Kumo server. */
 const snsEventIgnored = ['Region'];
@@ -79,8 +87,8 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
     const e = (ev.Properties ?? {}) as Record<string, unknown>;
     if (!isMapping(e)) throw ctx.error(`${ep}.Properties`, 'Properties must be a mapping');
     const isRule = ev.Type === 'EventBridgeRule' || ev.Type === 'CloudWatchEvent';
-    const known = ev.Type === 'SQS' ? sqsEventProps : ev.Type === 'SNS' ? snsEventProps : isRule ? ruleEventProps : scheduleEventProps;
-    const ignored = ev.Type === 'SQS' ? sqsEventIgnored : ev.Type === 'SNS' ? snsEventIgnored : ruleEventIgnored;
+    const known = ev.Type === 'SQS' ? sqsEventProps : ev.Type === 'SNS' ? snsEventProps : ev.Type === 'Kinesis' ? kinesisEventProps : isRule ? ruleEventProps : scheduleEventProps;
+    const ignored = ev.Type === 'SQS' ? sqsEventIgnored : ev.Type === 'SNS' ? snsEventIgnored : ev.Type === 'Kinesis' ? kinesisEventIgnored : ruleEventIgnored;
     for (const k of Object.keys(e)) {
       if (ignored.includes(k)) notes.push(`${d.id}: event ${name} (${ev.Type}): ${k} has no effect on Kumo (ignored)`);
       else if (!known.includes(k)) throw ctx.error(`${ep}.Properties.${k}`, `unknown property '${k}' of an ${ev.Type} event (known: ${known.join(', ')})`);
@@ -117,6 +125,20 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
         props: defined({
           EventSourceArn: e.Queue, FunctionName: fnName, BatchSize: e.BatchSize, Enabled: e.Enabled, FilterCriteria: e.FilterCriteria,
           MaximumBatchingWindowInSeconds: e.MaximumBatchingWindowInSeconds, FunctionResponseTypes: e.FunctionResponseTypes, ScalingConfig: e.ScalingConfig,
+        }),
+      });
+    } else if (ev.Type === 'Kinesis') {
+      if (e.Stream === undefined) throw ctx.error(`${ep}.Properties`, 'a Kinesis event needs Stream (the stream ARN: !GetAtt MyStream.Arn)');
+      if (e.StartingPosition === undefined) throw ctx.error(`${ep}.Properties`, 'a Kinesis event needs StartingPosition (TRIM_HORIZON, LATEST or AT_TIMESTAMP)');
+      children.push({
+        id: `${d.id}${name}`,
+        type: 'AWS::Lambda::EventSourceMapping',
+        props: defined({
+          EventSourceArn: e.Stream, FunctionName: fnName, StartingPosition: e.StartingPosition, StartingPositionTimestamp: e.StartingPositionTimestamp,
+          BatchSize: e.BatchSize, Enabled: e.Enabled, FilterCriteria: e.FilterCriteria, MaximumBatchingWindowInSeconds: e.MaximumBatchingWindowInSeconds,
+          FunctionResponseTypes: e.FunctionResponseTypes, ParallelizationFactor: e.ParallelizationFactor, MaximumRetryAttempts: e.MaximumRetryAttempts,
+          MaximumRecordAgeInSeconds: e.MaximumRecordAgeInSeconds, BisectBatchOnFunctionError: e.BisectBatchOnFunctionError,
+          DestinationConfig: e.DestinationConfig, TumblingWindowInSeconds: e.TumblingWindowInSeconds,
         }),
       });
     } else {
