@@ -46,6 +46,7 @@ import { QueueService } from './queues/queue-service';
 import { QueueSourceAdapter } from './queues/source';
 import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
+import { ParameterService } from './parameters/parameter-service';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 
@@ -167,6 +168,8 @@ export class KumoServer {
     const streamTuning = streamTuningFromEnv(process.env);
     const streams = new StreamService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId }, streamTuning);
     this.streamSweeper = new StreamRetentionSweeper(streams, streamTuning.sweepIntervalMs, (e) => console.error('kumo: stream retention sweep failed:', e));
+    // SSM Parameter Store: parameters (SecureString values sealed with the keyring).
+    const parameters = new ParameterService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId });
     // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
     const signer = MessageSigner.open(cfg.dataDir);
     let topicWorker: DeliveryWorker | undefined;
@@ -194,7 +197,7 @@ export class KumoServer {
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams,
+        queues: queueService, moveTasks: this.moveTasks, streams, parameters,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),

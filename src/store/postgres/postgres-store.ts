@@ -1,6 +1,8 @@
 import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import { PgStreams } from './streams';
+import { ParameterOps } from '../parameter-ops';
+import type { NewParameterVersion, ParameterStore } from '../parameters';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { PgTopics } from './topics';
 import type pg from 'pg';
@@ -65,6 +67,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   private readonly listener: Listener;
   private readonly topics: PgTopics;
   private readonly streams: PgStreams;
+  private readonly parameters: ParameterOps;
   /** Lease owners (queues) of this process, whose heartbeat it refreshes. */
   private readonly owners = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -77,6 +80,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.listener = new Listener(url, asyncChannel);
     this.topics = new PgTopics(pool);
     this.streams = new PgStreams(pool);
+    this.parameters = new ParameterOps((op, ...args) => runPostgres(pool, op, ...args));
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
@@ -843,6 +847,17 @@ export class PostgresStore implements Store, AsyncWakeups {
   listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.streams.listCheckpoints(mappingId); }
   saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.streams.saveCheckpoint(mappingId, shardId, next, expected); }
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.streams.deleteCheckpoints(mappingId); }
+
+  // ---- Parameters (src/store/parameters.ts): parameter-sql.ts, one transaction (synchronous commit) per method.
+  putParameter(p: NewParameterVersion, opts: { overwrite: boolean; tags?: Record<string, string>; versionsMax: number }): ReturnType<ParameterStore['putParameter']> { return this.parameters.putParameter(p, opts); }
+  getParameterVersions(name: string): ReturnType<ParameterStore['getParameterVersions']> { return this.parameters.getParameterVersions(name); }
+  getLatestParameters(names: string[]): ReturnType<ParameterStore['getLatestParameters']> { return this.parameters.getLatestParameters(names); }
+  listParameters(q: { prefix?: string; afterName?: string; limit: number }): ReturnType<ParameterStore['listParameters']> { return this.parameters.listParameters(q); }
+  deleteParameters(names: string[]): ReturnType<ParameterStore['deleteParameters']> { return this.parameters.deleteParameters(names); }
+  labelParameterVersion(name: string, version: number | undefined, labels: string[], labelsMax: number): ReturnType<ParameterStore['labelParameterVersion']> { return this.parameters.labelParameterVersion(name, version, labels, labelsMax); }
+  unlabelParameterVersion(name: string, version: number, labels: string[]): ReturnType<ParameterStore['unlabelParameterVersion']> { return this.parameters.unlabelParameterVersion(name, version, labels); }
+  changeParameterTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<ParameterStore['changeParameterTags']> { return this.parameters.changeParameterTags(name, change, tagsMax); }
+  getParameterTags(name: string): ReturnType<ParameterStore['getParameterTags']> { return this.parameters.getParameterTags(name); }
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);

@@ -1,4 +1,5 @@
 import { postgresStreamMigration } from './streams';
+import { parameterTablesPostgres } from '../parameter-ops';
 import { invokeConfigsMigration } from './invoke-configs';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
@@ -71,4 +72,6 @@ export const migrations: string[] = [
   provisionedConcurrencyMigration,
   // 8: the stream service (Kinesis): streams, shards, records (sealed data).
   postgresStreamMigration,
+  // 9: Parameter Store (SSM): parameters, their kept versions (SecureString values sealed), labels and tags.
+  parameterTablesPostgres,
 ];

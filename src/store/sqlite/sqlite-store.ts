@@ -1,6 +1,8 @@
 import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import { SqliteStreams, sqliteStreamMigration } from './streams';
+import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
+import type { NewParameterVersion, ParameterStore } from '../parameters';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
@@ -19,7 +21,7 @@ import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types
 import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
 import * as qsql from '../queue-sql';
 import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
-import { readSqlite, runSqlite, SqliteGroupCommit, sqliteQueueMigration } from './queue-driver';
+import { readSqlite, readSqliteAt, runSqlite, SqliteGroupCommit, sqliteQueueMigration } from './queue-driver';
 import { SqliteReservedConcurrency, deleteFunctionConcurrencySql, reservedConcurrencyMigration } from './reserved-concurrency';
 import {
   SqliteProvisionedConcurrency, deleteFunctionProvisionedSql, deleteQualifierProvisionedSql, provisionedConcurrencyMigration,
@@ -101,6 +103,7 @@ export class SqliteStore implements Store {
   private readonly st: ReturnType<SqliteStore['prepare']>;
   private readonly topics: SqliteTopics;
   private readonly streams: SqliteStreams;
+  private readonly parameters: ParameterOps;
   private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
   /**
@@ -142,6 +145,7 @@ export class SqliteStore implements Store {
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
     this.streams = new SqliteStreams(this.db);
+    this.parameters = new ParameterOps(async (op, ...args) => runSqlite(this.db, op, ...args), async (op, ...args) => readSqliteAt(this.db, op, ...args));
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db, () => this.walSync.sync());
     this.provisioned = new SqliteProvisionedConcurrency(this.db);
@@ -1017,6 +1021,17 @@ export class SqliteStore implements Store {
   saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.durable(this.streams.saveCheckpoint(mappingId, shardId, next, expected)); }
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.durable(this.streams.deleteCheckpoints(mappingId)); }
 
+  // ---- Parameters (src/store/parameters.ts): the logic shared with the other store in parameter-sql.ts; writes answer once durable.
+  putParameter(p: NewParameterVersion, opts: { overwrite: boolean; tags?: Record<string, string>; versionsMax: number }): ReturnType<ParameterStore['putParameter']> { return this.durable(this.parameters.putParameter(p, opts)); }
+  getParameterVersions(name: string): ReturnType<ParameterStore['getParameterVersions']> { return this.parameters.getParameterVersions(name); }
+  getLatestParameters(names: string[]): ReturnType<ParameterStore['getLatestParameters']> { return this.parameters.getLatestParameters(names); }
+  listParameters(q: { prefix?: string; afterName?: string; limit: number }): ReturnType<ParameterStore['listParameters']> { return this.parameters.listParameters(q); }
+  deleteParameters(names: string[]): ReturnType<ParameterStore['deleteParameters']> { return this.durable(this.parameters.deleteParameters(names)); }
+  labelParameterVersion(name: string, version: number | undefined, labels: string[], labelsMax: number): ReturnType<ParameterStore['labelParameterVersion']> { return this.durable(this.parameters.labelParameterVersion(name, version, labels, labelsMax)); }
+  unlabelParameterVersion(name: string, version: number, labels: string[]): ReturnType<ParameterStore['unlabelParameterVersion']> { return this.durable(this.parameters.unlabelParameterVersion(name, version, labels)); }
+  changeParameterTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<ParameterStore['changeParameterTags']> { return this.durable(this.parameters.changeParameterTags(name, change, tagsMax)); }
+  getParameterTags(name: string): ReturnType<ParameterStore['getParameterTags']> { return this.parameters.getParameterTags(name); }
+
   async close(): Promise<void> {
     // A sync in flight finishes on the descriptor before it is closed (and its writers are answered).
     await this.walSync.idle();
@@ -1142,6 +1157,8 @@ const migrations: string[] = [
   provisionedConcurrencyMigration,
   // 11: the stream service (Kinesis): streams, shards, records (sealed data).
   sqliteStreamMigration,
+  // 12: Parameter Store (SSM): parameters, their kept versions (SecureString values sealed), labels and tags.
+  parameterTablesSqlite,
 ];
 
 /** The logs database (its own file, see the constructor). */
