@@ -1,10 +1,10 @@
 import type { Members, Operation } from '../../gateway/service';
-import type { ParameterType } from '../../store/types';
 import type { ParameterView } from '../../parameters/parameter-service';
 import { constraint } from '../../parameters/errors';
 import { bool, int, str, strList } from './decode';
 import { filtersOf, parameterShape, required, tagsOf, type SsmDeps } from './operation';
 
+type ParameterType = ParameterView['type'];
 const types: ParameterType[] = ['String', 'StringList', 'SecureString'];
 const tiers = ['Standard', 'Advanced', 'Intelligent-Tiering'];
 
