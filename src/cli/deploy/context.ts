@@ -2,8 +2,9 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { functionArn, stackArn } from '../../domain/arn';
-import { logsClient, snsClient, sqsClient, type CliConfig } from '../client';
+import { logsClient, snsClient, sqsClient, ssmClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -59,6 +60,7 @@ export class DeployContext implements DeploySetup {
   private sqsC?: SQSClient;
   private logsC?: CloudWatchLogsClient;
   private snsC?: SNSClient;
+  private ssmC?: SSMClient;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -112,8 +114,14 @@ export class DeployContext implements DeploySetup {
     return (this.logsC ??= logsClient(this.cfg));
   }
 
+  /** The SSM (Parameter Store) client, made on first use. */
+  get ssm(): SSMClient {
+    return (this.ssmC ??= ssmClient(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
+    this.ssmC?.destroy();
     this.logsC?.destroy();
     this.sqsC?.destroy();
     this.snsC?.destroy();

@@ -11,6 +11,7 @@ import { snsSubscription } from './kinds/sns-subscription';
 import { snsTopic } from './kinds/sns-topic';
 import { sqsQueue } from './kinds/sqs-queue';
 import { logGroup } from './kinds/log-group';
+import { ssmParameter } from './kinds/ssm-parameter';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -26,6 +27,7 @@ export const kinds: readonly ResourceKind[] = [
   eventSourceMapping,
   eventInvokeConfig,
   logGroup,
+  ssmParameter,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));
