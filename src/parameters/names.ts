@@ -17,6 +17,9 @@ export const pathRequirementsMessage =
   + '. (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". '
   + 'Valid example: /get/parameters2-/by1./path0_.';
 
+/** HierarchyLevelLimitExceededException's text (the model's). */
+const hierarchyMessage = 'A hierarchy can have a maximum of 15 levels. For more information, see Requirements and constraints for parameter names in the Amazon Web Services Systems Manager User Guide.';
+
 const reserved = (name: string) => /^(aws|ssm)/i.test(name.replace(/^\//, ''));
 
 /** Length checks every operation's Name member gets (the model's PSParameterName). */
@@ -37,7 +40,7 @@ export function checkNewName(name: string): void {
   if (isPath && !name.startsWith('/')) throw validation('Parameter name must be a fully qualified name.');
   if (!/^[a-zA-Z0-9_.\-/]+$/.test(name) || name.includes('//') || name.endsWith('/')) throw validation(pathNameMessage);
   if (levels(name) > parameterLimits.hierarchyLevelsMax) {
-    throw new ParameterError('HierarchyLevel', 'A hierarchy can have a maximum of 15 levels. For more information, see Requirements and Constraints for Parameter Names in the AWS Systems Manager User Guide.');
+    throw new ParameterError('HierarchyLevel', hierarchyMessage);
   }
 }
 
@@ -49,7 +52,7 @@ export function checkPath(path: string): void {
   checkNameLength(path, 'Path');
   if (reserved(path)) throw validation('The path can\'t be prefixed with "aws" or "ssm" (case-insensitive). When using global parameters, please specify within a global namespace.');
   if (!path.startsWith('/') || path.includes('//') || !/^[a-zA-Z0-9_.\-/]+$/.test(path)) throw validation(pathRequirementsMessage);
-  if (levels(path) > parameterLimits.hierarchyLevelsMax) throw new ParameterError('HierarchyLevel', 'A hierarchy can have a maximum of 15 levels. For more information, see Requirements and Constraints for Parameter Names in the AWS Systems Manager User Guide.');
+  if (levels(path) > parameterLimits.hierarchyLevelsMax) throw new ParameterError('HierarchyLevel', hierarchyMessage);
 }
 
 /** Labels AWS does not attach (returned in InvalidLabels): beginning with aws, ssm or a digit, or holding other than letters, digits, `_.-`. */

@@ -47,7 +47,7 @@ function fromToken<T>(token: string | undefined): T | undefined {
   try {
     return JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as T;
   } catch {
-    throw new ParameterError('InvalidNextToken', 'The specified token is not valid.');
+    throw new ParameterError('InvalidNextToken', 'The specified token isn\'t valid.');
   }
 }
 
@@ -114,7 +114,7 @@ export class ParameterService {
       try {
         re = new RegExp(allowedPattern, 'u');
       } catch {
-        throw new ParameterError('InvalidAllowedPattern', `The allowed pattern ${allowedPattern} is not a valid regular expression.`);
+        throw new ParameterError('InvalidAllowedPattern', 'The request doesn\'t meet the regular expression requirement.');
       }
       if (!re.test(i.value)) throw new ParameterError('PatternMismatch', `Parameter value, cannot be validated against allowedPattern: ${allowedPattern}`);
     }
@@ -246,7 +246,7 @@ export class ParameterService {
     checkTags(tags);
     const r = await this.store.changeParameterTags(id, { set: tags }, L.tagsPerResourceMax);
     if (r === 'no-parameter') throw invalidResourceId();
-    if (r === 'too-many') throw new ParameterError('TooManyTags', `A resource can have at most ${L.tagsPerResourceMax} tags.`);
+    if (r === 'too-many') throw new ParameterError('TooManyTags', tooManyTagsMessage);
   }
 
   async removeTags(resourceType: string, id: string, keys: string[]): Promise<void> {
@@ -321,7 +321,9 @@ export class ParameterService {
   }
 }
 
-const invalidResourceId = () => new ParameterError('InvalidResourceId', 'The resource ID is not valid. Verify the ID and try again.');
+/** TooManyTagsError's text (the model's, which says Targets for every operation). */
+const tooManyTagsMessage = 'The Targets parameter includes too many tags. Remove one or more tags and try the command again.';
+const invalidResourceId = () => new ParameterError('InvalidResourceId', 'The resource ID isn\'t valid. Verify that you entered the correct ID and try again.');
 
 function checkLabelList(labels: string[]): void {
   if (labels.length < 1) throw constraint('Labels', `[${labels.join(', ')}]`, 'Member must have length greater than or equal to 1');
@@ -334,7 +336,7 @@ function checkLabelList(labels: string[]): void {
 }
 
 function checkTags(tags: Record<string, string>): void {
-  if (Object.keys(tags).length > L.tagsPerResourceMax) throw new ParameterError('TooManyTags', `A resource can have at most ${L.tagsPerResourceMax} tags.`);
+  if (Object.keys(tags).length > L.tagsPerResourceMax) throw new ParameterError('TooManyTags', tooManyTagsMessage);
   for (const [k, v] of Object.entries(tags)) {
     if (k.length < 1 || k.length > L.tagKeyCharsMax) throw constraint('Tags.member.key', k, `Member must have length less than or equal to ${L.tagKeyCharsMax}`);
     if (v.length > L.tagValueCharsMax) throw constraint('Tags.member.value', v, `Member must have length less than or equal to ${L.tagValueCharsMax}`);

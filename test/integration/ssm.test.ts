@@ -65,7 +65,10 @@ describe('SSM Parameter Store', () => {
     assert.equal((await e('/has space')).name, 'ValidationException');
     assert.equal((await e('/a//b')).name, 'ValidationException');
     const deep = `/${Array.from({ length: 16 }, (_, i) => `l${i}`).join('/')}`;
-    assert.equal((await e(deep)).name, 'HierarchyLevelLimitExceededException');
+    assert.deepEqual(await e(deep), {
+      name: 'HierarchyLevelLimitExceededException', status: 400,
+      message: 'A hierarchy can have a maximum of 15 levels. For more information, see Requirements and constraints for parameter names in the Amazon Web Services Systems Manager User Guide.',
+    });
     const fifteen = `/${Array.from({ length: 15 }, (_, i) => `l${i}`).join('/')}`;
     assert.equal((await ssm.send(new PutParameterCommand({ Name: fifteen, Value: 'v', Type: 'String' }))).Version, 1);
     assert.match((await e(`/${'x'.repeat(2048)}`)).message, /^1 validation error detected: Value '.*' at 'name' failed to satisfy constraint: Member must have length less than or equal to 2048$/);
@@ -221,7 +224,9 @@ describe('SSM Parameter Store', () => {
     await ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/t/p', Tags: [{ Key: 'b', Value: '2' }] }));
     await ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: '/t/p', TagKeys: ['a'] }));
     assert.deepEqual((await ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/t/p' }))).TagList, [{ Key: 'b', Value: '2' }]);
-    assert.equal((await ssmError(ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/t/none' })))).name, 'InvalidResourceId');
+    assert.deepEqual(await ssmError(ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/t/none' }))), {
+      name: 'InvalidResourceId', status: 400, message: 'The resource ID isn\'t valid. Verify that you entered the correct ID and try again.',
+    });
     assert.equal((await ssmError(ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Document', ResourceId: 'doc' })))).name, 'InvalidResourceId');
     assert.equal((await ssmError(ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Nope' as never, ResourceId: 'x' })))).name, 'ValidationException');
     const many = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
