@@ -100,6 +100,19 @@ export function parameterStoreContract(withStore: WithStore): void {
       assert.deepEqual((await s.getParameterVersions('race')).map((v) => v.version), [1, 2, 3, 4, 5]);
     }));
 
+    test('expectVersion is a compare-and-swap on the newest version: another one writes nothing, leaves no row behind', withStore(async (s) => {
+      const cas = (name: string, value: string, expectVersion: number) => s.putParameter(p(name, value), { overwrite: true, versionsMax: 100, expectVersion });
+      assert.deepEqual(await cas('c', 'v1', 0), { kind: 'ok', version: 1 });
+      assert.deepEqual(await cas('c', 'stale', 0), { kind: 'moved', latest: 1 });
+      assert.deepEqual(await cas('c', 'v2', 1), { kind: 'ok', version: 2 });
+      assert.deepEqual(values(await s.getParameterVersions('c')), ['v1', 'v2']);
+      assert.deepEqual(await cas('gone', 'x', 3), { kind: 'moved', latest: 0 });
+      assert.equal(await s.getParameterTags('gone'), undefined, 'no row for a parameter that does not exist');
+      assert.deepEqual((await s.listParameters({ limit: 10 })).map((x) => x.name), ['c']);
+      const both = await Promise.all([cas('c', 'a', 2), cas('c', 'b', 2)]);
+      assert.deepEqual(both.map((r) => r.kind).sort(), ['moved', 'ok'], 'one of two puts expecting the same version wins');
+    }));
+
     test('what resolved before a reopen is there after it (bytes exactly)', withStore(async (s0, o) => {
       const sealed = Buffer.from([0, 1, 2, 255, 254]);
       await s0.putParameter(p('/dur', 'x', { type: 'SecureString', value: sealed, keyId: 'alias/aws/ssm' }), { overwrite: false, tags: { k: 'v' }, versionsMax: 100 });

@@ -21,7 +21,8 @@ export type ParameterErrorKind =
   | 'InvalidResourceType'
   | 'InvalidResourceId'
   | 'TooManyTags'
-  | 'UnsupportedType';
+  | 'UnsupportedType'
+  | 'TooManyUpdates';
 
 export class ParameterError extends Error {
   constructor(readonly kind: ParameterErrorKind, message: string) {

@@ -1,5 +1,5 @@
 import type { Keyring } from '../keys/keyring';
-import type { ParameterStore, ParameterType, ParameterVersionRecord } from '../store/types';
+import type { NewParameterVersion, ParameterStore, ParameterType, ParameterVersionRecord } from '../store/types';
 import { constraint, ParameterError, parameterNotFound, validation, versionNotFound } from './errors';
 import { checkFilters, matches, underPath, type ParameterFilter } from './filters';
 import { defaultKeyId, parameterLimits as L } from './limits';
@@ -51,6 +51,8 @@ function fromToken<T>(token: string | undefined): T | undefined {
   }
 }
 
+/** Reads and compare-and-swaps an overwrite tries before it answers TooManyUpdates (each loses only to a put that succeeded). */
+const putAttemptsMax = 10;
 /** Candidates read from the store per round while filtering a page. */
 const scanBatchRows = 100;
 const tierMessage = 'Kumo keeps Standard-tier parameters only (values up to 4 KB, no parameter policies): Advanced and Intelligent-Tiering are not supported.';
@@ -90,8 +92,27 @@ export class ParameterService {
       throw validation('Invalid request: tags and overwrite can\'t be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.');
     }
     if (i.tags) checkTags(i.tags);
-    // What an overwrite does not restate, it keeps from the newest version (AWS keeps type, description, pattern and data type).
-    const previous = i.overwrite ? (await this.store.getParameterVersions(i.name)).at(-1) : undefined;
+    // What an overwrite does not restate it keeps from the newest version (AWS keeps type, description, pattern and data
+    // type); the put is then a compare-and-swap on that version, read again when another put came in between.
+    for (let attempt = 1; ; attempt++) {
+      const previous = i.overwrite ? (await this.store.getParameterVersions(i.name)).at(-1) : undefined;
+      const r = await this.store.putParameter(this.nextVersion(i, previous), {
+        overwrite: i.overwrite === true, tags: i.tags, versionsMax: L.versionsMax, expectVersion: i.overwrite ? previous?.version ?? 0 : undefined,
+      });
+      if (r.kind === 'moved') {
+        if (attempt < putAttemptsMax) continue;
+        throw new ParameterError('TooManyUpdates', 'There are concurrent updates for a resource that supports one update at a time.');
+      }
+      if (r.kind === 'exists') throw new ParameterError('AlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+      if (r.kind === 'oldest-labelled') {
+        throw new ParameterError('MaxVersions', `You attempted to create a new version of ${i.name} by calling the PutParameter API with the overwrite flag. Version ${r.oldest}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`);
+      }
+      return { version: r.version, tier: 'Standard' };
+    }
+  }
+
+  /** The version a put writes, given the newest one it overwrites: type, data type, key and pattern checked, a SecureString sealed. */
+  private nextVersion(i: PutParameterInput, previous: ParameterVersionRecord | undefined): NewParameterVersion {
     const type = i.type ?? previous?.type;
     if (!type) throw validation('A parameter type is required when you create a parameter.');
     const dataType = i.dataType ?? previous?.dataType ?? 'text';
@@ -119,15 +140,10 @@ export class ParameterService {
       if (!re.test(i.value)) throw new ParameterError('PatternMismatch', `Parameter value, cannot be validated against allowedPattern: ${allowedPattern}`);
     }
     const plain = Buffer.from(i.value, 'utf8');
-    const r = await this.store.putParameter({
+    return {
       name: i.name, type, value: type === 'SecureString' ? this.keyring.sealBytes(plain, i.name) : plain,
       description: i.description ?? previous?.description, allowedPattern, keyId, dataType,
-    }, { overwrite: i.overwrite === true, tags: i.tags, versionsMax: L.versionsMax });
-    if (r.kind === 'exists') throw new ParameterError('AlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
-    if (r.kind === 'oldest-labelled') {
-      throw new ParameterError('MaxVersions', `You attempted to create a new version of ${i.name} by calling the PutParameter API with the overwrite flag. Version ${r.oldest}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`);
-    }
-    return { version: r.version, tier: 'Standard' };
+    };
   }
 
   /** GetParameter: a name, `name:version`, `name:label` or an ARN of one. */

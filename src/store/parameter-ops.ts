@@ -1,5 +1,5 @@
 import * as ps from './parameter-sql';
-import type { NewParameterVersion, ParameterStore } from './parameters';
+import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from './parameters';
 import type { StreamRunner } from './stream-ops';
 
 /**
@@ -11,7 +11,7 @@ export class ParameterOps implements ParameterStore {
   /** `read`: how a read-only operation runs (SQLite: a deferred transaction, no write lock); by default as a write. */
   constructor(private readonly run: StreamRunner, private readonly read: StreamRunner = run) {}
 
-  putParameter(p: NewParameterVersion, opts: { overwrite: boolean; tags?: Record<string, string>; versionsMax: number }): ReturnType<ParameterStore['putParameter']> { return this.run(ps.putParameter, p, opts); }
+  putParameter(p: NewParameterVersion, opts: ParameterPutOptions): ReturnType<ParameterStore['putParameter']> { return this.run(ps.putParameter, p, opts); }
   getParameterVersions(name: string): ReturnType<ParameterStore['getParameterVersions']> { return this.read(ps.getParameterVersions, name); }
   getLatestParameters(names: string[]): ReturnType<ParameterStore['getLatestParameters']> { return this.read(ps.getLatestParameters, names); }
   listParameters(q: { prefix?: string; afterName?: string; limit: number }): ReturnType<ParameterStore['listParameters']> { return this.read(ps.listParameters, q); }

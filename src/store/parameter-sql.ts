@@ -1,5 +1,5 @@
 import type { QueueOp, Row, Sql } from './queue-sql';
-import type { LabelResult, NewParameterVersion, ParameterPutResult, ParameterType, ParameterVersionRecord } from './parameters';
+import type { LabelResult, NewParameterVersion, ParameterPutOptions, ParameterPutResult, ParameterType, ParameterVersionRecord } from './parameters';
 
 /**
  * The parameter store's logic, written once for SQLite and PostgreSQL in the
@@ -25,11 +25,16 @@ function versionRow(r: Row): ParameterVersionRecord {
 
 const latestJoin = 'ssm_parameters p JOIN ssm_parameter_versions v ON v.name = p.name AND v.version = p.latest';
 
-export function* putParameter(now: number, p: NewParameterVersion, opts: { overwrite: boolean; tags?: Record<string, string>; versionsMax: number }): Op<ParameterPutResult> {
+export function* putParameter(now: number, p: NewParameterVersion, opts: ParameterPutOptions): Op<ParameterPutResult> {
   // Insert-if-absent first, then lock the row: two servers creating the same name serialise on it.
   yield s('INSERT INTO ssm_parameters (name, latest, tags) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING', p.name, JSON.stringify(opts.tags ?? {}));
   const row = yield s('SELECT latest FROM ssm_parameters WHERE name = $1 /*LOCK*/', p.name);
   const latest = Number(row[0]!.latest);
+  if (opts.expectVersion !== undefined && opts.expectVersion !== latest) {
+    // A row this put inserted (latest 0) is not left behind: the caller expected a parameter that is not there.
+    if (latest === 0) yield s('DELETE FROM ssm_parameters WHERE name = $1 AND latest = 0', p.name);
+    return { kind: 'moved', latest };
+  }
   if (latest > 0) {
     if (!opts.overwrite) return { kind: 'exists' };
     const kept = yield s('SELECT version, labels FROM ssm_parameter_versions WHERE name = $1 ORDER BY version', p.name);

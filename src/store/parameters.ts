@@ -34,7 +34,9 @@ export type ParameterPutResult =
   /** The parameter exists and `overwrite` was false. */
   | { kind: 'exists' }
   /** At `versionsMax` versions and the oldest one has a label, so it cannot be dropped. */
-  | { kind: 'oldest-labelled'; oldest: number };
+  | { kind: 'oldest-labelled'; oldest: number }
+  /** `expectVersion` was given and the newest version is another (0: none). Nothing written. */
+  | { kind: 'moved'; latest: number };
 
 export type LabelResult =
   | { kind: 'ok'; version: number }
@@ -43,14 +45,23 @@ export type LabelResult =
   /** The version would carry more than `labelsMax` labels. */
   | { kind: 'too-many' };
 
+export interface ParameterPutOptions {
+  overwrite: boolean;
+  tags?: Record<string, string>;
+  versionsMax: number;
+  expectVersion?: number;
+}
+
 export interface ParameterStore {
   /**
    * Writes the next version of `p.name` (1 when new) in one transaction; on
    * an existing parameter only with `overwrite`. Past `versionsMax` kept
    * versions the oldest is deleted, unless it has a label. `tags` (only
-   * given on create) become the parameter's tags.
+   * given on create) become the parameter's tags. `expectVersion`: a
+   * compare-and-swap on the newest version the caller read (0: none), for a
+   * put that takes what it does not restate from that version.
    */
-  putParameter(p: NewParameterVersion, opts: { overwrite: boolean; tags?: Record<string, string>; versionsMax: number }): Promise<ParameterPutResult>;
+  putParameter(p: NewParameterVersion, opts: ParameterPutOptions): Promise<ParameterPutResult>;
   /** Every kept version of the parameter, oldest first; [] when it does not exist. */
   getParameterVersions(name: string): Promise<ParameterVersionRecord[]>;
   /** The newest version of each named parameter that exists. */

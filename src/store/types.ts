@@ -30,7 +30,7 @@ import type { ParameterStore } from './parameters';
 
 export type { QueueStore } from './queues';
 export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
-export type { LabelResult, NewParameterVersion, ParameterPutResult, ParameterStore, ParameterType, ParameterVersionRecord } from './parameters';
+export type { LabelResult, NewParameterVersion, ParameterPutOptions, ParameterPutResult, ParameterStore, ParameterType, ParameterVersionRecord } from './parameters';
 export type { NewShard, ShardRecord, StreamMode, StreamRecord, StreamStore } from './streams';
 export type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,

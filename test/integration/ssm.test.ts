@@ -55,6 +55,15 @@ describe('SSM Parameter Store', () => {
     assert.deepEqual(await ssmError(ssm.send(new GetParameterCommand({ Name: '/app/none' }))), { name: 'ParameterNotFound', status: 400, message: 'Parameter /app/none not found.' });
   });
 
+  it('concurrent overwrites that keep the type each get a version of their own, none lost', async () => {
+    await ssm.send(new PutParameterCommand({ Name: '/cc/p', Value: 'v0', Type: 'SecureString' }));
+    const r = await Promise.all(Array.from({ length: 6 }, (_, i) => ssm.send(new PutParameterCommand({ Name: '/cc/p', Value: `v${i + 1}`, Overwrite: true }))));
+    assert.deepEqual(r.map((x) => x.Version).sort((a, b) => a! - b!), [2, 3, 4, 5, 6, 7]);
+    const h = await ssm.send(new GetParameterHistoryCommand({ Name: '/cc/p', WithDecryption: true }));
+    assert.deepEqual(h.Parameters!.map((p) => p.Type), Array(7).fill('SecureString'));
+    assert.deepEqual(h.Parameters!.map((p) => p.Value).sort(), ['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
+  });
+
   it('names as AWS checks them: reserved prefixes, fully qualified paths, characters, fifteen levels, length', async () => {
     const e = (Name: string) => ssmError(ssm.send(new PutParameterCommand({ Name, Value: 'v', Type: 'String' })));
     assert.deepEqual(await e('awsThing'), { name: 'ValidationException', status: 400, message: 'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).' });

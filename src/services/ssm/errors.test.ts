@@ -35,7 +35,7 @@ test('every ParameterError kind maps to a registered error; anything else is lef
   const kinds: ParameterErrorKind[] = [
     'NotFound', 'VersionNotFound', 'AlreadyExists', 'Validation', 'PatternMismatch', 'InvalidAllowedPattern', 'MaxVersions', 'LabelLimit', 'HierarchyLevel',
     'InvalidKeyId', 'AccessDenied', 'InvalidFilterKey', 'InvalidFilterOption', 'InvalidFilterValue', 'InvalidNextToken', 'InvalidResourceType', 'InvalidResourceId',
-    'TooManyTags', 'UnsupportedType',
+    'TooManyTags', 'UnsupportedType', 'TooManyUpdates',
   ];
   for (const k of kinds) {
     const e = mapSsmError(new ParameterError(k, 'm'));

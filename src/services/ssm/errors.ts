@@ -74,6 +74,7 @@ const byKind: Record<ParameterErrorKind, string> = {
   InvalidResourceId: 'InvalidResourceId',
   TooManyTags: 'TooManyTagsError',
   UnsupportedType: 'UnsupportedParameterType',
+  TooManyUpdates: 'TooManyUpdates',
 };
 
 export const ssmErrorName = (kind: ParameterErrorKind) => byKind[kind];

@@ -2,7 +2,7 @@ import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import { PgStreams } from './streams';
 import { ParameterOps } from '../parameter-ops';
-import type { NewParameterVersion, ParameterStore } from '../parameters';
+import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { PgTopics } from './topics';
 import type pg from 'pg';
@@ -849,7 +849,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.streams.deleteCheckpoints(mappingId); }
 
   // ---- Parameters (src/store/parameters.ts): parameter-sql.ts, one transaction (synchronous commit) per method.
-  putParameter(p: NewParameterVersion, opts: { overwrite: boolean; tags?: Record<string, string>; versionsMax: number }): ReturnType<ParameterStore['putParameter']> { return this.parameters.putParameter(p, opts); }
+  putParameter(p: NewParameterVersion, opts: ParameterPutOptions): ReturnType<ParameterStore['putParameter']> { return this.parameters.putParameter(p, opts); }
   getParameterVersions(name: string): ReturnType<ParameterStore['getParameterVersions']> { return this.parameters.getParameterVersions(name); }
   getLatestParameters(names: string[]): ReturnType<ParameterStore['getLatestParameters']> { return this.parameters.getLatestParameters(names); }
   listParameters(q: { prefix?: string; afterName?: string; limit: number }): ReturnType<ParameterStore['listParameters']> { return this.parameters.listParameters(q); }

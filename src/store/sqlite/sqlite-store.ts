@@ -2,7 +2,7 @@ import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import { SqliteStreams, sqliteStreamMigration } from './streams';
 import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
-import type { NewParameterVersion, ParameterStore } from '../parameters';
+import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
@@ -1022,7 +1022,7 @@ export class SqliteStore implements Store {
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.durable(this.streams.deleteCheckpoints(mappingId)); }
 
   // ---- Parameters (src/store/parameters.ts): the logic shared with the other store in parameter-sql.ts; writes answer once durable.
-  putParameter(p: NewParameterVersion, opts: { overwrite: boolean; tags?: Record<string, string>; versionsMax: number }): ReturnType<ParameterStore['putParameter']> { return this.durable(this.parameters.putParameter(p, opts)); }
+  putParameter(p: NewParameterVersion, opts: ParameterPutOptions): ReturnType<ParameterStore['putParameter']> { return this.durable(this.parameters.putParameter(p, opts)); }
   getParameterVersions(name: string): ReturnType<ParameterStore['getParameterVersions']> { return this.parameters.getParameterVersions(name); }
   getLatestParameters(names: string[]): ReturnType<ParameterStore['getLatestParameters']> { return this.parameters.getLatestParameters(names); }
   listParameters(q: { prefix?: string; afterName?: string; limit: number }): ReturnType<ParameterStore['listParameters']> { return this.parameters.listParameters(q); }
