@@ -1,4 +1,5 @@
-import { ParameterError } from './errors';
+import { ParameterError, validation } from './errors';
+import { pathRequirementsMessage } from './names';
 import type { ParameterType, ParameterVersionRecord } from '../store/types';
 
 /**
@@ -38,6 +39,12 @@ export function checkFilters(filters: ParameterFilter[], op: FilterOperation): v
     if (f.key === 'Path') {
       if (option !== 'OneLevel' && option !== 'Recursive') {
         throw new ParameterError('InvalidFilterOption', `The following filter option is not valid: ${option}. Valid options include: [Recursive, OneLevel].`);
+      }
+      for (const v of f.values) {
+        if (/^\/(aws|ssm)/i.test(v)) {
+          throw validation('Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive). When using global parameters, please specify within a global namespace.');
+        }
+        if (!v.startsWith('/') || v.includes('//') || !/^[a-zA-Z0-9_.\-/]+$/.test(v)) throw validation(pathRequirementsMessage);
       }
     } else {
       const allowed = f.key === 'Label' ? ['Equals'] : f.key === 'Name' ? ['Equals', 'BeginsWith', 'Contains'] : ['Equals', 'BeginsWith'];

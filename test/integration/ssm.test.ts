@@ -193,6 +193,12 @@ describe('SSM Parameter Store', () => {
     assert.equal((await ssmError(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Label', Values: ['x'] }] })))).message,
       'The following filter key is not valid: Label. Valid filter keys include: [Path, Name, Type, KeyId, Tier].');
     assert.equal((await ssmError(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Type', Values: ['Number'] }] })))).name, 'InvalidFilterValue');
+    assert.match((await ssmError(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Values: ['/aws/x'] }] })))).message, /^Filters for common parameters can't be prefixed with "aws" or "ssm"/);
+    assert.match((await ssmError(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Values: ['dp'] }] })))).message, /^The parameter doesn't meet the parameter name requirements/);
+    assert.equal((await ssmError(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Option: 'Deep', Values: ['/dp'] }] })))).message,
+      'The following filter option is not valid: Deep. Valid options include: [Recursive, OneLevel].');
+    assert.equal((await ssmError(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: ['a'] }, { Key: 'Name', Values: ['b'] }] })))).message,
+      'The following filter is duplicated in the request: Name. A request can contain only one occurrence of a specific filter.');
   });
 
   it('GetParameterHistory, labels (moved between versions, invalid ones returned, limit 10), unlabel; 100 versions kept', async () => {
