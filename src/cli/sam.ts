@@ -141,10 +141,12 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
     const type = d.Type;
     if (typeof type !== 'string') throw tpl.error(p, 'the parameter has no Type');
     const known = ['String', 'Number', 'List<Number>', 'CommaDelimitedList'];
-    if (!known.includes(type) && !type.startsWith('AWS::')) throw tpl.error(`${p}.Type`, `unknown parameter type '${type}' (String, Number, List<Number>, CommaDelimitedList, AWS::…)`);
+    // AWS-specific types, alone or as a List<…> (List<AWS::EC2::Subnet::Id>).
+    const awsType = /^(List<)?AWS::/.test(type);
+    if (!known.includes(type) && !awsType) throw tpl.error(`${p}.Type`, `unknown parameter type '${type}' (String, Number, List<Number>, CommaDelimitedList, AWS::…)`);
     const ssm = ssmParameterType(type);
-    if (type.startsWith('AWS::') && !ssm) {
-      throw tpl.error(`${p}.Type`, `parameter ${name}: type ${type} names ${type.split('::')[1]} resources, which Kumo does not have; use String`);
+    if (awsType && !ssm) {
+      throw tpl.error(`${p}.Type`, `parameter ${name}: type ${type} names ${type.replace(/^List</, '').split('::')[1]} resources, which Kumo does not have; use String`);
     }
     if (ssm === 'unsupported') {
       throw tpl.error(`${p}.Type`, `parameter ${name}: ${type} is not supported: Kumo resolves AWS::SSM::Parameter::Value<String>, <List<String>> and <CommaDelimitedList> (and AWS::SSM::Parameter::Name); values naming EC2 resources have nothing to name here`);

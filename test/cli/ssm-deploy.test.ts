@@ -106,6 +106,7 @@ describe('kumo deploy: SSM parameter types, dynamic references, AWS::SSM::Parame
       ['secure-resolve', template().replace("'v1={{resolve:ssm:/app/greeting:1}}'", "'{{resolve:ssm:/app/secret}}'"), /'\/app\/secret' is a SecureString/],
       ['missing-version', template().replace('/app/greeting:1}}', '/app/greeting:9}}'), /SSM parameter '\/app\/greeting:9' does not exist/],
       ['ec2-type', template().replace('Parameters:\n', 'Parameters:\n  Key:\n    Type: AWS::EC2::KeyPair::KeyName\n    Default: mine\n'), /parameter Key: type AWS::EC2::KeyPair::KeyName names EC2 resources, which Kumo does not have/],
+      ['ec2-list-type', template().replace('Parameters:\n', 'Parameters:\n  Subnets:\n    Type: List<AWS::EC2::Subnet::Id>\n    Default: subnet-1\n'), /parameter Subnets: type List<AWS::EC2::Subnet::Id> names EC2 resources, which Kumo does not have/],
       ['ssm-ec2-type', template().replace('Parameters:\n', 'Parameters:\n  Ami:\n    Type: AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>\n    Default: /app/ami\n'), /parameter Ami: AWS::SSM::Parameter::Value<AWS::EC2::Image::Id> is not supported/],
       ['secure-resource', template().replace('      Type: String\n      Value: !Sub', '      Type: SecureString\n      Value: !Sub'), /Type must be String or StringList \(CloudFormation does not create SecureString parameters/],
     ];
