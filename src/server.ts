@@ -48,6 +48,7 @@ import { QueueSourceAdapter } from './queues/source';
 import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
 import { StreamSourceAdapter } from './streams/source';
+import { ParameterService } from './parameters/parameter-service';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
@@ -194,6 +195,8 @@ export class KumoServer {
     });
     this.pollers.attach(this.mappings);
     tags.setMappings(this.mappings);
+    // SSM Parameter Store: parameters (SecureString values sealed with the keyring).
+    const parameters = new ParameterService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId });
     // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
     const signer = MessageSigner.open(cfg.dataDir);
     let topicWorker: DeliveryWorker | undefined;
@@ -244,7 +247,7 @@ export class KumoServer {
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),

@@ -10,6 +10,7 @@ import { functionUrlContract } from './store-contract-function-urls';
 import { queueStoreContract } from './store-contract-queues';
 import { streamStoreContract } from './store-contract-streams';
 import { auditStoreContract } from './store-contract-audit';
+import { parameterStoreContract } from './store-contract-parameters';
 import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
 import { provisionedConcurrencyContract } from './store-contract-provisioned-concurrency';
 
@@ -588,6 +589,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     queueStoreContract(withStore);
     streamStoreContract(withStore);
     auditStoreContract(withStore);
+    parameterStoreContract(withStore);
 
     describe('durability', () => {
       test('what resolved before a reopen is there after it', withStore(async (s0, o) => {

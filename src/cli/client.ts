@@ -6,6 +6,7 @@ import type * as SnsSdk from '@aws-sdk/client-sns';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as EventsSdk from '@aws-sdk/client-eventbridge';
 import type * as KinesisSdk from '@aws-sdk/client-kinesis';
+import type * as SsmSdk from '@aws-sdk/client-ssm';
 
 /** Where the CLI finds the server and who it is to it. */
 export interface CliConfig {
@@ -120,6 +121,13 @@ export function snsClient(cfg: CliConfig): SnsSdk.SNSClient {
 }
 
 /** A CloudWatch Logs client for the same server and credentials (loaded on first use). */
+/** An SSM (Parameter Store) client for the server, loaded on first use. */
+export function ssmClient(cfg: CliConfig): SsmSdk.SSMClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SSMClient } = require('@aws-sdk/client-ssm') as typeof SsmSdk;
+  return new SSMClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
 export function logsClient(cfg: CliConfig): LogsSdk.CloudWatchLogsClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { CloudWatchLogsClient } = require('@aws-sdk/client-cloudwatch-logs') as typeof LogsSdk;

@@ -44,6 +44,34 @@ export interface TemplateModel {
   notes: string[];
   /** Ids SAM's translator makes that the template did not declare (`<Fn>Role`) → the resource they belong to. */
   implicit: Record<string, string>;
+  /** Parameters whose value is read from the server's Parameter Store at deploy time (their `params` entry holds the parameter's name until then). */
+  ssmParams: SsmParameterRef[];
+}
+
+/** A template parameter of an AWS::SSM::Parameter type. */
+export interface SsmParameterRef {
+  param: string;
+  /** The Parameter Store name the Default or override gives. */
+  ssmName: string;
+  /** Value<List<String>> / Value<CommaDelimitedList>: the value split at commas. */
+  list: boolean;
+  /** AWS::SSM::Parameter::Name: the value is the name itself (CloudFormation only checks that it exists). */
+  nameOnly: boolean;
+  /** The template path its name came from (for template.yaml:LINE:COL). */
+  where: string;
+}
+
+/**
+ * CloudFormation's SSM parameter types: the parameter's value is a Parameter
+ * Store name, and CloudFormation reads that parameter at deploy time.
+ * `AWS::SSM::Parameter::Value<AWS::EC2::…>` types name EC2 resources Kumo
+ * does not have.
+ */
+function ssmParameterType(type: string): 'string' | 'list' | 'name' | 'unsupported' | undefined {
+  if (type === 'AWS::SSM::Parameter::Name') return 'name';
+  if (type === 'AWS::SSM::Parameter::Value<String>') return 'string';
+  if (type === 'AWS::SSM::Parameter::Value<List<String>>' || type === 'AWS::SSM::Parameter::Value<CommaDelimitedList>') return 'list';
+  return type.startsWith('AWS::SSM::') ? 'unsupported' : undefined;
 }
 
 const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -104,6 +132,7 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
 
   // Parameters.
   const params: Record<string, string | string[]> = {};
+  const ssmParams: SsmParameterRef[] = [];
   const decls = (t.Parameters ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(overrides)) {
     if (!(k in decls)) throw tpl.error('Parameters', `--parameter-overrides names '${k}', which is not a parameter (parameters: ${Object.keys(decls).join(', ') || 'none'})`);
@@ -114,8 +143,16 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
     const type = d.Type;
     if (typeof type !== 'string') throw tpl.error(p, 'the parameter has no Type');
     const known = ['String', 'Number', 'List<Number>', 'CommaDelimitedList'];
-    if (!known.includes(type) && !type.startsWith('AWS::')) throw tpl.error(`${p}.Type`, `unknown parameter type '${type}' (String, Number, List<Number>, CommaDelimitedList, AWS::…)`);
-    if (type.startsWith('AWS::SSM::')) throw tpl.error(`${p}.Type`, `${type} parameters read SSM Parameter Store, which Kumo does not have; use String`);
+    // AWS-specific types, alone or as a List<…> (List<AWS::EC2::Subnet::Id>).
+    const awsType = /^(List<)?AWS::/.test(type);
+    if (!known.includes(type) && !awsType) throw tpl.error(`${p}.Type`, `unknown parameter type '${type}' (String, Number, List<Number>, CommaDelimitedList, AWS::…)`);
+    const ssm = ssmParameterType(type);
+    if (awsType && !ssm) {
+      throw tpl.error(`${p}.Type`, `parameter ${name}: type ${type} names ${type.replace(/^List</, '').split('::')[1]} resources, which Kumo does not have; use String`);
+    }
+    if (ssm === 'unsupported') {
+      throw tpl.error(`${p}.Type`, `parameter ${name}: ${type} is not supported: Kumo resolves AWS::SSM::Parameter::Value<String>, <List<String>> and <CommaDelimitedList> (and AWS::SSM::Parameter::Name); values naming EC2 resources have nothing to name here`);
+    }
     let raw: string | undefined = overrides[name] ?? (d.Default !== undefined ? String(Array.isArray(d.Default) ? d.Default.join(',') : d.Default) : undefined);
     const from = name in overrides ? 'from --parameter-overrides ' : 'Default ';
     if (raw === undefined) throw tpl.error(p, `parameter ${name} has no Default: give it with --parameter-overrides ${name}=VALUE`);
@@ -134,6 +171,12 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
         if (d.MinValue !== undefined && Number(x) < Number(d.MinValue)) throw tpl.error(where, `value '${x}' ${from}is below MinValue ${d.MinValue}`);
         if (d.MaxValue !== undefined && Number(x) > Number(d.MaxValue)) throw tpl.error(where, `value '${x}' ${from}is above MaxValue ${d.MaxValue}`);
       }
+    }
+    if (ssm) {
+      // The Default (or override) names a Parameter Store parameter; its value is read from the server at deploy time (deploy/ssm.ts).
+      ssmParams.push({ param: name, ssmName: raw, list: ssm === 'list', nameOnly: ssm === 'name', where });
+      params[name] = raw;
+      continue;
     }
     params[name] = type === 'CommaDelimitedList' || type === 'List<Number>' || type.startsWith('List<') ? raw.split(',').map((s) => s.trim()) : raw;
     raw = undefined;
@@ -228,6 +271,7 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
     outputs,
     notes,
     implicit,
+    ssmParams,
   };
 }
 

@@ -6,9 +6,10 @@ import { sqsService, type SqsDeps } from './sqs';
 import { kinesisService, type KinesisDeps } from './kinesis';
 import { cloudTrailService, type CloudTrailDeps } from './cloudtrail';
 import { eventsService, type EventsDeps } from './events';
+import { ssmService, type SsmDeps } from './ssm';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps & SsmDeps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -23,5 +24,6 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
     kinesisService(d),
     cloudTrailService(d),
     eventsService(d),
+    ssmService(d),
   ];
 }

@@ -28,9 +28,11 @@ import type { QueueStore } from './queues';
 import type { StreamStore } from './streams';
 import type { CheckpointStore } from './checkpoints';
 import type { AuditStore } from './audit';
+import type { ParameterStore } from './parameters';
 
 export type { QueueStore } from './queues';
 export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
+export type { LabelResult, NewParameterVersion, ParameterPutOptions, ParameterPutResult, ParameterStore, ParameterType, ParameterVersionRecord } from './parameters';
 export type { NewShard, ShardRecord, StreamMode, StreamRecord, StreamStore } from './streams';
 export type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, FunctionUrlRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
@@ -390,7 +392,7 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

@@ -4,8 +4,9 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { functionArn, stackArn } from '../../domain/arn';
-import { eventsClient, kinesisClient, logsClient, snsClient, sqsClient, type CliConfig } from '../client';
+import { eventsClient, kinesisClient, logsClient, snsClient, sqsClient, ssmClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -63,6 +64,7 @@ export class DeployContext implements DeploySetup {
   private snsC?: SNSClient;
   private eventsC?: EventBridgeClient;
   private kinesisC?: KinesisClient;
+  private ssmC?: SSMClient;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -128,8 +130,14 @@ export class DeployContext implements DeploySetup {
     return (this.kinesisC ??= kinesisClient(this.cfg));
   }
 
+  /** The SSM (Parameter Store) client, made on first use. */
+  get ssm(): SSMClient {
+    return (this.ssmC ??= ssmClient(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
+    this.ssmC?.destroy();
     this.logsC?.destroy();
     this.eventsC?.destroy();
     this.sqsC?.destroy();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, type Parsed } from '../args';
-import { CliError, describeError, lambdaClient, loadCliConfig, type CliConfig } from '../client';
+import { CliError, describeError, lambdaClient, loadCliConfig, ssmClient, type CliConfig } from '../client';
 import { addUploadProgress } from '../progress';
 import { buildModel, parseOverrides, type TemplateModel } from '../sam';
 import { readStackRecord, writeStackRecord, type StackRecord } from '../stack';
@@ -10,6 +10,7 @@ import { DeployContext } from './context';
 import { activeResources, applyInOrder, planAll, removals, removeAll, type RemoveSteps, type Reporter } from './orchestrator';
 import { kindOf, schemaOf } from './registry';
 import { printOutputs, printPlan } from './report';
+import { resolveParameterStore } from './ssm';
 
 /**
  * `kumo deploy`: read the template, plan every resource, print the plan, apply
@@ -104,6 +105,15 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const stackName = sanitizeStackName(opts.stackName ?? prev?.stackName ?? defaultStackName(opts.templateFile));
   const prevResources = prev && prev.endpoint === cfg.endpoint ? prev.resources : {};
   if (prev && prev.endpoint !== cfg.endpoint) out(`note: ${path.basename(stackFile)} was written for ${prev.endpoint}; nothing will be deleted on ${cfg.endpoint}`);
+  // Parameter Store values (SSM parameter types, {{resolve:ssm:…}}) are read before anything is planned, as CloudFormation does.
+  let ssm: ReturnType<typeof ssmClient> | undefined;
+  try {
+    await resolveParameterStore(model, () => (ssm ??= ssmClient(cfg)));
+  } catch (e) {
+    throw asCliError(e);
+  } finally {
+    ssm?.destroy();
+  }
   const client = lambdaClient(cfg);
   addUploadProgress(client);
   const record: StackRecord = { stackName, endpoint: cfg.endpoint, template: path.basename(opts.templateFile), updatedAt: new Date().toISOString(), resources: { ...prevResources } };

@@ -15,6 +15,7 @@ import { logGroup } from './kinds/log-group';
 import { eventsBus } from './kinds/events-bus';
 import { eventsRule } from './kinds/events-rule';
 import { kinesisStream } from './kinds/kinesis-stream';
+import { ssmParameter } from './kinds/ssm-parameter';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -34,6 +35,7 @@ export const kinds: readonly ResourceKind[] = [
   lambdaUrl,
   eventsBus,
   eventsRule,
+  ssmParameter,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));

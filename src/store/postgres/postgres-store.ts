@@ -5,6 +5,8 @@ import { PgEvents } from './events';
 import { PgStreams } from './streams';
 import { PostgresAudit } from './audit';
 import type { AuditQuery, AuditRow, AuditStore, NewAuditEvent } from '../audit';
+import { ParameterOps } from '../parameter-ops';
+import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { PgTopics } from './topics';
 import type pg from 'pg';
@@ -72,6 +74,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   private readonly streams: PgStreams;
   private readonly audit: PostgresAudit;
   private readonly events: PgEvents;
+  private readonly parameters: ParameterOps;
   /** Lease owners (queues) of this process, whose heartbeat it refreshes. */
   private readonly owners = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -86,6 +89,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.streams = new PgStreams(pool);
     this.audit = new PostgresAudit(pool);
     this.events = new PgEvents(pool);
+    this.parameters = new ParameterOps((op, ...args) => runPostgres(pool, op, ...args));
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
@@ -906,6 +910,16 @@ export class PostgresStore implements Store, AsyncWakeups {
   finishEventDelivery(...a: Parameters<EventBusStore['finishEventDelivery']>): ReturnType<EventBusStore['finishEventDelivery']> { return this.events.finishEventDelivery(...a); }
   retryEventDelivery(...a: Parameters<EventBusStore['retryEventDelivery']>): ReturnType<EventBusStore['retryEventDelivery']> { return this.events.retryEventDelivery(...a); }
   releaseEventDeliveryLeases(...a: Parameters<EventBusStore['releaseEventDeliveryLeases']>): ReturnType<EventBusStore['releaseEventDeliveryLeases']> { return this.events.releaseEventDeliveryLeases(...a); }
+  // ---- Parameters (src/store/parameters.ts): parameter-sql.ts, one transaction (synchronous commit) per method.
+  putParameter(p: NewParameterVersion, opts: ParameterPutOptions): ReturnType<ParameterStore['putParameter']> { return this.parameters.putParameter(p, opts); }
+  getParameterVersions(name: string): ReturnType<ParameterStore['getParameterVersions']> { return this.parameters.getParameterVersions(name); }
+  getLatestParameters(names: string[]): ReturnType<ParameterStore['getLatestParameters']> { return this.parameters.getLatestParameters(names); }
+  listParameters(q: { prefix?: string; afterName?: string; limit: number }): ReturnType<ParameterStore['listParameters']> { return this.parameters.listParameters(q); }
+  deleteParameters(names: string[]): ReturnType<ParameterStore['deleteParameters']> { return this.parameters.deleteParameters(names); }
+  labelParameterVersion(name: string, version: number | undefined, labels: string[], labelsMax: number): ReturnType<ParameterStore['labelParameterVersion']> { return this.parameters.labelParameterVersion(name, version, labels, labelsMax); }
+  unlabelParameterVersion(name: string, version: number, labels: string[]): ReturnType<ParameterStore['unlabelParameterVersion']> { return this.parameters.unlabelParameterVersion(name, version, labels); }
+  changeParameterTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<ParameterStore['changeParameterTags']> { return this.parameters.changeParameterTags(name, change, tagsMax); }
+  getParameterTags(name: string): ReturnType<ParameterStore['getParameterTags']> { return this.parameters.getParameterTags(name); }
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);

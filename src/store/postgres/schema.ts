@@ -1,6 +1,7 @@
 import { postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
 import { postgresEventMigration } from './events';
+import { parameterTablesPostgres } from '../parameter-ops';
 import { invokeConfigsMigration } from './invoke-configs';
 import { functionUrlsMigration } from './function-urls';
 import { eventSourceMappingsMigration } from './event-source-mappings';
@@ -80,4 +81,6 @@ export const migrations: string[] = [
   functionUrlsMigration,
   // 11: EventBridge: event buses, rules, targets and the delivery outbox (../event-sql.ts).
   postgresEventMigration,
+  // 12: Parameter Store (SSM): parameters, their kept versions (SecureString values sealed), labels and tags.
+  parameterTablesPostgres,
 ];

@@ -4,6 +4,8 @@ import type { EventBusStore } from '../events';
 import { SqliteEvents, sqliteEventMigration } from './events';
 import { SqliteStreams, sqliteStreamMigration } from './streams';
 import { SqliteAudit, sqliteAuditMigration } from './audit';
+import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
+import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
@@ -23,7 +25,7 @@ import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types
 import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
 import * as qsql from '../queue-sql';
 import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
-import { readSqlite, runSqlite, SqliteGroupCommit, sqliteQueueMigration } from './queue-driver';
+import { readSqlite, readSqliteAt, runSqlite, SqliteGroupCommit, sqliteQueueMigration } from './queue-driver';
 import { SqliteReservedConcurrency, deleteFunctionConcurrencySql, reservedConcurrencyMigration } from './reserved-concurrency';
 import {
   SqliteProvisionedConcurrency, deleteFunctionProvisionedSql, deleteQualifierProvisionedSql, provisionedConcurrencyMigration,
@@ -108,6 +110,7 @@ export class SqliteStore implements Store {
   private readonly streams: SqliteStreams;
   private readonly audit: SqliteAudit;
   private readonly events: SqliteEvents;
+  private readonly parameters: ParameterOps;
   private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
   /**
@@ -152,6 +155,7 @@ export class SqliteStore implements Store {
     this.streams = new SqliteStreams(this.db);
     this.audit = new SqliteAudit(this.db);
     this.events = new SqliteEvents(this.db);
+    this.parameters = new ParameterOps(async (op, ...args) => runSqlite(this.db, op, ...args), async (op, ...args) => readSqliteAt(this.db, op, ...args));
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db, () => this.walSync.sync());
     this.provisioned = new SqliteProvisionedConcurrency(this.db);
@@ -1079,6 +1083,16 @@ export class SqliteStore implements Store {
   finishEventDelivery(...a: Parameters<EventBusStore['finishEventDelivery']>): ReturnType<EventBusStore['finishEventDelivery']> { return this.durable(this.events.finishEventDelivery(...a)); }
   retryEventDelivery(...a: Parameters<EventBusStore['retryEventDelivery']>): ReturnType<EventBusStore['retryEventDelivery']> { return this.durable(this.events.retryEventDelivery(...a)); }
   releaseEventDeliveryLeases(...a: Parameters<EventBusStore['releaseEventDeliveryLeases']>): ReturnType<EventBusStore['releaseEventDeliveryLeases']> { return this.durable(this.events.releaseEventDeliveryLeases(...a)); }
+  // ---- Parameters (src/store/parameters.ts): the logic shared with the other store in parameter-sql.ts; writes answer once durable.
+  putParameter(p: NewParameterVersion, opts: ParameterPutOptions): ReturnType<ParameterStore['putParameter']> { return this.durable(this.parameters.putParameter(p, opts)); }
+  getParameterVersions(name: string): ReturnType<ParameterStore['getParameterVersions']> { return this.parameters.getParameterVersions(name); }
+  getLatestParameters(names: string[]): ReturnType<ParameterStore['getLatestParameters']> { return this.parameters.getLatestParameters(names); }
+  listParameters(q: { prefix?: string; afterName?: string; limit: number }): ReturnType<ParameterStore['listParameters']> { return this.parameters.listParameters(q); }
+  deleteParameters(names: string[]): ReturnType<ParameterStore['deleteParameters']> { return this.durable(this.parameters.deleteParameters(names)); }
+  labelParameterVersion(name: string, version: number | undefined, labels: string[], labelsMax: number): ReturnType<ParameterStore['labelParameterVersion']> { return this.durable(this.parameters.labelParameterVersion(name, version, labels, labelsMax)); }
+  unlabelParameterVersion(name: string, version: number, labels: string[]): ReturnType<ParameterStore['unlabelParameterVersion']> { return this.durable(this.parameters.unlabelParameterVersion(name, version, labels)); }
+  changeParameterTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<ParameterStore['changeParameterTags']> { return this.durable(this.parameters.changeParameterTags(name, change, tagsMax)); }
+  getParameterTags(name: string): ReturnType<ParameterStore['getParameterTags']> { return this.parameters.getParameterTags(name); }
 
   async close(): Promise<void> {
     // A sync in flight finishes on the descriptor before it is closed (and its writers are answered).
@@ -1211,6 +1225,8 @@ const migrations: string[] = [
   functionUrlsMigration,
   // 14: EventBridge: event buses, rules, targets and the delivery outbox (../event-sql.ts).
   sqliteEventMigration,
+  // 15: Parameter Store (SSM): parameters, their kept versions (SecureString values sealed), labels and tags.
+  parameterTablesSqlite,
 ];
 
 /** The logs database (its own file, see the constructor). */
