@@ -80,6 +80,9 @@ export const awsRuntimeEnum = [
  * AWS's enum values (API model) that AWS refuses for creates and updates as
  * deprecated ("The runtime parameter of X is no longer supported…");
  * nodejs16.x, python3.8 and dotnet6 are still listed in the enum message above.
+ * go1.x gets the same generic text as the others (AWS's answer as CloudFormation
+ * users quote it); Go functions run on provided.al2023 / provided.al2 with a
+ * `bootstrap` binary, as AWS tells them to.
  */
 export const deprecatedRuntimes: ReadonlySet<string> = new Set([
   'nodejs', 'nodejs4.3', 'nodejs4.3-edge', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x',
