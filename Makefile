@@ -30,6 +30,7 @@ deps:
 
 build:
 	npx --no-install tsc -p tsconfig.json
+	scripts/build-java-runtime.sh
 
 clean:
 	rm -rf dist

@@ -14,7 +14,7 @@
 export interface RuntimeSpec {
   /** AWS's identifier (the Runtime parameter). */
   name: string;
-  family: 'nodejs' | 'python' | 'provided';
+  family: 'nodejs' | 'python' | 'java' | 'ruby' | 'provided';
   /** argv of the runtime process inside the EE; undefined for custom runtimes (the bootstrap found in `bootstrapPaths`). */
   command?: readonly string[];
   /** Where a custom runtime's bootstrap is looked for, in order. */
@@ -25,9 +25,16 @@ export interface RuntimeSpec {
   executionEnv?: string;
   /** Layer directories this runtime searches (documentation of /opt's layout; the language's own path variables point there). */
   layerPaths: readonly string[];
-  /** The interpreter on the host that runs it (bind-mounted from /usr). */
+  /** The interpreter on the host that runs it (bind-mounted from /usr); for java17 the JVM that bootstrap.sh starts. */
   hostBinary?: string;
+  /** Host /etc entries the interpreter reads (bound read-only into every EE's /etc): Debian's JDK keeps jvm.cfg and java.security there. */
+  hostEtc?: readonly string[];
 }
+
+/** Debian's name of this machine's architecture, as it appears in the JDK's directory. */
+const debianArch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+/** Debian's openjdk-17-jdk-headless (the JDK the set-up installs, scripts/tools.manifest). */
+const jdk17Home = `/usr/lib/jvm/java-17-openjdk-${debianArch}`;
 
 const nodePath = '/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task';
 
@@ -50,6 +57,19 @@ const specs: readonly RuntimeSpec[] = [
     layerPaths: ['/opt/python', '/opt/python/lib/python3.11/site-packages', '/opt/bin', '/opt/lib'],
     hostBinary: '/usr/bin/python3',
   },
+  {
+    // Kumo's own runtime (runtimes/java: the aws-lambda-java-core interfaces and the
+    // runtime loop, compiled by `make build`) on Debian's OpenJDK 17; bootstrap.sh sets
+    // AWS's JVM flags for the memory size. java21 is not offered: Debian 12 has no JDK 21.
+    name: 'java17',
+    family: 'java',
+    command: ['/bin/sh', '/var/runtime/java/bootstrap.sh'],
+    env: { JAVA_HOME: jdk17Home },
+    executionEnv: 'AWS_Lambda_java17',
+    layerPaths: ['/opt/java/lib', '/opt/bin', '/opt/lib'],
+    hostBinary: `${jdk17Home}/bin/java`,
+    hostEtc: ['java-17-openjdk'],
+  },
   ...['provided.al2023', 'provided.al2'].map(
     (name): RuntimeSpec => ({ name, family: 'provided', bootstrapPaths: ['/var/task/bootstrap', '/opt/bootstrap'], env: {}, layerPaths: ['/opt/bin', '/opt/lib'] }),
   ),
@@ -59,6 +79,9 @@ const byName = new Map(specs.map((s) => [s.name, s]));
 
 /** Runtimes Kumo can run, named as AWS names them. */
 export const supportedRuntimes: readonly string[] = specs.map((s) => s.name);
+
+/** Every host /etc entry some runtime needs inside EEs (sandbox/runc/rootfs.ts binds them). */
+export const runtimeHostEtcEntries: readonly string[] = [...new Set(specs.flatMap((s) => s.hostEtc ?? []))];
 
 /** The spec of a runtime Kumo runs, or undefined. */
 export function runtimeSpec(name: string): RuntimeSpec | undefined {

@@ -7,12 +7,19 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
-import { decode, encode, makeZip, projectRoot, role, startServer, type RunningServer } from './harness';
-import { buildGo } from '../runtimes/build';
+import { decode, encode, makeZip, projectRoot, role, startServer, storedLogLines, type RunningServer } from './harness';
+import { buildGo, compileJava, coreApiClasses, makeJar, type ClassFiles } from '../runtimes/build';
+
+/** The sources of test/fixtures/java-runtime (path below it → text). */
+function javaFixtures(dir: string): Record<string, string> {
+  const root = path.join(projectRoot, 'test', 'fixtures', 'java-runtime', dir);
+  return Object.fromEntries(fs.readdirSync(root).map((f) => [`${dir}/${f}`, fs.readFileSync(path.join(root, f), 'utf8')]));
+}
 
 async function deploy(c: LambdaClient, name: string, runtime: string, handler: string, zip: Buffer, extra: Record<string, unknown> = {}) {
   await c.send(
@@ -43,6 +50,116 @@ describe('runtimes beyond Node.js and Python (AWS SDK v3 against the real server
   });
   after(async () => {
     await s?.stop();
+  });
+
+  describe('Java (java17, Kumo\'s runtime on Debian\'s OpenJDK 17)', () => {
+    let classes: ClassFiles;
+    let depJar: Buffer;
+    before(() => {
+      const dep = compileJava(javaFixtures('dep'));
+      depJar = makeJar(dep);
+      const tmp = fs.mkdtempSync(path.join(projectRoot, '.java-dep-'));
+      try {
+        fs.writeFileSync(path.join(tmp, 'dep.jar'), depJar);
+        classes = compileJava(javaFixtures('example'), [path.join(tmp, 'dep.jar')]);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+
+    it('runs a RequestHandler<Order, Receipt> from a jar: POJO in and out, context fields, the logger in the function\'s log', async () => {
+      await deploy(c, 'java-hello', 'java17', 'example.Hello', makeJar(classes), { MemorySize: 512, Timeout: 10 });
+      const first = await invoke(c, 'java-hello', { item: 'widget', quantity: 7, tags: ['a', 'b'], extra: { bonus: 2 }, unknown: true });
+      assert.equal(first.r.FunctionError, undefined, first.body);
+      const out = JSON.parse(first.body);
+      const rid = first.r.$metadata.requestId!;
+      assert.deepEqual(Object.keys(out).sort(), ['express', 'functionName', 'logGroup', 'memoryMb', 'message', 'remainingMs', 'requestId', 'tags', 'total'],
+        'getters become properties; the null one is left out');
+      assert.equal(out.message, 'Hello, widget x7 (call 1)');
+      assert.equal(out.total, 9);
+      assert.deepEqual(out.tags, ['a', 'b']);
+      assert.equal(out.express, true);
+      assert.equal(out.requestId, rid);
+      assert.equal(out.functionName, 'java-hello');
+      assert.equal(out.memoryMb, 512);
+      assert.equal(out.logGroup, '/aws/lambda/java-hello');
+      assert.ok(out.remainingMs > 0 && out.remainingMs <= 10_000, `remaining ${out.remainingMs}`);
+      const lines = first.log.split('\n');
+      assert.ok(lines.includes('order for widget\rsecond line of the same event'), `one log event per logger call:\n${first.log}`);
+      assert.ok(lines.includes('stdout line 1'), first.log);
+      const second = JSON.parse((await invoke(c, 'java-hello', { item: 'gadget', quantity: 1 })).body);
+      assert.equal(second.message, 'Hello, gadget x1 (call 2)', 'the handler instance stays warm');
+      assert.equal(second.tags, undefined);
+    });
+
+    it('runs a RequestStreamHandler from a jar that bundles aws-lambda-java-core itself', async () => {
+      await deploy(c, 'java-stream', 'java17', 'example.Upper::handleRequest', makeJar({ ...classes, ...coreApiClasses() }), { Timeout: 10 });
+      const r = await invoke(c, 'java-stream', 'shout');
+      assert.equal(r.r.FunctionError, undefined, r.body);
+      assert.deepEqual(JSON.parse(r.body), { upper: 'SHOUT', fn: 'java-stream' });
+    });
+
+    it('loads a zip of classes + lib/*.jar with a static Class::method handler, with AWS\'s JVM flags and JAVA_TOOL_OPTIONS', async () => {
+      const files: Record<string, Buffer> = { 'lib/dep.jar': depJar };
+      for (const [rel, bytes] of Object.entries(classes)) files[rel] = bytes;
+      await deploy(c, 'java-zip', 'java17', 'example.Flags::handleRequest', await makeZip(files), {
+        MemorySize: 512, Timeout: 10, Environment: { Variables: { JAVA_TOOL_OPTIONS: '-Dkumo.test=from-tool-options' } },
+      });
+      const r = await invoke(c, 'java-zip', {});
+      assert.equal(r.r.FunctionError, undefined, r.body);
+      const out = JSON.parse(r.body);
+      assert.equal(out.greeting, 'greetings from lib');
+      assert.equal(out.javaVersion, '17');
+      assert.equal(out.execEnv, 'AWS_Lambda_java17');
+      assert.equal(out.toolOption, 'from-tool-options');
+      for (const flag of ['-XX:MaxHeapSize=445645k', '-XX:+UseSerialGC', '-Xshare:auto', '-XX:+TieredCompilation', '-XX:TieredStopAtLevel=1']) {
+        assert.ok(out.args.includes(flag), `${flag} not in ${out.args.join(' ')}`);
+      }
+      assert.ok(out.maxHeapBytes <= 445645 * 1024, `max heap ${out.maxHeapBytes}`);
+      // The JVM announces JAVA_TOOL_OPTIONS on stderr while it starts, before START, as on AWS.
+      const stored = await storedLogLines(s.dataDir, 'java-zip');
+      assert.ok(stored.some((l) => l === 'Picked up JAVA_TOOL_OPTIONS: -Dkumo.test=from-tool-options'), stored.join('\n'));
+    });
+
+    it('reports a thrown exception in AWS\'s Java shape, in the output and the log', async () => {
+      await deploy(c, 'java-fails', 'java17', 'example.Fails::boom', makeJar(classes), { Timeout: 10 });
+      const r = await invoke(c, 'java-fails', { what: 'widgets' });
+      assert.equal(r.r.FunctionError, 'Unhandled');
+      const err = JSON.parse(r.body);
+      assert.deepEqual(err, {
+        errorMessage: 'no widgets',
+        errorType: 'java.lang.IllegalStateException',
+        stackTrace: ['example.Fails.helper(Fails.java:12)', 'example.Fails.boom(Fails.java:8)'],
+        cause: { errorMessage: 'disk said no', errorType: 'java.io.IOException', stackTrace: ['example.Fails.helper(Fails.java:12)', 'example.Fails.boom(Fails.java:8)'] },
+      });
+      assert.ok(r.log.split('\n').includes(r.body), `the error document is in the log:\n${r.log}`);
+      const bad = await invoke(c, 'java-fails', 'not an object');
+      assert.equal(bad.r.FunctionError, 'Unhandled');
+      const parse = JSON.parse(bad.body);
+      assert.equal(parse.errorMessage, 'An error occurred during JSON parsing');
+      assert.equal(parse.errorType, 'java.lang.RuntimeException');
+      assert.deepEqual(parse.stackTrace, []);
+    });
+
+    it('reports a missing class as an init error and times out as AWS does', async () => {
+      await deploy(c, 'java-missing', 'java17', 'example.Nope', makeJar(classes), { Timeout: 10 });
+      const missing = await invoke(c, 'java-missing', {});
+      assert.equal(missing.r.FunctionError, 'Unhandled');
+      const err = JSON.parse(missing.body);
+      assert.equal(err.errorType, 'java.lang.ClassNotFoundException');
+      assert.equal(err.errorMessage, 'Class not found: example.Nope');
+
+      await deploy(c, 'java-slow', 'java17', 'example.Flags::handleRequest', await makeZip({ ...classes, 'lib/dep.jar': depJar }), { Timeout: 2 });
+      const warm = await invoke(c, 'java-slow', {});
+      assert.equal(warm.r.FunctionError, undefined, warm.body);
+      const slow = await invoke(c, 'java-slow', { sleepMs: 6000 });
+      assert.equal(slow.r.FunctionError, 'Unhandled');
+      const t = JSON.parse(slow.body);
+      assert.equal(t.errorType, 'Sandbox.Timedout');
+      assert.match(t.errorMessage, /Task timed out after 2\.00 seconds$/);
+      const after = await invoke(c, 'java-slow', {});
+      assert.equal(after.r.FunctionError, undefined, after.body);
+    });
   });
 
   describe('Go on provided.al2023 / provided.al2', () => {
