@@ -8,7 +8,8 @@
  *
  * Managed runtimes run Kumo's own bootstrap from `runtimes/<family>/`
  * (mounted at /var/runtime) with the host's interpreter under AWS's name
- * (Debian 12: Node.js 20, Python 3.11). Custom runtimes (`provided.*`) run
+ * (Debian 12: Node.js 20, Python 3.11, OpenJDK 17, and Ruby 3.1 under
+ * AWS's nearest name, ruby3.2). Custom runtimes (`provided.*`) run
  * the function's `bootstrap` (/var/task) or a layer's (/opt), as AWS does.
  */
 export interface RuntimeSpec {
@@ -56,6 +57,20 @@ const specs: readonly RuntimeSpec[] = [
     executionEnv: 'AWS_Lambda_python3.11',
     layerPaths: ['/opt/python', '/opt/python/lib/python3.11/site-packages', '/opt/bin', '/opt/lib'],
     hostBinary: '/usr/bin/python3',
+  },
+  {
+    // AWS's nearest name to Debian 12's Ruby 3.1 (AWS runs ruby3.2 and later): the
+    // interpreter is 3.1.2, and gems built for it live in .../ruby/3.1.0 (ARCHITECTURE.md "Choices").
+    name: 'ruby3.2',
+    family: 'ruby',
+    command: ['/usr/bin/ruby', '/var/runtime/ruby/bootstrap.rb'],
+    env: {
+      GEM_PATH: '/var/task/vendor/bundle/ruby/3.1.0:/opt/ruby/gems/3.1.0:/usr/lib/ruby/gems/3.1.0',
+      RUBYLIB: '/var/task:/opt/ruby/lib',
+    },
+    executionEnv: 'AWS_Lambda_ruby3.2',
+    layerPaths: ['/opt/ruby/gems/3.1.0', '/opt/ruby/lib', '/opt/bin', '/opt/lib'],
+    hostBinary: '/usr/bin/ruby',
   },
   {
     // Kumo's own runtime (runtimes/java: the aws-lambda-java-core interfaces and the

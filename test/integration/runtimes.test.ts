@@ -162,6 +162,98 @@ describe('runtimes beyond Node.js and Python (AWS SDK v3 against the real server
     });
   });
 
+  describe('Ruby (ruby3.2 on Debian\'s Ruby 3.1)', () => {
+    const files = {
+      'lambda_function.rb': `require 'logger'
+$calls = 0
+LOG = Logger.new($stdout)
+
+def lambda_handler(event:, context:)
+  $calls += 1
+  puts "hello from ruby #{event['name']}"
+  LOG.info("two\\nlines")
+  {
+    greeting: "Hello, #{event['name']}",
+    calls: $calls,
+    request_id: context.aws_request_id,
+    function_name: context.function_name,
+    memory: context.memory_limit_in_mb,
+    version: context.function_version,
+    arn: context.invoked_function_arn,
+    group: context.log_group_name,
+    remaining: context.get_remaining_time_in_millis,
+    ruby: RUBY_VERSION,
+    exec_env: ENV['AWS_EXECUTION_ENV'],
+  }
+end
+`,
+      'lib/shop.rb': `module Shop
+  class Checkout
+    def self.process(event:, context:)
+      raise ArgumentError, "no #{event['what']}" if event['what']
+      sleep(event['sleep']) if event['sleep']
+      { total: event.fetch('items', []).sum, fn: context.function_name }
+    end
+  end
+end
+`,
+    };
+
+    it('runs file.method with event: and context:, logs puts and Logger lines, keeps state warm', async () => {
+      await deploy(c, 'ruby-hello', 'ruby3.2', 'lambda_function.lambda_handler', await makeZip(files), { MemorySize: 256 });
+      const first = await invoke(c, 'ruby-hello', { name: 'Kumo' });
+      assert.equal(first.r.FunctionError, undefined, first.body);
+      const out = JSON.parse(first.body);
+      const rid = first.r.$metadata.requestId!;
+      assert.equal(out.greeting, 'Hello, Kumo');
+      assert.equal(out.calls, 1);
+      assert.equal(out.request_id, rid);
+      assert.equal(out.function_name, 'ruby-hello');
+      assert.equal(out.memory, '256');
+      assert.equal(out.version, '$LATEST');
+      assert.equal(out.arn, 'arn:aws:lambda:us-east-1:000000000000:function:ruby-hello');
+      assert.equal(out.group, '/aws/lambda/ruby-hello');
+      assert.ok(out.remaining > 0 && out.remaining <= 3000, `remaining ${out.remaining}`);
+      assert.match(out.ruby, /^3\.1\./, 'the host\'s Ruby runs under ruby3.2');
+      assert.equal(out.exec_env, 'AWS_Lambda_ruby3.2');
+      const lines = first.log.split('\n');
+      assert.ok(lines.includes('hello from ruby Kumo'), first.log);
+      const logged = lines.find((l) => l.includes(' -- : two'));
+      assert.match(logged ?? '', new RegExp(`^I, \\[\\d{4}-\\d\\d-\\d\\dT[\\d:.]+ #\\d+\\]  INFO ${rid} -- : two\rlines$`), first.log);
+      assert.equal(JSON.parse((await invoke(c, 'ruby-hello', { name: 'again' })).body).calls, 2);
+    });
+
+    it('runs file.Module::Class.method, reports a raised error in AWS\'s Ruby shape and times out', async () => {
+      await deploy(c, 'ruby-shop', 'ruby3.2', 'lib/shop.Shop::Checkout.process', await makeZip(files), { Timeout: 1 });
+      const ok = await invoke(c, 'ruby-shop', { items: [1, 2, 3] });
+      assert.equal(ok.r.FunctionError, undefined, ok.body);
+      assert.deepEqual(JSON.parse(ok.body), { total: 6, fn: 'ruby-shop' });
+
+      const failed = await invoke(c, 'ruby-shop', { what: 'money' });
+      assert.equal(failed.r.FunctionError, 'Unhandled');
+      const err = JSON.parse(failed.body);
+      assert.equal(err.errorMessage, 'no money');
+      assert.equal(err.errorType, 'Function<ArgumentError>');
+      assert.deepEqual(err.stackTrace, ["/var/task/lib/shop.rb:4:in `process'"]);
+      assert.match(failed.log, /Error raised from handler method\r\{\r  "errorMessage": "no money",/);
+
+      const slow = await invoke(c, 'ruby-shop', { sleep: 5 });
+      assert.equal(slow.r.FunctionError, 'Unhandled');
+      assert.equal(JSON.parse(slow.body).errorType, 'Sandbox.Timedout');
+      assert.match(JSON.parse(slow.body).errorMessage, /Task timed out after 1\.00 seconds$/);
+      assert.equal((await invoke(c, 'ruby-shop', {})).r.FunctionError, undefined);
+    });
+
+    it('reports a file that cannot be loaded as an Init error', async () => {
+      await deploy(c, 'ruby-missing', 'ruby3.2', 'nothere.handler', await makeZip(files));
+      const r = await invoke(c, 'ruby-missing', {});
+      assert.equal(r.r.FunctionError, 'Unhandled');
+      const err = JSON.parse(r.body);
+      assert.equal(err.errorType, 'Init<LoadError>');
+      assert.equal(err.errorMessage, 'cannot load such file -- /var/task/nothere');
+    });
+  });
+
   describe('Go on provided.al2023 / provided.al2', () => {
     let zip: Buffer;
     before(async () => {
