@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { awsRuntimeEnum, deprecatedRuntimes, runtimeSpec, supportedRuntimes } from './registry';
+import { awsRuntimeEnum, deprecatedRuntimes, runtimeSpec, supportedRuntimes, unavailableRuntimes } from './registry';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 /** The AWS Lambda API model lives in shared/ beside the checkout (as in CI and every session). */
@@ -43,4 +43,11 @@ test('runtime names match AWS’s enum: supported ones are current, deprecated o
   }
   for (const n of deprecatedRuntimes) assert.ok(awsEnum.has(n), `deprecated ${n} is not in AWS's enum`);
   for (const n of awsRuntimeEnum) assert.ok(awsEnum.has(n), `${n} of AWS's refusal message is not in AWS's enum`);
+});
+
+test('a runtime Kumo cannot run here is one AWS names today, and is not also supported', () => {
+  for (const n of Object.keys(unavailableRuntimes)) {
+    assert.ok((awsRuntimeEnum as readonly string[]).includes(n), `${n} is not in AWS's current list`);
+    assert.equal(runtimeSpec(n), undefined, `${n} is both unavailable and supported`);
+  }
 });

@@ -104,6 +104,23 @@ export function runtimeSpec(name: string): RuntimeSpec | undefined {
 }
 
 /**
+ * Why Kumo does not run some of AWS's current runtimes on this kind of host
+ * (Debian 12, whose archive and the npm registry are what the set-up can
+ * install from): the refusal names what is missing instead of accepting a
+ * function it cannot run. The other current names without an entry are
+ * other versions of languages Kumo runs (nodejs22.x, python3.12…), refused
+ * with the supported list.
+ */
+export const unavailableRuntimes: Readonly<Record<string, string>> = {
+  dotnet8: 'it needs the .NET 8 runtime and SDK (Microsoft\'s dotnet-sdk-8.0), which neither Debian 12\'s archive nor the npm registry provides',
+  dotnet10: 'it needs the .NET 10 runtime and SDK, which neither Debian 12\'s archive nor the npm registry provides',
+  java21: 'it needs OpenJDK 21, which Debian 12\'s archive does not have (it ships OpenJDK 17: use java17)',
+  java25: 'it needs OpenJDK 25, which Debian 12\'s archive does not have (it ships OpenJDK 17: use java17)',
+  java11: 'it needs OpenJDK 11, which Debian 12\'s archive does not have (it ships OpenJDK 17: use java17)',
+  'java8.al2': 'it needs OpenJDK 8, which Debian 12\'s archive does not have (it ships OpenJDK 17: use java17)',
+};
+
+/**
  * The runtimes AWS names, in AWS's order, when it refuses an unknown Runtime
  * (recorded: LocalStack test_lambda_api.snapshot.json,
  * TestLambdaFunction::test_create_lambda_exceptions, 2026-01-12).

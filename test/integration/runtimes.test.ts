@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2,
+  CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, projectRoot, role, startServer, storedLogLines, type RunningServer } from './harness';
+import { supportedRuntimes } from '../../src/runtimes/registry';
 import { buildGo, compileJava, coreApiClasses, makeJar, type ClassFiles } from '../runtimes/build';
 
 /** The sources of test/fixtures/java-runtime (path below it → text). */
@@ -252,6 +253,23 @@ end
       assert.equal(err.errorType, 'Init<LoadError>');
       assert.equal(err.errorMessage, 'cannot load such file -- /var/task/nothere');
     });
+  });
+
+  it('refuses .NET and the Java versions this host has no JDK for, naming what is missing, and creates nothing', async () => {
+    const zip = await makeZip({ 'x.txt': 'x' });
+    const cases: Array<[string, string]> = [
+      ['dotnet8', "it needs the .NET 8 runtime and SDK (Microsoft's dotnet-sdk-8.0), which neither Debian 12's archive nor the npm registry provides"],
+      ['java21', "it needs OpenJDK 21, which Debian 12's archive does not have (it ships OpenJDK 17: use java17)"],
+    ];
+    for (const [runtime, why] of cases) {
+      const name = `refused-${runtime}`;
+      await expectRefused(
+        c.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime as never, Role: role, Handler: 'a::b', Code: { ZipFile: zip } })),
+        'InvalidParameterValueException',
+        `The runtime parameter of ${runtime} is not supported by this Kumo server: ${why}. Supported runtimes: ${supportedRuntimes.join(', ')}.`,
+      );
+      await assert.rejects(c.send(new GetFunctionCommand({ FunctionName: name })), { name: 'ResourceNotFoundException' });
+    }
   });
 
   describe('Go on provided.al2023 / provided.al2', () => {
