@@ -17,3 +17,4 @@ bash test/e2e/sqs.sh
 bash test/e2e/queues-lambda.sh
 bash test/e2e/kinesis.sh
 bash test/e2e/concurrency.sh
+bash test/e2e/runtimes.sh
