@@ -15,7 +15,8 @@ set -eu
 mem=${AWS_LAMBDA_FUNCTION_MEMORY_SIZE:-128}
 case $mem in ''|*[!0-9]*) mem=128 ;; esac
 heap_kb=$(( (mem * 1024 * 85 + 99) / 100 ))
-jar=/var/runtime/java/build/kumo-java-runtime.jar
+# Beside this script: /var/runtime/java in an EE (the runtime tests run it from the repository).
+jar="$(dirname "$0")/build/kumo-java-runtime.jar"
 if [ ! -r "$jar" ]; then
   echo "Kumo's Java runtime is not built ($jar is missing): run make build on the Kumo host" >&2
   exit 1
