@@ -21,6 +21,8 @@ bench: setup build
 
 setup: deps
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+	@# The AWS SDK for JavaScript v3 inside the Node.js runtime (/var/runtime/node_modules in EEs), as AWS ships it.
+	@if [ ! -d runtimes/node_modules ] || [ runtimes/package-lock.json -nt runtimes/node_modules/.package-lock.json ]; then npm ci --prefix runtimes --no-audit --no-fund --omit=dev --ignore-scripts; fi
 
 # System pieces from the distribution, listed with their paths and purposes in
 # scripts/tools.manifest (runc, iproute2, iptables, e2fsprogs + mount for each EE's /tmp disk,

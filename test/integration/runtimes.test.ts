@@ -7,6 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -14,6 +15,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, projectRoot, role, startServer, storedLogLines, type RunningServer } from './harness';
 import { supportedRuntimes } from '../../src/runtimes/registry';
+import { tool } from '../tools';
 import { buildGo, compileJava, coreApiClasses, makeJar, type ClassFiles } from '../runtimes/build';
 
 /** The sources of test/fixtures/java-runtime (path below it → text). */
@@ -252,6 +254,61 @@ end
       const err = JSON.parse(r.body);
       assert.equal(err.errorType, 'Init<LoadError>');
       assert.equal(err.errorMessage, 'cannot load such file -- /var/task/nothere');
+    });
+  });
+
+  describe('the AWS SDK inside the runtime, below the function\'s own packages', () => {
+    const sdkVersion = (pkg: string) =>
+      (JSON.parse(fs.readFileSync(path.join(projectRoot, 'runtimes', 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> })
+        .packages[`node_modules/${pkg}`]!.version;
+
+    it('nodejs20.x: @aws-sdk/* from the runtime unless the function bundles its own', async () => {
+      const code = `const { SQSClient } = require('@aws-sdk/client-sqs');
+        const { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb');
+        exports.handler = async () => ({
+          sqs: require('@aws-sdk/client-sqs/package.json').version,
+          where: require.resolve('@aws-sdk/client-sqs'),
+          client: typeof new SQSClient({ region: 'us-east-1' }).send,
+          doc: typeof DynamoDBDocumentClient.from,
+        });`;
+      await deploy(c, 'sdk-node', 'nodejs20.x', 'index.handler', await makeZip({ 'index.js': code }));
+      const r = await invoke(c, 'sdk-node', {});
+      assert.equal(r.r.FunctionError, undefined, r.body);
+      const out = JSON.parse(r.body);
+      assert.equal(out.sqs, sdkVersion('@aws-sdk/client-sqs'));
+      assert.match(out.where, /^\/var\/runtime\/node_modules\/@aws-sdk\/client-sqs\//);
+      assert.equal(out.client, 'function');
+      assert.equal(out.doc, 'function');
+
+      await deploy(c, 'sdk-node-own', 'nodejs20.x', 'index.handler', await makeZip({
+        'index.js': code,
+        'node_modules/@aws-sdk/client-sqs/package.json': JSON.stringify({ name: '@aws-sdk/client-sqs', version: '0.0.0-bundled', main: 'index.js' }),
+        'node_modules/@aws-sdk/client-sqs/index.js': 'exports.SQSClient = class { send() {} };',
+      }));
+      const own = JSON.parse((await invoke(c, 'sdk-node-own', {})).body);
+      assert.equal(own.sqs, '0.0.0-bundled', 'the function\'s own node_modules come first');
+      assert.equal(own.where, '/var/task/node_modules/@aws-sdk/client-sqs/index.js');
+    });
+
+    it('python3.11: boto3 from the runtime (Debian\'s python3-boto3) unless the function bundles its own', async () => {
+      const code = `import boto3, botocore
+def handler(event, context):
+    return {"boto3": boto3.__version__, "botocore": getattr(botocore, "__version__", None), "where": boto3.__file__,
+            "client": type(boto3.client("sqs", region_name="us-east-1")).__name__ if hasattr(boto3, "client") else None}
+`;
+      await deploy(c, 'sdk-py', 'python3.11', 'app.handler', await makeZip({ 'app.py': code }));
+      const r = await invoke(c, 'sdk-py', {});
+      assert.equal(r.r.FunctionError, undefined, r.body);
+      const out = JSON.parse(r.body);
+      const host = execFileSync(tool('python3'), ['-c', 'import boto3, botocore; print(boto3.__version__, botocore.__version__)'], { encoding: 'utf8' }).trim().split(' ');
+      assert.deepEqual([out.boto3, out.botocore], host);
+      assert.equal(out.where, '/usr/lib/python3/dist-packages/boto3/__init__.py');
+      assert.equal(out.client, 'SQS');
+
+      await deploy(c, 'sdk-py-own', 'python3.11', 'app.handler', await makeZip({ 'app.py': code, 'boto3/__init__.py': '__version__ = "bundled"\n' }));
+      const own = JSON.parse((await invoke(c, 'sdk-py-own', {})).body);
+      assert.equal(own.boto3, 'bundled', 'the function\'s own packages come first');
+      assert.equal(own.where, '/var/task/boto3/__init__.py');
     });
   });
 
