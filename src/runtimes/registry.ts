@@ -12,6 +12,10 @@
  * AWS's nearest name, ruby3.2). Custom runtimes (`provided.*`) run
  * the function's `bootstrap` (/var/task) or a layer's (/opt), as AWS does.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { runtimesDir } from '../paths';
+
 export interface RuntimeSpec {
   /** AWS's identifier (the Runtime parameter). */
   name: string;
@@ -28,6 +32,8 @@ export interface RuntimeSpec {
   layerPaths: readonly string[];
   /** The interpreter on the host that runs it (bind-mounted from /usr); for java17 the JVM that bootstrap.sh starts. */
   hostBinary?: string;
+  /** The interpreter version an npm-installed runtime runs (the host's interpreters report their own). */
+  version?: string;
   /** Host /etc entries the interpreter reads (bound read-only into every EE's /etc): Debian's JDK keeps jvm.cfg and java.security there. */
   hostEtc?: readonly string[];
 }
@@ -37,18 +43,43 @@ const debianArch = process.arch === 'arm64' ? 'arm64' : 'amd64';
 /** Debian's openjdk-17-jdk-headless (the JDK the set-up installs, scripts/tools.manifest). */
 const jdk17Home = `/usr/lib/jvm/java-17-openjdk-${debianArch}`;
 
-const nodePath = '/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task';
+const nodePath = (major: number) => `/opt/nodejs/node${major}/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task`;
+
+/**
+ * Node.js majors beside the host's: npm's node-linux-<arch> packages,
+ * pinned in runtimes/nodejs-versions/package.json and installed by `make
+ * setup` below runtimes/ (so EEs see them under /var/runtime). Each AWS name
+ * runs exactly the version pinned here.
+ */
+const npmArch = process.arch === 'arm64' ? 'arm64' : 'x64';
+const npmNodeVersions = [
+  { name: 'nodejs22.x', major: 22, version: '22.23.5' },
+  { name: 'nodejs24.x', major: 24, version: '24.22.3' },
+] as const;
+const npmNodeBinary = (major: number) => `nodejs-versions/node_modules/node${major}-${npmArch}/bin/node`;
 
 const specs: readonly RuntimeSpec[] = [
   {
     name: 'nodejs20.x',
     family: 'nodejs',
     command: ['/usr/bin/node', '/var/runtime/nodejs/bootstrap.mjs'],
-    env: { NODE_PATH: nodePath },
+    env: { NODE_PATH: nodePath(20) },
     executionEnv: 'AWS_Lambda_nodejs20.x',
     layerPaths: ['/opt/nodejs/node_modules', '/opt/nodejs/node20/node_modules', '/opt/bin', '/opt/lib'],
     hostBinary: '/usr/bin/node',
   },
+  ...npmNodeVersions.map(
+    ({ name, major, version }): RuntimeSpec => ({
+      name,
+      family: 'nodejs',
+      command: [`/var/runtime/${npmNodeBinary(major)}`, '/var/runtime/nodejs/bootstrap.mjs'],
+      env: { NODE_PATH: nodePath(major) },
+      executionEnv: `AWS_Lambda_${name}`,
+      layerPaths: ['/opt/nodejs/node_modules', `/opt/nodejs/node${major}/node_modules`, '/opt/bin', '/opt/lib'],
+      hostBinary: path.join(runtimesDir, npmNodeBinary(major)),
+      version,
+    }),
+  ),
   {
     name: 'python3.11',
     family: 'python',
@@ -90,10 +121,23 @@ const specs: readonly RuntimeSpec[] = [
   ),
 ];
 
-const byName = new Map(specs.map((s) => [s.name, s]));
+/**
+ * A runtime whose interpreter is not on this host (an npm-installed Node.js
+ * before `make setup`, a JDK not installed) is not offered: creating a
+ * function with it is refused naming what is missing, never accepted to
+ * fail at its first invoke.
+ */
+const missingInterpreter = (s: RuntimeSpec) => s.hostBinary !== undefined && !fs.existsSync(s.hostBinary);
+const installed = specs.filter((s) => !missingInterpreter(s));
+const byName = new Map(installed.map((s) => [s.name, s]));
 
-/** Runtimes Kumo can run, named as AWS names them. */
-export const supportedRuntimes: readonly string[] = specs.map((s) => s.name);
+/** Runtimes Kumo can run on this host, named as AWS names them. */
+export const supportedRuntimes: readonly string[] = installed.map((s) => s.name);
+
+/** Runtimes the registry describes but whose interpreter this host lacks, with what to install. */
+export const notInstalledRuntimes: Readonly<Record<string, string>> = Object.fromEntries(
+  specs.filter(missingInterpreter).map((s) => [s.name, `its interpreter ${s.hostBinary} is not installed (make setup installs it)`]),
+);
 
 /** Every host /etc entry some runtime needs inside EEs (sandbox/runc/rootfs.ts binds them). */
 export const runtimeHostEtcEntries: readonly string[] = [...new Set(specs.flatMap((s) => s.hostEtc ?? []))];

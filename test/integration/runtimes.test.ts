@@ -14,7 +14,7 @@ import {
   CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, projectRoot, role, startServer, storedLogLines, type RunningServer } from './harness';
-import { supportedRuntimes } from '../../src/runtimes/registry';
+import { runtimeSpec, supportedRuntimes } from '../../src/runtimes/registry';
 import { tool } from '../tools';
 import { buildGo, compileJava, coreApiClasses, makeJar, type ClassFiles } from '../runtimes/build';
 
@@ -255,6 +255,38 @@ end
       assert.equal(err.errorType, 'Init<LoadError>');
       assert.equal(err.errorMessage, 'cannot load such file -- /var/task/nothere');
     });
+  });
+
+  describe('Node.js majors from npm (nodejs22.x, nodejs24.x)', () => {
+    for (const [runtime, major] of [['nodejs22.x', 22], ['nodejs24.x', 24]] as const) {
+      it(`${runtime} runs Node.js ${major}: answers, logs, reports a thrown error and times out`, async () => {
+        const fn = `node${major}`;
+        await deploy(c, fn, runtime, 'index.handler', await makeZip({
+          'index.js': `exports.handler = async (e) => {
+            console.log('node says', process.version);
+            if (e.fail) throw new TypeError('bad ' + e.fail);
+            if (e.sleep) await new Promise((r) => setTimeout(r, 5000));
+            return { version: process.version, env: process.env.AWS_EXECUTION_ENV, path: process.env.NODE_PATH.split(':')[0] };
+          };`,
+        }), { Timeout: 1 });
+        const ok = await invoke(c, fn, {});
+        assert.equal(ok.r.FunctionError, undefined, ok.body);
+        const out = JSON.parse(ok.body);
+        assert.equal(out.version, `v${runtimeSpec(runtime)!.version}`);
+        assert.match(out.version, new RegExp(`^v${major}\\.`));
+        assert.equal(out.env, `AWS_Lambda_${runtime}`);
+        assert.equal(out.path, `/opt/nodejs/node${major}/node_modules`);
+        assert.match(ok.log, new RegExp(`\\tINFO\\tnode says v${major}\\.`));
+        const failed = await invoke(c, fn, { fail: 'input' });
+        assert.equal(failed.r.FunctionError, 'Unhandled');
+        const err = JSON.parse(failed.body);
+        assert.equal(err.errorType, 'TypeError');
+        assert.equal(err.errorMessage, 'bad input');
+        assert.match(err.trace[0], /^TypeError: bad input$/);
+        const slow = await invoke(c, fn, { sleep: true });
+        assert.equal(JSON.parse(slow.body).errorType, 'Sandbox.Timedout');
+      });
+    }
   });
 
   describe('the AWS SDK inside the runtime, below the function\'s own packages', () => {
