@@ -21,6 +21,10 @@ bench: setup build
 
 setup: deps
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+	@# The AWS SDK for JavaScript v3 inside the Node.js runtime (/var/runtime/node_modules in EEs), as AWS ships it.
+	@if [ ! -d runtimes/node_modules ] || [ runtimes/package-lock.json -nt runtimes/node_modules/.package-lock.json ]; then npm ci --prefix runtimes --no-audit --no-fund --omit=dev --ignore-scripts; fi
+	@# Node.js 22 and 24 for nodejs22.x / nodejs24.x (npm's node-linux-<arch> packages; the host's Node.js is nodejs20.x).
+	@if [ ! -d runtimes/nodejs-versions/node_modules ] || [ runtimes/nodejs-versions/package-lock.json -nt runtimes/nodejs-versions/node_modules/.package-lock.json ]; then npm ci --prefix runtimes/nodejs-versions --no-audit --no-fund --ignore-scripts; fi
 
 # System pieces from the distribution, listed with their paths and purposes in
 # scripts/tools.manifest (runc, iproute2, iptables, e2fsprogs + mount for each EE's /tmp disk,
@@ -30,6 +34,7 @@ deps:
 
 build:
 	npx --no-install tsc -p tsconfig.json
+	scripts/build-java-runtime.sh
 
 clean:
 	rm -rf dist

@@ -25,7 +25,8 @@ import { runQueue, type QueueSubject } from './phases/queue';
 import { findMotoServer, installSqslite, startMoto, startSqslite, type QueueTarget, type SqsliteInstall } from './targets/queue-peers';
 import { startFloorA, startFloorB } from './targets/floors';
 import { installPeer, startPeer, type PeerInstall } from './targets/peer';
-import { asyncCode, Kumo, noopCode, projectRoot } from './targets/kumo';
+import { asyncCode, javaNoopSource, Kumo, noopCode, projectRoot, rubyNoopCode } from './targets/kumo';
+import { compileJava } from '../test/runtimes/build';
 import { RuncFloor } from './targets/cold-floors';
 import type { Group, WarmTarget } from './targets/types';
 import { startPostgres, type ThrowawayPostgres } from '../test/postgres';
@@ -243,6 +244,8 @@ async function main(): Promise<number> {
       // One more than measured: the first round of the cold phase is an unmeasured warm-up.
       coldNode: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-node-${i}`),
       coldPython: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-python-${i}`),
+      coldJava: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-java-${i}`),
+      coldRuby: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-ruby-${i}`),
     };
     let idle = { afterStart: NaN, deployed: NaN };
     if (has('kumo')) {
@@ -268,10 +271,16 @@ async function main(): Promise<number> {
           log(`Kumo [${modeName(mode)}] listening on 127.0.0.1:${k.port} (pid ${k.pid})`);
           await new Promise((r) => setTimeout(r, 1000));
           if (primary) idle.afterStart = k.rss() ?? NaN;
-          type Code = { handler: string; files: Record<string, string> };
-          const todo: { name: string; runtime: 'nodejs20.x' | 'python3.11'; code: Code }[] = [];
+          type Code = { handler: string; files: Record<string, string | Buffer> };
+          const todo: { name: string; runtime: string; code: Code }[] = [];
           const add = (names: string[], runtime: 'nodejs20.x' | 'python3.11', code: Code = noopCode[runtime]) =>
             todo.push(...names.map((name) => ({ name, runtime, code })));
+          if (primary && phase('cold')) {
+            // java17 and ruby3.2 cold starts (issue 19): the Java class compiled here with the manifest's javac, zipped as classes.
+            const java = { handler: javaNoopSource.handler, files: compileJava(javaNoopSource.sources) };
+            todo.push(...fnNames.coldJava.map((name) => ({ name, runtime: 'java17', code: java })));
+            todo.push(...fnNames.coldRuby.map((name) => ({ name, runtime: 'ruby3.2', code: rubyNoopCode })));
+          }
           if (phase('warm')) add([fnNames.node], 'nodejs20.x'), add([fnNames.python], 'python3.11');
           if (phase('async')) add([fnNames.async], 'nodejs20.x', asyncCode);
           if (phase('control')) add([fnNames.control], 'nodejs20.x');
@@ -322,7 +331,12 @@ async function main(): Promise<number> {
         subjects.push(...floorSubjects(runc, (e) => missing('runc floors', e.message)));
       }
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      if (kumo) subjects.push(kumoColdSubject(kumo, 'nodejs20.x', fnNames.coldNode, agent), kumoColdSubject(kumo, 'python3.11', fnNames.coldPython, agent));
+      if (kumo) {
+        subjects.push(
+          kumoColdSubject(kumo, 'nodejs20.x', fnNames.coldNode, agent), kumoColdSubject(kumo, 'python3.11', fnNames.coldPython, agent),
+          kumoColdSubject(kumo, 'java17', fnNames.coldJava, agent), kumoColdSubject(kumo, 'ruby3.2', fnNames.coldRuby, agent),
+        );
+      }
       data.cold = await runCold(subjects, sizes.coldRuns, coldWarmupRuns, log);
       agent.destroy();
     }

@@ -67,9 +67,12 @@ export function floorSubjects(runc: RuncFloor | undefined, runcProblem: (e: Erro
   return subjects;
 }
 
-export function kumoColdSubject(kumo: Kumo, runtime: 'nodejs20.x' | 'python3.11', names: string[], agent: http.Agent): ColdSubject {
+/** Column key of each runtime's cold start. */
+const coldSubjectKeys = { 'nodejs20.x': 'kumo-node', 'python3.11': 'kumo-python', java17: 'kumo-java', 'ruby3.2': 'kumo-ruby' } as const;
+
+export function kumoColdSubject(kumo: Kumo, runtime: keyof typeof coldSubjectKeys, names: string[], agent: http.Agent): ColdSubject {
   return {
-    subject: runtime === 'nodejs20.x' ? 'kumo-node' : 'kumo-python',
+    subject: coldSubjectKeys[runtime],
     label: `Kumo ${runtime} first invoke`,
     kind: 'kumo',
     once: async (i) => {

@@ -29,10 +29,21 @@ export const asyncCode = {
   files: { 'index.js': "exports.handler = async (e) => { console.log('BENCH_RAN ' + e.t + ' ' + Date.now()); return { ok: true }; };\n" },
 };
 
-export function makeZip(files: Record<string, string>): Promise<Buffer> {
+/** A no-op java17 handler (compiled by bench/run.ts with the manifest's javac, Kumo's runtime jar on the class path). */
+export const javaNoopSource = {
+  handler: 'bench.Noop::handleRequest',
+  sources: {
+    'bench/Noop.java': 'package bench;\nimport java.util.Map;\npublic class Noop {\n  public Map<String, Boolean> handleRequest(Map<String, Object> e) { return Map.of("ok", true); }\n}\n',
+  },
+};
+
+/** The no-op ruby3.2 handler. */
+export const rubyNoopCode = { handler: 'app.handler', files: { 'app.rb': 'def handler(event:, context:)\n  { ok: true }\nend\n' } };
+
+export function makeZip(files: Record<string, string | Buffer>): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const z = new yazl.ZipFile();
-    for (const [name, content] of Object.entries(files)) z.addBuffer(Buffer.from(content), name, { mode: 0o100644 });
+    for (const [name, content] of Object.entries(files)) z.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name, { mode: 0o100644 });
     z.end();
     const chunks: Buffer[] = [];
     z.outputStream.on('data', (c: Buffer) => chunks.push(c));
@@ -95,7 +106,7 @@ export class Kumo {
   /** MemorySize of every benchmark function (see deploy). */
   static readonly memoryMb = 1769;
 
-  async deploy(name: string, runtime: string, handler: string, files: Record<string, string>, extra: Record<string, unknown> = {}): Promise<void> {
+  async deploy(name: string, runtime: string, handler: string, files: Record<string, string | Buffer>, extra: Record<string, unknown> = {}): Promise<void> {
     await this.client.send(
       new CreateFunctionCommand({
         // 1,769 MB = one full vCPU: the benchmark measures the platform, not the CPU quota of a

@@ -1,5 +1,5 @@
 import { limits } from '../config';
-import { awsRuntimeEnum, deprecatedRuntimes, supportedRuntimes } from '../runtimes/registry';
+import { awsRuntimeEnum, deprecatedRuntimes, notInstalledRuntimes, supportedRuntimes, unavailableRuntimes } from '../runtimes/registry';
 import { invalidParameter, validationFailed } from '../domain/errors';
 import type { LoggingConfigInput } from './inputs';
 
@@ -79,8 +79,9 @@ export function checkRuntime(c: Checker, v: string | undefined): string | undefi
     );
   }
   if (!(supportedRuntimes as readonly string[]).includes(rt)) {
+    const why = unavailableRuntimes[rt] ?? notInstalledRuntimes[rt];
     throw invalidParameter(
-      `The runtime parameter of ${rt} is not supported by this Kumo server. Supported runtimes: ${supportedRuntimes.join(', ')}.`,
+      `The runtime parameter of ${rt} is not supported by this Kumo server${why ? `: ${why}` : ''}. Supported runtimes: ${supportedRuntimes.join(', ')}.`,
     );
   }
   return rt;

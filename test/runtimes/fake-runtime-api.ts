@@ -163,7 +163,7 @@ function accepted(res: http.ServerResponse): void {
   res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"OK"}');
 }
 
-export type Lang = 'nodejs' | 'python';
+export type Lang = 'nodejs' | 'python' | 'java' | 'ruby';
 
 export interface RuntimeProcess {
   child: ChildProcess;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { runtimeHostEtcEntries } from '../../runtimes/registry';
 import { sandboxGid, sandboxUid, sandboxUserName } from './limits';
 
 /**
@@ -33,7 +34,8 @@ const usrLinkNames = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 /**
  * Host /etc entries programs from /usr need: the dynamic linker cache, TLS
  * trust stores (Debian and RHEL layouts), Debian's alternatives symlinks,
- * the time zone, and the service/protocol name databases.
+ * the time zone, the service/protocol name databases, and what the
+ * registry's runtimes name (Debian's JDK configuration).
  */
 const hostEtcEntries = [
   'ld.so.cache',
@@ -46,6 +48,7 @@ const hostEtcEntries = [
   'services',
   'protocols',
   'mime.types',
+  ...runtimeHostEtcEntries,
 ];
 
 /** Mount points that must exist in the read-only tree (runc cannot create them later). */
