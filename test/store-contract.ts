@@ -8,6 +8,7 @@ import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } fro
 import { invokeConfigContract } from './store-contract-invoke-configs';
 import { queueStoreContract } from './store-contract-queues';
 import { streamStoreContract } from './store-contract-streams';
+import { scheduleStoreContract } from './store-contract-schedules';
 import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
 import { provisionedConcurrencyContract } from './store-contract-provisioned-concurrency';
 
@@ -584,6 +585,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
 
     queueStoreContract(withStore);
     streamStoreContract(withStore);
+    scheduleStoreContract(withStore);
 
     describe('durability', () => {
       test('what resolved before a reopen is there after it', withStore(async (s0, o) => {

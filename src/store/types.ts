@@ -26,9 +26,11 @@ export type { EventSourceMappingRecord, EventSourceMappingState } from '../domai
 import type { QueueStore } from './queues';
 import type { StreamStore } from './streams';
 import type { CheckpointStore } from './checkpoints';
+import type { ScheduleStore } from './schedules';
 
 export type { QueueStore } from './queues';
 export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
+export type { ScheduleStore } from './schedules';
 export type { NewShard, ShardRecord, StreamMode, StreamRecord, StreamStore } from './streams';
 export type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
@@ -361,7 +363,7 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & ScheduleStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

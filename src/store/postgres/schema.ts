@@ -1,4 +1,5 @@
 import { postgresStreamMigration } from './streams';
+import { postgresScheduleMigration } from './schedules';
 import { invokeConfigsMigration } from './invoke-configs';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
@@ -71,4 +72,6 @@ export const migrations: string[] = [
   provisionedConcurrencyMigration,
   // 8: the stream service (Kinesis): streams, shards, records (sealed data).
   postgresStreamMigration,
+  // 9: EventBridge Scheduler: schedule groups, schedules, scheduled rules' timers, the fire outbox.
+  postgresScheduleMigration,
 ];

@@ -1,6 +1,8 @@
 import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import { SqliteStreams, sqliteStreamMigration } from './streams';
+import { SqliteSchedules, sqliteScheduleMigration } from './schedules';
+import type { ScheduleStore } from '../schedules';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
@@ -101,6 +103,7 @@ export class SqliteStore implements Store {
   private readonly st: ReturnType<SqliteStore['prepare']>;
   private readonly topics: SqliteTopics;
   private readonly streams: SqliteStreams;
+  private readonly schedules: SqliteSchedules;
   private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
   /**
@@ -142,6 +145,7 @@ export class SqliteStore implements Store {
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
     this.streams = new SqliteStreams(this.db);
+    this.schedules = new SqliteSchedules(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db, () => this.walSync.sync());
     this.provisioned = new SqliteProvisionedConcurrency(this.db);
@@ -1017,6 +1021,26 @@ export class SqliteStore implements Store {
   saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.durable(this.streams.saveCheckpoint(mappingId, shardId, next, expected)); }
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.durable(this.streams.deleteCheckpoints(mappingId)); }
 
+  // ---- Schedules (src/store/schedules.ts): ./schedules.ts, the logic shared with the other store in schedule-sql.ts.
+  createScheduleGroup(...a: Parameters<ScheduleStore['createScheduleGroup']>): ReturnType<ScheduleStore['createScheduleGroup']> { return this.durable(this.schedules.createScheduleGroup(...a)); }
+  getScheduleGroup(name: string): ReturnType<ScheduleStore['getScheduleGroup']> { return this.schedules.getScheduleGroup(name); }
+  listScheduleGroups(...a: Parameters<ScheduleStore['listScheduleGroups']>): ReturnType<ScheduleStore['listScheduleGroups']> { return this.schedules.listScheduleGroups(...a); }
+  deleteScheduleGroup(name: string): ReturnType<ScheduleStore['deleteScheduleGroup']> { return this.durable(this.schedules.deleteScheduleGroup(name)); }
+  changeScheduleGroupTags(...a: Parameters<ScheduleStore['changeScheduleGroupTags']>): ReturnType<ScheduleStore['changeScheduleGroupTags']> { return this.durable(this.schedules.changeScheduleGroupTags(...a)); }
+  createSchedule(...a: Parameters<ScheduleStore['createSchedule']>): ReturnType<ScheduleStore['createSchedule']> { return this.durable(this.schedules.createSchedule(...a)); }
+  getSchedule(group: string, name: string): ReturnType<ScheduleStore['getSchedule']> { return this.schedules.getSchedule(group, name); }
+  updateSchedule(...a: Parameters<ScheduleStore['updateSchedule']>): ReturnType<ScheduleStore['updateSchedule']> { return this.durable(this.schedules.updateSchedule(...a)); }
+  deleteSchedule(group: string, name: string): ReturnType<ScheduleStore['deleteSchedule']> { return this.durable(this.schedules.deleteSchedule(group, name)); }
+  listSchedules(...a: Parameters<ScheduleStore['listSchedules']>): ReturnType<ScheduleStore['listSchedules']> { return this.schedules.listSchedules(...a); }
+  listRuleTimers(): ReturnType<ScheduleStore['listRuleTimers']> { return this.schedules.listRuleTimers(); }
+  putRuleTimer(...a: Parameters<ScheduleStore['putRuleTimer']>): ReturnType<ScheduleStore['putRuleTimer']> { return this.durable(this.schedules.putRuleTimer(...a)); }
+  deleteRuleTimer(arn: string): ReturnType<ScheduleStore['deleteRuleTimer']> { return this.durable(this.schedules.deleteRuleTimer(arn)); }
+  claimDueTimers(...a: Parameters<ScheduleStore['claimDueTimers']>): ReturnType<ScheduleStore['claimDueTimers']> { return this.durable(this.schedules.claimDueTimers(...a)); }
+  leaseFires(limit: number, leaseMs: number): ReturnType<ScheduleStore['leaseFires']> { return this.durable(this.schedules.leaseFires(limit, leaseMs)); }
+  finishFire(id: string): ReturnType<ScheduleStore['finishFire']> { return this.durable(this.schedules.finishFire(id)); }
+  retryFire(id: string, attempts: number, delayMs: number): ReturnType<ScheduleStore['retryFire']> { return this.durable(this.schedules.retryFire(id, attempts, delayMs)); }
+  nextWakeDelayMs(): ReturnType<ScheduleStore['nextWakeDelayMs']> { return this.schedules.nextWakeDelayMs(); }
+
   async close(): Promise<void> {
     // A sync in flight finishes on the descriptor before it is closed (and its writers are answered).
     await this.walSync.idle();
@@ -1142,6 +1166,8 @@ const migrations: string[] = [
   provisionedConcurrencyMigration,
   // 11: the stream service (Kinesis): streams, shards, records (sealed data).
   sqliteStreamMigration,
+  // 12: EventBridge Scheduler: schedule groups, schedules, scheduled rules' timers, the fire outbox.
+  sqliteScheduleMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */
