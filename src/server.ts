@@ -48,6 +48,10 @@ import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
+import { ScheduleService } from './schedules/schedule-service';
+import { ScheduleEngine } from './schedules/engine';
+import { schedulerSettingsFromEnv } from './schedules/limits';
+import type { ScheduledRuleSource } from './domain/scheduled-rules';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -85,6 +89,8 @@ export class KumoServer {
   private mappings: EventSourceMappingService | undefined;
   private pollers: EventSourcePollers | undefined;
   private moveTasks: MoveTasks | undefined;
+  /** EventBridge Scheduler's engine (schedules, and EventBridge's scheduled rules when a source is given). */
+  schedulerEngine: ScheduleEngine | undefined;
   /** The queue service's QueueSource (by queue ARN), for Lambda's event source mappings. */
   queues!: QueueSource;
 
@@ -95,7 +101,11 @@ export class KumoServer {
    */
   constructor(
     readonly cfg: KumoConfig,
-    private readonly opts: { driver?: SandboxDriver & { killAllNow(): void } } = {},
+    private readonly opts: {
+      driver?: SandboxDriver & { killAllNow(): void };
+      /** EventBridge rules with a ScheduleExpression (src/events/'s source, once the event-bus service is composed). */
+      scheduledRules?: ScheduledRuleSource;
+    } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -180,6 +190,15 @@ export class KumoServer {
       log: (line) => console.error(line),
     });
     this.deliveries.register('sns', topicSink(publisher));
+    // EventBridge Scheduler: schedules (through Deliveries) and the engine that fires them and the scheduled rules.
+    const scheduleSettings = { ...schedulerSettingsFromEnv(process.env), random: Math.random };
+    const schedules = new ScheduleService(this.store, this.deliveries, { region: cfg.region, accountId: cfg.accountId }, scheduleSettings);
+    await schedules.start();
+    const engine = this.schedulerEngine = new ScheduleEngine({
+      store: this.store, deliveries: this.deliveries, rules: this.opts.scheduledRules, settings: scheduleSettings,
+      log: (line) => console.error(line),
+    });
+    schedules.onChange(() => engine.poke());
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
     await this.queue.recover();
@@ -193,7 +212,7 @@ export class KumoServer {
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams,
+        queues: queueService, moveTasks: this.moveTasks, streams, schedules,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -207,6 +226,8 @@ export class KumoServer {
     this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
     this.retention.start();
     this.streamSweeper.start();
+    // After the API listens and the other services run: due times missed while the server was down are handled now.
+    await this.schedulerEngine.start();
   }
 
   /**
@@ -215,7 +236,8 @@ export class KumoServer {
    * start failed half-way.
    *   1. No new work: the front end accepts no connection and closes idle
    *      keep-alive ones (again as requests finish); the queue leases no
-   *      event; the event source pollers receive no message.
+   *      event; the event source pollers receive no message; the schedule
+   *      engine claims no due time (fires in flight finish or are retried after the start).
    *   2. Requests, queued invocations and event source batches in flight get `stopGraceMs`
    *      (cut short by `hurry()`, on a second signal).
    *   3. Every EE is destroyed; invocations still running end with an
@@ -236,7 +258,8 @@ export class KumoServer {
     const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
     const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
     this.moveTasks?.stop();
-    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, streamSweepStopped]);
+    const schedulerStopped = this.schedulerEngine?.stop() ?? Promise.resolve();
+    const drained = Promise.all([gatewayClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, streamSweepStopped, schedulerStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();

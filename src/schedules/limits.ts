@@ -31,8 +31,6 @@ export const tagKeyCharsMax = 128;
 export const tagValueCharsMax = 256;
 /** ClientToken: 1–64 characters of `[a-zA-Z0-9-_]`. */
 export const clientTokenCharsMax = 64;
-/** Schedule groups per account (Scheduler quota "Number of schedule groups": 500). */
-export const groupsPerAccountMax = 500;
 
 /** Retry back-off (Scheduler retries with exponential back-off and jitter): first delay and cap, ms. */
 export const retryBaseDelayMs = 1_000;
@@ -45,3 +43,16 @@ export const firesInFlightMax = 32;
 export const fireLeaseMs = 60_000;
 /** Longest timer the engine sets (it re-reads the store at least this often: changes by other servers). */
 export const engineWakeMsMax = 30_000;
+/**
+ * Scheduler's precision: "All schedule types on EventBridge Scheduler invoke their targets with 60
+ * second precision" (User Guide, "Schedule types"). A due time found later than this after it (the
+ * server was down) fires only within its flexible window if that is longer; otherwise it is skipped.
+ */
+export const precisionMs = 60_000;
+
+/** The engine's settings from the environment (AWS's behaviour by default). */
+export function schedulerSettingsFromEnv(env: NodeJS.ProcessEnv): { allowSeconds: boolean } {
+  // KUMO_SCHEDULER_ALLOW_SECONDS=1: accept `rate(N seconds)` so tests see repeated fires quickly.
+  // Off by default: AWS rejects it ("Invalid Schedule Expression rate(10 seconds).").
+  return { allowSeconds: env.KUMO_SCHEDULER_ALLOW_SECONDS === '1' };
+}

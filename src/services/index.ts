@@ -4,9 +4,10 @@ import { logsService, type LogsDeps } from './logs';
 import { snsService, type SnsDeps } from './sns';
 import { sqsService, type SqsDeps } from './sqs';
 import { kinesisService, type KinesisDeps } from './kinesis';
+import { schedulerService, type SchedulerDeps } from './scheduler';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & SchedulerDeps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -19,5 +20,6 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
     snsService(d),
     sqsService(d),
     kinesisService(d),
+    schedulerService(d),
   ];
 }

@@ -11,7 +11,7 @@ export type ScheduleRunner = <T, A extends unknown[]>(op: (now: number, ...a: A)
  * operation runs there (`run`: a write transaction; `read`: a plain read).
  */
 export class ScheduleOps implements ScheduleStore {
-  constructor(private readonly run: ScheduleRunner, private readonly read: ScheduleRunner) {}
+  constructor(private readonly run: ScheduleRunner, private readonly read: ScheduleRunner, private readonly releaseOnStart: boolean) {}
 
   createScheduleGroup(rec: Parameters<ScheduleStore['createScheduleGroup']>[0]): ReturnType<ScheduleStore['createScheduleGroup']> { return this.run(ss.createScheduleGroup, rec); }
   getScheduleGroup(name: string): ReturnType<ScheduleStore['getScheduleGroup']> { return this.read(ss.getScheduleGroup, name); }
@@ -30,6 +30,7 @@ export class ScheduleOps implements ScheduleStore {
   leaseFires(limit: number, leaseMs: number): ReturnType<ScheduleStore['leaseFires']> { return this.run(ss.leaseFires, limit, leaseMs); }
   finishFire(id: string): ReturnType<ScheduleStore['finishFire']> { return this.run(ss.finishFire, id); }
   retryFire(id: string, attempts: number, delayMs: number): ReturnType<ScheduleStore['retryFire']> { return this.run(ss.retryFire, id, attempts, delayMs); }
+  releaseFireLeases(): ReturnType<ScheduleStore['releaseFireLeases']> { return this.releaseOnStart ? this.run(ss.releaseFireLeases) : Promise.resolve(); }
   // Reads the clock, so it runs as a transaction (SQLite: a plain read's `now` would be 0).
   nextWakeDelayMs(): ReturnType<ScheduleStore['nextWakeDelayMs']> { return this.run(ss.nextWakeDelayMs); }
 }

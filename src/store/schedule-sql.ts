@@ -233,6 +233,10 @@ export function* retryFire(now: number, id: string, attempts: number, delayMs: n
   yield s('UPDATE sched_fires SET attempts = $1, next_attempt_ms = $2, lease_until_ms = 0 WHERE id = $3', attempts, now + delayMs, id);
 }
 
+export function* releaseFireLeases(_now: number): Op<void> {
+  yield s('UPDATE sched_fires SET lease_until_ms = 0 WHERE lease_until_ms > 0');
+}
+
 export function* nextWakeDelayMs(now: number): Op<number | undefined> {
   const r = yield s(
     `SELECT MIN(t) AS t FROM (

@@ -68,6 +68,12 @@ export interface ScheduleStore {
   finishFire(id: string): Promise<void>;
   /** Another try after `delayMs` (from the store's clock), with `attempts` recorded; the lease is released. */
   retryFire(id: string, attempts: number, delayMs: number): Promise<void>;
+  /**
+   * At start-up: fire leases of a previous process are void. SQLite (one
+   * server per data dir) releases them all; PostgreSQL keeps them (another
+   * live server may hold them; a dead one's run out after their lease).
+   */
+  releaseFireLeases(): Promise<void>;
   /** Milliseconds from the store's clock until the earliest timer or unleased fire is due (0: now; undefined: nothing). */
   nextWakeDelayMs(): Promise<number | undefined>;
 }

@@ -866,6 +866,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   leaseFires(limit: number, leaseMs: number): ReturnType<ScheduleStore['leaseFires']> { return this.schedules.leaseFires(limit, leaseMs); }
   finishFire(id: string): ReturnType<ScheduleStore['finishFire']> { return this.schedules.finishFire(id); }
   retryFire(id: string, attempts: number, delayMs: number): ReturnType<ScheduleStore['retryFire']> { return this.schedules.retryFire(id, attempts, delayMs); }
+  releaseFireLeases(): ReturnType<ScheduleStore['releaseFireLeases']> { return this.schedules.releaseFireLeases(); }
   nextWakeDelayMs(): ReturnType<ScheduleStore['nextWakeDelayMs']> { return this.schedules.nextWakeDelayMs(); }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import { readPostgres, runPostgres } from './queue-driver';
  */
 export class PgSchedules extends ScheduleOps {
   constructor(pool: pg.Pool) {
-    super((op, ...args) => runPostgres(pool, op, ...args), (op, ...args) => readPostgres(pool, op, ...args));
+    super((op, ...args) => runPostgres(pool, op, ...args), (op, ...args) => readPostgres(pool, op, ...args), false);
   }
 }
 

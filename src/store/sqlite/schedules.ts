@@ -9,7 +9,7 @@ import { readSqlite, runSqlite } from './queue-driver';
  */
 export class SqliteSchedules extends ScheduleOps {
   constructor(db: Database.Database) {
-    super(async (op, ...args) => runSqlite(db, op, ...args), async (op, ...args) => readSqlite(db, op, ...args));
+    super(async (op, ...args) => runSqlite(db, op, ...args), async (op, ...args) => readSqlite(db, op, ...args), true);
   }
 }
 

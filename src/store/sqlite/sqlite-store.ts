@@ -1039,6 +1039,7 @@ export class SqliteStore implements Store {
   leaseFires(limit: number, leaseMs: number): ReturnType<ScheduleStore['leaseFires']> { return this.durable(this.schedules.leaseFires(limit, leaseMs)); }
   finishFire(id: string): ReturnType<ScheduleStore['finishFire']> { return this.durable(this.schedules.finishFire(id)); }
   retryFire(id: string, attempts: number, delayMs: number): ReturnType<ScheduleStore['retryFire']> { return this.durable(this.schedules.retryFire(id, attempts, delayMs)); }
+  releaseFireLeases(): ReturnType<ScheduleStore['releaseFireLeases']> { return this.durable(this.schedules.releaseFireLeases()); }
   nextWakeDelayMs(): ReturnType<ScheduleStore['nextWakeDelayMs']> { return this.schedules.nextWakeDelayMs(); }
 
   async close(): Promise<void> {
