@@ -205,7 +205,7 @@ export class ScheduleEngine {
   private send(f: ScheduleFire): Promise<void> {
     const t = f.target!;
     if (!this.o.rules && f.kind === 'rule') throw new Error('no scheduled rule source');
-    const body = t.Input ?? defaultInput;
+    const body = t.Input === undefined ? defaultInput : withContext(t.Input, f);
     const a = parseArn(t.Arn);
     if (a?.service === 'sqs') {
       const fifo = a.resource.endsWith('.fifo');
@@ -242,7 +242,7 @@ export class ScheduleEngine {
     const dlq = f.target?.DeadLetterConfig?.Arn;
     if (dlq) {
       try {
-        await this.o.deliveries.send(dlq, { body: f.target!.Input ?? defaultInput, attributes: dlqAttributes(f, e, condition) });
+        await this.o.deliveries.send(dlq, { body: f.target!.Input === undefined ? defaultInput : withContext(f.target!.Input, f), attributes: dlqAttributes(f, e, condition) });
       } catch (dlqError) {
         this.o.log(`kumo: scheduler: ${f.key}: dead-letter queue ${dlq} refused the event: ${String(dlqError)}`);
       }
@@ -251,6 +251,21 @@ export class ScheduleEngine {
     }
     await this.o.store.finishFire(f.id);
   }
+}
+
+/**
+ * Scheduler's context attributes in a target's Input (User Guide, "Adding
+ * context attributes"): `<aws.scheduler.schedule-arn>`,
+ * `<aws.scheduler.scheduled-time>` (the due time, e.g. 2022-03-22T18:59:43Z),
+ * `<aws.scheduler.execution-id>` (one per due time: the fire's id) and
+ * `<aws.scheduler.attempt-number>` (1 on the first try).
+ */
+export function withContext(input: string, f: ScheduleFire): string {
+  return input
+    .replaceAll('<aws.scheduler.schedule-arn>', f.key)
+    .replaceAll('<aws.scheduler.scheduled-time>', new Date(Math.floor(f.dueMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'))
+    .replaceAll('<aws.scheduler.execution-id>', f.id)
+    .replaceAll('<aws.scheduler.attempt-number>', String(f.attempts + 1));
 }
 
 /** The payload when a target has no Input (Kumo's choice: an empty JSON object, well-formed for every target type). */
