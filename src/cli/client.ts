@@ -3,6 +3,7 @@ import path from 'node:path';
 import type * as Sdk from '@aws-sdk/client-lambda';
 import type * as SqsSdk from '@aws-sdk/client-sqs';
 import type * as SnsSdk from '@aws-sdk/client-sns';
+import type * as SchedulerSdk from '@aws-sdk/client-scheduler';
 
 /** Where the CLI finds the server and who it is to it. */
 export interface CliConfig {
@@ -114,6 +115,13 @@ export function snsClient(cfg: CliConfig): SnsSdk.SNSClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { SNSClient } = require('@aws-sdk/client-sns') as typeof SnsSdk;
   return new SNSClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
+/** An EventBridge Scheduler client for the same server and credentials (loaded on first use). */
+export function schedulerClient(cfg: CliConfig): SchedulerSdk.SchedulerClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SchedulerClient } = require('@aws-sdk/client-scheduler') as typeof SchedulerSdk;
+  return new SchedulerClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
 }
 
 interface SdkError {

@@ -1,8 +1,9 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { functionArn, stackArn } from '../../domain/arn';
-import { snsClient, sqsClient, type CliConfig } from '../client';
+import { schedulerClient, snsClient, sqsClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -57,6 +58,7 @@ export class DeployContext implements DeploySetup {
   readonly resolver: Resolver;
   private sqsC?: SQSClient;
   private snsC?: SNSClient;
+  private schedulerC?: SchedulerClient;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -105,10 +107,16 @@ export class DeployContext implements DeploySetup {
     return (this.snsC ??= snsClient(this.cfg));
   }
 
+  /** The EventBridge Scheduler client, made on first use. */
+  get scheduler(): SchedulerClient {
+    return (this.schedulerC ??= schedulerClient(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
     this.sqsC?.destroy();
     this.snsC?.destroy();
+    this.schedulerC?.destroy();
   }
 
   private ref(name: string, p: string): string {

@@ -10,6 +10,7 @@ import { eventSourceMapping } from './kinds/event-source-mapping';
 import { snsSubscription } from './kinds/sns-subscription';
 import { snsTopic } from './kinds/sns-topic';
 import { sqsQueue } from './kinds/sqs-queue';
+import { schedule, scheduleGroup } from './kinds/scheduler';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -24,6 +25,8 @@ export const kinds: readonly ResourceKind[] = [
   snsSubscription,
   eventSourceMapping,
   eventInvokeConfig,
+  scheduleGroup,
+  schedule,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));
