@@ -16,4 +16,5 @@ bash test/e2e/sns.sh
 bash test/e2e/sqs.sh
 bash test/e2e/queues-lambda.sh
 bash test/e2e/kinesis.sh
+bash test/e2e/scheduler.sh
 bash test/e2e/concurrency.sh
