@@ -142,7 +142,7 @@ export class ScheduleEngine {
     this.tickAgain = false;
     let delay: number | undefined;
     try {
-      const claimed = await this.o.store.claimDueTimers(L.claimsPerTickMax, L.fireLeaseMs, (t, now) => this.plan(t, now));
+      const claimed = await this.o.store.claimDueTimers(L.claimsPerTickMax, L.fireLeaseMs, (t, now) => this.safePlan(t, now));
       for (const f of claimed) this.deliver(f);
       const room = L.firesInFlightMax - this.inFlight.size;
       if (room > 0) for (const f of await this.o.store.leaseFires(room, L.fireLeaseMs)) this.deliver(f);
@@ -157,6 +157,19 @@ export class ScheduleEngine {
     if (this.stopped) return;
     if (this.tickAgain) delay = 0;
     this.timer = setTimeout(() => void this.tick(), Math.min(delay ?? L.engineWakeMsMax, L.engineWakeMsMax));
+  }
+
+  /**
+   * A timer whose expression this process cannot run any more (a seconds rate stored while
+   * KUMO_SCHEDULER_ALLOW_SECONDS was on) must not fail every claim: it stops, and the log says why.
+   */
+  private safePlan(t: DueTimer, now: number): ClaimPlan {
+    try {
+      return this.plan(t, now);
+    } catch (e) {
+      this.o.log(`kumo: scheduler: ${t.key} stopped: its schedule cannot be evaluated: ${String((e as Error).message ?? e)}`);
+      return { fire: false };
+    }
   }
 
   /** Decides one due timer inside the claiming transaction (`now`: the store's clock). */
