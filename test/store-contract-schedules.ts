@@ -121,6 +121,14 @@ export function scheduleStoreContract(withStore: WithStore): void {
       assert.equal(new Set(keys).size, 20);
     }));
 
+    test('concurrent creates of one group or schedule name: one is created, the others are told it exists', withStore(async (s) => {
+      const groups = await Promise.all([0, 1, 2, 3].map(() => group(s, 'same')));
+      assert.deepEqual(groups.map((g) => g.kind).sort(), ['exists', 'exists', 'exists', 'ok']);
+      const made = await Promise.all([0, 1, 2, 3].map(() => create(s, 'same', 'x')));
+      assert.deepEqual(made.map((m) => m.kind).sort(), ['exists', 'exists', 'exists', 'ok']);
+      assert.equal((await s.listSchedules({ group: 'same', limit: 10 })).length, 1);
+    }));
+
     test('a skipped due time moves on without a fire; a completed DELETE schedule goes with its claim', withStore(async (s) => {
       await group(s, 'g');
       await create(s, 'g', 'skip', dueIn(0));

@@ -45,10 +45,12 @@ export function* createScheduleGroup(now: number, rec: Omit<ScheduleGroupRecord,
   Op<{ kind: 'ok' | 'exists'; group: ScheduleGroupRecord }> {
   const existing = yield s('SELECT * FROM sched_groups WHERE name = $1', rec.name);
   if (existing.length) return { kind: 'exists', group: groupRow(existing[0]!) };
-  yield s(
-    'INSERT INTO sched_groups (name, arn, created_ms, modified_ms, tags, client_token) VALUES ($1, $2, $3, $3, $4, $5)',
+  // ON CONFLICT: two creates of one name at once on PostgreSQL (two servers starting make `default`) — one wins, the other is `exists`.
+  const ins = yield s(
+    'INSERT INTO sched_groups (name, arn, created_ms, modified_ms, tags, client_token) VALUES ($1, $2, $3, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING name',
     rec.name, rec.arn, now, JSON.stringify(rec.tags), rec.clientToken ?? null,
   );
+  if (!ins.length) return { kind: 'exists', group: groupRow((yield s('SELECT * FROM sched_groups WHERE name = $1', rec.name))[0]!) };
   return { kind: 'ok', group: { ...rec, createdMs: now, modifiedMs: now } };
 }
 
@@ -99,11 +101,13 @@ export function* createSchedule(
   const existing = yield s('SELECT * FROM sched_schedules WHERE group_name = $1 AND name = $2', rec.group, rec.name);
   if (existing.length) return { kind: 'exists', schedule: scheduleRow(existing[0]!) };
   const next = rec.spec.state === 'ENABLED' ? plan(now) : undefined;
-  yield s(
+  const ins = yield s(
     `INSERT INTO sched_schedules (group_name, name, arn, state, spec, client_token, created_ms, modified_ms, next_due_ms, next_fire_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) ON CONFLICT (group_name, name) DO NOTHING RETURNING name`,
     rec.group, rec.name, rec.arn, rec.spec.state, JSON.stringify(rec.spec), rec.clientToken ?? null, now, next?.dueMs ?? null, next?.fireMs ?? null,
   );
+  // A concurrent create of the same name (PostgreSQL) committed first: this one is `exists`.
+  if (!ins.length) return { kind: 'exists', schedule: scheduleRow((yield s('SELECT * FROM sched_schedules WHERE group_name = $1 AND name = $2', rec.group, rec.name))[0]!) };
   return { kind: 'ok', schedule: { ...rec, createdMs: now, modifiedMs: now, nextDueMs: next?.dueMs, nextFireMs: next?.fireMs } };
 }
 
