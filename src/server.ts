@@ -61,6 +61,10 @@ import { EventPublisher } from './events/put-events';
 import { EventDeliveryWorker } from './events/delivery-worker';
 import { BusScheduledRules } from './events/scheduled-rules';
 import { eventBusSink } from './events/sink';
+import { ScheduleService } from './schedules/schedule-service';
+import { ScheduleEngine } from './schedules/engine';
+import { schedulerSettingsFromEnv } from './schedules/limits';
+import type { ScheduledRuleSource } from './domain/scheduled-rules';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -104,6 +108,8 @@ export class KumoServer {
   private mappings: EventSourceMappingService | undefined;
   private pollers: EventSourcePollers | undefined;
   private moveTasks: MoveTasks | undefined;
+  /** EventBridge Scheduler's engine (schedules, and EventBridge's scheduled rules when a source is given). */
+  schedulerEngine: ScheduleEngine | undefined;
   /** The queue service's QueueSource (by queue ARN), for Lambda's event source mappings. */
   queues!: QueueSource;
   private eventDeliveries: EventDeliveryWorker | undefined;
@@ -117,7 +123,11 @@ export class KumoServer {
    */
   constructor(
     readonly cfg: KumoConfig,
-    private readonly opts: { driver?: SandboxDriver & { killAllNow(): void } } = {},
+    private readonly opts: {
+      driver?: SandboxDriver & { killAllNow(): void };
+      /** EventBridge rules with a ScheduleExpression (src/events/'s source, once the event-bus service is composed). */
+      scheduledRules?: ScheduledRuleSource;
+    } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -225,6 +235,15 @@ export class KumoServer {
       store: this.store, deliveries: this.deliveries, publisher: eventPublisher, log: (line) => console.error(line),
     });
     await eventBuses.ensureDefaultBus();
+    // EventBridge Scheduler: schedules (through Deliveries) and the engine that fires them and the scheduled rules.
+    const scheduleSettings = { ...schedulerSettingsFromEnv(process.env), random: Math.random };
+    const schedules = new ScheduleService(this.store, this.deliveries, { region: cfg.region, accountId: cfg.accountId }, scheduleSettings);
+    await schedules.start();
+    const engine = this.schedulerEngine = new ScheduleEngine({
+      store: this.store, deliveries: this.deliveries, rules: this.opts.scheduledRules ?? this.scheduledRules, settings: scheduleSettings,
+      log: (line) => console.error(line),
+    });
+    schedules.onChange(() => engine.poke());
     // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
     await this.functions.recover();
     await this.queue.recover();
@@ -247,7 +266,7 @@ export class KumoServer {
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -269,6 +288,8 @@ export class KumoServer {
     this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
     this.retention.start();
     this.streamSweeper.start();
+    // After the API listens and the other services run: due times missed while the server was down are handled now.
+    await this.schedulerEngine.start();
   }
 
   /**
@@ -277,7 +298,8 @@ export class KumoServer {
    * start failed half-way.
    *   1. No new work: the front end accepts no connection and closes idle
    *      keep-alive ones (again as requests finish); the queue leases no
-   *      event; the event source pollers receive no message.
+   *      event; the event source pollers receive no message; the schedule
+   *      engine claims no due time (fires in flight finish or are retried after the start).
    *   2. Requests, queued invocations and event source batches in flight get `stopGraceMs`
    *      (cut short by `hurry()`, on a second signal).
    *   3. Every EE is destroyed; invocations still running end with an
@@ -300,7 +322,8 @@ export class KumoServer {
     const eventsStopped = this.eventDeliveries?.stop() ?? Promise.resolve();
     const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
     this.moveTasks?.stop();
-    const drained = Promise.all([gatewayClosed, urlsClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped]);
+    const schedulerStopped = this.schedulerEngine?.stop() ?? Promise.resolve();
+    const drained = Promise.all([gatewayClosed, urlsClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped, schedulerStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();

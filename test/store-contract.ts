@@ -11,6 +11,7 @@ import { queueStoreContract } from './store-contract-queues';
 import { streamStoreContract } from './store-contract-streams';
 import { auditStoreContract } from './store-contract-audit';
 import { parameterStoreContract } from './store-contract-parameters';
+import { scheduleStoreContract } from './store-contract-schedules';
 import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
 import { provisionedConcurrencyContract } from './store-contract-provisioned-concurrency';
 
@@ -590,6 +591,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     streamStoreContract(withStore);
     auditStoreContract(withStore);
     parameterStoreContract(withStore);
+    scheduleStoreContract(withStore);
 
     describe('durability', () => {
       test('what resolved before a reopen is there after it', withStore(async (s0, o) => {

@@ -7,6 +7,7 @@ import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as EventsSdk from '@aws-sdk/client-eventbridge';
 import type * as KinesisSdk from '@aws-sdk/client-kinesis';
 import type * as SsmSdk from '@aws-sdk/client-ssm';
+import type * as SchedulerSdk from '@aws-sdk/client-scheduler';
 
 /** Where the CLI finds the server and who it is to it. */
 export interface CliConfig {
@@ -146,6 +147,13 @@ export function kinesisClient(cfg: CliConfig): KinesisSdk.KinesisClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { KinesisClient } = require('@aws-sdk/client-kinesis') as typeof KinesisSdk;
   return new KinesisClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
+/** An EventBridge Scheduler client for the same server and credentials (loaded on first use). */
+export function schedulerClient(cfg: CliConfig): SchedulerSdk.SchedulerClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SchedulerClient } = require('@aws-sdk/client-scheduler') as typeof SchedulerSdk;
+  return new SchedulerClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
 }
 
 interface SdkError {

@@ -132,10 +132,11 @@ so resources removed from the template are deleted next time.
 Supported: Transform AWS::Serverless-2016-10-31, Globals (Function), Parameters
 (with overrides), Conditions, Outputs, !Ref !Sub !GetAtt !If !Equals !Not !And
 !Or !Join !Select !Split !FindInMap !Base64 !Condition; AWS::Serverless::Function
-(Events of Type SQS and SNS, DeadLetterQueue, EventInvokeConfig),
+(Events of Type SQS, SNS and ScheduleV2, DeadLetterQueue, EventInvokeConfig),
 AWS::Serverless::LayerVersion, AWS::Lambda::Function / LayerVersion / Alias /
 Version / EventSourceMapping / EventInvokeConfig, AWS::SQS::Queue,
-AWS::SNS::Topic, AWS::SNS::Subscription. Other resource types and other
+AWS::SNS::Topic, AWS::SNS::Subscription, AWS::Scheduler::Schedule /
+ScheduleGroup. Other resource types and other
 function Events are reported and skipped.
 
 Options:

@@ -7,9 +7,10 @@ import { kinesisService, type KinesisDeps } from './kinesis';
 import { cloudTrailService, type CloudTrailDeps } from './cloudtrail';
 import { eventsService, type EventsDeps } from './events';
 import { ssmService, type SsmDeps } from './ssm';
+import { schedulerService, type SchedulerDeps } from './scheduler';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps & SsmDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps & SsmDeps & SchedulerDeps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -25,5 +26,6 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
     cloudTrailService(d),
     eventsService(d),
     ssmService(d),
+    schedulerService(d),
   ];
 }

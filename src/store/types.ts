@@ -33,6 +33,8 @@ import type { ParameterStore } from './parameters';
 export type { QueueStore } from './queues';
 export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
 export type { LabelResult, NewParameterVersion, ParameterPutOptions, ParameterPutResult, ParameterStore, ParameterType, ParameterVersionRecord } from './parameters';
+export type { ScheduleStore } from './schedules';
+import type { ScheduleStore } from './schedules';
 export type { NewShard, ShardRecord, StreamMode, StreamRecord, StreamStore } from './streams';
 export type {
   AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, FunctionUrlRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
@@ -392,7 +394,7 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & ScheduleStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

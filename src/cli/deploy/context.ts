@@ -5,8 +5,9 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { functionArn, stackArn } from '../../domain/arn';
-import { eventsClient, kinesisClient, logsClient, snsClient, sqsClient, ssmClient, type CliConfig } from '../client';
+import { eventsClient, kinesisClient, logsClient, schedulerClient, snsClient, sqsClient, ssmClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -65,6 +66,7 @@ export class DeployContext implements DeploySetup {
   private eventsC?: EventBridgeClient;
   private kinesisC?: KinesisClient;
   private ssmC?: SSMClient;
+  private schedulerC?: SchedulerClient;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -135,6 +137,11 @@ export class DeployContext implements DeploySetup {
     return (this.ssmC ??= ssmClient(this.cfg));
   }
 
+  /** The EventBridge Scheduler client, made on first use. */
+  get scheduler(): SchedulerClient {
+    return (this.schedulerC ??= schedulerClient(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
     this.ssmC?.destroy();
@@ -142,6 +149,7 @@ export class DeployContext implements DeploySetup {
     this.eventsC?.destroy();
     this.sqsC?.destroy();
     this.snsC?.destroy();
+    this.schedulerC?.destroy();
     this.kinesisC?.destroy();
   }
 

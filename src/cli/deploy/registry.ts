@@ -16,6 +16,7 @@ import { eventsBus } from './kinds/events-bus';
 import { eventsRule } from './kinds/events-rule';
 import { kinesisStream } from './kinds/kinesis-stream';
 import { ssmParameter } from './kinds/ssm-parameter';
+import { schedule, scheduleGroup } from './kinds/scheduler';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -36,6 +37,8 @@ export const kinds: readonly ResourceKind[] = [
   eventsBus,
   eventsRule,
   ssmParameter,
+  scheduleGroup,
+  schedule,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));

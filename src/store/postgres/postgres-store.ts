@@ -7,6 +7,8 @@ import { PostgresAudit } from './audit';
 import type { AuditQuery, AuditRow, AuditStore, NewAuditEvent } from '../audit';
 import { ParameterOps } from '../parameter-ops';
 import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
+import { PgSchedules } from './schedules';
+import type { ScheduleStore } from '../schedules';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { PgTopics } from './topics';
 import type pg from 'pg';
@@ -75,6 +77,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   private readonly audit: PostgresAudit;
   private readonly events: PgEvents;
   private readonly parameters: ParameterOps;
+  private readonly schedules: PgSchedules;
   /** Lease owners (queues) of this process, whose heartbeat it refreshes. */
   private readonly owners = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -90,6 +93,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.audit = new PostgresAudit(pool);
     this.events = new PgEvents(pool);
     this.parameters = new ParameterOps((op, ...args) => runPostgres(pool, op, ...args));
+    this.schedules = new PgSchedules(pool);
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
@@ -920,6 +924,26 @@ export class PostgresStore implements Store, AsyncWakeups {
   unlabelParameterVersion(name: string, version: number, labels: string[]): ReturnType<ParameterStore['unlabelParameterVersion']> { return this.parameters.unlabelParameterVersion(name, version, labels); }
   changeParameterTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<ParameterStore['changeParameterTags']> { return this.parameters.changeParameterTags(name, change, tagsMax); }
   getParameterTags(name: string): ReturnType<ParameterStore['getParameterTags']> { return this.parameters.getParameterTags(name); }
+  // ---- Schedules (src/store/schedules.ts): ./schedules.ts, the logic shared with the other store in schedule-sql.ts.
+  createScheduleGroup(...a: Parameters<ScheduleStore['createScheduleGroup']>): ReturnType<ScheduleStore['createScheduleGroup']> { return this.schedules.createScheduleGroup(...a); }
+  getScheduleGroup(name: string): ReturnType<ScheduleStore['getScheduleGroup']> { return this.schedules.getScheduleGroup(name); }
+  listScheduleGroups(...a: Parameters<ScheduleStore['listScheduleGroups']>): ReturnType<ScheduleStore['listScheduleGroups']> { return this.schedules.listScheduleGroups(...a); }
+  deleteScheduleGroup(name: string): ReturnType<ScheduleStore['deleteScheduleGroup']> { return this.schedules.deleteScheduleGroup(name); }
+  changeScheduleGroupTags(...a: Parameters<ScheduleStore['changeScheduleGroupTags']>): ReturnType<ScheduleStore['changeScheduleGroupTags']> { return this.schedules.changeScheduleGroupTags(...a); }
+  createSchedule(...a: Parameters<ScheduleStore['createSchedule']>): ReturnType<ScheduleStore['createSchedule']> { return this.schedules.createSchedule(...a); }
+  getSchedule(group: string, name: string): ReturnType<ScheduleStore['getSchedule']> { return this.schedules.getSchedule(group, name); }
+  updateSchedule(...a: Parameters<ScheduleStore['updateSchedule']>): ReturnType<ScheduleStore['updateSchedule']> { return this.schedules.updateSchedule(...a); }
+  deleteSchedule(group: string, name: string): ReturnType<ScheduleStore['deleteSchedule']> { return this.schedules.deleteSchedule(group, name); }
+  listSchedules(...a: Parameters<ScheduleStore['listSchedules']>): ReturnType<ScheduleStore['listSchedules']> { return this.schedules.listSchedules(...a); }
+  listRuleTimers(): ReturnType<ScheduleStore['listRuleTimers']> { return this.schedules.listRuleTimers(); }
+  putRuleTimer(...a: Parameters<ScheduleStore['putRuleTimer']>): ReturnType<ScheduleStore['putRuleTimer']> { return this.schedules.putRuleTimer(...a); }
+  deleteRuleTimer(arn: string): ReturnType<ScheduleStore['deleteRuleTimer']> { return this.schedules.deleteRuleTimer(arn); }
+  claimDueTimers(...a: Parameters<ScheduleStore['claimDueTimers']>): ReturnType<ScheduleStore['claimDueTimers']> { return this.schedules.claimDueTimers(...a); }
+  leaseFires(limit: number, leaseMs: number): ReturnType<ScheduleStore['leaseFires']> { return this.schedules.leaseFires(limit, leaseMs); }
+  finishFire(id: string): ReturnType<ScheduleStore['finishFire']> { return this.schedules.finishFire(id); }
+  retryFire(id: string, attempts: number, delayMs: number): ReturnType<ScheduleStore['retryFire']> { return this.schedules.retryFire(id, attempts, delayMs); }
+  releaseFireLeases(): ReturnType<ScheduleStore['releaseFireLeases']> { return this.schedules.releaseFireLeases(); }
+  nextWakeDelayMs(): ReturnType<ScheduleStore['nextWakeDelayMs']> { return this.schedules.nextWakeDelayMs(); }
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);

@@ -2,6 +2,7 @@ import { postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
 import { postgresEventMigration } from './events';
 import { parameterTablesPostgres } from '../parameter-ops';
+import { postgresScheduleMigration } from './schedules';
 import { invokeConfigsMigration } from './invoke-configs';
 import { functionUrlsMigration } from './function-urls';
 import { eventSourceMappingsMigration } from './event-source-mappings';
@@ -83,4 +84,6 @@ export const migrations: string[] = [
   postgresEventMigration,
   // 12: Parameter Store (SSM): parameters, their kept versions (SecureString values sealed), labels and tags.
   parameterTablesPostgres,
+  // 13: EventBridge Scheduler: schedule groups, schedules, scheduled rules' timers, the fire outbox.
+  postgresScheduleMigration,
 ];

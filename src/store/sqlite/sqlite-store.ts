@@ -6,6 +6,8 @@ import { SqliteStreams, sqliteStreamMigration } from './streams';
 import { SqliteAudit, sqliteAuditMigration } from './audit';
 import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
 import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
+import { SqliteSchedules, sqliteScheduleMigration } from './schedules';
+import type { ScheduleStore } from '../schedules';
 import type { PublishedMessage, SubscriptionRecord, TopicRecord, TopicStore } from '../topics';
 import { SqliteTopics, sqliteTopicMigration } from './topics';
 import fs from 'node:fs';
@@ -111,6 +113,7 @@ export class SqliteStore implements Store {
   private readonly audit: SqliteAudit;
   private readonly events: SqliteEvents;
   private readonly parameters: ParameterOps;
+  private readonly schedules: SqliteSchedules;
   private readonly lst: ReturnType<SqliteStore['prepareLogs']>;
 
   /**
@@ -156,6 +159,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAudit(this.db);
     this.events = new SqliteEvents(this.db);
     this.parameters = new ParameterOps(async (op, ...args) => runSqlite(this.db, op, ...args), async (op, ...args) => readSqliteAt(this.db, op, ...args));
+    this.schedules = new SqliteSchedules(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db, () => this.walSync.sync());
     this.provisioned = new SqliteProvisionedConcurrency(this.db);
@@ -1093,6 +1097,26 @@ export class SqliteStore implements Store {
   unlabelParameterVersion(name: string, version: number, labels: string[]): ReturnType<ParameterStore['unlabelParameterVersion']> { return this.durable(this.parameters.unlabelParameterVersion(name, version, labels)); }
   changeParameterTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<ParameterStore['changeParameterTags']> { return this.durable(this.parameters.changeParameterTags(name, change, tagsMax)); }
   getParameterTags(name: string): ReturnType<ParameterStore['getParameterTags']> { return this.parameters.getParameterTags(name); }
+  // ---- Schedules (src/store/schedules.ts): ./schedules.ts, the logic shared with the other store in schedule-sql.ts.
+  createScheduleGroup(...a: Parameters<ScheduleStore['createScheduleGroup']>): ReturnType<ScheduleStore['createScheduleGroup']> { return this.durable(this.schedules.createScheduleGroup(...a)); }
+  getScheduleGroup(name: string): ReturnType<ScheduleStore['getScheduleGroup']> { return this.schedules.getScheduleGroup(name); }
+  listScheduleGroups(...a: Parameters<ScheduleStore['listScheduleGroups']>): ReturnType<ScheduleStore['listScheduleGroups']> { return this.schedules.listScheduleGroups(...a); }
+  deleteScheduleGroup(name: string): ReturnType<ScheduleStore['deleteScheduleGroup']> { return this.durable(this.schedules.deleteScheduleGroup(name)); }
+  changeScheduleGroupTags(...a: Parameters<ScheduleStore['changeScheduleGroupTags']>): ReturnType<ScheduleStore['changeScheduleGroupTags']> { return this.durable(this.schedules.changeScheduleGroupTags(...a)); }
+  createSchedule(...a: Parameters<ScheduleStore['createSchedule']>): ReturnType<ScheduleStore['createSchedule']> { return this.durable(this.schedules.createSchedule(...a)); }
+  getSchedule(group: string, name: string): ReturnType<ScheduleStore['getSchedule']> { return this.schedules.getSchedule(group, name); }
+  updateSchedule(...a: Parameters<ScheduleStore['updateSchedule']>): ReturnType<ScheduleStore['updateSchedule']> { return this.durable(this.schedules.updateSchedule(...a)); }
+  deleteSchedule(group: string, name: string): ReturnType<ScheduleStore['deleteSchedule']> { return this.durable(this.schedules.deleteSchedule(group, name)); }
+  listSchedules(...a: Parameters<ScheduleStore['listSchedules']>): ReturnType<ScheduleStore['listSchedules']> { return this.schedules.listSchedules(...a); }
+  listRuleTimers(): ReturnType<ScheduleStore['listRuleTimers']> { return this.schedules.listRuleTimers(); }
+  putRuleTimer(...a: Parameters<ScheduleStore['putRuleTimer']>): ReturnType<ScheduleStore['putRuleTimer']> { return this.durable(this.schedules.putRuleTimer(...a)); }
+  deleteRuleTimer(arn: string): ReturnType<ScheduleStore['deleteRuleTimer']> { return this.durable(this.schedules.deleteRuleTimer(arn)); }
+  claimDueTimers(...a: Parameters<ScheduleStore['claimDueTimers']>): ReturnType<ScheduleStore['claimDueTimers']> { return this.durable(this.schedules.claimDueTimers(...a)); }
+  leaseFires(limit: number, leaseMs: number): ReturnType<ScheduleStore['leaseFires']> { return this.durable(this.schedules.leaseFires(limit, leaseMs)); }
+  finishFire(id: string): ReturnType<ScheduleStore['finishFire']> { return this.durable(this.schedules.finishFire(id)); }
+  retryFire(id: string, attempts: number, delayMs: number): ReturnType<ScheduleStore['retryFire']> { return this.durable(this.schedules.retryFire(id, attempts, delayMs)); }
+  releaseFireLeases(): ReturnType<ScheduleStore['releaseFireLeases']> { return this.durable(this.schedules.releaseFireLeases()); }
+  nextWakeDelayMs(): ReturnType<ScheduleStore['nextWakeDelayMs']> { return this.schedules.nextWakeDelayMs(); }
 
   async close(): Promise<void> {
     // A sync in flight finishes on the descriptor before it is closed (and its writers are answered).
@@ -1227,6 +1251,8 @@ const migrations: string[] = [
   sqliteEventMigration,
   // 15: Parameter Store (SSM): parameters, their kept versions (SecureString values sealed), labels and tags.
   parameterTablesSqlite,
+  // 16: EventBridge Scheduler: schedule groups, schedules, scheduled rules' timers, the fire outbox.
+  sqliteScheduleMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

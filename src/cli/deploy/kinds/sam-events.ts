@@ -2,6 +2,7 @@ import { referencedIds } from '../../intrinsics';
 import { eventHints, type ResourceDecl } from '../../sam';
 import type { DeployContext } from '../context';
 import { isMapping } from '../values';
+import { roleArn } from '../../../domain/arn';
 
 /**
  * What a SAM function's Events and EventInvokeConfig stand for, named as
@@ -18,6 +19,10 @@ import { isMapping } from '../values';
  *   `Type: Schedule` → the same with the Schedule as ScheduleExpression on
  *   the default bus; Input, InputPath, InputTransformer, RetryPolicy,
  *   DeadLetterConfig.Arn, Name, Description and Enabled/State carry over;
+ * - `Type: ScheduleV2` → `<Fn><Event>`, an AWS::Scheduler::Schedule whose
+ *   target is the function (SAM's `<Fn><Event>Role` is not made: Kumo has no
+ *   IAM; the schedule names that role's ARN unless RoleArn is given), with a
+ *   `DeadLetterConfig: {Type: SQS}` queue `<Fn><Event>Queue` as SAM makes it;
  * - `EventInvokeConfig` → `<Fn>EventInvokeConfig`, and for an SQS or SNS
  *   destination without a Destination, the `<Fn>EventInvokeConfigOnSuccessQueue`
  *   / `…OnFailureTopic` SAM creates.
@@ -30,7 +35,7 @@ import { isMapping } from '../values';
  */
 
 /** Event types that become resources here. */
-const wired = new Set(['SQS', 'SNS', 'Kinesis', 'EventBridgeRule', 'CloudWatchEvent', 'Schedule']);
+const wired = new Set(['SQS', 'SNS', 'Kinesis', 'EventBridgeRule', 'CloudWatchEvent', 'Schedule', 'ScheduleV2']);
 
 const sqsEventProps = ['Queue', 'BatchSize', 'Enabled', 'FilterCriteria', 'MaximumBatchingWindowInSeconds', 'FunctionResponseTypes', 'ScalingConfig'];
 /** SQS event properties with no effect on Kumo (KMS-encrypted filters, CloudWatch metrics, provisioned pollers). */
@@ -41,6 +46,12 @@ const kinesisEventProps = [
 ];
 /** Kinesis event properties with no effect on Kumo (KMS-encrypted filters, CloudWatch metrics). */
 const kinesisEventIgnored = ['KmsKeyArn', 'MetricsConfig'];
+const scheduleV2Props = [
+  'ScheduleExpression', 'ScheduleExpressionTimezone', 'StartDate', 'EndDate', 'State', 'FlexibleTimeWindow', 'Input', 'Name', 'GroupName',
+  'Description', 'DeadLetterConfig', 'RetryPolicy', 'RoleArn', 'KmsKeyArn', 'OmitName',
+];
+/** No IAM on Kumo: a permissions boundary for the role SAM would make has no effect. */
+const scheduleV2Ignored = ['PermissionsBoundary'];
 const snsEventProps = ['Topic', 'FilterPolicy', 'FilterPolicyScope', 'RedrivePolicy', 'SqsSubscription'];
 /** Region: one region per Kumo server. */
 const snsEventIgnored = ['Region'];
@@ -87,8 +98,10 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
     const e = (ev.Properties ?? {}) as Record<string, unknown>;
     if (!isMapping(e)) throw ctx.error(`${ep}.Properties`, 'Properties must be a mapping');
     const isRule = ev.Type === 'EventBridgeRule' || ev.Type === 'CloudWatchEvent';
-    const known = ev.Type === 'SQS' ? sqsEventProps : ev.Type === 'SNS' ? snsEventProps : ev.Type === 'Kinesis' ? kinesisEventProps : isRule ? ruleEventProps : scheduleEventProps;
-    const ignored = ev.Type === 'SQS' ? sqsEventIgnored : ev.Type === 'SNS' ? snsEventIgnored : ev.Type === 'Kinesis' ? kinesisEventIgnored : ruleEventIgnored;
+    const known = ev.Type === 'SQS' ? sqsEventProps : ev.Type === 'SNS' ? snsEventProps : ev.Type === 'Kinesis' ? kinesisEventProps
+      : ev.Type === 'ScheduleV2' ? scheduleV2Props : isRule ? ruleEventProps : scheduleEventProps;
+    const ignored = ev.Type === 'SQS' ? sqsEventIgnored : ev.Type === 'SNS' ? snsEventIgnored : ev.Type === 'Kinesis' ? kinesisEventIgnored
+      : ev.Type === 'ScheduleV2' ? scheduleV2Ignored : ruleEventIgnored;
     for (const k of Object.keys(e)) {
       if (ignored.includes(k)) notes.push(`${d.id}: event ${name} (${ev.Type}): ${k} has no effect on Kumo (ignored)`);
       else if (!known.includes(k)) throw ctx.error(`${ep}.Properties.${k}`, `unknown property '${k}' of an ${ev.Type} event (known: ${known.join(', ')})`);
@@ -139,6 +152,34 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
           FunctionResponseTypes: e.FunctionResponseTypes, ParallelizationFactor: e.ParallelizationFactor, MaximumRetryAttempts: e.MaximumRetryAttempts,
           MaximumRecordAgeInSeconds: e.MaximumRecordAgeInSeconds, BisectBatchOnFunctionError: e.BisectBatchOnFunctionError,
           DestinationConfig: e.DestinationConfig, TumblingWindowInSeconds: e.TumblingWindowInSeconds,
+        }),
+      });
+    } else if (ev.Type === 'ScheduleV2') {
+      if (e.ScheduleExpression === undefined) throw ctx.error(`${ep}.Properties`, 'a ScheduleV2 event needs ScheduleExpression (rate(…), cron(…) or at(…))');
+      let dlq: unknown;
+      const dl = e.DeadLetterConfig;
+      if (dl !== undefined) {
+        if (!isMapping(dl)) throw ctx.error(`${ep}.Properties.DeadLetterConfig`, 'DeadLetterConfig is {Arn} or {Type: SQS, QueueLogicalId}');
+        if (dl.Arn !== undefined) dlq = { Arn: dl.Arn };
+        else if (dl.Type === 'SQS') {
+          const qid = typeof dl.QueueLogicalId === 'string' ? dl.QueueLogicalId : `${d.id}${name}Queue`;
+          children.push({ id: qid, type: 'AWS::SQS::Queue', props: {} });
+          dlq = { Arn: { 'Fn::GetAtt': [qid, 'Arn'] } };
+        } else throw ctx.error(`${ep}.Properties.DeadLetterConfig`, 'DeadLetterConfig is {Arn} or {Type: SQS}');
+      }
+      const omitName = e.OmitName === true || e.OmitName === 'true';
+      children.push({
+        id: `${d.id}${name}`,
+        type: 'AWS::Scheduler::Schedule',
+        props: defined({
+          // SAM names the schedule after the resource (<Fn><Event>) unless Name is given or OmitName is true.
+          Name: e.Name ?? (omitName ? undefined : `${d.id}${name}`),
+          GroupName: e.GroupName, Description: e.Description, ScheduleExpression: e.ScheduleExpression,
+          ScheduleExpressionTimezone: e.ScheduleExpressionTimezone, StartDate: e.StartDate, EndDate: e.EndDate, State: e.State,
+          FlexibleTimeWindow: e.FlexibleTimeWindow ?? { Mode: 'OFF' }, KmsKeyArn: e.KmsKeyArn,
+          Target: defined({
+            Arn: fnArn, RoleArn: e.RoleArn ?? roleArn(ctx.cfg, `${d.id}${name}Role`), Input: e.Input, RetryPolicy: e.RetryPolicy, DeadLetterConfig: dlq,
+          }),
         }),
       });
     } else {
