@@ -228,6 +228,7 @@ export class KumoServer {
     this.scheduledRules = new BusScheduledRules(this.store, scope, () => eventWorker?.wake());
     const eventBuses = new BusService({
       store: this.store, scope, canDeliver: (arn) => this.deliveries.accepts(arn), scheduledChanged: () => this.scheduledRules.changed(),
+      allowSecondsRates: schedulerSettingsFromEnv(process.env).allowSeconds,
     });
     // `events` targets (another bus, a Lambda destination): a PutEvents of that event on the bus.
     this.deliveries.register('events', eventBusSink(eventPublisher, scope));

@@ -18,6 +18,8 @@ export interface BusServiceDeps {
   canDeliver(arn: string): boolean;
   /** A scheduled rule was put, enabled, disabled or deleted (the schedule engine re-reads them). */
   scheduledChanged(): void;
+  /** Kumo's test setting KUMO_SCHEDULER_ALLOW_SECONDS: `rate(N seconds)` rules (AWS refuses them), off by default. */
+  allowSecondsRates?: boolean;
 }
 
 export interface FailedEntry { TargetId: string; ErrorCode: string; ErrorMessage: string }
@@ -109,7 +111,7 @@ export class BusService {
     }
     if (input.ScheduleExpression !== undefined) {
       if (busName !== defaultBus) throw validation('ScheduleExpression is supported only on the default event bus.');
-      if (!isScheduleExpression(input.ScheduleExpression)) throw validation('Parameter ScheduleExpression is not valid.');
+      if (!isScheduleExpression(input.ScheduleExpression, this.d.allowSecondsRates === true)) throw validation('Parameter ScheduleExpression is not valid.');
     }
     if (input.EventPattern !== undefined) checkPattern(input.EventPattern);
     if (input.State === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS') {

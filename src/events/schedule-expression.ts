@@ -1,22 +1,18 @@
-/**
- * The shape of a rule's ScheduleExpression (AWS: "Creating a rule that runs
- * on a schedule"): `rate(N unit)` with N a positive whole number and the
- * unit `minute`/`hour`/`day` for 1, `minutes`/`hours`/`days` otherwise, or
- * `cron(Minutes Hours Day-of-month Month Day-of-week Year)`, six fields, one
- * of Day-of-month and Day-of-week being `?`. Only the shape is checked here;
- * the schedule engine (src/schedules/) evaluates it.
- */
-const rateRe = /^rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)$/;
-const cronFieldRe = /^[0-9A-Za-z*?,\-/#L W]+$/;
+import { parseScheduleExpression } from '../schedules/expression';
 
-export function isScheduleExpression(s: string): boolean {
-  const rate = rateRe.exec(s);
-  if (rate) return (rate[1] === '1') === !rate[2]!.endsWith('s');
-  const cron = /^cron\((.*)\)$/.exec(s);
-  if (!cron) return false;
-  const fields = cron[1]!.trim().split(/\s+/);
-  if (fields.length !== 6 || !fields.every((f) => cronFieldRe.test(f))) return false;
-  const [, , dom, , dow] = fields;
-  // AWS: "You can't specify the Day-of-month and Day-of-week fields in the same cron expression"; one of them is `?`.
-  return (dom === '?') !== (dow === '?');
+/**
+ * Whether a rule's ScheduleExpression is one EventBridge takes (AWS:
+ * "Creating a rule that runs on a schedule"): `rate(N unit)` or a six-field
+ * `cron(…)`, checked by the same parser the schedule engine evaluates it
+ * with (src/schedules/expression.ts; rules have no `at(…)`, and seconds
+ * rates are refused as AWS refuses them unless Kumo's test setting
+ * KUMO_SCHEDULER_ALLOW_SECONDS allows them).
+ */
+export function isScheduleExpression(s: string, allowSeconds = false): boolean {
+  try {
+    parseScheduleExpression(s, { allowAt: false, allowSeconds });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors';
 import { parseArn } from '../domain/arn';
 import type { Deliveries, MessageAttributeValue } from '../domain/delivery';
@@ -225,15 +226,20 @@ export class ScheduleEngine {
       return this.o.deliveries.send(t.Arn, { body, ...(fifo ? { groupId: t.SqsParameters?.MessageGroupId, dedupId: f.id } : {}) });
     }
     if (a?.service === 'events') {
-      // The events sink's message (the seam with src/events/): the body is the event's Detail, the
-      // attributes its Source and DetailType, as EventBridgeParameters give them.
-      return this.o.deliveries.send(t.Arn, {
-        body,
-        attributes: {
-          [eventSourceAttribute]: { DataType: 'String', StringValue: t.EventBridgeParameters!.Source },
-          [eventDetailTypeAttribute]: { DataType: 'String', StringValue: t.EventBridgeParameters!.DetailType },
-        },
-      });
+      // The events sink takes an event as EventBridge forms it (src/events/sink.ts): Scheduler's PutEvents
+      // target sends Input as the detail, EventBridgeParameters' Source and DetailType, the schedule as its resource.
+      let detail: unknown;
+      try {
+        detail = JSON.parse(body);
+      } catch {
+        throw new DomainError('InvalidParameter', 'Detail is malformed.');
+      }
+      const event = {
+        version: '0', id: randomUUID(), 'detail-type': t.EventBridgeParameters!.DetailType, source: t.EventBridgeParameters!.Source,
+        account: a.account, time: new Date(Math.floor(f.dueMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'), region: a.region,
+        resources: [f.key], detail,
+      };
+      return this.o.deliveries.send(t.Arn, { body: JSON.stringify(event) });
     }
     return this.o.deliveries.send(t.Arn, { body });
   }
@@ -283,9 +289,6 @@ export function withContext(input: string, f: ScheduleFire): string {
 
 /** The payload when a target has no Input (Kumo's choice: an empty JSON object, well-formed for every target type). */
 export const defaultInput = '{}';
-/** The attributes naming an event's Source and DetailType for the `events` sink. */
-export const eventSourceAttribute = 'kumo.events.source';
-export const eventDetailTypeAttribute = 'kumo.events.detail-type';
 
 /** Failures a retry cannot mend: the target does not exist or refuses the message. */
 const permanentKinds = new Set<DomainError['kind']>(['NotFound', 'InvalidParameter', 'Validation', 'AccessDenied', 'PayloadTooLarge']);
