@@ -26,6 +26,9 @@ const earlyRequestsMax = 4;
 /** Error bodies posted by runtimes are truncated beyond this. */
 const errorBodyBytesMax = 256 * 1024;
 
+/** What answers a pre-initialised EE's requests (placement/prewarm-pool.ts). */
+export type PooledRoute = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
 export interface RuntimeApiHooks {
   /** The runtime reported an init failure. */
   onInitError(ee: ExecutionEnvironment, errorType: string, body: Buffer): void;
@@ -34,6 +37,8 @@ export interface RuntimeApiHooks {
 export class RuntimeApiServer {
   private readonly server: http.Server;
   private readonly byIp = new Map<string, ExecutionEnvironment>();
+  /** Pre-initialised EEs not bound to a function yet (placement/prewarm-pool.ts): they get one Kumo-internal route only. */
+  private readonly pooled = new Map<string, PooledRoute>();
   /** Requests from an address whose EE is being registered (the runtime can start before create() returns). */
   private readonly early = new Map<string, (() => void)[]>();
 
@@ -55,6 +60,11 @@ export class RuntimeApiServer {
 
   register(ip: string, ee: ExecutionEnvironment): void {
     this.byIp.set(ip, ee);
+    this.wake(ip);
+  }
+
+  /** Requests that arrived before their address was registered go on now. */
+  private wake(ip: string): void {
     const waiting = this.early.get(ip);
     if (waiting) {
       this.early.delete(ip);
@@ -66,6 +76,16 @@ export class RuntimeApiServer {
     if (this.byIp.get(ip) === ee) this.byIp.delete(ip);
   }
 
+  /** A pre-initialised EE's address: its requests go to `route` until it is unregistered (bound or destroyed). */
+  registerPooled(ip: string, route: PooledRoute): void {
+    this.pooled.set(ip, route);
+    this.wake(ip);
+  }
+
+  unregisterPooled(ip: string, route: PooledRoute): void {
+    if (this.pooled.get(ip) === route) this.pooled.delete(ip);
+  }
+
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((r) => this.server.close(() => r()));
@@ -75,6 +95,8 @@ export class RuntimeApiServer {
     const ip = normaliseIp(req.socket.remoteAddress);
     const ee = this.byIp.get(ip);
     if (ee) return this.route(ee, req, res);
+    const pooled = this.pooled.get(ip);
+    if (pooled) return pooled(req, res);
     // The runtime may call before its EE is registered; wait briefly for it.
     let list = this.early.get(ip);
     if (!list) this.early.set(ip, (list = []));
@@ -92,6 +114,7 @@ export class RuntimeApiServer {
       clearTimeout(timer);
       const found = this.byIp.get(ip);
       if (found) this.route(found, req, res);
+      else this.pooled.get(ip)?.(req, res);
     };
     list.push(go);
   }
