@@ -10,7 +10,8 @@
  * Kumo's Runtime API (an EE-only, Kumo-internal route) answers with the
  * function's environment, by which time its code is mounted read-only at
  * /var/task (and its layers at /opt). The process environment becomes exactly
- * that one (so the handler sees what an EE started for it would show), the
+ * that one plus whatever the process's own start added (so the handler sees
+ * what an EE started for it would show), the
  * working directory is entered again (the mount now covers it), and the
  * bootstrap carries on as in any EE: it reads _HANDLER and the rest, loads
  * the handler, asks for the first invocation. An EE is bound once, to one
@@ -50,7 +51,9 @@ if (process.env._KUMO_PREWARMED === '1') {
     process.exit(1);
   }
   const env = config.env ?? {};
-  for (const k of Object.keys(process.env)) if (!Object.hasOwn(env, k)) delete process.env[k];
+  // What the platform started the process with goes; what the process's own start added (none for Node.js) stays.
+  const platformSet = new Set(config.startedWith ?? Object.keys(process.env));
+  for (const k of Object.keys(process.env)) if (!Object.hasOwn(env, k) && platformSet.has(k)) delete process.env[k];
   for (const [k, v] of Object.entries(env)) process.env[k] = v;
   process.chdir(config.cwd ?? '/var/task');
 }

@@ -41,6 +41,11 @@ def wait():
         sys.stderr.write("kumo: the pre-initialised EE got no configuration: %s\n" % e)
         sys.exit(1)
     env = config.get("env") or {}
-    os.environ.clear()
+    # What the platform started the interpreter with goes; what its own start
+    # added stays (PEP 538 locale coercion sets LC_CTYPE, as in any EE).
+    platform_set = set(config.get("startedWith") or os.environ.keys())
+    for k in list(os.environ.keys()):
+        if k not in env and k in platform_set:
+            del os.environ[k]
     os.environ.update(env)
     os.chdir(config.get("cwd") or "/var/task")

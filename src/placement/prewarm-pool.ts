@@ -87,6 +87,13 @@ export class PooledEe {
   private setReady!: (ok: boolean) => void;
   sandbox: Sandbox | undefined;
   readonly route: PooledRoute;
+  /**
+   * Names of the variables the platform started the runtime with. Anything
+   * else in its environment at bind time the runtime's own start added
+   * (CPython's locale coercion sets LC_CTYPE, PEP 538) and stays, as it
+   * would in an EE started for the function.
+   */
+  startedWith: string[] = [];
 
   constructor(
     readonly id: string,
@@ -148,7 +155,7 @@ export class PooledEe {
     attach(this.sandbox);
     const res = this.parked;
     this.parked = undefined;
-    const body = JSON.stringify(config);
+    const body = JSON.stringify({ ...config, startedWith: this.startedWith });
     if (!res.destroyed) {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
@@ -290,6 +297,8 @@ export class PrewarmPool {
     this.startingByKey.set(k, (this.startingByKey.get(k) ?? 0) + 1);
     this.counts.started++;
     let ok = false;
+    const env = { ...this.host.baseEnv(key.runtime), _KUMO_PREWARMED: '1' };
+    p.startedWith = Object.keys(env);
     try {
       const { sandbox } = await this.host.driver.create({
         id,
@@ -299,7 +308,7 @@ export class PrewarmPool {
         ephemeralStorageMb: key.ephemeralStorageMb,
         pidsMax: limits.eePidsMax,
         openFilesMax: limits.eeOpenFilesMax,
-        env: { ...this.host.baseEnv(key.runtime), _KUMO_PREWARMED: '1' },
+        env,
         args: [...spec.command!],
         cwd: '/var/task',
         onOutput: (s, c) => p.output(s, c),
