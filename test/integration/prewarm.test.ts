@@ -34,14 +34,35 @@ function eeMemoryLimits(tag: string): Map<string, number> {
   return out;
 }
 
-/** Pooled EEs are created with ids starting with `p` (prewarm-pool.ts): waits until `n` exist. */
-async function waitForPooled(tag: string, n: number, ms = 15_000): Promise<void> {
+/**
+ * Pooled EEs are created with ids starting with `p` (prewarm-pool.ts); one
+ * is ready when its runtime holds its one connection to the Runtime API (the
+ * parked configuration request), seen in its network namespace's TCP table.
+ */
+function readyPooled(tag: string): string[] {
+  const dir = path.join(memoryRoot, 'kumo', tag);
+  return [...eeMemoryLimits(tag).keys()].filter((id) => {
+    if (!id.startsWith('p')) return false;
+    try {
+      const pids = fs.readFileSync(path.join(dir, id, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+      return pids.some((pid) => fs.readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1).some((l) => l.trim().split(/\s+/)[3] === '01'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Waits until `n` EEs with pooled ids hold a Runtime API connection. A bound
+ * one does too (its runtime polls /next), so callers count the pooled EEs
+ * already bound to a function and still alive in `n`.
+ */
+async function waitForPooled(tag: string, n: number, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while ([...eeMemoryLimits(tag).keys()].filter((id) => id.startsWith('p')).length < n) {
-    if (Date.now() > deadline) assert.fail(`no pre-initialised EE appeared: ${JSON.stringify([...eeMemoryLimits(tag)])}`);
+  while (readyPooled(tag).length < n) {
+    if (Date.now() > deadline) assert.fail(`no pre-initialised EE became ready: ${JSON.stringify([...eeMemoryLimits(tag)])}`);
     await sleep(25);
   }
-  await sleep(300); // its runtime is up and waiting (the pool hands out only those)
 }
 
 const nodeCode = `
@@ -147,8 +168,8 @@ describe('pre-initialised EEs (issue 13, item 5)', () => {
       assert.notEqual(b.seen.ip, a.seen.ip);
       assert.deepEqual(b.seen.tmpBefore, []);
 
-      // C, same class again: another pooled EE (the pool refilled), never B's.
-      await waitForPooled(tag, 1);
+      // C, same class again: another pooled EE (the pool refilled), never B's (B's bound EE counts as one).
+      await waitForPooled(tag, 2);
       await deploy(s, 'fn-c', { memoryMb: 256 });
       const c = await invoke(s, 'fn-c');
       assert.ok(pooledStart(c.log), c.log);
@@ -247,7 +268,7 @@ describe('pre-initialised EEs (issue 13, item 5)', () => {
       await waitForPooled(tagA, 1);
       await deploy(a, 'k-b');
       assert.ok(pooledStart((await invoke(a, 'k-b')).log));
-      await waitForPooled(tagA, 1); // one bound, one waiting in the pool
+      await waitForPooled(tagA, 2); // one bound, one waiting in the pool
       assert.ok(mountsAtOrBelow(`/run/kumo-sandboxes/${tagA}`).length > 0, 'the bound EE has its code mounted');
       await kill9WholeServer(a);
       b = await startServer();

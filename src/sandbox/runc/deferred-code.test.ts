@@ -63,6 +63,7 @@ describe('RuncDriver: code bound after start', { skip }, () => {
       'probe.js': `
         const fs = require('fs');
         const before = fs.readdirSync('/var/task');
+        console.log('waiting');
         const t = setInterval(() => {
           if (!fs.existsSync('/var/task/handler.txt') || !fs.existsSync('/opt/layer.txt')) return;
           clearInterval(t);
@@ -86,12 +87,11 @@ describe('RuncDriver: code bound after start', { skip }, () => {
     });
     const cgroup = new SandboxCgroup(detectCgroups(), driver.cgroupPath(sandbox.id));
     assert.equal(cgroup.memoryLimitBytes(), 1024 * 1024 * 1024);
-    await sleep(150); // the process is up and waiting
-    assert.equal(out, '');
+    assert.ok(await until(() => out.startsWith('waiting\n'), 10_000), `the process did not start: ${out}`);
     await sandbox.bindCode!({ codeDir: code, optDir: opt, memoryMb: 256 });
     assert.equal(cgroup.memoryLimitBytes(), 256 * 1024 * 1024);
-    assert.ok(await until(() => out.includes('\n'), 5000), `no report: ${out}`);
-    const seen = JSON.parse(out);
+    assert.ok(await until(() => out.split('\n').length > 2, 5000), `no report: ${out}`);
+    const seen = JSON.parse(out.split('\n')[1]!);
     assert.deepEqual(seen, { before: [], task: 'code-a', opt: 'layer-a', writable: false, optWritable: false });
     // A second bind is refused: an EE gets one function's code, once.
     await assert.rejects(sandbox.bindCode!({ codeDir: opt, memoryMb: 256 }), /already has its code/);
