@@ -16,6 +16,7 @@ import { DomainError } from '../domain/errors';
 import { ScalingRate } from './scaling-rate';
 import { MemoryBudget } from './memory-budget';
 import { ProvisionedSet, type ProvisionedStatus } from './provisioned';
+import { prewarmKeepMs } from './limits';
 import { memoryClassMb, prewarmEligible, PrewarmPool, type PooledEe, type PrewarmStats } from './prewarm-pool';
 
 /** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
@@ -127,6 +128,7 @@ export class Placement {
               busy: () => this.coldActive > 0 || this.coldQueue.length > 0,
             },
             cfg.prewarmPoolMax,
+            Math.min(prewarmKeepMs, cfg.eeIdleMs),
           )
         : undefined;
   }

@@ -20,7 +20,7 @@ import { prewarmConfigurationPath, prewarmDemandWindowMs, prewarmKeepMs, prewarm
  *
  * Size follows demand: a key's target is the number of its cold starts in
  * the last `prewarmDemandWindowMs` (at least one while it had one within
- * `prewarmKeepMs`, none after), all keys together at most `poolMax`
+ * `prewarmKeepMs` or KUMO_EE_IDLE_MS if shorter, none after), all keys together at most `poolMax`
  * (KUMO_PREWARM_POOL_MAX). Refills start one EE at a time and only while no
  * cold start is under way, so they never compete with a request for the CPU;
  * they never evict anything for their memory (no room: no refill), and
@@ -217,6 +217,8 @@ export class PrewarmPool {
     private readonly host: PoolHost,
     /** All keys together (KUMO_PREWARM_POOL_MAX). */
     private readonly poolMax: number,
+    /** A key without cold starts for this long loses its pool (never longer than an idle EE is kept: KUMO_EE_IDLE_MS). */
+    private readonly keepMs: number = prewarmKeepMs,
   ) {}
 
   stats(): PrewarmStats {
@@ -269,7 +271,7 @@ export class PrewarmPool {
     let want: { key: PoolKey; deficit: number; lastMs: number } | undefined;
     let total = this.starting;
     for (const [k, d] of this.demand) {
-      const keep = d.lastMs > now - prewarmKeepMs;
+      const keep = d.lastMs > now - this.keepMs;
       const target = keep ? Math.min(this.poolMax, Math.max(1, d.recent.filter((t) => t > now - prewarmDemandWindowMs).length)) : 0;
       const list = this.ready.get(k) ?? [];
       while (list.length > target) void list.shift()!.destroy();
