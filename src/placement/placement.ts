@@ -527,23 +527,24 @@ export class Placement {
       ee.fail('Runtime.ExitError', message);
       void teardown();
     };
-    let timings: { networkMs: number; sandboxMs: number; scratchMs?: number; bindMs?: number };
+    let timings: { networkMs: number; sandboxMs: number; scratchMs?: number; bindMs?: number } | undefined;
     try {
-      if (pooled) {
-        // The pooled EE becomes this version's: code, layers and memory bound, then the runtime gets its environment.
-        const bindMs = await pooled.bind(
-          { codeDir, ...(optDir ? { optDir } : {}), memoryMb: cfg.memoryMb },
-          { env, cwd: '/var/task' },
-          { onOutput, onExit },
-          (sandbox) => {
-            ee.attach(sandbox);
-            this.runtimeApi.register(sandbox.ip, ee);
-          },
-        );
-        timings = { networkMs: 0, sandboxMs: 0, bindMs };
-      } else {
+      // The pooled EE becomes this version's: code, layers and memory bound, then the runtime gets its environment.
+      const bindMs = await pooled?.bind(
+        { codeDir, ...(optDir ? { optDir } : {}), memoryMb: cfg.memoryMb },
+        { env, cwd: '/var/task' },
+        { onOutput, onExit },
+        (sandbox) => {
+          ee.attach(sandbox);
+          this.runtimeApi.register(sandbox.ip, ee);
+        },
+        this.runtimeApi,
+      );
+      if (bindMs !== undefined) timings = { networkMs: 0, sandboxMs: 0, bindMs };
+      else {
+        // No pooled EE, or one that never came up (nothing of this function reached it): the ordinary start.
         const created = await this.driver.create({
-          id: ee.id,
+          id: pooled ? `e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}` : ee.id,
           codeDir,
           optDir,
           runtimeDir: runtimesDir,

@@ -119,6 +119,12 @@ export class PooledEe {
     this.drop();
   }
 
+  /** Its start failed before it had a sandbox. */
+  abort(): void {
+    this.setReady(false);
+    this.drop();
+  }
+
   private request(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.resume();
     if (req.method !== 'GET' || req.url !== prewarmConfigurationPath || this.parked || this.bound) {
@@ -135,14 +141,30 @@ export class PooledEe {
   }
 
   /**
-   * Makes this EE the function's: `attach` wires the EE object (its output
-   * and exit from now on go to `handlers`), then the code is bound and the
-   * runtime gets its environment. Resolves with the bind's duration (ms);
-   * rejects (and destroys the EE) when it cannot be bound.
+   * Makes this EE the function's. A pooled EE still starting is waited for
+   * (it is further along than a new one, which would share the CPU with it);
+   * one that fails to come up resolves `undefined`, nothing of the function
+   * having touched it, and the caller starts an EE the ordinary way. Then
+   * the code is bound, `attach` wires the EE object (its output and exit go
+   * to `handlers` from then on) and the runtime gets its environment.
+   * Resolves with the bind's duration (ms); rejects (the EE destroyed) when
+   * the bind itself fails.
    */
-  async bind(binding: CodeBinding, config: { env: Record<string, string>; cwd: string }, handlers: BoundHandlers, attach: (s: Sandbox) => void): Promise<number> {
-    if (this.bound || this.gone || !this.sandbox || !this.parked) throw new Error(`pooled EE ${this.id} cannot be bound`);
+  async bind(
+    binding: CodeBinding,
+    config: { env: Record<string, string>; cwd: string },
+    handlers: BoundHandlers,
+    attach: (s: Sandbox) => void,
+    runtimeApi: RuntimeApiServer,
+  ): Promise<number | undefined> {
+    if (this.bound || this.gone) return undefined;
+    const ready = await Promise.race([this.ready, new Promise<boolean>((r) => setTimeout(r, limits.initTimeoutMs, false).unref())]);
+    if (!ready || this.gone || !this.sandbox || !this.parked) {
+      void this.destroy();
+      return undefined;
+    }
     this.bound = true;
+    runtimeApi.unregisterPooled(this.sandbox.ip, this.route);
     this.handlers = handlers;
     const t0 = performance.now();
     try {
@@ -171,6 +193,10 @@ export class PooledEe {
 
   get isBound(): boolean {
     return this.bound;
+  }
+
+  get isGone(): boolean {
+    return this.gone;
   }
 
   private drop(): void {
@@ -209,6 +235,8 @@ export class PrewarmPool {
   /** Every unbound pooled EE (starting or ready) with the memory it holds. */
   private readonly unbound = new Map<PooledEe, number>();
   private starting = 0;
+  /** Pooled EEs whose start is under way and that no cold start has taken. */
+  private readonly startingEes = new Set<PooledEe>();
   private seq = 0;
   private closed = false;
   private readonly counts = { hits: 0, misses: 0, started: 0 };
@@ -227,7 +255,10 @@ export class PrewarmPool {
     return { ...this.counts, ready, starting: this.starting };
   }
 
-  /** A ready pooled EE for a cold start of `key` (undefined: start one the ordinary way); the demand is counted either way. */
+  /**
+   * A pooled EE for a cold start of `key`, ready or (else) still starting
+   * (undefined: start one the ordinary way); the demand is counted either way.
+   */
   take(key: PoolKey): PooledEe | undefined {
     const k = keyString(key);
     const now = Date.now();
@@ -236,13 +267,12 @@ export class PrewarmPool {
     d.recent.push(now);
     d.lastMs = now;
     this.demand.set(k, d);
-    const list = this.ready.get(k);
-    const got = list?.pop();
+    const got = this.ready.get(k)?.pop() ?? [...this.startingEes].find((p) => p.key.runtime === key.runtime && keyString(p.key) === k && this.unbound.has(p));
     if (got) {
       this.unbound.delete(got);
+      this.startingEes.delete(got);
       // Its memory class goes back to the budget: the cold start holds its function's MemorySize.
       this.host.giveMemory(got.key.memoryClassMb);
-      this.host.runtimeApi.unregisterPooled(got.ip, got.route);
       this.counts.hits++;
     } else this.counts.misses++;
     return got;
@@ -295,6 +325,7 @@ export class PrewarmPool {
     const id = `p${(++this.seq).toString(36)}${randomBytes(4).toString('hex')}`;
     const p = new PooledEe(id, key, (gone) => this.forget(gone));
     this.unbound.set(p, key.memoryClassMb);
+    this.startingEes.add(p);
     this.starting++;
     this.startingByKey.set(k, (this.startingByKey.get(k) ?? 0) + 1);
     this.counts.started++;
@@ -317,17 +348,18 @@ export class PrewarmPool {
         onExit: (info) => p.exit(info),
       });
       p.sandbox = sandbox;
-      if (!this.unbound.has(p)) {
+      if (p.isGone) {
         await sandbox.destroy(); // destroyed while it started (the server is stopping)
         return;
       }
       this.host.runtimeApi.registerPooled(sandbox.ip, p.route);
       ok = await Promise.race([p.ready, new Promise<boolean>((r) => setTimeout(r, limits.initTimeoutMs, false).unref())]);
-      if (!ok) await p.destroy();
+      if (!ok && !p.isBound) await p.destroy();
     } catch (e) {
       if (!this.closed) console.error(`kumo: a pre-initialised ${key.runtime} EE could not start:`, (e as Error).message);
-      this.forget(p);
+      p.abort();
     } finally {
+      this.startingEes.delete(p);
       this.starting--;
       this.startingByKey.set(k, (this.startingByKey.get(k) ?? 1) - 1);
     }
@@ -345,14 +377,14 @@ export class PrewarmPool {
 
   /** An unbound pooled EE is gone (destroyed or exited): its memory and address go back. */
   private forget(p: PooledEe): void {
+    if (p.sandbox) this.host.runtimeApi.unregisterPooled(p.sandbox.ip, p.route);
     const mb = this.unbound.get(p);
-    if (mb === undefined) return;
+    if (mb === undefined) return; // a cold start took it (and gave its memory class back)
     this.unbound.delete(p);
     this.host.giveMemory(mb);
     const list = this.ready.get(keyString(p.key));
     const i = list?.indexOf(p) ?? -1;
     if (i >= 0) list!.splice(i, 1);
-    if (p.sandbox) this.host.runtimeApi.unregisterPooled(p.sandbox.ip, p.route);
   }
 
   /** Destroys every unbound pooled EE (the server is stopping). */
