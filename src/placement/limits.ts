@@ -24,5 +24,3 @@ export const prewarmStartupVariables = {
   nodejs: /^(NODE_|UV_|OPENSSL_|SSL_CERT_|LD_|MALLOC_|GLIBC_TUNABLES$|LC_|LANGUAGE$)/,
   python: /^(PYTHON|OPENSSL_|SSL_CERT_|LD_|MALLOC_|GLIBC_TUNABLES$|LC_|LANGUAGE$)/,
 } as const;
-/** Kumo's internal Runtime API route where a pooled runtime waits for its function's environment (runtimes/nodejs/prewarm.mjs, runtimes/python/kumo_prewarm.py). */
-export const prewarmConfigurationPath = '/2018-06-01/kumo/execution-environment/configuration';

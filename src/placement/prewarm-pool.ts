@@ -1,11 +1,10 @@
-import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { limits } from '../config';
 import type { CodeBinding, Sandbox, SandboxDriver, SandboxExit } from '../sandbox/driver';
-import type { PooledRoute, RuntimeApiServer } from '../runtime-api/server';
+import type { PooledEndpoint, RuntimeApiServer } from '../runtime-api/server';
 import { runtimeSpec } from '../runtimes/registry';
 import { runtimesDir } from '../paths';
-import { prewarmConfigurationPath, prewarmDemandWindowMs, prewarmKeepMs, prewarmMemoryClassesMb, prewarmStartupVariables } from './limits';
+import { prewarmDemandWindowMs, prewarmKeepMs, prewarmMemoryClassesMb, prewarmStartupVariables } from './limits';
 
 /**
  * Pre-initialised EEs (issue 13, item 5): per (runtime, memory class,
@@ -78,7 +77,8 @@ export function prewarmEligible(runtime: string, names: Iterable<string>): boole
 
 /** One pre-initialised EE: started, its runtime waiting on the configuration route, not yet any function's. */
 export class PooledEe {
-  private parked: http.ServerResponse | undefined;
+  /** Answers the runtime's parked configuration request (set once it waits). */
+  private parked: ((configuration: object) => boolean) | undefined;
   private handlers: BoundHandlers | undefined;
   private bound = false;
   private gone = false;
@@ -86,7 +86,7 @@ export class PooledEe {
   readonly ready: Promise<boolean>;
   private setReady!: (ok: boolean) => void;
   sandbox: Sandbox | undefined;
-  readonly route: PooledRoute;
+  readonly route: PooledEndpoint;
   /**
    * Names of the variables the platform started the runtime with. Anything
    * else in its environment at bind time the runtime's own start added
@@ -101,7 +101,18 @@ export class PooledEe {
     private readonly onGone: (p: PooledEe) => void,
   ) {
     this.ready = new Promise((r) => (this.setReady = r));
-    this.route = (req, res) => this.request(req, res);
+    this.route = {
+      waiting: (answer) => {
+        if (this.parked || this.bound || this.gone) return;
+        this.parked = answer;
+        this.setReady(true);
+      },
+      // A pooled runtime that drops its wait is broken: it is destroyed, never bound.
+      gone: () => {
+        this.parked = undefined;
+        if (!this.bound) void this.destroy();
+      },
+    };
   }
 
   get ip(): string {
@@ -123,21 +134,6 @@ export class PooledEe {
   abort(): void {
     this.setReady(false);
     this.drop();
-  }
-
-  private request(req: http.IncomingMessage, res: http.ServerResponse): void {
-    req.resume();
-    if (req.method !== 'GET' || req.url !== prewarmConfigurationPath || this.parked || this.bound) {
-      res.writeHead(403, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errorType: 'Forbidden', errorMessage: 'this execution environment has no function yet' }));
-      return;
-    }
-    this.parked = res;
-    // A pooled runtime that drops its wait is broken: it is destroyed, never bound.
-    res.once('close', () => {
-      if (!this.bound) void this.destroy();
-    });
-    this.setReady(true);
   }
 
   /**
@@ -175,13 +171,10 @@ export class PooledEe {
     }
     const ms = performance.now() - t0;
     attach(this.sandbox);
-    const res = this.parked;
+    const answer = this.parked;
     this.parked = undefined;
-    const body = JSON.stringify({ ...config, startedWith: this.startedWith });
-    if (!res.destroyed) {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    }
+    // Gone meanwhile: its exit reaches the function's EE, which fails the init.
+    answer({ ...config, startedWith: this.startedWith });
     return ms;
   }
 
@@ -203,8 +196,7 @@ export class PooledEe {
     if (this.gone || this.bound) return;
     this.gone = true;
     this.setReady(false);
-    this.parked?.destroy();
-    this.parked = undefined;
+    this.parked = undefined; // its connection ends with the EE
     this.onGone(this);
   }
 }

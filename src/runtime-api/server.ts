@@ -26,8 +26,19 @@ const earlyRequestsMax = 4;
 /** Error bodies posted by runtimes are truncated beyond this. */
 const errorBodyBytesMax = 256 * 1024;
 
-/** What answers a pre-initialised EE's requests (placement/prewarm-pool.ts). */
-export type PooledRoute = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+/**
+ * A pre-initialised EE not bound to a function yet (placement/prewarm-pool.ts).
+ * Its runtime makes one request, a GET of `pooledConfigurationPath` (Kumo's,
+ * EE-only), parked until a cold start answers it with the function's
+ * configuration; anything else from that address is refused.
+ */
+export interface PooledEndpoint {
+  /** The runtime is up and waiting: `answer` sends it its configuration (false when its connection is gone). */
+  waiting(answer: (configuration: object) => boolean): void;
+  /** Its wait ended without an answer (the runtime or its connection went away). */
+  gone(): void;
+}
+export const pooledConfigurationPath = '/2018-06-01/kumo/execution-environment/configuration';
 
 export interface RuntimeApiHooks {
   /** The runtime reported an init failure. */
@@ -38,7 +49,7 @@ export class RuntimeApiServer {
   private readonly server: http.Server;
   private readonly byIp = new Map<string, ExecutionEnvironment>();
   /** Pre-initialised EEs not bound to a function yet (placement/prewarm-pool.ts): they get one Kumo-internal route only. */
-  private readonly pooled = new Map<string, PooledRoute>();
+  private readonly pooled = new Map<string, PooledEndpoint>();
   /** Requests from an address whose EE is being registered (the runtime can start before create() returns). */
   private readonly early = new Map<string, (() => void)[]>();
 
@@ -77,13 +88,31 @@ export class RuntimeApiServer {
   }
 
   /** A pre-initialised EE's address: its requests go to `route` until it is unregistered (bound or destroyed). */
-  registerPooled(ip: string, route: PooledRoute): void {
-    this.pooled.set(ip, route);
+  registerPooled(ip: string, endpoint: PooledEndpoint): void {
+    this.pooled.set(ip, endpoint);
     this.wake(ip);
   }
 
-  unregisterPooled(ip: string, route: PooledRoute): void {
-    if (this.pooled.get(ip) === route) this.pooled.delete(ip);
+  unregisterPooled(ip: string, endpoint: PooledEndpoint): void {
+    if (this.pooled.get(ip) === endpoint) this.pooled.delete(ip);
+  }
+
+  /** A pre-initialised EE's request: its one configuration wait, parked; nothing else. */
+  private pooledRequest(endpoint: PooledEndpoint, req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.resume();
+    if (req.method !== 'GET' || req.url !== pooledConfigurationPath) {
+      return reply(res, 403, { errorType: 'Forbidden', errorMessage: 'this execution environment has no function yet' });
+    }
+    let answered = false;
+    res.once('close', () => {
+      if (!answered) endpoint.gone();
+    });
+    endpoint.waiting((configuration) => {
+      if (answered || res.destroyed) return false;
+      answered = true;
+      reply(res, 200, configuration);
+      return true;
+    });
   }
 
   close(): Promise<void> {
@@ -96,7 +125,7 @@ export class RuntimeApiServer {
     const ee = this.byIp.get(ip);
     if (ee) return this.route(ee, req, res);
     const pooled = this.pooled.get(ip);
-    if (pooled) return pooled(req, res);
+    if (pooled) return this.pooledRequest(pooled, req, res);
     // The runtime may call before its EE is registered; wait briefly for it.
     let list = this.early.get(ip);
     if (!list) this.early.set(ip, (list = []));
@@ -114,7 +143,7 @@ export class RuntimeApiServer {
       clearTimeout(timer);
       const found = this.byIp.get(ip);
       if (found) this.route(found, req, res);
-      else this.pooled.get(ip)?.(req, res);
+      else if (this.pooled.has(ip)) this.pooledRequest(this.pooled.get(ip)!, req, res);
     };
     list.push(go);
   }
