@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { prewarmPoolMaxDefault } from './placement/limits';
 /**
  * Every limit Kumo enforces, with its unit in the name and AWS's value cited
  * where AWS documents one (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
@@ -140,6 +141,13 @@ export interface KumoConfig {
   scalingRateWindowMs: number;
   /** Memory (MB) that the EEs of this host may be promised together (KUMO_EE_MEMORY_BUDGET_MB). */
   eeMemoryBudgetMb: number;
+  /**
+   * Pre-initialised EEs (placement/prewarm-pool.ts): on unless KUMO_PREWARM
+   * is `0`/`off`/`false`; at most `prewarmPoolMax` waiting at once
+   * (KUMO_PREWARM_POOL_MAX).
+   */
+  prewarm: boolean;
+  prewarmPoolMax: number;
   /** Static credentials; when absent a pair is generated in the data dir. */
   accessKeyId?: string;
   secretAccessKey?: string;
@@ -170,6 +178,8 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     eeMemoryBudgetMb: positiveInt(
       env, 'KUMO_EE_MEMORY_BUDGET_MB', Math.floor((os.totalmem() / (1024 * 1024)) * limits.eeMemoryBudgetFractionOfHost),
     ),
+    prewarm: onOff(env, 'KUMO_PREWARM', true),
+    prewarmPoolMax: positiveInt(env, 'KUMO_PREWARM_POOL_MAX', prewarmPoolMaxDefault),
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.KUMO_SECRET_ACCESS_KEY || undefined,
   };
@@ -190,6 +200,16 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
   return n;
+}
+
+/** A switch from the environment: 1/on/true or 0/off/false (any case); unset → `dflt`; anything else stops the start. */
+function onOff(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const v = raw.toLowerCase();
+  if (['1', 'on', 'true'].includes(v)) return true;
+  if (['0', 'off', 'false'].includes(v)) return false;
+  throw new Error(`${name} must be on or off (1/0, true/false), got '${raw}'`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,6 +1,6 @@
 /** PASS/MISS lines, the stdout table, the markdown report and its charts, from one run's results. */
 import { barChart, percentileChart, type BarRow } from './svg';
-import { ratio } from './stats';
+import { median, ratio } from './stats';
 import { modeName, modeSuffix, type AsyncResult, type ControlResult, type QueueResult, type BurstResult, type Check, type ColdResult, type MemoryResult, type ScratchResult, type Sizes, type StoreMode, type WarmResult } from './results';
 import type { WarmDbUse } from './db-use';
 
@@ -408,6 +408,12 @@ export function markdown(d: RunData, chartFiles: string[]): string {
     L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const x of d.cold) {
       L.push(`| ${x.label} | ${f(x.medianMs, 1)} | ${f(Math.min(...x.samplesMs), 1)} | ${f(Math.max(...x.samplesMs), 1)} | ${f(x.medianInitMs, 1)} | ${f(x.medianInvokeMs, 2)} | ${fx(ratio(x.medianMs, node0))} | ${fx(ratio(x.medianMs, runc0))} | ${x.errors}${x.errorSamples.length ? ` (${x.errorSamples[0]})` : ''} |`);
+    }
+    // Pre-initialised EEs: which first invokes took one, and the medians of each kind.
+    for (const x of d.cold.filter((c) => c.pooled?.some(Boolean))) {
+      const on = x.samplesMs.filter((_, i) => x.pooled![i]);
+      const off = x.samplesMs.filter((_, i) => !x.pooled![i]);
+      L.push('', `${x.label}: ${on.length} of ${x.samplesMs.length} on a pre-initialised EE (median ${f(median(on), 1)} ms${off.length ? `; the other ${off.length}: median ${f(median(off), 1)} ms` : ''}).`);
     }
     const phases = d.cold.filter((x) => x.phasesMs);
     L.push('', phases.length ? `Init phases reported by Kumo: ${phases.map((x) => `${x.label}: ${Object.entries(x.phasesMs!).map(([k, v]) => `${k} ${f(v, 1)} ms`).join(', ')}`).join('; ')}` : 'Kumo does not report init phases (sandbox creation, network set-up, runtime start, handler init) separately yet: the breakdown is Init Duration / invoke / the rest of the request.', '');

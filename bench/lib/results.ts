@@ -60,6 +60,8 @@ export interface ColdResult {
   medianInvokeMs?: number;
   /** Kumo: any extra `X Duration: N ms` fields of REPORT (phases inside init), medians. */
   phasesMs?: Record<string, number>;
+  /** Kumo: per sample, whether it started on a pre-initialised EE (its INIT_PHASES has `Bind:`). */
+  pooled?: boolean[];
   errors: number;
   errorSamples: string[];
 }

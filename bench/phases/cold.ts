@@ -89,8 +89,8 @@ export function kumoColdSubject(kumo: Kumo, runtime: keyof typeof coldSubjectKey
  * cold start on a running machine pays). Subject call i uses function i.
  */
 export async function runCold(subjects: ColdSubject[], runs: number, warmupRuns: number, log: (s: string) => void): Promise<ColdResult[]> {
-  const acc = new Map<string, { ms: number[]; reports: Record<string, number>[]; errors: string[] }>(
-    subjects.map((s) => [s.subject, { ms: [], reports: [], errors: [] }]),
+  const acc = new Map<string, { ms: number[]; reports: Record<string, number>[]; errors: string[]; pooled: boolean[] }>(
+    subjects.map((s) => [s.subject, { ms: [], reports: [], errors: [], pooled: [] }]),
   );
   for (let i = 0; i < warmupRuns + runs; i++) {
     const measured = i >= warmupRuns;
@@ -99,10 +99,13 @@ export async function runCold(subjects: ColdSubject[], runs: number, warmupRuns:
       const a = acc.get(s.subject)!;
       try {
         const r = await s.once(i);
-        line.push(`${s.subject} ${r.ms.toFixed(1)}`);
+        // `*`: the cold start took a pre-initialised EE (INIT_PHASES shows Bind).
+        const pooled = r.report?.['phase:Bind'] !== undefined;
+        line.push(`${s.subject} ${r.ms.toFixed(1)}${pooled ? '*' : ''}`);
         if (measured) {
           a.ms.push(r.ms);
           if (r.report) a.reports.push(r.report);
+          a.pooled.push(pooled);
         }
       } catch (e) {
         line.push(`${s.subject} ERR`);
@@ -130,6 +133,7 @@ export async function runCold(subjects: ColdSubject[], runs: number, warmupRuns:
       res.medianInitMs = init.length ? median(init) : undefined;
       const dur = a.reports.map((r) => r['Duration']).filter((x): x is number => x !== undefined);
       res.medianInvokeMs = dur.length ? median(dur) : undefined;
+      res.pooled = a.pooled;
       const phaseKeys = new Set(a.reports.flatMap((r) => Object.keys(r)).filter((k) => k.startsWith('phase:')));
       if (phaseKeys.size) {
         res.phasesMs = {};

@@ -87,6 +87,9 @@ export class Kumo {
         KUMO_ACCESS_KEY_ID: this.creds.accessKeyId, KUMO_SECRET_ACCESS_KEY: this.creds.secretAccessKey,
         ...(this.databaseUrl ? { KUMO_DATABASE_URL: this.databaseUrl } : {}),
         ...(process.env.KUMO_EE_FREEZE_AFTER_MS ? { KUMO_EE_FREEZE_AFTER_MS: process.env.KUMO_EE_FREEZE_AFTER_MS } : {}),
+        // Pre-initialised EEs (on by default): KUMO_PREWARM=0 measures the ordinary cold start for comparison.
+        ...(process.env.KUMO_PREWARM ? { KUMO_PREWARM: process.env.KUMO_PREWARM } : {}),
+        ...(process.env.KUMO_PREWARM_POOL_MAX ? { KUMO_PREWARM_POOL_MAX: process.env.KUMO_PREWARM_POOL_MAX } : {}),
       }),
     });
     const m = await this.proc.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);

@@ -34,6 +34,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
+// A pre-initialised EE waits here for its function's environment and code (Kumo's, see prewarm.mjs).
+import './prewarm.mjs';
 
 const env = process.env;
 const TASK_ROOT = env.LAMBDA_TASK_ROOT || '/var/task';

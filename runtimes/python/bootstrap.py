@@ -37,6 +37,13 @@ import time
 import traceback
 from urllib.parse import quote
 
+# A pre-initialised EE waits here for its function's environment and code
+# (Kumo's, see kumo_prewarm.py); the module is not left for the handler to see.
+import kumo_prewarm  # noqa: E402
+
+kumo_prewarm.wait()
+del sys.modules["kumo_prewarm"], kumo_prewarm
+
 TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
 
 # AWS's order: the function's code, then the layers' Python directories, then

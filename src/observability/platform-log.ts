@@ -8,10 +8,12 @@
 export const platformLog = {
   initStart: (runtime: string) => `INIT_START Runtime Version: ${runtime}`,
   /** Kumo's breakdown of a cold start (not an AWS line): where the time before the runtime went. */
-  initPhases: (p: { networkMs: number; scratchMs?: number; sandboxMs: number; initDurationMs: number; totalMs: number }) =>
+  /** `bindMs`: the EE was pre-initialised, and binding the function's code to it took that long (placement/prewarm-pool.ts). */
+  initPhases: (p: { networkMs: number; scratchMs?: number; sandboxMs: number; bindMs?: number; initDurationMs: number; totalMs: number }) =>
     `INIT_PHASES Network: ${p.networkMs.toFixed(2)} ms\t` +
     (p.scratchMs !== undefined ? `Scratch: ${p.scratchMs.toFixed(2)} ms\t` : '') +
     `Sandbox: ${p.sandboxMs.toFixed(2)} ms\t` +
+    (p.bindMs !== undefined ? `Bind: ${p.bindMs.toFixed(2)} ms\t` : '') +
     `Runtime Init: ${p.initDurationMs.toFixed(2)} ms\tTotal: ${p.totalMs.toFixed(2)} ms`,
   initReportError: (message: string) => `INIT_REPORT Phase: init Status: error Error Type: ${message}`,
   start: (requestId: string, version: string) => `START RequestId: ${requestId} Version: ${version}`,

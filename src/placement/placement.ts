@@ -16,6 +16,8 @@ import { DomainError } from '../domain/errors';
 import { ScalingRate } from './scaling-rate';
 import { MemoryBudget } from './memory-budget';
 import { ProvisionedSet, type ProvisionedStatus } from './provisioned';
+import { prewarmKeepMs } from './limits';
+import { memoryClassMb, prewarmEligible, PrewarmPool, type PooledEe, type PrewarmStats } from './prewarm-pool';
 
 /** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
 const coldStartsPerCore = 2;
@@ -34,7 +36,7 @@ export interface EeContext {
 export interface AcquiredEe {
   ee: ExecutionEnvironment;
   /** Set when this call cold-started the EE. */
-  cold?: { initDurationMs: number; networkMs: number; sandboxMs: number; scratchMs?: number; totalMs: number };
+  cold?: { initDurationMs: number; networkMs: number; sandboxMs: number; scratchMs?: number; bindMs?: number; totalMs: number };
 }
 
 /** An init that failed gives the caller this outcome (AWS returns the runtime's init error as the invoke's error). */
@@ -43,6 +45,11 @@ export class InitFailure extends Error {
     super('init failed');
   }
 }
+
+/** What the memory budget may evict: an idle on-demand EE, or a pre-initialised one not bound yet. */
+type Evictee =
+  | { ee: ExecutionEnvironment; memoryMb: number; lastUsedMs: number }
+  | { pooled: PooledEe; memoryMb: number; lastUsedMs: number };
 
 interface EeEntry {
   pool: VersionPool;
@@ -91,6 +98,8 @@ export class Placement {
   private readonly coldStartsMax: number;
   /** shutdown() was called: no EE is handed out or started any more. */
   private closed = false;
+  /** Pre-initialised EEs (prewarm-pool.ts); undefined when off (KUMO_PREWARM) or the driver cannot bind code late. */
+  private readonly prewarm: PrewarmPool | undefined;
 
   constructor(
     private readonly cfg: KumoConfig,
@@ -106,6 +115,27 @@ export class Placement {
     this.reaper.unref();
     this.memory = new MemoryBudget(cfg.eeMemoryBudgetMb);
     this.coldStartsMax = Math.max(coldStartsMin, Math.min(limits.coldStartsMax, os.availableParallelism() * coldStartsPerCore));
+    this.prewarm =
+      cfg.prewarm && driver.deferredCode
+        ? new PrewarmPool(
+            {
+              driver,
+              runtimeApi,
+              // A pooled EE never evicts anything for its memory: the pool is the lowest priority.
+              takeMemory: (mb) => this.memory.take(mb, () => [], () => undefined),
+              giveMemory: (mb) => this.memory.give(mb),
+              baseEnv: (runtime) => this.baseEnv(runtime),
+              busy: () => this.coldActive > 0 || this.coldQueue.length > 0,
+            },
+            cfg.prewarmPoolMax,
+            Math.min(prewarmKeepMs, cfg.eeIdleMs),
+          )
+        : undefined;
+  }
+
+  /** Pre-initialised EEs: how many served cold starts, and how many wait now (undefined when off). */
+  get prewarmStats(): PrewarmStats | undefined {
+    return this.prewarm?.stats();
   }
 
   private poolKey(rec: VersionRecord): string {
@@ -199,21 +229,27 @@ export class Placement {
     return { ee: got.ee };
   }
 
-  /** Idle on-demand EEs (provisioned ones are never evicted for a new EE). */
-  private evictable(): { ee: ExecutionEnvironment; memoryMb: number; lastUsedMs: number }[] {
-    const out: { ee: ExecutionEnvironment; memoryMb: number; lastUsedMs: number }[] = [];
+  /**
+   * Idle on-demand EEs (provisioned ones are never evicted for a new EE),
+   * and pre-initialised ones not bound yet, which go first (their
+   * `lastUsedMs` is older than any EE's).
+   */
+  private evictable(): Evictee[] {
+    const out: Evictee[] = [];
     for (const pool of this.pools.values()) {
       for (const ee of pool.idle) {
         const entry = this.byEe.get(ee);
         if (entry && ee.state === 'idle') out.push({ ee, memoryMb: entry.memoryMb, lastUsedMs: ee.lastUsedMs });
       }
     }
+    for (const c of this.prewarm?.evictable() ?? []) out.push(c);
     return out;
   }
 
-  /** Evicts an idle EE for the budget: its teardown gives its memory back at once. */
-  private evict(c: { ee: ExecutionEnvironment }): void {
-    void this.byEe.get(c.ee)?.teardown();
+  /** Evicts an EE for the budget: its teardown gives its memory back at once. */
+  private evict(c: Evictee): void {
+    if ('pooled' in c) this.prewarm?.evict(c.pooled);
+    else void this.byEe.get(c.ee)?.teardown();
   }
 
   /** Runs a cold start in a slot already counted in `coldActive`, then hands the slot on. */
@@ -235,6 +271,8 @@ export class Placement {
       w.resolve({});
       break;
     }
+    // The last cold start is done: the pools of pre-initialised EEs may refill now.
+    if (this.coldActive === 0 && this.prewarm) setImmediate(() => this.prewarm?.refill());
   }
 
   /** Returns an EE after an invocation; failed EEs are destroyed, never reused. */
@@ -368,6 +406,7 @@ export class Placement {
   async shutdown(): Promise<void> {
     this.closed = true;
     clearInterval(this.reaper);
+    const pooled = this.prewarm?.shutdown();
     for (const set of this.provisioned.values()) set.stop();
     this.provisioned.clear();
     for (const w of [...this.coldQueue.splice(0), ...[...this.pools.values()].flatMap((p) => p.waiters.splice(0))]) {
@@ -376,6 +415,7 @@ export class Placement {
       w.resolve({});
     }
     await Promise.all([...this.byEe.values()].map((e) => e.teardown()));
+    await pooled;
   }
 
   private reap(): void {
@@ -390,6 +430,7 @@ export class Placement {
       }
       if (!pool.all.size && pool.retired) this.pools.delete(pool.key);
     }
+    this.prewarm?.refill(); // shrinks the pools of keys without recent cold starts
   }
 
   private scheduleFreeze(ee: ExecutionEnvironment): void {
@@ -414,7 +455,13 @@ export class Placement {
     const idHex = randomBytes(16).toString('hex');
     const stream = logStreamName(rec.version, idHex);
     const group = cfg.logGroup;
-    const ee = new ExecutionEnvironment(`e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
+    const functionEnv = this.ctx.env(rec);
+    // A pre-initialised EE of the runtime's pool, when there is one (on-demand starts only; provisioned EEs start the ordinary way).
+    const pooled =
+      !set && this.prewarm && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
+        ? this.prewarm.take({ runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb })
+        : undefined;
+    const ee = new ExecutionEnvironment(pooled?.id ?? `e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
       platform: (line) => this.logs.push(group, stream, line),
       output: (line) => this.logs.pushOutput(group, stream, line),
     });
@@ -427,10 +474,12 @@ export class Placement {
       args = runtimeArgs(runtimeSpec(cfg.runtime), codeDir, optDir);
     } catch (e) {
       this.memory.give(cfg.memoryMb);
+      void pooled?.destroy();
       throw e;
     }
     if (!args) {
       this.memory.give(cfg.memoryMb);
+      void pooled?.destroy();
       throw new InitFailure({
         kind: 'platform-error',
         errorType: 'Runtime.InvalidEntrypoint',
@@ -464,41 +513,59 @@ export class Placement {
     pool.all.add(ee);
     this.byEe.set(ee, { pool, teardown, memoryMb: cfg.memoryMb, ...(set ? { provisioned: set } : {}) });
 
-    const env = this.eeEnv(rec, stream, set ? 'provisioned-concurrency' : 'on-demand');
-    let created;
+    const env = this.eeEnv(rec, functionEnv, stream, set ? 'provisioned-concurrency' : 'on-demand');
+    const onOutput = (s: 'stdout' | 'stderr', chunk: Buffer): void => (s === 'stdout' ? out : err).write(chunk);
+    const onExit = (info: SandboxExit): void => {
+      exited = info;
+      out.end();
+      err.end();
+      const running = ee.runningRequestId;
+      const what = exitText(info);
+      const rid = running ? `RequestId: ${running} ` : '';
+      const message = `${rid}Error: Runtime exited with error: ${what}`;
+      if (ee.state !== 'failed' && ee.state !== 'stopped') for (const l of platformLog.runtimeExited(message)) ee.log(l);
+      ee.fail('Runtime.ExitError', message);
+      void teardown();
+    };
+    let timings: { networkMs: number; sandboxMs: number; scratchMs?: number; bindMs?: number } | undefined;
     try {
-      created = await this.driver.create({
-        id: ee.id,
-        codeDir,
-        optDir,
-        runtimeDir: runtimesDir,
-        memoryMb: cfg.memoryMb,
-        ephemeralStorageMb: cfg.ephemeralStorageMb,
-        pidsMax: limits.eePidsMax,
-        openFilesMax: limits.eeOpenFilesMax,
-        env,
-        args,
-        cwd: '/var/task',
-        onOutput: (s, chunk) => (s === 'stdout' ? out : err).write(chunk),
-        onExit: (info) => {
-          exited = info;
-          out.end();
-          err.end();
-          const running = ee.runningRequestId;
-          const what = exitText(info);
-          const rid = running ? `RequestId: ${running} ` : '';
-          const message = `${rid}Error: Runtime exited with error: ${what}`;
-          if (ee.state !== 'failed' && ee.state !== 'stopped') for (const l of platformLog.runtimeExited(message)) ee.log(l);
-          ee.fail('Runtime.ExitError', message);
-          void teardown();
+      // The pooled EE becomes this version's: code, layers and memory bound, then the runtime gets its environment.
+      const bindMs = await pooled?.bind(
+        { codeDir, ...(optDir ? { optDir } : {}), memoryMb: cfg.memoryMb },
+        { env, cwd: '/var/task' },
+        { onOutput, onExit },
+        (sandbox) => {
+          ee.attach(sandbox);
+          this.runtimeApi.register(sandbox.ip, ee);
         },
-      });
+        this.runtimeApi,
+      );
+      if (bindMs !== undefined) timings = { networkMs: 0, sandboxMs: 0, bindMs };
+      else {
+        // No pooled EE, or one that never came up (nothing of this function reached it): the ordinary start.
+        const created = await this.driver.create({
+          id: pooled ? `e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}` : ee.id,
+          codeDir,
+          optDir,
+          runtimeDir: runtimesDir,
+          memoryMb: cfg.memoryMb,
+          ephemeralStorageMb: cfg.ephemeralStorageMb,
+          pidsMax: limits.eePidsMax,
+          openFilesMax: limits.eeOpenFilesMax,
+          env,
+          args,
+          cwd: '/var/task',
+          onOutput,
+          onExit,
+        });
+        ee.attach(created.sandbox);
+        this.runtimeApi.register(created.sandbox.ip, ee);
+        timings = created.timings;
+      }
     } catch (e) {
       await teardown();
       throw e;
     }
-    ee.attach(created.sandbox);
-    this.runtimeApi.register(created.sandbox.ip, ee);
     if (exited) {
       void teardown();
     }
@@ -524,31 +591,25 @@ export class Placement {
     // AWS's Init Duration is the runtime's own start and init; the sandbox and
     // network phases before it are reported apart (INIT_PHASES).
     const totalMs = ee.initDurationMs ?? performance.now() - t0;
-    const { networkMs, sandboxMs, scratchMs } = created.timings;
+    const { networkMs, sandboxMs, scratchMs, bindMs } = timings;
     return {
       ee,
       cold: {
-        initDurationMs: Math.max(0, totalMs - networkMs - (scratchMs ?? 0) - sandboxMs),
-        networkMs, sandboxMs, ...(scratchMs !== undefined ? { scratchMs } : {}), totalMs,
+        initDurationMs: Math.max(0, totalMs - networkMs - (scratchMs ?? 0) - sandboxMs - (bindMs ?? 0)),
+        networkMs, sandboxMs, ...(scratchMs !== undefined ? { scratchMs } : {}), ...(bindMs !== undefined ? { bindMs } : {}), totalMs,
       },
     };
   }
 
-  /** Lambda's standard environment plus the function's own (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime). */
-  private eeEnv(rec: VersionRecord, stream: string, initializationType: 'on-demand' | 'provisioned-concurrency'): Record<string, string> {
-    const cfg = rec.config;
+  /**
+   * What every EE of `runtime` shares, whichever function it runs: the part
+   * of Lambda's environment a pre-initialised EE is started with.
+   */
+  private baseEnv(runtime: string): Record<string, string> {
     const env: Record<string, string> = {
-      ...this.ctx.env(rec),
-      AWS_LAMBDA_FUNCTION_NAME: rec.functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: rec.version,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(cfg.memoryMb),
-      AWS_LAMBDA_LOG_GROUP_NAME: cfg.logGroup,
-      AWS_LAMBDA_LOG_STREAM_NAME: stream,
-      AWS_LAMBDA_INITIALIZATION_TYPE: initializationType,
       AWS_LAMBDA_RUNTIME_API: this.driver.runtimeApiAddress(),
       AWS_REGION: this.cfg.region,
       AWS_DEFAULT_REGION: this.cfg.region,
-      _HANDLER: cfg.handler,
       LAMBDA_TASK_ROOT: '/var/task',
       LAMBDA_RUNTIME_DIR: '/var/runtime',
       TZ: ':UTC',
@@ -556,9 +617,32 @@ export class Placement {
       PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
       LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
     };
-    const spec = runtimeSpec(cfg.runtime);
+    const spec = runtimeSpec(runtime);
     if (spec?.executionEnv) env.AWS_EXECUTION_ENV = spec.executionEnv;
     Object.assign(env, spec?.env);
+    return env;
+  }
+
+  /** Lambda's standard environment plus the function's own (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime). */
+  private eeEnv(
+    rec: VersionRecord,
+    functionEnv: Record<string, string>,
+    stream: string,
+    initializationType: 'on-demand' | 'provisioned-concurrency',
+  ): Record<string, string> {
+    const cfg = rec.config;
+    const env: Record<string, string> = {
+      ...functionEnv,
+      AWS_LAMBDA_FUNCTION_NAME: rec.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: rec.version,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(cfg.memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: cfg.logGroup,
+      AWS_LAMBDA_LOG_STREAM_NAME: stream,
+      AWS_LAMBDA_INITIALIZATION_TYPE: initializationType,
+      _HANDLER: cfg.handler,
+      // Lambda's own variables win over the function's (and are what a pre-initialised EE started with).
+      ...this.baseEnv(cfg.runtime),
+    };
     // LoggingConfig reaches the runtime as AWS passes it (the runtimes honour both).
     if (cfg.logFormat === 'JSON') {
       env.AWS_LAMBDA_LOG_FORMAT = 'JSON';

@@ -26,6 +26,20 @@ const earlyRequestsMax = 4;
 /** Error bodies posted by runtimes are truncated beyond this. */
 const errorBodyBytesMax = 256 * 1024;
 
+/**
+ * A pre-initialised EE not bound to a function yet (placement/prewarm-pool.ts).
+ * Its runtime makes one request, a GET of `pooledConfigurationPath` (Kumo's,
+ * EE-only), parked until a cold start answers it with the function's
+ * configuration; anything else from that address is refused.
+ */
+export interface PooledEndpoint {
+  /** The runtime is up and waiting: `answer` sends it its configuration (false when its connection is gone). */
+  waiting(answer: (configuration: object) => boolean): void;
+  /** Its wait ended without an answer (the runtime or its connection went away). */
+  gone(): void;
+}
+export const pooledConfigurationPath = '/2018-06-01/kumo/execution-environment/configuration';
+
 export interface RuntimeApiHooks {
   /** The runtime reported an init failure. */
   onInitError(ee: ExecutionEnvironment, errorType: string, body: Buffer): void;
@@ -34,6 +48,8 @@ export interface RuntimeApiHooks {
 export class RuntimeApiServer {
   private readonly server: http.Server;
   private readonly byIp = new Map<string, ExecutionEnvironment>();
+  /** Pre-initialised EEs not bound to a function yet (placement/prewarm-pool.ts): they get one Kumo-internal route only. */
+  private readonly pooled = new Map<string, PooledEndpoint>();
   /** Requests from an address whose EE is being registered (the runtime can start before create() returns). */
   private readonly early = new Map<string, (() => void)[]>();
 
@@ -55,6 +71,11 @@ export class RuntimeApiServer {
 
   register(ip: string, ee: ExecutionEnvironment): void {
     this.byIp.set(ip, ee);
+    this.wake(ip);
+  }
+
+  /** Requests that arrived before their address was registered go on now. */
+  private wake(ip: string): void {
     const waiting = this.early.get(ip);
     if (waiting) {
       this.early.delete(ip);
@@ -66,6 +87,34 @@ export class RuntimeApiServer {
     if (this.byIp.get(ip) === ee) this.byIp.delete(ip);
   }
 
+  /** A pre-initialised EE's address: its requests go to `route` until it is unregistered (bound or destroyed). */
+  registerPooled(ip: string, endpoint: PooledEndpoint): void {
+    this.pooled.set(ip, endpoint);
+    this.wake(ip);
+  }
+
+  unregisterPooled(ip: string, endpoint: PooledEndpoint): void {
+    if (this.pooled.get(ip) === endpoint) this.pooled.delete(ip);
+  }
+
+  /** A pre-initialised EE's request: its one configuration wait, parked; nothing else. */
+  private pooledRequest(endpoint: PooledEndpoint, req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.resume();
+    if (req.method !== 'GET' || req.url !== pooledConfigurationPath) {
+      return reply(res, 403, { errorType: 'Forbidden', errorMessage: 'this execution environment has no function yet' });
+    }
+    let answered = false;
+    res.once('close', () => {
+      if (!answered) endpoint.gone();
+    });
+    endpoint.waiting((configuration) => {
+      if (answered || res.destroyed) return false;
+      answered = true;
+      reply(res, 200, configuration);
+      return true;
+    });
+  }
+
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((r) => this.server.close(() => r()));
@@ -75,6 +124,8 @@ export class RuntimeApiServer {
     const ip = normaliseIp(req.socket.remoteAddress);
     const ee = this.byIp.get(ip);
     if (ee) return this.route(ee, req, res);
+    const pooled = this.pooled.get(ip);
+    if (pooled) return this.pooledRequest(pooled, req, res);
     // The runtime may call before its EE is registered; wait briefly for it.
     let list = this.early.get(ip);
     if (!list) this.early.set(ip, (list = []));
@@ -92,6 +143,7 @@ export class RuntimeApiServer {
       clearTimeout(timer);
       const found = this.byIp.get(ip);
       if (found) this.route(found, req, res);
+      else if (this.pooled.has(ip)) this.pooledRequest(this.pooled.get(ip)!, req, res);
     };
     list.push(go);
   }

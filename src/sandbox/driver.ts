@@ -23,12 +23,20 @@
  *     container) is gone, with `oomKilled` true when the memory limit killed it.
  *  6. `destroy()` is idempotent; after it resolves no process, cgroup, mount or
  *     network link of that sandbox remains. `shutdown()` destroys all.
+ *  7. With `spec.deferredCode` (drivers with `deferredCode`), /var/task and
+ *     /opt start empty and `bindCode()` fills them, read-only, once: the
+ *     runtime process is already running and waiting (pre-initialised EEs).
  */
 export interface SandboxSpec {
   /** Unique id, `[a-z0-9-]{1,48}`; names the container, cgroup and links. */
   id: string;
-  /** Host directory mounted read-only at `/var/task`. */
-  codeDir: string;
+  /** Host directory mounted read-only at `/var/task`; absent with `deferredCode`. */
+  codeDir?: string;
+  /**
+   * /var/task and /opt stay empty until `Sandbox.bindCode()` (a
+   * pre-initialised EE: its runtime starts before it has a function).
+   */
+  deferredCode?: boolean;
   /** Host directory mounted read-only at `/var/runtime` (the bootstrap programs). */
   runtimeDir: string;
   /** Host directory mounted read-only at `/opt` (unpacked layers), if any. */
@@ -77,8 +85,21 @@ export interface Sandbox {
    * process boundary first.
    */
   drainOutput?(): Promise<void>;
+  /**
+   * A `deferredCode` sandbox gets its function: the code (and layers) appear
+   * read-only at /var/task (and /opt), and the memory limit (and the init CPU
+   * allowance, and the share after init) become `memoryMb`'s. At most once;
+   * resolves when all of it is in place.
+   */
+  bindCode?(b: CodeBinding): Promise<void>;
   /** Kill every process and remove container, cgroup, mounts and links. Idempotent. */
   destroy(): Promise<void>;
+}
+
+export interface CodeBinding {
+  codeDir: string;
+  optDir?: string;
+  memoryMb: number;
 }
 
 export interface CreateTimings {
@@ -98,6 +119,8 @@ export interface SandboxDriver {
   /** The address the Runtime API server must listen on (valid after `init()`). */
   runtimeApiListenHost(): string;
   setRuntimeApiPort(port: number): void;
+  /** Whether `spec.deferredCode` works here (valid after `init()`). */
+  readonly deferredCode?: boolean;
   create(spec: SandboxSpec): Promise<{ sandbox: Sandbox; timings: CreateTimings }>;
   shutdown(): Promise<void>;
 }

@@ -84,7 +84,7 @@ describe('invoke in runc sandboxes (AWS SDK v3 against the real server)', () => 
     assert.match(log, new RegExp(`END RequestId: ${rid}`));
     assert.match(log, new RegExp(`REPORT RequestId: ${rid}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: \\d+ MB\\tInit Duration: [\\d.]+ ms`));
     // The cold start's phases come before START.
-    assert.match(log, /INIT_START Runtime Version: nodejs20\.x\nINIT_PHASES Network: [\d.]+ ms\t(?:Scratch: [\d.]+ ms\t)?Sandbox: [\d.]+ ms\tRuntime Init: [\d.]+ ms\tTotal: [\d.]+ ms\nSTART/);
+    assert.match(log, /INIT_START Runtime Version: nodejs20\.x\nINIT_PHASES Network: [\d.]+ ms\t(?:Scratch: [\d.]+ ms\t)?Sandbox: [\d.]+ ms\t(?:Bind: [\d.]+ ms\t)?Runtime Init: [\d.]+ ms\tTotal: [\d.]+ ms\nSTART/);
     const warm = Buffer.from((await invoke(c, 'node-log', { who: 'warm' }, { LogType: 'Tail' })).LogResult!, 'base64').toString();
     assert.doesNotMatch(warm, /INIT_PHASES/);
     assert.doesNotMatch(warm, /Init Duration/);

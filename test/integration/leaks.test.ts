@@ -58,9 +58,18 @@ async function holdHalfRequest(port: number): Promise<net.Socket> {
   return sock;
 }
 
+/**
+ * These tests compare the processes, freezer states and traces of each
+ * instance on the host before and after: a pre-initialised EE (started by
+ * demand in the background, never frozen) would be an extra one. Stop and
+ * kill -9 with the pool on are checked the same way in prewarm.test.ts (and
+ * here by the crash test of two servers starting at once, which keeps it on).
+ */
+const noPool = { env: { KUMO_PREWARM: '0' } };
+
 describe('EEs do not outlive their server (issue 9)', () => {
   it('a server started on another data dir removes every trace of a kill -9’d server, frozen EEs included', async () => {
-    const a = await startServer();
+    const a = await startServer(noPool);
     const tagA = tagOf(a.dataDir);
     let b: RunningServer | undefined;
     try {
@@ -72,7 +81,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
       assert.ok(pids.every(alive), 'frozen EEs should still be there right after kill -9');
       assert.ok(tracesOf(tagA).length > 0);
 
-      b = await startServer();
+      b = await startServer(noPool);
       assert.notEqual(tagOf(b.dataDir), tagA);
       // By the time B listens, A is gone from the host.
       assert.deepEqual(tracesOf(tagA), []);
@@ -90,7 +99,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
   });
 
   it('starting and stopping (or killing) other servers does not disturb a live server’s EEs', async () => {
-    const c = await startServer();
+    const c = await startServer(noPool);
     const tagC = tagOf(c.dataDir);
     const others: RunningServer[] = [];
     try {
@@ -100,17 +109,17 @@ describe('EEs do not outlive their server (issue 9)', () => {
       const tracesBefore = tracesOf(tagC).filter((t) => !t.startsWith('process')).sort();
 
       // B starts, runs an EE and stops cleanly; D starts and is killed; E starts (cleaning D) and stops.
-      const b = await startServer();
+      const b = await startServer(noPool);
       others.push(b);
       await deploySleeper(b.client, 'b-fn');
       await invokeEe(b.client, 'b-fn', 0);
       assert.equal(await b.stop(), 0);
-      const d = await startServer();
+      const d = await startServer(noPool);
       others.push(d);
       await deploySleeper(d.client, 'd-fn');
       await invokeEe(d.client, 'd-fn', 0);
       await d.kill9();
-      const e = await startServer();
+      const e = await startServer(noPool);
       others.push(e);
       assert.deepEqual(tracesOf(tagOf(d.dataDir)), [], 'the killed server D was not cleaned up');
       assert.equal(await e.stop(), 0);
@@ -164,12 +173,12 @@ describe('EEs do not outlive their server (issue 9)', () => {
   });
 
   it('a second server on the same data dir is refused and leaves the first one’s EEs alone', async () => {
-    const s = await startServer();
+    const s = await startServer(noPool);
     try {
       await deploySleeper(s.client, 'one');
       const ee = await invokeEe(s.client, 'one', 0);
       const pids = processesOf(tagOf(s.dataDir)).sort();
-      await assert.rejects(startServer({ dataDir: s.dataDir }), /already used by a running Kumo server \(pid \d+\)/);
+      await assert.rejects(startServer({ dataDir: s.dataDir, ...noPool }), /already used by a running Kumo server \(pid \d+\)/);
       assert.deepEqual(processesOf(tagOf(s.dataDir)).sort(), pids);
       assert.equal(await invokeEe(s.client, 'one', 0), ee);
     } finally {
@@ -179,7 +188,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
   });
 
   it('SIGTERM with frozen EEs and clients holding connections exits within 5 s and leaves nothing', async () => {
-    const s = await startServer();
+    const s = await startServer(noPool);
     const tag = tagOf(s.dataDir);
     const agent = await holdKeepAlive(s.endpoint);
     const half = await holdHalfRequest(s.port);
@@ -248,7 +257,7 @@ describe('EEs do not outlive their server (issue 9)', () => {
   });
 
   it('a second SIGTERM ends the grace for work in flight', async () => {
-    const s = await startServer();
+    const s = await startServer(noPool);
     const tag = tagOf(s.dataDir);
     try {
       await deploySleeper(s.client, 'slow');

@@ -264,7 +264,8 @@ describe('the host\'s EE memory budget (KUMO_EE_MEMORY_BUDGET_MB=256)', () => {
   let c: LambdaClient;
   let tag: string;
   before(async () => {
-    s = await startServer({ env: { KUMO_EE_MEMORY_BUDGET_MB: '256' } });
+    // Counts the EEs on the host against a small budget: pre-initialised EEs (prewarm.test.ts) would be extra ones.
+    s = await startServer({ env: { KUMO_EE_MEMORY_BUDGET_MB: '256', KUMO_PREWARM: '0' } });
     c = s.client;
     tag = tagOf(s.dataDir);
     for (const n of ['x', 'a', 'b']) await deploy(c, n);
@@ -317,7 +318,8 @@ describe('provisioned EEs and the idle reaper (KUMO_EE_IDLE_MS=1000)', () => {
   let c: LambdaClient;
   let tag: string;
   before(async () => {
-    s = await startServer({ env: { KUMO_EE_IDLE_MS: '1000' } });
+    // Counts the EEs on the host: pre-initialised EEs (prewarm.test.ts) would be extra ones.
+    s = await startServer({ env: { KUMO_EE_IDLE_MS: '1000', KUMO_PREWARM: '0' } });
     c = s.client;
     tag = tagOf(s.dataDir);
     await deploy(c, 'kept');

@@ -47,9 +47,13 @@ async function waitDead(pid: number): Promise<void> {
   }
 }
 
+/** Servers whose tests count the EEs on the host: pre-initialised EEs would be extra ones. */
+const noPool = { KUMO_PREWARM: '0' };
+
 describe('root only in the sandbox supervisor', () => {
   it('the API process is not root; invokes work; the supervisor killed mid-invoke fails it at once and the standby takes over; stop leaves nothing', { skip: splitSkip }, async () => {
-    const s = await startServer();
+    // Looks at every EE of the instance (freezer states, counts): no pre-initialised ones (prewarm.test.ts runs those under the supervisor).
+    const s = await startServer({ env: noPool });
     const tag = tagOf(s.dataDir);
     try {
       const sup = supervisors(s);
@@ -113,7 +117,7 @@ describe('root only in the sandbox supervisor', () => {
   });
 
   it('with both supervisors gone a cold start is refused with a clear error, the stop exits cleanly, and the next start cleans up', { skip: splitSkip }, async () => {
-    const s = await startServer();
+    const s = await startServer({ env: noPool });
     const tag = tagOf(s.dataDir);
     try {
       const sup = supervisors(s);

@@ -138,9 +138,33 @@ export interface BundleInputs {
   userns?: UserNamespace;
   /** Host dir bind-mounted at /tmp: the EE's scratch disk (scratch.ts). Absent: a tmpfs of EphemeralStorage. */
   tmpDir?: string;
+  /**
+   * `spec.deferredCode`: the empty host directories behind /var/task and
+   * /opt (code-mounts.ts), bound `rslave` so the code mounted on them later
+   * propagates in (host → EE only).
+   */
+  codeMountPoints?: { task: string; opt: string };
 }
 
 const hostHasBash = fs.existsSync('/usr/bin/bash');
+
+/** /var/task and /opt: the function's trees, or (deferred code) the mount points its trees are bound on later. */
+function codeMounts(i: BundleInputs, options: string[]): OciMount[] {
+  const { spec } = i;
+  if (spec.deferredCode) {
+    if (!i.codeMountPoints) throw new Error(`sandbox ${spec.id}: deferred code without mount points`);
+    const slave = [...options, 'rslave'];
+    return [
+      { destination: '/var/task', type: 'bind', source: i.codeMountPoints.task, options: slave },
+      { destination: '/opt', type: 'bind', source: i.codeMountPoints.opt, options: slave },
+    ];
+  }
+  if (!spec.codeDir) throw new Error(`sandbox ${spec.id}: no codeDir`);
+  return [
+    { destination: '/var/task', type: 'bind', source: spec.codeDir, options },
+    ...(spec.optDir ? [{ destination: '/opt', type: 'bind', source: spec.optDir, options }] : []),
+  ];
+}
 
 export function ociConfig(i: BundleInputs): Record<string, unknown> {
   const { spec } = i;
@@ -166,9 +190,8 @@ export function ociConfig(i: BundleInputs): Record<string, unknown> {
     // Lambda's Amazon Linux has bash as /bin/sh, and custom runtimes rely on it (AWS's own
     // tutorial bootstrap is `#!/bin/sh` with `source` and `set -o pipefail`). Debian's is dash.
     ...(hostHasBash ? [{ destination: '/usr/bin/sh', type: 'bind', source: '/usr/bin/bash', options: nosuidNodev }] : []),
-    { destination: '/var/task', type: 'bind', source: spec.codeDir, options: nosuidNodev },
+    ...codeMounts(i, nosuidNodev),
     { destination: '/var/runtime', type: 'bind', source: spec.runtimeDir, options: nosuidNodev },
-    ...(spec.optDir ? [{ destination: '/opt', type: 'bind', source: spec.optDir, options: nosuidNodev }] : []),
     // Exec stays allowed on /tmp (Lambda's /tmp allows it; functions unpack binaries there).
     i.tmpDir
       ? { destination: '/tmp', type: 'bind', source: i.tmpDir, options: ['bind', 'rw', 'nosuid', 'nodev'] }

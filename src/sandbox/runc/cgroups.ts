@@ -231,6 +231,32 @@ export class SandboxCgroup {
     fs.writeFileSync(path.join(this.dirOf('cpu'), 'cpu.cfs_quota_us'), String(quotaMicros));
   }
 
+  /**
+   * Sets the memory limit (no swap, as at creation): a pre-initialised EE
+   * started with its memory class's limit gets its function's MemorySize
+   * when it is bound. v1 keeps memsw ≥ limit at every step, so a lower limit
+   * is written before memsw and a higher one after.
+   */
+  setMemoryLimitBytes(bytes: number): void {
+    const dir = this.dirOf('memory');
+    if (this.layout.version === 2) {
+      fs.writeFileSync(path.join(dir, 'memory.max'), String(bytes));
+      return;
+    }
+    const limitFile = path.join(dir, 'memory.limit_in_bytes');
+    const memswFile = path.join(dir, 'memory.memsw.limit_in_bytes');
+    const current = Number(readText(limitFile) ?? NaN);
+    const writes: [string, number][] = [[limitFile, bytes]];
+    if (this.layout.swapAccounting) writes[bytes > current ? 'unshift' : 'push']([memswFile, bytes]);
+    for (const [file, v] of writes) fs.writeFileSync(file, String(v));
+  }
+
+  /** Memory limit in bytes now set, undefined once the cgroup is gone. */
+  memoryLimitBytes(): number | undefined {
+    const t = readText(path.join(this.dirOf('memory'), this.layout.version === 2 ? 'memory.max' : 'memory.limit_in_bytes'));
+    return t === undefined || t.trim() === 'max' ? undefined : Number(t.trim());
+  }
+
   /** CFS bandwidth limit currently set (µs per period), undefined once the cgroup is gone. */
   cpuQuota(): { quota: number; period: number } | undefined {
     if (this.layout.version === 2) {

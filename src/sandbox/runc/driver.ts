@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
-import { cpuQuota, ociConfig, parseInitStatus, userNamespaceFor } from './bundle';
+import type { CodeBinding, CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
+import { cpuQuota, initCpuQuota, ociConfig, parseInitStatus, userNamespaceFor } from './bundle';
+import { CodeMounts } from './code-mounts';
 import { detectCgroups, killAndThawTree, removeCgroupTree, SandboxCgroup, type CgroupLayout } from './cgroups';
 import { cleanDeadInstances, cleanInstance, instanceDir, ownerFile, registerInstanceCleanup, removeUnlessMounted } from './instances';
 import { isAlive, ownRecord, readOwner, withHostLock, writeOwner } from './owner';
@@ -44,6 +45,8 @@ registerInstanceCleanup(async (tag) => {
   const dataDir = readOwner(ownerFile(tag))?.dataDir;
   if (dataDir && tagOf(dataDir) === tag) await cleanupScratch(path.join(dataDir, 'sandbox', 'scratch'));
 });
+// Late-bound code (code-mounts.ts) is mounted under the instance's state directory.
+registerInstanceCleanup((tag) => CodeMounts.cleanup(instanceDir(tag)));
 
 /**
  * The production sandbox driver: one runc container per EE.
@@ -107,6 +110,8 @@ export class RuncDriver implements SandboxDriver {
   private readonly scratchDir: string;
   private readonly scratchWanted: boolean;
   private scratch: ScratchPool | undefined;
+  /** @internal Mount points of EEs whose code is bound after start (code-mounts.ts). */
+  readonly codeMounts: CodeMounts;
   private readonly live = new Map<string, RuncSandbox>();
   /** Our owner record is written (init() passed step 4), so shutdown() may remove the instance's state. */
   private owned = false;
@@ -135,6 +140,7 @@ export class RuncDriver implements SandboxDriver {
     this.rootfsDir = path.join(volatileRoot, `${this.tag}.rootfs`);
     this.scratchDir = path.join(base, 'scratch');
     this.scratchWanted = opts.scratchDisks ?? true;
+    this.codeMounts = new CodeMounts(volatile);
     // kv<tag>-<slot> must fit IFNAMSIZ; slots have at most 5 digits even for a /16.
     if (`kv${this.tag}-65534`.length > interfaceNameCharsMax) throw new Error('instance tag too long for interface names');
   }
@@ -223,6 +229,18 @@ export class RuncDriver implements SandboxDriver {
       if ('unavailable' in pool) console.error(`kumo: /tmp of EEs is a tmpfs (counts against their memory): ${pool.unavailable}`);
       else this.scratch = pool;
     }
+
+    // 8. Mount points for code bound after start (pre-initialised EEs); without them every EE gets its code at create.
+    try {
+      await this.codeMounts.init();
+    } catch (e) {
+      console.error(`kumo: pre-initialised EEs are off (their code mounts could not be set up): ${(e as Error).message}`);
+    }
+  }
+
+  /** Whether `spec.deferredCode` works (init() set up the shared mount). */
+  get deferredCode(): boolean {
+    return this.codeMounts.available;
   }
 
   /** Whether EEs get a disk-backed /tmp (false: tmpfs, see `init`). */
@@ -357,6 +375,9 @@ export class RuncSandbox implements Sandbox {
   private startPromise: Promise<CreateTimings> | undefined;
   private peakBytes = 0;
   private initEnded = false;
+  /** MemorySize whose CPU share and limit apply: the spec's, or the bound function's (`bindCode`). */
+  private memoryMb: number;
+  private codeBound = false;
 
   constructor(
     private readonly driver: RuncDriver,
@@ -367,6 +388,7 @@ export class RuncSandbox implements Sandbox {
     this.id = spec.id;
     this.containerId = driver.containerId(spec.id);
     this.cgroup = new SandboxCgroup(cgroups, driver.cgroupPath(spec.id));
+    this.memoryMb = spec.memoryMb;
   }
 
   get ip(): string {
@@ -413,6 +435,7 @@ export class RuncSandbox implements Sandbox {
         cgroups: this.cgroups,
         ...(userns ? { userns } : {}),
         ...(this.scratchDisk ? { tmpDir: this.scratchDisk.mountPoint } : {}),
+        ...(this.spec.deferredCode ? { codeMountPoints: this.driver.codeMounts.prepare(this.id) } : {}),
       });
       // Holds the function's environment (secrets): readable by root only.
       fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
@@ -527,6 +550,7 @@ export class RuncSandbox implements Sandbox {
     await removeCgroupTree(this.cgroups, this.driver.cgroupPath(this.id)).catch(() => undefined);
     fs.rmSync(bundle, { recursive: true, force: true });
     this.releaseScratch();
+    if (this.spec.deferredCode) await this.driver.codeMounts.release(this.id).catch(() => undefined);
     if (this.netns) await this.network.release(this.netns).catch(() => undefined);
   }
 
@@ -545,11 +569,30 @@ export class RuncSandbox implements Sandbox {
   endInit(): void {
     if (this.initEnded || this.state !== 'running') return;
     this.initEnded = true;
-    const { quota, period } = cpuQuota(this.spec.memoryMb);
+    const { quota, period } = cpuQuota(this.memoryMb);
     try {
       this.cgroup.setCpuQuota(quota, period);
     } catch {
       /* the EE is being torn down */
+    }
+  }
+
+  /**
+   * The function's code, layers and memory for a `deferredCode` EE (driver.ts
+   * contract 7): the code's read-only binds propagate into the running
+   * container, then the cgroup gets the function's memory limit and init CPU.
+   */
+  async bindCode(b: CodeBinding): Promise<void> {
+    if (!this.spec.deferredCode) throw new Error(`sandbox ${this.id} was created with its code`);
+    if (this.codeBound) throw new Error(`sandbox ${this.id} already has its code`);
+    if (this.state !== 'running') throw new Error(`sandbox ${this.id} is not running`);
+    this.codeBound = true;
+    await this.driver.codeMounts.bind(this.id, b.codeDir, b.optDir);
+    this.cgroup.setMemoryLimitBytes(b.memoryMb * 1024 * 1024);
+    this.memoryMb = b.memoryMb;
+    if (!this.initEnded) {
+      const { quota, period } = initCpuQuota(b.memoryMb);
+      this.cgroup.setCpuQuota(quota, period);
     }
   }
 
@@ -613,6 +656,7 @@ export class RuncSandbox implements Sandbox {
       };
       const netns = this.netns;
       await Promise.all([removeContainer(), netns && this.network.removeLinks(netns).catch(() => undefined)]);
+      if (this.spec.deferredCode) await this.driver.codeMounts.release(this.id).catch(() => undefined);
       // The container (and its mount namespace) is gone: its /tmp disk can go.
       this.releaseScratch();
       fs.rmSync(this.driver.bundleDir(this.id), { recursive: true, force: true });
@@ -640,7 +684,10 @@ function validateSpec(spec: SandboxSpec): void {
     if (!k || k.includes('=') || k.includes('\0') || v.includes('\0')) throw new Error(`sandbox ${spec.id}: invalid environment variable ${JSON.stringify(k)}`);
   }
   if (!path.isAbsolute(spec.cwd)) throw new Error(`sandbox ${spec.id}: cwd must be absolute`);
-  for (const dir of [spec.codeDir, spec.runtimeDir, ...(spec.optDir ? [spec.optDir] : [])]) {
+  if (spec.deferredCode ? spec.codeDir !== undefined || spec.optDir !== undefined : spec.codeDir === undefined) {
+    throw new Error(`sandbox ${spec.id}: give codeDir, or deferredCode without codeDir and optDir`);
+  }
+  for (const dir of [...(spec.codeDir ? [spec.codeDir] : []), spec.runtimeDir, ...(spec.optDir ? [spec.optDir] : [])]) {
     if (!path.isAbsolute(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`sandbox ${spec.id}: ${dir} is not a directory`);
   }
 }
@@ -654,7 +701,7 @@ function validateSpec(spec: SandboxSpec): void {
 function checkCwd(spec: SandboxSpec, rootfsDir: string): void {
   const cwd = path.posix.normalize(spec.cwd);
   const mounted = ['/var/task', '/var/runtime', '/tmp', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/dev', '/sys'];
-  if (spec.optDir) mounted.push('/opt');
+  if (spec.optDir || spec.deferredCode) mounted.push('/opt');
   if (mounted.some((m) => cwd === m || cwd.startsWith(m + '/'))) return;
   const inRootfs = fs.statSync(path.join(rootfsDir, cwd), { throwIfNoEntry: false });
   if (!inRootfs?.isDirectory()) throw new Error(`sandbox ${spec.id}: working directory ${spec.cwd} does not exist in the sandbox`);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runtimesDir } from '../../paths';
 import { runtimeSpec } from '../../runtimes/registry';
-import { checkCreate, checkPort, checkSandboxId, eeEnvBytesMax, type Policy, type Reply } from './protocol';
+import { checkBind, checkCreate, checkPort, checkSandboxId, eeEnvBytesMax, type Policy, type Reply } from './protocol';
 import { Supervisor } from './supervisor';
 
 /** What a compromised API process might ask the root supervisor for: each must be refused before anything runs. */
@@ -103,4 +103,28 @@ test('the supervisor answers an unknown request, or a create before init, with a
     { id: -1, ok: false, error: 'unknown request' },
   ]);
   assert.equal(fs.existsSync(path.join(dataDir, 'sandbox', 'runc-state')), false);
+});
+
+test('a pre-initialised EE (deferredCode) is created without code, runs only a managed runtime, and gets its code through checkBind', () => {
+  const { codeDir: _c, optDir: _o, ...noCode } = valid;
+  const deferred = { ...noCode, deferredCode: true };
+  assert.deepEqual(checkCreate(deferred, policy), { ...deferred, runtimeDir: policy.runtimesDir });
+  assert.throws(() => checkCreate({ ...deferred, codeDir }, policy), /deferredCode takes no codeDir or optDir/);
+  assert.throws(() => checkCreate({ ...deferred, optDir }, policy), /deferredCode takes no codeDir or optDir/);
+  assert.throws(() => checkCreate({ ...deferred, deferredCode: 'yes' }, policy), /deferredCode must be true or absent/);
+  assert.throws(() => checkCreate({ ...deferred, args: ['/var/task/bootstrap'] }, policy), /custom runtime's bootstrap needs its code at create/);
+  // The bind: the same trees a create may mount, Lambda's memory range.
+  assert.deepEqual(checkBind('ee-1', { codeDir, optDir, memoryMb: 200 }, policy), { codeDir, optDir, memoryMb: 200 });
+  assert.deepEqual(checkBind('ee-1', { codeDir, memoryMb: 128 }, policy), { codeDir, memoryMb: 128 });
+  for (const [what, b, why] of [
+    ['code from /etc', { codeDir: '/etc', memoryMb: 128 }, /codeDir must be a directory below/],
+    ['code: a symlink to /etc', { codeDir: path.join(dataDir, 'code', 'evil'), memoryMb: 128 }, /codeDir must be/],
+    ['layers from the code tree', { codeDir, optDir: codeDir, memoryMb: 128 }, /optDir must be a directory below/],
+    ['memory below 128', { codeDir, memoryMb: 64 }, /memoryMb out of range/],
+    ['memory above 10,240', { codeDir, memoryMb: 10241 }, /memoryMb out of range/],
+    ['memory not an integer', { codeDir, memoryMb: 128.5 }, /memoryMb out of range/],
+    ['not an object', 'x', /binding must be an object/],
+  ] as [string, unknown, RegExp][]) {
+    assert.throws(() => checkBind('ee-1', b, policy), why, what);
+  }
 });

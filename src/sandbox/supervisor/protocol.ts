@@ -3,7 +3,7 @@ import path from 'node:path';
 import { limits } from '../../config';
 import { runtimeSpec, supportedRuntimes } from '../../runtimes/registry';
 import { sandboxIdPattern } from '../runc/limits';
-import type { CreateTimings, SandboxExit, SandboxSpec } from '../driver';
+import type { CodeBinding, CreateTimings, SandboxExit, SandboxSpec } from '../driver';
 
 /**
  * The protocol between the unprivileged API process and the root supervisor
@@ -22,6 +22,8 @@ export type Request =
   | { id: number; op: 'setRuntimeApiPort'; port: number }
   | { id: number; op: 'create'; spec: SpecData }
   | { id: number; op: 'endInit'; sandbox: string }
+  /** A pre-initialised EE (created with `deferredCode`) gets its function's code and memory (checkBind). */
+  | { id: number; op: 'bindCode'; sandbox: string; binding: CodeBinding }
   | { id: number; op: 'destroy'; sandbox: string }
   /** Answered after every output chunk the EE wrote before it (same ordered channel). */
   | { id: number; op: 'drain'; sandbox: string }
@@ -39,6 +41,8 @@ export type SupervisorEvent =
 
 export interface InitResult {
   listenHost: string;
+  /** EEs may be created with `deferredCode` (their code mounts are set up). */
+  deferredCode: boolean;
 }
 
 export interface CreateResult {
@@ -109,12 +113,15 @@ export function checkCreate(raw: unknown, policy: Policy): SpecData {
   const s = raw as Record<string, unknown>;
   const id = s.id;
   if (typeof id !== 'string' || !sandboxIdPattern.test(id)) throw new Error(`invalid sandbox id (want ${sandboxIdPattern})`);
-  const codeDir = dirInside(s.codeDir, path.join(policy.dataDir, 'code'));
-  if (!codeDir) throw new Error(`sandbox ${id}: codeDir must be a directory below ${path.join(policy.dataDir, 'code')}`);
+  if (s.deferredCode !== undefined && s.deferredCode !== true) throw new Error(`sandbox ${id}: deferredCode must be true or absent`);
+  const deferred = s.deferredCode === true;
+  let codeDir: string | undefined;
   let optDir: string | undefined;
-  if (s.optDir !== undefined) {
-    optDir = dirInside(s.optDir, path.join(policy.dataDir, 'opt'));
-    if (!optDir) throw new Error(`sandbox ${id}: optDir must be a directory below ${path.join(policy.dataDir, 'opt')}`);
+  if (deferred) {
+    // Its code comes later, through bindCode (checked there).
+    if (s.codeDir !== undefined || s.optDir !== undefined) throw new Error(`sandbox ${id}: deferredCode takes no codeDir or optDir`);
+  } else {
+    ({ codeDir, optDir } = checkTrees(id, s, policy));
   }
   let runtimeDir: string | undefined;
   try {
@@ -132,6 +139,7 @@ export function checkCreate(raw: unknown, policy: Policy): SpecData {
     throw new Error(`sandbox ${id}: args must be 1–${eeArgsMax} strings`);
   }
   if (!allowedArgs(args as string[])) throw new Error(`sandbox ${id}: args are neither a runtime's command nor /var/task/bootstrap or /opt/bootstrap`);
+  if (deferred && bootstrapArgs.has(args[0]!)) throw new Error(`sandbox ${id}: a custom runtime's bootstrap needs its code at create`);
   if (args[0] === '/opt/bootstrap' && !optDir) throw new Error(`sandbox ${id}: /opt/bootstrap without an optDir`);
   const cwd = s.cwd;
   if (typeof cwd !== 'string' || cwd.length > eePathBytesMax || !path.posix.isAbsolute(cwd) || cwd.includes('\0')) throw new Error(`sandbox ${id}: cwd must be an absolute path`);
@@ -146,9 +154,28 @@ export function checkCreate(raw: unknown, policy: Policy): SpecData {
   }
   if (envBytes > eeEnvBytesMax) throw new Error(`sandbox ${id}: environment of ${envBytes} bytes exceeds ${eeEnvBytesMax}`);
   return {
-    id, codeDir, ...(optDir ? { optDir } : {}), runtimeDir, memoryMb: s.memoryMb, ephemeralStorageMb: s.ephemeralStorageMb,
+    id, ...(deferred ? { deferredCode: true } : {}), ...(codeDir ? { codeDir } : {}), ...(optDir ? { optDir } : {}), runtimeDir, memoryMb: s.memoryMb, ephemeralStorageMb: s.ephemeralStorageMb,
     pidsMax: s.pidsMax, openFilesMax: s.openFilesMax, env: cleanEnv, args: [...(args as string[])], cwd,
   };
+}
+
+/** The code and layer trees of a create or a bind: real paths below the data dir's `code/` and `opt/`. */
+function checkTrees(id: string, s: Record<string, unknown>, policy: Policy): { codeDir: string; optDir?: string } {
+  const codeDir = dirInside(s.codeDir, path.join(policy.dataDir, 'code'));
+  if (!codeDir) throw new Error(`sandbox ${id}: codeDir must be a directory below ${path.join(policy.dataDir, 'code')}`);
+  if (s.optDir === undefined) return { codeDir };
+  const optDir = dirInside(s.optDir, path.join(policy.dataDir, 'opt'));
+  if (!optDir) throw new Error(`sandbox ${id}: optDir must be a directory below ${path.join(policy.dataDir, 'opt')}`);
+  return { codeDir, optDir };
+}
+
+/** The supervisor's check of a bindCode request: the same trees a create may mount, a memory size in Lambda's range. */
+export function checkBind(id: string, raw: unknown, policy: Policy): CodeBinding {
+  if (typeof raw !== 'object' || raw === null) throw new Error('binding must be an object');
+  const b = raw as Record<string, unknown>;
+  const trees = checkTrees(id, b, policy);
+  if (!isIntIn(b.memoryMb, limits.memoryMbMin, limits.memoryMbMax)) throw new Error(`sandbox ${id}: memoryMb out of range`);
+  return { ...trees, memoryMb: b.memoryMb };
 }
 
 /** Checks a sandbox id argument of endInit / destroy. */

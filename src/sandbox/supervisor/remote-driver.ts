@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
+import type { CodeBinding, CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from '../runc/cgroups';
 import type { CreateResult, InitResult, Reply, Request, SupervisorEvent } from './protocol';
 
@@ -27,6 +27,7 @@ export class RemoteSandboxDriver implements SandboxDriver {
   private readonly live = new Map<string, RemoteSandbox>();
   private listenHost: string | undefined;
   private port: number | undefined;
+  private _deferredCode = false;
   private layout: CgroupLayout | undefined;
   private lost = false;
   private shuttingDown = false;
@@ -70,7 +71,12 @@ export class RemoteSandboxDriver implements SandboxDriver {
   async init(): Promise<void> {
     const r = (await this.call({ op: 'init' })) as InitResult;
     this.listenHost = r.listenHost;
+    this._deferredCode = r.deferredCode === true;
     this.layout = detectCgroups();
+  }
+
+  get deferredCode(): boolean {
+    return this._deferredCode;
   }
 
   runtimeApiListenHost(): string {
@@ -252,6 +258,12 @@ class RemoteSandbox implements Sandbox {
     } catch (e) {
       if (!this.done) throw e;
     }
+  }
+
+  /** One round trip: the supervisor mounts the code and sets the cgroup (protocol.ts checkBind). */
+  async bindCode(b: CodeBinding): Promise<void> {
+    if (this.done) throw new Error(`sandbox ${this.id} has exited`);
+    await this.driver.call({ op: 'bindCode', sandbox: this.id, binding: b });
   }
 
   private peak = 0;

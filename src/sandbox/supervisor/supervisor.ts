@@ -4,7 +4,7 @@ import { RuncDriver } from '../runc/driver';
 import { detectCgroups, type CgroupLayout } from '../runc/cgroups';
 import type { Sandbox } from '../driver';
 import { runtimesDir } from '../../paths';
-import { checkCreate, checkPort, checkSandboxId, type CreateResult, type InitResult, type Policy, type Reply, type SupervisorEvent } from './protocol';
+import { checkBind, checkCreate, checkPort, checkSandboxId, type CreateResult, type InitResult, type Policy, type Reply, type SupervisorEvent } from './protocol';
 
 /**
  * The root half of `kumo server` (see remote-driver.ts for the other half).
@@ -67,7 +67,7 @@ export class Supervisor {
         await this.driver.init();
         this.layout = detectCgroups();
         this.owns = true;
-        return { listenHost: this.driver.runtimeApiListenHost() } satisfies InitResult;
+        return { listenHost: this.driver.runtimeApiListenHost(), deferredCode: this.driver.deferredCode } satisfies InitResult;
       }
       case 'setRuntimeApiPort':
         this.driver.setRuntimeApiPort(checkPort(m.port));
@@ -77,6 +77,13 @@ export class Supervisor {
       case 'endInit':
         this.live.get(checkSandboxId(m.sandbox))?.endInit?.();
         return undefined;
+      case 'bindCode': {
+        const id = checkSandboxId(m.sandbox);
+        const sandbox = this.live.get(id);
+        if (!sandbox?.bindCode) throw new Error(`sandbox ${id} is not running`);
+        await sandbox.bindCode(checkBind(id, m.binding, this.policy));
+        return undefined;
+      }
       case 'drain':
         checkSandboxId(m.sandbox);
         // Its pipes are read in this turn's poll phase; their chunks are sent before this reply.
