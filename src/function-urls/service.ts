@@ -140,7 +140,7 @@ export class FunctionUrlService {
     return { name, qualifier: qualifier ?? '$LATEST' };
   }
 
-  /** Model constraints (ValidationException), all members at once; RESPONSE_STREAM is refused until Kumo streams URL responses. */
+  /** Model constraints (ValidationException), all members at once. */
   private check(body: FunctionUrlInput, creating: boolean): { authType?: FunctionUrlRecord['authType']; invokeMode?: FunctionUrlRecord['invokeMode']; cors?: FunctionUrlCors } {
     if (creating && body.AuthType === undefined) throw required('authType');
     const failures: ConstraintFailure[] = [];
@@ -153,9 +153,6 @@ export class FunctionUrlService {
     const invokeMode = enumOf(body.InvokeMode, 'invokeMode', invokeModes);
     const cors = body.Cors === undefined ? undefined : checkCors(body.Cors, failures);
     if (failures.length) throw validationFailed(failures);
-    if (invokeMode === 'RESPONSE_STREAM') {
-      throw invalidParameter('InvokeMode RESPONSE_STREAM is not supported by this Kumo server yet; use BUFFERED (the default).');
-    }
     return { ...(authType ? { authType } : {}), ...(invokeMode ? { invokeMode } : {}), ...(cors ? { cors } : {}) };
   }
 }

@@ -11,6 +11,9 @@ import { isPreflight, preflightHeaders, withCorsHeaders } from '../function-urls
 import { urlPayloadBytesMax } from '../function-urls/limits';
 import { urlIdRe } from '../function-urls/url-id';
 import { verifySigV4 } from './sigv4';
+import { Readable } from 'node:stream';
+import type { StreamedInvokeResult } from '../invoke/streamed';
+import { HttpPreludeSplitter, httpIntegrationContentType } from '../invoke/response-stream';
 
 /** While closing, how often connections that have become idle are closed. */
 const closeSweepMs = 50;
@@ -33,7 +36,8 @@ export interface UrlListenerDeps {
   onInternalError(e: unknown): void;
 }
 
-type Reply = { status: number; headers: [string, string][]; body: Buffer | string };
+/** `stream`: the rest of the body, written to the client as the function writes it (RESPONSE_STREAM URLs), then `done` awaited. */
+type Reply = { status: number; headers: [string, string][]; body: Buffer | string; stream?: { rest: Readable; first: Buffer; done: Promise<unknown> } };
 
 /** AWS's answers of the URL front end itself (not the function's): JSON `{"Message": …}` with x-amzn-ErrorType. */
 const message = (status: number, errorType: string, msg: string | null): Reply => ({
@@ -109,6 +113,7 @@ export class UrlListener {
     }
     try {
       res.writeHead(reply.status, grouped);
+      if (reply.stream) return pipeStream(res, reply.stream);
       res.end(reply.body);
     } catch (e) {
       // A header value the function returned that HTTP cannot carry (a newline…): AWS answers 502.
@@ -192,6 +197,12 @@ export class UrlListener {
     let result;
     try {
       const target = await this.deps.invoker.resolve(cfg.functionName, qualifier);
+      if (cfg.invokeMode === 'RESPONSE_STREAM') {
+        const streamed = await this.deps.invoker.invokeStream({ name: cfg.functionName, qualifier, payload, tail: false, requestId }, target);
+        const reply = await streamReply(streamed, method);
+        const headers = cfg.cors ? withCorsHeaders(cfg.cors, header('origin'), reply.headers) : reply.headers;
+        return { ...reply, headers };
+      }
       result = await this.deps.invoker.invoke({ name: cfg.functionName, qualifier, payload, tail: false, requestId }, target);
     } catch (e) {
       if (e instanceof DomainError) {
@@ -214,6 +225,87 @@ export class UrlListener {
   private drain(req: http.IncomingMessage, reply: Reply): Reply {
     req.resume();
     return reply;
+  }
+}
+
+/**
+ * A RESPONSE_STREAM URL's answer. A function that streams with
+ * `awslambda.HttpResponseStream.from` sends a JSON prelude (statusCode,
+ * headers, cookies) and 8 NUL bytes first: the status and headers come from
+ * it, and everything after it is the body, written to the client as it
+ * arrives (chunked; time to first byte does not wait for the function's end).
+ * A stream without a prelude is the body as it is, 200, under the content
+ * type the runtime sent. A function that did not stream (a buffered answer)
+ * is mapped as a BUFFERED URL maps it, and a failure before any byte is
+ * AWS's 502; a failure after the first byte can only end the response.
+ */
+async function streamReply(r: StreamedInvokeResult, method: string): Promise<Reply> {
+  if (!r.streamed) {
+    const chunks: Buffer[] = [];
+    for await (const c of r.body) chunks.push(c as Buffer);
+    const done = await r.completion;
+    if (done.error) return badGateway();
+    const mapped = interpretResponse(Buffer.concat(chunks));
+    if (!mapped) return badGateway();
+    return { status: mapped.status, headers: mapped.headers, body: method === 'HEAD' ? '' : mapped.body };
+  }
+  if (r.contentType !== httpIntegrationContentType) {
+    return { status: 200, headers: [['content-type', r.contentType ?? 'application/octet-stream']], body: '', stream: { rest: r.body, first: Buffer.alloc(0), done: r.completion } };
+  }
+  const split = new HttpPreludeSplitter();
+  const it = r.body[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await it.next();
+    if (next.done) {
+      // The stream ended before its prelude did: the bytes are the body, under a plain 200.
+      const rest = split.end();
+      const done = await r.completion;
+      if (done.error && rest.length === 0) return badGateway();
+      return { status: 200, headers: [['content-type', 'application/octet-stream']], body: rest };
+    }
+    let part;
+    try {
+      part = split.push(next.value as Buffer);
+    } catch {
+      r.body.destroy();
+      return badGateway();
+    }
+    if (!part || !('prelude' in part)) continue;
+    const p = part.prelude;
+    const headers: [string, string][] = Object.entries(p.headers ?? {}).map(([k, v]) => [k, String(v)]);
+    if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['content-type', 'application/octet-stream']);
+    for (const c of p.cookies ?? []) headers.push(['set-cookie', c]);
+    const status = Number.isInteger(p.statusCode) ? p.statusCode! : 200;
+    return { status, headers, body: '', stream: { rest: Readable.from(iteratorRest(it)), first: part.body, done: r.completion } };
+  }
+}
+
+async function* iteratorRest(it: AsyncIterator<unknown>): AsyncGenerator<Buffer> {
+  for (;;) {
+    const n = await it.next();
+    if (n.done) return;
+    yield n.value as Buffer;
+  }
+}
+
+/** Writes a streamed body with backpressure; a client that goes away stops the reading (the function runs on, as AWS's). */
+async function pipeStream(res: http.ServerResponse, s: NonNullable<Reply['stream']>): Promise<void> {
+  const gone = () => s.rest.destroy();
+  res.once('close', gone);
+  try {
+    if (s.first.length) res.write(s.first);
+    // Send the head and what came with it now: the client sees the first bytes before the function ends.
+    (res as unknown as { flushHeaders?: () => void }).flushHeaders?.();
+    for await (const chunk of s.rest) {
+      if (res.destroyed) break;
+      if (!res.write(chunk as Buffer)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
+    }
+    await s.done;
+    if (!res.destroyed) res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    res.off('close', gone);
   }
 }
 
