@@ -67,3 +67,21 @@ export const auditAttributeColumn: Record<AuditAttribute['key'], string> = {
   ResourceName: 'resource_name',
   ReadOnly: 'read_only',
 };
+
+/** A row of either database as an AuditRow (`read_only` is 0/1 on SQLite, a boolean on PostgreSQL). */
+export function auditRow(r: Record<string, unknown>): AuditRow {
+  return {
+    seq: Number(r.seq),
+    timeMs: Number(r.time_ms),
+    eventId: String(r.event_id),
+    eventName: String(r.event_name),
+    eventSource: String(r.event_source),
+    ...(r.access_key_id != null ? { accessKeyId: String(r.access_key_id) } : {}),
+    readOnly: r.read_only === true || Number(r.read_only) === 1,
+    ...(r.resource_type != null ? { resourceType: String(r.resource_type) } : {}),
+    ...(r.resource_name != null ? { resourceName: String(r.resource_name) } : {}),
+    body: String(r.body),
+    prevMac: String(r.prev_mac),
+    mac: String(r.mac),
+  };
+}

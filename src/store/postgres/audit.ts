@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { auditAttributeColumn, auditGenesisMac, type AuditQuery, type AuditRow, type AuditStore, type NewAuditEvent } from '../audit';
+import { auditAttributeColumn, auditGenesisMac, auditRow as row, type AuditQuery, type AuditRow, type AuditStore, type NewAuditEvent } from '../audit';
 import { inTransaction } from './pool';
 
 /** Migration that adds the audit trail (appended to `migrations` in schema.ts). */
@@ -11,20 +11,6 @@ export const postgresAuditMigration = `
   CREATE TABLE audit_head (id integer PRIMARY KEY CHECK (id = 1), last_seq bigint NOT NULL, last_mac text NOT NULL);
   INSERT INTO audit_head (id, last_seq, last_mac) VALUES (1, 0, '${auditGenesisMac}');`;
 
-const row = (r: Record<string, unknown>): AuditRow => ({
-  seq: Number(r.seq),
-  timeMs: Number(r.time_ms),
-  eventId: String(r.event_id),
-  eventName: String(r.event_name),
-  eventSource: String(r.event_source),
-  ...(r.access_key_id != null ? { accessKeyId: String(r.access_key_id) } : {}),
-  readOnly: r.read_only === true,
-  ...(r.resource_type != null ? { resourceType: String(r.resource_type) } : {}),
-  ...(r.resource_name != null ? { resourceName: String(r.resource_name) } : {}),
-  body: String(r.body),
-  prevMac: String(r.prev_mac),
-  mac: String(r.mac),
-});
 
 /**
  * The audit trail on PostgreSQL: an append locks the head row (`FOR

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { auditAttributeColumn, type AuditQuery, type AuditRow, type AuditStore, type NewAuditEvent } from '../audit';
+import { auditAttributeColumn, auditRow as row, type AuditQuery, type AuditRow, type AuditStore, type NewAuditEvent } from '../audit';
 
 /** Migration that adds the audit trail (appended to `migrations` in sqlite-store.ts). */
 export const sqliteAuditMigration = `
@@ -9,20 +9,6 @@ export const sqliteAuditMigration = `
   CREATE INDEX audit_events_time ON audit_events (time_ms);
   CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL, last_mac TEXT NOT NULL);`;
 
-const row = (r: Record<string, unknown>): AuditRow => ({
-  seq: Number(r.seq),
-  timeMs: Number(r.time_ms),
-  eventId: String(r.event_id),
-  eventName: String(r.event_name),
-  eventSource: String(r.event_source),
-  ...(r.access_key_id != null ? { accessKeyId: String(r.access_key_id) } : {}),
-  readOnly: Number(r.read_only) === 1,
-  ...(r.resource_type != null ? { resourceType: String(r.resource_type) } : {}),
-  ...(r.resource_name != null ? { resourceName: String(r.resource_name) } : {}),
-  body: String(r.body),
-  prevMac: String(r.prev_mac),
-  mac: String(r.mac),
-});
 
 /** The audit trail on SQLite: an append is one IMMEDIATE transaction (one writer at a time keeps one chain). */
 export class SqliteAudit implements AuditStore {
