@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, ListLayerVersionsCommand, PublishLayerVersionCommand, PublishVersionCommand,
+  CreateFunctionCommand, GetFunctionConfigurationCommand, GetRuntimeManagementConfigCommand, PutRuntimeManagementConfigCommand, LambdaClient, ListFunctionsCommand, ListLayerVersionsCommand, PublishLayerVersionCommand, PublishVersionCommand,
   UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
@@ -121,5 +121,48 @@ describe('settings: honoured or refused, never dropped', () => {
       assert.equal(f.LastUpdateStatus, undefined);
       assert.equal(f.RuntimeVersionConfig, undefined);
     }
+  });
+});
+
+describe('runtime management config: Auto honoured, the modes Kumo cannot honour refused', () => {
+  let s: RunningServer;
+  let c: LambdaClient;
+  before(async () => {
+    s = await startServer();
+    c = s.client;
+    const zip = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
+    await c.send(new CreateFunctionCommand({ FunctionName: 'rm', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
+    await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30 }, { FunctionName: 'rm' });
+    await c.send(new PublishVersionCommand({ FunctionName: 'rm' }));
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  it('GetRuntimeManagementConfig answers Auto for $LATEST and a version; PutRuntimeManagementConfig takes Auto', async () => {
+    const got = await c.send(new GetRuntimeManagementConfigCommand({ FunctionName: 'rm' }));
+    assert.equal(got.UpdateRuntimeOn, 'Auto');
+    assert.equal(got.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:rm');
+    assert.equal(got.RuntimeVersionArn, undefined);
+    assert.equal((await c.send(new GetRuntimeManagementConfigCommand({ FunctionName: 'rm', Qualifier: '1' }))).FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:rm:1');
+    const put = await c.send(new PutRuntimeManagementConfigCommand({ FunctionName: 'rm', UpdateRuntimeOn: 'Auto' }));
+    assert.equal(put.UpdateRuntimeOn, 'Auto');
+    assert.equal(put.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:rm');
+  });
+
+  it("refuses Manual and FunctionUpdate by name, checks the model's constraints, and answers a missing function or version with ResourceNotFoundException", async () => {
+    await expectRefused(c.send(new PutRuntimeManagementConfigCommand({
+      FunctionName: 'rm', UpdateRuntimeOn: 'Manual', RuntimeVersionArn: 'arn:aws:lambda:us-east-1::runtime:0123456789abcdef',
+    })), /UpdateRuntimeOn Manual/);
+    await expectRefused(c.send(new PutRuntimeManagementConfigCommand({ FunctionName: 'rm', UpdateRuntimeOn: 'FunctionUpdate' })), /UpdateRuntimeOn FunctionUpdate/);
+    await assert.rejects(c.send(new PutRuntimeManagementConfigCommand({ FunctionName: 'rm', UpdateRuntimeOn: 'Sometimes' as never })), (e: Error) => {
+      assert.equal(e.name, 'ValidationException');
+      assert.match(e.message, /^1 validation error detected: Value 'Sometimes' at 'updateRuntimeOn' failed to satisfy constraint: Member must satisfy enum value set/);
+      return true;
+    });
+    await assert.rejects(c.send(new PutRuntimeManagementConfigCommand({ FunctionName: 'rm', UpdateRuntimeOn: 'Auto', RuntimeVersionArn: 'nope' })), { name: 'ValidationException' });
+    await assert.rejects(c.send(new GetRuntimeManagementConfigCommand({ FunctionName: 'missing' })), { name: 'ResourceNotFoundException' });
+    await assert.rejects(c.send(new GetRuntimeManagementConfigCommand({ FunctionName: 'rm', Qualifier: '9' })), { name: 'ResourceNotFoundException' });
+    assert.equal((await c.send(new GetRuntimeManagementConfigCommand({ FunctionName: 'rm' }))).UpdateRuntimeOn, 'Auto', 'a refused put changed nothing');
   });
 });

@@ -25,6 +25,7 @@ import type { ProvisionedConcurrencyService } from '../../control/provisioned-co
 import { provisionedRoutes } from './provisioned-api';
 import { functionUrlRoutes } from './function-urls-api';
 import type { FunctionUrlService } from '../../function-urls/service';
+import { runtimeManagementRoutes } from './runtime-management-api';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -73,6 +74,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...invokeStreamRoutes({ functions: d.functions, invoker: d.invoker }),
         ...invokeConfigRoutes({ invokeConfigs: d.invokeConfigs }),
         ...concurrencyRoutes({ reserved: d.reserved }),
+        ...runtimeManagementRoutes({ functions: d.functions }),
         ...provisionedRoutes({ provisioned: d.provisioned }),
         ...functionUrlRoutes({ urls: d.urls }),
       ],
