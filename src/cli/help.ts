@@ -119,7 +119,7 @@ Examples:
   kumo generate-event sqs receive-message --queue orders --body '{"id":1}' > events/sqs.json
   kumo generate-event --list
 `,
-  deploy: `Usage: kumo deploy [-t template.yaml] [--parameter-overrides K=V ...] [--stack-name NAME] [--dry-run]
+  deploy: `Usage: kumo deploy [-t template.yaml] [--parameter-overrides K=V ...] [--stack-name NAME] [--dry-run] [--runtime-fallback] [--architecture-fallback]
 
 Deploys a SAM / CloudFormation template to the server: packages each code
 directory into a zip (deterministic, so unchanged code keeps its CodeSha256),
@@ -132,18 +132,22 @@ so resources removed from the template are deleted next time.
 Supported: Transform AWS::Serverless-2016-10-31, Globals (Function), Parameters
 (with overrides), Conditions, Outputs, !Ref !Sub !GetAtt !If !Equals !Not !And
 !Or !Join !Select !Split !FindInMap !Base64 !Condition; AWS::Serverless::Function
-(Events of Type SQS, SNS and ScheduleV2, DeadLetterQueue, EventInvokeConfig),
+(Events of Type SQS, SNS, Kinesis, EventBridgeRule, CloudWatchEvent, Schedule
+and ScheduleV2, DeadLetterQueue, EventInvokeConfig, FunctionUrlConfig),
 AWS::Serverless::LayerVersion, AWS::Lambda::Function / LayerVersion / Alias /
-Version / EventSourceMapping / EventInvokeConfig, AWS::SQS::Queue,
-AWS::SNS::Topic, AWS::SNS::Subscription, AWS::Scheduler::Schedule /
-ScheduleGroup. Other resource types and other
-function Events are reported and skipped.
+Version / EventSourceMapping / EventInvokeConfig / Url, AWS::SQS::Queue,
+AWS::SNS::Topic, AWS::SNS::Subscription, AWS::Kinesis::Stream,
+AWS::Events::EventBus / Rule, AWS::Scheduler::Schedule / ScheduleGroup,
+AWS::SSM::Parameter, AWS::Logs::LogGroup. Other resource types are listed once
+as not deployed and skipped; other function Events are reported.
 
 Options:
   -t, --template FILE          the template (default template.yaml, then template.yml, template.json)
   --parameter-overrides K=V    parameter values (also ParameterKey=K,ParameterValue=V); repeatable
   --stack-name NAME            names the functions NAME-<LogicalId> (default: the template's directory)
   --dry-run                    print the plan and stop
+  --runtime-fallback           a Runtime the server does not run: deploy on the nearest one of the same language (said in the output)
+  --architecture-fallback      Architectures the server does not run: deploy for the host's architecture (said in the output)
 
 Examples:
   kumo deploy

@@ -74,7 +74,7 @@ const commands: Record<string, Command> = {
     },
     run: generateEventCommand,
   },
-  deploy: { spec: { options: { ...tplOpts, 'dry-run': 'bool' }, short: { t: 'template' } }, run: deployCommand },
+  deploy: { spec: { options: { ...tplOpts, 'dry-run': 'bool', 'runtime-fallback': 'bool', 'architecture-fallback': 'bool' }, short: { t: 'template' } }, run: deployCommand },
   dev: { spec: { options: { ...tplOpts, debug: 'bool' }, short: { t: 'template' } }, run: devCommand },
   init: { spec: { options: { blueprint: 'string', list: 'bool' }, short: { b: 'blueprint' } }, run: initCommand },
   queues: {

@@ -16,6 +16,8 @@ export interface StackResource {
   configHash?: string;
   /** For functions (AutoPublishAlias): the alias and version made for it. */
   alias?: string;
+  /** For functions: the runtime / architecture `--runtime-fallback` / `--architecture-fallback` deployed instead of the template's. */
+  fallback?: { runtime?: { from: string; to: string }; architecture?: { from: string; to: string } };
   /** Every layer version this stack published (deleted with the layer). */
   layerVersions?: number[];
   /** For topics: the ARNs of the subscriptions its Subscription list made. */

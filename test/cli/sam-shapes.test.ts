@@ -197,6 +197,36 @@ Outputs:
     assert.match(r.stdout, /AWS::IAM::Role: not supported by Kumo yet: AppRole/);
   });
 
+  it('a runtime or architecture the server does not run is refused naming the flag; --runtime-fallback / --architecture-fallback deploy on the nearest runtime and the host\'s architecture, say so, and a redeploy changes nothing', async () => {
+    const dir = path.join(tmpDir('fallback'), 'fallback');
+    writeTree(dir, {
+      'template.yaml': `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Py:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "def handler(e, c):\\n    import sys\\n    return '%d.%d' % sys.version_info[:2]\\n"
+      Handler: index.handler
+      Runtime: python3.13
+      Architectures: [arm64]
+`,
+    });
+    const refused = await kumo(['deploy'], { env, cwd: dir });
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, /The runtime parameter of python3\.13 is not supported by this Kumo server.*\(kumo deploy --runtime-fallback would deploy Py on python3\.11\)/);
+    const r = await ok(['deploy', '--runtime-fallback', '--architecture-fallback'], { env, cwd: dir });
+    assert.match(r.stdout, /! Py: this server does not run python3\.13; deploying on python3\.11 \(--runtime-fallback\)/);
+    assert.match(r.stdout, /! Py: this server runs x86_64 only; deploying for x86_64 instead of arm64 \(--architecture-fallback\)/);
+    const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+    const cfg = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'fallback-Py' }));
+    assert.equal(cfg.Runtime, 'python3.11');
+    assert.deepEqual(cfg.Architectures, ['x86_64']);
+    assert.equal(await invoke('fallback-Py'), '3.11');
+    const again = await ok(['deploy', '--runtime-fallback', '--architecture-fallback'], { env, cwd: dir });
+    assert.match(again.stdout, /deployed: no changes/);
+    assert.doesNotMatch(again.stdout, /--runtime-fallback\)/, 'the recorded choice is reused, not announced again');
+  });
+
   it('resources of services Kumo lacks are listed once, grouped by type, and do not fail the deploy', async () => {
     const dir = path.join(tmpDir('absent'), 'absent');
     writeTree(dir, {

@@ -30,6 +30,8 @@ export interface DeploySetup {
   timeoutOverride?: number;
   /** Only these logical ids are looked at (kumo dev); the others are taken as unchanged from the record. */
   only?: Set<string>;
+  /** --runtime-fallback / --architecture-fallback (deploy/fallback.ts). */
+  fallback?: { runtime: boolean; architecture: boolean };
 }
 
 /**
@@ -50,6 +52,7 @@ export class DeployContext implements DeploySetup {
   readonly record: StackRecord;
   readonly timeoutOverride?: number;
   readonly only?: Set<string>;
+  readonly fallback: { runtime: boolean; architecture: boolean };
 
   readonly state: Record<string, StackResource> = {};
   readonly plans = new Map<string, Planned>();
@@ -79,6 +82,7 @@ export class DeployContext implements DeploySetup {
     this.record = setup.record;
     this.timeoutOverride = setup.timeoutOverride;
     this.only = setup.only;
+    this.fallback = setup.fallback ?? { runtime: false, architecture: false };
     for (const d of setup.model.resources) this.declById.set(d.id, d);
     const region = this.cfg.region;
     const account = this.cfg.accountId;

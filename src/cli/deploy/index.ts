@@ -28,6 +28,8 @@ export interface DeployOptions {
   timeoutOverride?: number;
   /** Only these logical ids are looked at (kumo dev); the others are taken as unchanged from the record. */
   only?: Set<string>;
+  /** --runtime-fallback / --architecture-fallback: deploy on the nearest runtime / the host's architecture when the server refuses the template's (deploy/fallback.ts). */
+  fallback?: { runtime: boolean; architecture: boolean };
   out?: (line: string) => void;
   cfg?: CliConfig;
 }
@@ -57,6 +59,7 @@ export async function deployCommand({ positional, flags, multi }: Parsed): Promi
     overrides,
     stackName: typeof flags['stack-name'] === 'string' ? flags['stack-name'] : undefined,
     dryRun: !!flags['dry-run'],
+    fallback: { runtime: !!flags['runtime-fallback'], architecture: !!flags['architecture-fallback'] },
     cfg: loadCliConfig(flags),
   });
   return r.ok ? 0 : 1;
@@ -117,7 +120,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const client = lambdaClient(cfg);
   addUploadProgress(client);
   const record: StackRecord = { stackName, endpoint: cfg.endpoint, template: path.basename(opts.templateFile), updatedAt: new Date().toISOString(), resources: { ...prevResources } };
-  const ctx = new DeployContext({ model, client, cfg, out, stackName, templateFile: opts.templateFile, prev: prevResources, record, timeoutOverride: opts.timeoutOverride, only: opts.only });
+  const ctx = new DeployContext({ model, client, cfg, out, stackName, templateFile: opts.templateFile, prev: prevResources, record, timeoutOverride: opts.timeoutOverride, only: opts.only, fallback: opts.fallback });
   try {
     return await run(ctx, opts, stackFile);
   } catch (e) {

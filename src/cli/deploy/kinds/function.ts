@@ -25,6 +25,7 @@ import { defineKind, type CodeSource, type Planned, type PropertySchema, type Re
 import { ignoreMissing, nameProp, notFound, num } from '../values';
 import { configDiff, functionConfig, type DesiredConfig } from './function-config';
 import { stackTag, templateTag } from './ownership';
+import { nearestRuntime, recordedChoice, refusedArchitecture, refusedRuntime, type FallbackChoice } from '../fallback';
 
 /**
  * What AWS::Lambda::Function and AWS::Serverless::Function share: a function
@@ -104,7 +105,7 @@ async function planFunction(f: FunctionFlavour, d: ResourceDecl, ctx: DeployCont
   const prevRec = ctx.prev[d.id];
   const pending = pendingRefs(pr);
   f.notes?.(d, pr, ctx);
-  const want = functionConfig(ctx, d, pr);
+  const { want } = desiredConfig(ctx, d, pr);
   const pkg = await packageCode(ctx, d, pr, f.code);
   pl.data = { pkg };
   let remote: GetFunctionCommandOutput | undefined;
@@ -140,15 +141,24 @@ async function applyFunction(f: FunctionFlavour, pl: Planned<FunctionPlan>, ctx:
   const pr = ctx.props(d);
   const name = ctx.physicalOf(d);
   const prevRec = ctx.prev[d.id];
-  const want = functionConfig(ctx, d, pr);
+  const { want, choice } = desiredConfig(ctx, d, pr);
   const { pkg, remote } = pl.data!;
   const rec: StackResource = { type: d.type, physicalId: name, ref: name, arn: ctx.fnArn(name), codeSha256: pkg.sha256 };
   const t0 = Date.now();
-  let touched: boolean;
-  if (pl.action === 'create') {
-    rec.arn = (await createFunction(ctx, d, name, want, pkg)) ?? rec.arn;
-    touched = true;
-  } else touched = await updateFunction(ctx, d, name, want, pkg, remote?.config);
+  let touched = false;
+  // At most one fallback of each kind: a third refusal is the server's answer.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (pl.action === 'create') {
+        rec.arn = (await createFunction(ctx, d, name, want, pkg)) ?? rec.arn;
+        touched = true;
+      } else touched = await updateFunction(ctx, d, name, want, pkg, attempt ? undefined : remote?.config);
+      break;
+    } catch (e) {
+      if (attempt >= 2 || !fallBack(ctx, d, e, want, choice)) throw e;
+    }
+  }
+  if (choice.runtime || choice.architecture) rec.fallback = choice;
   // The function itself is in place: record it now, so a later step failing never orphans it.
   ctx.record.resources[d.id] = { ...(prevRec?.type === d.type ? prevRec : {}), ...rec, version: prevRec?.version, alias: prevRec?.alias };
   touched = (await applyConcurrency(ctx, d, name, reservedOf(ctx, d, pr), remote?.reserved)) || touched;
@@ -158,6 +168,44 @@ async function applyFunction(f: FunctionFlavour, pl: Planned<FunctionPlan>, ctx:
     ctx.out(`  ✓ ${d.id}: ${pl.action === 'create' ? 'created' : 'updated'} ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
   return rec;
+}
+
+/** The template's configuration, with the runtime / architecture an earlier fallback chose when the flags still ask for it. */
+function desiredConfig(ctx: DeployContext, d: ResourceDecl, pr: Record<string, unknown>): { want: DesiredConfig; choice: FallbackChoice } {
+  const want = functionConfig(ctx, d, pr);
+  const choice = recordedChoice(ctx.prev[d.id], ctx.fallback, want.Runtime, want.Architectures[0]);
+  if (choice.runtime) want.Runtime = choice.runtime.to;
+  if (choice.architecture) want.Architectures = [choice.architecture.to];
+  return { want, choice };
+}
+
+/**
+ * After the server refused the runtime or architecture: with the flag, pick
+ * the nearest runtime / the host's architecture, say so, and retry (true);
+ * without it, name the flag in the error.
+ */
+function fallBack(ctx: DeployContext, d: ResourceDecl, e: unknown, want: DesiredConfig, choice: FallbackChoice): boolean {
+  const message = (e as { message?: string }).message ?? '';
+  if ((e as { name?: string }).name !== 'InvalidParameterValueException') return false;
+  const rt = refusedRuntime(message);
+  if (rt && want.Runtime === rt.runtime) {
+    const to = nearestRuntime(rt.runtime, rt.supported);
+    if (!to) throw new CliError(`${message} (no runtime of the same language for --runtime-fallback)`);
+    if (!ctx.fallback.runtime) throw new CliError(`${message} (kumo deploy --runtime-fallback would deploy ${d.id} on ${to})`);
+    ctx.out(`  ! ${d.id}: this server does not run ${rt.runtime}; deploying on ${to} (--runtime-fallback)`);
+    choice.runtime = { from: choice.runtime?.from ?? rt.runtime, to };
+    want.Runtime = to;
+    return true;
+  }
+  const arch = refusedArchitecture(message);
+  if (arch && want.Architectures[0] === arch.architecture) {
+    if (!ctx.fallback.architecture) throw new CliError(`${message} (kumo deploy --architecture-fallback would deploy ${d.id} on ${arch.host})`);
+    ctx.out(`  ! ${d.id}: this server runs ${arch.host} only; deploying for ${arch.host} instead of ${arch.architecture} (--architecture-fallback)`);
+    choice.architecture = { from: arch.architecture, to: arch.host };
+    want.Architectures = [arch.host];
+    return true;
+  }
+  return false;
 }
 
 /** The configuration fields CreateFunction and UpdateFunctionConfiguration share. */
