@@ -32,18 +32,27 @@ export interface ApiCall {
 
 /** Members whose values never reach the trail (CloudTrail shows such values as HIDDEN_DUE_TO_SECURITY_REASONS). */
 const secretKeys = new Set(['zipfile', 'variables', 'secretaccesskey', 'sessiontoken', 'password', 'privatekey', 'payload', 'clientcontext']);
+/**
+ * Members secret in one service only: a Parameter Store value (CloudTrail
+ * hides a SecureString's; Kumo hides every PutParameter value, since the
+ * trail is stored unsealed and a String parameter may hold a secret too).
+ */
+const serviceSecretKeys: Readonly<Record<string, ReadonlySet<string>>> = { ssm: new Set(['value']) };
+const noKeys: ReadonlySet<string> = new Set();
 export const hidden = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 
 /** CloudTrail writes members in lower camel case (`functionName`); keys are renamed recursively, values kept, secrets hidden. */
-export function elements(v: unknown, depth = 0): unknown {
+export function elements(v: unknown, service = '', depth = 0): unknown {
   if (depth > 32 || v === null || typeof v !== 'object') return v;
   if (Buffer.isBuffer(v) || v instanceof Uint8Array) return hidden;
-  if (Array.isArray(v)) return v.map((x) => elements(x, depth + 1));
+  if (Array.isArray(v)) return v.map((x) => elements(x, service, depth + 1));
+  const extra = serviceSecretKeys[service] ?? noKeys;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     if (x === undefined) continue;
     const name = k.length && k[0] === k[0]!.toUpperCase() ? k[0]!.toLowerCase() + k.slice(1) : k;
-    out[name] = secretKeys.has(k.toLowerCase()) ? hidden : elements(x, depth + 1);
+    const key = k.toLowerCase();
+    out[name] = secretKeys.has(key) || extra.has(key) ? hidden : elements(x, service, depth + 1);
   }
   return out;
 }
@@ -76,8 +85,8 @@ export function cloudTrailRecord(c: ApiCall): Record<string, unknown> {
     sourceIPAddress: c.sourceIp,
     userAgent: c.userAgent ?? '',
     ...(c.error ? { errorCode: c.error.code, errorMessage: c.error.message } : {}),
-    requestParameters: bounded(elements(c.input)),
-    responseElements: c.readOnly || c.error ? null : bounded(elements(c.output)),
+    requestParameters: bounded(elements(c.input, c.service)),
+    responseElements: c.readOnly || c.error ? null : bounded(elements(c.output, c.service)),
     requestID: c.requestId,
     eventID: randomUUID(),
     readOnly: c.readOnly,

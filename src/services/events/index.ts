@@ -30,6 +30,8 @@ export function eventsService(d: EventsDeps): ServiceDefinition {
   return {
     name: 'events',
     signingName: 'events',
+    // PutEvents is a data event in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
+    dataPlane: new Set(['PutEvents']),
     errors: eventsErrors,
     internalErrorName: 'InternalException',
     json: { targetPrefix: 'AWSEvents', version: '1.1' },
