@@ -177,15 +177,16 @@ export class ScheduleEngine {
   private plan(t: DueTimer, now: number): ClaimPlan {
     if (t.kind === 'rule') {
       const parsed = parseScheduleExpression(t.expression!, { allowSeconds: this.o.settings.allowSeconds });
-      const late = now - t.nextDueMs > L.precisionMs;
-      const after = late ? now - L.precisionMs : t.nextDueMs;
+      const precision = this.o.settings.precisionMs ?? L.precisionMs;
+      const late = now - t.nextDueMs > precision;
+      const after = late ? now - precision : t.nextDueMs;
       const due = nextDue(parsed, after, 'UTC', t.nextDueMs);
       if (late) this.o.log(`kumo: scheduler: rule ${t.key}: due time ${new Date(t.nextDueMs).toISOString()} missed (the server was down), skipped`);
       return { fire: !late, next: due === undefined ? undefined : { dueMs: due, fireMs: due } };
     }
     const sch = t.schedule!;
     const spec = sch.spec;
-    const toleranceMs = Math.max(L.precisionMs, windowMs(spec));
+    const toleranceMs = Math.max(this.o.settings.precisionMs ?? L.precisionMs, windowMs(spec));
     const late = now - t.nextDueMs > toleranceMs;
     // Past a missed time: the next due time not already missed (it may still be within its tolerance: then it fires next tick).
     const next = planAfter(spec, late ? now - toleranceMs : t.nextDueMs, sch.modifiedMs, this.o.settings);

@@ -51,8 +51,17 @@ export const engineWakeMsMax = 30_000;
 export const precisionMs = 60_000;
 
 /** The engine's settings from the environment (AWS's behaviour by default). */
-export function schedulerSettingsFromEnv(env: NodeJS.ProcessEnv): { allowSeconds: boolean } {
+export function schedulerSettingsFromEnv(env: NodeJS.ProcessEnv): { allowSeconds: boolean; precisionMs?: number } {
   // KUMO_SCHEDULER_ALLOW_SECONDS=1: accept `rate(N seconds)` so tests see repeated fires quickly.
   // Off by default: AWS rejects it ("Invalid Schedule Expression rate(10 seconds).").
-  return { allowSeconds: env.KUMO_SCHEDULER_ALLOW_SECONDS === '1' };
+  // KUMO_SCHEDULER_PRECISION_MS (1,000–60,000): a shorter precision so a test of missed times need not wait a minute; the same code path.
+  const p = env.KUMO_SCHEDULER_PRECISION_MS;
+  let precisionMs: number | undefined;
+  if (p !== undefined && p !== '') {
+    const n = Number(p);
+    if (!Number.isInteger(n) || n < 1000 || n > precisionMs_max) throw new Error(`KUMO_SCHEDULER_PRECISION_MS must be a whole number of ms from 1000 to ${precisionMs_max}, not ${JSON.stringify(p)}`);
+    precisionMs = n;
+  }
+  return { allowSeconds: env.KUMO_SCHEDULER_ALLOW_SECONDS === '1', ...(precisionMs !== undefined ? { precisionMs } : {}) };
 }
+const precisionMs_max = precisionMs;

@@ -24,6 +24,8 @@ export interface PlanSettings {
   allowSeconds: boolean;
   /** [0, 1): the flexible window's offset. */
   random: () => number;
+  /** How late a due time may be found and still fire (default `precisionMs`, AWS's 60 s; KUMO_SCHEDULER_PRECISION_MS for tests). */
+  precisionMs?: number;
 }
 
 export type Planned = { dueMs: number; fireMs: number } | undefined;
