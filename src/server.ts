@@ -61,6 +61,7 @@ import { EventPublisher } from './events/put-events';
 import { EventDeliveryWorker } from './events/delivery-worker';
 import { BusScheduledRules } from './events/scheduled-rules';
 import { eventBusSink } from './events/sink';
+import { deliveryLeaseMsFromEnv } from './events/limits';
 import { ScheduleService } from './schedules/schedule-service';
 import { ScheduleEngine } from './schedules/engine';
 import { schedulerSettingsFromEnv } from './schedules/limits';
@@ -234,6 +235,7 @@ export class KumoServer {
     this.deliveries.register('events', eventBusSink(eventPublisher, scope));
     eventWorker = this.eventDeliveries = new EventDeliveryWorker({
       store: this.store, deliveries: this.deliveries, publisher: eventPublisher, log: (line) => console.error(line),
+      leaseMs: deliveryLeaseMsFromEnv(process.env),
     });
     await eventBuses.ensureDefaultBus();
     // EventBridge Scheduler: schedules (through Deliveries) and the engine that fires them and the scheduled rules.

@@ -27,6 +27,13 @@ export interface EventWorkerDeps {
   deliveries: Deliveries;
   publisher: EventPublisher;
   log(line: string): void;
+  /**
+   * How long a lease is this process's (default `deliveryLeaseMs`, 60 s). On
+   * PostgreSQL a crashed server's leases are not released by the next one to
+   * start (another server may be alive), so they are due again when this runs
+   * out: KUMO_EVENTS_LEASE_MS shortens it (tests), on the same code path.
+   */
+  leaseMs?: number;
 }
 
 /** A failure retrying cannot fix (the target does not exist or refuses the message). */
@@ -82,7 +89,7 @@ export class EventDeliveryWorker {
         this.again = false;
         const room = L.deliveriesInFlightMax - this.inFlight.size;
         if (room <= 0) break;
-        const batch = await this.d.store.leaseEventDeliveries(this.owner, Math.min(room, L.deliveryLeaseBatchMax), L.deliveryLeaseMs);
+        const batch = await this.d.store.leaseEventDeliveries(this.owner, Math.min(room, L.deliveryLeaseBatchMax), this.d.leaseMs ?? L.deliveryLeaseMs);
         leased = batch.length;
         for (const del of batch) {
           const p = this.deliver(del).finally(() => {

@@ -53,6 +53,14 @@ export const retryDelayFirstMs = 1_000;
 export const retryDelayMaxMs = 180_000;
 /** The delivery worker: how long a leased delivery is this process's (its lease runs out after a crash). */
 export const deliveryLeaseMs = 60_000;
+/** KUMO_EVENTS_LEASE_MS (1,000–60,000 ms), else `deliveryLeaseMs`; anything else is refused at start. */
+export function deliveryLeaseMsFromEnv(env: NodeJS.ProcessEnv): number {
+  const v = env.KUMO_EVENTS_LEASE_MS;
+  if (v === undefined || v === '') return deliveryLeaseMs;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1000 || n > deliveryLeaseMs) throw new Error(`KUMO_EVENTS_LEASE_MS must be a whole number of ms from 1000 to ${deliveryLeaseMs}, not ${JSON.stringify(v)}`);
+  return n;
+}
 /** The delivery worker: deliveries leased per store call, and in flight at once. */
 export const deliveryLeaseBatchMax = 50;
 export const deliveriesInFlightMax = 100;

@@ -36,6 +36,7 @@ describe('EventBridge durability (kill -9)', () => {
   });
 });
 
+// A crashed server's leases run out after KUMO_EVENTS_LEASE_MS (3 s here, 60 s by default) on PostgreSQL: the restart then delivers them.
 describe('EventBridge on PostgreSQL (KUMO_DATABASE_URL)', () => {
   let pgc: ThrowawayPostgres;
   before(async () => {
@@ -47,7 +48,7 @@ describe('EventBridge on PostgreSQL (KUMO_DATABASE_URL)', () => {
 
   it('acknowledged events pending at a kill -9 are delivered after the restart, to every target', async () => {
     const url = await pgc.createDatabase('eb_durability');
-    const s = await putKillRestart((dataDir) => startServer({ dataDir, env: { KUMO_DATABASE_URL: url } }), async () => {
+    const s = await putKillRestart((dataDir) => startServer({ dataDir, env: { KUMO_DATABASE_URL: url, KUMO_EVENTS_LEASE_MS: '3000' } }), async () => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       try {
