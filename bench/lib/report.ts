@@ -1,7 +1,7 @@
 /** PASS/MISS lines, the stdout table, the markdown report and its charts, from one run's results. */
 import { barChart, percentileChart, type BarRow } from './svg';
 import { median, ratio } from './stats';
-import { modeName, modeSuffix, type AsyncResult, type ControlResult, type QueueResult, type BurstResult, type Check, type ColdResult, type MemoryResult, type ScratchResult, type Sizes, type StoreMode, type WarmResult } from './results';
+import { modeName, modeSuffix, type AsyncResult, type ControlResult, type QueueResult, type StreamResult, type BurstResult, type Check, type ColdResult, type MemoryResult, type ScratchResult, type Sizes, type StoreMode, type WarmResult } from './results';
 import type { WarmDbUse } from './db-use';
 
 export interface RunData {
@@ -20,6 +20,7 @@ export interface RunData {
   control: ControlResult[];
   /** Queue phase: Kumo per store mode, sqslite, moto. */
   queue: QueueResult[];
+  stream: StreamResult[];
   /** What the database did during the warm phase, per Kumo store mode. */
   warmDb: WarmDbUse[];
   /** Targets or phases that could not be measured, and why. */
