@@ -20,6 +20,8 @@ export interface KinesisEndpoint {
 
 export const peerAuthorization = 'AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0';
 
+const peerDate = '20260101T000000Z';
+
 export function makeKinesisSigner(region: string, accessKeyId: string, secretAccessKey: string): SignatureV4 {
   return new SignatureV4({ service: 'kinesis', region, credentials: { accessKeyId, secretAccessKey }, sha256: Sha256 });
 }
@@ -39,7 +41,8 @@ export async function kinesis(ep: KinesisEndpoint, agent: http.Agent, op: string
   const body = Buffer.from(JSON.stringify(input));
   let headers: Record<string, string> = {
     'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `Kinesis_20131202.${op}`, host: `${ep.host}:${ep.port}`, 'content-length': String(body.length),
-    ...(ep.authorization ? { authorization: ep.authorization } : {}),
+    // kinesalite refuses an Authorization without a date header (IncompleteSignatureException); it checks nothing else of it.
+    ...(ep.authorization ? { authorization: ep.authorization, 'x-amz-date': peerDate } : {}),
   };
   if (ep.signer) headers = (await ep.signer.sign({ method: 'POST', protocol: 'http:', hostname: ep.host, port: ep.port, path: '/', query: {}, headers, body })).headers;
   return new Promise((resolve) => {
