@@ -114,7 +114,8 @@ async function getFigure(ep: KinesisEndpoint, name: string): Promise<NonNullable
           }
           const n = (o.answer!.Records as unknown[]).length;
           records += n;
-          if (n === 0) break;
+          // An empty page ends the shard only when the target says it is not behind (Kinesis may answer empty pages while behind).
+          if (n === 0 && !(Number(o.answer!.MillisBehindLatest ?? 0) > 0)) break;
           it = o.answer!.NextShardIterator;
         }
       }
