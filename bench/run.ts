@@ -22,10 +22,12 @@ import { runAsync } from './phases/async';
 import { runScratch } from './phases/scratch';
 import { runControl } from './phases/control';
 import { runQueue, type QueueSubject } from './phases/queue';
+import { runStream, type StreamSubject } from './phases/stream';
+import { installKinesalite, startKinesalite, startMotoKinesis, type KinesaliteInstall, type StreamPeer } from './targets/stream-peers';
 import { findMotoServer, installSqslite, startMoto, startSqslite, type QueueTarget, type SqsliteInstall } from './targets/queue-peers';
 import { startFloorA, startFloorB } from './targets/floors';
 import { installPeer, startPeer, type PeerInstall } from './targets/peer';
-import { asyncCode, javaNoopSource, Kumo, noopCode, projectRoot, rubyNoopCode } from './targets/kumo';
+import { asyncCode, streamCode, javaNoopSource, Kumo, noopCode, projectRoot, rubyNoopCode } from './targets/kumo';
 import { compileJava } from '../test/runtimes/build';
 import { RuncFloor } from './targets/cold-floors';
 import type { Group, WarmTarget } from './targets/types';
@@ -33,18 +35,18 @@ import { startPostgres, type ThrowawayPostgres } from '../test/postgres';
 import { enableStatementCounts, watchPostgres, watchSqlite, type StoreMode, type WarmDbProbe } from './lib/db-use';
 import { modeName, modeSuffix } from './lib/results';
 
-const groups: Group[] = ['floors', 'peer', 'kumo', 'sqslite', 'moto'];
+const groups: Group[] = ['floors', 'peer', 'kumo', 'sqslite', 'kinesalite', 'moto'];
 const storeModes: StoreMode[] = ['sqlite', 'postgres'];
 /** Kumo's database in the throwaway PostgreSQL (the harness's own statements go to `postgres`). */
 const pgDatabase = 'kumo';
-const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async', 'control', 'queue'] as const;
+const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async', 'control', 'queue', 'stream'] as const;
 type Phase = (typeof phases)[number];
 
 /** Unmeasured rounds before the cold-start measurements. */
 const coldWarmupRuns = 1;
 
-const fullSizes: Sizes = { seqRequests: 2100, concSeconds: 12, connections: 32, rounds: 3, coldRuns: 11, burst: 100, memEes: 100, asyncSeq: 200, asyncEvents: 1000, controlReads: 300, controlWrites: 30, controlCreates: 10, queueSeq: 2000, queueSeconds: 10, queueRecv: 2000, queueE2e: 2000 };
-const quickSizes: Sizes = { seqRequests: 300, concSeconds: 2, connections: 32, rounds: 1, coldRuns: 3, burst: 20, memEes: 20, asyncSeq: 30, asyncEvents: 100, controlReads: 50, controlWrites: 5, controlCreates: 3, queueSeq: 200, queueSeconds: 2, queueRecv: 500, queueE2e: 200 };
+const fullSizes: Sizes = { seqRequests: 2100, concSeconds: 12, connections: 32, rounds: 3, coldRuns: 11, burst: 100, memEes: 100, asyncSeq: 200, asyncEvents: 1000, controlReads: 300, controlWrites: 30, controlCreates: 10, queueSeq: 2000, queueSeconds: 10, queueRecv: 2000, queueE2e: 2000, streamBatches: 100, streamSeconds: 10, streamE2e: 20_000 };
+const quickSizes: Sizes = { seqRequests: 300, concSeconds: 2, connections: 32, rounds: 1, coldRuns: 3, burst: 20, memEes: 20, asyncSeq: 30, asyncEvents: 100, controlReads: 50, controlWrites: 5, controlCreates: 3, queueSeq: 200, queueSeconds: 2, queueRecv: 500, queueE2e: 200, streamBatches: 20, streamSeconds: 2, streamE2e: 2_000 };
 
 const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_ARGS="…")
 
@@ -63,6 +65,9 @@ const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_A
   --queue-duration S      queue phase: seconds of concurrent SendMessage per target (default ${fullSizes.queueSeconds})
   --queue-recv N          queue phase: messages received+deleted per target (default ${fullSizes.queueRecv})
   --queue-e2e N           queue phase: messages through the event source mapping per Kumo server (default ${fullSizes.queueE2e})
+  --stream-batches N      stream phase: PutRecords batches of 500 on 1 connection per target (default ${fullSizes.streamBatches})
+  --stream-duration S     stream phase: seconds of PutRecords on 8 connections per target (default ${fullSizes.streamSeconds})
+  --stream-e2e N          stream phase: records through the event source mapping per Kumo server (default ${fullSizes.streamE2e})
   --out DIR               results dir (default bench/results/<timestamp>)
   --database LIST         Kumo's store modes, one server each, measured side by side: sqlite,postgres (default: both;
                           postgres: a throwaway PostgreSQL, test/postgres.ts). Cold, burst and memory run on the first only
@@ -103,6 +108,9 @@ function parseArgs(argv: string[]) {
   num('queue-duration', 'queueSeconds', 0.1);
   num('queue-recv', 'queueRecv', 1);
   num('queue-e2e', 'queueE2e', 1);
+  num('stream-batches', 'streamBatches', 1);
+  num('stream-duration', 'streamSeconds', 0.1);
+  num('stream-e2e', 'streamE2e', 1);
   const list = <T extends string>(k: string, all: readonly T[]): Set<T> => {
     if (typeof flags[k] !== 'string') return new Set(all);
     const xs = (flags[k] as string).split(',').map((s) => s.trim()).filter(Boolean);
@@ -179,6 +187,7 @@ async function main(): Promise<number> {
     async: [],
     control: [],
     queue: [],
+    stream: [],
     warmDb: [],
     missing: [],
     notes: [
@@ -205,6 +214,7 @@ async function main(): Promise<number> {
   let pgServer: ThrowawayPostgres | undefined;
   let peer: PeerInstall | undefined;
   let sqslite: SqsliteInstall | undefined;
+  let kinesalite: KinesaliteInstall | undefined;
   let runc: RuncFloor | undefined;
   const missing = (what: string, why: string) => {
     data.missing.push({ what, why });
@@ -220,6 +230,14 @@ async function main(): Promise<number> {
         data.env['serverless-offline'] = `serverless ${peer.versions.serverless}, serverless-offline ${peer.versions['serverless-offline']} (npm install ${(peer.installMs / 1000).toFixed(0)} s)`;
       } catch (e) {
         missing('serverless-offline (both modes)', (e as Error).message);
+      }
+    }
+    if (has('kinesalite') && phase('stream')) {
+      try {
+        kinesalite = await installKinesalite(log);
+        data.env.kinesalite = `${kinesalite.version} (npm install ${(kinesalite.installMs / 1000).toFixed(0)} s)`;
+      } catch (e) {
+        missing('kinesalite', (e as Error).message);
       }
     }
     if (has('sqslite') && phase('queue')) {
@@ -241,6 +259,7 @@ async function main(): Promise<number> {
       async: 'bench-async',
       control: 'bench-control',
       queue: 'bench-queue',
+      stream: 'bench-stream',
       // One more than measured: the first round of the cold phase is an unmeasured warm-up.
       coldNode: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-node-${i}`),
       coldPython: Array.from({ length: sizes.coldRuns + coldWarmupRuns }, (_, i) => `bench-cold-python-${i}`),
@@ -252,7 +271,7 @@ async function main(): Promise<number> {
       for (const [i, mode] of opts.databases.entries()) {
         const primary = i === 0;
         // The other modes serve the phases that touch the store only.
-        if (!primary && !phase('warm') && !phase('async') && !phase('control') && !phase('queue')) {
+        if (!primary && !phase('warm') && !phase('async') && !phase('control') && !phase('queue') && !phase('stream')) {
           log(`Kumo [${modeName(mode)}] not started: none of warm, async, control, queue is among the phases`);
           continue;
         }
@@ -285,6 +304,7 @@ async function main(): Promise<number> {
           if (phase('async')) add([fnNames.async], 'nodejs20.x', asyncCode);
           if (phase('control')) add([fnNames.control], 'nodejs20.x');
           if (phase('queue')) add([fnNames.queue], 'nodejs20.x');
+          if (phase('stream')) add([fnNames.stream], 'nodejs20.x', streamCode);
           if (primary && phase('burst')) add([fnNames.burst, ...fnNames.topUp], 'nodejs20.x');
           if (primary && phase('cold')) add(fnNames.coldNode, 'nodejs20.x'), add(fnNames.coldPython, 'python3.11');
           log(`deploying ${todo.length} functions…`);
@@ -478,8 +498,39 @@ async function main(): Promise<number> {
       }
       for (const t of live.queuePeers.splice(0)) await t.stop().catch(() => undefined);
     }
+    // 9. Streams: Kumo's Kinesis in each store mode beside kinesalite and moto, in the same phase.
+    if (phase('stream') && (servers.length || kinesalite || has('moto'))) {
+      log('STREAM');
+      const subjects: StreamSubject[] = servers.map(({ mode, kumo: k }) => ({ key: `kumo-node${modeSuffix(mode)}`, label: `Kumo Kinesis (${modeName(mode)})`, endpoint: k.kinesisEndpoint(), kumo: { server: k, functionName: fnNames.stream } }));
+      const peerStarts: [string, () => Promise<StreamPeer>][] = [];
+      if (kinesalite) peerStarts.push(['kinesalite', () => startKinesalite(kinesalite!)]);
+      if (has('moto')) {
+        const bin = findMotoServer();
+        if (bin) peerStarts.push(['moto', () => startMotoKinesis(bin)]);
+        else missing('moto (stream)', 'absent (no moto_server on PATH)');
+      }
+      for (const [key, s] of peerStarts) {
+        try {
+          const t = await s();
+          live.streamPeers.push(t);
+          subjects.push(t);
+          log(`stream peer ${key}: ${t.label} on 127.0.0.1:${t.endpoint.port}`);
+        } catch (e) {
+          missing(`${key} (stream)`, (e as Error).message.slice(0, 1500));
+        }
+      }
+      if (subjects.length) {
+        try {
+          data.stream = await runStream(subjects, sizes, log);
+        } catch (e) {
+          missing('stream', (e as Error).message);
+        }
+      }
+      for (const t of live.streamPeers.splice(0)) await t.stop().catch(() => undefined);
+    }
   } finally {
     for (const t of targets) await t.stop().catch(() => undefined);
+    for (const t of live.streamPeers.splice(0)) await t.stop().catch(() => undefined);
     for (const t of live.queuePeers.splice(0)) await t.stop().catch(() => undefined);
     for (const { mode, kumo: k } of servers) {
       log(`stopping Kumo [${modeName(mode)}] (SIGTERM: it destroys its EEs)…`);
@@ -491,6 +542,7 @@ async function main(): Promise<number> {
     runc?.removeCgroups();
     if (peer) removeTempDir(peer.dir);
     if (sqslite) removeTempDir(sqslite.dir);
+    if (kinesalite) removeTempDir(kinesalite.dir);
   }
 
   data.finishedAt = new Date().toISOString();
@@ -508,6 +560,7 @@ async function main(): Promise<number> {
   for (const a of data.async) jsonl.push({ type: 'async', ...a });
   for (const k of data.control) jsonl.push({ type: 'control', ...k });
   for (const q of data.queue) jsonl.push({ type: 'queue', ...q });
+  for (const x of data.stream) jsonl.push({ type: 'stream', ...x });
   for (const u of data.warmDb) jsonl.push({ type: 'warm-db', ...u });
   for (const k of c.checks) jsonl.push({ type: 'check', ...k });
   for (const i of c.info) jsonl.push({ type: 'info', text: i });
@@ -563,7 +616,7 @@ async function signingCost(kumo: Kumo): Promise<number> {
 }
 
 /** What is running, so that an interrupted run still stops it properly (Kumo: SIGTERM, so it removes its EEs). */
-const live: { kumos: Kumo[]; targets: WarmTarget[]; queuePeers: QueueTarget[] } = { kumos: [], targets: [], queuePeers: [] };
+const live: { kumos: Kumo[]; targets: WarmTarget[]; queuePeers: QueueTarget[]; streamPeers: StreamPeer[] } = { kumos: [], targets: [], queuePeers: [], streamPeers: [] };
 
 let cleaned = false;
 const cleanup = () => {
@@ -583,7 +636,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     interrupted = true;
     process.stderr.write(`\nbench: ${sig}, stopping every process it started (again to force)…\n`);
     void (async () => {
-      await Promise.all([...live.targets, ...live.queuePeers].map((t) => t.stop().catch(() => undefined)));
+      await Promise.all([...live.targets, ...live.queuePeers, ...live.streamPeers].map((t) => t.stop().catch(() => undefined)));
       await Promise.all(live.kumos.map((k) => k.stop().catch(() => undefined)));
       cleanup();
       process.exit(130);

@@ -171,6 +171,22 @@ export function streamStoreContract(withStore: WithStore): void {
       assert.equal(next.filter((r) => r === 'ok').length, 1);
     }));
 
+    test('a tumbling window is saved with its checkpoint, replaced by the next save, dropped by a save without one, kept across a reopen', withStore(async (s0, o) => {
+      const w = JSON.stringify({ startMs: 1_700_000_000_000, state: { n: 3 }, terminatedEarly: false });
+      assert.equal(await s0.saveCheckpoint('w', 'shardId-000000000000', { sequenceNumber: '5', ended: false, window: w }, undefined), 'ok');
+      assert.equal((await s0.listCheckpoints('w'))[0]?.window, w);
+      assert.equal(await s0.saveCheckpoint('w', 'shardId-000000000000', { sequenceNumber: '9', ended: false, window: '{"x":1}' }, '4'), 'conflict');
+      assert.equal((await s0.listCheckpoints('w'))[0]?.window, w, 'a lost compare-and-swap writes no window');
+      const big = JSON.stringify({ startMs: 1, state: { s: 'x'.repeat(1024 * 1024) } });
+      assert.equal(await s0.saveCheckpoint('w', 'shardId-000000000000', { sequenceNumber: '9', ended: false, window: big }, '5'), 'ok');
+      const s = await o.reopen();
+      const got = (await s.listCheckpoints('w'))[0]!;
+      assert.equal(got.sequenceNumber, '9');
+      assert.equal(got.window, big, 'a state over 1 MB is kept whole (the terminated-early final invoke carries it)');
+      assert.equal(await s.saveCheckpoint('w', 'shardId-000000000000', { sequenceNumber: '9', ended: false }, '9'), 'ok');
+      assert.equal((await s.listCheckpoints('w'))[0]!.window, undefined, 'dropped after the final invoke');
+    }));
+
     test('a checkpoint saved is there after a reopen', withStore(async (s0, o) => {
       await s0.saveCheckpoint('d', 'shardId-000000000003', { sequenceNumber: '49000003000000000000000000000000000000000000000000000007', ended: false }, undefined);
       const s = await o.reopen();

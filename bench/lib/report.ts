@@ -1,7 +1,7 @@
 /** PASS/MISS lines, the stdout table, the markdown report and its charts, from one run's results. */
 import { barChart, percentileChart, type BarRow } from './svg';
 import { median, ratio } from './stats';
-import { modeName, modeSuffix, type AsyncResult, type ControlResult, type QueueResult, type BurstResult, type Check, type ColdResult, type MemoryResult, type ScratchResult, type Sizes, type StoreMode, type WarmResult } from './results';
+import { modeName, modeSuffix, type AsyncResult, type ControlResult, type QueueResult, type StreamResult, type BurstResult, type Check, type ColdResult, type MemoryResult, type ScratchResult, type Sizes, type StoreMode, type WarmResult } from './results';
 import type { WarmDbUse } from './db-use';
 
 export interface RunData {
@@ -20,6 +20,7 @@ export interface RunData {
   control: ControlResult[];
   /** Queue phase: Kumo per store mode, sqslite, moto. */
   queue: QueueResult[];
+  stream: StreamResult[];
   /** What the database did during the warm phase, per Kumo store mode. */
   warmDb: WarmDbUse[];
   /** Targets or phases that could not be measured, and why. */
@@ -297,6 +298,21 @@ function figureText(d: RunData): string[] {
 }
 
 /** The plain-text table printed at the end of a run. */
+/** The stream phase as rows: a header (targets), then one row per figure. */
+function streamRows(d: RunData): string[][] {
+  const s = d.stream;
+  const cell = (v: number | undefined, e?: { errors: number; throttled?: number }) =>
+    v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(0)}${e?.errors ? ` (${e.errors} err)` : ''}${e?.throttled ? ` (${e.throttled} thr)` : ''}`;
+  return [
+    ['figure', ...s.map((x) => x.target)],
+    ['PutRecords ×500, 1 conn', ...s.map((x) => cell(x.put1?.recordsPerSec, x.put1))],
+    ['PutRecords ×500, 8 conn', ...s.map((x) => cell(x.put8?.recordsPerSec, x.put8))],
+    ['GetRecords, 4 conn', ...s.map((x) => cell(x.get?.recordsPerSec, x.get))],
+    ['stream → function (mapping)', ...s.map((x) => (x.e2e ? cell(x.e2e.recordsPerSec) + (x.e2e.timedOut ? ' TIMED OUT' : '') : '—'))],
+    ['failed figures', ...s.map((x) => String(x.failures.length))],
+  ];
+}
+
 export function table(d: RunData): string {
   const lines: string[] = [];
   // Warm, async and control plane: a row per figure, a column per target (Kumo in each store mode side by side).
@@ -331,6 +347,7 @@ export function table(d: RunData): string {
       `        runtime process RSS ${mb(m.runtimeRss.median)} (PSS ${mb(m.runtimePss.median)}, USS ${mb(m.runtimeUss.median)}) vs bare node -e ${mb(m.bareNodeRss)} (PSS ${mb(m.bareNodePss)}, USS ${mb(m.bareNodeUss)})`,
     );
   }
+  if (d.stream.length) lines.push('', 'STREAM (Kinesis, records/s)', ...streamRows(d).map((r) => r.map((x, i) => pad(x, i ? 14 : 40)).join('')));
   const c = checks(d);
   lines.push('', 'TARGETS (ratios from this run)');
   for (const k of c.checks) lines.push(`${pad(k.status, 5)} ${k.name}: ${k.detail}`);
@@ -452,6 +469,14 @@ export function markdown(d: RunData, chartFiles: string[]): string {
   if (chartFiles.length) {
     L.push('## Charts', '');
     for (const c of chartFiles) L.push(`![${c}](${c})`, '');
+  }
+  if (d.stream.length) {
+    const rows = streamRows(d);
+    L.push('## Streams (Kinesis), by target', '');
+    L.push(`Kumo's Kinesis in its server's \`kumo-node…\` column (JSON 1.1, SigV4-signed per request), beside kinesalite (in memory, memdown) and moto_server (unsigned, JSON 1.1). PutRecords: batches of 500 records of ${100} bytes with random partition keys on a ${d.stream[0]!.shards}-shard stream, ${d.sizes.streamBatches} batches on 1 connection, then 8 closed loops for ${d.sizes.streamSeconds} s; accepted records/s (throttled records are counted apart). GetRecords: every record of that stream read back from TRIM_HORIZON on 4 connections. Stream → function (Kumo only): ${d.sizes.streamE2e} records pre-filled on 4 shards, a mapping (TRIM_HORIZON, BatchSize 500) to a function that logs its batch size, timed from CreateEventSourceMapping until the logged counts reach every record.`, '');
+    L.push(`| figure | ${rows[0]!.slice(1).join(' | ')} |`, `|---|${rows[0]!.slice(1).map(() => '---:').join('|')}|`);
+    for (const r of rows.slice(1)) L.push(`| ${r.join(' | ')} |`);
+    L.push('');
   }
   if (d.notes.length || d.leftovers.length) {
     L.push('## Notes', '');

@@ -27,6 +27,10 @@ export interface Sizes {
   queueSeconds: number;
   queueRecv: number;
   queueE2e: number;
+  /** Stream phase: PutRecords batches of 500 on 1 connection, seconds of PutRecords on 8, records through a mapping. */
+  streamBatches: number;
+  streamSeconds: number;
+  streamE2e: number;
 }
 
 export interface WarmResult {
@@ -144,6 +148,22 @@ export interface QueueResult {
   /** Kumo only: queue → function through an event source mapping (BatchSize 10), until the queue is empty. */
   e2e?: { events: number; eventsPerSec: number; drainedMs: number; invokes?: number; timedOut: boolean };
   /** Figures that could not be measured, and why. */
+  failures: string[];
+}
+
+/** The stream phase (phases/stream.ts): one per target. */
+export interface StreamResult {
+  /** `kumo-node`, `kumo-node-pg`, `kinesalite`, `moto`. */
+  target: string;
+  label: string;
+  database?: StoreMode;
+  /** Shards of the measured stream. */
+  shards: number;
+  put1?: { recordsPerSec: number; accepted: number; throttled: number; batches: number; connections: number; seconds: number; errors: number; errorSamples: string[] };
+  put8?: { recordsPerSec: number; accepted: number; throttled: number; batches: number; connections: number; seconds: number; errors: number; errorSamples: string[] };
+  get?: { recordsPerSec: number; records: number; calls: number; throttled: number; connections: number; errors: number; errorSamples: string[] };
+  /** Kumo only: stream → function through an event source mapping. */
+  e2e?: { records: number; processed: number; recordsPerSec: number; drainedMs: number; shards: number; batchSize: number; timedOut: boolean };
   failures: string[];
 }
 

@@ -8,6 +8,7 @@ import {
 import yazl from 'yazl';
 import { makeSigner, type Endpoint } from '../lib/load';
 import { makeSqsSigner, type SqsEndpoint } from '../lib/sqs';
+import { makeKinesisSigner, type KinesisEndpoint } from '../lib/kinesis';
 import { kumoProcesses, measuredEnv, removeTempDir, runSync, start, statusBytes, tempDir, type Tracked } from '../lib/procs';
 import type { StoreMode } from '../lib/db-use';
 import type { WarmTarget } from './types';
@@ -24,6 +25,12 @@ export const noopCode = {
 } as const;
 
 /** The async benchmark's handler: logs when it ran (EE and host share the clock) and the send time it was given. */
+/** The stream phase's function: does nothing but log how many records a batch had (the phase counts them from the logs). */
+export const streamCode = {
+  handler: 'index.handler',
+  files: { 'index.js': "exports.handler = async (e) => { console.log('RECORDS ' + e.Records.length); return {}; };\n" },
+};
+
 export const asyncCode = {
   handler: 'index.handler',
   files: { 'index.js': "exports.handler = async (e) => { console.log('BENCH_RAN ' + e.t + ' ' + Date.now()); return { ok: true }; };\n" },
@@ -56,6 +63,7 @@ export class Kumo {
   readonly creds = { accessKeyId: `AKIDBENCH${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('hex') };
   readonly signer = makeSigner(region, this.creds.accessKeyId, this.creds.secretAccessKey);
   readonly sqsSigner = makeSqsSigner(region, this.creds.accessKeyId, this.creds.secretAccessKey);
+  readonly kinesisSigner = makeKinesisSigner(region, this.creds.accessKeyId, this.creds.secretAccessKey);
   client!: LambdaClient;
   port = 0;
   proc!: Tracked;
@@ -102,6 +110,10 @@ export class Kumo {
   }
 
   /** Kumo's SQS in the JSON 1.0 protocol (what current SDKs send), SigV4-signed per request. */
+  kinesisEndpoint(): KinesisEndpoint {
+    return { host: '127.0.0.1', port: this.port, signer: this.kinesisSigner };
+  }
+
   sqsEndpoint(): SqsEndpoint {
     return { host: '127.0.0.1', port: this.port, hostHeader: `127.0.0.1:${this.port}`, protocol: 'json', signer: this.sqsSigner };
   }

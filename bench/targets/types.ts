@@ -1,7 +1,7 @@
 import type { Endpoint } from '../lib/load';
 import type { StoreMode } from '../lib/db-use';
 
-export type Group = 'floors' | 'peer' | 'kumo' | 'sqslite' | 'moto';
+export type Group = 'floors' | 'peer' | 'kumo' | 'sqslite' | 'kinesalite' | 'moto';
 
 /** Something the warm phases send Invoke requests to. */
 export interface WarmTarget {

@@ -77,3 +77,7 @@ export const shardBufferRecordsMax = 20_000;
 /** Retry backoff after a failed batch: first wait, doubling up to the maximum. */
 export const streamRetryBackoffMs = 500;
 export const streamRetryBackoffMaxMs = 30_000;
+/** A tumbling window's state: "Your state can be a maximum of 1 MB per shard. If it exceeds that size, Lambda terminates the window early" (AWS: tumbling windows). */
+export const tumblingWindowStateBytesMax = 1024 * 1024;
+/** Bytes a tumbling window adds to the event besides its state (window bounds, shardId, ARN, flags): a generous bound for the 6 MB batch payload. */
+export const windowEnvelopeBytes = 1_024;

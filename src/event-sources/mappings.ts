@@ -6,7 +6,7 @@ import type { StreamSource } from '../domain/stream-source';
 import type { EventSourceMappingRecord, EventSourceMappingState, StreamMappingSettings } from '../domain/event-source-mapping';
 import type { FunctionService } from '../control/functions';
 import { StoreConflict, type EventSourceMappingStore } from '../store/types';
-import { checkBatching, checkCreate, checkUpdate, kindOf, type CheckedSettings, type CreateMappingInput, type MappingSettingsInput } from './validate';
+import { checkBatching, checkCreate, checkWindowFactor, checkUpdate, kindOf, type CheckedSettings, type CreateMappingInput, type MappingSettingsInput } from './validate';
 import * as L from './limits';
 
 /** AWS's text for a UUID that names no mapping. */
@@ -151,6 +151,8 @@ export class EventSourceMappingService {
         checkBatching(batchSize, window, queue?.fifo);
         if (queue && timeoutS !== undefined) checkVisibility(queue, timeoutS);
       }
+      const stream = cur.stream ? streamSettings(settings, cur.stream) : undefined;
+      if (stream) checkWindowFactor(stream.tumblingWindowInSeconds, stream.parallelizationFactor);
       const enabled = settings.enabled ?? cur.enabled;
       const state: EventSourceMappingState = enabled !== cur.enabled ? (enabled ? 'Enabling' : 'Disabling') : 'Updating';
       const next: EventSourceMappingRecord = {
@@ -162,7 +164,7 @@ export class EventSourceMappingService {
         state,
         stateTransitionReason: userAction(kind),
         lastModifiedMs: this.now(),
-        ...(cur.stream ? { stream: streamSettings(settings, cur.stream) } : {}),
+        ...(stream ? { stream } : {}),
         ...(filters !== undefined ? { filterPatterns: filters.length ? filters : undefined } : {}),
         ...(settings.functionResponseTypes !== undefined ? { functionResponseTypes: settings.functionResponseTypes } : {}),
         ...(settings.maximumConcurrency !== undefined ? { maximumConcurrency: settings.maximumConcurrency ?? undefined } : {}),

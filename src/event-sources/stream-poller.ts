@@ -13,6 +13,7 @@ import { kinesisEnvelopeBytes, kinesisEventPayload, kinesisFailureRecord, kinesi
 import type { MappingInvoker } from './queue-poller';
 import { results } from './queue-poller';
 import * as L from './limits';
+import { decodeWindow, encodeWindow, overStateLimit, readWindowState, windowEventPayload, windowStartMs, type OpenWindow } from './tumbling-window';
 
 export interface StreamPollerDeps {
   streams: StreamSource;
@@ -77,6 +78,24 @@ interface Item {
  *      there (at least once, never a gap).
  *   8. IteratorAge: per shard, at each read, the time between the read and
  *      the arrival of the read's last record; the mapping's is the maximum.
+ *   9. Tumbling windows (TumblingWindowInSeconds > 0, one slot per shard:
+ *      validate.ts; the event and answer: tumbling-window.ts): a batch holds
+ *      records of one window only; each invocation gets the state the
+ *      previous one of its window returned (`{}` first) and its answer's
+ *      state (required: without one the invocation failed, and is retried
+ *      as any failed batch, blocking the shard) is saved in the same write
+ *      as the checkpoint, so after a crash the window resumes with the
+ *      state matching the records already processed. The window closes when
+ *      a record of a later window is next, or when its end has passed and a
+ *      read begun after the end found nothing more of it (or the shard
+ *      ended); then the final invoke (no records, isFinalInvokeForWindow)
+ *      runs until it succeeds, and the window is dropped from the store.
+ *      A returned state over 1 MB ends the window early: the final invoke
+ *      (isWindowTerminatedEarly) carries that state and the window's later
+ *      records start again from `{}` (AWS: "Subsequent invoke will continue
+ *      the same window with a fresh state"). With ReportBatchItemFailures a
+ *      partial answer's state is kept (the function reported which records
+ *      it did not count); a failed invocation's is not.
  */
 export class StreamPoller {
   private readonly abort = new AbortController();
@@ -216,6 +235,10 @@ class ShardReader {
   private roomWaiter: (() => void) | undefined;
   /** The last sequence number read (a new iterator continues after it). */
   private lastRead: string | undefined;
+  /** The open tumbling window (step 9), as stored with the checkpoint. */
+  window: OpenWindow | undefined;
+  /** When the last read whose records are dispatched began (a window is closed once one began after its end). */
+  readThroughMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly poller: StreamPoller,
@@ -225,6 +248,7 @@ class ShardReader {
   ) {
     this.checkpoint = stored?.sequenceNumber;
     this.upTo = this.checkpoint;
+    this.window = decodeWindow(stored?.window);
     for (let i = 0; i < poller.settings.parallelizationFactor; i++) this.slots.push(new Slot(this, i));
   }
 
@@ -283,11 +307,13 @@ class ShardReader {
         while (!p.stopped && this.buffered() >= L.shardBufferRecordsMax) await new Promise<void>((r) => (this.roomWaiter = r));
         if (p.stopped) break;
         const limit = Math.min(L.getRecordsLimitMax, L.shardBufferRecordsMax - this.buffered());
+        const startedMs = p.now();
         const r = await this.deps.streams.read(arn, iterator, limit);
         const nowMs = p.now();
         if (r.records.length) this.iteratorAgeMs = Math.max(0, nowMs - r.records[r.records.length - 1]!.arrivalMs);
         for (const rec of r.records) this.dispatch(rec, nowMs);
         if (r.records.length) this.lastRead = r.records[r.records.length - 1]!.sequenceNumber;
+        this.readThroughMs = startedMs;
         if (r.ended) {
           this.readDone = true;
           for (const s of this.slots) s.wake();
@@ -339,20 +365,30 @@ class ShardReader {
     await this.maybeEnd();
   }
 
+  /** Step 9: the window's final invoke succeeded; it is dropped from the store (the checkpoint stays where it is). */
+  async closeWindow(): Promise<void> {
+    this.window = undefined;
+    await this.save(this.upTo, this.ended);
+    await this.maybeEnd();
+  }
+
   private async maybeEnd(): Promise<void> {
-    if (!this.readDone || this.pending.length || this.ended) return;
+    // A closed shard ends only once its open window had its final invoke.
+    if (!this.readDone || this.pending.length || this.ended || this.window) return;
     this.ended = true;
     await this.save(this.upTo, true);
   }
 
   /** Saves the checkpoint (one at a time per shard, after the log lines are durable); a lost compare-and-swap re-reads the stored one. */
   private save(seq: string | undefined, ended: boolean): Promise<void> {
+    // The window as it is now: its state is the one that matches `seq` (the slot set it before finishing the batch).
+    const window = encodeWindow(this.window);
     const next = this.saving.then(async () => {
       const p = this.poller;
       await this.deps.logsDurable?.();
       for (let i = 0; i < L.casRetriesMax; i++) {
         const expected = this.stored === undefined && this.checkpoint === undefined ? undefined : this.checkpoint;
-        const r = await this.deps.checkpoints.saveCheckpoint(p.rec.uuid, this.shard.shardId, { ...(seq !== undefined ? { sequenceNumber: seq } : {}), ended }, expected);
+        const r = await this.deps.checkpoints.saveCheckpoint(p.rec.uuid, this.shard.shardId, { ...(seq !== undefined ? { sequenceNumber: seq } : {}), ended, ...(window !== undefined ? { window } : {}) }, expected);
         if (r === 'ok') {
           this.checkpoint = seq;
           p.checkpointed({ mappingId: p.rec.uuid, shardId: this.shard.shardId, ...(seq !== undefined ? { sequenceNumber: seq } : {}), ended, updatedMs: p.now() });
@@ -402,10 +438,14 @@ class Slot {
     const p = this.shard.poller;
     const st = p.settings;
     const windowMs = p.rec.maximumBatchingWindowInSeconds * 1000;
+    const tumblingS = st.tumblingWindowInSeconds;
     while (!p.stopped) {
+      if (tumblingS > 0 && (await this.closeWindowIfDue(tumblingS))) continue;
       if (this.queue.length === 0) {
         if (this.shard.drained) return;
-        await this.wait();
+        const open = this.shard.window;
+        // An open window is looked at again once its end has passed and the next read ran.
+        await this.wait(tumblingS > 0 && open ? Math.max(0, open.startMs + tumblingS * 1000 - p.now()) + (p.deps.idlePollMs ?? L.shardIdlePollMs) : undefined);
         continue;
       }
       // Step 4: a window waits for a full batch, from the first buffered record.
@@ -416,16 +456,63 @@ class Slot {
           continue;
         }
       }
-      const batch = this.take(p.rec.batchSize);
+      const batch = this.take(p.rec.batchSize, tumblingS);
+      if (tumblingS > 0 && !this.shard.window) this.shard.window = { startMs: windowStartMs(batch[0]!.rec.arrivalMs, tumblingS), state: {}, terminatedEarly: false };
       await this.process(batch, st);
     }
   }
 
-  /** Up to `max` records within the payload limit (a record alone over it still goes: its invoke fails). */
-  private take(max: number): Item[] {
+  /** Step 9: runs the open window's final invoke when the window has closed; true when it did (or the poller stopped meanwhile). */
+  private async closeWindowIfDue(tumblingS: number): Promise<boolean> {
+    const w = this.shard.window;
+    if (!w) return false;
+    const p = this.shard.poller;
+    const endMs = w.startMs + tumblingS * 1000;
+    const head = this.queue[0];
+    const closed = w.terminatedEarly
+      || (head !== undefined ? windowStartMs(head.rec.arrivalMs, tumblingS) !== w.startMs : this.shard.drained || (p.now() >= endMs && this.shard.readThroughMs >= endMs));
+    if (!closed) return false;
+    await this.finalInvoke(w, tumblingS);
+    return true;
+  }
+
+  /** The final invoke of a window: no records, the window's last state; retried until it succeeds, blocking the shard ("If invocation fails, your Lambda function suspends further processing until a successful invocation"). */
+  private async finalInvoke(w: OpenWindow, tumblingS: number): Promise<void> {
+    const p = this.shard.poller;
+    let backoff = p.deps.retryBackoffMs ?? L.streamRetryBackoffMs;
+    while (!p.stopped) {
+      const payload = windowEventPayload([], { window: w, windowSeconds: tumblingS, shardId: this.shard.shard.shardId, streamArn: p.rec.eventSourceArn, final: true });
+      let ok = false;
+      try {
+        const res = await p.deps.invoker.invoke({ name: p.rec.functionName, qualifier: p.rec.qualifier, payload, tail: false });
+        const answer = readWindowState(res.payload);
+        ok = !res.functionError && !res.platformError && answer.ok;
+        if (!ok && !res.functionError && !res.platformError && !answer.ok) p.deps.log(`event source mapping ${p.rec.uuid}: final invoke of a window failed: ${answer.why}`);
+      } catch (e) {
+        const kind = e instanceof DomainError ? e.kind : undefined;
+        p.deps.report(kind === 'NotFound' ? results.functionNotFound : kind === 'Throttled' ? results.throttled : results.functionFailed);
+        if (!kind) p.deps.log(`event source mapping ${p.rec.uuid}: invoke failed`, e);
+        await p.pause(backoff);
+        backoff = Math.min(backoff * 2, L.streamRetryBackoffMaxMs);
+        continue;
+      }
+      p.deps.report(ok ? results.ok : results.functionFailed);
+      if (ok) {
+        await this.shard.closeWindow();
+        return;
+      }
+      await p.pause(backoff);
+      backoff = Math.min(backoff * 2, L.streamRetryBackoffMaxMs);
+    }
+  }
+
+  /** Up to `max` records within the payload limit (a record alone over it still goes: its invoke fails); with tumbling windows, of the head record's window only. */
+  private take(max: number, tumblingS: number): Item[] {
     const out: Item[] = [];
-    let bytes = kinesisEnvelopeBytes;
+    let bytes = kinesisEnvelopeBytes + (tumblingS > 0 ? L.windowEnvelopeBytes + (this.shard.window ? Buffer.byteLength(JSON.stringify(this.shard.window.state)) : 2) : 0);
+    const win = tumblingS > 0 && this.queue.length ? windowStartMs(this.queue[0]!.rec.arrivalMs, tumblingS) : undefined;
     while (this.queue.length && out.length < max) {
+      if (win !== undefined && windowStartMs(this.queue[0]!.rec.arrivalMs, tumblingS) !== win) break;
       const size = Buffer.byteLength(this.queue[0]!.json) + (out.length ? 1 : 0);
       if (out.length > 0 && bytes + size > L.batchPayloadBytesMax) break;
       bytes += size;
@@ -511,8 +598,14 @@ class Slot {
   > {
     const p = this.shard.poller;
     let res: InvokeResult;
+    const tumblingS = p.settings.tumblingWindowInSeconds;
+    const window = tumblingS > 0 ? this.shard.window : undefined;
+    const jsons = batch.map((it) => it.json);
+    const payload = window
+      ? windowEventPayload(jsons, { window, windowSeconds: tumblingS, shardId: this.shard.shard.shardId, streamArn: p.rec.eventSourceArn, final: false })
+      : kinesisEventPayload(jsons);
     try {
-      res = await p.deps.invoker.invoke({ name: p.rec.functionName, qualifier: p.rec.qualifier, payload: kinesisEventPayload(batch.map((it) => it.json)), tail: false });
+      res = await p.deps.invoker.invoke({ name: p.rec.functionName, qualifier: p.rec.qualifier, payload, tail: false });
     } catch (e) {
       const kind = e instanceof DomainError ? e.kind : undefined;
       p.deps.report(kind === 'NotFound' ? results.functionNotFound : kind === 'Throttled' ? results.throttled : results.functionFailed);
@@ -523,13 +616,29 @@ class Slot {
       p.deps.report(results.functionFailed);
       return { kind: 'failed', response: { statusCode: 200, executedVersion: res.executedVersion, functionError: res.functionError ?? 'Unhandled' } };
     }
+    // Step 9: a window invocation's answer must carry the window's state.
+    const answer = window ? readWindowState(res.payload) : undefined;
+    if (answer && !answer.ok) {
+      p.deps.report(results.functionFailed);
+      p.deps.log(`event source mapping ${p.rec.uuid}: window invocation failed: ${answer.why}`);
+      return { kind: 'failed', response: { statusCode: 200, executedVersion: res.executedVersion, functionError: null } };
+    }
+    const keepState = (): void => {
+      if (!window || !answer?.ok) return;
+      window.state = answer.state;
+      if (overStateLimit(answer.bytes)) window.terminatedEarly = true;
+    };
     p.deps.report(results.ok);
-    if (!p.rec.functionResponseTypes.includes('ReportBatchItemFailures')) return { kind: 'ok' };
+    if (!p.rec.functionResponseTypes.includes('ReportBatchItemFailures')) {
+      keepState();
+      return { kind: 'ok' };
+    }
     const seqs = batch.map((it) => it.rec.sequenceNumber);
     const outcome = readBatchResponse(res.payload, new Set(seqs));
     const response = { statusCode: 200, executedVersion: res.executedVersion, functionError: null };
-    if (outcome.kind === 'all-ok') return { kind: 'ok' };
     if (outcome.kind === 'all-failed') return { kind: 'partial', firstFailed: seqs[0]!, response };
+    keepState();
+    if (outcome.kind === 'all-ok') return { kind: 'ok' };
     return { kind: 'partial', firstFailed: seqs.find((s) => outcome.failed.has(s))!, response };
   }
 

@@ -96,6 +96,9 @@ test('Kinesis: semantic rules (record age, timestamps, destinations, SQS-only me
   fails(() => checkCreate(kin({ DestinationConfig: { OnFailure: { Destination: 'arn:aws:s3:::bucket' } } })), 'InvalidParameter', /S3 on-failure destinations are not supported by this Kumo server/);
   assert.equal(checkCreate(kin({ DestinationConfig: { OnFailure: { Destination: 'arn:aws:sns:us-east-1:000000000000:t' } } })).settings.onFailureDestination, 'arn:aws:sns:us-east-1:000000000000:t');
   fails(() => checkCreate(kin({ ScalingConfig: { MaximumConcurrency: 5 } })), 'InvalidParameter', 'Unsupported ScalingConfig parameter for given event source mapping type.');
-  fails(() => checkCreate(kin({ TumblingWindowInSeconds: 60 })), 'InvalidParameter', /TumblingWindowInSeconds is not supported by this Kumo server yet/);
+  assert.equal(checkCreate(kin({ TumblingWindowInSeconds: 60 })).settings.tumblingWindowInSeconds, 60);
+  assert.equal(checkCreate(kin({ TumblingWindowInSeconds: 900 })).settings.tumblingWindowInSeconds, 900);
+  fails(() => checkCreate(kin({ TumblingWindowInSeconds: 60, ParallelizationFactor: 2 })), 'InvalidParameter', /TumblingWindowInSeconds with a ParallelizationFactor above 1 is not supported by this Kumo server yet/);
+  assert.equal(checkCreate(kin({ TumblingWindowInSeconds: 0, ParallelizationFactor: 2 })).settings.parallelizationFactor, 2);
   for (const m of streamOnlyMembers) fails(() => checkCreate(kin({ otherMembers: [m] })), 'InvalidParameter', `Unsupported ${m} parameter for given event source mapping type.`);
 });

@@ -2,7 +2,11 @@
  * Stream event source mappings' checkpoints (issue 14, item 3): per
  * (mapping, shard), the sequence number of the last record processed, and
  * whether a closed shard has been processed to its end (its children may
- * then start). Part of `Store` (types.ts); not used by a poller yet.
+ * then start), and the open tumbling window of the shard when the mapping
+ * has TumblingWindowInSeconds (its start and the state the function last
+ * returned: saved in the same write as the sequence number, so after a
+ * crash the window resumes with the state that matches the checkpoint).
+ * Part of `Store` (types.ts); the stream poller uses it.
  *
  * Atomicity: every change is a compare-and-swap on the stored sequence
  * number, so two pollers of one shard (a restarted server and a late one)
@@ -16,6 +20,15 @@ export interface StreamCheckpoint {
   sequenceNumber?: string;
   ended: boolean;
   updatedMs: number;
+  /** The shard's open tumbling window (JSON text the poller owns: tumbling-window.ts), absent when none is open. */
+  window?: string;
+}
+
+/** What a save writes. */
+export interface CheckpointUpdate {
+  sequenceNumber?: string;
+  ended: boolean;
+  window?: string;
 }
 
 export interface CheckpointStore {
@@ -24,9 +37,10 @@ export interface CheckpointStore {
   /**
    * Sets the shard's checkpoint if the stored sequence number is `expected`
    * (undefined: no checkpoint stored yet). `ended`: the shard is closed and
-   * processed to its end.
+   * processed to its end. `window` replaces the stored window (absent:
+   * none open, the stored one is dropped).
    */
-  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): Promise<'ok' | 'conflict'>;
+  saveCheckpoint(mappingId: string, shardId: string, next: CheckpointUpdate, expected: string | undefined): Promise<'ok' | 'conflict'>;
   /** Deletes every checkpoint of the mapping (DeleteEventSourceMapping); returns how many. */
   deleteCheckpoints(mappingId: string): Promise<number>;
 }

@@ -27,6 +27,6 @@ export class StreamOps implements StreamStore, CheckpointStore {
   sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.run(ss.sweepStreamRecords, limit); }
 
   listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.read(ss.listCheckpoints, mappingId); }
-  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.run(ss.saveCheckpoint, mappingId, shardId, next, expected); }
+  saveCheckpoint(mappingId: string, shardId: string, next: Parameters<CheckpointStore['saveCheckpoint']>[2], expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.run(ss.saveCheckpoint, mappingId, shardId, next, expected); }
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.run(ss.deleteCheckpoints, mappingId); }
 }

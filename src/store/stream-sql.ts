@@ -1,5 +1,5 @@
 import type { Row, Sql, QueueOp } from './queue-sql';
-import type { StreamCheckpoint } from './checkpoints';
+import type { CheckpointUpdate, StreamCheckpoint } from './checkpoints';
 import type { NewShard, NewStreamRecord, ShardRecord, StoredStreamRecord, StreamMode, StreamRead, StreamRecord } from './streams';
 
 /**
@@ -202,6 +202,7 @@ function checkpointRow(r: Row): StreamCheckpoint {
   return {
     mappingId: String(r.mapping_id), shardId: String(r.shard_id), sequenceNumber: r.seq == null ? undefined : String(r.seq),
     ended: Number(r.ended) === 1 || r.ended === true, updatedMs: Number(r.updated_ms),
+    ...(r.window_json == null ? {} : { window: String(r.window_json) }),
   };
 }
 
@@ -211,23 +212,23 @@ export function* listCheckpoints(_now: number, mappingId: string): Op<StreamChec
 }
 
 export function* saveCheckpoint(
-  now: number, mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined,
+  now: number, mappingId: string, shardId: string, next: CheckpointUpdate, expected: string | undefined,
 ): Op<'ok' | 'conflict'> {
   const cur = yield s('SELECT seq FROM kin_checkpoints WHERE mapping_id = $1 AND shard_id = $2 /*LOCK*/', mappingId, shardId);
   if (!cur.length) {
     if (expected !== undefined) return 'conflict';
     // ON CONFLICT DO NOTHING: a concurrent first save (no row to lock yet) leaves one winner.
     const ins = yield s(
-      `INSERT INTO kin_checkpoints (mapping_id, shard_id, seq, ended, updated_ms) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO kin_checkpoints (mapping_id, shard_id, seq, ended, updated_ms, window_json) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (mapping_id, shard_id) DO NOTHING RETURNING shard_id`,
-      mappingId, shardId, next.sequenceNumber ?? null, next.ended ? 1 : 0, now,
+      mappingId, shardId, next.sequenceNumber ?? null, next.ended ? 1 : 0, now, next.window ?? null,
     );
     return ins.length ? 'ok' : 'conflict';
   }
   const stored = cur[0]!.seq == null ? undefined : String(cur[0]!.seq);
   if (stored !== expected) return 'conflict';
-  yield s('UPDATE kin_checkpoints SET seq = $1, ended = $2, updated_ms = $3 WHERE mapping_id = $4 AND shard_id = $5',
-    next.sequenceNumber ?? null, next.ended ? 1 : 0, now, mappingId, shardId);
+  yield s('UPDATE kin_checkpoints SET seq = $1, ended = $2, updated_ms = $3, window_json = $4 WHERE mapping_id = $5 AND shard_id = $6',
+    next.sequenceNumber ?? null, next.ended ? 1 : 0, now, next.window ?? null, mappingId, shardId);
   return 'ok';
 }
 

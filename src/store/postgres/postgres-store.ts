@@ -883,7 +883,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   reshardStream(name: string, close: string[], open: NewShard[], busyMs: number): ReturnType<StreamStore['reshardStream']> { return this.streams.reshardStream(name, close, open, busyMs); }
   sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.streams.sweepStreamRecords(limit); }
   listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.streams.listCheckpoints(mappingId); }
-  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.streams.saveCheckpoint(mappingId, shardId, next, expected); }
+  saveCheckpoint(mappingId: string, shardId: string, next: Parameters<CheckpointStore['saveCheckpoint']>[2], expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.streams.saveCheckpoint(mappingId, shardId, next, expected); }
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.streams.deleteCheckpoints(mappingId); }
 
   // ---- Audit trail (src/store/audit.ts): ./audit.ts.

@@ -1,4 +1,4 @@
-import { postgresStreamMigration } from './streams';
+import { postgresCheckpointWindowMigration, postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
 import { postgresEventMigration } from './events';
 import { parameterTablesPostgres } from '../parameter-ops';
@@ -86,4 +86,6 @@ export const migrations: string[] = [
   parameterTablesPostgres,
   // 13: EventBridge Scheduler: schedule groups, schedules, scheduled rules' timers, the fire outbox.
   postgresScheduleMigration,
+  // 14: stream mappings' open tumbling window per shard, saved with the checkpoint (../checkpoints.ts).
+  postgresCheckpointWindowMigration,
 ];

@@ -30,3 +30,6 @@ export const postgresStreamMigration = `
   CREATE TABLE kin_checkpoints (
     mapping_id text COLLATE "C" NOT NULL, shard_id text COLLATE "C" NOT NULL, seq text, ended integer NOT NULL, updated_ms bigint NOT NULL,
     PRIMARY KEY (mapping_id, shard_id));`;
+
+/** A stream mapping's open tumbling window per shard, written with its checkpoint (../checkpoints.ts). */
+export const postgresCheckpointWindowMigration = `ALTER TABLE kin_checkpoints ADD COLUMN window_json text;`;

@@ -2,7 +2,7 @@ import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import type { EventBusStore } from '../events';
 import { SqliteEvents, sqliteEventMigration } from './events';
-import { SqliteStreams, sqliteStreamMigration } from './streams';
+import { SqliteStreams, sqliteCheckpointWindowMigration, sqliteStreamMigration } from './streams';
 import { SqliteAudit, sqliteAuditMigration } from './audit';
 import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
 import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
@@ -1056,7 +1056,7 @@ export class SqliteStore implements Store {
   reshardStream(name: string, close: string[], open: NewShard[], busyMs: number): ReturnType<StreamStore['reshardStream']> { return this.durable(this.streams.reshardStream(name, close, open, busyMs)); }
   sweepStreamRecords(limit: number): ReturnType<StreamStore['sweepStreamRecords']> { return this.durable(this.streams.sweepStreamRecords(limit)); }
   listCheckpoints(mappingId: string): ReturnType<CheckpointStore['listCheckpoints']> { return this.streams.listCheckpoints(mappingId); }
-  saveCheckpoint(mappingId: string, shardId: string, next: { sequenceNumber?: string; ended: boolean }, expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.durable(this.streams.saveCheckpoint(mappingId, shardId, next, expected)); }
+  saveCheckpoint(mappingId: string, shardId: string, next: Parameters<CheckpointStore['saveCheckpoint']>[2], expected: string | undefined): ReturnType<CheckpointStore['saveCheckpoint']> { return this.durable(this.streams.saveCheckpoint(mappingId, shardId, next, expected)); }
   deleteCheckpoints(mappingId: string): ReturnType<CheckpointStore['deleteCheckpoints']> { return this.durable(this.streams.deleteCheckpoints(mappingId)); }
 
   // ---- Audit trail (src/store/audit.ts): ./audit.ts.
@@ -1253,6 +1253,8 @@ const migrations: string[] = [
   parameterTablesSqlite,
   // 16: EventBridge Scheduler: schedule groups, schedules, scheduled rules' timers, the fire outbox.
   sqliteScheduleMigration,
+  // 17: stream mappings' open tumbling window per shard, saved with the checkpoint (../checkpoints.ts).
+  sqliteCheckpointWindowMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

@@ -31,3 +31,6 @@ export const sqliteStreamMigration = `
   CREATE TABLE kin_checkpoints (
     mapping_id TEXT NOT NULL, shard_id TEXT NOT NULL, seq TEXT, ended INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
     PRIMARY KEY (mapping_id, shard_id));`;
+
+/** A stream mapping's open tumbling window per shard, written with its checkpoint (../checkpoints.ts). */
+export const sqliteCheckpointWindowMigration = `ALTER TABLE kin_checkpoints ADD COLUMN window_json TEXT;`;
