@@ -52,6 +52,9 @@ import { ParameterService } from './parameters/parameter-service';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
+import { MetricsRegistry } from './metrics/registry';
+import { LambdaMetrics } from './metrics/lambda-metrics';
+import { flushIntervalMs as metricsFlushIntervalMs, rollupIntervalMs as metricsRollupIntervalMs } from './metrics/limits';
 import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
 import { FunctionUrlService } from './function-urls/service';
 import { functionUrlOf } from './function-urls/url-id';
@@ -98,6 +101,8 @@ export class KumoServer {
   private streamSweeper?: StreamRetentionSweeper;
   private audit?: AuditTrail;
   private auditSweep?: NodeJS.Timeout;
+  private metrics?: MetricsRegistry;
+  private metricsTimers: NodeJS.Timeout[] = [];
   private queue!: AsyncQueue;
   /** Where services send messages to each other's resources (a queue, a topic, a function) by ARN. */
   deliveries!: Deliveries;
@@ -168,7 +173,15 @@ export class KumoServer {
     });
     // The account's concurrency pools: the invoke path takes from them, PutFunctionConcurrency shapes them.
     const limiter = new ConcurrencyLimiter(cfg.accountConcurrency);
-    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env));
+    // CloudWatch metrics: recorded in memory on the invoke path, written to the store on a timer (and at stop).
+    const metrics = this.metrics = new MetricsRegistry(this.store);
+    const lambdaMetrics = new LambdaMetrics(metrics);
+    this.metricsTimers.push(
+      setInterval(() => void metrics.flush().catch((e) => console.error('kumo: metrics flush failed:', e)), metricsFlushIntervalMs),
+      setInterval(() => void metrics.sweep().catch((e) => console.error('kumo: metrics retention sweep failed:', e)), metricsRollupIntervalMs),
+    );
+    for (const t of this.metricsTimers) t.unref();
+    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env), lambdaMetrics);
     const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
     await reserved.load();
     const provisioned = new ProvisionedConcurrencyService(this.store, this.functions, this.placement, limiter);
@@ -267,7 +280,7 @@ export class KumoServer {
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -341,6 +354,9 @@ export class KumoServer {
     await this.logs?.flush();
     clearInterval(this.auditSweep);
     await this.audit?.drain();
+    for (const t of this.metricsTimers) clearInterval(t);
+    // What the last invocations recorded survives the restart.
+    await this.metrics?.flush().catch((e) => console.error('kumo: metrics flush failed:', e));
     await this.store?.close();
   }
 

@@ -1,5 +1,6 @@
 import { postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
+import { postgresMetricsMigration } from './metrics';
 import { postgresEventMigration } from './events';
 import { parameterTablesPostgres } from '../parameter-ops';
 import { postgresScheduleMigration } from './schedules';
@@ -86,4 +87,6 @@ export const migrations: string[] = [
   parameterTablesPostgres,
   // 13: EventBridge Scheduler: schedule groups, schedules, scheduled rules' timers, the fire outbox.
   postgresScheduleMigration,
+  // 14: metric points (CloudWatch metrics: Lambda's own and PutMetricData's), ../metrics.ts.
+  postgresMetricsMigration,
 ];

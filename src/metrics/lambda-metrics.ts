@@ -1,0 +1,139 @@
+import type { Dimension } from './dimensions';
+import type { MetricsRegistry, Series } from './registry';
+
+/** The namespace Lambda publishes its metrics in. */
+export const lambdaNamespace = 'AWS/Lambda';
+
+/** One metric's series, one per dimension set it is published under. */
+type Fanout = (Series | undefined)[];
+
+interface Handles {
+  invocations: Fanout;
+  errors: Fanout;
+  throttles: Fanout;
+  duration: Fanout;
+  initDuration: Fanout;
+  deadLetterErrors: Fanout;
+  destinationDeliveryFailures: Fanout;
+  asyncEventsReceived: Fanout;
+  asyncEventAge: Fanout;
+  asyncEventsDropped: Fanout;
+  iteratorAge: Fanout;
+}
+
+const metricUnits: Record<keyof Handles, [name: string, unit: string]> = {
+  invocations: ['Invocations', 'Count'],
+  errors: ['Errors', 'Count'],
+  throttles: ['Throttles', 'Count'],
+  duration: ['Duration', 'Milliseconds'],
+  initDuration: ['InitDuration', 'Milliseconds'],
+  deadLetterErrors: ['DeadLetterErrors', 'Count'],
+  destinationDeliveryFailures: ['DestinationDeliveryFailures', 'Count'],
+  asyncEventsReceived: ['AsyncEventsReceived', 'Count'],
+  asyncEventAge: ['AsyncEventAge', 'Milliseconds'],
+  asyncEventsDropped: ['AsyncEventsDropped', 'Count'],
+  iteratorAge: ['IteratorAge', 'Milliseconds'],
+};
+
+/** What the invoke path and the async and event-source paths call (src/invoke, src/async, src/event-sources). */
+export interface InvokeMetrics {
+  /** An invocation ran: its duration (ms), whether it failed, its init duration on a cold start. */
+  invoked(functionName: string, qualifier: string | undefined, executedVersion: string, durationMs: number, failed: boolean, initDurationMs: number | undefined): void;
+  throttled(functionName: string, qualifier: string | undefined): void;
+  /** After a slot was taken: executions in flight in the account, and in its unreserved pool. */
+  concurrency(inFlight: number, unreservedInFlight: number): void;
+}
+
+/**
+ * Lambda's metrics over the registry, published as AWS does under the
+ * dimension sets: none (the account), FunctionName, and for a qualified
+ * call FunctionName + Resource (`function:qualifier`) and FunctionName +
+ * Resource + ExecutedVersion. Series handles are cached per function,
+ * qualifier and version (three map lookups with strings the caller already
+ * has: nothing allocated per call after the first).
+ */
+export class LambdaMetrics implements InvokeMetrics {
+  private readonly cache = new Map<string, Map<string, Map<string, Handles>>>();
+  private readonly account: { concurrent?: Series; unreserved?: Series };
+
+  constructor(private readonly reg: MetricsRegistry) {
+    this.account = {
+      concurrent: reg.get(lambdaNamespace, 'ConcurrentExecutions', [], 'Count'),
+      unreserved: reg.get(lambdaNamespace, 'UnreservedConcurrentExecutions', [], 'Count'),
+    };
+  }
+
+  private handles(fn: string, qualifier: string | undefined, version: string): Handles {
+    const q = qualifier ?? '';
+    let byQ = this.cache.get(fn);
+    if (!byQ) this.cache.set(fn, (byQ = new Map()));
+    let byV = byQ.get(q);
+    if (!byV) byQ.set(q, (byV = new Map()));
+    let h = byV.get(version);
+    if (!h) byV.set(version, (h = this.build(fn, q, version)));
+    return h;
+  }
+
+  private build(fn: string, q: string, version: string): Handles {
+    const sets: Dimension[][] = [[], [['FunctionName', fn]]];
+    if (q) {
+      sets.push([['FunctionName', fn], ['Resource', `${fn}:${q}`]]);
+      if (version) sets.push([['FunctionName', fn], ['Resource', `${fn}:${q}`], ['ExecutedVersion', version]]);
+    }
+    const h = {} as Handles;
+    for (const [k, [name, unit]] of Object.entries(metricUnits) as [keyof Handles, [string, string]][]) {
+      h[k] = sets.map((d) => this.reg.get(lambdaNamespace, name, d, unit));
+    }
+    return h;
+  }
+
+  private rec(f: Fanout, v: number): void {
+    for (let i = 0; i < f.length; i++) this.reg.record(f[i], v);
+  }
+
+  invoked(fn: string, qualifier: string | undefined, version: string, durationMs: number, failed: boolean, initDurationMs: number | undefined): void {
+    const h = this.handles(fn, qualifier, version);
+    this.rec(h.invocations, 1);
+    this.rec(h.errors, failed ? 1 : 0);
+    this.rec(h.duration, durationMs);
+    if (initDurationMs !== undefined) this.rec(h.initDuration, initDurationMs);
+  }
+
+  throttled(fn: string, qualifier: string | undefined): void {
+    const h = this.handles(fn, qualifier, '');
+    this.rec(h.throttles, 1);
+  }
+
+  concurrency(inFlight: number, unreservedInFlight: number): void {
+    this.reg.record(this.account.concurrent, inFlight);
+    this.reg.record(this.account.unreserved, unreservedInFlight);
+  }
+
+  /** An async event was accepted into the queue (AsyncEventsReceived). */
+  asyncReceived(fn: string, qualifier: string | undefined): void {
+    this.rec(this.handles(fn, qualifier, '').asyncEventsReceived, 1);
+  }
+
+  /** An async event was taken from the queue: its age (ms) since it was accepted (AsyncEventAge). */
+  asyncAge(fn: string, qualifier: string | undefined, ageMs: number): void {
+    this.rec(this.handles(fn, qualifier, '').asyncEventAge, ageMs);
+  }
+
+  /** An async event was dropped: retries or age exhausted with no destination taking it (AsyncEventsDropped). */
+  asyncDropped(fn: string, qualifier: string | undefined): void {
+    this.rec(this.handles(fn, qualifier, '').asyncEventsDropped, 1);
+  }
+
+  deadLetterError(fn: string, qualifier: string | undefined): void {
+    this.rec(this.handles(fn, qualifier, '').deadLetterErrors, 1);
+  }
+
+  destinationDeliveryFailure(fn: string, qualifier: string | undefined): void {
+    this.rec(this.handles(fn, qualifier, '').destinationDeliveryFailures, 1);
+  }
+
+  /** An event source batch's age (ms) when the poller read it (IteratorAge). */
+  iteratorAge(fn: string, ageMs: number): void {
+    this.rec(this.handles(fn, undefined, '').iteratorAge, ageMs);
+  }
+}
