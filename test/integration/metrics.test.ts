@@ -1,0 +1,117 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CreateFunctionCommand, InvokeCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
+import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+
+/**
+ * Lambda's metrics and the CloudWatch API (issue 17 item 1, 3, 5) through the
+ * real server with SDK v3's CloudWatch client (JSON 1.0, awsQueryCompatible):
+ * invocations, errors and a throttle are counted as GetMetricStatistics
+ * reports them; PutMetricData's own namespaces; AWS's errors; the points
+ * survive a clean restart (flushed at stop) and PutMetricData survives kill -9.
+ */
+describe('metrics', () => {
+  let s: RunningServer;
+  let cw: CloudWatchClient;
+  const fn = 'metered-fn';
+  const start = new Date(Date.now() - 3_600_000);
+  const end = () => new Date(Date.now() + 120_000);
+  const client = (srv: RunningServer) => new CloudWatchClient({ endpoint: srv.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+  const sum = async (metric: string, dims = [{ Name: 'FunctionName', Value: fn }]) => {
+    const r = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/Lambda', MetricName: metric, Dimensions: dims, StartTime: start, EndTime: end(), Period: 3600 * 2, Statistics: ['Sum', 'SampleCount'] }));
+    return (r.Datapoints ?? []).reduce((a, d) => a + (d.Sum ?? 0), 0);
+  };
+
+  before(async () => {
+    s = await startServer();
+    cw = client(s);
+    const zip = await makeZip({ 'index.js': 'exports.handler = async (e) => { if (e.fail) throw new Error("boom"); return 1; };' });
+    await s.client.send(new CreateFunctionCommand({ FunctionName: fn, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 30 }, { FunctionName: fn });
+    for (let k = 0; k < 5; k++) await s.client.send(new InvokeCommand({ FunctionName: fn, Payload: encode({ fail: false }) }));
+    for (let k = 0; k < 2; k++) {
+      const r = await s.client.send(new InvokeCommand({ FunctionName: fn, Payload: encode({ fail: true }) }));
+      assert.equal(r.FunctionError, 'Unhandled');
+    }
+    await s.client.send(new InvokeCommand({ FunctionName: fn, Qualifier: '$LATEST', Payload: encode({ fail: false }) }));
+    await s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: fn, ReservedConcurrentExecutions: 0 }));
+    await assert.rejects(s.client.send(new InvokeCommand({ FunctionName: fn })), { name: 'TooManyRequestsException' });
+    await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: fn }));
+  });
+  after(async () => {
+    cw.destroy();
+    await s.stop();
+  });
+
+  it('GetMetricStatistics sums Invocations, Errors and Throttles per function, and per Resource for a qualified call', async () => {
+    assert.equal(await sum('Invocations'), 8);
+    assert.equal(await sum('Errors'), 2);
+    assert.equal(await sum('Throttles'), 1);
+    assert.equal(await sum('Invocations', [{ Name: 'FunctionName', Value: fn }, { Name: 'Resource', Value: `${fn}:$LATEST` }]), 1);
+    assert.equal(await sum('Invocations', []), 8, 'the account-wide series (no dimensions)');
+  });
+
+  it('Duration has SampleCount, Average, Minimum, Maximum and percentiles within Minimum..Maximum', async () => {
+    const r = await cw.send(new GetMetricStatisticsCommand({
+      Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: [{ Name: 'FunctionName', Value: fn }], StartTime: start, EndTime: end(), Period: 7200,
+      Statistics: ['SampleCount', 'Average', 'Minimum', 'Maximum'], ExtendedStatistics: ['p50', 'p99'],
+    }));
+    const dps = r.Datapoints!;
+    assert.equal(dps.reduce((a, d) => a + d.SampleCount!, 0), 8);
+    const d = dps[0]!;
+    assert.equal(d.Unit, 'Milliseconds');
+    assert.ok(d.Minimum! > 0 && d.Minimum! <= d.Average! && d.Average! <= d.Maximum!);
+    const p50 = d.ExtendedStatistics!.p50!;
+    const p99 = d.ExtendedStatistics!.p99!;
+    assert.ok(p50 >= d.Minimum! && p50 <= p99 && p99 <= d.Maximum!, JSON.stringify(d));
+  });
+
+  it("answers CloudWatch's errors for bad input", async () => {
+    await assert.rejects(cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/Lambda', MetricName: 'Invocations', StartTime: start, EndTime: end(), Period: 60 } as never)), {
+      name: 'MissingRequiredParameterException',
+    });
+    await assert.rejects(cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/Lambda', MetricName: 'Invocations', StartTime: start, EndTime: end(), Period: 61, Statistics: ['Sum'] })), {
+      name: 'InvalidParameterValueException',
+    });
+    await assert.rejects(cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/Lambda', MetricName: 'Invocations', StartTime: new Date(0), EndTime: end(), Period: 60, Statistics: ['Sum'] })), {
+      name: 'InvalidParameterCombinationException', message: /exceeds the limit of 1,440/,
+    });
+    await assert.rejects(cw.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: [{ MetricName: 'x', Value: 1 }] })), { name: 'InvalidParameterValueException' });
+    await assert.rejects(cw.send(new PutMetricDataCommand({ Namespace: 'Mine', MetricData: [{ MetricName: 'x', Value: 1, Values: [1] }] })), { name: 'InvalidParameterCombinationException' });
+    await assert.rejects(cw.send(new GetMetricDataCommand({ StartTime: start, EndTime: end(), MetricDataQueries: [{ Id: 'm', Expression: 'SUM(METRICS())' }] })), { name: 'InvalidParameterValueException' });
+  });
+
+  it('PutMetricData stores users\' metrics; GetMetricData and ListMetrics find them', async () => {
+    const dims = [{ Name: 'Shop', Value: 'north' }];
+    await cw.send(new PutMetricDataCommand({ Namespace: 'Kumo/Test', MetricData: [
+      { MetricName: 'Orders', Dimensions: dims, Value: 3, Unit: 'Count' },
+      { MetricName: 'Orders', Dimensions: dims, Values: [1, 2], Counts: [2, 1], Unit: 'Count' },
+    ] }));
+    const r = await cw.send(new GetMetricDataCommand({ StartTime: start, EndTime: end(), MetricDataQueries: [
+      { Id: 'orders', MetricStat: { Metric: { Namespace: 'Kumo/Test', MetricName: 'Orders', Dimensions: dims }, Period: 7200, Stat: 'Sum' } },
+      { Id: 'n', MetricStat: { Metric: { Namespace: 'Kumo/Test', MetricName: 'Orders', Dimensions: dims }, Period: 7200, Stat: 'SampleCount' } },
+    ] }));
+    assert.deepEqual(r.MetricDataResults!.map((x) => [x.Id, x.Values!.reduce((a, v) => a + v, 0), x.StatusCode]), [['orders', 7, 'Complete'], ['n', 4, 'Complete']]);
+    const l = await cw.send(new ListMetricsCommand({ Namespace: 'Kumo/Test' }));
+    assert.deepEqual(l.Metrics, [{ Namespace: 'Kumo/Test', MetricName: 'Orders', Dimensions: dims }]);
+    const lam = await cw.send(new ListMetricsCommand({ Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: [{ Name: 'FunctionName', Value: fn }] }));
+    assert.ok(lam.Metrics!.length >= 2, JSON.stringify(lam.Metrics));
+  });
+
+  it('the points survive a restart (flushed at stop), and PutMetricData survives kill -9', async () => {
+    await cw.send(new PutMetricDataCommand({ Namespace: 'Kumo/Crash', MetricData: [{ MetricName: 'Acked', Value: 42 }] }));
+    cw.destroy();
+    await s.stop();
+    s = await startServer({ dataDir: s.dataDir });
+    cw = client(s);
+    assert.equal(await sum('Invocations'), 8);
+    assert.equal(await sum('Throttles'), 1);
+    cw.destroy();
+    await s.kill9();
+    s = await startServer({ dataDir: s.dataDir });
+    cw = client(s);
+    const r = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'Kumo/Crash', MetricName: 'Acked', StartTime: start, EndTime: end(), Period: 7200, Statistics: ['Sum'] }));
+    assert.equal(r.Datapoints!.reduce((a, d) => a + d.Sum!, 0), 42);
+  });
+});
