@@ -1,4 +1,5 @@
 import type { Operation } from '../../gateway/service';
+import { queryMap } from '../../gateway/protocols/query';
 import { dimsFromKey, dimsKey, type Dimension } from '../../metrics/dimensions';
 import * as L from '../../metrics/limits';
 import type { Aggregate, MetricsRegistry } from '../../metrics/registry';
@@ -95,7 +96,7 @@ function fromB64(t: string): MetricSeriesKey {
 export function metricOperations(m: MetricsRegistry): Record<string, Operation> {
   return {
     GetMetricStatistics: {
-      handle: async (i) => {
+      handle: async (i, ctx) => {
         const ns = namespace(i, true)!;
         const metricName = str(i, 'MetricName', true, L.metricNameCharsMax);
         const dims = dimensions(list(i, 'Dimensions'), 'Dimensions');
@@ -119,7 +120,12 @@ export function metricOperations(m: MetricsRegistry): Record<string, Operation> 
         const aggs = await m.query({ namespace: ns, metricName, dims: dimsKey(dims) }, startMs, endMs, p * 1000);
         return {
           Label: metricName,
-          Datapoints: aggs.filter((a) => unit === undefined || a.unit === unit).map((a) => datapoint(a, stats, ext)),
+          Datapoints: aggs.filter((a) => unit === undefined || a.unit === unit).map((a) => {
+            const dp = datapoint(a, stats, ext);
+            // A map in query XML is entry/key/value elements.
+            if (ctx.protocol === 'query' && dp.ExtendedStatistics) dp.ExtendedStatistics = queryMap(dp.ExtendedStatistics as Record<string, unknown>);
+            return dp;
+          }),
         };
       },
     },
