@@ -1,4 +1,5 @@
 import type { MetricPoint, MetricSeriesKey, MetricStore } from '../store/metrics';
+export type { MetricPoint, MetricSeriesKey } from '../store/metrics';
 import { dimsKey, type Dimension } from './dimensions';
 import * as L from './limits';
 import { add, histFromJson, histToJson, merge, newStats, type Stats } from './stats';

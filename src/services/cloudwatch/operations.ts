@@ -4,7 +4,7 @@ import { dimsFromKey, dimsKey, type Dimension } from '../../metrics/dimensions';
 import * as L from '../../metrics/limits';
 import type { Aggregate, MetricsRegistry } from '../../metrics/registry';
 import { add, histToJson, newStats, percentile, type Stats } from '../../metrics/stats';
-import type { MetricPoint, MetricSeriesKey } from '../../store/metrics';
+import type { MetricPoint, MetricSeriesKey } from '../../metrics/registry';
 import { combination, invalid, list, missing, num, obj, str, time, type In } from './input';
 
 const basicStats = new Set(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum']);
