@@ -54,6 +54,7 @@ import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
 import { MetricsRegistry } from './metrics/registry';
 import { LambdaMetrics } from './metrics/lambda-metrics';
+import { IteratorAgeSampler } from './metrics/iterator-age-sampler';
 import { flushIntervalMs as metricsFlushIntervalMs, rollupIntervalMs as metricsRollupIntervalMs } from './metrics/limits';
 import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
 import { FunctionUrlService } from './function-urls/service';
@@ -180,6 +181,8 @@ export class KumoServer {
       setInterval(() => void metrics.flush().catch((e) => console.error('kumo: metrics flush failed:', e)), metricsFlushIntervalMs),
       setInterval(() => void metrics.sweep().catch((e) => console.error('kumo: metrics retention sweep failed:', e)), metricsRollupIntervalMs),
     );
+    const ageSampler = new IteratorAgeSampler(() => this.pollers?.iteratorAges() ?? [], (uuid) => this.store.getEventSourceMapping(uuid), lambdaMetrics);
+    this.metricsTimers.push(setInterval(() => void ageSampler.sample().catch((e) => console.error('kumo: iterator age sample failed:', e)), metricsFlushIntervalMs));
     for (const t of this.metricsTimers) t.unref();
     const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env), lambdaMetrics);
     const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
@@ -190,7 +193,7 @@ export class KumoServer {
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
     // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
     this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.urlPort));
-    this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs);
+    this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);
     this.deliveries.register('lambda', {
       send: async (arn, msg) => {
         const fn = parseLambdaArn(arn);

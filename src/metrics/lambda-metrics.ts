@@ -44,6 +44,20 @@ export interface InvokeMetrics {
   concurrency(inFlight: number, unreservedInFlight: number): void;
 }
 
+/** What the async queue calls (src/async/queue.ts). */
+export interface AsyncMetrics {
+  asyncReceived(functionName: string, qualifier: string | undefined): void;
+  asyncAge(functionName: string, qualifier: string | undefined, ageMs: number): void;
+  asyncDropped(functionName: string, qualifier: string | undefined): void;
+  deadLetterError(functionName: string, qualifier: string | undefined): void;
+  destinationDeliveryFailure(functionName: string, qualifier: string | undefined): void;
+}
+
+/** What the event source pollers report (src/event-sources/). */
+export interface PollerMetrics {
+  iteratorAge(functionName: string, qualifier: string | undefined, mappingUuid: string, ageMs: number): void;
+}
+
 /**
  * Lambda's metrics over the registry, published as AWS does under the
  * dimension sets: none (the account), FunctionName, and for a qualified
@@ -52,9 +66,10 @@ export interface InvokeMetrics {
  * qualifier and version (three map lookups with strings the caller already
  * has: nothing allocated per call after the first).
  */
-export class LambdaMetrics implements InvokeMetrics {
+export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics {
   private readonly cache = new Map<string, Map<string, Map<string, Handles>>>();
   private readonly account: { concurrent?: Series; unreserved?: Series };
+  private readonly byMapping = new Map<string, Series | undefined>();
 
   constructor(private readonly reg: MetricsRegistry) {
     this.account = {
@@ -132,8 +147,15 @@ export class LambdaMetrics implements InvokeMetrics {
     this.rec(this.handles(fn, qualifier, '').destinationDeliveryFailures, 1);
   }
 
-  /** An event source batch's age (ms) when the poller read it (IteratorAge). */
-  iteratorAge(fn: string, ageMs: number): void {
-    this.rec(this.handles(fn, undefined, '').iteratorAge, ageMs);
+  /**
+   * A stream mapping's IteratorAge (ms, the age of the last record read),
+   * under the function's dimension sets and per mapping (FunctionName +
+   * EventSourceMappingUUID, the dimension AWS's event source mapping metrics use).
+   */
+  iteratorAge(fn: string, qualifier: string | undefined, mappingUuid: string, ageMs: number): void {
+    this.rec(this.handles(fn, qualifier, '').iteratorAge, ageMs);
+    let s = this.byMapping.get(mappingUuid);
+    if (!s) this.byMapping.set(mappingUuid, (s = this.reg.get(lambdaNamespace, 'IteratorAge', [['FunctionName', fn], ['EventSourceMappingUUID', mappingUuid]], 'Milliseconds')));
+    this.reg.record(s, ageMs);
   }
 }

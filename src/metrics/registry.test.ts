@@ -5,6 +5,7 @@ import { MetricsRegistry } from './registry';
 import { LambdaMetrics } from './lambda-metrics';
 import { dimsKey } from './dimensions';
 import { seriesMax } from './limits';
+import { IteratorAgeSampler } from './iterator-age-sampler';
 import type { MetricPoint, MetricStore } from '../store/metrics';
 
 /** An in-memory MetricStore (the real ones pass test/store-contract-metrics.ts; this one only collects what is flushed). */
@@ -79,5 +80,23 @@ describe('metrics registry', () => {
     assert.equal(reg.get('N', 'M', [['k', 'one more']], 'Count'), undefined);
     assert.equal(reg.droppedSeries, 1);
     assert.ok(reg.get('N', 'M', [['k', '0']], 'Count'), 'an existing series is still recorded');
+  });
+
+  it('IteratorAge is sampled from the pollers per function and per mapping; a mapping not read yet is skipped', async () => {
+    const store = new Collect();
+    const reg = new MetricsRegistry(store, () => 60_000 * 100);
+    const lookups: string[] = [];
+    const sampler = new IteratorAgeSampler(
+      () => [{ uuid: 'u-1', iteratorAgeMs: 1500 }, { uuid: 'u-2' }],
+      async (uuid) => (lookups.push(uuid), { functionName: 'consumer' }),
+      new LambdaMetrics(reg),
+    );
+    await sampler.sample();
+    await sampler.sample();
+    await reg.flush();
+    assert.deepEqual(lookups, ['u-1'], 'the mapping is read once');
+    const byMapping = store.points.filter((p) => p.metricName === 'IteratorAge' && p.dims === dimsKey([['FunctionName', 'consumer'], ['EventSourceMappingUUID', 'u-1']]));
+    assert.deepEqual(byMapping.map((p) => [p.count, p.max, p.unit]), [[2, 1500, 'Milliseconds']]);
+    assert.equal(store.points.filter((p) => p.metricName === 'IteratorAge' && p.dims === dimsKey([['FunctionName', 'consumer']])).length, 1);
   });
 });

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateFunctionCommand, InvokeCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, InvokeCommand, PutFunctionEventInvokeConfigCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 
@@ -97,6 +97,24 @@ describe('metrics', () => {
     assert.deepEqual(l.Metrics, [{ Namespace: 'Kumo/Test', MetricName: 'Orders', Dimensions: dims }]);
     const lam = await cw.send(new ListMetricsCommand({ Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: [{ Name: 'FunctionName', Value: fn }] }));
     assert.ok(lam.Metrics!.length >= 2, JSON.stringify(lam.Metrics));
+  });
+
+  it('async invocations: AsyncEventsReceived, AsyncEventAge and AsyncEventsDropped (retries exhausted, no destination)', async () => {
+    const afn = 'metered-async';
+    const zip = await makeZip({ 'index.js': 'exports.handler = async () => { throw new Error("always"); };' });
+    await s.client.send(new CreateFunctionCommand({ FunctionName: afn, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 30 }, { FunctionName: afn });
+    await s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: afn, MaximumRetryAttempts: 0 }));
+    for (let k = 0; k < 2; k++) await s.client.send(new InvokeCommand({ FunctionName: afn, InvocationType: 'Event', Payload: encode({}) }));
+    const dims = [{ Name: 'FunctionName', Value: afn }];
+    for (let t = 0; t < 150 && (await sum('AsyncEventsDropped', dims)) < 2; t++) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await sum('AsyncEventsReceived', dims), 2);
+    assert.equal(await sum('AsyncEventsDropped', dims), 2);
+    assert.equal(await sum('Invocations', dims), 2);
+    assert.equal(await sum('Errors', dims), 2);
+    const age = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/Lambda', MetricName: 'AsyncEventAge', Dimensions: dims, StartTime: start, EndTime: end(), Period: 7200, Statistics: ['SampleCount', 'Maximum'] }));
+    assert.equal(age.Datapoints![0]!.SampleCount, 2);
+    assert.ok(age.Datapoints![0]!.Maximum! >= 0 && age.Datapoints![0]!.Unit === 'Milliseconds');
   });
 
   it('the points survive a restart (flushed at stop), and PutMetricData survives kill -9', async () => {
