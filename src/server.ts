@@ -55,6 +55,7 @@ import { AuditTrail } from './audit/audit-trail';
 import { MetricsRegistry } from './metrics/registry';
 import { LambdaMetrics } from './metrics/lambda-metrics';
 import { IteratorAgeSampler } from './metrics/iterator-age-sampler';
+import { emfFromBatches } from './metrics/emf';
 import { flushIntervalMs as metricsFlushIntervalMs, rollupIntervalMs as metricsRollupIntervalMs } from './metrics/limits';
 import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
 import { FunctionUrlService } from './function-urls/service';
@@ -181,6 +182,11 @@ export class KumoServer {
       setInterval(() => void metrics.flush().catch((e) => console.error('kumo: metrics flush failed:', e)), metricsFlushIntervalMs),
       setInterval(() => void metrics.sweep().catch((e) => console.error('kumo: metrics retention sweep failed:', e)), metricsRollupIntervalMs),
     );
+    // Embedded Metric Format: function log lines that carry `_aws.CloudWatchMetrics` become metrics, read once the lines are stored.
+    this.logs.onStored = (batches) => {
+      const points = emfFromBatches(batches);
+      if (points.length) void metrics.put(points).catch((e) => console.error('kumo: storing embedded metrics failed:', e));
+    };
     const ageSampler = new IteratorAgeSampler(() => this.pollers?.iteratorAges() ?? [], (uuid) => this.store.getEventSourceMapping(uuid), lambdaMetrics);
     this.metricsTimers.push(setInterval(() => void ageSampler.sample().catch((e) => console.error('kumo: iterator age sample failed:', e)), metricsFlushIntervalMs));
     for (const t of this.metricsTimers) t.unref();

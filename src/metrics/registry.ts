@@ -33,6 +33,7 @@ export class MetricsRegistry {
   /** Points handed to the store and not yet committed: still answered from memory. */
   private inFlight: MetricPoint[] = [];
   private flushing: Promise<void> | undefined;
+  private readonly puts = new Set<Promise<unknown>>();
   /** Series refused because `seriesMax` was reached. */
   droppedSeries = 0;
 
@@ -74,6 +75,7 @@ export class MetricsRegistry {
 
   /** Writes every bucket with data (open ones too: the store merges the rest of the minute later) and resolves once durable. */
   async flush(): Promise<void> {
+    await Promise.all(this.puts);
     while (this.flushing) await this.flushing.catch(() => undefined);
     const points: MetricPoint[] = [];
     for (const s of this.series.values()) {
@@ -155,9 +157,12 @@ export class MetricsRegistry {
     return this.store.listMetricSeries(q);
   }
 
-  /** Writes points straight to the store (PutMetricData: durable before it is answered). */
+  /** Writes points straight to the store (PutMetricData: durable before it is answered; EMF). `flush` waits for these too. */
   put(points: MetricPoint[]): Promise<void> {
-    return this.store.mergeMetricPoints(points);
+    const w = this.store.mergeMetricPoints(points);
+    const tracked = w.catch(() => undefined).finally(() => this.puts.delete(tracked));
+    this.puts.add(tracked);
+    return w;
   }
 }
 

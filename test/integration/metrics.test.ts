@@ -117,6 +117,23 @@ describe('metrics', () => {
     assert.ok(age.Datapoints![0]!.Maximum! >= 0 && age.Datapoints![0]!.Unit === 'Milliseconds');
   });
 
+  it('Embedded Metric Format lines a function prints become metrics', async () => {
+    const efn = 'metered-emf';
+    const emf = { _aws: { Timestamp: 0, CloudWatchMetrics: [{ Namespace: 'Kumo/Emf', Dimensions: [['Service']], Metrics: [{ Name: 'Items', Unit: 'Count' }] }] }, Service: 'cart', Items: 0 };
+    const code = `exports.handler = async (e) => { const o = ${JSON.stringify(emf)}; o._aws.Timestamp = Date.now(); o.Items = e.n; process.stdout.write(JSON.stringify(o) + "\\n"); return 1; };`;
+    await s.client.send(new CreateFunctionCommand({ FunctionName: efn, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: await makeZip({ 'index.js': code }) } }));
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 30 }, { FunctionName: efn });
+    await s.client.send(new InvokeCommand({ FunctionName: efn, Payload: encode({ n: 4 }) }));
+    await s.client.send(new InvokeCommand({ FunctionName: efn, Payload: encode({ n: 6 }) }));
+    const get = async () => (await cw.send(new GetMetricStatisticsCommand({
+      Namespace: 'Kumo/Emf', MetricName: 'Items', Dimensions: [{ Name: 'Service', Value: 'cart' }], StartTime: start, EndTime: end(), Period: 7200, Statistics: ['Sum', 'SampleCount'],
+    }))).Datapoints ?? [];
+    let dps = await get();
+    for (let t = 0; t < 50 && dps.reduce((a, d) => a + d.SampleCount!, 0) < 2; t++) (await new Promise((r) => setTimeout(r, 200)), (dps = await get()));
+    assert.equal(dps.reduce((a, d) => a + d.Sum!, 0), 10);
+    assert.equal(dps[0]!.Unit, 'Count');
+  });
+
   it('the points survive a restart (flushed at stop), and PutMetricData survives kill -9', async () => {
     await cw.send(new PutMetricDataCommand({ Namespace: 'Kumo/Crash', MetricData: [{ MetricName: 'Acked', Value: 42 }] }));
     cw.destroy();
