@@ -56,6 +56,8 @@ import { MetricsRegistry } from './metrics/registry';
 import { LambdaMetrics } from './metrics/lambda-metrics';
 import { IteratorAgeSampler } from './metrics/iterator-age-sampler';
 import { emfFromBatches } from './metrics/emf';
+import { prometheusRegistry } from './metrics/prometheus';
+import { MetricsListener } from './gateway/metrics-listener';
 import { flushIntervalMs as metricsFlushIntervalMs, rollupIntervalMs as metricsRollupIntervalMs } from './metrics/limits';
 import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
 import { FunctionUrlService } from './function-urls/service';
@@ -105,6 +107,9 @@ export class KumoServer {
   private auditSweep?: NodeJS.Timeout;
   private metrics?: MetricsRegistry;
   private metricsTimers: NodeJS.Timeout[] = [];
+  private metricsListener?: MetricsListener;
+  /** The Prometheus listener's port, when KUMO_METRICS_PORT is set. */
+  metricsPort?: number;
   private queue!: AsyncQueue;
   /** Where services send messages to each other's resources (a queue, a topic, a function) by ARN. */
   deliveries!: Deliveries;
@@ -301,6 +306,12 @@ export class KumoServer {
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });
     this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.host)).port;
+    if (cfg.metricsPort !== undefined) {
+      // Prometheus text at /metrics on its own port (src/gateway/metrics-listener.ts says why not on the gateway).
+      const prom = prometheusRegistry(lambdaMetrics, metrics, () => ({ inFlight: limiter.current, unreservedInFlight: limiter.unreservedInFlight }));
+      this.metricsListener = new MetricsListener(prom, (e) => console.error('kumo: metrics scrape failed:', e));
+      this.metricsPort = (await this.metricsListener.listen(cfg.metricsPort, cfg.host)).port;
+    }
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
     this.queue.start();
@@ -338,6 +349,7 @@ export class KumoServer {
   private async doStop(): Promise<void> {
     const gatewayClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
     const urlsClosed = this.urlListener?.close(stopGraceMs) ?? Promise.resolve();
+    const scrapesClosed = this.metricsListener?.close() ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
     const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
@@ -346,7 +358,7 @@ export class KumoServer {
     const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
     this.moveTasks?.stop();
     const schedulerStopped = this.schedulerEngine?.stop() ?? Promise.resolve();
-    const drained = Promise.all([gatewayClosed, urlsClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped, schedulerStopped]);
+    const drained = Promise.all([gatewayClosed, urlsClosed, scrapesClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped, schedulerStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();

@@ -7,7 +7,24 @@ export const lambdaNamespace = 'AWS/Lambda';
 /** One metric's series, one per dimension set it is published under. */
 type Fanout = (Series | undefined)[];
 
+/** Prometheus histogram bounds for Duration, ms (le); +Inf is the count. */
+export const durationBucketsMs = [1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000];
+
+/** Cumulative counts since start per function and qualifier, for Prometheus (counters never reset). */
+export interface Totals {
+  functionName: string;
+  /** '' for an unqualified call. */
+  qualifier: string;
+  invocations: number;
+  errors: number;
+  throttles: number;
+  durationSumMs: number;
+  /** Observations ≤ durationBucketsMs[i] (not cumulative across buckets; the exposition sums them). */
+  durationBuckets: Float64Array;
+}
+
 interface Handles {
+  totals: Totals;
   invocations: Fanout;
   errors: Fanout;
   throttles: Fanout;
@@ -21,7 +38,9 @@ interface Handles {
   iteratorAge: Fanout;
 }
 
-const metricUnits: Record<keyof Handles, [name: string, unit: string]> = {
+type MetricKey = Exclude<keyof Handles, 'totals'>;
+
+const metricUnits: Record<MetricKey, [name: string, unit: string]> = {
   invocations: ['Invocations', 'Count'],
   errors: ['Errors', 'Count'],
   throttles: ['Throttles', 'Count'],
@@ -85,18 +104,33 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     let byV = byQ.get(q);
     if (!byV) byQ.set(q, (byV = new Map()));
     let h = byV.get(version);
-    if (!h) byV.set(version, (h = this.build(fn, q, version)));
+    if (!h) byV.set(version, (h = this.build(fn, q, version, byV)));
     return h;
   }
 
-  private build(fn: string, q: string, version: string): Handles {
+  /** Every function and qualifier's cumulative counts (the Prometheus exposition reads them at scrape time). */
+  *totals(): Generator<Totals> {
+    for (const byQ of this.cache.values()) {
+      for (const byV of byQ.values()) {
+        const first = byV.values().next();
+        if (!first.done) yield first.value.totals;
+      }
+    }
+  }
+
+  private build(fn: string, q: string, version: string, siblings: Map<string, Handles>): Handles {
+    // One Totals per function and qualifier, shared by its versions' handles.
+    const shared = siblings.values().next();
+    const totals: Totals = shared.done
+      ? { functionName: fn, qualifier: q, invocations: 0, errors: 0, throttles: 0, durationSumMs: 0, durationBuckets: new Float64Array(durationBucketsMs.length) }
+      : shared.value.totals;
     const sets: Dimension[][] = [[], [['FunctionName', fn]]];
     if (q) {
       sets.push([['FunctionName', fn], ['Resource', `${fn}:${q}`]]);
       if (version) sets.push([['FunctionName', fn], ['Resource', `${fn}:${q}`], ['ExecutedVersion', version]]);
     }
-    const h = {} as Handles;
-    for (const [k, [name, unit]] of Object.entries(metricUnits) as [keyof Handles, [string, string]][]) {
+    const h = { totals } as Handles;
+    for (const [k, [name, unit]] of Object.entries(metricUnits) as [MetricKey, [string, string]][]) {
       h[k] = sets.map((d) => this.reg.get(lambdaNamespace, name, d, unit));
     }
     return h;
@@ -108,6 +142,16 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
 
   invoked(fn: string, qualifier: string | undefined, version: string, durationMs: number, failed: boolean, initDurationMs: number | undefined): void {
     const h = this.handles(fn, qualifier, version);
+    const t = h.totals;
+    t.invocations++;
+    if (failed) t.errors++;
+    t.durationSumMs += durationMs;
+    for (let i = 0; i < durationBucketsMs.length; i++) {
+      if (durationMs <= durationBucketsMs[i]!) {
+        t.durationBuckets[i]!++;
+        break;
+      }
+    }
     this.rec(h.invocations, 1);
     this.rec(h.errors, failed ? 1 : 0);
     this.rec(h.duration, durationMs);
@@ -116,6 +160,7 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
 
   throttled(fn: string, qualifier: string | undefined): void {
     const h = this.handles(fn, qualifier, '');
+    h.totals.throttles++;
     this.rec(h.throttles, 1);
   }
 

@@ -24,7 +24,7 @@ describe('metrics', () => {
   };
 
   before(async () => {
-    s = await startServer();
+    s = await startServer({ env: { KUMO_METRICS_PORT: '0' } });
     cw = client(s);
     const zip = await makeZip({ 'index.js': 'exports.handler = async (e) => { if (e.fail) throw new Error("boom"); return 1; };' });
     await s.client.send(new CreateFunctionCommand({ FunctionName: fn, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
@@ -65,6 +65,26 @@ describe('metrics', () => {
     const p50 = d.ExtendedStatistics!.p50!;
     const p99 = d.ExtendedStatistics!.p99!;
     assert.ok(p50 >= d.Minimum! && p50 <= p99 && p99 <= d.Maximum!, JSON.stringify(d));
+  });
+
+  it('Prometheus text at /metrics on its own port: counters and the Duration histogram by function and qualifier', async () => {
+    const port = Number(/Prometheus metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(s.output())?.[1]);
+    assert.ok(port > 0 && port !== s.port, s.output());
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
+    const samples = parseExposition(await res.text());
+    const v = (name: string, labels: Record<string, string>) =>
+      samples.filter((x) => x.name === name && Object.entries(labels).every(([k, val]) => x.labels[k] === val)).reduce((a, x) => a + x.value, 0);
+    assert.equal(v('kumo_lambda_invocations_total', { function: fn }), 8);
+    assert.equal(v('kumo_lambda_invocations_total', { function: fn, qualifier: '$LATEST' }), 1);
+    assert.equal(v('kumo_lambda_errors_total', { function: fn }), 2);
+    assert.equal(v('kumo_lambda_throttles_total', { function: fn }), 1);
+    assert.equal(v('kumo_lambda_duration_milliseconds_count', { function: fn }), 8);
+    assert.equal(v('kumo_lambda_duration_milliseconds_bucket', { function: fn, le: '+Inf' }), 8);
+    const buckets = samples.filter((x) => x.name === 'kumo_lambda_duration_milliseconds_bucket' && x.labels.function === fn && x.labels.qualifier === '');
+    assert.deepEqual(buckets.map((b) => b.value), [...buckets.map((b) => b.value)].sort((a, b) => a - b), 'buckets are cumulative');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
   });
 
   it("answers CloudWatch's errors for bad input", async () => {
@@ -150,3 +170,25 @@ describe('metrics', () => {
     assert.equal(r.Datapoints!.reduce((a, d) => a + d.Sum!, 0), 42);
   });
 });
+
+/** The Prometheus text exposition format (version 0.0.4): `# HELP`/`# TYPE` lines and `name{label="value",…} value` samples. */
+function parseExposition(text: string): { name: string; labels: Record<string, string>; value: number }[] {
+  const out: { name: string; labels: Record<string, string>; value: number }[] = [];
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const t = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+    if (t) (types.set(t[1]!, t[2]!), undefined);
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    assert.ok(m, `not an exposition sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    const value = m[3] === '+Inf' ? Infinity : Number(m[3]);
+    assert.ok(!Number.isNaN(value), line);
+    const family = m[1]!.replace(/_(bucket|sum|count)$/, '');
+    assert.ok(types.has(m[1]!) || types.get(family) === 'histogram', `sample without # TYPE: ${line}`);
+    out.push({ name: m[1]!, labels, value });
+  }
+  return out;
+}
