@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateFunctionCommand, InvokeCommand, PutFunctionEventInvokeConfigCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { SmithyRpcV2CborProtocol } from '@smithy/core/cbor';
 import { encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 
 /**
@@ -100,6 +101,20 @@ describe('metrics', () => {
     await assert.rejects(cw.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: [{ MetricName: 'x', Value: 1 }] })), { name: 'InvalidParameterValueException' });
     await assert.rejects(cw.send(new PutMetricDataCommand({ Namespace: 'Mine', MetricData: [{ MetricName: 'x', Value: 1, Values: [1] }] })), { name: 'InvalidParameterCombinationException' });
     await assert.rejects(cw.send(new GetMetricDataCommand({ StartTime: start, EndTime: end(), MetricDataQueries: [{ Id: 'm', Expression: 'SUM(METRICS())' }] })), { name: 'InvalidParameterValueException' });
+  });
+
+  it('the same API over Smithy RPC v2 CBOR (what newer SDK v3 releases send to CloudWatch)', async () => {
+    const cb = new CloudWatchClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1, protocol: new SmithyRpcV2CborProtocol({ defaultNamespace: 'com.amazonaws.cloudwatch' }) });
+    try {
+      await cb.send(new PutMetricDataCommand({ Namespace: 'Kumo/Cbor', MetricData: [{ MetricName: 'm', Value: 2 }, { MetricName: 'm', Value: 5 }] }));
+      const r = await cb.send(new GetMetricStatisticsCommand({ Namespace: 'Kumo/Cbor', MetricName: 'm', StartTime: start, EndTime: end(), Period: 7200, Statistics: ['Sum', 'Maximum'] }));
+      assert.deepEqual(r.Datapoints!.map((d) => [d.Sum, d.Maximum, d.Timestamp instanceof Date]), [[7, 5, true]]);
+      await assert.rejects(cb.send(new GetMetricStatisticsCommand({ Namespace: 'Kumo/Cbor', MetricName: 'm', StartTime: start, EndTime: end(), Period: 61, Statistics: ['Sum'] })), {
+        name: 'InvalidParameterValueException',
+      });
+    } finally {
+      cb.destroy();
+    }
   });
 
   it('PutMetricData stores users\' metrics; GetMetricData and ListMetrics find them', async () => {

@@ -24,6 +24,8 @@ export function cloudWatchService(d: CloudWatchDeps): ServiceDefinition {
     internalErrorName: 'InternalServiceFault',
     json: { targetPrefix: 'GraniteServiceVersion20100801', version: '1.0', queryCompatible: { namespace: 'com.amazonaws.cloudwatch' } },
     query: { apiVersion: '2010-08-01', xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/' },
+    // Smithy RPC v2 CBOR: what newer SDK v3 releases send to CloudWatch (`POST /service/GraniteServiceVersion20100801/operation/<Op>`).
+    cbor: { serviceName: 'GraniteServiceVersion20100801' },
     // Data events in CloudTrail's terms: metric reads and writes are not management events.
     dataPlane: new Set(['GetMetricStatistics', 'GetMetricData', 'ListMetrics', 'PutMetricData']),
     operations: metricOperations(d.metrics),

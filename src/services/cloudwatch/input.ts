@@ -35,6 +35,10 @@ export function time(i: In, name: string, required = false): number | undefined 
     if (required) throw missing(name);
     return undefined;
   }
+  // CBOR (rpc-v2-cbor) carries a timestamp as tag 1 around epoch seconds.
+  if (typeof v === 'object' && v !== null && (v as { tag?: unknown }).tag === 1 && typeof (v as { value?: unknown }).value === 'number') {
+    return (v as { value: number }).value * 1000;
+  }
   const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v * 1000 : typeof v === 'string' ? (/^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : Date.parse(v)) : NaN;
   if (!Number.isFinite(ms)) throw invalid(`The parameter ${name} must be a valid ISO 8601 timestamp.`);
   return ms;
