@@ -112,6 +112,8 @@ export interface KumoConfig {
    * (0, an ephemeral port, when the API port is 0). Same host as the API.
    */
   urlPort?: number;
+  /** The Prometheus `/metrics` listener's port (KUMO_METRICS_PORT); unset: no such listener. Same host as the API. */
+  metricsPort?: number;
   dataDir: string;
   region: string;
   accountId: string;
@@ -159,6 +161,7 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     host: env.KUMO_HOST ?? '127.0.0.1',
     port: env.KUMO_PORT ? Number(env.KUMO_PORT) : 9001,
     urlPort: env.KUMO_URL_PORT ? portNumber(env.KUMO_URL_PORT, 'KUMO_URL_PORT') : undefined,
+    metricsPort: env.KUMO_METRICS_PORT ? portNumber(env.KUMO_METRICS_PORT, 'KUMO_METRICS_PORT') : undefined,
     dataDir: env.KUMO_DATA_DIR ?? './.kumo',
     region: env.KUMO_REGION ?? 'us-east-1',
     accountId: env.KUMO_ACCOUNT_ID ?? '000000000000',

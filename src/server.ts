@@ -52,6 +52,13 @@ import { ParameterService } from './parameters/parameter-service';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
+import { MetricsRegistry } from './metrics/registry';
+import { LambdaMetrics } from './metrics/lambda-metrics';
+import { IteratorAgeSampler } from './metrics/iterator-age-sampler';
+import { emfFromBatches } from './metrics/emf';
+import { prometheusRegistry } from './metrics/prometheus';
+import { MetricsListener } from './gateway/metrics-listener';
+import { flushIntervalMs as metricsFlushIntervalMs, rollupIntervalMs as metricsRollupIntervalMs } from './metrics/limits';
 import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
 import { FunctionUrlService } from './function-urls/service';
 import { functionUrlOf } from './function-urls/url-id';
@@ -99,6 +106,11 @@ export class KumoServer {
   private streamSweeper?: StreamRetentionSweeper;
   private audit?: AuditTrail;
   private auditSweep?: NodeJS.Timeout;
+  private metrics?: MetricsRegistry;
+  private metricsTimers: NodeJS.Timeout[] = [];
+  private metricsListener?: MetricsListener;
+  /** The Prometheus listener's port, when KUMO_METRICS_PORT is set. */
+  metricsPort?: number;
   private queue!: AsyncQueue;
   /** Where services send messages to each other's resources (a queue, a topic, a function) by ARN. */
   deliveries!: Deliveries;
@@ -169,7 +181,22 @@ export class KumoServer {
     });
     // The account's concurrency pools: the invoke path takes from them, PutFunctionConcurrency shapes them.
     const limiter = new ConcurrencyLimiter(cfg.accountConcurrency);
-    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env));
+    // CloudWatch metrics: recorded in memory on the invoke path, written to the store on a timer (and at stop).
+    const metrics = this.metrics = new MetricsRegistry(this.store);
+    const lambdaMetrics = new LambdaMetrics(metrics);
+    this.metricsTimers.push(
+      setInterval(() => void metrics.flush().catch((e) => console.error('kumo: metrics flush failed:', e)), metricsFlushIntervalMs),
+      setInterval(() => void metrics.sweep().catch((e) => console.error('kumo: metrics retention sweep failed:', e)), metricsRollupIntervalMs),
+    );
+    // Embedded Metric Format: function log lines that carry `_aws.CloudWatchMetrics` become metrics, read once the lines are stored.
+    this.logs.onStored = (batches) => {
+      const points = emfFromBatches(batches);
+      if (points.length) void metrics.put(points).catch((e) => console.error('kumo: storing embedded metrics failed:', e));
+    };
+    const ageSampler = new IteratorAgeSampler(() => this.pollers?.iteratorAges() ?? [], (uuid) => this.store.getEventSourceMapping(uuid), lambdaMetrics);
+    this.metricsTimers.push(setInterval(() => void ageSampler.sample().catch((e) => console.error('kumo: iterator age sample failed:', e)), metricsFlushIntervalMs));
+    for (const t of this.metricsTimers) t.unref();
+    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env), lambdaMetrics);
     const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
     await reserved.load();
     const provisioned = new ProvisionedConcurrencyService(this.store, this.functions, this.placement, limiter);
@@ -178,7 +205,7 @@ export class KumoServer {
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
     // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
     this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.urlPort));
-    this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs);
+    this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);
     this.deliveries.register('lambda', {
       send: async (arn, msg) => {
         const fn = parseLambdaArn(arn);
@@ -269,7 +296,7 @@ export class KumoServer {
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -281,6 +308,12 @@ export class KumoServer {
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });
     this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.host)).port;
+    if (cfg.metricsPort !== undefined) {
+      // Prometheus text at /metrics on its own port (src/gateway/metrics-listener.ts says why not on the gateway).
+      const prom = prometheusRegistry(lambdaMetrics, metrics, () => ({ inFlight: limiter.current, unreservedInFlight: limiter.unreservedInFlight }));
+      this.metricsListener = new MetricsListener(prom, (e) => console.error('kumo: metrics scrape failed:', e));
+      this.metricsPort = (await this.metricsListener.listen(cfg.metricsPort, cfg.host)).port;
+    }
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
     this.queue.start();
@@ -318,6 +351,7 @@ export class KumoServer {
   private async doStop(): Promise<void> {
     const gatewayClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
     const urlsClosed = this.urlListener?.close(stopGraceMs) ?? Promise.resolve();
+    const scrapesClosed = this.metricsListener?.close() ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
     const sweepStopped = this.retention?.stop() ?? Promise.resolve();
     const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
@@ -326,7 +360,7 @@ export class KumoServer {
     const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
     this.moveTasks?.stop();
     const schedulerStopped = this.schedulerEngine?.stop() ?? Promise.resolve();
-    const drained = Promise.all([gatewayClosed, urlsClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped, schedulerStopped]);
+    const drained = Promise.all([gatewayClosed, urlsClosed, scrapesClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped, schedulerStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();
@@ -343,6 +377,9 @@ export class KumoServer {
     await this.logs?.flush();
     clearInterval(this.auditSweep);
     await this.audit?.drain();
+    for (const t of this.metricsTimers) clearInterval(t);
+    // What the last invocations recorded survives the restart.
+    await this.metrics?.flush().catch((e) => console.error('kumo: metrics flush failed:', e));
     await this.store?.close();
   }
 

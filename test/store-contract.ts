@@ -10,6 +10,7 @@ import { functionUrlContract } from './store-contract-function-urls';
 import { queueStoreContract } from './store-contract-queues';
 import { streamStoreContract } from './store-contract-streams';
 import { auditStoreContract } from './store-contract-audit';
+import { metricStoreContract } from './store-contract-metrics';
 import { parameterStoreContract } from './store-contract-parameters';
 import { scheduleStoreContract } from './store-contract-schedules';
 import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
@@ -590,6 +591,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     queueStoreContract(withStore);
     streamStoreContract(withStore);
     auditStoreContract(withStore);
+    metricStoreContract(withStore);
     parameterStoreContract(withStore);
     scheduleStoreContract(withStore);
 

@@ -8,6 +8,7 @@ import type { LogSink } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
 import type { Deliveries, OutboundMessage } from '../domain/delivery';
 import type { AsyncPolicy } from './invoke-configs';
+import type { AsyncMetrics } from '../metrics/lambda-metrics';
 import { deadLetterMessage, invocationRecord, type AttemptResult, type Condition } from './outcome';
 
 /** Where the queue reads each event's settings (EventInvokeConfigService). */
@@ -77,6 +78,8 @@ export class AsyncQueue {
     private readonly logs: LogSink,
     private readonly deliveries: Pick<Deliveries, 'send'>,
     private readonly policies: AsyncPolicySource,
+    /** Lambda's async metrics (AsyncEventsReceived, AsyncEventAge, AsyncEventsDropped, DeadLetterErrors, DestinationDeliveryFailures). */
+    private readonly metrics?: AsyncMetrics,
   ) {}
 
   async enqueue(name: string, qualifier: string | undefined, payload: Buffer, clientContext?: string): Promise<string> {
@@ -96,6 +99,7 @@ export class AsyncQueue {
       clientContext,
     };
     await this.store.enqueueAsync(ev);
+    this.metrics?.asyncReceived(name, qualifier);
     this.wake(0);
     return ev.requestId;
   }
@@ -210,6 +214,8 @@ export class AsyncQueue {
           const delay = deliveryRetryDelaysMs[tries - 1];
           if (delay === undefined || this.stopped) {
             this.logs.push(group, logStream, platformLog.asyncDeliveryFailed(ev.requestId, s.arn, tries, describe(e)));
+            if (s.what === 'DeadLetterQueue') this.metrics?.deadLetterError(ev.functionName, metricQualifier(ev.qualifier));
+            else this.metrics?.destinationDeliveryFailure(ev.functionName, metricQualifier(ev.qualifier));
             break;
           }
           await sleep(delay);
@@ -236,6 +242,8 @@ export class AsyncQueue {
       return this.finish(ev, policy, 'EventAgeExceeded', ev.attempts, { statusCode: 429, errorMessage: 'The event expired before it could be run.' });
     }
     const attempt = ev.attempts + 1;
+    // AsyncEventAge: from enqueue to each time the event is taken to be run.
+    this.metrics?.asyncAge(ev.functionName, metricQualifier(ev.qualifier), ageMs);
     this.logs.push(group, logStream, platformLog.asyncAttempt(ev.requestId, attempt, policy.maximumRetryAttempts + 1));
     let result: AttemptResult;
     try {
@@ -300,6 +308,8 @@ export class AsyncQueue {
       if (policy.onSuccess) sends.push({ arn: policy.onSuccess, msg: record(), what: condition });
       return { kind: 'done', sends };
     }
+    // AsyncEventsDropped: every event that ends without a successful run (also when a DLQ or destination receives it, as AWS counts).
+    this.metrics?.asyncDropped(ev.functionName, metricQualifier(ev.qualifier));
     if (policy.onFailure) sends.push({ arn: policy.onFailure, msg: record(), what: condition });
     let dlq: string | undefined;
     try {
@@ -325,5 +335,7 @@ interface Send {
 
 type Next = { kind: 'done'; sends: Send[] } | { kind: 'retry'; attempts: number; dueAtMs: number };
 
+/** Metrics name an unqualified event's series without Resource. */
+const metricQualifier = (q: string) => (q === '$LATEST' ? undefined : q);
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -61,6 +61,11 @@ export class ConcurrencyLimiter {
     return this.inFlightTotal;
   }
 
+  /** Executions in flight in the unreserved pool (Lambda's UnreservedConcurrentExecutions metric). */
+  get unreservedInFlight(): number {
+    return this.unreserved.inFlight;
+  }
+
   /** What reservations must leave unreserved. */
   get unreservedFloor(): number {
     return unreservedFloorFor(this.accountLimit);

@@ -11,6 +11,7 @@ import type { LogSink } from '../observability/logs';
 import { ConcurrencyLimiter } from './concurrency';
 import { platformLog } from '../observability/platform-log';
 import { streamLimits, type StreamLimits } from './limits';
+import type { InvokeMetrics } from '../metrics/lambda-metrics';
 import { ResponseGovernor } from './response-stream';
 import { buffered, completionOf, streamTooLarge, type StreamCompletion, type StreamedInvokeResult } from './streamed';
 
@@ -90,6 +91,8 @@ export class InvokeService {
     private readonly concurrency: ConcurrencyLimiter = new ConcurrencyLimiter(limits.accountConcurrencyDefault),
     /** Streamed responses' size limit and bandwidth rule (see streamLimitsFromEnv). */
     private readonly streaming: StreamLimits = streamLimits,
+    /** Lambda's CloudWatch metrics (src/metrics/): a few additions where the outcome is known, nothing else on this path. */
+    private readonly metrics?: InvokeMetrics,
   ) {
     functions.onChange((name, latest, detail) => {
       this.cache.delete(name);
@@ -155,7 +158,11 @@ export class InvokeService {
     }
     // AWS answers every concurrency throttle "Rate Exceeded." with the pool's reason (recorded: test_lambda_concurrency_block).
     const lease = this.concurrency.acquire(rec.functionName);
-    if (typeof lease === 'string') throw new DomainError('Throttled', 'Rate Exceeded.', { reason: lease });
+    if (typeof lease === 'string') {
+      this.metrics?.throttled(rec.functionName, input.qualifier);
+      throw new DomainError('Throttled', 'Rate Exceeded.', { reason: lease });
+    }
+    this.metrics?.concurrency(this.concurrency.current, this.concurrency.unreservedInFlight);
     const requestId = input.requestId ?? randomUUID();
     let ee;
     try {
@@ -164,7 +171,10 @@ export class InvokeService {
         try {
           ({ ee, cold } = await this.placement.acquire(rec));
         } catch (e) {
-          if (e instanceof InitFailure) return this.initFailed(rec, requestId, e.outcome);
+          if (e instanceof InitFailure) {
+            this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined);
+            return this.initFailed(rec, requestId, e.outcome);
+          }
           throw e;
         }
         if (input.tail) ee.startTail();
@@ -179,7 +189,9 @@ export class InvokeService {
           ee = undefined;
           continue;
         }
-        return await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
+        const durationMs = performance.now() - t0;
+        this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs);
+        return await this.finish(ee, rec, requestId, outcome, durationMs, cold?.initDurationMs, input.reportBeforeReturn);
       }
     } finally {
       this.concurrency.release(lease);
@@ -204,7 +216,11 @@ export class InvokeService {
       );
     }
     const lease = this.concurrency.acquire(rec.functionName);
-    if (typeof lease === 'string') throw new DomainError('Throttled', 'Rate Exceeded.', { reason: lease });
+    if (typeof lease === 'string') {
+      this.metrics?.throttled(rec.functionName, input.qualifier);
+      throw new DomainError('Throttled', 'Rate Exceeded.', { reason: lease });
+    }
+    this.metrics?.concurrency(this.concurrency.current, this.concurrency.unreservedInFlight);
     const requestId = input.requestId ?? randomUUID();
     let ee: ExecutionEnvironment | undefined;
     /** Once the stream is handed over, its end releases lease and EE (not this function's `finally`). */

@@ -52,6 +52,11 @@ export class LogSink {
   private failing = false;
   /** Function lines dropped since start (past `pendingOutputBytesMax`). */
   dropped = 0;
+  /**
+   * Called with each batch once it is stored, off the invoke path (metrics
+   * read Embedded Metric Format lines here: src/metrics/emf.ts).
+   */
+  onStored: ((batches: readonly LogBatch[]) => void) | undefined;
 
   constructor(private readonly store: LogStore) {}
 
@@ -115,6 +120,11 @@ export class LogSink {
         await this.store.appendLogs(writes, { durable });
         if (this.failing) console.error('kumo: writing function logs works again');
         this.failing = false;
+        try {
+          this.onStored?.(batch);
+        } catch (e) {
+          console.error('kumo: a log observer failed:', e);
+        }
       } catch (e) {
         // The store refused (disk full…): keep the lines for the next flush, within the same bound.
         if (!this.failing) console.error('kumo: writing function logs failed, retrying:', (e as Error).message);

@@ -28,6 +28,7 @@ import type { QueueStore } from './queues';
 import type { StreamStore } from './streams';
 import type { CheckpointStore } from './checkpoints';
 import type { AuditStore } from './audit';
+import type { MetricStore } from './metrics';
 import type { ParameterStore } from './parameters';
 
 export type { QueueStore } from './queues';
@@ -394,7 +395,7 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & ScheduleStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & ScheduleStore & MetricStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

@@ -4,6 +4,8 @@ import type { EventBusStore } from '../events';
 import { PgEvents } from './events';
 import { PgStreams } from './streams';
 import { PostgresAudit } from './audit';
+import { PostgresMetrics } from './metrics';
+import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import type { AuditQuery, AuditRow, AuditStore, NewAuditEvent } from '../audit';
 import { ParameterOps } from '../parameter-ops';
 import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
@@ -75,6 +77,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   private readonly topics: PgTopics;
   private readonly streams: PgStreams;
   private readonly audit: PostgresAudit;
+  private readonly metrics: PostgresMetrics;
   private readonly events: PgEvents;
   private readonly parameters: ParameterOps;
   private readonly schedules: PgSchedules;
@@ -91,6 +94,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.topics = new PgTopics(pool);
     this.streams = new PgStreams(pool);
     this.audit = new PostgresAudit(pool);
+    this.metrics = new PostgresMetrics(pool);
     this.events = new PgEvents(pool);
     this.parameters = new ParameterOps((op, ...args) => runPostgres(pool, op, ...args));
     this.schedules = new PgSchedules(pool);
@@ -892,6 +896,14 @@ export class PostgresStore implements Store, AsyncWakeups {
   readAuditChain(afterSeq: number, limit: number): Promise<AuditRow[]> { return this.audit.readAuditChain(afterSeq, limit); }
   auditHead(): ReturnType<AuditStore['auditHead']> { return this.audit.auditHead(); }
   sweepAuditEvents(beforeMs: number, limit: number): Promise<number> { return this.audit.sweepAuditEvents(beforeMs, limit); }
+
+  // ---- Metric points (src/store/metrics.ts): ./metrics.ts.
+  mergeMetricPoints(points: MetricPoint[]): Promise<void> { return this.metrics.mergeMetricPoints(points); }
+  queryMetricPoints(k: MetricSeriesKey, startMs: number, endMs: number): Promise<MetricPoint[]> { return this.metrics.queryMetricPoints(k, startMs, endMs); }
+  listMetricSeries(q: Parameters<PostgresMetrics['listMetricSeries']>[0]): Promise<MetricSeriesKey[]> { return this.metrics.listMetricSeries(q); }
+  rollupMetricPoints(fromPeriodS: number, beforeMs: number, limit: number, rollup: (points: MetricPoint[]) => MetricPoint[]): Promise<number> {
+    return this.metrics.rollupMetricPoints(fromPeriodS, beforeMs, limit, rollup);
+  }
   // ---- EventBridge buses, rules, targets, the delivery outbox: ../event-sql.ts (shared by both stores).
   createEventBus(...a: Parameters<EventBusStore['createEventBus']>): ReturnType<EventBusStore['createEventBus']> { return this.events.createEventBus(...a); }
   getEventBus(...a: Parameters<EventBusStore['getEventBus']>): ReturnType<EventBusStore['getEventBus']> { return this.events.getEventBus(...a); }

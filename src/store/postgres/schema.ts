@@ -1,5 +1,6 @@
 import { postgresCheckpointWindowMigration, postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
+import { postgresMetricsMigration } from './metrics';
 import { postgresEventMigration } from './events';
 import { parameterTablesPostgres } from '../parameter-ops';
 import { postgresScheduleMigration } from './schedules';
@@ -88,4 +89,6 @@ export const migrations: string[] = [
   postgresScheduleMigration,
   // 14: stream mappings' open tumbling window per shard, saved with the checkpoint (../checkpoints.ts).
   postgresCheckpointWindowMigration,
+  // 15: metric points (CloudWatch metrics: Lambda's own and PutMetricData's), ../metrics.ts.
+  postgresMetricsMigration,
 ];

@@ -4,6 +4,8 @@ import type { EventBusStore } from '../events';
 import { SqliteEvents, sqliteEventMigration } from './events';
 import { SqliteStreams, sqliteCheckpointWindowMigration, sqliteStreamMigration } from './streams';
 import { SqliteAudit, sqliteAuditMigration } from './audit';
+import { SqliteMetrics, sqliteMetricsMigration } from './metrics';
+import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
 import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
 import { SqliteSchedules, sqliteScheduleMigration } from './schedules';
@@ -111,6 +113,7 @@ export class SqliteStore implements Store {
   private readonly topics: SqliteTopics;
   private readonly streams: SqliteStreams;
   private readonly audit: SqliteAudit;
+  private readonly metrics: SqliteMetrics;
   private readonly events: SqliteEvents;
   private readonly parameters: ParameterOps;
   private readonly schedules: SqliteSchedules;
@@ -157,6 +160,7 @@ export class SqliteStore implements Store {
     this.topics = new SqliteTopics(this.db);
     this.streams = new SqliteStreams(this.db);
     this.audit = new SqliteAudit(this.db);
+    this.metrics = new SqliteMetrics(this.db);
     this.events = new SqliteEvents(this.db);
     this.parameters = new ParameterOps(async (op, ...args) => runSqlite(this.db, op, ...args), async (op, ...args) => readSqliteAt(this.db, op, ...args));
     this.schedules = new SqliteSchedules(this.db);
@@ -1065,6 +1069,14 @@ export class SqliteStore implements Store {
   readAuditChain(afterSeq: number, limit: number): Promise<AuditRow[]> { return this.audit.readAuditChain(afterSeq, limit); }
   auditHead(): ReturnType<AuditStore['auditHead']> { return this.audit.auditHead(); }
   sweepAuditEvents(beforeMs: number, limit: number): Promise<number> { return this.durable(this.audit.sweepAuditEvents(beforeMs, limit)); }
+
+  // ---- Metric points (src/store/metrics.ts): ./metrics.ts.
+  mergeMetricPoints(points: MetricPoint[]): Promise<void> { return this.durable(this.metrics.mergeMetricPoints(points)); }
+  queryMetricPoints(k: MetricSeriesKey, startMs: number, endMs: number): Promise<MetricPoint[]> { return this.metrics.queryMetricPoints(k, startMs, endMs); }
+  listMetricSeries(q: Parameters<SqliteMetrics['listMetricSeries']>[0]): Promise<MetricSeriesKey[]> { return this.metrics.listMetricSeries(q); }
+  rollupMetricPoints(fromPeriodS: number, beforeMs: number, limit: number, rollup: (points: MetricPoint[]) => MetricPoint[]): Promise<number> {
+    return this.durable(this.metrics.rollupMetricPoints(fromPeriodS, beforeMs, limit, rollup));
+  }
   // ---- EventBridge buses, rules, targets, the delivery outbox: ../event-sql.ts (shared by both stores).
   createEventBus(...a: Parameters<EventBusStore['createEventBus']>): ReturnType<EventBusStore['createEventBus']> { return this.durable(this.events.createEventBus(...a)); }
   getEventBus(...a: Parameters<EventBusStore['getEventBus']>): ReturnType<EventBusStore['getEventBus']> { return this.events.getEventBus(...a); }
@@ -1255,6 +1267,8 @@ const migrations: string[] = [
   sqliteScheduleMigration,
   // 17: stream mappings' open tumbling window per shard, saved with the checkpoint (../checkpoints.ts).
   sqliteCheckpointWindowMigration,
+  // 18: metric points (CloudWatch metrics: Lambda's own and PutMetricData's), src/store/metrics.ts.
+  sqliteMetricsMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

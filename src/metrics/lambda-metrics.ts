@@ -1,0 +1,206 @@
+import type { Dimension } from './dimensions';
+import type { MetricsRegistry, Series } from './registry';
+
+/** The namespace Lambda publishes its metrics in. */
+export const lambdaNamespace = 'AWS/Lambda';
+
+/** One metric's series, one per dimension set it is published under. */
+type Fanout = (Series | undefined)[];
+
+/** Prometheus histogram bounds for Duration, ms (le); +Inf is the count. */
+export const durationBucketsMs = [1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000];
+
+/** Cumulative counts since start per function and qualifier, for Prometheus (counters never reset). */
+export interface Totals {
+  functionName: string;
+  /** '' for an unqualified call. */
+  qualifier: string;
+  invocations: number;
+  errors: number;
+  throttles: number;
+  durationSumMs: number;
+  /** Observations ≤ durationBucketsMs[i] (not cumulative across buckets; the exposition sums them). */
+  durationBuckets: Float64Array;
+}
+
+interface Handles {
+  totals: Totals;
+  invocations: Fanout;
+  errors: Fanout;
+  throttles: Fanout;
+  duration: Fanout;
+  initDuration: Fanout;
+  deadLetterErrors: Fanout;
+  destinationDeliveryFailures: Fanout;
+  asyncEventsReceived: Fanout;
+  asyncEventAge: Fanout;
+  asyncEventsDropped: Fanout;
+  iteratorAge: Fanout;
+}
+
+type MetricKey = Exclude<keyof Handles, 'totals'>;
+
+const metricUnits: Record<MetricKey, [name: string, unit: string]> = {
+  invocations: ['Invocations', 'Count'],
+  errors: ['Errors', 'Count'],
+  throttles: ['Throttles', 'Count'],
+  duration: ['Duration', 'Milliseconds'],
+  initDuration: ['InitDuration', 'Milliseconds'],
+  deadLetterErrors: ['DeadLetterErrors', 'Count'],
+  destinationDeliveryFailures: ['DestinationDeliveryFailures', 'Count'],
+  asyncEventsReceived: ['AsyncEventsReceived', 'Count'],
+  asyncEventAge: ['AsyncEventAge', 'Milliseconds'],
+  asyncEventsDropped: ['AsyncEventsDropped', 'Count'],
+  iteratorAge: ['IteratorAge', 'Milliseconds'],
+};
+
+/** What the invoke path and the async and event-source paths call (src/invoke, src/async, src/event-sources). */
+export interface InvokeMetrics {
+  /** An invocation ran: its duration (ms), whether it failed, its init duration on a cold start. */
+  invoked(functionName: string, qualifier: string | undefined, executedVersion: string, durationMs: number, failed: boolean, initDurationMs: number | undefined): void;
+  throttled(functionName: string, qualifier: string | undefined): void;
+  /** After a slot was taken: executions in flight in the account, and in its unreserved pool. */
+  concurrency(inFlight: number, unreservedInFlight: number): void;
+}
+
+/** What the async queue calls (src/async/queue.ts). */
+export interface AsyncMetrics {
+  asyncReceived(functionName: string, qualifier: string | undefined): void;
+  asyncAge(functionName: string, qualifier: string | undefined, ageMs: number): void;
+  asyncDropped(functionName: string, qualifier: string | undefined): void;
+  deadLetterError(functionName: string, qualifier: string | undefined): void;
+  destinationDeliveryFailure(functionName: string, qualifier: string | undefined): void;
+}
+
+/** What the event source pollers report (src/event-sources/). */
+export interface PollerMetrics {
+  iteratorAge(functionName: string, qualifier: string | undefined, mappingUuid: string, ageMs: number): void;
+}
+
+/**
+ * Lambda's metrics over the registry, published as AWS does under the
+ * dimension sets: none (the account), FunctionName, and for a qualified
+ * call FunctionName + Resource (`function:qualifier`) and FunctionName +
+ * Resource + ExecutedVersion. Series handles are cached per function,
+ * qualifier and version (three map lookups with strings the caller already
+ * has: nothing allocated per call after the first).
+ */
+export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics {
+  private readonly cache = new Map<string, Map<string, Map<string, Handles>>>();
+  private readonly account: { concurrent?: Series; unreserved?: Series };
+  private readonly byMapping = new Map<string, Series | undefined>();
+
+  constructor(private readonly reg: MetricsRegistry) {
+    this.account = {
+      concurrent: reg.get(lambdaNamespace, 'ConcurrentExecutions', [], 'Count'),
+      unreserved: reg.get(lambdaNamespace, 'UnreservedConcurrentExecutions', [], 'Count'),
+    };
+  }
+
+  private handles(fn: string, qualifier: string | undefined, version: string): Handles {
+    const q = qualifier ?? '';
+    let byQ = this.cache.get(fn);
+    if (!byQ) this.cache.set(fn, (byQ = new Map()));
+    let byV = byQ.get(q);
+    if (!byV) byQ.set(q, (byV = new Map()));
+    let h = byV.get(version);
+    if (!h) byV.set(version, (h = this.build(fn, q, version, byV)));
+    return h;
+  }
+
+  /** Every function and qualifier's cumulative counts (the Prometheus exposition reads them at scrape time). */
+  *totals(): Generator<Totals> {
+    for (const byQ of this.cache.values()) {
+      for (const byV of byQ.values()) {
+        const first = byV.values().next();
+        if (!first.done) yield first.value.totals;
+      }
+    }
+  }
+
+  private build(fn: string, q: string, version: string, siblings: Map<string, Handles>): Handles {
+    // One Totals per function and qualifier, shared by its versions' handles.
+    const shared = siblings.values().next();
+    const totals: Totals = shared.done
+      ? { functionName: fn, qualifier: q, invocations: 0, errors: 0, throttles: 0, durationSumMs: 0, durationBuckets: new Float64Array(durationBucketsMs.length) }
+      : shared.value.totals;
+    const sets: Dimension[][] = [[], [['FunctionName', fn]]];
+    if (q) {
+      sets.push([['FunctionName', fn], ['Resource', `${fn}:${q}`]]);
+      if (version) sets.push([['FunctionName', fn], ['Resource', `${fn}:${q}`], ['ExecutedVersion', version]]);
+    }
+    const h = { totals } as Handles;
+    for (const [k, [name, unit]] of Object.entries(metricUnits) as [MetricKey, [string, string]][]) {
+      h[k] = sets.map((d) => this.reg.get(lambdaNamespace, name, d, unit));
+    }
+    return h;
+  }
+
+  private rec(f: Fanout, v: number): void {
+    for (let i = 0; i < f.length; i++) this.reg.record(f[i], v);
+  }
+
+  invoked(fn: string, qualifier: string | undefined, version: string, durationMs: number, failed: boolean, initDurationMs: number | undefined): void {
+    const h = this.handles(fn, qualifier, version);
+    const t = h.totals;
+    t.invocations++;
+    if (failed) t.errors++;
+    t.durationSumMs += durationMs;
+    for (let i = 0; i < durationBucketsMs.length; i++) {
+      if (durationMs <= durationBucketsMs[i]!) {
+        t.durationBuckets[i]!++;
+        break;
+      }
+    }
+    this.rec(h.invocations, 1);
+    this.rec(h.errors, failed ? 1 : 0);
+    this.rec(h.duration, durationMs);
+    if (initDurationMs !== undefined) this.rec(h.initDuration, initDurationMs);
+  }
+
+  throttled(fn: string, qualifier: string | undefined): void {
+    const h = this.handles(fn, qualifier, '');
+    h.totals.throttles++;
+    this.rec(h.throttles, 1);
+  }
+
+  concurrency(inFlight: number, unreservedInFlight: number): void {
+    this.reg.record(this.account.concurrent, inFlight);
+    this.reg.record(this.account.unreserved, unreservedInFlight);
+  }
+
+  /** An async event was accepted into the queue (AsyncEventsReceived). */
+  asyncReceived(fn: string, qualifier: string | undefined): void {
+    this.rec(this.handles(fn, qualifier, '').asyncEventsReceived, 1);
+  }
+
+  /** An async event was taken from the queue: its age (ms) since it was accepted (AsyncEventAge). */
+  asyncAge(fn: string, qualifier: string | undefined, ageMs: number): void {
+    this.rec(this.handles(fn, qualifier, '').asyncEventAge, ageMs);
+  }
+
+  /** An async event was dropped: retries or age exhausted with no destination taking it (AsyncEventsDropped). */
+  asyncDropped(fn: string, qualifier: string | undefined): void {
+    this.rec(this.handles(fn, qualifier, '').asyncEventsDropped, 1);
+  }
+
+  deadLetterError(fn: string, qualifier: string | undefined): void {
+    this.rec(this.handles(fn, qualifier, '').deadLetterErrors, 1);
+  }
+
+  destinationDeliveryFailure(fn: string, qualifier: string | undefined): void {
+    this.rec(this.handles(fn, qualifier, '').destinationDeliveryFailures, 1);
+  }
+
+  /**
+   * A stream mapping's IteratorAge (ms, the age of the last record read),
+   * under the function's dimension sets and per mapping (FunctionName +
+   * EventSourceMappingUUID, the dimension AWS's event source mapping metrics use).
+   */
+  iteratorAge(fn: string, qualifier: string | undefined, mappingUuid: string, ageMs: number): void {
+    this.rec(this.handles(fn, qualifier, '').iteratorAge, ageMs);
+    let s = this.byMapping.get(mappingUuid);
+    if (!s) this.byMapping.set(mappingUuid, (s = this.reg.get(lambdaNamespace, 'IteratorAge', [['FunctionName', fn], ['EventSourceMappingUUID', mappingUuid]], 'Milliseconds')));
+    this.reg.record(s, ageMs);
+  }
+}

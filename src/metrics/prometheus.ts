@@ -1,0 +1,43 @@
+import { Registry } from 'prom-client';
+import { durationBucketsMs, type LambdaMetrics } from './lambda-metrics';
+import type { MetricsRegistry } from './registry';
+
+type Value = { value: number; labels?: Record<string, string | number>; metricName?: string };
+
+/**
+ * The Prometheus exposition of Lambda's metrics (issue 17 item 2), through
+ * prom-client's Registry and text format. Values are read at scrape time
+ * from LambdaMetrics' cumulative totals (the invoke path adds to plain
+ * numbers; prom-client's own label lookups stay off it). Labels: `function`,
+ * `qualifier` ('' for an unqualified call).
+ */
+export function prometheusRegistry(lambda: LambdaMetrics, reg: MetricsRegistry, concurrency: () => { inFlight: number; unreservedInFlight: number }): Registry {
+  const r = new Registry();
+  const labels = (t: { functionName: string; qualifier: string }) => ({ function: t.functionName, qualifier: t.qualifier });
+  const metric = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => Value[]) => {
+    r.registerMetric({ name, help, type, get: async () => ({ name, help, type, values: values(), aggregator: 'sum' }) } as never);
+  };
+  const counter = (name: string, help: string, pick: (t: ReturnType<LambdaMetrics['totals']> extends Generator<infer T> ? T : never) => number) =>
+    metric(name, help, 'counter', () => [...lambda.totals()].map((t) => ({ value: pick(t), labels: labels(t) })));
+  counter('kumo_lambda_invocations_total', 'Invocations (AWS/Lambda Invocations), by function and qualifier.', (t) => t.invocations);
+  counter('kumo_lambda_errors_total', 'Invocations that ended in a function error (AWS/Lambda Errors).', (t) => t.errors);
+  counter('kumo_lambda_throttles_total', 'Invoke requests throttled (AWS/Lambda Throttles).', (t) => t.throttles);
+  metric('kumo_lambda_duration_milliseconds', 'Time the function ran per invocation, ms (AWS/Lambda Duration).', 'histogram', () => {
+    const out: Value[] = [];
+    for (const t of lambda.totals()) {
+      let acc = 0;
+      durationBucketsMs.forEach((le, i) => {
+        acc += t.durationBuckets[i]!;
+        out.push({ metricName: 'kumo_lambda_duration_milliseconds_bucket', value: acc, labels: { ...labels(t), le } });
+      });
+      out.push({ metricName: 'kumo_lambda_duration_milliseconds_bucket', value: t.invocations, labels: { ...labels(t), le: '+Inf' } });
+      out.push({ metricName: 'kumo_lambda_duration_milliseconds_sum', value: t.durationSumMs, labels: labels(t) });
+      out.push({ metricName: 'kumo_lambda_duration_milliseconds_count', value: t.invocations, labels: labels(t) });
+    }
+    return out;
+  });
+  metric('kumo_lambda_concurrent_executions', 'Executions in flight in the account (AWS/Lambda ConcurrentExecutions).', 'gauge', () => [{ value: concurrency().inFlight }]);
+  metric('kumo_lambda_unreserved_concurrent_executions', 'Executions in flight in the unreserved pool (AWS/Lambda UnreservedConcurrentExecutions).', 'gauge', () => [{ value: concurrency().unreservedInFlight }]);
+  metric('kumo_metrics_dropped_series', 'Series not recorded because the registry reached its series limit (seriesMax).', 'gauge', () => [{ value: reg.droppedSeries }]);
+  return r;
+}
