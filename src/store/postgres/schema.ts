@@ -1,3 +1,4 @@
+import { httpApisMigration } from './http-apis';
 import { postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
 import { postgresEventMigration } from './events';
@@ -86,4 +87,6 @@ export const migrations: string[] = [
   parameterTablesPostgres,
   // 13: EventBridge Scheduler: schedule groups, schedules, scheduled rules' timers, the fire outbox.
   postgresScheduleMigration,
+  // 14: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
+  httpApisMigration,
 ];

@@ -21,6 +21,8 @@ import type {
 } from '../../domain/records';
 import type { AliasWriteResult, EventInvokeConfigRecord, FunctionUrlRecord, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
+import { SqliteHttpApis, httpApisMigration } from './http-apis';
+import type { HttpApiRecord } from '../../http-apis/records';
 import { SqliteFunctionUrls, deleteFunctionUrlsSql, deleteQualifierFunctionUrlSql, functionUrlsMigration } from './function-urls';
 import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
 import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
@@ -153,6 +155,7 @@ export class SqliteStore implements Store {
     this.lst = this.prepareLogs();
     this.invokeConfigs = new SqliteInvokeConfigs(this.db);
     this.functionUrls = new SqliteFunctionUrls(this.db);
+    this.httpApis = new SqliteHttpApis(this.db);
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
     this.streams = new SqliteStreams(this.db);
@@ -230,6 +233,24 @@ export class SqliteStore implements Store {
   }
 
   // ---- function URL configs (function-urls.ts)
+  // ---- HTTP APIs (./http-apis.ts)
+  private readonly httpApis: SqliteHttpApis;
+  createHttpApi(rec: HttpApiRecord) {
+    return this.durable(this.httpApis.createHttpApi(rec));
+  }
+  getHttpApi(apiId: string) {
+    return this.httpApis.getHttpApi(apiId);
+  }
+  listHttpApis(afterId: string | undefined, limit: number) {
+    return this.httpApis.listHttpApis(afterId, limit);
+  }
+  updateHttpApi(apiId: string, change: (cur: HttpApiRecord) => HttpApiRecord) {
+    return this.durable(this.httpApis.updateHttpApi(apiId, change));
+  }
+  deleteHttpApi(apiId: string) {
+    return this.durable(this.httpApis.deleteHttpApi(apiId));
+  }
+
   private readonly functionUrls: SqliteFunctionUrls;
   createFunctionUrl(rec: FunctionUrlRecord) {
     return this.durable(this.functionUrls.createFunctionUrl(rec));
@@ -1253,6 +1274,8 @@ const migrations: string[] = [
   parameterTablesSqlite,
   // 16: EventBridge Scheduler: schedule groups, schedules, scheduled rules' timers, the fire outbox.
   sqliteScheduleMigration,
+  // 17: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
+  httpApisMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */
