@@ -8,9 +8,10 @@ import { cloudTrailService, type CloudTrailDeps } from './cloudtrail';
 import { eventsService, type EventsDeps } from './events';
 import { ssmService, type SsmDeps } from './ssm';
 import { schedulerService, type SchedulerDeps } from './scheduler';
+import { apiGatewayV2Service, type ApiGatewayV2Deps } from './apigatewayv2';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps & SsmDeps & SchedulerDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps & SsmDeps & SchedulerDeps & ApiGatewayV2Deps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -27,5 +28,6 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
     eventsService(d),
     ssmService(d),
     schedulerService(d),
+    apiGatewayV2Service(d),
   ];
 }
