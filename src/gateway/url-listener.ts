@@ -230,7 +230,8 @@ export class UrlListener {
   /** A request to an HTTP API (undefined: not one; the function URL forms are tried). */
   private async serveApi(req: http.IncomingMessage, host: string, rawPath: string, rawQueryString: string, requestId: string): Promise<Reply | undefined> {
     const apis = this.deps.httpApis;
-    if (!apis) return undefined;
+    // A function URL's own host keeps every path for its function (`/execute-api/…` included).
+    if (!apis || hostRe.test(host)) return undefined;
     let apiId: string;
     let path: string;
     let domainName = host.replace(/:\d+$/, '');

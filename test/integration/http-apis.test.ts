@@ -6,7 +6,7 @@ import {
   DeleteRouteCommand, DeleteStageCommand, GetApiCommand, GetApisCommand, GetIntegrationCommand, GetIntegrationsCommand, GetRouteCommand, GetRoutesCommand,
   GetStageCommand, GetStagesCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import { CreateFunctionCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 
 /** Answers with its event unless the query asks for something else; `fmt=1` answers in payload format 1.0. */
@@ -174,6 +174,12 @@ describe('HTTP APIs (API Gateway v2 management API via the SDK; routes served on
     const pe = JSON.parse(byPath.body);
     assert.deepEqual(pe.pathParameters, { id: '9' });
     assert.equal(pe.requestContext.domainName, `${apiId}.execute-api.us-east-1.localhost`);
+    // A function URL's host keeps its paths, /execute-api/… included: the URL's function gets them.
+    const url = new URL((await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'echo', AuthType: 'NONE' }))).FunctionUrl!);
+    const viaUrl = JSON.parse((await request(port, { host: url.host, path: `/execute-api/${apiId}/pets/9` })).body);
+    assert.equal(viaUrl.rawPath, `/execute-api/${apiId}/pets/9`);
+    assert.equal(viaUrl.routeKey, '$default');
+    assert.equal(viaUrl.requestContext.apiId, url.hostname.split('.')[0]);
   });
 
   it('errors as API Gateway answers them: a function error or a bad response is 500, an unknown API 404', async () => {
