@@ -225,6 +225,10 @@ describe('HTTP APIs (API Gateway v2 management API via the SDK; routes served on
     assert.equal((await gw.send(new GetStagesCommand({ ApiId: apiId }))).Items!.length, 2);
 
     assert.equal(await errName(gw.send(new GetApiCommand({ ApiId: 'abcdefghij' }))), 'NotFoundException');
+    const nf = await gw.send(new GetApiCommand({ ApiId: 'abcdefghij' })).catch((e: unknown) => e as { message: string; ResourceType?: string; $metadata: { httpStatusCode?: number } });
+    assert.equal((nf as { message: string }).message, 'Invalid API identifier specified 000000000000:abcdefghij');
+    assert.equal((nf as { ResourceType?: string }).ResourceType, 'Api');
+    assert.equal((nf as { $metadata: { httpStatusCode?: number } }).$metadata.httpStatusCode, 404);
     assert.equal(await errName(gw.send(new CreateApiCommand({ Name: 'ws', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' }))), 'BadRequestException');
     assert.equal(await errName(gw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: 'FETCH /x' }))), 'BadRequestException');
     assert.equal(await errName(gw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: 'GET /a/{p+}/b' }))), 'BadRequestException');

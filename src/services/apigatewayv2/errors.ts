@@ -39,5 +39,10 @@ export function apiGatewayV2Error(name: string, message: string): ServiceError {
 
 export function mapApiGatewayV2Error(err: unknown): ServiceError | undefined {
   if (err instanceof ServiceError) return err;
-  return err instanceof DomainError ? apiGatewayV2Error(byKind[err.kind], err.message) : undefined;
+  if (!(err instanceof DomainError)) return undefined;
+  const name = byKind[err.kind];
+  // NotFoundException carries the kind of resource not found (`"resourceType":"Api"`, as AWS answers it).
+  const rt = name === 'NotFoundException' ? /^Invalid (API|Route|Integration|stage) identifier/.exec(err.message)?.[1] : undefined;
+  if (rt) return new ServiceError(name, apiGatewayV2Errors[name]!, err.message, { resourceType: rt === 'API' ? 'Api' : rt === 'stage' ? 'Stage' : rt });
+  return apiGatewayV2Error(name, err.message);
 }
