@@ -103,6 +103,13 @@ describe('kumo deploy: SAM HttpApi and Api events (implicit ServerlessHttpApi / 
       await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
       assert.equal((await gw.send(new GetApisCommand({}))).Items!.length, 0, 'dropping the events deletes the APIs');
 
+      // A declared (explicit) API is reported and skipped, as before Kumo served APIs; the functions still deploy.
+      writeTree(dir, { 'template.yaml': `${template(false, false)}  Declared:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      CorsConfiguration: {AllowOrigins: ['*']}\n` });
+      const declared = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
+      assert.match(declared.stdout, /Declared/, declared.stdout);
+      assert.match(declared.stdout, /implicit APIs of HttpApi \/ Api events only/, declared.stdout);
+      assert.equal((await gw.send(new GetApisCommand({}))).Items!.length, 0);
+
       writeTree(dir, { 'template.yaml': template(false).replace('Method: get\n            TimeoutInMillis: 5000', 'Method: get\n            ApiId: !Ref Other') });
       const refused = await kumo(['deploy'], { env, cwd: dir, timeoutMs: 60_000 });
       assert.notEqual(refused.code, 0);

@@ -75,19 +75,22 @@ function printRoutes(ctx: DeployContext, d: ResourceDecl, endpoint: string, stag
 function apiKind(type: 'AWS::Serverless::HttpApi' | 'AWS::Serverless::Api') {
   return defineKind<ApiPlan>({
     type,
-    // Only SAM's implicit APIs (made by sam-events.ts from function events): their properties are Kumo's own.
-    schema: { handled: ['StageName', 'Routes'], ignored: [] },
+    // No schema: a declared (explicit) API is reported and skipped as before (see plan); the implicit ones' properties are Kumo's own.
     replacedOnRename: false,
     deleteOrder: -1,
     physicalId: (d, ctx) => ctx.state[d.id]?.physicalId ?? ctx.prev[d.id]?.physicalId ?? `${d.id} (new)`,
     // CloudFormation: Ref gives the API id.
-    ref: (d, ctx) => ctx.known(d.id, ctx.state[d.id]?.physicalId),
+    ref: (d, ctx) => (d.partOf === undefined ? d.id : ctx.known(d.id, ctx.state[d.id]?.physicalId)),
     getAtt(d, attr, p, ctx) {
+      if (d.partOf === undefined) return d.id;
       if (attr === 'ApiEndpoint' && type === 'AWS::Serverless::HttpApi') return ctx.known(d.id, ctx.state[d.id]?.arn);
       if (attr === 'RootResourceId' && type === 'AWS::Serverless::Api') return ctx.known(d.id, ctx.state[d.id]?.physicalId);
       throw ctx.error(p, `${d.id} (${type}) has the attribute ${type === 'AWS::Serverless::Api' ? 'RootResourceId' : 'ApiEndpoint'}, not ${attr}`);
     },
     async plan(d, ctx) {
+      if (d.partOf === undefined) {
+        return { decl: d, action: 'skip', reasons: [], physical: d.id, unsupported: "not supported by Kumo yet (kumo deploy makes SAM's implicit APIs of HttpApi / Api events only)" };
+      }
       const pl: Planned<ApiPlan> = { decl: d, action: 'create', reasons: [], physical: ctx.physicalOf(d), data: {} };
       const prevId = ctx.prev[d.id]?.physicalId;
       if (!prevId) return pl;
