@@ -72,10 +72,20 @@ function printRoutes(ctx: DeployContext, d: ResourceDecl, endpoint: string, stag
   for (const r of routes) ctx.out(`    ${r.RouteKey === '$default' ? '$default' : r.RouteKey}  ${routeUrl(endpoint, stage, r.RouteKey)}  (${d.id})`);
 }
 
+/** SAM's AWS::Serverless::HttpApi and AWS::Serverless::Api properties (sam-resource-httpapi / sam-resource-api). */
+const samHttpApiProps = ['Name', 'StageVariables', 'CorsConfiguration', 'Auth', 'DefinitionBody', 'DefinitionUri', 'Description', 'FailOnWarnings',
+  'AccessLogSettings', 'DefaultRouteSettings', 'RouteSettings', 'Domain', 'Tags', 'DisableExecuteApiEndpoint', 'PropagateTags'];
+const samRestApiProps = ['Name', 'Variables', 'Cors', 'Auth', 'DefinitionBody', 'DefinitionUri', 'Description', 'EndpointConfiguration', 'BinaryMediaTypes',
+  'MinimumCompressionSize', 'GatewayResponses', 'AccessLogSetting', 'CanarySetting', 'CacheClusterEnabled', 'CacheClusterSize', 'MethodSettings',
+  'TracingEnabled', 'OpenApiVersion', 'Models', 'Domain', 'Tags', 'DisableExecuteApiEndpoint', 'ApiKeySourceType', 'AlwaysDeploy', 'Mode',
+  'MergeDefinitions', 'PropagateTags', 'FailOnWarnings'];
+
 function apiKind(type: 'AWS::Serverless::HttpApi' | 'AWS::Serverless::Api') {
   return defineKind<ApiPlan>({
     type,
-    // No schema: a declared (explicit) API is reported and skipped as before (see plan); the implicit ones' properties are Kumo's own.
+    // `StageName` and `Routes` are what sam-events.ts gives the implicit API; the rest are SAM's properties of a
+    // declared API, accepted so such a template still deploys its functions: plan reports the declared API as not deployed.
+    schema: { handled: ['StageName', 'Routes', ...(type === 'AWS::Serverless::HttpApi' ? samHttpApiProps : samRestApiProps)], ignored: [] },
     replacedOnRename: false,
     deleteOrder: -1,
     physicalId: (d, ctx) => ctx.state[d.id]?.physicalId ?? ctx.prev[d.id]?.physicalId ?? `${d.id} (new)`,
