@@ -63,6 +63,8 @@ import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits'
 import { FunctionUrlService } from './function-urls/service';
 import { functionUrlOf } from './function-urls/url-id';
 import { UrlListener } from './gateway/url-listener';
+import { HttpApiService } from './http-apis/service';
+import { apiEndpointOf } from './http-apis/ids';
 import { BusService } from './events/bus-service';
 import { EventPublisher } from './events/put-events';
 import { EventDeliveryWorker } from './events/delivery-worker';
@@ -93,6 +95,7 @@ export class KumoServer {
   /** The function URL listener's port, once it listens. */
   urlPort = 0;
   functionUrls!: FunctionUrlService;
+  httpApis!: HttpApiService;
   credentials!: Credentials;
   store!: Store;
   private gateway!: Gateway;
@@ -205,6 +208,8 @@ export class KumoServer {
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
     // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
     this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.urlPort));
+    // HTTP APIs (API Gateway v2): served on the URL listener too, so ApiEndpoint names its port.
+    this.httpApis = new HttpApiService(this.store, cfg.accountId, (id) => apiEndpointOf(id, cfg.region, this.urlPort));
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);
     this.deliveries.register('lambda', {
       send: async (arn, msg) => {
@@ -296,14 +301,14 @@ export class KumoServer {
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });
     // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
     this.urlListener = new UrlListener({
-      urls: this.functionUrls, invoker, region: cfg.region, accountId: cfg.accountId,
+      urls: this.functionUrls, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });

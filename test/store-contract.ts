@@ -7,6 +7,7 @@ import { StoreConflict } from '../src/store/types';
 import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } from './store-contract-records';
 import { invokeConfigContract } from './store-contract-invoke-configs';
 import { functionUrlContract } from './store-contract-function-urls';
+import { httpApiContract } from './store-contract-http-apis';
 import { queueStoreContract } from './store-contract-queues';
 import { streamStoreContract } from './store-contract-streams';
 import { auditStoreContract } from './store-contract-audit';
@@ -490,6 +491,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
 
     invokeConfigContract(withStore);
     functionUrlContract(withStore);
+    httpApiContract(withStore);
     reservedConcurrencyContract(withStore);
     provisionedConcurrencyContract(withStore);
 

@@ -8,6 +8,7 @@ import type * as EventsSdk from '@aws-sdk/client-eventbridge';
 import type * as KinesisSdk from '@aws-sdk/client-kinesis';
 import type * as SsmSdk from '@aws-sdk/client-ssm';
 import type * as SchedulerSdk from '@aws-sdk/client-scheduler';
+import type * as ApiGwSdk from '@aws-sdk/client-apigatewayv2';
 
 /** Where the CLI finds the server and who it is to it. */
 export interface CliConfig {
@@ -140,6 +141,13 @@ export function eventsClient(cfg: CliConfig): EventsSdk.EventBridgeClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { EventBridgeClient } = require('@aws-sdk/client-eventbridge') as typeof EventsSdk;
   return new EventBridgeClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
+/** An API Gateway v2 client for the same server and credentials (loaded on first use). */
+export function apiGatewayV2Client(cfg: CliConfig): ApiGwSdk.ApiGatewayV2Client {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ApiGatewayV2Client } = require('@aws-sdk/client-apigatewayv2') as typeof ApiGwSdk;
+  return new ApiGatewayV2Client({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
 }
 
 /** A Kinesis client for the same server and credentials (loaded on first use). */

@@ -14,6 +14,8 @@ import { verifySigV4 } from './sigv4';
 import { Readable } from 'node:stream';
 import type { StreamedInvokeResult } from '../invoke/streamed';
 import { HttpPreludeSplitter, httpIntegrationContentType } from '../invoke/response-stream';
+import { apiNotFound, executeApiHostRe, executeApiPrefix, serveHttpApi, type HttpApiServeDeps } from './http-api-serve';
+import { requestPayloadBytesMax } from '../http-apis/limits';
 
 /** While closing, how often connections that have become idle are closed. */
 const closeSweepMs = 50;
@@ -33,11 +35,13 @@ export interface UrlListenerDeps {
   region: string;
   accountId: string;
   lookupSecret(accessKeyId: string): string | undefined;
+  /** HTTP APIs served on the same listener (host `<api-id>.execute-api.<region>.…` or `/execute-api/<api-id>/…`). */
+  httpApis?: Pick<HttpApiServeDeps, 'byId'>;
   onInternalError(e: unknown): void;
 }
 
 /** `stream`: the rest of the body, written to the client as the function writes it (RESPONSE_STREAM URLs), then `done` awaited. */
-type Reply = { status: number; headers: [string, string][]; body: Buffer | string; stream?: { rest: Readable; first: Buffer; done: Promise<unknown> } };
+export type Reply = { status: number; headers: [string, string][]; body: Buffer | string; stream?: { rest: Readable; first: Buffer; done: Promise<unknown> } };
 
 /** AWS's answers of the URL front end itself (not the function's): JSON `{"Message": …}` with x-amzn-ErrorType. */
 const message = (status: number, errorType: string, msg: string | null): Reply => ({
@@ -131,6 +135,8 @@ export class UrlListener {
     const rawQueryString = q < 0 ? '' : rawUrl.slice(q + 1);
     let urlId: string | undefined;
     const host = req.headers.host ?? '';
+    const apiReply = await this.serveApi(req, host, rawPath, rawQueryString, requestId);
+    if (apiReply) return apiReply;
     const m = hostRe.exec(host);
     if (m) urlId = m[1]!.toLowerCase();
     else if (rawPath.startsWith(pathPrefix)) {
@@ -219,6 +225,34 @@ export class UrlListener {
     if (!mapped) return badGateway();
     const headers = cfg.cors ? withCorsHeaders(cfg.cors, header('origin'), mapped.headers) : mapped.headers;
     return { status: mapped.status, headers, body: method === 'HEAD' ? '' : mapped.body };
+  }
+
+  /** A request to an HTTP API (undefined: not one; the function URL forms are tried). */
+  private async serveApi(req: http.IncomingMessage, host: string, rawPath: string, rawQueryString: string, requestId: string): Promise<Reply | undefined> {
+    const apis = this.deps.httpApis;
+    // A function URL's own host keeps every path for its function (`/execute-api/…` included).
+    if (!apis || hostRe.test(host)) return undefined;
+    let apiId: string;
+    let path: string;
+    let domainName = host.replace(/:\d+$/, '');
+    const m = executeApiHostRe.exec(host);
+    if (m) {
+      apiId = m[1]!.toLowerCase();
+      path = rawPath;
+    } else if (rawPath.startsWith(executeApiPrefix)) {
+      const rest = rawPath.slice(executeApiPrefix.length);
+      const slash = rest.indexOf('/');
+      apiId = (slash < 0 ? rest : rest.slice(0, slash)).toLowerCase();
+      path = slash < 0 ? '/' : rest.slice(slash);
+      domainName = `${apiId}.execute-api.${this.deps.region}.localhost`;
+    } else return undefined;
+    const body = await readBody(req, requestPayloadBytesMax);
+    if (body === 'too-large') return { status: 413, headers: [['content-type', 'application/json']], body: JSON.stringify({ message: 'Request Entity Too Large' }) };
+    if (!/^[a-z0-9]{10}$/.test(apiId)) return apiNotFound();
+    return serveHttpApi(
+      { byId: (id) => apis.byId(id), invoker: this.deps.invoker, region: this.deps.region, accountId: this.deps.accountId },
+      { apiId, path, rawQueryString, domainName, req, body, headerPairs: pairs(req.rawHeaders), requestId },
+    );
   }
 
   /** Answers without reading a body the client may still send: it is discarded. */

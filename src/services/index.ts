@@ -9,9 +9,10 @@ import { eventsService, type EventsDeps } from './events';
 import { ssmService, type SsmDeps } from './ssm';
 import { schedulerService, type SchedulerDeps } from './scheduler';
 import { cloudWatchService, type CloudWatchDeps } from './cloudwatch';
+import { apiGatewayV2Service, type ApiGatewayV2Deps } from './apigatewayv2';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps & SsmDeps & SchedulerDeps & CloudWatchDeps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps & SsmDeps & SchedulerDeps & CloudWatchDeps & ApiGatewayV2Deps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -29,5 +30,6 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
     ssmService(d),
     schedulerService(d),
     cloudWatchService(d),
+    apiGatewayV2Service(d),
   ];
 }

@@ -1,3 +1,4 @@
+import type { HttpApiStore } from '../http-apis/store';
 import type { TopicStore } from './topics';
 import type { EventBusStore } from './events';
 /**
@@ -395,10 +396,12 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & ScheduleStore & MetricStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & ScheduleStore & MetricStore & HttpApiStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };
+
+export type { HttpApiStore };
 
 export class StoreConflict extends Error {}
 

@@ -98,7 +98,9 @@ describe('kumo deploy (SAM templates against a real server)', () => {
     assert.match(r.stdout, /Plan:\n/);
     assert.match(r.stdout, /\+ create\s+HelloWorldFunction\s+AWS::Serverless::Function\s+sam-app-HelloWorldFunction/);
     assert.match(r.stdout, /\+ create\s+DebugFunction/);
-    assert.match(r.stdout, /note: HelloWorldFunction event HelloWorld \(Api\) is not wired: Kumo has no Api event source yet; try it with: kumo generate-event apigateway aws-proxy/);
+    // The Api event is a route of SAM's implicit ServerlessRestApi (Kumo's HTTP API engine, payload 1.0, stage Prod).
+    assert.match(r.stdout, /\+ create\s+ServerlessRestApi\s+AWS::Serverless::Api/);
+    assert.match(r.stdout, /GET \/hello  http:\/\/[a-z0-9]{10}\.execute-api\.us-east-1\.localhost:\d+\/Prod\/hello/);
     assert.match(r.stdout, /waiting for sam-app-HelloWorldFunction to be Active/);
     assert.match(r.stdout, /HelloWorldApi = https:\/\/sam-app\.execute-api\.us-east-1\.amazonaws\.com\/Prod\/hello\//);
     assert.match(r.stdout, /HelloWorldFunction = arn:aws:lambda:us-east-1:000000000000:function:sam-app-HelloWorldFunction/);

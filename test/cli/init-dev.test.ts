@@ -48,6 +48,12 @@ describe('kumo init: blueprints', () => {
       assert.equal(t.status, 0, `${bp}'s local test failed:\n${t.stdout}\n${t.stderr}`);
       const d = await ok(['deploy'], { env, cwd: dir });
       assert.match(d.stdout, /\+ create\s+\w+Function/);
+      if (bp === 'http-api') {
+        // The HttpApi events are served: the printed output is Kumo's address, and it answers.
+        const m = /ItemsUrl = (http:\/\/[a-z0-9]{10}\.execute-api\.us-east-1\.localhost:\d+\/items)/.exec(d.stdout);
+        assert.ok(m, d.stdout);
+        assert.equal(spawnSync(tool('curl'), ['-sS', '-o', '/dev/null', '-w', '%{http_code}', m[1]!], { encoding: 'utf8' }).stdout, '200');
+      }
       const rec = JSON.parse(fs.readFileSync(path.join(dir, '.kumo-stack.json'), 'utf8')) as { resources: Record<string, { type: string }> };
       const fnId = Object.keys(rec.resources).find((k) => rec.resources[k]!.type === 'AWS::Serverless::Function')!;
       const inv = await ok(['invoke', fnId, '--event', 'events/event.json'], { env, cwd: dir });

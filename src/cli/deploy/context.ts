@@ -6,8 +6,9 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { functionArn, stackArn } from '../../domain/arn';
-import { eventsClient, kinesisClient, logsClient, schedulerClient, snsClient, sqsClient, ssmClient, type CliConfig } from '../client';
+import { apiGatewayV2Client, eventsClient, kinesisClient, logsClient, schedulerClient, snsClient, sqsClient, ssmClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -70,6 +71,7 @@ export class DeployContext implements DeploySetup {
   private kinesisC?: KinesisClient;
   private ssmC?: SSMClient;
   private schedulerC?: SchedulerClient;
+  private apiGwC?: ApiGatewayV2Client;
 
   constructor(setup: DeploySetup) {
     this.model = setup.model;
@@ -146,6 +148,11 @@ export class DeployContext implements DeploySetup {
     return (this.schedulerC ??= schedulerClient(this.cfg));
   }
 
+  /** The API Gateway v2 client (HTTP APIs), made on first use. */
+  get apiGateway(): ApiGatewayV2Client {
+    return (this.apiGwC ??= apiGatewayV2Client(this.cfg));
+  }
+
   /** Closes the clients this deploy made. */
   destroy(): void {
     this.ssmC?.destroy();
@@ -154,6 +161,7 @@ export class DeployContext implements DeploySetup {
     this.sqsC?.destroy();
     this.snsC?.destroy();
     this.schedulerC?.destroy();
+    this.apiGwC?.destroy();
     this.kinesisC?.destroy();
   }
 

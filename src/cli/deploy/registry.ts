@@ -17,6 +17,7 @@ import { eventsRule } from './kinds/events-rule';
 import { kinesisStream } from './kinds/kinesis-stream';
 import { ssmParameter } from './kinds/ssm-parameter';
 import { schedule, scheduleGroup } from './kinds/scheduler';
+import { serverlessHttpApi, serverlessRestApi } from './kinds/http-api';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -39,6 +40,8 @@ export const kinds: readonly ResourceKind[] = [
   ssmParameter,
   scheduleGroup,
   schedule,
+  serverlessHttpApi,
+  serverlessRestApi,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));

@@ -1,3 +1,4 @@
+import { kumoApiAddress } from './kinds/http-api';
 import { showPending } from '../intrinsics';
 import type { DeployContext } from './context';
 import type { Action } from './kind';
@@ -44,6 +45,6 @@ export function printOutputs(ctx: DeployContext): void {
     } catch (e) {
       v = `(unavailable: ${(e as Error).message})`;
     }
-    ctx.out(`  ${k} = ${showPending(v)}`);
+    ctx.out(`  ${k} = ${showPending(kumoApiAddress(v, ctx))}`);
   }
 }

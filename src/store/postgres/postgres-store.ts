@@ -27,6 +27,8 @@ import { readPostgres, runPostgres } from './queue-driver';
 import { createPool, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
+import { PostgresHttpApis } from './http-apis';
+import type { HttpApiRecord } from '../../http-apis/records';
 import { PostgresFunctionUrls, deleteFunctionUrlsSql, deleteQualifierFunctionUrlSql } from './function-urls';
 import { PostgresInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql } from './invoke-configs';
 import type { EventInvokeConfigRecord, FunctionUrlRecord } from '../types';
@@ -102,6 +104,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
     this.functionUrls = new PostgresFunctionUrls(pool);
+    this.httpApis = new PostgresHttpApis(pool);
     this.reserved = new PostgresReservedConcurrency(pool);
     this.provisioned = new PostgresProvisionedConcurrency(pool);
   }
@@ -140,6 +143,24 @@ export class PostgresStore implements Store, AsyncWakeups {
   private readonly invokeConfigs: PostgresInvokeConfigs;
 
   // ---- function URL configs (function-urls.ts)
+  // ---- HTTP APIs (./http-apis.ts)
+  private readonly httpApis: PostgresHttpApis;
+  createHttpApi(rec: HttpApiRecord) {
+    return this.httpApis.createHttpApi(rec);
+  }
+  getHttpApi(apiId: string) {
+    return this.httpApis.getHttpApi(apiId);
+  }
+  listHttpApis(afterId: string | undefined, limit: number) {
+    return this.httpApis.listHttpApis(afterId, limit);
+  }
+  updateHttpApi(apiId: string, change: (cur: HttpApiRecord) => HttpApiRecord) {
+    return this.httpApis.updateHttpApi(apiId, change);
+  }
+  deleteHttpApi(apiId: string) {
+    return this.httpApis.deleteHttpApi(apiId);
+  }
+
   private readonly functionUrls: PostgresFunctionUrls;
   createFunctionUrl(rec: FunctionUrlRecord) {
     return this.functionUrls.createFunctionUrl(rec);

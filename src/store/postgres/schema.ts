@@ -1,3 +1,4 @@
+import { httpApisMigration } from './http-apis';
 import { postgresCheckpointWindowMigration, postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
 import { postgresMetricsMigration } from './metrics';
@@ -91,4 +92,6 @@ export const migrations: string[] = [
   postgresCheckpointWindowMigration,
   // 15: metric points (CloudWatch metrics: Lambda's own and PutMetricData's), ../metrics.ts.
   postgresMetricsMigration,
+  // 16: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
+  httpApisMigration,
 ];

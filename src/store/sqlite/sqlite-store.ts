@@ -23,6 +23,8 @@ import type {
 } from '../../domain/records';
 import type { AliasWriteResult, EventInvokeConfigRecord, FunctionUrlRecord, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
+import { SqliteHttpApis, httpApisMigration } from './http-apis';
+import type { HttpApiRecord } from '../../http-apis/records';
 import { SqliteFunctionUrls, deleteFunctionUrlsSql, deleteQualifierFunctionUrlSql, functionUrlsMigration } from './function-urls';
 import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
 import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
@@ -156,6 +158,7 @@ export class SqliteStore implements Store {
     this.lst = this.prepareLogs();
     this.invokeConfigs = new SqliteInvokeConfigs(this.db);
     this.functionUrls = new SqliteFunctionUrls(this.db);
+    this.httpApis = new SqliteHttpApis(this.db);
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
     this.streams = new SqliteStreams(this.db);
@@ -234,6 +237,24 @@ export class SqliteStore implements Store {
   }
 
   // ---- function URL configs (function-urls.ts)
+  // ---- HTTP APIs (./http-apis.ts)
+  private readonly httpApis: SqliteHttpApis;
+  createHttpApi(rec: HttpApiRecord) {
+    return this.durable(this.httpApis.createHttpApi(rec));
+  }
+  getHttpApi(apiId: string) {
+    return this.httpApis.getHttpApi(apiId);
+  }
+  listHttpApis(afterId: string | undefined, limit: number) {
+    return this.httpApis.listHttpApis(afterId, limit);
+  }
+  updateHttpApi(apiId: string, change: (cur: HttpApiRecord) => HttpApiRecord) {
+    return this.durable(this.httpApis.updateHttpApi(apiId, change));
+  }
+  deleteHttpApi(apiId: string) {
+    return this.durable(this.httpApis.deleteHttpApi(apiId));
+  }
+
   private readonly functionUrls: SqliteFunctionUrls;
   createFunctionUrl(rec: FunctionUrlRecord) {
     return this.durable(this.functionUrls.createFunctionUrl(rec));
@@ -1269,6 +1290,8 @@ const migrations: string[] = [
   sqliteCheckpointWindowMigration,
   // 18: metric points (CloudWatch metrics: Lambda's own and PutMetricData's), src/store/metrics.ts.
   sqliteMetricsMigration,
+  // 19: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
+  httpApisMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

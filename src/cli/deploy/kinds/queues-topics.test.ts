@@ -74,6 +74,9 @@ const events = `      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dlq.Arn}
         Web:
           Type: Api
           Properties: {Path: /, Method: get}
+        Uploads:
+          Type: S3
+          Properties: {Bucket: b, Events: 's3:ObjectCreated:*'}
 `;
 
 describe('deploy: queues, topics, event sources and async settings (template → plan inputs)', () => {
@@ -92,6 +95,8 @@ describe('deploy: queues, topics, event sources and async settings (template →
         ['WorkerFromAlerts', 'AWS::SNS::Subscription', 'Worker'],
         ['WorkerEventInvokeConfigOnFailureTopic', 'AWS::SNS::Topic', 'Worker'],
         ['WorkerEventInvokeConfig', 'AWS::Lambda::EventInvokeConfig', 'Worker'],
+        // SAM's implicit REST API of the Api event (served by Kumo's HTTP API engine, payload 1.0, stage Prod).
+        ['ServerlessRestApi', 'AWS::Serverless::Api', 'Worker'],
       ],
     );
     const byId = new Map(decls.map((d) => [d.id, d]));
@@ -142,7 +147,7 @@ describe('deploy: queues, topics, event sources and async settings (template →
     activeResources(ctx);
     const w = ctx.declById.get('Worker')!;
     reportEvents(w, ctx.props(w), ctx);
-    assert.deepEqual(lines, ['note: Worker event Web (Api) is not wired: Kumo has no Api event source yet; try it with: kumo generate-event apigateway aws-proxy | kumo invoke Worker --event -']);
+    assert.deepEqual(lines, ['note: Worker event Uploads (S3) is not wired: Kumo has no S3 event source yet; try it with: kumo generate-event s3 put | kumo invoke Worker --event -']);
     assert.ok(ctx.model.notes.includes('Worker: event FromJobs (SQS): MetricsConfig has no effect on Kumo (ignored)'));
   });
 

@@ -35,7 +35,7 @@ import { roleArn } from '../../../domain/arn';
  */
 
 /** Event types that become resources here. */
-const wired = new Set(['SQS', 'SNS', 'Kinesis', 'EventBridgeRule', 'CloudWatchEvent', 'Schedule', 'ScheduleV2']);
+const wired = new Set(['SQS', 'SNS', 'Kinesis', 'EventBridgeRule', 'CloudWatchEvent', 'Schedule', 'ScheduleV2', 'HttpApi', 'Api']);
 
 const sqsEventProps = ['Queue', 'BatchSize', 'Enabled', 'FilterCriteria', 'MaximumBatchingWindowInSeconds', 'FunctionResponseTypes', 'ScalingConfig'];
 /** SQS event properties with no effect on Kumo (KMS-encrypted filters, CloudWatch metrics, provisioned pollers). */
@@ -97,6 +97,11 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
     if (!wired.has(ev.Type)) continue;
     const e = (ev.Properties ?? {}) as Record<string, unknown>;
     if (!isMapping(e)) throw ctx.error(`${ep}.Properties`, 'Properties must be a mapping');
+    // HttpApi / Api events are routes of the template's implicit API, made once by implicitApis below.
+    if (ev.Type === 'HttpApi' || ev.Type === 'Api') {
+      apiRoute(d, name, ev.Type, e, ep, ctx, notes);
+      continue;
+    }
     const isRule = ev.Type === 'EventBridgeRule' || ev.Type === 'CloudWatchEvent';
     const known = ev.Type === 'SQS' ? sqsEventProps : ev.Type === 'SNS' ? snsEventProps : ev.Type === 'Kinesis' ? kinesisEventProps
       : ev.Type === 'ScheduleV2' ? scheduleV2Props : isRule ? ruleEventProps : scheduleEventProps;
@@ -249,6 +254,7 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
     });
   }
 
+  children.push(...implicitApis(d, ctx));
   for (const n of notes) if (!ctx.model.notes.includes(n)) ctx.model.notes.push(n);
   for (const c of children) {
     if (ctx.declById.has(c.id) && ctx.declById.get(c.id)!.partOf !== d.id) throw ctx.error(`Resources.${c.id}`, `${c.id} is the name SAM gives a resource of ${d.id}; rename one of them`);
@@ -258,4 +264,87 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
   const own = Object.fromEntries(Object.entries(d.props).filter(([k]) => k !== 'Events' && k !== 'EventInvokeConfig' && k !== 'FunctionUrlConfig'));
   const fn: ResourceDecl = { ...d, deps: depsOf(own, d.dependsOn).filter((x) => x !== d.id) };
   return [fn, ...children.map((c) => ({ id: c.id, type: c.type, props: c.props, dependsOn: [], deps: depsOf(c.props, [d.id]).filter((x) => x !== c.id), condition: d.condition }))];
+}
+
+const httpApiEventProps = ['Path', 'Method', 'ApiId', 'PayloadFormatVersion', 'TimeoutInMillis', 'RouteSettings', 'Auth'];
+const apiEventProps = ['Path', 'Method', 'RestApiId', 'RequestParameters', 'RequestModel', 'Auth'];
+/** Settings with no effect on Kumo's API engine (the integration timeout is API Gateway's 30 s cap; throttles and validation are not modelled). */
+const apiEventIgnored = ['TimeoutInMillis', 'RouteSettings', 'RequestParameters', 'RequestModel'];
+const implicitApiIds = { HttpApi: 'ServerlessHttpApi', Api: 'ServerlessRestApi' } as const;
+
+/**
+ * One HttpApi / Api event as a route of SAM's implicit API: `METHOD /path`
+ * (SAM's `any` is `ANY`; an HttpApi event without Path and Method is the
+ * `$default` route), payload format 2.0 by default for HttpApi, 1.0 for Api
+ * (REST API events, served by Kumo's HTTP API engine with payload 1.0, as
+ * `sam local start-api` does). An explicit API (ApiId / RestApiId) and Auth
+ * are refused: Kumo makes only the implicit API yet and has no authorizers.
+ */
+function apiRoute(d: ResourceDecl, name: string, type: 'HttpApi' | 'Api', e: Record<string, unknown>, ep: string, ctx: DeployContext, notes: string[] | undefined): { RouteKey: string; PayloadFormatVersion: '1.0' | '2.0' } {
+  const known = type === 'HttpApi' ? httpApiEventProps : apiEventProps;
+  for (const k of Object.keys(e)) {
+    if (!known.includes(k)) throw ctx.error(`${ep}.Properties.${k}`, `unknown property '${k}' of an ${type} event (known: ${known.join(', ')})`);
+    if (apiEventIgnored.includes(k)) notes?.push(`${d.id}: event ${name} (${type}): ${k} has no effect on Kumo (ignored)`);
+  }
+  if (e.ApiId !== undefined || e.RestApiId !== undefined) {
+    throw ctx.error(`${ep}.Properties.${e.ApiId !== undefined ? 'ApiId' : 'RestApiId'}`, `kumo deploy serves ${type} events on SAM's implicit ${implicitApiIds[type]} only yet (an explicit API is not supported)`);
+  }
+  if (e.Auth !== undefined) throw ctx.error(`${ep}.Properties.Auth`, 'Kumo has no API authorizers yet: Auth is not supported');
+  const pfv = e.PayloadFormatVersion === undefined ? (type === 'HttpApi' ? '2.0' : '1.0') : String(e.PayloadFormatVersion);
+  if (pfv !== '1.0' && pfv !== '2.0') throw ctx.error(`${ep}.Properties.PayloadFormatVersion`, 'PayloadFormatVersion is 1.0 or 2.0');
+  if (e.Path === undefined && e.Method === undefined && type === 'HttpApi') return { RouteKey: '$default', PayloadFormatVersion: pfv };
+  if (typeof e.Path !== 'string' || !e.Path.startsWith('/')) throw ctx.error(`${ep}.Properties.Path`, `an ${type} event needs Path (a path starting with /)`);
+  if (typeof e.Method !== 'string') throw ctx.error(`${ep}.Properties.Method`, `an ${type} event needs Method (get, post, … or any)`);
+  const m = e.Method.toUpperCase();
+  const method = m === 'X-AMAZON-APIGATEWAY-ANY-METHOD' ? 'ANY' : m;
+  if (!['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'].includes(method)) throw ctx.error(`${ep}.Properties.Method`, `unknown method ${e.Method}`);
+  return { RouteKey: `${method} ${e.Path}`, PayloadFormatVersion: pfv };
+}
+
+/**
+ * SAM's implicit APIs (`ServerlessHttpApi`, `ServerlessRestApi`) with the
+ * routes of every active function's HttpApi / Api events, made once: by the
+ * last such function in the template, so the API comes after every function
+ * it routes to.
+ */
+function implicitApis(d: ResourceDecl, ctx: DeployContext): { id: string; type: string; props: Record<string, unknown> }[] {
+  const out: { id: string; type: string; props: Record<string, unknown> }[] = [];
+  for (const type of ['HttpApi', 'Api'] as const) {
+    const users = ctx.model.resources.filter((r) => r.type === 'AWS::Serverless::Function' && ctx.active.has(r.id) && eventsOf(r).some(([, ev]) => ev.Type === type));
+    if (!users.length || users[users.length - 1]!.id !== d.id) continue;
+    const routes: Record<string, unknown>[] = [];
+    const seen = new Map<string, string>();
+    for (const f of users) {
+      const fn = f.props.AutoPublishAlias !== undefined ? { Ref: `${f.id}.Alias` } : { Ref: f.id };
+      for (const [name, ev] of eventsOf(f)) {
+        if (ev.Type !== type) continue;
+        const ep = `Resources.${f.id}.Properties.Events.${name}`;
+        const r = apiRoute(f, name, type, (ev.Properties ?? {}) as Record<string, unknown>, ep, ctx, undefined);
+        const other = seen.get(r.RouteKey);
+        if (other) throw ctx.error(ep, `${r.RouteKey} is already the route of ${other}: a route key names one event`);
+        seen.set(r.RouteKey, `${f.id} event ${name}`);
+        routes.push({ ...r, Function: fn });
+      }
+    }
+    out.push({
+      id: implicitApiIds[type],
+      type: type === 'HttpApi' ? 'AWS::Serverless::HttpApi' : 'AWS::Serverless::Api',
+      props: { StageName: type === 'HttpApi' ? '$default' : 'Prod', Routes: routes },
+    });
+  }
+  return out;
+}
+
+function eventsOf(r: ResourceDecl): [string, Record<string, unknown>][] {
+  const evs = r.props.Events;
+  if (!isMapping(evs)) return [];
+  return Object.entries(evs).filter(([, ev]) => isMapping(ev)) as [string, Record<string, unknown>][];
+}
+
+/** The implicit API ids a function's events make SAM create. */
+export function implicitApiIdsOf(props: Record<string, unknown>): string[] {
+  const evs = props.Events;
+  if (!isMapping(evs)) return [];
+  const types = new Set(Object.values(evs).map((ev) => (isMapping(ev) ? ev.Type : undefined)));
+  return [...(types.has('HttpApi') ? ['ServerlessHttpApi'] : []), ...(types.has('Api') ? ['ServerlessRestApi'] : [])];
 }

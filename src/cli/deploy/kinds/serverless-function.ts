@@ -5,7 +5,7 @@ import type { DeployContext } from '../context';
 import { functionKind, type AppliedFunction } from './function';
 import { defaultRoleArn, defaultRoleName } from './function-config';
 import { upsertAlias } from './lambda-alias';
-import { expandFunction, reportEvents } from './sam-events';
+import { expandFunction, implicitApiIdsOf, reportEvents } from './sam-events';
 
 /**
  * AWS::Serverless::Function: a function (CodeUri or InlineCode), its Events
@@ -77,7 +77,11 @@ export const serverlessFunction = functionKind({
       'SourceKMSKeyArn', 'Connectors', 'Metadata',
     ],
     // SAM makes <Fn>Role when Role is absent and <Fn>Alias<name> for AutoPublishAlias; templates name both in Outputs.
-    implicit: (id, props) => [...(props.Role === undefined ? [`${id}Role`] : []), ...(typeof props.AutoPublishAlias === 'string' ? [`${id}Alias${props.AutoPublishAlias}`] : [])],
+    implicit: (id, props) => [
+      ...(props.Role === undefined ? [`${id}Role`] : []), ...(typeof props.AutoPublishAlias === 'string' ? [`${id}Alias${props.AutoPublishAlias}`] : []),
+      // SAM's implicit APIs of HttpApi / Api events (made by sam-events.ts; a template names them in Outputs' !Sub).
+      ...implicitApiIdsOf(props),
+    ],
     check({ id, props, need, fail }) {
       if (props.PackageType === 'Image') fail('PackageType', 'container image functions are not supported by Kumo (PackageType: Zip only)');
       if (props.CodeUri !== undefined && props.InlineCode !== undefined) fail('InlineCode', "Only one of 'InlineCode' or 'CodeUri' can be set.");
@@ -107,6 +111,10 @@ export const serverlessFunction = functionKind({
       if (attr === 'Arn') return defaultRoleArn(ctx, d.id);
       if (attr === 'RoleId') return `AROA${Buffer.from(defaultRoleName(ctx, d.id)).toString('hex').toUpperCase().slice(0, 17)}`;
       throw ctx.error(p, `${x} (the AWS::IAM::Role SAM makes for ${d.id}) has the attributes Arn and RoleId, not ${attr}`);
+    }
+    if (x === 'ServerlessHttpApi' || x === 'ServerlessRestApi') {
+      // The implicit API of an inactive function (its Condition is false): nothing is deployed for it.
+      throw ctx.error(p, `${x} is not deployed (no active function has its events)`);
     }
     // <Fn>Alias<name>: AWS::Lambda::Alias, whose !Ref is the alias ARN (as Fn.Alias).
     if (attr === undefined || attr === 'AliasArn') return `${ctx.fnArn(ctx.physicalOf(d))}:${String(ctx.resolver.value(d.props.AutoPublishAlias, `Resources.${d.id}.Properties.AutoPublishAlias`))}`;
