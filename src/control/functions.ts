@@ -18,6 +18,7 @@ import type { LayerService } from './layers';
 import { checkDeadLetter, checkSettings } from './settings';
 
 import type { CodeInput, CreateFunctionInput, UpdateFunctionCodeInput, UpdateFunctionConfigurationInput } from './inputs';
+import { runtimeSpec } from '../runtimes/registry';
 
 /**
  * Listener told about every change of a function so caches and warm EEs
@@ -100,6 +101,7 @@ export class FunctionService {
     if (body.Code === undefined) throw missing('Code');
     if (packageType === 'Image') throw invalidParameter('PackageType Image is not supported by this Kumo server; use Zip.');
     if (runtime === undefined) throw invalidParameter('Runtime is required for .zip file packages.');
+    checkJsonLogs(runtime, logging?.logFormat);
     if (!handler && !runtime.startsWith('provided')) throw invalidParameter('Handler is required for .zip file packages with a managed runtime.');
     const publish = body.Publish;
     const zip = decodeZip(body.Code);
@@ -278,6 +280,7 @@ export class FunctionService {
     this.checkUpdatable(fn.latest, revisionId);
     const old = fn.latest.config;
     const logFormat = logging?.logFormat ?? old.logFormat;
+    checkJsonLogs(runtime ?? old.runtime, logFormat);
     const config: FunctionConfig = {
       ...old,
       runtime: runtime ?? old.runtime,
@@ -501,3 +504,10 @@ function checkTotalSize(codeBytes: number, layers: LayerRef[]): void {
 
 const envAad = (name: string) => `env:${name}`;
 
+
+/** LogFormat JSON on a runtime whose Kumo bootstrap writes text only (registry `jsonLogs: false`, Ruby): refused, not dropped. */
+function checkJsonLogs(runtime: string, logFormat: string | undefined): void {
+  if (logFormat === 'JSON' && runtimeSpec(runtime)?.jsonLogs === false) {
+    throw invalidParameter(`LoggingConfig LogFormat JSON is not supported by this Kumo server for ${runtime}: its runtime writes text logs. Use LogFormat Text.`);
+  }
+}

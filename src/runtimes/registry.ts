@@ -20,6 +20,8 @@ export interface RuntimeSpec {
   /** AWS's identifier (the Runtime parameter). */
   name: string;
   family: 'nodejs' | 'python' | 'java' | 'ruby' | 'provided';
+  /** false: Kumo's runtime writes only text logs, so LoggingConfig LogFormat JSON is refused for it (never accepted and dropped). */
+  jsonLogs?: false;
   /** argv of the runtime process inside the EE; undefined for custom runtimes (the bootstrap found in `bootstrapPaths`). */
   command?: readonly string[];
   /** Where a custom runtime's bootstrap is looked for, in order. */
@@ -100,6 +102,7 @@ const specs: readonly RuntimeSpec[] = [
       RUBYLIB: '/var/task:/opt/ruby/lib',
     },
     executionEnv: 'AWS_Lambda_ruby3.2',
+    jsonLogs: false,
     layerPaths: ['/opt/ruby/gems/3.1.0', '/opt/ruby/lib', '/opt/bin', '/opt/lib'],
     hostBinary: '/usr/bin/ruby',
   },

@@ -166,3 +166,24 @@ describe('runtime management config: Auto honoured, the modes Kumo cannot honour
     assert.equal((await c.send(new GetRuntimeManagementConfigCommand({ FunctionName: 'rm' }))).UpdateRuntimeOn, 'Auto', 'a refused put changed nothing');
   });
 });
+
+describe('LogFormat JSON on a runtime whose Kumo bootstrap writes text only', () => {
+  let s: RunningServer;
+  before(async () => {
+    s = await startServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  it('ruby3.2 refuses LoggingConfig LogFormat JSON on create and on update, and leaves nothing behind', async () => {
+    const zip = await makeZip({ 'lambda_function.rb': 'def lambda_handler(event:, context:) = 1\n' });
+    const base = { FunctionName: 'rb', Runtime: 'ruby3.2' as const, Role: role, Handler: 'lambda_function.lambda_handler', Code: { ZipFile: zip } };
+    await expectRefused(s.client.send(new CreateFunctionCommand({ ...base, LoggingConfig: { LogFormat: 'JSON' } })), /LogFormat JSON/);
+    await assert.rejects(s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'rb' })), { name: 'ResourceNotFoundException' });
+    await s.client.send(new CreateFunctionCommand(base));
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 30 }, { FunctionName: 'rb' });
+    await expectRefused(s.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'rb', LoggingConfig: { LogFormat: 'JSON' } })), /LogFormat JSON/);
+    assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'rb' }))).LoggingConfig?.LogFormat, 'Text');
+  });
+});
