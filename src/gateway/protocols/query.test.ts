@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeQuery, encodeQuery, encodeQueryError, queryMap } from './query';
+import { decodeQuery, encodeQuery, encodeQueryError, queryMap, keyDepthMax } from './query';
 import { clientError, ServiceError } from '../errors';
 
 test('query decoding: member lists, numbered lists, entry maps, nested structures', () => {
@@ -22,10 +22,12 @@ test('query decoding: member lists, numbered lists, entry maps, nested structure
 });
 
 test('query decoding refuses what would make us allocate without bound or is contradictory', () => {
-  for (const bad of ['A.100000.B=1', 'A.0=1', 'a..b=1', 'A=1&A.B=2', 'A.B=2&A=1', `${'x.'.repeat(9)}y=1`]) {
+  // A key one level deeper than keyDepthMax (12: CloudWatch GetMetricData's keys nest 9 deep) is refused.
+  for (const bad of ['A.100000.B=1', 'A.0=1', 'a..b=1', 'A=1&A.B=2', 'A.B=2&A=1', `${'x.'.repeat(keyDepthMax)}y=1`]) {
     const d = decodeQuery(new URLSearchParams(bad));
     assert.equal(d.ok, false, bad);
   }
+  assert.equal(decodeQuery(new URLSearchParams('MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name=FunctionName')).ok, true, "GetMetricData's deepest key");
 });
 
 test('query encoding: result wrapper, members, maps, escaping, errors with Sender/Receiver', () => {

@@ -27,7 +27,7 @@ export class QueryXml {
 }
 
 /** Longest dotted key path, and the highest list index accepted (bounds what a request can make us allocate). */
-const keyDepthMax = 12; // CloudWatch GetMetricData nests deepest: MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name (9)
+export const keyDepthMax = 12; // CloudWatch GetMetricData nests deepest: MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name (9)
 const listIndexMax = 1000;
 
 export interface QueryRequest {
