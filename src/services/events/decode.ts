@@ -1,4 +1,4 @@
-import { gatewayError } from '../../gateway/errors';
+import { memberReaders } from '../../gateway/protocols/members';
 import type { Members } from '../../gateway/service';
 import type { Tag, TargetInput } from '../../events/inputs';
 import { eventsErrors } from './errors';
@@ -8,54 +8,16 @@ import { eventsErrors } from './errors';
  * member of the wrong JSON type is SerializationException, before any
  * constraint, as AWS deserialises before it validates.
  */
-const wrongType = (member: string) => gatewayError('SerializationException', `Unexpected value type for member ${member}`, eventsErrors);
+const readers = memberReaders(eventsErrors);
+const { wrongType } = readers;
+export const { str, int, bool, obj, list, strList, strMap } = readers;
 
-export function str(m: Members, k: string): string | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw wrongType(k);
-  return v;
-}
 
-export function int(m: Members, k: string): number | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw wrongType(k);
-  return v;
-}
 
-export function bool(m: Members, k: string): boolean | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw wrongType(k);
-  return v;
-}
 
-export function obj(m: Members, k: string): Members | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw wrongType(k);
-  return v as Members;
-}
 
-export function list(m: Members, k: string): unknown[] | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw wrongType(k);
-  return v;
-}
 
-export function strList(m: Members, k: string): string[] | undefined {
-  const l = list(m, k);
-  if (l && !l.every((x) => typeof x === 'string')) throw wrongType(k);
-  return l as string[] | undefined;
-}
 
-export function strMap(m: Members, k: string): Record<string, string> | undefined {
-  const o = obj(m, k);
-  if (o && !Object.values(o).every((x) => typeof x === 'string')) throw wrongType(k);
-  return o as Record<string, string> | undefined;
-}
 
 /** A timestamp in epoch milliseconds (JSON 1.1 sends epoch seconds; some clients an ISO string). */
 export function timestampMs(m: Members, k: string): number | undefined {

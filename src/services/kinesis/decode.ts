@@ -1,4 +1,4 @@
-import { gatewayError } from '../../gateway/errors';
+import { memberReaders } from '../../gateway/protocols/members';
 import type { Members } from '../../gateway/service';
 import { kinesisErrors } from './errors';
 
@@ -8,28 +8,12 @@ import { kinesisErrors } from './errors';
  * strings, timestamps as tagged epoch values). A member of the wrong type
  * is SerializationException, before any constraint, as AWS deserialises first.
  */
-const wrongType = (member: string) => gatewayError('SerializationException', `Unexpected value type for member ${member}`, kinesisErrors);
+const readers = memberReaders(kinesisErrors);
+const { wrongType } = readers;
+export const { str, int, bool, obj, list, strMap, strList } = readers;
 
-export function str(m: Members, k: string): string | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw wrongType(k);
-  return v;
-}
 
-export function int(m: Members, k: string): number | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw wrongType(k);
-  return v;
-}
 
-export function bool(m: Members, k: string): boolean | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw wrongType(k);
-  return v;
-}
 
 export function blob(m: Members, k: string): Buffer | undefined {
   const v = m[k];
@@ -54,30 +38,6 @@ export function timestampMs(m: Members, k: string): number | undefined {
   throw wrongType(k);
 }
 
-export function obj(m: Members, k: string): Members | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) throw wrongType(k);
-  return v as Members;
-}
 
-export function list(m: Members, k: string): unknown[] | undefined {
-  const v = m[k];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw wrongType(k);
-  return v;
-}
 
-export function strMap(m: Members, k: string): Record<string, string> | undefined {
-  const o = obj(m, k);
-  if (!o) return undefined;
-  for (const v of Object.values(o)) if (typeof v !== 'string') throw wrongType(k);
-  return o as Record<string, string>;
-}
 
-export function strList(m: Members, k: string): string[] | undefined {
-  const l = list(m, k);
-  if (!l) return undefined;
-  for (const v of l) if (typeof v !== 'string') throw wrongType(k);
-  return l as string[];
-}
