@@ -3,6 +3,7 @@ import type { AsyncQueue } from '../../async/queue';
 import type { FunctionService } from '../../control/functions';
 import { limits } from '../../config';
 import { ApiError, validationError } from './errors';
+import type { ApiRequest } from '../../gateway/service';
 import type { ApiResponse, Route } from './http';
 
 const invocationTypes = ['Event', 'RequestResponse', 'DryRun'] as const;
@@ -19,20 +20,7 @@ export function invokeRoutes(deps: { functions: FunctionService; invoker: Invoke
       bodyBytesMax: limits.syncPayloadBytesMax,
       auth: true,
       handle: async (req, p): Promise<ApiResponse> => {
-        const type = header(req.headers['x-amz-invocation-type']) ?? 'RequestResponse';
-        const logType = header(req.headers['x-amz-log-type']) ?? 'None';
-        const failures = [];
-        if (!(invocationTypes as readonly string[]).includes(type)) {
-          failures.push({ value: type, path: 'invocationType', constraint: `Member must satisfy enum value set: [${invocationTypes.join(', ')}]` });
-        }
-        if (logType !== 'None' && logType !== 'Tail') {
-          failures.push({ value: logType, path: 'logType', constraint: 'Member must satisfy enum value set: [None, Tail]' });
-        }
-        if (failures.length) throw validationError(failures);
-        const { name, qualifier } = deps.functions.ref(p.name!, req.query.get('Qualifier') ?? undefined, 'get');
-        const clientContext = decodeClientContext(header(req.headers['x-amz-client-context']));
-        const payload = req.body.length === 0 ? emptyEvent : req.body;
-        checkJson(payload);
+        const { type, logType, name, qualifier, clientContext, payload } = decodeInvoke(req, p.name!, deps.functions, invocationTypes);
 
         if (type === 'DryRun') {
           await deps.invoker.resolve(name, qualifier);
@@ -96,4 +84,28 @@ export function decodeClientContext(b64: string | undefined): string | undefined
     throw bad();
   }
   return text;
+}
+
+/**
+ * What Invoke and InvokeWithResponseStream read alike: the invocation and log
+ * types (checked against `types`, all failures in one ValidationException),
+ * the function and Qualifier, the client context, and the payload (empty:
+ * `{}`; else it must be JSON).
+ */
+export function decodeInvoke(req: ApiRequest, rawName: string, functions: FunctionService, types: readonly string[]) {
+  const type = header(req.headers['x-amz-invocation-type']) ?? 'RequestResponse';
+  const logType = header(req.headers['x-amz-log-type']) ?? 'None';
+  const failures = [];
+  if (!types.includes(type)) {
+    failures.push({ value: type, path: 'invocationType', constraint: `Member must satisfy enum value set: [${types.join(', ')}]` });
+  }
+  if (logType !== 'None' && logType !== 'Tail') {
+    failures.push({ value: logType, path: 'logType', constraint: 'Member must satisfy enum value set: [None, Tail]' });
+  }
+  if (failures.length) throw validationError(failures);
+  const { name, qualifier } = functions.ref(rawName, req.query.get('Qualifier') ?? undefined, 'get');
+  const clientContext = decodeClientContext(header(req.headers['x-amz-client-context']));
+  const payload = req.body.length === 0 ? emptyEvent : req.body;
+  checkJson(payload);
+  return { type, logType, name, qualifier, clientContext, payload };
 }

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import type { InvokeService, StreamedInvokeResult } from '../../invoke/service';
 import type { FunctionService } from '../../control/functions';
 import { limits } from '../../config';
-import { ApiError, validationError } from './errors';
-import { checkJson, decodeClientContext, header } from './invoke-api';
+import { ApiError } from './errors';
+import { decodeInvoke, header } from './invoke-api';
 import { encodeEvent } from './event-stream';
 import type { ApiResponse, Route } from './http';
 
@@ -30,20 +30,7 @@ export function invokeStreamRoutes(deps: { functions: FunctionService; invoker: 
       bodyBytesMax: limits.syncPayloadBytesMax,
       auth: true,
       handle: async (req, p): Promise<ApiResponse> => {
-        const type = header(req.headers['x-amz-invocation-type']) ?? 'RequestResponse';
-        const logType = header(req.headers['x-amz-log-type']) ?? 'None';
-        const failures = [];
-        if (!(invocationTypes as readonly string[]).includes(type)) {
-          failures.push({ value: type, path: 'invocationType', constraint: `Member must satisfy enum value set: [${invocationTypes.join(', ')}]` });
-        }
-        if (logType !== 'None' && logType !== 'Tail') {
-          failures.push({ value: logType, path: 'logType', constraint: 'Member must satisfy enum value set: [None, Tail]' });
-        }
-        if (failures.length) throw validationError(failures);
-        const { name, qualifier } = deps.functions.ref(p.name!, req.query.get('Qualifier') ?? undefined, 'get');
-        const clientContext = decodeClientContext(header(req.headers['x-amz-client-context']));
-        const payload = req.body.length === 0 ? emptyEvent : req.body;
-        checkJson(payload);
+        const { type, logType, name, qualifier, clientContext, payload } = decodeInvoke(req, p.name!, deps.functions, invocationTypes);
         const target = await deps.invoker.resolve(name, qualifier);
         if (type === 'DryRun') return { status: 204 };
         const r = await deps.invoker.invokeStream(
@@ -70,7 +57,6 @@ export function invokeStreamRoutes(deps: { functions: FunctionService; invoker: 
   ];
 }
 
-const emptyEvent = Buffer.from('{}');
 
 /**
  * The event stream of one invocation, pulled as the client reads it (so the
