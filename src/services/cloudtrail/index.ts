@@ -40,6 +40,7 @@ export function cloudTrailService(d: CloudTrailDeps): ServiceDefinition {
             throw cloudTrailError('InvalidEventCategoryException', 'Kumo has no CloudTrail Insights: EventCategory insight is not supported.');
           }
           let attribute: AuditAttribute | undefined;
+          let noMatch = false;
           if (i.LookupAttributes !== undefined) {
             const list = i.LookupAttributes;
             if (!Array.isArray(list)) throw cloudTrailError('InvalidLookupAttributesException', 'LookupAttributes must be a list.');
@@ -52,9 +53,10 @@ export function cloudTrailService(d: CloudTrailDeps): ServiceDefinition {
               if (typeof a.AttributeValue !== 'string' || a.AttributeValue.length < 1 || a.AttributeValue.length > lookupAttributeValueCharsMax) {
                 throw cloudTrailError('InvalidLookupAttributesException', `AttributeValue must be 1 to ${lookupAttributeValueCharsMax} characters.`);
               }
-              // Every call is made with the account's root key (Username "root").
-              if (a.AttributeKey === 'Username') attribute = a.AttributeValue === 'root' ? undefined : { key: 'EventId', value: '' };
-              else if (a.AttributeKey === 'ReadOnly') attribute = { key: 'ReadOnly', value: a.AttributeValue === 'true' };
+              // Every call is made with the account's root key: Username "root" matches every event, any other none.
+              if (a.AttributeKey === 'Username') {
+                if (a.AttributeValue !== 'root') noMatch = true;
+              } else if (a.AttributeKey === 'ReadOnly') attribute = { key: 'ReadOnly', value: a.AttributeValue === 'true' };
               else attribute = { key: a.AttributeKey as Exclude<AuditAttribute['key'], 'ReadOnly'>, value: a.AttributeValue };
             }
           }
@@ -62,6 +64,7 @@ export function cloudTrailService(d: CloudTrailDeps): ServiceDefinition {
             throw cloudTrailError('InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
           }
           if (i.NextToken !== undefined && typeof i.NextToken !== 'string') throw cloudTrailError('InvalidNextTokenException', 'Invalid next token.');
+          if (noMatch) return { Events: [] };
           const r = await d.audit.lookup({
             attribute,
             startMs: time(i.StartTime, 'StartTime'),
