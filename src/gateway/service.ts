@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type http from 'node:http';
 import type { ErrorSpec, ServiceError } from './errors';
+import type { Principal } from '../identity/types';
 
 /**
  * What a service folder (src/services/<name>/) gives the gateway: how its
@@ -63,6 +64,32 @@ export interface ServiceDefinition {
    * (which becomes the internal error).
    */
   mapError?(e: unknown): ServiceError | undefined;
+  /**
+   * How the service's calls are authorised (issue 18): the IAM action each
+   * operation is, and the resources it names. The gateway asks the
+   * `Authorizer` (src/identity/types.ts) for every call of a principal other
+   * than the account's root, before the operation runs; a refusal is the
+   * service's `accessDenied` error with AWS's message (`accessDeniedMessage`).
+   */
+  iam?: ServiceIam;
+}
+
+export interface ServiceIam {
+  /** IAM's service prefix (`lambda`, `sqs`, `sns`, `kinesis`, `events`, `scheduler`, `ssm`, `logs`, `cloudwatch`, `cloudtrail`, `apigateway`, `iam`, `sts`). */
+  prefix: string;
+  /** Operation → action name where IAM's differs from the operation (`Invoke` → `InvokeFunction`, `SendMessageBatch` → `SendMessage`). */
+  actions?: Readonly<Record<string, string>>;
+  /**
+   * The ARNs the call acts on (each is authorised), `['*']` where it names
+   * none. `input` is the decoded members for the RPC protocols; for a REST
+   * route, its path parameters under the AWS member names
+   * (`restJson.paramMembers`), the query string's members, and the JSON
+   * body's members where the route is not data-plane (an Invoke payload is
+   * never parsed for this).
+   */
+  resources(operation: string, input: Members, ctx: OperationContext): readonly string[];
+  /** The error a refusal is (Lambda: AccessDeniedException 403; query services: AccessDenied 403). */
+  accessDenied: { name: string; spec: ErrorSpec };
 }
 
 export type ProtocolName = 'rest-json' | 'json' | 'query' | 'rpc-v2-cbor';
@@ -78,6 +105,8 @@ export interface OperationContext {
   protocol: ProtocolName;
   /** The request's path (SQS's query clients POST to the queue URL's path and may omit QueueUrl). */
   path: string;
+  /** Who signed the request (undefined for unsigned routes). */
+  principal?: Principal;
 }
 
 /** Input and output members keyed by AWS's member names, as the protocol decoded them. */
@@ -106,6 +135,8 @@ export interface ApiRequest {
   baseUrl: string;
   /** The access key that signed the request (undefined for unsigned routes). */
   accessKeyId?: string;
+  /** Who signed the request (undefined for unsigned routes). */
+  principal?: Principal;
 }
 
 export interface ApiResponse {
