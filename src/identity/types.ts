@@ -93,3 +93,37 @@ export function accessDeniedMessage(p: Principal, r: AuthzRequest, d: Extract<Au
       : `because no ${d.policyType} policy allows the ${r.action} action`;
   return `User: ${p.arn} is not authorized to perform: ${r.action} on resource: ${r.resource} ${why}`;
 }
+
+/** Short-lived credentials of a role session (STS AssumeRole's, and each EE's). */
+export interface SessionCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiresAtMs: number;
+}
+
+/** Sessions of a role minted by Kumo itself for a service acting as the role (Lambda for an EE). */
+export interface RoleSessions {
+  /** Credentials for `roleArn` as `sessionName` (Lambda: the function's name), valid for `durationMs`. */
+  mint(roleArn: string, sessionName: string, durationMs: number): SessionCredentials;
+}
+
+/** What Lambda asks of IAM about an execution role. */
+export interface RoleDirectory {
+  /**
+   * Whether the role exists and its trust policy lets `servicePrincipal`
+   * (`lambda.amazonaws.com`) assume it. AWS's CreateFunction refuses both
+   * `missing` and `untrusted` with "The role defined for the function cannot be assumed by Lambda."
+   */
+  trusts(roleArn: string, servicePrincipal: string): Promise<'ok' | 'missing' | 'untrusted'>;
+}
+
+/**
+ * Resource-based policies a service keeps (Lambda's function policies from
+ * AddPermission): the authorizer asks for the policy of the resource a call
+ * names. `resourceArn` is the ARN the call names (a function, version or
+ * alias ARN); the source answers with that resource's policy (JSON text) or undefined.
+ */
+export interface ResourcePolicySource {
+  policyOf(resourceArn: string): Promise<string | undefined> | string | undefined;
+}
