@@ -11,6 +11,9 @@ import { isPreflight, preflightHeaders, withCorsHeaders } from '../function-urls
 import { urlPayloadBytesMax } from '../function-urls/limits';
 import { urlIdRe } from '../function-urls/url-id';
 import { verifySigV4 } from './sigv4';
+import { conditionContext } from './gateway';
+import type { AuditSink } from './gateway';
+import { accessDeniedMessage, type Authorizer, type CallerResolver } from '../identity/types';
 import { Readable } from 'node:stream';
 import type { StreamedInvokeResult } from '../invoke/streamed';
 import { HttpPreludeSplitter, httpIntegrationContentType } from '../invoke/response-stream';
@@ -34,7 +37,12 @@ export interface UrlListenerDeps {
   invoker: InvokeService;
   region: string;
   accountId: string;
-  lookupSecret(accessKeyId: string): string | undefined;
+  /** Access key (and session token) → who signed, for AWS_IAM URLs. */
+  callers: CallerResolver;
+  /** Decides `lambda:InvokeFunctionUrl` for a signer other than the account's root (absent: such signers are refused). */
+  authorizer?: Authorizer;
+  /** Where refusals are recorded (an allowed URL call is a data event: not audited). */
+  audit?: AuditSink;
   /** HTTP APIs served on the same listener (host `<api-id>.execute-api.<region>.…` or `/execute-api/<api-id>/…`). */
   httpApis?: Pick<HttpApiServeDeps, 'byId'>;
   onInternalError(e: unknown): void;
@@ -169,11 +177,29 @@ export class UrlListener {
     if (cfg.authType === 'AWS_IAM') {
       const auth = verifySigV4(
         { method: req.method ?? 'GET', url: rawUrl, headers: req.headers, bodySha256Hex: createHash('sha256').update(body).digest('hex') },
-        { region: this.deps.region, service: 'lambda', lookupSecret: this.deps.lookupSecret, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
+        { region: this.deps.region, service: 'lambda', callers: this.deps.callers, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
       );
       // AWS answers every failed authentication of an AWS_IAM URL 403 AccessDeniedException; an unsigned request says only "Forbidden".
       if (!auth.ok) return message(403, 'AccessDeniedException', auth.error === 'MissingAuthenticationTokenException' ? 'Forbidden' : auth.message);
-      iam = { accessKey: auth.accessKeyId, accountId: this.deps.accountId };
+      const p = auth.caller.principal;
+      if (p.type !== 'Root') {
+        // lambda:InvokeFunctionUrl on the URL's function (qualified by its alias), with lambda:FunctionUrlAuthType.
+        const fn = `arn:aws:lambda:${this.deps.region}:${this.deps.accountId}:function:${cfg.functionName}${cfg.qualifier === '$LATEST' ? '' : `:${cfg.qualifier}`}`;
+        const request = { action: 'lambda:InvokeFunctionUrl', resource: fn, context: { ...conditionContext(p, req, this.deps.region), 'lambda:FunctionUrlAuthType': 'AWS_IAM' } };
+        const d = this.deps.authorizer ? await this.deps.authorizer.authorize(p, request) : ({ allowed: false, reason: 'ImplicitDeny', policyType: 'identity-based' } as const);
+        if (!d.allowed) {
+          // AWS's URL front end says only "Forbidden"; the trail keeps the reason.
+          this.deps.audit?.record({
+            service: 'lambda', eventName: 'InvokeFunctionUrl', accessKeyId: p.accessKeyId, principal: p,
+            sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), userAgent: header('user-agent'), requestId,
+            region: this.deps.region, accountId: this.deps.accountId, timeMs: Date.now(), readOnly: false,
+            input: { functionName: cfg.functionName, qualifier: cfg.qualifier }, error: { code: 'AccessDeniedException', message: accessDeniedMessage(p, request, d) },
+            resource: { type: 'AWS::Lambda::Function', name: cfg.functionName },
+          }).catch((e) => this.deps.onInternalError(e));
+          return message(403, 'AccessDeniedException', 'Forbidden');
+        }
+      }
+      iam = { accessKey: auth.accessKeyId, accountId: p.accountId, userArn: p.arn, userId: p.principalId };
     }
 
     const sock = req.socket;

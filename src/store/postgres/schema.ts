@@ -1,6 +1,6 @@
 import { httpApisMigration } from './http-apis';
 import { postgresCheckpointWindowMigration, postgresStreamMigration } from './streams';
-import { postgresAuditMigration } from './audit';
+import { postgresAuditMigration, postgresAuditUserNameMigration } from './audit';
 import { postgresMetricsMigration } from './metrics';
 import { postgresEventMigration } from './events';
 import { parameterTablesPostgres } from '../parameter-ops';
@@ -94,4 +94,6 @@ export const migrations: string[] = [
   postgresMetricsMigration,
   // 16: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
   httpApisMigration,
+  // 17 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
+  postgresAuditUserNameMigration,
 ];

@@ -3,7 +3,7 @@ import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import type { EventBusStore } from '../events';
 import { SqliteEvents, sqliteEventMigration } from './events';
 import { SqliteStreams, sqliteCheckpointWindowMigration, sqliteStreamMigration } from './streams';
-import { SqliteAudit, sqliteAuditMigration } from './audit';
+import { SqliteAudit, sqliteAuditMigration, sqliteAuditUserNameMigration } from './audit';
 import { SqliteMetrics, sqliteMetricsMigration } from './metrics';
 import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
@@ -1292,6 +1292,8 @@ const migrations: string[] = [
   sqliteMetricsMigration,
   // 19: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
   httpApisMigration,
+  // 20 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
+  sqliteAuditUserNameMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */
