@@ -281,13 +281,13 @@ export class Gateway {
     if (target !== undefined) {
       d.protocol = ctx.protocol = 'json';
       const dot = target.lastIndexOf('.');
+      if (this.opts.plane?.serve === 'invoke') return drainAnd(req, notOnInvokeListener(target.slice(dot + 1)));
       d.service = this.byTargetPrefix.get(target.slice(0, dot));
       const op = d.service?.operations?.[target.slice(dot + 1)];
       if (!d.service || !op) return drainAnd(req, unknownOperation(d.service));
       const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, target.slice(dot + 1), d.service);
       const cborType = d.service.json?.cborContentType;
       if (cborType && (header(req, 'content-type') ?? '').toLowerCase().startsWith(cborType)) d.cborContentType = cborType;
-      if (this.opts.plane?.serve === 'invoke') throw notOnInvokeListener(target.slice(dot + 1));
       const p = (ctx.principal = this.verify(req, url, body, d.service, d.protocol));
       ctx.accessKeyId = p.accessKeyId;
       const input = d.cborContentType ? decodeCbor(body) : decodeJson(body);
@@ -302,11 +302,11 @@ export class Gateway {
     if (header(req, 'smithy-protocol') === 'rpc-v2-cbor') {
       d.protocol = ctx.protocol = 'rpc-v2-cbor';
       const m = /^\/service\/([^/]+)\/operation\/([^/]+)$/.exec(rawPath);
+      if (this.opts.plane?.serve === 'invoke') return drainAnd(req, notOnInvokeListener(m?.[2] ?? 'This operation'));
       d.service = m ? this.byCborName.get(m[1]!) : undefined;
       const op = m ? d.service?.operations?.[m[2]!] : undefined;
       if (!d.service || !op) return drainAnd(req, unknownOperation(d.service));
       const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, m![2]!, d.service);
-      if (this.opts.plane?.serve === 'invoke') throw notOnInvokeListener(m![2]!);
       const p = (ctx.principal = this.verify(req, url, body, d.service, d.protocol));
       ctx.accessKeyId = p.accessKeyId;
       const input = decodeCbor(body);
@@ -363,7 +363,7 @@ export class Gateway {
       if (!match) d.service = this.opts.services.find((s) => s.restJson);
       if (!match && d.service) match = this.routes.get(d.service)?.match(method, segments);
     }
-    if (!match) return drainAnd(req, unknownOperation(d.service));
+    if (!match) return drainAnd(req, this.opts.plane?.serve === 'invoke' ? notOnInvokeListener('This operation') : unknownOperation(d.service));
     const { route, params } = match;
     const plane = this.opts.plane;
     if (plane) {
