@@ -40,3 +40,10 @@ test('a refusal carries errorCode and errorMessage, and no responseElements', ()
   assert.equal(r.errorMessage, 'User: u is not authorized');
   assert.equal(r.responseElements, null);
 });
+
+test("a refused data-plane call's contents never reach the trail", () => {
+  const rec = (service: string, input: unknown) => cloudTrailRecord({ ...call(undefined, 'AK'), service, input, error: { code: 'AccessDenied', message: 'm' } }).requestParameters;
+  assert.deepEqual(rec('sqs', { QueueUrl: 'u', MessageBody: 'secret' }), { queueUrl: 'u', messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS' });
+  assert.deepEqual(rec('sns', { TopicArn: 't', Message: 'secret' }), { topicArn: 't', message: 'HIDDEN_DUE_TO_SECURITY_REASONS' });
+  assert.deepEqual(rec('kinesis', { StreamName: 's', Data: 'c2VjcmV0' }), { streamName: 's', data: 'HIDDEN_DUE_TO_SECURITY_REASONS' });
+});

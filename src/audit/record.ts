@@ -34,13 +34,16 @@ export interface ApiCall {
 }
 
 /** Members whose values never reach the trail (CloudTrail shows such values as HIDDEN_DUE_TO_SECURITY_REASONS). */
-const secretKeys = new Set(['zipfile', 'variables', 'secretaccesskey', 'sessiontoken', 'password', 'privatekey', 'payload', 'clientcontext']);
+const secretKeys = new Set(['zipfile', 'variables', 'secretaccesskey', 'sessiontoken', 'password', 'privatekey', 'payload', 'clientcontext', 'messagebody']);
 /**
  * Members secret in one service only: a Parameter Store value (CloudTrail
  * hides a SecureString's; Kumo hides every PutParameter value, since the
- * trail is stored unsealed and a String parameter may hold a secret too).
+ * trail is stored unsealed and a String parameter may hold a secret too);
+ * what a refused data-plane call carried (an SNS message, a Kinesis record's
+ * data, an event's detail; SQS's messageBody above): only refusals of data
+ * events reach the trail, and never with their contents.
  */
-const serviceSecretKeys: Readonly<Record<string, ReadonlySet<string>>> = { ssm: new Set(['value']) };
+const serviceSecretKeys: Readonly<Record<string, ReadonlySet<string>>> = { ssm: new Set(['value']), sns: new Set(['message']), kinesis: new Set(['data']), events: new Set(['detail']) };
 const noKeys: ReadonlySet<string> = new Set();
 export const hidden = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 
