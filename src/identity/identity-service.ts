@@ -225,7 +225,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
 
   // ---- users ----------------------------------------------------------------
 
-  async createUser(name: string, path: string | undefined, tags: IamTags = []): Promise<IamUserRecord> {
+  async createUser(name: string, path?: string, tags: IamTags = []): Promise<IamUserRecord> {
     checkName('UserName', name, L.userNameCharsMax);
     const p = checkPath(path);
     checkTags(tags);
