@@ -20,8 +20,8 @@
  *   recommends a qualifier there).
  * - Keys are case-insensitive, values are as each operator says.
  */
-import { BlockList, isIP } from 'node:net';
 import { compileGlob, compileGlobs, hasWildcard, unescapeGlob, type GlobFlavour } from './glob';
+import { ipInBlocks, parseIpBlock, type IpBlock } from './ip';
 import { fillTemplate, parseTemplate, type KeyLookup, type Template } from './variables';
 
 type Family = 'string' | 'stringIgnoreCase' | 'like' | 'numeric' | 'date' | 'bool' | 'binary' | 'ip' | 'arn' | 'null';
@@ -250,6 +250,8 @@ function cmp(c: Compare, a: number, b: number): boolean {
 /** One condition key under one operator, ready to test a request. */
 export interface CompiledCondition {
   op: Operator;
+  /** The condition key as written, and lower-cased. */
+  key: string;
   keyLower: string;
   /** The positive operator's verdict on one request value. */
   test(cv: string, lookup: KeyLookup): boolean;
@@ -266,18 +268,19 @@ export function compileCondition(op: Operator, key: string, values: readonly str
     case 'string':
     case 'stringIgnoreCase': {
       const ev = new ExactValues(values.map((v) => parseTemplate(v, variables)), op.family === 'stringIgnoreCase');
-      return { op, keyLower, test: (cv, lookup) => ev.test(cv, lookup) };
+      return { op, key, keyLower, test: (cv, lookup) => ev.test(cv, lookup) };
     }
     case 'like':
     case 'arn': {
       const gv = new GlobValues(values.map((v) => parseTemplate(v, variables)), op.family === 'like' ? 'like' : 'arn');
-      return { op, keyLower, test: (cv, lookup) => gv.test(cv, lookup) };
+      return { op, key, keyLower, test: (cv, lookup) => gv.test(cv, lookup) };
     }
     case 'numeric': {
       const nums = values.map(parseNumber).filter((n) => !Number.isNaN(n));
-      if (nums.length === 0) return { op, keyLower, test: never };
+      if (nums.length === 0) return { op, key, keyLower, test: never };
       return {
         op,
+        key,
         keyLower,
         test: (cv) => {
           const n = parseNumber(cv);
@@ -289,9 +292,10 @@ export function compileCondition(op: Operator, key: string, values: readonly str
     }
     case 'date': {
       const dates = values.map(parseDateMs).filter((n): n is number => n !== undefined);
-      if (dates.length === 0) return { op, keyLower, test: never };
+      if (dates.length === 0) return { op, key, keyLower, test: never };
       return {
         op,
+        key,
         keyLower,
         test: (cv) => {
           const n = parseDateMs(cv);
@@ -306,6 +310,7 @@ export function compileCondition(op: Operator, key: string, values: readonly str
       const wantFalse = values.some((v) => v.toLowerCase() === 'false');
       return {
         op,
+        key,
         keyLower,
         test: (cv) => {
           const b = cv === 'true' || cv === 'false' ? cv : cv.toLowerCase();
@@ -315,52 +320,23 @@ export function compileCondition(op: Operator, key: string, values: readonly str
     }
     case 'binary': {
       const set = new Set(values);
-      return { op, keyLower, test: (cv) => set.has(cv) };
+      return { op, key, keyLower, test: (cv) => set.has(cv) };
     }
     case 'ip': {
-      const list = ipBlockList(values);
-      return {
-        op,
-        keyLower,
-        test: (cv) => {
-          const v = isIP(cv);
-          if (v === 4) return list.check(cv, 'ipv4');
-          if (v === 6) return list.check(cv, 'ipv6');
-          return false;
-        },
-      };
+      // A value that is no address or CIDR matches nothing.
+      const blocks = values.map(parseIpBlock).filter((b): b is IpBlock => b !== undefined);
+      return { op, key, keyLower, test: (cv) => ipInBlocks(cv, blocks) };
     }
     case 'null':
       return {
         op,
+        key,
         keyLower,
         test: never,
         nullWantsAbsent: values.some((v) => v.toLowerCase() === 'true'),
         nullWantsPresent: values.some((v) => v.toLowerCase() === 'false'),
       };
   }
-}
-
-/**
- * IpAddress's values as a node:net BlockList (IPv4 and IPv6 CIDRs, a bare
- * address meaning /32 or /128): Node's own prefix matcher, so Kumo does not
- * hand-write address arithmetic. A value that is not an address or CIDR
- * matches nothing.
- */
-function ipBlockList(values: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const raw of values) {
-    const v = raw.trim();
-    const slash = v.indexOf('/');
-    const addr = slash < 0 ? v : v.slice(0, slash);
-    const family = isIP(addr);
-    if (family === 0) continue;
-    const max = family === 4 ? 32 : 128;
-    const prefix = slash < 0 ? max : /^\d{1,3}$/.test(v.slice(slash + 1)) ? +v.slice(slash + 1) : -1;
-    if (prefix < 0 || prefix > max) continue;
-    list.addSubnet(addr, prefix, family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
 }
 
 /** Whether one compiled condition holds for the request (`value`: the key's value in the request, if any). */

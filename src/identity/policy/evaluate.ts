@@ -87,7 +87,7 @@ function compileStatement(st: Statement, variables: boolean): CompiledStatement 
     const op = parseOperator(opName);
     if (op === undefined) {
       // parsePolicy refuses this; a document built by hand that has one matches nothing.
-      conditions.push({ op: { family: 'string', negated: false, compare: 'eq', set: undefined, ifExists: false }, keyLower: '', test: () => false });
+      conditions.push({ op: { family: 'string', negated: false, compare: 'eq', set: undefined, ifExists: false }, key: '', keyLower: '', test: () => false });
       continue;
     }
     for (const [key, values] of keys) conditions.push(compileCondition(op, key, values, variables));
@@ -124,9 +124,14 @@ function compile(doc: PolicyDocument): readonly CompiledStatement[] {
 
 const lowerKeyMaps = new WeakMap<ConditionContext, Map<string, string | readonly string[] | undefined>>();
 
-/** Condition keys by lower-cased name, built once per context object (only when a condition or variable asks). */
+/**
+ * A request's condition keys: first by the name as the policy writes it (the
+ * usual case: policies and the gateway both use AWS's casing), else by
+ * lower-cased name from a map built once per context object.
+ */
 function lookupIn(context: ConditionContext): KeyLookup {
-  return (keyLower) => {
+  return (key, keyLower) => {
+    if (Object.hasOwn(context, key)) return context[key];
     let m = lowerKeyMaps.get(context);
     if (m === undefined) {
       m = new Map();
@@ -145,7 +150,7 @@ function applies(st: CompiledStatement, actionLower: string, input: EvalInput, l
   }
   if (st.conditions.length > 0) {
     const l = lookup();
-    for (const c of st.conditions) if (!conditionHolds(c, l(c.keyLower), l)) return false;
+    for (const c of st.conditions) if (!conditionHolds(c, l(c.key, c.keyLower), l)) return false;
   }
   return true;
 }

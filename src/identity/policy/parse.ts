@@ -154,17 +154,16 @@ function shapeStatement(v: unknown): RawStatement {
   }
   if (v.Condition !== undefined) {
     if (!isObject(v.Condition)) fail(policyMessages.syntax);
-    const cond: Record<string, Record<string, string[]>> = {};
+    const ops: Array<[string, Record<string, string[]>]> = [];
     for (const [opName, block] of Object.entries(v.Condition)) {
       if (!isObject(block)) fail(policyMessages.syntax);
       const keys = Object.entries(block);
       // AWS accepts an unknown operator with an empty block (recorded: {"x": {}} is valid), refuses one with keys.
       if (keys.length > 0 && parseOperator(opName) === undefined) fail(policyMessages.syntax);
-      const out: Record<string, string[]> = {};
-      for (const [k, vals] of keys) out[k] = conditionValues(vals);
-      cond[opName] = out;
+      // fromEntries defines own properties, so a key named __proto__ stays a key (an assignment would drop it).
+      ops.push([opName, Object.fromEntries(keys.map(([k, vals]) => [k, conditionValues(vals)]))]);
     }
-    st.condition = cond;
+    st.condition = Object.fromEntries(ops);
   }
   return st;
 }

@@ -13,7 +13,8 @@
 import { escapeGlobLiteral, globFromPolicyText } from './glob';
 
 export interface VarPart {
-  /** The condition key, lower-cased (keys are case-insensitive). */
+  /** The condition key as the policy writes it, and lower-cased (keys are case-insensitive). */
+  key: string;
   keyLower: string;
   dflt?: string;
 }
@@ -50,7 +51,7 @@ export function parseTemplate(text: string, variables: boolean): string | Templa
       }
       if (cur) parts.push(cur);
       cur = '';
-      parts.push(d ? { keyLower: key.toLowerCase(), dflt: d[2] } : { keyLower: key.toLowerCase() });
+      parts.push(d ? { key, keyLower: key.toLowerCase(), dflt: d[2] } : { key, keyLower: key.toLowerCase() });
       hasVar = true;
     }
   }
@@ -60,8 +61,8 @@ export function parseTemplate(text: string, variables: boolean): string | Templa
   return parts;
 }
 
-/** A request's condition keys, looked up by lower-cased name. */
-export type KeyLookup = (keyLower: string) => string | readonly string[] | undefined;
+/** A request's condition key's value: by the name as written, else case-insensitively (`keyLower`). */
+export type KeyLookup = (key: string, keyLower: string) => string | readonly string[] | undefined;
 
 /** Fills a template (escaped-glob form), or undefined when a variable cannot be resolved. */
 export function fillTemplate(t: Template, lookup: KeyLookup): string | undefined {
@@ -71,7 +72,7 @@ export function fillTemplate(t: Template, lookup: KeyLookup): string | undefined
       out += part;
       continue;
     }
-    const v = lookup(part.keyLower);
+    const v = lookup(part.key, part.keyLower);
     if (typeof v === 'string') out += escapeGlobLiteral(v);
     else if (v !== undefined && v.length === 1) out += escapeGlobLiteral(v[0]);
     else if (part.dflt !== undefined && (v === undefined || v.length === 0)) out += escapeGlobLiteral(part.dflt);
