@@ -5,7 +5,7 @@ import type {
 import { constraint, IdentityError } from './errors';
 import * as ids from './ids';
 import { identityLimits as L, identityTuning } from './limits';
-import { evaluatePolicies as evaluate, managedPolicies, parsePolicy } from './policy';
+import { evaluatePolicies as evaluate, managedPolicies, parsePolicy, policySizeChars } from './policy';
 import type { ManagedPolicy, PolicyDoc } from './policy-types';
 import { SessionTokens } from './session-tokens';
 import type { Caller, CallerRefusal, CallerResolver, Principal, RoleDirectory, RoleSessions, SessionCredentials } from './types';
@@ -420,7 +420,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
   async createPolicy(p: { name: string; path?: string; document: string; description?: string; tags?: IamTags }): Promise<IamPolicyRecord> {
     checkName('PolicyName', p.name, L.policyNameCharsMax);
     const path = checkPath(p.path);
-    checkPolicy(p.document, 'identity', L.managedPolicyCharsMax, 'PolicySize');
+    checkPolicy(p.document, 'identity', L.managedPolicyCharsMax, 'PolicySize', true);
     if (p.description !== undefined && p.description.length > L.policyDescriptionCharsMax) {
       throw constraint('Description', p.description, `Member must have length less than or equal to ${L.policyDescriptionCharsMax}`);
     }
@@ -477,7 +477,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
   async createPolicyVersion(arn: string, document: string, setAsDefault: boolean): Promise<IamPolicyVersionRecord> {
     checkArn('PolicyArn', arn);
     if (arn.startsWith(awsManagedPrefix)) throw new IdentityError('InvalidInput', `Cannot modify an AWS managed policy ${arn}.`);
-    checkPolicy(document, 'identity', L.managedPolicyCharsMax, 'PolicySize');
+    checkPolicy(document, 'identity', L.managedPolicyCharsMax, 'PolicySize', true);
     const r = await this.store.createIamPolicyVersion(this.accountId, arn, document, setAsDefault, L.policyVersionsMax);
     if (r.kind === 'missing') throw new IdentityError('NoSuchEntity', `Policy ${arn} was not found.`);
     if (r.kind === 'too-many') {
@@ -704,11 +704,11 @@ function checkMaxItems(v: number | undefined): number {
  * (characters without insignificant white space); past `max` it is IAM's
  * LimitExceeded for `quota`.
  */
-function checkPolicy(text: string, kind: 'identity' | 'trust', max: number, quota: string): number {
+function checkPolicy(text: string, kind: 'identity' | 'trust', max: number, quota: string, managed = false): number {
   if (text.length < 1) throw constraint('PolicyDocument', text, 'Member must have length greater than or equal to 1');
-  const r = parsePolicy(text, kind);
+  const r = parsePolicy(text, kind, { managed });
   if (!r.ok) throw new IdentityError('MalformedPolicyDocument', r.message);
-  const size = JSON.stringify(JSON.parse(text)).length;
+  const size = policySizeChars(text);
   if (size > max) throw new IdentityError('LimitExceeded', `Cannot exceed quota for ${quota}: ${max}`);
   return size;
 }

@@ -1,3 +1,5 @@
+import { MANAGED_POLICY_CHARS_MAX, ROLE_INLINE_POLICY_CHARS_MAX, TRUST_POLICY_CHARS_MAX, USER_INLINE_POLICY_CHARS_MAX } from './policy';
+
 /**
  * IAM's and STS's limits, as AWS documents them ("IAM and AWS STS quotas",
  * IAM User Guide, and the API reference's member constraints). Sizes of
@@ -22,14 +24,11 @@ export const identityLimits = {
   managedPoliciesPerRoleMax: 10,
   /** "Managed policies attached to an IAM user: 10" (default quota; adjustable to 20 at AWS). */
   managedPoliciesPerUserMax: 10,
-  /** "User policy size cannot exceed 2,048 characters" (all inline policies of a user together). */
-  userInlinePolicyCharsMax: 2_048,
-  /** "Role policy size cannot exceed 10,240 characters" (all inline policies of a role together). */
-  roleInlinePolicyCharsMax: 10_240,
-  /** "Managed policy size cannot exceed 6,144 characters". */
-  managedPolicyCharsMax: 6_144,
-  /** "Role trust policy length: 2,048 characters" (default quota). */
-  trustPolicyCharsMax: 2_048,
+  /** Policy sizes: the policy module's constants (policy/limits.ts, where AWS is cited). */
+  userInlinePolicyCharsMax: USER_INLINE_POLICY_CHARS_MAX,
+  roleInlinePolicyCharsMax: ROLE_INLINE_POLICY_CHARS_MAX,
+  managedPolicyCharsMax: MANAGED_POLICY_CHARS_MAX,
+  trustPolicyCharsMax: TRUST_POLICY_CHARS_MAX,
   /** "Versions of a managed policy that can be stored: 5". */
   policyVersionsMax: 5,
   /** "Tags per IAM resource: 50". */
