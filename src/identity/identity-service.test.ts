@@ -90,8 +90,15 @@ test('a change written by another server reaches this one by the counter (refres
       await t.identity.createUser('bob');
       const k = await t.identity.createAccessKey('bob');
       assert.deepEqual(other.resolve(k.accessKeyId, undefined), { refused: 'unknown' }, 'not yet seen');
-      await other.refresh();
+      // The other server polls the counter every refreshIntervalMs (1 s): it knows the key within that, without being told.
+      const t0 = Date.now();
+      while (!('principal' in other.resolve(k.accessKeyId, undefined)) && Date.now() - t0 < 3_000) await new Promise((r) => setTimeout(r, 50));
       assert.equal((other.resolve(k.accessKeyId, undefined) as Caller).principal.userName, 'bob');
+      assert.ok(Date.now() - t0 < 2_000, `seen after ${Date.now() - t0} ms`);
+      await t.identity.deleteAccessKey('bob', k.accessKeyId);
+      const t1 = Date.now();
+      while ('principal' in other.resolve(k.accessKeyId, undefined) && Date.now() - t1 < 3_000) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(other.resolve(k.accessKeyId, undefined), { refused: 'unknown' }, 'a key deleted elsewhere stops working within the interval');
     } finally {
       other.stop();
     }

@@ -671,9 +671,10 @@ function checkPathPrefix(prefix: string | undefined): string | undefined {
 }
 
 function checkArn(member: string, arn: string): void {
+  // AWS parses first (a policy name given as PolicyArn: ValidationError "Invalid ARN:  Could not be parsed!", two spaces, LocalStack's snapshot of AWS).
+  if (!/^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/.test(arn)) throw new IdentityError('ValidationError', 'Invalid ARN:  Could not be parsed!');
   if (arn.length < 20) throw constraint(member, arn, 'Member must have length greater than or equal to 20');
   if (arn.length > 2048) throw constraint(member, arn, 'Member must have length less than or equal to 2048');
-  if (!arn.startsWith('arn:')) throw new IdentityError('InvalidInput', `ARN ${arn} is not valid.`);
 }
 
 function checkTags(tags: IamTags): void {

@@ -79,11 +79,6 @@ export class SessionTokens {
     return caller;
   }
 
-  /** The role id a session token names (the authorizer checks it against the role's current id). */
-  roleIdOf(sessionToken: string): string | undefined {
-    return this.facts(sessionToken)?.i;
-  }
-
   private facts(sessionToken: string): TokenFacts | undefined {
     try {
       if (!/^[A-Za-z0-9+/]+={0,2}$/.test(sessionToken)) return undefined;

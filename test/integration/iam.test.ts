@@ -1,6 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import {
   AttachRolePolicyCommand, AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, DeleteAccessKeyCommand,
@@ -12,6 +16,7 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startServer, testCreds, type RunningServer } from './harness';
 import { tool } from '../tools';
+import { startPostgres } from '../postgres';
 
 /**
  * IAM and STS through the real SDK v3 clients against the real server:
@@ -164,6 +169,7 @@ describe('IAM and STS', () => {
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }));
     await refused(iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: `arn:aws:iam::${acct}:policy/none` })), 'NoSuchEntityException', 404,
       `Policy arn:aws:iam::${acct}:policy/none does not exist or is not attachable.`);
+    await refused(iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: 'read-logs-by-its-name' })), 'ValidationError', 400, 'Invalid ARN:  Could not be parsed!');
     assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'app' }))).AttachedPolicies!.map((a) => a.PolicyName), ['read-logs', 'AWSLambdaBasicExecutionRole']);
     assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: p.Arn }))).Policy!.AttachmentCount, 1);
     const v = (await iam.send(new GetPolicyVersionCommand({ PolicyArn: p.Arn, VersionId: 'v1' }))).PolicyVersion!;
@@ -268,5 +274,53 @@ print(json.dumps(out))
     assert.deepEqual((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'alice' }))).AttachedPolicies!.map((a) => a.PolicyName), ['read-logs']);
     assert.equal((await iam.send(new GetRoleCommand({ RoleName: 'deployer' }))).Role!.RoleName, 'deployer');
     sts = stsAs();
+  });
+});
+
+describe('IAM on one PostgreSQL with two servers', () => {
+  it('concurrent first starts make lambda-role once; a key made on one server signs on the other within the refresh interval, and stops when deleted', { timeout: 120_000 }, async () => {
+    const pgServer = await startPostgres();
+    const url = await pgServer.createDatabase('iam_two');
+    // Secrets are sealed with the data dir's master key: servers sharing a database share it.
+    const key = randomBytes(32);
+    const dirs = [0, 1].map(() => {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-it-'));
+      fs.writeFileSync(path.join(d, 'master.key'), key, { mode: 0o600 });
+      return d;
+    });
+    const servers = await Promise.all(dirs.map((dataDir) => startServer({ dataDir, env: { KUMO_DATABASE_URL: url } })));
+    const [a, b] = servers as [RunningServer, RunningServer];
+    const iamA = new IAMClient({ endpoint: a.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+    const made: { destroy(): void }[] = [iamA];
+    try {
+      const roles = (await iamA.send(new ListRolesCommand({}))).Roles!.map((r) => r.RoleName);
+      assert.deepEqual(roles, ['lambda-role']);
+      assert.deepEqual((await iamA.send(new ListAttachedRolePoliciesCommand({ RoleName: 'lambda-role' }))).AttachedPolicies!.length, 1);
+      await iamA.send(new CreateUserCommand({ UserName: 'shared' }));
+      const k = (await iamA.send(new CreateAccessKeyCommand({ UserName: 'shared' }))).AccessKey!;
+      const stsB = new STSClient({ endpoint: b.endpoint, region: 'us-east-1', credentials: { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! }, maxAttempts: 1 });
+      made.push(stsB);
+      const within = async (what: string, ok: () => Promise<boolean>) => {
+        const t0 = Date.now();
+        while (!(await ok().catch(() => false))) {
+          assert.ok(Date.now() - t0 < 3_000, `not within 3 s: ${what}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      await within('the key signs on the other server', async () => (await stsB.send(new GetCallerIdentityCommand({}))).Arn === `arn:aws:iam::${acct}:user/shared`);
+      await iamA.send(new DeleteAccessKeyCommand({ UserName: 'shared', AccessKeyId: k.AccessKeyId }));
+      await within('the deleted key is refused on the other server', async () => {
+        try {
+          await stsB.send(new GetCallerIdentityCommand({}));
+          return false;
+        } catch (e) {
+          return (e as Error).name === 'InvalidClientTokenId';
+        }
+      });
+    } finally {
+      for (const c of made) c.destroy();
+      await Promise.all(servers.map((x) => x.stop()));
+      pgServer.stop();
+    }
   });
 });
