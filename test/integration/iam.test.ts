@@ -266,6 +266,9 @@ print(json.dumps(out))
     const roleId = (await iam.send(new GetRoleCommand({ RoleName: 'lambda-role' }))).Role!.RoleId;
     for (const c of clients.splice(0)) c.destroy();
     assert.equal(await s.stop(), 0);
+    // The secret is sealed at rest: no file of the data dir (database, WAL, audit trail) holds it in plain.
+    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : []));
+    for (const f of files(s.dataDir)) assert.ok(!fs.readFileSync(f).includes(k.SecretAccessKey!), `${f} holds the secret in plain`);
     s = await startServer({ dataDir: s.dataDir });
     iam = iamAs();
     const me = await stsAs({ accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! }).send(new GetCallerIdentityCommand({}));
