@@ -13,6 +13,7 @@ import {
   ListAttachedUserPoliciesCommand, ListPoliciesCommand, ListRolePoliciesCommand, ListRoleTagsCommand, ListRolesCommand, ListUsersCommand, PutRolePolicyCommand,
   PutUserPolicyCommand, TagRoleCommand, UpdateAccessKeyCommand, UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startServer, testCreds, type RunningServer } from './harness';
 import { tool } from '../tools';
@@ -132,6 +133,20 @@ describe('IAM and STS', () => {
     await iam.send(new DeleteAccessKeyCommand({ UserName: 'carol', AccessKeyId: k2.AccessKeyId }));
     await refused(stsAs({ accessKeyId: k2.AccessKeyId!, secretAccessKey: k2.SecretAccessKey! }).send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403, /security token/);
     await refused(iam.send(new DeleteAccessKeyCommand({ UserName: 'carol', AccessKeyId: k2.AccessKeyId })), 'NoSuchEntityException', 404, `The Access Key with id ${k2.AccessKeyId} cannot be found.`);
+
+    // The audit trail names the user, and never holds the secret.
+    const ct = new CloudTrailClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+    clients.push(ct);
+    const events = (await ct.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateAccessKey' }] }))).Events!;
+    type Rec = { eventSource: string; errorCode?: string; responseElements: { accessKey: { secretAccessKey: string; accessKeyId: string } } };
+    const ok = events.filter((e) => !(JSON.parse(e.CloudTrailEvent!) as Rec).errorCode);
+    assert.equal(ok.length, 2, 'the two keys made (the refused third is recorded with its error)');
+    assert.deepEqual(ok[0]!.Resources, [{ ResourceType: 'AWS::IAM::User', ResourceName: 'carol' }]);
+    const rec = JSON.parse(ok[0]!.CloudTrailEvent!) as Rec;
+    assert.equal(rec.eventSource, 'iam.amazonaws.com');
+    assert.equal(rec.responseElements.accessKey.accessKeyId, k2.AccessKeyId);
+    assert.equal(rec.responseElements.accessKey.secretAccessKey, 'HIDDEN_DUE_TO_SECURITY_REASONS');
+    for (const e of events) assert.ok(!e.CloudTrailEvent!.includes(k.SecretAccessKey!) && !e.CloudTrailEvent!.includes(k2.SecretAccessKey!));
   });
 
   it('roles and policies: trust documents, inline and managed policies, attachments, limits and conflicts', async () => {
