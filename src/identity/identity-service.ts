@@ -3,9 +3,14 @@ import type {
   AccessKeyStatus, IamAccessKeyRecord, IamOwner, IamPolicyRecord, IamPolicyVersionRecord, IamRoleRecord, IamTags, IamUserRecord, IdentityStore,
 } from '../store/identity';
 import { constraint, IdentityError } from './errors';
+import {
+  checkArn, checkMaxItems, checkMaxSessionDuration, checkName, checkOwner, checkPath, checkPathPrefix, checkPolicy, checkTags, decodeMarker, encodeMarker,
+  noSuchKey, noSuchOwner, noSuchRole, noSuchUser, page, type Page,
+} from './validate';
+export type { Page } from './validate';
 import * as ids from './ids';
 import { identityLimits as L, identityTuning } from './limits';
-import { evaluatePolicies as evaluate, managedPolicies, parsePolicy, policySizeChars } from './policy';
+import { evaluatePolicies as evaluate, managedPolicies, parsePolicy } from './policy';
 import type { ManagedPolicy, PolicyDoc } from './policy-types';
 import { SessionTokens } from './session-tokens';
 import type { Caller, CallerRefusal, CallerResolver, Principal, RoleDirectory, RoleSessions, SessionCredentials } from './types';
@@ -48,11 +53,6 @@ export interface RootCredentials {
   secretAccessKey: string;
 }
 
-export interface Page<T> {
-  items: T[];
-  marker?: string;
-}
-
 export interface AccessKeyWithSecret {
   accessKeyId: string;
   secretAccessKey: string;
@@ -74,8 +74,6 @@ interface CompiledIdentity {
   roleId?: string;
 }
 
-const namePattern = /^[\w+=,.@-]+$/;
-const pathPattern = /^(\/|\/[\x21-\x7e]+\/)$/;
 const sessionNamePattern = /^[\w+=,.@-]*$/;
 const awsManagedPrefix = 'arn:aws:iam::aws:policy/';
 
@@ -124,7 +122,8 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
 
   /** Reloads the in-memory tables when the store's counter moved (serialised: one reload at a time). */
   refresh(): Promise<void> {
-    this.refreshing = this.refreshing.then(async () => {
+    // A failed reload (the database away) does not poison the chain: the next call tries again.
+    this.refreshing = this.refreshing.catch(() => undefined).then(async () => {
       const v = await this.store.identityVersion();
       if (v === this.version) return;
       const [keys, users, roles] = await Promise.all([
@@ -152,6 +151,15 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
       this.version = v;
     });
     return this.refreshing;
+  }
+
+  /**
+   * After a write of this server: reload before answering, so the caller's
+   * next request sees it. The write is committed whatever happens here; a
+   * reload that fails is retried by the poll (`refreshIntervalMs`).
+   */
+  private changed(): Promise<void> {
+    return this.refresh().catch(() => undefined);
   }
 
   // ---- CallerResolver ------------------------------------------------------
@@ -231,7 +239,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     checkTags(tags);
     const rec: IamUserRecord = { accountId: this.accountId, name, id: ids.userId(), path: p, arn: ids.userArn(this.accountId, p, name), createdMs: this.now(), tags };
     if ((await this.store.createIamUser(rec)) === 'exists') throw new IdentityError('EntityAlreadyExists', `User with name ${name} already exists.`);
-    await this.refresh();
+    await this.changed();
     return rec;
   }
 
@@ -255,7 +263,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     if (r === 'has-keys') throw new IdentityError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
     if (r === 'has-inline') throw new IdentityError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
     if (r === 'has-attached') throw new IdentityError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
-    await this.refresh();
+    await this.changed();
   }
 
   // ---- access keys -----------------------------------------------------------
@@ -273,7 +281,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     const r = await this.store.createIamAccessKey(rec, L.accessKeysPerUserMax);
     if (r === 'no-user') throw noSuchUser(userName);
     if (r === 'too-many') throw new IdentityError('LimitExceeded', `Cannot exceed quota for AccessKeysPerUser: ${L.accessKeysPerUserMax}`);
-    await this.refresh();
+    await this.changed();
     return { accessKeyId, secretAccessKey, userName: user.name, status: 'Active', createdMs: rec.createdMs };
   }
 
@@ -290,7 +298,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     const r = await this.store.setIamAccessKeyStatus(this.accountId, userName, accessKeyId, status);
     if (r === 'no-user') throw noSuchUser(userName);
     if (r === 'missing') throw noSuchKey(accessKeyId);
-    await this.refresh();
+    await this.changed();
   }
 
   async deleteAccessKey(userName: string, accessKeyId: string): Promise<void> {
@@ -298,7 +306,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     const r = await this.store.deleteIamAccessKey(this.accountId, userName, accessKeyId);
     if (r === 'no-user') throw noSuchUser(userName);
     if (r === 'missing') throw noSuchKey(accessKeyId);
-    await this.refresh();
+    await this.changed();
   }
 
   /** The user an access key belongs to (AWS: an omitted UserName means the caller's own user). */
@@ -322,7 +330,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
       description: r.description, maxSessionDurationS: max, createdMs: this.now(), tags: r.tags ?? [],
     };
     if ((await this.store.createIamRole(rec)) === 'exists') throw new IdentityError('EntityAlreadyExists', `Role with name ${r.name} already exists.`);
-    await this.refresh();
+    await this.changed();
     return rec;
   }
 
@@ -347,7 +355,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
       throw constraint('Description', change.description, `Member must have length less than or equal to ${L.roleDescriptionCharsMax}`);
     }
     if (!(await this.store.updateIamRole(this.accountId, name, change))) throw noSuchRole(name);
-    await this.refresh();
+    await this.changed();
   }
 
   async deleteRole(name: string): Promise<void> {
@@ -356,7 +364,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     if (r === 'missing') throw noSuchRole(name);
     if (r === 'has-inline') throw new IdentityError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
     if (r === 'has-attached') throw new IdentityError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
-    await this.refresh();
+    await this.changed();
   }
 
   async tagRole(name: string, tags: IamTags): Promise<void> {
@@ -365,14 +373,14 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     const r = await this.store.changeIamRoleTags(this.accountId, name, { set: tags }, L.tagsPerResourceMax);
     if (r === 'missing') throw noSuchRole(name);
     if (r === 'too-many') throw new IdentityError('LimitExceeded', `The number of tags has reached the maximum limit.`);
-    await this.refresh();
+    await this.changed();
   }
 
   async untagRole(name: string, keys: string[]): Promise<void> {
     checkName('RoleName', name, L.roleNameCharsMax);
     const r = await this.store.changeIamRoleTags(this.accountId, name, { remove: keys }, L.tagsPerResourceMax);
     if (r === 'missing') throw noSuchRole(name);
-    await this.refresh();
+    await this.changed();
   }
 
   // ---- inline policies -----------------------------------------------------------
@@ -385,7 +393,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     const r = await this.store.putIamInlinePolicy(this.accountId, owner, policyName, document, size, max);
     if (r === 'no-owner') throw noSuchOwner(owner);
     if (r === 'too-large') throw new IdentityError('LimitExceeded', `Maximum policy size of ${max} bytes exceeded for ${owner.kind} ${owner.name}`);
-    await this.refresh();
+    await this.changed();
   }
 
   async getInlinePolicy(owner: IamOwner, policyName: string): Promise<string> {
@@ -403,7 +411,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     const r = await this.store.deleteIamInlinePolicy(this.accountId, owner, policyName);
     if (r === 'no-owner') throw noSuchOwner(owner);
     if (r === 'missing') throw new IdentityError('NoSuchEntity', `The ${owner.kind} policy with name ${policyName} cannot be found.`);
-    await this.refresh();
+    await this.changed();
   }
 
   async listInlinePolicies(owner: IamOwner, marker: string | undefined, maxItems: number | undefined): Promise<Page<string>> {
@@ -433,7 +441,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     if ((await this.store.createIamPolicy(rec, p.document)) === 'exists') {
       throw new IdentityError('EntityAlreadyExists', `A policy called ${p.name} already exists. Duplicate names are not allowed.`);
     }
-    await this.refresh();
+    await this.changed();
     return { ...rec, attachmentCount: 0 };
   }
 
@@ -483,7 +491,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     if (r.kind === 'too-many') {
       throw new IdentityError('LimitExceeded', `A managed policy can have up to ${L.policyVersionsMax} versions. Before you create a new version, you must delete an existing version.`);
     }
-    await this.refresh();
+    await this.changed();
     return { policyArn: arn, versionId: r.versionId, document, isDefault: setAsDefault, createdMs: this.now() };
   }
 
@@ -494,7 +502,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     if (r === 'missing') throw new IdentityError('NoSuchEntity', `Policy ${arn} was not found.`);
     if (r === 'attached') throw new IdentityError('DeleteConflict', 'Cannot delete a policy attached to entities.');
     if (r === 'has-versions') throw new IdentityError('DeleteConflict', 'This policy has more than one version. Before you delete a policy, you must delete the policy\'s versions. The default version is deleted with the policy.');
-    await this.refresh();
+    await this.changed();
   }
 
   /** ListPolicies: AWS's managed policies and the account's, by name, `scope` All | AWS | Local. */
@@ -533,7 +541,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     if (r === 'no-owner') throw noSuchOwner(owner);
     if (r === 'no-policy') throw new IdentityError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
     if (r === 'too-many') throw new IdentityError('LimitExceeded', `Cannot exceed quota for ${owner.kind === 'user' ? 'PoliciesPerUser' : 'PoliciesPerRole'}: ${max}`);
-    await this.refresh();
+    await this.changed();
   }
 
   async detachPolicy(owner: IamOwner, arn: string): Promise<void> {
@@ -542,7 +550,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     const r = await this.store.detachIamPolicy(this.accountId, owner, arn);
     if (r === 'no-owner') throw noSuchOwner(owner);
     if (r === 'not-attached') throw new IdentityError('NoSuchEntity', `Policy ${arn} was not found.`);
-    await this.refresh();
+    await this.changed();
   }
 
   /** Attached policies (name and ARN), in attachment order. */
@@ -629,15 +637,14 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     if (!parsed || parsed.accountId !== this.accountId) return 'missing';
     const role = await this.store.getIamRole(this.accountId, parsed.name);
     if (!role || role.arn !== roleArn) return 'missing';
-    if (!this.roles.has(role.name.toLowerCase())) await this.refresh();
+    if (!this.roles.has(role.name.toLowerCase())) await this.changed();
     const trust = parsePolicy(role.trustPolicy, 'trust');
     if (!trust.ok) return 'untrusted';
     return evaluate([trust.doc], { action: 'sts:AssumeRole', resource: roleArn, context: {}, principal: { service: servicePrincipal } }) === 'Allow' ? 'ok' : 'untrusted';
   }
 }
 
-// ---- validation and helpers --------------------------------------------------------------
-
+// ---- AWS managed policies as records ----------------------------------------------------
 
 function awsRecord(m: ManagedPolicy): Omit<IamPolicyRecord, 'attachmentCount'> {
   return {
@@ -645,93 +652,3 @@ function awsRecord(m: ManagedPolicy): Omit<IamPolicyRecord, 'attachmentCount'> {
     description: m.description, defaultVersionId: m.defaultVersionId, createdMs: Date.parse(m.createDate), updatedMs: Date.parse(m.updateDate), tags: [],
   };
 }
-
-function checkName(member: string, v: string, max: number): void {
-  if (v.length < 1) throw constraint(member, v, 'Member must have length greater than or equal to 1');
-  if (v.length > max) throw constraint(member, v, `Member must have length less than or equal to ${max}`);
-  if (!namePattern.test(v)) throw constraint(member, v, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
-}
-
-function checkOwner(o: IamOwner): void {
-  checkName(o.kind === 'user' ? 'UserName' : 'RoleName', o.name, o.kind === 'user' ? L.userNameCharsMax : L.roleNameCharsMax);
-}
-
-function checkPath(path: string | undefined): string {
-  if (path === undefined) return '/';
-  if (path.length > L.pathCharsMax) throw constraint('Path', path, `Member must have length less than or equal to ${L.pathCharsMax}`);
-  if (!pathPattern.test(path)) throw constraint('Path', path, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
-  return path;
-}
-
-function checkPathPrefix(prefix: string | undefined): string | undefined {
-  if (prefix === undefined) return undefined;
-  if (prefix.length > L.pathCharsMax) throw constraint('PathPrefix', prefix, `Member must have length less than or equal to ${L.pathCharsMax}`);
-  if (!/^\u002F[\u0021-\u007F]*$/.test(prefix)) throw constraint('PathPrefix', prefix, 'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*');
-  return prefix;
-}
-
-function checkArn(member: string, arn: string): void {
-  // AWS parses first (a policy name given as PolicyArn: ValidationError "Invalid ARN:  Could not be parsed!", two spaces, LocalStack's snapshot of AWS).
-  if (!/^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/.test(arn)) throw new IdentityError('ValidationError', 'Invalid ARN:  Could not be parsed!');
-  if (arn.length < 20) throw constraint(member, arn, 'Member must have length greater than or equal to 20');
-  if (arn.length > 2048) throw constraint(member, arn, 'Member must have length less than or equal to 2048');
-}
-
-function checkTags(tags: IamTags): void {
-  if (tags.length > L.tagsPerResourceMax) throw constraint('Tags', `[${tags.length} tags]`, `Member must have length less than or equal to ${L.tagsPerResourceMax}`);
-  for (const [k, v] of tags) {
-    if (k.length < 1 || k.length > 128) throw constraint('Tags.member.key', k, 'Member must have length less than or equal to 128');
-    if (v.length > 256) throw constraint('Tags.member.value', v, 'Member must have length less than or equal to 256');
-  }
-}
-
-function checkMaxSessionDuration(v: number | undefined): number {
-  if (v === undefined) return L.maxSessionDurationSDefault;
-  if (v < L.maxSessionDurationSMin) throw constraint('MaxSessionDuration', v, `Member must have value greater than or equal to ${L.maxSessionDurationSMin}`);
-  if (v > L.maxSessionDurationSMax) throw constraint('MaxSessionDuration', v, `Member must have value less than or equal to ${L.maxSessionDurationSMax}`);
-  return v;
-}
-
-function checkMaxItems(v: number | undefined): number {
-  if (v === undefined) return L.listItemsDefault;
-  if (v < 1) throw constraint('MaxItems', v, 'Member must have value greater than or equal to 1');
-  if (v > L.listItemsMax) throw constraint('MaxItems', v, `Member must have value less than or equal to ${L.listItemsMax}`);
-  return v;
-}
-
-/**
- * Parses a policy document (MalformedPolicyDocument with the parser's
- * message when it is not one) and returns its size as IAM counts it
- * (characters without insignificant white space); past `max` it is IAM's
- * LimitExceeded for `quota`.
- */
-function checkPolicy(text: string, kind: 'identity' | 'trust', max: number, quota: string, managed = false): number {
-  if (text.length < 1) throw constraint('PolicyDocument', text, 'Member must have length greater than or equal to 1');
-  const r = parsePolicy(text, kind, { managed });
-  if (!r.ok) throw new IdentityError('MalformedPolicyDocument', r.message);
-  const size = policySizeChars(text);
-  if (size > max) throw new IdentityError('LimitExceeded', `Cannot exceed quota for ${quota}: ${max}`);
-  return size;
-}
-
-function encodeMarker(k: string): string {
-  return Buffer.from(k, 'utf8').toString('base64url');
-}
-
-function decodeMarker(m: string | undefined): string | undefined {
-  if (m === undefined) return undefined;
-  if (!/^[A-Za-z0-9_-]+$/.test(m)) throw new IdentityError('InvalidInput', 'Invalid Marker.');
-  return Buffer.from(m, 'base64url').toString('utf8');
-}
-
-/** `rows` holds up to `limit + 1` items: the extra one says there is a next page. */
-function page<T>(rows: T[], limit: number, keyOf: (t: T) => string): Page<T> {
-  if (rows.length <= limit) return { items: rows };
-  const items = rows.slice(0, limit);
-  return { items, marker: encodeMarker(keyOf(items[items.length - 1]!)) };
-}
-
-const noSuchUser = (name: string) => new IdentityError('NoSuchEntity', `The user with name ${name} cannot be found.`);
-const noSuchRole = (name: string) => new IdentityError('NoSuchEntity', `The role with name ${name} cannot be found.`);
-const noSuchOwner = (o: IamOwner) => (o.kind === 'user' ? noSuchUser(o.name) : noSuchRole(o.name));
-const noSuchKey = (id: string) => new IdentityError('NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
