@@ -147,6 +147,18 @@ export function identityStoreContract(withStore: WithStore): void {
       assert.deepEqual(await s.listIamPolicies(acct, { limit: 10, onlyAttached: true }), []);
       assert.equal(await s.deleteIamPolicy(acct, p.arn), 'has-versions');
       assert.equal(await s.deleteIamPolicy(acct, `${p.arn}x`), 'missing');
+      assert.equal(await s.deleteIamPolicyVersion(acct, p.arn, 'v2'), 'is-default');
+      assert.equal(await s.setIamPolicyDefaultVersion(acct, p.arn, 'v9'), 'no-version');
+      assert.equal(await s.setIamPolicyDefaultVersion(acct, `${p.arn}x`, 'v1'), 'missing');
+      assert.equal(await s.setIamPolicyDefaultVersion(acct, p.arn, 'v1'), 'ok');
+      assert.equal(await s.deleteIamPolicyVersion(acct, p.arn, 'v2'), 'ok');
+      assert.equal(await s.deleteIamPolicyVersion(acct, p.arn, 'v2'), 'no-version');
+      assert.deepEqual((await s.listIamPolicyVersions(acct, p.arn))!.map((v) => v.versionId), ['v1']);
+      assert.deepEqual(await s.createIamPolicyVersion(acct, p.arn, '{"v":3}', false, 2), { kind: 'ok', versionId: 'v3' }, 'version numbers are never reused');
+      await s.deleteIamPolicyVersion(acct, p.arn, 'v3');
+      assert.equal(await s.deleteIamPolicy(acct, p.arn), 'ok');
+      assert.equal(await s.getIamPolicy(acct, p.arn), undefined);
+      assert.equal(await s.getIamPolicyVersion(acct, p.arn, 'v1'), undefined);
     }));
 
     test('attachments: in order, counted per policy, limited per owner', withStore(async (s) => {

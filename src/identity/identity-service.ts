@@ -495,6 +495,25 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     return { policyArn: arn, versionId: r.versionId, document, isDefault: setAsDefault, createdMs: this.now() };
   }
 
+  async deletePolicyVersion(arn: string, versionId: string): Promise<void> {
+    checkArn('PolicyArn', arn);
+    if (arn.startsWith(awsManagedPrefix)) throw new IdentityError('InvalidInput', `Cannot modify an AWS managed policy ${arn}.`);
+    const r = await this.store.deleteIamPolicyVersion(this.accountId, arn, versionId);
+    if (r === 'missing') throw new IdentityError('NoSuchEntity', `Policy ${arn} was not found.`);
+    if (r === 'no-version') throw new IdentityError('NoSuchEntity', `Policy ${arn} version ${versionId} does not exist or is not attachable.`);
+    if (r === 'is-default') throw new IdentityError('DeleteConflict', 'Cannot delete the default version of a policy.');
+    await this.changed();
+  }
+
+  async setDefaultPolicyVersion(arn: string, versionId: string): Promise<void> {
+    checkArn('PolicyArn', arn);
+    if (arn.startsWith(awsManagedPrefix)) throw new IdentityError('InvalidInput', `Cannot modify an AWS managed policy ${arn}.`);
+    const r = await this.store.setIamPolicyDefaultVersion(this.accountId, arn, versionId);
+    if (r === 'missing') throw new IdentityError('NoSuchEntity', `Policy ${arn} was not found.`);
+    if (r === 'no-version') throw new IdentityError('NoSuchEntity', `Policy ${arn} version ${versionId} does not exist or is not attachable.`);
+    await this.changed();
+  }
+
   async deletePolicy(arn: string): Promise<void> {
     checkArn('PolicyArn', arn);
     if (arn.startsWith(awsManagedPrefix)) throw new IdentityError('InvalidInput', `Cannot delete an AWS managed policy ${arn}.`);

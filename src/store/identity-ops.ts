@@ -38,6 +38,8 @@ export class IdentityOps implements IdentityStore {
   getIamPolicyVersion(...a: Parameters<IdentityStore['getIamPolicyVersion']>): ReturnType<IdentityStore['getIamPolicyVersion']> { return this.read(is.getIamPolicyVersion, ...a); }
   listIamPolicyVersions(...a: Parameters<IdentityStore['listIamPolicyVersions']>): ReturnType<IdentityStore['listIamPolicyVersions']> { return this.read(is.listIamPolicyVersions, ...a); }
   createIamPolicyVersion(...a: Parameters<IdentityStore['createIamPolicyVersion']>): ReturnType<IdentityStore['createIamPolicyVersion']> { return this.run(is.createIamPolicyVersion, ...a); }
+  deleteIamPolicyVersion(...a: Parameters<IdentityStore['deleteIamPolicyVersion']>): ReturnType<IdentityStore['deleteIamPolicyVersion']> { return this.run(is.deleteIamPolicyVersion, ...a); }
+  setIamPolicyDefaultVersion(...a: Parameters<IdentityStore['setIamPolicyDefaultVersion']>): ReturnType<IdentityStore['setIamPolicyDefaultVersion']> { return this.run(is.setIamPolicyDefaultVersion, ...a); }
   deleteIamPolicy(...a: Parameters<IdentityStore['deleteIamPolicy']>): ReturnType<IdentityStore['deleteIamPolicy']> { return this.run(is.deleteIamPolicy, ...a); }
   attachIamPolicy(...a: Parameters<IdentityStore['attachIamPolicy']>): ReturnType<IdentityStore['attachIamPolicy']> { return this.run(is.attachIamPolicy, ...a); }
   detachIamPolicy(...a: Parameters<IdentityStore['detachIamPolicy']>): ReturnType<IdentityStore['detachIamPolicy']> { return this.run(is.detachIamPolicy, ...a); }
@@ -46,7 +48,7 @@ export class IdentityOps implements IdentityStore {
 }
 
 /** The methods of `IdentityStore`, so a store can take them from an `IdentityOps` (`delegateIdentity`). */
-const identityMethods = ['identityVersion', 'initIamAccount', 'createIamUser', 'getIamUser', 'listIamUsers', 'deleteIamUser', 'createIamAccessKey', 'listIamAccessKeys', 'activeIamAccessKeys', 'getIamAccessKey', 'setIamAccessKeyStatus', 'deleteIamAccessKey', 'createIamRole', 'getIamRole', 'listIamRoles', 'updateIamRole', 'deleteIamRole', 'changeIamRoleTags', 'putIamInlinePolicy', 'getIamInlinePolicy', 'listIamInlinePolicies', 'deleteIamInlinePolicy', 'createIamPolicy', 'getIamPolicy', 'listIamPolicies', 'getIamPolicyVersion', 'listIamPolicyVersions', 'createIamPolicyVersion', 'deleteIamPolicy', 'attachIamPolicy', 'detachIamPolicy', 'listIamAttachedPolicies', 'iamAttachmentCounts'] as const satisfies readonly (keyof IdentityStore)[];
+const identityMethods = ['identityVersion', 'initIamAccount', 'createIamUser', 'getIamUser', 'listIamUsers', 'deleteIamUser', 'createIamAccessKey', 'listIamAccessKeys', 'activeIamAccessKeys', 'getIamAccessKey', 'setIamAccessKeyStatus', 'deleteIamAccessKey', 'createIamRole', 'getIamRole', 'listIamRoles', 'updateIamRole', 'deleteIamRole', 'changeIamRoleTags', 'putIamInlinePolicy', 'getIamInlinePolicy', 'listIamInlinePolicies', 'deleteIamInlinePolicy', 'createIamPolicy', 'getIamPolicy', 'listIamPolicies', 'getIamPolicyVersion', 'listIamPolicyVersions', 'createIamPolicyVersion', 'deleteIamPolicyVersion', 'setIamPolicyDefaultVersion', 'deleteIamPolicy', 'attachIamPolicy', 'detachIamPolicy', 'listIamAttachedPolicies', 'iamAttachmentCounts'] as const satisfies readonly (keyof IdentityStore)[];
 
 /**
  * Makes `target` answer every `IdentityStore` method through `ops` (the

@@ -359,6 +359,25 @@ export function* createIamPolicyVersion(
   return { kind: 'ok', versionId };
 }
 
+export function* deleteIamPolicyVersion(_now: number, accountId: string, arn: string, versionId: string): Op<'ok' | 'missing' | 'no-version' | 'is-default'> {
+  const d = yield* defaultVersionOf(accountId, arn, true);
+  if (d === undefined) return 'missing';
+  if (d === versionId) return 'is-default';
+  const r = yield s('DELETE FROM iam_policy_versions WHERE account_id = $1 AND policy_arn = $2 AND version_id = $3 RETURNING version_id', accountId, arn, versionId);
+  if (!r.length) return 'no-version';
+  yield bump;
+  return 'ok';
+}
+
+export function* setIamPolicyDefaultVersion(now: number, accountId: string, arn: string, versionId: string): Op<'ok' | 'missing' | 'no-version'> {
+  if ((yield* defaultVersionOf(accountId, arn, true)) === undefined) return 'missing';
+  const v = yield s('SELECT version_id FROM iam_policy_versions WHERE account_id = $1 AND policy_arn = $2 AND version_id = $3', accountId, arn, versionId);
+  if (!v.length) return 'no-version';
+  yield s('UPDATE iam_policies SET default_version = $3, updated_ms = $4 WHERE account_id = $1 AND arn = $2', accountId, arn, versionId, now);
+  yield bump;
+  return 'ok';
+}
+
 export function* deleteIamPolicy(_now: number, accountId: string, arn: string): Op<'ok' | 'missing' | 'attached' | 'has-versions'> {
   const d = yield* defaultVersionOf(accountId, arn, true);
   if (d === undefined) return 'missing';

@@ -167,6 +167,10 @@ export interface IdentityStore {
   listIamPolicyVersions(accountId: string, arn: string): Promise<IamPolicyVersionRecord[] | undefined>;
   /** Adds the next version (`v<n>`); `setDefault` makes it the default. Refuses past `versionsMax` kept versions. */
   createIamPolicyVersion(accountId: string, arn: string, document: string, setDefault: boolean, versionsMax: number): Promise<{ kind: 'ok'; versionId: string } | { kind: 'missing' } | { kind: 'too-many' }>;
+  /** Deletes a version other than the default. */
+  deleteIamPolicyVersion(accountId: string, arn: string, versionId: string): Promise<'ok' | 'missing' | 'no-version' | 'is-default'>;
+  /** Makes an existing version the default. */
+  setIamPolicyDefaultVersion(accountId: string, arn: string, versionId: string): Promise<'ok' | 'missing' | 'no-version'>;
   /** Refuses while it is attached to anyone, or has versions besides the default. */
   deleteIamPolicy(accountId: string, arn: string): Promise<'ok' | 'missing' | 'attached' | 'has-versions'>;
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import {
   AttachRolePolicyCommand, AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, DeleteAccessKeyCommand,
-  DeletePolicyCommand, DeleteRoleCommand, DeleteRolePolicyCommand, DeleteUserCommand, DetachRolePolicyCommand, GetPolicyCommand, GetPolicyVersionCommand,
+  CreatePolicyVersionCommand, DeletePolicyCommand, DeletePolicyVersionCommand, DeleteRoleCommand, SetDefaultPolicyVersionCommand, ListPolicyVersionsCommand, DeleteRolePolicyCommand, DeleteUserCommand, DetachRolePolicyCommand, GetPolicyCommand, GetPolicyVersionCommand,
   GetRoleCommand, GetRolePolicyCommand, GetUserCommand, GetUserPolicyCommand, IAMClient, ListAccessKeysCommand, ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand, ListPoliciesCommand, ListRolePoliciesCommand, ListRoleTagsCommand, ListRolesCommand, ListUsersCommand, PutRolePolicyCommand,
   PutUserPolicyCommand, TagRoleCommand, UpdateAccessKeyCommand, UpdateAssumeRolePolicyCommand,
@@ -205,6 +205,19 @@ describe('IAM and STS', () => {
     await refused(iam.send(new DetachRolePolicyCommand({ RoleName: 'app', PolicyArn: p.Arn })), 'NoSuchEntityException', 404, `Policy ${p.Arn} was not found.`);
     await iam.send(new DeleteRoleCommand({ RoleName: 'app' }));
     await refused(iam.send(new GetRoleCommand({ RoleName: 'app' })), 'NoSuchEntityException', 404, 'The role with name app cannot be found.');
+
+    // Versions of a managed policy: a new default, the old one deleted, then the policy.
+    const q = (await iam.send(new CreatePolicyCommand({ PolicyName: 'versioned', PolicyDocument: allow('sqs:ReceiveMessage') }))).Policy!;
+    const v2 = (await iam.send(new CreatePolicyVersionCommand({ PolicyArn: q.Arn, PolicyDocument: allow('sqs:*'), SetAsDefault: true }))).PolicyVersion!;
+    assert.deepEqual([v2.VersionId, v2.IsDefaultVersion], ['v2', true]);
+    assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: q.Arn }))).Policy!.DefaultVersionId, 'v2');
+    await refused(iam.send(new DeletePolicyCommand({ PolicyArn: q.Arn })), 'DeleteConflictException', 409, /must delete the policy's versions/);
+    await refused(iam.send(new DeletePolicyVersionCommand({ PolicyArn: q.Arn, VersionId: 'v2' })), 'DeleteConflictException', 409, 'Cannot delete the default version of a policy.');
+    await iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: q.Arn, VersionId: 'v1' }));
+    await iam.send(new DeletePolicyVersionCommand({ PolicyArn: q.Arn, VersionId: 'v2' }));
+    assert.deepEqual((await iam.send(new ListPolicyVersionsCommand({ PolicyArn: q.Arn }))).Versions!.map((x) => [x.VersionId, x.IsDefaultVersion]), [['v1', true]]);
+    await iam.send(new DeletePolicyCommand({ PolicyArn: q.Arn }));
+    await refused(iam.send(new GetPolicyCommand({ PolicyArn: q.Arn })), 'NoSuchEntityException', 404, `Policy ${q.Arn} was not found.`);
   });
 
   it('AssumeRole: allowed by a trust naming the user, refused by one that does not, refused for root; the credentials are a session', async () => {

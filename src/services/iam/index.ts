@@ -55,7 +55,7 @@ function iamAuthorization(identity: IdentityService): ServiceIam {
           return [`arn:aws:iam::${acct}:role${str(m, 'Path') ?? '/'}${str(m, 'RoleName') ?? ''}`];
         case 'CreatePolicy':
           return [`arn:aws:iam::${acct}:policy${str(m, 'Path') ?? '/'}${str(m, 'PolicyName') ?? ''}`];
-        case 'GetPolicy': case 'DeletePolicy': case 'GetPolicyVersion': case 'ListPolicyVersions': case 'CreatePolicyVersion':
+        case 'GetPolicy': case 'DeletePolicy': case 'GetPolicyVersion': case 'ListPolicyVersions': case 'CreatePolicyVersion': case 'DeletePolicyVersion': case 'SetDefaultPolicyVersion':
           return [str(m, 'PolicyArn') ?? '*'];
         default:
           if (str(m, 'RoleName') !== undefined) return [identity.roleArnOf(str(m, 'RoleName')!)];

@@ -77,6 +77,12 @@ export function policyOperations(identity: IdentityService): Record<string, Oper
         return { Versions: v.map((x) => ({ VersionId: x.versionId, IsDefaultVersion: x.isDefault, CreateDate: new Date(x.createdMs) })), IsTruncated: false };
       },
     },
+    DeletePolicyVersion: {
+      handle: async (input) => void (await identity.deletePolicyVersion(r.required(input, 'PolicyArn'), r.required(input, 'VersionId'))),
+    },
+    SetDefaultPolicyVersion: {
+      handle: async (input) => void (await identity.setDefaultPolicyVersion(r.required(input, 'PolicyArn'), r.required(input, 'VersionId'))),
+    },
     CreatePolicyVersion: {
       handle: async (input) => {
         const v = await identity.createPolicyVersion(r.required(input, 'PolicyArn'), r.required(input, 'PolicyDocument'), r.bool(input, 'SetAsDefault') ?? false);
