@@ -389,3 +389,33 @@ test('performance: 100k evaluations of a 10-statement document (reported, not as
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   console.log(`# policy evaluation: ${n} evaluations of a 10-statement document in ${ms.toFixed(1)} ms (${((ms * 1000) / n).toFixed(2)} µs each)`);
 });
+
+test("AWS's evaluation-logic example: Carlos's identity policy (IAM User Guide, policy evaluation within a single account)", () => {
+  const carlos = doc([
+    { Sid: 'AllowS3ListRead', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:GetAccountPublicAccessBlock', 's3:ListAccessPoints', 's3:ListAllMyBuckets'], Resource: 'arn:aws:s3:::*' },
+    { Sid: 'AllowS3Self', Effect: 'Allow', Action: 's3:*', Resource: ['arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/*', 'arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar'] },
+    { Sid: 'DenyS3Logs', Effect: 'Deny', Action: 's3:*', Resource: 'arn:aws:s3:::*log*' },
+  ]);
+  // "Carlos … tries to save a file to the amzn-s3-demo-bucket-carlossalazar-logs bucket": DenyS3Logs denies it.
+  assert.equal(ev(carlos, 's3:PutObject', 'arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs/file.txt'), 'Deny');
+  assert.equal(ev(carlos, 's3:PutObject', 'arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/file.txt'), 'Allow');
+  assert.equal(ev(carlos, 's3:ListAllMyBuckets', 'arn:aws:s3:::amzn-s3-demo-bucket-other'), 'Allow');
+  assert.equal(ev(carlos, 's3:PutObject', 'arn:aws:s3:::amzn-s3-demo-bucket-other/file.txt'), 'None');
+});
+
+test('a condition key named __proto__ is a key like any other (absent from the request, so the Allow does not apply)', () => {
+  const text = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"__proto__":"x"}}}}';
+  const r = parsePolicy(text, 'identity');
+  assert.ok(r.ok);
+  assert.deepEqual(Object.keys(r.doc.Statement[0].Condition!.StringEquals), ['__proto__']);
+  assert.equal(evaluatePolicies([r.doc], { action: 'x:y', resource: '*', context: {} }), 'None');
+});
+
+test('a document is compiled once: later evaluations reuse it, and different contexts do not leak into each other', () => {
+  const d = doc({ Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3:::b/${aws:username}/*' });
+  for (let i = 0; i < 300; i++) {
+    const name = `user${i}`;
+    assert.equal(ev(d, 's3:GetObject', `arn:aws:s3:::b/${name}/x`, { 'aws:username': name }), 'Allow');
+    assert.equal(ev(d, 's3:GetObject', `arn:aws:s3:::b/${name}/x`, { 'aws:username': `other${i}` }), 'None');
+  }
+});
