@@ -8,6 +8,7 @@ export type { PolicyKind, Statement, PrincipalBlock, PolicyDocument, ParseResult
 export { parsePolicy, policyMessages, type ParseOptions } from './parse';
 export { evaluatePolicies } from './evaluate';
 export { managedPolicies, type ManagedPolicy } from './managed';
+export { evalPrincipalOf } from './principal';
 export {
   ROLE_INLINE_POLICY_CHARS_MAX,
   USER_INLINE_POLICY_CHARS_MAX,
@@ -16,4 +17,5 @@ export {
   TRUST_POLICY_CHARS_MAX,
   FUNCTION_POLICY_BYTES_MAX,
   policySizeChars,
+  limitMessages,
 } from './limits';
