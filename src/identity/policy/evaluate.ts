@@ -14,7 +14,8 @@
  * builds no RegExp.
  */
 import type { ConditionContext } from '../types';
-import { compileCondition, conditionHolds, GlobValues, parseOperator, type CompiledCondition } from './conditions';
+import { compileCondition, conditionHolds, parseOperator, type CompiledCondition } from './conditions';
+import { GlobValues } from './patterns';
 import { compileGlobs, hasWildcard, unescapeGlob } from './glob';
 import { parseTemplate, type KeyLookup } from './variables';
 import type { EvalInput, EvalPrincipal, Match, PolicyDocument, PrincipalBlock, Statement } from './types';
