@@ -123,6 +123,16 @@ function compile(doc: PolicyDocument): readonly CompiledStatement[] {
   return c;
 }
 
+/**
+ * Compiles a document now rather than at its first evaluation (IAM's
+ * operations may call it when a policy is stored or attached, so that no
+ * request pays for a large document's first compile: ReadOnlyAccess takes
+ * about 10 ms).
+ */
+export function precompilePolicy(doc: PolicyDocument): void {
+  compile(doc);
+}
+
 const lowerKeyMaps = new WeakMap<ConditionContext, Map<string, string | readonly string[] | undefined>>();
 
 /**
