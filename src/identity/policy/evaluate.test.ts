@@ -419,3 +419,30 @@ test('a document is compiled once: later evaluations reuse it, and different con
     assert.equal(ev(d, 's3:GetObject', `arn:aws:s3:::b/${name}/x`, { 'aws:username': `other${i}` }), 'None');
   }
 });
+
+test('invariant: a warm evaluation builds no RegExp (each document is compiled once)', () => {
+  const d = doc([
+    { Effect: 'Allow', Action: ['lambda:Get*', 'sqs:?endMessage'], Resource: ['arn:aws:lambda:*:*:function:app-*', 'arn:aws:s3:::b/${aws:username}/*'] },
+    { Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalTag/team': 'red-*' }, ArnLike: { 'aws:SourceArn': 'arn:aws:sns:*:${aws:PrincipalAccount}:*' } } },
+  ]);
+  const run = () => {
+    for (const user of ['alice', 'bob']) {
+      ev(d, 'lambda:GetFunction', 'arn:aws:s3:::b/alice/x', { 'aws:username': user, 'aws:PrincipalTag/team': 'red-1', 'aws:PrincipalAccount': '1', 'aws:SourceArn': 'arn:aws:sns:us-east-1:1:t' });
+    }
+  };
+  run(); // warm: compiles the document, and each distinct filled variable pattern once
+  const Original = globalThis.RegExp;
+  let built = 0;
+  globalThis.RegExp = new Proxy(Original, {
+    construct(target, args) {
+      built++;
+      return Reflect.construct(target, args);
+    },
+  });
+  try {
+    for (let i = 0; i < 100; i++) run();
+  } finally {
+    globalThis.RegExp = Original;
+  }
+  assert.equal(built, 0);
+});
