@@ -15,7 +15,7 @@
  * });                                                 // 'Allow' | 'Deny' | 'None'
  */
 export type { PolicyKind, Statement, PrincipalBlock, PolicyDocument, ParseResult, EvalPrincipal, EvalInput, Match } from './types';
-export { parsePolicy, policyMessages, type ParseOptions } from './parse';
+export { parsePolicy, policyMessages, storedPolicyText, type ParseOptions } from './parse';
 export { evaluatePolicies, precompilePolicy } from './evaluate';
 export { managedPolicies, type ManagedPolicy } from './managed';
 export { evalPrincipalOf } from './principal';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePolicy, policyMessages } from './parse';
+import { parsePolicy, policyMessages, storedPolicyText } from './parse';
 import type { PolicyKind } from './types';
 import { AWS_ACCEPTED, AWS_REFUSED } from './aws-recorded.test-data';
 
@@ -168,4 +168,13 @@ test('shape: unknown keys, wrong types, both of a pair', () => {
   assert.equal(msg({ Version: V, Statement: { ...allow, Condition: { StringEquals: { k: [['x']] } } } }), policyMessages.syntax);
   assert.equal(msg({ Version: V, Statement: { ...allow, Condition: { StringEquals: { k: null } } } }), policyMessages.syntax);
   assert.equal(msg({ Version: V, Statement: { ...allow, Effect: 'allow' } }), policyMessages.legacy);
+});
+
+test('storedPolicyText: account-id principals become root ARNs in place; other documents come back byte for byte', () => {
+  const asSent = '{ "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}] }';
+  assert.equal(storedPolicyText(asSent), asSent);
+  const withAccount = JSON.stringify({ Version: V, Statement: { Effect: 'Allow', Principal: { AWS: '123456789012' }, Action: 'sts:AssumeRole' } });
+  assert.equal(storedPolicyText(withAccount), JSON.stringify({ Version: V, Statement: { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' } }));
+  const list = JSON.stringify({ Version: V, Statement: [{ Effect: 'Deny', NotPrincipal: { AWS: ['arn:aws:iam::123456789012:user/a', '210987654321'] }, Action: 'sqs:*' }] });
+  assert.deepEqual(JSON.parse(storedPolicyText(list)).Statement[0].NotPrincipal.AWS, ['arn:aws:iam::123456789012:user/a', 'arn:aws:iam::210987654321:root']);
 });

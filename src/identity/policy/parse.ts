@@ -345,3 +345,33 @@ function parseOrThrow(text: string, kind: PolicyKind, options: ParseOptions): Po
   if (json.Id !== undefined) doc.Id = json.Id as string;
   return doc;
 }
+
+/**
+ * The text IAM keeps for a document it accepted: as sent, except that an
+ * account id in an AWS principal becomes that account's root ARN ("AWS":
+ * "123456789012" is returned by GetRole as "arn:aws:iam::123456789012:root";
+ * the element keeps its shape, a string or a list). Only a document that
+ * changes is re-serialised (compactly); any other is returned byte for byte.
+ * Call it on text `parsePolicy` accepted.
+ */
+export function storedPolicyText(text: string): string {
+  const json = JSON.parse(text) as { Statement?: unknown };
+  let changed = false;
+  const fix = (v: unknown): unknown => {
+    if (typeof v === 'string' && ACCOUNT_ID.test(v)) {
+      changed = true;
+      return `arn:aws:iam::${v}:root`;
+    }
+    return v;
+  };
+  const statements = Array.isArray(json.Statement) ? json.Statement : [json.Statement];
+  for (const st of statements) {
+    if (!isObject(st)) continue;
+    for (const key of ['Principal', 'NotPrincipal']) {
+      const p = st[key];
+      if (!isObject(p) || p.AWS === undefined) continue;
+      p.AWS = Array.isArray(p.AWS) ? p.AWS.map(fix) : fix(p.AWS);
+    }
+  }
+  return changed ? JSON.stringify(json) : text;
+}
