@@ -16,7 +16,7 @@
 import type { ConditionContext } from '../types';
 import { compileCondition, conditionHolds, parseOperator, type CompiledCondition } from './conditions';
 import { GlobValues } from './patterns';
-import { compileGlobs, hasWildcard, unescapeGlob } from './glob';
+import { compileGlobs, hasWildcard, unescapeGlob, type Matcher } from './glob';
 import { parseTemplate, type KeyLookup } from './variables';
 import type { EvalInput, EvalPrincipal, Match, PolicyDocument, PrincipalBlock, Statement } from './types';
 
@@ -24,7 +24,7 @@ import type { EvalInput, EvalPrincipal, Match, PolicyDocument, PrincipalBlock, S
 class ActionMatcher {
   private readonly any: boolean;
   private readonly exact: ReadonlySet<string>;
-  private readonly regex: RegExp | undefined;
+  private readonly wild: Matcher | undefined;
   constructor(patterns: readonly string[]) {
     let any = false;
     const exact = new Set<string>();
@@ -38,10 +38,10 @@ class ActionMatcher {
     }
     this.any = any;
     this.exact = exact;
-    this.regex = compileGlobs(wild, 'action');
+    this.wild = compileGlobs(wild, 'action');
   }
   test(actionLower: string): boolean {
-    return this.any || this.exact.has(actionLower) || (this.regex !== undefined && this.regex.test(actionLower));
+    return this.any || this.exact.has(actionLower) || (this.wild !== undefined && this.wild(actionLower));
   }
 }
 

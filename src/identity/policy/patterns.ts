@@ -6,7 +6,7 @@
  * a RegExp compiled once per distinct filled pattern (kept per element,
  * bounded).
  */
-import { compileGlob, compileGlobs, hasWildcard, unescapeGlob, type GlobFlavour } from './glob';
+import { compileGlob, compileGlobs, hasWildcard, unescapeGlob, type GlobFlavour, type Matcher } from './glob';
 import { fillTemplate, type KeyLookup, type Template } from './variables';
 
 /** Entries a template's compiled-pattern cache keeps before it starts over (a bound, not a tuning). */
@@ -19,9 +19,9 @@ const TEMPLATE_CACHE_ENTRIES_MAX = 256;
  */
 export class GlobValues {
   private readonly exact: ReadonlySet<string>;
-  private readonly regex: RegExp | undefined;
+  private readonly wild: Matcher | undefined;
   private readonly templates: readonly Template[];
-  private readonly cache = new Map<string, RegExp | string>();
+  private readonly cache = new Map<string, Matcher | string>();
   readonly any: boolean;
   constructor(values: readonly (string | Template)[], private readonly flavour: GlobFlavour) {
     const exact = new Set<string>();
@@ -36,12 +36,12 @@ export class GlobValues {
     }
     this.any = any;
     this.exact = exact;
-    this.regex = compileGlobs(wild, flavour);
+    this.wild = compileGlobs(wild, flavour);
     this.templates = templates;
   }
   test(s: string, lookup: KeyLookup): boolean {
     if (this.any || this.exact.has(s)) return true;
-    if (this.regex !== undefined && this.regex.test(s)) return true;
+    if (this.wild !== undefined && this.wild(s)) return true;
     for (const t of this.templates) {
       const filled = fillTemplate(t, lookup);
       if (filled === undefined) continue;
@@ -51,7 +51,7 @@ export class GlobValues {
         if (this.cache.size >= TEMPLATE_CACHE_ENTRIES_MAX) this.cache.clear();
         this.cache.set(filled, m);
       }
-      if (m === '*' || (typeof m === 'string' ? m === s : m.test(s))) return true;
+      if (m === '*' || (typeof m === 'string' ? m === s : m(s))) return true;
     }
     return false;
   }
