@@ -80,6 +80,8 @@ test('trust policies: Principal required, no Resource, only sts:AssumeRole* acti
   assert.equal(msg({ Version: V, Statement: { ...trust, Action: ['sts:AssumeRole', 'sts:TagSession'] } }, 'trust'), undefined);
   assert.equal(msg({ Version: V, Statement: { ...trust, Action: 'sts:AssumeRoleWith*' } }, 'trust'), undefined);
   assert.equal(msg({ Version: V, Statement: { ...trust, Action: 'sts:InvalidAction' } }, 'trust'), 'AssumeRole policy may only specify STS AssumeRole actions.');
+  assert.equal(msg({ Version: V, Statement: { ...trust, Action: 'sts:' + '*a'.repeat(20) + '*b' } }, 'trust'), 'AssumeRole policy may only specify STS AssumeRole actions.');
+  assert.equal(msg({ Version: V, Statement: { ...trust, Action: 'STS:assume?ole' } }, 'trust'), undefined);
   assert.equal(msg({ Version: V, Statement: { ...trust, Action: 's3:GetObject' } }, 'trust'), 'AssumeRole policy may only specify STS AssumeRole actions.');
   assert.equal(msg({ Version: V, Statement: { ...trust, Resource: 'arn:aws:s3:::example_bucket' } }, 'trust'), 'Has prohibited field Resource');
   assert.equal(msg({ Version: V, Statement: { Effect: 'Allow', Action: 'sts:AssumeRole' } }, 'trust'), 'Missing required field Principal');

@@ -28,6 +28,7 @@
  *     principals.
  */
 import { isDateOperator, parseDateMs, parseOperator } from './conditions';
+import { compileGlob, globFromPolicyText } from './glob';
 import type { ParseResult, PolicyDocument, PolicyKind, PrincipalBlock, Statement } from './types';
 
 /** AWS's messages (MalformedPolicyDocument), where more than one check gives them. */
@@ -223,8 +224,8 @@ function checkAction(a: string): void {
 function isTrustAction(a: string): boolean {
   const lower = a.toLowerCase();
   if (!/[*?]/.test(lower)) return TRUST_ACTIONS.includes(lower);
-  const re = new RegExp('^' + lower.replace(/[.+^${}()|[\]\\/-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-  return TRUST_ACTIONS.some((t) => re.test(t));
+  const matches = compileGlob(globFromPolicyText(lower), 'action');
+  return TRUST_ACTIONS.some((t) => matches(t));
 }
 
 /** Phase 6 for one principal block; returns it normalised (lists; account ids as root ARNs). */
