@@ -110,6 +110,11 @@ test('policy variables: substituted in 2012-10-17 documents, escapes, defaults, 
   const cond = doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'ec2:ResourceTag/Owner': '${aws:username}' } } });
   assert.equal(ev(cond, 'ec2:StartInstances', '*', { 'aws:username': 'alice', 'ec2:ResourceTag/Owner': 'alice' }), 'Allow');
   assert.equal(ev(cond, 'ec2:StartInstances', '*', { 'aws:username': 'alice', 'ec2:ResourceTag/Owner': 'bob' }), 'None');
+  const arnCond = doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:sns:*:${aws:PrincipalAccount}:*' } } });
+  const src = (account: string, arn: string) => ({ 'aws:PrincipalAccount': account, 'aws:SourceArn': arn });
+  assert.equal(ev(arnCond, 'x:y', '*', src('123456789012', 'arn:aws:sns:us-east-1:123456789012:t')), 'Allow');
+  assert.equal(ev(arnCond, 'x:y', '*', src('123456789012', 'arn:aws:sns:us-east-1:999999999999:t')), 'None');
+  assert.equal(ev(arnCond, 'x:y', '*', { 'aws:SourceArn': 'arn:aws:sns:us-east-1:123456789012:t' }), 'None');
 });
 
 /** One operator, one key, its values; the request's value (undefined: key absent). */
