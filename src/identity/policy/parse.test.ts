@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePolicy, policyMessages, storedPolicyText } from './parse';
 import type { PolicyKind } from './types';
-import { AWS_ACCEPTED, AWS_REFUSED } from './aws-recorded.test-data';
+import { AWS_ACCEPTED, AWS_LAMBDA_FUNCTION_POLICIES, AWS_REFUSED } from './aws-recorded.test-data';
+import { evaluatePolicies } from './evaluate';
 
 const msg = (doc: unknown, kind: PolicyKind = 'identity', managed = false): string | undefined => {
   const r = parsePolicy(typeof doc === 'string' ? doc : JSON.stringify(doc), kind, { managed });
@@ -179,4 +180,19 @@ test('storedPolicyText: account-id principals become root ARNs in place; other d
   assert.equal(storedPolicyText(withAccount), JSON.stringify({ Version: V, Statement: { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' } }));
   const list = JSON.stringify({ Version: V, Statement: [{ Effect: 'Deny', NotPrincipal: { AWS: ['arn:aws:iam::123456789012:user/a', '210987654321'] }, Action: 'sqs:*' }] });
   assert.deepEqual(JSON.parse(storedPolicyText(list)).Statement[0].NotPrincipal.AWS, ['arn:aws:iam::123456789012:user/a', 'arn:aws:iam::210987654321:root']);
+});
+
+test("Lambda's function policies as AWS returned them parse as resource policies, and grant what they say", () => {
+  assert.ok(AWS_LAMBDA_FUNCTION_POLICIES.length >= 10);
+  for (const text of AWS_LAMBDA_FUNCTION_POLICIES) {
+    const r = parsePolicy(text, 'resource');
+    assert.ok(r.ok, r.ok ? '' : `${r.message}: ${text}`);
+    for (const st of r.doc.Statement) {
+      const svc = st.Principal === '*' ? undefined : st.Principal?.Service?.[0];
+      const context = { 'aws:SourceArn': (st.Condition?.ArnLike?.['AWS:SourceArn'] ?? [''])[0] };
+      const input = { action: st.Action![0], resource: st.Resource![0], context, principal: svc ? { service: svc } : { aws: ['arn:aws:iam::222222222222:root'] } };
+      assert.equal(evaluatePolicies([r.doc], input), 'Allow', `${st.Sid} of ${text}`);
+      assert.equal(evaluatePolicies([r.doc], { ...input, principal: { service: 'other.amazonaws.com' } }), st.Principal === '*' ? 'Allow' : 'None', st.Sid);
+    }
+  }
 });
