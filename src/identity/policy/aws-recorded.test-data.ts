@@ -162,3 +162,18 @@ export const AWS_LAMBDA_FUNCTION_POLICIES: readonly string[] = [
   "{\"Version\":\"2012-10-17\",\"Id\":\"default\",\"Statement\":[{\"Sid\":\"s3_2\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},\"Action\":\"lambda:InvokeFunction\",\"Resource\":\"arn:aws:lambda:us-east-1:111111111111:function:functionname1:1\",\"Condition\":{\"ArnLike\":{\"AWS:SourceArn\":\"arn:aws:s3:::resource1\"}}}]}",
   "{\"Version\":\"2012-10-17\",\"Id\":\"default\",\"Statement\":[{\"Sid\":\"s3_2\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},\"Action\":\"lambda:InvokeFunction\",\"Resource\":\"arn:aws:lambda:us-east-1:111111111111:function:functionname1:1\",\"Condition\":{\"ArnLike\":{\"AWS:SourceArn\":\"arn:aws:s3:::resource1\"}}},{\"Sid\":\"s3_3\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},\"Action\":\"lambda:InvokeFunction\",\"Resource\":\"arn:aws:lambda:us-east-1:111111111111:function:functionname1:1\",\"Condition\":{\"ArnLike\":{\"AWS:SourceArn\":\"arn:aws:s3:::resource1\"}}}]}",
 ];
+
+/**
+ * SNS's default topic policy and SQS policies from AddPermission as AWS's
+ * GetTopicAttributes / GetQueueAttributes returned them (LocalStack's
+ * recordings, tests/aws/services/sns/test_sns.snapshot.json and
+ * tests/aws/services/sqs/test_sqs.snapshot.json, commit 8b9a79f0; the
+ * placeholders filled in, the account principal as AWS writes it: root).
+ */
+export const AWS_SNS_SQS_POLICIES: readonly string[] = [
+  "{\"Version\":\"2008-10-17\",\"Id\":\"__default_policy_ID\",\"Statement\":[{\"Sid\":\"__default_statement_ID\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":[\"SNS:GetTopicAttributes\",\"SNS:SetTopicAttributes\",\"SNS:AddPermission\",\"SNS:RemovePermission\",\"SNS:DeleteTopic\",\"SNS:Subscribe\",\"SNS:ListSubscriptionsByTopic\",\"SNS:Publish\"],\"Resource\":\"arn:aws:sns:us-east-1:111111111111:resource1\",\"Condition\":{\"StringEquals\":{\"AWS:SourceOwner\":\"111111111111\"}}}]}",
+  "{\"Version\":\"2008-10-17\",\"Id\":\"arn:aws:sqs:us-east-1:111111111111:resource2/resource1\",\"Statement\":[{\"Sid\":\"crossaccountpermission\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::668614515564:root\",\"arn:aws:iam::111111111111:root\"]},\"Action\":\"SQS:ReceiveMessage\",\"Resource\":\"arn:aws:sqs:us-east-1:111111111111:resource2\"}]}",
+  "{\"Version\":\"2008-10-17\",\"Id\":\"arn:aws:sqs:us-east-1:111111111111:resource2/resource1\",\"Statement\":[{\"Sid\":\"crossaccountpermission\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:root\"},\"Action\":\"SQS:ReceiveMessage\",\"Resource\":\"arn:aws:sqs:us-east-1:111111111111:resource2\"}]}",
+  "{\"Version\":\"2008-10-17\",\"Id\":\"arn:aws:sqs:us-east-1:111111111111:resource2/resource1\",\"Statement\":[{\"Sid\":\"crossaccountpermission\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:root\"},\"Action\":\"SQS:ReceiveMessage\",\"Resource\":\"arn:aws:sqs:us-east-1:111111111111:resource2\"},{\"Sid\":\"crossaccountpermission2\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:root\"},\"Action\":\"SQS:ReceiveMessage\",\"Resource\":\"arn:aws:sqs:us-east-1:111111111111:resource2\"}]}",
+  "{\"Version\":\"2008-10-17\",\"Id\":\"arn:aws:sqs:us-east-1:111111111111:resource2/resource1\",\"Statement\":[{\"Sid\":\"crossaccountpermission2\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:root\"},\"Action\":\"SQS:ReceiveMessage\",\"Resource\":\"arn:aws:sqs:us-east-1:111111111111:resource2\"}]}",
+];

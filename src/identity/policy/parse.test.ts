@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePolicy, policyMessages, storedPolicyText } from './parse';
 import type { PolicyKind } from './types';
-import { AWS_ACCEPTED, AWS_LAMBDA_FUNCTION_POLICIES, AWS_REFUSED } from './aws-recorded.test-data';
+import { AWS_ACCEPTED, AWS_LAMBDA_FUNCTION_POLICIES, AWS_REFUSED, AWS_SNS_SQS_POLICIES } from './aws-recorded.test-data';
 import { evaluatePolicies } from './evaluate';
 
 const msg = (doc: unknown, kind: PolicyKind = 'identity', managed = false): string | undefined => {
@@ -195,4 +195,23 @@ test("Lambda's function policies as AWS returned them parse as resource policies
       assert.equal(evaluatePolicies([r.doc], { ...input, principal: { service: 'other.amazonaws.com' } }), st.Principal === '*' ? 'Allow' : 'None', st.Sid);
     }
   }
+});
+
+test("SNS's default topic policy and SQS's AddPermission policies (2008-10-17, AWS-style Sids) parse as resource policies", () => {
+  for (const text of AWS_SNS_SQS_POLICIES) {
+    const r = parsePolicy(text, 'resource');
+    assert.ok(r.ok, r.ok ? '' : `${r.message}: ${text}`);
+  }
+  const topic = parsePolicy(AWS_SNS_SQS_POLICIES[0], 'resource');
+  assert.ok(topic.ok);
+  const publish = (owner: string) =>
+    evaluatePolicies([topic.doc], {
+      action: 'sns:Publish',
+      resource: 'arn:aws:sns:us-east-1:111111111111:resource1',
+      context: { 'aws:SourceOwner': owner },
+      principal: { aws: ['arn:aws:iam::111111111111:user/u', 'arn:aws:iam::111111111111:root'] },
+    });
+  // The default policy: anyone, on the condition that AWS:SourceOwner is the topic's account.
+  assert.equal(publish('111111111111'), 'Allow');
+  assert.equal(publish('222222222222'), 'None');
 });
