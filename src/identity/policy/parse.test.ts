@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePolicy, policyMessages, storedPolicyText } from './parse';
 import type { PolicyKind } from './types';
-import { AWS_ACCEPTED, AWS_LAMBDA_FUNCTION_POLICIES, AWS_REFUSED, AWS_SNS_SQS_POLICIES } from './aws-recorded.test-data';
+import {
+  AWS_ACCEPTED,
+  AWS_LAMBDA_FUNCTION_POLICIES,
+  AWS_REFUSED,
+  AWS_RETURNED_IDENTITY_POLICIES,
+  AWS_RETURNED_TRUST_POLICIES,
+  AWS_SNS_SQS_POLICIES,
+} from './aws-recorded.test-data';
 import { evaluatePolicies } from './evaluate';
 
 const msg = (doc: unknown, kind: PolicyKind = 'identity', managed = false): string | undefined => {
@@ -214,4 +221,10 @@ test("SNS's default topic policy and SQS's AddPermission policies (2008-10-17, A
   // The default policy: anyone, on the condition that AWS:SourceOwner is the topic's account.
   assert.equal(publish('111111111111'), 'Allow');
   assert.equal(publish('222222222222'), 'None');
+});
+
+test('trust and identity policies AWS accepted in IAM (LocalStack recordings) parse as their kind', () => {
+  assert.ok(AWS_RETURNED_TRUST_POLICIES.length > 50);
+  for (const text of AWS_RETURNED_TRUST_POLICIES) assert.equal(msg(text, 'trust'), undefined, text);
+  for (const text of AWS_RETURNED_IDENTITY_POLICIES) assert.equal(msg(text, 'identity'), undefined, text);
 });
