@@ -118,6 +118,7 @@ test('principals: *, {"AWS":"*"}, ARNs, account ids (stored as the root ARN), se
   assert.equal(bad({ AWS: 'foo' }), 'Invalid principal in policy: "AWS":"foo"');
   assert.equal(bad({ AWS: ['arn:aws:iam::123456789012:root', '12345'] }), 'Invalid principal in policy: "AWS":"12345"');
   assert.equal(bad({ AWS: 'arn:aws:s3:::bucket' }), 'Invalid principal in policy: "AWS":"arn:aws:s3:::bucket"');
+  assert.equal(bad({ AWS: 'arn:aws:iam::123456789012:role/*' }), 'Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:role/*"');
   assert.equal(bad({ Service: 'not a service' }), 'Invalid principal in policy: "SERVICE":"not a service"');
   assert.equal(bad('arn:aws:iam::123456789012:root'), policyMessages.syntax);
   assert.equal(bad({ Nobody: 'x' }), policyMessages.syntax);

@@ -238,7 +238,8 @@ function checkPrincipal(p: unknown): PrincipalBlock | '*' {
     const key = k as keyof PrincipalBlock;
     if (key === 'AWS') {
       out.AWS = values.map((v) => {
-        if (v === '*' || AWS_PRINCIPAL_ARN.test(v) || UNIQUE_ID.test(v)) return v;
+        // "You cannot use a wildcard to match part of a principal name or ARN" (IAM User Guide, Principal).
+        if (v === '*' || ((AWS_PRINCIPAL_ARN.test(v) || UNIQUE_ID.test(v)) && !/[*?]/.test(v))) return v;
         if (ACCOUNT_ID.test(v)) return `arn:aws:iam::${v}:root`;
         return fail(`Invalid principal in policy: "AWS":${JSON.stringify(v)}`);
       });
