@@ -20,7 +20,8 @@
  *   recommends a qualifier there).
  * - Keys are case-insensitive, values are as each operator says.
  */
-import { compileGlob, compileGlobs, hasWildcard, unescapeGlob, type GlobFlavour } from './glob';
+import { unescapeGlob } from './glob';
+import { GlobValues } from './patterns';
 import { ipInBlocks, parseIpBlock, type IpBlock } from './ip';
 import { fillTemplate, parseTemplate, type KeyLookup, type Template } from './variables';
 
@@ -178,55 +179,6 @@ class ExactValues {
       if (filled === undefined) continue;
       const s = unescapeGlob(filled);
       if ((this.fold ? s.toLowerCase() : s) === probe) return true;
-    }
-    return false;
-  }
-}
-
-/** Entries a template's compiled-pattern cache keeps before it starts over (a bound, not a tuning). */
-const TEMPLATE_CACHE_ENTRIES_MAX = 256;
-
-/**
- * Wildcard patterns: the ones without variables compiled into one RegExp
- * with the document; a template's filled pattern compiled on first sight and
- * kept (per template, bounded), so a request builds no RegExp once warm.
- */
-export class GlobValues {
-  private readonly exact: ReadonlySet<string>;
-  private readonly regex: RegExp | undefined;
-  private readonly templates: readonly Template[];
-  private readonly cache = new Map<string, RegExp | string>();
-  readonly any: boolean;
-  constructor(values: readonly (string | Template)[], private readonly flavour: GlobFlavour) {
-    const exact = new Set<string>();
-    const wild: string[] = [];
-    const templates: Template[] = [];
-    let any = false;
-    for (const v of values) {
-      if (typeof v !== 'string') templates.push(v);
-      else if (v === '*' && flavour !== 'arn') any = true;
-      else if (v === '*') any = true;
-      else if (hasWildcard(v)) wild.push(v);
-      else exact.add(unescapeGlob(v));
-    }
-    this.any = any;
-    this.exact = exact;
-    this.regex = compileGlobs(wild, flavour);
-    this.templates = templates;
-  }
-  test(s: string, lookup: KeyLookup): boolean {
-    if (this.any || this.exact.has(s)) return true;
-    if (this.regex !== undefined && this.regex.test(s)) return true;
-    for (const t of this.templates) {
-      const filled = fillTemplate(t, lookup);
-      if (filled === undefined) continue;
-      let m = this.cache.get(filled);
-      if (m === undefined) {
-        m = filled === '*' ? filled : hasWildcard(filled) ? compileGlob(filled, this.flavour) : unescapeGlob(filled);
-        if (this.cache.size >= TEMPLATE_CACHE_ENTRIES_MAX) this.cache.clear();
-        this.cache.set(filled, m);
-      }
-      if (m === '*' || (typeof m === 'string' ? m === s : m.test(s))) return true;
     }
     return false;
   }

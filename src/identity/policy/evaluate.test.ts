@@ -110,6 +110,11 @@ test('policy variables: substituted in 2012-10-17 documents, escapes, defaults, 
   const cond = doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'ec2:ResourceTag/Owner': '${aws:username}' } } });
   assert.equal(ev(cond, 'ec2:StartInstances', '*', { 'aws:username': 'alice', 'ec2:ResourceTag/Owner': 'alice' }), 'Allow');
   assert.equal(ev(cond, 'ec2:StartInstances', '*', { 'aws:username': 'alice', 'ec2:ResourceTag/Owner': 'bob' }), 'None');
+  const arnCond = doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:sns:*:${aws:PrincipalAccount}:*' } } });
+  const src = (account: string, arn: string) => ({ 'aws:PrincipalAccount': account, 'aws:SourceArn': arn });
+  assert.equal(ev(arnCond, 'x:y', '*', src('123456789012', 'arn:aws:sns:us-east-1:123456789012:t')), 'Allow');
+  assert.equal(ev(arnCond, 'x:y', '*', src('123456789012', 'arn:aws:sns:us-east-1:999999999999:t')), 'None');
+  assert.equal(ev(arnCond, 'x:y', '*', { 'aws:SourceArn': 'arn:aws:sns:us-east-1:123456789012:t' }), 'None');
 });
 
 /** One operator, one key, its values; the request's value (undefined: key absent). */
@@ -388,4 +393,61 @@ test('performance: 100k evaluations of a 10-statement document (reported, not as
   for (let i = 0; i < n; i++) evaluatePolicies([d], input);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   console.log(`# policy evaluation: ${n} evaluations of a 10-statement document in ${ms.toFixed(1)} ms (${((ms * 1000) / n).toFixed(2)} µs each)`);
+});
+
+test("AWS's evaluation-logic example: Carlos's identity policy (IAM User Guide, policy evaluation within a single account)", () => {
+  const carlos = doc([
+    { Sid: 'AllowS3ListRead', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:GetAccountPublicAccessBlock', 's3:ListAccessPoints', 's3:ListAllMyBuckets'], Resource: 'arn:aws:s3:::*' },
+    { Sid: 'AllowS3Self', Effect: 'Allow', Action: 's3:*', Resource: ['arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/*', 'arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar'] },
+    { Sid: 'DenyS3Logs', Effect: 'Deny', Action: 's3:*', Resource: 'arn:aws:s3:::*log*' },
+  ]);
+  // "Carlos … tries to save a file to the amzn-s3-demo-bucket-carlossalazar-logs bucket": DenyS3Logs denies it.
+  assert.equal(ev(carlos, 's3:PutObject', 'arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs/file.txt'), 'Deny');
+  assert.equal(ev(carlos, 's3:PutObject', 'arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/file.txt'), 'Allow');
+  assert.equal(ev(carlos, 's3:ListAllMyBuckets', 'arn:aws:s3:::amzn-s3-demo-bucket-other'), 'Allow');
+  assert.equal(ev(carlos, 's3:PutObject', 'arn:aws:s3:::amzn-s3-demo-bucket-other/file.txt'), 'None');
+});
+
+test('a condition key named __proto__ is a key like any other (absent from the request, so the Allow does not apply)', () => {
+  const text = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"__proto__":"x"}}}}';
+  const r = parsePolicy(text, 'identity');
+  assert.ok(r.ok);
+  assert.deepEqual(Object.keys(r.doc.Statement[0].Condition!.StringEquals), ['__proto__']);
+  assert.equal(evaluatePolicies([r.doc], { action: 'x:y', resource: '*', context: {} }), 'None');
+});
+
+test('a document is compiled once: later evaluations reuse it, and different contexts do not leak into each other', () => {
+  const d = doc({ Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3:::b/${aws:username}/*' });
+  for (let i = 0; i < 300; i++) {
+    const name = `user${i}`;
+    assert.equal(ev(d, 's3:GetObject', `arn:aws:s3:::b/${name}/x`, { 'aws:username': name }), 'Allow');
+    assert.equal(ev(d, 's3:GetObject', `arn:aws:s3:::b/${name}/x`, { 'aws:username': `other${i}` }), 'None');
+  }
+});
+
+test('invariant: a warm evaluation builds no RegExp (each document is compiled once)', () => {
+  const d = doc([
+    { Effect: 'Allow', Action: ['lambda:Get*', 'sqs:?endMessage'], Resource: ['arn:aws:lambda:*:*:function:app-*', 'arn:aws:s3:::b/${aws:username}/*'] },
+    { Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalTag/team': 'red-*' }, ArnLike: { 'aws:SourceArn': 'arn:aws:sns:*:${aws:PrincipalAccount}:*' } } },
+  ]);
+  const run = () => {
+    for (const user of ['alice', 'bob']) {
+      ev(d, 'lambda:GetFunction', 'arn:aws:s3:::b/alice/x', { 'aws:username': user, 'aws:PrincipalTag/team': 'red-1', 'aws:PrincipalAccount': '1', 'aws:SourceArn': 'arn:aws:sns:us-east-1:1:t' });
+    }
+  };
+  run(); // warm: compiles the document, and each distinct filled variable pattern once
+  const Original = globalThis.RegExp;
+  let built = 0;
+  globalThis.RegExp = new Proxy(Original, {
+    construct(target, args) {
+      built++;
+      return Reflect.construct(target, args);
+    },
+  });
+  try {
+    for (let i = 0; i < 100; i++) run();
+  } finally {
+    globalThis.RegExp = Original;
+  }
+  assert.equal(built, 0);
 });

@@ -55,3 +55,18 @@ export function policySizeChars(text: string): number {
   }
   return n;
 }
+
+/**
+ * AWS's LimitExceeded messages (HTTP 409) for each limit above, in its words
+ * (recorded answers of PutUserPolicy, PutRolePolicy, CreatePolicy and
+ * CreateRole/UpdateAssumeRolePolicy). AWS says "bytes" in the inline ones
+ * though it counts characters. The group message follows the user and role
+ * ones (Kumo's choice: none was recorded).
+ */
+export const limitMessages = {
+  userInline: (userName: string) => `Maximum policy size of ${USER_INLINE_POLICY_CHARS_MAX} bytes exceeded for user ${userName}`,
+  roleInline: (roleName: string) => `Maximum policy size of ${ROLE_INLINE_POLICY_CHARS_MAX} bytes exceeded for role ${roleName}`,
+  groupInline: (groupName: string) => `Maximum policy size of ${GROUP_INLINE_POLICY_CHARS_MAX} bytes exceeded for group ${groupName}`,
+  managed: `Cannot exceed quota for PolicySize: ${MANAGED_POLICY_CHARS_MAX}`,
+  trust: `Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_CHARS_MAX}`,
+} as const;

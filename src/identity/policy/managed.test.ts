@@ -44,3 +44,32 @@ test('an execution role with AWSLambdaBasicExecutionRole may write logs and noth
   assert.equal(ev('logs:DeleteLogGroup', 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f'), 'None');
   assert.equal(ev('sqs:SendMessage', 'arn:aws:sqs:us-east-1:123456789012:q'), 'None');
 });
+
+test('AWSLambda_FullAccess: lambda:*, and iam:PassRole only to Lambda (its StringEquals on iam:PassedToService)', () => {
+  const doc = managedPolicies.get(arn('AWSLambda_FullAccess'))!.document;
+  const role = 'arn:aws:iam::123456789012:role/exec';
+  const ev = (action: string, resource: string, context: Record<string, string> = {}) => evaluatePolicies([doc], { action, resource, context });
+  assert.equal(ev('lambda:CreateFunction', 'arn:aws:lambda:us-east-1:123456789012:function:f'), 'Allow');
+  assert.equal(ev('iam:PassRole', role, { 'iam:PassedToService': 'lambda.amazonaws.com' }), 'Allow');
+  assert.equal(ev('iam:PassRole', role, { 'iam:PassedToService': 'ec2.amazonaws.com' }), 'None');
+  assert.equal(ev('iam:PassRole', role), 'None');
+  assert.equal(ev('logs:GetLogEvents', 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:log-stream:s'), 'Allow');
+  assert.equal(ev('logs:GetLogEvents', 'arn:aws:logs:us-east-1:123456789012:log-group:/other:log-stream:s'), 'None');
+  assert.equal(ev('sqs:SendMessage', 'arn:aws:sqs:us-east-1:123456789012:q'), 'None');
+});
+
+test('the brief’s eighteen policies are all present', () => {
+  const names = [
+    'service-role/AWSLambdaBasicExecutionRole', 'service-role/AWSLambdaSQSQueueExecutionRole', 'service-role/AWSLambdaKinesisExecutionRole',
+    'service-role/AWSLambdaDynamoDBExecutionRole', 'service-role/AWSLambdaRole', 'service-role/AWSLambdaVPCAccessExecutionRole',
+    'AWSXRayDaemonWriteAccess', 'AWSLambda_FullAccess', 'AWSLambda_ReadOnlyAccess', 'AdministratorAccess', 'ReadOnlyAccess', 'PowerUserAccess',
+    'AmazonSQSFullAccess', 'AmazonSNSFullAccess', 'AmazonKinesisFullAccess', 'CloudWatchLogsFullAccess', 'AmazonEventBridgeFullAccess', 'AmazonSSMReadOnlyAccess',
+  ];
+  for (const n of names) assert.ok(managedPolicies.has(`arn:aws:iam::aws:policy/${n}`), n);
+  const ro = managedPolicies.get(arn('ReadOnlyAccess'))!;
+  const ev = (action: string) => evaluatePolicies([ro.document], { action, resource: '*', context: {} });
+  assert.equal(ev('lambda:GetFunction'), 'Allow');
+  assert.equal(ev('lambda:ListFunctions'), 'Allow');
+  assert.equal(ev('lambda:InvokeFunction'), 'None');
+  assert.equal(ev('sqs:SendMessage'), 'None');
+});

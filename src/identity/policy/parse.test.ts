@@ -1,8 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePolicy, policyMessages } from './parse';
+import { parsePolicy, policyMessages, storedPolicyText } from './parse';
 import type { PolicyKind } from './types';
-import { AWS_ACCEPTED, AWS_REFUSED } from './aws-recorded.test-data';
+import {
+  AWS_ACCEPTED,
+  AWS_LAMBDA_FUNCTION_POLICIES,
+  AWS_REFUSED,
+  AWS_RETURNED_IDENTITY_POLICIES,
+  AWS_RETURNED_TRUST_POLICIES,
+  AWS_SNS_SQS_POLICIES,
+} from './aws-recorded.test-data';
+import { evaluatePolicies } from './evaluate';
 
 const msg = (doc: unknown, kind: PolicyKind = 'identity', managed = false): string | undefined => {
   const r = parsePolicy(typeof doc === 'string' ? doc : JSON.stringify(doc), kind, { managed });
@@ -80,6 +88,8 @@ test('trust policies: Principal required, no Resource, only sts:AssumeRole* acti
   assert.equal(msg({ Version: V, Statement: { ...trust, Action: ['sts:AssumeRole', 'sts:TagSession'] } }, 'trust'), undefined);
   assert.equal(msg({ Version: V, Statement: { ...trust, Action: 'sts:AssumeRoleWith*' } }, 'trust'), undefined);
   assert.equal(msg({ Version: V, Statement: { ...trust, Action: 'sts:InvalidAction' } }, 'trust'), 'AssumeRole policy may only specify STS AssumeRole actions.');
+  assert.equal(msg({ Version: V, Statement: { ...trust, Action: 'sts:' + '*a'.repeat(20) + '*b' } }, 'trust'), 'AssumeRole policy may only specify STS AssumeRole actions.');
+  assert.equal(msg({ Version: V, Statement: { ...trust, Action: 'STS:assume?ole' } }, 'trust'), undefined);
   assert.equal(msg({ Version: V, Statement: { ...trust, Action: 's3:GetObject' } }, 'trust'), 'AssumeRole policy may only specify STS AssumeRole actions.');
   assert.equal(msg({ Version: V, Statement: { ...trust, Resource: 'arn:aws:s3:::example_bucket' } }, 'trust'), 'Has prohibited field Resource');
   assert.equal(msg({ Version: V, Statement: { Effect: 'Allow', Action: 'sts:AssumeRole' } }, 'trust'), 'Missing required field Principal');
@@ -108,6 +118,7 @@ test('principals: *, {"AWS":"*"}, ARNs, account ids (stored as the root ARN), se
   assert.equal(bad({ AWS: 'foo' }), 'Invalid principal in policy: "AWS":"foo"');
   assert.equal(bad({ AWS: ['arn:aws:iam::123456789012:root', '12345'] }), 'Invalid principal in policy: "AWS":"12345"');
   assert.equal(bad({ AWS: 'arn:aws:s3:::bucket' }), 'Invalid principal in policy: "AWS":"arn:aws:s3:::bucket"');
+  assert.equal(bad({ AWS: 'arn:aws:iam::123456789012:role/*' }), 'Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:role/*"');
   assert.equal(bad({ Service: 'not a service' }), 'Invalid principal in policy: "SERVICE":"not a service"');
   assert.equal(bad('arn:aws:iam::123456789012:root'), policyMessages.syntax);
   assert.equal(bad({ Nobody: 'x' }), policyMessages.syntax);
@@ -168,4 +179,53 @@ test('shape: unknown keys, wrong types, both of a pair', () => {
   assert.equal(msg({ Version: V, Statement: { ...allow, Condition: { StringEquals: { k: [['x']] } } } }), policyMessages.syntax);
   assert.equal(msg({ Version: V, Statement: { ...allow, Condition: { StringEquals: { k: null } } } }), policyMessages.syntax);
   assert.equal(msg({ Version: V, Statement: { ...allow, Effect: 'allow' } }), policyMessages.legacy);
+});
+
+test('storedPolicyText: account-id principals become root ARNs in place; other documents come back byte for byte', () => {
+  const asSent = '{ "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}] }';
+  assert.equal(storedPolicyText(asSent), asSent);
+  const withAccount = JSON.stringify({ Version: V, Statement: { Effect: 'Allow', Principal: { AWS: '123456789012' }, Action: 'sts:AssumeRole' } });
+  assert.equal(storedPolicyText(withAccount), JSON.stringify({ Version: V, Statement: { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' } }));
+  const list = JSON.stringify({ Version: V, Statement: [{ Effect: 'Deny', NotPrincipal: { AWS: ['arn:aws:iam::123456789012:user/a', '210987654321'] }, Action: 'sqs:*' }] });
+  assert.deepEqual(JSON.parse(storedPolicyText(list)).Statement[0].NotPrincipal.AWS, ['arn:aws:iam::123456789012:user/a', 'arn:aws:iam::210987654321:root']);
+});
+
+test("Lambda's function policies as AWS returned them parse as resource policies, and grant what they say", () => {
+  assert.ok(AWS_LAMBDA_FUNCTION_POLICIES.length >= 10);
+  for (const text of AWS_LAMBDA_FUNCTION_POLICIES) {
+    const r = parsePolicy(text, 'resource');
+    assert.ok(r.ok, r.ok ? '' : `${r.message}: ${text}`);
+    for (const st of r.doc.Statement) {
+      const svc = st.Principal === '*' ? undefined : st.Principal?.Service?.[0];
+      const context = { 'aws:SourceArn': (st.Condition?.ArnLike?.['AWS:SourceArn'] ?? [''])[0] };
+      const input = { action: st.Action![0], resource: st.Resource![0], context, principal: svc ? { service: svc } : { aws: ['arn:aws:iam::222222222222:root'] } };
+      assert.equal(evaluatePolicies([r.doc], input), 'Allow', `${st.Sid} of ${text}`);
+      assert.equal(evaluatePolicies([r.doc], { ...input, principal: { service: 'other.amazonaws.com' } }), st.Principal === '*' ? 'Allow' : 'None', st.Sid);
+    }
+  }
+});
+
+test("SNS's default topic policy and SQS's AddPermission policies (2008-10-17, AWS-style Sids) parse as resource policies", () => {
+  for (const text of AWS_SNS_SQS_POLICIES) {
+    const r = parsePolicy(text, 'resource');
+    assert.ok(r.ok, r.ok ? '' : `${r.message}: ${text}`);
+  }
+  const topic = parsePolicy(AWS_SNS_SQS_POLICIES[0], 'resource');
+  assert.ok(topic.ok);
+  const publish = (owner: string) =>
+    evaluatePolicies([topic.doc], {
+      action: 'sns:Publish',
+      resource: 'arn:aws:sns:us-east-1:111111111111:resource1',
+      context: { 'aws:SourceOwner': owner },
+      principal: { aws: ['arn:aws:iam::111111111111:user/u', 'arn:aws:iam::111111111111:root'] },
+    });
+  // The default policy: anyone, on the condition that AWS:SourceOwner is the topic's account.
+  assert.equal(publish('111111111111'), 'Allow');
+  assert.equal(publish('222222222222'), 'None');
+});
+
+test('trust and identity policies AWS accepted in IAM (LocalStack recordings) parse as their kind', () => {
+  assert.ok(AWS_RETURNED_TRUST_POLICIES.length > 50);
+  for (const text of AWS_RETURNED_TRUST_POLICIES) assert.equal(msg(text, 'trust'), undefined, text);
+  for (const text of AWS_RETURNED_IDENTITY_POLICIES) assert.equal(msg(text, 'identity'), undefined, text);
 });

@@ -28,6 +28,7 @@
  *     principals.
  */
 import { isDateOperator, parseDateMs, parseOperator } from './conditions';
+import { compileGlob, globFromPolicyText } from './glob';
 import type { ParseResult, PolicyDocument, PolicyKind, PrincipalBlock, Statement } from './types';
 
 /** AWS's messages (MalformedPolicyDocument), where more than one check gives them. */
@@ -223,8 +224,8 @@ function checkAction(a: string): void {
 function isTrustAction(a: string): boolean {
   const lower = a.toLowerCase();
   if (!/[*?]/.test(lower)) return TRUST_ACTIONS.includes(lower);
-  const re = new RegExp('^' + lower.replace(/[.+^${}()|[\]\\/-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-  return TRUST_ACTIONS.some((t) => re.test(t));
+  const matches = compileGlob(globFromPolicyText(lower), 'action');
+  return TRUST_ACTIONS.some((t) => matches(t));
 }
 
 /** Phase 6 for one principal block; returns it normalised (lists; account ids as root ARNs). */
@@ -237,7 +238,8 @@ function checkPrincipal(p: unknown): PrincipalBlock | '*' {
     const key = k as keyof PrincipalBlock;
     if (key === 'AWS') {
       out.AWS = values.map((v) => {
-        if (v === '*' || AWS_PRINCIPAL_ARN.test(v) || UNIQUE_ID.test(v)) return v;
+        // "You cannot use a wildcard to match part of a principal name or ARN" (IAM User Guide, Principal).
+        if (v === '*' || ((AWS_PRINCIPAL_ARN.test(v) || UNIQUE_ID.test(v)) && !/[*?]/.test(v))) return v;
         if (ACCOUNT_ID.test(v)) return `arn:aws:iam::${v}:root`;
         return fail(`Invalid principal in policy: "AWS":${JSON.stringify(v)}`);
       });
@@ -344,4 +346,34 @@ function parseOrThrow(text: string, kind: PolicyKind, options: ParseOptions): Po
   if (version !== undefined) doc.Version = version;
   if (json.Id !== undefined) doc.Id = json.Id as string;
   return doc;
+}
+
+/**
+ * The text IAM keeps for a document it accepted: as sent, except that an
+ * account id in an AWS principal becomes that account's root ARN ("AWS":
+ * "123456789012" is returned by GetRole as "arn:aws:iam::123456789012:root";
+ * the element keeps its shape, a string or a list). Only a document that
+ * changes is re-serialised (compactly); any other is returned byte for byte.
+ * Call it on text `parsePolicy` accepted.
+ */
+export function storedPolicyText(text: string): string {
+  const json = JSON.parse(text) as { Statement?: unknown };
+  let changed = false;
+  const fix = (v: unknown): unknown => {
+    if (typeof v === 'string' && ACCOUNT_ID.test(v)) {
+      changed = true;
+      return `arn:aws:iam::${v}:root`;
+    }
+    return v;
+  };
+  const statements = Array.isArray(json.Statement) ? json.Statement : [json.Statement];
+  for (const st of statements) {
+    if (!isObject(st)) continue;
+    for (const key of ['Principal', 'NotPrincipal']) {
+      const p = st[key];
+      if (!isObject(p) || p.AWS === undefined) continue;
+      p.AWS = Array.isArray(p.AWS) ? p.AWS.map(fix) : fix(p.AWS);
+    }
+  }
+  return changed ? JSON.stringify(json) : text;
 }
