@@ -207,6 +207,17 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
     const merged = r.Type === 'AWS::Serverless::Function' ? (mergeGlobals(t.Globals && isMapping(t.Globals) ? (t.Globals as Record<string, unknown>).Function : undefined, props) as Record<string, unknown>) : props;
     for (const x of schemaOf(r.Type)?.implicit?.(id, merged) ?? []) if (!ids.has(x)) implicit[x] = id;
   }
+  // Ids SAM makes under a name that depends on the packaged code (`<Fn>Version<hash>`): those the template names.
+  const named = referencedIds([t.Resources, t.Outputs ?? {}]);
+  for (const x of named) {
+    if (ids.has(x) || implicit[x] !== undefined) continue;
+    for (const [id, r] of Object.entries(t.Resources as Record<string, unknown>)) {
+      if (!isMapping(r) || typeof r.Type !== 'string') continue;
+      const props = isMapping(r.Properties) ? r.Properties : {};
+      const merged = r.Type === 'AWS::Serverless::Function' ? (mergeGlobals(t.Globals && isMapping(t.Globals) ? (t.Globals as Record<string, unknown>).Function : undefined, props) as Record<string, unknown>) : props;
+      if (schemaOf(r.Type)?.implicitMatch?.(id, merged, x)) implicit[x] = id;
+    }
+  }
   for (const x of Object.keys(implicit)) ids.add(x);
   const conditionNames = new Set(Object.keys((t.Conditions ?? {}) as object));
   for (const [id, r] of Object.entries(t.Resources as Record<string, unknown>)) {

@@ -53,6 +53,12 @@ export interface PropertySchema {
    * them (`<Fn>Role`, `<Fn>Alias<name>`); resolved by the kind's `implicitRef`.
    */
   implicit?(id: string, props: Record<string, unknown>): string[];
+  /**
+   * Whether an id the template names but does not declare is one SAM makes
+   * for this resource under a name only known once the code is packaged
+   * (`<Fn>Version<hash>`); resolved, and checked, by the kind's `implicitRef`.
+   */
+  implicitMatch?(id: string, props: Record<string, unknown>, candidate: string): boolean;
 }
 
 export interface RequiredCheck {
