@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
-import { ApiGatewayV2Client, GetApisCommand, GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
+import { ApiGatewayV2Client, GetApiCommand, GetApisCommand, GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
 import type { RunningServer } from '../integration/harness';
 import { testCreds } from '../integration/harness';
 import { kumo, noStackTrace, ok, tmpDir, withServer, writeTree } from './helpers';
@@ -22,7 +22,7 @@ import { kumo, noStackTrace, ok, tmpDir, withServer, writeTree } from './helpers
  */
 const handler = "exports.handler = async (e) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: e.version, route: e.routeKey || e.resource, stage: e.requestContext.stage, vars: e.stageVariables, params: e.pathParameters }) })";
 
-const template = (o: { petsPath: string; color: string; cors: boolean; manualKey: string }) => `
+const template = (o: { petsPath: string; color: string; cors: boolean; manualKey: string; version?: string; team?: string }) => `
 AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -83,12 +83,15 @@ ${o.cors ? `      CorsConfiguration:
     Properties:
       Name: quick
       ProtocolType: HTTP
+      Version: '${o.version ?? '1'}'
       Target: !GetAtt Echo.Arn
   Manual:
     Type: AWS::ApiGatewayV2::Api
     Properties:
       Name: manual
       ProtocolType: HTTP
+      Tags:
+        team: ${o.team ?? 'a'}
   ManualIntegration:
     Type: AWS::ApiGatewayV2::Integration
     Properties:
@@ -224,7 +227,7 @@ describe('kumo deploy: declared APIs (AWS::Serverless::HttpApi / Api, AWS::ApiGa
       assert.doesNotMatch(again.stdout, /[+~] (create|update)\s/, again.stdout);
       assert.match(again.stdout, /deployed: no changes/, again.stdout);
 
-      writeTree(dir, { 'template.yaml': template({ petsPath: '/animals/{id}', color: 'green', cors: false, manualKey: 'GET /by-hand' }) });
+      writeTree(dir, { 'template.yaml': template({ petsPath: '/animals/{id}', color: 'green', cors: false, manualKey: 'GET /by-hand', version: '2' }) });
       const changed = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
       assert.match(changed.stdout, /update\s+MyApi/, changed.stdout);
       assert.match(changed.stdout, /update\s+ManualRoute/, changed.stdout);
@@ -236,8 +239,17 @@ describe('kumo deploy: declared APIs (AWS::Serverless::HttpApi / Api, AWS::ApiGa
       assert.equal(noCors.headers.get('access-control-allow-origin'), undefined, 'CORS removed');
       assert.deepEqual((await call(`${manualEndpoint}/live/by-hand`)).json?.vars, { color: 'green' });
       assert.equal((await gw.send(new GetRoutesCommand({ ApiId: apiId }))).Items!.length, 2);
+      assert.match(changed.stdout, /update\s+Quick\s.*Version/, changed.stdout);
+      const quickId = new URL(output(changed.stdout, 'QuickEndpoint')).hostname.split('.')[0]!;
+      assert.equal((await gw.send(new GetApiCommand({ ApiId: quickId }))).Version, '2');
       const again2 = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
       assert.doesNotMatch(again2.stdout, /[+~] (create|update)\s/, again2.stdout);
+
+      // Tags cannot change in place yet (no TagResource): the API fails with the reason, the rest stays.
+      writeTree(dir, { 'template.yaml': template({ petsPath: '/animals/{id}', color: 'green', cors: false, manualKey: 'GET /by-hand', version: '2', team: 'b' }) });
+      const tags = await kumo(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
+      assert.notEqual(tags.code, 0);
+      assert.match(tags.stdout, /Manual \(AWS::ApiGatewayV2::Api\) failed: Tags changed .*no TagResource/, tags.stdout);
 
       writeTree(dir, { 'template.yaml': 'Transform: AWS::Serverless-2016-10-31\nResources:\n  Left:\n    Type: AWS::Serverless::Function\n    Properties:\n      InlineCode: "exports.handler = async () => 1"\n      Handler: index.handler\n      Runtime: nodejs20.x\n' });
       const gone = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });

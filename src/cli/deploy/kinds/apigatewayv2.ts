@@ -129,6 +129,9 @@ function v2Kind(k: V2Kind) {
       }
       if (pending.length) pl.reasons.push(`depends on ${pending.join(', ')}`);
       else pl.reasons.push(...differs(k, want, have));
+      if (k === 'Stage' && !pending.length && canon(have.Tags ?? {}) !== canon(want.Tags ?? {})) {
+        pl.conflict = "Tags changed: Kumo cannot change a stage's tags yet (no TagResource); remove the stage from the template, deploy, and add it back";
+      }
       pl.action = pl.reasons.length ? 'update' : 'unchanged';
       return pl;
     },

@@ -46,6 +46,7 @@ export interface ApiRouteSpec {
 interface ApiWant {
   name: string;
   description?: string;
+  version?: string;
   cors?: SdkCors;
   disableExecuteApiEndpoint: boolean;
   tags?: Record<string, string>;
@@ -189,6 +190,7 @@ function wanted(ctx: DeployContext, d: ResourceDecl): ApiWant {
     return {
       name: pr.Name !== undefined ? String(pr.Name) : bodyTitle ?? defaultName,
       ...(pr.Description !== undefined ? { description: String(pr.Description) } : {}),
+      ...(pr.Version !== undefined ? { version: String(pr.Version) } : {}),
       ...(cors ? { cors } : {}),
       disableExecuteApiEndpoint: bool(pr.DisableExecuteApiEndpoint),
       tags: strMap(ctx, pr.Tags, `${p}.Tags`),
@@ -273,6 +275,7 @@ function differences(want: ApiWant, srv: ServerApi): string[] {
   if ((srv.api.Description || undefined) !== want.description) out.push('Description');
   if (canon(srv.api.CorsConfiguration ?? null) !== canon(want.cors ?? null)) out.push('CORS');
   if ((srv.api.DisableExecuteApiEndpoint ?? false) !== want.disableExecuteApiEndpoint) out.push('DisableExecuteApiEndpoint');
+  if (want.version !== undefined && srv.api.Version !== want.version) out.push('Version');
   return out;
 }
 
@@ -369,6 +372,10 @@ function apiKind(type: 'AWS::Serverless::HttpApi' | 'AWS::Serverless::Api' | 'AW
       const pending = pendingRefs(want);
       if (pending.length) pl.reasons.push(`depends on ${pending.join(', ')}`);
       else pl.reasons.push(...differences(want, srv));
+      // Kumo serves no TagResource / UntagResource for HTTP APIs yet: a change of Tags cannot be made in place.
+      if (!pending.length && canon(srv.api.Tags ?? {}) !== canon(want.tags ?? {})) {
+        pl.conflict = `Tags changed (${canon(srv.api.Tags ?? {})} → ${canon(want.tags ?? {})}): Kumo cannot change an HTTP API's tags yet (no TagResource); remove the API from the template, deploy, and add it back`;
+      }
       pl.action = pl.reasons.length ? 'update' : 'unchanged';
       if (pl.action === 'unchanged') ctx.state[d.id] = { ...prev, type: d.type, physicalId: prev.physicalId, ref: prev.physicalId, arn: srv.api.ApiEndpoint };
       return pl;
@@ -389,7 +396,7 @@ function apiKind(type: 'AWS::Serverless::HttpApi' | 'AWS::Serverless::Api' | 'AW
         let srv: ServerApi | undefined;
         if (!apiId || pl.action === 'create') {
           const api = await feature(what(d), 'CreateApi', () => c.send(new CreateApiCommand({
-            Name: want.name, ProtocolType: 'HTTP', Description: want.description, CorsConfiguration: want.cors,
+            Name: want.name, ProtocolType: 'HTTP', Description: want.description, Version: want.version, CorsConfiguration: want.cors,
             DisableExecuteApiEndpoint: want.disableExecuteApiEndpoint || undefined, Tags: want.tags && Object.keys(want.tags).length ? want.tags : undefined,
           })));
           apiId = api.ApiId!;
@@ -398,8 +405,10 @@ function apiKind(type: 'AWS::Serverless::HttpApi' | 'AWS::Serverless::Api' | 'AW
           srv = (await readServer(ctx, d, apiId, prev))!;
           const a = srv.api;
           if (a.Name !== want.name || (a.Description || undefined) !== want.description || (a.DisableExecuteApiEndpoint ?? false) !== want.disableExecuteApiEndpoint
-            || (want.cors && canon(a.CorsConfiguration ?? null) !== canon(want.cors))) {
-            await c.send(new UpdateApiCommand({ ApiId: apiId, Name: want.name, Description: want.description ?? '', CorsConfiguration: want.cors, DisableExecuteApiEndpoint: want.disableExecuteApiEndpoint }));
+            || (want.cors && canon(a.CorsConfiguration ?? null) !== canon(want.cors)) || (want.version !== undefined && a.Version !== want.version)) {
+            await c.send(new UpdateApiCommand({
+              ApiId: apiId, Name: want.name, Description: want.description ?? '', Version: want.version, CorsConfiguration: want.cors, DisableExecuteApiEndpoint: want.disableExecuteApiEndpoint,
+            }));
           }
           if (!want.cors && a.CorsConfiguration) await c.send(new DeleteCorsConfigurationCommand({ ApiId: apiId }));
         }
