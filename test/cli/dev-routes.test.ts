@@ -12,7 +12,8 @@ import { tool } from '../tools';
  * their URLs once deployed; saving the template with an event added, a
  * path changed and a declared API's new route updates what curl gets
  * (same addresses); saving the function's code changes what its routes
- * answer without touching the API.
+ * answer without touching the API; saving an API's DefinitionUri file
+ * redeploys its routes.
  */
 const template = (o: { path: string; extra: boolean; declaredRoute: string }) => `Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -20,6 +21,10 @@ Resources:
     Type: AWS::Serverless::HttpApi
     Properties:
       StageName: dev
+  FromFile:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionUri: openapi.yaml
   Web:
     Type: AWS::Serverless::Function
     Properties:
@@ -45,6 +50,18 @@ ${o.extra ? `        Extra:
             Method: get
 `;
 
+/** A DefinitionUri file: no intrinsics there (as at AWS), so the function is named by its ARN. */
+const openapi = (p: string) => `openapi: 3.0.1
+info: {title: from-file, version: '1'}
+paths:
+  ${p}:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        uri: arn:aws:lambda:us-east-1:000000000000:function:routes-Web
+        payloadFormatVersion: '2.0'
+`;
+
 const code = (v: string) => `exports.handler = async (e) => ({ statusCode: 200, body: ${JSON.stringify(v)} + ' ' + e.routeKey });\n`;
 
 describe('kumo dev: API routes hot reload', () => {
@@ -56,7 +73,7 @@ describe('kumo dev: API routes hot reload', () => {
   it('a template save adds and moves routes, a code save changes what they answer; every route is listed with its URL', async () => {
     const curl = tool('curl');
     const dir = path.join(tmpDir('dev-routes'), 'routes');
-    writeTree(dir, { 'template.yaml': template({ path: '/hello', extra: false, declaredRoute: '/one' }), 'web/app.js': code('v1') });
+    writeTree(dir, { 'template.yaml': template({ path: '/hello', extra: false, declaredRoute: '/one' }), 'web/app.js': code('v1'), 'openapi.yaml': openapi('/file-one') });
     const p = spawn(kumoBin, ['dev'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -105,6 +122,15 @@ describe('kumo dev: API routes hot reload', () => {
       assert.match(out.slice(mark2), /code changed: Web/);
       assert.deepEqual(get(hi), { status: 200, body: 'v2 GET /hi' });
       assert.deepEqual(get(urlOf('GET /two', mark)), { status: 200, body: 'v2 GET /two' });
+
+      // The DefinitionUri file is watched like the template.
+      const fileOne = urlOf('GET /file-one', 0);
+      assert.deepEqual(get(fileOne), { status: 200, body: 'v2 GET /file-one' });
+      const mark3 = out.length;
+      fs.writeFileSync(path.join(dir, 'openapi.yaml'), openapi('/file-two'));
+      await waitFor(/kumo dev: ready in/, mark3);
+      assert.deepEqual(get(urlOf('GET /file-two', mark3)), { status: 200, body: 'v2 GET /file-two' });
+      assert.equal(get(fileOne).status, 404);
     } finally {
       p.kill('SIGINT');
       await new Promise((r) => p.on('exit', r));

@@ -94,6 +94,8 @@ export interface ResourceKind<D = unknown> {
   /** Absent for kinds Kumo reports and skips (their properties are not checked). */
   readonly schema?: PropertySchema;
   readonly code?: CodeSource;
+  /** Files besides the template whose content is part of the resource's definition (DefinitionUri): `kumo dev` redeploys the stack when one is saved. */
+  readonly definitionFiles?: (props: Record<string, unknown>) => string[];
   /** True when a new physical name means a new resource (the old one is deleted): functions. */
   readonly replacedOnRename?: boolean;
   /** Removed resources are deleted in ascending order (aliases and versions before functions, functions before layers). */

@@ -345,6 +345,7 @@ function apiKind(type: 'AWS::Serverless::HttpApi' | 'AWS::Serverless::Api' | 'AW
     schema,
     replacedOnRename: false,
     deleteOrder: -1,
+    definitionFiles: (pr) => (typeof pr.DefinitionUri === 'string' && !pr.DefinitionUri.startsWith('s3://') ? [pr.DefinitionUri] : []),
     physicalId: (d, ctx) => ctx.state[d.id]?.physicalId ?? ctx.prev[d.id]?.physicalId ?? `${d.id} (new)`,
     // CloudFormation: Ref gives the API id.
     ref: (d, ctx) => ctx.known(d.id, ctx.state[d.id]?.physicalId),
