@@ -279,6 +279,10 @@ describe('kumo deploy: declared APIs (AWS::Serverless::HttpApi / Api, AWS::ApiGa
       assert.match(r.stdout + r.stderr, /template\.yaml:\d+:\d+/, 'with the line and column');
       assert.ok(noStackTrace(r.stdout + r.stderr));
     }
+    writeTree(dir, { 'template.yaml': `Transform: AWS::Serverless-2016-10-31\nResources:\n${fn}      Events:\n        E:\n          Type: HttpApi\n          Properties:\n            RouteSettings: {ThrottlingBurstLimit: 1}\n` });
+    const rs = await kumo(['deploy'], { env, cwd: dir, timeoutMs: 60_000 });
+    assert.notEqual(rs.code, 0);
+    assert.match(rs.stdout + rs.stderr, /template\.yaml:\d+:\d+: .*RouteSettings is not supported by Kumo/);
     writeTree(dir, { 'template.yaml': `Transform: AWS::Serverless-2016-10-31\nResources:\n${fn}      Events:\n        E:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref Other\n            Path: /x\n            Method: get\n  Other:\n    Type: AWS::SQS::Queue\n` });
     const r = await kumo(['deploy'], { env, cwd: dir, timeoutMs: 60_000 });
     assert.notEqual(r.code, 0);

@@ -268,8 +268,8 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
 
 const httpApiEventProps = ['Path', 'Method', 'ApiId', 'PayloadFormatVersion', 'TimeoutInMillis', 'RouteSettings', 'Auth'];
 const apiEventProps = ['Path', 'Method', 'RestApiId', 'RequestParameters', 'RequestModel', 'Auth', 'TimeoutInMillis'];
-/** Settings with no effect on Kumo's API engine (throttles and request validation are not modelled). */
-const apiEventIgnored = ['RouteSettings', 'RequestParameters', 'RequestModel'];
+/** Settings with no effect on Kumo's API engine (request validation is not modelled). */
+const apiEventIgnored = ['RequestParameters', 'RequestModel'];
 const implicitApiIds = { HttpApi: 'ServerlessHttpApi', Api: 'ServerlessRestApi' } as const;
 const apiTypeOf = { HttpApi: 'AWS::Serverless::HttpApi', Api: 'AWS::Serverless::Api' } as const;
 
@@ -305,6 +305,8 @@ function apiRoute(d: ResourceDecl, name: string, type: 'HttpApi' | 'Api', e: Rec
     if (!known.includes(k)) throw ctx.error(`${ep}.Properties.${k}`, `unknown property '${k}' of an ${type} event (known: ${known.join(', ')})`);
     if (apiEventIgnored.includes(k)) notes?.push(`${d.id}: event ${name} (${type}): ${k} has no effect on Kumo (ignored)`);
   }
+  // Per-route throttling and detailed metrics: refused as the API's DefaultRouteSettings / RouteSettings are.
+  if (e.RouteSettings !== undefined) throw ctx.error(`${ep}.Properties.RouteSettings`, 'RouteSettings is not supported by Kumo (no throttling or detailed metrics per route); remove it to deploy this route');
   const api = namedApi(type, e, ep, ctx);
   if (e.Auth !== undefined && !(isMapping(e.Auth) && Object.keys(e.Auth).length === 1 && e.Auth.Authorizer === 'NONE')) {
     throw ctx.error(`${ep}.Properties.Auth`, 'Kumo has no API authorizers yet: Auth is not supported (only Authorizer: NONE)');
