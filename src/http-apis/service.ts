@@ -5,7 +5,7 @@ import { newApiId, newSubId } from './ids';
 import { parseRouteKey } from './route-key';
 import {
   apiNameCharsMax, corsMaxAgeSecondsMax, descriptionCharsMax, integrationTimeoutMsMax, integrationTimeoutMsMin,
-  integrationsPerApiMax, pageItemsMax, routesPerApiMax, stageNameCharsMax, stagesPerApiMax,
+  integrationsPerApiMax, pageItemsMax, routesPerApiMax, stageNameCharsMax, stagesPerApiMax, tagKeyCharsMax, tagValueCharsMax, tagsPerResourceMax,
 } from './limits';
 
 export interface CreateApiInput {
@@ -439,6 +439,54 @@ export class HttpApiService {
       if (!cur.stages.some((x) => x.stageName === name)) throw notFound(`Invalid stage identifier specified`);
       return { next: { ...cur, stages: cur.stages.filter((x) => x.stageName !== name) }, out: undefined };
     });
+  }
+
+  // ---- tags (TagResource / UntagResource / GetTags of an API or a stage)
+
+  /** The API (and stage) a resource ARN names: `arn:aws:apigateway:<region>::/apis/<api-id>[/stages/<stage>]`. */
+  private tagged(arn: string): { apiId: string; stage?: string } {
+    const m = /^arn:aws:apigateway:[a-z0-9-]+::\/apis\/([a-z0-9]+)(?:\/stages\/([^/]+))?$/.exec(arn);
+    if (!m) throw bad(`Invalid resource ARN specified: ${arn}; Kumo tags HTTP APIs and their stages`);
+    return { apiId: m[1]!, ...(m[2] !== undefined ? { stage: m[2] } : {}) };
+  }
+
+  private changeTags(arn: string, f: (cur: Record<string, string>) => Record<string, string>): Promise<void> {
+    const r = this.tagged(arn);
+    return this.change(r.apiId, (cur) => {
+      if (r.stage === undefined) return { next: { ...cur, tags: f(cur.tags) }, out: undefined };
+      const at = cur.stages.findIndex((x) => x.stageName === r.stage);
+      if (at < 0) throw notFound('Invalid stage identifier specified');
+      const stages = [...cur.stages];
+      stages[at] = { ...stages[at]!, tags: f(stages[at]!.tags ?? {}) };
+      return { next: { ...cur, stages }, out: undefined };
+    });
+  }
+
+  tagResource(arn: string, tags: Record<string, string> | undefined): Promise<void> {
+    if (!tags) throw bad('Tags is required');
+    for (const [k, v] of Object.entries(tags)) {
+      if (k.length < 1 || k.length > tagKeyCharsMax) throw bad(`Tag keys must be between 1 and ${tagKeyCharsMax} characters`);
+      if (v.length > tagValueCharsMax) throw bad(`Tag values must be at most ${tagValueCharsMax} characters`);
+    }
+    return this.changeTags(arn, (cur) => {
+      const next = { ...cur, ...tags };
+      if (Object.keys(next).length > tagsPerResourceMax) throw bad(`A resource can have at most ${tagsPerResourceMax} tags`);
+      return next;
+    });
+  }
+
+  untagResource(arn: string, keys: string[]): Promise<void> {
+    if (!keys.length) throw bad('TagKeys is required');
+    return this.changeTags(arn, (cur) => Object.fromEntries(Object.entries(cur).filter(([k]) => !keys.includes(k))));
+  }
+
+  async getTags(arn: string): Promise<Record<string, string>> {
+    const r = this.tagged(arn);
+    const api = await this.getApi(r.apiId);
+    if (r.stage === undefined) return api.tags;
+    const st = api.stages.find((x) => x.stageName === r.stage);
+    if (!st) throw notFound('Invalid stage identifier specified');
+    return st.tags ?? {};
   }
 
   /** The API the URL listener serves for `apiId` (undefined: none). */

@@ -245,11 +245,12 @@ describe('kumo deploy: declared APIs (AWS::Serverless::HttpApi / Api, AWS::ApiGa
       const again2 = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
       assert.doesNotMatch(again2.stdout, /[+~] (create|update)\s/, again2.stdout);
 
-      // Tags cannot change in place yet (no TagResource): the API fails with the reason, the rest stays.
+      // A change of Tags is TagResource / UntagResource on the same API.
       writeTree(dir, { 'template.yaml': template({ petsPath: '/animals/{id}', color: 'green', cors: false, manualKey: 'GET /by-hand', version: '2', team: 'b' }) });
-      const tags = await kumo(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
-      assert.notEqual(tags.code, 0);
-      assert.match(tags.stdout, /Manual \(AWS::ApiGatewayV2::Api\) failed: Tags changed .*no TagResource/, tags.stdout);
+      const tags = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });
+      assert.match(tags.stdout, /update\s+Manual\s.*Tags/, tags.stdout);
+      const manualId = new URL(manualEndpoint).hostname.split('.')[0]!;
+      assert.deepEqual((await gw.send(new GetApiCommand({ ApiId: manualId }))).Tags, { team: 'b' });
 
       writeTree(dir, { 'template.yaml': 'Transform: AWS::Serverless-2016-10-31\nResources:\n  Left:\n    Type: AWS::Serverless::Function\n    Properties:\n      InlineCode: "exports.handler = async () => 1"\n      Handler: index.handler\n      Runtime: nodejs20.x\n' });
       const gone = await ok(['deploy'], { env, cwd: dir, timeoutMs: 120_000 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import {
   ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand, DeleteCorsConfigurationCommand,
-  GetApiCommand, GetIntegrationCommand, GetRouteCommand, GetStageCommand, UpdateApiCommand, UpdateIntegrationCommand, UpdateRouteCommand,
+  GetApiCommand, GetIntegrationCommand, GetRouteCommand, GetStageCommand, GetTagsCommand, TagResourceCommand, UntagResourceCommand, UpdateApiCommand, UpdateIntegrationCommand, UpdateRouteCommand,
   UpdateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
@@ -187,6 +187,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await get('/prod/animals/1')).status, 404);
       await gw.send(new UpdateStageCommand({ ApiId: apiId, StageName: 'prod', AutoDeploy: true }));
       assert.equal((await get('/prod/animals/1')).status, 200);
+    });
+
+    it('TagResource / UntagResource / GetTags on an API and on a stage; an unknown ARN or API is refused', async () => {
+      const arn = `arn:aws:apigateway:us-east-1::/apis/${apiId}`;
+      await gw.send(new TagResourceCommand({ ResourceArn: arn, Tags: { team: 'a', env: 'dev' } }));
+      await gw.send(new TagResourceCommand({ ResourceArn: arn, Tags: { team: 'b' } }));
+      assert.deepEqual((await gw.send(new GetTagsCommand({ ResourceArn: arn }))).Tags, { team: 'b', env: 'dev' });
+      await gw.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['env', 'absent'] }));
+      assert.deepEqual((await gw.send(new GetApiCommand({ ApiId: apiId }))).Tags, { team: 'b' });
+      const stageArn = `${arn}/stages/prod`;
+      await gw.send(new TagResourceCommand({ ResourceArn: stageArn, Tags: { tier: 'gold' } }));
+      assert.deepEqual((await gw.send(new GetStageCommand({ ApiId: apiId, StageName: 'prod' }))).Tags, { tier: 'gold' });
+      assert.deepEqual((await gw.send(new GetTagsCommand({ ResourceArn: stageArn }))).Tags, { tier: 'gold' });
+      assert.equal((await awsError(gw.send(new TagResourceCommand({ ResourceArn: 'arn:aws:lambda:us-east-1:000000000000:function:f', Tags: { a: 'b' } })))).name, 'BadRequestException');
+      assert.equal((await awsError(gw.send(new GetTagsCommand({ ResourceArn: 'arn:aws:apigateway:us-east-1::/apis/abcdefghij' })))).name, 'NotFoundException');
+      assert.equal((await awsError(gw.send(new TagResourceCommand({ ResourceArn: `${arn}/stages/nope`, Tags: { a: 'b' } })))).name, 'NotFoundException');
+      const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
+      assert.equal((await awsError(gw.send(new TagResourceCommand({ ResourceArn: arn, Tags: many })))).name, 'BadRequestException');
+      assert.deepEqual((await gw.send(new GetTagsCommand({ ResourceArn: arn }))).Tags, { team: 'b' }, 'a refused tagging changes nothing');
     });
 
     it('updates are durable: after kill -9 and a restart the API answers as last updated', async () => {

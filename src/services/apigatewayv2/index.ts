@@ -1,6 +1,6 @@
 import type { ApiRequest, Route, ServiceDefinition } from '../../gateway/service';
 import type { HttpApiService } from '../../http-apis/service';
-import { apiGatewayV2Errors, mapApiGatewayV2Error } from './errors';
+import { apiGatewayV2Error, apiGatewayV2Errors, mapApiGatewayV2Error } from './errors';
 import { decodeCreateApi, decodeCreateIntegration, decodeCreateRoute, decodeCreateStage, decodeUpdateApi, decodeUpdateStage, jsonBody } from './decode';
 import { apiShape, integrationShape, routeShape, stageShape } from './shapes';
 
@@ -34,7 +34,7 @@ export function apiGatewayV2Service(d: ApiGatewayV2Deps): ServiceDefinition {
     mapError: mapApiGatewayV2Error,
     restJson: {
       errorType: false,
-      paramMembers: { apiId: 'ApiId', integrationId: 'IntegrationId', routeId: 'RouteId', stageName: 'StageName' },
+      paramMembers: { apiId: 'ApiId', integrationId: 'IntegrationId', routeId: 'RouteId', stageName: 'StageName', resourceArn: 'ResourceArn' },
       routes: [
         route('POST', ['v2', 'apis'], 'CreateApi', 201, async (req) => api(await s.createApi(decodeCreateApi(jsonBody(req))))),
         route('GET', ['v2', 'apis'], 'GetApis', 200, async (req) => {
@@ -70,6 +70,17 @@ export function apiGatewayV2Service(d: ApiGatewayV2Deps): ServiceDefinition {
         route('GET', ['v2', 'apis', '{apiId}', 'stages'], 'GetStages', 200, async (_req, p) => ({ items: (await s.getStages(p.apiId!)).map(stageShape) })),
         route('GET', ['v2', 'apis', '{apiId}', 'stages', '{stageName}'], 'GetStage', 200, async (_req, p) => stageShape(await s.getStage(p.apiId!, p.stageName!))),
         route('DELETE', ['v2', 'apis', '{apiId}', 'stages', '{stageName}'], 'DeleteStage', 204, (_req, p) => s.deleteStage(p.apiId!, p.stageName!)),
+        route('POST', ['v2', 'tags', '{resourceArn}'], 'TagResource', 201, async (req, p) => {
+          const b = jsonBody(req);
+          const tags = b.tags;
+          if (tags !== undefined && (typeof tags !== 'object' || tags === null || Array.isArray(tags) || Object.values(tags).some((v) => typeof v !== 'string'))) {
+            throw apiGatewayV2Error('BadRequestException', 'tags must be a map of strings');
+          }
+          await s.tagResource(p.resourceArn!, tags as Record<string, string> | undefined);
+          return {};
+        }),
+        route('DELETE', ['v2', 'tags', '{resourceArn}'], 'UntagResource', 204, (req, p) => s.untagResource(p.resourceArn!, req.query.getAll('tagKeys'))),
+        route('GET', ['v2', 'tags', '{resourceArn}'], 'GetTags', 200, async (_req, p) => ({ tags: await s.getTags(p.resourceArn!) })),
         route('PATCH', ['v2', 'apis', '{apiId}', 'stages', '{stageName}'], 'UpdateStage', 200, async (req, p) =>
           stageShape(await s.updateStage(p.apiId!, p.stageName!, decodeUpdateStage(jsonBody(req))))),
       ],

@@ -9,7 +9,7 @@ import type { StackResource } from '../../stack';
 import type { DeployContext } from '../context';
 import { defineKind, type Planned } from '../kind';
 import { isMapping } from '../values';
-import { gwNotFound, ignoreGone, isApiType } from './http-api';
+import { gwNotFound, ignoreGone, isApiType, retag } from './http-api';
 
 /**
  * CloudFormation's AWS::ApiGatewayV2::Integration, ::Route and ::Stage of an
@@ -29,6 +29,8 @@ interface V2Plan {
   apiId: string;
   /** The existing resource's id (integration id, route id, stage name) when it is updated in place. */
   id?: string;
+  /** A stage's tags on the server, when they differ from the template's. */
+  tags?: Record<string, string>;
 }
 
 const props: Record<V2Kind, { handled: string[]; refused: string[]; ignored: string[] }> = {
@@ -72,6 +74,12 @@ function differs(k: V2Kind, want: Record<string, unknown>, have: Record<string, 
   return [...keys].filter((key) => key !== 'Tags' && key !== 'StageName' && canon(want[key] ?? defaults[key] ?? null) !== canon(have[key] ?? defaults[key] ?? null));
 }
 
+/** The id of a resource an update keeps, once planned. */
+function kept(ctx: DeployContext, d: ResourceDecl): string | undefined {
+  const pl = ctx.plans.get(d.id);
+  return pl?.action === 'update' ? (pl.data as V2Plan | undefined)?.id : undefined;
+}
+
 function v2Kind(k: V2Kind) {
   const type = `AWS::ApiGatewayV2::${k}`;
   const what = (d: ResourceDecl) => `HTTP API ${k.toLowerCase()}s (${d.id})`;
@@ -92,10 +100,11 @@ function v2Kind(k: V2Kind) {
     // Routes before integrations (an integration a route targets cannot be deleted), both before stages and APIs.
     deleteOrder: k === 'Route' ? -4 : k === 'Integration' ? -3 : -2,
     physicalId: (d, ctx) => ctx.state[d.id]?.physicalId ?? ctx.prev[d.id]?.physicalId ?? `${d.id} (new)`,
-    ref: (d, ctx) => ctx.known(d.id, ctx.state[d.id]?.physicalId),
+    // An update in place keeps the id (known from the plan); a new one is known after apply.
+    ref: (d, ctx) => kept(ctx, d) ?? ctx.known(d.id, ctx.state[d.id]?.physicalId),
     getAtt(d, attr, p, ctx) {
-      if (k === 'Integration' && attr === 'IntegrationId') return ctx.known(d.id, ctx.state[d.id]?.physicalId);
-      if (k === 'Route' && attr === 'RouteId') return ctx.known(d.id, ctx.state[d.id]?.physicalId);
+      if (k === 'Integration' && attr === 'IntegrationId') return kept(ctx, d) ?? ctx.known(d.id, ctx.state[d.id]?.physicalId);
+      if (k === 'Route' && attr === 'RouteId') return kept(ctx, d) ?? ctx.known(d.id, ctx.state[d.id]?.physicalId);
       throw ctx.error(p, `${d.id} (${type}) has ${k === 'Stage' ? 'no attributes' : `the attribute ${k}Id`}, not ${attr}`);
     },
     async plan(d, ctx) {
@@ -130,7 +139,8 @@ function v2Kind(k: V2Kind) {
       if (pending.length) pl.reasons.push(`depends on ${pending.join(', ')}`);
       else pl.reasons.push(...differs(k, want, have));
       if (k === 'Stage' && !pending.length && canon(have.Tags ?? {}) !== canon(want.Tags ?? {})) {
-        pl.conflict = "Tags changed: Kumo cannot change a stage's tags yet (no TagResource); remove the stage from the template, deploy, and add it back";
+        pl.reasons.push('Tags');
+        pl.data!.tags = (have.Tags ?? {}) as Record<string, string>;
       }
       pl.action = pl.reasons.length ? 'update' : 'unchanged';
       return pl;
@@ -150,7 +160,11 @@ function v2Kind(k: V2Kind) {
       if (id && pl.action === 'update') {
         if (k === 'Integration') await c.send(new UpdateIntegrationCommand({ ApiId: apiId, IntegrationId: id, ...want }));
         else if (k === 'Route') await c.send(new UpdateRouteCommand({ ApiId: apiId, RouteId: id, ...want }));
-        else await c.send(new UpdateStageCommand({ ApiId: apiId, StageName: id, ...want }));
+        else {
+          const { Tags: tags, ...rest } = want;
+          if (pl.reasons.some((r) => r !== 'Tags')) await c.send(new UpdateStageCommand({ ApiId: apiId, StageName: id, ...rest }));
+          if (pl.data?.tags) await retag(ctx, `arn:aws:apigateway:${ctx.cfg.region}::/apis/${apiId}/stages/${id}`, pl.data.tags, (tags ?? {}) as Record<string, string>);
+        }
       } else {
         const made = (k === 'Integration' ? await feature(what(d), 'CreateIntegration', () => c.send(new CreateIntegrationCommand({ ApiId: apiId, ...want } as never)))
           : k === 'Route' ? await feature(what(d), 'CreateRoute', () => c.send(new CreateRouteCommand({ ApiId: apiId, ...want } as never)))

@@ -1,7 +1,7 @@
 import {
   CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand, DeleteApiCommand, DeleteCorsConfigurationCommand,
   DeleteIntegrationCommand, DeleteRouteCommand, DeleteStageCommand, GetApiCommand, GetIntegrationsCommand, GetRoutesCommand, GetStagesCommand,
-  UpdateApiCommand, UpdateStageCommand, type GetApiCommandOutput,
+  TagResourceCommand, UntagResourceCommand, UpdateApiCommand, UpdateStageCommand, type GetApiCommandOutput,
 } from '@aws-sdk/client-apigatewayv2';
 import { feature } from '../../client';
 import { pendingRefs } from '../../intrinsics';
@@ -74,6 +74,13 @@ export async function ignoreGone(f: () => Promise<unknown>): Promise<void> {
 }
 
 const what = (d: ResourceDecl) => `HTTP APIs (${d.id}, ${d.type})`;
+
+/** The API an update keeps (same id and endpoint), once planned. */
+function keptApi(ctx: DeployContext, d: ResourceDecl): { apiId: string; endpoint: string } | undefined {
+  const pl = ctx.plans.get(d.id);
+  const data = pl?.action === 'update' ? (pl.data as ApiPlan | undefined) : undefined;
+  return data?.apiId && data.endpoint ? { apiId: data.apiId, endpoint: data.endpoint } : undefined;
+}
 
 /** SAM's quoted REST CORS values ("'*'", "'GET,POST'"), unquoted. */
 const unquote = (v: unknown) => String(v).replace(/^'(.*)'$/, '$1');
@@ -279,6 +286,14 @@ function differences(want: ApiWant, srv: ServerApi): string[] {
   return out;
 }
 
+/** Makes a resource's tags `want` (TagResource for new or changed ones, UntagResource for the ones gone). */
+export async function retag(ctx: DeployContext, arn: string, have: Record<string, string>, want: Record<string, string>): Promise<void> {
+  const set = Object.fromEntries(Object.entries(want).filter(([k, v]) => have[k] !== v));
+  const gone = Object.keys(have).filter((k) => !(k in want));
+  if (Object.keys(set).length) await ctx.apiGateway.send(new TagResourceCommand({ ResourceArn: arn, Tags: set }));
+  if (gone.length) await ctx.apiGateway.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: gone }));
+}
+
 /** SAM's AWS::Serverless::HttpApi properties (sam-resource-httpapi), each handled, ignored or refused by name. */
 const httpApiSchema: PropertySchema = {
   handled: ['Name', 'StageName', 'StageVariables', 'CorsConfiguration', 'Auth', 'DefinitionBody', 'DefinitionUri', 'Description', 'DisableExecuteApiEndpoint', 'Tags',
@@ -347,13 +362,13 @@ function apiKind(type: 'AWS::Serverless::HttpApi' | 'AWS::Serverless::Api' | 'AW
     deleteOrder: -1,
     definitionFiles: (pr) => (typeof pr.DefinitionUri === 'string' && !pr.DefinitionUri.startsWith('s3://') ? [pr.DefinitionUri] : []),
     physicalId: (d, ctx) => ctx.state[d.id]?.physicalId ?? ctx.prev[d.id]?.physicalId ?? `${d.id} (new)`,
-    // CloudFormation: Ref gives the API id.
-    ref: (d, ctx) => ctx.known(d.id, ctx.state[d.id]?.physicalId),
+    // CloudFormation: Ref gives the API id. An API updated in place keeps its id and address, known from the plan.
+    ref: (d, ctx) => keptApi(ctx, d)?.apiId ?? ctx.known(d.id, ctx.state[d.id]?.physicalId),
     getAtt(d, attr, p, ctx) {
-      if (attr === 'ApiEndpoint' && type !== 'AWS::Serverless::Api') return ctx.known(d.id, ctx.state[d.id]?.arn);
-      if (attr === 'ApiId' && type === 'AWS::ApiGatewayV2::Api') return ctx.known(d.id, ctx.state[d.id]?.physicalId);
+      if (attr === 'ApiEndpoint' && type !== 'AWS::Serverless::Api') return keptApi(ctx, d)?.endpoint ?? ctx.known(d.id, ctx.state[d.id]?.arn);
+      if (attr === 'ApiId' && type === 'AWS::ApiGatewayV2::Api') return keptApi(ctx, d)?.apiId ?? ctx.known(d.id, ctx.state[d.id]?.physicalId);
       // A REST API's root resource: Kumo's HTTP API engine has no resources; the API id stands in.
-      if (attr === 'RootResourceId' && type === 'AWS::Serverless::Api') return ctx.known(d.id, ctx.state[d.id]?.physicalId);
+      if (attr === 'RootResourceId' && type === 'AWS::Serverless::Api') return keptApi(ctx, d)?.apiId ?? ctx.known(d.id, ctx.state[d.id]?.physicalId);
       throw ctx.error(p, `${d.id} (${type}) has the attribute${type === 'AWS::Serverless::Api' ? ' RootResourceId' : type === 'AWS::ApiGatewayV2::Api' ? 's ApiEndpoint and ApiId' : ' ApiEndpoint'}, not ${attr}`);
     },
     // `<Id><Stage>Stage` / `<Id>ApiGatewayDefaultStage`, the stage SAM's translator makes: !Ref gives its name.
@@ -373,10 +388,7 @@ function apiKind(type: 'AWS::Serverless::HttpApi' | 'AWS::Serverless::Api' | 'AW
       const pending = pendingRefs(want);
       if (pending.length) pl.reasons.push(`depends on ${pending.join(', ')}`);
       else pl.reasons.push(...differences(want, srv));
-      // Kumo serves no TagResource / UntagResource for HTTP APIs yet: a change of Tags cannot be made in place.
-      if (!pending.length && canon(srv.api.Tags ?? {}) !== canon(want.tags ?? {})) {
-        pl.conflict = `Tags changed (${canon(srv.api.Tags ?? {})} → ${canon(want.tags ?? {})}): Kumo cannot change an HTTP API's tags yet (no TagResource); remove the API from the template, deploy, and add it back`;
-      }
+      if (!pending.length && canon(srv.api.Tags ?? {}) !== canon(want.tags ?? {})) pl.reasons.push('Tags');
       pl.action = pl.reasons.length ? 'update' : 'unchanged';
       if (pl.action === 'unchanged') ctx.state[d.id] = { ...prev, type: d.type, physicalId: prev.physicalId, ref: prev.physicalId, arn: srv.api.ApiEndpoint };
       return pl;
@@ -412,6 +424,7 @@ function apiKind(type: 'AWS::Serverless::HttpApi' | 'AWS::Serverless::Api' | 'AW
             }));
           }
           if (!want.cors && a.CorsConfiguration) await c.send(new DeleteCorsConfigurationCommand({ ApiId: apiId }));
+          await retag(ctx, `arn:aws:apigateway:${ctx.cfg.region}::/apis/${apiId}`, a.Tags ?? {}, want.tags ?? {});
         }
         // Recorded as soon as the API exists, so a failure below never orphans it.
         rec = { type: d.type, physicalId: apiId, ref: apiId, arn: endpoint, routeIds: prev?.routeIds ?? [], integrationIds: prev?.integrationIds ?? [], ...(prev?.stageName ? { stageName: prev.stageName } : {}) };
