@@ -284,6 +284,16 @@ describe('kumo deploy: declared APIs (AWS::Serverless::HttpApi / Api, AWS::ApiGa
     const rs = await kumo(['deploy'], { env, cwd: dir, timeoutMs: 60_000 });
     assert.notEqual(rs.code, 0);
     assert.match(rs.stdout + rs.stderr, /template\.yaml:\d+:\d+: .*RouteSettings is not supported by Kumo/);
+    // An Api event's RequestModel / RequestParameters asking for validation (Kumo validates nothing): refused, not dropped.
+    for (const [prop, re] of [
+      ['RequestModel: {Model: Pet, Required: true}', /RequestModel asks for request validation/],
+      ['RequestParameters: [{method.request.querystring.q: {Required: true}}]', /RequestParameters asks for request validation/],
+    ] as const) {
+      writeTree(dir, { 'template.yaml': `Transform: AWS::Serverless-2016-10-31\nResources:\n${fn}      Events:\n        E:\n          Type: Api\n          Properties:\n            Path: /x\n            Method: get\n            ${prop}\n` });
+      const v = await kumo(['deploy'], { env, cwd: dir, timeoutMs: 60_000 });
+      assert.notEqual(v.code, 0, v.stdout);
+      assert.match(v.stdout + v.stderr, re, v.stdout + v.stderr);
+    }
     writeTree(dir, { 'template.yaml': `Transform: AWS::Serverless-2016-10-31\nResources:\n${fn}      Events:\n        E:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref Other\n            Path: /x\n            Method: get\n  Other:\n    Type: AWS::SQS::Queue\n` });
     const r = await kumo(['deploy'], { env, cwd: dir, timeoutMs: 60_000 });
     assert.notEqual(r.code, 0);

@@ -268,8 +268,19 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
 
 const httpApiEventProps = ['Path', 'Method', 'ApiId', 'PayloadFormatVersion', 'TimeoutInMillis', 'RouteSettings', 'Auth'];
 const apiEventProps = ['Path', 'Method', 'RestApiId', 'RequestParameters', 'RequestModel', 'Auth', 'TimeoutInMillis'];
-/** Settings with no effect on Kumo's API engine (request validation is not modelled). */
+/**
+ * Settings of an Api event that change nothing unless they ask API Gateway
+ * to validate the request (Kumo has no request validation): without
+ * `Required`/`Validate*`, AWS too only documents or caches with them.
+ */
 const apiEventIgnored = ['RequestParameters', 'RequestModel'];
+
+/** Whether an Api event's RequestParameters / RequestModel asks for validation Kumo does not do. */
+function asksValidation(k: string, v: unknown): boolean {
+  if (k === 'RequestModel') return isMapping(v) && (v.Required === true || v.ValidateBody === true || v.ValidateParameters === true);
+  const entries = Array.isArray(v) ? v : [v];
+  return entries.some((p) => isMapping(p) && Object.values(p).some((o) => isMapping(o) && o.Required === true));
+}
 const implicitApiIds = { HttpApi: 'ServerlessHttpApi', Api: 'ServerlessRestApi' } as const;
 const apiTypeOf = { HttpApi: 'AWS::Serverless::HttpApi', Api: 'AWS::Serverless::Api' } as const;
 
@@ -303,7 +314,10 @@ function apiRoute(d: ResourceDecl, name: string, type: 'HttpApi' | 'Api', e: Rec
   const known = type === 'HttpApi' ? httpApiEventProps : apiEventProps;
   for (const k of Object.keys(e)) {
     if (!known.includes(k)) throw ctx.error(`${ep}.Properties.${k}`, `unknown property '${k}' of an ${type} event (known: ${known.join(', ')})`);
-    if (apiEventIgnored.includes(k)) notes?.push(`${d.id}: event ${name} (${type}): ${k} has no effect on Kumo (ignored)`);
+    if (apiEventIgnored.includes(k)) {
+      if (asksValidation(k, e[k])) throw ctx.error(`${ep}.Properties.${k}`, `${k} asks for request validation (Required / ValidateBody / ValidateParameters), which Kumo does not do; remove it to deploy this route`);
+      notes?.push(`${d.id}: event ${name} (${type}): ${k} has no effect on Kumo (no validation asked; ignored)`);
+    }
   }
   // Per-route throttling and detailed metrics: refused as the API's DefaultRouteSettings / RouteSettings are.
   if (e.RouteSettings !== undefined) throw ctx.error(`${ep}.Properties.RouteSettings`, 'RouteSettings is not supported by Kumo (no throttling or detailed metrics per route); remove it to deploy this route');
