@@ -49,6 +49,8 @@ import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
 import { StreamSourceAdapter } from './streams/source';
 import { ParameterService } from './parameters/parameter-service';
+import { IdentityService } from './identity/identity-service';
+import { IdentityAuthorizer } from './identity/authorizer';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
@@ -63,9 +65,8 @@ import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits'
 import { FunctionUrlService } from './function-urls/service';
 import { functionUrlOf } from './function-urls/url-id';
 import { UrlListener } from './gateway/url-listener';
-import { rootCallerResolver } from './gateway/credentials';
 import type { GatewayOptions } from './gateway/gateway';
-import type { Authorizer } from './identity/types';
+import type { Authorizer, CallerResolver } from './identity/types';
 import { HttpApiService } from './http-apis/service';
 import { apiEndpointOf } from './http-apis/ids';
 import { BusService } from './events/bus-service';
@@ -100,6 +101,10 @@ export class KumoServer {
   functionUrls!: FunctionUrlService;
   httpApis!: HttpApiService;
   credentials!: Credentials;
+  /** IAM and STS (src/identity/): users, keys, roles, policies; the CallerResolver, RoleSessions and RoleDirectory. */
+  identity!: IdentityService;
+  /** The Authorizer over `identity` (services register their resource policies here). */
+  authorizer!: IdentityAuthorizer;
   store!: Store;
   private gateway!: Gateway;
   /** The data-plane listener (Invoke only), when KUMO_INVOKE_PORT is set. */
@@ -165,6 +170,10 @@ export class KumoServer {
     const blobs = new FsBlobStore(path.join(cfg.dataDir, 'blobs'), keyring);
     const code = new CodeCache(path.join(cfg.dataDir, 'code'), blobs);
     await code.init();
+    // IAM: the account's first start makes its default execution role (lambda-role); keys and roles are then held in memory.
+    this.identity = new IdentityService(this.store, keyring, this.credentials, cfg.accountId);
+    await this.identity.start();
+    this.authorizer = new IdentityAuthorizer(this.identity);
     const layers = new LayerService(this.store, blobs, code, path.join(cfg.dataDir, 'opt'), cfg);
     await layers.pruneOpt();
     this.functions = new FunctionService(this.store, blobs, keyring, code, layers, cfg);
@@ -299,14 +308,14 @@ export class KumoServer {
     const audit = this.audit;
     this.auditSweep = setInterval(() => void audit.sweep().catch((e) => console.error('kumo: audit retention sweep failed:', e)), auditSweepIntervalMs);
     this.auditSweep.unref();
-    // Who signed a request: the account's root key (IdentityService adds IAM users and sessions, and the Authorizer).
-    const callers = rootCallerResolver(this.credentials, cfg.accountId);
-    const authorizer: Authorizer | undefined = undefined;
+    // Who signed a request (the account's root, IAM users' keys, role sessions) and what they may do: IAM (src/identity/).
+    const callers: CallerResolver = this.identity;
+    const authorizer: Authorizer = this.authorizer;
     const services = allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
         region: cfg.region, accountId: cfg.accountId,
       });
     // Control plane vs data plane (KUMO_INVOKE_PORT): Lambda's invoke operations on their own listener, and only there.
@@ -408,6 +417,7 @@ export class KumoServer {
     await this.driver?.shutdown();
     await this.logs?.flush();
     clearInterval(this.auditSweep);
+    this.identity?.stop();
     await this.audit?.drain();
     for (const t of this.metricsTimers) clearInterval(t);
     // What the last invocations recorded survives the restart.

@@ -72,10 +72,12 @@ export async function devCommand({ positional, flags, multi }: Parsed): Promise<
       }),
     );
     let dirs: { id: string; dir: string }[] = [];
+    definitionFiles.clear();
     try {
       const model = loadModel(templateFile, overrides);
       stackWideIds.clear();
       for (const r of model.resources) {
+        for (const f of kindOf(r.type).definitionFiles?.(r.props) ?? []) definitionFiles.add(path.resolve(model.dir, f));
         const code = kindOf(r.type).code;
         if (!code) continue;
         if (code.redeploys === 'stack') stackWideIds.add(r.id);
@@ -84,6 +86,18 @@ export async function devCommand({ positional, flags, multi }: Parsed): Promise<
       }
     } catch {
       dirs = [];
+    }
+    // An API's DefinitionUri file is part of the template: saving it redeploys as a template save does.
+    for (const dir of new Set([...definitionFiles].map((f) => path.dirname(f)))) {
+      if (!fs.existsSync(dir)) continue;
+      watchers.push(
+        fs.watch(dir, (_ev, file) => {
+          if (file && definitionFiles.has(path.join(dir, file.toString()))) {
+            templateChanged = true;
+            schedule();
+          }
+        }),
+      );
     }
     for (const { id, dir } of dirs) {
       if (!fs.existsSync(dir)) continue;
@@ -106,6 +120,7 @@ export async function devCommand({ positional, flags, multi }: Parsed): Promise<
     }
   };
   const stackWideIds = new Set<string>();
+  const definitionFiles = new Set<string>();
   rewatch();
   await new Promise<void>((resolve) => {
     const stop = () => {

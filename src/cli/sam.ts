@@ -207,6 +207,17 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
     const merged = r.Type === 'AWS::Serverless::Function' ? (mergeGlobals(t.Globals && isMapping(t.Globals) ? (t.Globals as Record<string, unknown>).Function : undefined, props) as Record<string, unknown>) : props;
     for (const x of schemaOf(r.Type)?.implicit?.(id, merged) ?? []) if (!ids.has(x)) implicit[x] = id;
   }
+  // Ids SAM makes under a name that depends on the packaged code (`<Fn>Version<hash>`): those the template names.
+  const named = referencedIds([t.Resources, t.Outputs ?? {}]);
+  for (const x of named) {
+    if (ids.has(x) || implicit[x] !== undefined) continue;
+    for (const [id, r] of Object.entries(t.Resources as Record<string, unknown>)) {
+      if (!isMapping(r) || typeof r.Type !== 'string') continue;
+      const props = isMapping(r.Properties) ? r.Properties : {};
+      const merged = r.Type === 'AWS::Serverless::Function' ? (mergeGlobals(t.Globals && isMapping(t.Globals) ? (t.Globals as Record<string, unknown>).Function : undefined, props) as Record<string, unknown>) : props;
+      if (schemaOf(r.Type)?.implicitMatch?.(id, merged, x)) implicit[x] = id;
+    }
+  }
   for (const x of Object.keys(implicit)) ids.add(x);
   const conditionNames = new Set(Object.keys((t.Conditions ?? {}) as object));
   for (const [id, r] of Object.entries(t.Resources as Record<string, unknown>)) {
@@ -248,7 +259,9 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
       throw tpl.error(`${p}.Type`, `'${type}' is not a resource type`);
     }
     // A type no kind deploys is listed once in the plan, grouped ("Not deployed"), not noted here.
-    const refs = [...new Set([...referencedIds(props)].map((x) => implicit[x] ?? x))].filter((x) => ids.has(x) && x !== id);
+    // A function's HttpApi / Api event naming its API (ApiId / RestApiId) makes a route of that API, not a
+    // dependency of the function (the API's DefinitionBody may name the function: no cycle, as at AWS).
+    const refs = [...new Set([...referencedIds(type === 'AWS::Serverless::Function' ? withoutApiIds(props) : props)].map((x) => implicit[x] ?? x))].filter((x) => ids.has(x) && x !== id);
     for (const x of referencedIds(props)) {
       if (x === id) throw tpl.error(`${p}.Properties`, `${id} refers to itself`);
     }
@@ -273,6 +286,18 @@ export function buildModel(tpl: ParsedTemplate, overrides: Record<string, string
     implicit,
     ssmParams,
   };
+}
+
+/** A function's properties without its events' ApiId / RestApiId (for its dependencies). */
+function withoutApiIds(props: Record<string, unknown>): Record<string, unknown> {
+  const evs = props.Events;
+  if (!isMapping(evs)) return props;
+  const events = Object.fromEntries(Object.entries(evs).map(([k, ev]) => {
+    if (!isMapping(ev) || !isMapping(ev.Properties)) return [k, ev];
+    const { ApiId: _a, RestApiId: _r, ...rest } = ev.Properties;
+    return [k, { ...ev, Properties: rest }];
+  }));
+  return { ...props, Events: events };
 }
 
 function checkRequired(tpl: ParsedTemplate, id: string, type: string, props: Record<string, unknown>, schema: PropertySchema): void {

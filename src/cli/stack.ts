@@ -24,6 +24,12 @@ export interface StackResource {
   subscriptions?: string[];
   /** For aliases/versions/event invoke configs: the function they belong to. */
   functionName?: string;
+  /** For HTTP APIs: the routes, integrations and stage the API's own resource made (not the AWS::ApiGatewayV2::* resources beside it). */
+  routeIds?: string[];
+  integrationIds?: string[];
+  stageName?: string;
+  /** For AWS::ApiGatewayV2::Route / Integration / Stage: the API they belong to. */
+  apiId?: string;
 }
 
 /** `.kumo-stack.json` beside the template: the stack's resources as last deployed. */

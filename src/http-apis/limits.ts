@@ -26,3 +26,7 @@ export const pageItemsMax = 500;
 /** API ids: 10 lowercase letters and digits (`a1b2c3d4e5`); route and integration ids: 7. */
 export const apiIdChars = 10;
 export const subIdChars = 7;
+/** Tags per API or stage (AWS's API Gateway quotas: 50); keys 1–128, values 0–256 characters (the model's StringWithLengthBetween…). */
+export const tagsPerResourceMax = 50;
+export const tagKeyCharsMax = 128;
+export const tagValueCharsMax = 256;

@@ -5,7 +5,8 @@
 # $default stage and a named stage with stage variables; curl the host-based
 # endpoint (*.localhost resolves to loopback in curl) and the path-based one,
 # a CORS preflight, 404 for no route, the AWS errors of a bad route key and
-# an unknown API, delete-api. The payload shapes in full are covered in
+# an unknown API, update-route / update-integration / update-stage /
+# update-api, delete-api. The payload shapes in full are covered in
 # test/integration/http-apis.test.ts.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -61,6 +62,19 @@ check "a CORS preflight is answered by the API with the configured headers" \
 G delete-route --api-id "$api" --route-id "$def"
 check "no route: 404 {\"message\":\"Not Found\"}" \
   test "$("$CURL" -sS -o "$work/b" -w '%{http_code}' "$endpoint/else"; cat "$work/b")" = '404{"message":"Not Found"}'
+
+# The update operations as the aws CLI sends them (PATCH).
+pets=$(G get-routes --api-id "$api" --query "Items[?RouteKey=='GET /pets/{id}'].RouteId" --output text)
+G update-route --api-id "$api" --route-id "$pets" --route-key 'GET /animals/{id}' >/dev/null
+check "update-route: the route answers at its new key" \
+  grep -q '"route":"GET /animals/{id}"' <<<"$("$CURL" -sS "$endpoint/animals/3")"
+G update-integration --api-id "$api" --integration-id "$i2" --payload-format-version 1.0 >/dev/null
+check "update-integration: the route now gets payload 1.0" grep -q '"v":"1.0"' <<<"$("$CURL" -sS "$endpoint/animals/3")"
+G update-stage --api-id "$api" --stage-name prod --stage-variables env=staging >/dev/null
+check "update-stage: new stage variables" grep -q '"vars":{"env":"staging"}' <<<"$("$CURL" -sS "$endpoint/prod/animals/3")"
+check "update-api: a new name" test "$(G update-api --api-id "$api" --name store --query Name --output text)" = "store"
+taken=$(G update-route --api-id "$api" --route-id "$pets" --route-key 'ANY /files/{proxy+}' 2>&1)
+check "update-route to a key in use is ConflictException" grep -q "ConflictException" <<<"$taken"
 
 bad=$(G create-route --api-id "$api" --route-key 'FETCH /x' 2>&1)
 check "a bad route key is BadRequestException" grep -q "BadRequestException" <<<"$bad"

@@ -103,12 +103,14 @@ describe('authorisation of every call with IAM users, roles and sessions', () =>
   });
 
   it("an assumed-role session is allowed what its role's policy allows", async () => {
+    // Root may not assume roles (as at AWS): a user the trust policy names does.
+    const assumer = await user('assumer', policy({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${acct}:role/worker` }));
     await iam.send(new CreateRoleCommand({
       RoleName: 'worker',
-      AssumeRolePolicyDocument: policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${acct}:root` }, Action: 'sts:AssumeRole' }),
+      AssumeRolePolicyDocument: policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${acct}:user/assumer` }, Action: 'sts:AssumeRole' }),
     }));
     await iam.send(new PutRolePolicyCommand({ RoleName: 'worker', PolicyName: 'send', PolicyDocument: policy({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn('jobs') }) }));
-    const sts = track(new STSClient({ endpoint: s.endpoint, region, credentials: testCreds, maxAttempts: 1 }));
+    const sts = track(new STSClient({ endpoint: s.endpoint, region, credentials: assumer, maxAttempts: 1 }));
     const cr = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${acct}:role/worker`, RoleSessionName: 'job-1' }))).Credentials!;
     const c = sqsAs({ accessKeyId: cr.AccessKeyId!, secretAccessKey: cr.SecretAccessKey!, sessionToken: cr.SessionToken! });
     assert.ok((await c.send(new SendMessageCommand({ QueueUrl: jobs, MessageBody: 'from the role' }))).MessageId);
@@ -156,6 +158,7 @@ describe('authorisation of every call with IAM users, roles and sessions', () =>
       { type: 'Role', arn: `arn:aws:iam::${acct}:role/worker`, userName: 'worker' },
     );
     assert.equal(refusal.userIdentity.sessionContext.attributes.mfaAuthenticated, 'false');
+    assert.match(String(refusal.userIdentity.sessionContext.attributes.creationDate), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
 
     const root = await byUser('root');
     assert.ok(root.some((e) => e.EventName === 'CreateFunction20150331'));

@@ -9,7 +9,7 @@ import { findTemplate, parseTemplate, TemplateError } from '../template';
 import { DeployContext } from './context';
 import { activeResources, applyInOrder, planAll, removals, removeAll, type RemoveSteps, type Reporter } from './orchestrator';
 import { kindOf, schemaOf } from './registry';
-import { printOutputs, printPlan } from './report';
+import { checkOutputs, printOutputs, printPlan } from './report';
 import { resolveParameterStore } from './ssm';
 
 /**
@@ -137,6 +137,7 @@ async function run(ctx: DeployContext, opts: DeployOptions, stackFile: string): 
   for (const n of model.notes) out(`note: ${n}`);
   out(`Stack ${ctx.stackName}: ${path.relative(process.cwd(), opts.templateFile) || opts.templateFile} → ${ctx.cfg.endpoint}`);
   await planAll(ctx, decls);
+  checkOutputs(ctx);
   const removed = opts.only ? [] : removals(ctx.prev, ctx.plans);
   printPlan(ctx, removed);
   if (opts.dryRun) {

@@ -53,6 +53,12 @@ export interface PropertySchema {
    * them (`<Fn>Role`, `<Fn>Alias<name>`); resolved by the kind's `implicitRef`.
    */
   implicit?(id: string, props: Record<string, unknown>): string[];
+  /**
+   * Whether an id the template names but does not declare is one SAM makes
+   * for this resource under a name only known once the code is packaged
+   * (`<Fn>Version<hash>`); resolved, and checked, by the kind's `implicitRef`.
+   */
+  implicitMatch?(id: string, props: Record<string, unknown>, candidate: string): boolean;
 }
 
 export interface RequiredCheck {
@@ -88,6 +94,8 @@ export interface ResourceKind<D = unknown> {
   /** Absent for kinds Kumo reports and skips (their properties are not checked). */
   readonly schema?: PropertySchema;
   readonly code?: CodeSource;
+  /** Files besides the template whose content is part of the resource's definition (DefinitionUri): `kumo dev` redeploys the stack when one is saved. */
+  readonly definitionFiles?: (props: Record<string, unknown>) => string[];
   /** True when a new physical name means a new resource (the old one is deleted): functions. */
   readonly replacedOnRename?: boolean;
   /** Removed resources are deleted in ascending order (aliases and versions before functions, functions before layers). */

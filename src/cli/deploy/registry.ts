@@ -17,7 +17,8 @@ import { eventsRule } from './kinds/events-rule';
 import { kinesisStream } from './kinds/kinesis-stream';
 import { ssmParameter } from './kinds/ssm-parameter';
 import { schedule, scheduleGroup } from './kinds/scheduler';
-import { serverlessHttpApi, serverlessRestApi } from './kinds/http-api';
+import { apiGatewayV2Api, serverlessHttpApi, serverlessRestApi } from './kinds/http-api';
+import { apiGatewayV2Integration, apiGatewayV2Route, apiGatewayV2Stage } from './kinds/apigatewayv2';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -42,6 +43,10 @@ export const kinds: readonly ResourceKind[] = [
   schedule,
   serverlessHttpApi,
   serverlessRestApi,
+  apiGatewayV2Api,
+  apiGatewayV2Integration,
+  apiGatewayV2Route,
+  apiGatewayV2Stage,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));

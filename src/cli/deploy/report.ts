@@ -4,6 +4,7 @@ import type { DeployContext } from './context';
 import type { Action } from './kind';
 import type { Removal } from './orchestrator';
 import { isMapping } from './values';
+import { TemplateError } from '../template';
 
 const symbols: Record<Action, string> = { create: '+', update: '~', unchanged: '=', delete: '-', skip: '!' };
 
@@ -28,6 +29,23 @@ export function printPlan(ctx: DeployContext, removed: Removal[]): void {
   if (!absent.size) return;
   ctx.out(`Not deployed (${[...absent.values()].flat().length}; a !Ref to one gives its logical ID, a !GetAtt a stand-in):`);
   for (const [k, ids] of absent) ctx.out(`  ${k}: ${ids.join(', ')}`);
+}
+
+/**
+ * Resolves the Outputs once with what the plan knows, so a template error in
+ * one (a `!Ref` of an id the template cannot name) stops the deploy before
+ * anything changes; values known only after apply stay placeholders here.
+ */
+export function checkOutputs(ctx: DeployContext): void {
+  for (const [k, o] of Object.entries(ctx.model.outputs)) {
+    if (!isMapping(o)) continue;
+    if (o.Condition && !ctx.resolver.condition(String(o.Condition), `Outputs.${k}.Condition`)) continue;
+    try {
+      ctx.resolver.value(o.Value, `Outputs.${k}.Value`);
+    } catch (e) {
+      if (e instanceof TemplateError) throw e;
+    }
+  }
 }
 
 /** The template's Outputs, resolved with what the deploy made; one that cannot be resolved says why. */

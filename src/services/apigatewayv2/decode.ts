@@ -1,7 +1,7 @@
 import { wrongType } from '../../domain/errors';
 import type { ApiRequest } from '../../gateway/service';
 import type { HttpApiCors } from '../../http-apis/records';
-import type { CreateApiInput, CreateIntegrationInput, CreateRouteInput, CreateStageInput } from '../../http-apis/service';
+import type { CreateApiInput, CreateIntegrationInput, CreateRouteInput, CreateStageInput, UpdateApiInput, UpdateStageInput } from '../../http-apis/service';
 import { apiGatewayV2Error } from './errors';
 
 /** API Gateway v2's JSON bodies: lowerCamel member names (the model's jsonName), each checked for its JSON type. */
@@ -82,6 +82,21 @@ export function decodeCreateApi(o: Record<string, unknown>): CreateApiInput {
     disableExecuteApiEndpoint: bool(o, 'disableExecuteApiEndpoint'), routeSelectionExpression: str(o, 'routeSelectionExpression'),
     unsupported: extra,
   };
+}
+
+/** UpdateApi: quick create's Target / RouteKey and the members CreateApi refuses are refused by name. */
+export function decodeUpdateApi(o: Record<string, unknown>): UpdateApiInput {
+  const c = decodeCreateApi(o);
+  const extra = [...c.unsupported, ...unsupported(o, ['target', 'routeKey'])];
+  return {
+    name: c.name, description: c.description, version: c.version, cors: c.cors, disableExecuteApiEndpoint: c.disableExecuteApiEndpoint,
+    routeSelectionExpression: c.routeSelectionExpression, unsupported: extra,
+  };
+}
+
+export function decodeUpdateStage(o: Record<string, unknown>): UpdateStageInput {
+  const c = decodeCreateStage(o);
+  return { autoDeploy: c.autoDeploy, stageVariables: c.stageVariables, description: c.description, unsupported: c.unsupported };
 }
 
 export function decodeCreateIntegration(o: Record<string, unknown>): CreateIntegrationInput {

@@ -1,5 +1,5 @@
 import type { OperationContext } from '../../gateway/service';
-import { iamOf } from '../iam';
+import { iamOf } from '../iam-table';
 import { apiGatewayV2Errors } from './errors';
 
 /**
@@ -12,7 +12,11 @@ import { apiGatewayV2Errors } from './errors';
 const path = (_: unknown, ctx: OperationContext): readonly string[] => [`arn:aws:apigateway:${ctx.region}::${ctx.path.replace(/^\/v2(?=\/)/, '').replace(/\/$/, '')}`];
 const ops = ['Api', 'Integration', 'Route', 'Stage'];
 const verbs: [string, string][] = [['Create', 'POST'], ['Get', 'GET'], ['Update', 'PATCH'], ['Delete', 'DELETE']];
-const actions: Record<string, string> = { GetApis: 'GET', GetIntegrations: 'GET', GetRoutes: 'GET', GetStages: 'GET' };
+const actions: Record<string, string> = {
+  GetApis: 'GET', GetIntegrations: 'GET', GetRoutes: 'GET', GetStages: 'GET', DeleteCorsConfiguration: 'DELETE',
+  // Tags: `/tags/<resource ARN, URL-encoded>`, as the path carries it.
+  TagResource: 'POST', UntagResource: 'DELETE', GetTags: 'GET',
+};
 for (const o of ops) for (const [v, m] of verbs) actions[`${v}${o}`] = m;
 
 export const apiGatewayIam = iamOf({

@@ -1,4 +1,4 @@
-import { iamOf } from '../iam';
+import { iamOf } from '../iam-table';
 import { cloudTrailErrors } from './errors';
 
 /** CloudTrail's LookupEvents names no resource (`*`). */

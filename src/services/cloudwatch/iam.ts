@@ -1,4 +1,4 @@
-import { iamOf } from '../iam';
+import { iamOf } from '../iam-table';
 
 /**
  * CloudWatch metrics' operations as IAM authorises them: none of the metric

@@ -1,5 +1,5 @@
 import type { Members, OperationContext } from '../../gateway/service';
-import { arn, iamOf, one, str, type ResourcesOf } from '../iam';
+import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { eventsErrors } from './errors';
 
 /** An event bus by name or ARN (absent: the account's `default` bus). */

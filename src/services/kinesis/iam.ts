@@ -1,4 +1,4 @@
-import { arn, iamOf, one, str, type ResourcesOf } from '../iam';
+import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { kinesisErrors } from './errors';
 
 /** The stream a call names: its StreamARN, else `arn:aws:kinesis:<r>:<a>:stream/<StreamName>`. */

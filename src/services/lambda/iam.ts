@@ -1,5 +1,5 @@
 import type { Members, OperationContext } from '../../gateway/service';
-import { accountOf, iamOf, one, str, type ResourcesOf } from '../iam';
+import { accountOf, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { errorRegistry } from './errors';
 
 /** `name`, `name:qualifier`, `<account>:function:name[:q]` or the full ARN (any region/account it names is kept). */

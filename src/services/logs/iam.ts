@@ -1,5 +1,5 @@
 import type { Members, OperationContext } from '../../gateway/service';
-import { arn, iamOf, str, type ResourcesOf } from '../iam';
+import { arn, iamOf, str, type ResourcesOf } from '../iam-table';
 import { logsErrors } from './errors';
 
 /** The log group a call names (`logGroupName`, or `logGroupIdentifier`: a name or the group's ARN). */

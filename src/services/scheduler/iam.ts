@@ -1,4 +1,4 @@
-import { arn, iamOf, one, str, type ResourcesOf } from '../iam';
+import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 
 /** A schedule: `arn:aws:scheduler:<r>:<a>:schedule/<group>/<name>` (group `default` when the call names none). */
 const schedule: ResourcesOf = (m, ctx) => one(str(m, 'Name') && arn('scheduler', ctx, `schedule/${str(m, 'GroupName') ?? str(m, 'groupName') ?? 'default'}/${str(m, 'Name')}`));

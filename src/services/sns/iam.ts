@@ -1,4 +1,4 @@
-import { arn, iamOf, one, str, type ResourcesOf } from '../iam';
+import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { snsErrors } from './errors';
 
 const topic: ResourcesOf = (m) => one(str(m, 'TopicArn'));

@@ -1,4 +1,4 @@
-import { arn, iamOf, one, str, type ResourcesOf } from '../iam';
+import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 
 /** `http(s)://<host>/<account>/<name>` or its path → the queue's ARN. */
 function queueArnOfUrl(url: string | undefined, ctx: Parameters<ResourcesOf>[1]): string | undefined {

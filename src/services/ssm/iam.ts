@@ -1,5 +1,5 @@
 import type { OperationContext } from '../../gateway/service';
-import { arn, iamOf, one, str, type ResourcesOf } from '../iam';
+import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { ssmErrors } from './errors';
 
 /**

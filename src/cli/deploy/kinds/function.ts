@@ -103,7 +103,9 @@ async function planFunction(f: FunctionFlavour, d: ResourceDecl, ctx: DeployCont
   const pr = ctx.props(d);
   const pl: Planned<FunctionPlan> = { decl: d, action: 'unchanged', reasons: [], physical: ctx.physicalOf(d) };
   const prevRec = ctx.prev[d.id];
-  const pending = pendingRefs(pr);
+  // Events, EventInvokeConfig and FunctionUrlConfig are resources of their own after expand: what they name is not the function's to wait for.
+  const { Events: _e, EventInvokeConfig: _i, FunctionUrlConfig: _u, ...own } = pr;
+  const pending = pendingRefs(own);
   f.notes?.(d, pr, ctx);
   const { want } = desiredConfig(ctx, d, pr);
   const pkg = await packageCode(ctx, d, pr, f.code);

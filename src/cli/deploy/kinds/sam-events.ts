@@ -267,73 +267,124 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
 }
 
 const httpApiEventProps = ['Path', 'Method', 'ApiId', 'PayloadFormatVersion', 'TimeoutInMillis', 'RouteSettings', 'Auth'];
-const apiEventProps = ['Path', 'Method', 'RestApiId', 'RequestParameters', 'RequestModel', 'Auth'];
-/** Settings with no effect on Kumo's API engine (the integration timeout is API Gateway's 30 s cap; throttles and validation are not modelled). */
-const apiEventIgnored = ['TimeoutInMillis', 'RouteSettings', 'RequestParameters', 'RequestModel'];
+const apiEventProps = ['Path', 'Method', 'RestApiId', 'RequestParameters', 'RequestModel', 'Auth', 'TimeoutInMillis'];
+/**
+ * Settings of an Api event that change nothing unless they ask API Gateway
+ * to validate the request (Kumo has no request validation): without
+ * `Required`/`Validate*`, AWS too only documents or caches with them.
+ */
+const apiEventIgnored = ['RequestParameters', 'RequestModel'];
+
+/** Whether an Api event's RequestParameters / RequestModel asks for validation Kumo does not do. */
+function asksValidation(k: string, v: unknown): boolean {
+  if (k === 'RequestModel') return isMapping(v) && (v.Required === true || v.ValidateBody === true || v.ValidateParameters === true);
+  const entries = Array.isArray(v) ? v : [v];
+  return entries.some((p) => isMapping(p) && Object.values(p).some((o) => isMapping(o) && o.Required === true));
+}
 const implicitApiIds = { HttpApi: 'ServerlessHttpApi', Api: 'ServerlessRestApi' } as const;
+const apiTypeOf = { HttpApi: 'AWS::Serverless::HttpApi', Api: 'AWS::Serverless::Api' } as const;
 
 /**
- * One HttpApi / Api event as a route of SAM's implicit API: `METHOD /path`
- * (SAM's `any` is `ANY`; an HttpApi event without Path and Method is the
- * `$default` route), payload format 2.0 by default for HttpApi, 1.0 for Api
- * (REST API events, served by Kumo's HTTP API engine with payload 1.0, as
- * `sam local start-api` does). An explicit API (ApiId / RestApiId) and Auth
- * are refused: Kumo makes only the implicit API yet and has no authorizers.
+ * The declared API an HttpApi / Api event names (`ApiId: !Ref MyApi` /
+ * `RestApiId: !Ref MyApi`), or undefined for SAM's implicit API. As
+ * aws-sam-translator requires, it is a `!Ref` to an API of the right type
+ * in the same template.
  */
-function apiRoute(d: ResourceDecl, name: string, type: 'HttpApi' | 'Api', e: Record<string, unknown>, ep: string, ctx: DeployContext, notes: string[] | undefined): { RouteKey: string; PayloadFormatVersion: '1.0' | '2.0' } {
+function namedApi(type: 'HttpApi' | 'Api', e: Record<string, unknown>, ep: string, ctx: DeployContext): string | undefined {
+  const key = type === 'HttpApi' ? 'ApiId' : 'RestApiId';
+  const v = e[key];
+  if (v === undefined) return undefined;
+  const ref = isMapping(v) && typeof v.Ref === 'string' ? v.Ref : undefined;
+  const decl = ref !== undefined ? ctx.declById.get(ref) : undefined;
+  if (!decl || decl.type !== apiTypeOf[type] || decl.partOf !== undefined) {
+    throw ctx.error(`${ep}.Properties.${key}`, `${key} must be a valid reference to an '${apiTypeOf[type]}' resource in the same template (!Ref MyApi)`);
+  }
+  return ref;
+}
+
+/**
+ * One HttpApi / Api event as a route: `METHOD /path` (SAM's `any` is
+ * `ANY`; an HttpApi event without Path and Method is the `$default`
+ * route), payload format 2.0 by default for HttpApi, 1.0 for Api (REST API
+ * events, served by Kumo's HTTP API engine with payload 1.0, as `sam local
+ * start-api` does), TimeoutInMillis as the integration's timeout. Auth is
+ * refused (Kumo has no authorizers) unless it says `Authorizer: NONE`.
+ */
+function apiRoute(d: ResourceDecl, name: string, type: 'HttpApi' | 'Api', e: Record<string, unknown>, ep: string, ctx: DeployContext, notes: string[] | undefined): { RouteKey: string; PayloadFormatVersion: '1.0' | '2.0'; TimeoutInMillis?: unknown; api?: string } {
   const known = type === 'HttpApi' ? httpApiEventProps : apiEventProps;
   for (const k of Object.keys(e)) {
     if (!known.includes(k)) throw ctx.error(`${ep}.Properties.${k}`, `unknown property '${k}' of an ${type} event (known: ${known.join(', ')})`);
-    if (apiEventIgnored.includes(k)) notes?.push(`${d.id}: event ${name} (${type}): ${k} has no effect on Kumo (ignored)`);
+    if (apiEventIgnored.includes(k)) {
+      if (asksValidation(k, e[k])) throw ctx.error(`${ep}.Properties.${k}`, `${k} asks for request validation (Required / ValidateBody / ValidateParameters), which Kumo does not do; remove it to deploy this route`);
+      notes?.push(`${d.id}: event ${name} (${type}): ${k} has no effect on Kumo (no validation asked; ignored)`);
+    }
   }
-  if (e.ApiId !== undefined || e.RestApiId !== undefined) {
-    throw ctx.error(`${ep}.Properties.${e.ApiId !== undefined ? 'ApiId' : 'RestApiId'}`, `kumo deploy serves ${type} events on SAM's implicit ${implicitApiIds[type]} only yet (an explicit API is not supported)`);
+  // Per-route throttling and detailed metrics: refused as the API's DefaultRouteSettings / RouteSettings are.
+  if (e.RouteSettings !== undefined) throw ctx.error(`${ep}.Properties.RouteSettings`, 'RouteSettings is not supported by Kumo (no throttling or detailed metrics per route); remove it to deploy this route');
+  const api = namedApi(type, e, ep, ctx);
+  if (e.Auth !== undefined && !(isMapping(e.Auth) && Object.keys(e.Auth).length === 1 && e.Auth.Authorizer === 'NONE')) {
+    throw ctx.error(`${ep}.Properties.Auth`, 'Kumo has no API authorizers yet: Auth is not supported (only Authorizer: NONE)');
   }
-  if (e.Auth !== undefined) throw ctx.error(`${ep}.Properties.Auth`, 'Kumo has no API authorizers yet: Auth is not supported');
   const pfv = e.PayloadFormatVersion === undefined ? (type === 'HttpApi' ? '2.0' : '1.0') : String(e.PayloadFormatVersion);
   if (pfv !== '1.0' && pfv !== '2.0') throw ctx.error(`${ep}.Properties.PayloadFormatVersion`, 'PayloadFormatVersion is 1.0 or 2.0');
-  if (e.Path === undefined && e.Method === undefined && type === 'HttpApi') return { RouteKey: '$default', PayloadFormatVersion: pfv };
+  const extra = { ...(e.TimeoutInMillis !== undefined ? { TimeoutInMillis: e.TimeoutInMillis } : {}), ...(api ? { api } : {}) };
+  if (e.Path === undefined && e.Method === undefined && type === 'HttpApi') return { RouteKey: '$default', PayloadFormatVersion: pfv, ...extra };
   if (typeof e.Path !== 'string' || !e.Path.startsWith('/')) throw ctx.error(`${ep}.Properties.Path`, `an ${type} event needs Path (a path starting with /)`);
   if (typeof e.Method !== 'string') throw ctx.error(`${ep}.Properties.Method`, `an ${type} event needs Method (get, post, … or any)`);
   const m = e.Method.toUpperCase();
   const method = m === 'X-AMAZON-APIGATEWAY-ANY-METHOD' ? 'ANY' : m;
   if (!['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'].includes(method)) throw ctx.error(`${ep}.Properties.Method`, `unknown method ${e.Method}`);
-  return { RouteKey: `${method} ${e.Path}`, PayloadFormatVersion: pfv };
+  return { RouteKey: `${method} ${e.Path}`, PayloadFormatVersion: pfv, ...extra };
+}
+
+/** The routes of every active function's HttpApi / Api events that go to `api` (undefined: SAM's implicit API of that type). */
+function routesFor(type: 'HttpApi' | 'Api', api: string | undefined, ctx: DeployContext): (Record<string, unknown> & { At: string })[] {
+  const routes: (Record<string, unknown> & { At: string })[] = [];
+  const seen = new Map<string, string>();
+  for (const f of ctx.model.resources) {
+    if (f.type !== 'AWS::Serverless::Function' || !ctx.active.has(f.id)) continue;
+    const fn = f.props.AutoPublishAlias !== undefined ? { Ref: `${f.id}.Alias` } : { Ref: f.id };
+    for (const [name, ev] of eventsOf(f)) {
+      if (ev.Type !== type) continue;
+      const ep = `Resources.${f.id}.Properties.Events.${name}`;
+      const { api: target, ...r } = apiRoute(f, name, type, (ev.Properties ?? {}) as Record<string, unknown>, ep, ctx, undefined);
+      if (target !== api) continue;
+      const other = seen.get(r.RouteKey);
+      if (other) throw ctx.error(ep, `${r.RouteKey} is already the route of ${other}: a route key names one event`);
+      seen.set(r.RouteKey, `${f.id} event ${name}`);
+      routes.push({ ...r, Function: fn, At: ep });
+    }
+  }
+  return routes;
+}
+
+/** The routes of the events naming a declared AWS::Serverless::HttpApi / Api (its `expand`, in http-api.ts). */
+export function explicitApiRoutes(d: ResourceDecl, ctx: DeployContext): { RouteKey: string; Function: string; PayloadFormatVersion: '1.0' | '2.0'; At: string }[] {
+  return routesFor(d.type === 'AWS::Serverless::Api' ? 'Api' : 'HttpApi', d.id, ctx) as never;
 }
 
 /**
  * SAM's implicit APIs (`ServerlessHttpApi`, `ServerlessRestApi`) with the
- * routes of every active function's HttpApi / Api events, made once: by the
- * last such function in the template, so the API comes after every function
- * it routes to.
+ * routes of every active function's HttpApi / Api events without ApiId /
+ * RestApiId, made once: by the last such function in the template, so the
+ * API comes after every function it routes to.
  */
 function implicitApis(d: ResourceDecl, ctx: DeployContext): { id: string; type: string; props: Record<string, unknown> }[] {
   const out: { id: string; type: string; props: Record<string, unknown> }[] = [];
   for (const type of ['HttpApi', 'Api'] as const) {
-    const users = ctx.model.resources.filter((r) => r.type === 'AWS::Serverless::Function' && ctx.active.has(r.id) && eventsOf(r).some(([, ev]) => ev.Type === type));
+    const users = ctx.model.resources.filter((r) => r.type === 'AWS::Serverless::Function' && ctx.active.has(r.id) && eventsOf(r).some(([, ev]) => ev.Type === type && !namesApi(ev)));
     if (!users.length || users[users.length - 1]!.id !== d.id) continue;
-    const routes: Record<string, unknown>[] = [];
-    const seen = new Map<string, string>();
-    for (const f of users) {
-      const fn = f.props.AutoPublishAlias !== undefined ? { Ref: `${f.id}.Alias` } : { Ref: f.id };
-      for (const [name, ev] of eventsOf(f)) {
-        if (ev.Type !== type) continue;
-        const ep = `Resources.${f.id}.Properties.Events.${name}`;
-        const r = apiRoute(f, name, type, (ev.Properties ?? {}) as Record<string, unknown>, ep, ctx, undefined);
-        const other = seen.get(r.RouteKey);
-        if (other) throw ctx.error(ep, `${r.RouteKey} is already the route of ${other}: a route key names one event`);
-        seen.set(r.RouteKey, `${f.id} event ${name}`);
-        routes.push({ ...r, Function: fn });
-      }
-    }
     out.push({
       id: implicitApiIds[type],
-      type: type === 'HttpApi' ? 'AWS::Serverless::HttpApi' : 'AWS::Serverless::Api',
-      props: { StageName: type === 'HttpApi' ? '$default' : 'Prod', Routes: routes },
+      type: apiTypeOf[type],
+      props: { StageName: type === 'HttpApi' ? '$default' : 'Prod', Routes: routesFor(type, undefined, ctx) },
     });
   }
   return out;
 }
+
+/** Whether an HttpApi / Api event names a declared API. */
+const namesApi = (ev: Record<string, unknown>) => isMapping(ev.Properties) && (ev.Properties.ApiId !== undefined || ev.Properties.RestApiId !== undefined);
 
 function eventsOf(r: ResourceDecl): [string, Record<string, unknown>][] {
   const evs = r.props.Events;
@@ -345,6 +396,6 @@ function eventsOf(r: ResourceDecl): [string, Record<string, unknown>][] {
 export function implicitApiIdsOf(props: Record<string, unknown>): string[] {
   const evs = props.Events;
   if (!isMapping(evs)) return [];
-  const types = new Set(Object.values(evs).map((ev) => (isMapping(ev) ? ev.Type : undefined)));
+  const types = new Set(Object.values(evs).map((ev) => (isMapping(ev) && !namesApi(ev) ? ev.Type : undefined)));
   return [...(types.has('HttpApi') ? ['ServerlessHttpApi'] : []), ...(types.has('Api') ? ['ServerlessRestApi'] : [])];
 }

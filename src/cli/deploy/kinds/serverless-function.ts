@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { PublishVersionCommand, PutProvisionedConcurrencyConfigCommand } from '@aws-sdk/client-lambda';
 import { feature } from '../../client';
 import { zipInline } from '../../package';
+import type { ResourceDecl } from '../../sam';
 import type { DeployContext } from '../context';
 import { functionKind, type AppliedFunction } from './function';
 import { defaultRoleArn, defaultRoleName } from './function-config';
@@ -19,6 +21,50 @@ import { expandFunction, implicitApiIdsOf, reportEvents } from './sam-events';
  */
 
 const aliasPattern = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
+
+/**
+ * JSON as Python's `json.dumps(v, separators=(",", ":"), sort_keys=True)`
+ * writes it (keys in code-point order, non-ASCII as \uXXXX), which
+ * aws-sam-translator hashes for logical ids.
+ */
+function pythonJson(v: unknown): string {
+  const sorted = (x: unknown): unknown => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sorted((x as Record<string, unknown>)[k])]))
+    : Array.isArray(x) ? x.map(sorted) : x);
+  return JSON.stringify(sorted(v)).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * The logical id SAM gives the version AutoPublishAlias publishes:
+ * `<Fn>Version` and the first 10 hex digits of the SHA-1 of the function's
+ * Code (`{ZipFile}` for InlineCode), its Environment and MemorySize (as
+ * written, Globals merged) and SnapStart when it applies
+ * (aws-sam-translator 1.110, `_construct_version`; checked against it in
+ * test/cli/version-ids.test.ts), or of AutoPublishCodeSha256 when given.
+ * For a CodeUri Kumo packages, SAM hashes the S3 location `sam package`
+ * uploaded to; Kumo hashes `{S3Bucket: "kumo", S3Key: <hex SHA-256 of its
+ * zip>}` in its place (ARCHITECTURE.md "Choices").
+ */
+function versionLogicalId(d: ResourceDecl, ctx: DeployContext, p: string): string {
+  const pr = d.props;
+  if (pr.AutoPublishCodeSha256 !== undefined) return `${d.id}Version${String(ctx.resolver.value(pr.AutoPublishCodeSha256, `Resources.${d.id}.Properties.AutoPublishCodeSha256`)).slice(0, 10)}`;
+  if (pr.AutoPublishAliasAllProperties === true || pr.AutoPublishAliasAllProperties === 'true') {
+    throw ctx.error(p, `with AutoPublishAliasAllProperties SAM hashes every property of the function it writes, which Kumo does not reproduce: name the version with !Ref ${d.id}.Version`);
+  }
+  let code: Record<string, unknown>;
+  if (pr.InlineCode !== undefined) code = { ZipFile: pr.InlineCode };
+  else {
+    const sha = (ctx.plans.get(d.id)?.data as { pkg?: { sha256: string } } | undefined)?.pkg?.sha256 ?? ctx.state[d.id]?.codeSha256 ?? ctx.prev[d.id]?.codeSha256;
+    if (!sha) throw ctx.error(p, `${d.id}'s version id depends on its code, which is not packaged yet`);
+    code = { S3Bucket: 'kumo', S3Key: Buffer.from(sha, 'base64').toString('hex') };
+  }
+  const env = pr.Environment;
+  const dict: Record<string, unknown> = { ...code, ...(env && typeof env === 'object' && !Array.isArray(env) ? env : {}) };
+  if (pr.MemorySize !== undefined) dict.MemorySize = pr.MemorySize;
+  const snap = pr.SnapStart as { ApplyOn?: string } | undefined;
+  if (snap && (snap.ApplyOn ?? 'None') !== 'None') dict.SnapStart = snap;
+  return `${d.id}Version${createHash('sha1').update(pythonJson(dict), 'utf8').digest('hex').slice(0, 10)}`;
+}
 
 /** AutoPublishAlias: publish a version when the function changed (or has none, or the alias is new) and point the alias at it. */
 async function publishAlias(step: AppliedFunction, ctx: DeployContext): Promise<boolean> {
@@ -69,11 +115,13 @@ export const serverlessFunction = functionKind({
       'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
       'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
       'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig', 'FunctionUrlConfig',
+      // Names the version SAM publishes (<Fn>Version<first 10 characters>); Kumo publishes whenever the function changed.
+      'AutoPublishCodeSha256',
     ],
     ignored: [
       'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'Tags', 'PermissionsBoundary',
       'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
-      'AutoPublishCodeSha256', 'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
+      'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
       'SourceKMSKeyArn', 'Connectors', 'Metadata',
     ],
     // SAM makes <Fn>Role when Role is absent and <Fn>Alias<name> for AutoPublishAlias; templates name both in Outputs.
@@ -82,6 +130,8 @@ export const serverlessFunction = functionKind({
       // SAM's implicit APIs of HttpApi / Api events (made by sam-events.ts; a template names them in Outputs' !Sub).
       ...implicitApiIdsOf(props),
     ],
+    // <Fn>Version<hash>: its hash follows the packaged code, so a name the template uses is matched here and checked by implicitRef.
+    implicitMatch: (id, props, x) => props.AutoPublishAlias !== undefined && new RegExp(`^${id}Version[A-Za-z0-9]{1,10}$`).test(x),
     check({ id, props, need, fail }) {
       if (props.PackageType === 'Image') fail('PackageType', 'container image functions are not supported by Kumo (PackageType: Zip only)');
       if (props.CodeUri !== undefined && props.InlineCode !== undefined) fail('InlineCode', "Only one of 'InlineCode' or 'CodeUri' can be set.");
@@ -111,6 +161,17 @@ export const serverlessFunction = functionKind({
       if (attr === 'Arn') return defaultRoleArn(ctx, d.id);
       if (attr === 'RoleId') return `AROA${Buffer.from(defaultRoleName(ctx, d.id)).toString('hex').toUpperCase().slice(0, 17)}`;
       throw ctx.error(p, `${x} (the AWS::IAM::Role SAM makes for ${d.id}) has the attributes Arn and RoleId, not ${attr}`);
+    }
+    if (x.startsWith(`${d.id}Version`)) {
+      // AWS::Lambda::Version: !Ref is the version ARN, Version its number.
+      const expected = versionLogicalId(d, ctx, p);
+      if (x !== expected) {
+        throw ctx.error(p, `${x} is not the version SAM makes for ${d.id}: that is ${expected} (the hash follows the code, Environment and MemorySize; !Ref ${d.id}.Version names it whatever the hash)`);
+      }
+      const v = ctx.state[d.id]?.version;
+      if (attr === undefined) return ctx.known(d.id, v ? `${ctx.fnArn(ctx.physicalOf(d))}:${v}` : undefined);
+      if (attr === 'Version') return ctx.known(d.id, v);
+      throw ctx.error(p, `${x} (the AWS::Lambda::Version SAM makes for ${d.id}) has the attribute Version, not ${attr}`);
     }
     if (x === 'ServerlessHttpApi' || x === 'ServerlessRestApi') {
       // The implicit API of an inactive function (its Condition is false): nothing is deployed for it.

@@ -7,7 +7,7 @@ import type { Members, OperationContext, ServiceIam } from '../gateway/service';
  * Reference for that service; `'*'` where the action names no resource).
  * An operation missing from the table is a programming error: `resources`
  * throws (the caller gets the internal error, never an unauthorised call),
- * and `src/services/iam.test.ts` checks that every operation of every
+ * and `src/services/iam-coverage.test.ts` checks that every operation of every
  * service is in its table.
  */
 export type ResourcesOf = (input: Members, ctx: OperationContext) => readonly string[];

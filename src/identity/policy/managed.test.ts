@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { managedPolicies } from './managed';
+import { evaluatePolicies } from './evaluate';
+import { parsePolicy } from './parse';
+
+const arn = (name: string, path = '/') => `arn:aws:iam::aws:policy${path}${name}`;
+
+test('the Lambda execution-role policies are there, under /service-role/, with their real ids, versions and dates', () => {
+  const basic = managedPolicies.get(arn('AWSLambdaBasicExecutionRole', '/service-role/'));
+  assert.ok(basic);
+  assert.equal(basic.name, 'AWSLambdaBasicExecutionRole');
+  assert.equal(basic.path, '/service-role/');
+  assert.equal(basic.policyId, 'ANPAJNCQGXC42545SKXIK');
+  assert.equal(basic.defaultVersionId, 'v1');
+  assert.equal(basic.createDate, '2015-04-09T15:03:43Z');
+  assert.equal(basic.description, 'Provides write permissions to CloudWatch Logs.');
+  assert.deepEqual(basic.document.Statement, [
+    { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: ['*'] },
+  ]);
+  assert.equal(managedPolicies.get(arn('AWSLambdaBasicExecutionRole')), undefined, 'the path is part of the ARN');
+});
+
+test('every managed policy parses as a managed identity policy, fits its record, and its text is its document', () => {
+  assert.ok(managedPolicies.size >= 5);
+  for (const [key, p] of managedPolicies) {
+    assert.equal(key, p.arn);
+    assert.equal(p.arn, `arn:aws:iam::aws:policy${p.path}${p.name}`);
+    assert.match(p.defaultVersionId, /^v\d+$/);
+    assert.match(p.createDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.match(p.updateDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.ok(p.updateDate >= p.createDate, p.name);
+    assert.ok(p.description.length > 0, p.name);
+    const r = parsePolicy(p.documentText, 'identity', { managed: true });
+    assert.ok(r.ok, p.name);
+    assert.deepEqual(r.doc, p.document);
+  }
+});
+
+test('an execution role with AWSLambdaBasicExecutionRole may write logs and nothing else', () => {
+  const doc = managedPolicies.get(arn('AWSLambdaBasicExecutionRole', '/service-role/'))!.document;
+  const ev = (action: string, resource: string) => evaluatePolicies([doc], { action, resource, context: {} });
+  assert.equal(ev('logs:PutLogEvents', 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:log-stream:s'), 'Allow');
+  assert.equal(ev('logs:DeleteLogGroup', 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f'), 'None');
+  assert.equal(ev('sqs:SendMessage', 'arn:aws:sqs:us-east-1:123456789012:q'), 'None');
+});
+
+test('AWSLambda_FullAccess: lambda:*, and iam:PassRole only to Lambda (its StringEquals on iam:PassedToService)', () => {
+  const doc = managedPolicies.get(arn('AWSLambda_FullAccess'))!.document;
+  const role = 'arn:aws:iam::123456789012:role/exec';
+  const ev = (action: string, resource: string, context: Record<string, string> = {}) => evaluatePolicies([doc], { action, resource, context });
+  assert.equal(ev('lambda:CreateFunction', 'arn:aws:lambda:us-east-1:123456789012:function:f'), 'Allow');
+  assert.equal(ev('iam:PassRole', role, { 'iam:PassedToService': 'lambda.amazonaws.com' }), 'Allow');
+  assert.equal(ev('iam:PassRole', role, { 'iam:PassedToService': 'ec2.amazonaws.com' }), 'None');
+  assert.equal(ev('iam:PassRole', role), 'None');
+  assert.equal(ev('logs:GetLogEvents', 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:log-stream:s'), 'Allow');
+  assert.equal(ev('logs:GetLogEvents', 'arn:aws:logs:us-east-1:123456789012:log-group:/other:log-stream:s'), 'None');
+  assert.equal(ev('sqs:SendMessage', 'arn:aws:sqs:us-east-1:123456789012:q'), 'None');
+});
+
+test('the brief’s eighteen policies are all present', () => {
+  const names = [
+    'service-role/AWSLambdaBasicExecutionRole', 'service-role/AWSLambdaSQSQueueExecutionRole', 'service-role/AWSLambdaKinesisExecutionRole',
+    'service-role/AWSLambdaDynamoDBExecutionRole', 'service-role/AWSLambdaRole', 'service-role/AWSLambdaVPCAccessExecutionRole',
+    'AWSXRayDaemonWriteAccess', 'AWSLambda_FullAccess', 'AWSLambda_ReadOnlyAccess', 'AdministratorAccess', 'ReadOnlyAccess', 'PowerUserAccess',
+    'AmazonSQSFullAccess', 'AmazonSNSFullAccess', 'AmazonKinesisFullAccess', 'CloudWatchLogsFullAccess', 'AmazonEventBridgeFullAccess', 'AmazonSSMReadOnlyAccess',
+  ];
+  for (const n of names) assert.ok(managedPolicies.has(`arn:aws:iam::aws:policy/${n}`), n);
+  const ro = managedPolicies.get(arn('ReadOnlyAccess'))!;
+  const ev = (action: string) => evaluatePolicies([ro.document], { action, resource: '*', context: {} });
+  assert.equal(ev('lambda:GetFunction'), 'Allow');
+  assert.equal(ev('lambda:ListFunctions'), 'Allow');
+  assert.equal(ev('lambda:InvokeFunction'), 'None');
+  assert.equal(ev('sqs:SendMessage'), 'None');
+});
