@@ -7,6 +7,7 @@ import { parameterTablesPostgres } from '../parameter-ops';
 import { postgresScheduleMigration } from './schedules';
 import { invokeConfigsMigration } from './invoke-configs';
 import { functionUrlsMigration } from './function-urls';
+import { functionPoliciesMigration } from './function-policies';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
 import { postgresQueueMigration } from './queue-driver';
@@ -94,4 +95,6 @@ export const migrations: string[] = [
   postgresMetricsMigration,
   // 16: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
   httpApisMigration,
+  // 17: function policies (AddPermission) per function qualifier: the function, a version or an alias.
+  functionPoliciesMigration,
 ];
