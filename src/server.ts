@@ -61,6 +61,7 @@ import { MetricsListener } from './gateway/metrics-listener';
 import { flushIntervalMs as metricsFlushIntervalMs, rollupIntervalMs as metricsRollupIntervalMs } from './metrics/limits';
 import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
 import { FunctionUrlService } from './function-urls/service';
+import { FunctionPolicyService } from './control/function-policies';
 import { functionUrlOf } from './function-urls/url-id';
 import { UrlListener } from './gateway/url-listener';
 import { HttpApiService } from './http-apis/service';
@@ -95,6 +96,8 @@ export class KumoServer {
   /** The function URL listener's port, once it listens. */
   urlPort = 0;
   functionUrls!: FunctionUrlService;
+  /** Function policies (AddPermission): Lambda's ResourcePolicySource for the authorizer, and the NONE URL check. */
+  functionPolicies!: FunctionPolicyService;
   httpApis!: HttpApiService;
   credentials!: Credentials;
   store!: Store;
@@ -208,6 +211,7 @@ export class KumoServer {
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
     // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
     this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.urlPort));
+    this.functionPolicies = new FunctionPolicyService(this.store, this.functions);
     // HTTP APIs (API Gateway v2): served on the URL listener too, so ApiEndpoint names its port.
     this.httpApis = new HttpApiService(this.store, cfg.accountId, (id) => apiEndpointOf(id, cfg.region, this.urlPort));
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);
@@ -301,14 +305,14 @@ export class KumoServer {
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });
     // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
     this.urlListener = new UrlListener({
-      urls: this.functionUrls, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
+      urls: this.functionUrls, policies: this.functionPolicies, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
       lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });
