@@ -5,7 +5,8 @@ import {
   AddPermissionCommand, CreateAliasCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteAliasCommand, DeleteFunctionCommand,
   GetAliasCommand, GetFunctionCommand, GetFunctionUrlConfigCommand, GetPolicyCommand, PublishVersionCommand, RemovePermissionCommand, waitUntilFunctionActiveV2, type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { allowPublicUrl, makeZip, role, startServer, type RunningServer } from './harness';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { allowPublicUrl, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 
 const acct = '000000000000';
 const arn = (name: string, q?: string) => `arn:aws:lambda:us-east-1:${acct}:function:${name}${q ? `:${q}` : ''}`;
@@ -223,6 +224,26 @@ describe('function policies: AddPermission, RemovePermission, GetPolicy (AWS SDK
     await c.send(new DeleteFunctionCommand({ FunctionName: 'ver', Qualifier: v }));
     await err(c.send(new GetPolicyCommand({ FunctionName: 'ver', Qualifier: v })), 'ResourceNotFoundException', 'The resource you requested does not exist.');
     assert.ok((await c.send(new GetPolicyCommand({ FunctionName: 'ver' }))).Policy);
+  });
+
+  it('AddPermission and RemovePermission are management events in the audit trail; GetPolicy a read-only one', async () => {
+    await deploy(c, 'audited');
+    await c.send(new AddPermissionCommand({ FunctionName: 'audited', StatementId: 'a', Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com' }));
+    await c.send(new GetPolicyCommand({ FunctionName: 'audited' }));
+    await c.send(new RemovePermissionCommand({ FunctionName: 'audited', StatementId: 'a' }));
+    const ct = new CloudTrailClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+    try {
+      const r = await ct.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'audited' }], MaxResults: 50 }));
+      const events = (r.Events ?? []).map((e) => JSON.parse(e.CloudTrailEvent!) as { eventName: string; readOnly: boolean; requestParameters: Record<string, unknown> });
+      // CloudTrail names Lambda's events with the API version of the path (gateway.ts restEventName).
+      const byName = (n: string) => events.find((e) => e.eventName === `${n}20150331`);
+      assert.equal(byName('AddPermission')?.readOnly, false);
+      assert.deepEqual(byName('AddPermission')?.requestParameters, { functionName: 'audited', statementId: 'a', action: 'lambda:InvokeFunction', principal: 'sns.amazonaws.com' });
+      assert.equal(byName('RemovePermission')?.readOnly, false);
+      assert.equal(byName('GetPolicy')?.readOnly, true);
+    } finally {
+      ct.destroy();
+    }
   });
 
   it('the policy size limit: AWS\'s PolicyLengthExceededException, and the policy stays as it was', async () => {
