@@ -601,6 +601,15 @@ export class PostgresStore implements Store, AsyncWakeups {
     return this.releaseDeadOwners();
   }
 
+  async releaseAsyncLeases(ownerId: string, keepIds: readonly string[]): Promise<number> {
+    const r = await this.q(
+      `UPDATE async_events SET lease_until_ms = 0, lease_owner = NULL
+       WHERE lease_owner = $1 AND lease_until_ms > 0 AND NOT (id = ANY($2::text[]))`,
+      [ownerId, [...keepIds]],
+    );
+    return r.rowCount ?? 0;
+  }
+
   private async beat(): Promise<void> {
     if (this.owners.size === 0) return;
     await this.q(

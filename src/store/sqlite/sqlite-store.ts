@@ -458,6 +458,8 @@ export class SqliteStore implements Store {
         `UPDATE async_events SET lease_until_ms = 0, lease_owner = NULL
          WHERE lease_until_ms > 0 AND (lease_owner IS NULL OR lease_owner != ?)`,
       ),
+      leasedBy: d.prepare('SELECT id FROM async_events WHERE lease_owner = ? AND lease_until_ms > 0'),
+      unlease: d.prepare('UPDATE async_events SET lease_until_ms = 0, lease_owner = NULL WHERE id = ?'),
       resched: d.prepare('UPDATE async_events SET attempts = ?, due_at_ms = ?, lease_until_ms = 0, lease_owner = NULL WHERE id = ?'),
       delAsync: d.prepare('DELETE FROM async_events WHERE id = ?'),
       nextDue: d.prepare('SELECT MIN(MAX(due_at_ms, lease_until_ms)) AS t FROM async_events'),
@@ -772,6 +774,16 @@ export class SqliteStore implements Store {
   /** SQLite: one server process per data dir, so every other owner is gone (see `Store`). */
   async recoverAsyncLeases(ownerId: string): Promise<number> {
     const out = this.st.recoverLeases.run(ownerId).changes;
+    await this.committed();
+    return out;
+  }
+
+  async releaseAsyncLeases(ownerId: string, keepIds: readonly string[]): Promise<number> {
+    const keep = new Set(keepIds);
+    let out = 0;
+    this.db.transaction(() => {
+      for (const r of this.st.leasedBy.all(ownerId) as { id: string }[]) if (!keep.has(r.id)) out += this.st.unlease.run(r.id).changes;
+    })();
     await this.committed();
     return out;
   }
