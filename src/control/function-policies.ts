@@ -7,9 +7,10 @@ import type { ResourcePolicySource } from '../identity/types';
 import type { FunctionService } from './functions';
 import { Checker } from './validate';
 import { allowsPublicUrl } from './url-permission';
+import { FUNCTION_POLICY_BYTES_MAX } from '../identity/policy';
 
 /** AWS: a function's resource-based policy is at most 20 KB ("The final policy size (…) is bigger than the limit (20480)."; Lambda quotas). */
-export const functionPolicyBytesMax = 20_480;
+export const functionPolicyBytesMax = FUNCTION_POLICY_BYTES_MAX;
 /**
  * How long a policy read for an authorization (policyOf, the URL check) is
  * used before it is read again. Changes made through this server drop the
