@@ -11,8 +11,8 @@ import { roleArn } from '../../../domain/arn';
  * - `Type: Kinesis` → `<Fn><Event>`, an AWS::Lambda::EventSourceMapping of
  *   the stream (StartingPosition required, as Lambda requires it);
  * - `Type: SNS` → `<Fn><Event>`, an AWS::SNS::Subscription with protocol
- *   lambda (SAM's `<Fn><Event>Permission` is not made: Kumo enforces no
- *   resource policies);
+ *   lambda (SAM's `<Fn><Event>Permission` is not made: Kumo does not yet
+ *   enforce function policies for service principals, ARCHITECTURE.md "Choices");
  * - `Type: EventBridgeRule` / `CloudWatchEvent` → `<Fn><Event>`, an
  *   AWS::Events::Rule with the event's Pattern on its EventBusName and the
  *   function as its target (Id `<Fn><Event>LambdaTarget`, or Target.Id);
@@ -60,7 +60,7 @@ const snsEventIgnored = ['Region'];
 
 const ruleEventProps = ['Pattern', 'EventBusName', 'Input', 'InputPath', 'InputTransformer', 'Name', 'State', 'Description', 'RetryPolicy', 'DeadLetterConfig', 'Target', 'Enabled'];
 const scheduleEventProps = ['Schedule', 'Input', 'Name', 'Description', 'Enabled', 'State', 'RetryPolicy', 'DeadLetterConfig', 'Target'];
-/** Permissions and role settings: Kumo enforces no resource policies. */
+/** Permissions and role settings: Kumo does not yet enforce function policies for service principals. */
 const ruleEventIgnored = ['RuleName', 'RoleArn'];
 
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
