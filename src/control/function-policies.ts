@@ -87,7 +87,8 @@ interface CacheEntry {
  * cache (no store read per request while an entry is fresh; see policyCacheMs).
  */
 export class FunctionPolicyService implements ResourcePolicySource {
-  private readonly cache = new Map<string, CacheEntry>();
+  /** Function name → qualifier → the policy as last read (nested: a lookup builds no key string). */
+  private readonly cache = new Map<string, Map<string, CacheEntry>>();
 
   constructor(
     private readonly store: FunctionPolicyStore & Pick<MetadataStore, 'getFunction' | 'getVersion' | 'getAlias'>,
@@ -98,7 +99,7 @@ export class FunctionPolicyService implements ResourcePolicySource {
   }
 
   async add(rawName: string, qualifierParam: string | undefined, body: AddPermissionInput): Promise<{ Statement: string }> {
-    const { name, qualifier } = this.functions.ref(rawName, qualifierParam);
+    const { name, qualifier } = this.functions.ref(rawName, qualifierParam, 'get');
     const c = new Checker();
     const sid = c.string(body.StatementId, 'statementId', { min: 1, max: 100, pattern: statementIdPattern, re: statementIdRe });
     const action = c.string(body.Action, 'action', { min: 0, max: 10000, pattern: actionPattern, re: actionRe });
@@ -146,7 +147,7 @@ export class FunctionPolicyService implements ResourcePolicySource {
     const c = new Checker();
     c.string(sid, 'statementId', { min: 1, max: 100, pattern: namespacedStatementIdPattern, re: namespacedStatementIdRe });
     c.done();
-    const { name, qualifier } = this.functions.ref(rawName, qualifierParam);
+    const { name, qualifier } = this.functions.ref(rawName, qualifierParam, 'get');
     // AWS's texts (recorded: test_permission_exceptions, test_remove_multi_permissions).
     if (!(await this.store.getFunction(name))) throw notFound(`No policy found for: ${this.functions.arn(name)}`);
     const q = await this.resolve(name, qualifier);
@@ -196,30 +197,36 @@ export class FunctionPolicyService implements ResourcePolicySource {
    */
   allowsPublicUrl(functionName: string, qualifier: string): boolean | Promise<boolean> {
     const e = this.entry(functionName, qualifier);
-    const resource = this.functions.arn(functionName, qualifier === '$LATEST' ? undefined : qualifier);
-    return 'then' in e ? e.then((x) => publicOf(x, resource)) : publicOf(e, resource);
+    if (!('then' in e) && e.publicUrl !== undefined) return e.publicUrl;
+    const decide = (x: CacheEntry) => {
+      if (x.publicUrl === undefined) {
+        // Once per cached entry: an entry belongs to one qualifier, so to one resource ARN.
+        x.publicUrl = !!x.rec && allowsPublicUrl(x.rec.statements, this.functions.arn(functionName, qualifier === '$LATEST' ? undefined : qualifier));
+      }
+      return x.publicUrl;
+    };
+    return 'then' in e ? e.then(decide) : decide(e);
   }
 
   private entry(functionName: string, qualifier: string): CacheEntry | Promise<CacheEntry> {
-    const key = `${functionName}\0${qualifier}`;
-    const hit = this.cache.get(key);
+    const hit = this.cache.get(functionName)?.get(qualifier);
     if (hit && Date.now() - hit.atMs < policyCacheMs) return hit;
     return this.store.getFunctionPolicy(functionName, qualifier).then((rec) => {
       const e: CacheEntry = { rec, atMs: Date.now(), text: rec ? policyText(rec) : undefined };
-      this.cache.set(key, e);
+      let byQualifier = this.cache.get(functionName);
+      if (!byQualifier) this.cache.set(functionName, (byQualifier = new Map()));
+      byQualifier.set(qualifier, e);
       return e;
     });
   }
 
   private forget(functionName: string): void {
-    const prefix = `${functionName}\0`;
-    for (const k of this.cache.keys()) if (k.startsWith(prefix)) this.cache.delete(k);
+    this.cache.delete(functionName);
   }
 
-  /** The compare-and-swap; false: another change came first and `retry` allows another round (else it is a stale revision). */
   private async write(next: FunctionPolicyRecord, cur: FunctionPolicyRecord | undefined, retry: boolean): Promise<boolean> {
     const r = await this.store.putFunctionPolicy(next, cur?.revisionId);
-    this.cache.delete(`${next.functionName}\0${next.qualifier}`);
+    this.cache.get(next.functionName)?.delete(next.qualifier);
     if (r === 'changed') {
       if (retry) return false;
       throw staleRevision();
@@ -254,11 +261,6 @@ export class FunctionPolicyService implements ResourcePolicySource {
   }
 }
 
-/** The URL decision of a cached policy, computed on first use (an entry belongs to one qualifier, so to one resource ARN). */
-function publicOf(e: CacheEntry, resource: string): boolean {
-  if (e.publicUrl === undefined) e.publicUrl = !!e.rec && allowsPublicUrl(e.rec.statements, resource);
-  return e.publicUrl;
-}
 
 /** The policy document as GetPolicy answers it (AWS's member order). */
 function policyText(rec: FunctionPolicyRecord): string {
