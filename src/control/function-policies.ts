@@ -89,6 +89,10 @@ interface CacheEntry {
 export class FunctionPolicyService implements ResourcePolicySource {
   /** Function name → qualifier → the policy as last read (nested: a lookup builds no key string). */
   private readonly cache = new Map<string, Map<string, CacheEntry>>();
+  /** Reads under way (`<function>\0<qualifier>`), shared by the requests that wait for them. */
+  private readonly loading = new Map<string, Promise<CacheEntry>>();
+  /** Bumped by every change this server makes: a read that began before one is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly store: FunctionPolicyStore & Pick<MetadataStore, 'getFunction' | 'getVersion' | 'getAlias'>,
@@ -211,22 +215,40 @@ export class FunctionPolicyService implements ResourcePolicySource {
   private entry(functionName: string, qualifier: string): CacheEntry | Promise<CacheEntry> {
     const hit = this.cache.get(functionName)?.get(qualifier);
     if (hit && Date.now() - hit.atMs < policyCacheMs) return hit;
-    return this.store.getFunctionPolicy(functionName, qualifier).then((rec) => {
+    // One read per entry at a time, however many requests find it missing or stale.
+    const key = `${functionName}\0${qualifier}`;
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    const generation = this.generation;
+    const p = this.store.getFunctionPolicy(functionName, qualifier).then((rec) => {
       const e: CacheEntry = { rec, atMs: Date.now(), text: rec ? policyText(rec) : undefined };
-      let byQualifier = this.cache.get(functionName);
-      if (!byQualifier) this.cache.set(functionName, (byQualifier = new Map()));
-      byQualifier.set(qualifier, e);
+      // A change made while this read was under way may not be in it: then it answers its caller but is not kept.
+      if (generation === this.generation) {
+        let byQualifier = this.cache.get(functionName);
+        if (!byQualifier) this.cache.set(functionName, (byQualifier = new Map()));
+        byQualifier.set(qualifier, e);
+      }
       return e;
+    }).finally(() => {
+      if (this.loading.get(key) === p) this.loading.delete(key);
     });
+    this.loading.set(key, p);
+    return p;
   }
 
   private forget(functionName: string): void {
+    this.generation++;
     this.cache.delete(functionName);
+    const prefix = `${functionName}\0`;
+    for (const k of this.loading.keys()) if (k.startsWith(prefix)) this.loading.delete(k);
   }
 
+  /** The compare-and-swap; false: another change came first and `retry` allows another round (else it is a stale revision). */
   private async write(next: FunctionPolicyRecord, cur: FunctionPolicyRecord | undefined, retry: boolean): Promise<boolean> {
     const r = await this.store.putFunctionPolicy(next, cur?.revisionId);
+    this.generation++;
     this.cache.get(next.functionName)?.delete(next.qualifier);
+    this.loading.delete(`${next.functionName}\0${next.qualifier}`);
     if (r === 'changed') {
       if (retry) return false;
       throw staleRevision();
