@@ -85,6 +85,45 @@ describe('FunctionPolicyService as the ResourcePolicySource and the URL check (S
   });
 });
 
+describe('FunctionPolicyService cache: a read overtaken by a change', () => {
+  test('a read that returns after AddPermission answers its caller but is not kept', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-policy-'));
+    const store = new SqliteStore(path.join(dir, 'kumo.db'));
+    try {
+      await store.createFunction(fn('f'));
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      let delayed = false;
+      // The first policy read returns late (what it read is then old); every other call goes straight to the store.
+      const slow = new Proxy(store, {
+        get(t, k) {
+          if (k === 'getFunctionPolicy' && !delayed) {
+            delayed = true;
+            return async (...a: [string, string]) => {
+              const r = await t.getFunctionPolicy(...a);
+              await gate;
+              return r;
+            };
+          }
+          const v = (t as unknown as Record<string | symbol, unknown>)[k];
+          return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(t) : v;
+        },
+      });
+      const p = new FunctionPolicyService(slow, functionsOf());
+      const early = p.policyOf(functionArn(ctx, 'f'));
+      await p.add('f', undefined, { StatementId: 'a', Action: 'lambda:InvokeFunction', Principal: '*' });
+      const doc = (await p.get('f', undefined)).Policy;
+      assert.equal(await p.policyOf(functionArn(ctx, 'f')), doc, 'a request after the change does not wait for the old read');
+      open();
+      assert.equal(await early, undefined, 'the old read answers what it read');
+      assert.equal(await p.policyOf(functionArn(ctx, 'f')), doc, 'and did not replace the newer entry');
+    } finally {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('FunctionPolicyService on PostgreSQL: two servers on one database', () => {
   let pg: ThrowawayPostgres;
   before(async () => {
