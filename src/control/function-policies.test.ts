@@ -11,6 +11,7 @@ import { PostgresStore } from '../store/postgres/postgres-store';
 import type { Store } from '../store/types';
 import { fn } from '../../test/store-contract-records';
 import { startPostgres, type ThrowawayPostgres } from '../../test/postgres';
+import { parsePolicy } from '../identity/policy';
 
 const ctx = { region: 'us-east-1', accountId: '000000000000' };
 
@@ -65,6 +66,24 @@ describe('FunctionPolicyService as the ResourcePolicySource and the URL check (S
     assert.equal(await p.policyOf('arn:aws:sqs:us-east-1:000000000000:q'), undefined);
     // A fresh entry is answered without a store read (synchronously).
     assert.equal(p.policyOf(functionArn(ctx, 'f')), doc);
+  });
+
+  test('every statement form AddPermission writes is a resource policy the IAM policy language reads', async () => {
+    const p = new FunctionPolicyService(store, functionsOf());
+    await store.createFunction(fn('every'));
+    const forms = [
+      { Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: 'arn:aws:s3:::b', SourceAccount: '123456789012' },
+      { Action: 'lambda:InvokeFunction', Principal: '123456789012' },
+      { Action: 'lambda:*', Principal: 'arn:aws:iam::123456789012:role/ops' },
+      { Action: '*', Principal: 'arn:aws:sts::123456789012:assumed-role/ops/s' },
+      { Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'AWS_IAM', PrincipalOrgID: 'o-1234567890' },
+      { Action: 'lambda:InvokeFunction', Principal: '*', EventSourceToken: 'amzn1.ask.skill.x' },
+      { Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true },
+    ];
+    for (const [i, f] of forms.entries()) await p.add('every', undefined, { StatementId: `s${i}`, ...f });
+    const parsed = parsePolicy((await p.get('every', undefined)).Policy, 'resource');
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
+    assert.equal(parsed.ok && parsed.doc.Statement.length, forms.length);
   });
 
   test('a change through the service and a deletion of the function drop the cached entry at once', async () => {
