@@ -14,6 +14,7 @@ import { streamStoreContract } from './store-contract-streams';
 import { auditStoreContract } from './store-contract-audit';
 import { metricStoreContract } from './store-contract-metrics';
 import { parameterStoreContract } from './store-contract-parameters';
+import { identityStoreContract } from './store-contract-identity';
 import { scheduleStoreContract } from './store-contract-schedules';
 import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
 import { provisionedConcurrencyContract } from './store-contract-provisioned-concurrency';
@@ -609,6 +610,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     auditStoreContract(withStore);
     metricStoreContract(withStore);
     parameterStoreContract(withStore);
+    identityStoreContract(withStore);
     scheduleStoreContract(withStore);
 
     describe('durability', () => {

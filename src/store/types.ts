@@ -31,6 +31,8 @@ import type { CheckpointStore } from './checkpoints';
 import type { AuditStore } from './audit';
 import type { MetricStore } from './metrics';
 import type { ParameterStore } from './parameters';
+import type { IdentityStore } from './identity';
+export type * from './identity';
 
 export type { QueueStore } from './queues';
 export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
@@ -423,7 +425,7 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & FunctionPolicyStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & ScheduleStore & MetricStore & HttpApiStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & IdentityStore & ScheduleStore & MetricStore & HttpApiStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

@@ -8,6 +8,8 @@ import { PostgresMetrics } from './metrics';
 import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import type { AuditQuery, AuditRow, AuditStore, NewAuditEvent } from '../audit';
 import { ParameterOps } from '../parameter-ops';
+import { delegateIdentity, IdentityOps } from '../identity-ops';
+import type { IdentityStore } from '../identity';
 import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
 import { PgSchedules } from './schedules';
 import type { ScheduleStore } from '../schedules';
@@ -75,6 +77,8 @@ const dbNowMs = 'floor(extract(epoch from now()) * 1000)::bigint';
  * unreachable fails with the driver's error; the pool reconnects on the
  * next call.
  */
+// IAM (../identity.ts): its methods are IdentityOps' (identity-sql.ts), bound in the constructor by delegateIdentity.
+export interface PostgresStore extends IdentityStore {}
 export class PostgresStore implements Store, AsyncWakeups {
   private readonly listener: Listener;
   private readonly topics: PgTopics;
@@ -100,6 +104,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.metrics = new PostgresMetrics(pool);
     this.events = new PgEvents(pool);
     this.parameters = new ParameterOps((op, ...args) => runPostgres(pool, op, ...args));
+    delegateIdentity(this, new IdentityOps((op, ...args) => runPostgres(pool, op, ...args)));
     this.schedules = new PgSchedules(pool);
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;

@@ -7,6 +7,8 @@ import { SqliteAudit, sqliteAuditMigration } from './audit';
 import { SqliteMetrics, sqliteMetricsMigration } from './metrics';
 import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
+import { delegateIdentity, IdentityOps, identityTablesSqlite } from '../identity-ops';
+import type { IdentityStore } from '../identity';
 import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
 import { SqliteSchedules, sqliteScheduleMigration } from './schedules';
 import type { ScheduleStore } from '../schedules';
@@ -57,6 +59,8 @@ const logRowOverheadBytes = 64;
  * WAL-journalled with synchronous=NORMAL, and the fsync that makes a commit
  * durable is ours, off the event loop (see `db`).
  */
+// IAM (../identity.ts): its methods are IdentityOps' (identity-sql.ts), bound in the constructor by delegateIdentity.
+export interface SqliteStore extends IdentityStore {}
 export class SqliteStore implements Store {
   /**
    * The main database. With synchronous=FULL better-sqlite3 fsynced the WAL
@@ -168,6 +172,8 @@ export class SqliteStore implements Store {
     this.metrics = new SqliteMetrics(this.db);
     this.events = new SqliteEvents(this.db);
     this.parameters = new ParameterOps(async (op, ...args) => runSqlite(this.db, op, ...args), async (op, ...args) => readSqliteAt(this.db, op, ...args));
+    // IAM: writes answer once durable, as every other write here.
+    delegateIdentity(this, new IdentityOps(async (op, ...args) => this.durable(Promise.resolve(runSqlite(this.db, op, ...args))), async (op, ...args) => readSqliteAt(this.db, op, ...args)));
     this.schedules = new SqliteSchedules(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db, () => this.walSync.sync());
@@ -1319,7 +1325,9 @@ const migrations: string[] = [
   sqliteMetricsMigration,
   // 19: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
   httpApisMigration,
-  // 20: function policies (AddPermission) per function qualifier: the function, a version or an alias.
+  // 20: IAM: users, access keys (secrets sealed), roles, inline and customer managed policies, attachments (../identity-sql.ts).
+  identityTablesSqlite,
+  // 21: function policies (AddPermission) per function qualifier: the function, a version or an alias.
   functionPoliciesMigration,
 ];
 
