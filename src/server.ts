@@ -326,6 +326,7 @@ export class KumoServer {
     this.urlListener = new UrlListener({
       urls: this.functionUrls, policies: this.functionPolicies, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
       lookupSecret: (id) => { const c = this.identity.resolve(id, undefined); return 'secret' in c ? c.secret : undefined; },
+      authorizeUrl: (id, token, arn) => authorizeUrlCall(this.identity, this.authorizer, id, token, arn),
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });
     this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.host)).port;
@@ -434,4 +435,20 @@ async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<vo
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * An AWS_IAM function URL call, as AWS authorises it (urls-auth): the signer
+ * needs `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction` on the
+ * function or alias, the request context saying AuthType AWS_IAM and that
+ * the call came through the URL. The account's root passes at once.
+ */
+async function authorizeUrlCall(identity: IdentityService, authorizer: IdentityAuthorizer, id: string, token: string | undefined, arn: string): Promise<boolean> {
+  const c = identity.resolve(id, token);
+  if (!('principal' in c)) return false;
+  const context = { 'lambda:FunctionUrlAuthType': 'AWS_IAM', 'lambda:InvokedViaFunctionUrl': 'true' };
+  for (const action of ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction']) {
+    if (!(await authorizer.authorize(c.principal, { action, resource: arn, context })).allowed) return false;
+  }
+  return true;
 }

@@ -6,6 +6,10 @@ import {
   GetAliasCommand, GetFunctionCommand, GetFunctionUrlConfigCommand, GetPolicyCommand, PublishVersionCommand, RemovePermissionCommand, waitUntilFunctionActiveV2, type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { SourceData } from '@smithy/types';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { allowPublicUrl, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 
 const acct = '000000000000';
@@ -47,6 +51,41 @@ function get(url: string): Promise<{ status: number; headers: http.IncomingHttpH
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** node:crypto as the signer's Checksum (the SDK's own hash packages are not installed here). */
+class Sha256 {
+  private h: Hash | Hmac;
+  constructor(private readonly secret?: SourceData) {
+    this.h = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', typeof this.secret === 'string' ? this.secret : Buffer.from(this.secret as Uint8Array));
+  }
+  update(data: Uint8Array): void {
+    this.h.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
+  }
+  reset(): void {
+    this.h = this.fresh();
+  }
+}
+
+/** A GET of an AWS_IAM URL signed (SigV4, service lambda) with these credentials. */
+async function signedGet(url: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<number> {
+  const u = new URL(url);
+  const signer = new SignatureV4({ service: 'lambda', region: 'us-east-1', credentials, sha256: Sha256 });
+  const signed = await signer.sign({ method: 'GET', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: '/', headers: { host: u.host } });
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: Number(u.port), path: '/', headers: signed.headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
     });
     req.on('error', reject);
     req.end();
@@ -288,6 +327,37 @@ describe('function policies: AddPermission, RemovePermission, GetPolicy (AWS SDK
     assert.equal(yes.body, 'hello from pub');
     await c.send(new RemovePermissionCommand({ FunctionName: 'pub', StatementId: 'url' }));
     assert.equal((await get(url)).status, 403, 'a removed permission closes the URL at once');
+  });
+
+  it('an AWS_IAM URL: the signer needs lambda:InvokeFunctionUrl and lambda:InvokeFunction, from its own policy or the function\'s', async () => {
+    await deploy(c, 'iamurl');
+    const url = (await c.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'iamurl', AuthType: 'AWS_IAM' }))).FunctionUrl!;
+    assert.equal(await signedGet(url, testCreds), 200, 'the account\'s root');
+    const iam = new IAMClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+    try {
+      const keyOf = async (user: string) => {
+        await iam.send(new CreateUserCommand({ UserName: user }));
+        const k = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!;
+        return { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
+      };
+      const allow = (actions: string[]) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: arn('iamurl') }] });
+      const nobody = await keyOf('url-nobody');
+      assert.equal(await signedGet(url, nobody), 403, 'a user without permissions');
+      const half = await keyOf('url-half');
+      await iam.send(new PutUserPolicyCommand({ UserName: 'url-half', PolicyName: 'p', PolicyDocument: allow(['lambda:InvokeFunctionUrl']) }));
+      assert.equal(await signedGet(url, half), 403, 'InvokeFunctionUrl alone');
+      const full = await keyOf('url-full');
+      await iam.send(new PutUserPolicyCommand({ UserName: 'url-full', PolicyName: 'p', PolicyDocument: allow(['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction']) }));
+      assert.equal(await signedGet(url, full), 200, 'both actions in its identity policy');
+      const granted = await keyOf('url-granted');
+      const user = `arn:aws:iam::${acct}:user/url-granted`;
+      await c.send(new AddPermissionCommand({ FunctionName: 'iamurl', StatementId: 'u1', Action: 'lambda:InvokeFunctionUrl', Principal: user, FunctionUrlAuthType: 'AWS_IAM' }));
+      await c.send(new AddPermissionCommand({ FunctionName: 'iamurl', StatementId: 'u2', Action: 'lambda:InvokeFunction', Principal: user, InvokedViaFunctionUrl: true }));
+      assert.equal(await signedGet(url, granted), 200, 'both actions granted by the function policy');
+      assert.equal(await signedGet(url, nobody), 403, 'and only to that user');
+    } finally {
+      iam.destroy();
+    }
   });
 
   it('an alias URL reads the alias\'s policy, not the function\'s', async () => {
