@@ -63,6 +63,7 @@ import { MetricsListener } from './gateway/metrics-listener';
 import { flushIntervalMs as metricsFlushIntervalMs, rollupIntervalMs as metricsRollupIntervalMs } from './metrics/limits';
 import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
 import { FunctionUrlService } from './function-urls/service';
+import { FunctionPolicyService } from './control/function-policies';
 import { functionUrlOf } from './function-urls/url-id';
 import { UrlListener } from './gateway/url-listener';
 import { HttpApiService } from './http-apis/service';
@@ -97,6 +98,8 @@ export class KumoServer {
   /** The function URL listener's port, once it listens. */
   urlPort = 0;
   functionUrls!: FunctionUrlService;
+  /** Function policies (AddPermission): Lambda's ResourcePolicySource for the authorizer, and the NONE URL check. */
+  functionPolicies!: FunctionPolicyService;
   httpApis!: HttpApiService;
   credentials!: Credentials;
   /** IAM and STS (src/identity/): users, keys, roles, policies; the CallerResolver, RoleSessions and RoleDirectory. */
@@ -218,6 +221,9 @@ export class KumoServer {
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
     // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
     this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.urlPort));
+    this.functionPolicies = new FunctionPolicyService(this.store, this.functions);
+    // Lambda's function policies are the resource policies of `lambda:` calls (identity/authorizer.ts).
+    this.authorizer.registerResourcePolicies('lambda', this.functionPolicies);
     // HTTP APIs (API Gateway v2): served on the URL listener too, so ApiEndpoint names its port.
     this.httpApis = new HttpApiService(this.store, cfg.accountId, (id) => apiEndpointOf(id, cfg.region, this.urlPort));
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);
@@ -311,15 +317,16 @@ export class KumoServer {
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });
     // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
     this.urlListener = new UrlListener({
-      urls: this.functionUrls, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
+      urls: this.functionUrls, policies: this.functionPolicies, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
       lookupSecret: (id) => { const c = this.identity.resolve(id, undefined); return 'secret' in c ? c.secret : undefined; },
+      authorizeUrl: (id, token, arn) => authorizeUrlCall(this.identity, this.authorizer, id, token, arn),
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });
     this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.host)).port;
@@ -428,4 +435,20 @@ async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<vo
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * An AWS_IAM function URL call, as AWS authorises it (urls-auth): the signer
+ * needs `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction` on the
+ * function or alias, the request context saying AuthType AWS_IAM and that
+ * the call came through the URL. The account's root passes at once.
+ */
+async function authorizeUrlCall(identity: IdentityService, authorizer: IdentityAuthorizer, id: string, token: string | undefined, arn: string): Promise<boolean> {
+  const c = identity.resolve(id, token);
+  if (!('principal' in c)) return false;
+  const context = { 'lambda:FunctionUrlAuthType': 'AWS_IAM', 'lambda:InvokedViaFunctionUrl': 'true' };
+  for (const action of ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction']) {
+    if (!(await authorizer.authorize(c.principal, { action, resource: arn, context })).allowed) return false;
+  }
+  return true;
 }

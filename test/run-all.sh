@@ -25,5 +25,6 @@ bash test/e2e/concurrency.sh
 bash test/e2e/audit.sh
 bash test/e2e/metrics.sh
 bash test/e2e/function-urls.sh
+bash test/e2e/function-policy.sh
 bash test/e2e/http-api.sh
 bash test/e2e/runtimes.sh

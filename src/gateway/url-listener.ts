@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { limits } from '../config';
 import { DomainError } from '../domain/errors';
 import type { FunctionUrlService } from '../function-urls/service';
+import type { FunctionPolicyService } from '../control/function-policies';
 import type { InvokeService } from '../invoke/service';
 import { buildEvent, type UrlRequest } from '../function-urls/event';
 import { interpretResponse } from '../function-urls/response';
@@ -31,10 +32,19 @@ const hostRe = /^([a-z0-9]{32})\.lambda-url\.([a-z0-9-]+)\./i;
 
 export interface UrlListenerDeps {
   urls: FunctionUrlService;
+  /** The functions' resource-based policies: a NONE URL serves only what its policy makes public (cached, no read per request). */
+  policies: Pick<FunctionPolicyService, 'allowsPublicUrl'>;
   invoker: InvokeService;
   region: string;
   accountId: string;
   lookupSecret(accessKeyId: string): string | undefined;
+  /**
+   * AWS_IAM URLs: whether the signer of a request may invoke the URL of this
+   * function or alias ARN (IAM: `lambda:InvokeFunctionUrl` and
+   * `lambda:InvokeFunction` with `lambda:InvokedViaFunctionUrl`, identity and
+   * resource policies). Absent: the signature alone decides (no IAM).
+   */
+  authorizeUrl?(accessKeyId: string, sessionToken: string | undefined, resourceArn: string): boolean | Promise<boolean>;
   /** HTTP APIs served on the same listener (host `<api-id>.execute-api.<region>.…` or `/execute-api/<api-id>/…`). */
   httpApis?: Pick<HttpApiServeDeps, 'byId'>;
   onInternalError(e: unknown): void;
@@ -51,6 +61,13 @@ const message = (status: number, errorType: string, msg: string | null): Reply =
 });
 /** No URL with that id (recorded: test_lambda_url_non_existing_url: 403, `{"Message":null}`, AccessDeniedException). */
 const noSuchUrl = () => message(403, 'AccessDeniedException', null);
+/**
+ * A NONE URL whose function policy does not grant public access (recorded:
+ * test_lambda_permission_url_invocation: 403, AccessDeniedException), and an
+ * AWS_IAM URL whose signer IAM does not allow (Kumo answers it the same way).
+ */
+const forbidden = () =>
+  message(403, 'AccessDeniedException', 'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html');
 /** A function error or a response the URL cannot map (recorded: test_lambda_url_invocation_exception: 502, "Internal Server Error"). */
 const badGateway = (): Reply => ({ status: 502, headers: [['content-type', 'application/json']], body: 'Internal Server Error' });
 
@@ -174,6 +191,15 @@ export class UrlListener {
       // AWS answers every failed authentication of an AWS_IAM URL 403 AccessDeniedException; an unsigned request says only "Forbidden".
       if (!auth.ok) return message(403, 'AccessDeniedException', auth.error === 'MissingAuthenticationTokenException' ? 'Forbidden' : auth.message);
       iam = { accessKey: auth.accessKeyId, accountId: this.deps.accountId };
+      if (this.deps.authorizeUrl) {
+        const token = header('x-amz-security-token');
+        const ok = this.deps.authorizeUrl(auth.accessKeyId, token, this.deps.urls.arn(cfg));
+        if (!(typeof ok === 'boolean' ? ok : await ok)) return forbidden();
+      }
+    } else {
+      // AuthType NONE: Lambda authenticates nobody, but the function's resource-based policy must allow the public (AWS: urls-auth).
+      const ok = this.deps.policies.allowsPublicUrl(cfg.functionName, cfg.qualifier);
+      if (!(typeof ok === 'boolean' ? ok : await ok)) return forbidden();
     }
 
     const sock = req.socket;

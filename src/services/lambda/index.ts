@@ -26,6 +26,8 @@ import { provisionedRoutes } from './provisioned-api';
 import { functionUrlRoutes } from './function-urls-api';
 import type { FunctionUrlService } from '../../function-urls/service';
 import { runtimeManagementRoutes } from './runtime-management-api';
+import { policyRoutes } from './policy-api';
+import type { FunctionPolicyService } from '../../control/function-policies';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -42,6 +44,7 @@ export interface LambdaDeps {
   reserved: ReservedConcurrencyService;
   provisioned: ProvisionedConcurrencyService;
   urls: FunctionUrlService;
+  policies: FunctionPolicyService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -77,6 +80,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...runtimeManagementRoutes({ functions: d.functions }),
         ...provisionedRoutes({ provisioned: d.provisioned }),
         ...functionUrlRoutes({ urls: d.urls }),
+        ...policyRoutes({ policies: d.policies }),
       ],
     },
   };
