@@ -63,6 +63,7 @@ import { MetricsListener } from './gateway/metrics-listener';
 import { flushIntervalMs as metricsFlushIntervalMs, rollupIntervalMs as metricsRollupIntervalMs } from './metrics/limits';
 import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
 import { FunctionUrlService } from './function-urls/service';
+import { FunctionPolicyService } from './control/function-policies';
 import { functionUrlOf } from './function-urls/url-id';
 import { UrlListener } from './gateway/url-listener';
 import type { GatewayOptions } from './gateway/gateway';
@@ -99,6 +100,8 @@ export class KumoServer {
   /** The function URL listener's port, once it listens. */
   urlPort = 0;
   functionUrls!: FunctionUrlService;
+  /** Function policies (AddPermission): Lambda's ResourcePolicySource for the authorizer, and the NONE URL check. */
+  functionPolicies!: FunctionPolicyService;
   httpApis!: HttpApiService;
   credentials!: Credentials;
   /** IAM and STS (src/identity/): users, keys, roles, policies; the CallerResolver, RoleSessions and RoleDirectory. */
@@ -224,6 +227,9 @@ export class KumoServer {
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
     // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
     this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.urlPort));
+    this.functionPolicies = new FunctionPolicyService(this.store, this.functions);
+    // Lambda's function policies are the resource policies of `lambda:` calls (identity/authorizer.ts).
+    this.authorizer.registerResourcePolicies('lambda', this.functionPolicies);
     // HTTP APIs (API Gateway v2): served on the URL listener too, so ApiEndpoint names its port.
     this.httpApis = new HttpApiService(this.store, cfg.accountId, (id) => apiEndpointOf(id, cfg.region, this.urlPort));
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);
@@ -315,7 +321,7 @@ export class KumoServer {
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
         region: cfg.region, accountId: cfg.accountId,
       });
     // Control plane vs data plane (KUMO_INVOKE_PORT): Lambda's invoke operations on their own listener, and only there.
@@ -342,7 +348,7 @@ export class KumoServer {
     });
     // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
     this.urlListener = new UrlListener({
-      urls: this.functionUrls, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
+      urls: this.functionUrls, policies: this.functionPolicies, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
       callers, authorizer, audit,
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });

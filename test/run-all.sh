@@ -26,5 +26,6 @@ bash test/e2e/audit.sh
 bash test/e2e/invoke-plane.sh
 bash test/e2e/metrics.sh
 bash test/e2e/function-urls.sh
+bash test/e2e/function-policy.sh
 bash test/e2e/http-api.sh
 bash test/e2e/runtimes.sh

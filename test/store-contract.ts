@@ -7,6 +7,7 @@ import { StoreConflict } from '../src/store/types';
 import { alias, asyncEvent, crashRecords, fn, layer, version, withoutTimes } from './store-contract-records';
 import { invokeConfigContract } from './store-contract-invoke-configs';
 import { functionUrlContract } from './store-contract-function-urls';
+import { functionPolicyContract } from './store-contract-function-policies';
 import { httpApiContract } from './store-contract-http-apis';
 import { queueStoreContract } from './store-contract-queues';
 import { streamStoreContract } from './store-contract-streams';
@@ -492,6 +493,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
 
     invokeConfigContract(withStore);
     functionUrlContract(withStore);
+    functionPolicyContract(withStore);
     httpApiContract(withStore);
     reservedConcurrencyContract(withStore);
     provisionedConcurrencyContract(withStore);

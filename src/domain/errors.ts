@@ -31,7 +31,9 @@ export type DomainErrorKind =
   /** A function exists but has no provisioned concurrency config for the qualifier (Lambda's own not-found error for it). */
   | 'ProvisionedConfigNotFound'
   /** No concurrency left: `reason` names which limit (AWS's `Reason` member). */
-  | 'Throttled';
+  | 'Throttled'
+  /** A resource-based policy that would pass its size limit (Lambda's PolicyLengthExceeded). */
+  | 'PolicyTooLarge';
 
 /** One failed model constraint, as AWS names it: the value, the member path (camelCase), the constraint. */
 export interface ConstraintFailure {

@@ -218,6 +218,22 @@ export interface FunctionUrlCors {
 }
 
 /** A function URL config (CreateFunctionUrlConfig): one per function for `$LATEST` (no Qualifier) or per alias. */
+/**
+ * One function qualifier's resource-based policy (AddPermission): the
+ * statements in the order they were added, as AWS forms them (Sid, Effect,
+ * Principal, Action, Resource, Condition), and the policy's own RevisionId.
+ */
+export interface FunctionPolicyRecord {
+  functionName: string;
+  /** `$LATEST` for the unqualified function (AWS allows no policy on `:$LATEST` itself), a version number or an alias name. */
+  qualifier: string;
+  statements: PolicyStatement[];
+  revisionId: string;
+}
+
+/** A statement of a function policy (JSON, key order as AWS writes it). */
+export type PolicyStatement = { Sid: string } & Record<string, unknown>;
+
 export interface FunctionUrlRecord {
   functionName: string;
   /** `$LATEST` (the unqualified function) or an alias name; AWS allows no version number. */

@@ -14,8 +14,9 @@ import type { ApiCall } from '../audit/record';
 /**
  * Function URLs with AuthType AWS_IAM: the signer is resolved by the
  * CallerResolver, and a signer other than the account's root must be allowed
- * `lambda:InvokeFunctionUrl` on the URL's function, with
- * `lambda:FunctionUrlAuthType` = AWS_IAM among the condition keys. The URL
+ * `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction` on the URL's
+ * function or alias, with `lambda:FunctionUrlAuthType` = AWS_IAM and
+ * `lambda:InvokedViaFunctionUrl` among the condition keys (AWS: urls-auth). The URL
  * service and the invoker are in-process stand-ins (the listener is what is
  * under test; test/integration/function-urls.test.ts runs the real ones).
  */
@@ -44,7 +45,7 @@ const authorizer: Authorizer = {
 };
 const cfg: FunctionUrlRecord = { functionName: 'web', qualifier: 'live', urlId, authType: 'AWS_IAM', createdMs: 0, lastModifiedMs: 0 };
 const events: unknown[] = [];
-const urls = { byId: async (id: string) => (id === urlId ? cfg : undefined) } as unknown as FunctionUrlService;
+const urls = { byId: async (id: string) => (id === urlId ? cfg : undefined), arn: (c: FunctionUrlRecord) => `arn:aws:lambda:us-east-1:${acct}:function:${c.functionName}:${c.qualifier}` } as unknown as FunctionUrlService;
 const invoker = {
   resolve: async () => ({}),
   invoke: async (i: { payload: Buffer }) => {
@@ -78,7 +79,7 @@ describe('function URL with AuthType AWS_IAM: lambda:InvokeFunctionUrl', () => {
   let l: UrlListener;
   let port = 0;
   before(async () => {
-    l = new UrlListener({ urls, invoker, region: 'us-east-1', accountId: acct, callers, authorizer, audit: { backlog: 0, record: async (c) => void audited.push(c) }, onInternalError: (e) => console.error(e) });
+    l = new UrlListener({ urls, policies: { allowsPublicUrl: () => false }, invoker, region: 'us-east-1', accountId: acct, callers, authorizer, audit: { backlog: 0, record: async (c) => void audited.push(c) }, onInternalError: (e) => console.error(e) });
     port = (await l.listen(0, '127.0.0.1')).port;
   });
   after(() => l.close(100));
@@ -100,19 +101,22 @@ describe('function URL with AuthType AWS_IAM: lambda:InvokeFunctionUrl', () => {
   test('an allowed user reaches the function; the event names the user; the request is the URL action on the alias ARN with the auth-type key', async () => {
     const r = await get(aliceKey);
     assert.deepEqual(r, { status: 200, type: null, body: 'hello' });
+    assert.deepEqual(asked.slice(-2).map((r) => [r.action, r.resource]), [
+      ['lambda:InvokeFunctionUrl', `arn:aws:lambda:us-east-1:${acct}:function:web:live`],
+      ['lambda:InvokeFunction', `arn:aws:lambda:us-east-1:${acct}:function:web:live`],
+    ]);
     const req = asked.at(-1)!;
-    assert.equal(req.action, 'lambda:InvokeFunctionUrl');
-    assert.equal(req.resource, `arn:aws:lambda:us-east-1:${acct}:function:web:live`);
     assert.equal(req.context['lambda:FunctionUrlAuthType'], 'AWS_IAM');
+    assert.equal(req.context['lambda:InvokedViaFunctionUrl'], 'true');
     assert.equal(req.context['aws:username'], 'alice');
     const iam = (events.at(-1) as { requestContext: { authorizer: { iam: Record<string, unknown> } } }).requestContext.authorizer.iam;
     assert.deepEqual({ arn: iam.userArn, id: iam.userId, caller: iam.callerId, key: iam.accessKey }, { arn: alice.arn, id: 'AIDAALICE', caller: 'AIDAALICE', key: aliceKey.accessKeyId });
   });
 
-  test('a user no policy allows gets 403 Forbidden before the function runs, and the refusal is in the trail', async () => {
+  test("a user no policy allows gets the URL's 403 before the function runs, and the refusal is in the trail", async () => {
     const n = events.length;
     const r = await get(bobKey);
-    assert.deepEqual(r, { status: 403, type: 'AccessDeniedException', body: '{"Message":"Forbidden"}' });
+    assert.deepEqual(r, { status: 403, type: 'AccessDeniedException', body: JSON.stringify({ Message: 'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html' }) });
     assert.equal(events.length, n);
     const rec = audited.at(-1)!;
     assert.equal(rec.principal, bob);

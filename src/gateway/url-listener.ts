@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { limits } from '../config';
 import { DomainError } from '../domain/errors';
 import type { FunctionUrlService } from '../function-urls/service';
+import type { FunctionPolicyService } from '../control/function-policies';
 import type { InvokeService } from '../invoke/service';
 import { buildEvent, type UrlRequest } from '../function-urls/event';
 import { interpretResponse } from '../function-urls/response';
@@ -20,6 +21,10 @@ import { HttpPreludeSplitter, httpIntegrationContentType } from '../invoke/respo
 import { apiNotFound, executeApiHostRe, executeApiPrefix, serveHttpApi, type HttpApiServeDeps } from './http-api-serve';
 import { requestPayloadBytesMax } from '../http-apis/limits';
 
+/** What an AWS_IAM URL call needs of a signer other than the account's root (AWS: urls-auth). */
+const urlActions = ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'] as const;
+const urlImplicitDeny = { allowed: false, reason: 'ImplicitDeny', policyType: 'identity-based' } as const;
+
 /** While closing, how often connections that have become idle are closed. */
 const closeSweepMs = 50;
 
@@ -34,6 +39,8 @@ const hostRe = /^([a-z0-9]{32})\.lambda-url\.([a-z0-9-]+)\./i;
 
 export interface UrlListenerDeps {
   urls: FunctionUrlService;
+  /** The functions' resource-based policies: a NONE URL serves only what its policy makes public (cached, no read per request). */
+  policies: Pick<FunctionPolicyService, 'allowsPublicUrl'>;
   invoker: InvokeService;
   region: string;
   accountId: string;
@@ -59,6 +66,13 @@ const message = (status: number, errorType: string, msg: string | null): Reply =
 });
 /** No URL with that id (recorded: test_lambda_url_non_existing_url: 403, `{"Message":null}`, AccessDeniedException). */
 const noSuchUrl = () => message(403, 'AccessDeniedException', null);
+/**
+ * A NONE URL whose function policy does not grant public access (recorded:
+ * test_lambda_permission_url_invocation: 403, AccessDeniedException), and an
+ * AWS_IAM URL whose signer IAM does not allow (Kumo answers it the same way).
+ */
+const forbidden = () =>
+  message(403, 'AccessDeniedException', 'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html');
 /** A function error or a response the URL cannot map (recorded: test_lambda_url_invocation_exception: 502, "Internal Server Error"). */
 const badGateway = (): Reply => ({ status: 502, headers: [['content-type', 'application/json']], body: 'Internal Server Error' });
 
@@ -183,12 +197,14 @@ export class UrlListener {
       if (!auth.ok) return message(403, 'AccessDeniedException', auth.error === 'MissingAuthenticationTokenException' ? 'Forbidden' : auth.message);
       const p = auth.caller.principal;
       if (p.type !== 'Root') {
-        // lambda:InvokeFunctionUrl on the URL's function (qualified by its alias), with lambda:FunctionUrlAuthType.
-        const fn = `arn:aws:lambda:${this.deps.region}:${this.deps.accountId}:function:${cfg.functionName}${cfg.qualifier === '$LATEST' ? '' : `:${cfg.qualifier}`}`;
-        const request = { action: 'lambda:InvokeFunctionUrl', resource: fn, context: { ...conditionContext(p, req, this.deps.region), 'lambda:FunctionUrlAuthType': 'AWS_IAM' } };
-        const d = this.deps.authorizer ? await this.deps.authorizer.authorize(p, request) : ({ allowed: false, reason: 'ImplicitDeny', policyType: 'identity-based' } as const);
-        if (!d.allowed) {
-          // AWS's URL front end says only "Forbidden"; the trail keeps the reason.
+        // AWS (urls-auth): lambda:InvokeFunctionUrl and lambda:InvokeFunction on the function or alias, the context saying AWS_IAM and that the call came through the URL.
+        const resource = this.deps.urls.arn(cfg);
+        const context = { ...conditionContext(p, req, this.deps.region), 'lambda:FunctionUrlAuthType': 'AWS_IAM', 'lambda:InvokedViaFunctionUrl': 'true' };
+        for (const action of urlActions) {
+          const request = { action, resource, context };
+          const d = this.deps.authorizer ? await this.deps.authorizer.authorize(p, request) : urlImplicitDeny;
+          if (d.allowed) continue;
+          // The URL front end says only "Forbidden…"; the trail keeps AWS's full message.
           this.deps.audit?.record({
             service: 'lambda', eventName: 'InvokeFunctionUrl', accessKeyId: p.accessKeyId, principal: p,
             sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), userAgent: header('user-agent'), requestId,
@@ -196,10 +212,14 @@ export class UrlListener {
             input: { functionName: cfg.functionName, qualifier: cfg.qualifier }, error: { code: 'AccessDeniedException', message: accessDeniedMessage(p, request, d) },
             resource: { type: 'AWS::Lambda::Function', name: cfg.functionName },
           }).catch((e) => this.deps.onInternalError(e));
-          return message(403, 'AccessDeniedException', 'Forbidden');
+          return forbidden();
         }
       }
       iam = { accessKey: auth.accessKeyId, accountId: p.accountId, userArn: p.arn, userId: p.principalId };
+    } else {
+      // AuthType NONE: Lambda authenticates nobody, but the function's resource-based policy must allow the public (AWS: urls-auth).
+      const ok = this.deps.policies.allowsPublicUrl(cfg.functionName, cfg.qualifier);
+      if (!(typeof ok === 'boolean' ? ok : await ok)) return forbidden();
     }
 
     const sock = req.socket;

@@ -20,7 +20,7 @@ import type { EventBusStore } from './events';
  * store implementations can keep importing them from one place.
  */
 import type {
-  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionRecord, FunctionUrlRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
+  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionPolicyRecord, FunctionRecord, FunctionUrlRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord,
   NewAsyncEvent, ProvisionedConcurrencyRecord, StoredLogEvent, VersionRecord,
 } from '../domain/records';
 import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
@@ -41,7 +41,7 @@ export type { ScheduleStore } from './schedules';
 import type { ScheduleStore } from './schedules';
 export type { NewShard, ShardRecord, StreamMode, StreamRecord, StreamStore } from './streams';
 export type {
-  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionRecord, FunctionUrlRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
+  AliasRecord, AsyncEvent, EventInvokeConfigRecord, FunctionConfig, FunctionPolicyRecord, FunctionRecord, FunctionUrlRecord, LayerRef, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord,
   LogStreamRecord, NewAsyncEvent, StoredLogEvent, VersionRecord,
 } from '../domain/records';
 
@@ -235,6 +235,25 @@ export interface FunctionUrlStore {
   deleteFunctionUrl(functionName: string, qualifier: string): Promise<boolean>;
 }
 
+/**
+ * Function policies (AddPermission / RemovePermission), one per function
+ * qualifier: the unqualified function (`$LATEST`), a version or an alias.
+ * DeleteFunction, DeleteAlias and the deletion of a version remove theirs
+ * in their own transactions.
+ */
+export interface FunctionPolicyStore {
+  getFunctionPolicy(functionName: string, qualifier: string): Promise<FunctionPolicyRecord | undefined>;
+  /**
+   * Compare-and-swap of one qualifier's policy, in one transaction that also
+   * checks that the function (and the version or alias) exists:
+   * `expectedRevisionId` is the stored policy's RevisionId the change was
+   * computed from, undefined when there was no policy. A record without
+   * statements deletes the policy. `no-resource`: the function, version or
+   * alias is gone; `changed`: another write came first. Writes nothing unless `ok`.
+   */
+  putFunctionPolicy(rec: FunctionPolicyRecord, expectedRevisionId: string | undefined): Promise<'ok' | 'no-resource' | 'changed'>;
+}
+
 /** Function logs and CloudWatch Logs: events, groups, streams, retention. */
 export interface LogStore {
 
@@ -405,7 +424,7 @@ export interface ProvisionedConcurrencyStore {
   listProvisionedConcurrency(functionName?: string): Promise<ProvisionedConcurrencyRecord[]>;
 }
 
-export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
+export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & FunctionPolicyStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
   & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & IdentityStore & ScheduleStore & MetricStore & HttpApiStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end with the real aws CLI and curl: create-function-url-config
-# (NONE), get/list/update, curl the host-based URL (*.localhost resolves to
+# (NONE), get/list/update, 403 until add-permission grants the public the
+# URL (as AWS requires), curl the host-based URL (*.localhost resolves to
 # loopback in curl) and the path-based one, a JSON body and a cookie through
 # to the event, a CORS preflight answered by the URL, an AWS_IAM URL refusing
 # an unsigned request, delete-function-url-config (then 403). The payload
@@ -38,6 +39,17 @@ check "get-function-url-config: the same URL" \
 check "list-function-url-configs: one" test "$(L list-function-url-configs --function-name web --query 'length(FunctionUrlConfigs)' --output text)" = "1"
 dup=$(L create-function-url-config --function-name web --auth-type NONE 2>&1)
 check "a second create is ResourceConflictException" grep -q "ResourceConflictException.*FunctionUrlConfig exists for this Lambda function" <<<"$dup"
+
+forbidden='403{"Message":"Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}'
+check "a NONE URL without the public permission answers AWS's 403" \
+  test "$("$CURL" -sS -o "$work/b" -w '%{http_code}' "$url"; cat "$work/b")" = "$forbidden"
+L add-permission --function-name web --statement-id FunctionURLAllowPublicAccess --action lambda:InvokeFunctionUrl --principal '*' \
+  --function-url-auth-type NONE >/dev/null
+check "lambda:InvokeFunctionUrl alone is not enough (since October 2025 AWS wants lambda:InvokeFunction too)" \
+  test "$("$CURL" -sS -o /dev/null -w '%{http_code}' "$url")" = 403
+# Debian's aws CLI 2.9 predates --invoked-via-function-url (the condition lambda:InvokedViaFunctionUrl):
+# the statement here is the broader, unconditioned public lambda:InvokeFunction.
+L add-permission --function-name web --statement-id FunctionURLAllowInvokeAction --action lambda:InvokeFunction --principal '*' >/dev/null
 
 out=$("$CURL" -sS -i -b 'k=v' -H 'content-type: application/json' -d '{"a":1}' "${url}p/q?x=1&x=2")
 check "curl the host-based URL: 200 with the function's headers and cookie" grep -q '^x-from: fn' <<<"$(tr -d '\r' <<<"$out")"

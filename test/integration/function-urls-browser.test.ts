@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, GetFunctionUrlConfigCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
-import { makeZip, role, startServer, type RunningServer } from './harness';
+import { allowPublicUrl, makeZip, role, startServer, type RunningServer } from './harness';
 import { tool } from '../tools';
 
 /**
@@ -69,6 +69,7 @@ describe('function URL CORS from a real browser (chromium headless, playwright-c
       FunctionName: 'api', AuthType: 'NONE',
       Cors: { AllowOrigins: [origin], AllowMethods: ['POST'], AllowHeaders: ['x-custom', 'content-type'], ExposeHeaders: ['x-from'], MaxAge: 0 },
     }));
+    await allowPublicUrl(s.client, 'api');
     assert.notEqual(new URL(u.FunctionUrl!).origin, origin, 'the URL is another origin than the page');
     const r = await fetchFromPage(u.FunctionUrl!, { 'x-custom': 'yes', 'content-type': 'application/json' });
     assert.equal(r.ok, true, JSON.stringify(r));
@@ -87,6 +88,8 @@ describe('function URL CORS from a real browser (chromium headless, playwright-c
     const elsewhere = await s.client.send(new CreateFunctionUrlConfigCommand({
       FunctionName: 'other', AuthType: 'NONE', Cors: { AllowOrigins: ['http://elsewhere.example'], AllowMethods: ['*'], AllowHeaders: ['*'] },
     }));
+    // Public, so that only the Cors can make the browser refuse.
+    await allowPublicUrl(s.client, 'other');
     const r1 = await fetchFromPage(elsewhere.FunctionUrl!, { 'x-custom': 'yes' });
     assert.equal(r1.ok, false, JSON.stringify(r1));
     assert.match(String(r1.error), /Failed to fetch/);

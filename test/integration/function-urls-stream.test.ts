@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
-import { makeZip, role, startServer, type RunningServer } from './harness';
+import { allowPublicUrl, makeZip, role, startServer, type RunningServer } from './harness';
 
 /**
  * `InvokeMode: RESPONSE_STREAM` function URLs (issue 16 item 3): the client
@@ -36,6 +36,7 @@ async function deploy(c: LambdaClient, name: string, code: string): Promise<stri
   await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: name });
   const r = await c.send(new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' }));
   assert.equal(r.InvokeMode, 'RESPONSE_STREAM');
+  await allowPublicUrl(c, name);
   return r.FunctionUrl!;
 }
 

@@ -10,7 +10,7 @@ import {
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { allowPublicUrl, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 import { tool } from '../tools';
 import { startPostgres, type ThrowawayPostgres } from '../postgres';
 
@@ -77,6 +77,7 @@ describe('function URLs (API and listener, AWS SDK v3, fetch, curl, python http.
     c = s.client;
     await deploy(c, 'web');
     const r = await c.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'web', AuthType: 'NONE' }));
+    await allowPublicUrl(c, 'web');
     url = r.FunctionUrl!;
     const u = new URL(url);
     urlPort = Number(u.port);
@@ -130,6 +131,7 @@ describe('function URLs (API and listener, AWS SDK v3, fetch, curl, python http.
   it('an alias URL: created, listed after $LATEST, updated (Cors replaced), served, and deleted with its alias (then 403 as AWS)', async () => {
     await c.send(new CreateAliasCommand({ FunctionName: 'web', Name: 'live', FunctionVersion: '1' }));
     const created = await c.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'web', Qualifier: 'live', AuthType: 'NONE', InvokeMode: 'BUFFERED', Cors: { AllowOrigins: ['*'] } }));
+    await allowPublicUrl(c, 'web', 'live');
     assert.equal(created.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:web:live');
     assert.equal(created.InvokeMode, 'BUFFERED');
     assert.notEqual(created.FunctionUrl, url);
@@ -265,6 +267,7 @@ print(json.dumps({'status': r.status, 'event': json.loads(r.read())}))
       FunctionName: 'corsy', AuthType: 'NONE',
       Cors: { AllowOrigins: ['http://app.example'], AllowMethods: ['GET', 'POST'], AllowHeaders: ['x-custom'], ExposeHeaders: ['x-a'], MaxAge: 300, AllowCredentials: true },
     }));
+    await allowPublicUrl(c, 'corsy');
     const h = new URL(u.FunctionUrl!).host;
     const pre = await request(urlPort, { method: 'OPTIONS', host: h, headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'X-Custom' } });
     assert.equal(pre.status, 200);
@@ -316,6 +319,7 @@ print(json.dumps({'status': r.status, 'event': json.loads(r.read())}))
   it('429 when the function is throttled (reserved concurrency 0), and DeleteFunction deletes its URL', async () => {
     await deploy(c, 'throttled');
     const u = await c.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'throttled', AuthType: 'NONE' }));
+    await allowPublicUrl(c, 'throttled');
     await c.send(new PutFunctionConcurrencyCommand({ FunctionName: 'throttled', ReservedConcurrentExecutions: 0 }));
     const h = new URL(u.FunctionUrl!).host;
     const r = await request(urlPort, { host: h });
@@ -346,6 +350,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       try {
         await deploy(s.client, 'durable');
         const created = await s.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'durable', AuthType: 'NONE' }));
+        await allowPublicUrl(s.client, 'durable');
         await s.client.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'durable', Cors: { AllowOrigins: ['http://x.example'] } }));
         await s.kill9();
         s = await startServer({ dataDir, env });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import yazl from 'yazl';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 
@@ -124,4 +124,19 @@ export async function storedLogLines(dataDir: string, fn: string): Promise<strin
   } finally {
     await store.close();
   }
+}
+
+/**
+ * What an AWS user does before a NONE function URL serves anyone: the two
+ * statements of AWS's public URL policy (principal `*`: lambda:InvokeFunctionUrl
+ * with FunctionUrlAuthType NONE, and lambda:InvokeFunction with
+ * InvokedViaFunctionUrl), on the function or on the alias the URL is for.
+ */
+export async function allowPublicUrl(c: LambdaClient, functionName: string, qualifier?: string): Promise<void> {
+  await c.send(new AddPermissionCommand({
+    FunctionName: functionName, Qualifier: qualifier, StatementId: 'FunctionURLAllowPublicAccess', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE',
+  }));
+  await c.send(new AddPermissionCommand({
+    FunctionName: functionName, Qualifier: qualifier, StatementId: 'FunctionURLAllowInvokeAction', Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true,
+  }));
 }

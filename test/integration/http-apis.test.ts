@@ -7,7 +7,7 @@ import {
   GetStageCommand, GetStagesCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
-import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { allowPublicUrl, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 
 /** Answers with its event unless the query asks for something else; `fmt=1` answers in payload format 1.0. */
 const echoJs = `
@@ -176,6 +176,7 @@ describe('HTTP APIs (API Gateway v2 management API via the SDK; routes served on
     assert.equal(pe.requestContext.domainName, `${apiId}.execute-api.us-east-1.localhost`);
     // A function URL's host keeps its paths, /execute-api/… included: the URL's function gets them.
     const url = new URL((await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'echo', AuthType: 'NONE' }))).FunctionUrl!);
+    await allowPublicUrl(lambda, 'echo');
     const viaUrl = JSON.parse((await request(port, { host: url.host, path: `/execute-api/${apiId}/pets/9` })).body);
     assert.equal(viaUrl.rawPath, `/execute-api/${apiId}/pets/9`);
     assert.equal(viaUrl.routeKey, '$default');

@@ -7,6 +7,7 @@ import { notDeployed } from './kinds/not-deployed';
 import { serverlessFunction } from './kinds/serverless-function';
 import { eventInvokeConfig } from './kinds/event-invoke-config';
 import { lambdaUrl } from './kinds/lambda-url';
+import { lambdaPermission } from './kinds/lambda-permission';
 import { eventSourceMapping } from './kinds/event-source-mapping';
 import { snsSubscription } from './kinds/sns-subscription';
 import { snsTopic } from './kinds/sns-topic';
@@ -36,6 +37,7 @@ export const kinds: readonly ResourceKind[] = [
   eventInvokeConfig,
   logGroup,
   lambdaUrl,
+  lambdaPermission,
   eventsBus,
   eventsRule,
   ssmParameter,

@@ -29,6 +29,7 @@ const byKind: Record<DomainErrorKind, string> = {
   CodeTooLarge: 'BadRequestException',
   ProvisionedConfigNotFound: 'NotFoundException',
   Throttled: 'TooManyRequestsException',
+  PolicyTooLarge: 'BadRequestException',
 };
 
 export function apiGatewayV2Error(name: string, message: string): ServiceError {

@@ -59,6 +59,7 @@ test('every domain error kind becomes the Lambda error AWS answers for it', () =
     CodeTooLarge: 'RequestEntityTooLargeException',
     Throttled: 'TooManyRequestsException',
     ProvisionedConfigNotFound: 'ProvisionedConcurrencyConfigNotFoundException',
+    PolicyTooLarge: 'PolicyLengthExceededException',
   };
   assert.deepEqual({ ...nameOfKind }, expected);
   for (const [kind, name] of Object.entries(expected)) {

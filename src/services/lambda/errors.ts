@@ -33,6 +33,7 @@ export const errorRegistry = {
   TooManyRequestsException: c(429),
   UnsupportedMediaTypeException: c(415),
   CodeStorageExceededException: c(400),
+  PolicyLengthExceededException: c(400),
   ServiceException: s(500),
   ResourceNotReadyException: s(502, 'message'),
   InvalidRuntimeException: s(502),
@@ -82,6 +83,7 @@ export const nameOfKind: Readonly<Record<DomainErrorKind, ErrorName>> = {
   CodeTooLarge: 'RequestEntityTooLargeException',
   Throttled: 'TooManyRequestsException',
   ProvisionedConfigNotFound: 'ProvisionedConcurrencyConfigNotFoundException',
+  PolicyTooLarge: 'PolicyLengthExceededException',
 };
 
 /**

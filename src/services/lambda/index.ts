@@ -27,6 +27,8 @@ import { provisionedRoutes } from './provisioned-api';
 import { functionUrlRoutes } from './function-urls-api';
 import type { FunctionUrlService } from '../../function-urls/service';
 import { runtimeManagementRoutes } from './runtime-management-api';
+import { policyRoutes } from './policy-api';
+import type { FunctionPolicyService } from '../../control/function-policies';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -43,6 +45,7 @@ export interface LambdaDeps {
   reserved: ReservedConcurrencyService;
   provisioned: ProvisionedConcurrencyService;
   urls: FunctionUrlService;
+  policies: FunctionPolicyService;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -80,6 +83,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...runtimeManagementRoutes({ functions: d.functions }),
         ...provisionedRoutes({ provisioned: d.provisioned }),
         ...functionUrlRoutes({ urls: d.urls }),
+        ...policyRoutes({ policies: d.policies }),
       ],
     },
   };

@@ -30,6 +30,7 @@ const byKind: Record<DomainErrorKind, string> = {
   CodeTooLarge: 'ValidationException',
   ProvisionedConfigNotFound: 'ResourceNotFoundException',
   Throttled: 'ThrottlingException',
+  PolicyTooLarge: 'ValidationException',
 };
 
 export function schedulerError(name: string, message: string): ServiceError {

@@ -32,8 +32,9 @@ import { Listener } from './listener';
 import { PostgresHttpApis } from './http-apis';
 import type { HttpApiRecord } from '../../http-apis/records';
 import { PostgresFunctionUrls, deleteFunctionUrlsSql, deleteQualifierFunctionUrlSql } from './function-urls';
+import { PostgresFunctionPolicies, deleteFunctionPoliciesSql, deleteQualifierPolicySql } from './function-policies';
 import { PostgresInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql } from './invoke-configs';
-import type { EventInvokeConfigRecord, FunctionUrlRecord } from '../types';
+import type { EventInvokeConfigRecord, FunctionPolicyRecord, FunctionUrlRecord } from '../types';
 import { PostgresReservedConcurrency, deleteFunctionConcurrencySql } from './reserved-concurrency';
 import { PostgresProvisionedConcurrency, deleteFunctionProvisionedSql, deleteQualifierProvisionedSql } from './provisioned-concurrency';
 import type { ProvisionedConcurrencyRecord } from '../../domain/records';
@@ -109,6 +110,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
     this.invokeConfigs = new PostgresInvokeConfigs(pool);
     this.functionUrls = new PostgresFunctionUrls(pool);
+    this.functionPolicies = new PostgresFunctionPolicies(pool);
     this.httpApis = new PostgresHttpApis(pool);
     this.reserved = new PostgresReservedConcurrency(pool);
     this.provisioned = new PostgresProvisionedConcurrency(pool);
@@ -164,6 +166,14 @@ export class PostgresStore implements Store, AsyncWakeups {
   }
   deleteHttpApi(apiId: string) {
     return this.httpApis.deleteHttpApi(apiId);
+  }
+
+  private readonly functionPolicies: PostgresFunctionPolicies;
+  getFunctionPolicy(fn: string, qualifier: string) {
+    return this.functionPolicies.getFunctionPolicy(fn, qualifier);
+  }
+  putFunctionPolicy(rec: FunctionPolicyRecord, expectedRevisionId: string | undefined) {
+    return this.functionPolicies.putFunctionPolicy(rec, expectedRevisionId);
   }
 
   private readonly functionUrls: PostgresFunctionUrls;
@@ -302,6 +312,7 @@ export class PostgresStore implements Store, AsyncWakeups {
       await c.query('SELECT 1 FROM functions WHERE name = $1 FOR UPDATE', [name]);
       await c.query(deleteFunctionInvokeConfigsSql, [name]);
       await c.query(deleteFunctionUrlsSql, [name]);
+      await c.query(deleteFunctionPoliciesSql, [name]);
       await c.query(deleteFunctionConcurrencySql, [name]);
       await c.query(deleteFunctionProvisionedSql, [name]);
       await c.query('DELETE FROM aliases WHERE function_name = $1', [name]);
@@ -389,6 +400,7 @@ export class PostgresStore implements Store, AsyncWakeups {
       if (d.rowCount === 1) {
         await c.query(deleteQualifierInvokeConfigSql, [name, version]);
         await c.query(deleteQualifierProvisionedSql, [name, version]);
+        await c.query(deleteQualifierPolicySql, [name, version]);
       }
       return { deleted: d.rowCount === 1, aliases: [] };
     });
@@ -434,6 +446,7 @@ export class PostgresStore implements Store, AsyncWakeups {
         await c.query(deleteQualifierProvisionedSql, [functionName, name]);
         // AWS deletes an alias's function URL with the alias (recorded: test_lambda_url_persists_after_alias_delete).
         await c.query(deleteQualifierFunctionUrlSql, [functionName, name]);
+        await c.query(deleteQualifierPolicySql, [functionName, name]);
       }
       return deleted;
     });

@@ -8,6 +8,7 @@ import { identityTablesPostgres } from '../identity-ops';
 import { postgresScheduleMigration } from './schedules';
 import { invokeConfigsMigration } from './invoke-configs';
 import { functionUrlsMigration } from './function-urls';
+import { functionPoliciesMigration } from './function-policies';
 import { eventSourceMappingsMigration } from './event-source-mappings';
 import { pgTopicMigration } from './topics';
 import { postgresQueueMigration } from './queue-driver';
@@ -97,6 +98,8 @@ export const migrations: string[] = [
   httpApisMigration,
   // 17: IAM: users, access keys (secrets sealed), roles, inline and customer managed policies, attachments (../identity-sql.ts).
   identityTablesPostgres,
-  // 18 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
+  // 18: function policies (AddPermission) per function qualifier: the function, a version or an alias.
+  functionPoliciesMigration,
+  // 19 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
   postgresAuditUserNameMigration,
 ];

@@ -23,11 +23,12 @@ import type {
   AliasRecord, AsyncEvent, FunctionRecord, LayerVersionRecord, LogBatch, LogCursor, LogEvent, LogGroupRecord, LogStreamRecord, NewAsyncEvent,
   StoredLogEvent, VersionRecord,
 } from '../../domain/records';
-import type { AliasWriteResult, EventInvokeConfigRecord, FunctionUrlRecord, Store, TagChange, TagChangeResult } from '../types';
+import type { AliasWriteResult, EventInvokeConfigRecord, FunctionPolicyRecord, FunctionUrlRecord, Store, TagChange, TagChangeResult } from '../types';
 import { StoreConflict } from '../types';
 import { SqliteHttpApis, httpApisMigration } from './http-apis';
 import type { HttpApiRecord } from '../../http-apis/records';
 import { SqliteFunctionUrls, deleteFunctionUrlsSql, deleteQualifierFunctionUrlSql, functionUrlsMigration } from './function-urls';
+import { SqliteFunctionPolicies, deleteFunctionPoliciesSql, deleteQualifierPolicySql, functionPoliciesMigration } from './function-policies';
 import { SqliteInvokeConfigs, deleteFunctionInvokeConfigsSql, deleteQualifierInvokeConfigSql, invokeConfigsMigration } from './invoke-configs';
 import type { EventSourceMappingQuery, EventSourceMappingRecord } from '../types';
 import { SqliteEventSourceMappings, eventSourceMappingsMigration } from './event-source-mappings';
@@ -162,6 +163,7 @@ export class SqliteStore implements Store {
     this.lst = this.prepareLogs();
     this.invokeConfigs = new SqliteInvokeConfigs(this.db);
     this.functionUrls = new SqliteFunctionUrls(this.db);
+    this.functionPolicies = new SqliteFunctionPolicies(this.db);
     this.httpApis = new SqliteHttpApis(this.db);
     this.esm = new SqliteEventSourceMappings(this.db);
     this.topics = new SqliteTopics(this.db);
@@ -259,6 +261,15 @@ export class SqliteStore implements Store {
   }
   deleteHttpApi(apiId: string) {
     return this.durable(this.httpApis.deleteHttpApi(apiId));
+  }
+
+  // ---- function policies (function-policies.ts)
+  private readonly functionPolicies: SqliteFunctionPolicies;
+  getFunctionPolicy(fn: string, qualifier: string) {
+    return this.functionPolicies.getFunctionPolicy(fn, qualifier);
+  }
+  putFunctionPolicy(rec: FunctionPolicyRecord, expectedRevisionId: string | undefined) {
+    return this.durable(this.functionPolicies.putFunctionPolicy(rec, expectedRevisionId));
   }
 
   private readonly functionUrls: SqliteFunctionUrls;
@@ -495,6 +506,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       this.db.prepare(deleteFunctionInvokeConfigsSql).run(name);
       this.db.prepare(deleteFunctionUrlsSql).run(name);
+      this.db.prepare(deleteFunctionPoliciesSql).run(name);
       this.db.prepare(deleteFunctionConcurrencySql).run(name);
       this.db.prepare(deleteFunctionProvisionedSql).run(name);
       this.st.delAliases.run(name);
@@ -579,6 +591,7 @@ export class SqliteStore implements Store {
       if (result.deleted) {
         this.db.prepare(deleteQualifierInvokeConfigSql).run(name, version);
         this.db.prepare(deleteQualifierProvisionedSql).run(name, version);
+        this.db.prepare(deleteQualifierPolicySql).run(name, version);
       }
     }).immediate();
     await this.committed();
@@ -620,6 +633,8 @@ export class SqliteStore implements Store {
         this.db.prepare(deleteQualifierProvisionedSql).run(functionName, name);
         // AWS deletes an alias's function URL with the alias (recorded: test_lambda_url_persists_after_alias_delete).
         this.db.prepare(deleteQualifierFunctionUrlSql).run(functionName, name);
+        // The alias's policy goes with it: an alias created again later starts without one.
+        this.db.prepare(deleteQualifierPolicySql).run(functionName, name);
       }
     }).immediate();
     await this.committed();
@@ -1312,7 +1327,9 @@ const migrations: string[] = [
   httpApisMigration,
   // 20: IAM: users, access keys (secrets sealed), roles, inline and customer managed policies, attachments (../identity-sql.ts).
   identityTablesSqlite,
-  // 21 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
+  // 21: function policies (AddPermission) per function qualifier: the function, a version or an alias.
+  functionPoliciesMigration,
+  // 22 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
   sqliteAuditUserNameMigration,
 ];
 

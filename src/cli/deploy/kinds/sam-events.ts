@@ -11,8 +11,8 @@ import { roleArn } from '../../../domain/arn';
  * - `Type: Kinesis` → `<Fn><Event>`, an AWS::Lambda::EventSourceMapping of
  *   the stream (StartingPosition required, as Lambda requires it);
  * - `Type: SNS` → `<Fn><Event>`, an AWS::SNS::Subscription with protocol
- *   lambda (SAM's `<Fn><Event>Permission` is not made: Kumo enforces no
- *   resource policies);
+ *   lambda (SAM's `<Fn><Event>Permission` is not made: Kumo does not yet
+ *   enforce function policies for service principals, ARCHITECTURE.md "Choices");
  * - `Type: EventBridgeRule` / `CloudWatchEvent` → `<Fn><Event>`, an
  *   AWS::Events::Rule with the event's Pattern on its EventBusName and the
  *   function as its target (Id `<Fn><Event>LambdaTarget`, or Target.Id);
@@ -26,9 +26,11 @@ import { roleArn } from '../../../domain/arn';
  * - `EventInvokeConfig` → `<Fn>EventInvokeConfig`, and for an SQS or SNS
  *   destination without a Destination, the `<Fn>EventInvokeConfigOnSuccessQueue`
  *   / `…OnFailureTopic` SAM creates.
- * - `FunctionUrlConfig` → `<Fn>Url`, an AWS::Lambda::Url (SAM's
- *   `<Fn>UrlPublicPermissions` is not made: Kumo has no resource policies, a
- *   NONE URL is public).
+ * - `FunctionUrlConfig` → `<Fn>Url`, an AWS::Lambda::Url, and for AuthType
+ *   NONE the two AWS::Lambda::Permission SAM adds, `<Fn>UrlPublicPermissions`
+ *   (principal `*`, lambda:InvokeFunctionUrl, FunctionUrlAuthType NONE) and
+ *   `<Fn>URLInvokeAllowPublicAccess` (lambda:InvokeFunction,
+ *   InvokedViaFunctionUrl): without them the URL answers 403, as AWS's.
  * With AutoPublishAlias they point at the alias, as SAM's do. Other event
  * types are reported (with a `kumo generate-event` line to try the function
  * with such an event) and skipped.
@@ -58,7 +60,7 @@ const snsEventIgnored = ['Region'];
 
 const ruleEventProps = ['Pattern', 'EventBusName', 'Input', 'InputPath', 'InputTransformer', 'Name', 'State', 'Description', 'RetryPolicy', 'DeadLetterConfig', 'Target', 'Enabled'];
 const scheduleEventProps = ['Schedule', 'Input', 'Name', 'Description', 'Enabled', 'State', 'RetryPolicy', 'DeadLetterConfig', 'Target'];
-/** Permissions and role settings: Kumo enforces no resource policies. */
+/** Permissions and role settings: Kumo does not yet enforce function policies for service principals. */
 const ruleEventIgnored = ['RuleName', 'RoleArn'];
 
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -252,6 +254,14 @@ export function expandFunction(d: ResourceDecl, ctx: DeployContext): ResourceDec
       type: 'AWS::Lambda::Url',
       props: defined({ TargetFunctionArn: { Ref: d.id }, Qualifier: aliased ? d.props.AutoPublishAlias : undefined, AuthType: fuc.AuthType, Cors: fuc.Cors, InvokeMode: fuc.InvokeMode }),
     });
+    if (fuc.AuthType === 'NONE') {
+      // A public URL needs the public permission (AWS: urls-auth); SAM 1.110 adds these two, on the alias with AutoPublishAlias.
+      const target = aliased ? { Ref: `${d.id}.Alias` } : { Ref: d.id };
+      children.push(
+        { id: `${d.id}UrlPublicPermissions`, type: 'AWS::Lambda::Permission', props: { Action: 'lambda:InvokeFunctionUrl', FunctionName: target, Principal: '*', FunctionUrlAuthType: 'NONE' } },
+        { id: `${d.id}URLInvokeAllowPublicAccess`, type: 'AWS::Lambda::Permission', props: { Action: 'lambda:InvokeFunction', FunctionName: target, Principal: '*', InvokedViaFunctionUrl: true } },
+      );
+    }
   }
 
   children.push(...implicitApis(d, ctx));
