@@ -379,7 +379,7 @@ export class Gateway {
       if (this.audits(d.service!, route.operation)) d.call = { operation: route.operation, eventName: restEventName(route.operation, segments), accessKeyId: p.accessKeyId, principal: p, input: restInput(params, body, req, d.service!.restJson?.paramMembers) };
       if (p.type !== 'Root') {
         // What `iam.resources` reads: path parameters, the query string's members, and the JSON body unless the route is data-plane (an Invoke payload is never parsed).
-        const members = restInput(params, d.service!.dataPlane?.has(route.operation) ? emptyBody : body, req, d.service!.restJson?.paramMembers);
+        const members = d.call ? { ...(d.call.input as Members) } : restInput(params, d.service!.dataPlane?.has(route.operation) ? emptyBody : body, req, d.service!.restJson?.paramMembers);
         for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in members)) members[k] = v;
         await this.authorise(req, d, d.service!, route.operation, restEventName(route.operation, segments), members, ctx);
       }
