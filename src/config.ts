@@ -112,6 +112,17 @@ export interface KumoConfig {
    * (0, an ephemeral port, when the API port is 0). Same host as the API.
    */
   urlPort?: number;
+  /** The function URL listener's host (KUMO_URL_HOST); unset: the API's host (KUMO_HOST). */
+  urlHost?: string;
+  /**
+   * Control plane vs data plane (issue 18 item 5): KUMO_INVOKE_PORT serves
+   * Lambda's Invoke, InvokeAsync and InvokeWithResponseStream on their own
+   * listener (on KUMO_INVOKE_HOST, else the API's host), and nothing else;
+   * the API port then refuses them (AccessDeniedException naming the invoke
+   * address). Unset: everything on the API port, as before.
+   */
+  invokePort?: number;
+  invokeHost?: string;
   /** The Prometheus `/metrics` listener's port (KUMO_METRICS_PORT); unset: no such listener. Same host as the API. */
   metricsPort?: number;
   dataDir: string;
@@ -161,6 +172,9 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     host: env.KUMO_HOST ?? '127.0.0.1',
     port: env.KUMO_PORT ? Number(env.KUMO_PORT) : 9001,
     urlPort: env.KUMO_URL_PORT ? portNumber(env.KUMO_URL_PORT, 'KUMO_URL_PORT') : undefined,
+    urlHost: env.KUMO_URL_HOST || undefined,
+    invokePort: env.KUMO_INVOKE_PORT ? portNumber(env.KUMO_INVOKE_PORT, 'KUMO_INVOKE_PORT') : undefined,
+    invokeHost: env.KUMO_INVOKE_HOST || undefined,
     metricsPort: env.KUMO_METRICS_PORT ? portNumber(env.KUMO_METRICS_PORT, 'KUMO_METRICS_PORT') : undefined,
     dataDir: env.KUMO_DATA_DIR ?? './.kumo',
     region: env.KUMO_REGION ?? 'us-east-1',
@@ -186,6 +200,7 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.KUMO_SECRET_ACCESS_KEY || undefined,
   };
+  if (cfg.invokeHost !== undefined && cfg.invokePort === undefined) throw new Error('KUMO_INVOKE_HOST is set but KUMO_INVOKE_PORT is not: the invoke listener needs a port');
   return { ...cfg, ...stripUndefined(overrides) };
 }
 

@@ -66,6 +66,8 @@ import { FunctionUrlService } from './function-urls/service';
 import { FunctionPolicyService } from './control/function-policies';
 import { functionUrlOf } from './function-urls/url-id';
 import { UrlListener } from './gateway/url-listener';
+import type { GatewayOptions } from './gateway/gateway';
+import type { Authorizer, CallerResolver } from './identity/types';
 import { HttpApiService } from './http-apis/service';
 import { apiEndpointOf } from './http-apis/ids';
 import { BusService } from './events/bus-service';
@@ -108,6 +110,10 @@ export class KumoServer {
   authorizer!: IdentityAuthorizer;
   store!: Store;
   private gateway!: Gateway;
+  /** The data-plane listener (Invoke only), when KUMO_INVOKE_PORT is set. */
+  private invokeGateway: Gateway | undefined;
+  /** Its port, once it listens. */
+  invokePort?: number;
   private urlListener: UrlListener | undefined;
   private runtimeApi!: RuntimeApiServer;
   private driver!: SandboxDriver & { killAllNow(): void };
@@ -308,28 +314,45 @@ export class KumoServer {
     const audit = this.audit;
     this.auditSweep = setInterval(() => void audit.sweep().catch((e) => console.error('kumo: audit retention sweep failed:', e)), auditSweepIntervalMs);
     this.auditSweep.unref();
-    this.gateway = new Gateway({
-      region: cfg.region,
-      accountId: cfg.accountId,
-      audit,
-      lookupSecret: (id) => { const c = this.identity.resolve(id, undefined); return 'secret' in c ? c.secret : undefined; },
-      services: allServices({
+    // Who signed a request (the account's root, IAM users' keys, role sessions) and what they may do: IAM (src/identity/).
+    const callers: CallerResolver = this.identity;
+    const authorizer: Authorizer = this.authorizer;
+    const services = allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
         queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
         region: cfg.region, accountId: cfg.accountId,
-      }),
+      });
+    // Control plane vs data plane (KUMO_INVOKE_PORT): Lambda's invoke operations on their own listener, and only there.
+    let plane: GatewayOptions['plane'];
+    if (cfg.invokePort !== undefined) {
+      this.invokeGateway = new Gateway({
+        region: cfg.region, accountId: cfg.accountId, audit, callers, authorizer, plane: { serve: 'invoke' },
+        services: services.filter((s) => s.name === 'lambda'),
+        onInternalError: (e) => console.error('kumo: internal error (invoke listener):', e),
+      });
+      const invokeHost = cfg.invokeHost ?? cfg.host;
+      this.invokePort = (await this.invokeGateway.listen(cfg.invokePort, invokeHost)).port;
+      plane = { serve: 'management', invokeAddress: `http://${invokeHost.includes(':') ? `[${invokeHost}]` : invokeHost}:${this.invokePort}` };
+    }
+    this.gateway = new Gateway({
+      region: cfg.region,
+      accountId: cfg.accountId,
+      audit,
+      callers,
+      authorizer,
+      plane,
+      services,
       onInternalError: (e) => console.error('kumo: internal error:', e),
     });
     // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
     this.urlListener = new UrlListener({
       urls: this.functionUrls, policies: this.functionPolicies, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
-      lookupSecret: (id) => { const c = this.identity.resolve(id, undefined); return 'secret' in c ? c.secret : undefined; },
-      authorizeUrl: (id, token, arn) => authorizeUrlCall(this.identity, this.authorizer, id, token, arn),
+      callers, authorizer, audit,
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });
-    this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.host)).port;
+    this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.urlHost ?? cfg.host)).port;
     if (cfg.metricsPort !== undefined) {
       // Prometheus text at /metrics on its own port (src/gateway/metrics-listener.ts says why not on the gateway).
       const prom = prometheusRegistry(lambdaMetrics, metrics, () => ({ inFlight: limiter.current, unreservedInFlight: limiter.unreservedInFlight }));
@@ -372,6 +395,7 @@ export class KumoServer {
 
   private async doStop(): Promise<void> {
     const gatewayClosed = this.gateway?.close(stopGraceMs) ?? Promise.resolve();
+    const invokeClosed = this.invokeGateway?.close(stopGraceMs) ?? Promise.resolve();
     const urlsClosed = this.urlListener?.close(stopGraceMs) ?? Promise.resolve();
     const scrapesClosed = this.metricsListener?.close() ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
@@ -382,13 +406,14 @@ export class KumoServer {
     const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
     this.moveTasks?.stop();
     const schedulerStopped = this.schedulerEngine?.stop() ?? Promise.resolve();
-    const drained = Promise.all([gatewayClosed, urlsClosed, scrapesClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped, schedulerStopped]);
+    const drained = Promise.all([gatewayClosed, invokeClosed, urlsClosed, scrapesClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped, schedulerStopped]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();
     });
     await raceTimeout([drained, hurried], stopGraceMs);
     this.gateway?.closeAllConnections();
+    this.invokeGateway?.closeAllConnections();
     this.urlListener?.closeAllConnections();
     await this.placement?.shutdown();
     // With their EEs gone, what was in flight ends within moments; an
@@ -435,20 +460,4 @@ async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<vo
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * An AWS_IAM function URL call, as AWS authorises it (urls-auth): the signer
- * needs `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction` on the
- * function or alias, the request context saying AuthType AWS_IAM and that
- * the call came through the URL. The account's root passes at once.
- */
-async function authorizeUrlCall(identity: IdentityService, authorizer: IdentityAuthorizer, id: string, token: string | undefined, arn: string): Promise<boolean> {
-  const c = identity.resolve(id, token);
-  if (!('principal' in c)) return false;
-  const context = { 'lambda:FunctionUrlAuthType': 'AWS_IAM', 'lambda:InvokedViaFunctionUrl': 'true' };
-  for (const action of ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction']) {
-    if (!(await authorizer.authorize(c.principal, { action, resource: arn, context })).allowed) return false;
-  }
-  return true;
 }

@@ -23,6 +23,7 @@ bash test/e2e/iam.sh
 bash test/e2e/scheduler.sh
 bash test/e2e/concurrency.sh
 bash test/e2e/audit.sh
+bash test/e2e/invoke-plane.sh
 bash test/e2e/metrics.sh
 bash test/e2e/function-urls.sh
 bash test/e2e/function-policy.sh

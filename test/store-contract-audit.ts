@@ -19,7 +19,7 @@ const seal = (prev: string, body: string) => createHmac('sha256', key).update(pr
 let n = 0;
 const ev = (over: Partial<NewAuditEvent> = {}): NewAuditEvent => {
   n++;
-  return { timeMs: 1_700_000_000_000 + n, eventId: `e-${n}-${Math.random()}`, eventName: 'CreateQueue', eventSource: 'sqs.amazonaws.com', readOnly: false, body: `{"n":${n}}`, ...over };
+  return { timeMs: 1_700_000_000_000 + n, eventId: `e-${n}-${Math.random()}`, eventName: 'CreateQueue', eventSource: 'sqs.amazonaws.com', userName: 'root', readOnly: false, body: `{"n":${n}}`, ...over };
 };
 
 export function auditStoreContract(withStore: WithStore): void {
@@ -45,7 +45,7 @@ export function auditStoreContract(withStore: WithStore): void {
       await s.appendAuditEvents([
         ev({ timeMs: base, eventName: 'CreateFunction20150331', eventSource: 'lambda.amazonaws.com', resourceType: 'AWS::Lambda::Function', resourceName: 'f', accessKeyId: 'AK1' }),
         ev({ timeMs: base + 1000, eventName: 'GetFunction20150331', eventSource: 'lambda.amazonaws.com', readOnly: true, resourceType: 'AWS::Lambda::Function', resourceName: 'f' }),
-        ev({ timeMs: base + 2000, eventName: 'CreateQueue', resourceType: 'AWS::SQS::Queue', resourceName: 'q' }),
+        ev({ timeMs: base + 2000, eventName: 'CreateQueue', resourceType: 'AWS::SQS::Queue', resourceName: 'q', userName: 'alice' }),
       ], seal);
       const names = async (q: Parameters<Store['lookupAuditEvents']>[0]) => (await s.lookupAuditEvents(q)).map((r) => r.eventName);
       assert.deepEqual(await names({ limit: 10 }), ['CreateQueue', 'GetFunction20150331', 'CreateFunction20150331']);
@@ -53,6 +53,9 @@ export function auditStoreContract(withStore: WithStore): void {
       assert.deepEqual(await names({ limit: 10, attribute: { key: 'ReadOnly', value: true } }), ['GetFunction20150331']);
       assert.deepEqual(await names({ limit: 10, attribute: { key: 'AccessKeyId', value: 'AK1' } }), ['CreateFunction20150331']);
       assert.deepEqual(await names({ limit: 10, attribute: { key: 'EventSource', value: 'sqs.amazonaws.com' } }), ['CreateQueue']);
+      // Username: an IAM user's events, and the root's.
+      assert.deepEqual(await names({ limit: 10, attribute: { key: 'Username', value: 'alice' } }), ['CreateQueue']);
+      assert.deepEqual(await names({ limit: 10, attribute: { key: 'Username', value: 'root' } }), ['GetFunction20150331', 'CreateFunction20150331']);
       assert.deepEqual(await names({ limit: 10, startMs: base + 500, endMs: base + 1500 }), ['GetFunction20150331']);
       const page1 = await s.lookupAuditEvents({ limit: 2 });
       assert.deepEqual(await names({ limit: 10, beforeSeq: page1[1]!.seq }), ['CreateFunction20150331']);
@@ -60,6 +63,7 @@ export function auditStoreContract(withStore: WithStore): void {
       assert.equal(got.resourceType, 'AWS::SQS::Queue');
       assert.equal(got.readOnly, false);
       assert.equal(got.accessKeyId, undefined);
+      assert.equal(got.userName, 'alice');
     }));
 
     test('the sweep removes only the oldest rows before a time, at most a limit, and keeps the rest of the chain', withStore(async (s) => {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { AuditAttribute, AuditRow, AuditStore, NewAuditEvent } from '../store/audit';
 import { auditGenesisMac } from '../store/audit';
 import { DomainError } from '../domain/errors';
-import { cloudTrailRecord, type ApiCall } from './record';
+import { cloudTrailRecord, userNameOf, type ApiCall } from './record';
 import * as L from './limits';
 
 /**
@@ -46,6 +46,7 @@ export class AuditTrail {
       eventName: c.eventName,
       eventSource: rec.eventSource as string,
       ...(c.accessKeyId ? { accessKeyId: c.accessKeyId } : {}),
+      userName: userNameOf(c.principal),
       readOnly: c.readOnly,
       ...(c.resource ? { resourceType: c.resource.type, resourceName: c.resource.name } : {}),
       body: JSON.stringify(rec),

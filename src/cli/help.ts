@@ -24,6 +24,8 @@ Server environment:
   KUMO_REGION (us-east-1), KUMO_ACCOUNT_ID (000000000000), KUMO_EE_IDLE_MS (600000)
   KUMO_ASYNC_RETRY_DELAYS_MS (60000,120000), KUMO_EE_SUBNET
   KUMO_URL_PORT (the port + 1; 0 with --port 0)  where function URLs are served
+  KUMO_URL_HOST (the host)                        the function URL listener's address
+  KUMO_INVOKE_PORT, KUMO_INVOKE_HOST (the host)   serve Invoke on its own listener (and only there)
 
 Examples:
   sudo kumo server

@@ -227,7 +227,8 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
       `  export AWS_DEFAULT_REGION=${cfg.region}\n` +
       `  aws lambda list-functions --endpoint-url http://${cfg.host}:${server.port}\n` +
       `kumo: function URLs on port ${server.urlPort} (http://<url-id>.lambda-url.${cfg.region}.localhost:${server.urlPort}/ or http://${cfg.host}:${server.urlPort}/lambda-url/<url-id>/)\n` +
-      (server.metricsPort !== undefined ? `kumo: Prometheus metrics on http://${cfg.host}:${server.metricsPort}/metrics\n` : ''),
+      (server.metricsPort !== undefined ? `kumo: Prometheus metrics on http://${cfg.host}:${server.metricsPort}/metrics\n` : '') +
+      (server.invokePort !== undefined ? `kumo: Invoke (data plane) on http://${cfg.invokeHost ?? cfg.host}:${server.invokePort} (the API port refuses it)\n` : ''),
   );
   await stopped;
   return 0;

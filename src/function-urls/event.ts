@@ -19,7 +19,8 @@ export interface UrlRequest {
   sourceIp: string;
   protocol: string;
   /** The caller, when the URL is AWS_IAM and the signature checked out. */
-  iam?: { accessKey: string; accountId: string };
+  /** AWS_IAM: who signed (`userArn`/`userId`: the principal's ARN and id; the account's root when absent). */
+  iam?: { accessKey: string; accountId: string; userArn?: string; userId?: string };
 }
 
 export interface EventContext {
@@ -104,9 +105,9 @@ export function buildEvent(req: UrlRequest, ctx: EventContext): Record<string, u
         ? {
             authorizer: {
               iam: {
-                accessKey: iam.accessKey, accountId: iam.accountId, callerId: iam.accountId,
+                accessKey: iam.accessKey, accountId: iam.accountId, callerId: iam.userId ?? iam.accountId,
                 cognitoIdentity: null, principalOrgId: null,
-                userArn: `arn:aws:iam::${iam.accountId}:root`, userId: iam.accountId,
+                userArn: iam.userArn ?? `arn:aws:iam::${iam.accountId}:root`, userId: iam.userId ?? iam.accountId,
               },
             },
           }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { Caller, CallerResolver } from '../identity/types';
 
 export interface Credentials {
   accessKeyId: string;
@@ -40,4 +41,19 @@ export function loadCredentials(dataDir: string, fromEnv: { accessKeyId?: string
 
 export function credentialsFile(dataDir: string): string {
   return path.join(dataDir, 'credentials.json');
+}
+
+/**
+ * The account root's key as a CallerResolver (the key pair above is the
+ * account's root key): one Caller, built once, so resolving it allocates
+ * nothing. IdentityService (src/identity/) resolves IAM users' and
+ * sessions' keys as well; this one knows the root key alone.
+ */
+export function rootCallerResolver(c: { accessKeyId: string; secretAccessKey: string }, accountId: string): CallerResolver {
+  const root: Caller = {
+    secret: c.secretAccessKey,
+    principal: { type: 'Root', accountId, arn: `arn:aws:iam::${accountId}:root`, principalId: accountId, accessKeyId: c.accessKeyId },
+  };
+  const unknown = { refused: 'unknown' } as const;
+  return { resolve: (id) => (id === c.accessKeyId ? root : unknown) };
 }

@@ -52,6 +52,8 @@ export const gatewayErrors = {
   IncompleteSignatureException: clientError(400),
   UnrecognizedClientException: clientError(400),
   InvalidSignatureException: clientError(400),
+  /** An expired session's key (STS's, or an EE's role credentials): 403, "The security token included in the request is expired". */
+  ExpiredTokenException: clientError(403),
   UnknownOperationException: clientError(400),
   SerializationException: clientError(400),
   ValidationException: clientError(400),

@@ -7,6 +7,7 @@ import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch
 import { AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Gateway } from './gateway';
+import { rootCallerResolver } from './credentials';
 import { clientError, ServiceError } from './errors';
 import type { Members, ServiceDefinition } from './service';
 
@@ -97,7 +98,7 @@ describe('gateway: one port, every protocol, AWS SDK v3 clients', () => {
   let endpoint = '';
   const internal: unknown[] = [];
   before(async () => {
-    gw = new Gateway({ region, lookupSecret: (id) => (id === creds.accessKeyId ? creds.secretAccessKey : undefined), services, onInternalError: (e) => internal.push(e) });
+    gw = new Gateway({ region, callers: rootCallerResolver(creds, '000000000000'), services, onInternalError: (e) => internal.push(e) });
     const addr: AddressInfo = await gw.listen(0, '127.0.0.1');
     endpoint = `http://127.0.0.1:${addr.port}`;
   });
@@ -198,7 +199,7 @@ describe('gateway: one port, every protocol, AWS SDK v3 clients', () => {
 
 describe('gateway: HTTP/1.1 and HTTP/2 (h2c) on one port; close with clients still connected', () => {
   const start = async () => {
-    const gw = new Gateway({ region, lookupSecret: (id) => (id === creds.accessKeyId ? creds.secretAccessKey : undefined), services, onInternalError: () => {} });
+    const gw = new Gateway({ region, callers: rootCallerResolver(creds, '000000000000'), services, onInternalError: () => {} });
     const addr: AddressInfo = await gw.listen(0, '127.0.0.1');
     return { gw, endpoint: `http://127.0.0.1:${addr.port}` };
   };

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { limits } from '../config';
 import { verifySigV4, type SigV4ErrorName } from './sigv4';
 import { clientError, gatewayError, ServiceError, type ErrorSpec } from './errors';
-import type { Operation, OperationContext, ProtocolName, Route, ServiceDefinition } from './service';
+import type { Members, Operation, OperationContext, ProtocolName, Route, ServiceDefinition, ServiceIam } from './service';
+import { accessDeniedMessage, type Authorizer, type AuthzDecision, type CallerResolver, type ConditionContext, type Principal } from '../identity/types';
 import { decodeJson, encodeJson, encodeJsonError } from './protocols/json';
 import { decodeQuery, encodeQuery, encodeQueryError } from './protocols/query';
 import { decodeCbor, encodeCbor, encodeCborError } from './protocols/cbor';
@@ -46,7 +47,20 @@ export interface GatewayOptions {
   region: string;
   /** The account the audit trail names (recipientAccountId). */
   accountId?: string;
-  lookupSecret(accessKeyId: string): string | undefined;
+  /** Access key (and session token) → who signed (src/identity/types.ts): the account's root, an IAM user, a role session. */
+  callers: CallerResolver;
+  /**
+   * Decides each call of a principal other than the account's root, for
+   * services that declare `iam`. Absent: such callers are refused every such
+   * call (fail closed).
+   */
+  authorizer?: Authorizer;
+  /**
+   * Control plane vs data plane (KUMO_INVOKE_PORT): `management` refuses
+   * Lambda's invoke operations (they are served at `invokeAddress`);
+   * `invoke` serves those and nothing else. Absent: everything here.
+   */
+  plane?: { serve: 'management'; invokeAddress: string } | { serve: 'invoke' };
   services: readonly ServiceDefinition[];
   /** Called with unexpected errors (never shown to the caller). */
   onInternalError(e: unknown): void;
@@ -68,8 +82,14 @@ interface Dispatch {
   /** A JSON-RPC request whose body (and answer) is CBOR, with this content type. */
   cborContentType?: string;
   /** Set once the request is authenticated and its operation known: what the audit trail records. */
-  call?: { operation: string; eventName: string; accessKeyId: string; input: unknown; output?: unknown };
+  call?: { operation: string; eventName: string; accessKeyId: string; principal: Principal; input: unknown; output?: unknown };
 }
+
+/** Lambda's data-plane operations: what an invoke listener serves (KUMO_INVOKE_PORT), and all it serves. */
+export const invokeOperations: ReadonlySet<string> = new Set(['Invoke', 'InvokeAsync', 'InvokeWithResponseStream']);
+/** The refusal of an operation on the wrong listener (Kumo's choice, ARCHITECTURE.md "Choices"). */
+const wrongPlane = { name: 'AccessDeniedException', spec: clientError(403, 'Message') } as const;
+const implicitDeny: AuthzDecision = { allowed: false, reason: 'ImplicitDeny', policyType: 'identity-based' };
 
 /**
  * One HTTP listener for every AWS service Kumo speaks. For each request, in
@@ -230,6 +250,7 @@ export class Gateway {
       service: d.service!.signingName,
       eventName: c.eventName,
       accessKeyId: c.accessKeyId,
+      principal: c.principal,
       sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
       userAgent: header(req, 'user-agent'),
       requestId,
@@ -260,17 +281,20 @@ export class Gateway {
     if (target !== undefined) {
       d.protocol = ctx.protocol = 'json';
       const dot = target.lastIndexOf('.');
+      if (this.opts.plane?.serve === 'invoke') return drainAnd(req, notOnInvokeListener(target.slice(dot + 1)));
       d.service = this.byTargetPrefix.get(target.slice(0, dot));
       const op = d.service?.operations?.[target.slice(dot + 1)];
       if (!d.service || !op) return drainAnd(req, unknownOperation(d.service));
       const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, target.slice(dot + 1), d.service);
       const cborType = d.service.json?.cborContentType;
       if (cborType && (header(req, 'content-type') ?? '').toLowerCase().startsWith(cborType)) d.cborContentType = cborType;
-      ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
+      const p = (ctx.principal = this.verify(req, url, body, d.service, d.protocol));
+      ctx.accessKeyId = p.accessKeyId;
       const input = d.cborContentType ? decodeCbor(body) : decodeJson(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
       const name = target.slice(dot + 1);
-      if (this.audits(d.service, name)) d.call = { operation: name, eventName: name, accessKeyId: ctx.accessKeyId, input: input.value };
+      if (this.audits(d.service, name)) d.call = { operation: name, eventName: name, accessKeyId: p.accessKeyId, principal: p, input: input.value };
+      if (p.type !== 'Root') await this.authorise(req, d, d.service, name, name, input.value, ctx);
       const out = await op.handle(input.value, ctx);
       if (d.call) d.call.output = out;
       return d.cborContentType ? encodeCbor(out, d.cborContentType) : encodeJson(d.service.json!.version, out);
@@ -278,14 +302,17 @@ export class Gateway {
     if (header(req, 'smithy-protocol') === 'rpc-v2-cbor') {
       d.protocol = ctx.protocol = 'rpc-v2-cbor';
       const m = /^\/service\/([^/]+)\/operation\/([^/]+)$/.exec(rawPath);
+      if (this.opts.plane?.serve === 'invoke') return drainAnd(req, notOnInvokeListener(m?.[2] ?? 'This operation'));
       d.service = m ? this.byCborName.get(m[1]!) : undefined;
       const op = m ? d.service?.operations?.[m[2]!] : undefined;
       if (!d.service || !op) return drainAnd(req, unknownOperation(d.service));
       const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, m![2]!, d.service);
-      ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
+      const p = (ctx.principal = this.verify(req, url, body, d.service, d.protocol));
+      ctx.accessKeyId = p.accessKeyId;
       const input = decodeCbor(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
-      if (this.audits(d.service, m![2]!)) d.call = { operation: m![2]!, eventName: m![2]!, accessKeyId: ctx.accessKeyId, input: input.value };
+      if (this.audits(d.service, m![2]!)) d.call = { operation: m![2]!, eventName: m![2]!, accessKeyId: p.accessKeyId, principal: p, input: input.value };
+      if (p.type !== 'Root') await this.authorise(req, d, d.service, m![2]!, m![2]!, input.value, ctx);
       const out = await op.handle(input.value, ctx);
       if (d.call) d.call.output = out;
       return encodeCbor(out);
@@ -305,8 +332,11 @@ export class Gateway {
       if (!action) throw new ServiceError('MissingAction', clientError(400), 'The request is missing an action or a required parameter.');
       if (!op) throw new ServiceError('InvalidAction', clientError(400), 'The action or operation requested is invalid. Verify that the action is typed correctly.');
       if (op.bodyBytesMax !== undefined && body.length > op.bodyBytesMax) throw tooLarge(op.bodyBytesMax, action, service);
-      ctx.accessKeyId = this.verify(req, url, body, service, 'query');
-      if (this.audits(service, action)) d.call = { operation: action, eventName: action, accessKeyId: ctx.accessKeyId, input };
+      if (this.opts.plane?.serve === 'invoke') throw notOnInvokeListener(action);
+      const p = (ctx.principal = this.verify(req, url, body, service, 'query'));
+      ctx.accessKeyId = p.accessKeyId;
+      if (this.audits(service, action)) d.call = { operation: action, eventName: action, accessKeyId: p.accessKeyId, principal: p, input };
+      if (p.type !== 'Root') await this.authorise(req, d, service, action, action, input, ctx);
       const out = await op.handle(input, ctx);
       if (d.call) d.call.output = out;
       return encodeQuery(action, service.query.xmlNamespace, requestId, out);
@@ -333,29 +363,71 @@ export class Gateway {
       if (!match) d.service = this.opts.services.find((s) => s.restJson);
       if (!match && d.service) match = this.routes.get(d.service)?.match(method, segments);
     }
-    if (!match) return drainAnd(req, unknownOperation(d.service));
+    if (!match) return drainAnd(req, this.opts.plane?.serve === 'invoke' ? notOnInvokeListener('This operation') : unknownOperation(d.service));
     const { route, params } = match;
+    const plane = this.opts.plane;
+    if (plane) {
+      const invoke = d.service!.name === 'lambda' && invokeOperations.has(route.operation);
+      if (plane.serve === 'invoke' && !invoke) return drainAnd(req, notOnInvokeListener(route.operation));
+      if (plane.serve === 'management' && invoke) return drainAnd(req, new ServiceError(wrongPlane.name, wrongPlane.spec, `${route.operation} is served on Kumo's invoke address (${plane.invokeAddress}), not on the management API.`));
+    }
     const body = await readBody(req, route.bodyBytesMax, route.operation, d.service!, route.tooLarge);
     if (route.auth) {
-      ctx.accessKeyId = this.verify(req, url, body, d.service!, 'rest-json');
+      const p = (ctx.principal = this.verify(req, url, body, d.service!, 'rest-json'));
+      ctx.accessKeyId = p.accessKeyId;
       // Data-plane routes (Invoke) skip this entirely: their bodies are never parsed twice.
-      if (this.audits(d.service!, route.operation)) d.call = { operation: route.operation, eventName: restEventName(route.operation, segments), accessKeyId: ctx.accessKeyId, input: restInput(params, body, req, d.service!.restJson?.paramMembers) };
+      if (this.audits(d.service!, route.operation)) d.call = { operation: route.operation, eventName: restEventName(route.operation, segments), accessKeyId: p.accessKeyId, principal: p, input: restInput(params, body, req, d.service!.restJson?.paramMembers) };
+      if (p.type !== 'Root') {
+        // What `iam.resources` reads: path parameters, the query string's members, and the JSON body unless the route is data-plane (an Invoke payload is never parsed).
+        const members = d.call ? { ...(d.call.input as Members) } : restInput(params, d.service!.dataPlane?.has(route.operation) ? emptyBody : body, req, d.service!.restJson?.paramMembers);
+        for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in members)) members[k] = v;
+        await this.authorise(req, d, d.service!, route.operation, restEventName(route.operation, segments), members, ctx);
+      }
     }
     const out = await route.handle(
-      { method, segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId, baseUrl: ctx.baseUrl, accessKeyId: ctx.accessKeyId },
+      { method, segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId, baseUrl: ctx.baseUrl, accessKeyId: ctx.accessKeyId, principal: ctx.principal },
       params,
     );
     if (d.call) d.call.output = (out as { json?: unknown }).json;
     return encodeRest(out);
   }
 
-  /** SigV4 for the service's signing name; returns the access key or throws AWS's error (named as the protocol names it). */
-  private verify(req: http.IncomingMessage, url: string, body: Buffer, service: ServiceDefinition, protocol: ProtocolName): string {
+  /**
+   * Authorisation of a principal other than the account's root (the root's
+   * requests never come here: no context is built for them). The action is
+   * `<prefix>:<actions[op] ?? op>`; each resource of `iam.resources` is asked
+   * of the Authorizer, and the first refusal is the service's AccessDenied
+   * with AWS's message. A service without `iam`, or with no Authorizer, is
+   * refused to such callers (fail closed). A refusal is audited, data-plane
+   * operation or not.
+   */
+  private async authorise(req: http.IncomingMessage, d: Dispatch, service: ServiceDefinition, operation: string, eventName: string, input: Members, ctx: OperationContext): Promise<void> {
+    const p = ctx.principal!;
+    const iam = service.iam;
+    const az = this.opts.authorizer;
+    const action = `${iam?.prefix ?? service.signingName}:${iam?.actions?.[operation] ?? operation}`;
+    const resources = iam ? iam.resources(operation, input, ctx) : ['*'];
+    if (resources.length === 0) return;
+    const context = conditionContext(p, req, ctx.region);
+    for (const resource of resources) {
+      const request = { action, resource, context };
+      const decision = az && iam ? await az.authorize(p, request) : implicitDeny;
+      if (decision.allowed) continue;
+      const denied = iam?.accessDenied ?? { name: 'AccessDeniedException', spec: clientError(403) };
+      const shown = iam?.messageAction ? { ...request, action: iam.messageAction(action) } : request;
+      const err = new ServiceError(denied.name, denied.spec, accessDeniedMessage(p, shown, decision));
+      if (this.opts.audit && !d.call) d.call = { operation, eventName, accessKeyId: p.accessKeyId, principal: p, input };
+      throw err;
+    }
+  }
+
+  /** SigV4 for the service's signing name; returns who signed or throws AWS's error (named as the protocol names it). */
+  private verify(req: http.IncomingMessage, url: string, body: Buffer, service: ServiceDefinition, protocol: ProtocolName): Principal {
     const auth = verifySigV4(
       { method: req.method ?? 'GET', url, headers: req.headers, bodySha256Hex: createHash('sha256').update(body).digest('hex') },
-      { region: this.opts.region, service: service.signingName, lookupSecret: this.opts.lookupSecret, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
+      { region: this.opts.region, service: service.signingName, callers: this.opts.callers, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
     );
-    if (auth.ok) return auth.accessKeyId;
+    if (auth.ok) return auth.caller.principal;
     if (protocol === 'query') {
       const q = queryAuthErrors[auth.error];
       throw new ServiceError(q.name, q.spec, auth.message);
@@ -374,7 +446,39 @@ const queryAuthErrors: Record<SigV4ErrorName, { name: string; spec: ErrorSpec }>
   IncompleteSignatureException: { name: 'IncompleteSignature', spec: clientError(400) },
   UnrecognizedClientException: { name: 'InvalidClientTokenId', spec: clientError(403) },
   InvalidSignatureException: { name: 'SignatureDoesNotMatch', spec: clientError(403) },
+  ExpiredTokenException: { name: 'ExpiredToken', spec: clientError(403) },
 };
+
+const emptyBody = Buffer.alloc(0);
+
+/** A call on the invoke listener that is not one of Lambda's invoke operations. */
+function notOnInvokeListener(operation: string): ServiceError {
+  return new ServiceError(wrongPlane.name, wrongPlane.spec, `${operation} is not served on Kumo's invoke address: only Invoke, InvokeAsync and InvokeWithResponseStream are; use the management API.`);
+}
+
+/**
+ * The request's condition keys (IAM's global condition context keys) for a
+ * principal other than root. `aws:SecureTransport` is 'false': Kumo's
+ * listeners speak plain HTTP.
+ */
+export function conditionContext(p: Principal, req: http.IncomingMessage, region: string, nowMs = Date.now()): ConditionContext {
+  const c: Record<string, string | undefined> = {
+    'aws:SourceIp': (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+    'aws:CurrentTime': new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'aws:EpochTime': String(Math.floor(nowMs / 1000)),
+    'aws:SecureTransport': 'false',
+    'aws:PrincipalAccount': p.accountId,
+    // For a role session AWS gives the role's ARN, not the session's.
+    'aws:PrincipalArn': p.type === 'AssumedRole' ? (p.roleArn ?? p.arn) : p.arn,
+    'aws:PrincipalType': p.type === 'IAMUser' ? 'User' : p.type === 'AssumedRole' ? 'AssumedRole' : 'Account',
+    'aws:userid': p.principalId,
+    'aws:RequestedRegion': region,
+    'aws:UserAgent': header(req, 'user-agent'),
+  };
+  if (p.type === 'IAMUser') c['aws:username'] = p.userName;
+  if (p.type === 'AssumedRole' && p.issuedAtMs !== undefined) c['aws:TokenIssueTime'] = new Date(p.issuedAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return c;
+}
 
 function encodeError(d: Dispatch, err: ServiceError, requestId: string): WireResponse {
   switch (d.protocol) {

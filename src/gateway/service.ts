@@ -81,7 +81,8 @@ export interface ServiceIam {
   actions?: Readonly<Record<string, string>>;
   /**
    * The ARNs the call acts on (each is authorised), `['*']` where it names
-   * none. `input` is the decoded members for the RPC protocols; for a REST
+   * none, and `[]` for a call that needs no authorisation at all (STS's
+   * GetCallerIdentity: AWS answers it whatever the caller's policies say). `input` is the decoded members for the RPC protocols; for a REST
    * route, its path parameters under the AWS member names
    * (`restJson.paramMembers`), the query string's members, and the JSON
    * body's members where the route is not data-plane (an Invoke payload is
@@ -92,6 +93,8 @@ export interface ServiceIam {
   resources(operation: string, input: Members, ctx: OperationContext): readonly string[];
   /** The error a refusal is (Lambda: AccessDeniedException 403; query services: AccessDenied 403). */
   accessDenied: { name: string; spec: ErrorSpec };
+  /** How the action is spelled in the refusal's message where the service words it its own way (SQS: lower case, `sqs:sendmessage`). */
+  messageAction?(action: string): string;
 }
 
 export type ProtocolName = 'rest-json' | 'json' | 'query' | 'rpc-v2-cbor';

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { requirePythonModule, tool } from '../../test/tools';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { CallerResolver } from '../identity/types';
 import type { Checksum, SourceData, HttpRequest as SmithyRequest } from '@smithy/types';
 import {
   LambdaClient,
@@ -24,6 +25,8 @@ import {
   MSG_UNRECOGNIZED_CLIENT,
   MSG_SIGNATURE_MISMATCH,
   MSG_HOST_NOT_SIGNED,
+  MSG_TOKEN_NOT_SIGNED,
+  MSG_EXPIRED_TOKEN,
   MSG_INVALID_REGION,
   MSG_BOTH_AUTH,
   type SigV4Result,
@@ -96,12 +99,13 @@ interface SignOpts {
   /** Adds x-amz-content-sha256 (the signer's applyChecksum). */
   checksumHeader?: boolean;
   presignExpires?: number;
+  sessionToken?: string;
 }
 
 /** Sign with @smithy/signature-v4 and return the request as the server would see it. */
 async function sdkSign(o: SignOpts): Promise<SigV4Request & { body: string }> {
   const signer = new SignatureV4({
-    credentials: { accessKeyId: o.key ?? KEY, secretAccessKey: o.secret ?? SECRET },
+    credentials: { accessKeyId: o.key ?? KEY, secretAccessKey: o.secret ?? SECRET, ...(o.sessionToken ? { sessionToken: o.sessionToken } : {}) },
     region: o.region ?? REGION,
     service: o.service ?? SERVICE,
     sha256: NodeSha256,
@@ -129,12 +133,25 @@ async function sdkSign(o: SignOpts): Promise<SigV4Request & { body: string }> {
   return { method: signed.method, url: wireUrl(signed.path, signed.query), headers, bodySha256Hex: sha256Hex(body), body };
 }
 
+/** A resolver over a key → secret map (each key a root caller); what it was asked is kept in `asked`. */
+function mapCallers(m: Record<string, string>, asked: { key: string; token: string | undefined }[] = []): CallerResolver {
+  return {
+    resolve: (key, token) => {
+      asked.push({ key, token });
+      const secret = m[key];
+      return secret === undefined ? { refused: 'unknown' } : { secret, principal: { type: 'Root', accountId: '000000000000', arn: 'arn:aws:iam::000000000000:root', principalId: '000000000000', accessKeyId: key } };
+    },
+  };
+}
+/** The result without the caller object (compared by key). */
+const okKey = (r: SigV4Result) => (r.ok ? { ok: true, accessKeyId: r.accessKeyId } : r);
+
 const secrets: Record<string, string> = { [KEY]: SECRET };
-const baseOpts = { region: REGION, service: SERVICE, lookupSecret: (k: string) => secrets[k], nowMs: T0 + 1000, clockSkewMs: SKEW };
+const baseOpts = { region: REGION, service: SERVICE, callers: mapCallers(secrets), nowMs: T0 + 1000, clockSkewMs: SKEW };
 const verify = (r: SigV4Request, over: Partial<typeof baseOpts> = {}): SigV4Result => verifySigV4(r, { ...baseOpts, ...over });
 
 function assertOk(r: SigV4Result): void {
-  assert.deepEqual(r, { ok: true, accessKeyId: KEY });
+  assert.deepEqual(okKey(r), { ok: true, accessKeyId: KEY });
 }
 function assertErr(r: SigV4Result, error: string, message?: string | RegExp): void {
   assert.equal(r.ok, false, `expected ${error}, got ok`);
@@ -335,6 +352,27 @@ describe('sigv4: round trip with @smithy/signature-v4', () => {
     assertErr(verify({ ...r, headers: { ...r.headers, authorization: auth } }), 'InvalidSignatureException', MSG_HOST_NOT_SIGNED);
   });
 
+  test('a session token (header or pre-signed query) reaches the resolver; an unsigned token header is refused', async () => {
+    const asked: { key: string; token: string | undefined }[] = [];
+    const callers = mapCallers(secrets, asked);
+    assertOk(verify(await sdkSign({ path: '/2015-03-31/functions', sessionToken: 'TOKEN-1' }), { callers }));
+    assert.deepEqual(asked.at(-1), { key: KEY, token: 'TOKEN-1' });
+    assertOk(verify(await sdkSign({ path: '/2015-03-31/functions', sessionToken: 'TOKEN-2', presignExpires: 60 }), { callers }));
+    assert.deepEqual(asked.at(-1), { key: KEY, token: 'TOKEN-2' });
+    assertOk(verify(await sdkSign({ path: '/2015-03-31/functions' }), { callers }));
+    assert.deepEqual(asked.at(-1), { key: KEY, token: undefined });
+    // A token header added after signing is not covered by the signature.
+    const r = await sdkSign({ path: '/2015-03-31/functions' });
+    r.headers['x-amz-security-token'] = 'TOKEN-3';
+    assertErr(verify(r, { callers }), 'InvalidSignatureException', MSG_TOKEN_NOT_SIGNED);
+  });
+
+  test('an expired session is ExpiredTokenException, an unknown one UnrecognizedClientException', async () => {
+    const req = await sdkSign({ path: '/2015-03-31/functions', sessionToken: 'T' });
+    assertErr(verify(req, { callers: { resolve: () => ({ refused: 'expired' }) } }), 'ExpiredTokenException', MSG_EXPIRED_TOKEN);
+    assertErr(verify(req, { callers: { resolve: () => ({ refused: 'unknown' }) } }), 'UnrecognizedClientException', MSG_UNRECOGNIZED_CLIENT);
+  });
+
   test('credential date must match X-Amz-Date', async () => {
     const r = await sdkSign({ path: '/2015-03-31/functions/' });
     const auth = String(r.headers.authorization).replace('/20250601/', '/20250531/');
@@ -385,7 +423,7 @@ describe('sigv4: real clients end to end', () => {
         const body = Buffer.concat(chunks);
         const result = verifySigV4(
           { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, bodySha256Hex: sha256Hex(body) },
-          { region: 'us-east-1', service: 'lambda', lookupSecret: (k) => clientSecrets[k], nowMs: Date.now(), clockSkewMs: SKEW },
+          { region: 'us-east-1', service: 'lambda', callers: mapCallers(clientSecrets), nowMs: Date.now(), clockSkewMs: SKEW },
         );
         const keyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
         seen.push({ method: req.method ?? '', url: req.url ?? '', keyId, result });
@@ -427,7 +465,7 @@ describe('sigv4: real clients end to end', () => {
     assert.equal(mine.length, 5);
     assert.ok(mine.some((s) => s.url.includes('arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af%3A1')), JSON.stringify(mine.map((s) => s.url)));
     assert.ok(mine.some((s) => s.method === 'POST'));
-    for (const s of mine) assert.deepEqual(s.result, { ok: true, accessKeyId: 'AKIDSDKV3' }, s.url);
+    for (const s of mine) assert.deepEqual(okKey(s.result), { ok: true, accessKeyId: 'AKIDSDKV3' }, s.url);
   });
 
   test('@aws-sdk/client-lambda v3 with a wrong secret gets InvalidSignatureException', async () => {
@@ -498,7 +536,7 @@ describe('sigv4: real clients end to end', () => {
     for (const [keyId, n] of [['AKIDCLIV2', 3], ['AKIDBOTO3', 4]] as const) {
       const mine = seenFor(keyId);
       assert.equal(mine.length, n, `${keyId}: ${JSON.stringify(mine)}`);
-      for (const s of mine) assert.deepEqual(s.result, { ok: true, accessKeyId: keyId }, `${keyId} ${s.method} ${s.url}`);
+      for (const s of mine) assert.deepEqual(okKey(s.result), { ok: true, accessKeyId: keyId }, `${keyId} ${s.method} ${s.url}`);
     }
     assert.ok(seenFor('AKIDCLIV2').some((s) => s.url.includes('%3Afunction%3Af%3A1')));
     assert.ok(seenFor('AKIDBOTO3').some((s) => s.url.includes('my%20fn')));

@@ -12,11 +12,18 @@ import { isPreflight, preflightHeaders, withCorsHeaders } from '../function-urls
 import { urlPayloadBytesMax } from '../function-urls/limits';
 import { urlIdRe } from '../function-urls/url-id';
 import { verifySigV4 } from './sigv4';
+import { conditionContext } from './gateway';
+import type { AuditSink } from './gateway';
+import { accessDeniedMessage, type Authorizer, type CallerResolver } from '../identity/types';
 import { Readable } from 'node:stream';
 import type { StreamedInvokeResult } from '../invoke/streamed';
 import { HttpPreludeSplitter, httpIntegrationContentType } from '../invoke/response-stream';
 import { apiNotFound, executeApiHostRe, executeApiPrefix, serveHttpApi, type HttpApiServeDeps } from './http-api-serve';
 import { requestPayloadBytesMax } from '../http-apis/limits';
+
+/** What an AWS_IAM URL call needs of a signer other than the account's root (AWS: urls-auth). */
+const urlActions = ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'] as const;
+const urlImplicitDeny = { allowed: false, reason: 'ImplicitDeny', policyType: 'identity-based' } as const;
 
 /** While closing, how often connections that have become idle are closed. */
 const closeSweepMs = 50;
@@ -37,14 +44,12 @@ export interface UrlListenerDeps {
   invoker: InvokeService;
   region: string;
   accountId: string;
-  lookupSecret(accessKeyId: string): string | undefined;
-  /**
-   * AWS_IAM URLs: whether the signer of a request may invoke the URL of this
-   * function or alias ARN (IAM: `lambda:InvokeFunctionUrl` and
-   * `lambda:InvokeFunction` with `lambda:InvokedViaFunctionUrl`, identity and
-   * resource policies). Absent: the signature alone decides (no IAM).
-   */
-  authorizeUrl?(accessKeyId: string, sessionToken: string | undefined, resourceArn: string): boolean | Promise<boolean>;
+  /** Access key (and session token) → who signed, for AWS_IAM URLs. */
+  callers: CallerResolver;
+  /** Decides `lambda:InvokeFunctionUrl` for a signer other than the account's root (absent: such signers are refused). */
+  authorizer?: Authorizer;
+  /** Where refusals are recorded (an allowed URL call is a data event: not audited). */
+  audit?: AuditSink;
   /** HTTP APIs served on the same listener (host `<api-id>.execute-api.<region>.…` or `/execute-api/<api-id>/…`). */
   httpApis?: Pick<HttpApiServeDeps, 'byId'>;
   onInternalError(e: unknown): void;
@@ -186,16 +191,31 @@ export class UrlListener {
     if (cfg.authType === 'AWS_IAM') {
       const auth = verifySigV4(
         { method: req.method ?? 'GET', url: rawUrl, headers: req.headers, bodySha256Hex: createHash('sha256').update(body).digest('hex') },
-        { region: this.deps.region, service: 'lambda', lookupSecret: this.deps.lookupSecret, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
+        { region: this.deps.region, service: 'lambda', callers: this.deps.callers, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
       );
       // AWS answers every failed authentication of an AWS_IAM URL 403 AccessDeniedException; an unsigned request says only "Forbidden".
       if (!auth.ok) return message(403, 'AccessDeniedException', auth.error === 'MissingAuthenticationTokenException' ? 'Forbidden' : auth.message);
-      iam = { accessKey: auth.accessKeyId, accountId: this.deps.accountId };
-      if (this.deps.authorizeUrl) {
-        const token = header('x-amz-security-token');
-        const ok = this.deps.authorizeUrl(auth.accessKeyId, token, this.deps.urls.arn(cfg));
-        if (!(typeof ok === 'boolean' ? ok : await ok)) return forbidden();
+      const p = auth.caller.principal;
+      if (p.type !== 'Root') {
+        // AWS (urls-auth): lambda:InvokeFunctionUrl and lambda:InvokeFunction on the function or alias, the context saying AWS_IAM and that the call came through the URL.
+        const resource = this.deps.urls.arn(cfg);
+        const context = { ...conditionContext(p, req, this.deps.region), 'lambda:FunctionUrlAuthType': 'AWS_IAM', 'lambda:InvokedViaFunctionUrl': 'true' };
+        for (const action of urlActions) {
+          const request = { action, resource, context };
+          const d = this.deps.authorizer ? await this.deps.authorizer.authorize(p, request) : urlImplicitDeny;
+          if (d.allowed) continue;
+          // The URL front end says only "Forbidden…"; the trail keeps AWS's full message.
+          this.deps.audit?.record({
+            service: 'lambda', eventName: 'InvokeFunctionUrl', accessKeyId: p.accessKeyId, principal: p,
+            sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), userAgent: header('user-agent'), requestId,
+            region: this.deps.region, accountId: this.deps.accountId, timeMs: Date.now(), readOnly: false,
+            input: { functionName: cfg.functionName, qualifier: cfg.qualifier }, error: { code: 'AccessDeniedException', message: accessDeniedMessage(p, request, d) },
+            resource: { type: 'AWS::Lambda::Function', name: cfg.functionName },
+          }).catch((e) => this.deps.onInternalError(e));
+          return forbidden();
+        }
       }
+      iam = { accessKey: auth.accessKeyId, accountId: p.accountId, userArn: p.arn, userId: p.principalId };
     } else {
       // AuthType NONE: Lambda authenticates nobody, but the function's resource-based policy must allow the public (AWS: urls-auth).
       const ok = this.deps.policies.allowsPublicUrl(cfg.functionName, cfg.qualifier);

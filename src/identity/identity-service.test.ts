@@ -144,7 +144,7 @@ test('AssumeRole: trusted by name without an identity policy; by the account onl
     assert.equal(c.secret, s.credentials.secretAccessKey);
     assert.deepEqual(c.principal, {
       type: 'AssumedRole', accountId: acct, arn: s.arn, principalId: s.assumedRoleId, accessKeyId: s.credentials.accessKeyId,
-      roleArn: byName.arn, sessionName: 'sess-1', expiresAtMs: s.credentials.expiresAtMs,
+      roleArn: byName.arn, sessionName: 'sess-1', expiresAtMs: s.credentials.expiresAtMs, issuedAtMs: s.credentials.expiresAtMs - 900_000,
     });
     assert.deepEqual(t.identity.resolve('ASIAOTHER00000000000', s.credentials.sessionToken), { refused: 'unknown' }, 'the token names another key');
     const tampered = Buffer.from(s.credentials.sessionToken, 'base64');

@@ -637,7 +637,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
       throw new IdentityError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
     }
     if (duration > role.maxSessionDurationS) throw new IdentityError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
-    const credentials = this.sessions.mint(role, sessionName, this.now() + duration * 1000);
+    const credentials = this.sessions.mint(role, sessionName, this.now() + duration * 1000, this.now());
     return { credentials, assumedRoleId: `${role.id}:${sessionName}`, arn: ids.assumedRoleArn(this.accountId, role.name, sessionName) };
   }
 
@@ -648,7 +648,7 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     const role = parsed && this.roles.get(parsed.name.toLowerCase());
     // A role this server has not seen yet (made elsewhere a moment ago): a session with no role id, which the authorizer refuses.
     const r = role && role.arn === roleArn ? role : { accountId: parsed?.accountId ?? this.accountId, arn: roleArn, id: 'AROA-UNKNOWN', name: parsed?.name ?? 'unknown' };
-    return this.sessions.mint(r, sessionName, this.now() + durationMs);
+    return this.sessions.mint(r, sessionName, this.now() + durationMs, this.now());
   }
 
   async trusts(roleArn: string, servicePrincipal: string): Promise<'ok' | 'missing' | 'untrusted'> {

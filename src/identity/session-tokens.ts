@@ -32,6 +32,8 @@ interface TokenFacts {
   n: string;
   s: string;
   e: number;
+  /** When the session was issued (aws:TokenIssueTime, CloudTrail's creationDate); absent in tokens minted before it was kept. */
+  t?: number;
 }
 
 export interface SessionRole {
@@ -50,9 +52,9 @@ export class SessionTokens {
     this.macKey = keyring.macKey('sts');
   }
 
-  mint(role: SessionRole, sessionName: string, expiresAtMs: number): SessionCredentials {
+  mint(role: SessionRole, sessionName: string, expiresAtMs: number, issuedAtMs: number = Date.now()): SessionCredentials {
     const accessKeyId = sessionKeyId();
-    const facts: TokenFacts = { v: 1, k: accessKeyId, a: role.accountId, r: role.arn, i: role.id, n: role.name, s: sessionName, e: expiresAtMs };
+    const facts: TokenFacts = { v: 1, k: accessKeyId, a: role.accountId, r: role.arn, i: role.id, n: role.name, s: sessionName, e: expiresAtMs, t: issuedAtMs };
     const sessionToken = this.keyring.sealBytes(Buffer.from(JSON.stringify(facts), 'utf8'), tokenAad).toString('base64');
     return { accessKeyId, secretAccessKey: this.secretOf(accessKeyId), sessionToken, expiresAtMs };
   }
@@ -69,6 +71,7 @@ export class SessionTokens {
         principal: {
           type: 'AssumedRole', accountId: facts.a, arn: assumedRoleArn(facts.a, facts.n, facts.s), principalId: `${facts.i}:${facts.s}`,
           accessKeyId: facts.k, roleArn: facts.r, sessionName: facts.s, expiresAtMs: facts.e,
+          ...(typeof facts.t === 'number' ? { issuedAtMs: facts.t } : {}),
         },
       };
       if (this.opened.size >= identityTuning.openedSessionsMax) this.opened.delete(this.opened.keys().next().value!);

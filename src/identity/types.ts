@@ -28,6 +28,8 @@ export interface Principal {
   roleArn?: string;
   sessionName?: string;
   expiresAtMs?: number;
+  /** AssumedRole: when the session was issued (aws:TokenIssueTime; CloudTrail's sessionContext.attributes.creationDate). */
+  issuedAtMs?: number;
 }
 
 /** What the gateway learns from an access key: the secret to check the signature with, and who signed. */

@@ -21,6 +21,8 @@ export interface NewAuditEvent {
   eventName: string;
   eventSource: string;
   accessKeyId?: string;
+  /** LookupEvents' Username: `root`, the IAM user's name, or the role session's name. */
+  userName: string;
   readOnly: boolean;
   resourceType?: string;
   resourceName?: string;
@@ -66,6 +68,7 @@ export const auditAttributeColumn: Record<AuditAttribute['key'], string> = {
   ResourceType: 'resource_type',
   ResourceName: 'resource_name',
   ReadOnly: 'read_only',
+  Username: 'user_name',
 };
 
 /** A row of either database as an AuditRow (`read_only` is 0/1 on SQLite, a boolean on PostgreSQL). */
@@ -77,6 +80,7 @@ export function auditRow(r: Record<string, unknown>): AuditRow {
     eventName: String(r.event_name),
     eventSource: String(r.event_source),
     ...(r.access_key_id != null ? { accessKeyId: String(r.access_key_id) } : {}),
+    userName: r.user_name != null ? String(r.user_name) : 'root',
     readOnly: r.read_only === true || Number(r.read_only) === 1,
     ...(r.resource_type != null ? { resourceType: String(r.resource_type) } : {}),
     ...(r.resource_name != null ? { resourceName: String(r.resource_name) } : {}),

@@ -240,6 +240,15 @@ export class StreamService {
     return at > shard.seqStart ? formatSequence(shard.ordinal, at) : undefined;
   }
 
+  /** The stream an iterator was issued for (GetRecords' authorisation), undefined when it is not a valid iterator. */
+  streamOfIterator(iterator: string): string | undefined {
+    try {
+      return openIterator(this.keys, iterator).stream;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** `streamName`: the stream the caller named beside the iterator (GetRecords' StreamARN), which must be the iterator's. */
   async getRecords(iterator: string, limit: number | undefined, streamName?: string): Promise<ReadResult> {
     const it = openIterator(this.keys, iterator);

@@ -33,12 +33,8 @@ type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: stri
 const trust = (principal: object) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
 const allow = (action: string, resource = '*') => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: resource }] });
 
-/**
- * Whether the gateway hands the request's X-Amz-Security-Token to the
- * CallerResolver (helper C's gateway change, issue 18). Until it does,
- * session credentials cannot sign a request, and the test that uses them says so.
- */
-const gatewayResolvesSessions = false;
+/** The gateway hands the request's X-Amz-Security-Token to the CallerResolver (src/gateway/sigv4.ts), so session credentials sign requests. */
+const gatewayResolvesSessions = true;
 
 async function refused(p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> {
   await assert.rejects(p, (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
@@ -125,6 +121,10 @@ describe('IAM and STS', () => {
     const me = await stsAs(carol).send(new GetCallerIdentityCommand({}));
     const user = (await iam.send(new GetUserCommand({ UserName: 'carol' }))).User!;
     assert.deepEqual([me.UserId, me.Account, me.Arn], [user.UserId, acct, `arn:aws:iam::${acct}:user/carol`]);
+    // Every call is authorised: GetUser needs iam:GetUser, as at AWS (refused first, then allowed on her own ARN).
+    await refused(iamAs(carol).send(new GetUserCommand({})), 'AccessDenied', 403,
+      `User: arn:aws:iam::${acct}:user/carol is not authorized to perform: iam:GetUser on resource: arn:aws:iam::${acct}:user/carol because no identity-based policy allows the iam:GetUser action`);
+    await iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'self', PolicyDocument: allow('iam:GetUser', `arn:aws:iam::${acct}:user/carol`) }));
     assert.equal((await iamAs(carol).send(new GetUserCommand({}))).User!.UserName, 'carol', 'GetUser without a name is the caller');
 
     await iam.send(new UpdateAccessKeyCommand({ UserName: 'carol', AccessKeyId: k.AccessKeyId, Status: 'Inactive' }));

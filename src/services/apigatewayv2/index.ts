@@ -1,4 +1,5 @@
 import type { ApiRequest, Route, ServiceDefinition } from '../../gateway/service';
+import { apiGatewayIam } from './iam';
 import type { HttpApiService } from '../../http-apis/service';
 import { apiGatewayV2Error, apiGatewayV2Errors, mapApiGatewayV2Error } from './errors';
 import { decodeCreateApi, decodeCreateIntegration, decodeCreateRoute, decodeCreateStage, decodeUpdateApi, decodeUpdateStage, jsonBody } from './decode';
@@ -29,6 +30,8 @@ export function apiGatewayV2Service(d: ApiGatewayV2Deps): ServiceDefinition {
   return {
     name: 'apigateway',
     signingName: 'apigateway',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: apiGatewayIam,
     errors: apiGatewayV2Errors,
     internalErrorName: 'InternalFailure',
     mapError: mapApiGatewayV2Error,

@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
+import { cloudTrailIam } from './iam';
 import type { AuditTrail } from '../../audit/audit-trail';
 import type { AuditAttribute } from '../../audit/attribute';
 import { lookupAttributeValueCharsMax } from '../../audit/limits';
@@ -29,6 +30,8 @@ export function cloudTrailService(d: CloudTrailDeps): ServiceDefinition {
   return {
     name: 'cloudtrail',
     signingName: 'cloudtrail',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: cloudTrailIam,
     errors: cloudTrailErrors,
     json: { targetPrefix: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101', targetPrefixAliases: ['CloudTrail_20131101'], version: '1.1' },
     mapError: mapCloudTrailError,
@@ -40,7 +43,6 @@ export function cloudTrailService(d: CloudTrailDeps): ServiceDefinition {
             throw cloudTrailError('InvalidEventCategoryException', 'Kumo has no CloudTrail Insights: EventCategory insight is not supported.');
           }
           let attribute: AuditAttribute | undefined;
-          let noMatch = false;
           if (i.LookupAttributes !== undefined) {
             const list = i.LookupAttributes;
             if (!Array.isArray(list)) throw cloudTrailError('InvalidLookupAttributesException', 'LookupAttributes must be a list.');
@@ -53,10 +55,8 @@ export function cloudTrailService(d: CloudTrailDeps): ServiceDefinition {
               if (typeof a.AttributeValue !== 'string' || a.AttributeValue.length < 1 || a.AttributeValue.length > lookupAttributeValueCharsMax) {
                 throw cloudTrailError('InvalidLookupAttributesException', `AttributeValue must be 1 to ${lookupAttributeValueCharsMax} characters.`);
               }
-              // Every call is made with the account's root key: Username "root" matches every event, any other none.
-              if (a.AttributeKey === 'Username') {
-                if (a.AttributeValue !== 'root') noMatch = true;
-              } else if (a.AttributeKey === 'ReadOnly') attribute = { key: 'ReadOnly', value: a.AttributeValue === 'true' };
+              // Username: `root`, an IAM user's name, or a role session's name (audit/record.ts userNameOf).
+              if (a.AttributeKey === 'ReadOnly') attribute = { key: 'ReadOnly', value: a.AttributeValue === 'true' };
               else attribute = { key: a.AttributeKey as Exclude<AuditAttribute['key'], 'ReadOnly'>, value: a.AttributeValue };
             }
           }
@@ -64,7 +64,6 @@ export function cloudTrailService(d: CloudTrailDeps): ServiceDefinition {
             throw cloudTrailError('InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
           }
           if (i.NextToken !== undefined && typeof i.NextToken !== 'string') throw cloudTrailError('InvalidNextTokenException', 'Invalid next token.');
-          if (noMatch) return { Events: [] };
           const r = await d.audit.lookup({
             attribute,
             startMs: time(i.StartTime, 'StartTime'),
@@ -80,7 +79,7 @@ export function cloudTrailService(d: CloudTrailDeps): ServiceDefinition {
               ...(e.accessKeyId ? { AccessKeyId: e.accessKeyId } : {}),
               EventTime: e.timeMs / 1000,
               EventSource: e.eventSource,
-              Username: 'root',
+              Username: e.userName,
               Resources: e.resourceType ? [{ ResourceType: e.resourceType, ResourceName: e.resourceName }] : [],
               CloudTrailEvent: e.body,
             })),

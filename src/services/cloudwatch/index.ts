@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
+import { cloudWatchIam } from './iam';
 import type { MetricsRegistry } from '../../metrics/registry';
 import { cloudWatchErrors } from './errors';
 import { metricOperations } from './operations';
@@ -20,6 +21,8 @@ export function cloudWatchService(d: CloudWatchDeps): ServiceDefinition {
   return {
     name: 'cloudwatch',
     signingName: 'monitoring',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: cloudWatchIam,
     errors: cloudWatchErrors,
     internalErrorName: 'InternalServiceFault',
     json: { targetPrefix: 'GraniteServiceVersion20100801', version: '1.0', queryCompatible: { namespace: 'com.amazonaws.cloudwatch' } },

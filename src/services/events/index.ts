@@ -1,4 +1,5 @@
 import type { Operation, ServiceDefinition } from '../../gateway/service';
+import { eventsIam } from './iam';
 import { validation } from '../../events/errors';
 import { eventsErrors, mapEventsError } from './errors';
 import { eventOperations, type EventsDeps } from './operations';
@@ -30,6 +31,8 @@ export function eventsService(d: EventsDeps): ServiceDefinition {
   return {
     name: 'events',
     signingName: 'events',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: eventsIam,
     // PutEvents is a data event in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['PutEvents']),
     errors: eventsErrors,

@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
+import { kinesisIam } from './iam';
 import { kinesisErrors, mapKinesisError } from './errors';
 import type { KinesisDeps } from './operation';
 import { recordOperations } from './records-api';
@@ -19,6 +20,8 @@ export function kinesisService(d: KinesisDeps): ServiceDefinition {
   return {
     name: 'kinesis',
     signingName: 'kinesis',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: kinesisIam((it) => d.streams.streamOfIterator(it)),
     // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['PutRecord', 'PutRecords', 'GetRecords', 'GetShardIterator', 'SubscribeToShard']),
     errors: kinesisErrors,

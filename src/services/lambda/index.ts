@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
+import { lambdaIam } from './iam';
 import { errorRegistry, mapLambdaError } from './errors';
 import { functionRoutes } from './functions-api';
 import type { BlobStore } from '../../blobs/blob-store';
@@ -56,6 +57,8 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
   return {
     name: 'lambda',
     signingName: 'lambda',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: lambdaIam,
     // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['Invoke', 'InvokeAsync', 'InvokeWithResponseStream']),
     errors: errorRegistry,

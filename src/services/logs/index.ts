@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
+import { logsIam } from './iam';
 import type { LogService } from '../../logs/log-service';
 import { logsErrors } from './errors';
 import { eventOperations } from './events';
@@ -18,6 +19,8 @@ export function logsService(d: LogsDeps): ServiceDefinition {
   return {
     name: 'logs',
     signingName: 'logs',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: logsIam,
     // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['PutLogEvents', 'GetLogEvents', 'FilterLogEvents', 'StartLiveTail']),
     errors: logsErrors,

@@ -1,4 +1,5 @@
 import type { ApiRequest, Route, ServiceDefinition } from '../../gateway/service';
+import { schedulerIam } from './iam';
 import type { ScheduleService } from '../../schedules/schedule-service';
 import { mapSchedulerError, schedulerErrors } from './errors';
 import { decodeScheduleInput, decodeTags, jsonBody, queryInt, queryStr } from './decode';
@@ -25,6 +26,8 @@ export function schedulerService(d: SchedulerDeps): ServiceDefinition {
   return {
     name: 'scheduler',
     signingName: 'scheduler',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: schedulerIam,
     errors: schedulerErrors,
     internalErrorName: 'InternalServerException',
     mapError: mapSchedulerError,

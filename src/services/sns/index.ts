@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
+import { snsIam } from './iam';
 import type { Publisher } from '../../topics/publisher';
 import type { TopicService } from '../../topics/topic-service';
 import { mapSnsError, snsErrors } from './errors';
@@ -24,6 +25,8 @@ export function snsService(d: SnsDeps): ServiceDefinition {
   return {
     name: 'sns',
     signingName: 'sns',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: snsIam,
     // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['Publish', 'PublishBatch']),
     errors: snsErrors,

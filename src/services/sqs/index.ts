@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
+import { sqsIam } from './iam';
 import { mapSqsError, sqsErrors } from './errors';
 import { messageOperations } from './messages-api';
 import type { SqsDeps } from './operation';
@@ -18,6 +19,8 @@ export function sqsService(d: SqsDeps): ServiceDefinition {
   return {
     name: 'sqs',
     signingName: 'sqs',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: sqsIam,
     // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch']),
     errors: sqsErrors,

@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
+import { ssmIam } from './iam';
 import { mapSsmError, ssmErrors } from './errors';
 import type { SsmDeps } from './operation';
 import { parameterOperations } from './parameters-api';
@@ -16,6 +17,8 @@ export function ssmService(d: SsmDeps & { accountId: string }): ServiceDefinitio
   return {
     name: 'ssm',
     signingName: 'ssm',
+    // Every operation's IAM action and resources (./iam.ts).
+    iam: ssmIam,
     errors: ssmErrors,
     internalErrorName: 'InternalServerError',
     json: { targetPrefix: 'AmazonSSM', version: '1.1' },

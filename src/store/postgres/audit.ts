@@ -11,6 +11,11 @@ export const postgresAuditMigration = `
   CREATE TABLE audit_head (id integer PRIMARY KEY CHECK (id = 1), last_seq bigint NOT NULL, last_mac text NOT NULL);
   INSERT INTO audit_head (id, last_seq, last_mac) VALUES (1, 0, '${auditGenesisMac}');`;
 
+/** Migration: LookupEvents' Username per event (issue 18; events before it were all the root's). */
+export const postgresAuditUserNameMigration = `
+  ALTER TABLE audit_events ADD COLUMN user_name text NOT NULL DEFAULT 'root';
+  CREATE INDEX audit_events_user ON audit_events (user_name, seq);`;
+
 
 /**
  * The audit trail on PostgreSQL: an append locks the head row (`FOR
@@ -29,9 +34,9 @@ export class PostgresAudit implements AuditStore {
         mac = seal(prev, e.body);
         seq += 1;
         await c.query(
-          `INSERT INTO audit_events (seq, time_ms, event_id, event_name, event_source, access_key_id, read_only, resource_type, resource_name, body, prev_mac, mac)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-          [seq, e.timeMs, e.eventId, e.eventName, e.eventSource, e.accessKeyId ?? null, e.readOnly, e.resourceType ?? null, e.resourceName ?? null, e.body, prev, mac],
+          `INSERT INTO audit_events (seq, time_ms, event_id, event_name, event_source, access_key_id, user_name, read_only, resource_type, resource_name, body, prev_mac, mac)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          [seq, e.timeMs, e.eventId, e.eventName, e.eventSource, e.accessKeyId ?? null, e.userName, e.readOnly, e.resourceType ?? null, e.resourceName ?? null, e.body, prev, mac],
         );
       }
       await c.query('UPDATE audit_head SET last_seq = $1, last_mac = $2 WHERE id = 1', [seq, mac]);

@@ -1,6 +1,6 @@
 import { httpApisMigration } from './http-apis';
 import { postgresCheckpointWindowMigration, postgresStreamMigration } from './streams';
-import { postgresAuditMigration } from './audit';
+import { postgresAuditMigration, postgresAuditUserNameMigration } from './audit';
 import { postgresMetricsMigration } from './metrics';
 import { postgresEventMigration } from './events';
 import { parameterTablesPostgres } from '../parameter-ops';
@@ -100,4 +100,6 @@ export const migrations: string[] = [
   identityTablesPostgres,
   // 18: function policies (AddPermission) per function qualifier: the function, a version or an alias.
   functionPoliciesMigration,
+  // 19 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
+  postgresAuditUserNameMigration,
 ];

@@ -9,6 +9,11 @@ export const sqliteAuditMigration = `
   CREATE INDEX audit_events_time ON audit_events (time_ms);
   CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL, last_mac TEXT NOT NULL);`;
 
+/** Migration: LookupEvents' Username per event (issue 18; events before it were all the root's). */
+export const sqliteAuditUserNameMigration = `
+  ALTER TABLE audit_events ADD COLUMN user_name TEXT NOT NULL DEFAULT 'root';
+  CREATE INDEX audit_events_user ON audit_events (user_name, seq);`;
+
 
 /** The audit trail on SQLite: an append is one IMMEDIATE transaction (one writer at a time keeps one chain). */
 export class SqliteAudit implements AuditStore {
@@ -19,8 +24,8 @@ export class SqliteAudit implements AuditStore {
       head: db.prepare('SELECT last_seq, last_mac FROM audit_head WHERE id = 1'),
       setHead: db.prepare('INSERT INTO audit_head (id, last_seq, last_mac) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, last_mac = excluded.last_mac'),
       insert: db.prepare(
-        `INSERT INTO audit_events (seq, time_ms, event_id, event_name, event_source, access_key_id, read_only, resource_type, resource_name, body, prev_mac, mac)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit_events (seq, time_ms, event_id, event_name, event_source, access_key_id, user_name, read_only, resource_type, resource_name, body, prev_mac, mac)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       chain: db.prepare('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?'),
       oldest: db.prepare('SELECT seq FROM audit_events WHERE time_ms < ? ORDER BY seq LIMIT ?'),
@@ -37,7 +42,7 @@ export class SqliteAudit implements AuditStore {
         const prev = mac;
         mac = seal(prev, e.body);
         seq += 1;
-        this.st.insert.run(seq, e.timeMs, e.eventId, e.eventName, e.eventSource, e.accessKeyId ?? null, e.readOnly ? 1 : 0, e.resourceType ?? null, e.resourceName ?? null, e.body, prev, mac);
+        this.st.insert.run(seq, e.timeMs, e.eventId, e.eventName, e.eventSource, e.accessKeyId ?? null, e.userName, e.readOnly ? 1 : 0, e.resourceType ?? null, e.resourceName ?? null, e.body, prev, mac);
       }
       this.st.setHead.run(seq, mac);
     }).immediate();

@@ -3,7 +3,7 @@ import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import type { EventBusStore } from '../events';
 import { SqliteEvents, sqliteEventMigration } from './events';
 import { SqliteStreams, sqliteCheckpointWindowMigration, sqliteStreamMigration } from './streams';
-import { SqliteAudit, sqliteAuditMigration } from './audit';
+import { SqliteAudit, sqliteAuditMigration, sqliteAuditUserNameMigration } from './audit';
 import { SqliteMetrics, sqliteMetricsMigration } from './metrics';
 import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
@@ -1329,6 +1329,8 @@ const migrations: string[] = [
   identityTablesSqlite,
   // 21: function policies (AddPermission) per function qualifier: the function, a version or an alias.
   functionPoliciesMigration,
+  // 22 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
+  sqliteAuditUserNameMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */
