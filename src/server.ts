@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { KumoConfig } from './config';
 import { SqliteStore } from './store/sqlite/sqlite-store';
@@ -100,6 +101,8 @@ export class KumoServer {
   store!: Store;
   private gateway!: Gateway;
   private urlListener: UrlListener | undefined;
+  /** AWS_ENDPOINT_URL of EEs, once the API listens for them. */
+  private eeApiEndpoint: string | undefined;
   private runtimeApi!: RuntimeApiServer;
   private driver!: SandboxDriver & { killAllNow(): void };
   private hurried: (() => void) | undefined;
@@ -181,6 +184,7 @@ export class KumoServer {
     this.placement = new Placement(cfg, this.driver, this.runtimeApi, code, this.logs, {
       env: (rec) => this.functions.openEnv(rec),
       optDir: (rec) => layers.optDir(rec.config.layers),
+      apiEndpoint: () => this.eeApiEndpoint,
     });
     // The account's concurrency pools: the invoke path takes from them, PutFunctionConcurrency shapes them.
     const limiter = new ConcurrencyLimiter(cfg.accountConcurrency);
@@ -284,8 +288,6 @@ export class KumoServer {
     await this.queue.recover();
     await this.topicDeliveries.recover();
     await this.eventDeliveries.recover();
-    // Provisioned concurrency is started again from the store (EEs do not survive a restart); it comes up in the background.
-    await provisioned.load();
     const codeUrls = new CodeUrlSigner();
     // The audit trail: every management call, sealed into a chain with a key derived from the master key.
     this.audit = new AuditTrail(this.store, keyring.macKey('audit'), auditRetentionDaysFromEnv(process.env));
@@ -321,6 +323,10 @@ export class KumoServer {
     }
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
+    await this.openApiToEes(addr.port);
+    // Provisioned concurrency is started again from the store (EEs do not survive a restart); it comes up in the background,
+    // once EEs can reach the API (no EE starts before).
+    await provisioned.load();
     this.queue.start();
     // Pollers start after the API listens: a mapping left Creating/Updating/Deleting by a stop settles now.
     await this.pollers.start();
@@ -331,6 +337,25 @@ export class KumoServer {
     this.streamSweeper.start();
     // After the API listens and the other services run: due times missed while the server was down are handled now.
     await this.schedulerEngine.start();
+  }
+
+  /**
+   * Kumo's AWS API from inside EEs (issue 18; ARCHITECTURE.md, sandbox
+   * network): the gateway also listens on the sandbox bridge's address, same
+   * port (unless it listens on a wildcard address, which covers it), the
+   * driver lets EEs reach that port and redirects, inside each EE,
+   * 127.0.0.1:<port> (and the API's own IPv4 address) to it. AWS_ENDPOINT_URL
+   * is then the URL the host side uses, so URLs Kumo builds from a request's
+   * Host (queue URLs) are the same inside and outside an EE.
+   */
+  private async openApiToEes(port: number): Promise<void> {
+    if (!this.driver.setApiPath) return;
+    const host = this.cfg.host;
+    const wildcard = host === '0.0.0.0' || host === '::';
+    const ownV4 = net.isIPv4(host) && !wildcard ? host : undefined;
+    if (!wildcard) await this.gateway.listenAlso(port, this.driver.runtimeApiListenHost());
+    this.driver.setApiPath({ port, redirected: ownV4 && ownV4 !== '127.0.0.1' ? ['127.0.0.1', ownV4] : ['127.0.0.1'] });
+    this.eeApiEndpoint = `http://${ownV4 ?? '127.0.0.1'}:${port}`;
   }
 
   /**
