@@ -38,7 +38,7 @@ def handler(event, context):
     return {"n": len(event["Records"])}
 PY
 (cd "$work/fn" && "$ZIP" -q ../fn.zip app.py)
-L create-function --function-name worker --runtime python3.11 --handler app.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name worker --runtime python3.11 --handler app.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --timeout 2 --zip-file "fileb://$work/fn.zip" >/dev/null
 L wait function-active-v2 --function-name worker
 
