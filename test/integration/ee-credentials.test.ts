@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import fs from 'node:fs';
 import { decode, encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 import { rejection, sqsClient } from './sqs-helpers';
@@ -28,7 +28,13 @@ const identityPending: string | undefined = 'the identity service (issue 18, IAM
 /** Node.js: @aws-sdk/client-sqs from the runtime, no endpoint; credentials from the event when given (else the EE's own). */
 const nodeSender = `
 const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
+const { CreateQueueCommand } = require('@aws-sdk/client-sqs');
 exports.handler = async (e) => {
+  if (e.createVia) {
+    // A queue created through the gateway address (the Runtime API's host): Kumo names it by that Host.
+    const c = new SQSClient({ credentials: e.credentials, endpoint: 'http://' + process.env.AWS_LAMBDA_RUNTIME_API.split(':')[0] + ':' + e.createVia });
+    return { url: (await c.send(new CreateQueueCommand({ QueueName: e.name }))).QueueUrl };
+  }
   const sqs = new SQSClient(e.credentials ? { credentials: e.credentials } : {});
   const out = { endpoint: process.env.AWS_ENDPOINT_URL ?? null };
   for (const [k, url] of Object.entries(e.queues)) {
@@ -117,6 +123,18 @@ describe('the SDKs inside an EE reach Kumo (AWS_ENDPOINT_URL, queue URLs of the 
     assert.equal(r.ip, 'sent', JSON.stringify(r));
     assert.equal(r.name, 'sent', JSON.stringify(r));
     assert.deepEqual(await receiveBodies(sqs, url, 2), ['python:ip', 'python:name']);
+  });
+
+  it('a URL Kumo answers a call made to the gateway address from inside an EE works from the host too', async () => {
+    const r = await invoke(c, 'node-sender', { credentials: testCreds, createVia: s.port, name: 'made-inside' });
+    assert.match(r.url!, new RegExp(`^http://10\\.[0-9.]+:${s.port}/000000000000/made-inside$`), r.url);
+    const host = new SQSClient({ region: 'us-east-1', credentials: testCreds, maxAttempts: 1, endpoint: s.endpoint });
+    try {
+      await host.send(new SendMessageCommand({ QueueUrl: r.url, MessageBody: 'from-host' }));
+    } finally {
+      host.destroy();
+    }
+    assert.deepEqual(await receiveBodies(sqs, r.url!, 1), ['from-host']);
   });
 
   it('a key Kumo does not know is refused by Kumo (the SDK reached Kumo, not AWS)', async () => {
