@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as Sdk from '@aws-sdk/client-lambda';
 import type * as SqsSdk from '@aws-sdk/client-sqs';
+import type * as IamSdk from '@aws-sdk/client-iam';
 import type * as SnsSdk from '@aws-sdk/client-sns';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as EventsSdk from '@aws-sdk/client-eventbridge';
@@ -113,6 +114,13 @@ export function sqsClient(cfg: CliConfig): SqsSdk.SQSClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { SQSClient } = require('@aws-sdk/client-sqs') as typeof SqsSdk;
   return new SQSClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
+/** An IAM client for the same server and credentials (loaded on first use; IAM's region is its global one, us-east-1). */
+export function iamClient(cfg: CliConfig): IamSdk.IAMClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { IAMClient } = require('@aws-sdk/client-iam') as typeof IamSdk;
+  return new IAMClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
 }
 
 /** An SNS client for the same server and credentials (loaded on first use). */

@@ -18,6 +18,7 @@ import { kinesisStream } from './kinds/kinesis-stream';
 import { ssmParameter } from './kinds/ssm-parameter';
 import { schedule, scheduleGroup } from './kinds/scheduler';
 import { serverlessHttpApi, serverlessRestApi } from './kinds/http-api';
+import { iamRole } from './kinds/iam-role';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -42,6 +43,7 @@ export const kinds: readonly ResourceKind[] = [
   schedule,
   serverlessHttpApi,
   serverlessRestApi,
+  iamRole,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));
