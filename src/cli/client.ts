@@ -215,7 +215,10 @@ export class NotSupportedError extends CliError {
 /** True when the server does not know the operation (an older server, or a feature not built yet). */
 export function isUnknownOperation(e: unknown): boolean {
   const err = e as SdkError;
-  return err?.name === 'UnknownOperationException' || (err?.$metadata?.httpStatusCode === 404 && /Unknown operation/i.test(err.message ?? ''));
+  if (err?.name === 'UnknownOperationException' || (err?.$metadata?.httpStatusCode === 404 && /Unknown operation/i.test(err.message ?? ''))) return true;
+  // A query-protocol client (IAM) cannot parse the JSON answer of a server without that service: the raw body says it.
+  const raw = (e as { $response?: { body?: unknown } })?.$response?.body;
+  return typeof raw === 'string' && /"message":"Unknown operation"/.test(raw);
 }
 
 /** Runs an API call; an UnknownOperationException becomes a clear "not supported by this server yet" naming the feature. */
