@@ -50,6 +50,8 @@ import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
 import { StreamSourceAdapter } from './streams/source';
 import { ParameterService } from './parameters/parameter-service';
+import { IdentityService } from './identity/identity-service';
+import { IdentityAuthorizer } from './identity/authorizer';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
@@ -98,6 +100,10 @@ export class KumoServer {
   functionUrls!: FunctionUrlService;
   httpApis!: HttpApiService;
   credentials!: Credentials;
+  /** IAM and STS (src/identity/): users, keys, roles, policies; the CallerResolver, RoleSessions and RoleDirectory. */
+  identity!: IdentityService;
+  /** The Authorizer over `identity` (services register their resource policies here). */
+  authorizer!: IdentityAuthorizer;
   store!: Store;
   private gateway!: Gateway;
   private urlListener: UrlListener | undefined;
@@ -161,6 +167,10 @@ export class KumoServer {
     const blobs = new FsBlobStore(path.join(cfg.dataDir, 'blobs'), keyring);
     const code = new CodeCache(path.join(cfg.dataDir, 'code'), blobs);
     await code.init();
+    // IAM: the account's first start makes its default execution role (lambda-role); keys and roles are then held in memory.
+    this.identity = new IdentityService(this.store, keyring, this.credentials, cfg.accountId);
+    await this.identity.start();
+    this.authorizer = new IdentityAuthorizer(this.identity);
     const layers = new LayerService(this.store, blobs, code, path.join(cfg.dataDir, 'opt'), cfg);
     await layers.pruneOpt();
     this.functions = new FunctionService(this.store, blobs, keyring, code, layers, cfg);
@@ -298,12 +308,12 @@ export class KumoServer {
       region: cfg.region,
       accountId: cfg.accountId,
       audit,
-      lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
+      lookupSecret: (id) => { const c = this.identity.resolve(id, undefined); return 'secret' in c ? c.secret : undefined; },
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
         blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis,
+        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
         region: cfg.region, accountId: cfg.accountId,
       }),
       onInternalError: (e) => console.error('kumo: internal error:', e),
@@ -311,7 +321,7 @@ export class KumoServer {
     // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
     this.urlListener = new UrlListener({
       urls: this.functionUrls, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
-      lookupSecret: (id) => (id === this.credentials.accessKeyId ? this.credentials.secretAccessKey : undefined),
+      lookupSecret: (id) => { const c = this.identity.resolve(id, undefined); return 'secret' in c ? c.secret : undefined; },
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });
     this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.host)).port;
@@ -406,6 +416,7 @@ export class KumoServer {
     await this.driver?.shutdown();
     await this.logs?.flush();
     clearInterval(this.auditSweep);
+    this.identity?.stop();
     await this.audit?.drain();
     for (const t of this.metricsTimers) clearInterval(t);
     // What the last invocations recorded survives the restart.

@@ -13,6 +13,7 @@ import { streamStoreContract } from './store-contract-streams';
 import { auditStoreContract } from './store-contract-audit';
 import { metricStoreContract } from './store-contract-metrics';
 import { parameterStoreContract } from './store-contract-parameters';
+import { identityStoreContract } from './store-contract-identity';
 import { scheduleStoreContract } from './store-contract-schedules';
 import { reservedConcurrencyContract } from './store-contract-reserved-concurrency';
 import { provisionedConcurrencyContract } from './store-contract-provisioned-concurrency';
@@ -572,6 +573,18 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         assert.equal(Object.keys((await s.getTags('f'))!).length, 4);
       }));
 
+      test('releaseAsyncLeases gives back an owner\'s leases except those it keeps, and no other owner\'s', withStore(async (s) => {
+        for (let i = 0; i < 4; i++) await s.enqueueAsync(asyncEvent(`r${i}`));
+        const mine = await s.leaseDueAsync(longLeaseMs, 3, 'A');
+        const theirs = await s.leaseDueAsync(longLeaseMs, 3, 'B');
+        assert.equal(mine.length + theirs.length, 4);
+        const keep = mine[0]!.id;
+        assert.equal(await s.releaseAsyncLeases('A', [keep]), mine.length - 1);
+        const again = (await s.leaseDueAsync(longLeaseMs, 10, 'C')).map((e) => e.id).sort();
+        assert.deepEqual(again, mine.slice(1).map((e) => e.id).sort(), 'only A\'s released events are due again');
+        assert.equal(await s.releaseAsyncLeases('A', [keep]), 0);
+      }));
+
       test('two owners leasing at once never get the same event', withStore(async (s) => {
         for (let i = 0; i < 20; i++) await s.enqueueAsync(asyncEvent(`e${i}`));
         const [a, b] = await Promise.all([s.leaseDueAsync(longLeaseMs, 15, 'A'), s.leaseDueAsync(longLeaseMs, 15, 'B')]);
@@ -595,6 +608,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     auditStoreContract(withStore);
     metricStoreContract(withStore);
     parameterStoreContract(withStore);
+    identityStoreContract(withStore);
     scheduleStoreContract(withStore);
 
     describe('durability', () => {

@@ -199,3 +199,22 @@ test('destinations and the DLQ are sent as the function’s role: a target it ma
   );
   await t.close();
 });
+
+test('a lease whose answer was lost (committed, then the call failed) is given back: the event runs within a poll, not after the lease', async () => {
+  const t = setup({ policy: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 21600 }, answer: () => ok() });
+  // The database committed the lease, then the connection broke before its answer arrived.
+  const real = t.store.leaseDueAsync.bind(t.store);
+  let lost = 1;
+  t.store.leaseDueAsync = async (leaseMs, limit, owner) => {
+    const got = await real(leaseMs, limit, owner);
+    if (got.length && lost-- > 0) throw new Error('Connection terminated unexpectedly');
+    return got;
+  };
+  t.queue.start();
+  await t.queue.enqueue('f', undefined, Buffer.from('{}'));
+  const started = Date.now();
+  await t.drained();
+  assert.equal(t.runs(), 1);
+  assert.ok(Date.now() - started < 10_000, 'ran within a few poll intervals (the lease is 16 minutes)');
+  await t.close();
+});

@@ -69,6 +69,10 @@ export class AsyncQueue {
   private pumping = false;
   private unsubscribe: (() => void) | undefined;
   private readonly inflight = new Set<Promise<void>>();
+  /** Ids of the events this process is running (their leases are its own). */
+  private readonly runningIds = new Set<string>();
+  /** A lease call failed: this owner may hold leases it does not know of until `releaseUnknownLeases` succeeds. */
+  private leaseUnsure = false;
   /** This process lifetime's lease owner id. */
   readonly ownerId = randomUUID();
 
@@ -141,29 +145,40 @@ export class AsyncQueue {
     if (this.pumping || this.stopped) return;
     this.pumping = true;
     try {
+      if (this.leaseUnsure) await this.releaseUnknownLeases();
       while (!this.stopped && this.running < pollerConcurrencyMax) {
         const batch = await this.store.leaseDueAsync(leaseMs, Math.min(leaseBatchMax, pollerConcurrencyMax - this.running), this.ownerId);
         if (!batch.length) break;
         for (const ev of batch) {
           // A store failure here leaves the event leased to this live owner until `leaseMs`; it must not crash the server.
-          this.track(this.run(ev).catch((e: unknown) => console.error(`kumo: async event ${ev.id}:`, e)));
+          this.track(ev.id, this.run(ev).catch((e: unknown) => console.error(`kumo: async event ${ev.id}:`, e)));
         }
       }
       // A delay on the store's clock: the timer never compares this host's clock with the database's.
       const next = await this.store.nextAsyncDueInMs();
       if (next !== undefined && !this.stopped) this.wake(Math.max(next, this.running >= pollerConcurrencyMax ? 50 : 0));
     } catch {
+      // A lease whose answer was lost may still have committed: those events are leased to this owner, which does not run them.
+      this.leaseUnsure = true;
       this.wake(this.cfg.asyncPollIntervalMs);
     } finally {
       this.pumping = false;
     }
   }
 
-  private track(p: Promise<void>): void {
+  /** After a failed store call in `pump`: gives back any lease this owner holds on an event it is not running. */
+  private async releaseUnknownLeases(): Promise<void> {
+    await this.store.releaseAsyncLeases(this.ownerId, [...this.runningIds]);
+    this.leaseUnsure = false;
+  }
+
+  private track(id: string, p: Promise<void>): void {
     this.running++;
+    this.runningIds.add(id);
     this.inflight.add(p);
     void p.finally(() => {
       this.running--;
+      this.runningIds.delete(id);
       this.inflight.delete(p);
       this.wake(0);
     });

@@ -13,6 +13,11 @@ const members: readonly { member: string; type: (service: string) => string | un
   { member: 'StreamName', type: (s) => (s === 'kinesis' ? 'AWS::Kinesis::Stream' : undefined) },
   { member: 'StreamARN', type: (s) => (s === 'kinesis' ? 'AWS::Kinesis::Stream' : undefined), name: (v) => v.slice(v.lastIndexOf('/') + 1) },
   { member: 'logGroupName', type: (s) => (s === 'logs' ? 'AWS::Logs::LogGroup' : undefined) },
+  { member: 'RoleName', type: (s) => (s === 'iam' ? 'AWS::IAM::Role' : undefined) },
+  { member: 'RoleArn', type: (s) => (s === 'sts' ? 'AWS::IAM::Role' : undefined), name: (v) => v.slice(v.lastIndexOf('/') + 1) },
+  { member: 'UserName', type: (s) => (s === 'iam' ? 'AWS::IAM::User' : undefined) },
+  { member: 'PolicyArn', type: (s) => (s === 'iam' ? 'AWS::IAM::Policy' : undefined), name: (v) => v.slice(v.lastIndexOf('/') + 1) },
+  { member: 'PolicyName', type: (s) => (s === 'iam' ? 'AWS::IAM::Policy' : undefined) },
 ];
 
 export function resourceOf(service: string, input: unknown): { type: string; name: string } | undefined {

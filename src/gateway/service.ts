@@ -85,7 +85,9 @@ export interface ServiceIam {
    * route, its path parameters under the AWS member names
    * (`restJson.paramMembers`), the query string's members, and the JSON
    * body's members where the route is not data-plane (an Invoke payload is
-   * never parsed for this).
+   * never parsed for this). `[]` means the operation needs no authorisation
+   * by the gateway: STS's GetCallerIdentity (AWS allows it to every valid
+   * caller) and AssumeRole (the STS domain decides it from the trust policy).
    */
   resources(operation: string, input: Members, ctx: OperationContext): readonly string[];
   /** The error a refusal is (Lambda: AccessDeniedException 403; query services: AccessDenied 403). */

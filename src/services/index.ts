@@ -10,9 +10,11 @@ import { ssmService, type SsmDeps } from './ssm';
 import { schedulerService, type SchedulerDeps } from './scheduler';
 import { cloudWatchService, type CloudWatchDeps } from './cloudwatch';
 import { apiGatewayV2Service, type ApiGatewayV2Deps } from './apigatewayv2';
+import { iamService, type IamDeps } from './iam';
+import { stsService, type StsDeps } from './sts';
 
 /** What the services need from the domain (the composition root builds it once). */
-export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps & SsmDeps & SchedulerDeps & CloudWatchDeps & ApiGatewayV2Deps;
+export type ServiceDeps = LambdaDeps & LogsDeps & SnsDeps & SqsDeps & KinesisDeps & CloudTrailDeps & EventsDeps & SsmDeps & SchedulerDeps & CloudWatchDeps & ApiGatewayV2Deps & IamDeps & StsDeps;
 
 /**
  * Every AWS service the gateway serves, one line each. A new service is a
@@ -31,5 +33,7 @@ export function allServices(d: ServiceDeps): ServiceDefinition[] {
     schedulerService(d),
     cloudWatchService(d),
     apiGatewayV2Service(d),
+    iamService(d),
+    stsService(d),
   ];
 }

@@ -31,6 +31,8 @@ import type { CheckpointStore } from './checkpoints';
 import type { AuditStore } from './audit';
 import type { MetricStore } from './metrics';
 import type { ParameterStore } from './parameters';
+import type { IdentityStore } from './identity';
+export type * from './identity';
 
 export type { QueueStore } from './queues';
 export type { CheckpointStore, StreamCheckpoint } from './checkpoints';
@@ -160,6 +162,14 @@ export interface AsyncQueueStore {
    * a few intervals, then delete those owners' rows.
    */
   recoverAsyncLeases(ownerId: string): Promise<number>;
+  /**
+   * Releases the leases `ownerId` holds on events other than `keepIds` (the
+   * ones it is running). A lease call whose answer was lost (the connection
+   * broke after the database committed it) leaves events leased to a live
+   * owner that does not know it has them; the owner calls this to give them
+   * back at once instead of after the lease's length.
+   */
+  releaseAsyncLeases(ownerId: string, keepIds: readonly string[]): Promise<number>;
   /** Releases the lease; the event is due again after `delayMs` by the store's clock, with `attempts` made. */
   rescheduleAsync(id: string, attempts: number, delayMs: number): Promise<void>;
   deleteAsync(id: string): Promise<void>;
@@ -396,7 +406,7 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & ScheduleStore & MetricStore & HttpApiStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & IdentityStore & ScheduleStore & MetricStore & HttpApiStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

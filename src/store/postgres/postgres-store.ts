@@ -8,6 +8,8 @@ import { PostgresMetrics } from './metrics';
 import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import type { AuditQuery, AuditRow, AuditStore, NewAuditEvent } from '../audit';
 import { ParameterOps } from '../parameter-ops';
+import { delegateIdentity, IdentityOps } from '../identity-ops';
+import type { IdentityStore } from '../identity';
 import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
 import { PgSchedules } from './schedules';
 import type { ScheduleStore } from '../schedules';
@@ -74,6 +76,8 @@ const dbNowMs = 'floor(extract(epoch from now()) * 1000)::bigint';
  * unreachable fails with the driver's error; the pool reconnects on the
  * next call.
  */
+// IAM (../identity.ts): its methods are IdentityOps' (identity-sql.ts), bound in the constructor by delegateIdentity.
+export interface PostgresStore extends IdentityStore {}
 export class PostgresStore implements Store, AsyncWakeups {
   private readonly listener: Listener;
   private readonly topics: PgTopics;
@@ -99,6 +103,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.metrics = new PostgresMetrics(pool);
     this.events = new PgEvents(pool);
     this.parameters = new ParameterOps((op, ...args) => runPostgres(pool, op, ...args));
+    delegateIdentity(this, new IdentityOps((op, ...args) => runPostgres(pool, op, ...args)));
     this.schedules = new PgSchedules(pool);
     this.heartbeatMs = timing.ownerHeartbeatMs ?? ownerHeartbeatMs;
     this.staleMs = timing.ownerStaleMs ?? ownerStaleMs;
@@ -586,6 +591,15 @@ export class PostgresStore implements Store, AsyncWakeups {
     }, this.heartbeatMs);
     this.heartbeat.unref();
     return this.releaseDeadOwners();
+  }
+
+  async releaseAsyncLeases(ownerId: string, keepIds: readonly string[]): Promise<number> {
+    const r = await this.q(
+      `UPDATE async_events SET lease_until_ms = 0, lease_owner = NULL
+       WHERE lease_owner = $1 AND lease_until_ms > 0 AND NOT (id = ANY($2::text[]))`,
+      [ownerId, [...keepIds]],
+    );
+    return r.rowCount ?? 0;
   }
 
   private async beat(): Promise<void> {

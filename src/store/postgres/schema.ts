@@ -4,6 +4,7 @@ import { postgresAuditMigration } from './audit';
 import { postgresMetricsMigration } from './metrics';
 import { postgresEventMigration } from './events';
 import { parameterTablesPostgres } from '../parameter-ops';
+import { identityTablesPostgres } from '../identity-ops';
 import { postgresScheduleMigration } from './schedules';
 import { invokeConfigsMigration } from './invoke-configs';
 import { functionUrlsMigration } from './function-urls';
@@ -94,4 +95,6 @@ export const migrations: string[] = [
   postgresMetricsMigration,
   // 16: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
   httpApisMigration,
+  // 17: IAM: users, access keys (secrets sealed), roles, inline and customer managed policies, attachments (../identity-sql.ts).
+  identityTablesPostgres,
 ];

@@ -7,6 +7,8 @@ import { SqliteAudit, sqliteAuditMigration } from './audit';
 import { SqliteMetrics, sqliteMetricsMigration } from './metrics';
 import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
+import { delegateIdentity, IdentityOps, identityTablesSqlite } from '../identity-ops';
+import type { IdentityStore } from '../identity';
 import type { NewParameterVersion, ParameterPutOptions, ParameterStore } from '../parameters';
 import { SqliteSchedules, sqliteScheduleMigration } from './schedules';
 import type { ScheduleStore } from '../schedules';
@@ -56,6 +58,8 @@ const logRowOverheadBytes = 64;
  * WAL-journalled with synchronous=NORMAL, and the fsync that makes a commit
  * durable is ours, off the event loop (see `db`).
  */
+// IAM (../identity.ts): its methods are IdentityOps' (identity-sql.ts), bound in the constructor by delegateIdentity.
+export interface SqliteStore extends IdentityStore {}
 export class SqliteStore implements Store {
   /**
    * The main database. With synchronous=FULL better-sqlite3 fsynced the WAL
@@ -166,6 +170,8 @@ export class SqliteStore implements Store {
     this.metrics = new SqliteMetrics(this.db);
     this.events = new SqliteEvents(this.db);
     this.parameters = new ParameterOps(async (op, ...args) => runSqlite(this.db, op, ...args), async (op, ...args) => readSqliteAt(this.db, op, ...args));
+    // IAM: writes answer once durable, as every other write here.
+    delegateIdentity(this, new IdentityOps(async (op, ...args) => this.durable(Promise.resolve(runSqlite(this.db, op, ...args))), async (op, ...args) => readSqliteAt(this.db, op, ...args)));
     this.schedules = new SqliteSchedules(this.db);
     this.reserved = new SqliteReservedConcurrency(this.db);
     this.messageWrites = new SqliteGroupCommit(this.db, () => this.walSync.sync());
@@ -447,6 +453,8 @@ export class SqliteStore implements Store {
         `UPDATE async_events SET lease_until_ms = 0, lease_owner = NULL
          WHERE lease_until_ms > 0 AND (lease_owner IS NULL OR lease_owner != ?)`,
       ),
+      leasedBy: d.prepare('SELECT id FROM async_events WHERE lease_owner = ? AND lease_until_ms > 0'),
+      unlease: d.prepare('UPDATE async_events SET lease_until_ms = 0, lease_owner = NULL WHERE id = ?'),
       resched: d.prepare('UPDATE async_events SET attempts = ?, due_at_ms = ?, lease_until_ms = 0, lease_owner = NULL WHERE id = ?'),
       delAsync: d.prepare('DELETE FROM async_events WHERE id = ?'),
       nextDue: d.prepare('SELECT MIN(MAX(due_at_ms, lease_until_ms)) AS t FROM async_events'),
@@ -757,6 +765,16 @@ export class SqliteStore implements Store {
   /** SQLite: one server process per data dir, so every other owner is gone (see `Store`). */
   async recoverAsyncLeases(ownerId: string): Promise<number> {
     const out = this.st.recoverLeases.run(ownerId).changes;
+    await this.committed();
+    return out;
+  }
+
+  async releaseAsyncLeases(ownerId: string, keepIds: readonly string[]): Promise<number> {
+    const keep = new Set(keepIds);
+    let out = 0;
+    this.db.transaction(() => {
+      for (const r of this.st.leasedBy.all(ownerId) as { id: string }[]) if (!keep.has(r.id)) out += this.st.unlease.run(r.id).changes;
+    })();
     await this.committed();
     return out;
   }
@@ -1292,6 +1310,8 @@ const migrations: string[] = [
   sqliteMetricsMigration,
   // 19: HTTP APIs (API Gateway v2): one row per API with its integrations, routes and stages.
   httpApisMigration,
+  // 20: IAM: users, access keys (secrets sealed), roles, inline and customer managed policies, attachments (../identity-sql.ts).
+  identityTablesSqlite,
 ];
 
 /** The logs database (its own file, see the constructor). */
