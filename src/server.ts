@@ -52,6 +52,7 @@ import { StreamSourceAdapter } from './streams/source';
 import { ParameterService } from './parameters/parameter-service';
 import { IdentityService } from './identity/identity-service';
 import { IdentityAuthorizer } from './identity/authorizer';
+import { RoleAccess, rolePrincipal } from './identity/role-access';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
@@ -174,6 +175,15 @@ export class KumoServer {
     const layers = new LayerService(this.store, blobs, code, path.join(cfg.dataDir, 'opt'), cfg);
     await layers.pruneOpt();
     this.functions = new FunctionService(this.store, blobs, keyring, code, layers, cfg);
+    // Execution roles (issue 18): CreateFunction/UpdateFunctionConfiguration need one Lambda can assume.
+    this.functions.roles = this.identity;
+    // What Lambda does as a function's role (pollers reading their source, destinations), asked of the authorizer.
+    const identity = this.identity;
+    const roleAccess = new RoleAccess(this.authorizer, async (roleArn, session) => {
+      const name = /:role\/(?:.*\/)?([^/]+)$/.exec(roleArn)?.[1];
+      const role = name ? await identity.getRole(name).catch(() => undefined) : undefined;
+      return role && role.arn === roleArn ? rolePrincipal(roleArn, session, role.id) : undefined;
+    });
     const versions = new VersionService(this.store, this.functions);
     const aliases = new AliasService(this.store, this.functions);
     const tags = new TagService(this.store, this.functions);
@@ -195,6 +205,8 @@ export class KumoServer {
       env: (rec) => this.functions.openEnv(rec),
       optDir: (rec) => layers.optDir(rec.config.layers),
       apiEndpoint: () => this.eeApiEndpoint,
+      // Each EE's credentials: a session of the function's role named after the function, as Lambda's.
+      roleSession: (rec, durationMs) => this.identity.mint(rec.config.role, rec.functionName, durationMs),
     });
     // The account's concurrency pools: the invoke path takes from them, PutFunctionConcurrency shapes them.
     const limiter = new ConcurrencyLimiter(cfg.accountConcurrency);
@@ -225,6 +237,7 @@ export class KumoServer {
     // HTTP APIs (API Gateway v2): served on the URL listener too, so ApiEndpoint names its port.
     this.httpApis = new HttpApiService(this.store, cfg.accountId, (id) => apiEndpointOf(id, cfg.region, this.urlPort));
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);
+    this.queue.sendAs = { roleOf: async (fn, version) => (await invoker.resolve(fn, version)).rec.config.role, access: roleAccess };
     this.deliveries.register('lambda', {
       send: async (arn, msg) => {
         const fn = parseLambdaArn(arn);
@@ -247,6 +260,7 @@ export class KumoServer {
     // Event source mappings: the control plane, and the pollers that read the queues and streams and invoke through the same invoke path
     // (a stream mapping's OnFailure records go out through Deliveries; its checkpoints are the store's CheckpointStore).
     this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId }, Date.now, streamSource);
+    this.mappings.roleAccess = roleAccess;
     this.pollers = new EventSourcePollers(this.store, queueSource, invoker, {
       accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable(), streams: streamSource, deliveries: this.deliveries,
     });
@@ -308,7 +322,8 @@ export class KumoServer {
       region: cfg.region,
       accountId: cfg.accountId,
       audit,
-      lookupSecret: (id) => { const c = this.identity.resolve(id, undefined); return 'secret' in c ? c.secret : undefined; },
+      lookupSecret: (id, token) => { const c = this.identity.resolve(id, token); return 'secret' in c ? c.secret : undefined; },
+      callerOf: (id, token) => { const c = this.identity.resolve(id, token); return 'principal' in c ? c.principal : undefined; },
       services: allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
@@ -321,7 +336,7 @@ export class KumoServer {
     // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
     this.urlListener = new UrlListener({
       urls: this.functionUrls, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
-      lookupSecret: (id) => { const c = this.identity.resolve(id, undefined); return 'secret' in c ? c.secret : undefined; },
+      lookupSecret: (id, token) => { const c = this.identity.resolve(id, token); return 'secret' in c ? c.secret : undefined; },
       onInternalError: (e) => console.error('kumo: function URL internal error:', e),
     });
     this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.host)).port;

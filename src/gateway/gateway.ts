@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Principal } from '../identity/types';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { pipeline } from 'node:stream';
@@ -46,7 +47,9 @@ export interface GatewayOptions {
   region: string;
   /** The account the audit trail names (recipientAccountId). */
   accountId?: string;
-  lookupSecret(accessKeyId: string): string | undefined;
+  lookupSecret(accessKeyId: string, sessionToken: string | undefined): string | undefined;
+  /** Who signed (set as `OperationContext.principal` once the signature is good); absent: operations see only the key. */
+  callerOf?(accessKeyId: string, sessionToken: string | undefined): Principal | undefined;
   services: readonly ServiceDefinition[];
   /** Called with unexpected errors (never shown to the caller). */
   onInternalError(e: unknown): void;
@@ -285,7 +288,7 @@ export class Gateway {
       const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, target.slice(dot + 1), d.service);
       const cborType = d.service.json?.cborContentType;
       if (cborType && (header(req, 'content-type') ?? '').toLowerCase().startsWith(cborType)) d.cborContentType = cborType;
-      ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
+      ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol, ctx);
       const input = d.cborContentType ? decodeCbor(body) : decodeJson(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
       const name = target.slice(dot + 1);
@@ -301,7 +304,7 @@ export class Gateway {
       const op = m ? d.service?.operations?.[m[2]!] : undefined;
       if (!d.service || !op) return drainAnd(req, unknownOperation(d.service));
       const body = await readBody(req, op.bodyBytesMax ?? rpcBodyBytesMaxDefault, m![2]!, d.service);
-      ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol);
+      ctx.accessKeyId = this.verify(req, url, body, d.service, d.protocol, ctx);
       const input = decodeCbor(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
       if (this.audits(d.service, m![2]!)) d.call = { operation: m![2]!, eventName: m![2]!, accessKeyId: ctx.accessKeyId, input: input.value };
@@ -324,7 +327,7 @@ export class Gateway {
       if (!action) throw new ServiceError('MissingAction', clientError(400), 'The request is missing an action or a required parameter.');
       if (!op) throw new ServiceError('InvalidAction', clientError(400), 'The action or operation requested is invalid. Verify that the action is typed correctly.');
       if (op.bodyBytesMax !== undefined && body.length > op.bodyBytesMax) throw tooLarge(op.bodyBytesMax, action, service);
-      ctx.accessKeyId = this.verify(req, url, body, service, 'query');
+      ctx.accessKeyId = this.verify(req, url, body, service, 'query', ctx);
       if (this.audits(service, action)) d.call = { operation: action, eventName: action, accessKeyId: ctx.accessKeyId, input };
       const out = await op.handle(input, ctx);
       if (d.call) d.call.output = out;
@@ -356,12 +359,12 @@ export class Gateway {
     const { route, params } = match;
     const body = await readBody(req, route.bodyBytesMax, route.operation, d.service!, route.tooLarge);
     if (route.auth) {
-      ctx.accessKeyId = this.verify(req, url, body, d.service!, 'rest-json');
+      ctx.accessKeyId = this.verify(req, url, body, d.service!, 'rest-json', ctx);
       // Data-plane routes (Invoke) skip this entirely: their bodies are never parsed twice.
       if (this.audits(d.service!, route.operation)) d.call = { operation: route.operation, eventName: restEventName(route.operation, segments), accessKeyId: ctx.accessKeyId, input: restInput(params, body, req, d.service!.restJson?.paramMembers) };
     }
     const out = await route.handle(
-      { method, segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId, baseUrl: ctx.baseUrl, accessKeyId: ctx.accessKeyId },
+      { method, segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId, baseUrl: ctx.baseUrl, accessKeyId: ctx.accessKeyId, ...(ctx.principal ? { principal: ctx.principal } : {}) },
       params,
     );
     if (d.call) d.call.output = (out as { json?: unknown }).json;
@@ -369,12 +372,15 @@ export class Gateway {
   }
 
   /** SigV4 for the service's signing name; returns the access key or throws AWS's error (named as the protocol names it). */
-  private verify(req: http.IncomingMessage, url: string, body: Buffer, service: ServiceDefinition, protocol: ProtocolName): string {
+  private verify(req: http.IncomingMessage, url: string, body: Buffer, service: ServiceDefinition, protocol: ProtocolName, ctx?: OperationContext): string {
     const auth = verifySigV4(
       { method: req.method ?? 'GET', url, headers: req.headers, bodySha256Hex: createHash('sha256').update(body).digest('hex') },
       { region: this.opts.region, service: service.signingName, lookupSecret: this.opts.lookupSecret, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
     );
-    if (auth.ok) return auth.accessKeyId;
+    if (auth.ok) {
+      if (ctx && this.opts.callerOf) ctx.principal = this.opts.callerOf(auth.accessKeyId, auth.sessionToken);
+      return auth.accessKeyId;
+    }
     if (protocol === 'query') {
       const q = queryAuthErrors[auth.error];
       throw new ServiceError(q.name, q.spec, auth.message);

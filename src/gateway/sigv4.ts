@@ -54,12 +54,13 @@ export type SigV4ErrorName =
   | 'UnrecognizedClientException'
   | 'InvalidSignatureException';
 
-export type SigV4Result = { ok: true; accessKeyId: string } | { ok: false; error: SigV4ErrorName; message: string };
+export type SigV4Result = { ok: true; accessKeyId: string; sessionToken?: string } | { ok: false; error: SigV4ErrorName; message: string };
 
 export interface SigV4Options {
   region: string;
   service: string;
-  lookupSecret(accessKeyId: string): string | undefined;
+  /** The secret of a key; `sessionToken` is the request's X-Amz-Security-Token (a role session's key needs it). */
+  lookupSecret(accessKeyId: string, sessionToken: string | undefined): string | undefined;
   nowMs: number;
   clockSkewMs: number;
 }
@@ -315,6 +316,8 @@ interface ParsedAuth {
   fromDateHeader: boolean;
   /** Presigned only: X-Amz-Expires as sent, if any. */
   expires?: string;
+  /** Presigned only: X-Amz-Security-Token (a session's), if any. */
+  sessionToken?: string;
 }
 
 const b64Sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('base64');
@@ -379,6 +382,7 @@ function parsePresigned(pairs: QueryPair[]): ParsedAuth | SigV4Result {
     dateText: q.get('X-Amz-Date')!,
     fromDateHeader: false,
     expires: q.get('X-Amz-Expires'),
+    sessionToken: q.get('X-Amz-Security-Token'),
   };
 }
 
@@ -453,7 +457,8 @@ export function verifySigV4(req: SigV4Request, opts: SigV4Options): SigV4Result 
   if (scopeMsg) return fail('InvalidSignatureException', scopeMsg);
 
   // 7. Known key.
-  const secret = opts.lookupSecret(accessKeyId);
+  const sessionToken = parsed.presigned ? parsed.sessionToken : headerValue(headers, 'x-amz-security-token');
+  const secret = opts.lookupSecret(accessKeyId, sessionToken);
   if (secret === undefined) return fail('UnrecognizedClientException', MSG_UNRECOGNIZED_CLIENT);
 
   // 8. Payload hash: the header the client signed with, which must be the body's.
@@ -483,5 +488,5 @@ export function verifySigV4(req: SigV4Request, opts: SigV4Options): SigV4Result 
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return fail('InvalidSignatureException', MSG_SIGNATURE_MISMATCH);
   }
-  return { ok: true, accessKeyId };
+  return sessionToken === undefined ? { ok: true, accessKeyId } : { ok: true, accessKeyId, sessionToken };
 }

@@ -34,7 +34,7 @@ export interface UrlListenerDeps {
   invoker: InvokeService;
   region: string;
   accountId: string;
-  lookupSecret(accessKeyId: string): string | undefined;
+  lookupSecret(accessKeyId: string, sessionToken: string | undefined): string | undefined;
   /** HTTP APIs served on the same listener (host `<api-id>.execute-api.<region>.…` or `/execute-api/<api-id>/…`). */
   httpApis?: Pick<HttpApiServeDeps, 'byId'>;
   onInternalError(e: unknown): void;

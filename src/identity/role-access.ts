@@ -8,11 +8,21 @@ import type { Authorizer, Principal } from './types';
  * function (the session an EE of it gets), without minting credentials.
  */
 export class RoleAccess {
-  constructor(private readonly authorizer: Authorizer) {}
+  /**
+   * `principalOf`: the session principal of a role as the authorizer knows
+   * it (its principal id carries the role's id, so a session of a deleted
+   * and re-made role is not the new role's); undefined when the role does
+   * not exist (then nothing is allowed). Default: `rolePrincipal`.
+   */
+  constructor(
+    private readonly authorizer: Authorizer,
+    private readonly principalOf: (roleArn: string, sessionName: string) => Principal | undefined | Promise<Principal | undefined> = rolePrincipal,
+  ) {}
 
   /** The first of `actions` on `resource` the role does not allow, or undefined when it allows them all. */
   async firstDenied(roleArn: string, sessionName: string, actions: readonly string[], resource: string): Promise<string | undefined> {
-    const p = rolePrincipal(roleArn, sessionName);
+    const p = await this.principalOf(roleArn, sessionName);
+    if (!p) return actions[0];
     for (const action of actions) {
       const d = await this.authorizer.authorize(p, { action, resource, context: {} });
       if (!d.allowed) return action;
@@ -25,8 +35,12 @@ export class RoleAccess {
   }
 }
 
-/** `arn:aws:iam::<acct>:role<path><name>` → the principal of a session of it (`arn:aws:sts::<acct>:assumed-role/<name>/<session>`). */
-export function rolePrincipal(roleArn: string, sessionName: string): Principal {
+/**
+ * `arn:aws:iam::<acct>:role<path><name>` → the principal of a session of it
+ * (`arn:aws:sts::<acct>:assumed-role/<name>/<session>`); `roleId` (AROA…)
+ * makes the principal id `<roleId>:<session>`, as STS's.
+ */
+export function rolePrincipal(roleArn: string, sessionName: string, roleId = ''): Principal {
   const m = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
   const partition = m?.[1] ?? 'aws';
   const accountId = m?.[2] ?? '';
@@ -35,7 +49,7 @@ export function rolePrincipal(roleArn: string, sessionName: string): Principal {
     type: 'AssumedRole',
     accountId,
     arn: `arn:${partition}:sts::${accountId}:assumed-role/${name}/${sessionName}`,
-    principalId: `:${sessionName}`,
+    principalId: `${roleId}:${sessionName}`,
     accessKeyId: '',
     roleArn,
     sessionName,
