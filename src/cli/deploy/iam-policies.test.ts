@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basicExecutionRoleArn, PolicyError, rolePoliciesOf } from './iam-policies';
+import { basicExecutionRoleArn, PolicyError, rolePoliciesOf, wiringPolicies } from './iam-policies';
 
 const scope = { region: 'us-east-1', accountId: '000000000000' };
 
@@ -28,4 +28,18 @@ test('a policy template Kumo does not expand, or one missing its parameter, is r
   assert.throws(() => rolePoliciesOf('Fn', [{ DynamoDBCrudPolicy: { TableName: 't' } }], scope, 'P'), (e: unknown) => e instanceof PolicyError && e.path === 'P[0]' && /DynamoDBCrudPolicy is not supported/.test(e.message));
   assert.throws(() => rolePoliciesOf('Fn', [{ SQSPollerPolicy: {} }], scope, 'P'), (e: unknown) => e instanceof PolicyError && e.path === 'P[0].SQSPollerPolicy.QueueName');
   assert.throws(() => rolePoliciesOf('Fn', [7], scope, 'P'), PolicyError);
+});
+
+test('SAM’s wiring policies: SQS and Kinesis events get AWS’s managed policies, DLQ and destinations a statement each', () => {
+  const r = wiringPolicies('Fn', {
+    Events: { Q: { Type: 'SQS', Properties: {} }, K: { Type: 'Kinesis', Properties: {} }, A: { Type: 'HttpApi' } },
+    DeadLetterQueue: { Type: 'SNS', TargetArn: 'arn:aws:sns:us-east-1:000000000000:dlq' },
+    EventInvokeConfig: { DestinationConfig: { OnSuccess: { Type: 'SQS', Destination: 'arn:aws:sqs:us-east-1:000000000000:ok' }, OnFailure: { Type: 'Lambda', Destination: 'arn:aws:lambda:us-east-1:000000000000:function:f' } } },
+  }, rolePoliciesOf('Fn', undefined, scope, 'p'));
+  assert.deepEqual(r.managedArns, [basicExecutionRoleArn, 'arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole', 'arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole']);
+  assert.deepEqual(r.inline, [{ name: 'FnRoleWiringPolicy', document: { Version: '2012-10-17', Statement: [
+    { Effect: 'Allow', Action: 'sns:Publish', Resource: 'arn:aws:sns:us-east-1:000000000000:dlq' },
+    { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:us-east-1:000000000000:ok' },
+    { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:f' },
+  ] } }]);
 });

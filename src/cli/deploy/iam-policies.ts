@@ -128,3 +128,36 @@ export function rolePoliciesOf(id: string, policies: unknown, scope: Scope, path
   });
   return out;
 }
+
+/**
+ * What SAM's translator adds to `<Fn>Role` for the function's own wiring:
+ * `AWSLambdaSQSQueueExecutionRole` / `AWSLambdaKinesisExecutionRole` for SQS
+ * and Kinesis events, and a statement allowing the send to a DeadLetterQueue
+ * target and to each EventInvokeConfig destination (sqs:SendMessage,
+ * sns:Publish, lambda:InvokeFunction, events:PutEvents). `props` resolved.
+ */
+export function wiringPolicies(id: string, props: Record<string, unknown>, into: RolePolicies): RolePolicies {
+  const add = (arn: string) => !into.managedArns.includes(arn) && into.managedArns.push(arn);
+  for (const ev of Object.values(isObj(props.Events) ? props.Events : {})) {
+    if (!isObj(ev)) continue;
+    if (ev.Type === 'SQS') add(managedPolicyArn('AWSLambdaSQSQueueExecutionRole'));
+    if (ev.Type === 'Kinesis') add(managedPolicyArn('AWSLambdaKinesisExecutionRole'));
+  }
+  const statements: unknown[] = [];
+  const sendTo = (type: unknown, arn: unknown) => {
+    if (typeof arn !== 'string') return;
+    const action = { SQS: 'sqs:SendMessage', SNS: 'sns:Publish', Lambda: 'lambda:InvokeFunction', EventBridge: 'events:PutEvents' }[String(type)];
+    if (action) statements.push({ Effect: 'Allow', Action: action, Resource: arn });
+  };
+  const dlq = props.DeadLetterQueue;
+  if (isObj(dlq)) sendTo(dlq.Type, dlq.TargetArn);
+  const dest = isObj(props.EventInvokeConfig) ? props.EventInvokeConfig.DestinationConfig : undefined;
+  if (isObj(dest)) {
+    for (const k of ['OnSuccess', 'OnFailure']) {
+      const d = dest[k];
+      if (isObj(d)) sendTo(d.Type, d.Destination);
+    }
+  }
+  if (statements.length) into.inline.push({ name: `${id}RoleWiringPolicy`, document: { Version: '2012-10-17', Statement: statements } });
+  return into;
+}

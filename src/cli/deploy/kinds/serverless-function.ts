@@ -6,6 +6,7 @@ import { functionKind, type AppliedFunction } from './function';
 import { defaultRoleArn, defaultRoleName } from './function-config';
 import { ensureImplicitRole, implicitRolePolicies, removeImplicitRole } from '../implicit-role';
 import { NotSupportedError } from '../../client';
+import { wiringPolicies } from '../iam-policies';
 import { upsertAlias } from './lambda-alias';
 import { expandFunction, implicitApiIdsOf, reportEvents } from './sam-events';
 
@@ -111,7 +112,7 @@ export const serverlessFunction = functionKind({
   async beforeApply(d, pr, ctx) {
     if (pr.Role !== undefined) return { changed: false };
     const name = defaultRoleName(ctx, d.id);
-    const want = implicitRolePolicies(d.id, pr.Policies, ctx.cfg, `Resources.${d.id}.Properties.Policies`, (p, m) => ctx.error(p, m));
+    const want = wiringPolicies(d.id, pr, implicitRolePolicies(d.id, pr.Policies, ctx.cfg, `Resources.${d.id}.Properties.Policies`, (p, m) => ctx.error(p, m)));
     try {
       const changed = await ensureImplicitRole(ctx.iam, ctx.physicalOf(d), name, want);
       if (changed) ctx.out(`  ✓ ${d.id}Role: execution role ${name}`);
