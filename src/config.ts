@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { prewarmPoolMaxDefault } from './placement/limits';
+import { eeCredentialsDurationMsDefault, eeCredentialsDurationMsMin, prewarmPoolMaxDefault } from './placement/limits';
 /**
  * Every limit Kumo enforces, with its unit in the name and AWS's value cited
  * where AWS documents one (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
@@ -161,6 +161,12 @@ export interface KumoConfig {
    */
   prewarm: boolean;
   prewarmPoolMax: number;
+  /**
+   * How long each EE's execution-role credentials are valid
+   * (KUMO_EE_CREDENTIALS_MS, default 6 h, at least 10 s); an EE is retired
+   * before they expire (placement/limits.ts `eeRetireAtMs`).
+   */
+  eeCredentialsMs: number;
   /** Static credentials; when absent a pair is generated in the data dir. */
   accessKeyId?: string;
   secretAccessKey?: string;
@@ -197,11 +203,17 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     ),
     prewarm: onOff(env, 'KUMO_PREWARM', true),
     prewarmPoolMax: positiveInt(env, 'KUMO_PREWARM_POOL_MAX', prewarmPoolMaxDefault),
+    eeCredentialsMs: atLeast(positiveInt(env, 'KUMO_EE_CREDENTIALS_MS', eeCredentialsDurationMsDefault), eeCredentialsDurationMsMin, 'KUMO_EE_CREDENTIALS_MS'),
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.KUMO_SECRET_ACCESS_KEY || undefined,
   };
   if (cfg.invokeHost !== undefined && cfg.invokePort === undefined) throw new Error('KUMO_INVOKE_HOST is set but KUMO_INVOKE_PORT is not: the invoke listener needs a port');
   return { ...cfg, ...stripUndefined(overrides) };
+}
+
+function atLeast(n: number, min: number, name: string): number {
+  if (n < min) throw new Error(`${name} must be at least ${min}, got ${n}`);
+  return n;
 }
 
 /** A TCP port (0–65,535, 0 = any free one) from the environment; anything else stops the start with the variable's name. */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { KumoConfig } from './config';
 import { SqliteStore } from './store/sqlite/sqlite-store';
@@ -51,6 +52,7 @@ import { StreamSourceAdapter } from './streams/source';
 import { ParameterService } from './parameters/parameter-service';
 import { IdentityService } from './identity/identity-service';
 import { IdentityAuthorizer } from './identity/authorizer';
+import { RoleAccess, rolePrincipal } from './identity/role-access';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
 import { AuditTrail } from './audit/audit-trail';
@@ -115,6 +117,8 @@ export class KumoServer {
   /** Its port, once it listens. */
   invokePort?: number;
   private urlListener: UrlListener | undefined;
+  /** AWS_ENDPOINT_URL of EEs, once the API listens for them. */
+  private eeApiEndpoint: string | undefined;
   private runtimeApi!: RuntimeApiServer;
   private driver!: SandboxDriver & { killAllNow(): void };
   private hurried: (() => void) | undefined;
@@ -180,6 +184,15 @@ export class KumoServer {
     const layers = new LayerService(this.store, blobs, code, path.join(cfg.dataDir, 'opt'), cfg);
     await layers.pruneOpt();
     this.functions = new FunctionService(this.store, blobs, keyring, code, layers, cfg);
+    // Execution roles (issue 18): CreateFunction/UpdateFunctionConfiguration need one Lambda can assume.
+    this.functions.roles = this.identity;
+    // What Lambda does as a function's role (pollers reading their source, destinations), asked of the authorizer.
+    const identity = this.identity;
+    const roleAccess = new RoleAccess(this.authorizer, async (roleArn, session) => {
+      const name = /:role\/(?:.*\/)?([^/]+)$/.exec(roleArn)?.[1];
+      const role = name ? await identity.getRole(name).catch(() => undefined) : undefined;
+      return role && role.arn === roleArn ? rolePrincipal(roleArn, session, role.id) : undefined;
+    });
     const versions = new VersionService(this.store, this.functions);
     const aliases = new AliasService(this.store, this.functions);
     const tags = new TagService(this.store, this.functions);
@@ -200,6 +213,9 @@ export class KumoServer {
     this.placement = new Placement(cfg, this.driver, this.runtimeApi, code, this.logs, {
       env: (rec) => this.functions.openEnv(rec),
       optDir: (rec) => layers.optDir(rec.config.layers),
+      apiEndpoint: () => this.eeApiEndpoint,
+      // Each EE's credentials: a session of the function's role named after the function, as Lambda's.
+      roleSession: (rec, durationMs) => this.identity.mint(rec.config.role, rec.functionName, durationMs),
     });
     // The account's concurrency pools: the invoke path takes from them, PutFunctionConcurrency shapes them.
     const limiter = new ConcurrencyLimiter(cfg.accountConcurrency);
@@ -233,6 +249,7 @@ export class KumoServer {
     // HTTP APIs (API Gateway v2): served on the URL listener too, so ApiEndpoint names its port.
     this.httpApis = new HttpApiService(this.store, cfg.accountId, (id) => apiEndpointOf(id, cfg.region, this.urlPort));
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);
+    this.queue.sendAs = { roleOf: async (fn, version) => (await invoker.resolve(fn, version)).rec.config.role, access: roleAccess };
     this.deliveries.register('lambda', {
       send: async (arn, msg) => {
         const fn = parseLambdaArn(arn);
@@ -255,6 +272,7 @@ export class KumoServer {
     // Event source mappings: the control plane, and the pollers that read the queues and streams and invoke through the same invoke path
     // (a stream mapping's OnFailure records go out through Deliveries; its checkpoints are the store's CheckpointStore).
     this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId }, Date.now, streamSource);
+    this.mappings.roleAccess = roleAccess;
     this.pollers = new EventSourcePollers(this.store, queueSource, invoker, {
       accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable(), streams: streamSource, deliveries: this.deliveries,
     });
@@ -306,8 +324,6 @@ export class KumoServer {
     await this.queue.recover();
     await this.topicDeliveries.recover();
     await this.eventDeliveries.recover();
-    // Provisioned concurrency is started again from the store (EEs do not survive a restart); it comes up in the background.
-    await provisioned.load();
     const codeUrls = new CodeUrlSigner();
     // The audit trail: every management call, sealed into a chain with a key derived from the master key.
     this.audit = new AuditTrail(this.store, keyring.macKey('audit'), auditRetentionDaysFromEnv(process.env));
@@ -361,6 +377,10 @@ export class KumoServer {
     }
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
+    await this.openApiToEes(addr.port);
+    // Provisioned concurrency is started again from the store (EEs do not survive a restart); it comes up in the background,
+    // once EEs can reach the API (no EE starts before).
+    await provisioned.load();
     this.queue.start();
     // Pollers start after the API listens: a mapping left Creating/Updating/Deleting by a stop settles now.
     await this.pollers.start();
@@ -371,6 +391,25 @@ export class KumoServer {
     this.streamSweeper.start();
     // After the API listens and the other services run: due times missed while the server was down are handled now.
     await this.schedulerEngine.start();
+  }
+
+  /**
+   * Kumo's AWS API from inside EEs (issue 18; ARCHITECTURE.md, sandbox
+   * network): the gateway also listens on the sandbox bridge's address, same
+   * port (unless it listens on a wildcard address, which covers it), the
+   * driver lets EEs reach that port and redirects, inside each EE,
+   * 127.0.0.1:<port> (and the API's own IPv4 address) to it. AWS_ENDPOINT_URL
+   * is then the URL the host side uses, so URLs Kumo builds from a request's
+   * Host (queue URLs) are the same inside and outside an EE.
+   */
+  private async openApiToEes(port: number): Promise<void> {
+    if (!this.driver.setApiPath) return;
+    const host = this.cfg.host;
+    const wildcard = host === '0.0.0.0' || host === '::';
+    const ownV4 = net.isIPv4(host) && !wildcard ? host : undefined;
+    if (!wildcard) await this.gateway.listenAlso(port, this.driver.runtimeApiListenHost());
+    this.driver.setApiPath({ port, redirected: ownV4 && ownV4 !== '127.0.0.1' ? ['127.0.0.1', ownV4] : ['127.0.0.1'] });
+    this.eeApiEndpoint = `http://${ownV4 ?? '127.0.0.1'}:${port}`;
   }
 
   /**

@@ -44,6 +44,12 @@ import kumo_prewarm  # noqa: E402
 kumo_prewarm.wait()
 del sys.modules["kumo_prewarm"], kumo_prewarm
 
+# AWS_ENDPOINT_URL for the runtime's (older) boto3 (Kumo's, see kumo_endpoint.py).
+import kumo_endpoint  # noqa: E402
+
+kumo_endpoint.install()
+del sys.modules["kumo_endpoint"], kumo_endpoint
+
 TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
 
 # AWS's order: the function's code, then the layers' Python directories, then

@@ -10,6 +10,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store';
 import { LogSink } from '../observability/logs';
 import type { InvokeInput, InvokeResult } from '../invoke/service';
 import { AsyncQueue, type AsyncPolicySource } from './queue';
+import { RoleAccess } from '../identity/role-access';
 import type { AsyncPolicy } from './invoke-configs';
 
 /**
@@ -176,6 +177,27 @@ test('a target that fails is retried a bounded number of times; then the failure
   assert.equal(u.sent.length, 0);
   assert.ok((await u.lines()).includes(`ASYNC_DELIVERY_FAILED RequestId: ${id}\tTarget: ${queueArn}\tTries: 3\tReason: The specified queue does not exist.`));
   await u.close();
+});
+
+test('destinations and the DLQ are sent as the function’s role: a target it may not send to is logged as failed, the others delivered (issue 18)', async () => {
+  const t = setup({ policy: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 21600, onFailure: topicArn }, dlq: queueArn, answer: () => failed() });
+  // A fake authorizer (unit test only; the real one is IAM's): the role may publish to SNS, not send to SQS.
+  const asked: string[] = [];
+  t.queue.sendAs = {
+    roleOf: async (fn, version) => (asked.push(`${fn}@${version}`), 'arn:aws:iam::000000000000:role/worker'),
+    access: new RoleAccess({ authorize: (_p, r) => (r.action === 'sns:Publish' ? { allowed: true } : { allowed: false, reason: 'ImplicitDeny', policyType: 'identity-based' }) }),
+  };
+  t.queue.start();
+  const id = await t.queue.enqueue('f', undefined, Buffer.from('{"in":1}'));
+  await t.drained();
+  assert.deepEqual(t.sent.map((x) => x.arn), [topicArn]);
+  assert.deepEqual(asked, ['f@$LATEST', 'f@$LATEST']);
+  const failedLine = (await t.lines()).find((l) => l.startsWith('ASYNC_DELIVERY_FAILED'));
+  assert.equal(
+    failedLine,
+    `ASYNC_DELIVERY_FAILED RequestId: ${id}\tTarget: ${queueArn}\tTries: 1\tReason: AccessDenied: arn:aws:sts::000000000000:assumed-role/worker/f is not authorized to perform: sqs:SendMessage on resource: ${queueArn}`,
+  );
+  await t.close();
 });
 
 test('a lease whose answer was lost (committed, then the call failed) is given back: the event runs within a poll, not after the lease', async () => {

@@ -1,3 +1,4 @@
+import { rolePrincipal, type RoleAccess } from '../identity/role-access';
 import { randomUUID } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
 import { DomainError } from '../domain/errors';
@@ -85,6 +86,13 @@ export class AsyncQueue {
     /** Lambda's async metrics (AsyncEventsReceived, AsyncEventAge, AsyncEventsDropped, DeadLetterErrors, DestinationDeliveryFailures). */
     private readonly metrics?: AsyncMetrics,
   ) {}
+
+  /**
+   * Destinations and dead-letter queues are sent as the function's execution
+   * role (issue 18): when set, a target the role may not send to is a failed
+   * delivery. The composition root sets it (enforcement is on).
+   */
+  sendAs: { roleOf(functionName: string, version: string | undefined): Promise<string | undefined>; access: RoleAccess } | undefined;
 
   async enqueue(name: string, qualifier: string | undefined, payload: Buffer, clientContext?: string): Promise<string> {
     if (payload.length > limits.asyncPayloadBytesMax) {
@@ -220,6 +228,14 @@ export class AsyncQueue {
   private async deliver(ev: AsyncEvent, sends: Send[]): Promise<void> {
     const group = `/aws/lambda/${ev.functionName}`;
     for (const s of sends) {
+      // Lambda sends as the function's execution role (issue 18): a role that may not is a failed delivery, logged, not retried.
+      const refused = await this.refusedByRole(ev, s);
+      if (refused) {
+        this.logs.push(group, logStream, platformLog.asyncDeliveryFailed(ev.requestId, s.arn, 1, refused));
+        if (s.what === 'DeadLetterQueue') this.metrics?.deadLetterError(ev.functionName, metricQualifier(ev.qualifier));
+        else this.metrics?.destinationDeliveryFailure(ev.functionName, metricQualifier(ev.qualifier));
+        continue;
+      }
       for (let tries = 1; ; tries++) {
         try {
           await this.deliveries.send(s.arn, s.msg);
@@ -237,6 +253,22 @@ export class AsyncQueue {
         }
       }
     }
+  }
+
+  /** AccessDenied text when the function's role may not send to the target, else undefined (also when no role check is composed). */
+  private async refusedByRole(ev: AsyncEvent, s: Send): Promise<string | undefined> {
+    const as = this.sendAs;
+    if (!as) return undefined;
+    const action = destinationActions[s.arn.split(':')[2] ?? ''];
+    if (!action) return undefined;
+    let role: string | undefined;
+    try {
+      role = await as.roleOf(ev.functionName, s.version);
+    } catch {
+      return undefined; // the function is gone: its delivery fails on its own terms below
+    }
+    if (!role || (await as.access.allows(role, ev.functionName, action, s.arn))) return undefined;
+    return `AccessDenied: ${rolePrincipal(role, ev.functionName).arn} is not authorized to perform: ${action} on resource: ${s.arn}`;
   }
 
   /** Runs one attempt; says whether the event is finished (and what to send where) or when to try again. */
@@ -320,19 +352,19 @@ export class AsyncQueue {
         result,
       });
     if (condition === 'Success') {
-      if (policy.onSuccess) sends.push({ arn: policy.onSuccess, msg: record(), what: condition });
+      if (policy.onSuccess) sends.push({ arn: policy.onSuccess, msg: record(), what: condition, version: result.executedVersion ?? ev.qualifier });
       return { kind: 'done', sends };
     }
     // AsyncEventsDropped: every event that ends without a successful run (also when a DLQ or destination receives it, as AWS counts).
     this.metrics?.asyncDropped(ev.functionName, metricQualifier(ev.qualifier));
-    if (policy.onFailure) sends.push({ arn: policy.onFailure, msg: record(), what: condition });
+    if (policy.onFailure) sends.push({ arn: policy.onFailure, msg: record(), what: condition, version: result.executedVersion ?? ev.qualifier });
     let dlq: string | undefined;
     try {
       dlq = await this.policies.deadLetterArn(ev.functionName, result.executedVersion ?? ev.qualifier);
     } catch (e) {
       console.error(`kumo: async event ${ev.id}: reading the dead-letter queue failed:`, e);
     }
-    if (dlq) sends.push({ arn: dlq, msg: deadLetterMessage({ requestId: ev.requestId, payload: ev.payload, result }), what: 'DeadLetterQueue' });
+    if (dlq) sends.push({ arn: dlq, msg: deadLetterMessage({ requestId: ev.requestId, payload: ev.payload, result }), what: 'DeadLetterQueue', version: result.executedVersion ?? ev.qualifier });
     if (!sends.length) {
       const reason = result.functionError ?? (result.payload ? 'Unhandled' : result.errorMessage ?? condition);
       this.logs.push(`/aws/lambda/${ev.functionName}`, logStream, platformLog.asyncDropped(ev.requestId, invokeCount, `${condition} (${reason})`));
@@ -346,7 +378,14 @@ interface Send {
   arn: string;
   msg: OutboundMessage;
   what: string;
+  /** The version whose execution role sends it (the one that ran, else the invoked qualifier). */
+  version: string | undefined;
 }
+
+/** The IAM action a destination or dead-letter target needs of the function's role, by the target ARN's service. */
+const destinationActions: Record<string, string> = {
+  sqs: 'sqs:SendMessage', sns: 'sns:Publish', lambda: 'lambda:InvokeFunction', events: 'events:PutEvents',
+};
 
 type Next = { kind: 'done'; sends: Send[] } | { kind: 'retry'; attempts: number; dueAtMs: number };
 

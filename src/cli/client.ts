@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as Sdk from '@aws-sdk/client-lambda';
 import type * as SqsSdk from '@aws-sdk/client-sqs';
+import type * as IamSdk from '@aws-sdk/client-iam';
 import type * as SnsSdk from '@aws-sdk/client-sns';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as EventsSdk from '@aws-sdk/client-eventbridge';
@@ -115,6 +116,13 @@ export function sqsClient(cfg: CliConfig): SqsSdk.SQSClient {
   return new SQSClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
 }
 
+/** An IAM client for the same server and credentials (loaded on first use; IAM's region is its global one, us-east-1). */
+export function iamClient(cfg: CliConfig): IamSdk.IAMClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { IAMClient } = require('@aws-sdk/client-iam') as typeof IamSdk;
+  return new IAMClient({ endpoint: cfg.endpoint, region: cfg.region, maxAttempts: 2, ...(cfg.credentials ? { credentials: cfg.credentials } : {}) });
+}
+
 /** An SNS client for the same server and credentials (loaded on first use). */
 export function snsClient(cfg: CliConfig): SnsSdk.SNSClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -207,7 +215,10 @@ export class NotSupportedError extends CliError {
 /** True when the server does not know the operation (an older server, or a feature not built yet). */
 export function isUnknownOperation(e: unknown): boolean {
   const err = e as SdkError;
-  return err?.name === 'UnknownOperationException' || (err?.$metadata?.httpStatusCode === 404 && /Unknown operation/i.test(err.message ?? ''));
+  if (err?.name === 'UnknownOperationException' || (err?.$metadata?.httpStatusCode === 404 && /Unknown operation/i.test(err.message ?? ''))) return true;
+  // A query-protocol client (IAM) cannot parse the JSON answer of a server without that service: the raw body says it.
+  const raw = (e as { $response?: { body?: unknown } })?.$response?.body;
+  return typeof raw === 'string' && /"message":"Unknown operation"/.test(raw);
 }
 
 /** Runs an API call; an UnknownOperationException becomes a clear "not supported by this server yet" naming the feature. */

@@ -22,6 +22,8 @@ export interface StackResource {
   layerVersions?: number[];
   /** For topics: the ARNs of the subscriptions its Subscription list made. */
   subscriptions?: string[];
+  /** For SAM functions without Role: the IAM role deploy made for it (`<Fn>Role`), deleted with the function. */
+  implicitRole?: string;
   /** For aliases/versions/event invoke configs: the function they belong to. */
   functionName?: string;
   /** For HTTP APIs: the routes, integrations and stage the API's own resource made (not the AWS::ApiGatewayV2::* resources beside it). */

@@ -1,5 +1,6 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { limits, type KumoConfig } from '../config';
+import type { RoleDirectory } from '../identity/types';
 import { DomainError, notFound, conflict, invalidParameter, preconditionFailed, required } from '../domain/errors';
 import type { FunctionConfig, FunctionRecord, LayerRef, VersionRecord } from '../domain/records';
 import type { MetadataStore } from '../store/types';
@@ -33,7 +34,17 @@ export type FunctionChangeListener = (name: string, latest: VersionRecord | unde
  * unpacked tree) before the metadata row, so a crash leaves either a complete
  * function or none.
  */
+/** AWS's refusal of an execution role that does not exist or does not trust Lambda (CreateFunction, UpdateFunctionConfiguration). */
+export const lambdaServicePrincipal = 'lambda.amazonaws.com';
+export const roleNotAssumableMessage = 'The role defined for the function cannot be assumed by Lambda.';
+
 export class FunctionService {
+  /**
+   * IAM's answer about execution roles (issue 18): when set, CreateFunction
+   * and UpdateFunctionConfiguration require a role that exists and trusts
+   * `lambda.amazonaws.com`. The composition root sets it (enforcement is on).
+   */
+  roles: RoleDirectory | undefined;
   private readonly listeners: FunctionChangeListener[] = [];
   private readonly ctx: { region: string; accountId: string };
 
@@ -62,6 +73,12 @@ export class FunctionService {
 
   get ctxAccount(): string {
     return this.ctx.accountId;
+  }
+
+  /** Lambda must be able to assume the execution role (AWS checks at create and whenever Role is given). */
+  private async checkAssumable(role: string): Promise<void> {
+    if (!this.roles) return;
+    if ((await this.roles.trusts(role, lambdaServicePrincipal)) !== 'ok') throw invalidParameter(roleNotAssumableMessage);
   }
 
   arn(name: string, qualifier?: string): string {
@@ -99,6 +116,7 @@ export class FunctionService {
     const accepted = checkSettings('CreateFunction', body);
     if (role === undefined) throw missing('Role');
     if (body.Code === undefined) throw missing('Code');
+    await this.checkAssumable(role);
     if (packageType === 'Image') throw invalidParameter('PackageType Image is not supported by this Kumo server; use Zip.');
     if (runtime === undefined) throw invalidParameter('Runtime is required for .zip file packages.');
     checkJsonLogs(runtime, logging?.logFormat);
@@ -278,6 +296,7 @@ export class FunctionService {
     const fn = await this.mustGet(name);
     if (layers) checkTotalSize(fn.latest.codeUnzippedBytes ?? 0, layers);
     this.checkUpdatable(fn.latest, revisionId);
+    if (role !== undefined) await this.checkAssumable(role);
     const old = fn.latest.config;
     const logFormat = logging?.logFormat ?? old.logFormat;
     checkJsonLogs(runtime ?? old.runtime, logFormat);

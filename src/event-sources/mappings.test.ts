@@ -11,6 +11,7 @@ import { parseFunctionName } from '../control/arn';
 import { version } from '../../test/store-contract-records';
 import { FakeQueueSource } from '../../test/fakes/queue-source';
 import { EventSourceMappingService, type MappingFunctions } from './mappings';
+import { RoleAccess, rolePrincipal } from '../identity/role-access';
 import { EventSourcePollers } from './pollers';
 import type { MappingInvoker } from './queue-poller';
 
@@ -200,5 +201,33 @@ describe('EventSourceMappingService with the pollers', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('EventSourceMappingService: the function role must be allowed to read the source (issue 18)', () => {
+  /** A fake authorizer (unit test only; the real one is IAM's): the role may do what `allowed` lists, on any resource. */
+  const roleAccess = (allowed: string[]): RoleAccess => new RoleAccess({ authorize: (_p, r) => (allowed.includes(r.action) ? { allowed: true } : { allowed: false, reason: 'ImplicitDeny', policyType: 'identity-based' }) });
+
+  test('a role without sqs:ReceiveMessage (or DeleteMessage, GetQueueAttributes) is refused with AWS’s message; nothing is created', async () => {
+    const t = open();
+    try {
+      t.mappings.roleAccess = roleAccess(['sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+      await rejectsWith(t.mappings.create({ EventSourceArn: t.q1, FunctionName: 'f', otherMembers: [] }), 'InvalidParameter', 'The function execution role does not have permissions to call ReceiveMessage on SQS');
+      t.mappings.roleAccess = roleAccess(['sqs:ReceiveMessage', 'sqs:GetQueueAttributes']);
+      await rejectsWith(t.mappings.create({ EventSourceArn: t.q1, FunctionName: 'f', otherMembers: [] }), 'InvalidParameter', 'The function execution role does not have permissions to call DeleteMessage on SQS');
+      assert.equal((await t.store.listEventSourceMappings({ limit: 100 })).length, 0);
+      t.mappings.roleAccess = roleAccess(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+      const m = await t.mappings.create({ EventSourceArn: t.q1, FunctionName: 'f', otherMembers: [] });
+      assert.equal(m.functionName, 'f');
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('the role is asked as a session of the function’s role named after the function', () => {
+    const p = rolePrincipal('arn:aws:iam::000000000000:role/service/worker-role', 'f');
+    assert.equal(p.arn, 'arn:aws:sts::000000000000:assumed-role/worker-role/f');
+    assert.equal(p.roleArn, 'arn:aws:iam::000000000000:role/service/worker-role');
+    assert.equal(p.type, 'AssumedRole');
   });
 });

@@ -1,3 +1,4 @@
+import type { RoleAccess } from '../identity/role-access';
 import { randomUUID } from 'node:crypto';
 import { DomainError, conflict, invalidParameter, notFound } from '../domain/errors';
 import { formatArn } from '../domain/arn';
@@ -33,8 +34,18 @@ export type MappingFunctions = Pick<FunctionService, 'ref' | 'get' | 'arn'>;
  * DeleteEventSourceMapping"); their pollers stop receiving and report
  * `PROBLEM: Function not found` until the function exists again.
  */
+/** What a mapping's function role must be allowed on its source (AWS checks these at CreateEventSourceMapping). */
+const sqsActions = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] as const;
+const kinesisActions = ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream', 'kinesis:ListShards'] as const;
+
 export class EventSourceMappingService {
   private readonly listeners: MappingListener[] = [];
+  /**
+   * The function's execution role as the pollers act (issue 18): when set,
+   * a mapping whose role may not read its source is refused with AWS's
+   * message. The composition root sets it (enforcement is on).
+   */
+  roleAccess: RoleAccess | undefined;
 
   /** `queues`: the queue service, as the pollers read it (describe: visibility timeout, FIFO-ness, existence). */
   constructor(
@@ -69,6 +80,9 @@ export class EventSourceMappingService {
       checkVisibility(queue, fn.config.timeoutSeconds);
     } else {
       await this.describeStream(source);
+    }
+    await this.checkRole(fn.config.role, name, kind, source);
+    if (kind === 'kinesis') {
       stream = streamSettings(settings, {
         startingPosition: input.StartingPosition as StreamMappingSettings['startingPosition'],
         ...(input.StartingPositionTimestamp !== undefined ? { startingPositionTimestampMs: Math.round(input.StartingPositionTimestamp * 1000) } : {}),
@@ -133,13 +147,17 @@ export class EventSourceMappingService {
   }
 
   async update(uuid: string, input: MappingSettingsInput): Promise<EventSourceMappingRecord> {
-    const kind = kindOf((await this.get(uuid)).eventSourceArn);
+    const source = (await this.get(uuid)).eventSourceArn;
+    const kind = kindOf(source);
     const { settings, filters } = checkUpdate(input, kind);
     let target: { name: string; qualifier: string | undefined } | undefined;
     let timeoutS: number | undefined;
     if (input.FunctionName !== undefined) {
       target = this.functions.ref(input.FunctionName, undefined, 'get');
-      timeoutS = (await this.functions.get(target.name, target.qualifier)).config.timeoutSeconds;
+      const fn = await this.functions.get(target.name, target.qualifier);
+      timeoutS = fn.config.timeoutSeconds;
+      // Another function: its role must be allowed to read the source too.
+      await this.checkRole(fn.config.role, target.name, kind, source);
     }
     for (let i = 0; i < L.casRetriesMax; i++) {
       const cur = await this.get(uuid);
@@ -216,6 +234,19 @@ export class EventSourceMappingService {
       if (await this.store.updateEventSourceMapping({ ...cur, tags, revisionId: randomUUID() }, cur.revisionId)) return 'ok';
     }
     throw conflict(`The operation cannot be performed at this time: mapping ${uuid} is being changed. Try again.`);
+  }
+
+  /** AWS's refusals when the function's role may not read the source (the first missing action, for SQS). */
+  private async checkRole(role: string, functionName: string, kind: 'sqs' | 'kinesis', source: string): Promise<void> {
+    if (!this.roleAccess) return;
+    const denied = await this.roleAccess.firstDenied(role, functionName, kind === 'sqs' ? sqsActions : kinesisActions, source);
+    if (denied === undefined) return;
+    if (kind === 'sqs') throw invalidParameter(`The function execution role does not have permissions to call ${denied.slice('sqs:'.length)} on SQS`);
+    // ListShards or ListStreams: either lets Lambda find the shards.
+    if (denied === 'kinesis:ListShards' && (await this.roleAccess.allows(role, functionName, 'kinesis:ListStreams', '*'))) return;
+    throw invalidParameter(
+      `Cannot access stream ${source}. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListShards or ListStreams Actions on your stream in IAM.`,
+    );
   }
 
   private async describeQueue(arn: string): Promise<QueueSourceInfo> {

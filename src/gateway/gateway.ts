@@ -117,6 +117,7 @@ export class Gateway {
    */
   private readonly h2: http2.Http2Server;
   private readonly front: net.Server;
+  private readonly extraFronts: net.Server[] = [];
   private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
   private readonly bySigningName = new Map<string, ServiceDefinition>();
   private readonly byTargetPrefix = new Map<string, ServiceDefinition>();
@@ -154,7 +155,12 @@ export class Gateway {
       this.h2Sessions.add(s);
       s.on('close', () => this.h2Sessions.delete(s));
     });
-    this.front = net.createServer({ noDelay: true }, (socket) => {
+    this.front = this.createFront();
+  }
+
+  /** A listening socket that hands each connection to the HTTP/2 or the HTTP/1.1 server by its first bytes. */
+  private createFront(): net.Server {
+    return net.createServer({ noDelay: true }, (socket) => {
       socket.once('data', (first: Buffer) => {
         socket.pause();
         socket.unshift(first);
@@ -171,10 +177,18 @@ export class Gateway {
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.front.once('error', reject);
-      this.front.listen(port, host, () => resolve(this.front.address() as AddressInfo));
-    });
+    return listenOn(this.front, port, host);
+  }
+
+  /**
+   * The same gateway on one more address (the sandbox bridge's, for EEs):
+   * same handler, closed with the main listener.
+   */
+  async listenAlso(port: number, host: string): Promise<AddressInfo> {
+    const f = this.createFront();
+    const a = await listenOn(f, port, host);
+    this.extraFronts.push(f);
+    return a;
   }
 
   /**
@@ -188,11 +202,16 @@ export class Gateway {
     return new Promise((r) => {
       // The front counts every connection it accepted, whichever server took it.
       this.server.close(() => undefined); // stops its timeout checker (it was never listening: the callback gets ERR_SERVER_NOT_RUNNING)
-      this.front.close(() => {
-        clearInterval(sweep);
-        clearTimeout(cut);
-        r();
-      });
+      const fronts = [this.front, ...this.extraFronts];
+      let open = fronts.length;
+      for (const f of fronts) {
+        f.close(() => {
+          if (--open > 0) return;
+          clearInterval(sweep);
+          clearTimeout(cut);
+          r();
+        });
+      }
       const closeIdle = () => {
         this.server.closeIdleConnections();
         // An HTTP/2 session closes once its streams in flight have ended.
@@ -613,3 +632,13 @@ function readBody(
 }
 
 export type { ErrorSpec };
+
+function listenOn(front: net.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    front.once('error', reject);
+    front.listen(port, host, () => {
+      front.off('error', reject);
+      resolve(front.address() as AddressInfo);
+    });
+  });
+}

@@ -24,3 +24,35 @@ export const prewarmStartupVariables = {
   nodejs: /^(NODE_|UV_|OPENSSL_|SSL_CERT_|LD_|MALLOC_|GLIBC_TUNABLES$|LC_|LANGUAGE$)/,
   python: /^(PYTHON|OPENSSL_|SSL_CERT_|LD_|MALLOC_|GLIBC_TUNABLES$|LC_|LANGUAGE$)/,
 } as const;
+
+/**
+ * How long the role-session credentials an EE gets (issue 18) stay valid,
+ * unless KUMO_EE_CREDENTIALS_MS says otherwise. An EE's environment cannot
+ * change, so its credentials must outlive it: the EE is retired before they
+ * expire (`eeRetireAtMs`). AWS: a role session lasts up to 12 h (the role's
+ * MaxSessionDuration, 3,600–43,200 s); Lambda refreshes an EE's credentials
+ * itself. Kumo's choice: 6 h, which bounds an EE's life to about 6 h.
+ */
+export const eeCredentialsDurationMsDefault = 6 * 60 * 60_000;
+/** Shortest KUMO_EE_CREDENTIALS_MS accepted (a test setting; the same code path). */
+export const eeCredentialsDurationMsMin = 10_000;
+/**
+ * Slack between an EE's last possible invocation end and its credentials'
+ * expiry (clock reads, the reaper's period): the smaller of 5 minutes and a
+ * tenth of the session.
+ */
+export const eeCredentialsMarginMsMax = 5 * 60_000;
+export const eeCredentialsMarginFraction = 0.1;
+
+/**
+ * When an EE whose credentials expire at `expiresAtMs` stops taking
+ * invocations: an invocation starting before then (at most `timeoutMs`
+ * long) ends before the expiry, with the margin to spare.
+ */
+export function eeRetireAtMs(mintedAtMs: number, expiresAtMs: number, timeoutMs: number): number {
+  return expiresAtMs - timeoutMs - eeCredentialsMarginMs(expiresAtMs - mintedAtMs);
+}
+
+export function eeCredentialsMarginMs(durationMs: number): number {
+  return Math.min(eeCredentialsMarginMsMax, Math.floor(durationMs * eeCredentialsMarginFraction));
+}

@@ -16,7 +16,8 @@ import { DomainError } from '../domain/errors';
 import { ScalingRate } from './scaling-rate';
 import { MemoryBudget } from './memory-budget';
 import { ProvisionedSet, type ProvisionedStatus } from './provisioned';
-import { prewarmKeepMs } from './limits';
+import { eeCredentialsMarginMs, eeRetireAtMs, prewarmKeepMs } from './limits';
+import type { SessionCredentials } from '../identity/types';
 import { memoryClassMb, prewarmEligible, PrewarmPool, type PooledEe, type PrewarmStats } from './prewarm-pool';
 
 /** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
@@ -31,6 +32,14 @@ export interface EeContext {
   env(rec: VersionRecord): Record<string, string>;
   /** The merged /opt tree of the version's layers, if it has any. */
   optDir(rec: VersionRecord): Promise<string | undefined>;
+  /**
+   * Credentials of a new session of the version's execution role (issue 18),
+   * minted once per EE when it starts (never on the warm path); undefined:
+   * EEs get none (no identity service composed).
+   */
+  roleSession?(rec: VersionRecord, durationMs: number): SessionCredentials;
+  /** Kumo's API as EEs reach it (`AWS_ENDPOINT_URL`); undefined while the API does not listen for EEs. */
+  apiEndpoint?(): string | undefined;
 }
 
 export interface AcquiredEe {
@@ -58,6 +67,8 @@ interface EeEntry {
   memoryMb: number;
   /** Set for an EE of provisioned concurrency. */
   provisioned?: ProvisionedSet;
+  /** Epoch ms after which the EE takes no invocation: its credentials must outlive its last one (limits.ts `eeRetireAtMs`). */
+  retireAtMs: number;
 }
 
 /** A request waiting for an EE: it takes whichever comes first, a warm EE of its pool or a cold-start slot. */
@@ -111,7 +122,11 @@ export class Placement {
     /** New EEs per function are limited to this rate (AWS's concurrency scaling rate). */
     private readonly scaling: ScalingRate = new ScalingRate(cfg.scalingRateEes, cfg.scalingRateWindowMs),
   ) {
-    this.reaper = setInterval(() => this.reap(), Math.min(reapIntervalMsMax, Math.max(1000, cfg.eeIdleMs / 2)));
+    // The reaper also retires idle EEs whose credentials near expiry: its period stays within that margin.
+    this.reaper = setInterval(
+      () => this.reap(),
+      Math.min(reapIntervalMsMax, Math.max(1000, cfg.eeIdleMs / 2), Math.max(1000, eeCredentialsMarginMs(cfg.eeCredentialsMs))),
+    );
     this.reaper.unref();
     this.memory = new MemoryBudget(cfg.eeMemoryBudgetMb);
     this.coldStartsMax = Math.max(coldStartsMin, Math.min(limits.coldStartsMax, os.availableParallelism() * coldStartsPerCore));
@@ -279,7 +294,8 @@ export class Placement {
   release(ee: ExecutionEnvironment): void {
     const entry = this.byEe.get(ee);
     if (!entry) return;
-    if (ee.state !== 'idle' || entry.pool.retired || (entry.provisioned && !entry.provisioned.wants(ee))) {
+    // Past its retirement (credentials about to expire) it goes too; a provisioned one is replaced by its set.
+    if (ee.state !== 'idle' || entry.pool.retired || ee.lastUsedMs >= entry.retireAtMs || (entry.provisioned && !entry.provisioned.wants(ee))) {
       void entry.teardown();
       return;
     }
@@ -419,18 +435,32 @@ export class Placement {
   }
 
   private reap(): void {
-    const cutoff = Date.now() - this.cfg.eeIdleMs;
+    const now = Date.now();
+    const cutoff = now - this.cfg.eeIdleMs;
     for (const pool of this.pools.values()) {
       for (let i = pool.idle.length - 1; i >= 0; i--) {
         const ee = pool.idle[i]!;
-        if (ee.lastUsedMs < cutoff) {
+        if (ee.lastUsedMs < cutoff || this.retiring(ee, now)) {
           pool.idle.splice(i, 1);
+          void this.byEe.get(ee)?.teardown();
+        }
+      }
+      // Provisioned EEs are never reaped for idleness, but are retired before their credentials expire (their set starts a new one).
+      for (let i = pool.provIdle.length - 1; i >= 0; i--) {
+        const ee = pool.provIdle[i]!;
+        if (this.retiring(ee, now)) {
+          pool.provIdle.splice(i, 1);
           void this.byEe.get(ee)?.teardown();
         }
       }
       if (!pool.all.size && pool.retired) this.pools.delete(pool.key);
     }
     this.prewarm?.refill(); // shrinks the pools of keys without recent cold starts
+  }
+
+  private retiring(ee: ExecutionEnvironment, now: number): boolean {
+    const at = this.byEe.get(ee)?.retireAtMs;
+    return at !== undefined && now >= at;
   }
 
   private scheduleFreeze(ee: ExecutionEnvironment): void {
@@ -510,10 +540,20 @@ export class Placement {
       })();
       return tornDown;
     };
+    // The execution role's session for this EE: minted here, once (the EE's environment cannot change, so it retires before expiry).
+    let session: SessionCredentials | undefined;
+    try {
+      session = this.ctx.roleSession?.(rec, this.cfg.eeCredentialsMs);
+    } catch (e) {
+      this.memory.give(cfg.memoryMb);
+      void pooled?.destroy();
+      throw e;
+    }
+    const retireAtMs = session ? eeRetireAtMs(Date.now(), session.expiresAtMs, cfg.timeoutSeconds * 1000) : Number.POSITIVE_INFINITY;
     pool.all.add(ee);
-    this.byEe.set(ee, { pool, teardown, memoryMb: cfg.memoryMb, ...(set ? { provisioned: set } : {}) });
+    this.byEe.set(ee, { pool, teardown, memoryMb: cfg.memoryMb, retireAtMs, ...(set ? { provisioned: set } : {}) });
 
-    const env = this.eeEnv(rec, functionEnv, stream, set ? 'provisioned-concurrency' : 'on-demand');
+    const env = this.eeEnv(rec, functionEnv, stream, set ? 'provisioned-concurrency' : 'on-demand', session);
     const onOutput = (s: 'stdout' | 'stderr', chunk: Buffer): void => (s === 'stdout' ? out : err).write(chunk);
     const onExit = (info: SandboxExit): void => {
       exited = info;
@@ -629,6 +669,7 @@ export class Placement {
     functionEnv: Record<string, string>,
     stream: string,
     initializationType: 'on-demand' | 'provisioned-concurrency',
+    session: SessionCredentials | undefined,
   ): Record<string, string> {
     const cfg = rec.config;
     const env: Record<string, string> = {
@@ -643,6 +684,16 @@ export class Placement {
       // Lambda's own variables win over the function's (and are what a pre-initialised EE started with).
       ...this.baseEnv(cfg.runtime),
     };
+    // The execution role's credentials, as Lambda sets them (the function's own values of these names are overridden, as in AWS).
+    // Kumo's API through the path the EE network allows (the SDKs read AWS_ENDPOINT_URL; nothing else does).
+    // Not a name AWS reserves: a function's own value wins.
+    const endpoint = this.ctx.apiEndpoint?.();
+    if (endpoint && functionEnv.AWS_ENDPOINT_URL === undefined) env.AWS_ENDPOINT_URL = endpoint;
+    if (session) {
+      env.AWS_ACCESS_KEY_ID = session.accessKeyId;
+      env.AWS_SECRET_ACCESS_KEY = session.secretAccessKey;
+      env.AWS_SESSION_TOKEN = session.sessionToken;
+    }
     // LoggingConfig reaches the runtime as AWS passes it (the runtimes honour both).
     if (cfg.logFormat === 'JSON') {
       env.AWS_LAMBDA_LOG_FORMAT = 'JSON';

@@ -111,6 +111,12 @@ export interface CreateTimings {
   scratchMs?: number;
 }
 
+/** Kumo's AWS API as EEs reach it (see `SandboxDriver.setApiPath`). */
+export interface ApiPath {
+  port: number;
+  redirected: string[];
+}
+
 export interface SandboxDriver {
   readonly name: string;
   init(): Promise<void>;
@@ -119,6 +125,15 @@ export interface SandboxDriver {
   /** The address the Runtime API server must listen on (valid after `init()`). */
   runtimeApiListenHost(): string;
   setRuntimeApiPort(port: number): void;
+  /**
+   * Opens Kumo's AWS API to EEs (issue 18): `path.port` on the Runtime API's
+   * host address (the API listens there too) becomes reachable from EEs, and
+   * inside each EE TCP to `path.redirected`:port reaches it (so the URLs the
+   * host side uses, `http://127.0.0.1:<port>/…`, work in an EE). Call before
+   * any EE starts; EEs then reach only the Runtime API and this port.
+   * Optional: a driver without it gives EEs no path to the API.
+   */
+  setApiPath?(path: ApiPath): void;
   /** Whether `spec.deferredCode` works here (valid after `init()`). */
   readonly deferredCode?: boolean;
   create(spec: SandboxSpec): Promise<{ sandbox: Sandbox; timings: CreateTimings }>;

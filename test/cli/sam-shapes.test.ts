@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { decode, testCreds, type RunningServer } from '../integration/harness';
 import { kumo, noStackTrace, ok, tmpDir, withServer, writeTree } from './helpers';
@@ -150,7 +151,7 @@ ${retention}
     logs.destroy();
   });
 
-  it("names SAM's implicit resources: <Fn>Role (Ref, Arn, in !Sub) and <Fn>Alias<name>; a Role from an AWS::IAM::Role the template declares is a well-formed role ARN", async () => {
+  it("names SAM's implicit resources: <Fn>Role (Ref, Arn, in !Sub) and <Fn>Alias<name>, made through IAM; an AWS::IAM::Role the template declares is deployed and is the function's Role", async () => {
     const dir = path.join(tmpDir('implicit'), 'implicit');
     writeTree(dir, {
       'template.yaml': `Transform: AWS::Serverless-2016-10-31
@@ -175,7 +176,13 @@ Resources:
   AppRole:
     Type: AWS::IAM::Role
     Properties:
-      AssumeRolePolicyDocument: {}
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]
 Outputs:
   HelloWorldFunctionIamRole:
     Value: !GetAtt HelloWorldFunctionRole.Arn
@@ -193,8 +200,19 @@ Outputs:
     assert.equal(await invoke('implicit-HelloWorldFunction'), role, 'the implicit role is the role the function runs with');
     const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
     assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'implicit-HelloWorldFunction' }))).Role, role);
-    assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'implicit-WithRole' }))).Role, 'arn:aws:iam::000000000000:role/AppRole');
-    assert.match(r.stdout, /AWS::IAM::Role: not supported by Kumo yet: AppRole/);
+    assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'implicit-WithRole' }))).Role, 'arn:aws:iam::000000000000:role/implicit-AppRole');
+    // Both roles exist in IAM, trusting Lambda; the implicit one with SAM's AWSLambdaBasicExecutionRole.
+    const iam = new IAMClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds });
+    try {
+      for (const name of ['kumo-implicit-HelloWorldFunction', 'implicit-AppRole']) {
+        const got = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role!;
+        assert.match(decodeURIComponent(got.AssumeRolePolicyDocument!), /lambda\.amazonaws\.com/);
+        const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies!.map((p) => p.PolicyArn);
+        assert.deepEqual(attached, ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+      }
+    } finally {
+      iam.destroy();
+    }
   });
 
   it('a runtime or architecture the server does not run is refused naming the flag; --runtime-fallback / --architecture-fallback deploy on the nearest runtime and the host\'s architecture, say so, and a redeploy changes nothing', async () => {

@@ -16,7 +16,7 @@ T() { "$AWS" cloudtrail $E "$@"; }
 mkdir -p "$work/fn"
 echo 'exports.handler = async () => ({ ok: true });' > "$work/fn/index.js"
 (cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
-L create-function --function-name audited --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name audited --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --zip-file "fileb://$work/fn.zip" >/dev/null
 L wait function-active-v2 --function-name audited
 L update-function-configuration --function-name audited --timeout 9 >/dev/null

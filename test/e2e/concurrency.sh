@@ -19,7 +19,7 @@ binfmt=""; "$AWS" --version 2>&1 | grep -q '^aws-cli/2' && binfmt="--cli-binary-
 mkdir -p "$work/fn"
 echo 'exports.handler = async () => ({ ok: true });' > "$work/fn/index.js"
 (cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
-L create-function --function-name limited --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name limited --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --zip-file "fileb://$work/fn.zip" >/dev/null
 L wait function-active-v2 --function-name limited
 

@@ -27,7 +27,7 @@ exports.handler = async (event) => ({
 });
 JS
 (cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
-L create-function --function-name web --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name web --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --zip-file "fileb://$work/fn.zip" >/dev/null
 L wait function-active-v2 --function-name web
 

@@ -30,7 +30,7 @@ exports.handler = async (event) => ({
 });
 JS
 (cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
-L create-function --function-name api --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name api --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --zip-file "fileb://$work/fn.zip" >/dev/null
 L wait function-active-v2 --function-name api
 arn=arn:aws:lambda:us-east-1:000000000000:function:api

@@ -33,7 +33,7 @@ exports.handler = async (event) => {
 };
 JS
 (cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
-L create-function --function-name tailme --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name tailme --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --zip-file "fileb://$work/fn.zip" >/dev/null
 L wait function-active-v2 --function-name tailme
 L invoke --function-name tailme $binfmt --payload '{"tag":"before-tail","level":"INFO"}' "$work/o.json" >/dev/null

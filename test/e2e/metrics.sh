@@ -16,7 +16,7 @@ C() { "$AWS" cloudwatch $E "$@"; }
 mkdir -p "$work/fn"
 echo 'exports.handler = async (e) => { if (e.fail) throw new Error("boom"); return 1; };' > "$work/fn/index.js"
 (cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
-L create-function --function-name metered --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name metered --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --zip-file "fileb://$work/fn.zip" >/dev/null
 L wait function-active-v2 --function-name metered
 for _ in 1 2 3; do L invoke --function-name metered --cli-binary-format raw-in-base64-out --payload '{}' "$work/out.json" >/dev/null; done

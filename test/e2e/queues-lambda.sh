@@ -38,7 +38,9 @@ def handler(event, context):
     return {"n": len(event["Records"])}
 PY
 (cd "$work/fn" && "$ZIP" -q ../fn.zip app.py)
-L create-function --function-name worker --runtime python3.11 --handler app.handler --role arn:aws:iam::000000000000:role/r \
+# Lambda reads the source as the function's execution role: the role needs AWS's managed policy for it.
+"$AWS" iam --endpoint-url "$ep" attach-role-policy --role-name lambda-role --policy-arn arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole
+L create-function --function-name worker --runtime python3.11 --handler app.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --timeout 2 --zip-file "fileb://$work/fn.zip" >/dev/null
 L wait function-active-v2 --function-name worker
 

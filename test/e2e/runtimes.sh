@@ -15,7 +15,7 @@ source test/e2e/lib.sh
 e2e_start rt
 L() { "$AWS" lambda --endpoint-url "http://127.0.0.1:$port" "$@"; }
 binfmt=""; "$AWS" --version 2>&1 | grep -q '^aws-cli/2' && binfmt="--cli-binary-format raw-in-base64-out"
-role=arn:aws:iam::000000000000:role/r
+role=arn:aws:iam::000000000000:role/lambda-role
 
 # deploy NAME RUNTIME HANDLER ZIP [TIMEOUT]
 deploy() {

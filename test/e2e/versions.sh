@@ -23,7 +23,7 @@ const fs = require('fs');
 exports.handler = async () => ({ v: process.env.VER, shared: fs.readFileSync('/opt/shared.txt', 'utf8').trim(), base: fs.readFileSync('/opt/base.txt', 'utf8').trim() });
 JS
 (cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
-L create-function --function-name canary --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name canary --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --zip-file "fileb://$work/fn.zip" --layers "$a1" "$a2" --environment 'Variables={VER=one}' >/dev/null
 L wait function-active-v2 --function-name canary
 check "publish v1" test "$(L publish-version --function-name canary --query Version --output text)" = "1"

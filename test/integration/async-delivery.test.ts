@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import pg from 'pg';
-import { encode, makeZip, role, startServer, storedLogLines, testCreds, type RunningServer } from './harness';
+import { encode, makeZip, role, startServer, storedLogLines, testCreds, type RunningServer, workerPolicies } from './harness';
 import { startPostgres } from '../postgres';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,7 +61,7 @@ describe('asynchronous invocation: event invoke configs, destinations, dead-lett
   let s: RunningServer;
   let c: LambdaClient;
   before(async () => {
-    s = await startServer({ env: { KUMO_ASYNC_RETRY_DELAYS_MS: '200,200' } });
+    s = await startServer({ grant: workerPolicies, env: { KUMO_ASYNC_RETRY_DELAYS_MS: '200,200' } });
     c = s.client;
     await deploySource(c, 'src');
     await deployRecorder(c, 'dest');
@@ -247,7 +247,7 @@ describe('asynchronous invocation: event invoke configs, destinations, dead-lett
 describe('asynchronous invocation with long retry delays: maximum event age, and a crash mid-delivery', () => {
   it('MaximumEventAgeInSeconds: a retry that would run after the maximum age is not made (EventAgeExceeded); kill -9 mid-delivery still delivers after the restart', async () => {
     const env = { KUMO_ASYNC_RETRY_DELAYS_MS: '70000,70000' };
-    let s = await startServer({ env });
+    let s = await startServer({ grant: workerPolicies, env });
     try {
       await deploySource(s.client, 'aged');
       await deployRecorder(s.client, 'dest');
@@ -264,7 +264,7 @@ describe('asynchronous invocation with long retry delays: maximum event age, and
       while (Date.now() < deadline && !(await storedLogLines(s.dataDir, 'aged')).includes(`START RequestId: ${id} Version: $LATEST`)) await sleep(50);
       await s.kill9();
       assert.equal((await storedLogLines(s.dataDir, 'dest')).filter((l) => l.includes(id)).length, 0, 'the record was sent before the crash: the test would not exercise recovery');
-      s = await startServer({ dataDir: s.dataDir, env });
+      s = await startServer({ grant: workerPolicies, dataDir: s.dataDir, env });
       const [done] = await received(s, 'dest', (x) => x.requestContext?.requestId === id);
       assert.equal(done!.requestContext.condition, 'Success');
       assert.deepEqual(done!.responsePayload, { ok: 2 });
@@ -278,7 +278,7 @@ describe('asynchronous invocation on PostgreSQL (KUMO_DATABASE_URL)', () => {
   it('configs are rows in PostgreSQL; an OnFailure destination receives the record; DeleteFunction removes the configs', async () => {
     const pgServer = await startPostgres();
     const url = await pgServer.createDatabase('kumo');
-    const s = await startServer({ env: { KUMO_DATABASE_URL: url, KUMO_ASYNC_RETRY_DELAYS_MS: '200,200' } });
+    const s = await startServer({ grant: workerPolicies, env: { KUMO_DATABASE_URL: url, KUMO_ASYNC_RETRY_DELAYS_MS: '200,200' } });
     const logs = new CloudWatchLogsClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
     const db = new pg.Client({ connectionString: url });
     await db.connect();

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand, SNSClient } from '@aws-sdk/client-sns';
-import { encode, makeZip, role, startServer, type RunningServer } from './harness';
+import { encode, makeZip, role, startServer, type RunningServer, workerPolicies } from './harness';
 import { sqsClient } from './sqs-helpers';
 import { snsClient } from './sns-helpers';
 
@@ -38,7 +38,7 @@ describe('async invocations to real queues and topics', () => {
   };
 
   before(async () => {
-    s = await startServer({ env: { KUMO_ASYNC_RETRY_DELAYS_MS: '200,200' } });
+    s = await startServer({ grant: workerPolicies, env: { KUMO_ASYNC_RETRY_DELAYS_MS: '200,200' } });
     c = s.client;
     sqs = sqsClient(s);
     sns = snsClient(s);

@@ -5,7 +5,7 @@ import {
   GetFunctionConcurrencyCommand, InvokeCommand, LambdaClient, PutFunctionConcurrencyCommand, PutFunctionEventInvokeConfigCommand,
   TooManyRequestsException, waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
-import { decode, encode, makeZip, role, startServer, storedLogLines, type RunningServer } from './harness';
+import { decode, encode, makeZip, role, startServer, storedLogLines, type RunningServer, workerPolicies } from './harness';
 
 /**
  * Lambda's concurrency controls through the real server and
@@ -54,7 +54,7 @@ describe('reserved concurrency and account settings (default account limit 1,000
   let s: RunningServer;
   let c: LambdaClient;
   before(async () => {
-    s = await startServer();
+    s = await startServer({ grant: workerPolicies });
     c = s.client;
     await deploySlow(c, 'slow');
   });
@@ -168,7 +168,7 @@ describe('reserved concurrency and account settings (default account limit 1,000
   it('a reservation survives a restart of the server', async () => {
     await c.send(new PutFunctionConcurrencyCommand({ FunctionName: 'other', ReservedConcurrentExecutions: 0 }));
     await s.stop();
-    s = await startServer({ dataDir: s.dataDir });
+    s = await startServer({ grant: workerPolicies, dataDir: s.dataDir });
     c = s.client;
     assert.equal((await c.send(new GetAccountSettingsCommand({}))).AccountLimit?.UnreservedConcurrentExecutions, 1000);
     await throttled(invoke(c, 'other'), 'ReservedFunctionConcurrentInvocationLimitExceeded');
@@ -179,7 +179,7 @@ describe('a small account: KUMO_ACCOUNT_CONCURRENCY=2 and a scaling rate of 1 EE
   let s: RunningServer;
   let c: LambdaClient;
   before(async () => {
-    s = await startServer({ env: { KUMO_ACCOUNT_CONCURRENCY: '2', KUMO_SCALING_RATE_EES: '1', KUMO_SCALING_RATE_WINDOW_MS: '60000' } });
+    s = await startServer({ grant: workerPolicies, env: { KUMO_ACCOUNT_CONCURRENCY: '2', KUMO_SCALING_RATE_EES: '1', KUMO_SCALING_RATE_WINDOW_MS: '60000' } });
     c = s.client;
     await Promise.all(['a', 'b', 'd'].map((n) => deploySlow(c, n)));
   });

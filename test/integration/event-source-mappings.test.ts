@@ -6,7 +6,7 @@ import {
   type CreateEventSourceMappingCommandInput,
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { makeZip, role, startServer, type RunningServer } from './harness';
+import { makeZip, role, startServer, type RunningServer, workerPolicies } from './harness';
 import { sqsClient } from './sqs-helpers';
 
 /**
@@ -32,7 +32,7 @@ describe('event source mappings: the API, without creating a queue', () => {
   const fnName = 'esm-target';
   const base = (o: Partial<CreateEventSourceMappingCommandInput> = {}): CreateEventSourceMappingCommandInput => ({ EventSourceArn: queue, FunctionName: fnName, ...o });
   before(async () => {
-    s = await startServer();
+    s = await startServer({ grant: workerPolicies });
     c = s.client;
     const zip = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
     await c.send(new CreateFunctionCommand({ FunctionName: fnName, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
@@ -123,7 +123,7 @@ describe('event source mappings: tags', () => {
   let s: RunningServer;
   let c: LambdaClient;
   before(async () => {
-    s = await startServer();
+    s = await startServer({ grant: workerPolicies });
     c = s.client;
     const zip = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
     await c.send(new CreateFunctionCommand({ FunctionName: 'tagged-target', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));

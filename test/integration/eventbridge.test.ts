@@ -9,7 +9,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, t
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateFunctionCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { makeZip, role, startServer, testCreds, type RunningServer, workerPolicies } from './harness';
 import { rejection, sqsClient } from './sqs-helpers';
 import { snsClient, until } from './sns-helpers';
 import { eventsClient } from './events-helpers';
@@ -24,7 +24,7 @@ describe('EventBridge (real server)', () => {
   let sqs: SQSClient;
   let sns: SNSClient;
   before(async () => {
-    s = await startServer();
+    s = await startServer({ grant: workerPolicies });
     eb = eventsClient(s);
     sqs = sqsClient(s);
     sns = snsClient(s);

@@ -28,7 +28,7 @@ export interface RunningServer {
  * Starts the real server (`kumo server`) as its own process on port 0 with a
  * temporary data dir (or the given one, to test restarts), and an SDK client for it.
  */
-export async function startServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+export async function startServer(opts: { dataDir?: string; env?: Record<string, string>; grant?: readonly string[] } = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-it-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -61,6 +61,7 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new LambdaClient({ endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+  if (opts.grant?.length) await grantRole(endpoint, 'lambda-role', opts.grant);
   return {
     port,
     endpoint,
@@ -79,6 +80,32 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
       await exited;
     },
   };
+}
+
+/**
+ * What the functions of tests driven by queues and streams, or delivering to
+ * destinations and dead-letter queues, need of their execution role
+ * (Lambda acts as the role, issue 18): AWS's managed policies for SQS and
+ * Kinesis event sources, and sending to SQS, SNS, Lambda and EventBridge.
+ */
+export const workerPolicies = [
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole',
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole',
+  'arn:aws:iam::aws:policy/AmazonSQSFullAccess',
+  'arn:aws:iam::aws:policy/AmazonSNSFullAccess',
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaRole',
+  'arn:aws:iam::aws:policy/AmazonEventBridgeFullAccess',
+] as const;
+
+/** Attaches managed policies to a role of the server's account (through IAM, as a user would). */
+export async function grantRole(endpoint: string, roleName: string, policyArns: readonly string[]): Promise<void> {
+  const { IAMClient, AttachRolePolicyCommand } = await import('@aws-sdk/client-iam');
+  const iam = new IAMClient({ endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+  try {
+    for (const PolicyArn of policyArns) await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn }));
+  } finally {
+    iam.destroy();
+  }
 }
 
 /** Builds a zip in memory. Files named `bootstrap` (or given mode) are executable. */

@@ -4,7 +4,7 @@ import { CreateEventSourceMappingCommand, CreateFunctionCommand, LambdaClient, w
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { makeZip, role, startServer, testCreds, type RunningServer, workerPolicies } from './harness';
 import { allLogLines, drainQueue, isTransient, seededRandom, sleep } from './crash-helpers';
 import { kinesisClient, readShard, text, waitActive } from './kinesis-helpers';
 
@@ -60,7 +60,7 @@ describe('crash test: a Kinesis event source mapping under kill -9 (issue 14)', 
     const seed = Number(process.env.KUMO_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const rand = seededRandom(seed);
     console.log(`[kinesis] crash seed ${seed} (rerun with KUMO_CRASH_SEED=${seed})`);
-    let cur = clientsOf(await startServer());
+    let cur = clientsOf(await startServer({ grant: workerPolicies }));
     const dataDir = cur.server.dataDir;
     try {
       await cur.k.send(new CreateStreamCommand({ StreamName: 'S', ShardCount: shardsCount }));
@@ -121,7 +121,7 @@ describe('crash test: a Kinesis event source mapping under kill -9 (issue 14)', 
           const dead = cur;
           await dead.server.kill9();
           const t0 = Date.now();
-          const next = clientsOf(await startServer({ dataDir }));
+          const next = clientsOf(await startServer({ grant: workerPolicies, dataDir }));
           starts.push(Date.now() - t0);
           cur = next;
           destroy(dead);

@@ -10,7 +10,7 @@ import { CreateStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { makeZip, projectRoot, role, startServer, testCreds, type RunningServer } from './harness';
+import { makeZip, projectRoot, role, startServer, testCreds, type RunningServer, workerPolicies } from './harness';
 import { allLogLines, drainQueue, sleep } from './crash-helpers';
 import { kinesisClient, waitActive } from './kinesis-helpers';
 import { startPostgres, type ThrowawayPostgres } from '../postgres';
@@ -184,7 +184,7 @@ describe('Kinesis → function through a stream event source mapping', () => {
   after(() => pgServer?.stop());
 
   it('SQLite: validation, shape, order per shard, retries then OnFailure, checkpoints, delete', { timeout: 180_000 }, async () => {
-    const s = await startServer();
+    const s = await startServer({ grant: workerPolicies });
     try {
       const Database = (await import('better-sqlite3')).default;
       await coreMappingTest(s, async (uuid) => {
@@ -204,7 +204,7 @@ describe('Kinesis → function through a stream event source mapping', () => {
     pgServer = await startPostgres();
     const url = await pgServer.createDatabase('kumo');
     const pg = (await import('pg')).default;
-    const s = await startServer({ env: { KUMO_DATABASE_URL: url } });
+    const s = await startServer({ grant: workerPolicies, env: { KUMO_DATABASE_URL: url } });
     try {
       await coreMappingTest(s, async (uuid) => {
         const db = new pg.Client({ connectionString: url });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CreateEventSourceMappingCommand, CreateFunctionCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateStreamCommand, DescribeStreamCommand, PutRecordCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { makeZip, role, startServer, testCreds } from './harness';
+import { makeZip, role, startServer, testCreds, workerPolicies } from './harness';
 import { allLogLines, sleep } from './crash-helpers';
 import { kinesisClient, waitActive } from './kinesis-helpers';
 
@@ -22,7 +22,7 @@ const fCode = `exports.handler = async (event) => {
 
 describe('Kinesis mapping across a reshard', () => {
   it('processes a parent shard to its end before its children, keeping each key in order', { timeout: 180_000 }, async () => {
-    const s = await startServer();
+    const s = await startServer({ grant: workerPolicies });
     const k = kinesisClient(s);
     const logs = new CloudWatchLogsClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
     try {

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { makeZip, role, startServer, testCreds, type RunningServer, workerPolicies } from './harness';
 import { allLogLines, sleep } from './crash-helpers';
 import { kinesisClient, waitActive } from './kinesis-helpers';
 
@@ -59,7 +59,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 describe('Kinesis tumbling windows (issue 14)', () => {
   it(`SQLite: ${windowS}-s windows, state across invocations and across kill -9, the final invoke once the window closed`, { timeout: 240_000 }, async () => {
-    let s = await startServer();
+    let s = await startServer({ grant: workerPolicies });
     let c = clients(s);
     const streamArn = `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/W`;
     try {
@@ -99,7 +99,7 @@ describe('Kinesis tumbling windows (issue 14)', () => {
       await s.kill9();
       c.k.destroy();
       c.logs.destroy();
-      s = await startServer({ dataDir: s.dataDir });
+      s = await startServer({ grant: workerPolicies, dataDir: s.dataDir });
       c = clients(s);
       const left = startMs + windowS * 1000 - Date.now();
       assert.ok(left > 2_000, `the restart took too long to stay within the window (${left} ms left): the machine is too slow for this test`);

@@ -120,7 +120,11 @@ const coldStart = (log: string): boolean => /^REPORT .*Init Duration: [\d.]+ ms/
 
 /** The variables a function sees, less those that name it, its EE or the invocation (those must differ). */
 function sharedPart(env: Record<string, string>, own: string[]): Record<string, string> {
-  const perFunction = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME', '_X_AMZN_TRACE_ID', ...own];
+  const perFunction = [
+    'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME', '_X_AMZN_TRACE_ID',
+    // The execution role's session: one per EE (issue 18).
+    'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', ...own,
+  ];
   return Object.fromEntries(Object.entries(env).filter(([k]) => !perFunction.includes(k)));
 }
 

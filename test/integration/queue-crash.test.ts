@@ -11,7 +11,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
-import { encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { encode, makeZip, role, startServer, testCreds, type RunningServer, workerPolicies } from './harness';
 import { allLogLines, drainQueue, isTransient, seededRandom, sleep } from './crash-helpers';
 import { startPostgres, type ThrowawayPostgres } from '../postgres';
 
@@ -106,7 +106,7 @@ async function runCrashTest(o: RunOptions): Promise<void> {
    */
   const maxReceiveCount = o.crashes + 2;
 
-  let cur = clientsOf(await startServer({ env: o.env }));
+  let cur = clientsOf(await startServer({ grant: workerPolicies, env: o.env }));
   const dataDir = cur.server.dataDir;
   const starts: number[] = [];
   try {
@@ -208,7 +208,7 @@ async function runCrashTest(o: RunOptions): Promise<void> {
         const dead = cur;
         await dead.server.kill9();
         const t0 = Date.now();
-        const next = clientsOf(await startServer({ dataDir, env: o.env }));
+        const next = clientsOf(await startServer({ grant: workerPolicies, dataDir, env: o.env }));
         starts.push(Date.now() - t0);
         cur = next;
         destroy(dead);

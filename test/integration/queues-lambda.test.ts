@@ -8,7 +8,7 @@ import {
 import {
   CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
-import { makeZip, role, startServer, storedLogLines, type RunningServer } from './harness';
+import { makeZip, role, startServer, storedLogLines, type RunningServer, workerPolicies } from './harness';
 import { sqsClient } from './sqs-helpers';
 
 /**
@@ -90,7 +90,7 @@ describe('queue → function through event source mappings (real queues, real fu
   }, (b) => b.length >= want);
 
   before(async () => {
-    s = await startServer();
+    s = await startServer({ grant: workerPolicies });
     c = s.client;
     sqs = sqsClient(s);
     await deploy(c, 'consumer', { timeoutS: 2 }); // 2 s: a loaded host must not time a batch out (queues' visibility is 2 s, ≥ the timeout)

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { CreateFunctionCommand, PutFunctionEventInvokeConfigCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { makeZip, role, startServer, testCreds, type RunningServer, workerPolicies } from './harness';
 import { rejection, sqsClient } from './sqs-helpers';
 
 /**
@@ -44,7 +44,7 @@ describe('EventBridge Scheduler', () => {
   });
 
   before(async () => {
-    s = await startServer({ env: { KUMO_SCHEDULER_ALLOW_SECONDS: '1' } });
+    s = await startServer({ grant: workerPolicies, env: { KUMO_SCHEDULER_ALLOW_SECONDS: '1' } });
     sch = new SchedulerClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
     sqs = sqsClient(s);
     await queue('api-q');

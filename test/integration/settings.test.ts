@@ -5,7 +5,7 @@ import {
   UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
-import { makeZip, role, startServer, type RunningServer } from './harness';
+import { makeZip, role, startServer, type RunningServer, workerPolicies } from './harness';
 
 /**
  * Settings are honoured or refused, never accepted and dropped (issue 9,
@@ -29,7 +29,7 @@ describe('settings: honoured or refused, never dropped', () => {
     FunctionName: name, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip },
   });
   before(async () => {
-    s = await startServer();
+    s = await startServer({ grant: workerPolicies });
     c = s.client;
     zip = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
   });
@@ -128,7 +128,7 @@ describe('runtime management config: Auto honoured, the modes Kumo cannot honour
   let s: RunningServer;
   let c: LambdaClient;
   before(async () => {
-    s = await startServer();
+    s = await startServer({ grant: workerPolicies });
     c = s.client;
     const zip = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
     await c.send(new CreateFunctionCommand({ FunctionName: 'rm', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
@@ -170,7 +170,7 @@ describe('runtime management config: Auto honoured, the modes Kumo cannot honour
 describe('LogFormat JSON on a runtime whose Kumo bootstrap writes text only', () => {
   let s: RunningServer;
   before(async () => {
-    s = await startServer();
+    s = await startServer({ grant: workerPolicies });
   });
   after(async () => {
     await s.stop();

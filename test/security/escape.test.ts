@@ -130,7 +130,20 @@ exports.handler = async (e) => {
     }
     case 'runtimeApi': {
       const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
-      return { ip: ownIp(), api: await tcp(host, Number(port), 1000), host };
+      return { ip: ownIp(), api: await tcp(host, Number(port), 1000), host, port: Number(port) };
+    }
+    case 'http': {
+      const out = {};
+      await Promise.all(e.urls.map((u) => new Promise((resolve) => {
+        const req = require('http').get(u, { timeout: e.timeoutMs }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => { out[u] = { status: res.statusCode, requestId: res.headers['x-amzn-requestid'] ?? null, body: body.slice(0, 300) }; resolve(); });
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', (err) => { out[u] = { error: err.code || err.message }; resolve(); });
+      })));
+      return { out, endpoint: process.env.AWS_ENDPOINT_URL ?? null };
     }
     case 'daemon': {
       const c = cp.spawn('/bin/sh', ['-c', 'trap "" HUP TERM; exec sleep ' + e.seconds], { detached: true, stdio: 'ignore' });
@@ -320,14 +333,39 @@ describe('escape attempts from inside an EE (real server, AWS SDK)', { skip }, (
     assert.ok(lostMb < 256, `host disk lost ${lostMb.toFixed(0)} MB after /tmp was filled and emptied`);
   });
 
-  it('network: Kumo’s API and every other host service are unreachable on every host address; the own Runtime API is reachable', async () => {
+  it('network: the own Runtime API and Kumo’s API port on the gateway (and on the EE’s 127.0.0.1) are reachable; every other host service, and the API on any other host address, is not', async () => {
     const addrs = hostAddresses();
     assert.ok(addrs.includes(hostSide));
-    const targets = addrs.flatMap((host) => [{ host, port: s.port }, { host, port: 22 }]);
-    const r = await attack(c, 'netfn', { attack: 'connect', targets, timeoutMs: 800 });
-    for (const [k, v] of Object.entries(r)) assert.ok(v !== 'connected' && !String(v).startsWith('data:'), `${k}: ${v}`);
     const api = await attack(c, 'netfn', { attack: 'runtimeApi' });
     assert.equal(api.api, 'connected', `own Runtime API: ${api.api}`);
+    const gw: string = api.host;
+    assert.ok(addrs.includes(gw), `the Runtime API's host ${gw} is a host address`);
+    // A listener of this test on another host port, on every address: no EE reaches it (the control below shows it is up).
+    const other = net.createServer((sock) => {
+      sock.on('error', () => undefined);
+      sock.end('other-host-service');
+    });
+    await new Promise<void>((r) => other.listen(0, '0.0.0.0', r));
+    const otherPort = (other.address() as net.AddressInfo).port;
+    try {
+      assert.equal(await connectFromHost('127.0.0.1', otherPort), 'connected', 'control: the other host service answers on the host');
+      const targets = [...addrs, '127.0.0.1'].flatMap((host) => [{ host, port: s.port }, { host, port: 22 }, { host, port: otherPort }]);
+      const r = await attack(c, 'netfn', { attack: 'connect', targets, timeoutMs: 800 });
+      const reachable = Object.entries(r).filter(([, v]) => v === 'connected' || String(v).startsWith('data:')).map(([k]) => k).sort();
+      // Exactly Kumo's API port: on the gateway address, and on the EE's own loopback (redirected to it inside the EE's netns).
+      assert.deepEqual(reachable, [`tcp:127.0.0.1:${s.port}`, `tcp:${gw}:${s.port}`].sort());
+    } finally {
+      other.close();
+    }
+    // What answers there is Kumo's API (an AWS error with a request id), and AWS_ENDPOINT_URL names it.
+    const h = await attack(c, 'netfn', { attack: 'http', urls: [`http://127.0.0.1:${s.port}/`, `http://localhost:${s.port}/`, `http://${gw}:${s.port}/`], timeoutMs: 2000 });
+    assert.equal(h.endpoint, `http://127.0.0.1:${s.port}`);
+    for (const [u, v] of Object.entries(h.out as Record<string, { status?: number; requestId?: string; error?: string }>)) {
+      assert.ok(v.status !== undefined && v.status >= 400 && v.requestId, `${u}: ${JSON.stringify(v)}`);
+    }
+    // Another machine routing to the gateway address reaches neither the API there nor the Runtime API.
+    assert.notEqual(connectFromRemote(gw, s.port), 'connected', 'other host → API on the gateway address');
+    assert.notEqual(connectFromRemote(gw, api.port), 'connected', 'other host → Runtime API');
     // The server kept serving through all of it.
     assert.equal((await connectFromHost('127.0.0.1', s.port)), 'connected');
   });

@@ -1,6 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -8,7 +9,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { functionArn, stackArn } from '../../domain/arn';
-import { apiGatewayV2Client, eventsClient, kinesisClient, logsClient, schedulerClient, snsClient, sqsClient, ssmClient, type CliConfig } from '../client';
+import { apiGatewayV2Client, eventsClient, iamClient, kinesisClient, logsClient, schedulerClient, snsClient, sqsClient, ssmClient, type CliConfig } from '../client';
 import { afterApply, NoValue, Resolver } from '../intrinsics';
 import type { ResourceDecl, TemplateModel } from '../sam';
 import type { StackRecord, StackResource } from '../stack';
@@ -65,6 +66,7 @@ export class DeployContext implements DeploySetup {
   phase: 'plan' | 'apply' = 'plan';
   readonly resolver: Resolver;
   private sqsC?: SQSClient;
+  private iamC?: IAMClient;
   private logsC?: CloudWatchLogsClient;
   private snsC?: SNSClient;
   private eventsC?: EventBridgeClient;
@@ -118,6 +120,11 @@ export class DeployContext implements DeploySetup {
     return (this.sqsC ??= sqsClient(this.cfg));
   }
 
+  /** The IAM client (execution roles), made on first use. */
+  get iam(): IAMClient {
+    return (this.iamC ??= iamClient(this.cfg));
+  }
+
   /** The SNS client, made on first use. */
   get sns(): SNSClient {
     return (this.snsC ??= snsClient(this.cfg));
@@ -156,6 +163,7 @@ export class DeployContext implements DeploySetup {
   /** Closes the clients this deploy made. */
   destroy(): void {
     this.ssmC?.destroy();
+    this.iamC?.destroy();
     this.logsC?.destroy();
     this.eventsC?.destroy();
     this.sqsC?.destroy();

@@ -67,14 +67,17 @@ describe('deploy registry', () => {
     assert.deepEqual(ctx.model.notes, [], 'listed once: in the plan, not again as notes');
   });
 
-  it('stand-in ARNs of IAM roles and S3 buckets have no region (an IAM role ARN Lambda accepts as a Role); a managed policy\'s !Ref is its ARN', async () => {
+  it('an IAM role\'s Arn has no region (deployed through IAM, with its Path); stand-in ARNs of S3 buckets have none either; a managed policy\'s !Ref is its ARN', async () => {
     const { ctx } = contextFor(
-      ['Resources:', '  R:', '    Type: AWS::IAM::Role', '  B:', '    Type: AWS::S3::Bucket', '  P:', '    Type: AWS::IAM::ManagedPolicy', '  T:', '    Type: Custom::Thing',
-        '    Properties:', '      Role: !GetAtt R.Arn', '      Bucket: !GetAtt B.Arn', '      Policy: !Ref P'].join('\n'),
+      ['Resources:', '  R:', '    Type: AWS::IAM::Role', '    Properties:', '      RoleName: R', '      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}',
+        '  Q:', '    Type: AWS::IAM::Role', '    Properties:', '      RoleName: Q', '      Path: /service/', '      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}',
+        '  B:', '    Type: AWS::S3::Bucket', '  P:', '    Type: AWS::IAM::ManagedPolicy', '  T:', '    Type: Custom::Thing',
+        '    Properties:', '      Role: !GetAtt R.Arn', '      Other: !GetAtt Q.Arn', '      Bucket: !GetAtt B.Arn', '      Policy: !Ref P'].join('\n'),
     );
     const decls = activeResources(ctx);
     assert.deepEqual(ctx.props(decls.find((d) => d.id === 'T')!), {
       Role: 'arn:aws:iam::000000000000:role/R',
+      Other: 'arn:aws:iam::000000000000:role/service/Q',
       Bucket: 'arn:aws:s3:::b',
       Policy: 'arn:aws:iam::000000000000:policy/P',
     });

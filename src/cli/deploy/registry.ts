@@ -20,6 +20,7 @@ import { ssmParameter } from './kinds/ssm-parameter';
 import { schedule, scheduleGroup } from './kinds/scheduler';
 import { apiGatewayV2Api, serverlessHttpApi, serverlessRestApi } from './kinds/http-api';
 import { apiGatewayV2Integration, apiGatewayV2Route, apiGatewayV2Stage } from './kinds/apigatewayv2';
+import { iamRole } from './kinds/iam-role';
 
 /** Resource Type → the module that deploys it. A new kind is one module and one line here. */
 export const kinds: readonly ResourceKind[] = [
@@ -49,6 +50,7 @@ export const kinds: readonly ResourceKind[] = [
   apiGatewayV2Integration,
   apiGatewayV2Route,
   apiGatewayV2Stage,
+  iamRole,
 ];
 
 const byType = new Map(kinds.map((k) => [k.type, k]));

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CodeBinding, CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
+import type { ApiPath, CodeBinding, CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
 import { cpuQuota, initCpuQuota, ociConfig, parseInitStatus, userNamespaceFor } from './bundle';
 import { CodeMounts } from './code-mounts';
 import { detectCgroups, killAndThawTree, removeCgroupTree, SandboxCgroup, type CgroupLayout } from './cgroups';
@@ -106,6 +106,7 @@ export class RuncDriver implements SandboxDriver {
   private claim: SubnetClaim | undefined;
   private hostMounts: OciMount[] = [];
   private port: number | undefined;
+  private apiPath: ApiPath | undefined;
   /** `<dataDir>/sandbox/scratch`: the EEs' /tmp disks. */
   private readonly scratchDir: string;
   private readonly scratchWanted: boolean;
@@ -214,6 +215,7 @@ export class RuncDriver implements SandboxDriver {
       this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes(), this.egress, ipv4Resolvers(sandboxResolvConf()));
       await this.network.setUp();
       if (this.port !== undefined) this.network.setRuntimeApiPort(this.port);
+      if (this.apiPath !== undefined) this.network.setApiPath(this.apiPath);
       this.network.refill();
     } catch (e) {
       await SandboxNetwork.cleanup(this.tag).catch(() => undefined);
@@ -261,6 +263,12 @@ export class RuncDriver implements SandboxDriver {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`invalid Runtime API port ${port}`);
     this.port = port;
     this.network?.setRuntimeApiPort(port);
+  }
+
+  setApiPath(path: ApiPath): void {
+    if (!Number.isInteger(path.port) || path.port < 1 || path.port > 65535) throw new Error(`invalid API port ${path.port}`);
+    this.apiPath = { port: path.port, redirected: [...path.redirected] };
+    this.network?.setApiPath(this.apiPath);
   }
 
   async create(spec: SandboxSpec): Promise<{ sandbox: Sandbox; timings: CreateTimings }> {

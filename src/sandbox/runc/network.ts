@@ -3,6 +3,7 @@ import { run, runSync } from './exec';
 import { cidrSize, formatCidr, hostAddress, type Cidr } from './subnet';
 import { netnsPrepareBatchMax, preparedNetnsPoolSize } from './limits';
 import { egressRules, type EgressPolicy } from './egress';
+import type { ApiPath } from '../driver';
 
 /**
  * The sandbox network of one Kumo instance:
@@ -24,9 +25,12 @@ import { egressRules, type EgressPolicy } from './egress';
  *   otherwise be reachable through the bridge's fe80:: address.
  * - Filter rules (chains KUMO-<tag>-IN / -FWD / -OUT / -EGR, jumps tagged
  *   with the comment `kumo:<tag>`):
- *     IN   (EE → any host address): only the Runtime API port on the
- *          gateway, and DNS to a resolver that happens to be a host address;
- *          every other host service, on every host address, is dropped;
+ *     IN   (EE → any host address): only the Runtime API port and Kumo's
+ *          AWS API port on the gateway address, and DNS to a resolver that
+ *          happens to be a host address; every other host service, on every
+ *          host address, is dropped; and the gateway address answers only on
+ *          the bridge and on loopback (another machine routing to it through
+ *          the uplink is dropped);
  *     OUT  (host → EE): replies only; no host process opens a connection
  *          into an EE;
  *     FWD  (routed): into an EE replies only (so neither another machine nor
@@ -35,6 +39,14 @@ import { egressRules, type EgressPolicy } from './egress';
  *     EGR  the egress policy (egress.ts): no SMTP, no link-local, operator
  *          deny/allow lists, public addresses only by default.
  *   Outbound traffic is masqueraded.
+ * - Kumo's AWS API from inside an EE (`setApiPath`): the API listens on the
+ *   gateway address too (same port P), and each EE's own netns rewrites
+ *   TCP to 127.0.0.1:P (and to the API's own host address, when it listens
+ *   on one) into gateway:P (nat OUTPUT DNAT; `route_localnet` on eth0 lets a
+ *   loopback-sourced packet leave, and POSTROUTING SNATs it to the EE's
+ *   address, so the host sees the EE as for any other packet). So
+ *   `http://localhost:P/…`, the URL the host side uses, reaches Kumo from
+ *   inside an EE as well. These rules live in the EE's netns and go with it.
  * - A few namespaces are kept prepared so a cold start does not wait for the
  *   two `ip` processes a namespace costs.
  */
@@ -46,7 +58,10 @@ export interface PreparedNetns {
   /** Path runc joins (`linux.namespaces[].path`). */
   path: string;
   hostVeth: string;
+  /** The API path installed in this namespace (`apiPathKey`), if any. */
+  apiPath?: string;
 }
+
 
 export function bridgeName(tag: string): string {
   return `kb${tag}`;
@@ -79,6 +94,7 @@ export class SandboxNetwork {
   private refilling: Promise<void> | undefined;
   private closed = false;
   private runtimeApiPort: number | undefined;
+  private apiPath: ApiPath | undefined;
   /** Cold starts waiting for a namespace while the pool is empty. */
   private readonly waiters: { resolve(n: PreparedNetns): void; reject(e: Error): void }[] = [];
   /** Last failure of the preparer (queued callers got it too; the next take() retries). */
@@ -148,6 +164,8 @@ export class SandboxNetwork {
     return [
       `-A ${c} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
       ...(this.runtimeApiPort ? [`-A ${c} -p tcp -d ${this.gateway} --dport ${this.runtimeApiPort} -j ACCEPT`] : []),
+      // Kumo's AWS API (the same listener on the gateway address; each netns redirects its loopback port here).
+      ...(this.apiPath ? [`-A ${c} -p tcp -d ${this.gateway} --dport ${this.apiPath.port} -j ACCEPT`] : []),
       // A resolver on one of the host's own addresses (a local dnsmasq on the LAN address, say).
       ...this.resolvers.flatMap((r) => ['udp', 'tcp'].map((proto) => `-A ${c} -p ${proto} -d ${r} --dport 53 -j ACCEPT`)),
       `-A ${c} -j DROP`,
@@ -172,6 +190,9 @@ export class SandboxNetwork {
       `-I FORWARD 1 -i ${b} ${tagged} -j ${cfwd}`,
       `-I FORWARD 1 -o ${b} ${tagged} -j ${cfwd}`,
       `-I OUTPUT 1 -o ${b} ${tagged} -j ${cout}`,
+      // The gateway address is for EEs (on the bridge, decided by IN above) and the host itself (loopback):
+      // another machine routing to it through the uplink reaches neither the Runtime API nor the API's listener there.
+      `-I INPUT 2 -d ${this.gateway}/32 ! -i lo ${tagged} -j DROP`,
       ...this.inputChainRules(),
       // Into an EE (from another machine, another EE, or routed back in): replies only.
       `-A ${cfwd} -o ${b} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
@@ -201,6 +222,40 @@ export class SandboxNetwork {
   }
 
   /**
+   * Opens Kumo's AWS API to EEs: the input chain lets `path.port` on the
+   * gateway through, and every namespace from now on (pooled ones when they
+   * are taken) redirects `path.redirected`:port to it. Call before EEs start.
+   */
+  setApiPath(path: ApiPath): void {
+    this.apiPath = { port: path.port, redirected: [...path.redirected] };
+    const c = chain(this.tag, 'IN');
+    runSync('iptables-restore', ['-w', '5', '--noflush'], {
+      input: ['*filter', `:${c} - [0:0]`, ...this.inputChainRules(), 'COMMIT', ''].join('\n'),
+    });
+  }
+
+  /**
+   * Installs the API path in one namespace: route_localnet on eth0, then the
+   * nat rules, in one process chain (`ip netns exec … sh`, with a fixed
+   * script and the rules on stdin). The EE has no capability in its netns, so
+   * it cannot change them.
+   */
+  private async installApiPath(netns: PreparedNetns, path: ApiPath): Promise<void> {
+    const to = `${this.gateway}:${path.port}`;
+    const rules = [
+      '*nat',
+      ...path.redirected.map((a) => `-A OUTPUT -d ${a}/32 -p tcp --dport ${path.port} -j DNAT --to-destination ${to}`),
+      `-A POSTROUTING -o eth0 -s 127.0.0.0/8 -j SNAT --to-source ${netns.ip}`,
+      'COMMIT',
+      '',
+    ].join('\n');
+    await run('ip', ['netns', 'exec', netns.name, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet && exec iptables-restore -w 5'], {
+      input: rules,
+    });
+    netns.apiPath = apiPathKey(path);
+  }
+
+  /**
    * A prepared namespace and the ms this caller waited for it. From the pool
    * when it has one; otherwise the caller queues and the preparer serves
    * queued callers first, batching a burst of cold starts into few `ip` runs.
@@ -214,6 +269,16 @@ export class SandboxNetwork {
         this.waiters.push({ resolve, reject });
         this.refill();
       }));
+    // A namespace prepared before the API path was set (the first few after start) gets it now.
+    const api = this.apiPath;
+    if (api && netns.apiPath !== apiPathKey(api)) {
+      try {
+        await this.installApiPath(netns, api);
+      } catch (e) {
+        await this.release(netns);
+        throw e;
+      }
+    }
     const ms = performance.now() - t0;
     // Refill after the caller's own spawn of runc: spawning blocks the event loop for a few ms.
     if (pooled) setImmediate(() => this.refill());
@@ -326,6 +391,9 @@ export class SandboxNetwork {
           }),
         ),
       );
+      // 3. Kumo's AWS API from inside (when set: the server sets it before any EE starts).
+      const api = this.apiPath;
+      if (api) await Promise.all(items.map((i) => this.installApiPath(i, api)));
     } catch (e) {
       await Promise.all(items.map((i) => this.release(i)));
       throw e;
@@ -340,6 +408,10 @@ export class SandboxNetwork {
     await Promise.all(this.pool.splice(0).map((p) => this.release(p)));
     await SandboxNetwork.cleanup(this.tag);
   }
+}
+
+function apiPathKey(p: ApiPath): string {
+  return `${p.port}/${p.redirected.join(',')}`;
 }
 
 function listDir(dir: string): string[] {

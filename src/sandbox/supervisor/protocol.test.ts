@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runtimesDir } from '../../paths';
 import { runtimeSpec } from '../../runtimes/registry';
-import { checkBind, checkCreate, checkPort, checkSandboxId, eeEnvBytesMax, type Policy, type Reply } from './protocol';
+import { checkApiPath, checkBind, checkCreate, checkPort, checkSandboxId, eeEnvBytesMax, type Policy, type Reply } from './protocol';
 import { Supervisor } from './supervisor';
 
 /** What a compromised API process might ask the root supervisor for: each must be refused before anything runs. */
@@ -87,6 +87,17 @@ test('ports and ids of the other requests are checked', () => {
   for (const p of [80, 0, 65536, 8080.5, '8080', undefined]) assert.throws(() => checkPort(p), /Runtime API port/);
   assert.equal(checkPort(9001), 9001);
   for (const id of ['../../kumo', '', 'A', 3, null]) assert.throws(() => checkSandboxId(id), /invalid sandbox id/);
+});
+
+test('the API path: a port of the Runtime API range and 1–4 IPv4 unicast addresses, nothing that could reach an iptables rule otherwise', () => {
+  assert.deepEqual(checkApiPath({ port: 9001, redirected: ['127.0.0.1'] }), { port: 9001, redirected: ['127.0.0.1'] });
+  assert.deepEqual(checkApiPath({ port: 9001, redirected: ['127.0.0.1', '192.168.1.5'] }).redirected, ['127.0.0.1', '192.168.1.5']);
+  for (const bad of [
+    undefined, null, 9001, { port: 80, redirected: ['127.0.0.1'] }, { port: '9001', redirected: ['127.0.0.1'] },
+    { port: 9001, redirected: [] }, { port: 9001, redirected: '127.0.0.1' }, { port: 9001, redirected: ['127.0.0.1', '1.1.1.1', '2.2.2.2', '3.3.3.3', '4.4.4.4'] },
+    { port: 9001, redirected: ['0.0.0.0'] }, { port: 9001, redirected: ['255.255.255.255'] }, { port: 9001, redirected: ['::1'] },
+    { port: 9001, redirected: ['127.0.0.1 -j ACCEPT'] }, { port: 9001, redirected: ['localhost'] }, { port: 9001, redirected: [7] },
+  ]) assert.throws(() => checkApiPath(bad), /API p|address/, JSON.stringify(bad));
 });
 
 test('the supervisor answers an unknown request, or a create before init, with an error and does nothing', async () => {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { limits } from '../../config';
 import { runtimeSpec, supportedRuntimes } from '../../runtimes/registry';
 import { sandboxIdPattern } from '../runc/limits';
-import type { CodeBinding, CreateTimings, SandboxExit, SandboxSpec } from '../driver';
+import net from 'node:net';
+import type { ApiPath, CodeBinding, CreateTimings, SandboxExit, SandboxSpec } from '../driver';
 
 /**
  * The protocol between the unprivileged API process and the root supervisor
@@ -20,6 +21,8 @@ import type { CodeBinding, CreateTimings, SandboxExit, SandboxSpec } from '../dr
 export type Request =
   | { id: number; op: 'init' }
   | { id: number; op: 'setRuntimeApiPort'; port: number }
+  /** Kumo's AWS API port on the gateway address, and the IPv4 addresses each EE's netns redirects to it (checkApiPath). */
+  | { id: number; op: 'setApiPath'; path: ApiPath }
   | { id: number; op: 'create'; spec: SpecData }
   | { id: number; op: 'endInit'; sandbox: string }
   /** A pre-initialised EE (created with `deferredCode`) gets its function's code and memory (checkBind). */
@@ -187,4 +190,25 @@ export function checkSandboxId(v: unknown): string {
 export function checkPort(v: unknown): number {
   if (!isIntIn(v, runtimeApiPortMin, 65535)) throw new Error(`Runtime API port must be an integer in ${runtimeApiPortMin}–65535`);
   return v;
+}
+
+/** Most addresses an EE's netns redirects to the API (127.0.0.1 and the API's own host address). */
+export const apiPathRedirectedMax = 4;
+
+/**
+ * The API path: a port in the same range as the Runtime API's, and a few
+ * IPv4 unicast addresses (written into iptables rules: dotted quads only).
+ * Redirecting an EE's own traffic to those addresses to Kumo's API opens
+ * nothing on the host beyond the port itself.
+ */
+export function checkApiPath(v: unknown): ApiPath {
+  if (!v || typeof v !== 'object') throw new Error('API path must be an object');
+  const o = v as Record<string, unknown>;
+  if (!isIntIn(o.port, runtimeApiPortMin, 65535)) throw new Error(`API port must be an integer in ${runtimeApiPortMin}–65535`);
+  const r = o.redirected;
+  if (!Array.isArray(r) || r.length < 1 || r.length > apiPathRedirectedMax) throw new Error(`API path must redirect 1–${apiPathRedirectedMax} addresses`);
+  for (const a of r) {
+    if (typeof a !== 'string' || !net.isIPv4(a) || a === '0.0.0.0' || a.startsWith('255.')) throw new Error(`not an IPv4 unicast address: ${String(a)}`);
+  }
+  return { port: o.port, redirected: [...(r as string[])] };
 }

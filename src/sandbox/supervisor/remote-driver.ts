@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { CodeBinding, CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
+import type { ApiPath, CodeBinding, CreateTimings, Sandbox, SandboxDriver, SandboxExit, SandboxSpec } from '../driver';
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from '../runc/cgroups';
 import type { CreateResult, InitResult, Reply, Request, SupervisorEvent } from './protocol';
 
@@ -27,6 +27,7 @@ export class RemoteSandboxDriver implements SandboxDriver {
   private readonly live = new Map<string, RemoteSandbox>();
   private listenHost: string | undefined;
   private port: number | undefined;
+  private apiPath: ApiPath | undefined;
   private _deferredCode = false;
   private layout: CgroupLayout | undefined;
   private lost = false;
@@ -93,6 +94,11 @@ export class RemoteSandboxDriver implements SandboxDriver {
     this.port = port;
     // The supervisor opens the port to EEs in its rules; a failure there shows up as EEs that cannot reach it.
     this.call({ op: 'setRuntimeApiPort', port }).catch((e: Error) => console.error(`kumo: supervisor refused the Runtime API port: ${e.message}`));
+  }
+
+  setApiPath(path: ApiPath): void {
+    this.apiPath = path;
+    this.call({ op: 'setApiPath', path }).catch((e: Error) => console.error(`kumo: supervisor refused the API path: ${e.message}`));
   }
 
   async create(spec: SandboxSpec): Promise<{ sandbox: Sandbox; timings: CreateTimings }> {
@@ -188,6 +194,7 @@ export class RemoteSandboxDriver implements SandboxDriver {
       const r = (await this.call({ op: 'init' })) as InitResult;
       if (r.listenHost !== wantedHost) throw new Error(`its bridge address ${r.listenHost} differs from ${wantedHost}`);
       if (this.port !== undefined) await this.call({ op: 'setRuntimeApiPort', port: this.port });
+      if (this.apiPath !== undefined) await this.call({ op: 'setApiPath', path: this.apiPath });
       if (!this.shuttingDown) console.error('kumo: the standby sandbox supervisor took over; new execution environments can start');
     } catch (e) {
       // Still root's to clean: ask it to remove what it set up, then stay without a supervisor.

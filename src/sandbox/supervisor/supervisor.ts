@@ -4,7 +4,7 @@ import { RuncDriver } from '../runc/driver';
 import { detectCgroups, type CgroupLayout } from '../runc/cgroups';
 import type { Sandbox } from '../driver';
 import { runtimesDir } from '../../paths';
-import { checkBind, checkCreate, checkPort, checkSandboxId, type CreateResult, type InitResult, type Policy, type Reply, type SupervisorEvent } from './protocol';
+import { checkApiPath, checkBind, checkCreate, checkPort, checkSandboxId, type CreateResult, type InitResult, type Policy, type Reply, type SupervisorEvent } from './protocol';
 
 /**
  * The root half of `kumo server` (see remote-driver.ts for the other half).
@@ -71,6 +71,9 @@ export class Supervisor {
       }
       case 'setRuntimeApiPort':
         this.driver.setRuntimeApiPort(checkPort(m.port));
+        return undefined;
+      case 'setApiPath':
+        this.driver.setApiPath(checkApiPath(m.path));
         return undefined;
       case 'create':
         return this.create(m.spec);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { roleArn } from '../../../domain/arn';
 import type { ResourceDecl } from '../../sam';
@@ -11,10 +12,18 @@ export type DesiredConfig = ReturnType<typeof functionConfig>;
 
 /**
  * The execution role a function without Role gets: `kumo-<stack>-<Id>` (the
- * role SAM's translator would make as `<Id>Role`; Kumo keeps no IAM roles
- * yet, so it is a name only). The ARN is cut to Lambda's 140-character Role limit.
+ * role SAM's translator would make as `<Id>Role`), which `kumo deploy` makes
+ * through IAM (implicit-role.ts). The ARN is cut to Lambda's 140-character Role limit.
  */
-export const defaultRoleName = (ctx: DeployContext, id: string) => `kumo-${ctx.stackName}-${id}`;
+export const defaultRoleName = (ctx: DeployContext, id: string): string => {
+  const name = `kumo-${ctx.stackName}-${id}`;
+  if (name.length <= roleNameCharsMax) return name;
+  // IAM role names are 1–64 characters: a long one keeps its start and gets a hash of the whole.
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, roleNameCharsMax - 9)}-${hash}`;
+};
+/** IAM: RoleName is at most 64 characters (CreateRole). */
+const roleNameCharsMax = 64;
 export const defaultRoleArn = (ctx: DeployContext, id: string) => roleArn(ctx.cfg, defaultRoleName(ctx, id)).slice(0, 140);
 
 /** The function's desired configuration, in the API's shape (shared by AWS::Lambda::Function and AWS::Serverless::Function). */

@@ -51,6 +51,14 @@ export interface FunctionFlavour {
   notes?(d: ResourceDecl, pr: Record<string, unknown>, ctx: DeployContext): void;
   /** More reasons to update an existing function (SAM: AutoPublishAlias). */
   reasons?(d: ResourceDecl, pr: Record<string, unknown>, prevRec: StackResource | undefined): string[];
+  /**
+   * Before the function is created or updated (SAM: the implicit execution
+   * role `<Fn>Role` when Role is absent); returns the role's name to record
+   * when it made one (removed with the function), and whether it changed anything.
+   */
+  beforeApply?(d: ResourceDecl, pr: Record<string, unknown>, ctx: DeployContext): Promise<{ role?: string; changed: boolean }>;
+  /** After the function is deleted (SAM: its implicit role). */
+  afterRemove?(rec: StackResource, ctx: DeployContext): Promise<void>;
   /** After the function is in place (SAM: publish a version and move the alias); returns whether it changed anything. */
   afterApply?(step: AppliedFunction, ctx: DeployContext): Promise<boolean>;
   refAttribute?: ResourceKind['refAttribute'];
@@ -90,6 +98,7 @@ export function functionKind(f: FunctionFlavour): ResourceKind {
     apply: (pl, ctx) => applyFunction(f, pl, ctx),
     async remove(r, ctx) {
       await ignoreMissing(() => ctx.client.send(new DeleteFunctionCommand({ FunctionName: r.physicalId })));
+      await f.afterRemove?.(r, ctx);
     },
   });
 }
@@ -148,6 +157,10 @@ async function applyFunction(f: FunctionFlavour, pl: Planned<FunctionPlan>, ctx:
   const rec: StackResource = { type: d.type, physicalId: name, ref: name, arn: ctx.fnArn(name), codeSha256: pkg.sha256 };
   const t0 = Date.now();
   let touched = false;
+  // The execution role first: CreateFunction requires a role Lambda can assume.
+  const before = await f.beforeApply?.(d, pr, ctx);
+  if (before?.role) rec.implicitRole = before.role;
+  if (before?.changed) touched = true;
   // At most one fallback of each kind: a third refusal is the server's answer.
   for (let attempt = 0; ; attempt++) {
     try {

@@ -6,6 +6,9 @@ import type { ResourceDecl } from '../../sam';
 import type { DeployContext } from '../context';
 import { functionKind, type AppliedFunction } from './function';
 import { defaultRoleArn, defaultRoleName } from './function-config';
+import { ensureImplicitRole, implicitRolePolicies, removeImplicitRole } from '../implicit-role';
+import { NotSupportedError } from '../../client';
+import { wiringPolicies } from '../iam-policies';
 import { upsertAlias } from './lambda-alias';
 import { expandFunction, implicitApiIdsOf, reportEvents } from './sam-events';
 
@@ -114,12 +117,12 @@ export const serverlessFunction = functionKind({
     handled: [
       'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
       'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
-      'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig', 'FunctionUrlConfig',
+      'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig', 'FunctionUrlConfig', 'Policies',
       // Names the version SAM publishes (<Fn>Version<first 10 characters>); Kumo publishes whenever the function changed.
       'AutoPublishCodeSha256',
     ],
     ignored: [
-      'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'Tags', 'PermissionsBoundary',
+      'Tracing', 'VpcConfig', 'DeploymentPreference', 'Tags', 'PermissionsBoundary',
       'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
       'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
       'SourceKMSKeyArn', 'Connectors', 'Metadata',
@@ -150,7 +153,30 @@ export const serverlessFunction = functionKind({
     },
     redeploys: 'self',
   },
-  notes: reportEvents,
+  notes(d, pr, ctx) {
+    reportEvents(d, pr, ctx);
+    // Policies is checked while planning: a template error before anything is deployed.
+    if (pr.Role === undefined) implicitRolePolicies(d.id, pr.Policies, ctx.cfg, `Resources.${d.id}.Properties.Policies`, (p, m) => ctx.error(p, m));
+  },
+  // SAM's <Fn>Role, made through IAM when Role is absent (Policies → its policies); with Role, Policies has no effect (as in SAM).
+  async beforeApply(d, pr, ctx) {
+    if (pr.Role !== undefined) return { changed: false };
+    const name = defaultRoleName(ctx, d.id);
+    const want = wiringPolicies(d.id, pr, implicitRolePolicies(d.id, pr.Policies, ctx.cfg, `Resources.${d.id}.Properties.Policies`, (p, m) => ctx.error(p, m)));
+    try {
+      const changed = await ensureImplicitRole(ctx.iam, ctx.physicalOf(d), name, want);
+      if (changed) ctx.out(`  ✓ ${d.id}Role: execution role ${name}`);
+      return { role: name, changed };
+    } catch (e) {
+      // A server without IAM (an older Kumo) checks no role either: the role stays a name, and the output says so.
+      if (!(e instanceof NotSupportedError)) throw e;
+      ctx.out(`  ! ${d.id}Role: this server has no IAM API; ${name} is a name only`);
+      return { changed: false };
+    }
+  },
+  async afterRemove(r, ctx) {
+    if (r.implicitRole) await removeImplicitRole(ctx.iam, r.implicitRole);
+  },
   expand: expandFunction,
   reasons: (_d, pr, prevRec) => (pr.AutoPublishAlias !== undefined && (!prevRec?.alias || prevRec.alias !== pr.AutoPublishAlias) ? ['AutoPublishAlias'] : []),
   afterApply: publishAlias,
