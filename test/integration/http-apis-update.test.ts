@@ -7,7 +7,7 @@ import {
   UpdateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
-import { makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { allowPublicUrl, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 import { startPostgres, type ThrowawayPostgres } from '../postgres';
 
 /**
@@ -248,6 +248,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         }
         // A function URL applies the same rule to the same request (one isTextType for both front doors).
         const url = new URL((await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'echo', AuthType: 'NONE' }))).FunctionUrl!);
+        await allowPublicUrl(lambda, 'echo');
         const viaUrl = JSON.parse((await request(Number(url.port), { host: url.host, method: 'POST', headers: { 'content-type': 'image/png' }, body: pngBytes })).body.toString());
         assert.equal(viaUrl.isBase64Encoded, true);
         assert.deepEqual(Buffer.from(viaUrl.body, 'base64'), pngBytes);
