@@ -172,7 +172,7 @@ export class InvokeService {
           ({ ee, cold } = await this.placement.acquire(rec));
         } catch (e) {
           if (e instanceof InitFailure) {
-            this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined);
+            this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined, rec.config);
             return this.initFailed(rec, requestId, e.outcome);
           }
           throw e;
@@ -190,7 +190,7 @@ export class InvokeService {
           continue;
         }
         const durationMs = performance.now() - t0;
-        this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs);
+        this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs, rec.config);
         return await this.finish(ee, rec, requestId, outcome, durationMs, cold?.initDurationMs, input.reportBeforeReturn);
       }
     } finally {

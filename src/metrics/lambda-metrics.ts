@@ -3,6 +3,42 @@ import type { MetricsRegistry, Series } from './registry';
 
 /** The namespace Lambda publishes its metrics in. */
 export const lambdaNamespace = 'AWS/Lambda';
+/**
+ * Kumo's own namespace for what AWS bills but does not publish as a metric
+ * (issue 17 item 3): per function and architecture, `Requests` (billed
+ * requests), `BilledGBSeconds` (billed duration × memory) and
+ * `EphemeralStorageGBSeconds` (billed duration × ephemeral storage above the
+ * free 512 MB). `kumo cost` reads them with GetMetricData.
+ */
+export const costNamespace = 'Kumo/Lambda';
+export const costMetrics = { requests: 'Requests', gbSeconds: 'BilledGBSeconds', ephemeralGbSeconds: 'EphemeralStorageGBSeconds' } as const;
+/** Ephemeral storage AWS includes at no charge, MB (Lambda pricing: "512 MB … at no additional cost"). */
+export const ephemeralFreeMb = 512;
+
+/** What billing needs of a function's configuration (FunctionConfig has it). */
+export interface BillingConfig {
+  memoryMb: number;
+  ephemeralStorageMb: number;
+  architectures: readonly string[];
+}
+
+/**
+ * Billed duration, ms: the run plus, on a cold start, the INIT phase, rounded
+ * up to the next millisecond (at least 1). AWS bills duration in 1 ms steps
+ * and, since 1 August 2025, bills the INIT phase of on-demand functions with
+ * managed runtimes too ("AWS Lambda standardizes billing for INIT Phase",
+ * AWS Compute Blog, April 2025).
+ */
+export function billedDurationMs(durationMs: number, initDurationMs: number | undefined): number {
+  return Math.max(1, Math.ceil(durationMs + (initDurationMs ?? 0)));
+}
+
+/** Series of the cost metrics for one function and architecture. */
+interface CostHandles {
+  requests: Series | undefined;
+  gbSeconds: Series | undefined;
+  ephemeralGbSeconds: Series | undefined;
+}
 
 /** One metric's series, one per dimension set it is published under. */
 type Fanout = (Series | undefined)[];
@@ -21,6 +57,9 @@ export interface Totals {
   durationSumMs: number;
   /** Observations ≤ durationBucketsMs[i] (not cumulative across buckets; the exposition sums them). */
   durationBuckets: Float64Array;
+  /** Billed requests and GB-seconds (invocations recorded with their configuration). */
+  billedRequests: number;
+  billedGbSeconds: number;
 }
 
 interface Handles {
@@ -36,9 +75,12 @@ interface Handles {
   asyncEventAge: Fanout;
   asyncEventsDropped: Fanout;
   iteratorAge: Fanout;
+  /** Cost series, made on the first billed invocation of each architecture. */
+  costX86?: CostHandles;
+  costArm?: CostHandles;
 }
 
-type MetricKey = Exclude<keyof Handles, 'totals'>;
+type MetricKey = Exclude<keyof Handles, 'totals' | 'costX86' | 'costArm'>;
 
 const metricUnits: Record<MetricKey, [name: string, unit: string]> = {
   invocations: ['Invocations', 'Count'],
@@ -57,7 +99,11 @@ const metricUnits: Record<MetricKey, [name: string, unit: string]> = {
 /** What the invoke path and the async and event-source paths call (src/invoke, src/async, src/event-sources). */
 export interface InvokeMetrics {
   /** An invocation ran: its duration (ms), whether it failed, its init duration on a cold start. */
-  invoked(functionName: string, qualifier: string | undefined, executedVersion: string, durationMs: number, failed: boolean, initDurationMs: number | undefined): void;
+  /** `billing`: the version's configuration, to count the invocation's cost (absent: not billed, e.g. in unit tests). */
+  invoked(
+    functionName: string, qualifier: string | undefined, executedVersion: string, durationMs: number, failed: boolean, initDurationMs: number | undefined,
+    billing?: BillingConfig,
+  ): void;
   throttled(functionName: string, qualifier: string | undefined): void;
   /** After a slot was taken: executions in flight in the account, and in its unreserved pool. */
   concurrency(inFlight: number, unreservedInFlight: number): void;
@@ -122,7 +168,10 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     // One Totals per function and qualifier, shared by its versions' handles.
     const shared = siblings.values().next();
     const totals: Totals = shared.done
-      ? { functionName: fn, qualifier: q, invocations: 0, errors: 0, throttles: 0, durationSumMs: 0, durationBuckets: new Float64Array(durationBucketsMs.length) }
+      ? {
+          functionName: fn, qualifier: q, invocations: 0, errors: 0, throttles: 0, durationSumMs: 0, durationBuckets: new Float64Array(durationBucketsMs.length),
+          billedRequests: 0, billedGbSeconds: 0,
+        }
       : shared.value.totals;
     const sets: Dimension[][] = [[], [['FunctionName', fn]]];
     if (q) {
@@ -140,8 +189,31 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     for (let i = 0; i < f.length; i++) this.reg.record(f[i], v);
   }
 
-  invoked(fn: string, qualifier: string | undefined, version: string, durationMs: number, failed: boolean, initDurationMs: number | undefined): void {
+  private costHandles(fn: string, arch: string): CostHandles {
+    const d: Dimension[] = [['FunctionName', fn], ['Architecture', arch]];
+    return {
+      requests: this.reg.get(costNamespace, costMetrics.requests, d, 'Count'),
+      gbSeconds: this.reg.get(costNamespace, costMetrics.gbSeconds, d, 'None'),
+      ephemeralGbSeconds: this.reg.get(costNamespace, costMetrics.ephemeralGbSeconds, d, 'None'),
+    };
+  }
+
+  invoked(
+    fn: string, qualifier: string | undefined, version: string, durationMs: number, failed: boolean, initDurationMs: number | undefined,
+    billing?: BillingConfig,
+  ): void {
     const h = this.handles(fn, qualifier, version);
+    if (billing) {
+      const arm = billing.architectures[0] === 'arm64';
+      const c = arm ? (h.costArm ??= this.costHandles(fn, 'arm64')) : (h.costX86 ??= this.costHandles(fn, 'x86_64'));
+      const billedS = billedDurationMs(durationMs, initDurationMs) / 1000;
+      const gbs = (billedS * billing.memoryMb) / 1024;
+      h.totals.billedRequests++;
+      h.totals.billedGbSeconds += gbs;
+      this.reg.record(c.requests, 1);
+      this.reg.record(c.gbSeconds, gbs);
+      if (billing.ephemeralStorageMb > ephemeralFreeMb) this.reg.record(c.ephemeralGbSeconds, (billedS * (billing.ephemeralStorageMb - ephemeralFreeMb)) / 1024);
+    }
     const t = h.totals;
     t.invocations++;
     if (failed) t.errors++;
