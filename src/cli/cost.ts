@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type * as CwSdk from '@aws-sdk/client-cloudwatch';
 import type * as Sdk from '@aws-sdk/client-lambda';
-import { costMetrics, costNamespace } from '../metrics/lambda-metrics';
+import { costMetrics, costNamespace, mbMsPerGbSecond } from '../metrics/lambda-metrics';
 import { dayPointsKeepMs } from '../metrics/limits';
 import { bill, defaultPrices, parsePriceTable, PricingError, type Architecture, type PriceTable, type Usage } from '../metrics/pricing';
 import type { Parsed } from './args';
@@ -182,8 +182,8 @@ async function readUsage(cw: CwSdk.CloudWatchClient, sdk: typeof CwSdk, function
           if (!u) byKey.set(key, (u = { functionName: c.fn, architecture: c.arch, dayMs: day, requests: 0, gbSeconds: 0, ephemeralGbSeconds: 0 }));
           const v = res.Values?.[k] ?? 0;
           if (c.metric === 'requests') u.requests += v;
-          else if (c.metric === 'gbSeconds') u.gbSeconds += v;
-          else u.ephemeralGbSeconds += v;
+          else if (c.metric === 'mbMs') u.gbSeconds += v / mbMsPerGbSecond;
+          else u.ephemeralGbSeconds += v / mbMsPerGbSecond;
         });
       }
       token = r.NextToken;

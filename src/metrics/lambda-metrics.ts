@@ -6,12 +6,16 @@ export const lambdaNamespace = 'AWS/Lambda';
 /**
  * Kumo's own namespace for what AWS bills but does not publish as a metric
  * (issue 17 item 3): per function and architecture, `Requests` (billed
- * requests), `BilledGBSeconds` (billed duration × memory) and
- * `EphemeralStorageGBSeconds` (billed duration × ephemeral storage above the
- * free 512 MB). `kumo cost` reads them with GetMetricData.
+ * requests), `BilledMegabyteMilliseconds` (billed duration, ms × memory, MB)
+ * and `EphemeralStorageMegabyteMilliseconds` (billed duration × ephemeral
+ * storage above the free 512 MB). Integers, so recording them stays free of
+ * allocation (a double argument is boxed); GB-seconds = value / 1024 / 1000.
+ * `kumo cost` reads them with GetMetricData.
  */
 export const costNamespace = 'Kumo/Lambda';
-export const costMetrics = { requests: 'Requests', gbSeconds: 'BilledGBSeconds', ephemeralGbSeconds: 'EphemeralStorageGBSeconds' } as const;
+export const costMetrics = { requests: 'Requests', mbMs: 'BilledMegabyteMilliseconds', ephemeralMbMs: 'EphemeralStorageMegabyteMilliseconds' } as const;
+/** MB-milliseconds in a GB-second. */
+export const mbMsPerGbSecond = 1024 * 1000;
 /** Ephemeral storage AWS includes at no charge, MB (Lambda pricing: "512 MB … at no additional cost"). */
 export const ephemeralFreeMb = 512;
 
@@ -36,8 +40,8 @@ export function billedDurationMs(durationMs: number, initDurationMs: number | un
 /** Series of the cost metrics for one function and architecture. */
 interface CostHandles {
   requests: Series | undefined;
-  gbSeconds: Series | undefined;
-  ephemeralGbSeconds: Series | undefined;
+  mbMs: Series | undefined;
+  ephemeralMbMs: Series | undefined;
 }
 
 /** One metric's series, one per dimension set it is published under. */
@@ -59,7 +63,8 @@ export interface Totals {
   durationBuckets: Float64Array;
   /** Billed requests and GB-seconds (invocations recorded with their configuration). */
   billedRequests: number;
-  billedGbSeconds: number;
+  /** Billed MB-milliseconds (GB-seconds × 1,024,000). */
+  billedMbMs: number;
 }
 
 interface Handles {
@@ -170,7 +175,7 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     const totals: Totals = shared.done
       ? {
           functionName: fn, qualifier: q, invocations: 0, errors: 0, throttles: 0, durationSumMs: 0, durationBuckets: new Float64Array(durationBucketsMs.length),
-          billedRequests: 0, billedGbSeconds: 0,
+          billedRequests: 0, billedMbMs: 0,
         }
       : shared.value.totals;
     const sets: Dimension[][] = [[], [['FunctionName', fn]]];
@@ -193,8 +198,8 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     const d: Dimension[] = [['FunctionName', fn], ['Architecture', arch]];
     return {
       requests: this.reg.get(costNamespace, costMetrics.requests, d, 'Count'),
-      gbSeconds: this.reg.get(costNamespace, costMetrics.gbSeconds, d, 'None'),
-      ephemeralGbSeconds: this.reg.get(costNamespace, costMetrics.ephemeralGbSeconds, d, 'None'),
+      mbMs: this.reg.get(costNamespace, costMetrics.mbMs, d, 'None'),
+      ephemeralMbMs: this.reg.get(costNamespace, costMetrics.ephemeralMbMs, d, 'None'),
     };
   }
 
@@ -206,13 +211,13 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     if (billing) {
       const arm = billing.architectures[0] === 'arm64';
       const c = arm ? (h.costArm ??= this.costHandles(fn, 'arm64')) : (h.costX86 ??= this.costHandles(fn, 'x86_64'));
-      const billedS = billedDurationMs(durationMs, initDurationMs) / 1000;
-      const gbs = (billedS * billing.memoryMb) / 1024;
+      const billedMs = billedDurationMs(durationMs, initDurationMs);
+      const mbMs = billedMs * billing.memoryMb;
       h.totals.billedRequests++;
-      h.totals.billedGbSeconds += gbs;
+      h.totals.billedMbMs += mbMs;
       this.reg.record(c.requests, 1);
-      this.reg.record(c.gbSeconds, gbs);
-      if (billing.ephemeralStorageMb > ephemeralFreeMb) this.reg.record(c.ephemeralGbSeconds, (billedS * (billing.ephemeralStorageMb - ephemeralFreeMb)) / 1024);
+      this.reg.record(c.mbMs, mbMs);
+      if (billing.ephemeralStorageMb > ephemeralFreeMb) this.reg.record(c.ephemeralMbMs, billedMs * (billing.ephemeralStorageMb - ephemeralFreeMb));
     }
     const t = h.totals;
     t.invocations++;
