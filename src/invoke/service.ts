@@ -169,7 +169,10 @@ export class InvokeService {
       for (let attempt = 0; ; attempt++) {
         let cold;
         try {
-          ({ ee, cold } = await this.placement.acquire(rec));
+          const got = await this.placement.acquire(rec);
+          ({ ee, cold } = got);
+          if (got.provisioned) this.metrics?.provisionedInvocation(rec.functionName, got.provisioned.resource, got.provisioned.busy, got.provisioned.allocated);
+          else if (got.spilledFrom) this.metrics?.spilloverInvocation(rec.functionName, got.spilledFrom.resource);
         } catch (e) {
           if (e instanceof InitFailure) {
             this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined, rec.config);
@@ -229,7 +232,10 @@ export class InvokeService {
       for (let attempt = 0; ; attempt++) {
         let cold;
         try {
-          ({ ee, cold } = await this.placement.acquire(rec));
+          const got = await this.placement.acquire(rec);
+          ({ ee, cold } = got);
+          if (got.provisioned) this.metrics?.provisionedInvocation(rec.functionName, got.provisioned.resource, got.provisioned.busy, got.provisioned.allocated);
+          else if (got.spilledFrom) this.metrics?.spilloverInvocation(rec.functionName, got.spilledFrom.resource);
         } catch (e) {
           if (e instanceof InitFailure) return buffered(this.initFailed(rec, requestId, e.outcome), undefined);
           throw e;

@@ -85,6 +85,15 @@ interface Handles {
   costArm?: CostHandles;
 }
 
+/** AWS's provisioned concurrency metrics of one alias or version, under FunctionName and FunctionName + Resource. */
+interface ProvisionedHandles {
+  executions: Fanout;
+  invocations: Fanout;
+  spillover: Fanout;
+  /** Only per Resource (AWS: "for a version or alias"). */
+  utilization: Series | undefined;
+}
+
 type MetricKey = Exclude<keyof Handles, 'totals' | 'costX86' | 'costArm'>;
 
 const metricUnits: Record<MetricKey, [name: string, unit: string]> = {
@@ -110,6 +119,10 @@ export interface InvokeMetrics {
     billing?: BillingConfig,
   ): void;
   throttled(functionName: string, qualifier: string | undefined): void;
+  /** An invocation ran on provisioned concurrency of `resource` (`function:qualifier`): its EEs busy now (this one included) and allocated. */
+  provisionedInvocation(functionName: string, resource: string, busy: number, allocated: number): void;
+  /** An invocation ran on an on-demand EE because all of `resource`'s provisioned concurrency was in use. */
+  spilloverInvocation(functionName: string, resource: string): void;
   /** After a slot was taken: executions in flight in the account, and in its unreserved pool. */
   concurrency(inFlight: number, unreservedInFlight: number): void;
 }
@@ -140,6 +153,8 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
   private readonly cache = new Map<string, Map<string, Map<string, Handles>>>();
   private readonly account: { concurrent?: Series; unreserved?: Series };
   private readonly byMapping = new Map<string, Series | undefined>();
+  /** Provisioned concurrency series per `function:qualifier`. */
+  private readonly byResource = new Map<string, ProvisionedHandles>();
 
   constructor(private readonly reg: MetricsRegistry) {
     this.account = {
@@ -239,6 +254,39 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     const h = this.handles(fn, qualifier, '');
     h.totals.throttles++;
     this.rec(h.throttles, 1);
+  }
+
+  private provisionedHandles(fn: string, resource: string): ProvisionedHandles {
+    let h = this.byResource.get(resource);
+    if (!h) {
+      const sets: Dimension[][] = [[['FunctionName', fn]], [['FunctionName', fn], ['Resource', resource]]];
+      const fan = (name: string) => sets.map((d) => this.reg.get(lambdaNamespace, name, d, 'Count'));
+      h = {
+        executions: fan('ProvisionedConcurrentExecutions'),
+        invocations: fan('ProvisionedConcurrencyInvocations'),
+        spillover: fan('ProvisionedConcurrencySpilloverInvocations'),
+        utilization: this.reg.get(lambdaNamespace, 'ProvisionedConcurrencyUtilization', sets[1]!, 'None'),
+      };
+      this.byResource.set(resource, h);
+    }
+    return h;
+  }
+
+  /**
+   * ProvisionedConcurrencyInvocations (1 per invocation), and samples of
+   * ProvisionedConcurrentExecutions (busy EEs) and
+   * ProvisionedConcurrencyUtilization (busy / allocated) taken as each
+   * invocation starts: their Maximum per period is AWS's reading.
+   */
+  provisionedInvocation(fn: string, resource: string, busy: number, allocated: number): void {
+    const h = this.provisionedHandles(fn, resource);
+    this.rec(h.invocations, 1);
+    this.rec(h.executions, busy);
+    this.reg.record(h.utilization, allocated > 0 ? Math.min(1, busy / allocated) : 1);
+  }
+
+  spilloverInvocation(fn: string, resource: string): void {
+    this.rec(this.provisionedHandles(fn, resource).spillover, 1);
   }
 
   concurrency(inFlight: number, unreservedInFlight: number): void {
