@@ -9,7 +9,7 @@ import { InitFailure, type AcquiredEe, type Placement } from '../placement/place
 import { StreamEnded, type ExecutionEnvironment, type Invocation, type InvocationOutcome } from '../sandbox/execution-environment';
 import type { LogSink } from '../observability/logs';
 import { ConcurrencyLimiter } from './concurrency';
-import { platformLog } from '../observability/platform-log';
+import { platformJson, platformLog, systemLevelAllows, type ReportStatus } from '../observability/platform-log';
 import { streamLimits, type StreamLimits } from './limits';
 import type { InvokeMetrics } from '../metrics/lambda-metrics';
 import { ResponseGovernor } from './response-stream';
@@ -326,7 +326,14 @@ export class InvokeService {
 
   /** AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start. */
   private logInit(rec: VersionRecord, ee: ExecutionEnvironment, cold: NonNullable<AcquiredEe['cold']>): void {
-    ee.log(platformLog.initStart(rec.config.runtime));
+    const c = rec.config;
+    if (c.logFormat === 'JSON') {
+      // JSON format: platform records as AWS writes them, filtered by SystemLogLevel.
+      if (systemLevelAllows(c.systemLogLevel, 'INFO')) ee.log(platformJson.initStart(rec.functionName, rec.version, c.runtime, 'on-demand'));
+      if (systemLevelAllows(c.systemLogLevel, 'DEBUG')) ee.log(platformJson.initPhases(cold));
+      return;
+    }
+    ee.log(platformLog.initStart(c.runtime));
     ee.log(platformLog.initPhases(cold));
   }
 
@@ -336,7 +343,8 @@ export class InvokeService {
     return new Promise<InvocationOutcome>((settle) => {
       const timer = setTimeout(() => {
         const msg = `Task timed out after ${rec.config.timeoutSeconds.toFixed(2)} seconds`;
-        ee.log(platformLog.timedOut(requestId, rec.config.timeoutSeconds));
+        // JSON format: the timeout is the platform.report's status (no text line in a JSON log).
+        if (rec.config.logFormat !== 'JSON') ee.log(platformLog.timedOut(requestId, rec.config.timeoutSeconds));
         ee.fail('Sandbox.Timedout', msg, {
           kind: 'platform-error',
           errorType: 'Sandbox.Timedout',
@@ -350,7 +358,10 @@ export class InvokeService {
         invokedFunctionArn: target.invokedArn,
         traceId: input.traceId ?? newTraceId(),
         clientContext: input.clientContext,
-        onDelivered: () => ee.log(platformLog.start(requestId, rec.version)),
+        onDelivered: () => {
+          if (rec.config.logFormat !== 'JSON') ee.log(platformLog.start(requestId, rec.version));
+          else if (systemLevelAllows(rec.config.systemLogLevel, 'INFO')) ee.log(platformJson.start(requestId, rec.version));
+        },
         settle: (o) => {
           // A streamed body is still under the function's timeout until it ends.
           if (o.kind === 'stream') o.body.once('close', () => clearTimeout(timer));
@@ -376,17 +387,25 @@ export class InvokeService {
     // supervised, on its way from the supervisor): let it drain first.
     await ee.drainOutput();
     await nextTurn();
-    const report = () =>
-      platformLog.report({
+    const json = rec.config.logFormat === 'JSON';
+    const end = json ? reportStatus(outcome) : undefined;
+    // JSON format: a successful invocation's report is INFO, a failed one's WARN (ARCHITECTURE.md "Choices").
+    const reported = !json || systemLevelAllows(rec.config.systemLogLevel, end!.status === 'success' ? 'INFO' : 'WARN');
+    const report = () => {
+      const r = {
         requestId,
         durationMs,
         memoryMb: rec.config.memoryMb,
         maxMemoryUsedMb: Math.max(1, Math.round(ee.memoryPeakBytes() / (1024 * 1024))),
         initDurationMs,
-      });
-    ee.log(platformLog.end(requestId));
+      };
+      return json ? platformJson.report(r, end!) : platformLog.report(r);
+    };
+    if (!json) ee.log(platformLog.end(requestId));
     let logResult: string | undefined;
-    if (ee.collectingTail) {
+    if (!reported) {
+      if (ee.collectingTail) logResult = tailBase64(ee.takeTail()!);
+    } else if (ee.collectingTail) {
       ee.log(report());
       logResult = tailBase64(ee.takeTail()!);
     } else if (reportBeforeReturn) {
@@ -402,7 +421,8 @@ export class InvokeService {
     const stream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${rec.version}]init-failure`;
     const msg =
       outcome.kind === 'platform-error' ? `${outcome.errorType}: ${outcome.errorMessage}` : outcome.kind === 'error' ? outcome.errorType : 'Unknown';
-    this.logs.push(rec.config.logGroup, stream, platformLog.initReportError(msg));
+    if (rec.config.logFormat !== 'JSON') this.logs.push(rec.config.logGroup, stream, platformLog.initReportError(msg));
+    else if (systemLevelAllows(rec.config.systemLogLevel, 'WARN')) this.logs.push(rec.config.logGroup, stream, platformJson.initReportError(msg));
     if (outcome.kind === 'platform-error' && !outcome.errorMessage.startsWith('RequestId:')) {
       outcome = { ...outcome, errorMessage: `RequestId: ${requestId} Error: ${outcome.errorMessage}` };
     }
@@ -493,4 +513,12 @@ function tailBase64(lines: string[]): string {
 function newTraceId(): string {
   const r = randomBytes(20).toString('hex');
   return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${r.slice(0, 24)};Parent=${r.slice(24, 40)};Sampled=0`;
+}
+
+/** platform.report's status of an outcome (the Telemetry API's: success, error, timeout, failure). */
+function reportStatus(o: InvocationOutcome): ReportStatus {
+  if (o.kind === 'response' || o.kind === 'stream') return { status: 'success' };
+  if (o.kind === 'error') return { status: 'error', errorType: o.errorType };
+  if (o.kind === 'platform-error') return { status: o.errorType === 'Sandbox.Timedout' ? 'timeout' : 'failure', errorType: o.errorType };
+  return { status: 'failure', errorType: 'Unknown' };
 }
