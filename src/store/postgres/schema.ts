@@ -1,3 +1,4 @@
+import { subscriptionFiltersMigration } from '../subscription-filters';
 import { httpApisMigration } from './http-apis';
 import { postgresCheckpointWindowMigration, postgresStreamMigration } from './streams';
 import { postgresAuditMigration } from './audit';
@@ -97,4 +98,6 @@ export const migrations: string[] = [
   httpApisMigration,
   // 17: IAM: users, access keys (secrets sealed), roles, inline and customer managed policies, attachments (../identity-sql.ts).
   identityTablesPostgres,
+  // 18: CloudWatch Logs subscription filters with their delivery cursors (../subscription-filters.ts).
+  subscriptionFiltersMigration,
 ];
