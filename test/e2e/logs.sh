@@ -98,7 +98,7 @@ check "put-subscription-filter with a Lambda destination" LOGS put-subscription-
 LOGS create-log-stream --log-group-name /app/e2e --log-stream-name s1
 now=$(($(date +%s) * 1000))
 LOGS put-log-events --log-group-name /app/e2e --log-stream-name s1 \
-  --log-events "timestamp=$now,message={\"level\":\"INFO\"}" "timestamp=$((now + 1)),message={\"level\":\"ERROR\",\"n\":1}" >/dev/null
+  --log-events "[{\"timestamp\":$now,\"message\":\"{\\\"level\\\":\\\"INFO\\\"}\"},{\"timestamp\":$((now + 1)),\"message\":\"{\\\"level\\\":\\\"ERROR\\\",\\\"n\\\":1}\"}]" >/dev/null
 got=""
 for _ in $(seq 1 100); do
   got=$(LOGS filter-log-events --log-group-name /aws/lambda/logsink --filter-pattern SUBSCRIBED --query 'events[].message' --output text 2>/dev/null)
