@@ -1,5 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import {
@@ -7,6 +10,7 @@ import {
   FilterLogEventsCommand, PutLogEventsCommand, PutSubscriptionFilterCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { startPostgres, type ThrowawayPostgres } from '../postgres';
 
 /**
  * CloudWatch Logs subscription filters with a Lambda destination (issue 17
@@ -133,5 +137,65 @@ describe('log subscription filters', () => {
     assert.deepEqual(next.subscriptionFilters?.map((f) => [f.filterName, f.filterPattern]), [['second', 'changed']]);
     await logs.send(new DeleteSubscriptionFilterCommand({ logGroupName: '/aws/lambda/sub-src', filterName: 'second' }));
     await rejects(logs.send(new DeleteSubscriptionFilterCommand({ logGroupName: '/aws/lambda/sub-src', filterName: 'second' })), 'ResourceNotFoundException', 'The specified subscription filter does not exist.');
+  });
+});
+
+/**
+ * PostgreSQL mode, and the cursor across a kill -9: events delivered before
+ * the crash are not delivered again after it (the cursor was durable), the
+ * ones stored after the restart are; the filter is a PostgreSQL row.
+ */
+describe('log subscription filters in PostgreSQL mode, across a kill -9', () => {
+  let pgServer: ThrowawayPostgres;
+  let url: string;
+  let s: RunningServer;
+  let dataDir: string;
+  before(async () => {
+    pgServer = await startPostgres();
+    url = await pgServer.createDatabase('kumo');
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-subs-pg-'));
+    s = await startServer({ dataDir, env: { KUMO_DATABASE_URL: url } });
+  });
+  after(async () => {
+    await s?.stop();
+    pgServer?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('delivers, survives the crash, delivers only what is new', async () => {
+    const client = () => new CloudWatchLogsClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+    let logs = client();
+    const dst = 'exports.handler = async (e) => { console.log("DELIVERY " + JSON.stringify(e)); return 1; };';
+    await s.client.send(new CreateFunctionCommand({ FunctionName: 'pg-dst', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: await makeZip({ 'index.js': dst }) } }));
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 30 }, { FunctionName: 'pg-dst' });
+    await logs.send(new CreateLogGroupCommand({ logGroupName: 'pg/app' }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: 'pg/app', logStreamName: 's' }));
+    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: 'pg/app', filterName: 'all', filterPattern: '', destinationArn: 'arn:aws:lambda:us-east-1:000000000000:function:pg-dst' }));
+    const delivered = async (): Promise<string[]> => {
+      const r = await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/pg-dst', filterPattern: 'DELIVERY' })).catch(() => ({ events: [] }));
+      return (r.events ?? []).flatMap((e) => {
+        const ev = JSON.parse(e.message!.slice(e.message!.indexOf('DELIVERY ') + 9)) as { awslogs: { data: string } };
+        return (JSON.parse(gunzipSync(Buffer.from(ev.awslogs.data, 'base64')).toString()) as { logEvents: { message: string }[] }).logEvents.map((x) => x.message);
+      });
+    };
+    const until = async (want: string[]) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const got = (await delivered()).sort();
+        if (got.length >= want.length || Date.now() > deadline) return got;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    await logs.send(new PutLogEventsCommand({ logGroupName: 'pg/app', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'first' }] }));
+    assert.deepEqual(await until(['first']), ['first']);
+    // Let the cursor's advance settle, then crash.
+    await new Promise((r) => setTimeout(r, 1500));
+    await s.kill9();
+    s = await startServer({ dataDir, env: { KUMO_DATABASE_URL: url } });
+    logs = client();
+    await logs.send(new PutLogEventsCommand({ logGroupName: 'pg/app', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'second' }] }));
+    assert.deepEqual(await until(['first', 'second']), ['first', 'second']);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual((await delivered()).sort(), ['first', 'second'], 'nothing delivered twice');
   });
 });
