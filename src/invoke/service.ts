@@ -237,7 +237,10 @@ export class InvokeService {
           if (got.provisioned) this.metrics?.provisionedInvocation(rec.functionName, got.provisioned.resource, got.provisioned.busy, got.provisioned.allocated);
           else if (got.spilledFrom) this.metrics?.spilloverInvocation(rec.functionName, got.spilledFrom.resource);
         } catch (e) {
-          if (e instanceof InitFailure) return buffered(this.initFailed(rec, requestId, e.outcome), undefined);
+          if (e instanceof InitFailure) {
+            this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined, rec.config);
+            return buffered(this.initFailed(rec, requestId, e.outcome), undefined);
+          }
           throw e;
         }
         if (input.tail) ee.startTail();
@@ -250,7 +253,9 @@ export class InvokeService {
           continue;
         }
         if (outcome.kind !== 'stream') {
-          const r = await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
+          const durationMs = performance.now() - t0;
+          this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs, rec.config);
+          const r = await this.finish(ee, rec, requestId, outcome, durationMs, cold?.initDurationMs, input.reportBeforeReturn);
           return buffered(r, outcome.kind === 'response' ? 'application/json' : undefined);
         }
         handedOver = true;
@@ -259,7 +264,7 @@ export class InvokeService {
           this.concurrency.release(lease);
           this.placement.release(acquired);
         };
-        return this.streamOut(acquired, rec, requestId, outcome, t0, cold?.initDurationMs, release);
+        return this.streamOut(acquired, rec, input.qualifier, requestId, outcome, t0, cold?.initDurationMs, release);
       }
     } finally {
       if (!handedOver) {
@@ -273,6 +278,7 @@ export class InvokeService {
   private streamOut(
     ee: ExecutionEnvironment,
     rec: VersionRecord,
+    qualifier: string | undefined,
     requestId: string,
     o: InvocationOutcome & { kind: 'stream' },
     t0: number,
@@ -299,7 +305,10 @@ export class InvokeService {
         ended = true;
         // What the caller has so far is all it gets; the outcome says why it stopped.
         if (!governor.destroyed) governor.end();
-        this.finish(ee, rec, requestId, outcome, performance.now() - t0, initDurationMs, false)
+        // A streamed invocation counts (and is billed) when its stream ends.
+        const durationMs = performance.now() - t0;
+        this.metrics?.invoked(rec.functionName, qualifier, rec.version, durationMs, outcome.kind !== 'response', initDurationMs, rec.config);
+        this.finish(ee, rec, requestId, outcome, durationMs, initDurationMs, false)
           .then((r) => resolve(completionOf(r, governor.bytesPassed)))
           .catch((e: unknown) => resolve({ error: { errorType: 'ServiceException', errorMessage: String(e), body: Buffer.alloc(0), platform: true }, bytes: governor.bytesPassed }))
           .finally(release);

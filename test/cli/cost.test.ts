@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, InvokeCommand, InvokeWithResponseStreamCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { makeZip, role, startServer, type RunningServer } from '../integration/harness';
 import { kumo, noStackTrace, ok, tmpDir, userEnv } from './helpers';
 
@@ -72,11 +72,24 @@ describe('kumo cost', () => {
     assert.deepEqual(one.rows.map((x) => x.key), ['cost-big']);
   });
 
+  it('InvokeWithResponseStream is billed too: a streamed response when its stream ends, a buffered one at once', async () => {
+    const code = 'exports.handler = awslambda.streamifyResponse(async (e, s) => { s.write("a"); s.end("b"); });';
+    await s.client.send(new CreateFunctionCommand({ FunctionName: 'cost-stream', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: await makeZip({ 'index.js': code }) } }));
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 30 }, { FunctionName: 'cost-stream' });
+    for (const name of ['cost-stream', 'cost-small']) {
+      const r = await s.client.send(new InvokeWithResponseStreamCommand({ FunctionName: name, Payload: Buffer.from('{"ms":1}') }));
+      for await (const _ of r.EventStream!) { /* read to the end */ }
+    }
+    const b = JSON.parse((await ok(['cost', '--json'], { env })).stdout) as { rows: { key: string; requests: number }[] };
+    assert.equal(b.rows.find((x) => x.key === 'cost-stream')?.requests, 1);
+    assert.equal(b.rows.find((x) => x.key === 'cost-small')?.requests, 5);
+  });
+
   it('--by tag:team has one row per tag value', async () => {
     const b = JSON.parse((await ok(['cost', '--by', 'tag:team', '--json'], { env })).stdout) as { rows: { key: string; requests: number }[] };
-    assert.deepEqual(b.rows.map((x) => [x.key, x.requests]).sort(), [['batch', 2], ['web', 4]]);
+    assert.deepEqual(b.rows.map((x) => [x.key, x.requests]).sort(), [['(untagged)', 1], ['batch', 2], ['web', 5]]);
     const none = JSON.parse((await ok(['cost', '--by', 'tag:owner', '--json'], { env })).stdout) as { rows: { key: string; requests: number }[] };
-    assert.deepEqual(none.rows.map((x) => [x.key, x.requests]), [['(untagged)', 6]]);
+    assert.deepEqual(none.rows.map((x) => [x.key, x.requests]), [['(untagged)', 8]]);
   });
 
   it('KUMO_PRICING_FILE replaces the prices; a malformed one is refused naming the member, without a stack trace', async () => {
@@ -90,7 +103,8 @@ describe('kumo cost', () => {
     fs.writeFileSync(file, JSON.stringify(table));
     const b = JSON.parse((await ok(['cost', '--json'], { env: { ...env, KUMO_PRICING_FILE: file } })).stdout) as { currency: string; total: { cost: number; costAfterFreeTier: number } };
     assert.equal(b.currency, 'EUR');
-    assert.ok(Math.abs(b.total.cost - 6) < 1e-9 && Math.abs(b.total.costAfterFreeTier - 1) < 1e-9, JSON.stringify(b.total));
+    // 8 requests at $1 each (1M per million), 5 of them free.
+    assert.ok(Math.abs(b.total.cost - 8) < 1e-9 && Math.abs(b.total.costAfterFreeTier - 3) < 1e-9, JSON.stringify(b.total));
     fs.writeFileSync(file, JSON.stringify({ ...table, freeTier: { requests: -1, gbSeconds: 0 } }));
     let r = await kumo(['cost'], { env: { ...env, KUMO_PRICING_FILE: file } });
     assert.equal(r.code, 2);
