@@ -20,7 +20,7 @@ export interface SubscriptionView {
 }
 
 export interface SubscriptionDeps {
-  store: SubscriptionFilterStore & Pick<LogStore, 'readLogs'>;
+  store: SubscriptionFilterStore & Pick<LogStore, 'readLogs' | 'getLogGroup'>;
   deliveries: Pick<Deliveries, 'send'>;
   /** The log group the function writes to now (its LoggingConfig LogGroup), undefined when there is no such function or qualifier. */
   functionLogGroup(name: string, qualifier: string | undefined): Promise<string | undefined>;
@@ -95,6 +95,7 @@ export class LogSubscriptions {
         throw new LogsError('InvalidParameter', 'The specified nextToken is invalid.');
       }
     }
+    if (!(await this.d.store.getLogGroup(group))) throw new LogsError('GroupNotFound', 'The specified log group does not exist.');
     const limit = q.limit ?? subscriptionLimits.describeLimitMax;
     const rows = await this.d.store.listSubscriptionFilters(group, { prefix: q.prefix, afterName, limit: limit + 1 });
     const page = rows.slice(0, limit);

@@ -135,6 +135,7 @@ describe('log subscription filters', () => {
     assert.deepEqual(d.subscriptionFilters?.map((f) => f.filterName), ['markers']);
     const next = await logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName: '/aws/lambda/sub-src', limit: 1, nextToken: d.nextToken }));
     assert.deepEqual(next.subscriptionFilters?.map((f) => [f.filterName, f.filterPattern]), [['second', 'changed']]);
+    await rejects(logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName: 'no/such/group' })), 'ResourceNotFoundException', 'The specified log group does not exist.');
     await logs.send(new DeleteSubscriptionFilterCommand({ logGroupName: '/aws/lambda/sub-src', filterName: 'second' }));
     await rejects(logs.send(new DeleteSubscriptionFilterCommand({ logGroupName: '/aws/lambda/sub-src', filterName: 'second' })), 'ResourceNotFoundException', 'The specified subscription filter does not exist.');
   });
