@@ -36,6 +36,7 @@ import { Deliveries } from './domain/delivery';
 import { topicSink } from './topics/sink';
 import { parseLambdaArn } from './domain/arn';
 import { DomainError } from './domain/errors';
+import { LogSubscriptions } from './logs/subscriptions';
 import type { QueueSource } from './domain/queue-source';
 import { EventSourceMappingService } from './event-sources/mappings';
 import { EventSourcePollers } from './event-sources/pollers';
@@ -138,6 +139,8 @@ export class KumoServer {
   deliveries!: Deliveries;
   private logs!: LogSink;
   private retention: RetentionSweeper | undefined;
+  /** CloudWatch Logs subscription filters and their delivery (src/logs/subscriptions.ts). */
+  private subscriptions: LogSubscriptions | undefined;
   private topicDeliveries: DeliveryWorker | undefined;
   functions!: FunctionService;
   private mappings: EventSourceMappingService | undefined;
@@ -230,6 +233,7 @@ export class KumoServer {
     this.logs.onStored = (batches) => {
       const points = emfFromBatches(batches);
       if (points.length) void metrics.put(points).catch((e) => console.error('kumo: storing embedded metrics failed:', e));
+      this.subscriptions?.wake();
     };
     const ageSampler = new IteratorAgeSampler(() => this.pollers?.iteratorAges() ?? [], (uuid) => this.store.getEventSourceMapping(uuid), lambdaMetrics);
     this.metricsTimers.push(setInterval(() => void ageSampler.sample().catch((e) => console.error('kumo: iterator age sample failed:', e)), metricsFlushIntervalMs));
@@ -256,6 +260,18 @@ export class KumoServer {
         if (!fn || fn.type !== 'function') throw new DomainError('InvalidParameter', `${arn} is not a function ARN`);
         await invoker.resolve(fn.name, fn.qualifier); // NotFound for a function or qualifier that does not exist
         await this.queue.enqueue(fn.name, fn.qualifier, Buffer.from(msg.body, 'utf8'));
+      },
+    });
+    // CloudWatch Logs subscription filters: new events of a group go to the filter's function through Deliveries (the async queue).
+    this.subscriptions = new LogSubscriptions({
+      store: this.store, deliveries: this.deliveries, accountId: cfg.accountId, log: (line) => console.error(line),
+      functionLogGroup: async (name, qualifier) => {
+        try {
+          return (await invoker.resolve(name, qualifier)).rec.config.logGroup;
+        } catch (e) {
+          if (e instanceof DomainError) return undefined;
+          throw e;
+        }
       },
     });
     // SQS: queues (bodies sealed with the keyring); `sqs` targets are a SendMessage.
@@ -336,7 +352,7 @@ export class KumoServer {
     const services = allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
         iteratorAges: () => this.pollers?.iteratorAges() ?? [],
-        blobs, codeUrls, logs: logService, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
+        blobs, codeUrls, logs: logService, subscriptions: this.subscriptions, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
         queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
         region: cfg.region, accountId: cfg.accountId,
       });
@@ -388,6 +404,7 @@ export class KumoServer {
     this.eventDeliveries.start();
     this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
     this.retention.start();
+    this.subscriptions.start();
     this.streamSweeper.start();
     // After the API listens and the other services run: due times missed while the server was down are handled now.
     await this.schedulerEngine.start();
@@ -438,7 +455,7 @@ export class KumoServer {
     const urlsClosed = this.urlListener?.close(stopGraceMs) ?? Promise.resolve();
     const scrapesClosed = this.metricsListener?.close() ?? Promise.resolve();
     const queueStopped = this.queue?.stop() ?? Promise.resolve();
-    const sweepStopped = this.retention?.stop() ?? Promise.resolve();
+    const sweepStopped = Promise.all([this.retention?.stop(), this.subscriptions?.stop()]).then(() => undefined);
     const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
     const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
     const eventsStopped = this.eventDeliveries?.stop() ?? Promise.resolve();

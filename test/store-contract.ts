@@ -13,6 +13,7 @@ import { queueStoreContract } from './store-contract-queues';
 import { streamStoreContract } from './store-contract-streams';
 import { auditStoreContract } from './store-contract-audit';
 import { metricStoreContract } from './store-contract-metrics';
+import { subscriptionFilterContract } from './store-contract-subscriptions';
 import { parameterStoreContract } from './store-contract-parameters';
 import { identityStoreContract } from './store-contract-identity';
 import { scheduleStoreContract } from './store-contract-schedules';
@@ -609,6 +610,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     streamStoreContract(withStore);
     auditStoreContract(withStore);
     metricStoreContract(withStore);
+    subscriptionFilterContract(withStore);
     parameterStoreContract(withStore);
     identityStoreContract(withStore);
     scheduleStoreContract(withStore);

@@ -201,6 +201,24 @@ Examples:
   kumo queues send orders '{"id": 1}'
   echo '{"id": 2}' | kumo queues send orders -
 `,
+  cost: `Usage: kumo cost [--since 30d] [--by tag:KEY] [--function NAME] [--json]
+
+Prints what the functions would cost on AWS Lambda: per function (or per value
+of a tag), billed requests, GB-seconds (billed duration, INIT included, rounded
+up to 1 ms, times memory), cost before and after the monthly free tier, and the
+total. Usage is read from the server with CloudWatch GetMetricData (namespace
+Kumo/Lambda, one point per UTC day, kept 455 days).
+
+  --since N(d|h)   how far back (default 30d; at most 455d)
+  --by tag:KEY     one row per value of the functions' tag KEY
+  --function NAME  only this function
+  --json           the bill as JSON
+
+Prices: AWS's us-east-1 on-demand prices, or the JSON table in KUMO_PRICING_FILE
+(members currency, requestPricePerMillion, durationTiers.x86_64/arm64
+[{upToGbSeconds, pricePerGbSecond}…], ephemeralStoragePricePerGbSecond,
+freeTier {requests, gbSeconds}); a malformed table is refused naming the member.
+`,
   init: `Usage: kumo init [--blueprint NAME] [DIR]
        kumo init --list
 
@@ -266,6 +284,9 @@ Queues:
 Audit:
   history          a function's configuration history (who changed what, when) from the audit trail
   audit verify     check the audit trail's chain in a data dir (a changed or removed record is found)
+
+Cost:
+  cost             a bill per function (or --by tag:KEY) for --since 30d: requests, GB-seconds, cost before and after the free tier
 
 ${env}
 Errors from the server are printed as "<AWS error name>: <message>".

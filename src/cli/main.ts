@@ -10,6 +10,7 @@ import type * as InitMod from './init';
 import type * as DevMod from './dev';
 import type * as QueuesMod from './queues';
 import type * as AuditMod from './audit';
+import type * as CostMod from './cost';
 import type * as EventSourcesMod from './event-sources';
 import type * as ConfigMod from '../config';
 import type * as ServerMod from '../server';
@@ -30,6 +31,7 @@ const devCommand = (p: Parsed) => (require('./dev') as typeof DevMod).devCommand
 const queuesCommand = (p: Parsed) => (require('./queues') as typeof QueuesMod).queuesCommand(p);
 const auditCommand = (p: Parsed) => (require('./audit') as typeof AuditMod).auditCommand(p);
 const historyCommand = (p: Parsed) => (require('./audit') as typeof AuditMod).historyCommand(p);
+const costCommand = (p: Parsed) => (require('./cost') as typeof CostMod).costCommand(p);
 const eventSourcesCommand = (p: Parsed) => (require('./event-sources') as typeof EventSourcesMod).eventSourcesCommand(p);
 
 export { parseFlags } from './args';
@@ -86,6 +88,7 @@ const commands: Record<string, Command> = {
   },
   audit: { spec: { options: { 'data-dir': 'string' } }, run: auditCommand },
   history: { spec: { options: { endpoint: 'string', 'data-dir': 'string' } }, run: historyCommand },
+  cost: { spec: { options: { by: 'string', since: 'string', function: 'string', json: 'bool', endpoint: 'string', 'data-dir': 'string' } }, run: costCommand },
   'event-sources': { spec: { options: { json: 'bool', endpoint: 'string', 'data-dir': 'string' } }, run: eventSourcesCommand },
 };
 (commands['generate-event']!.spec.options as Record<string, 'string' | 'bool'>).list = 'bool';

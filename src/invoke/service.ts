@@ -9,7 +9,7 @@ import { InitFailure, type AcquiredEe, type Placement } from '../placement/place
 import { StreamEnded, type ExecutionEnvironment, type Invocation, type InvocationOutcome } from '../sandbox/execution-environment';
 import type { LogSink } from '../observability/logs';
 import { ConcurrencyLimiter } from './concurrency';
-import { platformLog } from '../observability/platform-log';
+import { platformJson, platformLog, systemLevelAllows, type ReportStatus } from '../observability/platform-log';
 import { streamLimits, type StreamLimits } from './limits';
 import type { InvokeMetrics } from '../metrics/lambda-metrics';
 import { ResponseGovernor } from './response-stream';
@@ -169,10 +169,13 @@ export class InvokeService {
       for (let attempt = 0; ; attempt++) {
         let cold;
         try {
-          ({ ee, cold } = await this.placement.acquire(rec));
+          const got = await this.placement.acquire(rec);
+          ({ ee, cold } = got);
+          if (got.provisioned) this.metrics?.provisionedInvocation(rec.functionName, got.provisioned.resource, got.provisioned.busy, got.provisioned.allocated);
+          else if (got.spilledFrom) this.metrics?.spilloverInvocation(rec.functionName, got.spilledFrom.resource);
         } catch (e) {
           if (e instanceof InitFailure) {
-            this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined);
+            this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined, rec.config);
             return this.initFailed(rec, requestId, e.outcome);
           }
           throw e;
@@ -190,7 +193,7 @@ export class InvokeService {
           continue;
         }
         const durationMs = performance.now() - t0;
-        this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs);
+        this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs, rec.config);
         return await this.finish(ee, rec, requestId, outcome, durationMs, cold?.initDurationMs, input.reportBeforeReturn);
       }
     } finally {
@@ -229,9 +232,15 @@ export class InvokeService {
       for (let attempt = 0; ; attempt++) {
         let cold;
         try {
-          ({ ee, cold } = await this.placement.acquire(rec));
+          const got = await this.placement.acquire(rec);
+          ({ ee, cold } = got);
+          if (got.provisioned) this.metrics?.provisionedInvocation(rec.functionName, got.provisioned.resource, got.provisioned.busy, got.provisioned.allocated);
+          else if (got.spilledFrom) this.metrics?.spilloverInvocation(rec.functionName, got.spilledFrom.resource);
         } catch (e) {
-          if (e instanceof InitFailure) return buffered(this.initFailed(rec, requestId, e.outcome), undefined);
+          if (e instanceof InitFailure) {
+            this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined, rec.config);
+            return buffered(this.initFailed(rec, requestId, e.outcome), undefined);
+          }
           throw e;
         }
         if (input.tail) ee.startTail();
@@ -244,7 +253,9 @@ export class InvokeService {
           continue;
         }
         if (outcome.kind !== 'stream') {
-          const r = await this.finish(ee, rec, requestId, outcome, performance.now() - t0, cold?.initDurationMs, input.reportBeforeReturn);
+          const durationMs = performance.now() - t0;
+          this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs, rec.config);
+          const r = await this.finish(ee, rec, requestId, outcome, durationMs, cold?.initDurationMs, input.reportBeforeReturn);
           return buffered(r, outcome.kind === 'response' ? 'application/json' : undefined);
         }
         handedOver = true;
@@ -253,7 +264,7 @@ export class InvokeService {
           this.concurrency.release(lease);
           this.placement.release(acquired);
         };
-        return this.streamOut(acquired, rec, requestId, outcome, t0, cold?.initDurationMs, release);
+        return this.streamOut(acquired, rec, input.qualifier, requestId, outcome, t0, cold?.initDurationMs, release);
       }
     } finally {
       if (!handedOver) {
@@ -267,6 +278,7 @@ export class InvokeService {
   private streamOut(
     ee: ExecutionEnvironment,
     rec: VersionRecord,
+    qualifier: string | undefined,
     requestId: string,
     o: InvocationOutcome & { kind: 'stream' },
     t0: number,
@@ -293,7 +305,10 @@ export class InvokeService {
         ended = true;
         // What the caller has so far is all it gets; the outcome says why it stopped.
         if (!governor.destroyed) governor.end();
-        this.finish(ee, rec, requestId, outcome, performance.now() - t0, initDurationMs, false)
+        // A streamed invocation counts (and is billed) when its stream ends.
+        const durationMs = performance.now() - t0;
+        this.metrics?.invoked(rec.functionName, qualifier, rec.version, durationMs, outcome.kind !== 'response', initDurationMs, rec.config);
+        this.finish(ee, rec, requestId, outcome, durationMs, initDurationMs, false)
           .then((r) => resolve(completionOf(r, governor.bytesPassed)))
           .catch((e: unknown) => resolve({ error: { errorType: 'ServiceException', errorMessage: String(e), body: Buffer.alloc(0), platform: true }, bytes: governor.bytesPassed }))
           .finally(release);
@@ -320,7 +335,14 @@ export class InvokeService {
 
   /** AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start. */
   private logInit(rec: VersionRecord, ee: ExecutionEnvironment, cold: NonNullable<AcquiredEe['cold']>): void {
-    ee.log(platformLog.initStart(rec.config.runtime));
+    const c = rec.config;
+    if (c.logFormat === 'JSON') {
+      // JSON format: platform records as AWS writes them, filtered by SystemLogLevel.
+      if (systemLevelAllows(c.systemLogLevel, 'INFO')) ee.log(platformJson.initStart(rec.functionName, rec.version, c.runtime, 'on-demand'));
+      if (systemLevelAllows(c.systemLogLevel, 'DEBUG')) ee.log(platformJson.initPhases(cold));
+      return;
+    }
+    ee.log(platformLog.initStart(c.runtime));
     ee.log(platformLog.initPhases(cold));
   }
 
@@ -330,7 +352,8 @@ export class InvokeService {
     return new Promise<InvocationOutcome>((settle) => {
       const timer = setTimeout(() => {
         const msg = `Task timed out after ${rec.config.timeoutSeconds.toFixed(2)} seconds`;
-        ee.log(platformLog.timedOut(requestId, rec.config.timeoutSeconds));
+        // JSON format: the timeout is the platform.report's status (no text line in a JSON log).
+        if (rec.config.logFormat !== 'JSON') ee.log(platformLog.timedOut(requestId, rec.config.timeoutSeconds));
         ee.fail('Sandbox.Timedout', msg, {
           kind: 'platform-error',
           errorType: 'Sandbox.Timedout',
@@ -344,7 +367,10 @@ export class InvokeService {
         invokedFunctionArn: target.invokedArn,
         traceId: input.traceId ?? newTraceId(),
         clientContext: input.clientContext,
-        onDelivered: () => ee.log(platformLog.start(requestId, rec.version)),
+        onDelivered: () => {
+          if (rec.config.logFormat !== 'JSON') ee.log(platformLog.start(requestId, rec.version));
+          else if (systemLevelAllows(rec.config.systemLogLevel, 'INFO')) ee.log(platformJson.start(requestId, rec.version));
+        },
         settle: (o) => {
           // A streamed body is still under the function's timeout until it ends.
           if (o.kind === 'stream') o.body.once('close', () => clearTimeout(timer));
@@ -370,17 +396,25 @@ export class InvokeService {
     // supervised, on its way from the supervisor): let it drain first.
     await ee.drainOutput();
     await nextTurn();
-    const report = () =>
-      platformLog.report({
+    const json = rec.config.logFormat === 'JSON';
+    const end = json ? reportStatus(outcome) : undefined;
+    // JSON format: a successful invocation's report is INFO, a failed one's WARN (ARCHITECTURE.md "Choices").
+    const reported = !json || systemLevelAllows(rec.config.systemLogLevel, end!.status === 'success' ? 'INFO' : 'WARN');
+    const report = () => {
+      const r = {
         requestId,
         durationMs,
         memoryMb: rec.config.memoryMb,
         maxMemoryUsedMb: Math.max(1, Math.round(ee.memoryPeakBytes() / (1024 * 1024))),
         initDurationMs,
-      });
-    ee.log(platformLog.end(requestId));
+      };
+      return json ? platformJson.report(r, end!) : platformLog.report(r);
+    };
+    if (!json) ee.log(platformLog.end(requestId));
     let logResult: string | undefined;
-    if (ee.collectingTail) {
+    if (!reported) {
+      if (ee.collectingTail) logResult = tailBase64(ee.takeTail()!);
+    } else if (ee.collectingTail) {
       ee.log(report());
       logResult = tailBase64(ee.takeTail()!);
     } else if (reportBeforeReturn) {
@@ -396,7 +430,8 @@ export class InvokeService {
     const stream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${rec.version}]init-failure`;
     const msg =
       outcome.kind === 'platform-error' ? `${outcome.errorType}: ${outcome.errorMessage}` : outcome.kind === 'error' ? outcome.errorType : 'Unknown';
-    this.logs.push(rec.config.logGroup, stream, platformLog.initReportError(msg));
+    if (rec.config.logFormat !== 'JSON') this.logs.push(rec.config.logGroup, stream, platformLog.initReportError(msg));
+    else if (systemLevelAllows(rec.config.systemLogLevel, 'WARN')) this.logs.push(rec.config.logGroup, stream, platformJson.initReportError(msg));
     if (outcome.kind === 'platform-error' && !outcome.errorMessage.startsWith('RequestId:')) {
       outcome = { ...outcome, errorMessage: `RequestId: ${requestId} Error: ${outcome.errorMessage}` };
     }
@@ -487,4 +522,12 @@ function tailBase64(lines: string[]): string {
 function newTraceId(): string {
   const r = randomBytes(20).toString('hex');
   return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${r.slice(0, 24)};Parent=${r.slice(24, 40)};Sampled=0`;
+}
+
+/** platform.report's status of an outcome (the Telemetry API's: success, error, timeout, failure). */
+function reportStatus(o: InvocationOutcome): ReportStatus {
+  if (o.kind === 'response' || o.kind === 'stream') return { status: 'success' };
+  if (o.kind === 'error') return { status: 'error', errorType: o.errorType };
+  if (o.kind === 'platform-error') return { status: o.errorType === 'Sandbox.Timedout' ? 'timeout' : 'failure', errorType: o.errorType };
+  return { status: 'failure', errorType: 'Unknown' };
 }

@@ -38,3 +38,21 @@ export const retentionDaysAllowed = [
 ] as const;
 
 export const dayMs = 24 * 3600 * 1000;
+
+/** Subscription filters (src/logs/subscriptions.ts). */
+export const subscriptionLimits = {
+  /** Subscription filters per log group. AWS: 2 (CloudWatch Logs quotas, not adjustable). */
+  filtersPerGroupMax: 2,
+  /** DescribeSubscriptionFilters: items per page (default and maximum). AWS: 50 (the model's DescribeLimit). */
+  describeLimitMax: 50,
+  /** Log events per delivered batch. AWS: up to 10,000 per batch (as PutLogEvents). */
+  batchEventsMax: 10_000,
+  /** One delivery's event payload, bytes: Kumo's async invoke limit (config `limits.asyncPayloadBytesMax`, 1 MB, AWS's since 2025). */
+  payloadBytesMax: 1024 * 1024,
+  /** Events read from a group at a time per filter. */
+  readEventsMax: 10_000,
+  /** How often each filter looks for new events, ms (Kumo's; AWS delivers in near real time). */
+  pollMs: 1_000,
+  /** Compiled patterns kept (one per distinct pattern). */
+  compiledPatternsMax: 1_000,
+} as const;

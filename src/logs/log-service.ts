@@ -15,7 +15,7 @@ import { decodeCursor, decodeStreamToken, decodeToken, encodeStreamToken, encode
  * once it has logged (as on AWS) without a store round trip per line.
  */
 
-export type LogsErrorKind = 'GroupNotFound' | 'StreamNotFound' | 'GroupExists' | 'StreamExists' | 'InvalidParameter';
+export type LogsErrorKind = 'GroupNotFound' | 'StreamNotFound' | 'GroupExists' | 'StreamExists' | 'InvalidParameter' | 'LimitExceeded';
 
 export class LogsError extends Error {
   constructor(readonly kind: LogsErrorKind, message: string) {

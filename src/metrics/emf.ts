@@ -1,5 +1,6 @@
 import type { LogBatch } from '../domain/records';
 import { dimsKey, type Dimension } from './dimensions';
+import { costNamespace } from './lambda-metrics';
 import * as L from './limits';
 import type { MetricPoint } from './registry';
 import { add, histToJson, newStats } from './stats';
@@ -33,7 +34,7 @@ export function emfPoints(line: string, fallbackTsMs: number): MetricPoint[] {
   const ts = typeof aws.Timestamp === 'number' && Number.isFinite(aws.Timestamp) ? aws.Timestamp : fallbackTsMs;
   const out: MetricPoint[] = [];
   for (const d of aws.CloudWatchMetrics as Record<string, unknown>[]) {
-    if (!d || typeof d.Namespace !== 'string' || d.Namespace.length < 1 || d.Namespace.length > L.namespaceCharsMax || d.Namespace.startsWith('AWS/')) return [];
+    if (!d || typeof d.Namespace !== 'string' || d.Namespace.length < 1 || d.Namespace.length > L.namespaceCharsMax || d.Namespace.startsWith('AWS/') || d.Namespace === costNamespace) return [];
     if (!Array.isArray(d.Dimensions) || !Array.isArray(d.Metrics) || d.Metrics.length > L.emfMetricsMax) return [];
     const sets: Dimension[][] = [];
     for (const set of d.Dimensions as unknown[]) {

@@ -3,6 +3,46 @@ import type { MetricsRegistry, Series } from './registry';
 
 /** The namespace Lambda publishes its metrics in. */
 export const lambdaNamespace = 'AWS/Lambda';
+/**
+ * Kumo's own namespace for what AWS bills but does not publish as a metric
+ * (issue 17 item 3): per function and architecture, `Requests` (billed
+ * requests), `BilledMegabyteMilliseconds` (billed duration, ms × memory, MB)
+ * and `EphemeralStorageMegabyteMilliseconds` (billed duration × ephemeral
+ * storage above the free 512 MB). Integers, so recording them stays free of
+ * allocation (a double argument is boxed); GB-seconds = value / 1024 / 1000.
+ * `kumo cost` reads them with GetMetricData.
+ */
+export const costNamespace = 'Kumo/Lambda';
+export const costMetrics = { requests: 'Requests', mbMs: 'BilledMegabyteMilliseconds', ephemeralMbMs: 'EphemeralStorageMegabyteMilliseconds' } as const;
+/** MB-milliseconds in a GB-second. */
+export const mbMsPerGbSecond = 1024 * 1000;
+/** Ephemeral storage AWS includes at no charge, MB (Lambda pricing: "512 MB … at no additional cost"). */
+export const ephemeralFreeMb = 512;
+
+/** What billing needs of a function's configuration (FunctionConfig has it). */
+export interface BillingConfig {
+  memoryMb: number;
+  ephemeralStorageMb: number;
+  architectures: readonly string[];
+}
+
+/**
+ * Billed duration, ms: the run plus, on a cold start, the INIT phase, rounded
+ * up to the next millisecond (at least 1). AWS bills duration in 1 ms steps
+ * and, since 1 August 2025, bills the INIT phase of on-demand functions with
+ * managed runtimes too ("AWS Lambda standardizes billing for INIT Phase",
+ * AWS Compute Blog, April 2025).
+ */
+export function billedDurationMs(durationMs: number, initDurationMs: number | undefined): number {
+  return Math.max(1, Math.ceil(durationMs + (initDurationMs ?? 0)));
+}
+
+/** Series of the cost metrics for one function and architecture. */
+interface CostHandles {
+  requests: Series | undefined;
+  mbMs: Series | undefined;
+  ephemeralMbMs: Series | undefined;
+}
 
 /** One metric's series, one per dimension set it is published under. */
 type Fanout = (Series | undefined)[];
@@ -21,6 +61,10 @@ export interface Totals {
   durationSumMs: number;
   /** Observations ≤ durationBucketsMs[i] (not cumulative across buckets; the exposition sums them). */
   durationBuckets: Float64Array;
+  /** Billed requests and GB-seconds (invocations recorded with their configuration). */
+  billedRequests: number;
+  /** Billed MB-milliseconds (GB-seconds × 1,024,000). */
+  billedMbMs: number;
 }
 
 interface Handles {
@@ -36,9 +80,21 @@ interface Handles {
   asyncEventAge: Fanout;
   asyncEventsDropped: Fanout;
   iteratorAge: Fanout;
+  /** Cost series, made on the first billed invocation of each architecture. */
+  costX86?: CostHandles;
+  costArm?: CostHandles;
 }
 
-type MetricKey = Exclude<keyof Handles, 'totals'>;
+/** AWS's provisioned concurrency metrics of one alias or version, under FunctionName and FunctionName + Resource. */
+interface ProvisionedHandles {
+  executions: Fanout;
+  invocations: Fanout;
+  spillover: Fanout;
+  /** Only per Resource (AWS: "for a version or alias"). */
+  utilization: Series | undefined;
+}
+
+type MetricKey = Exclude<keyof Handles, 'totals' | 'costX86' | 'costArm'>;
 
 const metricUnits: Record<MetricKey, [name: string, unit: string]> = {
   invocations: ['Invocations', 'Count'],
@@ -57,8 +113,16 @@ const metricUnits: Record<MetricKey, [name: string, unit: string]> = {
 /** What the invoke path and the async and event-source paths call (src/invoke, src/async, src/event-sources). */
 export interface InvokeMetrics {
   /** An invocation ran: its duration (ms), whether it failed, its init duration on a cold start. */
-  invoked(functionName: string, qualifier: string | undefined, executedVersion: string, durationMs: number, failed: boolean, initDurationMs: number | undefined): void;
+  /** `billing`: the version's configuration, to count the invocation's cost (absent: not billed, e.g. in unit tests). */
+  invoked(
+    functionName: string, qualifier: string | undefined, executedVersion: string, durationMs: number, failed: boolean, initDurationMs: number | undefined,
+    billing?: BillingConfig,
+  ): void;
   throttled(functionName: string, qualifier: string | undefined): void;
+  /** An invocation ran on provisioned concurrency of `resource` (`function:qualifier`): its EEs busy now (this one included) and allocated. */
+  provisionedInvocation(functionName: string, resource: string, busy: number, allocated: number): void;
+  /** An invocation ran on an on-demand EE because all of `resource`'s provisioned concurrency was in use. */
+  spilloverInvocation(functionName: string, resource: string): void;
   /** After a slot was taken: executions in flight in the account, and in its unreserved pool. */
   concurrency(inFlight: number, unreservedInFlight: number): void;
 }
@@ -89,6 +153,8 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
   private readonly cache = new Map<string, Map<string, Map<string, Handles>>>();
   private readonly account: { concurrent?: Series; unreserved?: Series };
   private readonly byMapping = new Map<string, Series | undefined>();
+  /** Provisioned concurrency series per `function:qualifier`. */
+  private readonly byResource = new Map<string, ProvisionedHandles>();
 
   constructor(private readonly reg: MetricsRegistry) {
     this.account = {
@@ -122,7 +188,10 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     // One Totals per function and qualifier, shared by its versions' handles.
     const shared = siblings.values().next();
     const totals: Totals = shared.done
-      ? { functionName: fn, qualifier: q, invocations: 0, errors: 0, throttles: 0, durationSumMs: 0, durationBuckets: new Float64Array(durationBucketsMs.length) }
+      ? {
+          functionName: fn, qualifier: q, invocations: 0, errors: 0, throttles: 0, durationSumMs: 0, durationBuckets: new Float64Array(durationBucketsMs.length),
+          billedRequests: 0, billedMbMs: 0,
+        }
       : shared.value.totals;
     const sets: Dimension[][] = [[], [['FunctionName', fn]]];
     if (q) {
@@ -140,8 +209,31 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     for (let i = 0; i < f.length; i++) this.reg.record(f[i], v);
   }
 
-  invoked(fn: string, qualifier: string | undefined, version: string, durationMs: number, failed: boolean, initDurationMs: number | undefined): void {
+  private costHandles(fn: string, arch: string): CostHandles {
+    const d: Dimension[] = [['FunctionName', fn], ['Architecture', arch]];
+    return {
+      requests: this.reg.get(costNamespace, costMetrics.requests, d, 'Count'),
+      mbMs: this.reg.get(costNamespace, costMetrics.mbMs, d, 'None'),
+      ephemeralMbMs: this.reg.get(costNamespace, costMetrics.ephemeralMbMs, d, 'None'),
+    };
+  }
+
+  invoked(
+    fn: string, qualifier: string | undefined, version: string, durationMs: number, failed: boolean, initDurationMs: number | undefined,
+    billing?: BillingConfig,
+  ): void {
     const h = this.handles(fn, qualifier, version);
+    if (billing) {
+      const arm = billing.architectures[0] === 'arm64';
+      const c = arm ? (h.costArm ??= this.costHandles(fn, 'arm64')) : (h.costX86 ??= this.costHandles(fn, 'x86_64'));
+      const billedMs = billedDurationMs(durationMs, initDurationMs);
+      const mbMs = billedMs * billing.memoryMb;
+      h.totals.billedRequests++;
+      h.totals.billedMbMs += mbMs;
+      this.reg.record(c.requests, 1);
+      this.reg.record(c.mbMs, mbMs);
+      if (billing.ephemeralStorageMb > ephemeralFreeMb) this.reg.record(c.ephemeralMbMs, billedMs * (billing.ephemeralStorageMb - ephemeralFreeMb));
+    }
     const t = h.totals;
     t.invocations++;
     if (failed) t.errors++;
@@ -162,6 +254,39 @@ export class LambdaMetrics implements InvokeMetrics, AsyncMetrics, PollerMetrics
     const h = this.handles(fn, qualifier, '');
     h.totals.throttles++;
     this.rec(h.throttles, 1);
+  }
+
+  private provisionedHandles(fn: string, resource: string): ProvisionedHandles {
+    let h = this.byResource.get(resource);
+    if (!h) {
+      const sets: Dimension[][] = [[['FunctionName', fn]], [['FunctionName', fn], ['Resource', resource]]];
+      const fan = (name: string) => sets.map((d) => this.reg.get(lambdaNamespace, name, d, 'Count'));
+      h = {
+        executions: fan('ProvisionedConcurrentExecutions'),
+        invocations: fan('ProvisionedConcurrencyInvocations'),
+        spillover: fan('ProvisionedConcurrencySpilloverInvocations'),
+        utilization: this.reg.get(lambdaNamespace, 'ProvisionedConcurrencyUtilization', sets[1]!, 'None'),
+      };
+      this.byResource.set(resource, h);
+    }
+    return h;
+  }
+
+  /**
+   * ProvisionedConcurrencyInvocations (1 per invocation), and samples of
+   * ProvisionedConcurrentExecutions (busy EEs) and
+   * ProvisionedConcurrencyUtilization (busy / allocated) taken as each
+   * invocation starts: their Maximum per period is AWS's reading.
+   */
+  provisionedInvocation(fn: string, resource: string, busy: number, allocated: number): void {
+    const h = this.provisionedHandles(fn, resource);
+    this.rec(h.invocations, 1);
+    this.rec(h.executions, busy);
+    this.reg.record(h.utilization, allocated > 0 ? Math.min(1, busy / allocated) : 1);
+  }
+
+  spilloverInvocation(fn: string, resource: string): void {
+    this.rec(this.provisionedHandles(fn, resource).spillover, 1);
   }
 
   concurrency(inFlight: number, unreservedInFlight: number): void {

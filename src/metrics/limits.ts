@@ -14,6 +14,13 @@ export const bucketMs = 60_000;
 export const minutePointsKeepMs = 24 * 3_600_000;
 export const fiveMinutePointsKeepMs = 15 * 86_400_000;
 export const hourPointsKeepMs = 63 * 86_400_000;
+/**
+ * Day points (Kumo's tier past the hour one, for `kumo cost`: AWS bills
+ * monthly, so a bill needs usage per day for more than a year): hour points
+ * past `hourPointsKeepMs` roll into 1-day points, kept 455 days (the longest
+ * retention AWS gives a metric: 1-hour points, 455 days).
+ */
+export const dayPointsKeepMs = 455 * 86_400_000;
 /** Kumo's bound on live in-memory series (a series is namespace + metric + dimensions); a new series past it is not recorded. */
 export const seriesMax = 20_000;
 /** How often open buckets are written to the store (off the invoke path). */

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { durationBucketsMs, type LambdaMetrics } from './lambda-metrics';
+import { durationBucketsMs, mbMsPerGbSecond, type LambdaMetrics } from './lambda-metrics';
 import type { MetricsRegistry } from './registry';
 
 type Value = { value: number; labels?: Record<string, string | number>; metricName?: string };
@@ -21,6 +21,8 @@ export function prometheusRegistry(lambda: LambdaMetrics, reg: MetricsRegistry, 
     metric(name, help, 'counter', () => [...lambda.totals()].map((t) => ({ value: pick(t), labels: labels(t) })));
   counter('kumo_lambda_invocations_total', 'Invocations (AWS/Lambda Invocations), by function and qualifier.', (t) => t.invocations);
   counter('kumo_lambda_errors_total', 'Invocations that ended in a function error (AWS/Lambda Errors).', (t) => t.errors);
+  counter('kumo_lambda_requests_total', 'Billed requests (what `kumo cost` counts), by function and qualifier.', (t) => t.billedRequests);
+  counter('kumo_lambda_billed_gb_seconds_total', 'Billed GB-seconds: billed duration (INIT included, rounded up to 1 ms) × memory, by function and qualifier.', (t) => t.billedMbMs / mbMsPerGbSecond);
   counter('kumo_lambda_throttles_total', 'Invoke requests throttled (AWS/Lambda Throttles).', (t) => t.throttles);
   metric('kumo_lambda_duration_milliseconds', 'Time the function ran per invocation, ms (AWS/Lambda Duration).', 'histogram', () => {
     const out: Value[] = [];

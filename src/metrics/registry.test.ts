@@ -34,13 +34,15 @@ describe('metrics registry', () => {
     const fn = 'f';
     const q = 'live';
     const v = '3';
+    // The version's configuration, as the invoke path passes it: the cost series are recorded too (ephemeral storage above 512 MB included).
+    const config = { memoryMb: 256, ephemeralStorageMb: 1024, architectures: ['x86_64'] };
     const run = (n: number) => {
       for (let k = 0; k < n; k++) {
-        m.invoked(fn, q, v, k & 127, (k & 7) === 0, undefined);
+        m.invoked(fn, q, v, k & 127, (k & 7) === 0, (k & 63) === 0 ? 80 : undefined, config);
         m.concurrency(k & 15, k & 7);
       }
     };
-    run(50_000); // warm up: series created, code optimised
+    run(200_000); // warm up: series created, code optimised, sums past the small-integer range (a one-time change of their representation)
     assert.equal(scavengesDuring(() => run(3_000_000)), 0);
     // The check can fail: the same loop building a key string per call does trigger collections.
     let sink = '';
@@ -71,6 +73,29 @@ describe('metrics registry', () => {
     const before = store.points.length;
     await reg.flush();
     assert.equal(store.points.length, before, 'nothing new: nothing written');
+  });
+
+  it('cost series: billed duration (INIT included, rounded up to 1 ms, at least 1 ms) × memory, per function and architecture', async () => {
+    const now = 120_000 * 1000;
+    const store = new Collect();
+    const reg = new MetricsRegistry(store, () => now);
+    const m = new LambdaMetrics(reg);
+    m.invoked('f', undefined, '$LATEST', 10.2, false, 100.3, { memoryMb: 512, ephemeralStorageMb: 512, architectures: ['x86_64'] });
+    m.invoked('f', 'live', '2', 0.1, true, undefined, { memoryMb: 512, ephemeralStorageMb: 2560, architectures: ['x86_64'] });
+    m.invoked('g', undefined, '$LATEST', 999.01, false, undefined, { memoryMb: 1024, ephemeralStorageMb: 512, architectures: ['arm64'] });
+    m.invoked('h', undefined, '$LATEST', 5, false, undefined);
+    await reg.flush();
+    const sum = (name: string, fn: string, arch: string) =>
+      store.points.filter((p) => p.namespace === 'Kumo/Lambda' && p.metricName === name && p.dims === dimsKey([['FunctionName', fn], ['Architecture', arch]])).map((p) => p.sum);
+    assert.deepEqual(sum('Requests', 'f', 'x86_64'), [2]);
+    // ceil(10.2 + 100.3) = 111 ms and 1 ms (0.1 rounds up), at 0.5 GB.
+    assert.deepEqual(sum('BilledMegabyteMilliseconds', 'f', 'x86_64'), [(111 + 1) * 512]);
+    // Only the second call has storage above 512 MB: 2,048 MB extra for 1 ms.
+    assert.deepEqual(sum('EphemeralStorageMegabyteMilliseconds', 'f', 'x86_64'), [2048]);
+    assert.deepEqual(sum('BilledMegabyteMilliseconds', 'g', 'arm64'), [1000 * 1024], '1 GB-s');
+    assert.deepEqual(sum('Requests', 'h', 'x86_64'), [], 'an invocation without its configuration is not billed');
+    const totals = [...m.totals()].filter((t) => t.functionName === 'f');
+    assert.deepEqual(totals.map((t) => [t.qualifier, t.billedRequests]), [['', 1], ['live', 1]]);
   });
 
   it('caps live series at seriesMax and counts what it drops', async () => {

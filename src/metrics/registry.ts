@@ -116,7 +116,8 @@ export class MetricsRegistry {
     let n = 0;
     n += await this.store.rollupMetricPoints(60, now - L.minutePointsKeepMs, L.rollupBatchPointsMax, (pts) => rollup(pts, 300));
     n += await this.store.rollupMetricPoints(300, now - L.fiveMinutePointsKeepMs, L.rollupBatchPointsMax, (pts) => rollup(pts, 3600));
-    n += await this.store.rollupMetricPoints(3600, now - L.hourPointsKeepMs, L.rollupBatchPointsMax, () => []);
+    n += await this.store.rollupMetricPoints(3600, now - L.hourPointsKeepMs, L.rollupBatchPointsMax, (pts) => rollup(pts, 86_400));
+    n += await this.store.rollupMetricPoints(86_400, now - L.dayPointsKeepMs, L.rollupBatchPointsMax, () => []);
     return n;
   }
 

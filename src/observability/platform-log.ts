@@ -43,3 +43,56 @@ export const platformLog = {
   asyncDeliveryFailed: (requestId: string, target: string, tries: number, reason: string) =>
     `ASYNC_DELIVERY_FAILED RequestId: ${requestId}\tTarget: ${target}\tTries: ${tries}\tReason: ${reason}`,
 };
+
+/** SystemLogLevel order: a record is written when its level is at or above the function's (DEBUG < INFO < WARN). */
+const systemLevels: Record<string, number> = { DEBUG: 0, INFO: 1, WARN: 2 };
+
+/** Whether a platform record of `level` is written for a JSON-format function with SystemLogLevel `systemLogLevel` (default INFO). */
+export function systemLevelAllows(systemLogLevel: string | undefined, level: 'DEBUG' | 'INFO' | 'WARN'): boolean {
+  return systemLevels[level]! >= (systemLevels[systemLogLevel ?? 'INFO'] ?? 1);
+}
+
+/** What a REPORT says of the invocation's end (the Telemetry API's platform.report status). */
+export type ReportStatus = { status: 'success' } | { status: 'error' | 'timeout' | 'failure'; errorType: string };
+
+/**
+ * The platform records of a function whose LoggingConfig LogFormat is JSON,
+ * one JSON object a line with `time`, `type` and `record`, in the shapes of
+ * the Lambda Telemetry API's platform events
+ * (https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html),
+ * as AWS writes them to CloudWatch Logs for JSON-format functions. Each has
+ * the SystemLogLevel it is written at (see ARCHITECTURE.md "Choices").
+ */
+export const platformJson = {
+  initStart: (functionName: string, version: string, runtime: string, initializationType: string, now = new Date()) =>
+    JSON.stringify({
+      time: now.toISOString(), type: 'platform.initStart',
+      record: { initializationType, phase: 'init', runtimeVersion: runtime, functionName, functionVersion: version },
+    }),
+  /** Kumo's cold-start breakdown (INIT_PHASES in text), at DEBUG. */
+  initPhases: (p: { networkMs: number; scratchMs?: number; sandboxMs: number; bindMs?: number; initDurationMs: number; totalMs: number }, now = new Date()) =>
+    JSON.stringify({ time: now.toISOString(), type: 'kumo.initPhases', record: p }),
+  initReportError: (errorType: string, now = new Date()) =>
+    JSON.stringify({ time: now.toISOString(), type: 'platform.initReport', record: { initializationType: 'on-demand', phase: 'init', status: 'error', errorType } }),
+  start: (requestId: string, version: string, now = new Date()) =>
+    JSON.stringify({ time: now.toISOString(), type: 'platform.start', record: { requestId, version } }),
+  report: (
+    r: { requestId: string; durationMs: number; memoryMb: number; maxMemoryUsedMb: number; initDurationMs?: number },
+    end: ReportStatus,
+    now = new Date(),
+  ) =>
+    JSON.stringify({
+      time: now.toISOString(), type: 'platform.report',
+      record: {
+        requestId: r.requestId,
+        metrics: {
+          durationMs: Math.round(r.durationMs * 1000) / 1000,
+          billedDurationMs: Math.max(1, Math.ceil(r.durationMs)),
+          memorySizeMB: r.memoryMb,
+          maxMemoryUsedMB: r.maxMemoryUsedMb,
+          ...(r.initDurationMs !== undefined ? { initDurationMs: Math.round(r.initDurationMs * 1000) / 1000 } : {}),
+        },
+        ...end,
+      },
+    }),
+};

@@ -46,6 +46,10 @@ export interface AcquiredEe {
   ee: ExecutionEnvironment;
   /** Set when this call cold-started the EE. */
   cold?: { initDurationMs: number; networkMs: number; sandboxMs: number; scratchMs?: number; bindMs?: number; totalMs: number };
+  /** The EE is one of this provisioned concurrency config's (its `busy` counts this invocation). */
+  provisioned?: ProvisionedSet;
+  /** An on-demand EE although the version has provisioned concurrency: all of it was in use (a spillover invocation). */
+  spilledFrom?: ProvisionedSet;
 }
 
 /** An init that failed gives the caller this outcome (AWS returns the runtime's init error as the invoke's error). */
@@ -86,6 +90,8 @@ class VersionPool {
   readonly all = new Set<ExecutionEnvironment>();
   readonly waiters: Waiter[] = [];
   retired = false;
+  /** The provisioned concurrency config running EEs of this version, if any. */
+  provSet: ProvisionedSet | undefined;
   constructor(readonly key: string) {}
 }
 
@@ -171,7 +177,7 @@ export class Placement {
     }
     if (warm) {
       await this.unfreeze(warm);
-      return { ee: warm };
+      return this.handOut(warm, pool);
     }
     if (this.coldActive < this.coldStartsMax) {
       // Only a cold start spends memory and the function's scaling rate; the warm path above never looks at them.
@@ -193,7 +199,7 @@ export class Placement {
     if (this.closed) throw new Error('the server is stopping');
     if (got.ee) {
       await this.unfreeze(got.ee);
-      return { ee: got.ee };
+      return this.handOut(got.ee, pool);
     }
     if (!this.tryTakeMemory(rec)) {
       this.handOnColdSlot();
@@ -241,7 +247,17 @@ export class Placement {
     if (this.closed) throw new Error('the server is stopping');
     if (!got.ee) throw memoryExhausted();
     await this.unfreeze(got.ee);
-    return { ee: got.ee };
+    return this.handOut(got.ee, pool);
+  }
+
+  /** A warm EE handed to a request: a provisioned one counts as busy in its set; an on-demand one of a provisioned version is a spillover. */
+  private handOut(ee: ExecutionEnvironment, pool: VersionPool): AcquiredEe {
+    const set = this.byEe.get(ee)?.provisioned;
+    if (set) {
+      set.busy++;
+      return { ee, provisioned: set, spilledFrom: undefined };
+    }
+    return { ee, provisioned: undefined, spilledFrom: pool.provSet?.running ? pool.provSet : undefined };
   }
 
   /**
@@ -270,7 +286,9 @@ export class Placement {
   /** Runs a cold start in a slot already counted in `coldActive`, then hands the slot on. */
   private async coldStartInSlot(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
     try {
-      return await this.coldStart(pool, rec);
+      const got = await this.coldStart(pool, rec);
+      if (pool.provSet?.running) got.spilledFrom = pool.provSet;
+      return got;
     } finally {
       this.handOnColdSlot();
     }
@@ -294,6 +312,7 @@ export class Placement {
   release(ee: ExecutionEnvironment): void {
     const entry = this.byEe.get(ee);
     if (!entry) return;
+    if (entry.provisioned && entry.provisioned.busy > 0) entry.provisioned.busy--;
     // Past its retirement (credentials about to expire) it goes too; a provisioned one is replaced by its set.
     if (ee.state !== 'idle' || entry.pool.retired || ee.lastUsedMs >= entry.retireAtMs || (entry.provisioned && !entry.provisioned.wants(ee))) {
       void entry.teardown();
@@ -380,7 +399,8 @@ export class Placement {
         return true;
       },
       stop: (ee) => void this.byEe.get(ee)?.teardown(),
-    });
+    }, rec.functionName, id.replace('\0', ':'));
+    p.provSet = set;
     this.provisioned.set(id, set);
     set.fill();
   }
@@ -396,6 +416,7 @@ export class Placement {
   private stopSet(set: ProvisionedSet): void {
     set.stop();
     const pool = this.pools.get(set.poolKey);
+    if (pool?.provSet === set) pool.provSet = undefined;
     for (const ee of pool ? pool.provIdle.filter((e) => set.owns(e)) : []) void this.byEe.get(ee)?.teardown();
   }
 

@@ -32,10 +32,25 @@ export class ProvisionedSet {
   private failure: string | undefined;
   private active = true;
 
-  constructor(readonly poolKey: string, private requested: number, private readonly hooks: ProvisionedHooks) {}
+  /** Its EEs running an invocation now (ProvisionedConcurrentExecutions). */
+  busy = 0;
+  /** `resource`: the config's `function:qualifier` (the metrics' Resource dimension). */
+  constructor(
+    readonly poolKey: string, private requested: number, private readonly hooks: ProvisionedHooks,
+    readonly functionName = '', readonly resource = '',
+  ) {}
 
   get amount(): number {
     return this.requested;
+  }
+
+  /** EEs initialised and kept (ProvisionedConcurrencyUtilization's denominator: the concurrency allocated). */
+  get allocated(): number {
+    return Math.min(this.ready.size, this.requested);
+  }
+
+  get running(): boolean {
+    return this.active;
   }
 
   /** A put of the same version: the new amount, a fresh try after a failure; idle EEs beyond it are stopped at once. */

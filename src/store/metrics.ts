@@ -1,6 +1,6 @@
 /**
  * Metric points (src/metrics/): one row per series and period start, at a
- * period of 60, 300 or 3600 seconds. `dims` is the series' dimensions as
+ * period of 60, 300, 3600 or 86400 seconds. `dims` is the series' dimensions as
  * canonical JSON (`[[name, value], …]` sorted by name), so equal dimension
  * sets are equal strings. Writes merge into an existing row (count and sum
  * add, min/max combine, histograms add), so flushing a minute twice, or

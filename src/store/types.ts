@@ -30,6 +30,7 @@ import type { StreamStore } from './streams';
 import type { CheckpointStore } from './checkpoints';
 import type { AuditStore } from './audit';
 import type { MetricStore } from './metrics';
+import type { SubscriptionFilterStore } from './subscription-filters';
 import type { ParameterStore } from './parameters';
 import type { IdentityStore } from './identity';
 export type * from './identity';
@@ -425,7 +426,7 @@ export interface ProvisionedConcurrencyStore {
 }
 
 export type Store = MetadataStore & AsyncQueueStore & LogStore & InvokeConfigStore & FunctionUrlStore & FunctionPolicyStore & ReservedConcurrencyStore & ProvisionedConcurrencyStore
-  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & IdentityStore & ScheduleStore & MetricStore & HttpApiStore & {
+  & EventSourceMappingStore & TopicStore & QueueStore & StreamStore & CheckpointStore & AuditStore & EventBusStore & ParameterStore & IdentityStore & ScheduleStore & MetricStore & SubscriptionFilterStore & HttpApiStore & {
   /** Closes the connections; every write that resolved before is durable. */
   close(): Promise<void>;
 };

@@ -81,5 +81,35 @@ check "create-log-group + put-retention-policy on a user group" LOGS create-log-
 LOGS put-retention-policy --log-group-name /app/e2e --retention-in-days 7
 check "describe-log-groups shows the retention" test "$(LOGS describe-log-groups --log-group-name-prefix /app/e2e --query 'logGroups[0].retentionInDays' --output text)" = "7"
 
+# Subscription filters: the group's matching new events reach a function as AWS's awslogs event (base64 gzip DATA_MESSAGE).
+cat > "$work/fn/index.js" <<'JS'
+exports.handler = async (event) => {
+  const msg = JSON.parse(require('zlib').gunzipSync(Buffer.from(event.awslogs.data, 'base64')).toString());
+  console.log('SUBSCRIBED', msg.messageType, msg.logGroup, msg.subscriptionFilters.join(','), msg.logEvents.map((e) => e.message).join('|'));
+  return 'ok';
+};
+JS
+(cd "$work/fn" && rm -f ../sub.zip && "$ZIP" -q ../sub.zip index.js)
+L create-function --function-name logsink --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+  --zip-file "fileb://$work/sub.zip" >/dev/null
+L wait function-active-v2 --function-name logsink
+check "put-subscription-filter with a Lambda destination" LOGS put-subscription-filter --log-group-name /app/e2e --filter-name errs \
+  --filter-pattern '{ $.level = "ERROR" }' --destination-arn arn:aws:lambda:us-east-1:000000000000:function:logsink
+LOGS create-log-stream --log-group-name /app/e2e --log-stream-name s1
+now=$(($(date +%s) * 1000))
+LOGS put-log-events --log-group-name /app/e2e --log-stream-name s1 \
+  --log-events "[{\"timestamp\":$now,\"message\":\"{\\\"level\\\":\\\"INFO\\\"}\"},{\"timestamp\":$((now + 1)),\"message\":\"{\\\"level\\\":\\\"ERROR\\\",\\\"n\\\":1}\"}]" >/dev/null
+got=""
+for _ in $(seq 1 100); do
+  got=$(LOGS filter-log-events --log-group-name /aws/lambda/logsink --filter-pattern SUBSCRIBED --query 'events[].message' --output text 2>/dev/null)
+  [ -n "$got" ] && break; sleep 0.2
+done
+check "the function received the ERROR event only, as a DATA_MESSAGE of /app/e2e" grep -q 'SUBSCRIBED DATA_MESSAGE /app/e2e errs {"level":"ERROR","n":1}$' <<<"$got"
+check "describe-subscription-filters lists it" test "$(LOGS describe-subscription-filters --log-group-name /app/e2e --query 'subscriptionFilters[0].filterName' --output text)" = "errs"
+LOGS put-subscription-filter --log-group-name /app/e2e --filter-name two --filter-pattern '' --destination-arn arn:aws:lambda:us-east-1:000000000000:function:logsink
+third=$(LOGS put-subscription-filter --log-group-name /app/e2e --filter-name three --filter-pattern '' --destination-arn arn:aws:lambda:us-east-1:000000000000:function:logsink 2>&1)
+check "a third filter on a group is LimitExceededException" grep -q 'LimitExceededException.*Resource limit exceeded.' <<<"$third"
+check "delete-subscription-filter" LOGS delete-subscription-filter --log-group-name /app/e2e --filter-name two
+
 echo "e2e-logs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -81,6 +81,18 @@ describe('metrics', () => {
     assert.equal(v('kumo_lambda_invocations_total', { function: fn, qualifier: '$LATEST' }), 1);
     assert.equal(v('kumo_lambda_errors_total', { function: fn }), 2);
     assert.equal(v('kumo_lambda_throttles_total', { function: fn }), 1);
+    // The cost counters: billed requests (a throttle is not billed) and GB-seconds, the same numbers as the Kumo/Lambda metrics.
+    assert.equal(v('kumo_lambda_requests_total', { function: fn }), 8);
+    const mbMs = await cw.send(new GetMetricStatisticsCommand({
+      Namespace: 'Kumo/Lambda', MetricName: 'BilledMegabyteMilliseconds', Dimensions: [{ Name: 'FunctionName', Value: fn }, { Name: 'Architecture', Value: 'x86_64' }],
+      StartTime: start, EndTime: end(), Period: 7200, Statistics: ['Sum', 'SampleCount'],
+    }));
+    assert.equal(mbMs.Datapoints?.[0]?.SampleCount, 8);
+    const gbs = v('kumo_lambda_billed_gb_seconds_total', { function: fn });
+    assert.ok(gbs > 0 && Math.abs(gbs - mbMs.Datapoints![0]!.Sum! / 1_024_000) < 1e-9, `${gbs} GB-s`);
+    await assert.rejects(cw.send(new PutMetricDataCommand({ Namespace: 'Kumo/Lambda', MetricData: [{ MetricName: 'Requests', Value: 1 }] })), {
+      name: 'InvalidParameterValueException', message: 'The value Kumo/Lambda for parameter Namespace is invalid.',
+    });
     assert.equal(v('kumo_lambda_duration_milliseconds_count', { function: fn }), 8);
     assert.equal(v('kumo_lambda_duration_milliseconds_bucket', { function: fn, le: '+Inf' }), 8);
     const buckets = samples.filter((x) => x.name === 'kumo_lambda_duration_milliseconds_bucket' && x.labels.function === fn && x.labels.qualifier === '');

@@ -2,6 +2,7 @@ import type { Operation } from '../../gateway/service';
 import { queryMap } from '../../gateway/protocols/query';
 import { dimsFromKey, dimsKey, type Dimension } from '../../metrics/dimensions';
 import * as L from '../../metrics/limits';
+import { costNamespace } from '../../metrics/lambda-metrics';
 import type { Aggregate, MetricsRegistry } from '../../metrics/registry';
 import { add, histToJson, newStats, percentile, type Stats } from '../../metrics/stats';
 import type { MetricPoint, MetricSeriesKey } from '../../metrics/registry';
@@ -219,8 +220,8 @@ export function metricOperations(m: MetricsRegistry): Record<string, Operation> 
       bodyBytesMax: 1_048_576,
       handle: async (i) => {
         const ns = namespace(i, true)!;
-        // AWS reserves the AWS/ namespaces for its services.
-        if (ns.startsWith('AWS/')) throw invalid(`The value ${ns} for parameter Namespace is invalid.`);
+        // AWS reserves the AWS/ namespaces for its services; Kumo reserves its cost namespace (a user's point there would change `kumo cost`).
+        if (ns.startsWith('AWS/') || ns === costNamespace) throw invalid(`The value ${ns} for parameter Namespace is invalid.`);
         if (i.EntityMetricData !== undefined) throw invalid('Kumo does not support EntityMetricData.');
         const data = list(i, 'MetricData');
         if (!data || !data.length) throw missing('MetricData');

@@ -38,6 +38,7 @@ const byKind: Record<LogsErrorKind, string> = {
   GroupExists: 'ResourceAlreadyExistsException',
   StreamExists: 'ResourceAlreadyExistsException',
   InvalidParameter: 'InvalidParameterException',
+  LimitExceeded: 'LimitExceededException',
 };
 
 /** Runs a domain call, turning its LogsError into AWS's error. */

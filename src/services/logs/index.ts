@@ -5,9 +5,13 @@ import { logsErrors } from './errors';
 import { eventOperations } from './events';
 import { groupOperations } from './groups';
 import { streamOperations } from './streams';
+import { subscriptionOperations } from './subscriptions';
+import type { LogSubscriptions } from '../../logs/subscriptions';
 
 export interface LogsDeps {
   logs: LogService;
+  /** Subscription filters; absent: their operations are not offered. */
+  subscriptions?: LogSubscriptions;
 }
 
 /**
@@ -30,6 +34,7 @@ export function logsService(d: LogsDeps): ServiceDefinition {
       ...groupOperations(d.logs),
       ...streamOperations(d.logs),
       ...eventOperations(d.logs),
+      ...(d.subscriptions ? subscriptionOperations(d.subscriptions) : {}),
     },
   };
 }

@@ -5,6 +5,8 @@ import { PgEvents } from './events';
 import { PgStreams } from './streams';
 import { PostgresAudit } from './audit';
 import { PostgresMetrics } from './metrics';
+import { PostgresSubscriptionFilters } from './subscription-filters';
+import type { PutSubscriptionResult, SubscriptionFilterRecord } from '../subscription-filters';
 import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import type { AuditQuery, AuditRow, AuditStore, NewAuditEvent } from '../audit';
 import { ParameterOps } from '../parameter-ops';
@@ -85,6 +87,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   private readonly streams: PgStreams;
   private readonly audit: PostgresAudit;
   private readonly metrics: PostgresMetrics;
+  private readonly subscriptions: PostgresSubscriptionFilters;
   private readonly events: PgEvents;
   private readonly parameters: ParameterOps;
   private readonly schedules: PgSchedules;
@@ -102,6 +105,7 @@ export class PostgresStore implements Store, AsyncWakeups {
     this.streams = new PgStreams(pool);
     this.audit = new PostgresAudit(pool);
     this.metrics = new PostgresMetrics(pool);
+    this.subscriptions = new PostgresSubscriptionFilters(pool);
     this.events = new PgEvents(pool);
     this.parameters = new ParameterOps((op, ...args) => runPostgres(pool, op, ...args));
     delegateIdentity(this, new IdentityOps((op, ...args) => runPostgres(pool, op, ...args)));
@@ -706,8 +710,22 @@ export class PostgresStore implements Store, AsyncWakeups {
       const existed = (await c.query('DELETE FROM log_groups WHERE name = $1', [group])).rowCount === 1;
       await c.query('DELETE FROM log_streams WHERE log_group = $1', [group]);
       await c.query('DELETE FROM log_events WHERE log_group = $1', [group]);
+      await c.query('DELETE FROM log_subscription_filters WHERE log_group = $1', [group]);
       return existed;
     });
+  }
+
+  // ---- CloudWatch Logs subscription filters (../subscription-filters.ts): ./subscription-filters.ts.
+  putSubscriptionFilter(rec: Omit<SubscriptionFilterRecord, 'cursorId'>, perGroupMax: number): Promise<PutSubscriptionResult> {
+    return this.subscriptions.putSubscriptionFilter(rec, perGroupMax);
+  }
+  listSubscriptionFilters(group: string, q: { prefix?: string; afterName?: string; limit: number }): Promise<SubscriptionFilterRecord[]> {
+    return this.subscriptions.listSubscriptionFilters(group, q);
+  }
+  deleteSubscriptionFilter(group: string, filterName: string): Promise<boolean> { return this.subscriptions.deleteSubscriptionFilter(group, filterName); }
+  allSubscriptionFilters(): Promise<SubscriptionFilterRecord[]> { return this.subscriptions.allSubscriptionFilters(); }
+  advanceSubscriptionCursor(group: string, filterName: string, cursorId: number): Promise<boolean> {
+    return this.subscriptions.advanceSubscriptionCursor(group, filterName, cursorId);
   }
 
   // ---- CloudWatch Logs metadata

@@ -1,3 +1,4 @@
+import { subscriptionFiltersMigration } from '../subscription-filters';
 import { httpApisMigration } from './http-apis';
 import { postgresCheckpointWindowMigration, postgresStreamMigration } from './streams';
 import { postgresAuditMigration, postgresAuditUserNameMigration } from './audit';
@@ -102,4 +103,6 @@ export const migrations: string[] = [
   functionPoliciesMigration,
   // 19 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
   postgresAuditUserNameMigration,
+  // 20: CloudWatch Logs subscription filters with their delivery cursors (../subscription-filters.ts).
+  subscriptionFiltersMigration,
 ];

@@ -5,6 +5,8 @@ import { SqliteEvents, sqliteEventMigration } from './events';
 import { SqliteStreams, sqliteCheckpointWindowMigration, sqliteStreamMigration } from './streams';
 import { SqliteAudit, sqliteAuditMigration, sqliteAuditUserNameMigration } from './audit';
 import { SqliteMetrics, sqliteMetricsMigration } from './metrics';
+import { SqliteSubscriptionFilters } from './subscription-filters';
+import { subscriptionFiltersMigration, type PutSubscriptionResult, type SubscriptionFilterRecord } from '../subscription-filters';
 import type { MetricPoint, MetricSeriesKey } from '../metrics';
 import { ParameterOps, parameterTablesSqlite } from '../parameter-ops';
 import { delegateIdentity, IdentityOps, identityTablesSqlite } from '../identity-ops';
@@ -121,6 +123,7 @@ export class SqliteStore implements Store {
   private readonly streams: SqliteStreams;
   private readonly audit: SqliteAudit;
   private readonly metrics: SqliteMetrics;
+  private readonly subscriptions: SqliteSubscriptionFilters;
   private readonly events: SqliteEvents;
   private readonly parameters: ParameterOps;
   private readonly schedules: SqliteSchedules;
@@ -170,6 +173,7 @@ export class SqliteStore implements Store {
     this.streams = new SqliteStreams(this.db);
     this.audit = new SqliteAudit(this.db);
     this.metrics = new SqliteMetrics(this.db);
+    this.subscriptions = new SqliteSubscriptionFilters(this.logDb);
     this.events = new SqliteEvents(this.db);
     this.parameters = new ParameterOps(async (op, ...args) => runSqlite(this.db, op, ...args), async (op, ...args) => readSqliteAt(this.db, op, ...args));
     // IAM: writes answer once durable, as every other write here.
@@ -829,18 +833,28 @@ export class SqliteStore implements Store {
       // PASSIVE: never waits for a reader (`kumo logs`); what it cannot copy stays in the WAL.
       this.withFullSync(() => this.logDb.pragma('wal_checkpoint(PASSIVE)'));
     }
-    if (opts.durable) {
-      // The WAL file lives as long as this connection (SQLite reuses it from the start after a checkpoint).
-      if (this.logWalFd === undefined) {
-        try {
-          this.logWalFd = fs.openSync(this.logWalFile, 'r');
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // nothing written yet, nothing to sync
-          throw e;
-        }
+    if (opts.durable) await this.syncLogWal();
+  }
+
+  /** An fsync of the logs database's WAL from the thread pool (what is committed there survives a machine crash once it resolves). */
+  private async syncLogWal(): Promise<void> {
+    // The WAL file lives as long as this connection (SQLite reuses it from the start after a checkpoint).
+    if (this.logWalFd === undefined) {
+      try {
+        this.logWalFd = fs.openSync(this.logWalFile, 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // nothing written yet, nothing to sync
+        throw e;
       }
-      await fsyncAsync(this.logWalFd);
     }
+    await fsyncAsync(this.logWalFd);
+  }
+
+  /** A write to the logs database that must be durable when answered (subscription filters and their cursors). */
+  private async logDurable<T>(write: Promise<T>): Promise<T> {
+    const v = await write;
+    await this.syncLogWal();
+    return v;
   }
 
   /** Runs `fn` on the logs database with synchronous=FULL (commits and checkpoints sync), then back to OFF. */
@@ -1019,8 +1033,22 @@ export class SqliteStore implements Store {
       existed = this.lst.delGroup.run(group).changes === 1;
       this.lst.delGroupStreams.run(group);
       this.st.delLogGroup.run(group);
+      this.logDb.prepare('DELETE FROM log_subscription_filters WHERE log_group = ?').run(group);
     }).immediate();
     return existed;
+  }
+
+  // ---- CloudWatch Logs subscription filters (../subscription-filters.ts): ./subscription-filters.ts, in the logs database.
+  putSubscriptionFilter(rec: Omit<SubscriptionFilterRecord, 'cursorId'>, perGroupMax: number): Promise<PutSubscriptionResult> {
+    return this.logDurable(this.subscriptions.putSubscriptionFilter(rec, perGroupMax));
+  }
+  listSubscriptionFilters(group: string, q: { prefix?: string; afterName?: string; limit: number }): Promise<SubscriptionFilterRecord[]> {
+    return this.subscriptions.listSubscriptionFilters(group, q);
+  }
+  deleteSubscriptionFilter(group: string, filterName: string): Promise<boolean> { return this.logDurable(this.subscriptions.deleteSubscriptionFilter(group, filterName)); }
+  allSubscriptionFilters(): Promise<SubscriptionFilterRecord[]> { return this.subscriptions.allSubscriptionFilters(); }
+  advanceSubscriptionCursor(group: string, filterName: string, cursorId: number): Promise<boolean> {
+    return this.logDurable(this.subscriptions.advanceSubscriptionCursor(group, filterName, cursorId));
   }
 
   // ---- SNS topics, subscriptions, deliveries: ../<impl>/topics.ts (kept apart from the other concerns).
@@ -1354,6 +1382,8 @@ const logMigrations: string[] = [
    INSERT INTO log_streams (log_group, name, created_ms, first_ts, last_ts, last_ingest_ms, stored_bytes, seq)
      SELECT log_group, log_stream, MIN(ts_ms), MIN(ts_ms), MAX(ts_ms), MAX(ts_ms), SUM(length(CAST(message AS BLOB))), 1
      FROM log_events GROUP BY log_group, log_stream;`,
+  // 3: CloudWatch Logs subscription filters with their delivery cursors (../subscription-filters.ts).
+  subscriptionFiltersMigration,
 ];
 
 /** A read-only open found a schema this build does not read (older: the server has not migrated it yet; newer: a newer Kumo wrote it). */
