@@ -25,7 +25,8 @@ import { egressRules, type EgressPolicy } from './egress';
  * - Filter rules (chains KUMO-<tag>-IN / -FWD / -OUT / -EGR, jumps tagged
  *   with the comment `kumo:<tag>`):
  *     IN   (EE → any host address): only the Runtime API port on the
- *          gateway, and DNS to a resolver that happens to be a host address;
+ *          gateway (TCP; UDP on the same number for the X-Ray daemon
+ *          receiver), and DNS to a resolver that happens to be a host address;
  *          every other host service, on every host address, is dropped;
  *     OUT  (host → EE): replies only; no host process opens a connection
  *          into an EE;
@@ -148,6 +149,8 @@ export class SandboxNetwork {
     return [
       `-A ${c} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
       ...(this.runtimeApiPort ? [`-A ${c} -p tcp -d ${this.gateway} --dport ${this.runtimeApiPort} -j ACCEPT`] : []),
+      // The X-Ray daemon receiver (src/tracing/xray-daemon.ts): UDP on the Runtime API's port number (AWS_XRAY_DAEMON_ADDRESS).
+      ...(this.runtimeApiPort ? [`-A ${c} -p udp -d ${this.gateway} --dport ${this.runtimeApiPort} -j ACCEPT`] : []),
       // A resolver on one of the host's own addresses (a local dnsmasq on the LAN address, say).
       ...this.resolvers.flatMap((r) => ['udp', 'tcp'].map((proto) => `-A ${c} -p ${proto} -d ${r} --dport 53 -j ACCEPT`)),
       `-A ${c} -j DROP`,
