@@ -531,7 +531,7 @@ function tailBase64(lines: string[]): string {
  * caller's, or a new one (Sampled=0); an Active function's has Sampled=1 and
  * a Parent of Lambda's (trace-header.ts, tracer.ts untracedHeader).
  */
-function traceHeaderOf(rec: VersionRecord, incoming: string | undefined): string {
+export function traceHeaderOf(rec: Pick<VersionRecord, 'config'>, incoming: string | undefined): string {
   return rec.config.tracingMode === 'PassThrough' ? (incoming ?? newTraceId()) : untracedHeader('Active', incoming, newTraceId);
 }
 

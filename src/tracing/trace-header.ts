@@ -91,3 +91,13 @@ export function xrayRoot(traceId: string): string {
 export function sampledFor(mode: 'Active' | 'PassThrough', incoming: boolean | undefined): boolean {
   return mode === 'Active' ? true : incoming === true;
 }
+
+/**
+ * The trace header a front door (function URL, HTTP API) puts in the event
+ * and passes to the invoke: the client's when it has a valid Root, else a
+ * new `Root=…` (what AWS's front ends add).
+ */
+export function frontDoorTraceHeader(client: string | string[] | undefined, nowMs: number): string {
+  const h = Array.isArray(client) ? client[0] : client;
+  return h && parseTraceHeader(h) ? h : `Root=${newRoot(nowMs)}`;
+}
