@@ -86,7 +86,7 @@ export class AsyncQueue {
     private readonly metrics?: AsyncMetrics,
   ) {}
 
-  async enqueue(name: string, qualifier: string | undefined, payload: Buffer, clientContext?: string): Promise<string> {
+  async enqueue(name: string, qualifier: string | undefined, payload: Buffer, clientContext?: string, traceHeader?: string): Promise<string> {
     if (payload.length > limits.asyncPayloadBytesMax) {
       throw new DomainError(
         'PayloadTooLarge', `Request must be smaller than ${limits.asyncPayloadBytesMax} bytes for the InvokeFunction operation`,
@@ -101,6 +101,7 @@ export class AsyncQueue {
       requestId: randomUUID(),
       attempts: 0,
       clientContext,
+      ...(traceHeader ? { traceHeader } : {}),
     };
     await this.store.enqueueAsync(ev);
     this.metrics?.asyncReceived(name, qualifier);
@@ -268,6 +269,7 @@ export class AsyncQueue {
         payload: ev.payload,
         tail: false,
         clientContext: ev.clientContext,
+        traceId: ev.traceHeader,
         requestId: ev.requestId,
         reportBeforeReturn: true,
       });

@@ -192,6 +192,21 @@ describe('tracing', () => {
     assert.equal(spansOf(otelId(noneRoot)).length, 0);
   });
 
+  it('an async (Event) invoke keeps its trace header with the stored event: the attempt runs in that trace', async () => {
+    const root = newRoot();
+    const cmd = new InvokeCommand({ FunctionName: 'traced-pass', InvocationType: 'Event', Payload: encode({}) });
+    cmd.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-amzn-trace-id'] = `Root=${root};Parent=${hex(16)};Sampled=1`;
+        return next(args);
+      },
+      { step: 'build', name: 'traceHeader' },
+    );
+    assert.equal((await s.client.send(cmd)).StatusCode, 202);
+    const spans = await waitSpans(otelId(root), 4);
+    assert.deepEqual(spans.map((x) => x.name).sort().filter((n) => n !== 'Initialization' && n !== 'Sandbox' && n !== 'Runtime init'), ['Invocation', 'Invoke', 'Overhead', 'traced-pass']);
+  });
+
   it('_X_AMZN_TRACE_ID in a Python function is the invocation\'s header', async () => {
     const root = newRoot();
     const a = await invokeWithHeader(s.client, 'traced-py', `Root=${root};Parent=${hex(16)};Sampled=1`);

@@ -97,4 +97,6 @@ export const migrations: string[] = [
   httpApisMigration,
   // 17: IAM: users, access keys (secrets sealed), roles, inline and customer managed policies, attachments (../identity-sql.ts).
   identityTablesPostgres,
+  // 18: async events keep the trace header they were invoked with (src/tracing/).
+  'ALTER TABLE async_events ADD COLUMN trace_header text;',
 ];
