@@ -24,6 +24,7 @@ bash test/e2e/scheduler.sh
 bash test/e2e/concurrency.sh
 bash test/e2e/audit.sh
 bash test/e2e/metrics.sh
+bash test/e2e/tracing.sh
 bash test/e2e/function-urls.sh
 bash test/e2e/http-api.sh
 bash test/e2e/runtimes.sh
