@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
-import { decode, encode, makeZip, role, startServer, type RunningServer } from './harness';
+import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
+import { decode, encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 
 /**
  * Tracing (issue 17 item 2) through the real server: an OTLP/HTTP collector
@@ -205,6 +208,34 @@ describe('tracing', () => {
     assert.equal((await s.client.send(cmd)).StatusCode, 202);
     const spans = await waitSpans(otelId(root), 4);
     assert.deepEqual(spans.map((x) => x.name).sort().filter((n) => n !== 'Initialization' && n !== 'Sandbox' && n !== 'Runtime init'), ['Invocation', 'Invoke', 'Overhead', 'traced-pass']);
+  });
+
+  it('SQS: SendMessage stores AWSTraceHeader, ReceiveMessage returns it; an event source mapping continues that trace', async () => {
+    const sqs = new SQSClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+    try {
+      const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'traced-q' }))).QueueUrl!;
+      const root = newRoot();
+      const header = `Root=${root};Parent=${hex(16)};Sampled=1`;
+      const sent = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: header } } }));
+      // AWS's digest of the system attributes, as for message attributes: length-prefixed name, type, 1, value.
+      const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, (b.length >> 8) & 255, b.length & 255]), b]);
+      const md5 = createHash('md5').update(Buffer.concat([field(Buffer.from('AWSTraceHeader')), field(Buffer.from('String')), Buffer.from([1]), field(Buffer.from(header))])).digest('hex');
+      assert.equal(sent.MD5OfMessageSystemAttributes, md5);
+      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['AWSTraceHeader'], VisibilityTimeout: 0 }));
+      assert.equal(got.Messages?.[0]?.Attributes?.AWSTraceHeader, header);
+      await assert.rejects(
+        sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageSystemAttributes: { Other: { DataType: 'String', StringValue: 'v' } } as never })),
+        (e: Error) => e.name === 'InvalidParameterValueException' || /InvalidParameter/.test(e.name),
+      );
+      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+      const m = await s.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'traced-pass', EventSourceArn: arn, BatchSize: 1 }));
+      const deadline = Date.now() + 15_000;
+      while ((await s.client.send(new GetEventSourceMappingCommand({ UUID: m.UUID }))).State !== 'Enabled' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const spans = await waitSpans(otelId(root), 4);
+      assert.ok(spans.some((x) => x.name === 'Invocation'), JSON.stringify(spans.map((x) => x.name)));
+    } finally {
+      sqs.destroy();
+    }
   });
 
   it('_X_AMZN_TRACE_ID in a Python function is the invocation\'s header', async () => {

@@ -97,6 +97,6 @@ export const migrations: string[] = [
   httpApisMigration,
   // 17: IAM: users, access keys (secrets sealed), roles, inline and customer managed policies, attachments (../identity-sql.ts).
   identityTablesPostgres,
-  // 18: async events keep the trace header they were invoked with (src/tracing/).
-  'ALTER TABLE async_events ADD COLUMN trace_header text;',
+  // 18: async events and SQS messages keep their trace header (src/tracing/; SQS's AWSTraceHeader).
+  'ALTER TABLE async_events ADD COLUMN trace_header text; ALTER TABLE sqs_messages ADD COLUMN trace_header text;',
 ];

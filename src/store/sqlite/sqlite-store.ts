@@ -1314,8 +1314,8 @@ const migrations: string[] = [
   httpApisMigration,
   // 20: IAM: users, access keys (secrets sealed), roles, inline and customer managed policies, attachments (../identity-sql.ts).
   identityTablesSqlite,
-  // 21: async events keep the trace header they were invoked with (src/tracing/).
-  'ALTER TABLE async_events ADD COLUMN trace_header TEXT;',
+  // 21: async events and SQS messages keep their trace header (src/tracing/; SQS's AWSTraceHeader).
+  'ALTER TABLE async_events ADD COLUMN trace_header TEXT; ALTER TABLE sqs_messages ADD COLUMN trace_header TEXT;',
 ];
 
 /** The logs database (its own file, see the constructor). */
