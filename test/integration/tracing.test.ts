@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, InvokeWithResponseStreamCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { decode, encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
@@ -193,6 +193,24 @@ describe('tracing', () => {
     assert.equal(spansOf(otelId(unsampled)).length, 0);
     const noneRoot = /Root=([^;]+)/.exec(none.trace)![1]!;
     assert.equal(spansOf(otelId(noneRoot)).length, 0);
+  });
+
+  it('InvokeWithResponseStream takes the header too: its spans are in that trace', async () => {
+    const root = newRoot();
+    const cmd = new InvokeWithResponseStreamCommand({ FunctionName: 'traced-active', Payload: encode({}) });
+    cmd.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-amzn-trace-id'] = `Root=${root};Sampled=0`;
+        return next(args);
+      },
+      { step: 'build', name: 'traceHeader' },
+    );
+    const r = await s.client.send(cmd);
+    let text = '';
+    for await (const ev of r.EventStream!) if (ev.PayloadChunk?.Payload) text += Buffer.from(ev.PayloadChunk.Payload).toString('utf8');
+    const parent = new RegExp(`^Root=${root};Parent=([0-9a-f]{16});Sampled=1$`).exec(JSON.parse(text).trace)?.[1];
+    assert.ok(parent, text);
+    assert.equal(byName(await waitSpans(otelId(root), 4), 'Invocation').spanId, parent);
   });
 
   it('an async (Event) invoke keeps its trace header with the stored event: the attempt runs in that trace', async () => {
