@@ -348,17 +348,22 @@ export class InvokeService {
     trace: InvocationTrace, rec: VersionRecord, target: Target, r: InvokeResult,
     cold: AcquiredEe['cold'], runStartMs: number | undefined, outcomeMs: number | undefined,
   ): void {
-    this.tracer!.end(trace, {
-      functionName: rec.functionName,
-      version: rec.version,
-      invokedArn: target.invokedArn,
-      requestId: r.requestId,
-      memoryMb: rec.config.memoryMb,
-      cold,
-      runStartMs,
-      outcomeMs,
-      error: r.functionError ? (r.platformError ?? r.functionError) : undefined,
-    });
+    // Tracing never fails an invocation: a span that cannot be made is lost, the answer is not.
+    try {
+      this.tracer!.end(trace, {
+        functionName: rec.functionName,
+        version: rec.version,
+        invokedArn: target.invokedArn,
+        requestId: r.requestId,
+        memoryMb: rec.config.memoryMb,
+        cold,
+        runStartMs,
+        outcomeMs,
+        error: r.functionError ? (r.platformError ?? r.functionError) : undefined,
+      });
+    } catch {
+      /* dropped */
+    }
   }
 
   /** AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start. */
