@@ -68,10 +68,10 @@ export const serverlessFunction = functionKind({
     handled: [
       'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
       'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
-      'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig', 'FunctionUrlConfig',
+      'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig', 'FunctionUrlConfig', 'Tracing',
     ],
     ignored: [
-      'Policies', 'Tracing', 'VpcConfig', 'DeploymentPreference', 'Tags', 'PermissionsBoundary',
+      'Policies', 'VpcConfig', 'DeploymentPreference', 'Tags', 'PermissionsBoundary',
       'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
       'AutoPublishCodeSha256', 'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
       'SourceKMSKeyArn', 'Connectors', 'Metadata',
