@@ -2,7 +2,7 @@
  * Kumo benchmark harness (issue 4): Kumo, the floors and the peer, measured in
  * one run on one machine, reported as ratios.
  *
- *   node dist/bench/run.js [--quick] [--only floors,peer,kumo,sqslite,moto] [--phases warm,cold,scratch,burst,memory,async,control,queue] [sizes…]
+ *   node dist/bench/run.js [--quick] [--only floors,peer,kumo,sqslite,moto] [--phases warm,cold,scratch,burst,memory,async,control,queue,stream,tracing] [sizes…]
  *
  * See bench/README.md for what each metric means.
  */
@@ -23,6 +23,7 @@ import { runScratch } from './phases/scratch';
 import { runControl } from './phases/control';
 import { runQueue, type QueueSubject } from './phases/queue';
 import { runStream, type StreamSubject } from './phases/stream';
+import { runTracing } from './phases/tracing';
 import { installKinesalite, startKinesalite, startMotoKinesis, type KinesaliteInstall, type StreamPeer } from './targets/stream-peers';
 import { findMotoServer, installSqslite, startMoto, startSqslite, type QueueTarget, type SqsliteInstall } from './targets/queue-peers';
 import { startFloorA, startFloorB } from './targets/floors';
@@ -39,7 +40,7 @@ const groups: Group[] = ['floors', 'peer', 'kumo', 'sqslite', 'kinesalite', 'mot
 const storeModes: StoreMode[] = ['sqlite', 'postgres'];
 /** Kumo's database in the throwaway PostgreSQL (the harness's own statements go to `postgres`). */
 const pgDatabase = 'kumo';
-const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async', 'control', 'queue', 'stream'] as const;
+const phases = ['warm', 'cold', 'scratch', 'burst', 'memory', 'async', 'control', 'queue', 'stream', 'tracing'] as const;
 type Phase = (typeof phases)[number];
 
 /** Unmeasured rounds before the cold-start measurements. */
@@ -52,7 +53,7 @@ const usage = `usage: node dist/bench/run.js [options]   (or: make bench BENCH_A
 
   --quick                 small sizes for a smoke run (~1-2 min without the peer install)
   --only LIST             target groups: floors,peer,kumo,sqslite,moto (default: all; sqslite and moto are the queue phase's peers)
-  --phases LIST           warm,cold,scratch,burst,memory,async,control,queue (default: all; burst and memory run together)
+  --phases LIST           warm,cold,scratch,burst,memory,async,control,queue,stream,tracing (default: all; burst and memory run together)
   --seq N                 sequential requests per target (default ${fullSizes.seqRequests})
   --duration S            concurrent seconds per target (default ${fullSizes.concSeconds})
   --connections C         concurrent connections (default ${fullSizes.connections})
@@ -445,6 +446,28 @@ async function main(): Promise<number> {
         }
       }
       for (const t of targets.splice(0)) await t.stop().catch(() => undefined);
+    }
+
+    // 5b. Tracing on and off: two more Kumo servers (SQLite), the warm phase's rounds on each (bench/phases/tracing.ts).
+    if (has('kumo') && phase('tracing')) {
+      log('TRACING ON/OFF (two Kumo servers; the second exports every invocation over OTLP to a collector here that discards it)');
+      let pair: Kumo[] = [];
+      try {
+        const r = await runTracing(sizes, log, (k) => {
+          live.kumos.push(k);
+          pair.push(k);
+        });
+        data.warm.push(...r.results);
+        if (r.exports === 0) missing('tracing on/off', 'the traced server exported nothing');
+      } catch (e) {
+        missing('tracing on/off', (e as Error).message.slice(0, 1500));
+      } finally {
+        for (const k of pair) {
+          data.leftovers.push(...(await k.stop()));
+          live.kumos.splice(live.kumos.indexOf(k), 1);
+        }
+        pair = [];
+      }
     }
 
     // 6. Async, each store mode in turn (the store is on this path).

@@ -13,6 +13,8 @@ import { LogSink } from './observability/logs';
 import { LogService } from './logs/log-service';
 import { RetentionSweeper } from './logs/retention';
 import { RuntimeApiServer } from './runtime-api/server';
+import { InvokeTracer, tracingFromEnv } from './tracing/tracer';
+import { XrayDaemon } from './tracing/xray-daemon';
 import { Placement } from './placement/placement';
 import { InvokeService } from './invoke/service';
 import { streamLimitsFromEnv } from './invoke/limits';
@@ -121,6 +123,9 @@ export class KumoServer {
   /** AWS_ENDPOINT_URL of EEs, once the API listens for them. */
   private eeApiEndpoint: string | undefined;
   private runtimeApi!: RuntimeApiServer;
+  /** OTLP spans (src/tracing/), when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set. */
+  private tracer?: InvokeTracer;
+  private xrayDaemon?: XrayDaemon;
   private driver!: SandboxDriver & { killAllNow(): void };
   private hurried: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
@@ -212,7 +217,21 @@ export class KumoServer {
     this.runtimeApi = new RuntimeApiServer({
       onInitError: (ee, errorType, body) => ee.initFailed(errorType, body),
     });
-    this.driver.setRuntimeApiPort(await this.runtimeApi.listen(this.driver.runtimeApiListenHost()));
+    const runtimeApiPort = await this.runtimeApi.listen(this.driver.runtimeApiListenHost());
+    this.driver.setRuntimeApiPort(runtimeApiPort);
+    // Tracing: off (nothing on the invoke path) unless an OTLP collector is configured.
+    const tracing = tracingFromEnv(process.env);
+    if (tracing) {
+      this.tracer = new InvokeTracer(tracing, cfg.region);
+      // The X-Ray SDK's segments (AWS_XRAY_DAEMON_ADDRESS) arrive over UDP on the Runtime API's address and port number.
+      const daemon = new XrayDaemon(this.tracer);
+      try {
+        await daemon.listen(this.driver.runtimeApiListenHost(), runtimeApiPort);
+        this.xrayDaemon = daemon;
+      } catch (e) {
+        console.error(`kumo: X-Ray daemon receiver not started (${(e as Error).message}): functions' X-Ray segments are not collected`);
+      }
+    }
     this.placement = new Placement(cfg, this.driver, this.runtimeApi, code, this.logs, {
       env: (rec) => this.functions.openEnv(rec),
       optDir: (rec) => layers.optDir(rec.config.layers),
@@ -238,7 +257,7 @@ export class KumoServer {
     const ageSampler = new IteratorAgeSampler(() => this.pollers?.iteratorAges() ?? [], (uuid) => this.store.getEventSourceMapping(uuid), lambdaMetrics);
     this.metricsTimers.push(setInterval(() => void ageSampler.sample().catch((e) => console.error('kumo: iterator age sample failed:', e)), metricsFlushIntervalMs));
     for (const t of this.metricsTimers) t.unref();
-    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env), lambdaMetrics);
+    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env), lambdaMetrics, this.tracer);
     const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
     await reserved.load();
     const provisioned = new ProvisionedConcurrencyService(this.store, this.functions, this.placement, limiter);
@@ -476,6 +495,8 @@ export class KumoServer {
     // invocation that still does not end must not hold the stop up.
     await raceTimeout([drained], stopGraceMs);
     await this.runtimeApi?.close();
+    await this.xrayDaemon?.close();
+    await this.tracer?.shutdown().catch((e) => console.error('kumo: exporting the last spans failed:', e));
     await this.driver?.shutdown();
     await this.logs?.flush();
     clearInterval(this.auditSweep);

@@ -25,6 +25,7 @@ bash test/e2e/concurrency.sh
 bash test/e2e/audit.sh
 bash test/e2e/invoke-plane.sh
 bash test/e2e/metrics.sh
+bash test/e2e/tracing.sh
 bash test/e2e/function-urls.sh
 bash test/e2e/function-policy.sh
 bash test/e2e/http-api.sh

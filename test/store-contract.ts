@@ -311,14 +311,15 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       test('leaseDueAsync leases due events in due order, once, for `leaseMs`; an expired lease is leased again', withStore(async (s) => {
         const before = Date.now();
         await s.enqueueAsync(asyncEvent('late'), dueGapMs);
-        await s.enqueueAsync(asyncEvent('early', { clientContext: 'ctx', attempts: 1 }));
+        await s.enqueueAsync(asyncEvent('early', { clientContext: 'ctx', attempts: 1, traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1' }));
         await s.enqueueAsync(asyncEvent('future'), 60_000);
         await sleep(dueGapMs + 20);
         const leasedAt = Date.now();
         const first = await s.leaseDueAsync(shortLeaseMs, 10, 'A');
         assert.deepEqual(first.map((e) => e.id), ['early', 'late'], 'due order, not enqueue order; not what is due later');
-        assert.deepEqual(withoutTimes(first[0]), asyncEvent('early', { clientContext: 'ctx', attempts: 1 }));
+        assert.deepEqual(withoutTimes(first[0]), asyncEvent('early', { clientContext: 'ctx', attempts: 1, traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1' }));
         assert.equal(first[1]!.clientContext, undefined);
+        assert.equal(first[1]!.traceHeader, undefined);
         const enqueued = first[0]!.enqueuedAtMs;
         assert.ok(enqueued >= before - clockSlackMs && enqueued <= Date.now(), `enqueuedAtMs ${enqueued} is the enqueue moment on this process's clock (${before}…)`);
         assert.deepEqual(await s.leaseDueAsync(shortLeaseMs, 10, 'B'), [], 'leased events are not leased again');

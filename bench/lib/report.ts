@@ -75,6 +75,11 @@ export function checks(d: RunData): { checks: Check[]; info: string[] } {
     cmp(`Warm throughput (${d.sizes.connections} conn), Kumo nodejs20.x${tag} ≥ 0.8 × Floor B2`, node, 'floor-b2', rps, 'ge', 0.8, 'req/s');
     cmp(`Warm throughput (${d.sizes.connections} conn), Kumo python3.11${tag} ≥ 0.8 × Floor B2 (python runtime)`, python, 'floor-b2-py', rps, 'ge', 0.8, 'req/s');
   }
+  // Issue 17's Numbers: tracing on (every invoke exported) within 5 % of off, same run (bench/phases/tracing.ts).
+  if (warmOf(d, 'kumo-node-trace-off') || warmOf(d, 'kumo-node-trace-on')) {
+    cmp('Warm sequential p50, Kumo nodejs20.x, tracing on ≤ 1.05 × tracing off', 'kumo-node-trace-on', 'kumo-node-trace-off', p50, 'le', 1.05, 'ms');
+    cmp(`Warm throughput (${d.sizes.connections} conn), tracing on ≥ 0.95 × tracing off`, 'kumo-node-trace-on', 'kumo-node-trace-off', rps, 'ge', 0.95, 'req/s');
+  }
   queueChecks(d, out, info);
   for (const u of d.warmDb) out.push({ status: u.ok ? 'PASS' : 'MISS', name: `Warm invoke path touches no database [${modeName(u.database)}]`, detail: u.detail });
 

@@ -80,10 +80,14 @@ export class Kumo {
     return this.databaseUrl ? 'postgres' : 'sqlite';
   }
 
-  static async start(opts: { databaseUrl?: string } = {}): Promise<Kumo> {
+  /** Extra environment of the server (bench phase `tracing`: the OTLP collector). */
+  extraEnv: Record<string, string> = {};
+
+  static async start(opts: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<Kumo> {
     if (!fs.existsSync(path.join(projectRoot, 'dist', 'src', 'cli', 'main.js'))) throw new Error('Kumo is not built (dist/src/cli/main.js missing): run make build');
     const k = new Kumo();
     k.databaseUrl = opts.databaseUrl;
+    k.extraEnv = opts.env ?? {};
     await k.launch();
     return k;
   }
@@ -98,6 +102,7 @@ export class Kumo {
         // Pre-initialised EEs (on by default): KUMO_PREWARM=0 measures the ordinary cold start for comparison.
         ...(process.env.KUMO_PREWARM ? { KUMO_PREWARM: process.env.KUMO_PREWARM } : {}),
         ...(process.env.KUMO_PREWARM_POOL_MAX ? { KUMO_PREWARM_POOL_MAX: process.env.KUMO_PREWARM_POOL_MAX } : {}),
+        ...this.extraEnv,
       }),
     });
     const m = await this.proc.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);

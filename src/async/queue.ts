@@ -94,7 +94,7 @@ export class AsyncQueue {
    */
   sendAs: { roleOf(functionName: string, version: string | undefined): Promise<string | undefined>; access: RoleAccess } | undefined;
 
-  async enqueue(name: string, qualifier: string | undefined, payload: Buffer, clientContext?: string): Promise<string> {
+  async enqueue(name: string, qualifier: string | undefined, payload: Buffer, clientContext?: string, traceHeader?: string): Promise<string> {
     if (payload.length > limits.asyncPayloadBytesMax) {
       throw new DomainError(
         'PayloadTooLarge', `Request must be smaller than ${limits.asyncPayloadBytesMax} bytes for the InvokeFunction operation`,
@@ -109,6 +109,7 @@ export class AsyncQueue {
       requestId: randomUUID(),
       attempts: 0,
       clientContext,
+      ...(traceHeader ? { traceHeader } : {}),
     };
     await this.store.enqueueAsync(ev);
     this.metrics?.asyncReceived(name, qualifier);
@@ -300,6 +301,7 @@ export class AsyncQueue {
         payload: ev.payload,
         tail: false,
         clientContext: ev.clientContext,
+        traceId: ev.traceHeader,
         requestId: ev.requestId,
         reportBeforeReturn: true,
       });

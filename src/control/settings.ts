@@ -10,19 +10,19 @@ import type { Checker } from './validate';
  * `VpcConfig: {SubnetIds: [], SecurityGroupIds: []}` (what `aws lambda` and
  * SAM send for "no VPC"), `DeadLetterConfig: {}` or `{TargetArn: ''}`,
  * `FileSystemConfigs: []`, `ImageConfig: {}`, `SnapStart: {ApplyOn: 'None'}`,
- * `TracingConfig: {Mode: 'PassThrough'}` (checked in validate.ts).
+ * TracingConfig PassThrough and Active are both honoured (src/tracing/).
  *
  * Input members of the API model (lambda-2015-03-31) and what Kumo does:
  * - CreateFunction / UpdateFunctionConfiguration: FunctionName, Runtime, Role,
  *   Handler, Code.ZipFile, Description, Timeout, MemorySize, Publish,
  *   Environment, KMSKeyArn, Tags, Layers, EphemeralStorage, LoggingConfig,
  *   RevisionId, PackageType Zip, Architectures of the host, TracingConfig
- *   PassThrough, DeadLetterConfig (an SQS or SNS TargetArn, `checkDeadLetter`): honoured. VpcConfig, FileSystemConfigs,
+ *   (PassThrough, Active), DeadLetterConfig (an SQS or SNS TargetArn, `checkDeadLetter`): honoured. VpcConfig, FileSystemConfigs,
  *   ImageConfig, SnapStart: honoured when empty, refused otherwise.
  *   CodeSigningConfigArn, PublishTo, TenancyConfig, CapacityProviderConfig,
  *   DurableConfig, Code.S3* (S3Bucket, S3Key, S3ObjectVersion, S3ObjectStorageMode),
  *   Code.ImageUri, Code.SourceKMSKeyArn,
- *   PackageType Image, TracingConfig Active: refused.
+ *   PackageType Image: refused.
  * - UpdateFunctionCode: ZipFile, Architectures, Publish, DryRun, RevisionId:
  *   honoured; S3Bucket, S3Key, S3ObjectVersion, S3ObjectStorageMode,
  *   ImageUri, SourceKMSKeyArn, PublishTo: refused.

@@ -202,7 +202,6 @@ export function checkTags(c: Checker, v: Record<string, string> | undefined, pat
 export function checkTracing(c: Checker, v: { Mode?: string } | undefined): 'Active' | 'PassThrough' | undefined {
   if (v === undefined) return undefined;
   const mode = c.enumOf(v.Mode, 'tracingConfig.mode', ['Active', 'PassThrough'] as const);
-  // PassThrough is AWS's default and what Kumo does; Active needs X-Ray, which Kumo does not have.
-  if (mode === 'Active') throw invalidParameter('TracingConfig Mode Active is not supported by this Kumo server: there is no X-Ray; use PassThrough.');
+  // PassThrough (AWS's default) honours the caller's Sampled; Active samples every request (src/tracing/).
   return mode;
 }

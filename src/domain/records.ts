@@ -124,6 +124,8 @@ export interface AsyncEvent {
    */
   enqueuedAtMs: number;
   clientContext?: string;
+  /** The X-Amzn-Trace-Id the Event invoke came with: every attempt runs in that trace (src/tracing/). */
+  traceHeader?: string;
 }
 
 /** An event to enqueue: the store stamps its enqueue time (and due time) with its own clock. */

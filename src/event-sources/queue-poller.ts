@@ -308,6 +308,8 @@ export class QueuePoller {
         qualifier: this.rec.qualifier,
         payload: sqsEventPayload(batch.map((it) => it.json)),
         tail: false,
+        // A message sent with AWSTraceHeader continues its trace (the batch's first such message); otherwise a new trace.
+        traceId: traceOf(batch),
       });
     } catch (e) {
       const kind = e instanceof DomainError ? e.kind : undefined;
@@ -343,4 +345,13 @@ export class QueuePoller {
     }
     return { remove, resurface };
   }
+}
+
+/** The first AWSTraceHeader among a batch's messages (undefined: the invoke starts a new trace). */
+function traceOf(batch: Item[]): string | undefined {
+  for (const it of batch) {
+    const h = it.m.attributes.AWSTraceHeader;
+    if (h) return h;
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { frontDoorTraceHeader } from '../tracing/trace-header';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors';
 import type { InvokeService } from '../invoke/service';
@@ -95,6 +96,7 @@ export async function serveHttpApi(d: HttpApiServeDeps, c: ApiCall): Promise<Rep
   const sock = c.req.socket;
   const sourceIp = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
   const nowMs = Date.now();
+  const traceId = frontDoorTraceHeader(c.req.headers['x-amzn-trace-id'], nowMs);
   const request = {
     method, rawPath: st.routePath, fullPath: c.path, rawQueryString: c.rawQueryString, body: c.body,
     headers: c.headerPairs, sourceIp, protocol: `HTTP/${c.req.httpVersion}`,
@@ -103,7 +105,7 @@ export async function serveHttpApi(d: HttpApiServeDeps, c: ApiCall): Promise<Rep
     apiId: api.apiId, accountId: d.accountId, region: d.region, domainName: c.domainName, requestId: c.requestId, nowMs,
     stage: st.stage.stageName, stageVariables: st.stage.stageVariables, route: match.route, pathParameters: match.pathParameters,
     added: {
-      'x-amzn-trace-id': `Root=1-${Math.floor(nowMs / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+      'x-amzn-trace-id': traceId,
       'x-forwarded-for': sourceIp,
       'x-forwarded-port': String(sock.localPort ?? ''),
       'x-forwarded-proto': 'http',
@@ -117,7 +119,7 @@ export async function serveHttpApi(d: HttpApiServeDeps, c: ApiCall): Promise<Rep
   let timer: NodeJS.Timeout | undefined;
   try {
     const target = await d.invoker.resolve(integ.functionName, integ.qualifier);
-    const invoked = d.invoker.invoke({ name: integ.functionName, qualifier: integ.qualifier, payload, tail: false, requestId: c.requestId }, target);
+    const invoked = d.invoker.invoke({ name: integ.functionName, qualifier: integ.qualifier, payload, tail: false, requestId: c.requestId, traceId }, target);
     // The integration's timeout (TimeoutInMillis, at most 30 s): AWS answers 503 and the function runs on.
     const timedOut = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), integ.timeoutInMillis); });
     invoked.catch(() => undefined);

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { frontDoorTraceHeader } from '../tracing/trace-header';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { limits } from '../config';
@@ -224,6 +225,7 @@ export class UrlListener {
 
     const sock = req.socket;
     const nowMs = Date.now();
+    const traceId = frontDoorTraceHeader(req.headers['x-amzn-trace-id'], nowMs);
     const event = buildEvent(
       {
         method, rawPath, rawQueryString, body, iam,
@@ -234,7 +236,7 @@ export class UrlListener {
       {
         urlId, region: this.deps.region, domainName: m ? host.replace(/:\d+$/, '') : host, requestId, nowMs,
         added: {
-          'x-amzn-trace-id': `Root=1-${Math.floor(nowMs / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+          'x-amzn-trace-id': traceId,
           'x-forwarded-for': (sock.remoteAddress ?? '').replace(/^::ffff:/, ''),
           'x-forwarded-port': String(sock.localPort ?? ''),
           'x-forwarded-proto': 'http',
@@ -250,12 +252,12 @@ export class UrlListener {
     try {
       const target = await this.deps.invoker.resolve(cfg.functionName, qualifier);
       if (cfg.invokeMode === 'RESPONSE_STREAM') {
-        const streamed = await this.deps.invoker.invokeStream({ name: cfg.functionName, qualifier, payload, tail: false, requestId }, target);
+        const streamed = await this.deps.invoker.invokeStream({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId }, target);
         const reply = await streamReply(streamed, method);
         const headers = cfg.cors ? withCorsHeaders(cfg.cors, header('origin'), reply.headers) : reply.headers;
         return { ...reply, headers };
       }
-      result = await this.deps.invoker.invoke({ name: cfg.functionName, qualifier, payload, tail: false, requestId }, target);
+      result = await this.deps.invoker.invoke({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId }, target);
     } catch (e) {
       if (e instanceof DomainError) {
         if (e.kind === 'Throttled') return message(429, 'TooManyRequestsException', 'Rate Exceeded.');

@@ -1,4 +1,4 @@
-import { randomUUID, randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { limits } from '../config';
 import { DomainError, notFound, conflict } from '../domain/errors';
@@ -13,6 +13,8 @@ import { platformJson, platformLog, systemLevelAllows, type ReportStatus } from 
 import { streamLimits, type StreamLimits } from './limits';
 import type { InvokeMetrics } from '../metrics/lambda-metrics';
 import { ResponseGovernor } from './response-stream';
+import { newTraceHeader } from '../tracing/trace-header';
+import { untracedHeader, type InvokeTracer, type InvocationTrace } from '../tracing/tracer';
 import { buffered, completionOf, streamTooLarge, type StreamCompletion, type StreamedInvokeResult } from './streamed';
 
 export type { StreamCompletion, StreamedInvokeResult } from './streamed';
@@ -93,6 +95,8 @@ export class InvokeService {
     private readonly streaming: StreamLimits = streamLimits,
     /** Lambda's CloudWatch metrics (src/metrics/): a few additions where the outcome is known, nothing else on this path. */
     private readonly metrics?: InvokeMetrics,
+    /** Spans over OTLP (src/tracing/): undefined when no collector is configured — then nothing of it runs here. */
+    private readonly tracer?: InvokeTracer,
   ) {
     functions.onChange((name, latest, detail) => {
       this.cache.delete(name);
@@ -164,6 +168,8 @@ export class InvokeService {
     }
     this.metrics?.concurrency(this.concurrency.current, this.concurrency.unreservedInFlight);
     const requestId = input.requestId ?? randomUUID();
+    const trace = this.tracer?.begin(rec.config.tracingMode, input.traceId);
+    const traceHeader = trace ? trace.header : traceHeaderOf(rec, input.traceId);
     let ee;
     try {
       for (let attempt = 0; ; attempt++) {
@@ -176,14 +182,16 @@ export class InvokeService {
         } catch (e) {
           if (e instanceof InitFailure) {
             this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined, rec.config);
-            return this.initFailed(rec, requestId, e.outcome);
+            const failed = this.initFailed(rec, requestId, e.outcome);
+            if (trace) this.traced(trace, rec, target, failed, undefined, undefined, undefined);
+            return failed;
           }
           throw e;
         }
         if (input.tail) ee.startTail();
         if (cold) this.logInit(rec, ee, cold);
         const t0 = performance.now();
-        let outcome = await this.run(ee, rec, target, input, requestId);
+        let outcome = await this.run(ee, rec, target, input, requestId, traceHeader);
         // Invoke answers in one body: a streamed response is read whole, within Invoke's limit.
         if (outcome.kind === 'stream') outcome = await collectStream(ee, outcome, requestId);
         if (outcome.kind === 'platform-error' && outcome.undelivered && attempt < undeliveredRetriesMax) {
@@ -194,7 +202,9 @@ export class InvokeService {
         }
         const durationMs = performance.now() - t0;
         this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs, rec.config);
-        return await this.finish(ee, rec, requestId, outcome, durationMs, cold?.initDurationMs, input.reportBeforeReturn);
+        const result = await this.finish(ee, rec, requestId, outcome, durationMs, cold?.initDurationMs, input.reportBeforeReturn);
+        if (trace) this.traced(trace, rec, target, result, cold, t0, t0 + durationMs);
+        return result;
       }
     } finally {
       this.concurrency.release(lease);
@@ -225,6 +235,8 @@ export class InvokeService {
     }
     this.metrics?.concurrency(this.concurrency.current, this.concurrency.unreservedInFlight);
     const requestId = input.requestId ?? randomUUID();
+    const trace = this.tracer?.begin(rec.config.tracingMode, input.traceId);
+    const traceHeader = trace ? trace.header : traceHeaderOf(rec, input.traceId);
     let ee: ExecutionEnvironment | undefined;
     /** Once the stream is handed over, its end releases lease and EE (not this function's `finally`). */
     let handedOver = false;
@@ -239,23 +251,27 @@ export class InvokeService {
         } catch (e) {
           if (e instanceof InitFailure) {
             this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, 0, true, undefined, rec.config);
-            return buffered(this.initFailed(rec, requestId, e.outcome), undefined);
+            const failed = this.initFailed(rec, requestId, e.outcome);
+            if (trace) this.traced(trace, rec, target, failed, undefined, undefined, undefined);
+            return buffered(failed, undefined);
           }
           throw e;
         }
         if (input.tail) ee.startTail();
         if (cold) this.logInit(rec, ee, cold);
         const t0 = performance.now();
-        const outcome = await this.run(ee, rec, target, input, requestId);
+        const outcome = await this.run(ee, rec, target, input, requestId, traceHeader);
         if (outcome.kind === 'platform-error' && outcome.undelivered && attempt < undeliveredRetriesMax) {
           this.placement.release(ee);
           ee = undefined;
           continue;
         }
         if (outcome.kind !== 'stream') {
-          const durationMs = performance.now() - t0;
+          const t1 = performance.now();
+          const durationMs = t1 - t0;
           this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs, rec.config);
           const r = await this.finish(ee, rec, requestId, outcome, durationMs, cold?.initDurationMs, input.reportBeforeReturn);
+          if (trace) this.traced(trace, rec, target, r, cold, t0, t1);
           return buffered(r, outcome.kind === 'response' ? 'application/json' : undefined);
         }
         handedOver = true;
@@ -264,7 +280,8 @@ export class InvokeService {
           this.concurrency.release(lease);
           this.placement.release(acquired);
         };
-        return this.streamOut(acquired, rec, input.qualifier, requestId, outcome, t0, cold?.initDurationMs, release);
+        const onEnd = trace ? (r: InvokeResult, t1: number) => this.traced(trace, rec, target!, r, cold, t0, t1) : undefined;
+        return this.streamOut(acquired, rec, input.qualifier, requestId, outcome, t0, cold?.initDurationMs, release, onEnd);
       }
     } finally {
       if (!handedOver) {
@@ -284,6 +301,8 @@ export class InvokeService {
     t0: number,
     initDurationMs: number | undefined,
     release: () => void,
+    /** The tracer's end of this invocation (only when traced). */
+    onEnd?: (r: InvokeResult, outcomeMs: number) => void,
   ): StreamedInvokeResult {
     const source = o.body;
     const tooLarge = streamTooLarge(this.streaming.responseBytesMax);
@@ -306,10 +325,14 @@ export class InvokeService {
         // What the caller has so far is all it gets; the outcome says why it stopped.
         if (!governor.destroyed) governor.end();
         // A streamed invocation counts (and is billed) when its stream ends.
-        const durationMs = performance.now() - t0;
+        const t1 = performance.now();
+        const durationMs = t1 - t0;
         this.metrics?.invoked(rec.functionName, qualifier, rec.version, durationMs, outcome.kind !== 'response', initDurationMs, rec.config);
         this.finish(ee, rec, requestId, outcome, durationMs, initDurationMs, false)
-          .then((r) => resolve(completionOf(r, governor.bytesPassed)))
+          .then((r) => {
+            onEnd?.(r, t1);
+            resolve(completionOf(r, governor.bytesPassed));
+          })
           .catch((e: unknown) => resolve({ error: { errorType: 'ServiceException', errorMessage: String(e), body: Buffer.alloc(0), platform: true }, bytes: governor.bytesPassed }))
           .finally(release);
       };
@@ -333,6 +356,29 @@ export class InvokeService {
     return this.concurrency.reservedOf(functionName);
   }
 
+  /** The traced invocation's spans (src/tracing/tracer.ts); called only when `begin` sampled it. */
+  private traced(
+    trace: InvocationTrace, rec: VersionRecord, target: Target, r: InvokeResult,
+    cold: AcquiredEe['cold'], runStartMs: number | undefined, outcomeMs: number | undefined,
+  ): void {
+    // Tracing never fails an invocation: a span that cannot be made is lost, the answer is not.
+    try {
+      this.tracer!.end(trace, {
+        functionName: rec.functionName,
+        version: rec.version,
+        invokedArn: target.invokedArn,
+        requestId: r.requestId,
+        memoryMb: rec.config.memoryMb,
+        cold,
+        runStartMs,
+        outcomeMs,
+        error: r.functionError ? (r.platformError ?? r.functionError) : undefined,
+      });
+    } catch {
+      /* dropped */
+    }
+  }
+
   /** AWS logs INIT_START on a cold start; INIT_PHASES is Kumo's breakdown of the cold start. */
   private logInit(rec: VersionRecord, ee: ExecutionEnvironment, cold: NonNullable<AcquiredEe['cold']>): void {
     const c = rec.config;
@@ -347,7 +393,7 @@ export class InvokeService {
   }
 
   /** Hands the request to the EE and waits for its outcome or the function's timeout. START is logged when the runtime receives it. */
-  private run(ee: ExecutionEnvironment, rec: VersionRecord, target: Target, input: InvokeInput, requestId: string): Promise<InvocationOutcome> {
+  private run(ee: ExecutionEnvironment, rec: VersionRecord, target: Target, input: InvokeInput, requestId: string, traceHeader: string): Promise<InvocationOutcome> {
     const timeoutMs = rec.config.timeoutSeconds * 1000;
     return new Promise<InvocationOutcome>((settle) => {
       const timer = setTimeout(() => {
@@ -365,7 +411,7 @@ export class InvokeService {
         payload: input.payload,
         deadlineMs: Date.now() + timeoutMs,
         invokedFunctionArn: target.invokedArn,
-        traceId: input.traceId ?? newTraceId(),
+        traceId: traceHeader,
         clientContext: input.clientContext,
         onDelivered: () => {
           if (rec.config.logFormat !== 'JSON') ee.log(platformLog.start(requestId, rec.version));
@@ -518,10 +564,17 @@ function tailBase64(lines: string[]): string {
   return (buf.length > limits.logTailBytesMax ? buf.subarray(buf.length - limits.logTailBytesMax) : buf).toString('base64');
 }
 
-/** An X-Ray trace header: Root=1-<8 hex epoch s>-<24 hex>;Parent=<16 hex>;Sampled=0. */
+/**
+ * The trace header a function gets when nobody exports its spans: the
+ * caller's, or a new one (Sampled=0); an Active function's has Sampled=1 and
+ * a Parent of Lambda's (trace-header.ts, tracer.ts untracedHeader).
+ */
+export function traceHeaderOf(rec: Pick<VersionRecord, 'config'>, incoming: string | undefined): string {
+  return rec.config.tracingMode === 'PassThrough' ? (incoming ?? newTraceId()) : untracedHeader('Active', incoming, newTraceId);
+}
+
 function newTraceId(): string {
-  const r = randomBytes(20).toString('hex');
-  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${r.slice(0, 24)};Parent=${r.slice(24, 40)};Sampled=0`;
+  return newTraceHeader(false);
 }
 
 /** platform.report's status of an outcome (the Telemetry API's: success, error, timeout, failure). */

@@ -694,6 +694,10 @@ export class Placement {
   ): Record<string, string> {
     const cfg = rec.config;
     const env: Record<string, string> = {
+      // X-Ray (Active tracing): what Lambda sets; not reserved, so the function's own values win
+      // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+      // The daemon is Kumo's receiver (src/tracing/xray-daemon.ts): UDP on the Runtime API's address and port number.
+      ...(cfg.tracingMode === 'Active' ? { AWS_XRAY_DAEMON_ADDRESS: this.driver.runtimeApiAddress(), AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR' } : {}),
       ...functionEnv,
       AWS_LAMBDA_FUNCTION_NAME: rec.functionName,
       AWS_LAMBDA_FUNCTION_VERSION: rec.version,

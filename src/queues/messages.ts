@@ -9,6 +9,8 @@ export interface SendInput {
   attributes?: Record<string, MessageAttributeValue>;
   groupId?: string;
   dedupId?: string;
+  /** MessageSystemAttributes AWSTraceHeader (X-Ray trace header). */
+  traceHeader?: string;
 }
 
 const invalid = (m: string) => new QueueError('InvalidParameter', m);

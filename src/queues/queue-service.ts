@@ -25,6 +25,7 @@ export interface SentMessage {
   messageId: string;
   md5OfBody: string;
   md5OfAttributes?: string;
+  md5OfSystemAttributes?: string;
   sequenceNumber?: string;
 }
 
@@ -299,8 +300,13 @@ export class QueueService {
             delayS: e.delayS ?? Number(q.attributes.DelaySeconds),
             groupId: fifo ? e.groupId : undefined,
             dedupId: fifo ? dedupId : undefined,
+            ...(e.traceHeader !== undefined ? { traceHeader: e.traceHeader } : {}),
           },
-          sent: { messageId, md5OfBody: md5OfBody(body), md5OfAttributes: attrs ? md5OfAttributes(attrs) : undefined },
+          sent: {
+            messageId, md5OfBody: md5OfBody(body), md5OfAttributes: attrs ? md5OfAttributes(attrs) : undefined,
+            // AWS's MD5OfMessageSystemAttributes: the message-attribute digest over the system attributes.
+            ...(e.traceHeader !== undefined ? { md5OfSystemAttributes: md5OfAttributes({ AWSTraceHeader: { DataType: 'String', StringValue: e.traceHeader } }) } : {}),
+          },
         });
         results.push({ id: e.id, ok: valid[valid.length - 1]!.sent });
       } catch (err) {
@@ -372,6 +378,7 @@ export class QueueService {
     const messageAttributes = selectAttributes(all, wantedAttrs);
     const every: Record<string, string | undefined> = {
       SenderId: m.senderId,
+      AWSTraceHeader: m.traceHeader,
       SentTimestamp: String(m.sentMs),
       ApproximateReceiveCount: String(m.receiveCount),
       ApproximateFirstReceiveTimestamp: String(m.firstReceiveMs),

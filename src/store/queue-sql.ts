@@ -165,9 +165,9 @@ export function* sendMessages(
 
 function insertMessage(queue: string, m: NewQueueMessage, sentMs: number, visibleMs: number, seq: string | undefined): Sql {
   return s(
-    `INSERT INTO sqs_messages (queue, message_id, body, attributes, sender_id, sent_ms, visible_ms, receive_count, group_id, dedup_id, seq)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10)`,
-    queue, m.messageId, m.body, m.attributes, m.senderId, sentMs, visibleMs, m.groupId ?? null, m.dedupId ?? null, seq ?? null,
+    `INSERT INTO sqs_messages (queue, message_id, body, attributes, sender_id, sent_ms, visible_ms, receive_count, group_id, dedup_id, seq, trace_header)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11)`,
+    queue, m.messageId, m.body, m.attributes, m.senderId, sentMs, visibleMs, m.groupId ?? null, m.dedupId ?? null, seq ?? null, m.traceHeader ?? null,
   );
 }
 
@@ -177,6 +177,7 @@ function messageRow(r: Row, receiptHandle: string): StoredQueueMessage {
     body: r.body as Buffer,
     attributes: (r.attributes as Buffer | null) ?? null,
     senderId: String(r.sender_id),
+    ...(r.trace_header == null ? {} : { traceHeader: String(r.trace_header) }),
     receiptHandle,
     receiveCount: Number(r.receive_count),
     sentMs: Number(r.sent_ms),
@@ -253,9 +254,9 @@ function* moveRow(r: Row, to: string, now: number, targetSeq: unknown, source: s
     yield s('UPDATE sqs_queues SET seq = $2 WHERE name = $1', to, next);
   }
   yield s(
-    `INSERT INTO sqs_messages (queue, message_id, body, attributes, sender_id, sent_ms, visible_ms, receive_count, group_id, dedup_id, seq, source_queue)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11)`,
-    to, r.message_id, r.body, r.attributes, r.sender_id, r.sent_ms, now, r.group_id, r.dedup_id, seq, source,
+    `INSERT INTO sqs_messages (queue, message_id, body, attributes, sender_id, sent_ms, visible_ms, receive_count, group_id, dedup_id, seq, source_queue, trace_header)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12)`,
+    to, r.message_id, r.body, r.attributes, r.sender_id, r.sent_ms, now, r.group_id, r.dedup_id, seq, source, r.trace_header ?? null,
   );
   yield s('DELETE FROM sqs_messages WHERE id = $1', r.id);
 }

@@ -32,6 +32,8 @@ export interface NewQueueMessage {
   attributes: Buffer | null;
   senderId: string;
   delayS: number;
+  /** The AWSTraceHeader message system attribute (X-Ray trace header; not sealed: tracing metadata, not the user's data). */
+  traceHeader?: string;
   groupId?: string;
   dedupId?: string;
 }
@@ -41,6 +43,7 @@ export interface StoredQueueMessage {
   body: Buffer;
   attributes: Buffer | null;
   senderId: string;
+  traceHeader?: string;
   receiptHandle: string;
   receiveCount: number;
   sentMs: number;

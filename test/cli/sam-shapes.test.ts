@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { decode, testCreds, type RunningServer } from '../integration/harness';
@@ -68,6 +68,45 @@ Resources:
     assert.deepEqual(await invoke('sam-init-app-PyFunction'), ['function.py'], 'the one file at the root of its own zip');
     // Idempotent: the same folder gives the same zip.
     assert.match((await ok(['deploy'], { env, cwd: dir })).stdout, /deployed: no changes/);
+  });
+
+  it("SAM's Tracing (Globals too) and TracingConfig set the function's TracingConfig; changing it redeploys", async () => {
+    const dir = tmpDir('tracing');
+    const template = (mode: string) => `Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Tracing: ${mode}
+Resources:
+  Traced:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: traced-sam
+      InlineCode: "exports.handler = async () => process.env._X_AMZN_TRACE_ID;"
+      Handler: index.handler
+      Runtime: nodejs20.x
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: traced-cfn
+      Code: { ZipFile: "exports.handler = async () => 1;" }
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Role: arn:aws:iam::000000000000:role/r
+      TracingConfig: { Mode: Active }
+`;
+    const mode = async (fn: string) => (await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: fn }))).TracingConfig?.Mode;
+    writeTree(dir, { 'template.yaml': template('Active') });
+    await ok(['deploy', '--stack-name', 'tracing'], { env, cwd: dir });
+    assert.equal(await mode('traced-sam'), 'Active');
+    assert.equal(await mode('traced-cfn'), 'Active');
+    assert.match(String(await invoke('traced-sam')), /;Sampled=1$/);
+    writeTree(dir, { 'template.yaml': template('PassThrough') });
+    await ok(['deploy', '--stack-name', 'tracing'], { env, cwd: dir });
+    assert.equal(await mode('traced-sam'), 'PassThrough');
+    writeTree(dir, { 'template.yaml': template('Sometimes') });
+    const bad = await kumo(['deploy', '--stack-name', 'tracing'], { env, cwd: dir });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr + bad.stdout, /Tracing.*Active or PassThrough/);
   });
 
   it('InlineCode and CodeUri together are refused as the translator refuses them', async () => {

@@ -44,7 +44,6 @@ describe('settings: honoured or refused, never dropped', () => {
       [{ FileSystemConfigs: [{ Arn: 'arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-0123', LocalMountPath: '/mnt/efs' }] }, /^FileSystemConfigs /],
       [{ ImageConfig: { Command: ['app.handler'] } }, /^ImageConfig /],
       [{ SnapStart: { ApplyOn: 'PublishedVersions' } }, /^SnapStart ApplyOn PublishedVersions /],
-      [{ TracingConfig: { Mode: 'Active' } }, /^TracingConfig Mode Active /],
       [{ CodeSigningConfigArn: 'arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdef0' }, /^CodeSigningConfigArn /],
       [{ PackageType: 'Image' }, /^PackageType Image /],
       [{ Architectures: [process.arch === 'arm64' ? 'x86_64' : 'arm64'] }, /^Architectures /],
@@ -93,7 +92,6 @@ describe('settings: honoured or refused, never dropped', () => {
     await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, FileSystemConfigs: [{ Arn: 'arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-1', LocalMountPath: '/mnt/x' }] })), /^FileSystemConfigs /);
     await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, ImageConfig: { EntryPoint: ['/x'] } })), /^ImageConfig /);
     await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, SnapStart: { ApplyOn: 'PublishedVersions' } })), /^SnapStart /);
-    await expectRefused(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 9, TracingConfig: { Mode: 'Active' } })), /^TracingConfig /);
     await expectRefused(c.send(new UpdateFunctionCodeCommand({ FunctionName: 'plain', ZipFile: zip, SourceKMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/k' })), /^SourceKMSKeyArn /);
     await expectRefused(c.send(new UpdateFunctionCodeCommand({ FunctionName: 'plain', S3Bucket: 'b', S3Key: 'k', S3ObjectVersion: '1' })), /S3/);
     await expectRefused(c.send(new PublishVersionCommand({ FunctionName: 'plain', PublishTo: 'LATEST_PUBLISHED' })), /^PublishTo /);

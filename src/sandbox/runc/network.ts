@@ -25,12 +25,13 @@ import type { ApiPath } from '../driver';
  *   otherwise be reachable through the bridge's fe80:: address.
  * - Filter rules (chains KUMO-<tag>-IN / -FWD / -OUT / -EGR, jumps tagged
  *   with the comment `kumo:<tag>`):
- *     IN   (EE → any host address): only the Runtime API port and Kumo's
- *          AWS API port on the gateway address, and DNS to a resolver that
- *          happens to be a host address; every other host service, on every
- *          host address, is dropped; and the gateway address answers only on
- *          the bridge and on loopback (another machine routing to it through
- *          the uplink is dropped);
+ *     IN   (EE → any host address): only the Runtime API port (TCP; UDP on
+ *          the same number for the X-Ray daemon receiver) and Kumo's AWS API
+ *          port on the gateway address, and DNS to a resolver that happens to
+ *          be a host address; every other host service, on every host
+ *          address, is dropped; and the gateway address answers only on the
+ *          bridge and on loopback (another machine routing to it through the
+ *          uplink is dropped);
  *     OUT  (host → EE): replies only; no host process opens a connection
  *          into an EE;
  *     FWD  (routed): into an EE replies only (so neither another machine nor
@@ -166,6 +167,8 @@ export class SandboxNetwork {
       ...(this.runtimeApiPort ? [`-A ${c} -p tcp -d ${this.gateway} --dport ${this.runtimeApiPort} -j ACCEPT`] : []),
       // Kumo's AWS API (the same listener on the gateway address; each netns redirects its loopback port here).
       ...(this.apiPath ? [`-A ${c} -p tcp -d ${this.gateway} --dport ${this.apiPath.port} -j ACCEPT`] : []),
+      // The X-Ray daemon receiver (src/tracing/xray-daemon.ts): UDP on the Runtime API's port number (AWS_XRAY_DAEMON_ADDRESS).
+      ...(this.runtimeApiPort ? [`-A ${c} -p udp -d ${this.gateway} --dport ${this.runtimeApiPort} -j ACCEPT`] : []),
       // A resolver on one of the host's own addresses (a local dnsmasq on the LAN address, say).
       ...this.resolvers.flatMap((r) => ['udp', 'tcp'].map((proto) => `-A ${c} -p ${proto} -d ${r} --dport 53 -j ACCEPT`)),
       `-A ${c} -j DROP`,

@@ -28,7 +28,7 @@ export function invokeRoutes(deps: { functions: FunctionService; invoker: Invoke
         }
         if (type === 'Event') {
           await deps.invoker.resolve(name, qualifier);
-          const requestId = await deps.queue.enqueue(name, qualifier, payload, clientContext);
+          const requestId = await deps.queue.enqueue(name, qualifier, payload, clientContext, header(req.headers['x-amzn-trace-id']));
           return { status: 202, headers: { 'x-amzn-requestid': requestId } };
         }
         const target = await deps.invoker.resolve(name, qualifier);

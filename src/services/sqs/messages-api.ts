@@ -11,10 +11,8 @@ import { op, queueNameOf, type SqsDeps } from './operation';
 const sendBodyBytesMax = 8 * 1024 * 1024;
 
 function sendInput(m: Members): SendInput {
-  if (m.MessageSystemAttributes !== undefined && Object.keys(m.MessageSystemAttributes as object).length) {
-    throw new QueueError('InvalidParameter', 'Kumo does not support MessageSystemAttributes (AWSTraceHeader): there is no X-Ray.');
-  }
   return {
+    traceHeader: traceHeaderOf(m.MessageSystemAttributes),
     body: str(m, 'MessageBody'),
     delayS: int(m, 'DelaySeconds'),
     attributes: messageAttributes(m),
@@ -23,8 +21,29 @@ function sendInput(m: Members): SendInput {
   };
 }
 
+/**
+ * MessageSystemAttributes: AWSTraceHeader (a String) is the only one AWS
+ * takes ("Currently, the only supported message system attribute is
+ * AWSTraceHeader. Its type must be String"); anything else is refused.
+ */
+function traceHeaderOf(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new QueueError('InvalidParameter', 'MessageSystemAttributes must be a map.');
+  let out: string | undefined;
+  for (const [name, a] of Object.entries(v as Record<string, unknown>)) {
+    if (name !== 'AWSTraceHeader') throw new QueueError('InvalidParameter', `Message system attribute name '${name}' is invalid.`);
+    const av = a as { DataType?: unknown; StringValue?: unknown } | null;
+    if (!av || av.DataType !== 'String' || typeof av.StringValue !== 'string' || av.StringValue === '') {
+      throw new QueueError('InvalidParameter', 'Message system attribute AWSTraceHeader must have DataType String and a StringValue.');
+    }
+    out = av.StringValue;
+  }
+  return out;
+}
+
 const sentShape = (s: SentMessage) => ({
-  MessageId: s.messageId, MD5OfMessageBody: s.md5OfBody, MD5OfMessageAttributes: s.md5OfAttributes, SequenceNumber: s.sequenceNumber,
+  MessageId: s.messageId, MD5OfMessageBody: s.md5OfBody, MD5OfMessageAttributes: s.md5OfAttributes,
+  MD5OfMessageSystemAttributes: s.md5OfSystemAttributes, SequenceNumber: s.sequenceNumber,
 });
 
 function attrShape(a: Record<string, MessageAttributeValue>): Record<string, Members> {

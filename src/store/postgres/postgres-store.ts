@@ -563,10 +563,10 @@ export class PostgresStore implements Store, AsyncWakeups {
     // The NOTIFY is delivered when this statement commits, never before the row is visible.
     await this.q(
       `WITH ins AS (
-         INSERT INTO async_events (id, function_name, qualifier, payload, request_id, attempts, due_at_ms, enqueued_at_ms, client_context)
-         VALUES ($1, $2, $3, $4, $5, $6, ${dbNowMs} + $7, ${dbNowMs}, $8) RETURNING id)
+         INSERT INTO async_events (id, function_name, qualifier, payload, request_id, attempts, due_at_ms, enqueued_at_ms, client_context, trace_header)
+         VALUES ($1, $2, $3, $4, $5, $6, ${dbNowMs} + $7, ${dbNowMs}, $8, $9) RETURNING id)
        SELECT pg_notify('${asyncChannel}', '') FROM ins`,
-      [ev.id, ev.functionName, ev.qualifier, ev.payload, ev.requestId, ev.attempts, Math.round(delayMs), ev.clientContext ?? null],
+      [ev.id, ev.functionName, ev.qualifier, ev.payload, ev.requestId, ev.attempts, Math.round(delayMs), ev.clientContext ?? null, ev.traceHeader ?? null],
     );
   }
 
@@ -1126,6 +1126,7 @@ interface AsyncRow {
   due_at_ms: number;
   enqueued_at_ms: number;
   client_context: string | null;
+  trace_header: string | null;
   /** The database's now minus enqueued_at_ms (RETURNING of a lease). */
   age_ms: number;
 }
@@ -1158,7 +1159,7 @@ const toFunction = (r: FnRow): FunctionRecord => ({ name: r.name, createdAt: r.c
 /** `age_ms` is measured by the database; the enqueue moment is given on this process's clock (`nowMs`). */
 const toAsync = (r: AsyncRow, nowMs: number): AsyncEvent => ({
   id: r.id, functionName: r.function_name, qualifier: r.qualifier, payload: r.payload, requestId: r.request_id, attempts: r.attempts,
-  enqueuedAtMs: nowMs - r.age_ms, clientContext: r.client_context ?? undefined,
+  enqueuedAtMs: nowMs - r.age_ms, clientContext: r.client_context ?? undefined, ...(r.trace_header ? { traceHeader: r.trace_header } : {}),
 });
 const toGroup = (r: GroupRow): LogGroupRecord => ({
   name: r.name, createdMs: r.created_ms, retentionDays: r.retention_days, kmsKeyId: r.kms_key_id, storedBytes: r.bytes,

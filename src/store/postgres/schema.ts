@@ -105,4 +105,6 @@ export const migrations: string[] = [
   postgresAuditUserNameMigration,
   // 20: CloudWatch Logs subscription filters with their delivery cursors (../subscription-filters.ts).
   subscriptionFiltersMigration,
+  // 21: async events and SQS messages keep their trace header (src/tracing/; SQS's AWSTraceHeader).
+  'ALTER TABLE async_events ADD COLUMN trace_header text; ALTER TABLE sqs_messages ADD COLUMN trace_header text;',
 ];

@@ -456,8 +456,8 @@ export class SqliteStore implements Store {
          AND json_extract(record, '$.policyRevisionId') = ?`,
       ),
       enqueue: d.prepare(
-        `INSERT INTO async_events (id, function_name, qualifier, payload, request_id, attempts, due_at_ms, enqueued_at_ms, client_context, lease_until_ms)
-         VALUES (@id, @functionName, @qualifier, @payload, @requestId, @attempts, @dueAtMs, @enqueuedAtMs, @clientContext, 0)`,
+        `INSERT INTO async_events (id, function_name, qualifier, payload, request_id, attempts, due_at_ms, enqueued_at_ms, client_context, trace_header, lease_until_ms)
+         VALUES (@id, @functionName, @qualifier, @payload, @requestId, @attempts, @dueAtMs, @enqueuedAtMs, @clientContext, @traceHeader, 0)`,
       ),
       due: d.prepare(
         `SELECT * FROM async_events WHERE due_at_ms <= ? AND lease_until_ms <= ? ORDER BY due_at_ms LIMIT ?`,
@@ -754,7 +754,7 @@ export class SqliteStore implements Store {
 
   async enqueueAsync(ev: NewAsyncEvent, delayMs = 0): Promise<void> {
     const now = Date.now();
-    this.st.enqueue.run({ ...ev, dueAtMs: now + delayMs, enqueuedAtMs: now, clientContext: ev.clientContext ?? null });
+    this.st.enqueue.run({ ...ev, dueAtMs: now + delayMs, enqueuedAtMs: now, clientContext: ev.clientContext ?? null, traceHeader: ev.traceHeader ?? null });
     await this.committed();
   }
 
@@ -773,6 +773,7 @@ export class SqliteStore implements Store {
           attempts: r.attempts,
           enqueuedAtMs: r.enqueued_at_ms,
           clientContext: r.client_context ?? undefined,
+          ...(r.trace_header ? { traceHeader: r.trace_header } : {}),
         });
       }
     }).immediate();
@@ -1243,6 +1244,7 @@ interface AsyncRow {
   due_at_ms: number;
   enqueued_at_ms: number;
   client_context: string | null;
+  trace_header: string | null;
 }
 
 interface GroupRow {
@@ -1359,6 +1361,8 @@ const migrations: string[] = [
   functionPoliciesMigration,
   // 22 (issue 18, authz): the audit trail's Username per event (LookupEvents' Username attribute).
   sqliteAuditUserNameMigration,
+  // 23: async events and SQS messages keep their trace header (src/tracing/; SQS's AWSTraceHeader).
+  'ALTER TABLE async_events ADD COLUMN trace_header TEXT; ALTER TABLE sqs_messages ADD COLUMN trace_header TEXT;',
 ];
 
 /** The logs database (its own file, see the constructor). */

@@ -55,7 +55,18 @@ export function functionConfig(ctx: DeployContext, d: ResourceDecl, pr: Record<s
     Architectures: archs.map(String),
     /** '' for none. */
     DeadLetterTarget: deadLetter,
+    TracingMode: tracingMode(ctx, p, pr),
   };
+}
+
+/** TracingConfig.Mode (AWS::Lambda::Function) or SAM's Tracing (Active | PassThrough); Lambda's default PassThrough when neither. */
+function tracingMode(ctx: DeployContext, p: string, pr: Record<string, unknown>): 'Active' | 'PassThrough' {
+  const [v, at] = pr.Tracing !== undefined
+    ? [pr.Tracing, `${p}.Tracing`]
+    : [isMapping(pr.TracingConfig) ? pr.TracingConfig.Mode : pr.TracingConfig, `${p}.TracingConfig.Mode`];
+  if (v === undefined) return 'PassThrough';
+  if (v !== 'Active' && v !== 'PassThrough') throw ctx.error(at, 'the tracing mode is Active or PassThrough');
+  return v;
 }
 
 /** DeadLetterConfig.TargetArn (AWS::Lambda::Function), or SAM's DeadLetterQueue {Type: SQS|SNS, TargetArn}; '' when neither. */
@@ -89,5 +100,6 @@ export function configDiff(want: DesiredConfig, have: FunctionConfiguration): st
   if (want.Role !== have.Role) diff.push('Role');
   if (!eq(want.Architectures, have.Architectures ?? functionDefaults.Architectures)) diff.push('Architectures');
   if (want.DeadLetterTarget !== (have.DeadLetterConfig?.TargetArn ?? '')) diff.push('DeadLetterConfig');
+  if (want.TracingMode !== (have.TracingConfig?.Mode ?? 'PassThrough')) diff.push('TracingConfig');
   return diff;
 }

@@ -236,6 +236,7 @@ const apiConfig = (name: string, want: DesiredConfig) => ({
   EphemeralStorage: want.EphemeralStorage,
   // An empty TargetArn removes the dead-letter queue (UpdateFunctionConfiguration).
   DeadLetterConfig: { TargetArn: want.DeadLetterTarget },
+  TracingConfig: { Mode: want.TracingMode },
 });
 
 /** CreateFunction, tagged with the stack and template that own it; returns its ARN. */

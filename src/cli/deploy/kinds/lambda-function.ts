@@ -8,10 +8,10 @@ export const lambdaFunction = functionKind({
   schema: {
     handled: [
       'FunctionName', 'Code', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'ReservedConcurrentExecutions', 'EphemeralStorage',
-      'Description', 'Role', 'Architectures', 'PackageType', 'LoggingConfig', 'DeadLetterConfig',
+      'Description', 'Role', 'Architectures', 'PackageType', 'LoggingConfig', 'DeadLetterConfig', 'TracingConfig',
     ],
     ignored: [
-      'Tags', 'TracingConfig', 'VpcConfig', 'KmsKeyArn', 'FileSystemConfigs', 'ImageConfig', 'CodeSigningConfigArn', 'SnapStart',
+      'Tags', 'VpcConfig', 'KmsKeyArn', 'FileSystemConfigs', 'ImageConfig', 'CodeSigningConfigArn', 'SnapStart',
       'RuntimeManagementConfig', 'RecursiveLoop',
     ],
     check({ props, need, fail }) {

@@ -117,12 +117,12 @@ export const serverlessFunction = functionKind({
     handled: [
       'FunctionName', 'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Layers', 'AutoPublishAlias',
       'ReservedConcurrentExecutions', 'EphemeralStorage', 'Description', 'Role', 'Architectures', 'Events', 'PackageType', 'LoggingConfig', 'VersionDescription',
-      'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig', 'FunctionUrlConfig', 'Policies',
+      'DeadLetterQueue', 'EventInvokeConfig', 'ProvisionedConcurrencyConfig', 'FunctionUrlConfig', 'Policies', 'Tracing',
       // Names the version SAM publishes (<Fn>Version<first 10 characters>); Kumo publishes whenever the function changed.
       'AutoPublishCodeSha256',
     ],
     ignored: [
-      'Tracing', 'VpcConfig', 'DeploymentPreference', 'Tags', 'PermissionsBoundary',
+      'VpcConfig', 'DeploymentPreference', 'Tags', 'PermissionsBoundary',
       'KmsKeyArn', 'CodeSigningConfigArn', 'SnapStart', 'RuntimeManagementConfig', 'AssumeRolePolicyDocument',
       'FileSystemConfigs', 'ImageUri', 'ImageConfig', 'RolePath', 'PropagateTags', 'AutoPublishAliasAllProperties', 'RecursiveLoop',
       'SourceKMSKeyArn', 'Connectors', 'Metadata',
