@@ -91,7 +91,7 @@ Resources:
       Code: { ZipFile: "exports.handler = async () => 1;" }
       Handler: index.handler
       Runtime: nodejs20.x
-      Role: arn:aws:iam::000000000000:role/r
+      Role: arn:aws:iam::000000000000:role/lambda-role
       TracingConfig: { Mode: Active }
 `;
     const mode = async (fn: string) => (await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: fn }))).TracingConfig?.Mode;

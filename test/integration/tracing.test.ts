@@ -6,7 +6,7 @@ import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, 
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, InvokeWithResponseStreamCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { decode, encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { decode, encode, makeZip, role, startServer, testCreds, workerPolicies, type RunningServer } from './harness';
 
 /**
  * Tracing (issue 17 item 2) through the real server: an OTLP/HTTP collector
@@ -112,7 +112,7 @@ describe('tracing', () => {
 
   before(async () => {
     col = await collector();
-    s = await startServer({ env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: col.url } });
+    s = await startServer({ grant: workerPolicies, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: col.url } });
     const zip = await makeZip({ 'index.js': nodeCode });
     for (const [name, mode] of [['traced-active', 'Active'], ['traced-pass', 'PassThrough']] as const) {
       await s.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip }, TracingConfig: { Mode: mode } }));
