@@ -120,8 +120,15 @@ describe('runtimes beyond Node.js and Python (AWS SDK v3 against the real server
       }
       assert.ok(out.maxHeapBytes <= 445645 * 1024, `max heap ${out.maxHeapBytes}`);
       // The JVM announces JAVA_TOOL_OPTIONS on stderr while it starts, before START, as on AWS.
-      const stored = await storedLogLines(s.dataDir, 'java-zip');
-      assert.ok(stored.some((l) => l === 'Picked up JAVA_TOOL_OPTIONS: -Dkumo.test=from-tool-options'), stored.join('\n'));
+      // Function logs are stored shortly after the answer (the log sink's flush), not before it.
+      const picked = (l: string) => l === 'Picked up JAVA_TOOL_OPTIONS: -Dkumo.test=from-tool-options';
+      let stored = await storedLogLines(s.dataDir, 'java-zip');
+      for (const end = Date.now() + 10_000; !stored.some((l) => l.startsWith('REPORT ')) && Date.now() < end; ) {
+        await new Promise((r) => setTimeout(r, 100));
+        stored = await storedLogLines(s.dataDir, 'java-zip');
+      }
+      assert.ok(stored.some(picked), stored.join('\n'));
+      assert.ok(stored.findIndex(picked) < stored.findIndex((l) => l.startsWith('START ')), 'before START');
     });
 
     it('reports a thrown exception in AWS\'s Java shape, in the output and the log', async () => {
