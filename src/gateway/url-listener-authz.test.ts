@@ -1,9 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, type Hash as NodeHash, type Hmac } from 'node:crypto';
+import { Sha256 } from '../../test/sha256';
 import http from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { SourceData } from '@smithy/types';
 import { UrlListener } from './url-listener';
 import type { FunctionUrlService } from '../function-urls/service';
 import type { InvokeService } from '../invoke/service';
@@ -55,25 +54,6 @@ const invoker = {
 } as unknown as InvokeService;
 const audited: ApiCall[] = [];
 
-/** SHA-256 / HMAC-SHA-256 for the SDK's signer, from node:crypto. */
-class Sha256 {
-  private h: NodeHash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.h = this.fresh();
-  }
-  private fresh(): NodeHash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', typeof this.secret === 'string' ? this.secret : Buffer.from(this.secret as Uint8Array));
-  }
-  update(data: Uint8Array): void {
-    this.h.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-  reset(): void {
-    this.h = this.fresh();
-  }
-}
 
 describe('function URL with AuthType AWS_IAM: lambda:InvokeFunctionUrl', () => {
   let l: UrlListener;

@@ -8,8 +8,7 @@ import {
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { SourceData } from '@smithy/types';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { Sha256 } from '../sha256';
 import { allowPublicUrl, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 
 const acct = '000000000000';
@@ -57,25 +56,6 @@ function get(url: string): Promise<{ status: number; headers: http.IncomingHttpH
   });
 }
 
-/** node:crypto as the signer's Checksum (the SDK's own hash packages are not installed here). */
-class Sha256 {
-  private h: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.h = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', typeof this.secret === 'string' ? this.secret : Buffer.from(this.secret as Uint8Array));
-  }
-  update(data: Uint8Array): void {
-    this.h.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-  reset(): void {
-    this.h = this.fresh();
-  }
-}
 
 /** A GET of an AWS_IAM URL signed (SigV4, service lambda) with these credentials. */
 async function signedGet(url: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<number> {

@@ -8,31 +8,11 @@ import {
   waitUntilFunctionActiveV2, type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { SourceData } from '@smithy/types';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { Sha256 } from '../sha256';
 import { allowPublicUrl, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 import { tool } from '../tools';
 import { startPostgres, type ThrowawayPostgres } from '../postgres';
 
-/** node:crypto as the signer's Checksum (the SDK's own hash packages are not installed here). */
-class Sha256 {
-  private h: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.h = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', typeof this.secret === 'string' ? this.secret : Buffer.from(this.secret as Uint8Array));
-  }
-  update(data: Uint8Array): void {
-    this.h.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-  reset(): void {
-    this.h = this.fresh();
-  }
-}
 
 /** A handler that answers with its event (the payload 2.0 request) unless the request asks for something else. */
 const echoJs = `
