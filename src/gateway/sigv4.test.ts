@@ -1,13 +1,14 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { requirePythonModule, tool } from '../../test/tools';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 as NodeSha256 } from '../../test/sha256';
 import type { CallerResolver } from '../identity/types';
-import type { Checksum, SourceData, HttpRequest as SmithyRequest } from '@smithy/types';
+import type { HttpRequest as SmithyRequest } from '@smithy/types';
 import {
   LambdaClient,
   GetAccountSettingsCommand,
@@ -36,30 +37,6 @@ import {
 // ---------------------------------------------------------------------------
 // The real signer, fed node:crypto.
 
-function toBuf(d: SourceData): Buffer {
-  if (typeof d === 'string') return Buffer.from(d, 'utf8');
-  if (ArrayBuffer.isView(d)) return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-  return Buffer.from(d as ArrayBuffer);
-}
-
-class NodeSha256 implements Checksum {
-  private h: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.h = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuf(this.secret));
-  }
-  update(data: Uint8Array): void {
-    this.h.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-  reset(): void {
-    this.h = this.fresh();
-  }
-}
 
 const REGION = 'us-east-1';
 const SERVICE = 'lambda';
