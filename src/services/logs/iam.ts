@@ -35,5 +35,9 @@ export const logsIam = iamOf({
     GetLogEvents: stream,
     FilterLogEvents: group,
     StartLiveTail: group,
+    // Subscription filters are the log group's (IAM's reference: log-group resource).
+    PutSubscriptionFilter: group,
+    DescribeSubscriptionFilters: group,
+    DeleteSubscriptionFilter: group,
   },
 });
