@@ -160,6 +160,13 @@ export interface KumoConfig {
    * (KUMO_PREWARM_POOL_MAX).
    */
   prewarm: boolean;
+  /**
+   * Lambda's own CloudWatch metrics of sync invocations (Invocations, Duration,
+   * cost…): on unless KUMO_LAMBDA_METRICS=0. Off exists for the benchmark's
+   * metrics on/off comparison (issue 17's Numbers); users' PutMetricData,
+   * EMF and the other metrics are unaffected.
+   */
+  lambdaMetrics: boolean;
   prewarmPoolMax: number;
   /**
    * How long each EE's execution-role credentials are valid
@@ -202,6 +209,7 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
       env, 'KUMO_EE_MEMORY_BUDGET_MB', Math.floor((os.totalmem() / (1024 * 1024)) * limits.eeMemoryBudgetFractionOfHost),
     ),
     prewarm: onOff(env, 'KUMO_PREWARM', true),
+    lambdaMetrics: onOff(env, 'KUMO_LAMBDA_METRICS', true),
     prewarmPoolMax: positiveInt(env, 'KUMO_PREWARM_POOL_MAX', prewarmPoolMaxDefault),
     eeCredentialsMs: atLeast(positiveInt(env, 'KUMO_EE_CREDENTIALS_MS', eeCredentialsDurationMsDefault), eeCredentialsDurationMsMin, 'KUMO_EE_CREDENTIALS_MS'),
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,

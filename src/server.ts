@@ -257,7 +257,7 @@ export class KumoServer {
     const ageSampler = new IteratorAgeSampler(() => this.pollers?.iteratorAges() ?? [], (uuid) => this.store.getEventSourceMapping(uuid), lambdaMetrics);
     this.metricsTimers.push(setInterval(() => void ageSampler.sample().catch((e) => console.error('kumo: iterator age sample failed:', e)), metricsFlushIntervalMs));
     for (const t of this.metricsTimers) t.unref();
-    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env), lambdaMetrics, this.tracer);
+    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env), cfg.lambdaMetrics ? lambdaMetrics : undefined, this.tracer);
     const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
     await reserved.load();
     const provisioned = new ProvisionedConcurrencyService(this.store, this.functions, this.placement, limiter);

@@ -80,6 +80,10 @@ export function checks(d: RunData): { checks: Check[]; info: string[] } {
     cmp('Warm sequential p50, Kumo nodejs20.x, tracing on ≤ 1.05 × tracing off', 'kumo-node-trace-on', 'kumo-node-trace-off', p50, 'le', 1.05, 'ms');
     cmp(`Warm throughput (${d.sizes.connections} conn), tracing on ≥ 0.95 × tracing off`, 'kumo-node-trace-on', 'kumo-node-trace-off', rps, 'ge', 0.95, 'req/s');
   }
+  if (warmOf(d, 'kumo-node-metrics-off')) {
+    cmp('Warm sequential p50, Kumo nodejs20.x, metrics on ≤ 1.05 × metrics off', 'kumo-node-trace-off', 'kumo-node-metrics-off', p50, 'le', 1.05, 'ms');
+    cmp(`Warm throughput (${d.sizes.connections} conn), metrics on ≥ 0.95 × metrics off`, 'kumo-node-trace-off', 'kumo-node-metrics-off', rps, 'ge', 0.95, 'req/s');
+  }
   queueChecks(d, out, info);
   for (const u of d.warmDb) out.push({ status: u.ok ? 'PASS' : 'MISS', name: `Warm invoke path touches no database [${modeName(u.database)}]`, detail: u.detail });
 

@@ -11,8 +11,9 @@ import type { Sizes, WarmResult } from '../lib/results';
  * can do) to an OTLP/HTTP collector in this process that reads and discards
  * them — measured by the warm phase's interleaved rounds (same sizes, same
  * no-op nodejs20.x function). Targets `kumo-node-trace-off` and
- * `kumo-node-trace-on`. Metrics are on in both (Kumo has no switch for
- * them; their cost is in every Kumo figure).
+ * `kumo-node-trace-on` (metrics on in both, as by default), and
+ * `kumo-node-metrics-off` (a third server with KUMO_LAMBDA_METRICS=0 and
+ * no tracing): metrics on vs off is trace-off vs metrics-off.
  */
 export const tracingFunction = 'bench-trace-node';
 
@@ -37,11 +38,15 @@ export async function runTracing(sizes: Sizes, log: (s: string) => void, started
     const on = await Kumo.start({ env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url, KUMO_TRACING_SAMPLE_ALL: '1' } });
     started(on);
     servers.push(on);
+    const bare = await Kumo.start({ env: { KUMO_LAMBDA_METRICS: '0' } });
+    started(bare);
+    servers.push(bare);
     const code = noopCode['nodejs20.x'];
     for (const k of servers) await k.deploy(tracingFunction, 'nodejs20.x', code.handler, code.files);
     const targets = [
       off.warmTarget('kumo-node-trace-off', 'Kumo nodejs20.x, tracing off', tracingFunction),
       on.warmTarget('kumo-node-trace-on', 'Kumo nodejs20.x, tracing on (every invoke exported over OTLP)', tracingFunction),
+      bare.warmTarget('kumo-node-metrics-off', 'Kumo nodejs20.x, tracing off, Lambda metrics off (KUMO_LAMBDA_METRICS=0)', tracingFunction),
     ];
     const results = await runWarm(targets, sizes, log);
     log(`TRACING: the collector received ${requests} OTLP requests`);

@@ -219,3 +219,24 @@ function parseExposition(text: string): { name: string; labels: Record<string, s
   }
   return out;
 }
+
+describe('KUMO_LAMBDA_METRICS=0 (the benchmark\'s metrics-off server)', () => {
+  it('records none of Lambda\'s metrics of sync invokes; the function still runs and PutMetricData still works', async () => {
+    const s = await startServer({ env: { KUMO_LAMBDA_METRICS: '0' } });
+    const cw = new CloudWatchClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: testCreds, maxAttempts: 1 });
+    try {
+      const zip = await makeZip({ 'index.js': 'exports.handler = async () => 7;' });
+      await s.client.send(new CreateFunctionCommand({ FunctionName: 'unmetered', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
+      await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 30 }, { FunctionName: 'unmetered' });
+      for (let k = 0; k < 3; k++) assert.equal(Buffer.from((await s.client.send(new InvokeCommand({ FunctionName: 'unmetered' }))).Payload!).toString(), '7');
+      await cw.send(new PutMetricDataCommand({ Namespace: 'Kumo/Off', MetricData: [{ MetricName: 'Mine', Value: 3 }] }));
+      const stats = (ns: string, name: string, dims: { Name: string; Value: string }[]) =>
+        cw.send(new GetMetricStatisticsCommand({ Namespace: ns, MetricName: name, Dimensions: dims, StartTime: new Date(Date.now() - 3_600_000), EndTime: new Date(Date.now() + 120_000), Period: 7200, Statistics: ['Sum'] }));
+      assert.deepEqual((await stats('AWS/Lambda', 'Invocations', [{ Name: 'FunctionName', Value: 'unmetered' }])).Datapoints, []);
+      assert.equal((await stats('Kumo/Off', 'Mine', [])).Datapoints!.reduce((a, d) => a + d.Sum!, 0), 3);
+    } finally {
+      cw.destroy();
+      await s.stop();
+    }
+  });
+});
