@@ -18,7 +18,7 @@ fn_arn="arn:aws:lambda:us-east-1:$acct:function:pol"
 mkdir -p "$work/fn"
 echo 'exports.handler = async () => "ok";' > "$work/fn/index.js"
 (cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
-L create-function --function-name pol --runtime nodejs20.x --handler index.handler --role "arn:aws:iam::$acct:role/r" \
+L create-function --function-name pol --runtime nodejs20.x --handler index.handler --role "arn:aws:iam::$acct:role/lambda-role" \
   --zip-file "fileb://$work/fn.zip" >/dev/null
 L wait function-active-v2 --function-name pol
 

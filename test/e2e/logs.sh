@@ -90,7 +90,7 @@ exports.handler = async (event) => {
 };
 JS
 (cd "$work/fn" && rm -f ../sub.zip && "$ZIP" -q ../sub.zip index.js)
-L create-function --function-name logsink --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name logsink --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --zip-file "fileb://$work/sub.zip" >/dev/null
 L wait function-active-v2 --function-name logsink
 check "put-subscription-filter with a Lambda destination" LOGS put-subscription-filter --log-group-name /app/e2e --filter-name errs \

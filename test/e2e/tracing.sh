@@ -47,7 +47,7 @@ L() { "$AWS" lambda $E "$@"; }
 mkdir -p "$work/fn"
 echo 'exports.handler = async () => ({ trace: process.env._X_AMZN_TRACE_ID });' > "$work/fn/index.js"
 (cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
-L create-function --function-name traced --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/r \
+L create-function --function-name traced --runtime nodejs20.x --handler index.handler --role arn:aws:iam::000000000000:role/lambda-role \
   --zip-file "fileb://$work/fn.zip" --tracing-config Mode=Active >/dev/null
 L wait function-active-v2 --function-name traced
 check "get-function-configuration: TracingConfig Active" test "$(L get-function-configuration --function-name traced --query TracingConfig.Mode --output text)" = "Active"
