@@ -13,7 +13,7 @@ const srcDir = path.resolve(__dirname, '..', '..', 'src');
 /** The domain: knows no HTTP and no AWS wire format (ARCHITECTURE.md, "Layers"). */
 const domainFolders = [
   'control', 'invoke', 'placement', 'async', 'sandbox', 'store', 'blobs', 'keys', 'logs', 'observability', 'runtimes', 'domain',
-  'event-sources', 'topics', 'queues', 'streams', 'audit', 'function-urls', 'events', 'parameters', 'schedules', 'metrics', 'http-apis', 'identity',
+  'event-sources', 'topics', 'queues', 'streams', 'audit', 'function-urls', 'events', 'parameters', 'schedules', 'metrics', 'http-apis', 'identity', 'tracing',
 ];
 /** What the domain never imports: the AWS-facing layers and the CLI. */
 const aboveDomain = ['gateway', 'services', 'cli'];
