@@ -252,7 +252,7 @@ export class KumoServer {
     this.logs.onStored = (batches) => {
       const points = emfFromBatches(batches);
       if (points.length) void metrics.put(points).catch((e) => console.error('kumo: storing embedded metrics failed:', e));
-      this.subscriptions?.wake();
+      this.subscriptions?.stored(batches);
     };
     const ageSampler = new IteratorAgeSampler(() => this.pollers?.iteratorAges() ?? [], (uuid) => this.store.getEventSourceMapping(uuid), lambdaMetrics);
     this.metricsTimers.push(setInterval(() => void ageSampler.sample().catch((e) => console.error('kumo: iterator age sample failed:', e)), metricsFlushIntervalMs));

@@ -53,6 +53,13 @@ export class LogSubscriptions {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /**
+   * The log groups that had a filter at the last round (or got one here
+   * since): stored log lines of other groups wake no round, so a server
+   * without filters does no store read per log flush. Filters another
+   * server puts are found by the timer's round.
+   */
+  private readonly filteredGroups = new Set<string>();
   private stopped = false;
 
   constructor(private readonly d: SubscriptionDeps) {}
@@ -81,6 +88,7 @@ export class LogSubscriptions {
     );
     if (r === 'no-group') throw new LogsError('GroupNotFound', 'The specified log group does not exist.');
     if (r === 'limit') throw new LogsError('LimitExceeded', 'Resource limit exceeded.');
+    this.filteredGroups.add(i.logGroupName);
     this.wake();
   }
 
@@ -123,6 +131,14 @@ export class LogSubscriptions {
     this.wake();
   }
 
+  /** After log lines were stored: a round only when one of their groups has a filter. */
+  stored(groups: Iterable<{ group: string }>): void {
+    if (this.filteredGroups.size === 0) return;
+    for (const b of groups) {
+      if (this.filteredGroups.has(b.group)) return this.wake();
+    }
+  }
+
   /** Runs a round now (or right after the one running). */
   wake(): void {
     if (this.stopped) return;
@@ -149,7 +165,10 @@ export class LogSubscriptions {
 
   /** One pass over every filter; resolves when each has delivered what was there (tests call it directly). */
   async round(): Promise<void> {
-    for (const f of await this.d.store.allSubscriptionFilters()) {
+    const filters = await this.d.store.allSubscriptionFilters();
+    this.filteredGroups.clear();
+    for (const f of filters) this.filteredGroups.add(f.logGroup);
+    for (const f of filters) {
       for (;;) {
         const more = await this.deliverSome(f);
         if (!more) break;
