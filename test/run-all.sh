@@ -7,7 +7,17 @@ cd "$(dirname "$0")/.."
 shopt -s globstar nullglob
 unit=(dist/src/**/*.test.js dist/test/*.test.js dist/test/runtimes/*.test.js)
 integration=(dist/test/integration/*.test.js dist/test/security/*.test.js dist/test/cli/*.test.js)
-node --test --test-concurrency=1 "${unit[@]}" "${integration[@]}"
+# The TAP output is kept so that a failure is repeated at the end, where a CI log's tail shows it.
+log=$(mktemp /tmp/kumo-test-log.XXXXXX)
+trap 'rm -f "$log"' EXIT
+status=0
+node --test --test-concurrency=1 "${unit[@]}" "${integration[@]}" | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "# ---- failed tests (repeated from above) ----"
+  # Each `not ok` line with its YAML block (up to the block's closing `...`), at most 80 lines each.
+  awk '/^ *not ok /{p=1; n=0} p{print; n++; if ($0 ~ /^ *\.\.\.$/ || n>=80) p=0}' "$log"
+  exit "$status"
+fi
 bash test/e2e/quickstart.sh
 KUMO_TEST_DATABASE=postgres bash test/e2e/quickstart.sh
 bash test/e2e/versions.sh
