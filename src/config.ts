@@ -128,6 +128,12 @@ export interface KumoConfig {
   dataDir: string;
   region: string;
   accountId: string;
+  /**
+   * More accounts on this server (KUMO_ACCOUNTS, comma-separated 12-digit
+   * ids; issue 18): each with its own root key, IAM, resources and limits,
+   * beside `accountId`'s. Empty: one account.
+   */
+  accounts: string[];
   /** Idle time after which a warm EE is destroyed. */
   eeIdleMs: number;
   /** Idle time after which a warm EE is frozen (AWS freezes at once; a short grace spares steady traffic a freeze/thaw per request). */
@@ -192,6 +198,7 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     dataDir: env.KUMO_DATA_DIR ?? './.kumo',
     region: env.KUMO_REGION ?? 'us-east-1',
     accountId: env.KUMO_ACCOUNT_ID ?? '000000000000',
+    accounts: accountIds(env.KUMO_ACCOUNTS, env.KUMO_ACCOUNT_ID ?? '000000000000'),
     eeIdleMs: env.KUMO_EE_IDLE_MS ? Number(env.KUMO_EE_IDLE_MS) : 10 * 60 * 1000,
     eeFreezeAfterMs: env.KUMO_EE_FREEZE_AFTER_MS ? Number(env.KUMO_EE_FREEZE_AFTER_MS) : 50,
     asyncRetryDelaysMs: env.KUMO_ASYNC_RETRY_DELAYS_MS
@@ -232,6 +239,26 @@ function portNumber(raw: string, name: string): number {
 }
 
 /** A positive integer from the environment, or `dflt` when unset; anything else stops the start with the variable's name. */
+/**
+ * More accounts than this on one server are refused: AWS Organizations'
+ * default quota of accounts in an organization is 10, and every account
+ * runs its own background workers and database connections here.
+ */
+export const accountsMax = 10;
+
+/** KUMO_ACCOUNTS: the other accounts' ids (12 digits each, distinct, not the server's own). */
+function accountIds(raw: string | undefined, home: string): string[] {
+  if (!/^\d{12}$/.test(home)) throw new Error(`KUMO_ACCOUNT_ID must be 12 digits, got '${home}'`);
+  if (!raw || !raw.trim()) return [];
+  const ids = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const id of ids) if (!/^\d{12}$/.test(id)) throw new Error(`KUMO_ACCOUNTS: an account id is 12 digits, got '${id}'`);
+  const set = new Set(ids);
+  if (set.size !== ids.length) throw new Error('KUMO_ACCOUNTS names an account twice');
+  if (set.has(home)) throw new Error(`KUMO_ACCOUNTS names the server's own account (${home}, KUMO_ACCOUNT_ID)`);
+  if (ids.length + 1 > accountsMax) throw new Error(`KUMO_ACCOUNTS: at most ${accountsMax} accounts on one server (${accountsMax - 1} besides KUMO_ACCOUNT_ID), got ${ids.length + 1}`);
+  return ids;
+}
+
 function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;

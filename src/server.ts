@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import type http from 'node:http';
 import type { KumoConfig } from './config';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { PostgresStore } from './store/postgres/postgres-store';
@@ -8,83 +9,33 @@ import type { Store } from './store/types';
 import { Keyring } from './keys/keyring';
 import { FsBlobStore } from './blobs/blob-store';
 import { CodeCache } from './blobs/code-cache';
-import { FunctionService } from './control/functions';
-import { LogSink } from './observability/logs';
-import { LogService } from './logs/log-service';
-import { RetentionSweeper } from './logs/retention';
+import type { FunctionService } from './control/functions';
 import { RuntimeApiServer } from './runtime-api/server';
 import { InvokeTracer, tracingFromEnv } from './tracing/tracer';
 import { XrayDaemon } from './tracing/xray-daemon';
 import { Placement } from './placement/placement';
-import { InvokeService } from './invoke/service';
-import { streamLimitsFromEnv } from './invoke/limits';
-import { ConcurrencyLimiter } from './invoke/concurrency';
-import { ReservedConcurrencyService } from './control/reserved-concurrency';
-import { ProvisionedConcurrencyService } from './control/provisioned-concurrency';
-import { AsyncQueue } from './async/queue';
-import { EventInvokeConfigService } from './async/invoke-configs';
 import { Gateway } from './gateway/gateway';
-import { allServices } from './services';
 import { CodeUrlSigner } from './services/lambda/code-url';
-import { LayerService } from './control/layers';
-import { VersionService } from './control/versions';
-import { AliasService } from './control/aliases';
-import { TagService } from './control/tags';
 import { loadCredentials, type Credentials } from './gateway/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
-import { Deliveries } from './domain/delivery';
-import { topicSink } from './topics/sink';
-import { parseLambdaArn } from './domain/arn';
-import { DomainError } from './domain/errors';
-import { LogSubscriptions } from './logs/subscriptions';
+import type { Deliveries } from './domain/delivery';
 import type { QueueSource } from './domain/queue-source';
-import { EventSourceMappingService } from './event-sources/mappings';
-import { EventSourcePollers } from './event-sources/pollers';
-import { TopicService } from './topics/topic-service';
-import { Publisher } from './topics/publisher';
-import { DeliveryWorker } from './topics/delivery-worker';
 import { MessageSigner } from './topics/signer';
-import { endpointPoster } from './services/sns/http-endpoint';
-import { QueueService } from './queues/queue-service';
-import { QueueSourceAdapter } from './queues/source';
-import { MoveTasks } from './queues/move-tasks';
-import { StreamService } from './streams/stream-service';
-import { StreamSourceAdapter } from './streams/source';
-import { ParameterService } from './parameters/parameter-service';
-import { IdentityService } from './identity/identity-service';
-import { IdentityAuthorizer } from './identity/authorizer';
-import { RoleAccess, rolePrincipal } from './identity/role-access';
-import { StreamRetentionSweeper } from './streams/retention';
-import { streamTuningFromEnv } from './streams/limits';
-import { AuditTrail } from './audit/audit-trail';
-import { MetricsRegistry } from './metrics/registry';
-import { LambdaMetrics } from './metrics/lambda-metrics';
-import { IteratorAgeSampler } from './metrics/iterator-age-sampler';
-import { emfFromBatches } from './metrics/emf';
+import type { IdentityService } from './identity/identity-service';
+import type { IdentityAuthorizer } from './identity/authorizer';
 import { prometheusRegistry } from './metrics/prometheus';
 import { MetricsListener } from './gateway/metrics-listener';
-import { flushIntervalMs as metricsFlushIntervalMs, rollupIntervalMs as metricsRollupIntervalMs } from './metrics/limits';
-import { auditRetentionDaysFromEnv, auditSweepIntervalMs } from './audit/limits';
-import { FunctionUrlService } from './function-urls/service';
-import { FunctionPolicyService } from './control/function-policies';
-import { functionUrlOf } from './function-urls/url-id';
+import type { FunctionUrlService } from './function-urls/service';
+import type { FunctionPolicyService } from './control/function-policies';
 import { UrlListener } from './gateway/url-listener';
-import type { GatewayOptions } from './gateway/gateway';
-import type { Authorizer, CallerResolver } from './identity/types';
-import { HttpApiService } from './http-apis/service';
-import { apiEndpointOf } from './http-apis/ids';
-import { BusService } from './events/bus-service';
-import { EventPublisher } from './events/put-events';
-import { EventDeliveryWorker } from './events/delivery-worker';
-import { BusScheduledRules } from './events/scheduled-rules';
-import { eventBusSink } from './events/sink';
-import { deliveryLeaseMsFromEnv } from './events/limits';
-import { ScheduleService } from './schedules/schedule-service';
-import { ScheduleEngine } from './schedules/engine';
-import { schedulerSettingsFromEnv } from './schedules/limits';
+import type { Caller, CallerRefusal, CallerResolver } from './identity/types';
+import type { HttpApiService } from './http-apis/service';
+import type { BusScheduledRules } from './events/scheduled-rules';
+import type { ScheduleEngine } from './schedules/engine';
 import type { ScheduledRuleSource } from './domain/scheduled-rules';
+import { AccountCell } from './account-cell';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -104,16 +55,12 @@ export class KumoServer {
   port = 0;
   /** The function URL listener's port, once it listens. */
   urlPort = 0;
-  functionUrls!: FunctionUrlService;
-  /** Function policies (AddPermission): Lambda's ResourcePolicySource for the authorizer, and the NONE URL check. */
-  functionPolicies!: FunctionPolicyService;
-  httpApis!: HttpApiService;
   credentials!: Credentials;
-  /** IAM and STS (src/identity/): users, keys, roles, policies; the CallerResolver, RoleSessions and RoleDirectory. */
-  identity!: IdentityService;
-  /** The Authorizer over `identity` (services register their resource policies here). */
-  authorizer!: IdentityAuthorizer;
+  /** The server's own store (KUMO_ACCOUNT_ID's resources, and every account's IAM). */
   store!: Store;
+  /** The server's own account and the others (KUMO_ACCOUNTS), by id. */
+  readonly cells = new Map<string, AccountCell>();
+  private home!: AccountCell;
   private gateway!: Gateway;
   /** The data-plane listener (Invoke only), when KUMO_INVOKE_PORT is set. */
   private invokeGateway: Gateway | undefined;
@@ -131,33 +78,9 @@ export class KumoServer {
   private stopping: Promise<void> | undefined;
   private hurryRequested = false;
   private placement!: Placement;
-  private streamSweeper?: StreamRetentionSweeper;
-  private audit?: AuditTrail;
-  private auditSweep?: NodeJS.Timeout;
-  private metrics?: MetricsRegistry;
-  private metricsTimers: NodeJS.Timeout[] = [];
   private metricsListener?: MetricsListener;
   /** The Prometheus listener's port, when KUMO_METRICS_PORT is set. */
   metricsPort?: number;
-  private queue!: AsyncQueue;
-  /** Where services send messages to each other's resources (a queue, a topic, a function) by ARN. */
-  deliveries!: Deliveries;
-  private logs!: LogSink;
-  private retention: RetentionSweeper | undefined;
-  /** CloudWatch Logs subscription filters and their delivery (src/logs/subscriptions.ts). */
-  private subscriptions: LogSubscriptions | undefined;
-  private topicDeliveries: DeliveryWorker | undefined;
-  functions!: FunctionService;
-  private mappings: EventSourceMappingService | undefined;
-  private pollers: EventSourcePollers | undefined;
-  private moveTasks: MoveTasks | undefined;
-  /** EventBridge Scheduler's engine (schedules, and EventBridge's scheduled rules when a source is given). */
-  schedulerEngine: ScheduleEngine | undefined;
-  /** The queue service's QueueSource (by queue ARN), for Lambda's event source mappings. */
-  queues!: QueueSource;
-  private eventDeliveries: EventDeliveryWorker | undefined;
-  /** EventBridge rules with a ScheduleExpression, for the schedule engine (src/domain/scheduled-rules.ts). */
-  scheduledRules!: BusScheduledRules;
 
   /**
    * `driver`: the sandbox driver to use instead of an in-process RuncDriver
@@ -173,39 +96,74 @@ export class KumoServer {
     } = {},
   ) {}
 
+  // The server's own account's parts, as before several accounts (tests and `kumo dev` use them).
+  /** IAM and STS (src/identity/): users, keys, roles, policies; the CallerResolver, RoleSessions and RoleDirectory. */
+  get identity(): IdentityService {
+    return this.home.identity;
+  }
+  /** The Authorizer over `identity` (services register their resource policies here). */
+  get authorizer(): IdentityAuthorizer {
+    return this.home.authorizer;
+  }
+  get functions(): FunctionService {
+    return this.home.functions;
+  }
+  get functionUrls(): FunctionUrlService {
+    return this.home.functionUrls;
+  }
+  /** Function policies (AddPermission): Lambda's ResourcePolicySource for the authorizer, and the NONE URL check. */
+  get functionPolicies(): FunctionPolicyService {
+    return this.home.functionPolicies;
+  }
+  get httpApis(): HttpApiService {
+    return this.home.httpApis;
+  }
+  /** Where services send messages to each other's resources (a queue, a topic, a function) by ARN. */
+  get deliveries(): Deliveries {
+    return this.home.deliveries;
+  }
+  /** The queue service's QueueSource (by queue ARN), for Lambda's event source mappings. */
+  get queues(): QueueSource {
+    return this.home.queues;
+  }
+  /** EventBridge rules with a ScheduleExpression, for the schedule engine (src/domain/scheduled-rules.ts). */
+  get scheduledRules(): BusScheduledRules {
+    return this.home.scheduledRules;
+  }
+  /** EventBridge Scheduler's engine (schedules, and EventBridge's scheduled rules when a source is given). */
+  get schedulerEngine(): ScheduleEngine | undefined {
+    return this.home?.schedulerEngine;
+  }
+
   async start(): Promise<void> {
     const cfg = this.cfg;
     // 1. Data dir (0700: it holds the master key, credentials and the database).
     fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
     fs.chmodSync(cfg.dataDir, 0o700);
     this.credentials = loadCredentials(cfg.dataDir, cfg);
-    // 2. Storage: metadata, keys, blobs, unpacked code.
-    this.store = cfg.databaseUrl ? await PostgresStore.open(cfg.databaseUrl) : new SqliteStore(path.join(cfg.dataDir, 'kumo.db'));
+    // 2. Storage: metadata, keys, blobs, unpacked code. Each other account has its own database (SQLite) or schema (PostgreSQL).
+    this.store = await openStore(cfg, undefined);
     const keyring = await Keyring.open(cfg.dataDir);
     const blobs = new FsBlobStore(path.join(cfg.dataDir, 'blobs'), keyring);
     const code = new CodeCache(path.join(cfg.dataDir, 'code'), blobs);
     await code.init();
-    // IAM: the account's first start makes its default execution role (lambda-role); keys and roles are then held in memory.
-    this.identity = new IdentityService(this.store, keyring, this.credentials, cfg.accountId);
-    await this.identity.start();
-    this.authorizer = new IdentityAuthorizer(this.identity);
-    const layers = new LayerService(this.store, blobs, code, path.join(cfg.dataDir, 'opt'), cfg);
-    await layers.pruneOpt();
-    this.functions = new FunctionService(this.store, blobs, keyring, code, layers, cfg);
-    // Execution roles (issue 18): CreateFunction/UpdateFunctionConfiguration need one Lambda can assume.
-    this.functions.roles = this.identity;
-    // What Lambda does as a function's role (pollers reading their source, destinations), asked of the authorizer.
-    const identity = this.identity;
-    const roleAccess = new RoleAccess(this.authorizer, async (roleArn, session) => {
-      const name = /:role\/(?:.*\/)?([^/]+)$/.exec(roleArn)?.[1];
-      const role = name ? await identity.getRole(name).catch(() => undefined) : undefined;
-      return role && role.arn === roleArn ? rolePrincipal(roleArn, session, role.id) : undefined;
-    });
-    const versions = new VersionService(this.store, this.functions);
-    const aliases = new AliasService(this.store, this.functions);
-    const tags = new TagService(this.store, this.functions);
-    this.logs = new LogSink(this.store);
-    const logService = new LogService(this.store, { region: cfg.region, accountId: cfg.accountId });
+    const shared = {
+      cfg, identityStore: this.store, keyring, blobs, code,
+      placement: () => this.placement,
+      tracer: undefined as InvokeTracer | undefined,
+      signer: MessageSigner.open(cfg.dataDir),
+      codeUrls: new CodeUrlSigner(),
+      eeApiEndpoint: () => this.eeApiEndpoint,
+      apiPort: () => this.port,
+      urlPort: () => this.urlPort,
+    };
+    this.home = new AccountCell(shared, this.store, this.credentials, cfg.accountId, path.join(cfg.dataDir, 'opt'), { scheduledRules: this.opts.scheduledRules });
+    this.cells.set(cfg.accountId, this.home);
+    for (const id of cfg.accounts) {
+      const dir = accountDir(cfg.dataDir, id);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      this.cells.set(id, new AccountCell(shared, await openStore(cfg, id), loadCredentials(dir, {}), id, path.join(dir, 'opt')));
+    }
     // 3. Sandboxes: clean leftovers of a crash, prepare the network; then the Runtime API on its host address.
     this.driver =
       this.opts.driver ??
@@ -222,7 +180,7 @@ export class KumoServer {
     // Tracing: off (nothing on the invoke path) unless an OTLP collector is configured.
     const tracing = tracingFromEnv(process.env);
     if (tracing) {
-      this.tracer = new InvokeTracer(tracing, cfg.region);
+      this.tracer = shared.tracer = new InvokeTracer(tracing, cfg.region);
       // The X-Ray SDK's segments (AWS_XRAY_DAEMON_ADDRESS) arrive over UDP on the Runtime API's address and port number.
       const daemon = new XrayDaemon(this.tracer);
       try {
@@ -232,201 +190,109 @@ export class KumoServer {
         console.error(`kumo: X-Ray daemon receiver not started (${(e as Error).message}): functions' X-Ray segments are not collected`);
       }
     }
-    this.placement = new Placement(cfg, this.driver, this.runtimeApi, code, this.logs, {
-      env: (rec) => this.functions.openEnv(rec),
-      optDir: (rec) => layers.optDir(rec.config.layers),
-      apiEndpoint: () => this.eeApiEndpoint,
-      // Each EE's credentials: a session of the function's role named after the function, as Lambda's.
-      roleSession: (rec, durationMs) => this.identity.mint(rec.config.role, rec.functionName, durationMs),
-    });
-    // The account's concurrency pools: the invoke path takes from them, PutFunctionConcurrency shapes them.
-    const limiter = new ConcurrencyLimiter(cfg.accountConcurrency);
-    // CloudWatch metrics: recorded in memory on the invoke path, written to the store on a timer (and at stop).
-    const metrics = this.metrics = new MetricsRegistry(this.store);
-    const lambdaMetrics = new LambdaMetrics(metrics);
-    this.metricsTimers.push(
-      setInterval(() => void metrics.flush().catch((e) => console.error('kumo: metrics flush failed:', e)), metricsFlushIntervalMs),
-      setInterval(() => void metrics.sweep().catch((e) => console.error('kumo: metrics retention sweep failed:', e)), metricsRollupIntervalMs),
-    );
-    // Embedded Metric Format: function log lines that carry `_aws.CloudWatchMetrics` become metrics, read once the lines are stored.
-    this.logs.onStored = (batches) => {
-      const points = emfFromBatches(batches);
-      if (points.length) void metrics.put(points).catch((e) => console.error('kumo: storing embedded metrics failed:', e));
-      this.subscriptions?.stored(batches);
-    };
-    const ageSampler = new IteratorAgeSampler(() => this.pollers?.iteratorAges() ?? [], (uuid) => this.store.getEventSourceMapping(uuid), lambdaMetrics);
-    this.metricsTimers.push(setInterval(() => void ageSampler.sample().catch((e) => console.error('kumo: iterator age sample failed:', e)), metricsFlushIntervalMs));
-    for (const t of this.metricsTimers) t.unref();
-    const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env), cfg.lambdaMetrics ? lambdaMetrics : undefined, this.tracer);
-    const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
-    await reserved.load();
-    const provisioned = new ProvisionedConcurrencyService(this.store, this.functions, this.placement, limiter);
-    // Messages between services (SNS fan-out, DLQs, destinations): each receiving service registers its sink.
-    this.deliveries = new Deliveries();
-    const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
-    // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
-    this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.urlPort));
-    this.functionPolicies = new FunctionPolicyService(this.store, this.functions);
-    // Lambda's function policies are the resource policies of `lambda:` calls (identity/authorizer.ts).
-    this.authorizer.registerResourcePolicies('lambda', this.functionPolicies);
-    // HTTP APIs (API Gateway v2): served on the URL listener too, so ApiEndpoint names its port.
-    this.httpApis = new HttpApiService(this.store, cfg.accountId, (id) => apiEndpointOf(id, cfg.region, this.urlPort));
-    this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);
-    this.queue.sendAs = { roleOf: async (fn, version) => (await invoker.resolve(fn, version)).rec.config.role, access: roleAccess };
-    this.deliveries.register('lambda', {
-      send: async (arn, msg) => {
-        const fn = parseLambdaArn(arn);
-        if (!fn || fn.type !== 'function') throw new DomainError('InvalidParameter', `${arn} is not a function ARN`);
-        await invoker.resolve(fn.name, fn.qualifier); // NotFound for a function or qualifier that does not exist
-        await this.queue.enqueue(fn.name, fn.qualifier, Buffer.from(msg.body, 'utf8'));
-      },
-    });
-    // CloudWatch Logs subscription filters: new events of a group go to the filter's function through Deliveries (the async queue).
-    this.subscriptions = new LogSubscriptions({
-      store: this.store, deliveries: this.deliveries, accountId: cfg.accountId, log: (line) => console.error(line),
-      functionLogGroup: async (name, qualifier) => {
-        try {
-          return (await invoker.resolve(name, qualifier)).rec.config.logGroup;
-        } catch (e) {
-          if (e instanceof DomainError) return undefined;
-          throw e;
-        }
-      },
-    });
-    // SQS: queues (bodies sealed with the keyring); `sqs` targets are a SendMessage.
-    const queueService = new QueueService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId });
-    const queueSource = new QueueSourceAdapter(queueService);
-    this.moveTasks = new MoveTasks(queueService);
-    this.queues = queueSource;
-    this.deliveries.register('sqs', queueSource);
-    // Kinesis: streams (records sealed with the keyring), and their retention sweep.
-    const streamTuning = streamTuningFromEnv(process.env);
-    const streams = new StreamService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId }, streamTuning);
-    this.streamSweeper = new StreamRetentionSweeper(streams, streamTuning.sweepIntervalMs, (e) => console.error('kumo: stream retention sweep failed:', e));
-    const streamSource = new StreamSourceAdapter(streams);
-    // Event source mappings: the control plane, and the pollers that read the queues and streams and invoke through the same invoke path
-    // (a stream mapping's OnFailure records go out through Deliveries; its checkpoints are the store's CheckpointStore).
-    this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, { region: cfg.region, accountId: cfg.accountId }, Date.now, streamSource);
-    this.mappings.roleAccess = roleAccess;
-    this.pollers = new EventSourcePollers(this.store, queueSource, invoker, {
-      accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable(), streams: streamSource, deliveries: this.deliveries,
-    });
-    this.pollers.attach(this.mappings);
-    tags.setMappings(this.mappings);
-    // SSM Parameter Store: parameters (SecureString values sealed with the keyring).
-    const parameters = new ParameterService(this.store, keyring, { region: cfg.region, accountId: cfg.accountId });
-    // SNS: topics, publishing (to the outbox), and the worker delivering it; `sns` targets are a Publish.
-    const signer = MessageSigner.open(cfg.dataDir);
-    let topicWorker: DeliveryWorker | undefined;
-    const topics = new TopicService({
-      store: this.store, scope: { region: cfg.region, accountId: cfg.accountId },
-      canDeliver: (arn) => this.deliveries.accepts(arn), wake: () => topicWorker?.wake(),
-    });
-    const publisher = new Publisher(this.store, topics, () => topicWorker?.wake());
-    topicWorker = this.topicDeliveries = new DeliveryWorker({
-      store: this.store, deliveries: this.deliveries, poster: endpointPoster, signer,
-      baseUrl: () => `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${this.port}`,
-      log: (line) => console.error(line),
-    });
-    this.deliveries.register('sns', topicSink(publisher));
-    // EventBridge: buses, rules and targets; PutEvents records deliveries (the outbox) that its worker sends through Deliveries.
-    const scope = { region: cfg.region, accountId: cfg.accountId };
-    let eventWorker: EventDeliveryWorker | undefined;
-    const eventPublisher = new EventPublisher(this.store, scope, () => eventWorker?.wake());
-    this.scheduledRules = new BusScheduledRules(this.store, scope, () => eventWorker?.wake());
-    const eventBuses = new BusService({
-      store: this.store, scope, canDeliver: (arn) => this.deliveries.accepts(arn), scheduledChanged: () => this.scheduledRules.changed(),
-      allowSecondsRates: schedulerSettingsFromEnv(process.env).allowSeconds,
-    });
-    // `events` targets (another bus, a Lambda destination): a PutEvents of that event on the bus.
-    this.deliveries.register('events', eventBusSink(eventPublisher, scope));
-    eventWorker = this.eventDeliveries = new EventDeliveryWorker({
-      store: this.store, deliveries: this.deliveries, publisher: eventPublisher, log: (line) => console.error(line),
-      leaseMs: deliveryLeaseMsFromEnv(process.env),
-    });
-    await eventBuses.ensureDefaultBus();
-    // EventBridge Scheduler: schedules (through Deliveries) and the engine that fires them and the scheduled rules.
-    const scheduleSettings = { ...schedulerSettingsFromEnv(process.env), random: Math.random };
-    const schedules = new ScheduleService(this.store, this.deliveries, { region: cfg.region, accountId: cfg.accountId }, scheduleSettings);
-    await schedules.start();
-    const engine = this.schedulerEngine = new ScheduleEngine({
-      store: this.store, deliveries: this.deliveries, rules: this.opts.scheduledRules ?? this.scheduledRules, settings: scheduleSettings,
-      log: (line) => console.error(line),
-    });
-    schedules.onChange(() => engine.poke());
-    // 4. Finish what a crash interrupted (activations; async events a dead process had leased), then serve.
-    await this.functions.recover();
-    await this.queue.recover();
-    await this.topicDeliveries.recover();
-    await this.eventDeliveries.recover();
-    const codeUrls = new CodeUrlSigner();
-    // The audit trail: every management call, sealed into a chain with a key derived from the master key.
-    this.audit = new AuditTrail(this.store, keyring.macKey('audit'), auditRetentionDaysFromEnv(process.env));
-    const audit = this.audit;
-    this.auditSweep = setInterval(() => void audit.sweep().catch((e) => console.error('kumo: audit retention sweep failed:', e)), auditSweepIntervalMs);
-    this.auditSweep.unref();
-    // Who signed a request (the account's root, IAM users' keys, role sessions) and what they may do: IAM (src/identity/).
-    const callers: CallerResolver = this.identity;
-    const authorizer: Authorizer = this.authorizer;
-    const services = allServices({
-        functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
-        iteratorAges: () => this.pollers?.iteratorAges() ?? [],
-        blobs, codeUrls, logs: logService, subscriptions: this.subscriptions, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-        queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
-        region: cfg.region, accountId: cfg.accountId,
-      });
-    // Control plane vs data plane (KUMO_INVOKE_PORT): Lambda's invoke operations on their own listener, and only there.
-    let plane: GatewayOptions['plane'];
-    if (cfg.invokePort !== undefined) {
-      this.invokeGateway = new Gateway({
-        region: cfg.region, accountId: cfg.accountId, audit, callers, authorizer, plane: { serve: 'invoke' },
-        services: services.filter((s) => s.name === 'lambda'),
-        onInternalError: (e) => console.error('kumo: internal error (invoke listener):', e),
-      });
-      const invokeHost = cfg.invokeHost ?? cfg.host;
-      this.invokePort = (await this.invokeGateway.listen(cfg.invokePort, invokeHost)).port;
-      plane = { serve: 'management', invokeAddress: `http://${invokeHost.includes(':') ? `[${invokeHost}]` : invokeHost}:${this.invokePort}` };
+    // The host's EEs, for every account (the server's own account is placement's default scope).
+    this.placement = new Placement(cfg, this.driver, this.runtimeApi, code, this.home.logs, this.home.eeContext);
+    // 4. Every account's services (finishing what a crash interrupted), then serve.
+    const callers = this.callerResolver();
+    const invokeHost = cfg.invokeHost ?? cfg.host;
+    const plane = { invokeListener: cfg.invokePort !== undefined, invokeAddress: undefined as string | undefined };
+    if (plane.invokeListener) {
+      // The invoke listener's address is known only once it listens: a getter, read when a management call is refused.
+      Object.defineProperty(plane, 'invokeAddress', { get: () => `http://${invokeHost.includes(':') ? `[${invokeHost}]` : invokeHost}:${this.invokePort}` });
     }
-    this.gateway = new Gateway({
-      region: cfg.region,
-      accountId: cfg.accountId,
-      audit,
-      callers,
-      authorizer,
-      plane,
-      services,
-      onInternalError: (e) => console.error('kumo: internal error:', e),
-    });
+    for (const cell of this.cells.values()) await cell.compose(callers, plane);
+    const peers = (id: string) => this.cells.get(id)?.authorizer;
+    for (const cell of this.cells.values()) cell.authorizer.peers = peers;
+    const many = this.cells.size > 1;
+    // Control plane vs data plane (KUMO_INVOKE_PORT): Lambda's invoke operations on their own listener, and only there.
+    if (cfg.invokePort !== undefined) {
+      this.invokeGateway = this.home.invokeGateway!;
+      if (many) this.invokeGateway.setRoute((req) => this.cellOf(req, callers)?.invokeGateway);
+      this.invokePort = (await this.invokeGateway.listen(cfg.invokePort, invokeHost)).port;
+    }
+    this.gateway = this.home.gateway;
+    if (many) this.gateway.setRoute((req) => this.cellOf(req, callers)?.gateway);
     // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
-    this.urlListener = new UrlListener({
-      urls: this.functionUrls, policies: this.functionPolicies, httpApis: this.httpApis, invoker, region: cfg.region, accountId: cfg.accountId,
-      callers, authorizer, audit,
-      onInternalError: (e) => console.error('kumo: function URL internal error:', e),
-    });
+    const others = [...this.cells.values()].filter((c) => c !== this.home).map((c) => c.urlDeps);
+    this.urlListener = new UrlListener({ ...this.home.urlDeps, ...(others.length ? { others: () => others } : {}) });
     this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.urlHost ?? cfg.host)).port;
     if (cfg.metricsPort !== undefined) {
-      // Prometheus text at /metrics on its own port (src/gateway/metrics-listener.ts says why not on the gateway).
-      const prom = prometheusRegistry(lambdaMetrics, metrics, () => ({ inFlight: limiter.current, unreservedInFlight: limiter.unreservedInFlight }));
+      // Prometheus text at /metrics on its own port (src/gateway/metrics-listener.ts says why not on the gateway): the server's own account.
+      const home = this.home;
+      const prom = prometheusRegistry(home.lambdaMetrics, home.metrics, () => ({ inFlight: home.limiter.current, unreservedInFlight: home.limiter.unreservedInFlight }));
       this.metricsListener = new MetricsListener(prom, (e) => console.error('kumo: metrics scrape failed:', e));
       this.metricsPort = (await this.metricsListener.listen(cfg.metricsPort, cfg.host)).port;
     }
     const addr = await this.gateway.listen(cfg.port, cfg.host);
     this.port = addr.port;
     await this.openApiToEes(addr.port);
-    // Provisioned concurrency is started again from the store (EEs do not survive a restart); it comes up in the background,
-    // once EEs can reach the API (no EE starts before).
-    await provisioned.load();
-    this.queue.start();
-    // Pollers start after the API listens: a mapping left Creating/Updating/Deleting by a stop settles now.
-    await this.pollers.start();
-    this.topicDeliveries.start();
-    this.eventDeliveries.start();
-    this.retention = new RetentionSweeper(logService, cfg.logsRetentionSweepMs, (e) => console.error('kumo: log retention sweep failed:', e));
-    this.retention.start();
-    this.subscriptions.start();
-    this.streamSweeper.start();
-    // After the API listens and the other services run: due times missed while the server was down are handled now.
-    await this.schedulerEngine.start();
+    // Background work of every account, once EEs can reach the API (no EE starts before).
+    for (const cell of this.cells.values()) await cell.run();
+  }
+
+  /**
+   * Who signed (every account's root keys, IAM users' keys and role
+   * sessions): the server's own IdentityService knows every account's IAM
+   * keys and sessions (they are in its store); the other accounts' root keys
+   * are their cells' own.
+   */
+  private callerResolver(): CallerResolver {
+    const roots = new Map<string, Caller>();
+    for (const cell of this.cells.values()) {
+      if (cell === this.home) continue;
+      const c = cell.credentials;
+      roots.set(c.accessKeyId, {
+        secret: c.secretAccessKey,
+        principal: { type: 'Root', accountId: cell.accountId, arn: `arn:aws:iam::${cell.accountId}:root`, principalId: cell.accountId, accessKeyId: c.accessKeyId },
+      });
+    }
+    if (roots.size === 0) return { resolve: (id, token) => this.home.identity.resolve(id, token) };
+    // A key the server's IdentityService does not know yet may be one another account has just made (its own
+    // IdentityService reloads at once after its write; the others within their 1 s poll): asked in turn.
+    const cells = [...this.cells.values()];
+    return {
+      resolve: (id, token): Caller | CallerRefusal => {
+        const root = roots.get(id);
+        if (root) return root;
+        let first: Caller | CallerRefusal | undefined;
+        for (const cell of cells) {
+          const r = cell.identity.resolve(id, token);
+          if ('principal' in r) return r;
+          first ??= r;
+        }
+        return first!;
+      },
+    };
+  }
+
+  /**
+   * The account a request belongs to, when the server has several: the
+   * account a Lambda function ARN in the path names (a cross-account call,
+   * authorised there by its resource policy), else the signer's. Undefined:
+   * the server's own (also for unsigned or unknown keys, which it refuses).
+   */
+  private cellOf(req: http.IncomingMessage, callers: CallerResolver): AccountCell | undefined {
+    const url = req.url ?? '/';
+    const fn = /^\/\d{4}-\d{2}-\d{2}\/functions\/([^/?]+)/.exec(url);
+    if (fn) {
+      let name: string;
+      try {
+        name = decodeURIComponent(fn[1]!);
+      } catch {
+        name = '';
+      }
+      const account = name.startsWith('arn:') ? name.split(':')[4] : /^(\d{12}):function:/.exec(name)?.[1];
+      if (account !== undefined) {
+        const cell = this.cells.get(account);
+        if (cell) return cell;
+      }
+    }
+    const key = signingKeyOf(req);
+    if (!key) return undefined;
+    const tokenHeader = req.headers['x-amz-security-token'];
+    const token = typeof tokenHeader === 'string' ? tokenHeader : key.token;
+    const c = callers.resolve(key.id, token);
+    return 'principal' in c ? this.cells.get(c.principal.accountId) : undefined;
   }
 
   /**
@@ -473,15 +339,8 @@ export class KumoServer {
     const invokeClosed = this.invokeGateway?.close(stopGraceMs) ?? Promise.resolve();
     const urlsClosed = this.urlListener?.close(stopGraceMs) ?? Promise.resolve();
     const scrapesClosed = this.metricsListener?.close() ?? Promise.resolve();
-    const queueStopped = this.queue?.stop() ?? Promise.resolve();
-    const sweepStopped = Promise.all([this.retention?.stop(), this.subscriptions?.stop()]).then(() => undefined);
-    const pollersStopped = this.pollers?.stop() ?? Promise.resolve();
-    const topicsStopped = this.topicDeliveries?.stop() ?? Promise.resolve();
-    const eventsStopped = this.eventDeliveries?.stop() ?? Promise.resolve();
-    const streamSweepStopped = this.streamSweeper?.stop() ?? Promise.resolve();
-    this.moveTasks?.stop();
-    const schedulerStopped = this.schedulerEngine?.stop() ?? Promise.resolve();
-    const drained = Promise.all([gatewayClosed, invokeClosed, urlsClosed, scrapesClosed, queueStopped, sweepStopped, pollersStopped, topicsStopped, eventsStopped, streamSweepStopped, schedulerStopped]);
+    const cells = [...this.cells.values()];
+    const drained = Promise.all([gatewayClosed, invokeClosed, urlsClosed, scrapesClosed, ...cells.map((c) => c.drain())]);
     const hurried = new Promise<void>((r) => {
       this.hurried = r;
       if (this.hurryRequested) r();
@@ -498,13 +357,8 @@ export class KumoServer {
     await this.xrayDaemon?.close();
     await this.tracer?.shutdown().catch((e) => console.error('kumo: exporting the last spans failed:', e));
     await this.driver?.shutdown();
-    await this.logs?.flush();
-    clearInterval(this.auditSweep);
-    this.identity?.stop();
-    await this.audit?.drain();
-    for (const t of this.metricsTimers) clearInterval(t);
-    // What the last invocations recorded survives the restart.
-    await this.metrics?.flush().catch((e) => console.error('kumo: metrics flush failed:', e));
+    for (const cell of cells) await cell.finish();
+    for (const cell of cells) if (cell !== this.home) await cell.store.close();
     await this.store?.close();
   }
 
@@ -525,7 +379,7 @@ export class KumoServer {
 
   /** Log lines of a function's log group, for `kumo logs`. */
   async flushLogs(): Promise<void> {
-    await this.logs.flush();
+    await this.home.logs.flush();
   }
 }
 
@@ -537,4 +391,31 @@ async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<vo
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `<dataDir>/accounts/<id>`: another account's root key and /opt trees (and its SQLite database). */
+export function accountDir(dataDir: string, accountId: string): string {
+  return path.join(dataDir, 'accounts', accountId);
+}
+
+/** The server's own store (accountId undefined) or another account's: its own SQLite file, or its own schema on the PostgreSQL. */
+async function openStore(cfg: KumoConfig, accountId: string | undefined): Promise<Store> {
+  if (cfg.databaseUrl) return PostgresStore.open(cfg.databaseUrl, {}, accountId === undefined ? undefined : `kumo_account_${accountId}`);
+  return new SqliteStore(path.join(accountId === undefined ? cfg.dataDir : accountDir(cfg.dataDir, accountId), 'kumo.db'));
+}
+
+/** The access key id a request is signed with (Authorization header or pre-signed query), and a pre-signed URL's session token. */
+function signingKeyOf(req: http.IncomingMessage): { id: string; token?: string } | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /Credential=([^/,\s]+)\//.exec(auth);
+    return m ? { id: m[1]! } : undefined;
+  }
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  if (q < 0 || !url.includes('X-Amz-Credential')) return undefined;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const cred = params.get('X-Amz-Credential');
+  const id = cred?.split('/')[0];
+  return id ? { id, token: params.get('X-Amz-Security-Token') ?? undefined } : undefined;
 }

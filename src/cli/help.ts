@@ -26,6 +26,8 @@ Server environment:
   KUMO_URL_PORT (the port + 1; 0 with --port 0)  where function URLs are served
   KUMO_URL_HOST (the host)                        the function URL listener's address
   KUMO_INVOKE_PORT, KUMO_INVOKE_HOST (the host)   serve Invoke on its own listener (and only there)
+  KUMO_ACCOUNTS (none)                            more accounts, comma-separated 12-digit ids (at most 9);
+                                                  each root key in <data-dir>/accounts/<id>/credentials.json
 
 Examples:
   sudo kumo server

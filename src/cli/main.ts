@@ -231,7 +231,11 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
       `  aws lambda list-functions --endpoint-url http://${cfg.host}:${server.port}\n` +
       `kumo: function URLs on port ${server.urlPort} (http://<url-id>.lambda-url.${cfg.region}.localhost:${server.urlPort}/ or http://${cfg.host}:${server.urlPort}/lambda-url/<url-id>/)\n` +
       (server.metricsPort !== undefined ? `kumo: Prometheus metrics on http://${cfg.host}:${server.metricsPort}/metrics\n` : '') +
-      (server.invokePort !== undefined ? `kumo: Invoke (data plane) on http://${cfg.invokeHost ?? cfg.host}:${server.invokePort} (the API port refuses it)\n` : ''),
+      (server.invokePort !== undefined ? `kumo: Invoke (data plane) on http://${cfg.invokeHost ?? cfg.host}:${server.invokePort} (the API port refuses it)\n` : '') +
+      [...server.cells.values()]
+        .filter((cell) => cell.accountId !== cfg.accountId)
+        .map((cell) => `kumo: account ${cell.accountId} (KUMO_ACCOUNTS): its root key (${cell.credentials.source}) is in ${path.join(cfg.dataDir, "accounts", cell.accountId, "credentials.json")}\n`)
+        .join(''),
   );
   await stopped;
   return 0;

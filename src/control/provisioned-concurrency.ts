@@ -2,7 +2,7 @@ import { DomainError, conflict, invalidParameter, notFound, required } from '../
 import type { ProvisionedConcurrencyRecord } from '../domain/records';
 import type { MetadataStore, ProvisionedConcurrencyStore } from '../store/types';
 import type { ConcurrencyLimiter } from '../invoke/concurrency';
-import type { Placement } from '../placement/placement';
+import type { PlacementPort } from '../placement/placement';
 import type { ProvisionedStatus } from '../placement/provisioned';
 import type { FunctionService } from './functions';
 import { Checker } from './validate';
@@ -30,7 +30,7 @@ export class ProvisionedConcurrencyService {
   constructor(
     private readonly store: ProvisionedConcurrencyStore & Pick<MetadataStore, 'getVersion' | 'getAlias'>,
     private readonly functions: FunctionService,
-    private readonly placement: Placement,
+    private readonly placement: PlacementPort,
     private readonly limiter: ConcurrencyLimiter,
   ) {
     functions.onChange((name) => void this.reconcile(name).catch((e) => console.error(`kumo: provisioned concurrency of ${name}:`, e)));

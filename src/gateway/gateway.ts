@@ -126,6 +126,18 @@ export class Gateway {
   /** Routes that need no signature, across services (tried for unsigned requests). */
   private readonly unsigned: { service: ServiceDefinition; table: RouteTable }[] = [];
 
+  /**
+   * Several accounts (issue 18): the gateway of the account a request
+   * belongs to (the signer's, or the account a Lambda ARN in the path names),
+   * when that is not this one. Asked once per request before anything else;
+   * unset on a server with one account (no cost on its invoke path).
+   */
+  private route: ((req: http.IncomingMessage) => Gateway | undefined) | undefined;
+
+  setRoute(route: (req: http.IncomingMessage) => Gateway | undefined): void {
+    this.route = route;
+  }
+
   constructor(private readonly opts: GatewayOptions) {
     for (const s of opts.services) {
       if (this.bySigningName.has(s.signingName)) throw new Error(`two services sign as ${s.signingName}`);
@@ -229,7 +241,15 @@ export class Gateway {
     for (const s of this.h2Sessions) s.destroy();
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** Serves one request (also called by another account's gateway, whose listener received it). */
+  async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let other: Gateway | undefined;
+    try {
+      other = this.route?.(req);
+    } catch (e) {
+      this.opts.onInternalError(e); // served here: this account's answer (an unknown key's refusal at worst)
+    }
+    if (other && other !== this) return other.handle(req, res);
     const requestId = randomUUID();
     const d: Dispatch = { service: undefined, protocol: 'rest-json' };
     try {
@@ -313,7 +333,7 @@ export class Gateway {
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
       const name = target.slice(dot + 1);
       if (this.audits(d.service, name)) d.call = { operation: name, eventName: name, accessKeyId: p.accessKeyId, principal: p, input: input.value };
-      if (p.type !== 'Root') await this.authorise(req, d, d.service, name, name, input.value, ctx);
+      if (!this.isOwnRoot(p)) await this.authorise(req, d, d.service, name, name, input.value, ctx);
       const out = await op.handle(input.value, ctx);
       if (d.call) d.call.output = out;
       return d.cborContentType ? encodeCbor(out, d.cborContentType) : encodeJson(d.service.json!.version, out);
@@ -331,7 +351,7 @@ export class Gateway {
       const input = decodeCbor(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
       if (this.audits(d.service, m![2]!)) d.call = { operation: m![2]!, eventName: m![2]!, accessKeyId: p.accessKeyId, principal: p, input: input.value };
-      if (p.type !== 'Root') await this.authorise(req, d, d.service, m![2]!, m![2]!, input.value, ctx);
+      if (!this.isOwnRoot(p)) await this.authorise(req, d, d.service, m![2]!, m![2]!, input.value, ctx);
       const out = await op.handle(input.value, ctx);
       if (d.call) d.call.output = out;
       return encodeCbor(out);
@@ -355,7 +375,7 @@ export class Gateway {
       const p = (ctx.principal = this.verify(req, url, body, service, 'query'));
       ctx.accessKeyId = p.accessKeyId;
       if (this.audits(service, action)) d.call = { operation: action, eventName: action, accessKeyId: p.accessKeyId, principal: p, input };
-      if (p.type !== 'Root') await this.authorise(req, d, service, action, action, input, ctx);
+      if (!this.isOwnRoot(p)) await this.authorise(req, d, service, action, action, input, ctx);
       const out = await op.handle(input, ctx);
       if (d.call) d.call.output = out;
       return encodeQuery(action, service.query.xmlNamespace, requestId, out);
@@ -396,7 +416,7 @@ export class Gateway {
       ctx.accessKeyId = p.accessKeyId;
       // Data-plane routes (Invoke) skip this entirely: their bodies are never parsed twice.
       if (this.audits(d.service!, route.operation)) d.call = { operation: route.operation, eventName: restEventName(route.operation, segments), accessKeyId: p.accessKeyId, principal: p, input: restInput(params, body, req, d.service!.restJson?.paramMembers) };
-      if (p.type !== 'Root') {
+      if (!this.isOwnRoot(p)) {
         // What `iam.resources` reads: path parameters, the query string's members, and the JSON body unless the route is data-plane (an Invoke payload is never parsed).
         const members = d.call ? { ...(d.call.input as Members) } : restInput(params, d.service!.dataPlane?.has(route.operation) ? emptyBody : body, req, d.service!.restJson?.paramMembers);
         for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in members)) members[k] = v;
@@ -438,6 +458,11 @@ export class Gateway {
       if (this.opts.audit && !d.call) d.call = { operation, eventName, accessKeyId: p.accessKeyId, principal: p, input };
       throw err;
     }
+  }
+
+  /** The root of this gateway's account: allowed everything here (another account's root is authorised like any principal). */
+  private isOwnRoot(p: Principal): boolean {
+    return p.type === 'Root' && (this.opts.accountId === undefined || p.accountId === this.opts.accountId);
   }
 
   /** SigV4 for the service's signing name; returns who signed or throws AWS's error (named as the protocol names it). */

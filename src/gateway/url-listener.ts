@@ -54,6 +54,12 @@ export interface UrlListenerDeps {
   /** HTTP APIs served on the same listener (host `<api-id>.execute-api.<region>.…` or `/execute-api/<api-id>/…`). */
   httpApis?: Pick<HttpApiServeDeps, 'byId'>;
   onInternalError(e: unknown): void;
+  /**
+   * The server's other accounts (issue 18): a URL or API id not found in this
+   * account is looked up in theirs (ids are random and unique across accounts),
+   * and served with that account's services.
+   */
+  others?(): readonly UrlListenerDeps[];
 }
 
 /** `stream`: the rest of the body, written to the client as the function writes it (RESPONSE_STREAM URLs), then `done` awaited. */
@@ -169,7 +175,15 @@ export class UrlListener {
       rawPath = slash < 0 ? '/' : rest.slice(slash);
     }
     if (!urlId || !urlIdRe.test(urlId)) return this.drain(req, noSuchUrl());
-    const cfg = await this.deps.urls.byId(urlId);
+    let deps = this.deps;
+    let cfg = await deps.urls.byId(urlId);
+    for (const o of cfg ? [] : (deps.others?.() ?? [])) {
+      cfg = await o.urls.byId(urlId);
+      if (cfg) {
+        deps = o;
+        break;
+      }
+    }
     if (!cfg) return this.drain(req, noSuchUrl());
 
     const body = await readBody(req, urlPayloadBytesMax);
@@ -192,34 +206,34 @@ export class UrlListener {
     if (cfg.authType === 'AWS_IAM') {
       const auth = verifySigV4(
         { method: req.method ?? 'GET', url: rawUrl, headers: req.headers, bodySha256Hex: createHash('sha256').update(body).digest('hex') },
-        { region: this.deps.region, service: 'lambda', callers: this.deps.callers, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
+        { region: deps.region, service: 'lambda', callers: deps.callers, nowMs: Date.now(), clockSkewMs: limits.sigV4ClockSkewMs },
       );
       // AWS answers every failed authentication of an AWS_IAM URL 403 AccessDeniedException; an unsigned request says only "Forbidden".
       if (!auth.ok) return message(403, 'AccessDeniedException', auth.error === 'MissingAuthenticationTokenException' ? 'Forbidden' : auth.message);
       const p = auth.caller.principal;
-      if (p.type !== 'Root') {
+      if (p.type !== 'Root' || p.accountId !== deps.accountId) {
         // AWS (urls-auth): lambda:InvokeFunctionUrl and lambda:InvokeFunction on the function or alias, the context saying AWS_IAM and that the call came through the URL.
-        const resource = this.deps.urls.arn(cfg);
-        const context = { ...conditionContext(p, req, this.deps.region), 'lambda:FunctionUrlAuthType': 'AWS_IAM', 'lambda:InvokedViaFunctionUrl': 'true' };
+        const resource = deps.urls.arn(cfg);
+        const context = { ...conditionContext(p, req, deps.region), 'lambda:FunctionUrlAuthType': 'AWS_IAM', 'lambda:InvokedViaFunctionUrl': 'true' };
         for (const action of urlActions) {
           const request = { action, resource, context };
-          const d = this.deps.authorizer ? await this.deps.authorizer.authorize(p, request) : urlImplicitDeny;
+          const d = deps.authorizer ? await deps.authorizer.authorize(p, request) : urlImplicitDeny;
           if (d.allowed) continue;
           // The URL front end says only "Forbidden…"; the trail keeps AWS's full message.
-          this.deps.audit?.record({
+          deps.audit?.record({
             service: 'lambda', eventName: 'InvokeFunctionUrl', accessKeyId: p.accessKeyId, principal: p,
             sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), userAgent: header('user-agent'), requestId,
-            region: this.deps.region, accountId: this.deps.accountId, timeMs: Date.now(), readOnly: false,
+            region: deps.region, accountId: deps.accountId, timeMs: Date.now(), readOnly: false,
             input: { functionName: cfg.functionName, qualifier: cfg.qualifier }, error: { code: 'AccessDeniedException', message: accessDeniedMessage(p, request, d) },
             resource: { type: 'AWS::Lambda::Function', name: cfg.functionName },
-          }).catch((e) => this.deps.onInternalError(e));
+          }).catch((e) => deps.onInternalError(e));
           return forbidden();
         }
       }
       iam = { accessKey: auth.accessKeyId, accountId: p.accountId, userArn: p.arn, userId: p.principalId };
     } else {
       // AuthType NONE: Lambda authenticates nobody, but the function's resource-based policy must allow the public (AWS: urls-auth).
-      const ok = this.deps.policies.allowsPublicUrl(cfg.functionName, cfg.qualifier);
+      const ok = deps.policies.allowsPublicUrl(cfg.functionName, cfg.qualifier);
       if (!(typeof ok === 'boolean' ? ok : await ok)) return forbidden();
     }
 
@@ -234,7 +248,7 @@ export class UrlListener {
         protocol: `HTTP/${req.httpVersion}`,
       },
       {
-        urlId, region: this.deps.region, domainName: m ? host.replace(/:\d+$/, '') : host, requestId, nowMs,
+        urlId, region: deps.region, domainName: m ? host.replace(/:\d+$/, '') : host, requestId, nowMs,
         added: {
           'x-amzn-trace-id': traceId,
           'x-forwarded-for': (sock.remoteAddress ?? '').replace(/^::ffff:/, ''),
@@ -250,14 +264,14 @@ export class UrlListener {
     const qualifier = cfg.qualifier === '$LATEST' ? undefined : cfg.qualifier;
     let result;
     try {
-      const target = await this.deps.invoker.resolve(cfg.functionName, qualifier);
+      const target = await deps.invoker.resolve(cfg.functionName, qualifier);
       if (cfg.invokeMode === 'RESPONSE_STREAM') {
-        const streamed = await this.deps.invoker.invokeStream({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId }, target);
+        const streamed = await deps.invoker.invokeStream({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId }, target);
         const reply = await streamReply(streamed, method);
         const headers = cfg.cors ? withCorsHeaders(cfg.cors, header('origin'), reply.headers) : reply.headers;
         return { ...reply, headers };
       }
-      result = await this.deps.invoker.invoke({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId }, target);
+      result = await deps.invoker.invoke({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId }, target);
     } catch (e) {
       if (e instanceof DomainError) {
         if (e.kind === 'Throttled') return message(429, 'TooManyRequestsException', 'Rate Exceeded.');
@@ -297,8 +311,20 @@ export class UrlListener {
     const body = await readBody(req, requestPayloadBytesMax);
     if (body === 'too-large') return { status: 413, headers: [['content-type', 'application/json']], body: JSON.stringify({ message: 'Request Entity Too Large' }) };
     if (!/^[a-z0-9]{10}$/.test(apiId)) return apiNotFound();
+    // Another account's API (several accounts): served with that account's invoke path.
+    let deps = this.deps;
+    const others = deps.others?.() ?? [];
+    if (others.length && !(await apis.byId(apiId))) {
+      for (const o of others) {
+        if (o.httpApis && (await o.httpApis.byId(apiId))) {
+          deps = o;
+          break;
+        }
+      }
+    }
+    const found = deps.httpApis ?? apis;
     return serveHttpApi(
-      { byId: (id) => apis.byId(id), invoker: this.deps.invoker, region: this.deps.region, accountId: this.deps.accountId },
+      { byId: (id) => found.byId(id), invoker: deps.invoker, region: deps.region, accountId: deps.accountId },
       { apiId, path, rawQueryString, domainName, req, body, headerPairs: pairs(req.rawHeaders), requestId },
     );
   }

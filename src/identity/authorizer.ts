@@ -28,6 +28,14 @@ export class IdentityAuthorizer implements Authorizer {
   private readonly sources = new Map<string, ResourcePolicySource>();
   private readonly compiledResourcePolicies = new Map<string, PolicyDoc | null>();
 
+  /**
+   * The authorizers of the server's other accounts (issue 18): a caller of
+   * another account is allowed only when its own account's identity
+   * policies allow the call AND this account's resource policy allows the
+   * caller (AWS's cross-account evaluation).
+   */
+  peers: ((accountId: string) => IdentityAuthorizer | undefined) | undefined;
+
   constructor(private readonly identity: IdentityService) {}
 
   /** The resource policies of one service (its IAM prefix: `lambda`), asked for the resource each call names. */
@@ -37,7 +45,8 @@ export class IdentityAuthorizer implements Authorizer {
   }
 
   authorize(principal: Principal, request: AuthzRequest): AuthzDecision | Promise<AuthzDecision> {
-    if (principal.type === 'Root' && principal.accountId === this.identity.accountId) return allowed;
+    if (principal.accountId !== this.identity.accountId) return this.crossAccount(principal, request);
+    if (principal.type === 'Root') return allowed;
     const docs = this.identity.identityPoliciesOf(principal);
     const colon = request.action.indexOf(':');
     const source = this.sources.get(colon > 0 ? request.action.slice(0, colon) : request.action);
@@ -54,6 +63,33 @@ export class IdentityAuthorizer implements Authorizer {
     const docs = await this.identity.identityPoliciesOf(principal);
     if (docs === null) return 'None';
     return evaluatePolicies(docs, { action, resource, context: withGlobalKeys(principal, context) });
+  }
+
+  /**
+   * A caller of another account: both sides must allow (AWS: "the
+   * identity-based policy of the requester and the resource-based policy of
+   * the resource"); an explicit Deny on either side wins. In a resource
+   * policy, naming the caller's account (`arn:aws:iam::<acct>:root`) names
+   * every principal of that account, its own policies deciding the rest.
+   */
+  private async crossAccount(principal: Principal, request: AuthzRequest): Promise<AuthzDecision> {
+    const own = this.peers?.(principal.accountId);
+    if (!own) return implicitDeny;
+    const id = await own.identityDecision(principal, request.action, request.resource, request.context);
+    if (id === 'Deny') return explicitDeny('identity-based');
+    const colon = request.action.indexOf(':');
+    const source = this.sources.get(colon > 0 ? request.action.slice(0, colon) : request.action);
+    const text = await source?.policyOf(request.resource);
+    const doc = text === undefined ? null : this.compiledResource(text);
+    let r: 'Allow' | 'Deny' | 'None' = 'None';
+    if (doc) {
+      const named = [principal.arn, `arn:aws:iam::${principal.accountId}:root`];
+      if (principal.type === 'AssumedRole' && principal.roleArn) named.push(principal.roleArn);
+      r = evaluatePolicies([doc], { action: request.action, resource: request.resource, context: withGlobalKeys(principal, request.context), principal: { aws: named } });
+    }
+    if (r === 'Deny') return explicitDeny('resource-based');
+    if (r !== 'Allow') return { allowed: false, reason: 'ImplicitDeny', policyType: 'resource-based' };
+    return id === 'Allow' ? allowed : implicitDeny;
   }
 
   private decide(principal: Principal, request: AuthzRequest, docs: PolicyDoc[] | null, policyText: string | undefined): AuthzDecision {

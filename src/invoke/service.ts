@@ -5,7 +5,7 @@ import { DomainError, notFound, conflict } from '../domain/errors';
 import type { AliasRecord, VersionRecord } from '../domain/records';
 import type { MetadataStore } from '../store/types';
 import type { FunctionService } from '../control/functions';
-import { InitFailure, type AcquiredEe, type Placement } from '../placement/placement';
+import { InitFailure, type AcquiredEe, type PlacementPort } from '../placement/placement';
 import { StreamEnded, type ExecutionEnvironment, type Invocation, type InvocationOutcome } from '../sandbox/execution-environment';
 import type { LogSink } from '../observability/logs';
 import { ConcurrencyLimiter } from './concurrency';
@@ -87,7 +87,7 @@ export class InvokeService {
   constructor(
     private readonly store: MetadataStore,
     private readonly functions: FunctionService,
-    private readonly placement: Placement,
+    private readonly placement: PlacementPort,
     private readonly logs: LogSink,
     /** The account's concurrency pools (shared with ReservedConcurrencyService, which keeps the reservations current). */
     private readonly concurrency: ConcurrencyLimiter = new ConcurrencyLimiter(limits.accountConcurrencyDefault),

@@ -42,6 +42,22 @@ export interface EeContext {
   apiEndpoint?(): string | undefined;
 }
 
+/**
+ * One account's view of placement (issue 18, several accounts): its EEs'
+ * environment, layers, role sessions and log sink. Pools, provisioned
+ * concurrency configs and retirement are namespaced by the account, while
+ * the host's memory budget, cold-start slots and pre-initialised EEs stay
+ * shared: they are the machine's, not an account's.
+ */
+export interface AccountScope {
+  readonly accountId: string;
+  readonly logs: LogSink;
+  readonly ctx: EeContext;
+}
+
+/** What the invoke path and the provisioned-concurrency control plane use of placement (an account's view). */
+export type PlacementPort = Pick<Placement, 'acquire' | 'release' | 'retire' | 'provision' | 'deprovision' | 'provisionedStatus' | 'provisionedIds'>;
+
 export interface AcquiredEe {
   ee: ExecutionEnvironment;
   /** Set when this call cold-started the EE. */
@@ -92,7 +108,7 @@ class VersionPool {
   retired = false;
   /** The provisioned concurrency config running EEs of this version, if any. */
   provSet: ProvisionedSet | undefined;
-  constructor(readonly key: string) {}
+  constructor(readonly key: string, readonly scope: AccountScope) {}
 }
 
 /**
@@ -117,6 +133,8 @@ export class Placement {
   private closed = false;
   /** Pre-initialised EEs (prewarm-pool.ts); undefined when off (KUMO_PREWARM) or the driver cannot bind code late. */
   private readonly prewarm: PrewarmPool | undefined;
+  /** The server's own account (the scope of the methods called on Placement itself). */
+  private readonly home: AccountScope;
 
   constructor(
     private readonly cfg: KumoConfig,
@@ -128,6 +146,7 @@ export class Placement {
     /** New EEs per function are limited to this rate (AWS's concurrency scaling rate). */
     private readonly scaling: ScalingRate = new ScalingRate(cfg.scalingRateEes, cfg.scalingRateWindowMs),
   ) {
+    this.home = { accountId: cfg.accountId, logs, ctx };
     // The reaper also retires idle EEs whose credentials near expiry: its period stays within that margin.
     this.reaper = setInterval(
       () => this.reap(),
@@ -159,16 +178,38 @@ export class Placement {
     return this.prewarm?.stats();
   }
 
-  private poolKey(rec: VersionRecord): string {
-    return `${rec.functionName}\0${rec.version}\0${rec.revisionId}`;
+  /**
+   * Another account's view: the same placement, its pools and provisioned
+   * configs namespaced by `scope.accountId` (a function name means nothing
+   * across accounts).
+   */
+  forAccount(scope: AccountScope): PlacementPort {
+    if (scope.accountId === this.home.accountId) return this;
+    return {
+      acquire: (rec) => this.acquireIn(scope, rec),
+      release: (ee) => this.release(ee),
+      retire: (name, version, keep) => this.retireIn(scope.accountId, name, version, keep),
+      provision: (id, rec, requested, retry) => this.provisionIn(scope, id, rec, requested, retry),
+      deprovision: (id) => this.deprovisionKey(`${scope.accountId}\0${id}`),
+      provisionedStatus: (id) => this.provisioned.get(`${scope.accountId}\0${id}`)?.status(),
+      provisionedIds: () => this.idsIn(scope.accountId),
+    };
+  }
+
+  private poolKey(accountId: string, rec: VersionRecord): string {
+    return `${accountId}\0${rec.functionName}\0${rec.version}\0${rec.revisionId}`;
   }
 
   /** Gets an EE ready to take one invocation. */
-  async acquire(rec: VersionRecord): Promise<AcquiredEe> {
+  acquire(rec: VersionRecord): Promise<AcquiredEe> {
+    return this.acquireIn(this.home, rec);
+  }
+
+  private async acquireIn(scope: AccountScope, rec: VersionRecord): Promise<AcquiredEe> {
     if (this.closed) throw new Error('the server is stopping');
-    const key = this.poolKey(rec);
+    const key = this.poolKey(scope.accountId, rec);
     let pool = this.pools.get(key);
-    if (!pool) this.pools.set(key, (pool = new VersionPool(key)));
+    if (!pool) this.pools.set(key, (pool = new VersionPool(key, scope)));
     let warm = pool.provIdle.pop() ?? pool.idle.pop();
     // An EE whose runtime has died is never handed out (its teardown may still be running).
     while (warm && warm.state !== 'idle') {
@@ -333,9 +374,13 @@ export class Placement {
    * version when `version` is given), except those of `keepRevision`, are drained.
    */
   retire(functionName: string, version?: string, keepRevision?: string): void {
+    this.retireIn(this.home.accountId, functionName, version, keepRevision);
+  }
+
+  private retireIn(accountId: string, functionName: string, version?: string, keepRevision?: string): void {
     for (const [key, pool] of this.pools) {
-      const [name, ver, rev] = key.split('\0');
-      if (name !== functionName || (version !== undefined && ver !== version) || rev === keepRevision) continue;
+      const [account, name, ver, rev] = key.split('\0');
+      if (account !== accountId || name !== functionName || (version !== undefined && ver !== version) || rev === keepRevision) continue;
       pool.retired = true;
       this.pools.delete(key);
       // Provisioned concurrency on a retired version ends with it (the control plane provisions the new target, if any).
@@ -355,8 +400,14 @@ export class Placement {
    * alias moved) starts over on it; the old EEs go.
    */
   provision(id: string, rec: VersionRecord, requested: number, retry = true): void {
+    this.provisionIn(this.home, id, rec, requested, retry);
+  }
+
+  private provisionIn(scope: AccountScope, configId: string, rec: VersionRecord, requested: number, retry = true): void {
     if (this.closed) return;
-    const key = this.poolKey(rec);
+    // Configs are keyed by account too (`<account>\0<function>\0<qualifier>`).
+    const id = `${scope.accountId}\0${configId}`;
+    const key = this.poolKey(scope.accountId, rec);
     const cur = this.provisioned.get(id);
     if (cur?.poolKey === key) {
       // The same version again after some other change of the function: nothing to do (a FAILED config stays failed until put again).
@@ -365,9 +416,9 @@ export class Placement {
       cur.resize(requested, pool ? pool.provIdle.filter((ee) => cur.owns(ee)) : []);
       return;
     }
-    if (cur) this.deprovision(id);
+    if (cur) this.deprovisionKey(id);
     let pool = this.pools.get(key);
-    if (!pool) this.pools.set(key, (pool = new VersionPool(key)));
+    if (!pool) this.pools.set(key, (pool = new VersionPool(key, scope)));
     const p = pool;
     const set: ProvisionedSet = new ProvisionedSet(key, requested, {
       startsMax: this.coldStartsMax,
@@ -399,7 +450,7 @@ export class Placement {
         return true;
       },
       stop: (ee) => void this.byEe.get(ee)?.teardown(),
-    }, rec.functionName, id.replace('\0', ':'));
+    }, rec.functionName, configId.replace('\0', ':'));
     p.provSet = set;
     this.provisioned.set(id, set);
     set.fill();
@@ -407,6 +458,10 @@ export class Placement {
 
   /** Ends config `id`'s provisioned concurrency: its idle EEs go now, busy ones when their invocation ends. */
   deprovision(id: string): void {
+    this.deprovisionKey(`${this.home.accountId}\0${id}`);
+  }
+
+  private deprovisionKey(id: string): void {
     const set = this.provisioned.get(id);
     if (!set) return;
     this.provisioned.delete(id);
@@ -422,12 +477,20 @@ export class Placement {
 
   /** The allocation of config `id`, or undefined when placement runs none for it. */
   provisionedStatus(id: string): ProvisionedStatus | undefined {
-    return this.provisioned.get(id)?.status();
+    return this.provisioned.get(`${this.home.accountId}\0${id}`)?.status();
   }
 
   /** The configs placement runs EEs for. */
   provisionedIds(): string[] {
-    return [...this.provisioned.keys()];
+    return this.idsIn(this.home.accountId);
+  }
+
+  /** An account's config ids (stored behind `<account>\0`). */
+  private idsIn(accountId: string): string[] {
+    const out: string[] = [];
+    const prefix = `${accountId}\0`;
+    for (const id of this.provisioned.keys()) if (id.startsWith(prefix)) out.push(id.slice(prefix.length));
+    return out;
   }
 
   /** Memory promised to this host's EEs now, and the budget (KUMO_EE_MEMORY_BUDGET_MB). */
@@ -506,22 +569,23 @@ export class Placement {
     const idHex = randomBytes(16).toString('hex');
     const stream = logStreamName(rec.version, idHex);
     const group = cfg.logGroup;
-    const functionEnv = this.ctx.env(rec);
+    const scope = pool.scope;
+    const functionEnv = scope.ctx.env(rec);
     // A pre-initialised EE of the runtime's pool, when there is one (on-demand starts only; provisioned EEs start the ordinary way).
     const pooled =
       !set && this.prewarm && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
         ? this.prewarm.take({ runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb })
         : undefined;
     const ee = new ExecutionEnvironment(pooled?.id ?? `e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
-      platform: (line) => this.logs.push(group, stream, line),
-      output: (line) => this.logs.pushOutput(group, stream, line),
+      platform: (line) => scope.logs.push(group, stream, line),
+      output: (line) => scope.logs.pushOutput(group, stream, line),
     });
     let codeDir: string;
     let optDir: string | undefined;
     let args: string[] | undefined;
     try {
       codeDir = await this.code.ensure(rec.codeKey);
-      optDir = await this.ctx.optDir(rec);
+      optDir = await scope.ctx.optDir(rec);
       args = runtimeArgs(runtimeSpec(cfg.runtime), codeDir, optDir);
     } catch (e) {
       this.memory.give(cfg.memoryMb);
@@ -564,7 +628,7 @@ export class Placement {
     // The execution role's session for this EE: minted here, once (the EE's environment cannot change, so it retires before expiry).
     let session: SessionCredentials | undefined;
     try {
-      session = this.ctx.roleSession?.(rec, this.cfg.eeCredentialsMs);
+      session = scope.ctx.roleSession?.(rec, this.cfg.eeCredentialsMs);
     } catch (e) {
       this.memory.give(cfg.memoryMb);
       void pooled?.destroy();

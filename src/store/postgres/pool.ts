@@ -46,8 +46,14 @@ export function connectionConfig(url: string): pg.ClientConfig {
  * gateway answers it as the service's internal error, ServiceException for
  * Lambda), and the next call connects afresh.
  */
-export function createPool(url: string, onIdleError: (e: Error) => void): pg.Pool {
-  const pool = new pg.Pool({ ...connectionConfig(url), max: poolLimits.connectionsMax, idleTimeoutMillis: poolLimits.idleMs });
+export function createPool(url: string, onIdleError: (e: Error) => void, schema?: string): pg.Pool {
+  const pool = new pg.Pool({
+    ...connectionConfig(url),
+    // Another account's store (issue 18): its own schema, first on every connection's search_path.
+    ...(schema !== undefined ? { options: `-c search_path=${quoteIdent(schema)}` } : {}),
+    max: poolLimits.connectionsMax,
+    idleTimeoutMillis: poolLimits.idleMs,
+  });
   pool.on('error', onIdleError);
   return pool;
 }
@@ -97,4 +103,23 @@ export async function migrate(pool: pg.Pool, migrations: string[]): Promise<void
     for (let v = current; v < migrations.length; v++) await c.query(migrations[v]!);
     if (current < migrations.length) await c.query('UPDATE schema_version SET version = $1', [migrations.length]);
   });
+}
+
+/** A schema name as an SQL identifier (Kumo's are `kumo_account_<12 digits>`; anything else is refused). */
+function quoteIdent(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`not a schema name Kumo makes: ${schema}`);
+  return `"${schema}"`;
+}
+
+/** Makes `schema` if it does not exist (servers starting at once: IF NOT EXISTS, and a duplicate is not an error). */
+export async function createSchema(url: string, schema: string): Promise<void> {
+  const c = new pg.Client(connectionConfig(url));
+  await c.connect();
+  try {
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch((e: { code?: string }) => {
+      if (e.code !== '23505' && e.code !== '42P06') throw e;
+    });
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }

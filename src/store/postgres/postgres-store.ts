@@ -28,7 +28,7 @@ import { PostgresEventSourceMappings } from './event-source-mappings';
 import * as qsql from '../queue-sql';
 import type { NewQueueMessage, QueueStore, ReceiveOptions } from '../queues';
 import { readPostgres, runPostgres } from './queue-driver';
-import { createPool, inTransaction, migrate } from './pool';
+import { createPool, createSchema, inTransaction, migrate } from './pool';
 import { migrations } from './schema';
 import { Listener } from './listener';
 import { PostgresHttpApis } from './http-apis';
@@ -219,9 +219,14 @@ export class PostgresStore implements Store, AsyncWakeups {
    * Connects, migrates the schema; fails (nothing left open) when the
    * database cannot be reached. `timing` shortens the owner heartbeat for tests.
    */
-  static async open(url: string, timing: OwnerTiming = {}): Promise<PostgresStore> {
+  /**
+   * `schema`: another account's store on the same database (issue 18): its
+   * tables in that schema (made if missing), every connection's search_path.
+   */
+  static async open(url: string, timing: OwnerTiming = {}, schema?: string): Promise<PostgresStore> {
     let store: PostgresStore | undefined;
-    const pool = createPool(url, (e) => store?.idleError(e));
+    if (schema !== undefined) await createSchema(url, schema);
+    const pool = createPool(url, (e) => store?.idleError(e), schema);
     store = new PostgresStore(pool, url, timing);
     try {
       await migrate(pool, migrations);
