@@ -30,6 +30,7 @@ bash test/e2e/events.sh
 bash test/e2e/kinesis-lambda.sh
 bash test/e2e/ssm.sh
 bash test/e2e/iam.sh
+bash test/e2e/accounts.sh
 bash test/e2e/scheduler.sh
 bash test/e2e/concurrency.sh
 bash test/e2e/audit.sh

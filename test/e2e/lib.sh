@@ -19,7 +19,7 @@ e2e_start() {
   pid=$!
   trap '{ declare -F e2e_cleanup >/dev/null && e2e_cleanup; }; kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
   port=""
-  for _ in $(seq 1 300); do port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$work/server.log"); [ -n "$port" ] && break; sleep 0.1; done
+  for _ in $(seq 1 300); do port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$work/server.log" 2>/dev/null); [ -n "$port" ] && break; sleep 0.1; done
   [ -n "$port" ] || { cat "$work/server.log"; exit 1; }
   eval "$(grep -E '^\s+export AWS_' "$work/server.log" | sed 's/^ *//')"
   export AWS_DEFAULT_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=""

@@ -67,6 +67,24 @@ async function holdHalfRequest(port: number): Promise<net.Socket> {
  */
 const noPool = { env: { KUMO_PREWARM: '0' } };
 
+/** The instance's traces (processes aside) once they have not changed for `quietMs` (at most `waitMs`). */
+async function settledTraces(tag: string, quietMs = 1_500, waitMs = 20_000): Promise<string[]> {
+  const read = () => tracesOf(tag).filter((t) => !t.startsWith('process')).sort();
+  let last = read();
+  let since = Date.now();
+  const start = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() - start > waitMs) throw new Error(`traces of ${tag} did not settle within ${waitMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+    const now = read();
+    if (JSON.stringify(now) !== JSON.stringify(last)) {
+      last = now;
+      since = Date.now();
+    }
+  }
+  return last;
+}
+
 describe('EEs do not outlive their server (issue 9)', () => {
   it('a server started on another data dir removes every trace of a kill -9’d server, frozen EEs included', async () => {
     const a = await startServer(noPool);
@@ -105,8 +123,9 @@ describe('EEs do not outlive their server (issue 9)', () => {
     try {
       await deploySleeper(c.client, 'keep');
       const ee = await invokeEe(c.client, 'keep', 0);
+      // C's own background work first comes to rest: its pool of /tmp disks refills one disk at a time after the cold start took one.
+      const tracesBefore = await settledTraces(tagC);
       const pidsBefore = processesOf(tagC).sort();
-      const tracesBefore = tracesOf(tagC).filter((t) => !t.startsWith('process')).sort();
 
       // B starts, runs an EE and stops cleanly; D starts and is killed; E starts (cleaning D) and stops.
       const b = await startServer(noPool);

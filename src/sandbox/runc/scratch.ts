@@ -269,7 +269,15 @@ export async function cleanupScratch(dir: string): Promise<void> {
     for (const mp of mounts) await unmount(mp);
     for (const dev of loops) await run('losetup', ['--detach', dev], { ...runOpts, allowFailure: true });
     let busy = false;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      // Removed meanwhile (its pool's own shutdown, another clean-up): nothing is left to clean.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const e of entries) {
       const p = path.join(dir, e.name);
       try {
         if (e.isDirectory()) removeIfNotMounted(p);
@@ -283,6 +291,7 @@ export async function cleanupScratch(dir: string): Promise<void> {
     try {
       if (!mountsAtOrBelow(dir).length && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       if (!isBusy(err)) throw err;
       busy = true;
     }

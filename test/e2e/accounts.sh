@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# End-to-end with the real aws CLI: two accounts on one server (KUMO_ACCOUNTS).
+# The second account's root key signs as that account; each account sees only
+# its own functions and queues; a cross-account invoke by function ARN is
+# refused until the owner's add-permission names the caller's account, and
+# refused again after remove-permission. The rest (IAM users, URLs, EEs'
+# credentials, limits, PostgreSQL) is in test/integration/accounts.test.ts.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
+source test/e2e/lib.sh
+e2e_start acct KUMO_ACCOUNTS=111111111111
+export AWS_MAX_ATTEMPTS=1
+L() { "$AWS" lambda --endpoint-url "http://127.0.0.1:$port" "$@"; }
+S() { "$AWS" sqs --endpoint-url "http://127.0.0.1:$port" "$@"; }
+T() { "$AWS" sts --endpoint-url "http://127.0.0.1:$port" "$@"; }
+home=000000000000
+other=111111111111
+keyfile="$work/data/accounts/$other/credentials.json"
+check "the server names the other account's key file" grep -q "account $other (KUMO_ACCOUNTS): its root key (generated) is in $keyfile" "$work/server.log"
+bid=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).accessKeyId)' "$keyfile")
+bsecret=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).secretAccessKey)' "$keyfile")
+B() { AWS_ACCESS_KEY_ID=$bid AWS_SECRET_ACCESS_KEY=$bsecret "$@"; }
+
+check "the other account's root key signs as that account" test "$(B T get-caller-identity --query Arn --output text)" = "arn:aws:iam::$other:root"
+mkdir -p "$work/fn"
+echo 'exports.handler = async () => ({ account: process.env.AWS_LAMBDA_FUNCTION_NAME + "@" + process.env.OWNER });' > "$work/fn/index.js"
+(cd "$work/fn" && "$ZIP" -q ../fn.zip index.js)
+L create-function --function-name hello --runtime nodejs20.x --handler index.handler --role "arn:aws:iam::$home:role/lambda-role" \
+  --environment "Variables={OWNER=$home}" --zip-file "fileb://$work/fn.zip" >/dev/null
+B L create-function --function-name hello --runtime nodejs20.x --handler index.handler --role "arn:aws:iam::$other:role/lambda-role" \
+  --environment "Variables={OWNER=$other}" --zip-file "fileb://$work/fn.zip" >/dev/null
+L wait function-active-v2 --function-name hello
+B L wait function-active-v2 --function-name hello
+check "each account lists its own function" test "$(L list-functions --query 'Functions[].FunctionArn' --output text) $(B L list-functions --query 'Functions[].FunctionArn' --output text)" = \
+  "arn:aws:lambda:us-east-1:$home:function:hello arn:aws:lambda:us-east-1:$other:function:hello"
+B L invoke --function-name hello "$work/b.json" >/dev/null
+check "the same name runs each account's own function" grep -q "hello@$other" "$work/b.json"
+B S create-queue --queue-name only-b >/dev/null
+check "a queue of one account is not in the other's list" test -z "$(S list-queues --query 'QueueUrls' --output text | grep only-b)"
+
+target="arn:aws:lambda:us-east-1:$home:function:hello"
+denied=$(B L invoke --function-name "$target" "$work/x.json" 2>&1)
+check "a cross-account invoke without a policy is AccessDenied in AWS's words" grep -q \
+  "AccessDeniedException.*User: arn:aws:iam::$other:root is not authorized to perform: lambda:InvokeFunction on resource: $target because no resource-based policy allows the lambda:InvokeFunction action" <<<"$denied"
+check "add-permission naming the other account" L add-permission --function-name hello --statement-id b --action lambda:InvokeFunction --principal "$other"
+B L invoke --function-name "$target" "$work/cross.json" >/dev/null
+check "then the other account invokes the owner's function" grep -q "hello@$home" "$work/cross.json"
+check "remove-permission" L remove-permission --function-name hello --statement-id b
+again=$(B L invoke --function-name "$target" "$work/y.json" 2>&1)
+check "and it is refused again" grep -q "AccessDeniedException" <<<"$again"
+
+e2e_finish e2e-accounts
