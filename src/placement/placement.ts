@@ -11,7 +11,7 @@ import type { CodeCache } from '../blobs/code-cache';
 import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
 import { runtimesDir } from '../paths';
-import { runtimeSpec, type RuntimeSpec } from '../runtimes/registry';
+import { emulationEnv, hostArchitecture, runtimeArgv, runtimeSpec, type Architecture, type RuntimeSpec } from '../runtimes/registry';
 import { DomainError } from '../domain/errors';
 import { ScalingRate } from './scaling-rate';
 import { MemoryBudget } from './memory-budget';
@@ -509,7 +509,7 @@ export class Placement {
     const functionEnv = this.ctx.env(rec);
     // A pre-initialised EE of the runtime's pool, when there is one (on-demand starts only; provisioned EEs start the ordinary way).
     const pooled =
-      !set && this.prewarm && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
+      !set && this.prewarm && cfg.architectures[0] === hostArchitecture() && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
         ? this.prewarm.take({ runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb })
         : undefined;
     const ee = new ExecutionEnvironment(pooled?.id ?? `e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
@@ -522,7 +522,7 @@ export class Placement {
     try {
       codeDir = await this.code.ensure(rec.codeKey);
       optDir = await this.ctx.optDir(rec);
-      args = runtimeArgs(runtimeSpec(cfg.runtime), codeDir, optDir);
+      args = runtimeArgs(runtimeSpec(cfg.runtime), cfg.architectures[0] as Architecture, codeDir, optDir);
     } catch (e) {
       this.memory.give(cfg.memoryMb);
       void pooled?.destroy();
@@ -708,6 +708,8 @@ export class Placement {
       _HANDLER: cfg.handler,
       // Lambda's own variables win over the function's (and are what a pre-initialised EE started with).
       ...this.baseEnv(cfg.runtime),
+      // An emulated architecture (arm64 on x86_64 through qemu-user): the sysroot for arm64 children a binfmt handler starts.
+      ...(cfg.architectures[0] !== hostArchitecture() ? emulationEnv : {}),
     };
     // The execution role's credentials, as Lambda sets them (the function's own values of these names are overridden, as in AWS).
     // Kumo's API through the path the EE network allows (the SDKs read AWS_ENDPOINT_URL; nothing else does).
@@ -751,14 +753,14 @@ function scalingRateExceeded(): DomainError {
 }
 
 /** argv of the runtime process; undefined for a custom runtime without a bootstrap (or a runtime Kumo does not run). */
-function runtimeArgs(spec: RuntimeSpec | undefined, codeDir: string, optDir: string | undefined): string[] | undefined {
+function runtimeArgs(spec: RuntimeSpec | undefined, arch: Architecture, codeDir: string, optDir: string | undefined): string[] | undefined {
   if (!spec) return undefined;
-  if (spec.command) return [...spec.command];
+  if (spec.command) return runtimeArgv(spec, arch);
   // Custom runtimes: the first bootstrap found in the spec's order (/var/task, then /opt from a layer), as AWS looks for them.
   const onHost: Record<string, string | undefined> = { '/var/task': codeDir, '/opt': optDir };
   for (const p of spec.bootstrapPaths ?? []) {
     const dir = onHost[path.dirname(p)];
-    if (dir && fs.existsSync(path.join(dir, path.basename(p)))) return [p];
+    if (dir && fs.existsSync(path.join(dir, path.basename(p)))) return runtimeArgv(spec, arch, p);
   }
   return undefined;
 }

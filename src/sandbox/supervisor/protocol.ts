@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { limits } from '../../config';
-import { runtimeSpec, supportedRuntimes } from '../../runtimes/registry';
+import { allowedRuntimeArgvs, isEmulatedBootstrapArgv } from '../../runtimes/registry';
 import { sandboxIdPattern } from '../runc/limits';
 import net from 'node:net';
 import type { ApiPath, CodeBinding, CreateTimings, SandboxExit, SandboxSpec } from '../driver';
@@ -80,13 +80,15 @@ export const runtimeApiPortMin = 1024;
 
 const bootstrapArgs = new Set(['/var/task/bootstrap', '/opt/bootstrap']);
 
-/** argv the registry allows: a managed runtime's command, or a custom runtime's bootstrap. */
+/** Every managed runtime's argv, native and emulated (computed once: the registry is fixed for the process's life). */
+let runtimeArgvs: string[][] | undefined;
+
+/** argv the registry allows: a managed runtime's command, or a custom runtime's bootstrap, natively or under the registry's emulator. */
 function allowedArgs(args: string[]): boolean {
   if (args.length === 1 && bootstrapArgs.has(args[0]!)) return true;
-  return supportedRuntimes.some((name) => {
-    const cmd = runtimeSpec(name)?.command;
-    return cmd !== undefined && cmd.length === args.length && cmd.every((a, i) => a === args[i]);
-  });
+  if (isEmulatedBootstrapArgv(args, bootstrapArgs)) return true;
+  runtimeArgvs ??= allowedRuntimeArgvs();
+  return runtimeArgvs.some((cmd) => cmd.length === args.length && cmd.every((a, i) => a === args[i]));
 }
 
 /** Real path of `dir` when it is a directory strictly inside `root` (symlinks resolved), else undefined. */
