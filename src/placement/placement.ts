@@ -11,7 +11,7 @@ import type { CodeCache } from '../blobs/code-cache';
 import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
 import { runtimesDir } from '../paths';
-import { emulationEnv, hostArchitecture, runtimeArgv, runtimeSpec, type Architecture, type RuntimeSpec } from '../runtimes/registry';
+import { emulatedEeMemoryOverheadMb, emulationEnv, hostArchitecture, runtimeArgv, runtimeSpec, type Architecture, type RuntimeSpec } from '../runtimes/registry';
 import { DomainError } from '../domain/errors';
 import { ScalingRate } from './scaling-rate';
 import { MemoryBudget } from './memory-budget';
@@ -183,7 +183,7 @@ export class Placement {
       // Only a cold start spends memory and the function's scaling rate; the warm path above never looks at them.
       if (!this.tryTakeMemory(rec)) return this.waitForBusy(pool, rec);
       if (!this.scaling.take(rec.functionName)) {
-        this.memory.give(rec.config.memoryMb);
+        this.memory.give(eeMemoryMb(rec.config));
         throw scalingRateExceeded();
       }
       this.coldActive++;
@@ -206,7 +206,7 @@ export class Placement {
       return this.waitForBusy(pool, rec);
     }
     if (!this.scaling.take(rec.functionName)) {
-      this.memory.give(rec.config.memoryMb);
+      this.memory.give(eeMemoryMb(rec.config));
       this.handOnColdSlot();
       throw scalingRateExceeded();
     }
@@ -219,7 +219,7 @@ export class Placement {
    * when even that cannot make room.
    */
   private tryTakeMemory(rec: VersionRecord): boolean {
-    return this.memory.take(rec.config.memoryMb, () => this.evictable(), (c) => this.evict(c));
+    return this.memory.take(eeMemoryMb(rec.config), () => this.evictable(), (c) => this.evict(c));
   }
 
   /**
@@ -373,7 +373,7 @@ export class Placement {
       startsMax: this.coldStartsMax,
       start: async () => {
         if (this.closed) throw new Error('the server is stopping');
-        if (!this.memory.take(rec.config.memoryMb, () => this.evictable(), (c) => this.evict(c))) {
+        if (!this.memory.take(eeMemoryMb(rec.config), () => this.evictable(), (c) => this.evict(c))) {
           throw new Error(provisionedNoMemoryReason);
         }
         try {
@@ -524,12 +524,12 @@ export class Placement {
       optDir = await this.ctx.optDir(rec);
       args = runtimeArgs(runtimeSpec(cfg.runtime), cfg.architectures[0] as Architecture, codeDir, optDir);
     } catch (e) {
-      this.memory.give(cfg.memoryMb);
+      this.memory.give(eeMemoryMb(cfg));
       void pooled?.destroy();
       throw e;
     }
     if (!args) {
-      this.memory.give(cfg.memoryMb);
+      this.memory.give(eeMemoryMb(cfg));
       void pooled?.destroy();
       throw new InitFailure({
         kind: 'platform-error',
@@ -553,7 +553,7 @@ export class Placement {
         if (j >= 0) pool.provIdle.splice(j, 1);
         pool.all.delete(ee);
         this.byEe.delete(ee);
-        this.memory.give(cfg.memoryMb);
+        this.memory.give(eeMemoryMb(cfg));
         // A provisioned EE that failed is replaced (the set starts another while it still wants its amount).
         set?.lost(ee);
         if (ee.ip !== undefined) this.runtimeApi.unregister(ee.ip, ee);
@@ -566,13 +566,13 @@ export class Placement {
     try {
       session = this.ctx.roleSession?.(rec, this.cfg.eeCredentialsMs);
     } catch (e) {
-      this.memory.give(cfg.memoryMb);
+      this.memory.give(eeMemoryMb(cfg));
       void pooled?.destroy();
       throw e;
     }
     const retireAtMs = session ? eeRetireAtMs(Date.now(), session.expiresAtMs, cfg.timeoutSeconds * 1000) : Number.POSITIVE_INFINITY;
     pool.all.add(ee);
-    this.byEe.set(ee, { pool, teardown, memoryMb: cfg.memoryMb, retireAtMs, ...(set ? { provisioned: set } : {}) });
+    this.byEe.set(ee, { pool, teardown, memoryMb: eeMemoryMb(cfg), retireAtMs, ...(set ? { provisioned: set } : {}) });
 
     const env = this.eeEnv(rec, functionEnv, stream, set ? 'provisioned-concurrency' : 'on-demand', session);
     const onOutput = (s: 'stdout' | 'stderr', chunk: Buffer): void => (s === 'stdout' ? out : err).write(chunk);
@@ -609,7 +609,7 @@ export class Placement {
           codeDir,
           optDir,
           runtimeDir: runtimesDir,
-          memoryMb: cfg.memoryMb,
+          memoryMb: eeMemoryMb(cfg),
           ephemeralStorageMb: cfg.ephemeralStorageMb,
           pidsMax: limits.eePidsMax,
           openFilesMax: limits.eeOpenFilesMax,
@@ -750,6 +750,15 @@ function memoryExhausted(): DomainError {
 /** AWS's throttle when a function adds EEs faster than its scaling rate (the message AWS gives every throttle reason it recorded). */
 function scalingRateExceeded(): DomainError {
   return new DomainError('Throttled', 'Rate Exceeded.', { reason: 'FunctionInvocationRateLimitExceeded' });
+}
+
+/**
+ * The memory an EE of this configuration takes from the host's budget and
+ * gets as its cgroup limit: MemorySize, plus the emulator's own allowance
+ * when its architecture is emulated (registry.ts `emulatedEeMemoryOverheadMb`).
+ */
+function eeMemoryMb(cfg: { memoryMb: number; architectures: readonly string[] }): number {
+  return cfg.architectures[0] === hostArchitecture() ? cfg.memoryMb : cfg.memoryMb + emulatedEeMemoryOverheadMb;
 }
 
 /** argv of the runtime process; undefined for a custom runtime without a bootstrap (or a runtime Kumo does not run). */

@@ -106,6 +106,16 @@ export const emulation = {
   packages: 'qemu-user-static, libc6-arm64-cross, libstdc++6-arm64-cross and libgcc-s1-arm64-cross',
   binfmtEntry: '/proc/sys/fs/binfmt_misc/qemu-aarch64',
 } as const;
+/**
+ * Memory an emulated EE gets beyond the function's MemorySize, for the
+ * emulator itself (qemu-user's translated-code cache and its own data): on
+ * this kind of host arm64 Node.js 22 under qemu peaks at about 150 MB for a
+ * trivial handler where x86_64 Node.js uses about 45 MB, so a 128 MB
+ * function (Lambda's default) would be killed while starting. The function
+ * still sees AWS_LAMBDA_FUNCTION_MEMORY_SIZE as configured; its EE's cgroup
+ * limit and its share of the host's EE budget are MemorySize + this.
+ */
+export const emulatedEeMemoryOverheadMb = 128;
 /** argv before the emulated program: the emulator and its sysroot. */
 const emulatorPrefix: readonly string[] = [emulation.qemu, '-L', emulation.sysroot];
 
@@ -270,12 +280,29 @@ export function allowedRuntimeArgvs(): string[][] {
   return out;
 }
 
+/** Whether an EE's argv runs under the emulator (the supervisor then allows its memory allowance). */
+export function isEmulatedArgv(args: readonly string[]): boolean {
+  return args.length > emulatorPrefix.length && emulatorPrefix.every((a, i) => args[i] === a);
+}
+
 /** Whether a custom runtime's bootstrap may run emulated here (the supervisor's check of `[qemu, -L, sysroot, bootstrap]`). */
 export function isEmulatedBootstrapArgv(args: readonly string[], bootstraps: ReadonlySet<string>): boolean {
   return (
     missingForEmulation.length === 0 && args.length === emulatorPrefix.length + 1 &&
     emulatorPrefix.every((a, i) => args[i] === a) && bootstraps.has(args[emulatorPrefix.length]!)
   );
+}
+
+/** One line for `kumo server`'s start: the architectures functions run on here, and how. */
+export function architectureSummary(): string {
+  const host = hostArchitecture();
+  if (host !== 'x86_64') return `${host} (native; x86_64 is not offered on an ${host} host)`;
+  if (missingForEmulation.length) return `x86_64 (native); arm64 is not available: it needs ${missingForEmulation.join(', ')} (make setup installs ${emulation.packages})`;
+  const emulated = installed.filter((s) => runsOn(s, 'arm64')).map((s) => s.name);
+  const children = emulationChildren() === 'binfmt'
+    ? 'arm64 programs a function starts run through the host\'s binfmt_misc handler'
+    : 'an arm64 program a function starts does not run: the host has no binfmt_misc handler for arm64 with the F flag';
+  return `x86_64 (native), arm64 through qemu-user for ${emulated.join(', ')} (${children})`;
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { decode, makeZip, projectRoot, role, startServer, type RunningServer } from './harness';
-import { emulationChildren, hostArchitecture } from '../../src/runtimes/registry';
+import { emulatedEeMemoryOverheadMb, emulationChildren, hostArchitecture } from '../../src/runtimes/registry';
 import { missingTools } from '../tools';
 import { buildGo } from '../runtimes/build';
 
@@ -27,7 +27,7 @@ const os = require('os');
 const { execFileSync } = require('child_process');
 exports.handler = async (e) => {
   if (e.sleepMs) await new Promise((r) => setTimeout(r, e.sleepMs));
-  if (e.boom) { const a = []; for (;;) a.push(Buffer.alloc(8 * 1024 * 1024, 1)); }
+  if (e.allocMb) { const a = []; for (let i = 0; i < e.allocMb; i++) a.push(Buffer.alloc(1024 * 1024, 1)); return { allocatedMb: a.length }; }
   let child;
   try { child = execFileSync(process.execPath, ['-p', 'process.arch'], { encoding: 'utf8', stdio: 'pipe' }).trim(); } catch (err) { child = 'error ' + (err.code ?? 'exit ' + err.status) + ': ' + String(err.stderr).trim(); }
   return {
@@ -67,9 +67,9 @@ describe('Architectures [arm64] (AWS SDK v3 against the real server)', () => {
   });
 
   for (const [runtime, major] of [['nodejs20.x', 20], ['nodejs22.x', 22]] as const) {
-    it(`runs ${runtime} on arm64 Node.js: the configuration says arm64, the function sees arm64 / aarch64`, async (t) => {
+    it(`runs ${runtime} on arm64 Node.js at Lambda's default 128 MB: the configuration says arm64, the function sees arm64 / aarch64`, async (t) => {
       const fn = `arm-${runtime.replace('.', '-')}`;
-      const created = await c.send(new CreateFunctionCommand({ FunctionName: fn, Runtime: runtime, Role: role, Handler: 'index.handler', Code: { ZipFile: nodeZip }, Architectures: ['arm64'], MemorySize: 256 }));
+      const created = await c.send(new CreateFunctionCommand({ FunctionName: fn, Runtime: runtime, Role: role, Handler: 'index.handler', Code: { ZipFile: nodeZip }, Architectures: ['arm64'] }));
       assert.deepEqual(created.Architectures, ['arm64']);
       await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: fn });
       assert.deepEqual((await c.send(new GetFunctionConfigurationCommand({ FunctionName: fn }))).Architectures, ['arm64']);
@@ -111,7 +111,12 @@ describe('Architectures [arm64] (AWS SDK v3 against the real server)', () => {
     const timedOut = JSON.parse(slow.body);
     assert.equal(timedOut.errorType, 'Sandbox.Timedout');
     assert.match(timedOut.errorMessage, /Task timed out after 2\.00 seconds/);
-    const oom = await invoke(c, 'arm-limits', { boom: true });
+    // The cgroup limit is MemorySize plus the emulator's allowance (registry.ts emulatedEeMemoryOverheadMb): within MemorySize is fine…
+    const fits = await invoke(c, 'arm-limits', { allocMb: 64 });
+    assert.equal(fits.r.FunctionError, undefined, fits.body);
+    assert.deepEqual(JSON.parse(fits.body), { allocatedMb: 64 });
+    // …and past both the EE is killed, as a native one past MemorySize.
+    const oom = await invoke(c, 'arm-limits', { allocMb: 128 + emulatedEeMemoryOverheadMb + 64 });
     assert.equal(oom.r.FunctionError, 'Unhandled');
     const killed = JSON.parse(oom.body);
     assert.equal(killed.errorType, 'Runtime.ExitError');
