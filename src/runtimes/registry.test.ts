@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  allowedRuntimeArgvs, architectureRefusal, awsRuntimeEnum, deprecatedRuntimes, emulation, hostArchitecture, isEmulatedBootstrapArgv,
+  allowedRuntimeArgvs, architectureRefusal, awsRuntimeEnum, deprecatedRuntimes, emulation, emulationMissingRefusal, hostArchitecture, isEmulatedBootstrapArgv,
   runtimeArgv, runtimeSpec, runsOn, supportedRuntimes, unavailableRuntimes,
 } from './registry';
 
@@ -117,4 +117,17 @@ test("the supervisor's allow-list holds every runtime's argv on each architectur
   assert.equal(isEmulatedBootstrapArgv([...prefix, '/tmp/evil'], boots), false);
   assert.equal(isEmulatedBootstrapArgv([emulation.qemu, '-L', '/tmp', '/var/task/bootstrap'], boots), false);
   assert.equal(isEmulatedBootstrapArgv([emulation.qemu, '-strace', '-L', emulation.sysroot, '/var/task/bootstrap'], boots), false);
+});
+
+test('a host without the emulator or its sysroot refuses arm64 naming the missing paths, make setup and the packages', () => {
+  const why = emulationMissingRefusal([emulation.qemu, '/usr/aarch64-linux-gnu/lib/libstdc++.so.6']);
+  assert.equal(
+    why,
+    "it runs functions on its host's architecture (x86_64); arm64 runs through qemu-user emulation, which needs /usr/bin/qemu-aarch64-static, /usr/aarch64-linux-gnu/lib/libstdc++.so.6 (make setup installs qemu-user-static, libc6-arm64-cross, libstdc++6-arm64-cross and libgcc-s1-arm64-cross)",
+  );
+  // The manifest installs exactly what the registry looks for.
+  const manifest = fs.readFileSync(path.join(repoRoot, 'scripts', 'tools.manifest'), 'utf8');
+  for (const f of [emulation.qemu, ...emulation.sysrootFiles.filter((x) => !x.endsWith('libc.so.6')).map((x) => path.join(emulation.sysroot, x))]) {
+    assert.match(manifest, new RegExp(`\\s(file:)?${f.replace(/[.+]/g, '\\$&')}\\s`), `${f} is in scripts/tools.manifest`);
+  }
 });

@@ -228,14 +228,17 @@ export function runsOn(spec: RuntimeSpec, arch: Architecture): boolean {
   return architectureRefusal(spec, arch) === undefined;
 }
 
+/** The refusal of arm64 on an x86_64 host that lacks the emulator or its sysroot (`missing`: paths). */
+export function emulationMissingRefusal(missing: readonly string[]): string {
+  return `it runs functions on its host's architecture (x86_64); arm64 runs through qemu-user emulation, which needs ${missing.join(', ')} (make setup installs ${emulation.packages})`;
+}
+
 /** Why functions of this runtime do not run as `arch` here (undefined: they do). */
 export function architectureRefusal(spec: RuntimeSpec, arch: Architecture): string | undefined {
   if (arch === hostArchitecture()) return undefined;
   const host = hostArchitecture();
   if (arch !== emulation.architecture || host !== 'x86_64') return `it runs functions on its host's architecture (${host}) only`;
-  if (missingForEmulation.length) {
-    return `it runs functions on its host's architecture (${host}); arm64 runs through qemu-user emulation, which needs ${missingForEmulation.join(', ')} (make setup installs ${emulation.packages})`;
-  }
+  if (missingForEmulation.length) return emulationMissingRefusal(missingForEmulation);
   if (spec.family === 'provided') return undefined;
   if (!spec.arm64Interpreter) {
     const emulated = specs.filter((s) => s.family === 'provided' || (s.arm64Interpreter && fs.existsSync(s.arm64Interpreter.onHost))).map((s) => s.name);

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
   CreateFunctionCommand, GetFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, LambdaClient,
-  UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
+  UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { decode, makeZip, projectRoot, role, startServer, type RunningServer } from './harness';
 import { emulatedEeMemoryOverheadMb, emulationChildren, hostArchitecture } from '../../src/runtimes/registry';
@@ -102,6 +102,24 @@ describe('Architectures [arm64] (AWS SDK v3 against the real server)', () => {
     assert.match(cold.log, /go on arm64/);
     const warm = await invoke(c, 'arm-go');
     t.diagnostic(`provided.al2023 arm64 (Go): cold invoke ${cold.ms.toFixed(0)} ms, warm ${warm.ms.toFixed(0)} ms`);
+    // UpdateFunctionCode with Architectures moves it: an x86_64 build on x86_64, served by a new EE.
+    if (emulated) {
+      const x86 = await makeZip({ bootstrap: buildGo(path.join(projectRoot, 'test', 'fixtures', 'go-arch', 'main.go'), 'amd64') });
+      const updated = await c.send(new UpdateFunctionCodeCommand({ FunctionName: 'arm-go', ZipFile: x86, Architectures: ['x86_64'] }));
+      assert.deepEqual(updated.Architectures, ['x86_64']);
+      await waitUntilFunctionUpdatedV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: 'arm-go' });
+      const moved = await invoke(c, 'arm-go');
+      assert.equal(moved.r.FunctionError, undefined, moved.body);
+      assert.deepEqual(JSON.parse(moved.body), { goarch: 'amd64', machine: 'x86_64' });
+      // An x86_64 bootstrap deployed as arm64 does not start: qemu refuses the foreign ELF and exits 255.
+      await c.send(new UpdateFunctionCodeCommand({ FunctionName: 'arm-go', ZipFile: x86, Architectures: ['arm64'] }));
+      await waitUntilFunctionUpdatedV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: 'arm-go' });
+      const wrong = await invoke(c, 'arm-go');
+      assert.equal(wrong.r.FunctionError, 'Unhandled');
+      const err = JSON.parse(wrong.body);
+      assert.equal(err.errorType, 'Runtime.ExitError');
+      assert.match(err.errorMessage, /Runtime exited with error: exit status 255$/);
+    }
   });
 
   it('keeps the timeout and the memory limit of an emulated EE', async () => {
