@@ -156,17 +156,26 @@ describe('Architectures [arm64] (AWS SDK v3 against the real server)', () => {
       },
     );
     await assert.rejects(c.send(new GetFunctionCommand({ FunctionName: 'arm-py' })), { name: 'ResourceNotFoundException' });
-    // An arm64 function keeps its architecture: moving it to a runtime without arm64 is refused too.
+    // UpdateFunctionCode's Architectures is judged the same way, and leaves the function as it was.
+    await c.send(new CreateFunctionCommand({ FunctionName: 'x86-py', Runtime: 'python3.11', Role: role, Handler: 'index.handler', Code: { ZipFile: zip } }));
+    await waitUntilFunctionActiveV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: 'x86-py' });
     await assert.rejects(
-      c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'arm-nodejs20-x', Runtime: 'python3.11', Handler: 'index.handler' })),
+      c.send(new UpdateFunctionCodeCommand({ FunctionName: 'x86-py', ZipFile: zip, Architectures: ['arm64'] })),
       { name: 'InvalidParameterValueException', message: /^Architectures arm64 is not supported by this Kumo server for python3\.11: / },
     );
-    const cfg = await c.send(new GetFunctionConfigurationCommand({ FunctionName: 'arm-nodejs20-x' }));
+    assert.deepEqual((await c.send(new GetFunctionConfigurationCommand({ FunctionName: 'x86-py' }))).Architectures, ['x86_64']);
+    // An arm64 function keeps its architecture: moving it to a runtime without arm64 is refused too.
+    await deploy(c, 'arm-move', 'nodejs20.x', 'index.handler', nodeZip);
+    await assert.rejects(
+      c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'arm-move', Runtime: 'python3.11', Handler: 'index.handler' })),
+      { name: 'InvalidParameterValueException', message: /^Architectures arm64 is not supported by this Kumo server for python3\.11: / },
+    );
+    const cfg = await c.send(new GetFunctionConfigurationCommand({ FunctionName: 'arm-move' }));
     assert.equal(cfg.Runtime, 'nodejs20.x');
     // …while a runtime that has arm64 is accepted, and the function stays arm64.
-    await c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'arm-nodejs20-x', Runtime: 'nodejs24.x' }));
-    await waitUntilFunctionUpdatedV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: 'arm-nodejs20-x' });
-    const moved = await invoke(c, 'arm-nodejs20-x');
+    await c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'arm-move', Runtime: 'nodejs24.x' }));
+    await waitUntilFunctionUpdatedV2({ client: c, maxWaitTime: 30, minDelay: 1 }, { FunctionName: 'arm-move' });
+    const moved = await invoke(c, 'arm-move');
     assert.equal(moved.r.FunctionError, undefined, moved.body);
     const out = JSON.parse(moved.body);
     assert.equal(out.arch, 'arm64');
