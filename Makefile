@@ -25,6 +25,8 @@ setup: deps
 	@if [ ! -d runtimes/node_modules ] || [ runtimes/package-lock.json -nt runtimes/node_modules/.package-lock.json ]; then npm ci --prefix runtimes --no-audit --no-fund --omit=dev --ignore-scripts; fi
 	@# Node.js 22 and 24 for nodejs22.x / nodejs24.x (npm's node-linux-<arch> packages; the host's Node.js is nodejs20.x).
 	@if [ ! -d runtimes/nodejs-versions/node_modules ] || [ runtimes/nodejs-versions/package-lock.json -nt runtimes/nodejs-versions/node_modules/.package-lock.json ]; then npm ci --prefix runtimes/nodejs-versions --no-audit --no-fund --ignore-scripts; fi
+	@# arm64 Node.js 20, 22 and 24 for Architectures [arm64] functions on an x86_64 host (run through qemu-user; --cpu=arm64 installs npm's arm64 packages here).
+	@if [ "$$(uname -m)" = x86_64 ] && { [ ! -d runtimes/nodejs-arm64/node_modules ] || [ runtimes/nodejs-arm64/package-lock.json -nt runtimes/nodejs-arm64/node_modules/.package-lock.json ]; }; then npm ci --prefix runtimes/nodejs-arm64 --cpu=arm64 --no-audit --no-fund --ignore-scripts; fi
 
 # System pieces from the distribution, listed with their paths and purposes in
 # scripts/tools.manifest (runc, iproute2, iptables, e2fsprogs + mount for each EE's /tmp disk,

@@ -14,6 +14,8 @@ while read -r name where pkg _; do
   case "$name" in ''|'#'*) continue ;; esac
   if [[ $where == python:* ]]; then
     /usr/bin/python3 -c "import ${where#python:}" 2>/dev/null && continue
+  elif [[ $where == file:* ]]; then
+    [ -f "${where#file:}" ] && continue
   else
     # A `*` in the path (the PostgreSQL major version) is a glob: any executable match counts.
     found=""

@@ -20,8 +20,10 @@ function fixture(): { dir: string; manifest: string; env: NodeJS.ProcessEnv } {
   // Another aws on PATH, as a pyenv or pip install leaves it; the manifest's path does not exist.
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.writeFileSync(path.join(dir, 'bin', 'aws'), '#!/bin/sh\necho aws-cli/1.0\n', { mode: 0o755 });
+  fs.mkdirSync(path.join(dir, 'lib'));
+  fs.writeFileSync(path.join(dir, 'lib', 'libthere.so.1'), '', { mode: 0o644 });
   const manifest = path.join(dir, 'tools.manifest');
-  fs.writeFileSync(manifest, `# test manifest\naws ${dir}/usr/bin/aws awscli aws CLI v2\nzip /usr/bin/zip zip e2e\npython3 /usr/bin/python3 python3 runtime\nnope python:kumo_no_such_module python3-nope test\n`);
+  fs.writeFileSync(manifest, `# test manifest\naws ${dir}/usr/bin/aws awscli aws CLI v2\nzip /usr/bin/zip zip e2e\npython3 /usr/bin/python3 python3 runtime\nnope python:kumo_no_such_module python3-nope test\nlib file:${dir}/usr/lib/libnope.so.1 libnope1 a library\nhostlib file:${dir}/lib/libthere.so.1 libthere1 a library that is there (not executable)\n`);
   return { dir, manifest, env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, KUMO_TOOLS_MANIFEST: manifest } };
 }
 
@@ -32,7 +34,8 @@ test('deps.sh --check reports a tool missing from its path even when another cop
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`missing: aws \\(${f.dir}/usr/bin/aws, package awscli\\)`));
   assert.match(r.stdout, /missing: nope \(python:kumo_no_such_module, package python3-nope\)/);
-  assert.doesNotMatch(r.stdout, /zip/);
+  assert.match(r.stdout, new RegExp(`missing: lib \\(file:${f.dir}/usr/lib/libnope.so.1, package libnope1\\)`));
+  assert.doesNotMatch(r.stdout, /zip|hostlib/);
 });
 
 test('tests find tools at the manifest path and fail naming the package when absent', (t) => {
@@ -43,6 +46,8 @@ test('tests find tools at the manifest path and fail naming the package when abs
     try { t.tool('aws'); out.aws = 'found'; } catch (e) { out.aws = e.message; }
     try { t.requirePythonModule('nope'); out.nope = 'found'; } catch (e) { out.nope = e.message; }
     try { t.tool('unlisted'); } catch (e) { out.unlisted = e.message; }
+    try { t.requireFile('lib'); out.lib = 'found'; } catch (e) { out.lib = e.message; }
+    out.hostlib = t.requireFile('hostlib');
     console.log(JSON.stringify(out));`;
   const r = spawnSync(process.execPath, ['-e', script], { env: f.env, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -51,6 +56,8 @@ test('tests find tools at the manifest path and fail naming the package when abs
   assert.equal(out.aws, `aws is not installed at ${f.dir}/usr/bin/aws: install the Debian package awscli (make deps does)`);
   assert.match(out.nope!, /python module kumo_no_such_module is missing from \/usr\/bin\/python3: install the Debian package python3-nope/);
   assert.match(out.unlisted!, /"unlisted" is not in scripts\/tools.manifest/);
+  assert.equal(out.lib, `lib is not installed at ${f.dir}/usr/lib/libnope.so.1: install the Debian package libnope1 (make deps does)`);
+  assert.equal(out.hostlib, `${f.dir}/lib/libthere.so.1`);
 });
 
 test('every tool of the real manifest is installed where it says (make deps ran)', () => {

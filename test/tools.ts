@@ -44,6 +44,7 @@ function entry(name: string): ToolEntry {
 export function tool(name: string): string {
   const e = entry(name);
   if (e.where.startsWith('python:')) throw new Error(`"${name}" is a Python module: use requirePythonModule()`);
+  if (e.where.startsWith('file:')) throw new Error(`"${name}" is a file, not a program: use requireFile()`);
   const found = expandGlob(e.where).find((p) => {
     try {
       fs.accessSync(p, fs.constants.X_OK);
@@ -89,12 +90,21 @@ export function requirePythonModule(name: string): void {
   }
 }
 
+/** The path of a `file:` entry of the manifest (a library, not a program); throws naming the package if it is not installed. */
+export function requireFile(name: string): string {
+  const e = entry(name);
+  const file = e.where.replace(/^file:/, '');
+  if (!fs.existsSync(file)) throw new Error(`${name} is not installed at ${file}: install the Debian package ${e.pkg} (make deps does)`);
+  return file;
+}
+
 /** Every entry's problem, for a suite that wants to report all at once. */
 export function missingTools(names: string[]): string[] {
   const problems: string[] = [];
   for (const n of names) {
     try {
       if (entry(n).where.startsWith('python:')) requirePythonModule(n);
+      else if (entry(n).where.startsWith('file:')) requireFile(n);
       else tool(n);
     } catch (e) {
       problems.push((e as Error).message);

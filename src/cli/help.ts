@@ -151,7 +151,8 @@ Options:
   --stack-name NAME            names the functions NAME-<LogicalId> (default: the template's directory)
   --dry-run                    print the plan and stop
   --runtime-fallback           a Runtime the server does not run: deploy on the nearest one of the same language (said in the output)
-  --architecture-fallback      Architectures the server does not run: deploy for the host's architecture (said in the output)
+  --architecture-fallback      Architectures the server does not run for that runtime (e.g. arm64 python3.11 on an x86_64 host;
+                               arm64 Node.js and provided.* run emulated): deploy for the host's architecture (said in the output)
 
 Examples:
   kumo deploy

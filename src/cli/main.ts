@@ -14,6 +14,7 @@ import type * as CostMod from './cost';
 import type * as EventSourcesMod from './event-sources';
 import type * as ConfigMod from '../config';
 import type * as ServerMod from '../server';
+import type * as RegistryMod from '../runtimes/registry';
 import type * as SplitMod from '../sandbox/supervisor/split';
 import type * as RemoteDriverMod from '../sandbox/supervisor/remote-driver';
 
@@ -134,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
 async function serverCommand({ flags }: Parsed): Promise<number> {
   const { configFromEnv } = require('../config') as typeof ConfigMod;
   const { KumoServer } = require('../server') as typeof ServerMod;
+  const { architectureSummary } = require('../runtimes/registry') as typeof RegistryMod;
   const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
   const cfg = configFromEnv({
     port: str('port') !== undefined ? Number(str('port')) : undefined,
@@ -232,9 +234,10 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
       `kumo: function URLs on port ${server.urlPort} (http://<url-id>.lambda-url.${cfg.region}.localhost:${server.urlPort}/ or http://${cfg.host}:${server.urlPort}/lambda-url/<url-id>/)\n` +
       (server.metricsPort !== undefined ? `kumo: Prometheus metrics on http://${cfg.host}:${server.metricsPort}/metrics\n` : '') +
       (server.invokePort !== undefined ? `kumo: Invoke (data plane) on http://${cfg.invokeHost ?? cfg.host}:${server.invokePort} (the API port refuses it)\n` : '') +
+      `kumo: architectures: ${architectureSummary()}\n` +
       [...server.cells.values()]
         .filter((cell) => cell.accountId !== cfg.accountId)
-        .map((cell) => `kumo: account ${cell.accountId} (KUMO_ACCOUNTS): its root key (${cell.credentials.source}) is in ${path.join(cfg.dataDir, "accounts", cell.accountId, "credentials.json")}\n`)
+        .map((cell) => `kumo: account ${cell.accountId} (KUMO_ACCOUNTS): its root key (${cell.credentials.source}) is in ${path.join(cfg.dataDir, 'accounts', cell.accountId, 'credentials.json')}\n`)
         .join(''),
   );
   await stopped;

@@ -12,14 +12,14 @@ import { zipError } from './zip-errors';
 import { awsTimestamp } from './time';
 import { functionArn, parseFunctionName, resolveQualifier, type NameUse } from './arn';
 import {
-  Checker, checkArchitectures, checkDescription, checkEnvironment, checkEphemeral, checkHandler, checkKmsKeyArn,
+  Checker, checkArchitectureRuns, checkArchitectures, checkDescription, checkEnvironment, checkEphemeral, checkHandler, checkKmsKeyArn,
   checkLogging, checkMemory, checkRole, checkRuntime, checkTags, checkTimeout, checkTracing, hostArchitecture,
 } from './validate';
 import type { LayerService } from './layers';
 import { checkDeadLetter, checkSettings } from './settings';
 
 import type { CodeInput, CreateFunctionInput, UpdateFunctionCodeInput, UpdateFunctionConfigurationInput } from './inputs';
-import { runtimeSpec } from '../runtimes/registry';
+import { runtimeSpec, type Architecture } from '../runtimes/registry';
 
 /**
  * Listener told about every change of a function so caches and warm EEs
@@ -119,6 +119,7 @@ export class FunctionService {
     await this.checkAssumable(role);
     if (packageType === 'Image') throw invalidParameter('PackageType Image is not supported by this Kumo server; use Zip.');
     if (runtime === undefined) throw invalidParameter('Runtime is required for .zip file packages.');
+    if (architectures) checkArchitectureRuns(runtime, architectures[0]!);
     checkJsonLogs(runtime, logging?.logFormat);
     if (!handler && !runtime.startsWith('provided')) throw invalidParameter('Handler is required for .zip file packages with a managed runtime.');
     const publish = body.Publish;
@@ -246,6 +247,7 @@ export class FunctionService {
     checkSettings('UpdateFunctionCode', body);
     const fn = await this.mustGet(name);
     this.checkUpdatable(fn.latest, revisionId);
+    if (architectures) checkArchitectureRuns(fn.latest.config.runtime, architectures[0]!);
     const publish = body.Publish;
     const zip = decodeZip(body);
     if (dryRun) {
@@ -298,6 +300,8 @@ export class FunctionService {
     this.checkUpdatable(fn.latest, revisionId);
     if (role !== undefined) await this.checkAssumable(role);
     const old = fn.latest.config;
+    // A new runtime must run on the function's architecture (an arm64 function stays arm64).
+    if (runtime !== undefined) checkArchitectureRuns(runtime, old.architectures[0] as Architecture);
     const logFormat = logging?.logFormat ?? old.logFormat;
     checkJsonLogs(runtime ?? old.runtime, logFormat);
     const config: FunctionConfig = {

@@ -16,7 +16,7 @@ import type { Checker } from './validate';
  * - CreateFunction / UpdateFunctionConfiguration: FunctionName, Runtime, Role,
  *   Handler, Code.ZipFile, Description, Timeout, MemorySize, Publish,
  *   Environment, KMSKeyArn, Tags, Layers, EphemeralStorage, LoggingConfig,
- *   RevisionId, PackageType Zip, Architectures of the host, TracingConfig
+ *   RevisionId, PackageType Zip, Architectures the host runs the runtime on (validate.ts `checkArchitectureRuns`), TracingConfig
  *   (PassThrough, Active), DeadLetterConfig (an SQS or SNS TargetArn, `checkDeadLetter`): honoured. VpcConfig, FileSystemConfigs,
  *   ImageConfig, SnapStart: honoured when empty, refused otherwise.
  *   CodeSigningConfigArn, PublishTo, TenancyConfig, CapacityProviderConfig,

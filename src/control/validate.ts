@@ -1,5 +1,8 @@
 import { limits } from '../config';
-import { awsRuntimeEnum, deprecatedRuntimes, notInstalledRuntimes, supportedRuntimes, unavailableRuntimes } from '../runtimes/registry';
+import {
+  architectureRefusal, awsRuntimeEnum, deprecatedRuntimes, hostArchitecture, notInstalledRuntimes, runtimeSpec, supportedRuntimes, unavailableRuntimes,
+  type Architecture,
+} from '../runtimes/registry';
 import { invalidParameter, validationFailed } from '../domain/errors';
 import type { LoggingConfigInput } from './inputs';
 
@@ -98,7 +101,7 @@ export function checkEphemeral(c: Checker, v: { Size?: number } | undefined): nu
   return c.int(v.Size, 'ephemeralStorage.size', limits.ephemeralStorageMbMin, limits.ephemeralStorageMbMax);
 }
 
-export function checkArchitectures(c: Checker, v: unknown[] | undefined): string[] | undefined {
+export function checkArchitectures(c: Checker, v: unknown[] | undefined): Architecture[] | undefined {
   if (v === undefined) return undefined;
   if (v.length !== 1) {
     c.failures.push({ value: v, path: 'architectures', constraint: `Member must have length ${v.length < 1 ? 'greater' : 'less'} than or equal to 1` });
@@ -108,16 +111,23 @@ export function checkArchitectures(c: Checker, v: unknown[] | undefined): string
     c.failures.push({ value: v, path: 'architectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]' });
     return undefined;
   }
-  const arch = v[0] as 'x86_64' | 'arm64';
-  if (arch !== hostArchitecture()) {
-    throw invalidParameter(`Architectures ${arch} is not supported by this Kumo server: it runs functions on its host's architecture (${hostArchitecture()}).`);
-  }
-  return [arch];
+  return [v[0] as Architecture];
 }
 
-export function hostArchitecture(): 'x86_64' | 'arm64' {
-  return process.arch === 'arm64' ? 'arm64' : 'x86_64';
+/**
+ * Refuses an architecture this server does not run the runtime on (the
+ * host's runs everything; arm64 on an x86_64 host runs through qemu-user
+ * where the emulator and the runtime's arm64 interpreter are installed,
+ * runtimes/registry.ts), naming what the host has and how to get more.
+ * `kumo deploy --architecture-fallback` reads this message (cli/deploy/fallback.ts).
+ */
+export function checkArchitectureRuns(runtime: string, arch: Architecture): void {
+  const spec = runtimeSpec(runtime);
+  const why = spec ? architectureRefusal(spec, arch) : undefined;
+  if (why) throw invalidParameter(`Architectures ${arch} is not supported by this Kumo server for ${runtime}: ${why}.`);
 }
+
+export { hostArchitecture };
 
 export interface LoggingInput {
   logFormat?: 'Text' | 'JSON';

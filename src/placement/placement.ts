@@ -11,7 +11,7 @@ import type { CodeCache } from '../blobs/code-cache';
 import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
 import { runtimesDir } from '../paths';
-import { runtimeSpec, type RuntimeSpec } from '../runtimes/registry';
+import { emulatedEeMemoryOverheadMb, emulationEnv, hostArchitecture, runtimeArgv, runtimeSpec, type Architecture, type RuntimeSpec } from '../runtimes/registry';
 import { DomainError } from '../domain/errors';
 import { ScalingRate } from './scaling-rate';
 import { MemoryBudget } from './memory-budget';
@@ -224,7 +224,7 @@ export class Placement {
       // Only a cold start spends memory and the function's scaling rate; the warm path above never looks at them.
       if (!this.tryTakeMemory(rec)) return this.waitForBusy(pool, rec);
       if (!this.scaling.take(rec.functionName)) {
-        this.memory.give(rec.config.memoryMb);
+        this.memory.give(eeMemoryMb(rec.config));
         throw scalingRateExceeded();
       }
       this.coldActive++;
@@ -247,7 +247,7 @@ export class Placement {
       return this.waitForBusy(pool, rec);
     }
     if (!this.scaling.take(rec.functionName)) {
-      this.memory.give(rec.config.memoryMb);
+      this.memory.give(eeMemoryMb(rec.config));
       this.handOnColdSlot();
       throw scalingRateExceeded();
     }
@@ -260,7 +260,7 @@ export class Placement {
    * when even that cannot make room.
    */
   private tryTakeMemory(rec: VersionRecord): boolean {
-    return this.memory.take(rec.config.memoryMb, () => this.evictable(), (c) => this.evict(c));
+    return this.memory.take(eeMemoryMb(rec.config), () => this.evictable(), (c) => this.evict(c));
   }
 
   /**
@@ -424,7 +424,7 @@ export class Placement {
       startsMax: this.coldStartsMax,
       start: async () => {
         if (this.closed) throw new Error('the server is stopping');
-        if (!this.memory.take(rec.config.memoryMb, () => this.evictable(), (c) => this.evict(c))) {
+        if (!this.memory.take(eeMemoryMb(rec.config), () => this.evictable(), (c) => this.evict(c))) {
           throw new Error(provisionedNoMemoryReason);
         }
         try {
@@ -573,7 +573,7 @@ export class Placement {
     const functionEnv = scope.ctx.env(rec);
     // A pre-initialised EE of the runtime's pool, when there is one (on-demand starts only; provisioned EEs start the ordinary way).
     const pooled =
-      !set && this.prewarm && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
+      !set && this.prewarm && cfg.architectures[0] === hostArchitecture() && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
         ? this.prewarm.take({ runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb })
         : undefined;
     const ee = new ExecutionEnvironment(pooled?.id ?? `e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
@@ -586,14 +586,14 @@ export class Placement {
     try {
       codeDir = await this.code.ensure(rec.codeKey);
       optDir = await scope.ctx.optDir(rec);
-      args = runtimeArgs(runtimeSpec(cfg.runtime), codeDir, optDir);
+      args = runtimeArgs(runtimeSpec(cfg.runtime), cfg.architectures[0] as Architecture, codeDir, optDir);
     } catch (e) {
-      this.memory.give(cfg.memoryMb);
+      this.memory.give(eeMemoryMb(cfg));
       void pooled?.destroy();
       throw e;
     }
     if (!args) {
-      this.memory.give(cfg.memoryMb);
+      this.memory.give(eeMemoryMb(cfg));
       void pooled?.destroy();
       throw new InitFailure({
         kind: 'platform-error',
@@ -617,7 +617,7 @@ export class Placement {
         if (j >= 0) pool.provIdle.splice(j, 1);
         pool.all.delete(ee);
         this.byEe.delete(ee);
-        this.memory.give(cfg.memoryMb);
+        this.memory.give(eeMemoryMb(cfg));
         // A provisioned EE that failed is replaced (the set starts another while it still wants its amount).
         set?.lost(ee);
         if (ee.ip !== undefined) this.runtimeApi.unregister(ee.ip, ee);
@@ -630,13 +630,13 @@ export class Placement {
     try {
       session = scope.ctx.roleSession?.(rec, this.cfg.eeCredentialsMs);
     } catch (e) {
-      this.memory.give(cfg.memoryMb);
+      this.memory.give(eeMemoryMb(cfg));
       void pooled?.destroy();
       throw e;
     }
     const retireAtMs = session ? eeRetireAtMs(Date.now(), session.expiresAtMs, cfg.timeoutSeconds * 1000) : Number.POSITIVE_INFINITY;
     pool.all.add(ee);
-    this.byEe.set(ee, { pool, teardown, memoryMb: cfg.memoryMb, retireAtMs, ...(set ? { provisioned: set } : {}) });
+    this.byEe.set(ee, { pool, teardown, memoryMb: eeMemoryMb(cfg), retireAtMs, ...(set ? { provisioned: set } : {}) });
 
     const env = this.eeEnv(rec, functionEnv, stream, set ? 'provisioned-concurrency' : 'on-demand', session);
     const onOutput = (s: 'stdout' | 'stderr', chunk: Buffer): void => (s === 'stdout' ? out : err).write(chunk);
@@ -673,7 +673,7 @@ export class Placement {
           codeDir,
           optDir,
           runtimeDir: runtimesDir,
-          memoryMb: cfg.memoryMb,
+          memoryMb: eeMemoryMb(cfg),
           ephemeralStorageMb: cfg.ephemeralStorageMb,
           pidsMax: limits.eePidsMax,
           openFilesMax: limits.eeOpenFilesMax,
@@ -772,6 +772,8 @@ export class Placement {
       _HANDLER: cfg.handler,
       // Lambda's own variables win over the function's (and are what a pre-initialised EE started with).
       ...this.baseEnv(cfg.runtime),
+      // An emulated architecture (arm64 on x86_64 through qemu-user): the sysroot for arm64 children a binfmt handler starts.
+      ...(cfg.architectures[0] !== hostArchitecture() ? emulationEnv : {}),
     };
     // The execution role's credentials, as Lambda sets them (the function's own values of these names are overridden, as in AWS).
     // Kumo's API through the path the EE network allows (the SDKs read AWS_ENDPOINT_URL; nothing else does).
@@ -814,15 +816,24 @@ function scalingRateExceeded(): DomainError {
   return new DomainError('Throttled', 'Rate Exceeded.', { reason: 'FunctionInvocationRateLimitExceeded' });
 }
 
+/**
+ * The memory an EE of this configuration takes from the host's budget and
+ * gets as its cgroup limit: MemorySize, plus the emulator's own allowance
+ * when its architecture is emulated (registry.ts `emulatedEeMemoryOverheadMb`).
+ */
+function eeMemoryMb(cfg: { memoryMb: number; architectures: readonly string[] }): number {
+  return cfg.architectures[0] === hostArchitecture() ? cfg.memoryMb : cfg.memoryMb + emulatedEeMemoryOverheadMb;
+}
+
 /** argv of the runtime process; undefined for a custom runtime without a bootstrap (or a runtime Kumo does not run). */
-function runtimeArgs(spec: RuntimeSpec | undefined, codeDir: string, optDir: string | undefined): string[] | undefined {
+function runtimeArgs(spec: RuntimeSpec | undefined, arch: Architecture, codeDir: string, optDir: string | undefined): string[] | undefined {
   if (!spec) return undefined;
-  if (spec.command) return [...spec.command];
+  if (spec.command) return runtimeArgv(spec, arch);
   // Custom runtimes: the first bootstrap found in the spec's order (/var/task, then /opt from a layer), as AWS looks for them.
   const onHost: Record<string, string | undefined> = { '/var/task': codeDir, '/opt': optDir };
   for (const p of spec.bootstrapPaths ?? []) {
     const dir = onHost[path.dirname(p)];
-    if (dir && fs.existsSync(path.join(dir, path.basename(p)))) return [p];
+    if (dir && fs.existsSync(path.join(dir, path.basename(p)))) return runtimeArgv(spec, arch, p);
   }
   return undefined;
 }

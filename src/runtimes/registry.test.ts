@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { awsRuntimeEnum, deprecatedRuntimes, runtimeSpec, supportedRuntimes, unavailableRuntimes } from './registry';
+import {
+  allowedRuntimeArgvs, architectureRefusal, awsRuntimeEnum, deprecatedRuntimes, emulation, emulationMissingRefusal, hostArchitecture, isEmulatedBootstrapArgv,
+  runtimeArgv, runtimeSpec, runsOn, supportedRuntimes, unavailableRuntimes,
+} from './registry';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 /** The AWS Lambda API model lives in shared/ beside the checkout (as in CI and every session). */
@@ -66,5 +69,65 @@ test('the npm-installed Node.js majors run the version their AWS name says', () 
     const v = execFileSync(spec.hostBinary!, ['--version'], { encoding: 'utf8' }).trim();
     assert.equal(v, `v${spec.version}`);
     assert.equal(`nodejs${v.slice(1).split('.')[0]}.x`, name);
+  }
+});
+
+test('arm64 on an x86_64 host: Node.js and custom runtimes run under qemu-user with the arm64 sysroot; the others are refused naming what the host runs', { skip: hostArchitecture() !== 'x86_64' && 'arm64 is native here' }, () => {
+  const prefix = [emulation.qemu, '-L', emulation.sysroot];
+  for (const name of ['nodejs20.x', 'nodejs22.x', 'nodejs24.x']) {
+    const spec = runtimeSpec(name)!;
+    assert.equal(architectureRefusal(spec, 'arm64'), undefined, `${name} runs on arm64 here (make setup installs runtimes/nodejs-arm64 and the emulator)`);
+    const argv = runtimeArgv(spec, 'arm64')!;
+    assert.deepEqual(argv.slice(0, 3), prefix);
+    assert.equal(argv[3], spec.arm64Interpreter!.inEe);
+    assert.deepEqual(argv.slice(4), spec.command!.slice(1), `${name}: the same bootstrap as on x86_64`);
+    // The arm64 interpreter is the version the runtime's name says, and an aarch64 ELF.
+    const v = execFileSync(emulation.qemu, ['-L', emulation.sysroot, spec.arm64Interpreter!.onHost, '--version'], { encoding: 'utf8' }).trim();
+    assert.equal(v, `v${spec.arm64Interpreter!.version}`);
+    assert.equal(`nodejs${v.slice(1).split('.')[0]}.x`, name);
+    const elf = fs.readFileSync(spec.arm64Interpreter!.onHost).subarray(0, 20);
+    assert.equal(elf.readUInt16LE(18), 183, `${name}: e_machine EM_AARCH64`);
+    assert.deepEqual(runtimeArgv(spec, 'x86_64'), [...spec.command!], 'the host architecture runs the command as it is');
+  }
+  const go = runtimeSpec('provided.al2023')!;
+  assert.ok(runsOn(go, 'arm64'));
+  assert.deepEqual(runtimeArgv(go, 'arm64', '/var/task/bootstrap'), [...prefix, '/var/task/bootstrap']);
+  assert.deepEqual(runtimeArgv(go, 'x86_64', '/opt/bootstrap'), ['/opt/bootstrap']);
+  assert.equal(runtimeArgv(go, 'arm64'), undefined, 'no bootstrap, no argv');
+  for (const name of ['python3.11', 'java17', 'ruby3.2']) {
+    const spec = runtimeSpec(name)!;
+    assert.ok(!runsOn(spec, 'arm64'));
+    assert.match(architectureRefusal(spec, 'arm64')!, new RegExp(`^it runs functions on its host's architecture \\(x86_64\\); arm64 runs through qemu-user emulation for .*nodejs20\\.x.* only \\(this host has no arm64 build of ${name.replace('.', '\\.')}'s interpreter\\)$`));
+    assert.equal(runtimeArgv(spec, 'arm64'), undefined);
+  }
+});
+
+test("the supervisor's allow-list holds every runtime's argv on each architecture it runs on, and emulated bootstraps only in the exact form", () => {
+  const argvs = allowedRuntimeArgvs().map((a) => a.join(' '));
+  for (const name of supportedRuntimes) {
+    const spec = runtimeSpec(name)!;
+    if (!spec.command) continue;
+    for (const arch of ['x86_64', 'arm64'] as const) {
+      if (runsOn(spec, arch)) assert.ok(argvs.includes(runtimeArgv(spec, arch)!.join(' ')), `${name} on ${arch}`);
+    }
+  }
+  const boots = new Set(['/var/task/bootstrap', '/opt/bootstrap']);
+  const prefix = [emulation.qemu, '-L', emulation.sysroot];
+  assert.equal(isEmulatedBootstrapArgv([...prefix, '/var/task/bootstrap'], boots), hostArchitecture() === 'x86_64');
+  assert.equal(isEmulatedBootstrapArgv([...prefix, '/tmp/evil'], boots), false);
+  assert.equal(isEmulatedBootstrapArgv([emulation.qemu, '-L', '/tmp', '/var/task/bootstrap'], boots), false);
+  assert.equal(isEmulatedBootstrapArgv([emulation.qemu, '-strace', '-L', emulation.sysroot, '/var/task/bootstrap'], boots), false);
+});
+
+test('a host without the emulator or its sysroot refuses arm64 naming the missing paths, make setup and the packages', () => {
+  const why = emulationMissingRefusal([emulation.qemu, '/usr/aarch64-linux-gnu/lib/libstdc++.so.6']);
+  assert.equal(
+    why,
+    "it runs functions on its host's architecture (x86_64); arm64 runs through qemu-user emulation, which needs /usr/bin/qemu-aarch64-static, /usr/aarch64-linux-gnu/lib/libstdc++.so.6 (make setup installs qemu-user-static, libc6-arm64-cross, libstdc++6-arm64-cross and libgcc-s1-arm64-cross)",
+  );
+  // The manifest installs exactly what the registry looks for.
+  const manifest = fs.readFileSync(path.join(repoRoot, 'scripts', 'tools.manifest'), 'utf8');
+  for (const f of [emulation.qemu, ...emulation.sysrootFiles.filter((x) => !x.endsWith('libc.so.6')).map((x) => path.join(emulation.sysroot, x))]) {
+    assert.match(manifest, new RegExp(`\\s(file:)?${f.replace(/[.+]/g, '\\$&')}\\s`), `${f} is in scripts/tools.manifest`);
   }
 });

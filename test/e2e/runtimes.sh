@@ -2,7 +2,8 @@
 # End-to-end with the real aws CLI (issue 19): a hello-world in Java (java17),
 # Ruby (ruby3.2) and Go (provided.al2023, a bootstrap compiled here) deploys,
 # answers, logs, reports a thrown error in AWS's shape and times out as AWS
-# does; dotnet8 is refused naming what is missing. (Node.js and Python walk the
+# does; dotnet8 is refused naming what is missing; on an x86_64 host, Go and
+# Node.js functions with --architectures arm64 run on (emulated) arm64. (Node.js and Python walk the
 # same steps in quickstart.sh.)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -105,5 +106,27 @@ check "go1.x is refused with AWS's deprecation error" grep -q 'The runtime param
 # --- .NET ----------------------------------------------------------------------
 dotnet=$(L create-function --function-name hello-dotnet --runtime dotnet8 --handler a::b::c --role $role --zip-file "fileb://$work/go.zip" 2>&1)
 check "dotnet8 is refused naming what is missing" grep -q "dotnet8 is not supported by this Kumo server: it needs the .NET 8 runtime and SDK" <<<"$dotnet"
+
+# --- arm64 (an x86_64 host runs it through qemu-user, README "Architectures") --
+if [ "$(uname -m)" = x86_64 ]; then
+  mkdir -p "$work/goarm" "$work/nodearm"
+  HOME="$work/goarm" GOCACHE="${TMPDIR:-/tmp}/kumo-test-go-cache" GOPATH="$work/goarm/path" GOPROXY=off CGO_ENABLED=0 GOARCH=arm64 \
+    "$GO" build -trimpath -o "$work/goarm/bootstrap" test/fixtures/go-arch/main.go
+  (cd "$work/goarm" && "$ZIP" -q ../goarm.zip bootstrap)
+  echo "exports.handler = async () => process.arch + ' ' + require('os').machine();" >"$work/nodearm/index.js"
+  (cd "$work/nodearm" && "$ZIP" -q ../nodearm.zip index.js)
+  L create-function --function-name arm-go --runtime provided.al2023 --handler bootstrap --role $role --architectures arm64 \
+    --zip-file "fileb://$work/goarm.zip" >/dev/null && L wait function-active-v2 --function-name arm-go
+  call arm-go '{}'
+  check "provided.al2023 on arm64 (a GOARCH=arm64 bootstrap) sees arm64" answered arm-go '"goarch":"arm64","machine":"aarch64"'
+  L create-function --function-name arm-node --runtime nodejs22.x --handler index.handler --role $role --architectures arm64 \
+    --zip-file "fileb://$work/nodearm.zip" >/dev/null && L wait function-active-v2 --function-name arm-node
+  call arm-node '{}'
+  check "nodejs22.x on arm64 sees arm64" answered arm-node '"arm64 aarch64"'
+  check "the configuration says arm64" grep -qx arm64 <(L get-function-configuration --function-name arm-node --query 'Architectures[0]' --output text)
+  py_arm=$(L create-function --function-name arm-py --runtime python3.11 --handler index.handler --role $role --architectures arm64 \
+    --zip-file "fileb://$work/nodearm.zip" 2>&1)
+  check "python3.11 on arm64 is refused naming what the host runs" grep -q "Architectures arm64 is not supported by this Kumo server for python3.11: it runs functions on its host's architecture (x86_64)" <<<"$py_arm"
+fi
 
 e2e_finish e2e-runtimes

@@ -18,8 +18,8 @@ export const repoRoot = path.resolve(__dirname, '..', '..', '..');
  */
 const goCacheDir = path.join(os.tmpdir(), 'kumo-test-go-cache');
 
-/** Compiles one Go file (standard library only) into a static linux binary; returns its bytes. */
-export function buildGo(source: string): Buffer {
+/** Compiles one Go file (standard library only) into a static linux binary (for `goarch`, Go's name: amd64, arm64; default this host's); returns its bytes. */
+export function buildGo(source: string, goarch?: 'amd64' | 'arm64'): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kumo-go-'));
   try {
     const out = path.join(dir, 'bootstrap');
@@ -34,6 +34,7 @@ export function buildGo(source: string): Buffer {
         GOPROXY: 'off',
         GOFLAGS: '-mod=mod',
         CGO_ENABLED: '0',
+        ...(goarch ? { GOARCH: goarch } : {}),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -23,6 +23,10 @@ test("the server's refusals are read back: the runtime and the ones it runs, the
     refusedArchitecture("Architectures arm64 is not supported by this Kumo server: it runs functions on its host's architecture (x86_64)."),
     { architecture: 'arm64', host: 'x86_64' },
   );
+  assert.deepEqual(
+    refusedArchitecture("Architectures arm64 is not supported by this Kumo server for python3.11: it runs functions on its host's architecture (x86_64); arm64 runs through qemu-user emulation for nodejs20.x, provided.al2023 only (this host has no arm64 build of python3.11's interpreter)."),
+    { architecture: 'arm64', host: 'x86_64' },
+  );
 });
 
 test('a recorded choice applies only while the flag is given and the template still asks for what was replaced', () => {

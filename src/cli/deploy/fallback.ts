@@ -27,9 +27,9 @@ export function refusedRuntime(message: string): { runtime: string; supported: s
   return m ? { runtime: m[1]!, supported: m[2]!.split(',').map((x) => x.trim()).filter(Boolean) } : undefined;
 }
 
-/** The server's refusal of an architecture (`checkArchitectures`): the one asked for and the host's. */
+/** The server's refusal of an architecture (`checkArchitectureRuns`): the one asked for and the host's (older servers named no runtime). */
 export function refusedArchitecture(message: string): { architecture: string; host: string } | undefined {
-  const m = /^Architectures (\S+) is not supported by this Kumo server: it runs functions on its host's architecture \(([^)]+)\)/.exec(message);
+  const m = /^Architectures (\S+) is not supported by this Kumo server(?: for \S+)?: it runs functions on its host's architecture \(([^)]+)\)/.exec(message);
   return m ? { architecture: m[1]!, host: m[2]! } : undefined;
 }
 

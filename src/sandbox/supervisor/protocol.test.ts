@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runtimesDir } from '../../paths';
-import { runtimeSpec } from '../../runtimes/registry';
+import { emulatedEeMemoryOverheadMb, emulation, hostArchitecture, runtimeArgv, runtimeSpec } from '../../runtimes/registry';
 import { checkApiPath, checkBind, checkCreate, checkPort, checkSandboxId, eeEnvBytesMax, type Policy, type Reply } from './protocol';
 import { Supervisor } from './supervisor';
 
@@ -30,6 +30,13 @@ test('a well-formed spec passes, with real paths', () => {
   assert.deepEqual(checkCreate(valid, policy), { ...valid, runtimeDir: policy.runtimesDir });
   assert.equal(checkCreate({ ...valid, args: ['/var/task/bootstrap'] }, policy).args[0], '/var/task/bootstrap');
   assert.equal(checkCreate({ ...valid, args: ['/opt/bootstrap'] }, policy).args[0], '/opt/bootstrap');
+  if (hostArchitecture() === 'x86_64') {
+    // arm64 on x86_64: a runtime's arm64 command or a bootstrap under the emulator, with its memory allowance.
+    const arm = runtimeArgv(runtimeSpec('nodejs20.x')!, 'arm64')!;
+    assert.deepEqual(checkCreate({ ...valid, args: arm, memoryMb: 10240 + emulatedEeMemoryOverheadMb }, policy).args, arm);
+    const boot = [emulation.qemu, '-L', emulation.sysroot, '/var/task/bootstrap'];
+    assert.deepEqual(checkCreate({ ...valid, args: boot }, policy).args, boot);
+  }
   const { optDir: _o, ...noOpt } = valid;
   assert.equal(checkCreate(noOpt, policy).optDir, undefined);
 });
@@ -62,6 +69,10 @@ const refused: [string, unknown, RegExp][] = [
   ['pids 0', { ...valid, pidsMax: 0 }, /pidsMax out of range/],
   ['open files over limit', { ...valid, openFilesMax: 1025 }, /openFilesMax out of range/],
   ['a shell', { ...valid, args: ['/bin/sh', '-c', 'id'] }, /neither a runtime's command/],
+  ['the emulator running a shell', { ...valid, args: [emulation.qemu, '-L', emulation.sysroot, '/bin/sh'] }, /neither a runtime's command/],
+  ['the emulator with its own options', { ...valid, args: [emulation.qemu, '-strace', '-L', emulation.sysroot, '/var/task/bootstrap'] }, /neither a runtime's command/],
+  ['native memory with the emulator\'s allowance', { ...valid, memoryMb: 10240 + emulatedEeMemoryOverheadMb }, /memoryMb out of range/],
+  ['emulated memory past the allowance', { ...valid, memoryMb: 10241 + emulatedEeMemoryOverheadMb, args: [emulation.qemu, '-L', emulation.sysroot, '/var/task/bootstrap'] }, /memoryMb out of range/],
   ['the runtime command plus an argument', { ...valid, args: [...nodeCommand, '--inspect'] }, /neither a runtime's command/],
   ['bootstrap plus an argument', { ...valid, args: ['/var/task/bootstrap', 'x'] }, /neither a runtime's command/],
   ['a host binary', { ...valid, args: ['/usr/bin/node'] }, /neither a runtime's command/],

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { limits } from '../../config';
-import { runtimeSpec, supportedRuntimes } from '../../runtimes/registry';
+import { allowedRuntimeArgvs, emulatedEeMemoryOverheadMb, isEmulatedArgv, isEmulatedBootstrapArgv } from '../../runtimes/registry';
 import { sandboxIdPattern } from '../runc/limits';
 import net from 'node:net';
 import type { ApiPath, CodeBinding, CreateTimings, SandboxExit, SandboxSpec } from '../driver';
@@ -80,13 +80,15 @@ export const runtimeApiPortMin = 1024;
 
 const bootstrapArgs = new Set(['/var/task/bootstrap', '/opt/bootstrap']);
 
-/** argv the registry allows: a managed runtime's command, or a custom runtime's bootstrap. */
+/** Every managed runtime's argv, native and emulated (computed once: the registry is fixed for the process's life). */
+let runtimeArgvs: string[][] | undefined;
+
+/** argv the registry allows: a managed runtime's command, or a custom runtime's bootstrap, natively or under the registry's emulator. */
 function allowedArgs(args: string[]): boolean {
   if (args.length === 1 && bootstrapArgs.has(args[0]!)) return true;
-  return supportedRuntimes.some((name) => {
-    const cmd = runtimeSpec(name)?.command;
-    return cmd !== undefined && cmd.length === args.length && cmd.every((a, i) => a === args[i]);
-  });
+  if (isEmulatedBootstrapArgv(args, bootstrapArgs)) return true;
+  runtimeArgvs ??= allowedRuntimeArgvs();
+  return runtimeArgvs.some((cmd) => cmd.length === args.length && cmd.every((a, i) => a === args[i]));
 }
 
 /** Real path of `dir` when it is a directory strictly inside `root` (symlinks resolved), else undefined. */
@@ -133,7 +135,9 @@ export function checkCreate(raw: unknown, policy: Policy): SpecData {
     runtimeDir = undefined;
   }
   if (runtimeDir !== policy.runtimesDir) throw new Error(`sandbox ${id}: runtimeDir must be ${policy.runtimesDir}`);
-  if (!isIntIn(s.memoryMb, limits.memoryMbMin, limits.memoryMbMax)) throw new Error(`sandbox ${id}: memoryMb out of range`);
+  // An emulated EE (its argv is checked below) gets the emulator's allowance beyond AWS's maximum MemorySize.
+  const memoryMax = limits.memoryMbMax + (Array.isArray(s.args) && isEmulatedArgv(s.args) ? emulatedEeMemoryOverheadMb : 0);
+  if (!isIntIn(s.memoryMb, limits.memoryMbMin, memoryMax)) throw new Error(`sandbox ${id}: memoryMb out of range`);
   if (!isIntIn(s.ephemeralStorageMb, limits.ephemeralStorageMbMin, limits.ephemeralStorageMbMax)) throw new Error(`sandbox ${id}: ephemeralStorageMb out of range`);
   if (!isIntIn(s.pidsMax, 1, limits.eePidsMax)) throw new Error(`sandbox ${id}: pidsMax out of range`);
   if (!isIntIn(s.openFilesMax, 1, limits.eeOpenFilesMax)) throw new Error(`sandbox ${id}: openFilesMax out of range`);

@@ -215,7 +215,7 @@ function fallBack(ctx: DeployContext, d: ResourceDecl, e: unknown, want: Desired
   const arch = refusedArchitecture(message);
   if (arch && want.Architectures[0] === arch.architecture) {
     if (!ctx.fallback.architecture) throw new CliError(`${message} (kumo deploy --architecture-fallback would deploy ${d.id} on ${arch.host})`);
-    ctx.out(`  ! ${d.id}: this server runs ${arch.host} only; deploying for ${arch.host} instead of ${arch.architecture} (--architecture-fallback)`);
+    ctx.out(`  ! ${d.id}: this server does not run ${want.Runtime} on ${arch.architecture}; deploying for ${arch.host} instead (--architecture-fallback)`);
     choice.architecture = { from: arch.architecture, to: arch.host };
     want.Architectures = [arch.host];
     return true;
