@@ -34,6 +34,8 @@ import { loadCredentials, type Credentials } from './gateway/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
+import { DebugSessions, FunctionDebugging } from './placement/debug';
+import { debugCommand, runtimeSpec } from './runtimes/registry';
 import { Deliveries } from './domain/delivery';
 import { topicSink } from './topics/sink';
 import { parseLambdaArn } from './domain/arn';
@@ -131,6 +133,7 @@ export class KumoServer {
   private stopping: Promise<void> | undefined;
   private hurryRequested = false;
   private placement!: Placement;
+  private debugSessions: DebugSessions | undefined;
   private streamSweeper?: StreamRetentionSweeper;
   private audit?: AuditTrail;
   private auditSweep?: NodeJS.Timeout;
@@ -212,6 +215,7 @@ export class KumoServer {
       new RuncDriver({
         dataDir: cfg.dataDir,
         egress: egressPolicyFromEnv({ KUMO_EGRESS_DENY: cfg.egressDeny, KUMO_EGRESS_ALLOW: cfg.egressAllow }),
+        debug: cfg.debugFunctions,
       });
     await this.driver.init();
     this.runtimeApi = new RuntimeApiServer({
@@ -258,6 +262,26 @@ export class KumoServer {
     this.metricsTimers.push(setInterval(() => void ageSampler.sample().catch((e) => console.error('kumo: iterator age sample failed:', e)), metricsFlushIntervalMs));
     for (const t of this.metricsTimers) t.unref();
     const invoker = new InvokeService(this.store, this.functions, this.placement, this.logs, limiter, streamLimitsFromEnv(process.env), cfg.lambdaMetrics ? lambdaMetrics : undefined, this.tracer);
+    // Debuggers of functions (kumo dev --debug): only with KUMO_DEBUG_FUNCTIONS; each on 127.0.0.1, to the function's one EE.
+    if (cfg.debugFunctions) {
+      const placement = this.placement;
+      this.debugSessions = placement.debug = new DebugSessions(async (fn) => {
+        // An EE of $LATEST that takes no invocation yet: a debugger attached before the first invoke sets its breakpoints first.
+        const { rec } = await invoker.resolve(fn, undefined);
+        placement.release((await placement.acquire(rec)).ee);
+      }, (line) => console.error(line));
+    }
+    const debugging = new FunctionDebugging(this.debugSessions, {
+      resolve: async (fn) => {
+        const { rec } = await invoker.resolve(fn, undefined);
+        return { functionName: rec.functionName, runtime: rec.config.runtime };
+      },
+      debuggable: (runtime) => {
+        const spec = runtimeSpec(runtime);
+        return spec !== undefined && debugCommand(spec, false) !== undefined;
+      },
+      retire: (fn) => this.placement.retire(fn),
+    });
     const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
     await reserved.load();
     const provisioned = new ProvisionedConcurrencyService(this.store, this.functions, this.placement, limiter);
@@ -370,7 +394,7 @@ export class KumoServer {
     const authorizer: Authorizer = this.authorizer;
     const services = allServices({
         functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned, mappings: this.mappings,
-        iteratorAges: () => this.pollers?.iteratorAges() ?? [],
+        iteratorAges: () => this.pollers?.iteratorAges() ?? [], debugging,
         blobs, codeUrls, logs: logService, subscriptions: this.subscriptions, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
         queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
         region: cfg.region, accountId: cfg.accountId,
@@ -490,6 +514,7 @@ export class KumoServer {
     this.gateway?.closeAllConnections();
     this.invokeGateway?.closeAllConnections();
     this.urlListener?.closeAllConnections();
+    await this.debugSessions?.shutdown();
     await this.placement?.shutdown();
     // With their EEs gone, what was in flight ends within moments; an
     // invocation that still does not end must not hold the stop up.

@@ -77,7 +77,7 @@ const commands: Record<string, Command> = {
     run: generateEventCommand,
   },
   deploy: { spec: { options: { ...tplOpts, 'dry-run': 'bool', 'runtime-fallback': 'bool', 'architecture-fallback': 'bool' }, short: { t: 'template' } }, run: deployCommand },
-  dev: { spec: { options: { ...tplOpts, debug: 'bool' }, short: { t: 'template' } }, run: devCommand },
+  dev: { spec: { options: { ...tplOpts, debug: 'bool', 'debug-brk': 'bool', 'debug-port': 'string' }, short: { t: 'template' } }, run: devCommand },
   init: { spec: { options: { blueprint: 'string', list: 'bool' }, short: { b: 'blueprint' } }, run: initCommand },
   queues: {
     spec: {
@@ -231,7 +231,8 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
       `  aws lambda list-functions --endpoint-url http://${cfg.host}:${server.port}\n` +
       `kumo: function URLs on port ${server.urlPort} (http://<url-id>.lambda-url.${cfg.region}.localhost:${server.urlPort}/ or http://${cfg.host}:${server.urlPort}/lambda-url/<url-id>/)\n` +
       (server.metricsPort !== undefined ? `kumo: Prometheus metrics on http://${cfg.host}:${server.metricsPort}/metrics\n` : '') +
-      (server.invokePort !== undefined ? `kumo: Invoke (data plane) on http://${cfg.invokeHost ?? cfg.host}:${server.invokePort} (the API port refuses it)\n` : ''),
+      (server.invokePort !== undefined ? `kumo: Invoke (data plane) on http://${cfg.invokeHost ?? cfg.host}:${server.invokePort} (the API port refuses it)\n` : '') +
+      (cfg.debugFunctions ? 'kumo: KUMO_DEBUG_FUNCTIONS is on: kumo dev --debug may open functions\' Node.js inspectors on 127.0.0.1 (any local user can connect to one and run code in that function)\n' : ''),
   );
   await stopped;
   return 0;

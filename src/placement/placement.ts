@@ -11,7 +11,8 @@ import type { CodeCache } from '../blobs/code-cache';
 import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
 import { runtimesDir } from '../paths';
-import { runtimeSpec, type RuntimeSpec } from '../runtimes/registry';
+import { debugCommand, runtimeSpec, type RuntimeSpec } from '../runtimes/registry';
+import type { DebugSessions } from './debug';
 import { DomainError } from '../domain/errors';
 import { ScalingRate } from './scaling-rate';
 import { MemoryBudget } from './memory-budget';
@@ -73,6 +74,8 @@ interface EeEntry {
   provisioned?: ProvisionedSet;
   /** Epoch ms after which the EE takes no invocation: its credentials must outlive its last one (limits.ts `eeRetireAtMs`). */
   retireAtMs: number;
+  /** A debugged EE (`kumo dev --debug`): never frozen (its inspector must answer) nor reaped for idleness. */
+  debug?: true;
 }
 
 /** A request waiting for an EE: it takes whichever comes first, a warm EE of its pool or a cold-start slot. */
@@ -117,6 +120,8 @@ export class Placement {
   private closed = false;
   /** Pre-initialised EEs (prewarm-pool.ts); undefined when off (KUMO_PREWARM) or the driver cannot bind code late. */
   private readonly prewarm: PrewarmPool | undefined;
+  /** Debugged functions (debug.ts); set by the server when KUMO_DEBUG_FUNCTIONS is on. */
+  debug: DebugSessions | undefined;
 
   constructor(
     private readonly cfg: KumoConfig,
@@ -325,7 +330,7 @@ export class Placement {
       return;
     }
     (entry.provisioned ? entry.pool.provIdle : entry.pool.idle).push(ee);
-    this.scheduleFreeze(ee);
+    if (!entry.debug) this.scheduleFreeze(ee);
   }
 
   /**
@@ -461,7 +466,7 @@ export class Placement {
     for (const pool of this.pools.values()) {
       for (let i = pool.idle.length - 1; i >= 0; i--) {
         const ee = pool.idle[i]!;
-        if (ee.lastUsedMs < cutoff || this.retiring(ee, now)) {
+        if ((ee.lastUsedMs < cutoff && !this.byEe.get(ee)?.debug) || this.retiring(ee, now)) {
           pool.idle.splice(i, 1);
           void this.byEe.get(ee)?.teardown();
         }
@@ -506,10 +511,25 @@ export class Placement {
     const idHex = randomBytes(16).toString('hex');
     const stream = logStreamName(rec.version, idHex);
     const group = cfg.logGroup;
+    // A debugged function (`kumo dev --debug`) has one EE at a time, so its debugger port maps to one process.
+    const debug = set ? undefined : this.debug?.get(rec.functionName);
+    if (debug && debug.live > 0) {
+      this.memory.give(cfg.memoryMb);
+      throw debugBusy();
+    }
+    let counted = false;
+    const uncount = () => {
+      if (counted) debug!.live--;
+      counted = false;
+    };
+    if (debug) {
+      debug.live++;
+      counted = true;
+    }
     const functionEnv = this.ctx.env(rec);
     // A pre-initialised EE of the runtime's pool, when there is one (on-demand starts only; provisioned EEs start the ordinary way).
     const pooled =
-      !set && this.prewarm && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
+      !set && !debug && this.prewarm && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
         ? this.prewarm.take({ runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb })
         : undefined;
     const ee = new ExecutionEnvironment(pooled?.id ?? `e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
@@ -522,13 +542,17 @@ export class Placement {
     try {
       codeDir = await this.code.ensure(rec.codeKey);
       optDir = await this.ctx.optDir(rec);
-      args = runtimeArgs(runtimeSpec(cfg.runtime), codeDir, optDir);
+      const spec = runtimeSpec(cfg.runtime);
+      // A runtime without a debugger Kumo opens starts as usual (enabling the session refused it; a later change of Runtime lands here).
+      args = (debug && spec && debugCommand(spec, debug.brk)) || runtimeArgs(spec, codeDir, optDir);
     } catch (e) {
+      uncount();
       this.memory.give(cfg.memoryMb);
       void pooled?.destroy();
       throw e;
     }
     if (!args) {
+      uncount();
       this.memory.give(cfg.memoryMb);
       void pooled?.destroy();
       throw new InitFailure({
@@ -556,6 +580,10 @@ export class Placement {
         this.memory.give(cfg.memoryMb);
         // A provisioned EE that failed is replaced (the set starts another while it still wants its amount).
         set?.lost(ee);
+        if (debug) {
+          uncount();
+          this.debug?.eeGone(rec.functionName, ee.ip);
+        }
         if (ee.ip !== undefined) this.runtimeApi.unregister(ee.ip, ee);
         await ee.destroy();
       })();
@@ -566,13 +594,14 @@ export class Placement {
     try {
       session = this.ctx.roleSession?.(rec, this.cfg.eeCredentialsMs);
     } catch (e) {
+      uncount();
       this.memory.give(cfg.memoryMb);
       void pooled?.destroy();
       throw e;
     }
     const retireAtMs = session ? eeRetireAtMs(Date.now(), session.expiresAtMs, cfg.timeoutSeconds * 1000) : Number.POSITIVE_INFINITY;
     pool.all.add(ee);
-    this.byEe.set(ee, { pool, teardown, memoryMb: cfg.memoryMb, retireAtMs, ...(set ? { provisioned: set } : {}) });
+    this.byEe.set(ee, { pool, teardown, memoryMb: cfg.memoryMb, retireAtMs, ...(set ? { provisioned: set } : {}), ...(debug ? { debug: true as const } : {}) });
 
     const env = this.eeEnv(rec, functionEnv, stream, set ? 'provisioned-concurrency' : 'on-demand', session);
     const onOutput = (s: 'stdout' | 'stderr', chunk: Buffer): void => (s === 'stdout' ? out : err).write(chunk);
@@ -622,6 +651,8 @@ export class Placement {
         ee.attach(created.sandbox);
         this.runtimeApi.register(created.sandbox.ip, ee);
         timings = created.timings;
+        // Its inspector listens from the process's start: the forward may connect (also while `--inspect-brk` holds init).
+        if (debug) this.debug?.eeStarted(rec.functionName, created.sandbox.ip);
       }
     } catch (e) {
       await teardown();
@@ -631,10 +662,12 @@ export class Placement {
       void teardown();
     }
 
+    // A debugged EE's init may stop at a breakpoint: it gets the function's (stretched) timeout instead of AWS's 10 s.
+    const initTimeoutMs = debug ? Math.max(limits.initTimeoutMs, cfg.timeoutSeconds * 1000) : limits.initTimeoutMs;
     const initTimer = setTimeout(() => {
-      ee.fail('Sandbox.Timedout', `Init timed out after ${(limits.initTimeoutMs / 1000).toFixed(2)} seconds`);
+      ee.fail('Sandbox.Timedout', `Init timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`);
       void teardown();
-    }, limits.initTimeoutMs);
+    }, initTimeoutMs);
     try {
       await ee.whenReady();
     } catch (e) {
@@ -743,6 +776,14 @@ const provisionedNoMemoryReason = 'Not enough memory on this host for provisione
  */
 function memoryExhausted(): DomainError {
   return new DomainError('Throttled', 'Rate Exceeded.', { reason: 'ConcurrentInvocationLimitExceeded' });
+}
+
+/**
+ * A debugged function's second EE: the throttle of a function with reserved
+ * concurrency 1 (its one EE is busy, or a debugger paused it).
+ */
+function debugBusy(): DomainError {
+  return new DomainError('Throttled', 'Rate Exceeded.', { reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
 }
 
 /** AWS's throttle when a function adds EEs faster than its scaling rate (the message AWS gives every throttle reason it recorded). */

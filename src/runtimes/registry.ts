@@ -145,6 +145,26 @@ export const notInstalledRuntimes: Readonly<Record<string, string>> = Object.fro
 /** Every host /etc entry some runtime needs inside EEs (sandbox/runc/rootfs.ts binds them). */
 export const runtimeHostEtcEntries: readonly string[] = [...new Set(specs.flatMap((s) => s.hostEtc ?? []))];
 
+/**
+ * The port a debugged EE's inspector listens on inside its own network
+ * namespace (every EE has its own, so one number serves all; Node.js's
+ * default). The host reaches it only through Kumo's forward (placement/debug.ts).
+ */
+export const eeInspectorPort = 9229;
+
+/**
+ * argv of a debugged EE (`kumo dev --debug`): the runtime's command with its
+ * debugger listening on `eeInspectorPort` in the EE's netns. Node.js: the
+ * inspector (`--inspect`, or `--inspect-brk` to stop at the bootstrap's first
+ * line until a debugger continues it). Undefined: this runtime has no
+ * debugger Kumo opens (Python, Ruby, Java, custom runtimes).
+ */
+export function debugCommand(spec: RuntimeSpec, brk: boolean): string[] | undefined {
+  if (spec.family !== 'nodejs' || !spec.command) return undefined;
+  const [node, ...rest] = spec.command;
+  return [node!, `--inspect${brk ? '-brk' : ''}=0.0.0.0:${eeInspectorPort}`, ...rest];
+}
+
 /** The spec of a runtime Kumo runs, or undefined. */
 export function runtimeSpec(name: string): RuntimeSpec | undefined {
   return byName.get(name);

@@ -28,6 +28,8 @@ import {
 } from './limits';
 import { bridgeName, SandboxNetwork, type PreparedNetns } from './network';
 import { buildRootfs, sandboxResolvConf, type OciMount } from './rootfs';
+import { debugFunctionsFromEnv } from '../../config';
+import { eeInspectorPort } from '../../runtimes/registry';
 import { egressPolicyFromEnv, ipv4Resolvers, type EgressPolicy } from './egress';
 import { claimSubnet, defaultRouteInterface, type SubnetClaim } from './subnet';
 import { cleanupScratch, openScratchPool, type ScratchDisk, type ScratchPool } from './scratch';
@@ -94,6 +96,7 @@ export class RuncDriver implements SandboxDriver {
   private readonly dataDir: string;
   private readonly subnet: string | undefined;
   private readonly egress: EgressPolicy;
+  private readonly debug: boolean;
   /** Each EE in a user namespace of its own (bundle.ts, `userNamespaceFor`). */
   readonly userNamespaces: boolean;
   readonly stateDir: string;
@@ -126,8 +129,14 @@ export class RuncDriver implements SandboxDriver {
    * `scratchDisks: false` keeps /tmp a tmpfs even where disks could be made
    * (benchmarks compare the two); by default disks are used when the host allows.
    */
-  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean; scratchDisks?: boolean }) {
+  /**
+   * `debug` (KUMO_DEBUG_FUNCTIONS when absent): the host may open TCP
+   * connections to every EE's `eeInspectorPort` (a debugged EE's inspector;
+   * Kumo's forward on 127.0.0.1 is the one client, placement/debug.ts).
+   */
+  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean; scratchDisks?: boolean; debug?: boolean }) {
     fs.mkdirSync(opts.dataDir, { recursive: true });
+    this.debug = opts.debug ?? debugFunctionsFromEnv(process.env);
     this.dataDir = fs.realpathSync(opts.dataDir);
     this.subnet = opts.subnet;
     this.egress = opts.egress ?? egressPolicyFromEnv(process.env);
@@ -212,7 +221,7 @@ export class RuncDriver implements SandboxDriver {
     // 6. This instance's subnet, bridge and rules; start filling the pool.
     this.claim = claimSubnet({ tag: this.tag, dataDir: this.dataDir, explicit: this.subnet, ownBridge: bridgeName(this.tag) });
     try {
-      this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes(), this.egress, ipv4Resolvers(sandboxResolvConf()));
+      this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes(), this.egress, ipv4Resolvers(sandboxResolvConf()), this.debug ? eeInspectorPort : undefined);
       await this.network.setUp();
       if (this.port !== undefined) this.network.setRuntimeApiPort(this.port);
       if (this.apiPath !== undefined) this.network.setApiPath(this.apiPath);

@@ -1,0 +1,363 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { decode, encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
+import { kumoRoute } from '../../src/cli/kumo-route';
+import type { CliConfig } from '../../src/cli/client';
+import { kumoBin, tmpDir, userEnv, writeTree } from '../cli/helpers';
+
+/**
+ * `kumo dev --debug` (issue 16): a function's Node.js inspector, in its EE,
+ * reached through the server's forward on 127.0.0.1, by a real inspector
+ * client (HTTP /json/list, then the WebSocket it names, as Chrome DevTools
+ * and VS Code attach do).
+ */
+
+/** A host port base unlikely to be taken on a shared machine (the server moves to the next free one anyway). */
+const basePort = 41000 + (process.pid % 2000) * 4;
+
+const cliCfg = (s: RunningServer): CliConfig => ({
+  endpoint: s.endpoint, region: 'us-east-1', accountId: '000000000000', dataDir: s.dataDir, local: true, credentialSource: 'test', credentials: testCreds,
+});
+const route = (s: RunningServer, method: 'GET' | 'PUT' | 'DELETE', p: string, body?: unknown) => kumoRoute(cliCfg(s), testCreds, method, p, body);
+
+/** The inspector's targets, through the forward. */
+async function jsonList(port: number): Promise<{ webSocketDebuggerUrl: string; url: string }[]> {
+  const res = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(30_000) });
+  assert.equal(res.status, 200);
+  return (await res.json()) as { webSocketDebuggerUrl: string; url: string }[];
+}
+
+/** Whether anything accepts TCP on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect({ host: '127.0.0.1', port });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A minimal WebSocket client (RFC 6455: the upgrade, masked client text
+ * frames, unmasked server frames) speaking the Chrome DevTools Protocol:
+ * `send` resolves with the result of a method, `events` collects the rest.
+ */
+class Cdp {
+  private buf = Buffer.alloc(0);
+  private seq = 0;
+  private readonly pending = new Map<number, (m: { result?: unknown; error?: unknown }) => void>();
+  private readonly eventWaiters: { method: string; resolve(p: unknown): void }[] = [];
+  readonly events: { method: string; params: unknown }[] = [];
+  private constructor(private readonly sock: net.Socket) {}
+
+  static async connect(wsUrl: string): Promise<Cdp> {
+    const u = new URL(wsUrl);
+    const sock = net.connect({ host: u.hostname, port: Number(u.port) });
+    await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+    const key = randomBytes(16).toString('base64');
+    sock.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    const rest = await new Promise<Buffer>((resolve, reject) => {
+      let head = Buffer.alloc(0);
+      const onData = (c: Buffer) => {
+        head = Buffer.concat([head, c]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        sock.off('data', onData);
+        const status = head.subarray(0, end).toString().split('\r\n')[0]!;
+        if (!/^HTTP\/1\.1 101/.test(status)) reject(new Error(`upgrade refused: ${status}`));
+        else resolve(head.subarray(end + 4));
+      };
+      sock.on('data', onData);
+      sock.once('error', reject);
+    });
+    const cdp = new Cdp(sock);
+    sock.on('data', (c: Buffer) => cdp.onData(c));
+    sock.on('error', () => undefined);
+    if (rest.length) cdp.onData(rest);
+    return cdp;
+  }
+
+  private onData(c: Buffer): void {
+    this.buf = Buffer.concat([this.buf, c]);
+    for (;;) {
+      if (this.buf.length < 2) return;
+      let len = this.buf[1]! & 0x7f;
+      let off = 2;
+      if (len === 126) {
+        if (this.buf.length < 4) return;
+        len = this.buf.readUInt16BE(2);
+        off = 4;
+      } else if (len === 127) {
+        if (this.buf.length < 10) return;
+        len = Number(this.buf.readBigUInt64BE(2));
+        off = 10;
+      }
+      if (this.buf.length < off + len) return;
+      const opcode = this.buf[0]! & 0x0f;
+      const payload = this.buf.subarray(off, off + len);
+      this.buf = this.buf.subarray(off + len);
+      if (opcode !== 1) continue;
+      const m = JSON.parse(payload.toString('utf8')) as { id?: number; method?: string; params?: unknown; result?: unknown; error?: unknown };
+      if (m.id !== undefined) this.pending.get(m.id)?.(m);
+      else if (m.method) {
+        this.events.push({ method: m.method, params: m.params });
+        for (const w of this.eventWaiters.filter((x) => x.method === m.method)) {
+          this.eventWaiters.splice(this.eventWaiters.indexOf(w), 1);
+          w.resolve(m.params);
+        }
+      }
+    }
+  }
+
+  send(method: string, params: Record<string, unknown> = {}): Promise<{ result?: unknown; error?: unknown }> {
+    const id = ++this.seq;
+    const data = Buffer.from(JSON.stringify({ id, method, params }));
+    const mask = randomBytes(4);
+    const header =
+      data.length < 126
+        ? Buffer.from([0x81, 0x80 | data.length])
+        : Buffer.concat([Buffer.from([0x81, 0x80 | 126]), Buffer.from([data.length >> 8, data.length & 0xff])]);
+    const masked = Buffer.from(data.map((b, i) => b ^ mask[i % 4]!));
+    this.sock.write(Buffer.concat([header, mask, masked]));
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${method}: no answer`)), 30_000);
+      this.pending.set(id, (m) => {
+        clearTimeout(t);
+        resolve(m);
+      });
+    });
+  }
+
+  event(method: string, ms = 30_000): Promise<unknown> {
+    const seen = this.events.find((e) => e.method === method);
+    if (seen) {
+      this.events.splice(this.events.indexOf(seen), 1);
+      return Promise.resolve(seen.params);
+    }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${method} event`)), ms);
+      this.eventWaiters.push({ method, resolve: (p) => (clearTimeout(t), resolve(p)) });
+    });
+  }
+
+  async evaluate(expression: string): Promise<unknown> {
+    const r = (await this.send('Runtime.evaluate', { expression, returnByValue: true })) as { result?: { result?: { value?: unknown } } };
+    return r.result?.result?.value;
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+const handler = [
+  'exports.handler = async (event) => {',
+  '  const seen = event.x;',
+  '  if (event.stop) debugger;',
+  '  return { seen, pid: process.pid };',
+  '};',
+].join('\n');
+
+/** Processes on this host whose command line opens an inspector in an EE (`--inspect=0.0.0.0:9229`). */
+function inspectorProcesses(): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith('--inspect=0.0.0.0:9229'))) out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+async function waitUntil(what: string, f: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await f())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
+  let s: RunningServer;
+  before(async () => {
+    s = await startServer({ env: { KUMO_DEBUG_FUNCTIONS: '1' } });
+    await s.client.send(new CreateFunctionCommand({
+      FunctionName: 'dbg', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Timeout: 60, Code: { ZipFile: await makeZip({ 'index.js': handler }) },
+    }));
+    await s.client.send(new CreateFunctionCommand({
+      FunctionName: 'dbg-py', Runtime: 'python3.11', Role: role, Handler: 'app.handler', Code: { ZipFile: await makeZip({ 'app.py': 'def handler(e, c):\n    return 1\n' }) },
+    }));
+  });
+  after(async () => {
+    await s?.stop();
+  });
+
+  it('forwards 127.0.0.1:<port> to the EE inspector: /json/list, its WebSocket, the function\'s own process', async () => {
+    assert.match(s.output(), /KUMO_DEBUG_FUNCTIONS is on/);
+    const put = await route(s, 'PUT', '/kumo/functions/dbg/debug', { Port: basePort });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    assert.equal(put.json.FunctionName, 'dbg');
+    assert.equal(put.json.Address, '127.0.0.1');
+    const port = Number(put.json.Port);
+    assert.ok(port >= basePort && port <= basePort + 100, `port ${port}`);
+    // Again: the same session, the same port.
+    assert.equal((await route(s, 'PUT', '/kumo/functions/dbg/debug', { Port: basePort })).json.Port, port);
+    const listed = await route(s, 'GET', '/kumo/debug');
+    assert.deepEqual(listed.json, { Enabled: true, Sessions: [{ FunctionName: 'dbg', Address: '127.0.0.1', Port: port, Break: false }] });
+
+    // Attaching before any invoke starts the function's EE; the URL names the forward, not the EE.
+    const targets = await jsonList(port);
+    assert.equal(targets.length, 1);
+    assert.match(targets[0]!.webSocketDebuggerUrl, new RegExp(`^ws://127\\.0\\.0\\.1:${port}/[0-9a-f-]{36}$`));
+    const cdp = await Cdp.connect(targets[0]!.webSocketDebuggerUrl);
+    try {
+      assert.equal(await cdp.evaluate('process.env.AWS_LAMBDA_FUNCTION_NAME'), 'dbg');
+      assert.equal(await cdp.evaluate('process.env.AWS_LAMBDA_RUNTIME_API.split(":")[0] !== "127.0.0.1"'), true);
+      const eePid = await cdp.evaluate('process.pid');
+
+      // The breakpoint is set before the invoke runs: the handler stops there, and its locals are readable.
+      await cdp.send('Debugger.enable');
+      const invoke = s.client.send(new InvokeCommand({ FunctionName: 'dbg', Payload: encode({ x: 'hello', stop: true }) }));
+      const paused = (await cdp.event('Debugger.paused')) as { callFrames: { callFrameId: string }[] };
+      const local = (await cdp.send('Debugger.evaluateOnCallFrame', { callFrameId: paused.callFrames[0]!.callFrameId, expression: 'seen', returnByValue: true })) as {
+        result?: { result?: { value?: unknown } };
+      };
+      assert.equal(local.result?.result?.value, 'hello');
+      // While it is paused a second invoke gets no second EE: one EE per debugged function.
+      await assert.rejects(s.client.send(new InvokeCommand({ FunctionName: 'dbg', Payload: encode({ x: 'other' }) })), (e: unknown) => {
+        assert.ok(e instanceof TooManyRequestsException, String(e));
+        return true;
+      });
+      await cdp.send('Debugger.resume');
+      const out = JSON.parse(decode((await invoke).Payload)) as { seen: string; pid: number };
+      assert.deepEqual(out, { seen: 'hello', pid: eePid });
+    } finally {
+      cdp.close();
+    }
+    // Past the freeze grace the EE still answers its debugger (debugged EEs are never frozen).
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await Cdp.connect((await jsonList(port))[0]!.webSocketDebuggerUrl);
+    try {
+      assert.equal(await again.evaluate('process.env.AWS_LAMBDA_FUNCTION_NAME'), 'dbg');
+    } finally {
+      again.close();
+    }
+
+    // Closed: no listener, no inspector process; the function runs as usual again.
+    const del = await route(s, 'DELETE', '/kumo/functions/dbg/debug');
+    assert.equal(del.status, 204);
+    assert.equal(await listening(port), false);
+    await waitUntil('the debugged EE to go', () => inspectorProcesses().length === 0);
+    const plain = await s.client.send(new InvokeCommand({ FunctionName: 'dbg', Payload: encode({ x: 'plain' }) }));
+    assert.equal((JSON.parse(decode(plain.Payload)) as { seen: string }).seen, 'plain');
+    assert.deepEqual(inspectorProcesses(), []);
+    assert.deepEqual((await route(s, 'GET', '/kumo/debug')).json, { Enabled: true, Sessions: [] });
+  });
+
+  it('refuses a runtime without a debugger Kumo opens, a bad port, a missing function; nothing is left open', async () => {
+    const py = await route(s, 'PUT', '/kumo/functions/dbg-py/debug', { Port: basePort });
+    assert.equal(py.status, 400);
+    assert.match(String(py.json.message ?? py.json.Message), /Node\.js inspector only.*dbg-py runs python3\.11/);
+    const bad = await route(s, 'PUT', '/kumo/functions/dbg/debug', { Port: 80 });
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.json.message ?? bad.json.Message), /Port must be between 1024 and 65535/);
+    const typed = await route(s, 'PUT', '/kumo/functions/dbg/debug', { Port: 'x' });
+    assert.equal(typed.status, 400);
+    const missing = await route(s, 'PUT', '/kumo/functions/nope/debug', {});
+    assert.equal(missing.status, 404);
+    assert.deepEqual((await route(s, 'GET', '/kumo/debug')).json, { Enabled: true, Sessions: [] });
+    assert.equal(await listening(basePort), false);
+  });
+
+  it('kumo dev --debug prints each function\'s debugger, it reaches the EE, and Ctrl-C leaves no listener or process', async () => {
+    const dir = path.join(tmpDir('dev-debug'), 'dbgapp');
+    writeTree(dir, {
+      'template.yaml': `Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Runtime: nodejs20.x\n    Handler: app.handler\n    Timeout: 5\nResources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: a/\n  B:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: b/\n`,
+      'a/app.js': 'exports.handler = async () => "a";\n',
+      'b/app.js': 'exports.handler = async () => "b";\n',
+    });
+    const p = spawn(kumoBin, ['dev', '--debug', '--debug-port', String(basePort + 10)], { env: userEnv(s), cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise((r) => p.on('exit', r));
+    const ports: number[] = [];
+    try {
+      await waitUntil('kumo dev to be ready', () => /watching for changes/.test(out), 60_000);
+      assert.match(out, /--debug: every function's Timeout is 900 s, one execution environment at a time/);
+      assert.equal((await s.client.send(new GetFunctionCommand({ FunctionName: 'dbgapp-A' }))).Configuration!.Timeout, 900);
+      for (const fn of ['dbgapp-A', 'dbgapp-B']) {
+        const m = new RegExp(`debugger for ${fn}: (ws://127\\.0\\.0\\.1:(\\d+)/[0-9a-f-]{36}) \\(VS Code: attach to 127\\.0\\.0\\.1:\\2`).exec(out);
+        assert.ok(m, out);
+        ports.push(Number(m[2]));
+        const cdp = await Cdp.connect(m[1]!);
+        try {
+          assert.equal(await cdp.evaluate('process.env.AWS_LAMBDA_FUNCTION_NAME'), fn);
+        } finally {
+          cdp.close();
+        }
+      }
+      assert.equal(ports[0], basePort + 10);
+      assert.notEqual(ports[0], ports[1], 'one host port per function');
+      assert.equal(decode((await s.client.send(new InvokeCommand({ FunctionName: 'dbgapp-B' }))).Payload), '"b"');
+    } finally {
+      p.kill('SIGINT');
+      await exited;
+    }
+    assert.match(out, /kumo dev: stopped/);
+    for (const port of ports) assert.equal(await listening(port), false, `port ${port} still open`);
+    assert.deepEqual((await route(s, 'GET', '/kumo/debug')).json, { Enabled: true, Sessions: [] });
+    await waitUntil('the debugged EEs to go', () => inspectorProcesses().length === 0);
+  });
+});
+
+describe('debugging functions (KUMO_DEBUG_FUNCTIONS off, the default)', () => {
+  let s: RunningServer;
+  before(async () => {
+    s = await startServer();
+    await s.client.send(new CreateFunctionCommand({
+      FunctionName: 'nodbg', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Code: { ZipFile: await makeZip({ 'index.js': handler }) },
+    }));
+  });
+  after(async () => {
+    await s?.stop();
+  });
+
+  it('refuses to open a debugger, opens no port, and starts EEs without an inspector', async () => {
+    const put = await route(s, 'PUT', '/kumo/functions/nodbg/debug', { Port: basePort + 50 });
+    assert.equal(put.status, 403);
+    assert.match(String(put.json.Message ?? put.json.message), /Debugging is off on this server: start kumo server with KUMO_DEBUG_FUNCTIONS=1/);
+    assert.deepEqual((await route(s, 'GET', '/kumo/debug')).json, { Enabled: false, Sessions: [] });
+    assert.equal((JSON.parse(decode((await s.client.send(new InvokeCommand({ FunctionName: 'nodbg', Payload: encode({ x: 1 }) }))).Payload)) as { seen: number }).seen, 1);
+    assert.equal(await listening(basePort + 50), false);
+    assert.deepEqual(inspectorProcesses(), []);
+    assert.doesNotMatch(s.output(), /KUMO_DEBUG_FUNCTIONS is on/);
+    // kumo dev --debug says why and deploys nothing.
+    const dir = path.join(tmpDir('dev-nodebug'), 'nodbgapp');
+    writeTree(dir, {
+      'template.yaml': 'Transform: AWS::Serverless-2016-10-31\nResources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: app.handler\n      CodeUri: a/\n',
+      'a/app.js': 'exports.handler = async () => "a";\n',
+    });
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(kumoBin, ['dev', '--debug'], { env: userEnv(s), cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let o = '';
+      p.stdout.on('data', (c: Buffer) => (o += c.toString()));
+      p.stderr.on('data', (c: Buffer) => (o += c.toString()));
+      p.on('exit', (code) => resolve({ code, out: o }));
+    });
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /kumo dev: --debug: the server at http:\/\/127\.0\.0\.1:\d+ opens no debuggers: start it with KUMO_DEBUG_FUNCTIONS=1/);
+    assert.ok(!fs.existsSync(path.join(dir, '.kumo-stack.json')), 'nothing deployed');
+  });
+});
