@@ -82,7 +82,9 @@ interface EeEntry {
 interface Waiter {
   pool: VersionPool;
   settled: boolean;
-  resolve(got: { ee?: ExecutionEnvironment }): void;
+  resolve(got: { ee?: ExecutionEnvironment; retry?: true }): void;
+  /** Waits for a debugged function's one EE (`waitForDebugged`): woken to start over when that EE goes. */
+  debugged?: true;
 }
 
 /** Warm EEs of one function version (keyed by its revision: a change of code or configuration starts a new pool). */
@@ -184,6 +186,9 @@ export class Placement {
       await this.unfreeze(warm);
       return this.handOut(warm, pool);
     }
+    // A debugged function has one EE: while it is starting or busy (perhaps paused in the debugger) a request waits for it.
+    const debugged = this.debug?.get(rec.functionName);
+    if (debugged && debugged.live > 0) return this.waitForDebugged(pool, rec);
     if (this.coldActive < this.coldStartsMax) {
       // Only a cold start spends memory and the function's scaling rate; the warm path above never looks at them.
       if (!this.tryTakeMemory(rec)) return this.waitForBusy(pool, rec);
@@ -253,6 +258,49 @@ export class Placement {
     if (!got.ee) throw memoryExhausted();
     await this.unfreeze(got.ee);
     return this.handOut(got.ee, pool);
+  }
+
+  /**
+   * A debugged function's one EE is starting or busy: the request waits for
+   * it (at most the function's timeout, then the throttle of reserved
+   * concurrency 1); when that EE goes instead (a redeploy retired it) the
+   * request starts over and may start the next.
+   */
+  private async waitForDebugged(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
+    const got = await new Promise<{ ee?: ExecutionEnvironment; retry?: true }>((resolve) => {
+      const w: Waiter = { pool, settled: false, resolve, debugged: true };
+      const timer = setTimeout(() => {
+        if (w.settled) return;
+        w.settled = true;
+        resolve({});
+      }, rec.config.timeoutSeconds * 1000);
+      w.resolve = (g) => {
+        clearTimeout(timer);
+        resolve(g);
+      };
+      pool.waiters.push(w);
+    });
+    if (this.closed) throw new Error('the server is stopping');
+    if (got.retry) return this.acquire(rec);
+    if (!got.ee) throw debugBusy();
+    await this.unfreeze(got.ee);
+    return this.handOut(got.ee, pool);
+  }
+
+  /** A debugged EE went: requests waiting for the function's one EE start over. */
+  private wakeDebugWaiters(functionName: string): void {
+    const prefix = `${functionName}\0`;
+    for (const [key, pool] of this.pools) {
+      if (!key.startsWith(prefix)) continue;
+      const woken = pool.waiters.filter((w) => w.debugged);
+      if (!woken.length) continue;
+      pool.waiters.splice(0, pool.waiters.length, ...pool.waiters.filter((w) => !w.debugged));
+      for (const w of woken) {
+        if (w.settled) continue;
+        w.settled = true;
+        w.resolve({ retry: true });
+      }
+    }
   }
 
   /** A warm EE handed to a request: a provisioned one counts as busy in its set; an on-demand one of a provisioned version is a spillover. */
@@ -583,6 +631,7 @@ export class Placement {
         if (debug) {
           uncount();
           this.debug?.eeGone(rec.functionName, ee.ip);
+          this.wakeDebugWaiters(rec.functionName);
         }
         if (ee.ip !== undefined) this.runtimeApi.unregister(ee.ip, ee);
         await ee.destroy();

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 import { kumoRoute } from '../../src/cli/kumo-route';
 import type { CliConfig } from '../../src/cli/client';
@@ -234,14 +234,15 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
         result?: { result?: { value?: unknown } };
       };
       assert.equal(local.result?.result?.value, 'hello');
-      // While it is paused a second invoke gets no second EE: one EE per debugged function.
-      await assert.rejects(s.client.send(new InvokeCommand({ FunctionName: 'dbg', Payload: encode({ x: 'other' }) })), (e: unknown) => {
-        assert.ok(e instanceof TooManyRequestsException, String(e));
-        return true;
-      });
+      // While it is paused a second invoke gets no second EE (one EE per debugged function, so the port is one process): it waits.
+      let secondDone = false;
+      const second = s.client.send(new InvokeCommand({ FunctionName: 'dbg', Payload: encode({ x: 'other' }) })).finally(() => (secondDone = true));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(secondDone, false, 'the second invoke waits while the first is paused');
       await cdp.send('Debugger.resume');
       const out = JSON.parse(decode((await invoke).Payload)) as { seen: string; pid: number };
       assert.deepEqual(out, { seen: 'hello', pid: eePid });
+      assert.deepEqual(JSON.parse(decode((await second).Payload)), { seen: 'other', pid: eePid });
     } finally {
       cdp.close();
     }
@@ -263,6 +264,41 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
     assert.equal((JSON.parse(decode(plain.Payload)) as { seen: string }).seen, 'plain');
     assert.deepEqual(inspectorProcesses(), []);
     assert.deepEqual((await route(s, 'GET', '/kumo/debug')).json, { Enabled: true, Sessions: [] });
+  });
+
+  it('Break: the runtime waits at its first line for the debugger; invokes wait for it; the port moves on when taken', async () => {
+    // A host port already taken (by someone else) is skipped.
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(basePort + 20, '127.0.0.1', () => r()));
+    try {
+      const put = await route(s, 'PUT', '/kumo/functions/dbg/debug', { Port: basePort + 20, Break: true });
+      assert.equal(put.status, 200, JSON.stringify(put.json));
+      assert.equal(put.json.Break, true);
+      const port = Number(put.json.Port);
+      assert.equal(port, basePort + 21);
+      const cdp = await Cdp.connect((await jsonList(port))[0]!.webSocketDebuggerUrl);
+      try {
+        await cdp.send('Debugger.enable');
+        await cdp.send('Runtime.runIfWaitingForDebugger');
+        const paused = (await cdp.event('Debugger.paused')) as { callFrames: { location: { scriptId: string } }[] };
+        const script = cdp.events.find((e) => e.method === 'Debugger.scriptParsed' && (e.params as { scriptId: string }).scriptId === paused.callFrames[0]!.location.scriptId);
+        assert.match((script?.params as { url?: string } | undefined)?.url ?? '', /^file:\/\/\/var\/runtime\/nodejs\/[a-z-]+\.mjs$/, "paused in the runtime before any of its code ran");
+        // Init is held: an invoke now waits for this EE (no second one starts), and runs once the debugger continues.
+        let done = false;
+        const invoke = s.client.send(new InvokeCommand({ FunctionName: 'dbg', Payload: encode({ x: 'after-brk' }) })).finally(() => (done = true));
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(done, false);
+        const pid = await cdp.evaluate('process.pid');
+        await cdp.send('Debugger.resume');
+        assert.deepEqual(JSON.parse(decode((await invoke).Payload)), { seen: 'after-brk', pid });
+      } finally {
+        cdp.close();
+      }
+      assert.equal((await route(s, 'DELETE', '/kumo/functions/dbg/debug')).status, 204);
+      assert.equal(await listening(port), false);
+    } finally {
+      squatter.close();
+    }
   });
 
   it('refuses a runtime without a debugger Kumo opens, a bad port, a missing function; nothing is left open', async () => {
@@ -311,6 +347,24 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
       assert.equal(ports[0], basePort + 10);
       assert.notEqual(ports[0], ports[1], 'one host port per function');
       assert.equal(decode((await s.client.send(new InvokeCommand({ FunctionName: 'dbgapp-B' }))).Payload), '"b"');
+
+      // A code change: the function's new EE gets a new inspector (a new target id) on the same port.
+      const oldUrl = new RegExp(`debugger for dbgapp-A: (ws://\\S+)`).exec(out)![1]!;
+      const mark = out.length;
+      fs.writeFileSync(path.join(dir, 'a/app.js'), 'exports.handler = async () => "a2";\n');
+      await waitUntil('the redeploy', () => /kumo dev: ready in/.test(out.slice(mark)), 60_000);
+      const m2 = /debugger for dbgapp-A: (ws:\/\/127\.0\.0\.1:(\d+)\/[0-9a-f-]{36})/.exec(out.slice(mark));
+      assert.ok(m2, out.slice(mark));
+      assert.equal(Number(m2[2]), ports[0]);
+      assert.notEqual(m2[1], oldUrl);
+      assert.doesNotMatch(out.slice(mark), /debugger for dbgapp-B/, 'B was not redeployed');
+      const cdp = await Cdp.connect(m2[1]!);
+      try {
+        assert.equal(await cdp.evaluate('process.getBuiltinModule("node:fs").readFileSync("/var/task/app.js", "utf8").includes("a2")'), true);
+      } finally {
+        cdp.close();
+      }
+      assert.equal(decode((await s.client.send(new InvokeCommand({ FunctionName: 'dbgapp-A' }))).Payload), '"a2"');
     } finally {
       p.kill('SIGINT');
       await exited;

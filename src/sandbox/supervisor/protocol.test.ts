@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runtimesDir } from '../../paths';
-import { runtimeSpec } from '../../runtimes/registry';
+import { debugCommand, runtimeSpec } from '../../runtimes/registry';
 import { checkApiPath, checkBind, checkCreate, checkPort, checkSandboxId, eeEnvBytesMax, type Policy, type Reply } from './protocol';
 import { Supervisor } from './supervisor';
 
@@ -82,6 +82,27 @@ const refused: [string, unknown, RegExp][] = [
 for (const [what, spec, error] of refused) {
   test(`refused: ${what}`, () => assert.throws(() => checkCreate(spec, policy), error));
 }
+
+test('a debugged EE\'s command (its inspector in its netns) passes only when the server debugs functions (KUMO_DEBUG_FUNCTIONS)', () => {
+  const spec = runtimeSpec('nodejs20.x')!;
+  const inspect = debugCommand(spec, false)!;
+  const brk = debugCommand(spec, true)!;
+  assert.deepEqual(inspect, ['/usr/bin/node', '--inspect=0.0.0.0:9229', '/var/runtime/nodejs/bootstrap.mjs']);
+  assert.deepEqual(brk, ['/usr/bin/node', '--inspect-brk=0.0.0.0:9229', '/var/runtime/nodejs/bootstrap.mjs']);
+  for (const args of [inspect, brk]) {
+    assert.throws(() => checkCreate({ ...valid, args }, policy), /neither a runtime's command/);
+    assert.deepEqual(checkCreate({ ...valid, args }, { ...policy, debug: true }).args, args);
+  }
+  // Any other flag, port or address stays refused, also with debugging on.
+  for (const args of [
+    ['/usr/bin/node', '--inspect=0.0.0.0:9230', '/var/runtime/nodejs/bootstrap.mjs'],
+    ['/usr/bin/node', '--eval=1', '/var/runtime/nodejs/bootstrap.mjs'],
+    ['/usr/bin/node', '--inspect=0.0.0.0:9229', '/var/task/x.js'],
+  ]) {
+    assert.throws(() => checkCreate({ ...valid, args }, { ...policy, debug: true }), /neither a runtime's command/);
+  }
+  assert.equal(debugCommand(runtimeSpec('python3.11')!, false), undefined);
+});
 
 test('ports and ids of the other requests are checked', () => {
   for (const p of [80, 0, 65536, 8080.5, '8080', undefined]) assert.throws(() => checkPort(p), /Runtime API port/);
