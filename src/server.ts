@@ -35,7 +35,7 @@ import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
 import { DebugSessions, FunctionDebugging } from './placement/debug';
-import { debugCommand, runtimeSpec } from './runtimes/registry';
+import { debugCommand, debugProtocol, runtimeSpec } from './runtimes/registry';
 import { Deliveries } from './domain/delivery';
 import { topicSink } from './topics/sink';
 import { parseLambdaArn } from './domain/arn';
@@ -276,9 +276,12 @@ export class KumoServer {
         const { rec } = await invoker.resolve(fn, undefined);
         return { functionName: rec.functionName, runtime: rec.config.runtime };
       },
-      debuggable: (runtime) => {
+      debuggerOf: (runtime) => {
         const spec = runtimeSpec(runtime);
-        return spec !== undefined && debugCommand(spec, false) !== undefined;
+        const protocol = spec && debugCommand(spec, false) ? debugProtocol(spec) : undefined;
+        if (protocol) return { protocol };
+        if (spec?.family === 'python') return { refused: `its debugger is debugpy, which is not installed on this host (Debian's python3-debugpy: make deps)` };
+        return { refused: 'Kumo opens the debugger of Node.js (the inspector) and Python (debugpy) functions only' };
       },
       retire: (fn) => this.placement.retire(fn),
     });

@@ -212,7 +212,12 @@ class Debuggers {
       }
       const port = Number(res.json.Port);
       this.open_.set(name, port);
-      this.log(`kumo dev: debugger for ${name}: ${await this.wsUrl(port)} (VS Code: attach to 127.0.0.1:${port}, remoteRoot /var/task; Chrome: chrome://inspect, target 127.0.0.1:${port})`);
+      if (res.json.Protocol === 'dap') {
+        // debugpy speaks the Debug Adapter Protocol: no URL to read; the debugger's connection starts the EE.
+        this.log(`kumo dev: debugger for ${name}: debugpy on 127.0.0.1:${port} (VS Code: "type": "debugpy", "request": "attach", "connect": {"host": "127.0.0.1", "port": ${port}}, pathMappings remoteRoot /var/task)`);
+      } else {
+        this.log(`kumo dev: debugger for ${name}: ${await this.wsUrl(port)} (VS Code: attach to 127.0.0.1:${port}, remoteRoot /var/task; Chrome: chrome://inspect, target 127.0.0.1:${port})`);
+      }
     }
   }
 

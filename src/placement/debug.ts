@@ -40,12 +40,16 @@ export const debugConnectWaitMs = 30_000;
 /** Between attempts to reach an EE's inspector that is not listening yet. */
 const connectRetryMs = 50;
 
+export type DebugProtocol = 'inspector' | 'dap';
+
 export interface DebugSession {
   readonly functionName: string;
   /** The host port on 127.0.0.1. */
   readonly port: number;
-  /** The runtime waits at its first line for a debugger (`--inspect-brk`). */
+  /** The runtime waits at its first line for a debugger (`--inspect-brk`; debugpy's `--wait-for-client`). */
   readonly brk: boolean;
+  /** What the forwarded port speaks: Node.js's inspector (HTTP /json/list, then WebSocket) or debugpy's Debug Adapter Protocol. */
+  readonly protocol: DebugProtocol;
   /** EEs of the function starting or running (placement keeps it at most 1). */
   live: number;
 }
@@ -83,16 +87,16 @@ export class DebugSessions {
    * (up to `debugHostPortsTriedMax` further); an open session is kept (same
    * port) unless `brk` changes. Resolves with the session.
    */
-  async enable(functionName: string, port: number, brk: boolean): Promise<{ session: DebugSession; created: boolean }> {
+  async enable(functionName: string, port: number, brk: boolean, protocol: DebugProtocol = 'inspector'): Promise<{ session: DebugSession; created: boolean }> {
     if (this.closed) throw new Error('the server is stopping');
     const open = this.sessions.get(functionName);
-    if (open && open.brk === brk) return { session: open, created: false };
+    if (open && open.brk === brk && open.protocol === protocol) return { session: open, created: false };
     if (open) await this.disable(functionName);
     if (this.sessions.size >= debugSessionsMax) throw new DomainError('InvalidParameter', `at most ${debugSessionsMax} functions are debugged at once on this server`);
     const taken = new Set([...this.sessions.values()].map((s) => s.port));
     for (let p = port; p <= Math.min(65535, port + debugHostPortsTriedMax); p++) {
       if (taken.has(p)) continue;
-      const s: SessionState = { functionName, port: p, brk, live: 0, server: net.createServer(), ip: undefined, sockets: new Set(), waiters: new Set(), starting: undefined };
+      const s: SessionState = { functionName, port: p, brk, protocol, live: 0, server: net.createServer(), ip: undefined, sockets: new Set(), waiters: new Set(), starting: undefined };
       s.server.on('connection', (c) => this.forward(s, c));
       const ok = await new Promise<boolean>((resolve) => {
         s.server.once('error', () => resolve(false));
@@ -228,8 +232,8 @@ export class FunctionDebugging {
     private readonly deps: {
       /** The function's name and runtime ($LATEST; NotFound when it does not exist). */
       resolve(functionName: string): Promise<{ functionName: string; runtime: string }>;
-      /** Whether the runtime has a debugger Kumo opens (`debugCommand`). */
-      debuggable(runtime: string): boolean;
+      /** The protocol of the runtime's debugger Kumo opens (`debugCommand`), or why it opens none. */
+      debuggerOf(runtime: string): { protocol: DebugProtocol } | { refused: string };
       /** Drains the function's EEs: the next one starts with (or without) its inspector. */
       retire(functionName: string): void;
     },
@@ -246,13 +250,9 @@ export class FunctionDebugging {
   async open(name: string, port: number, brk: boolean): Promise<DebugSession> {
     const sessions = this.refuseOff();
     const fn = await this.deps.resolve(name);
-    if (!this.deps.debuggable(fn.runtime)) {
-      throw new DomainError(
-        'InvalidParameter',
-        `Kumo opens the Node.js inspector only (nodejs runtimes): ${fn.functionName} runs ${fn.runtime}, whose debugger Kumo does not open`,
-      );
-    }
-    const { session, created } = await sessions.enable(fn.functionName, port, brk);
+    const dbg = this.deps.debuggerOf(fn.runtime);
+    if ('refused' in dbg) throw new DomainError('InvalidParameter', `${fn.functionName} runs ${fn.runtime}: ${dbg.refused}`);
+    const { session, created } = await sessions.enable(fn.functionName, port, brk, dbg.protocol);
     // EEs started before the session have no inspector: they go (a busy one after its invocation).
     if (created) this.deps.retire(fn.functionName);
     return session;

@@ -158,6 +158,79 @@ class Cdp {
   }
 }
 
+/**
+ * A minimal Debug Adapter Protocol client (debugpy's): `Content-Length`
+ * framed JSON; `request` resolves with the response, `event` with an event.
+ */
+class Dap {
+  private buf = Buffer.alloc(0);
+  private seq = 0;
+  private readonly pending = new Map<number, (m: { success: boolean; body?: unknown; message?: string }) => void>();
+  private readonly events: { event: string; body: unknown }[] = [];
+  private readonly waiters: { event: string; resolve(b: unknown): void }[] = [];
+  private constructor(private readonly sock: net.Socket) {
+    sock.on('data', (c: Buffer) => this.onData(c));
+    sock.on('error', () => undefined);
+  }
+
+  static async connect(port: number): Promise<Dap> {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+    return new Dap(sock);
+  }
+
+  private onData(c: Buffer): void {
+    this.buf = Buffer.concat([this.buf, c]);
+    for (;;) {
+      const end = this.buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const len = Number(/Content-Length: (\d+)/i.exec(this.buf.subarray(0, end).toString())?.[1]);
+      if (this.buf.length < end + 4 + len) return;
+      const m = JSON.parse(this.buf.subarray(end + 4, end + 4 + len).toString('utf8')) as { type: string; request_seq?: number; event?: string; body?: unknown; success?: boolean; message?: string };
+      this.buf = this.buf.subarray(end + 4 + len);
+      if (m.type === 'response') this.pending.get(m.request_seq!)?.({ success: m.success === true, body: m.body, message: m.message });
+      else if (m.type === 'event') {
+        const w = this.waiters.find((x) => x.event === m.event);
+        if (w) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(m.body);
+        } else this.events.push({ event: m.event!, body: m.body });
+      }
+    }
+  }
+
+  request(command: string, args: Record<string, unknown> = {}): Promise<{ success: boolean; body?: unknown; message?: string }> {
+    const seq = ++this.seq;
+    const data = Buffer.from(JSON.stringify({ seq, type: 'request', command, arguments: args }));
+    this.sock.write(Buffer.concat([Buffer.from(`Content-Length: ${data.length}\r\n\r\n`), data]));
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${command}: no answer`)), 30_000);
+      this.pending.set(seq, (m) => {
+        clearTimeout(t);
+        resolve(m);
+      });
+    });
+  }
+
+  event(name: string, ms = 30_000): Promise<unknown> {
+    const seen = this.events.find((e) => e.event === name);
+    if (seen) {
+      this.events.splice(this.events.indexOf(seen), 1);
+      return Promise.resolve(seen.body);
+    }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${name} event`)), ms);
+      this.waiters.push({ event: name, resolve: (b) => (clearTimeout(t), resolve(b)) });
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+const pyHandler = ['import os', '', 'def handler(event, context):', '    seen = event["x"]', '    return {"seen": seen, "pid": os.getpid()}', ''].join('\n');
+
 const handler = [
   'exports.handler = async (event) => {',
   '  const seen = event.x;',
@@ -166,13 +239,13 @@ const handler = [
   '};',
 ].join('\n');
 
-/** Processes on this host whose command line opens an inspector in an EE (`--inspect=0.0.0.0:9229`). */
+/** Processes on this host whose command line opens a debugger in an EE (`--inspect=0.0.0.0:9229`, debugpy and its adapter). */
 function inspectorProcesses(): number[] {
   const out: number[] = [];
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith('--inspect=0.0.0.0:9229'))) out.push(Number(d));
+      if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith('--inspect') || a.startsWith('debugpy'))) out.push(Number(d));
     } catch {
       // gone meanwhile
     }
@@ -196,7 +269,10 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
       FunctionName: 'dbg', Runtime: 'nodejs20.x', Role: role, Handler: 'index.handler', Timeout: 60, Code: { ZipFile: await makeZip({ 'index.js': handler }) },
     }));
     await s.client.send(new CreateFunctionCommand({
-      FunctionName: 'dbg-py', Runtime: 'python3.11', Role: role, Handler: 'app.handler', Code: { ZipFile: await makeZip({ 'app.py': 'def handler(e, c):\n    return 1\n' }) },
+      FunctionName: 'dbg-py', Runtime: 'python3.11', Role: role, Handler: 'app.handler', Timeout: 60, Code: { ZipFile: await makeZip({ 'app.py': pyHandler }) },
+    }));
+    await s.client.send(new CreateFunctionCommand({
+      FunctionName: 'dbg-sh', Runtime: 'provided.al2023', Role: role, Handler: 'x', Code: { ZipFile: await makeZip({ bootstrap: '#!/bin/sh\nexit 1\n' }, { bootstrap: 0o755 }) },
     }));
   });
   after(async () => {
@@ -214,7 +290,7 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
     // Again: the same session, the same port.
     assert.equal((await route(s, 'PUT', '/kumo/functions/dbg/debug', { Port: basePort })).json.Port, port);
     const listed = await route(s, 'GET', '/kumo/debug');
-    assert.deepEqual(listed.json, { Enabled: true, Sessions: [{ FunctionName: 'dbg', Address: '127.0.0.1', Port: port, Break: false }] });
+    assert.deepEqual(listed.json, { Enabled: true, Sessions: [{ FunctionName: 'dbg', Address: '127.0.0.1', Port: port, Break: false, Protocol: 'inspector' }] });
 
     // Attaching before any invoke starts the function's EE; the URL names the forward, not the EE.
     const targets = await jsonList(port);
@@ -301,10 +377,48 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
     }
   });
 
+  it('Python: debugpy in the EE, through the forward: a breakpoint set before the invoke stops the handler', async () => {
+    const put = await route(s, 'PUT', '/kumo/functions/dbg-py/debug', { Port: basePort + 30 });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    assert.equal(put.json.Protocol, 'dap');
+    const port = Number(put.json.Port);
+    // Connecting starts the EE (debugpy listening in its netns); attach, set the breakpoint, then invoke.
+    const dap = await Dap.connect(port);
+    try {
+      const init = await dap.request('initialize', { clientID: 'kumo-test', adapterID: 'debugpy', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
+      assert.equal(init.success, true, init.message);
+      const attached = dap.request('attach', { justMyCode: false });
+      await dap.event('initialized');
+      const bp = await dap.request('setBreakpoints', { source: { path: '/var/task/app.py' }, breakpoints: [{ line: 5 }] });
+      assert.equal(bp.success, true, bp.message);
+      assert.equal((await dap.request('configurationDone')).success, true);
+      assert.equal((await attached).success, true);
+      const invoke = s.client.send(new InvokeCommand({ FunctionName: 'dbg-py', Payload: encode({ x: 'py-hello' }) }));
+      const stopped = (await dap.event('stopped')) as { threadId: number; reason: string };
+      assert.equal(stopped.reason, 'breakpoint');
+      const trace = (await dap.request('stackTrace', { threadId: stopped.threadId })).body as { stackFrames: { id: number; line: number; source?: { path?: string } }[] };
+      const top = trace.stackFrames[0]!;
+      assert.equal(top.line, 5);
+      assert.equal(top.source?.path, '/var/task/app.py');
+      const ev = async (expression: string) => ((await dap.request('evaluate', { expression, frameId: top.id, context: 'repl' })).body as { result: string }).result;
+      assert.equal(await ev('seen'), "'py-hello'");
+      assert.equal(await ev('os.environ["AWS_LAMBDA_FUNCTION_NAME"]'), "'dbg-py'");
+      const pid = Number(await ev('os.getpid()'));
+      assert.equal((await dap.request('continue', { threadId: stopped.threadId })).success, true);
+      assert.deepEqual(JSON.parse(decode((await invoke).Payload)), { seen: 'py-hello', pid });
+      await dap.request('disconnect', { terminateDebuggee: false }).catch(() => undefined);
+    } finally {
+      dap.close();
+    }
+    assert.equal((await route(s, 'DELETE', '/kumo/functions/dbg-py/debug')).status, 204);
+    assert.equal(await listening(port), false);
+    assert.equal((JSON.parse(decode((await s.client.send(new InvokeCommand({ FunctionName: 'dbg-py', Payload: encode({ x: 'plain' }) }))).Payload)) as { seen: string }).seen, 'plain');
+  });
+
   it('refuses a runtime without a debugger Kumo opens, a bad port, a missing function; nothing is left open', async () => {
-    const py = await route(s, 'PUT', '/kumo/functions/dbg-py/debug', { Port: basePort });
-    assert.equal(py.status, 400);
-    assert.match(String(py.json.message ?? py.json.Message), /Node\.js inspector only.*dbg-py runs python3\.11/);
+    const sh = await route(s, 'PUT', '/kumo/functions/dbg-sh/debug', { Port: basePort });
+    assert.equal(sh.status, 400);
+    assert.match(String(sh.json.message ?? sh.json.Message), /dbg-sh runs provided\.al2023: Kumo opens the debugger of Node\.js \(the inspector\) and Python \(debugpy\) functions only/);
     const bad = await route(s, 'PUT', '/kumo/functions/dbg/debug', { Port: 80 });
     assert.equal(bad.status, 400);
     assert.match(String(bad.json.message ?? bad.json.Message), /Port must be between 1024 and 65535/);
@@ -322,7 +436,9 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
       'template.yaml': `Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Runtime: nodejs20.x\n    Handler: app.handler\n    Timeout: 5\nResources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: a/\n  B:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: b/\n`,
       'a/app.js': 'exports.handler = async () => "a";\n',
       'b/app.js': 'exports.handler = async () => "b";\n',
+      'c/app.py': 'def handler(event, context):\n    return "c"\n',
     });
+    fs.appendFileSync(path.join(dir, 'template.yaml'), '  C:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: c/\n      Runtime: python3.11\n');
     const p = spawn(kumoBin, ['dev', '--debug', '--debug-port', String(basePort + 10)], { env: userEnv(s), cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -344,8 +460,19 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
           cdp.close();
         }
       }
+      // The Python function: debugpy (no URL to print: the debugger's connection starts the EE).
+      const py = /debugger for dbgapp-C: debugpy on 127\.0\.0\.1:(\d+) \(VS Code: "type": "debugpy", "request": "attach"/.exec(out);
+      assert.ok(py, out);
+      ports.push(Number(py[1]));
+      const dap = await Dap.connect(Number(py[1]));
+      try {
+        const init = await dap.request('initialize', { clientID: 'kumo-test', adapterID: 'debugpy' });
+        assert.equal(init.success, true, init.message);
+      } finally {
+        dap.close();
+      }
       assert.equal(ports[0], basePort + 10);
-      assert.notEqual(ports[0], ports[1], 'one host port per function');
+      assert.equal(new Set(ports).size, 3, 'one host port per function');
       assert.equal(decode((await s.client.send(new InvokeCommand({ FunctionName: 'dbgapp-B' }))).Payload), '"b"');
 
       // A code change: the function's new EE gets a new inspector (a new target id) on the same port.

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runtimesDir } from '../../paths';
-import { debugCommand, runtimeSpec } from '../../runtimes/registry';
+import { debugCommand, debugpyDir, runtimeSpec } from '../../runtimes/registry';
 import { checkApiPath, checkBind, checkCreate, checkPort, checkSandboxId, eeEnvBytesMax, type Policy, type Reply } from './protocol';
 import { Supervisor } from './supervisor';
 
@@ -101,7 +101,16 @@ test('a debugged EE\'s command (its inspector in its netns) passes only when the
   ]) {
     assert.throws(() => checkCreate({ ...valid, args }, { ...policy, debug: true }), /neither a runtime's command/);
   }
-  assert.equal(debugCommand(runtimeSpec('python3.11')!, false), undefined);
+  // Python: debugpy (Debian's python3-debugpy), when installed.
+  const py = debugCommand(runtimeSpec('python3.11')!, true);
+  if (fs.existsSync(debugpyDir)) {
+    assert.deepEqual(py, ['/usr/bin/python3', '-Xfrozen_modules=off', '-m', 'debugpy', '--listen', '0.0.0.0:9229', '--wait-for-client', '/var/runtime/python/bootstrap.py']);
+    assert.deepEqual(checkCreate({ ...valid, args: py }, { ...policy, debug: true }).args, py);
+    assert.throws(() => checkCreate({ ...valid, args: py }, policy), /neither a runtime's command/);
+  } else {
+    assert.equal(py, undefined);
+  }
+  assert.equal(debugCommand(runtimeSpec('provided.al2023')!, false), undefined);
 });
 
 test('ports and ids of the other requests are checked', () => {

@@ -19,8 +19,8 @@ const hostPortMax = 65535;
 export function debugRoutes(deps: { debugging: FunctionDebugging }): Route[] {
   const d = deps.debugging;
   const common = { bodyBytesMax, auth: true };
-  const shape = (s: { functionName: string; port: number; brk: boolean }) => ({
-    FunctionName: s.functionName, Address: '127.0.0.1', Port: s.port, Break: s.brk,
+  const shape = (s: { functionName: string; port: number; brk: boolean; protocol: string }) => ({
+    FunctionName: s.functionName, Address: '127.0.0.1', Port: s.port, Break: s.brk, Protocol: s.protocol,
   });
   return [
     {
