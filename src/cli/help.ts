@@ -248,12 +248,12 @@ Options:
   -t, --template FILE          the template (default template.yaml)
   --parameter-overrides K=V    as for deploy
   --stack-name NAME            as for deploy
-  --debug                      open each Node.js function's inspector on 127.0.0.1 (below),
+  --debug                      open each function's debugger on 127.0.0.1 (below),
                                stretch every function's Timeout to 900 s, one EE per function
   --debug-port N               the first function's host port (default 9229; the next
                                functions get the next free ports)
-  --debug-brk                  as --debug, and each EE's runtime waits at its first line
-                               for a debugger (to debug the handler's module-level code)
+  --debug-brk                  as --debug, and each EE's runtime waits for a debugger
+                               before it loads the handler (to debug module-level code)
 
 Debugging: the server must be started with KUMO_DEBUG_FUNCTIONS=1 (an open
 inspector runs any code in the function: only on a machine you alone use; any
@@ -267,8 +267,12 @@ are set before the handler runs): VS Code "type": "node", "request":
 debugger reconnects to the new one on the same port); or chrome://inspect
 with 127.0.0.1:9229 under Configure. Then invoke as usual (kumo invoke, the
 API's URL): the handler stops at your breakpoints; other invokes of that
-function wait for its one EE. Node.js runtimes only: a Python, Ruby, Java or
-custom-runtime function is listed as "no debugger" and runs as usual.
+function wait for its one EE. Python functions get debugpy instead (Debian's
+python3-debugpy, installed by make deps): kumo dev prints its port; VS Code
+"type": "debugpy", "request": "attach", "connect": {"host": "127.0.0.1",
+"port": N}, "pathMappings": [{"localRoot": "<CodeUri>", "remoteRoot":
+"/var/task"}]. Ruby, Java and custom-runtime functions are listed as
+"no debugger" and run as usual.
 Ctrl-C closes the ports; the functions then run as usual again.
 
 Examples:

@@ -232,7 +232,7 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
       `kumo: function URLs on port ${server.urlPort} (http://<url-id>.lambda-url.${cfg.region}.localhost:${server.urlPort}/ or http://${cfg.host}:${server.urlPort}/lambda-url/<url-id>/)\n` +
       (server.metricsPort !== undefined ? `kumo: Prometheus metrics on http://${cfg.host}:${server.metricsPort}/metrics\n` : '') +
       (server.invokePort !== undefined ? `kumo: Invoke (data plane) on http://${cfg.invokeHost ?? cfg.host}:${server.invokePort} (the API port refuses it)\n` : '') +
-      (cfg.debugFunctions ? 'kumo: KUMO_DEBUG_FUNCTIONS is on: kumo dev --debug may open functions\' Node.js inspectors on 127.0.0.1 (any local user can connect to one and run code in that function)\n' : ''),
+      (cfg.debugFunctions ? 'kumo: KUMO_DEBUG_FUNCTIONS is on: kumo dev --debug may open functions\' debuggers (Node.js inspector, debugpy) on 127.0.0.1 (any local user can connect to one and run code in that function)\n' : ''),
   );
   await stopped;
   return 0;

@@ -4,8 +4,9 @@ import { DomainError } from '../domain/errors';
 
 /**
  * Debugging sessions (`kumo dev --debug`, issue 16): for each debugged
- * function, a TCP forward on the host's loopback to the inspector of its one
- * EE.
+ * function, a TCP forward on the host's loopback to the debugger of its one
+ * EE (Node.js's inspector; for Python, debugpy, whose Debug Adapter Protocol
+ * passes the same way: the forward never looks at the bytes).
  *
  * - The EE's runtime starts with its inspector listening on
  *   `eeInspectorPort` inside the EE's own network namespace
