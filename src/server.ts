@@ -265,15 +265,15 @@ export class KumoServer {
     // Debuggers of functions (kumo dev --debug): only with KUMO_DEBUG_FUNCTIONS; each on 127.0.0.1, to the function's one EE.
     if (cfg.debugFunctions) {
       const placement = this.placement;
-      this.debugSessions = placement.debug = new DebugSessions(async (fn) => {
-        // An EE of $LATEST that takes no invocation yet: a debugger attached before the first invoke sets its breakpoints first.
-        const { rec } = await invoker.resolve(fn, undefined);
+      this.debugSessions = placement.debug = new DebugSessions(async (fn, qualifier) => {
+        // An EE that takes no invocation yet: a debugger attached before the first invoke sets its breakpoints first.
+        const { rec } = await invoker.resolve(fn, qualifier);
         placement.release((await placement.acquire(rec)).ee);
       }, (line) => console.error(line));
     }
     const debugging = new FunctionDebugging(this.debugSessions, {
-      resolve: async (fn) => {
-        const { rec } = await invoker.resolve(fn, undefined);
+      resolve: async (fn, qualifier) => {
+        const { rec } = await invoker.resolve(fn, qualifier);
         return { functionName: rec.functionName, runtime: rec.config.runtime };
       },
       debuggerOf: (runtime) => {

@@ -205,7 +205,11 @@ class Debuggers {
     for (const [id, r] of fns) {
       const name = r.physicalId;
       if (only && !only.has(id) && this.open_.has(name)) continue;
-      const res = await kumoRoute(this.cfg, this.client.config.credentials, 'PUT', `/kumo/functions/${encodeURIComponent(name)}/debug`, { Port: this.port, Break: this.brk });
+      const res = await kumoRoute(this.cfg, this.client.config.credentials, 'PUT', `/kumo/functions/${encodeURIComponent(name)}/debug`, {
+        Port: this.port, Break: this.brk,
+        // An AutoPublishAlias function is invoked through its alias: the debugger's EE is of the version it names.
+        ...(r.alias ? { Qualifier: r.alias } : {}),
+      });
       if (res.status !== 200) {
         this.log(`kumo dev: no debugger for ${name}: ${String(res.json.Message ?? res.json.message ?? `HTTP ${res.status}`)}`);
         continue;

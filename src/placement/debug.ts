@@ -51,6 +51,8 @@ export interface DebugSession {
   readonly brk: boolean;
   /** What the forwarded port speaks: Node.js's inspector (HTTP /json/list, then WebSocket) or debugpy's Debug Adapter Protocol. */
   readonly protocol: DebugProtocol;
+  /** The version or alias whose EE a debugger's connection starts (undefined: $LATEST). */
+  readonly qualifier: string | undefined;
   /** EEs of the function starting or running (placement keeps it at most 1). */
   live: number;
 }
@@ -70,8 +72,8 @@ export class DebugSessions {
   private closed = false;
 
   constructor(
-    /** Starts an EE of the function's $LATEST that waits for invocations (a debugger connected while it had none). */
-    private readonly start: (functionName: string) => Promise<void>,
+    /** Starts an EE of the function (of `qualifier`, else $LATEST) that waits for invocations (a debugger connected while it had none). */
+    private readonly start: (functionName: string, qualifier: string | undefined) => Promise<void>,
     private readonly log: (line: string) => void = () => undefined,
   ) {}
 
@@ -88,16 +90,22 @@ export class DebugSessions {
    * (up to `debugHostPortsTriedMax` further); an open session is kept (same
    * port) unless `brk` changes. Resolves with the session.
    */
-  async enable(functionName: string, port: number, brk: boolean, protocol: DebugProtocol = 'inspector'): Promise<{ session: DebugSession; created: boolean }> {
+  async enable(
+    functionName: string,
+    port: number,
+    brk: boolean,
+    protocol: DebugProtocol = 'inspector',
+    qualifier?: string,
+  ): Promise<{ session: DebugSession; created: boolean }> {
     if (this.closed) throw new Error('the server is stopping');
     const open = this.sessions.get(functionName);
-    if (open && open.brk === brk && open.protocol === protocol) return { session: open, created: false };
+    if (open && open.brk === brk && open.protocol === protocol && open.qualifier === qualifier) return { session: open, created: false };
     if (open) await this.disable(functionName);
     if (this.sessions.size >= debugSessionsMax) throw new DomainError('InvalidParameter', `at most ${debugSessionsMax} functions are debugged at once on this server`);
     const taken = new Set([...this.sessions.values()].map((s) => s.port));
     for (let p = port; p <= Math.min(65535, port + debugHostPortsTriedMax); p++) {
       if (taken.has(p)) continue;
-      const s: SessionState = { functionName, port: p, brk, protocol, live: 0, server: net.createServer(), ip: undefined, sockets: new Set(), waiters: new Set(), starting: undefined };
+      const s: SessionState = { functionName, port: p, brk, protocol, qualifier, live: 0, server: net.createServer(), ip: undefined, sockets: new Set(), waiters: new Set(), starting: undefined };
       s.server.on('connection', (c) => this.forward(s, c));
       const ok = await new Promise<boolean>((resolve) => {
         s.server.once('error', () => resolve(false));
@@ -185,7 +193,7 @@ export class DebugSessions {
       const ip = s.ip;
       if (ip === undefined) {
         if (s.live === 0 && !s.starting) {
-          s.starting = this.start(s.functionName)
+          s.starting = this.start(s.functionName, s.qualifier)
             .catch((e: Error) => this.log(`kumo: debugger of ${s.functionName}: its execution environment did not start: ${e.message}`))
             .finally(() => (s.starting = undefined));
         }
@@ -231,8 +239,8 @@ export class FunctionDebugging {
     /** undefined: KUMO_DEBUG_FUNCTIONS is off, every call is refused. */
     private readonly sessions: DebugSessions | undefined,
     private readonly deps: {
-      /** The function's name and runtime ($LATEST; NotFound when it does not exist). */
-      resolve(functionName: string): Promise<{ functionName: string; runtime: string }>;
+      /** The function's name and runtime (of `qualifier`, else $LATEST; NotFound when it does not exist). */
+      resolve(functionName: string, qualifier?: string): Promise<{ functionName: string; runtime: string }>;
       /** The protocol of the runtime's debugger Kumo opens (`debugCommand`), or why it opens none. */
       debuggerOf(runtime: string): { protocol: DebugProtocol } | { refused: string };
       /** Drains the function's EEs: the next one starts with (or without) its inspector. */
@@ -248,12 +256,12 @@ export class FunctionDebugging {
     return this.sessions?.list() ?? [];
   }
 
-  async open(name: string, port: number, brk: boolean): Promise<DebugSession> {
+  async open(name: string, port: number, brk: boolean, qualifier?: string): Promise<DebugSession> {
     const sessions = this.refuseOff();
-    const fn = await this.deps.resolve(name);
+    const fn = await this.deps.resolve(name, qualifier);
     const dbg = this.deps.debuggerOf(fn.runtime);
     if ('refused' in dbg) throw new DomainError('InvalidParameter', `${fn.functionName} runs ${fn.runtime}: ${dbg.refused}`);
-    const { session, created } = await sessions.enable(fn.functionName, port, brk, dbg.protocol);
+    const { session, created } = await sessions.enable(fn.functionName, port, brk, dbg.protocol, qualifier);
     // EEs started before the session have no inspector: they go (a busy one after its invocation).
     if (created) this.deps.retire(fn.functionName);
     return session;

@@ -188,6 +188,8 @@ export class Placement {
     }
     // A debugged function has one EE: while it is starting or busy (perhaps paused in the debugger) a request waits for it.
     const debugged = this.debug?.get(rec.functionName);
+    // Its one EE idle in another version's pool (the debugger's EE of $LATEST, an invoke of an alias): it makes room.
+    if (debugged && debugged.live > 0) this.retireIdleDebugged(rec.functionName);
     if (debugged && debugged.live > 0) return this.waitForDebugged(pool, rec);
     if (this.coldActive < this.coldStartsMax) {
       // Only a cold start spends memory and the function's scaling rate; the warm path above never looks at them.
@@ -285,6 +287,15 @@ export class Placement {
     if (!got.ee) throw debugBusy();
     await this.unfreeze(got.ee);
     return this.handOut(got.ee, pool);
+  }
+
+  /** Tears down the debugged function's idle EEs (of any version: the caller's own pool had none idle). */
+  private retireIdleDebugged(functionName: string): void {
+    const prefix = `${functionName}\0`;
+    for (const [key, pool] of this.pools) {
+      if (!key.startsWith(prefix)) continue;
+      for (const ee of [...pool.idle]) if (this.byEe.get(ee)?.debug) void this.byEe.get(ee)?.teardown();
+    }
   }
 
   /** A debugged EE went: requests waiting for the function's one EE start over. */

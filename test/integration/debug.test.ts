@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, CreateFunctionCommand, GetFunctionCommand, InvokeCommand, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { decode, encode, makeZip, role, startServer, testCreds, type RunningServer } from './harness';
 import { kumoRoute } from '../../src/cli/kumo-route';
 import type { CliConfig } from '../../src/cli/client';
@@ -340,6 +340,36 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
     assert.equal((JSON.parse(decode(plain.Payload)) as { seen: string }).seen, 'plain');
     assert.deepEqual(inspectorProcesses(), []);
     assert.deepEqual((await route(s, 'GET', '/kumo/debug')).json, { Enabled: true, Sessions: [] });
+  });
+
+  it('Qualifier: the debugger\'s EE is of the alias\'s version; an invoke of another version takes over the one EE', async () => {
+    const v = await s.client.send(new PublishVersionCommand({ FunctionName: 'dbg' }));
+    await s.client.send(new CreateAliasCommand({ FunctionName: 'dbg', Name: 'live', FunctionVersion: v.Version! }));
+    const put = await route(s, 'PUT', '/kumo/functions/dbg/debug', { Port: basePort + 40, Qualifier: 'live' });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    assert.equal(put.json.Qualifier, 'live');
+    const port = Number(put.json.Port);
+    const cdp = await Cdp.connect((await jsonList(port))[0]!.webSocketDebuggerUrl);
+    try {
+      assert.equal(await cdp.evaluate('process.env.AWS_LAMBDA_FUNCTION_VERSION'), v.Version);
+      await cdp.send('Debugger.enable');
+      const invoke = s.client.send(new InvokeCommand({ FunctionName: 'dbg', Qualifier: 'live', Payload: encode({ x: 'via-alias', stop: true }) }));
+      await cdp.event('Debugger.paused');
+      const pid = await cdp.evaluate('process.pid');
+      await cdp.send('Debugger.resume');
+      assert.deepEqual(JSON.parse(decode((await invoke).Payload)), { seen: 'via-alias', pid });
+    } finally {
+      cdp.close();
+    }
+    // $LATEST now: the alias's idle EE makes room (no wait for an EE that would never serve it).
+    const t0 = Date.now();
+    const latest = JSON.parse(decode((await s.client.send(new InvokeCommand({ FunctionName: 'dbg', Payload: encode({ x: 'latest' }) }))).Payload)) as { seen: string };
+    assert.equal(latest.seen, 'latest');
+    assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`);
+    const bad = await route(s, 'PUT', '/kumo/functions/dbg/debug', { Qualifier: 'no/such' });
+    assert.equal(bad.status, 400);
+    assert.equal((await route(s, 'DELETE', '/kumo/functions/dbg/debug')).status, 204);
+    await waitUntil('the debugged EE to go', () => inspectorProcesses().length === 0);
   });
 
   it('Break: the runtime waits at its first line for the debugger; invokes wait for it; the port moves on when taken', async () => {

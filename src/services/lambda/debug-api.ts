@@ -1,7 +1,7 @@
 import type { FunctionDebugging } from '../../placement/debug';
 import { debugHostPortDefault } from '../../placement/debug';
 import { DomainError } from '../../domain/errors';
-import { bool, int } from './decode';
+import { bool, int, str } from './decode';
 import { jsonBody, type Route } from './http';
 
 const bodyBytesMax = 4 * 1024;
@@ -19,8 +19,8 @@ const hostPortMax = 65535;
 export function debugRoutes(deps: { debugging: FunctionDebugging }): Route[] {
   const d = deps.debugging;
   const common = { bodyBytesMax, auth: true };
-  const shape = (s: { functionName: string; port: number; brk: boolean; protocol: string }) => ({
-    FunctionName: s.functionName, Address: '127.0.0.1', Port: s.port, Break: s.brk, Protocol: s.protocol,
+  const shape = (s: { functionName: string; port: number; brk: boolean; protocol: string; qualifier: string | undefined }) => ({
+    FunctionName: s.functionName, Address: '127.0.0.1', Port: s.port, Break: s.brk, Protocol: s.protocol, ...(s.qualifier !== undefined ? { Qualifier: s.qualifier } : {}),
   });
   return [
     {
@@ -36,7 +36,12 @@ export function debugRoutes(deps: { debugging: FunctionDebugging }): Route[] {
           throw new DomainError('InvalidParameter', `Port must be between ${hostPortMin} and ${hostPortMax}, got ${port}`);
         }
         const brk = bool(body.Break, 'break') ?? false;
-        return { status: 200, json: shape(await d.open(p.name!, port, brk)) };
+        // The version or alias the debugger's connection starts an EE of (an AutoPublishAlias function is invoked through its alias).
+        const qualifier = str(body.Qualifier, 'qualifier');
+        if (qualifier !== undefined && !/^(\$LATEST|[0-9]+|[a-zA-Z0-9_-]{1,128})$/.test(qualifier)) {
+          throw new DomainError('InvalidParameter', `Qualifier must be $LATEST, a version number or an alias name, got '${qualifier}'`);
+        }
+        return { status: 200, json: shape(await d.open(p.name!, port, brk, qualifier)) };
       },
     },
     {
