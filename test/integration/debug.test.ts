@@ -33,6 +33,26 @@ async function jsonList(port: number): Promise<{ webSocketDebuggerUrl: string; u
   return (await res.json()) as { webSocketDebuggerUrl: string; url: string }[];
 }
 
+/** Whether host:port accepts a TCP connection within `ms` (a dropped SYN is a timeout). */
+function reachable(host: string, port: number, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect({ host, port });
+    const t = setTimeout(() => {
+      c.destroy();
+      resolve(false);
+    }, ms);
+    c.once('connect', () => {
+      clearTimeout(t);
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => {
+      clearTimeout(t);
+      resolve(false);
+    });
+  });
+}
+
 /** Whether anything accepts TCP on 127.0.0.1:port. */
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -301,6 +321,10 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
       assert.equal(await cdp.evaluate('process.env.AWS_LAMBDA_FUNCTION_NAME'), 'dbg');
       assert.equal(await cdp.evaluate('process.env.AWS_LAMBDA_RUNTIME_API.split(":")[0] !== "127.0.0.1"'), true);
       const eePid = await cdp.evaluate('process.pid');
+      // The EE's own address: no host process but the API user's (the forward) connects to its debugger port directly.
+      const eeIp = String(await cdp.evaluate('process.getBuiltinModule("node:os").networkInterfaces().eth0[0].address'));
+      assert.match(eeIp, /^\d+\.\d+\.\d+\.\d+$/);
+      assert.equal(await reachable(eeIp, 9229, 1500), false, 'root (not the API user) reached the EE inspector directly');
 
       // The breakpoint is set before the invoke runs: the handler stops there, and its locals are readable.
       await cdp.send('Debugger.enable');

@@ -97,6 +97,8 @@ export class RuncDriver implements SandboxDriver {
   private readonly subnet: string | undefined;
   private readonly egress: EgressPolicy;
   private readonly debug: boolean;
+  /** The host user whose processes may connect to EEs' debugger port (the API process's; root's supervisor passes the API user). */
+  private readonly debugClientUid: number;
   /** Each EE in a user namespace of its own (bundle.ts, `userNamespaceFor`). */
   readonly userNamespaces: boolean;
   readonly stateDir: string;
@@ -130,13 +132,15 @@ export class RuncDriver implements SandboxDriver {
    * (benchmarks compare the two); by default disks are used when the host allows.
    */
   /**
-   * `debug` (KUMO_DEBUG_FUNCTIONS when absent): the host may open TCP
-   * connections to every EE's `eeInspectorPort` (a debugged EE's inspector;
-   * Kumo's forward on 127.0.0.1 is the one client, placement/debug.ts).
+   * `debug` (KUMO_DEBUG_FUNCTIONS when absent): processes of host user
+   * `debugClientUid` (default: this process's) may open TCP connections to
+   * every EE's `eeInspectorPort` (a debugged EE's debugger; Kumo's forward
+   * on 127.0.0.1 in the API process is the one client, placement/debug.ts).
    */
-  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean; scratchDisks?: boolean; debug?: boolean }) {
+  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean; scratchDisks?: boolean; debug?: boolean; debugClientUid?: number }) {
     fs.mkdirSync(opts.dataDir, { recursive: true });
     this.debug = opts.debug ?? debugFunctionsFromEnv(process.env);
+    this.debugClientUid = opts.debugClientUid ?? process.getuid?.() ?? 0;
     this.dataDir = fs.realpathSync(opts.dataDir);
     this.subnet = opts.subnet;
     this.egress = opts.egress ?? egressPolicyFromEnv(process.env);
@@ -221,7 +225,7 @@ export class RuncDriver implements SandboxDriver {
     // 6. This instance's subnet, bridge and rules; start filling the pool.
     this.claim = claimSubnet({ tag: this.tag, dataDir: this.dataDir, explicit: this.subnet, ownBridge: bridgeName(this.tag) });
     try {
-      this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes(), this.egress, ipv4Resolvers(sandboxResolvConf()), this.debug ? eeInspectorPort : undefined);
+      this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes(), this.egress, ipv4Resolvers(sandboxResolvConf()), this.debug ? { port: eeInspectorPort, clientUid: this.debugClientUid } : undefined);
       await this.network.setUp();
       if (this.port !== undefined) this.network.setRuntimeApiPort(this.port);
       if (this.apiPath !== undefined) this.network.setApiPath(this.apiPath);

@@ -49,7 +49,8 @@ export class Supervisor {
     private readonly apiUser: { uid: number; gid: number },
     private readonly send: (m: Reply | SupervisorEvent, written?: () => void) => void,
   ) {
-    this.driver = new RuncDriver({ dataDir: policy.dataDir, debug: policy.debug === true });
+    // The debugger port of EEs opens to the API user's processes only (its forward), not root's nor any other user's.
+    this.driver = new RuncDriver({ dataDir: policy.dataDir, debug: policy.debug === true, debugClientUid: apiUser.uid });
   }
 
   async handle(msg: unknown): Promise<void> {
