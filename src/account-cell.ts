@@ -73,6 +73,8 @@ import { ScheduleService } from './schedules/schedule-service';
 import { ScheduleEngine } from './schedules/engine';
 import { schedulerSettingsFromEnv } from './schedules/limits';
 import type { ScheduledRuleSource } from './domain/scheduled-rules';
+import { FunctionDebugging, type DebugSessions } from './placement/debug';
+import { debugCommand, debugProtocol, runtimeSpec } from './runtimes/registry';
 
 /** What every account of a server shares: the machine's pieces (one per server). */
 export interface SharedParts {
@@ -145,6 +147,8 @@ export class AccountCell {
   private eventDeliveries!: EventDeliveryWorker;
   private auditSweep: NodeJS.Timeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** kumo dev --debug's sessions (KUMO_DEBUG_FUNCTIONS): the server's own account only; others refuse debugging. */
+  debugSessions: DebugSessions | undefined;
 
   constructor(
     private readonly shared: SharedParts,
@@ -221,6 +225,20 @@ export class AccountCell {
     const invoker = (this.invoker = new InvokeService(
       this.store, this.functions, placement, this.logs, limiter, streamLimitsFromEnv(process.env), cfg.lambdaMetrics ? lambdaMetrics : undefined, this.shared.tracer,
     ));
+    const debugging = new FunctionDebugging(this.debugSessions, {
+      resolve: async (fn, qualifier) => {
+        const { rec } = await invoker.resolve(fn, qualifier);
+        return { functionName: rec.functionName, runtime: rec.config.runtime };
+      },
+      debuggerOf: (runtime) => {
+        const spec = runtimeSpec(runtime);
+        const protocol = spec && debugCommand(spec, false) ? debugProtocol(spec) : undefined;
+        if (protocol) return { protocol };
+        if (spec?.family === 'python') return { refused: `its debugger is debugpy, which is not installed on this host (Debian's python3-debugpy: make deps)` };
+        return { refused: 'Kumo opens the debugger of Node.js (the inspector) and Python (debugpy) functions only' };
+      },
+      retire: (fn) => placement.retire(fn),
+    });
     const reserved = new ReservedConcurrencyService(this.store, this.functions, limiter);
     await reserved.load();
     this.provisioned = new ProvisionedConcurrencyService(this.store, this.functions, placement, limiter);
@@ -328,7 +346,7 @@ export class AccountCell {
     // 4. The account's API.
     this.services = allServices({
       functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned: this.provisioned, mappings: this.mappings,
-      iteratorAges: () => this.pollers?.iteratorAges() ?? [],
+      iteratorAges: () => this.pollers?.iteratorAges() ?? [], debugging,
       blobs, codeUrls: this.shared.codeUrls, logs: this.logService, subscriptions: this.subscriptions, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
       queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
       region: cfg.region, accountId: cfg.accountId,

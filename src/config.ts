@@ -175,6 +175,13 @@ export interface KumoConfig {
   lambdaMetrics: boolean;
   prewarmPoolMax: number;
   /**
+   * KUMO_DEBUG_FUNCTIONS (off by default): the server accepts `kumo dev
+   * --debug`'s Kumo-only call that opens a function's debugger
+   * (placement/debug.ts). An open inspector runs any code in the EE, so it
+   * is for a machine the developer alone uses (SECURITY.md "Debugging").
+   */
+  debugFunctions: boolean;
+  /**
    * How long each EE's execution-role credentials are valid
    * (KUMO_EE_CREDENTIALS_MS, default 6 h, at least 10 s); an EE is retired
    * before they expire (placement/limits.ts `eeRetireAtMs`).
@@ -217,6 +224,7 @@ export function configFromEnv(overrides: Partial<KumoConfig> = {}): KumoConfig {
     ),
     prewarm: onOff(env, 'KUMO_PREWARM', true),
     lambdaMetrics: onOff(env, 'KUMO_LAMBDA_METRICS', true),
+    debugFunctions: debugFunctionsFromEnv(env),
     prewarmPoolMax: positiveInt(env, 'KUMO_PREWARM_POOL_MAX', prewarmPoolMaxDefault),
     eeCredentialsMs: atLeast(positiveInt(env, 'KUMO_EE_CREDENTIALS_MS', eeCredentialsDurationMsDefault), eeCredentialsDurationMsMin, 'KUMO_EE_CREDENTIALS_MS'),
     accessKeyId: env.KUMO_ACCESS_KEY_ID || undefined,
@@ -268,6 +276,11 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number
 }
 
 /** A switch from the environment: 1/on/true or 0/off/false (any case); unset → `dflt`; anything else stops the start. */
+/** KUMO_DEBUG_FUNCTIONS: read by the API process and by the sandbox supervisor (which opens the EEs' inspector port to the host). */
+export function debugFunctionsFromEnv(env: NodeJS.ProcessEnv): boolean {
+  return onOff(env, 'KUMO_DEBUG_FUNCTIONS', false);
+}
+
 function onOff(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;

@@ -20,6 +20,7 @@ import { loadCredentials, type Credentials } from './gateway/credentials';
 import { RuncDriver } from './sandbox/runc/driver';
 import type { SandboxDriver } from './sandbox/driver';
 import { egressPolicyFromEnv } from './sandbox/runc/egress';
+import { DebugSessions } from './placement/debug';
 import type { Deliveries } from './domain/delivery';
 import type { QueueSource } from './domain/queue-source';
 import { MessageSigner } from './topics/signer';
@@ -78,6 +79,7 @@ export class KumoServer {
   private stopping: Promise<void> | undefined;
   private hurryRequested = false;
   private placement!: Placement;
+  private debugSessions: DebugSessions | undefined;
   private metricsListener?: MetricsListener;
   /** The Prometheus listener's port, when KUMO_METRICS_PORT is set. */
   metricsPort?: number;
@@ -170,6 +172,7 @@ export class KumoServer {
       new RuncDriver({
         dataDir: cfg.dataDir,
         egress: egressPolicyFromEnv({ KUMO_EGRESS_DENY: cfg.egressDeny, KUMO_EGRESS_ALLOW: cfg.egressAllow }),
+        debug: cfg.debugFunctions,
       });
     await this.driver.init();
     this.runtimeApi = new RuntimeApiServer({
@@ -192,6 +195,16 @@ export class KumoServer {
     }
     // The host's EEs, for every account (the server's own account is placement's default scope).
     this.placement = new Placement(cfg, this.driver, this.runtimeApi, code, this.home.logs, this.home.eeContext);
+    // Debuggers of functions (kumo dev --debug): only with KUMO_DEBUG_FUNCTIONS, for the server's own account; each on 127.0.0.1, to the function's one EE.
+    if (cfg.debugFunctions) {
+      const placement = this.placement;
+      this.debugSessions = placement.debug = new DebugSessions(async (fn, qualifier) => {
+        // An EE that takes no invocation yet: a debugger attached before the first invoke sets its breakpoints first.
+        const { rec } = await this.home.invoker.resolve(fn, qualifier);
+        placement.release((await placement.acquire(rec)).ee);
+      }, (line) => console.error(line));
+      this.home.debugSessions = this.debugSessions;
+    }
     // 4. Every account's services (finishing what a crash interrupted), then serve.
     const callers = this.callerResolver();
     const invokeHost = cfg.invokeHost ?? cfg.host;
@@ -349,6 +362,7 @@ export class KumoServer {
     this.gateway?.closeAllConnections();
     this.invokeGateway?.closeAllConnections();
     this.urlListener?.closeAllConnections();
+    await this.debugSessions?.shutdown();
     await this.placement?.shutdown();
     // With their EEs gone, what was in flight ends within moments; an
     // invocation that still does not end must not hold the stop up.

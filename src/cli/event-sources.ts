@@ -1,8 +1,8 @@
-import { createHash, createHmac } from 'node:crypto';
 import { ListEventSourceMappingsCommand, type EventSourceMappingConfiguration, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { UsageError, type Parsed } from './args';
 import { feature, lambdaClient, loadCliConfig, type CliConfig } from './client';
+import { Sha256 } from './kumo-route';
 import { table } from './functions';
 
 /**
@@ -55,27 +55,6 @@ export function formatAge(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-/** Node's crypto in the shape SignatureV4 takes (a hash, or an HMAC with a secret). */
-class Sha256 {
-  private h;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(d: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(bytes(d));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-  reset(): void {}
-}
-
-function bytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof d === 'string') return d;
-  if (d instanceof ArrayBuffer) return new Uint8Array(d);
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 /** UUID → IteratorAge in ms (null: nothing read yet), from the server's signed Kumo route. */

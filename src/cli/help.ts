@@ -240,7 +240,7 @@ Examples:
   kumo init --blueprint hello-nodejs my-app && cd my-app && kumo deploy
   kumo init
 `,
-  dev: `Usage: kumo dev [-t template.yaml] [--parameter-overrides K=V ...] [--debug]
+  dev: `Usage: kumo dev [-t template.yaml] [--parameter-overrides K=V ...] [--debug [--debug-port N] [--debug-brk]]
 
 Deploys the template, then watches every function's code directory and the
 template: a change to one function's code redeploys only that function (the
@@ -251,13 +251,38 @@ Options:
   -t, --template FILE          the template (default template.yaml)
   --parameter-overrides K=V    as for deploy
   --stack-name NAME            as for deploy
-  --debug                      stretch every function's Timeout to 900 s for a debugging session
+  --debug                      open each function's debugger on 127.0.0.1 (below),
+                               stretch every function's Timeout to 900 s, one EE per function
+  --debug-port N               the first function's host port (default 9229; the next
+                               functions get the next free ports)
+  --debug-brk                  as --debug, and each EE's runtime waits for a debugger
+                               before it loads the handler (to debug module-level code)
 
-Gap: the Node.js inspector is not opened yet (the runtime has no debug port).
+Debugging: the server must be started with KUMO_DEBUG_FUNCTIONS=1 (an open
+inspector runs any code in the function: only on a machine you alone use; any
+local user can connect to 127.0.0.1). After each deploy kumo dev prints, per
+function, its inspector's WebSocket URL:
+  kumo dev: debugger for my-app-Fn: ws://127.0.0.1:9229/<id> (VS Code: attach ...)
+Attach before invoking (connecting starts the function's EE, so breakpoints
+are set before the handler runs): VS Code "type": "node", "request":
+"attach", "port": 9229, "localRoot": "\${workspaceFolder}/<CodeUri>",
+"remoteRoot": "/var/task", "restart": true (a redeploy replaces the EE; the
+debugger reconnects to the new one on the same port); or chrome://inspect
+with 127.0.0.1:9229 under Configure. Then invoke as usual (kumo invoke, the
+API's URL): the handler stops at your breakpoints; other invokes of that
+function wait for its one EE. Python functions get debugpy instead (Debian's
+python3-debugpy, installed by make deps): kumo dev prints its port; VS Code
+"type": "debugpy", "request": "attach", "connect": {"host": "127.0.0.1",
+"port": N}, "pathMappings": [{"localRoot": "<CodeUri>", "remoteRoot":
+"/var/task"}]. Ruby, Java and custom-runtime functions are listed as
+"no debugger" and run as usual.
+Ctrl-C closes the ports; the functions then run as usual again.
 
 Examples:
   kumo dev
+  KUMO_DEBUG_FUNCTIONS=1 kumo server     # in another terminal, then:
   kumo dev --debug
+  kumo dev --debug-brk --debug-port 9300
 `,
 };
 

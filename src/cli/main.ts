@@ -78,7 +78,7 @@ const commands: Record<string, Command> = {
     run: generateEventCommand,
   },
   deploy: { spec: { options: { ...tplOpts, 'dry-run': 'bool', 'runtime-fallback': 'bool', 'architecture-fallback': 'bool' }, short: { t: 'template' } }, run: deployCommand },
-  dev: { spec: { options: { ...tplOpts, debug: 'bool' }, short: { t: 'template' } }, run: devCommand },
+  dev: { spec: { options: { ...tplOpts, debug: 'bool', 'debug-brk': 'bool', 'debug-port': 'string' }, short: { t: 'template' } }, run: devCommand },
   init: { spec: { options: { blueprint: 'string', list: 'bool' }, short: { b: 'blueprint' } }, run: initCommand },
   queues: {
     spec: {
@@ -235,6 +235,7 @@ async function serverCommand({ flags }: Parsed): Promise<number> {
       (server.metricsPort !== undefined ? `kumo: Prometheus metrics on http://${cfg.host}:${server.metricsPort}/metrics\n` : '') +
       (server.invokePort !== undefined ? `kumo: Invoke (data plane) on http://${cfg.invokeHost ?? cfg.host}:${server.invokePort} (the API port refuses it)\n` : '') +
       `kumo: architectures: ${architectureSummary()}\n` +
+      (cfg.debugFunctions ? 'kumo: KUMO_DEBUG_FUNCTIONS is on: kumo dev --debug may open functions\' debuggers (Node.js inspector, debugpy) on 127.0.0.1 (any local user can connect to one and run code in that function)\n' : '') +
       [...server.cells.values()]
         .filter((cell) => cell.accountId !== cfg.accountId)
         .map((cell) => `kumo: account ${cell.accountId} (KUMO_ACCOUNTS): its root key (${cell.credentials.source}) is in ${path.join(cfg.dataDir, 'accounts', cell.accountId, 'credentials.json')}\n`)

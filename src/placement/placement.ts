@@ -11,7 +11,8 @@ import type { CodeCache } from '../blobs/code-cache';
 import { LineSplitter, LogSink, logStreamName } from '../observability/logs';
 import { platformLog } from '../observability/platform-log';
 import { runtimesDir } from '../paths';
-import { emulatedEeMemoryOverheadMb, emulationEnv, hostArchitecture, runtimeArgv, runtimeSpec, type Architecture, type RuntimeSpec } from '../runtimes/registry';
+import { debugCommand, emulatedEeMemoryOverheadMb, emulationEnv, hostArchitecture, runtimeArgv, runtimeSpec, type Architecture, type RuntimeSpec } from '../runtimes/registry';
+import type { DebugSessions } from './debug';
 import { DomainError } from '../domain/errors';
 import { ScalingRate } from './scaling-rate';
 import { MemoryBudget } from './memory-budget';
@@ -89,13 +90,17 @@ interface EeEntry {
   provisioned?: ProvisionedSet;
   /** Epoch ms after which the EE takes no invocation: its credentials must outlive its last one (limits.ts `eeRetireAtMs`). */
   retireAtMs: number;
+  /** A debugged EE (`kumo dev --debug`): never frozen (its inspector must answer) nor reaped for idleness. */
+  debug?: true;
 }
 
 /** A request waiting for an EE: it takes whichever comes first, a warm EE of its pool or a cold-start slot. */
 interface Waiter {
   pool: VersionPool;
   settled: boolean;
-  resolve(got: { ee?: ExecutionEnvironment }): void;
+  resolve(got: { ee?: ExecutionEnvironment; retry?: true }): void;
+  /** Waits for a debugged function's one EE (`waitForDebugged`): woken to start over when that EE goes. */
+  debugged?: true;
 }
 
 /** Warm EEs of one function version (keyed by its revision: a change of code or configuration starts a new pool). */
@@ -135,6 +140,8 @@ export class Placement {
   private readonly prewarm: PrewarmPool | undefined;
   /** The server's own account (the scope of the methods called on Placement itself). */
   private readonly home: AccountScope;
+  /** Debugged functions (debug.ts) of the server's own account; set by the server when KUMO_DEBUG_FUNCTIONS is on. */
+  debug: DebugSessions | undefined;
 
   constructor(
     private readonly cfg: KumoConfig,
@@ -220,6 +227,11 @@ export class Placement {
       await this.unfreeze(warm);
       return this.handOut(warm, pool);
     }
+    // A debugged function has one EE: while it is starting or busy (perhaps paused in the debugger) a request waits for it.
+    const debugged = this.debug?.get(rec.functionName);
+    // Its one EE idle in another version's pool (the debugger's EE of $LATEST, an invoke of an alias): it makes room.
+    if (debugged && debugged.live > 0) this.retireIdleDebugged(rec.functionName);
+    if (debugged && debugged.live > 0) return this.waitForDebugged(pool, rec);
     if (this.coldActive < this.coldStartsMax) {
       // Only a cold start spends memory and the function's scaling rate; the warm path above never looks at them.
       if (!this.tryTakeMemory(rec)) return this.waitForBusy(pool, rec);
@@ -289,6 +301,58 @@ export class Placement {
     if (!got.ee) throw memoryExhausted();
     await this.unfreeze(got.ee);
     return this.handOut(got.ee, pool);
+  }
+
+  /**
+   * A debugged function's one EE is starting or busy: the request waits for
+   * it (at most the function's timeout, then the throttle of reserved
+   * concurrency 1); when that EE goes instead (a redeploy retired it) the
+   * request starts over and may start the next.
+   */
+  private async waitForDebugged(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
+    const got = await new Promise<{ ee?: ExecutionEnvironment; retry?: true }>((resolve) => {
+      const w: Waiter = { pool, settled: false, resolve, debugged: true };
+      const timer = setTimeout(() => {
+        if (w.settled) return;
+        w.settled = true;
+        resolve({});
+      }, rec.config.timeoutSeconds * 1000);
+      w.resolve = (g) => {
+        clearTimeout(timer);
+        resolve(g);
+      };
+      pool.waiters.push(w);
+    });
+    if (this.closed) throw new Error('the server is stopping');
+    if (got.retry) return this.acquire(rec);
+    if (!got.ee) throw debugBusy();
+    await this.unfreeze(got.ee);
+    return this.handOut(got.ee, pool);
+  }
+
+  /** Tears down the debugged function's idle EEs (of any version: the caller's own pool had none idle). */
+  private retireIdleDebugged(functionName: string): void {
+    const prefix = `${functionName}\0`;
+    for (const [key, pool] of this.pools) {
+      if (!key.startsWith(prefix)) continue;
+      for (const ee of [...pool.idle]) if (this.byEe.get(ee)?.debug) void this.byEe.get(ee)?.teardown();
+    }
+  }
+
+  /** A debugged EE went: requests waiting for the function's one EE start over. */
+  private wakeDebugWaiters(functionName: string): void {
+    const prefix = `${functionName}\0`;
+    for (const [key, pool] of this.pools) {
+      if (!key.startsWith(prefix)) continue;
+      const woken = pool.waiters.filter((w) => w.debugged);
+      if (!woken.length) continue;
+      pool.waiters.splice(0, pool.waiters.length, ...pool.waiters.filter((w) => !w.debugged));
+      for (const w of woken) {
+        if (w.settled) continue;
+        w.settled = true;
+        w.resolve({ retry: true });
+      }
+    }
   }
 
   /** A warm EE handed to a request: a provisioned one counts as busy in its set; an on-demand one of a provisioned version is a spillover. */
@@ -366,7 +430,7 @@ export class Placement {
       return;
     }
     (entry.provisioned ? entry.pool.provIdle : entry.pool.idle).push(ee);
-    this.scheduleFreeze(ee);
+    if (!entry.debug) this.scheduleFreeze(ee);
   }
 
   /**
@@ -524,7 +588,7 @@ export class Placement {
     for (const pool of this.pools.values()) {
       for (let i = pool.idle.length - 1; i >= 0; i--) {
         const ee = pool.idle[i]!;
-        if (ee.lastUsedMs < cutoff || this.retiring(ee, now)) {
+        if ((ee.lastUsedMs < cutoff && !this.byEe.get(ee)?.debug) || this.retiring(ee, now)) {
           pool.idle.splice(i, 1);
           void this.byEe.get(ee)?.teardown();
         }
@@ -570,10 +634,25 @@ export class Placement {
     const stream = logStreamName(rec.version, idHex);
     const group = cfg.logGroup;
     const scope = pool.scope;
+    // A debugged function (`kumo dev --debug`, the server's own account only) has one EE at a time, so its debugger port maps to one process.
+    const debug = set || scope !== this.home ? undefined : this.debug?.get(rec.functionName);
+    if (debug && debug.live > 0) {
+      this.memory.give(eeMemoryMb(cfg));
+      throw debugBusy();
+    }
+    let counted = false;
+    const uncount = () => {
+      if (counted) debug!.live--;
+      counted = false;
+    };
+    if (debug) {
+      debug.live++;
+      counted = true;
+    }
     const functionEnv = scope.ctx.env(rec);
     // A pre-initialised EE of the runtime's pool, when there is one (on-demand starts only; provisioned EEs start the ordinary way).
     const pooled =
-      !set && this.prewarm && cfg.architectures[0] === hostArchitecture() && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
+      !set && !debug && this.prewarm && cfg.architectures[0] === hostArchitecture() && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
         ? this.prewarm.take({ runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb })
         : undefined;
     const ee = new ExecutionEnvironment(pooled?.id ?? `e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
@@ -586,13 +665,19 @@ export class Placement {
     try {
       codeDir = await this.code.ensure(rec.codeKey);
       optDir = await scope.ctx.optDir(rec);
-      args = runtimeArgs(runtimeSpec(cfg.runtime), cfg.architectures[0] as Architecture, codeDir, optDir);
+      const spec = runtimeSpec(cfg.runtime);
+      // A runtime without a debugger Kumo opens starts as usual (enabling the session refused it; a later change of Runtime lands here).
+      // Debugging is native only: an emulated (arm64) EE starts its ordinary command.
+      const native = cfg.architectures[0] === hostArchitecture();
+      args = (debug && native && spec && debugCommand(spec, debug.brk)) || runtimeArgs(spec, cfg.architectures[0] as Architecture, codeDir, optDir);
     } catch (e) {
+      uncount();
       this.memory.give(eeMemoryMb(cfg));
       void pooled?.destroy();
       throw e;
     }
     if (!args) {
+      uncount();
       this.memory.give(eeMemoryMb(cfg));
       void pooled?.destroy();
       throw new InitFailure({
@@ -620,6 +705,11 @@ export class Placement {
         this.memory.give(eeMemoryMb(cfg));
         // A provisioned EE that failed is replaced (the set starts another while it still wants its amount).
         set?.lost(ee);
+        if (debug) {
+          uncount();
+          this.debug?.eeGone(rec.functionName, ee.ip);
+          this.wakeDebugWaiters(rec.functionName);
+        }
         if (ee.ip !== undefined) this.runtimeApi.unregister(ee.ip, ee);
         await ee.destroy();
       })();
@@ -630,13 +720,14 @@ export class Placement {
     try {
       session = scope.ctx.roleSession?.(rec, this.cfg.eeCredentialsMs);
     } catch (e) {
+      uncount();
       this.memory.give(eeMemoryMb(cfg));
       void pooled?.destroy();
       throw e;
     }
     const retireAtMs = session ? eeRetireAtMs(Date.now(), session.expiresAtMs, cfg.timeoutSeconds * 1000) : Number.POSITIVE_INFINITY;
     pool.all.add(ee);
-    this.byEe.set(ee, { pool, teardown, memoryMb: eeMemoryMb(cfg), retireAtMs, ...(set ? { provisioned: set } : {}) });
+    this.byEe.set(ee, { pool, teardown, memoryMb: eeMemoryMb(cfg), retireAtMs, ...(set ? { provisioned: set } : {}), ...(debug ? { debug: true as const } : {}) });
 
     const env = this.eeEnv(rec, functionEnv, stream, set ? 'provisioned-concurrency' : 'on-demand', session);
     const onOutput = (s: 'stdout' | 'stderr', chunk: Buffer): void => (s === 'stdout' ? out : err).write(chunk);
@@ -686,6 +777,8 @@ export class Placement {
         ee.attach(created.sandbox);
         this.runtimeApi.register(created.sandbox.ip, ee);
         timings = created.timings;
+        // Its inspector listens from the process's start: the forward may connect (also while `--inspect-brk` holds init).
+        if (debug) this.debug?.eeStarted(rec.functionName, created.sandbox.ip);
       }
     } catch (e) {
       await teardown();
@@ -695,10 +788,12 @@ export class Placement {
       void teardown();
     }
 
+    // A debugged EE's init may stop at a breakpoint: it gets the function's (stretched) timeout instead of AWS's 10 s.
+    const initTimeoutMs = debug ? Math.max(limits.initTimeoutMs, cfg.timeoutSeconds * 1000) : limits.initTimeoutMs;
     const initTimer = setTimeout(() => {
-      ee.fail('Sandbox.Timedout', `Init timed out after ${(limits.initTimeoutMs / 1000).toFixed(2)} seconds`);
+      ee.fail('Sandbox.Timedout', `Init timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`);
       void teardown();
-    }, limits.initTimeoutMs);
+    }, initTimeoutMs);
     try {
       await ee.whenReady();
     } catch (e) {
@@ -809,6 +904,14 @@ const provisionedNoMemoryReason = 'Not enough memory on this host for provisione
  */
 function memoryExhausted(): DomainError {
   return new DomainError('Throttled', 'Rate Exceeded.', { reason: 'ConcurrentInvocationLimitExceeded' });
+}
+
+/**
+ * A debugged function's second EE: the throttle of a function with reserved
+ * concurrency 1 (its one EE is busy, or a debugger paused it).
+ */
+function debugBusy(): DomainError {
+  return new DomainError('Throttled', 'Rate Exceeded.', { reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
 }
 
 /** AWS's throttle when a function adds EEs faster than its scaling rate (the message AWS gives every throttle reason it recorded). */

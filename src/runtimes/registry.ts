@@ -217,6 +217,43 @@ export const notInstalledRuntimes: Readonly<Record<string, string>> = Object.fro
 /** Every host /etc entry some runtime needs inside EEs (sandbox/runc/rootfs.ts binds them). */
 export const runtimeHostEtcEntries: readonly string[] = [...new Set(specs.flatMap((s) => s.hostEtc ?? []))];
 
+/**
+ * The port a debugged EE's inspector listens on inside its own network
+ * namespace (every EE has its own, so one number serves all; Node.js's
+ * default). The host reaches it only through Kumo's forward (placement/debug.ts).
+ */
+export const eeInspectorPort = 9229;
+
+/** Debian's python3-debugpy (scripts/tools.manifest), seen by EEs through the shared /usr. */
+export const debugpyDir = '/usr/lib/python3/dist-packages/debugpy';
+
+/**
+ * argv of a debugged EE (`kumo dev --debug`): the runtime's command with its
+ * debugger listening on `eeInspectorPort` in the EE's netns. Node.js: the
+ * inspector (`--inspect`, or `--inspect-brk` to stop at the runtime's first
+ * line until a debugger continues it). Python: debugpy (Debug Adapter
+ * Protocol; `--wait-for-client` holds the runtime until a debugger
+ * attaches), when python3-debugpy is installed. Undefined: this runtime has
+ * no debugger Kumo opens (Ruby, Java, custom runtimes; Python without debugpy).
+ */
+export function debugCommand(spec: RuntimeSpec, brk: boolean): string[] | undefined {
+  if (!spec.command) return undefined;
+  const [interpreter, ...rest] = spec.command;
+  if (spec.family === 'nodejs') return [interpreter!, `--inspect${brk ? '-brk' : ''}=0.0.0.0:${eeInspectorPort}`, ...rest];
+  if (spec.family === 'python' && fs.existsSync(debugpyDir)) {
+    // Frozen standard modules would hide their source from the debugger (CPython 3.11 warns and misses breakpoints in them).
+    return [interpreter!, '-Xfrozen_modules=off', '-m', 'debugpy', '--listen', `0.0.0.0:${eeInspectorPort}`, ...(brk ? ['--wait-for-client'] : []), ...rest];
+  }
+  return undefined;
+}
+
+/** Which protocol a runtime's debugger speaks: Chrome DevTools (Node.js's inspector) or the Debug Adapter Protocol (debugpy). */
+export function debugProtocol(spec: RuntimeSpec): 'inspector' | 'dap' | undefined {
+  if (spec.family === 'nodejs') return 'inspector';
+  if (spec.family === 'python') return 'dap';
+  return undefined;
+}
+
 /** The spec of a runtime Kumo runs, or undefined. */
 export function runtimeSpec(name: string): RuntimeSpec | undefined {
   return byName.get(name);

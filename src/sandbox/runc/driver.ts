@@ -28,6 +28,8 @@ import {
 } from './limits';
 import { bridgeName, SandboxNetwork, type PreparedNetns } from './network';
 import { buildRootfs, sandboxResolvConf, type OciMount } from './rootfs';
+import { debugFunctionsFromEnv } from '../../config';
+import { eeInspectorPort } from '../../runtimes/registry';
 import { egressPolicyFromEnv, ipv4Resolvers, type EgressPolicy } from './egress';
 import { claimSubnet, defaultRouteInterface, type SubnetClaim } from './subnet';
 import { cleanupScratch, openScratchPool, type ScratchDisk, type ScratchPool } from './scratch';
@@ -94,6 +96,9 @@ export class RuncDriver implements SandboxDriver {
   private readonly dataDir: string;
   private readonly subnet: string | undefined;
   private readonly egress: EgressPolicy;
+  private readonly debug: boolean;
+  /** The host user whose processes may connect to EEs' debugger port (the API process's; root's supervisor passes the API user). */
+  private readonly debugClientUid: number;
   /** Each EE in a user namespace of its own (bundle.ts, `userNamespaceFor`). */
   readonly userNamespaces: boolean;
   readonly stateDir: string;
@@ -126,8 +131,16 @@ export class RuncDriver implements SandboxDriver {
    * `scratchDisks: false` keeps /tmp a tmpfs even where disks could be made
    * (benchmarks compare the two); by default disks are used when the host allows.
    */
-  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean; scratchDisks?: boolean }) {
+  /**
+   * `debug` (KUMO_DEBUG_FUNCTIONS when absent): processes of host user
+   * `debugClientUid` (default: this process's) may open TCP connections to
+   * every EE's `eeInspectorPort` (a debugged EE's debugger; Kumo's forward
+   * on 127.0.0.1 in the API process is the one client, placement/debug.ts).
+   */
+  constructor(opts: { dataDir: string; subnet?: string; egress?: EgressPolicy; userNamespaces?: boolean; scratchDisks?: boolean; debug?: boolean; debugClientUid?: number }) {
     fs.mkdirSync(opts.dataDir, { recursive: true });
+    this.debug = opts.debug ?? debugFunctionsFromEnv(process.env);
+    this.debugClientUid = opts.debugClientUid ?? process.getuid?.() ?? 0;
     this.dataDir = fs.realpathSync(opts.dataDir);
     this.subnet = opts.subnet;
     this.egress = opts.egress ?? egressPolicyFromEnv(process.env);
@@ -212,7 +225,7 @@ export class RuncDriver implements SandboxDriver {
     // 6. This instance's subnet, bridge and rules; start filling the pool.
     this.claim = claimSubnet({ tag: this.tag, dataDir: this.dataDir, explicit: this.subnet, ownBridge: bridgeName(this.tag) });
     try {
-      this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes(), this.egress, ipv4Resolvers(sandboxResolvConf()));
+      this.network = new SandboxNetwork(this.tag, this.claim.cidr, hostMtuBytes(), this.egress, ipv4Resolvers(sandboxResolvConf()), this.debug ? { port: eeInspectorPort, clientUid: this.debugClientUid } : undefined);
       await this.network.setUp();
       if (this.port !== undefined) this.network.setRuntimeApiPort(this.port);
       if (this.apiPath !== undefined) this.network.setApiPath(this.apiPath);

@@ -33,7 +33,9 @@ import type { ApiPath } from '../driver';
  *          bridge and on loopback (another machine routing to it through the
  *          uplink is dropped);
  *     OUT  (host → EE): replies only; no host process opens a connection
- *          into an EE;
+ *          into an EE (but, on a server started with KUMO_DEBUG_FUNCTIONS,
+ *          the API user's processes to the debugger port: Kumo's forward,
+ *          placement/debug.ts);
  *     FWD  (routed): into an EE replies only (so neither another machine nor
  *          another EE, of this instance or another, can connect to one);
  *          out of an EE through the egress chain;
@@ -108,6 +110,8 @@ export class SandboxNetwork {
     private readonly egress: EgressPolicy = { deny: [], allow: [] },
     /** IPv4 name servers of the EEs' resolv.conf: DNS to them is let through. */
     private readonly resolvers: string[] = [],
+    /** KUMO_DEBUG_FUNCTIONS: processes of this host user (the API process: its debugger forward) may connect to this TCP port of every EE. */
+    private readonly inspector?: { port: number; clientUid: number },
   ) {
     this.bridge = bridgeName(tag);
     this.gateway = hostAddress(cidr, 1);
@@ -203,8 +207,10 @@ export class SandboxNetwork {
       // Out of an EE: replies to nothing (an EE accepts no connection), new traffic through the egress policy.
       `-A ${cfwd} -j ${cegr}`,
       ...egressRules(cegr, this.egress, this.resolvers),
-      // From the host itself into an EE: replies only.
+      // From the host itself into an EE: replies only, and with debugging on the inspector's port
+      // (Kumo's forward on 127.0.0.1 connects there; an EE that is not debugged has nothing listening on it).
       `-A ${cout} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
+      ...(this.inspector ? [`-A ${cout} -p tcp --dport ${this.inspector.port} -m owner --uid-owner ${this.inspector.clientUid} -j ACCEPT`] : []),
       `-A ${cout} -j DROP`,
       'COMMIT',
       '*nat',

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runtimesDir } from '../../paths';
-import { emulatedEeMemoryOverheadMb, emulation, hostArchitecture, runtimeArgv, runtimeSpec } from '../../runtimes/registry';
+import { debugCommand, debugpyDir, emulatedEeMemoryOverheadMb, emulation, hostArchitecture, runtimeArgv, runtimeSpec } from '../../runtimes/registry';
 import { checkApiPath, checkBind, checkCreate, checkPort, checkSandboxId, eeEnvBytesMax, type Policy, type Reply } from './protocol';
 import { Supervisor } from './supervisor';
 
@@ -93,6 +93,36 @@ const refused: [string, unknown, RegExp][] = [
 for (const [what, spec, error] of refused) {
   test(`refused: ${what}`, () => assert.throws(() => checkCreate(spec, policy), error));
 }
+
+test('a debugged EE\'s command (its inspector in its netns) passes only when the server debugs functions (KUMO_DEBUG_FUNCTIONS)', () => {
+  const spec = runtimeSpec('nodejs20.x')!;
+  const inspect = debugCommand(spec, false)!;
+  const brk = debugCommand(spec, true)!;
+  assert.deepEqual(inspect, ['/usr/bin/node', '--inspect=0.0.0.0:9229', '/var/runtime/nodejs/bootstrap.mjs']);
+  assert.deepEqual(brk, ['/usr/bin/node', '--inspect-brk=0.0.0.0:9229', '/var/runtime/nodejs/bootstrap.mjs']);
+  for (const args of [inspect, brk]) {
+    assert.throws(() => checkCreate({ ...valid, args }, policy), /neither a runtime's command/);
+    assert.deepEqual(checkCreate({ ...valid, args }, { ...policy, debug: true }).args, args);
+  }
+  // Any other flag, port or address stays refused, also with debugging on.
+  for (const args of [
+    ['/usr/bin/node', '--inspect=0.0.0.0:9230', '/var/runtime/nodejs/bootstrap.mjs'],
+    ['/usr/bin/node', '--eval=1', '/var/runtime/nodejs/bootstrap.mjs'],
+    ['/usr/bin/node', '--inspect=0.0.0.0:9229', '/var/task/x.js'],
+  ]) {
+    assert.throws(() => checkCreate({ ...valid, args }, { ...policy, debug: true }), /neither a runtime's command/);
+  }
+  // Python: debugpy (Debian's python3-debugpy), when installed.
+  const py = debugCommand(runtimeSpec('python3.11')!, true);
+  if (fs.existsSync(debugpyDir)) {
+    assert.deepEqual(py, ['/usr/bin/python3', '-Xfrozen_modules=off', '-m', 'debugpy', '--listen', '0.0.0.0:9229', '--wait-for-client', '/var/runtime/python/bootstrap.py']);
+    assert.deepEqual(checkCreate({ ...valid, args: py }, { ...policy, debug: true }).args, py);
+    assert.throws(() => checkCreate({ ...valid, args: py }, policy), /neither a runtime's command/);
+  } else {
+    assert.equal(py, undefined);
+  }
+  assert.equal(debugCommand(runtimeSpec('provided.al2023')!, false), undefined);
+});
 
 test('ports and ids of the other requests are checked', () => {
   for (const p of [80, 0, 65536, 8080.5, '8080', undefined]) assert.throws(() => checkPort(p), /Runtime API port/);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { limits } from '../../config';
-import { allowedRuntimeArgvs, emulatedEeMemoryOverheadMb, isEmulatedArgv, isEmulatedBootstrapArgv } from '../../runtimes/registry';
+import { allowedRuntimeArgvs, debugCommand, emulatedEeMemoryOverheadMb, isEmulatedArgv, isEmulatedBootstrapArgv, runtimeSpec, supportedRuntimes } from '../../runtimes/registry';
 import { sandboxIdPattern } from '../runc/limits';
 import net from 'node:net';
 import type { ApiPath, CodeBinding, CreateTimings, SandboxExit, SandboxSpec } from '../driver';
@@ -61,6 +61,8 @@ export interface Policy {
   dataDir: string;
   /** Real path of the repository's runtimes/ (the only /var/runtime). */
   runtimesDir: string;
+  /** KUMO_DEBUG_FUNCTIONS: a runtime's debug command (its inspector listening in the EE's netns) is accepted too. */
+  debug?: boolean;
 }
 
 /**
@@ -84,11 +86,18 @@ const bootstrapArgs = new Set(['/var/task/bootstrap', '/opt/bootstrap']);
 let runtimeArgvs: string[][] | undefined;
 
 /** argv the registry allows: a managed runtime's command, or a custom runtime's bootstrap, natively or under the registry's emulator. */
-function allowedArgs(args: string[]): boolean {
+function allowedArgs(args: string[], debug: boolean): boolean {
   if (args.length === 1 && bootstrapArgs.has(args[0]!)) return true;
   if (isEmulatedBootstrapArgv(args, bootstrapArgs)) return true;
+  const same = (cmd: readonly string[] | undefined) => cmd !== undefined && cmd.length === args.length && cmd.every((a, i) => a === args[i]);
   runtimeArgvs ??= allowedRuntimeArgvs();
-  return runtimeArgvs.some((cmd) => cmd.length === args.length && cmd.every((a, i) => a === args[i]));
+  if (runtimeArgvs.some(same)) return true;
+  // A debugged EE's command (its inspector open in its netns) only on a server started with KUMO_DEBUG_FUNCTIONS.
+  if (!debug) return false;
+  return supportedRuntimes.some((name) => {
+    const spec = runtimeSpec(name);
+    return spec !== undefined && (same(debugCommand(spec, false)) || same(debugCommand(spec, true)));
+  });
 }
 
 /** Real path of `dir` when it is a directory strictly inside `root` (symlinks resolved), else undefined. */
@@ -145,7 +154,7 @@ export function checkCreate(raw: unknown, policy: Policy): SpecData {
   if (!Array.isArray(args) || args.length === 0 || args.length > eeArgsMax || !args.every((a) => typeof a === 'string' && a.length <= eePathBytesMax)) {
     throw new Error(`sandbox ${id}: args must be 1–${eeArgsMax} strings`);
   }
-  if (!allowedArgs(args as string[])) throw new Error(`sandbox ${id}: args are neither a runtime's command nor /var/task/bootstrap or /opt/bootstrap`);
+  if (!allowedArgs(args as string[], policy.debug === true)) throw new Error(`sandbox ${id}: args are neither a runtime's command nor /var/task/bootstrap or /opt/bootstrap`);
   if (deferred && bootstrapArgs.has(args[0]!)) throw new Error(`sandbox ${id}: a custom runtime's bootstrap needs its code at create`);
   if (args[0] === '/opt/bootstrap' && !optDir) throw new Error(`sandbox ${id}: /opt/bootstrap without an optDir`);
   const cwd = s.cwd;

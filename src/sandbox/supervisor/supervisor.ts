@@ -4,6 +4,7 @@ import { RuncDriver } from '../runc/driver';
 import { detectCgroups, type CgroupLayout } from '../runc/cgroups';
 import type { Sandbox } from '../driver';
 import { runtimesDir } from '../../paths';
+import { debugFunctionsFromEnv } from '../../config';
 import { checkApiPath, checkBind, checkCreate, checkPort, checkSandboxId, type CreateResult, type InitResult, type Policy, type Reply, type SupervisorEvent } from './protocol';
 
 /**
@@ -48,7 +49,8 @@ export class Supervisor {
     private readonly apiUser: { uid: number; gid: number },
     private readonly send: (m: Reply | SupervisorEvent, written?: () => void) => void,
   ) {
-    this.driver = new RuncDriver({ dataDir: policy.dataDir });
+    // The debugger port of EEs opens to the API user's processes only (its forward), not root's nor any other user's.
+    this.driver = new RuncDriver({ dataDir: policy.dataDir, debug: policy.debug === true, debugClientUid: apiUser.uid });
   }
 
   async handle(msg: unknown): Promise<void> {
@@ -176,7 +178,7 @@ export function runSupervisorProcess(argv: string[]): void {
   let broken: string | undefined;
   try {
     sup = new Supervisor(
-      { dataDir: fs.realpathSync(dataDir), runtimesDir: fs.realpathSync(runtimesDir) },
+      { dataDir: fs.realpathSync(dataDir), runtimesDir: fs.realpathSync(runtimesDir), debug: debugFunctionsFromEnv(process.env) },
       { uid: Number(uid), gid: Number(gid) },
       send,
     );

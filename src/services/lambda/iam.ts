@@ -67,6 +67,10 @@ export const lambdaIam = iamOf({
     GetLayerVersionByArn: 'GetLayerVersion',
     // Kumo's own read of stream mappings' IteratorAge: authorised as listing the mappings.
     KumoGetIteratorAges: 'ListEventSourceMappings',
+    // Kumo's debugger forward of a function (kumo dev --debug): the power to run any code in it, as updating its code is.
+    KumoPutFunctionDebug: 'UpdateFunctionCode',
+    KumoDeleteFunctionDebug: 'UpdateFunctionCode',
+    KumoGetDebugSessions: 'GetAccountSettings',
   },
   resources: {
     CreateFunction: fn,
@@ -97,6 +101,9 @@ export const lambdaIam = iamOf({
     TagResource: tagged,
     UntagResource: tagged,
     KumoGetIteratorAges: '*',
+    KumoPutFunctionDebug: fnUnqualified,
+    KumoDeleteFunctionDebug: fnUnqualified,
+    KumoGetDebugSessions: '*',
     // AWS: CreateEventSourceMapping and ListEventSourceMappings name no resource (lambda:FunctionArn is their condition key).
     CreateEventSourceMapping: '*',
     ListEventSourceMappings: '*',

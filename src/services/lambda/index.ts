@@ -29,6 +29,8 @@ import type { FunctionUrlService } from '../../function-urls/service';
 import { runtimeManagementRoutes } from './runtime-management-api';
 import { policyRoutes } from './policy-api';
 import type { FunctionPolicyService } from '../../control/function-policies';
+import type { FunctionDebugging } from '../../placement/debug';
+import { debugRoutes } from './debug-api';
 
 export interface LambdaDeps {
   functions: FunctionService;
@@ -46,6 +48,8 @@ export interface LambdaDeps {
   provisioned: ProvisionedConcurrencyService;
   urls: FunctionUrlService;
   policies: FunctionPolicyService;
+  /** `kumo dev --debug`'s Kumo-only routes (refused unless KUMO_DEBUG_FUNCTIONS). */
+  debugging?: FunctionDebugging;
   blobs: BlobStore;
   codeUrls: CodeUrlSigner;
   region: string;
@@ -84,6 +88,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
         ...provisionedRoutes({ provisioned: d.provisioned }),
         ...functionUrlRoutes({ urls: d.urls }),
         ...policyRoutes({ policies: d.policies }),
+        ...(d.debugging ? debugRoutes({ debugging: d.debugging }) : []),
       ],
     },
   };
