@@ -228,7 +228,7 @@ export class Placement {
       return this.handOut(warm, pool);
     }
     // A debugged function has one EE: while it is starting or busy (perhaps paused in the debugger) a request waits for it.
-    const debugged = this.debug?.get(rec.functionName);
+    const debugged = scope === this.home ? this.debug?.get(rec.functionName) : undefined;
     // Its one EE idle in another version's pool (the debugger's EE of $LATEST, an invoke of an alias): it makes room.
     if (debugged && debugged.live > 0) this.retireIdleDebugged(rec.functionName);
     if (debugged && debugged.live > 0) return this.waitForDebugged(pool, rec);
@@ -332,7 +332,7 @@ export class Placement {
 
   /** Tears down the debugged function's idle EEs (of any version: the caller's own pool had none idle). */
   private retireIdleDebugged(functionName: string): void {
-    const prefix = `${functionName}\0`;
+    const prefix = `${this.home.accountId}\0${functionName}\0`;
     for (const [key, pool] of this.pools) {
       if (!key.startsWith(prefix)) continue;
       for (const ee of [...pool.idle]) if (this.byEe.get(ee)?.debug) void this.byEe.get(ee)?.teardown();
@@ -341,7 +341,7 @@ export class Placement {
 
   /** A debugged EE went: requests waiting for the function's one EE start over. */
   private wakeDebugWaiters(functionName: string): void {
-    const prefix = `${functionName}\0`;
+    const prefix = `${this.home.accountId}\0${functionName}\0`;
     for (const [key, pool] of this.pools) {
       if (!key.startsWith(prefix)) continue;
       const woken = pool.waiters.filter((w) => w.debugged);
