@@ -74,7 +74,7 @@ import { ScheduleEngine } from './schedules/engine';
 import { schedulerSettingsFromEnv } from './schedules/limits';
 import type { ScheduledRuleSource } from './domain/scheduled-rules';
 import { FunctionDebugging, type DebugSessions } from './placement/debug';
-import { debugCommand, debugProtocol, runtimeSpec } from './runtimes/registry';
+import { debugCommand, debugProtocol, hostArchitecture, runtimeSpec } from './runtimes/registry';
 
 /** What every account of a server shares: the machine's pieces (one per server). */
 export interface SharedParts {
@@ -228,6 +228,11 @@ export class AccountCell {
     const debugging = new FunctionDebugging(this.debugSessions, {
       resolve: async (fn, qualifier) => {
         const { rec } = await invoker.resolve(fn, qualifier);
+        // An emulated EE (arm64 under qemu) starts its ordinary command: refused, not a session that never answers.
+        const arch = rec.config.architectures[0];
+        if (arch !== hostArchitecture()) {
+          throw new DomainError('InvalidParameter', `${rec.functionName} runs on ${arch} under emulation: Kumo opens the debugger of functions of the host's architecture (${hostArchitecture()}) only`);
+        }
         return { functionName: rec.functionName, runtime: rec.config.runtime };
       },
       debuggerOf: (runtime) => {

@@ -284,23 +284,28 @@ export class Placement {
    */
   private async waitForBusy(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
     if (pool.all.size <= pool.idle.length + pool.provIdle.length) throw memoryExhausted();
-    const got = await new Promise<{ ee?: ExecutionEnvironment }>((resolve) => {
-      const w: Waiter = { pool, settled: false, resolve };
+    const got = await this.waitInPool(pool, rec.config.timeoutSeconds * 1000, false);
+    if (this.closed) throw new Error('the server is stopping');
+    if (!got.ee) throw memoryExhausted();
+    await this.unfreeze(got.ee);
+    return this.handOut(got.ee, pool);
+  }
+
+  /** Waits in `pool`'s queue for an EE handed over (or, for a debugged function, a start-over), at most `timeoutMs` (then `{}`). */
+  private waitInPool(pool: VersionPool, timeoutMs: number, debugged: boolean): Promise<{ ee?: ExecutionEnvironment; retry?: true }> {
+    return new Promise((resolve) => {
+      const w: Waiter = { pool, settled: false, resolve, ...(debugged ? { debugged: true } : {}) };
       const timer = setTimeout(() => {
         if (w.settled) return;
         w.settled = true;
         resolve({});
-      }, rec.config.timeoutSeconds * 1000);
+      }, timeoutMs);
       w.resolve = (g) => {
         clearTimeout(timer);
         resolve(g);
       };
       pool.waiters.push(w);
     });
-    if (this.closed) throw new Error('the server is stopping');
-    if (!got.ee) throw memoryExhausted();
-    await this.unfreeze(got.ee);
-    return this.handOut(got.ee, pool);
   }
 
   /**
@@ -310,19 +315,7 @@ export class Placement {
    * request starts over and may start the next.
    */
   private async waitForDebugged(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
-    const got = await new Promise<{ ee?: ExecutionEnvironment; retry?: true }>((resolve) => {
-      const w: Waiter = { pool, settled: false, resolve, debugged: true };
-      const timer = setTimeout(() => {
-        if (w.settled) return;
-        w.settled = true;
-        resolve({});
-      }, rec.config.timeoutSeconds * 1000);
-      w.resolve = (g) => {
-        clearTimeout(timer);
-        resolve(g);
-      };
-      pool.waiters.push(w);
-    });
+    const got = await this.waitInPool(pool, rec.config.timeoutSeconds * 1000, true);
     if (this.closed) throw new Error('the server is stopping');
     if (got.retry) return this.acquire(rec);
     if (!got.ee) throw debugBusy();
