@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type http from 'node:http';
 import type { KumoConfig } from './config';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { PostgresStore } from './store/postgres/postgres-store';
@@ -220,11 +219,12 @@ export class KumoServer {
     // Control plane vs data plane (KUMO_INVOKE_PORT): Lambda's invoke operations on their own listener, and only there.
     if (cfg.invokePort !== undefined) {
       this.invokeGateway = this.home.invokeGateway!;
-      if (many) this.invokeGateway.setRoute((req) => this.cellOf(req, callers)?.invokeGateway);
+      if (many) for (const cell of this.cells.values()) cell.invokeGateway!.setPeers((id) => this.cells.get(id)?.invokeGateway);
       this.invokePort = (await this.invokeGateway.listen(cfg.invokePort, invokeHost)).port;
     }
     this.gateway = this.home.gateway;
-    if (many) this.gateway.setRoute((req) => this.cellOf(req, callers)?.gateway);
+    // With several accounts, the API listener's gateway (the server's own account's) hands each verified call to the account it belongs to.
+    if (many) for (const cell of this.cells.values()) cell.gateway.setPeers((id) => this.cells.get(id)?.gateway);
     // Function URLs on their own listener (same host; KUMO_URL_PORT, else the API port + 1), before the API: FunctionUrl names its port.
     const others = [...this.cells.values()].filter((c) => c !== this.home).map((c) => c.urlDeps);
     this.urlListener = new UrlListener({ ...this.home.urlDeps, ...(others.length ? { others: () => others } : {}) });
@@ -276,36 +276,6 @@ export class KumoServer {
         return first!;
       },
     };
-  }
-
-  /**
-   * The account a request belongs to, when the server has several: the
-   * account a Lambda function ARN in the path names (a cross-account call,
-   * authorised there by its resource policy), else the signer's. Undefined:
-   * the server's own (also for unsigned or unknown keys, which it refuses).
-   */
-  private cellOf(req: http.IncomingMessage, callers: CallerResolver): AccountCell | undefined {
-    const url = req.url ?? '/';
-    const fn = /^\/\d{4}-\d{2}-\d{2}\/functions\/([^/?]+)/.exec(url);
-    if (fn) {
-      let name: string;
-      try {
-        name = decodeURIComponent(fn[1]!);
-      } catch {
-        name = '';
-      }
-      const account = name.startsWith('arn:') ? name.split(':')[4] : /^(\d{12}):function:/.exec(name)?.[1];
-      if (account !== undefined) {
-        const cell = this.cells.get(account);
-        if (cell) return cell;
-      }
-    }
-    const key = signingKeyOf(req);
-    if (!key) return undefined;
-    const tokenHeader = req.headers['x-amz-security-token'];
-    const token = typeof tokenHeader === 'string' ? tokenHeader : key.token;
-    const c = callers.resolve(key.id, token);
-    return 'principal' in c ? this.cells.get(c.principal.accountId) : undefined;
   }
 
   /**
@@ -416,20 +386,4 @@ export function accountDir(dataDir: string, accountId: string): string {
 async function openStore(cfg: KumoConfig, accountId: string | undefined): Promise<Store> {
   if (cfg.databaseUrl) return PostgresStore.open(cfg.databaseUrl, {}, accountId === undefined ? undefined : `kumo_account_${accountId}`);
   return new SqliteStore(path.join(accountId === undefined ? cfg.dataDir : accountDir(cfg.dataDir, accountId), 'kumo.db'));
-}
-
-/** The access key id a request is signed with (Authorization header or pre-signed query), and a pre-signed URL's session token. */
-function signingKeyOf(req: http.IncomingMessage): { id: string; token?: string } | undefined {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const m = /Credential=([^/,\s]+)\//.exec(auth);
-    return m ? { id: m[1]! } : undefined;
-  }
-  const url = req.url ?? '';
-  const q = url.indexOf('?');
-  if (q < 0 || !url.includes('X-Amz-Credential')) return undefined;
-  const params = new URLSearchParams(url.slice(q + 1));
-  const cred = params.get('X-Amz-Credential');
-  const id = cred?.split('/')[0];
-  return id ? { id, token: params.get('X-Amz-Security-Token') ?? undefined } : undefined;
 }

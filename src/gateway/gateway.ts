@@ -83,6 +83,8 @@ interface Dispatch {
   cborContentType?: string;
   /** Set once the request is authenticated and its operation known: what the audit trail records. */
   call?: { operation: string; eventName: string; accessKeyId: string; principal: Principal; input: unknown; output?: unknown };
+  /** The gateway of the account that serves the call, when not the one that received it (several accounts): it authorises, runs and audits it. */
+  owner?: Gateway;
 }
 
 /** Lambda's data-plane operations: what an invoke listener serves (KUMO_INVOKE_PORT), and all it serves. */
@@ -126,22 +128,29 @@ export class Gateway {
   /** Routes that need no signature, across services (tried for unsigned requests). */
   private readonly unsigned: { service: ServiceDefinition; table: RouteTable }[] = [];
 
-  /**
-   * Several accounts (issue 18): the gateway of the account a request
-   * belongs to (the signer's, or the account a Lambda ARN in the path names),
-   * when that is not this one. Asked once per request before anything else;
-   * unset on a server with one account (no cost on its invoke path).
-   */
-  private route: ((req: http.IncomingMessage) => Gateway | undefined) | undefined;
+  private readonly byName = new Map<string, ServiceDefinition>();
 
-  setRoute(route: (req: http.IncomingMessage) => Gateway | undefined): void {
-    this.route = route;
+  /**
+   * Several accounts (issue 18): every account's gateway of the same kind
+   * (API or invoke listener), by account id. Once a request is verified and
+   * decoded, the account whose resource it names (`ServiceDefinition.ownerAccount`:
+   * a queue URL, a topic or function ARN), else the signer's account, serves
+   * it: that gateway authorises it (a caller of another account by both
+   * sides' policies), runs it with its services and audits it. So the caller
+   * is resolved once, by the gateway that received the request. Unset on a
+   * server with one account (no cost on its invoke path).
+   */
+  private peers: ((accountId: string) => Gateway | undefined) | undefined;
+
+  setPeers(peers: (accountId: string) => Gateway | undefined): void {
+    this.peers = peers;
   }
 
   constructor(private readonly opts: GatewayOptions) {
     for (const s of opts.services) {
       if (this.bySigningName.has(s.signingName)) throw new Error(`two services sign as ${s.signingName}`);
       this.bySigningName.set(s.signingName, s);
+      this.byName.set(s.name, s);
       if (s.json) for (const p of [s.json.targetPrefix, ...(s.json.targetPrefixAliases ?? [])]) this.byTargetPrefix.set(p, s);
       if (s.cbor) this.byCborName.set(s.cbor.serviceName, s);
       if (s.restJson) {
@@ -243,18 +252,11 @@ export class Gateway {
 
   /** Serves one request (also called by another account's gateway, whose listener received it). */
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    let other: Gateway | undefined;
-    try {
-      other = this.route?.(req);
-    } catch (e) {
-      this.opts.onInternalError(e); // served here: this account's answer (an unknown key's refusal at worst)
-    }
-    if (other && other !== this) return other.handle(req, res);
     const requestId = randomUUID();
     const d: Dispatch = { service: undefined, protocol: 'rest-json' };
     try {
       const w = await this.dispatch(req, requestId, d);
-      if (d.call) await this.audited(req, requestId, d, undefined);
+      if (d.call) await (d.owner ?? this).audited(req, requestId, d, undefined);
       send(res, w, requestId);
     } catch (e) {
       let err: ServiceError | undefined;
@@ -265,7 +267,7 @@ export class Gateway {
         const name = d.service?.internalErrorName ?? 'InternalFailure';
         err = new ServiceError(name, d.service?.errors[name] ?? { status: 500, fault: 'server', messageKey: 'message' }, 'An internal error occurred. Try again.');
       }
-      if (d.call) void this.audited(req, requestId, d, err).catch((x) => this.opts.onInternalError(x));
+      if (d.call) void (d.owner ?? this).audited(req, requestId, d, err).catch((x) => this.opts.onInternalError(x));
       if (!res.headersSent) send(res, encodeError(d, err, requestId), requestId);
       else res.destroy();
     }
@@ -332,10 +334,7 @@ export class Gateway {
       const input = d.cborContentType ? decodeCbor(body) : decodeJson(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
       const name = target.slice(dot + 1);
-      if (this.audits(d.service, name)) d.call = { operation: name, eventName: name, accessKeyId: p.accessKeyId, principal: p, input: input.value };
-      if (!this.isOwnRoot(p)) await this.authorise(req, d, d.service, name, name, input.value, ctx);
-      const out = await op.handle(input.value, ctx);
-      if (d.call) d.call.output = out;
+      const out = await this.ownerOf(d, name, input.value, ctx).execute(req, d, name, input.value, ctx);
       return d.cborContentType ? encodeCbor(out, d.cborContentType) : encodeJson(d.service.json!.version, out);
     }
     if (header(req, 'smithy-protocol') === 'rpc-v2-cbor') {
@@ -350,10 +349,7 @@ export class Gateway {
       ctx.accessKeyId = p.accessKeyId;
       const input = decodeCbor(body);
       if (!input.ok) throw gatewayError('SerializationException', input.error, d.service.errors);
-      if (this.audits(d.service, m![2]!)) d.call = { operation: m![2]!, eventName: m![2]!, accessKeyId: p.accessKeyId, principal: p, input: input.value };
-      if (!this.isOwnRoot(p)) await this.authorise(req, d, d.service, m![2]!, m![2]!, input.value, ctx);
-      const out = await op.handle(input.value, ctx);
-      if (d.call) d.call.output = out;
+      const out = await this.ownerOf(d, m![2]!, input.value, ctx).execute(req, d, m![2]!, input.value, ctx);
       return encodeCbor(out);
     }
     const scope = scopeService(req, rawQuery);
@@ -374,10 +370,7 @@ export class Gateway {
       if (this.opts.plane?.serve === 'invoke') throw notOnInvokeListener(action);
       const p = (ctx.principal = this.verify(req, url, body, service, 'query'));
       ctx.accessKeyId = p.accessKeyId;
-      if (this.audits(service, action)) d.call = { operation: action, eventName: action, accessKeyId: p.accessKeyId, principal: p, input };
-      if (!this.isOwnRoot(p)) await this.authorise(req, d, service, action, action, input, ctx);
-      const out = await op.handle(input, ctx);
-      if (d.call) d.call.output = out;
+      const out = await this.ownerOf(d, action, input, ctx).execute(req, d, action, input, ctx);
       return encodeQuery(action, service.query.xmlNamespace, requestId, out);
     }
 
@@ -411,9 +404,58 @@ export class Gateway {
       if (plane.serve === 'management' && invoke) return drainAnd(req, new ServiceError(wrongPlane.name, wrongPlane.spec, `${route.operation} is served on Kumo's invoke address (${plane.invokeAddress}), not on the management API.`));
     }
     const body = await readBody(req, route.bodyBytesMax, route.operation, d.service!, route.tooLarge);
+    if (!route.auth) return this.executeRest(req, d, route, params, segments, body, rawQuery, ctx);
+    const p = (ctx.principal = this.verify(req, url, body, d.service!, 'rest-json'));
+    ctx.accessKeyId = p.accessKeyId;
+    if (!this.peers) return this.executeRest(req, d, route, params, segments, body, rawQuery, ctx);
+    const pathMembers = restInput(params, emptyBody, req, d.service!.restJson?.paramMembers);
+    for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in pathMembers)) pathMembers[k] = v;
+    const owner = this.ownerOf(d, route.operation, pathMembers, ctx);
+    if (owner === this) return this.executeRest(req, d, route, params, segments, body, rawQuery, ctx);
+    // The same route in the owner's table (every account's gateway has the same services and routes).
+    const there = owner.routes.get(d.service!)?.match(method, segments);
+    if (!there) return drainAnd(req, unknownOperation(d.service));
+    return owner.executeRest(req, d, there.route, there.params, segments, body, rawQuery, ctx);
+  }
+
+  /** The operation of an RPC protocol, by the gateway that serves it (`ownerOf`): audit, authorisation, the operation. */
+  private async execute(req: http.IncomingMessage, d: Dispatch, operation: string, input: Members, ctx: OperationContext): Promise<Members | void> {
+    const service = d.service!;
+    const p = ctx.principal!;
+    if (this.audits(service, operation)) d.call = { operation, eventName: operation, accessKeyId: p.accessKeyId, principal: p, input };
+    if (!this.isOwnRoot(p)) await this.authorise(req, d, service, operation, operation, input, ctx);
+    const out = await service.operations![operation]!.handle(input, ctx);
+    if (d.call) d.call.output = out;
+    return out;
+  }
+
+  /**
+   * With several accounts, the gateway that serves a verified call: the
+   * account its resource names (`ownerAccount`), else the signer's; this
+   * one when that account is this one or is not on this server (the call
+   * then finds nothing here, as AWS finds nothing in an account it cannot
+   * see). Sets `d.owner` and `d.service` to the owner's.
+   */
+  private ownerOf(d: Dispatch, operation: string, input: Members, ctx: OperationContext): Gateway {
+    if (!this.peers) return this;
+    const p = ctx.principal!;
+    const named = d.service!.ownerAccount?.(operation, input, ctx);
+    let g = named !== undefined ? this.peers(named) : undefined;
+    g ??= this.peers(p.accountId);
+    if (!g || g === this) return this;
+    const s = g.byName.get(d.service!.name);
+    if (!s) return this;
+    d.owner = g;
+    d.service = s;
+    return g;
+  }
+
+  /** A REST route, by the gateway that serves it: audit, authorisation, the route's handler. */
+  private async executeRest(
+    req: http.IncomingMessage, d: Dispatch, route: Route, params: Record<string, string>, segments: string[], body: Buffer, rawQuery: string, ctx: OperationContext,
+  ): Promise<WireResponse> {
     if (route.auth) {
-      const p = (ctx.principal = this.verify(req, url, body, d.service!, 'rest-json'));
-      ctx.accessKeyId = p.accessKeyId;
+      const p = ctx.principal!;
       // Data-plane routes (Invoke) skip this entirely: their bodies are never parsed twice.
       if (this.audits(d.service!, route.operation)) d.call = { operation: route.operation, eventName: restEventName(route.operation, segments), accessKeyId: p.accessKeyId, principal: p, input: restInput(params, body, req, d.service!.restJson?.paramMembers) };
       if (!this.isOwnRoot(p)) {
@@ -424,7 +466,7 @@ export class Gateway {
       }
     }
     const out = await route.handle(
-      { method, segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId, baseUrl: ctx.baseUrl, accessKeyId: ctx.accessKeyId, principal: ctx.principal },
+      { method: req.method ?? 'GET', segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId: ctx.requestId, baseUrl: ctx.baseUrl, accessKeyId: ctx.accessKeyId, principal: ctx.principal },
       params,
     );
     if (d.call) d.call.output = (out as { json?: unknown }).json;

@@ -72,6 +72,15 @@ export interface ServiceDefinition {
    * service's `accessDenied` error with AWS's message (`accessDeniedMessage`).
    */
   iam?: ServiceIam;
+  /**
+   * Several accounts (issue 18): the account whose resource the call names
+   * by URL or ARN (SQS's QueueUrl, SNS's TopicArn, a Lambda function ARN),
+   * undefined when it names none or names it by plain name (the signer's
+   * account then). The gateway hands the call to that account's gateway,
+   * which authorises it by its resource policy. `input`: as for `iam.resources`
+   * (for a REST route, its path parameters and query members only).
+   */
+  ownerAccount?(operation: string, input: Members, ctx: OperationContext): string | undefined;
 }
 
 export interface ServiceIam {

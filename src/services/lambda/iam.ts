@@ -22,6 +22,25 @@ export function functionArnOf(raw: string | undefined, qualifier: string | undef
   return `arn:aws:lambda:${m[1] ?? ctx.region}:${m[2] ?? accountOf(ctx)}:function:${m[3]}${q ? `:${q}` : ''}`;
 }
 
+/** The account an ARN (`arn:aws:lambda:<region>:<account>:…`) or a partial function ARN (`<account>:function:name`) names. */
+function accountIn(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (v.startsWith('arn:')) {
+    const a = v.split(':')[4];
+    return a && /^\d{12}$/.test(a) ? a : undefined;
+  }
+  return /^(\d{12}):function:/.exec(v)?.[1];
+}
+
+/**
+ * Several accounts: the account a call's function, layer or tagged resource
+ * ARN names (path and query members: FunctionName, LayerName, Resource,
+ * GetLayerVersionByArn's Arn). A plain name names the signer's account.
+ */
+export function lambdaOwnerAccount(_operation: string, m: Members): string | undefined {
+  return accountIn(str(m, 'FunctionName')) ?? accountIn(str(m, 'LayerName')) ?? accountIn(str(m, 'Resource')) ?? accountIn(str(m, 'Arn'));
+}
+
 /** The function (qualified when the call names a version or alias). */
 const fn: ResourcesOf = (m, ctx) => one(functionArnOf(str(m, 'FunctionName'), str(m, 'Qualifier'), ctx));
 /** The function itself, whatever qualifier (operations on all of a function's versions or aliases). */

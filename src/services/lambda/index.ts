@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
-import { lambdaIam } from './iam';
+import { lambdaIam, lambdaOwnerAccount } from './iam';
 import { errorRegistry, mapLambdaError } from './errors';
 import { functionRoutes } from './functions-api';
 import type { BlobStore } from '../../blobs/blob-store';
@@ -63,6 +63,7 @@ export function lambdaService(d: LambdaDeps): ServiceDefinition {
     signingName: 'lambda',
     // Every operation's IAM action and resources (./iam.ts).
     iam: lambdaIam,
+    ownerAccount: lambdaOwnerAccount,
     // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['Invoke', 'InvokeAsync', 'InvokeWithResponseStream']),
     errors: errorRegistry,
