@@ -25,12 +25,13 @@ import { VersionService } from './control/versions';
 import { AliasService } from './control/aliases';
 import { TagService } from './control/tags';
 import type { Credentials } from './gateway/credentials';
-import { Deliveries } from './domain/delivery';
+import { Deliveries, deliveryActions, type DeliverySource } from './domain/delivery';
 import { topicSink } from './topics/sink';
 import { parseLambdaArn } from './domain/arn';
 import { DomainError } from './domain/errors';
 import { LogSubscriptions } from './logs/subscriptions';
 import type { QueueSource } from './domain/queue-source';
+import type { StreamSource } from './domain/stream-source';
 import { EventSourceMappingService } from './event-sources/mappings';
 import { EventSourcePollers } from './event-sources/pollers';
 import { TopicService } from './topics/topic-service';
@@ -47,6 +48,7 @@ import { ParameterService } from './parameters/parameter-service';
 import { IdentityService } from './identity/identity-service';
 import { IdentityAuthorizer } from './identity/authorizer';
 import { RoleAccess, rolePrincipal } from './identity/role-access';
+import { QueueSourceByAccount, StreamSourceByAccount } from './domain/by-account';
 import type { CallerResolver } from './identity/types';
 import { StreamRetentionSweeper } from './streams/retention';
 import { streamTuningFromEnv } from './streams/limits';
@@ -95,6 +97,8 @@ export interface SharedParts {
   /** The API's port and the function URL listener's, once they listen. */
   apiPort(): number;
   urlPort(): number;
+  /** Several accounts: another account's cell on this server, by id (undefined: not here; always undefined with one account). */
+  peer(accountId: string): AccountCell | undefined;
 }
 
 /**
@@ -118,6 +122,10 @@ export class AccountCell {
   httpApis!: HttpApiService;
   deliveries!: Deliveries;
   queues!: QueueSource;
+  /** The stream service's StreamSource (by stream ARN), for Lambda's event source mappings. */
+  streams!: StreamSource;
+  /** What Lambda does as a function's role (pollers, destinations), asked of the authorizer of the resource's account. */
+  roleAccess!: RoleAccess;
   scheduledRules!: BusScheduledRules;
   schedulerEngine!: ScheduleEngine;
   /** Function log lines of this account's EEs, on their way to its store. */
@@ -172,6 +180,28 @@ export class AccountCell {
   }
 
   /**
+   * A message from another account's service to `arn` here (src/domain/delivery.ts):
+   * sent as a role (a function's destination, a target's RoleArn), the role's
+   * own policies and this account's resource policy must allow it, as for
+   * any caller of another account; sent by a service itself (a topic, a rule,
+   * a log group), this account's resource policy must name that service or
+   * the sending account, its conditions matched against the source. The
+   * reason when refused, else undefined.
+   */
+  private async acceptsFrom(arn: string, from: DeliverySource, sourceAccount: string): Promise<string | undefined> {
+    const service = arn.split(':')[2] ?? '';
+    const action = deliveryActions[service];
+    if (!action) return `Kumo does not deliver to ${service} resources of another account`;
+    if (from.as) {
+      const sender = this.shared.peer(sourceAccount)?.roleAccess;
+      const refused = sender ? await sender.firstDenied(from.as.roleArn, from.as.sessionName, [action], arn) : action;
+      return refused === undefined ? undefined : `${from.as.roleArn} is not authorized to perform: ${action} on resource: ${arn}`;
+    }
+    const d = await this.authorizer.resourcePolicyDecision(from.service, sourceAccount, action, arn, from.sourceArn);
+    return d === 'Allow' ? undefined : `The resource policy of ${arn} does not allow ${from.service} (${from.sourceArn}) to perform: ${action}`;
+  }
+
+  /**
    * Composes the account's services (nothing runs in the background yet):
    *   1. IAM for this account (its default execution role made on its first start);
    *   2. functions, layers, the account's concurrency pools, its view of placement;
@@ -194,11 +224,12 @@ export class AccountCell {
     this.functions.roles = this.identity;
     // What Lambda does as a function's role (pollers reading their source, destinations), asked of the authorizer.
     const identity = this.identity;
-    const roleAccess = new RoleAccess(this.authorizer, async (roleArn, session) => {
+    // A queue, stream or target of another account is authorised by that account (its resource policy and the role's own policies).
+    const roleAccess = (this.roleAccess = new RoleAccess(this.authorizer, async (roleArn, session) => {
       const name = /:role\/(?:.*\/)?([^/]+)$/.exec(roleArn)?.[1];
       const role = name ? await identity.getRole(name).catch(() => undefined) : undefined;
       return role && role.arn === roleArn ? rolePrincipal(roleArn, session, role.id) : undefined;
-    });
+    }, (id) => this.shared.peer(id)?.authorizer));
     const versions = new VersionService(this.store, this.functions);
     const aliases = new AliasService(this.store, this.functions);
     const tags = new TagService(this.store, this.functions);
@@ -248,7 +279,10 @@ export class AccountCell {
     await reserved.load();
     this.provisioned = new ProvisionedConcurrencyService(this.store, this.functions, placement, limiter);
     // 3. Messages between services (SNS fan-out, DLQs, destinations): each receiving service registers its sink.
-    this.deliveries = new Deliveries();
+    this.deliveries = new Deliveries(cfg.accountId);
+    // Several accounts: a target of another account is that account's to accept (src/domain/delivery.ts), checked here for messages coming in.
+    this.deliveries.peers = (id) => this.shared.peer(id)?.deliveries;
+    this.deliveries.guard = (arn, from, sourceAccount) => this.acceptsFrom(arn, from, sourceAccount);
     const invokeConfigs = new EventInvokeConfigService(this.store, this.functions);
     // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
     this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.shared.urlPort()));
@@ -282,6 +316,8 @@ export class AccountCell {
     // SQS: queues (bodies sealed with the keyring); `sqs` targets are a SendMessage.
     const queueService = new QueueService(this.store, keyring, scope);
     const queueSource = new QueueSourceAdapter(queueService);
+    // Event source mappings may read another account's queues and streams (their role and the source's policy allowing).
+    const mappedQueues = new QueueSourceByAccount(queueSource, cfg.accountId, (id) => this.shared.peer(id)?.queues);
     this.moveTasks = new MoveTasks(queueService);
     this.queues = queueSource;
     this.deliveries.register('sqs', queueSource);
@@ -289,13 +325,14 @@ export class AccountCell {
     const streamTuning = streamTuningFromEnv(process.env);
     const streams = new StreamService(this.store, keyring, scope, streamTuning);
     this.streamSweeper = new StreamRetentionSweeper(streams, streamTuning.sweepIntervalMs, (e) => console.error('kumo: stream retention sweep failed:', e));
-    const streamSource = new StreamSourceAdapter(streams);
+    const streamSource = (this.streams = new StreamSourceAdapter(streams));
+    const mappedStreams = new StreamSourceByAccount(streamSource, cfg.accountId, (id) => this.shared.peer(id)?.streams);
     // Event source mappings: the control plane, and the pollers that read the queues and streams and invoke through the same invoke path
     // (a stream mapping's OnFailure records go out through Deliveries; its checkpoints are the store's CheckpointStore).
-    this.mappings = new EventSourceMappingService(this.store, this.functions, queueSource, scope, Date.now, streamSource);
+    this.mappings = new EventSourceMappingService(this.store, this.functions, mappedQueues, scope, Date.now, mappedStreams);
     this.mappings.roleAccess = roleAccess;
-    this.pollers = new EventSourcePollers(this.store, queueSource, invoker, {
-      accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable(), streams: streamSource, deliveries: this.deliveries,
+    this.pollers = new EventSourcePollers(this.store, mappedQueues, invoker, {
+      accountConcurrency: cfg.accountConcurrency, logsDurable: () => this.logs.durable(), streams: mappedStreams, deliveries: this.deliveries,
     });
     this.pollers.attach(this.mappings);
     tags.setMappings(this.mappings);

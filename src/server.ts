@@ -157,6 +157,7 @@ export class KumoServer {
       eeApiEndpoint: () => this.eeApiEndpoint,
       apiPort: () => this.port,
       urlPort: () => this.urlPort,
+      peer: (id: string) => this.cells.get(id),
     };
     this.home = new AccountCell(shared, this.store, this.credentials, cfg.accountId, path.join(cfg.dataDir, 'opt'), { scheduledRules: this.opts.scheduledRules });
     this.cells.set(cfg.accountId, this.home);

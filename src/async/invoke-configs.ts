@@ -171,11 +171,13 @@ export class EventInvokeConfigService {
       if (kind === 'lambda') {
         const fn = parseLambdaArn(arn);
         if (fn?.type === 'function' && fn.name === name) throw invalidParameter("You can't specify the function as a destination for itself.");
-        // AWS checks that a function destination exists (recorded: put_destination_lambda_doesntexist).
+        // AWS checks that a function destination exists (recorded: put_destination_lambda_doesntexist). One of another
+        // account (AccessDenied here) is that account's to accept when a record is sent (its function policy; src/domain/delivery.ts).
         try {
           await this.functions.get(arn);
         } catch (e) {
-          if (e instanceof DomainError && (e.kind === 'NotFound' || e.kind === 'AccessDenied')) throw invalidParameter(`The destination ARN ${arn} is invalid.`);
+          if (e instanceof DomainError && e.kind === 'AccessDenied') continue;
+          if (e instanceof DomainError && e.kind === 'NotFound') throw invalidParameter(`The destination ARN ${arn} is invalid.`);
           throw e;
         }
       }

@@ -230,7 +230,7 @@ export class AsyncQueue {
     const group = `/aws/lambda/${ev.functionName}`;
     for (const s of sends) {
       // Lambda sends as the function's execution role (issue 18): a role that may not is a failed delivery, logged, not retried.
-      const refused = await this.refusedByRole(ev, s);
+      const { refused, role } = await this.refusedByRole(ev, s);
       if (refused) {
         this.logs.push(group, logStream, platformLog.asyncDeliveryFailed(ev.requestId, s.arn, 1, refused));
         if (s.what === 'DeadLetterQueue') this.metrics?.deadLetterError(ev.functionName, metricQualifier(ev.qualifier));
@@ -239,11 +239,16 @@ export class AsyncQueue {
       }
       for (let tries = 1; ; tries++) {
         try {
-          await this.deliveries.send(s.arn, s.msg);
+          // A target of another account also checks the role against its resource policy (src/domain/delivery.ts).
+          await this.deliveries.send(s.arn, s.msg, {
+            service: 'lambda.amazonaws.com', sourceArn: `arn:aws:lambda:${this.cfg.region}:${this.cfg.accountId}:function:${ev.functionName}`,
+            ...(role ? { as: { roleArn: role, sessionName: ev.functionName } } : {}),
+          });
           this.logs.push(group, logStream, platformLog.asyncDelivered(ev.requestId, s.what, s.arn));
           break;
         } catch (e) {
-          const delay = deliveryRetryDelaysMs[tries - 1];
+          // Another account refusing it (src/domain/delivery.ts) is an answer, not an outage: not retried, as a refusal by the role is not.
+          const delay = e instanceof DomainError && e.kind === 'AccessDenied' ? undefined : deliveryRetryDelaysMs[tries - 1];
           if (delay === undefined || this.stopped) {
             this.logs.push(group, logStream, platformLog.asyncDeliveryFailed(ev.requestId, s.arn, tries, describe(e)));
             if (s.what === 'DeadLetterQueue') this.metrics?.deadLetterError(ev.functionName, metricQualifier(ev.qualifier));
@@ -256,20 +261,20 @@ export class AsyncQueue {
     }
   }
 
-  /** AccessDenied text when the function's role may not send to the target, else undefined (also when no role check is composed). */
-  private async refusedByRole(ev: AsyncEvent, s: Send): Promise<string | undefined> {
+  /** AccessDenied text when the function's role may not send to the target (also when no role check is composed: undefined), and the role. */
+  private async refusedByRole(ev: AsyncEvent, s: Send): Promise<{ refused?: string; role?: string }> {
     const as = this.sendAs;
-    if (!as) return undefined;
+    if (!as) return {};
     const action = destinationActions[s.arn.split(':')[2] ?? ''];
-    if (!action) return undefined;
+    if (!action) return {};
     let role: string | undefined;
     try {
       role = await as.roleOf(ev.functionName, s.version);
     } catch {
-      return undefined; // the function is gone: its delivery fails on its own terms below
+      return {}; // the function is gone: its delivery fails on its own terms below
     }
-    if (!role || (await as.access.allows(role, ev.functionName, action, s.arn))) return undefined;
-    return `AccessDenied: ${rolePrincipal(role, ev.functionName).arn} is not authorized to perform: ${action} on resource: ${s.arn}`;
+    if (!role || (await as.access.allows(role, ev.functionName, action, s.arn))) return { role };
+    return { role, refused: `AccessDenied: ${rolePrincipal(role, ev.functionName).arn} is not authorized to perform: ${action} on resource: ${s.arn}` };
   }
 
   /** Runs one attempt; says whether the event is finished (and what to send where) or when to try again. */

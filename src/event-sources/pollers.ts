@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { QueueSource } from '../domain/queue-source';
 import type { StreamSource } from '../domain/stream-source';
-import type { OutboundMessage } from '../domain/delivery';
+import type { DeliverySource, OutboundMessage } from '../domain/delivery';
 import type { CheckpointStore } from '../store/checkpoints';
 import { StreamPoller } from './stream-poller';
 import type { EventSourceMappingRecord } from '../domain/event-source-mapping';
@@ -44,7 +44,7 @@ export class EventSourcePollers {
       accountConcurrency?: number;
       /** Kinesis mappings: the stream service and the OnFailure destinations (Deliveries). */
       streams?: StreamSource;
-      deliveries?: { send(arn: string, msg: OutboundMessage): Promise<void> };
+      deliveries?: { send(arn: string, msg: OutboundMessage, from?: DeliverySource): Promise<void> };
       /** Test hooks for stream pollers (shorter idle polls, discovery and retry backoff). */
       streamTuning?: { idlePollMs?: number; discoveryMs?: number; retryBackoffMs?: number };
     } = {},

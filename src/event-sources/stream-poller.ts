@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../domain/errors';
 import { matches, parsePattern, type Pattern } from '../domain/event-pattern';
-import type { OutboundMessage } from '../domain/delivery';
+import type { DeliverySource, OutboundMessage } from '../domain/delivery';
 import type { SourceShard, SourceStreamRecord, StreamPosition, StreamSource } from '../domain/stream-source';
 import type { EventSourceMappingRecord, StreamMappingSettings } from '../domain/event-source-mapping';
 import type { CheckpointStore, StreamCheckpoint } from '../store/checkpoints';
@@ -20,7 +20,7 @@ export interface StreamPollerDeps {
   invoker: MappingInvoker;
   checkpoints: CheckpointStore;
   /** Deliveries (src/domain/delivery.ts): the OnFailure destination is an SQS queue or SNS topic ARN. */
-  deliveries: { send(arn: string, msg: OutboundMessage): Promise<void> };
+  deliveries: { send(arn: string, msg: OutboundMessage, from?: DeliverySource): Promise<void> };
   report(result: string): void;
   log(message: string, e?: unknown): void;
   /** Resolves once the log lines written so far are durable (a checkpoint moves only after them, as the queue poller deletes). */
@@ -655,7 +655,8 @@ class Slot {
     let backoff = p.deps.retryBackoffMs ?? L.streamRetryBackoffMs;
     while (!p.stopped) {
       try {
-        await p.deps.deliveries.send(dest, { body });
+        // A destination of another account must allow Lambda for this function in its resource policy (Kumo's choice: not the role, see ARCHITECTURE.md).
+        await p.deps.deliveries.send(dest, { body }, { service: 'lambda.amazonaws.com', sourceArn: p.rec.functionArn });
         return;
       } catch (e) {
         p.deps.log(`event source mapping ${p.rec.uuid}: OnFailure delivery to ${dest} failed; retrying`, e);

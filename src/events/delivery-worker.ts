@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Deliveries, MessageAttributeValue } from '../domain/delivery';
+import type { Deliveries, DeliverySource, MessageAttributeValue } from '../domain/delivery';
 import { parseArn } from '../domain/arn';
 import { DomainError } from '../domain/errors';
 import type { EventBusStore, EventDelivery, RuleRecord, TargetRecord } from '../store/events';
@@ -130,6 +130,11 @@ export class EventDeliveryWorker {
       if (a?.service === 'events') {
         if (del.hops + 1 > L.busHopsMax) throw new PermanentFailure('LoopDetected', `the event passed ${L.busHopsMax} event buses`);
         const bus = a.resource.slice('event-bus/'.length);
+        if (a.account !== parseArn(rule.arn)?.account) {
+          // Another account's bus (the cross-account pattern): that account takes the event when its bus policy allows this account or the rule's role.
+          await this.d.deliveries.send(target.Arn, { body: JSON.stringify(del.event), hops: del.hops + 1 }, source(rule, target));
+          return;
+        }
         if ((await this.d.publisher.forward(del.event, bus, del.hops + 1)) === 'no-bus') {
           throw new PermanentFailure('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
         }
@@ -138,10 +143,10 @@ export class EventDeliveryWorker {
       const body = targetInput(target, del.event, { ruleArn: rule.arn, ruleName: rule.name, ingestionTime: del.event.time });
       const groupId = a?.service === 'sqs' ? target.SqsParameters?.MessageGroupId : undefined;
       // A FIFO queue target deduplicates by the event's id (AWS: EventBridge sets it; content-based deduplication not needed).
-      await this.d.deliveries.send(target.Arn, { body, groupId, dedupId: groupId !== undefined ? del.event.id : undefined });
+      await this.d.deliveries.send(target.Arn, { body, groupId, dedupId: groupId !== undefined ? del.event.id : undefined }, source(rule, target));
     } catch (e) {
-      if (e instanceof DomainError && (e.kind === 'NotFound' || e.kind === 'InvalidParameter' || e.kind === 'PayloadTooLarge')) {
-        throw new PermanentFailure(e.kind === 'NotFound' ? 'ResourceNotFoundException' : 'ValidationException', e.message);
+      if (e instanceof DomainError && (e.kind === 'NotFound' || e.kind === 'InvalidParameter' || e.kind === 'PayloadTooLarge' || e.kind === 'AccessDenied')) {
+        throw new PermanentFailure(e.kind === 'NotFound' ? 'ResourceNotFoundException' : e.kind === 'AccessDenied' ? 'NO_PERMISSIONS' : 'ValidationException', e.message);
       }
       throw e;
     }
@@ -168,7 +173,7 @@ export class EventDeliveryWorker {
             RULE_ARN: s(rule.arn), TARGET_ARN: s(target.Arn), ERROR_CODE: s(code), ERROR_MESSAGE: s(why.slice(0, 1024)),
             EXHAUSTED_RETRY_CONDITION: s(exhausted), RETRY_ATTEMPTS: { DataType: 'Number', StringValue: String(attempts - 1) },
           },
-        });
+        }, { service: 'events.amazonaws.com', sourceArn: rule.arn });
         this.d.log(`kumo: event ${del.event.id} for ${target.Arn} (rule ${rule.arn}) moved to ${dlq} after ${attempts} attempt(s): ${why}`);
       } catch (d) {
         // The dead-letter queue is unreachable for now: keep the delivery and try again later rather than lose the event.
@@ -180,4 +185,13 @@ export class EventDeliveryWorker {
     }
     await this.d.store.finishEventDelivery(del.id);
   }
+}
+
+/**
+ * Who a rule's delivery comes from, for a target of another account
+ * (src/domain/delivery.ts): EventBridge for the rule, acting as the target's
+ * RoleArn when it has one (that role's policies must then allow it too).
+ */
+function source(rule: RuleRecord, target: TargetRecord): DeliverySource {
+  return { service: 'events.amazonaws.com', sourceArn: rule.arn, ...(target.RoleArn ? { as: { roleArn: target.RoleArn, sessionName: rule.name.slice(0, 64) } } : {}) };
 }

@@ -25,7 +25,7 @@ export function eventBusSink(publisher: EventPublisher, scope: ArnScope): Messag
         throw new DomainError('InvalidParameter', 'Detail is malformed.');
       }
       if (!isEvent(event)) throw new DomainError('InvalidParameter', 'the message is not an EventBridge event');
-      if ((await publisher.forward(event, bus, 1)) === 'no-bus') throw new DomainError('NotFound', `Event bus ${bus} does not exist.`);
+      if ((await publisher.forward(event, bus, msg.hops ?? 1)) === 'no-bus') throw new DomainError('NotFound', `Event bus ${bus} does not exist.`);
     },
   };
 }

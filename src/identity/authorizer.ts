@@ -66,6 +66,27 @@ export class IdentityAuthorizer implements Authorizer {
   }
 
   /**
+   * What this account's resource policy on `resource` says of a service
+   * principal sending from another account (src/domain/delivery.ts: an SNS
+   * topic, a rule, a log group of that account delivering here): the
+   * statement must name the service (or the source account), its
+   * conditions (`aws:SourceArn`, `aws:SourceAccount`) are matched against the
+   * source. No policy: 'None'.
+   */
+  async resourcePolicyDecision(service: string, sourceAccount: string, action: string, resource: string, sourceArn: string): Promise<'Allow' | 'Deny' | 'None'> {
+    const colon = action.indexOf(':');
+    const source = this.sources.get(action.slice(0, colon));
+    const text = await source?.policyOf(resource);
+    const doc = text === undefined ? null : this.compiledResource(text);
+    if (!doc) return 'None';
+    return evaluatePolicies([doc], {
+      action, resource,
+      context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceAccount, 'aws:SourceOwner': sourceAccount },
+      principal: { service, aws: [`arn:aws:iam::${sourceAccount}:root`, sourceAccount] },
+    });
+  }
+
+  /**
    * A caller of another account: both sides must allow (AWS: "the
    * identity-based policy of the requester and the resource-based policy of
    * the resource"); an explicit Deny on either side wins. In a resource

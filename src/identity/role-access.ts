@@ -17,14 +17,22 @@ export class RoleAccess {
   constructor(
     private readonly authorizer: Authorizer,
     private readonly principalOf: (roleArn: string, sessionName: string) => Principal | undefined | Promise<Principal | undefined> = rolePrincipal,
+    /**
+     * Several accounts: the authorizer of the account a resource ARN names
+     * (a queue or stream of another account is authorised there, by its
+     * resource policy and the role's own policies); undefined: `authorizer`.
+     */
+    private readonly authorizerOf?: (accountId: string) => Authorizer | undefined,
   ) {}
 
   /** The first of `actions` on `resource` the role does not allow, or undefined when it allows them all. */
   async firstDenied(roleArn: string, sessionName: string, actions: readonly string[], resource: string): Promise<string | undefined> {
     const p = await this.principalOf(roleArn, sessionName);
     if (!p) return actions[0];
+    const account = this.authorizerOf ? resource.split(':')[4] : undefined;
+    const az = (account && this.authorizerOf?.(account)) || this.authorizer;
     for (const action of actions) {
-      const d = await this.authorizer.authorize(p, { action, resource, context: {} });
+      const d = await az.authorize(p, { action, resource, context: {} });
       if (!d.allowed) return action;
     }
     return undefined;

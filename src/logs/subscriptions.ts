@@ -205,11 +205,13 @@ export class LogSubscriptions {
       }
       try {
         for (const [stream, evs] of byStream) {
-          for (const body of this.batches(f, stream, evs)) await this.d.deliveries.send(f.destinationArn, { body });
+          for (const body of this.batches(f, stream, evs)) {
+            await this.d.deliveries.send(f.destinationArn, { body }, { service: 'logs.amazonaws.com', sourceArn: `arn:aws:logs:${f.destinationArn.split(':')[3]}:${this.d.accountId}:log-group:${f.logGroup}:*` });
+          }
         }
       } catch (e) {
-        // A destination that is gone drops the events (AWS keeps the filter and fails its deliveries); anything else is retried next round.
-        if (!(e instanceof DomainError && e.kind === 'NotFound')) throw e;
+        // A destination that is gone (or, in another account, does not allow it) drops the events (AWS keeps the filter and fails its deliveries); anything else is retried next round.
+        if (!(e instanceof DomainError && (e.kind === 'NotFound' || e.kind === 'AccessDenied'))) throw e;
         this.d.log?.(`kumo: log subscription ${f.logGroup}/${f.filterName}: ${f.destinationArn}: ${e.message}`);
       }
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors';
 import { parseArn } from '../domain/arn';
-import type { Deliveries, MessageAttributeValue } from '../domain/delivery';
+import type { Deliveries, DeliverySource, MessageAttributeValue } from '../domain/delivery';
 import type { ScheduledRule, ScheduledRuleSource } from '../domain/scheduled-rules';
 import type { ScheduleStore } from '../store/schedules';
 import type { ClaimPlan, DueTimer, ScheduleFire } from './records';
@@ -222,9 +222,10 @@ export class ScheduleEngine {
     if (!this.o.rules && f.kind === 'rule') throw new Error('no scheduled rule source');
     const body = t.Input === undefined ? defaultInput : withContext(t.Input, f);
     const a = parseArn(t.Arn);
+    const from = fireSource(f);
     if (a?.service === 'sqs') {
       const fifo = a.resource.endsWith('.fifo');
-      return this.o.deliveries.send(t.Arn, { body, ...(fifo ? { groupId: t.SqsParameters?.MessageGroupId, dedupId: f.id } : {}) });
+      return this.o.deliveries.send(t.Arn, { body, ...(fifo ? { groupId: t.SqsParameters?.MessageGroupId, dedupId: f.id } : {}) }, from);
     }
     if (a?.service === 'events') {
       // The events sink takes an event as EventBridge forms it (src/events/sink.ts): Scheduler's PutEvents
@@ -240,9 +241,9 @@ export class ScheduleEngine {
         account: a.account, time: new Date(Math.floor(f.dueMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'), region: a.region,
         resources: [f.key], detail,
       };
-      return this.o.deliveries.send(t.Arn, { body: JSON.stringify(event) });
+      return this.o.deliveries.send(t.Arn, { body: JSON.stringify(event) }, from);
     }
-    return this.o.deliveries.send(t.Arn, { body });
+    return this.o.deliveries.send(t.Arn, { body }, from);
   }
 
   /** A failed attempt: retry while the policy allows (not for a target that cannot take it), else dead-letter. */
@@ -262,7 +263,7 @@ export class ScheduleEngine {
     const dlq = f.target?.DeadLetterConfig?.Arn;
     if (dlq) {
       try {
-        await this.o.deliveries.send(dlq, { body: f.target!.Input === undefined ? defaultInput : withContext(f.target!.Input, f), attributes: dlqAttributes(f, e, condition) });
+        await this.o.deliveries.send(dlq, { body: f.target!.Input === undefined ? defaultInput : withContext(f.target!.Input, f), attributes: dlqAttributes(f, e, condition) }, fireSource(f));
       } catch (dlqError) {
         this.o.log(`kumo: scheduler: ${f.key}: dead-letter queue ${dlq} refused the event: ${String(dlqError)}`);
       }
@@ -292,6 +293,17 @@ export function withContext(input: string, f: ScheduleFire): string {
 export const defaultInput = '{}';
 
 /** Failures a retry cannot mend: the target does not exist or refuses the message. */
+/**
+ * Who a fire's delivery comes from, for a target of another account
+ * (src/domain/delivery.ts): Scheduler acting as the schedule's RoleArn, or
+ * EventBridge for a scheduled rule.
+ */
+function fireSource(f: ScheduleFire): DeliverySource {
+  if (f.kind === 'rule') return { service: 'events.amazonaws.com', sourceArn: f.key };
+  const role = f.target?.RoleArn;
+  return { service: 'scheduler.amazonaws.com', sourceArn: f.key, ...(role ? { as: { roleArn: role, sessionName: (f.name ?? 'schedule').slice(0, 64) } } : {}) };
+}
+
 const permanentKinds = new Set<DomainError['kind']>(['NotFound', 'InvalidParameter', 'Validation', 'AccessDenied', 'PayloadTooLarge']);
 
 const ruleSignature = (r: ScheduledRule) => `${r.scheduleExpression}\n${r.sinceMs}`;

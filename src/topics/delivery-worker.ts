@@ -135,11 +135,11 @@ export class DeliveryWorker {
     const raw = sub.attributes.RawMessageDelivery === 'true';
     switch (sub.protocol) {
       case 'sqs':
-        return this.toSink(sub.endpoint, raw
+        return this.toSink(sub, raw
           ? { body: messageFor(msg, 'sqs'), attributes: sinkAttributes(msg), groupId: msg.groupId, dedupId: msg.dedupId }
           : { body: JSON.stringify(notification(msg, sub, ctx)), groupId: msg.groupId, dedupId: msg.dedupId });
       case 'lambda':
-        return this.toSink(sub.endpoint, { body: JSON.stringify(lambdaEvent(msg, sub, ctx)) });
+        return this.toSink(sub, { body: JSON.stringify(lambdaEvent(msg, sub, ctx)) });
       case 'http':
       case 'https': {
         const type = del.kind === 'confirmation' ? 'SubscriptionConfirmation' : 'Notification';
@@ -166,12 +166,13 @@ export class DeliveryWorker {
     }
   }
 
-  private async toSink(arn: string, msg: Parameters<Deliveries['send']>[1]): Promise<void> {
+  private async toSink(sub: SubscriptionRecord, msg: Parameters<Deliveries['send']>[1]): Promise<void> {
     try {
-      await this.d.deliveries.send(arn, msg);
+      // A queue or function of another account takes it when its resource policy allows sns.amazonaws.com (or this account) for the topic.
+      await this.d.deliveries.send(sub.endpoint, msg, { service: 'sns.amazonaws.com', sourceArn: sub.topicArn });
     } catch (e) {
-      // The target does not exist or refuses the message: a client-side error, which AWS does not retry.
-      if (e instanceof DomainError && (e.kind === 'NotFound' || e.kind === 'InvalidParameter' || e.kind === 'PayloadTooLarge')) {
+      // The target does not exist or refuses the message (its policy included): a client-side error, which AWS does not retry.
+      if (e instanceof DomainError && (e.kind === 'NotFound' || e.kind === 'InvalidParameter' || e.kind === 'PayloadTooLarge' || e.kind === 'AccessDenied')) {
         throw new PermanentFailure(e.message);
       }
       throw e;
@@ -188,7 +189,7 @@ export class DeliveryWorker {
     const dlq = del.kind === 'notification' ? deadLetterArn(sub) : undefined;
     if (dlq) {
       try {
-        await this.d.deliveries.send(dlq, { body: JSON.stringify(notification(del.message, sub, ctx)), attributes: sinkAttributes(del.message) });
+        await this.d.deliveries.send(dlq, { body: JSON.stringify(notification(del.message, sub, ctx)), attributes: sinkAttributes(del.message) }, { service: 'sns.amazonaws.com', sourceArn: sub.topicArn });
         this.d.log(`kumo: sns message ${del.message.messageId} for ${sub.arn} moved to ${dlq} after ${retry} attempt(s): ${why}`);
       } catch (d) {
         if (!(d instanceof DomainError)) return this.d.store.retryDelivery(del.id, del.attempts, managedRetryDelayMs(1) ?? 0);
