@@ -231,9 +231,11 @@ export class KumoServer {
     this.urlListener = new UrlListener({ ...this.home.urlDeps, ...(others.length ? { others: () => others } : {}) });
     this.urlPort = (await this.urlListener.listen(cfg.urlPort ?? (cfg.port === 0 ? 0 : cfg.port + 1), cfg.urlHost ?? cfg.host)).port;
     if (cfg.metricsPort !== undefined) {
-      // Prometheus text at /metrics on its own port (src/gateway/metrics-listener.ts says why not on the gateway): the server's own account.
-      const home = this.home;
-      const prom = prometheusRegistry(home.lambdaMetrics, home.metrics, () => ({ inFlight: home.limiter.current, unreservedInFlight: home.limiter.unreservedInFlight }));
+      // Prometheus text at /metrics on its own port (src/gateway/metrics-listener.ts says why not on the gateway): every account, by its `account` label.
+      const prom = prometheusRegistry([...this.cells.values()].map((c) => ({
+        accountId: c.accountId, lambda: c.lambdaMetrics, reg: c.metrics,
+        concurrency: () => ({ inFlight: c.limiter.current, unreservedInFlight: c.limiter.unreservedInFlight }),
+      })));
       this.metricsListener = new MetricsListener(prom, (e) => console.error('kumo: metrics scrape failed:', e));
       this.metricsPort = (await this.metricsListener.listen(cfg.metricsPort, cfg.host)).port;
     }

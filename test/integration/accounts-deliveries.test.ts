@@ -67,7 +67,7 @@ describe('deliveries between accounts (issue 18)', () => {
   let b: ReturnType<typeof clients>;
 
   before(async () => {
-    s = await startServer({ env: { KUMO_ACCOUNTS: other } });
+    s = await startServer({ env: { KUMO_ACCOUNTS: other, KUMO_METRICS_PORT: '0' } });
     a = clients(s.endpoint, testCreds);
     b = clients(s.endpoint, credsOf(s.dataDir, other));
     await deployRecorder(b.lambda, other, 'allowed');
@@ -75,6 +75,17 @@ describe('deliveries between accounts (issue 18)', () => {
   });
   after(async () => {
     await s?.stop();
+  });
+
+  it('the Prometheus listener shows every account, by its account label', async () => {
+    await b.lambda.send(new InvokeCommand({ FunctionName: 'denied', Payload: Buffer.from('{}') }));
+    const port = Number(/Prometheus metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(s.output())?.[1]);
+    assert.ok(port > 0, s.output());
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(text, new RegExp(`^kumo_lambda_invocations_total\\{account="${other}",function="denied",qualifier=""\\} 1$`, 'm'));
+    assert.doesNotMatch(text, new RegExp(`account="${home}",function="denied"`));
+    assert.match(text, new RegExp(`^kumo_lambda_concurrent_executions\\{account="${home}"\\} 0$`, 'm'));
+    assert.match(text, new RegExp(`^kumo_lambda_concurrent_executions\\{account="${other}"\\} 0$`, 'm'));
   });
 
   it("an SNS topic delivers to another account's function only where its policy allows sns.amazonaws.com for that topic", async () => {
