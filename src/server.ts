@@ -248,9 +248,10 @@ export class KumoServer {
 
   /**
    * Who signed (every account's root keys, IAM users' keys and role
-   * sessions): the server's own IdentityService knows every account's IAM
-   * keys and sessions (they are in its store); the other accounts' root keys
-   * are their cells' own.
+   * sessions): each account's IdentityService knows its own account's IAM
+   * keys (every account's rows are in the server's store, each service
+   * unseals only its own) and opens role sessions; the other accounts' root
+   * keys are their cells' own.
    */
   private callerResolver(): CallerResolver {
     const roots = new Map<string, Caller>();
@@ -263,8 +264,8 @@ export class KumoServer {
       });
     }
     if (roots.size === 0) return { resolve: (id, token) => this.home.identity.resolve(id, token) };
-    // A key the server's IdentityService does not know yet may be one another account has just made (its own
-    // IdentityService reloads at once after its write; the others within their 1 s poll): asked in turn.
+    // A key is its own account's IdentityService's (which reloads at once after its own write, and within its 1 s poll
+    // after another server's): each is asked in turn, the server's own account first.
     const cells = [...this.cells.values()];
     return {
       resolve: (id, token): Caller | CallerRefusal => {

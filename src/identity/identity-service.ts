@@ -133,6 +133,8 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
       ]);
       const table = new Map<string, Caller>();
       for (const { key, user } of keys) {
+        // Each account's IdentityService holds its own account's keys (the server's CallerResolver asks each in turn).
+        if (key.accountId !== this.accountId) continue;
         let secret: string;
         try {
           secret = this.keyring.openString(key.secretSealed, key.accessKeyId);

@@ -7,6 +7,12 @@ import pg from 'pg';
 export const poolLimits = {
   /** Connections one store holds at most (queries beyond wait for a free one). */
   connectionsMax: 10,
+  /**
+   * Connections the store of another account (KUMO_ACCOUNTS, its own schema) holds at most: with the
+   * 10 accounts `accountsMax` allows, one server holds at most 10 + 9 × 4 = 46, within PostgreSQL's
+   * default max_connections of 100 for two servers on one database.
+   */
+  accountConnectionsMax: 4,
   /** A new connection that is not up within this long fails (the call fails; the server keeps running). */
   connectTimeoutMs: 5_000,
   /** The server cancels a statement that runs longer (statement_timeout). */
@@ -51,7 +57,7 @@ export function createPool(url: string, onIdleError: (e: Error) => void, schema?
     ...connectionConfig(url),
     // Another account's store (issue 18): its own schema, first on every connection's search_path.
     ...(schema !== undefined ? { options: `-c search_path=${quoteIdent(schema)}` } : {}),
-    max: poolLimits.connectionsMax,
+    max: schema !== undefined ? poolLimits.accountConnectionsMax : poolLimits.connectionsMax,
     idleTimeoutMillis: poolLimits.idleMs,
   });
   pool.on('error', onIdleError);
