@@ -473,6 +473,14 @@ describe('debugging functions (KUMO_DEBUG_FUNCTIONS on)', () => {
     const sh = await route(s, 'PUT', '/kumo/functions/dbg-sh/debug', { Port: basePort });
     assert.equal(sh.status, 400);
     assert.match(String(sh.json.message ?? sh.json.Message), /dbg-sh runs provided\.al2023: Kumo opens the debugger of Node\.js \(the inspector\) and Python \(debugpy\) functions only/);
+    // An emulated (arm64 under qemu-user) EE starts its ordinary command: refused, not a port that never answers.
+    await s.client.send(new CreateFunctionCommand({
+      FunctionName: 'dbg-arm', Runtime: 'nodejs20.x', Architectures: ['arm64'], Role: role, Handler: 'index.handler', Code: { ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => 1;' }) },
+    }));
+    const arm = await route(s, 'PUT', '/kumo/functions/dbg-arm/debug', { Port: basePort });
+    assert.equal(arm.status, 400);
+    assert.match(String(arm.json.message ?? arm.json.Message), /dbg-arm runs on arm64 under emulation: Kumo opens the debugger of functions of the host's architecture \(x86_64\) only/);
+    assert.equal(await listening(basePort), false);
     const bad = await route(s, 'PUT', '/kumo/functions/dbg/debug', { Port: 80 });
     assert.equal(bad.status, 400);
     assert.match(String(bad.json.message ?? bad.json.Message), /Port must be between 1024 and 65535/);
