@@ -238,6 +238,7 @@ class RemoteSandbox implements Sandbox {
   exit(info: SandboxExit): void {
     if (this.done) return;
     this.done = true;
+    this.cgroup?.closeFiles();
     this.driver.forget(this.id);
     this.onExit(info);
   }
@@ -275,7 +276,7 @@ class RemoteSandbox implements Sandbox {
 
   private peak = 0;
   memoryPeakBytes(): number {
-    const v = this.cgroup?.memoryPeakBytes();
+    const v = this.cgroup?.memoryPeakBytes(!this.done);
     if (v !== undefined) this.peak = Math.max(this.peak, v);
     return this.peak;
   }
