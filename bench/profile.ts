@@ -16,10 +16,14 @@
  * and one from this one, measured round by round, alternating which goes
  * first (as the benchmark interleaves targets), without the profiler.
  *
- * `--no-prof` measures CPU ms per request without the profiler's own cost.
+ * `--no-prof` measures CPU ms per request without the profiler's own cost;
+ * `--trace` exports every invocation's spans (KUMO_TRACING_SAMPLE_ALL=1) to
+ * an OTLP/HTTP sink in this process, as the benchmark's tracing phase does.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { concurrent, sequential, simultaneous } from './lib/load';
 import { cpuMs, tempDir } from './lib/procs';
 import { summarize } from './lib/stats';
@@ -170,6 +174,16 @@ async function main(): Promise<void> {
   fs.chmodSync(profDir, 0o777); // the API process drops root before it exits and writes its profile
   const env: Record<string, string> = {};
   if (process.env.KUMO_LAMBDA_METRICS) env.KUMO_LAMBDA_METRICS = process.env.KUMO_LAMBDA_METRICS;
+  let sink: http.Server | undefined;
+  if (process.argv.includes('--trace')) {
+    sink = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((r) => sink!.listen(0, '127.0.0.1', () => r()));
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces`;
+    env.KUMO_TRACING_SAMPLE_ALL = '1';
+  }
   const kumo = await Kumo.start({ env, nodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
   console.log(`Kumo pid ${kumo.pid} on port ${kumo.port}${prof ? `, profiles in ${profDir}` : ''}`);
   const fn = 'prof-node';
@@ -204,6 +218,7 @@ async function main(): Promise<void> {
     if (s.errorSamples.length || r.errorSamples.length) console.log('errors:', [...s.errorSamples, ...r.errorSamples]);
   } finally {
     await kumo.stop();
+    sink?.close();
   }
   if (!prof) return;
   const files = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
