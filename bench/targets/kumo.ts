@@ -83,18 +83,29 @@ export class Kumo {
   /** Extra environment of the server (bench phase `tracing`: the OTLP collector). */
   extraEnv: Record<string, string> = {};
 
-  static async start(opts: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<Kumo> {
-    if (!fs.existsSync(path.join(projectRoot, 'dist', 'src', 'cli', 'main.js'))) throw new Error('Kumo is not built (dist/src/cli/main.js missing): run make build');
+  /** Node.js flags of the server process (bench/profile.ts: `--cpu-prof`); empty: `bin/kumo` as a user runs it. */
+  nodeArgs: string[] = [];
+
+  /** The checkout whose build runs (bench/profile.ts --ab: another build beside this one); default this one. */
+  root = projectRoot;
+
+  static async start(opts: { databaseUrl?: string; env?: Record<string, string>; nodeArgs?: string[]; root?: string } = {}): Promise<Kumo> {
+    const root = opts.root ?? projectRoot;
+    if (!fs.existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js'))) throw new Error(`Kumo is not built (${root}/dist/src/cli/main.js missing): run make build`);
     const k = new Kumo();
+    k.root = root;
     k.databaseUrl = opts.databaseUrl;
     k.extraEnv = opts.env ?? {};
+    k.nodeArgs = opts.nodeArgs ?? [];
     await k.launch();
     return k;
   }
 
   private async launch(): Promise<void> {
-    this.proc = start(kumoBin, ['server', '--port', '0', '--data-dir', this.dataDir], {
-      cwd: projectRoot,
+    const args = ['server', '--port', '0', '--data-dir', this.dataDir];
+    const [cmd, argv] = this.nodeArgs.length || this.root !== projectRoot ? [process.execPath, [...this.nodeArgs, path.join(this.root, 'dist', 'src', 'cli', 'main.js'), ...args]] : [kumoBin, args];
+    this.proc = start(cmd, argv, {
+      cwd: this.root,
       env: measuredEnv({
         KUMO_ACCESS_KEY_ID: this.creds.accessKeyId, KUMO_SECRET_ACCESS_KEY: this.creds.secretAccessKey,
         ...(this.databaseUrl ? { KUMO_DATABASE_URL: this.databaseUrl } : {}),

@@ -105,10 +105,15 @@ function isUnreserved(b: number): boolean {
   );
 }
 
-/** Bytes of a wire string: what arrives on the wire is bytes, which Node hands over as latin1. */
-function wireBytes(s: string): Buffer {
+/** How a wire string becomes bytes again: what arrives on the wire is bytes, which Node hands over as latin1. */
+function wireEncoding(s: string): 'latin1' | 'utf8' {
   // eslint-disable-next-line no-control-regex
-  return /^[\u0000-\u00ff]*$/.test(s) ? Buffer.from(s, 'latin1') : Buffer.from(s, 'utf8');
+  return /^[\u0000-\u00ff]*$/.test(s) ? 'latin1' : 'utf8';
+}
+
+/** Bytes of a wire string. */
+function wireBytes(s: string): Buffer {
+  return Buffer.from(s, wireEncoding(s));
 }
 
 /** AWS's UriEncode: every byte outside the unreserved set as %XX (upper-case hex). */
@@ -222,6 +227,8 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
 
 /** Trim and collapse runs of whitespace to one space, as the signers do. */
 function canonicalHeaderValue(v: string): string {
+  // Most values have no whitespace to trim or collapse: no new string for them.
+  if (!/^\s|\s$|\s\s|[^\S ]/.test(v)) return v;
   return v.trim().replace(/\s+/g, ' ');
 }
 
@@ -424,7 +431,8 @@ export function verifySigV4(req: SigV4Request, opts: SigV4Options): SigV4Result 
   // 4. Date: format, then the time window.
   const requestMs = parseRequestDate(parsed.dateText, parsed.fromDateHeader);
   if (requestMs === undefined) return fail('IncompleteSignatureException', msgBadDate(parsed.dateText));
-  const amzDate = formatAmzDate(requestMs);
+  // A valid basic-format date is its own canonical form (parseRequestDate checked every field); an HTTP date is reformatted.
+  const amzDate = AMZ_DATE_RE.test(parsed.dateText) ? parsed.dateText : formatAmzDate(requestMs);
   const future = futureError(requestMs, opts.nowMs, opts.clockSkewMs);
   if (future) return future;
   if (parsed.presigned && parsed.expires !== undefined) {
@@ -498,7 +506,7 @@ export function verifySigV4(req: SigV4Request, opts: SigV4Options): SigV4Result 
     `${canonicalHeaders}\n${parsed.signedHeaders}\n${payloadHash}`;
   const scope = `${scopeDate}/${scopeRegion}/${scopeService}/${scopeTerm}`;
   const stringToSign = `${ALGORITHM}\n${parsed.fromDateHeader ? amzDate : parsed.dateText}\n${scope}\n${createHash('sha256')
-    .update(wireBytes(canonicalRequest))
+    .update(canonicalRequest, wireEncoding(canonicalRequest))
     .digest('hex')}`;
   const expected = Buffer.from(createHmac('sha256', signingKey(secret, scopeDate, scopeRegion, scopeService)).update(stringToSign, 'utf8').digest('hex'));
   const given = Buffer.from(parsed.signature.toLowerCase());

@@ -161,7 +161,7 @@ export class RuntimeApiServer {
     }
     req.once('end', () => {
       ee.endStream(id);
-      reply(res, 202, { status: 'OK' });
+      reply(res, 202, accepted);
     });
     req.once('close', () => {
       if (!req.complete) ee.fail('Runtime.ExitError', `RequestId: ${id} Error: the runtime's response stream ended before it was complete`);
@@ -184,7 +184,7 @@ export class RuntimeApiServer {
     if (req.method === 'POST' && rest === 'init/error') {
       return readBody(req, errorBodyBytesMax, (body) => {
         this.hooks.onInitError(ee, headerString(req, 'lambda-runtime-function-error-type') ?? 'Runtime.Unknown', body);
-        reply(res, 202, { status: 'OK' });
+        reply(res, 202, accepted);
       });
     }
     if (req.method === 'POST' && rest.startsWith('invocation/')) {
@@ -213,14 +213,14 @@ export class RuntimeApiServer {
             });
           }
           const ok = ee.complete(id, { kind: 'response', body });
-          reply(res, ok ? 202 : 400, ok ? { status: 'OK' } : { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+          reply(res, ok ? 202 : 400, ok ? accepted : { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
         });
       }
       if (kind === 'error') {
         return readBody(req, errorBodyBytesMax, (body) => {
           const errorType = headerString(req, 'lambda-runtime-function-error-type') ?? 'Unhandled';
           const ok = ee.complete(id, { kind: 'error', body, errorType });
-          reply(res, ok ? 202 : 400, ok ? { status: 'OK' } : { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+          reply(res, ok ? 202 : 400, ok ? accepted : { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
         });
       }
     }
@@ -255,8 +255,12 @@ function deliverNext(res: http.ServerResponse, inv: Invocation): boolean {
   return true;
 }
 
+/** The answer to every accepted response or error post (JSON text made once). */
+const accepted = { status: 'OK' } as const;
+const acceptedText = JSON.stringify(accepted);
+
 function reply(res: http.ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
+  const text = body === accepted ? acceptedText : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -112,6 +112,8 @@ export class ExecutionEnvironment {
   private _lastUsedMs = Date.now();
   private readyResolvers: { resolve(): void; reject(e: Error): void }[] = [];
   private _failure: { errorType: string; errorMessage: string } | undefined;
+  /** The output drain started when the runtime answered (see drainOutput). */
+  private drained: Promise<void> | undefined;
 
   constructor(
     readonly id: string,
@@ -193,9 +195,17 @@ export class ExecutionEnvironment {
     return this.sandbox?.memoryPeakBytes() ?? 0;
   }
 
-  /** Everything the runtime wrote so far has been delivered to `line()` (the sandbox's `drainOutput`, when it has one). */
+  /**
+   * Everything the runtime wrote so far has been delivered to `line()` (the
+   * sandbox's `drainOutput`, when it has one). After `complete()` this is the
+   * drain started there: the runtime wrote its output before it posted its
+   * answer, so that drain covers it, and its round trip overlaps the rest of
+   * the answer's handling.
+   */
   async drainOutput(): Promise<void> {
-    await this.sandbox?.drainOutput?.();
+    const started = this.drained;
+    this.drained = undefined;
+    await (started ?? this.sandbox?.drainOutput?.());
   }
 
   /** Stop the idle EE's processes from running (a thaw awaits it). */
@@ -279,6 +289,7 @@ export class ExecutionEnvironment {
   assign(inv: Invocation): void {
     this.to('invoking');
     this.current = inv;
+    this.drained = undefined; // a drain from before this invocation covers none of its output
     this._lastUsedMs = Date.now();
     const w = this.waiter;
     this.waiter = undefined;
@@ -293,6 +304,7 @@ export class ExecutionEnvironment {
     this.current = undefined;
     this.to('idle');
     this._lastUsedMs = Date.now();
+    this.drained = this.sandbox?.drainOutput?.();
     inv.settle(outcome);
     return true;
   }

@@ -10,17 +10,25 @@ import type { WireResponse } from './wire';
  * model's member name; Lambda also sends `Type: User | Service`.
  */
 export class RouteTable {
-  constructor(private readonly routes: readonly Route[]) {}
+  /** The routes by method and segment count, in declaration order (the first match wins, as in one list). */
+  private readonly byShape = new Map<string, { route: Route; params: (string | undefined)[] }[]>();
+
+  constructor(routes: readonly Route[]) {
+    for (const r of routes) {
+      const key = `${r.method} ${r.path.length}`;
+      let list = this.byShape.get(key);
+      if (!list) this.byShape.set(key, (list = []));
+      list.push({ route: r, params: r.path.map((p) => (p.startsWith('{') ? p.slice(1, -1) : undefined)) });
+    }
+  }
 
   match(method: string, segments: string[]): { route: Route; params: Record<string, string> } | undefined {
-    outer: for (const r of this.routes) {
-      if (r.method !== method || r.path.length !== segments.length) continue;
+    const list = this.byShape.get(`${method} ${segments.length}`);
+    if (!list) return undefined;
+    outer: for (const { route: r, params: names } of list) {
+      for (let i = 0; i < names.length; i++) if (names[i] === undefined && r.path[i] !== segments[i]) continue outer;
       const params: Record<string, string> = {};
-      for (let i = 0; i < r.path.length; i++) {
-        const p = r.path[i]!;
-        if (p.startsWith('{')) params[p.slice(1, -1)] = segments[i]!;
-        else if (p !== segments[i]) continue outer;
-      }
+      for (let i = 0; i < names.length; i++) if (names[i] !== undefined) params[names[i]!] = segments[i]!;
       return { route: r, params };
     }
     return undefined;

@@ -210,15 +210,52 @@ export class SandboxCgroup {
     return keyedValue(readText(path.join(this.dirOf('memory'), 'memory.oom_control')), 'oom_kill') ?? 0;
   }
 
-  /** Peak memory use in bytes; undefined once the cgroup is gone. */
-  memoryPeakBytes(): number | undefined {
+  /**
+   * The peak-memory file, kept open once read (REPORT reads it after every
+   * invoke: one pread instead of open, read and close). One descriptor per
+   * live EE; `closeFiles()` gives it back.
+   */
+  private peakFd: number | undefined;
+  private readonly peakBuf = Buffer.alloc(32);
+
+  /** Peak memory use in bytes; undefined once the cgroup is gone. `keepOpen`: keep the file open for the next read. */
+  memoryPeakBytes(keepOpen = true): number | undefined {
+    if (this.peakFd !== undefined) {
+      try {
+        const n = fs.readSync(this.peakFd, this.peakBuf, 0, this.peakBuf.length, 0);
+        return Number(this.peakBuf.toString('latin1', 0, n).trim());
+      } catch {
+        this.closeFiles(); // the cgroup is gone (ENODEV): read by name below, which says so
+      }
+    }
     const dir = this.dirOf('memory');
     const names = this.layout.version === 2 ? ['memory.peak', 'memory.current'] : ['memory.max_usage_in_bytes'];
     for (const name of names) {
-      const text = readText(path.join(dir, name));
-      if (text !== undefined) return Number(text.trim());
+      const file = path.join(dir, name);
+      const text = readText(file);
+      if (text === undefined) continue;
+      if (keepOpen) {
+        try {
+          this.peakFd = fs.openSync(file, 'r');
+        } catch {
+          /* out of descriptors: read by name next time too */
+        }
+      }
+      return Number(text.trim());
     }
     return undefined;
+  }
+
+  /** Closes the files kept open (before the cgroup is removed, or when the EE is gone). */
+  closeFiles(): void {
+    if (this.peakFd === undefined) return;
+    const fd = this.peakFd;
+    this.peakFd = undefined;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* already closed */
+    }
   }
 
   /** Sets the CFS bandwidth limit (µs of CPU time per period); one file write, no process. */

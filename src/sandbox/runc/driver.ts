@@ -631,7 +631,7 @@ export class RuncSandbox implements Sandbox {
 
   memoryPeakBytes(): number {
     if (this.state === 'running' || this.state === 'stopping') {
-      const v = this.cgroup.memoryPeakBytes();
+      const v = this.cgroup.memoryPeakBytes(this.state === 'running');
       if (v !== undefined) this.peakBytes = Math.max(this.peakBytes, v);
     }
     return this.peakBytes;
@@ -660,6 +660,7 @@ export class RuncSandbox implements Sandbox {
       // 2. Read what only the cgroup knows, before it is removed.
       const oomKilled = this.cgroup.oomKills() > 0;
       this.memoryPeakBytes();
+      this.cgroup.closeFiles();
       // 3. Report: every process of the container has ended. The address
       //    stays this EE's until step 5 (the Runtime API maps EEs by address).
       const ended = parseInitStatus(this.statusText, os.constants.signals) ?? { exitCode: null, signal: 'SIGKILL' };

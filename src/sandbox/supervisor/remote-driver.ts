@@ -150,6 +150,37 @@ export class RemoteSandboxDriver implements SandboxDriver {
     });
   }
 
+  /** Drain requests sent and not answered yet. */
+  private drainsInFlight = 0;
+  /** A drain not sent yet: every sandbox asking before it goes shares it. */
+  private drainQueued: Promise<void> | undefined;
+
+  /**
+   * @internal A `drain` round trip: sent at once when none is under way;
+   * else one request, sent from this turn's check phase, serves every
+   * sandbox that asks meanwhile. The supervisor answers a drain after a turn
+   * of its own loop, having forwarded what every EE wrote before the request
+   * reached it, so one request covers the output of all of them.
+   */
+  drain(sandbox: string): Promise<void> {
+    if (this.drainsInFlight === 0 && !this.drainQueued) return this.sendDrain(sandbox);
+    this.drainQueued ??= new Promise<void>((resolve) => {
+      setImmediate(() => {
+        this.drainQueued = undefined;
+        void this.sendDrain(sandbox).then(resolve);
+      });
+    });
+    return this.drainQueued;
+  }
+
+  private sendDrain(sandbox: string): Promise<void> {
+    this.drainsInFlight++;
+    return this.call({ op: 'drain', sandbox }).then(
+      () => void this.drainsInFlight--,
+      () => void this.drainsInFlight--,
+    );
+  }
+
   /** @internal */
   forget(id: string): void {
     this.live.delete(id);
@@ -238,6 +269,7 @@ class RemoteSandbox implements Sandbox {
   exit(info: SandboxExit): void {
     if (this.done) return;
     this.done = true;
+    this.cgroup?.closeFiles();
     this.driver.forget(this.id);
     this.onExit(info);
   }
@@ -275,15 +307,15 @@ class RemoteSandbox implements Sandbox {
 
   private peak = 0;
   memoryPeakBytes(): number {
-    const v = this.cgroup?.memoryPeakBytes();
+    const v = this.cgroup?.memoryPeakBytes(!this.done);
     if (v !== undefined) this.peak = Math.max(this.peak, v);
     return this.peak;
   }
 
-  /** One round trip: the supervisor answers after forwarding what the EE wrote before (the channel keeps order). */
+  /** One round trip (shared with the other EEs draining in this turn): the supervisor answers after forwarding what the EE wrote before (the channel keeps order). */
   async drainOutput(): Promise<void> {
     if (this.done) return;
-    await this.driver.call({ op: 'drain', sandbox: this.id }).catch(() => undefined);
+    await this.driver.drain(this.id);
   }
 
   destroy(): Promise<void> {
