@@ -9,7 +9,7 @@ import type { Store } from './store/types';
 import { Keyring } from './keys/keyring';
 import { FsBlobStore } from './blobs/blob-store';
 import { CodeCache } from './blobs/code-cache';
-import type { FunctionService } from './control/functions';
+import { collectCode, type FunctionService } from './control/functions';
 import { RuntimeApiServer } from './runtime-api/server';
 import { InvokeTracer, tracingFromEnv } from './tracing/tracer';
 import { XrayDaemon } from './tracing/xray-daemon';
@@ -37,6 +37,7 @@ import type { BusScheduledRules } from './events/scheduled-rules';
 import type { ScheduleEngine } from './schedules/engine';
 import type { ScheduledRuleSource } from './domain/scheduled-rules';
 import { AccountCell } from './account-cell';
+import { pruneOptTrees } from './control/layers';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -159,12 +160,16 @@ export class KumoServer {
       apiPort: () => this.port,
       urlPort: () => this.urlPort,
     };
-    this.home = new AccountCell(shared, this.store, this.credentials, cfg.accountId, path.join(cfg.dataDir, 'opt'), { scheduledRules: this.opts.scheduledRules });
+    // Layers' merged /opt trees: one root for every account (content-addressed), emptied before the accounts compose.
+    const optRoot = path.join(cfg.dataDir, 'opt');
+    this.home = new AccountCell(shared, this.store, this.credentials, cfg.accountId, optRoot, { scheduledRules: this.opts.scheduledRules });
     this.cells.set(cfg.accountId, this.home);
     for (const id of cfg.accounts) {
       const dir = accountDir(cfg.dataDir, id);
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      this.cells.set(id, new AccountCell(shared, await openStore(cfg, id), loadCredentials(dir, {}), id, path.join(dir, 'opt')));
+      // Trees an earlier Kumo kept per account (<data>/accounts/<id>/opt), which the supervisor never mounted.
+      await pruneOptTrees(path.join(dir, 'opt'));
+      this.cells.set(id, new AccountCell(shared, await openStore(cfg, id), loadCredentials(dir, {}), id, optRoot));
     }
     // 3. Sandboxes: clean leftovers of a crash, prepare the network; then the Runtime API on its host address.
     this.driver =
@@ -213,9 +218,22 @@ export class KumoServer {
       // The invoke listener's address is known only once it listens: a getter, read when a management call is refused.
       Object.defineProperty(plane, 'invokeAddress', { get: () => `http://${invokeHost.includes(':') ? `[${invokeHost}]` : invokeHost}:${this.invokePort}` });
     }
+    await pruneOptTrees(optRoot);
     for (const cell of this.cells.values()) await cell.compose(callers, plane);
+    // Code no account references any more (blobs and the code cache are every account's).
+    await collectCode([...this.cells.values()].map((c) => c.store), blobs, code);
+    // The crossings between accounts (issue 18): resource policies (authorizer), other accounts' layer versions, their roles (AssumeRole).
     const peers = (id: string) => this.cells.get(id)?.authorizer;
-    for (const cell of this.cells.values()) cell.authorizer.peers = peers;
+    const layerPeers = (id: string) => {
+      const c = this.cells.get(id);
+      return c && { layers: c.layers, authorizer: c.authorizer };
+    };
+    const identityPeers = (id: string) => this.cells.get(id)?.identity;
+    for (const cell of this.cells.values()) {
+      cell.authorizer.peers = peers;
+      cell.layers.peers = layerPeers;
+      cell.identity.peers = identityPeers;
+    }
     const many = this.cells.size > 1;
     // Control plane vs data plane (KUMO_INVOKE_PORT): Lambda's invoke operations on their own listener, and only there.
     if (cfg.invokePort !== undefined) {
@@ -280,25 +298,17 @@ export class KumoServer {
 
   /**
    * The account a request belongs to, when the server has several: the
-   * account a Lambda function ARN in the path names (a cross-account call,
-   * authorised there by its resource policy), else the signer's. Undefined:
-   * the server's own (also for unsigned or unknown keys, which it refuses).
+   * account a Lambda function or layer ARN in the path names, or the layer
+   * version ARN of GetLayerVersionByArn (a cross-account call, authorised
+   * there by its resource policy), else the signer's. Undefined: the
+   * server's own (also for unsigned or unknown keys, which it refuses).
    */
   private cellOf(req: http.IncomingMessage, callers: CallerResolver): AccountCell | undefined {
     const url = req.url ?? '/';
-    const fn = /^\/\d{4}-\d{2}-\d{2}\/functions\/([^/?]+)/.exec(url);
-    if (fn) {
-      let name: string;
-      try {
-        name = decodeURIComponent(fn[1]!);
-      } catch {
-        name = '';
-      }
-      const account = name.startsWith('arn:') ? name.split(':')[4] : /^(\d{12}):function:/.exec(name)?.[1];
-      if (account !== undefined) {
-        const cell = this.cells.get(account);
-        if (cell) return cell;
-      }
+    const named = accountInPath(url);
+    if (named !== undefined) {
+      const cell = this.cells.get(named);
+      if (cell) return cell;
     }
     const key = signingKeyOf(req);
     if (!key) return undefined;
@@ -407,7 +417,7 @@ async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<vo
   }
 }
 
-/** `<dataDir>/accounts/<id>`: another account's root key and /opt trees (and its SQLite database). */
+/** `<dataDir>/accounts/<id>`: another account's root key (and its SQLite database). */
 export function accountDir(dataDir: string, accountId: string): string {
   return path.join(dataDir, 'accounts', accountId);
 }
@@ -416,6 +426,36 @@ export function accountDir(dataDir: string, accountId: string): string {
 async function openStore(cfg: KumoConfig, accountId: string | undefined): Promise<Store> {
   if (cfg.databaseUrl) return PostgresStore.open(cfg.databaseUrl, {}, accountId === undefined ? undefined : `kumo_account_${accountId}`);
   return new SqliteStore(path.join(accountId === undefined ? cfg.dataDir : accountDir(cfg.dataDir, accountId), 'kumo.db'));
+}
+
+/**
+ * The account a Lambda call names in its path (issue 18 routing): a
+ * function ARN or `<account>:function:<name>` in `/…/functions/{FunctionName}`,
+ * a layer ARN in `/…/layers/{LayerName}`, the `Arn` of GetLayerVersionByArn
+ * (`/…/layers?find=LayerVersion&Arn=…`). Undefined when it names none.
+ */
+export function accountInPath(url: string): string | undefined {
+  const decoded = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return '';
+    }
+  };
+  const fn = /^\/\d{4}-\d{2}-\d{2}\/functions\/([^/?]+)/.exec(url);
+  if (fn) {
+    const name = decoded(fn[1]!);
+    return name.startsWith('arn:') ? name.split(':')[4] : /^(\d{12}):function:/.exec(name)?.[1];
+  }
+  const layer = /^\/\d{4}-\d{2}-\d{2}\/layers(?:\/([^/?]+)[^?]*)?(?:\?(.*))?$/.exec(url);
+  if (!layer) return undefined;
+  if (layer[1] !== undefined) {
+    const name = decoded(layer[1]);
+    return name.startsWith('arn:') ? name.split(':')[4] : undefined;
+  }
+  const q = new URLSearchParams(layer[2] ?? '');
+  const arn = q.get('find') === 'LayerVersion' ? q.get('Arn') : null;
+  return arn?.startsWith('arn:') ? arn.split(':')[4] : undefined;
 }
 
 /** The access key id a request is signed with (Authorization header or pre-signed query), and a pre-signed URL's session token. */
