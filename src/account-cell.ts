@@ -132,7 +132,7 @@ export class AccountCell {
   readonly logs: LogSink;
   /** What starting an EE of this account needs (placement's EeContext). */
   readonly eeContext: EeContext;
-  private layers!: LayerService;
+  layers!: LayerService;
   limiter!: ConcurrencyLimiter;
   lambdaMetrics!: LambdaMetrics;
   metrics!: MetricsRegistry;
@@ -163,7 +163,12 @@ export class AccountCell {
     readonly store: Store,
     readonly credentials: Credentials,
     accountId: string,
-    /** The cell's own directory for layers' merged /opt trees (pruned against this cell's store only). */
+    /**
+     * Where layers' merged /opt trees are: the server's one `<data>/opt` for
+     * every account (a tree is named by the code keys it merges, so two
+     * accounts' functions with the same layers share it; the supervisor
+     * mounts trees from there only), emptied by the server at start.
+     */
     private readonly optDir: string,
     private readonly opts: { scheduledRules?: ScheduledRuleSource } = {},
   ) {
@@ -218,7 +223,8 @@ export class AccountCell {
     this.authorizer = new IdentityAuthorizer(this.identity);
     // 2. Functions.
     const layers = (this.layers = new LayerService(this.store, blobs, code, this.optDir, cfg));
-    await layers.pruneOpt();
+    // A function naming a layer version needs lambda:GetLayerVersion on it (another account's: the server sets `layers.peers`).
+    layers.authorizer = this.authorizer;
     this.functions = new FunctionService(this.store, blobs, keyring, code, layers, cfg);
     // Execution roles (issue 18): CreateFunction/UpdateFunctionConfiguration need one Lambda can assume.
     this.functions.roles = this.identity;
@@ -287,8 +293,12 @@ export class AccountCell {
     // Function URLs: configs in the store; FunctionUrl names the URL listener's port (known once it listens, before any request).
     this.functionUrls = new FunctionUrlService(this.store, this.functions, (id) => functionUrlOf(id, cfg.region, this.shared.urlPort()));
     this.functionPolicies = new FunctionPolicyService(this.store, this.functions);
-    // Lambda's function policies are the resource policies of `lambda:` calls (identity/authorizer.ts).
-    this.authorizer.registerResourcePolicies('lambda', this.functionPolicies);
+    // Lambda's resource policies for `lambda:` calls (identity/authorizer.ts): a layer version ARN's is its layer version
+    // policy (AddLayerVersionPermission), any other ARN's the function policy (AddPermission).
+    const functionPolicies = this.functionPolicies;
+    this.authorizer.registerResourcePolicies('lambda', {
+      policyOf: (arn) => (parseLambdaArn(arn)?.type === 'layer' ? layers.policyOf(arn) : functionPolicies.policyOf(arn)),
+    });
     // HTTP APIs (API Gateway v2): served on the URL listener too, so ApiEndpoint names its port.
     this.httpApis = new HttpApiService(this.store, cfg.accountId, (id) => apiEndpointOf(id, cfg.region, this.shared.urlPort()));
     this.queue = new AsyncQueue(cfg, this.store, invoker, this.logs, this.deliveries, invokeConfigs, lambdaMetrics);

@@ -8,7 +8,7 @@ import type { Store } from './store/types';
 import { Keyring } from './keys/keyring';
 import { FsBlobStore } from './blobs/blob-store';
 import { CodeCache } from './blobs/code-cache';
-import type { FunctionService } from './control/functions';
+import { collectCode, type FunctionService } from './control/functions';
 import { RuntimeApiServer } from './runtime-api/server';
 import { InvokeTracer, tracingFromEnv } from './tracing/tracer';
 import { XrayDaemon } from './tracing/xray-daemon';
@@ -36,6 +36,7 @@ import type { BusScheduledRules } from './events/scheduled-rules';
 import type { ScheduleEngine } from './schedules/engine';
 import type { ScheduledRuleSource } from './domain/scheduled-rules';
 import { AccountCell } from './account-cell';
+import { pruneOptTrees } from './control/layers';
 
 /**
  * On stop, how long requests and queued invocations in flight may still run
@@ -159,12 +160,16 @@ export class KumoServer {
       urlPort: () => this.urlPort,
       peer: (id: string) => this.cells.get(id),
     };
-    this.home = new AccountCell(shared, this.store, this.credentials, cfg.accountId, path.join(cfg.dataDir, 'opt'), { scheduledRules: this.opts.scheduledRules });
+    // Layers' merged /opt trees: one root for every account (content-addressed), emptied before the accounts compose.
+    const optRoot = path.join(cfg.dataDir, 'opt');
+    this.home = new AccountCell(shared, this.store, this.credentials, cfg.accountId, optRoot, { scheduledRules: this.opts.scheduledRules });
     this.cells.set(cfg.accountId, this.home);
     for (const id of cfg.accounts) {
       const dir = accountDir(cfg.dataDir, id);
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      this.cells.set(id, new AccountCell(shared, await openStore(cfg, id), loadCredentials(dir, {}), id, path.join(dir, 'opt')));
+      // Trees an earlier Kumo kept per account (<data>/accounts/<id>/opt), which the supervisor never mounted.
+      await pruneOptTrees(path.join(dir, 'opt'));
+      this.cells.set(id, new AccountCell(shared, await openStore(cfg, id), loadCredentials(dir, {}), id, optRoot));
     }
     // 3. Sandboxes: clean leftovers of a crash, prepare the network; then the Runtime API on its host address.
     this.driver =
@@ -213,9 +218,22 @@ export class KumoServer {
       // The invoke listener's address is known only once it listens: a getter, read when a management call is refused.
       Object.defineProperty(plane, 'invokeAddress', { get: () => `http://${invokeHost.includes(':') ? `[${invokeHost}]` : invokeHost}:${this.invokePort}` });
     }
+    await pruneOptTrees(optRoot);
     for (const cell of this.cells.values()) await cell.compose(callers, plane);
+    // Code no account references any more (blobs and the code cache are every account's).
+    await collectCode([...this.cells.values()].map((c) => c.store), blobs, code);
+    // The crossings between accounts (issue 18): resource policies (authorizer), other accounts' layer versions, their roles (AssumeRole).
     const peers = (id: string) => this.cells.get(id)?.authorizer;
-    for (const cell of this.cells.values()) cell.authorizer.peers = peers;
+    const layerPeers = (id: string) => {
+      const c = this.cells.get(id);
+      return c && { layers: c.layers, authorizer: c.authorizer };
+    };
+    const identityPeers = (id: string) => this.cells.get(id)?.identity;
+    for (const cell of this.cells.values()) {
+      cell.authorizer.peers = peers;
+      cell.layers.peers = layerPeers;
+      cell.identity.peers = identityPeers;
+    }
     const many = this.cells.size > 1;
     // Control plane vs data plane (KUMO_INVOKE_PORT): Lambda's invoke operations on their own listener, and only there.
     if (cfg.invokePort !== undefined) {
@@ -381,7 +399,7 @@ async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<vo
   }
 }
 
-/** `<dataDir>/accounts/<id>`: another account's root key and /opt trees (and its SQLite database). */
+/** `<dataDir>/accounts/<id>`: another account's root key (and its SQLite database). */
 export function accountDir(dataDir: string, accountId: string): string {
   return path.join(dataDir, 'accounts', accountId);
 }

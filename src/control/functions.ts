@@ -15,7 +15,7 @@ import {
   Checker, checkArchitectureRuns, checkArchitectures, checkDescription, checkEnvironment, checkEphemeral, checkHandler, checkKmsKeyArn,
   checkLogging, checkMemory, checkRole, checkRuntime, checkTags, checkTimeout, checkTracing, hostArchitecture,
 } from './validate';
-import type { LayerService } from './layers';
+import type { LayerCaller, LayerService } from './layers';
 import { checkDeadLetter, checkSettings } from './settings';
 
 import type { CodeInput, CreateFunctionInput, UpdateFunctionCodeInput, UpdateFunctionConfigurationInput } from './inputs';
@@ -91,7 +91,8 @@ export class FunctionService {
     return { name: ref.name, qualifier: resolveQualifier(ref, qualifierParam) };
   }
 
-  async create(body: CreateFunctionInput): Promise<VersionRecord> {
+  /** `caller`: the API's signer, for the layers the function names (LayerService.resolveRefs). */
+  async create(body: CreateFunctionInput, caller?: LayerCaller): Promise<VersionRecord> {
     const c = new Checker();
     if (body.FunctionName === undefined) throw missing('FunctionName');
     const ref = parseFunctionName(body.FunctionName, this.ctx, { use: 'create' });
@@ -106,7 +107,7 @@ export class FunctionService {
     const architectures = checkArchitectures(c, body.Architectures);
     const logging = checkLogging(c, body.LoggingConfig);
     const env = checkEnvironment(c, body.Environment);
-    const layers = await this.layers.resolveRefs(c, body.Layers);
+    const layers = await this.layers.resolveRefs(c, body.Layers, caller);
     const tracing = checkTracing(c, body.TracingConfig);
     const kmsKeyArn = checkKmsKeyArn(c, body.KMSKeyArn);
     const deadLetter = checkDeadLetter(c, body.DeadLetterConfig);
@@ -275,7 +276,7 @@ export class FunctionService {
     return publish ? this.publishAfterActivation(name) : updated;
   }
 
-  async updateConfiguration(rawName: string, body: UpdateFunctionConfigurationInput): Promise<VersionRecord> {
+  async updateConfiguration(rawName: string, body: UpdateFunctionConfigurationInput, caller?: LayerCaller): Promise<VersionRecord> {
     const { name, qualifier } = this.ref(rawName);
     if (qualifier !== undefined) throw invalidParameter('Unsupported FunctionName: a qualifier cannot be given when updating configuration.');
     const c = new Checker();
@@ -288,7 +289,7 @@ export class FunctionService {
     const ephemeral = checkEphemeral(c, body.EphemeralStorage);
     const logging = checkLogging(c, body.LoggingConfig);
     const env = checkEnvironment(c, body.Environment);
-    const layers = await this.layers.resolveRefs(c, body.Layers);
+    const layers = await this.layers.resolveRefs(c, body.Layers, caller);
     const tracing = checkTracing(c, body.TracingConfig);
     const revisionId = c.string(body.RevisionId, 'revisionId');
     const kmsKeyArn = checkKmsKeyArn(c, body.KMSKeyArn);
@@ -372,7 +373,11 @@ export class FunctionService {
     return this.store.countFunctions();
   }
 
-  /** At start-up: finish activations a crash interrupted, and drop unreferenced code blobs. */
+  /**
+   * At start-up: finish activations a crash interrupted. Unreferenced code
+   * blobs are dropped by the server (`collectCode`), once every account's
+   * store is open: the blobs and the code cache are shared by all accounts.
+   */
   async recover(): Promise<void> {
     let after: string | undefined;
     for (;;) {
@@ -383,9 +388,6 @@ export class FunctionService {
       }
       after = page[page.length - 1]!.name;
     }
-    const referenced = await this.store.referencedCodeKeys();
-    for (const key of await this.blobs.list()) if (!referenced.has(key)) await this.blobs.delete(key);
-    await this.code.prune(referenced);
   }
 
   /** Seals the environment under the default key, or the function's own named key (KMSKeyArn). */
@@ -533,4 +535,19 @@ function checkJsonLogs(runtime: string, logFormat: string | undefined): void {
   if (logFormat === 'JSON' && runtimeSpec(runtime)?.jsonLogs === false) {
     throw invalidParameter(`LoggingConfig LogFormat JSON is not supported by this Kumo server for ${runtime}: its runtime writes text logs. Use LogFormat Text.`);
   }
+}
+
+/**
+ * At start-up, before the API listens: drops the code blobs and unpacked
+ * trees no function version or layer version of any account references.
+ * The blob store and code cache are shared by every account of the server
+ * (a function may run another account's layer, whose copy it keeps when
+ * that account deletes the layer version), so the kept set is the union of
+ * every account's store.
+ */
+export async function collectCode(stores: readonly Pick<MetadataStore, 'referencedCodeKeys'>[], blobs: BlobStore, code: CodeCache): Promise<void> {
+  const referenced = new Set<string>();
+  for (const s of stores) for (const k of await s.referencedCodeKeys()) referenced.add(k);
+  for (const key of await blobs.list()) if (!referenced.has(key)) await blobs.delete(key);
+  await code.prune(referenced);
 }

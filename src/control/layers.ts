@@ -15,6 +15,7 @@ import type { AddLayerVersionPermissionInput, PublishLayerVersionInput } from '.
 import { awsTimestamp } from './time';
 import { exists } from '../fs-util';
 import { layerArn, layerVersionArn, parseArn, parseLambdaArn } from '../domain/arn';
+import { accessDeniedMessage, type Authorizer, type AuthzDecision, type ConditionContext, type Principal, type ResourcePolicySource } from '../identity/types';
 
 /** AWS: a function references at most 5 layers. */
 export const layersPerFunctionMax = 5;
@@ -33,6 +34,22 @@ const principalRe = /^(\d{12}|\*|arn:(aws[a-zA-Z-]*):iam::\d{12}:root)$/;
 const organizationIdRe = /^o-[a-z0-9]{10,32}$/;
 /** Layer versions listed per page by default (AWS: MaxItems 1–50). */
 const listPageMax = 50;
+/** The IAM action a function's use of a layer version needs (AWS: "To add layers to your function, you need lambda:GetLayerVersion"). */
+const useLayerAction = 'lambda:GetLayerVersion';
+
+/** Who names layers in CreateFunction / UpdateFunctionConfiguration: `lambda:GetLayerVersion` is asked on each layer version for them. */
+export interface LayerCaller {
+  principal: Principal;
+  /** The request's condition keys (the gateway's `conditionContext`). */
+  context: ConditionContext;
+}
+
+/** Another account of the server, as a function naming its layer versions sees it (issue 18). */
+export interface LayerPeer {
+  layers: LayerService;
+  /** That account's authorizer: its layer version policies decide for callers of other accounts. */
+  authorizer: Authorizer;
+}
 
 /**
  * Layers: versioned zips shared by functions, unpacked into /opt in the order
@@ -40,9 +57,23 @@ const listPageMax = 50;
  * encrypted, content-addressed blob store and the unpacked-tree cache with
  * function code; merged /opt trees are built once per distinct layer list.
  */
-export class LayerService {
+export class LayerService implements ResourcePolicySource {
   private readonly ctx: { region: string; accountId: string };
   private readonly optInflight = new Map<string, Promise<string>>();
+  /**
+   * This account's authorizer (set by its cell): a caller other than the
+   * account's root needs `lambda:GetLayerVersion` on each layer version of
+   * this account a function names. Unset: no such check (unit tests).
+   */
+  authorizer: Authorizer | undefined;
+  /**
+   * The server's other accounts (issue 18; set by the server): a function
+   * may name another account's layer version when that account's
+   * authorizer allows the caller `lambda:GetLayerVersion` on it (its layer
+   * version policy, AddLayerVersionPermission, and the caller's own identity
+   * policies). Unset or undefined for an account: its layers are refused.
+   */
+  peers: ((accountId: string) => LayerPeer | undefined) | undefined;
 
   constructor(
     private readonly store: MetadataStore,
@@ -146,6 +177,25 @@ export class LayerService {
     return rec;
   }
 
+  /** A layer version of this account by name and number, or undefined (for a function of another account naming it). */
+  version(name: string, version: number): Promise<LayerVersionRecord | undefined> {
+    return this.store.getLayerVersion(name, version);
+  }
+
+  /**
+   * The layer version policy an ARN of this account names, as the
+   * authorizer reads resource policies (the `lambda` source answers layer
+   * version ARNs here): undefined for no statement, another account or
+   * region, or anything but a layer version ARN.
+   */
+  async policyOf(resourceArn: string): Promise<string | undefined> {
+    const m = parseLayerVersionArn(resourceArn);
+    if (!m || m.region !== this.ctx.region || m.account !== this.ctx.accountId) return undefined;
+    const rec = await this.store.getLayerVersion(m.name, m.version);
+    if (!rec || !rec.statements.length) return undefined;
+    return JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: rec.statements });
+  }
+
   async getByArn(arn: string): Promise<LayerVersionRecord> {
     const m = parseLayerVersionArn(arn);
     if (!m) throw validationFailed([{ value: arn, path: 'arn', constraint: `Member must satisfy regular expression pattern: ${layerVersionArnPattern}` }]);
@@ -218,8 +268,16 @@ export class LayerService {
     if (!(await this.store.updateLayerVersionPolicy(next, rec.policyRevisionId))) throw staleRevision();
   }
 
-  /** Validates a function's Layers list (AWS's limits and messages) and resolves each ARN. */
-  async resolveRefs(c: Checker, arns: string[] | undefined): Promise<LayerRef[] | undefined> {
+  /**
+   * Validates a function's Layers list (AWS's limits and messages) and
+   * resolves each ARN. `caller` (the API's signer): each layer version must
+   * be one the caller may `lambda:GetLayerVersion` (not asked for this
+   * account's root on its own layers). Another account's layer version
+   * that is not allowed, not on this server, in another region or missing
+   * is AccessDeniedException in AWS's words, whichever it is (AWS does not
+   * tell a layer it refuses from one that does not exist).
+   */
+  async resolveRefs(c: Checker, arns: string[] | undefined, caller?: LayerCaller): Promise<LayerRef[] | undefined> {
     if (arns === undefined) return undefined;
     const bad = arns.filter((a) => !parseLayerVersionArn(a));
     if (bad.length) {
@@ -235,17 +293,31 @@ export class LayerService {
     const refs: LayerRef[] = [];
     for (const arn of arns) {
       const m = parseLayerVersionArn(arn)!;
-      const layerKey = m.name;
+      // A layer is its ARN without the version: two accounts' layers of one name are two layers.
+      const layerKey = `${m.region}:${m.account}:${m.name}`;
       const first = seen.get(layerKey);
       if (first !== undefined) {
         throw invalidParameter(`Two different versions of the same layer are not allowed to be referenced in the same function. ${first} and ${arn} are versions of the same layer.`);
       }
       seen.set(layerKey, arn);
-      if (m.region !== this.ctx.region) {
-        throw invalidParameter(`Layers are not in the same region as the function. Layers are expected to be in region ${this.ctx.region}.`);
+      let rec: LayerVersionRecord | undefined;
+      if (m.account === this.ctx.accountId) {
+        if (m.region !== this.ctx.region) {
+          throw invalidParameter(`Layers are not in the same region as the function. Layers are expected to be in region ${this.ctx.region}.`);
+        }
+        const ownRoot = caller?.principal.type === 'Root' && caller.principal.accountId === this.ctx.accountId;
+        if (caller && !ownRoot && this.authorizer) await mayUse(this.authorizer, caller, arn);
+        rec = await this.store.getLayerVersion(m.name, m.version);
+        if (!rec) throw invalidParameter(`Layer version ${arn} does not exist.`);
+      } else {
+        // Another account's (AWS answers AccessDenied for one in another region too, LocalStack's provider mirrors it).
+        const peer = m.region === this.ctx.region ? this.peers?.(m.account) : undefined;
+        if (!caller) throw invalidParameter(`Layer version ${arn} does not exist.`);
+        if (!peer) throw new DomainError('AccessDenied', accessDeniedMessage(caller.principal, { action: useLayerAction, resource: arn, context: {} }, noLayerPolicy));
+        await mayUse(peer.authorizer, caller, arn);
+        rec = await peer.layers.version(m.name, m.version);
+        if (!rec) throw new DomainError('AccessDenied', accessDeniedMessage(caller.principal, { action: useLayerAction, resource: arn, context: {} }, noLayerPolicy));
       }
-      const rec = m.account === this.ctx.accountId ? await this.store.getLayerVersion(m.name, m.version) : undefined;
-      if (!rec) throw invalidParameter(`Layer version ${arn} does not exist.`);
       refs.push({ arn, codeKey: rec.codeKey, codeSize: rec.codeSize, unzippedBytes: rec.unzippedBytes });
     }
     return refs;
@@ -280,11 +352,24 @@ export class LayerService {
     }
     return p;
   }
+}
 
-  async pruneOpt(): Promise<void> {
-    // Merged trees are cheap to rebuild (hard links); drop them all at start-up so deleted layers free space.
-    await fs.rm(this.optRoot, { recursive: true, force: true });
-  }
+/**
+ * At start-up, before any EE: drops every merged /opt tree (cheap to
+ * rebuild, hard links), so deleted layers free space. The trees of every
+ * account are in one root, so this is the server's step, not an account's.
+ */
+export async function pruneOptTrees(optRoot: string): Promise<void> {
+  await fs.rm(optRoot, { recursive: true, force: true });
+}
+
+const noLayerPolicy: Extract<AuthzDecision, { allowed: false }> = { allowed: false, reason: 'ImplicitDeny', policyType: 'resource-based' };
+
+/** `lambda:GetLayerVersion` on a layer version for the caller, asked of the layer's account's authorizer; refused with AWS's AccessDeniedException. */
+async function mayUse(authorizer: Authorizer, caller: LayerCaller, arn: string): Promise<void> {
+  const request = { action: useLayerAction, resource: arn, context: caller.context };
+  const d = await authorizer.authorize(caller.principal, request);
+  if (!d.allowed) throw new DomainError('AccessDenied', accessDeniedMessage(caller.principal, request, d));
 }
 
 /** Hard-links every entry of `src` into `dest`, replacing what is there (a later layer wins). */

@@ -456,17 +456,21 @@ export class Gateway {
   ): Promise<WireResponse> {
     if (route.auth) {
       const p = ctx.principal!;
+      const operation = route.operationOf?.(new URLSearchParams(rawQuery)) ?? route.operation;
       // Data-plane routes (Invoke) skip this entirely: their bodies are never parsed twice.
-      if (this.audits(d.service!, route.operation)) d.call = { operation: route.operation, eventName: restEventName(route.operation, segments), accessKeyId: p.accessKeyId, principal: p, input: restInput(params, body, req, d.service!.restJson?.paramMembers) };
+      if (this.audits(d.service!, operation)) d.call = { operation, eventName: restEventName(operation, segments), accessKeyId: p.accessKeyId, principal: p, input: restInput(params, body, req, d.service!.restJson?.paramMembers) };
       if (!this.isOwnRoot(p)) {
         // What `iam.resources` reads: path parameters, the query string's members, and the JSON body unless the route is data-plane (an Invoke payload is never parsed).
-        const members = d.call ? { ...(d.call.input as Members) } : restInput(params, d.service!.dataPlane?.has(route.operation) ? emptyBody : body, req, d.service!.restJson?.paramMembers);
+        const members = d.call ? { ...(d.call.input as Members) } : restInput(params, d.service!.dataPlane?.has(operation) ? emptyBody : body, req, d.service!.restJson?.paramMembers);
         for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in members)) members[k] = v;
-        await this.authorise(req, d, d.service!, route.operation, restEventName(route.operation, segments), members, ctx);
+        await this.authorise(req, d, d.service!, operation, restEventName(operation, segments), members, ctx);
       }
     }
     const out = await route.handle(
-      { method: req.method ?? 'GET', segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId: ctx.requestId, baseUrl: ctx.baseUrl, accessKeyId: ctx.accessKeyId, principal: ctx.principal },
+      {
+        method: req.method ?? 'GET', segments, query: new URLSearchParams(rawQuery), headers: req.headers, body, requestId: ctx.requestId, baseUrl: ctx.baseUrl,
+        accessKeyId: ctx.accessKeyId, principal: ctx.principal, ...(ctx.principal ? { conditions: () => conditionContext(ctx.principal!, req, ctx.region) } : {}),
+      },
       params,
     );
     if (d.call) d.call.output = (out as { json?: unknown }).json;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type http from 'node:http';
 import type { ErrorSpec, ServiceError } from './errors';
-import type { Principal } from '../identity/types';
+import type { ConditionContext, Principal } from '../identity/types';
 
 /**
  * What a service folder (src/services/<name>/) gives the gateway: how its
@@ -151,6 +151,8 @@ export interface ApiRequest {
   accessKeyId?: string;
   /** Who signed the request (undefined for unsigned routes). */
   principal?: Principal;
+  /** The request's IAM condition keys for `principal` (the gateway's `conditionContext`), for a handler that asks the Authorizer itself. */
+  conditions?: () => ConditionContext;
 }
 
 export interface ApiResponse {
@@ -172,6 +174,12 @@ export interface Route {
   path: string[];
   /** The AWS operation, used in size-limit messages. */
   operation: string;
+  /**
+   * Where one path and method serve two operations, told apart by the query
+   * (Lambda's ListLayers and GetLayerVersionByArn, `?find=LayerVersion`):
+   * the operation a request is, for its authorisation and audit.
+   */
+  operationOf?(query: URLSearchParams): string;
   /** Largest body accepted (AWS's per-operation request limit). */
   bodyBytesMax: number;
   /** Whether SigV4 is required (everything but pre-signed code downloads). */

@@ -87,6 +87,12 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
   private version = -1;
   private refreshing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * The IdentityServices of the server's other accounts (issue 18; set by
+   * the server): AssumeRole of a role of another account is decided and
+   * its session minted by that account's (`assumeRole`).
+   */
+  peers: ((accountId: string) => IdentityService | undefined) | undefined;
 
   constructor(
     private readonly store: IdentityStore,
@@ -596,13 +602,18 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
   // ---- STS ----------------------------------------------------------------------------
 
   /**
-   * STS AssumeRole for `caller`. AWS's rules for a caller in the role's own
-   * account: root may not assume roles; the trust policy must allow the
+   * STS AssumeRole for `caller` (a principal of this account: STS is
+   * answered by the signer's account). AWS's rules: root may not assume
+   * roles; a Deny in the trust policy or the caller's identity policies
+   * refuses. A role of this account: the trust policy must allow the
    * caller, either naming it (its user ARN; for a role session the session
    * ARN or its role's ARN), which is enough, or naming the account, which
    * delegates to the caller's identity policies (they must allow
-   * `sts:AssumeRole` on the role); a Deny in either refuses. Every refusal
-   * is the same AccessDenied, whether the role exists or not.
+   * `sts:AssumeRole` on the role). A role of another account of the server
+   * (`peers`): that account decides and mints the session, and both must
+   * allow, always (AWS's cross-account evaluation): its trust policy, by
+   * the caller's name or account, and the caller's identity policies. Every
+   * refusal is the same AccessDenied, whether the role exists or not.
    */
   async assumeRole(
     caller: Principal, roleArn: string, sessionName: string, durationS: number | undefined, context: Readonly<Record<string, string | undefined>>,
@@ -621,9 +632,19 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
       throw constraint('DurationSeconds', durationS, `Member must have value less than or equal to ${L.maxSessionDurationSMax}`);
     }
     if (caller.type === 'Root') throw new IdentityError('AccessDenied', 'Roles may not be assumed by root accounts.');
-    const denied = () => new IdentityError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
     const parsed = ids.parseRoleArn(roleArn);
-    const role = parsed && parsed.accountId === this.accountId ? await this.store.getIamRole(this.accountId, parsed.name) : undefined;
+    const owner = !parsed ? undefined : parsed.accountId === this.accountId ? this : this.peers?.(parsed.accountId);
+    if (!owner) throw assumeDenied(caller, roleArn);
+    return owner.decideAndMint(caller, roleArn, parsed!.name, sessionName, durationS, context, identityAllows);
+  }
+
+  /** AssumeRole's decision and session for a role of this account (the caller of this account or another). */
+  private async decideAndMint(
+    caller: Principal, roleArn: string, roleName: string, sessionName: string, durationS: number | undefined, context: Readonly<Record<string, string | undefined>>,
+    identityAllows: (p: Principal, action: string, resource: string) => Promise<'Allow' | 'Deny' | 'None'>,
+  ): Promise<AssumedRole> {
+    const denied = () => assumeDenied(caller, roleArn);
+    const role = await this.store.getIamRole(this.accountId, roleName);
     if (!role || role.arn !== roleArn) throw denied();
     const trust = parsePolicy(role.trustPolicy, 'trust');
     if (!trust.ok) throw denied();
@@ -633,7 +654,12 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     const byAccount = evaluate([trust.doc], { ...req, principal: { aws: [ids.rootArn(caller.accountId), caller.accountId] } });
     const identity = await identityAllows(caller, 'sts:AssumeRole', roleArn);
     if (byName === 'Deny' || byAccount === 'Deny' || identity === 'Deny') throw denied();
-    if (byName !== 'Allow' && !(byAccount === 'Allow' && identity === 'Allow')) throw denied();
+    const trusted = byName === 'Allow' || byAccount === 'Allow';
+    if (caller.accountId !== this.accountId) {
+      if (!trusted || identity !== 'Allow') throw denied();
+    } else if (byName !== 'Allow' && !(byAccount === 'Allow' && identity === 'Allow')) {
+      throw denied();
+    }
     const duration = durationS ?? L.assumeRoleDurationSDefault;
     if (caller.type === 'AssumedRole' && duration > L.roleChainingDurationSMax) {
       throw new IdentityError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
@@ -663,6 +689,11 @@ export class IdentityService implements CallerResolver, RoleSessions, RoleDirect
     if (!trust.ok) return 'untrusted';
     return evaluate([trust.doc], { action: 'sts:AssumeRole', resource: roleArn, context: {}, principal: { service: servicePrincipal } }) === 'Allow' ? 'ok' : 'untrusted';
   }
+}
+
+/** AssumeRole's refusal, in AWS's words (the same whether the role exists or not). */
+function assumeDenied(caller: Principal, roleArn: string): IdentityError {
+  return new IdentityError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
 }
 
 // ---- AWS managed policies as records ----------------------------------------------------

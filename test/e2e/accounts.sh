@@ -3,8 +3,13 @@
 # The second account's root key signs as that account; each account sees only
 # its own functions and queues; a cross-account invoke by function ARN is
 # refused until the owner's add-permission names the caller's account, and
-# refused again after remove-permission. The rest (IAM users, URLs, EEs'
-# credentials, limits, PostgreSQL) is in test/integration/accounts.test.ts.
+# refused again after remove-permission; a layer version of the owner is
+# refused to the other account until add-layer-version-permission names it,
+# then its function's EE reads the layer in /opt; a user of the other account
+# assumes the owner's role when the trust names the account and its own
+# policy allows. The rest (IAM users, URLs, EEs' credentials, limits,
+# PostgreSQL, RemoveLayerVersionPermission, ExternalId) is in
+# test/integration/accounts.test.ts and accounts-sharing.test.ts.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
@@ -49,5 +54,40 @@ check "then the other account invokes the owner's function" grep -q "hello@$home
 check "remove-permission" L remove-permission --function-name hello --statement-id b
 again=$(B L invoke --function-name "$target" "$work/y.json" 2>&1)
 check "and it is refused again" grep -q "AccessDeniedException" <<<"$again"
+
+# Layer sharing: the owner's layer version, refused to the other account until the owner grants it.
+I() { "$AWS" iam --endpoint-url "http://127.0.0.1:$port" "$@"; }
+mkdir -p "$work/layer" "$work/uses"
+echo "owned by $home" > "$work/layer/shared.txt"
+(cd "$work/layer" && "$ZIP" -q ../layer.zip shared.txt)
+larn=$(L publish-layer-version --layer-name shared --zip-file "fileb://$work/layer.zip" --query LayerVersionArn --output text)
+echo 'exports.handler = async () => require("fs").readFileSync("/opt/shared.txt", "utf8");' > "$work/uses/index.js"
+(cd "$work/uses" && "$ZIP" -q ../uses.zip index.js)
+create_uses() { B L create-function --function-name uses-layer --runtime nodejs20.x --handler index.handler --role "arn:aws:iam::$other:role/lambda-role" \
+  --zip-file "fileb://$work/uses.zip" --layers "$larn" 2>&1; }
+check "another account's layer version is AccessDenied in AWS's words" grep -q \
+  "AccessDeniedException.*User: arn:aws:iam::$other:root is not authorized to perform: lambda:GetLayerVersion on resource: $larn because no resource-based policy allows the lambda:GetLayerVersion action" <<<"$(create_uses)"
+grant() { L add-layer-version-permission --layer-name shared --version-number 1 --statement-id b --action lambda:GetLayerVersion --principal "$other" >/dev/null; }
+check "add-layer-version-permission naming the other account" grant
+check "then the other account's create-function with the layer succeeds" grep -q "$larn" <<<"$(create_uses)"
+B L wait function-active-v2 --function-name uses-layer
+B L invoke --function-name uses-layer "$work/uses.json" >/dev/null
+check "and its EE reads the owner's layer in /opt" grep -q "owned by $home" "$work/uses.json"
+check "get-layer-version-by-arn from the other account answers the owner's layer" test "$(B L get-layer-version-by-arn --arn "$larn" --query LayerArn --output text)" = "arn:aws:lambda:us-east-1:$home:layer:shared"
+
+# Cross-account assume-role: the owner's role trusts the other account, whose user may sts:AssumeRole it.
+I create-role --role-name from-b --assume-role-policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"$other\"},\"Action\":\"sts:AssumeRole\"}]}" >/dev/null
+B I create-user --user-name ops >/dev/null
+keys=$(B I create-access-key --user-name ops --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+read -r okid osecret <<<"$keys"
+O() { AWS_ACCESS_KEY_ID=$okid AWS_SECRET_ACCESS_KEY=$osecret "$@"; }
+refused=$(O T assume-role --role-arn "arn:aws:iam::$home:role/from-b" --role-session-name e2e 2>&1)
+check "assume-role of the owner's role without the user's own permission is AccessDenied" grep -q \
+  "AccessDenied.*User: arn:aws:iam::$other:user/ops is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::$home:role/from-b" <<<"$refused"
+B I put-user-policy --user-name ops --policy-name assume --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Resource\":\"arn:aws:iam::$home:role/from-b\"}]}"
+session=$(O T assume-role --role-arn "arn:aws:iam::$home:role/from-b" --role-session-name e2e --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
+read -r sid ssecret stoken <<<"$session"
+check "with it, the session is the owner's account's" test "$(AWS_ACCESS_KEY_ID=$sid AWS_SECRET_ACCESS_KEY=$ssecret AWS_SESSION_TOKEN=$stoken T get-caller-identity --query Arn --output text)" = \
+  "arn:aws:sts::$home:assumed-role/from-b/e2e"
 
 e2e_finish e2e-accounts

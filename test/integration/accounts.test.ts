@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, GetAccountSettingsCommand, GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand,
+  AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionConcurrencyCommand, GetAccountSettingsCommand, GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand,
   PutFunctionConcurrencyCommand, RemovePermissionCommand, waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -184,6 +184,12 @@ exports.handler = async () => new STSClient({}).send(new GetCallerIdentityComman
       assert.equal((await b.lambda.send(new GetFunctionCommand({ FunctionName: 'shared-name' }))).Configuration?.FunctionArn, fnArn(other, 'shared-name'));
       assert.deepEqual((await b.sqs.send(new ListQueuesCommand({}))).QueueUrls?.length, 1);
       assert.deepEqual((await a.sqs.send(new ListQueuesCommand({}))).QueueUrls ?? [], []);
+      // Every account's code survives the start's clean-up of unreferenced blobs (the blob store is shared by all accounts).
+      const ra = JSON.parse(decode((await a.lambda.send(new InvokeCommand({ FunctionName: 'shared-name', Payload: encode({}) }))).Payload));
+      assert.equal(ra.from, home);
+      await b.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'shared-name' }));
+      const rb = JSON.parse(decode((await b.lambda.send(new InvokeCommand({ FunctionName: 'shared-name', Payload: encode({}) }))).Payload));
+      assert.equal(rb.from, other);
     });
   });
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { limits } from '../../config';
 import { formatArn } from '../../domain/arn';
 import type { FunctionService } from '../../control/functions';
+import type { LayerCaller } from '../../control/layers';
 import type { ReservedConcurrencyService } from '../../control/reserved-concurrency';
 import type { BlobStore } from '../../blobs/blob-store';
 import type { VersionRecord } from '../../control/records';
@@ -75,6 +76,11 @@ export function configurationShape(fs: FunctionService, r: VersionRecord, view: 
   return out;
 }
 
+/** The signer of a call that names layers, for their `lambda:GetLayerVersion` check (control/layers.ts). */
+function layerCaller(req: ApiRequest): LayerCaller | undefined {
+  return req.principal ? { principal: req.principal, context: req.conditions?.() ?? {} } : undefined;
+}
+
 /**
  * AWS names the runtime build a function runs as
  * `arn:aws:lambda:<region>::runtime:<64 hex>`. Kumo has one build per runtime
@@ -137,7 +143,7 @@ export function functionRoutes(deps: {
   return [
     {
       method: 'POST', path: [base, 'functions'], operation: 'CreateFunction', bodyBytesMax: codeRequestBytesMax, auth: true,
-      handle: async (req) => ({ status: 201, json: shape(await fs.create(decodeCreateFunction(jsonBody(req)))) }),
+      handle: async (req) => ({ status: 201, json: shape(await fs.create(decodeCreateFunction(jsonBody(req)), layerCaller(req))) }),
     },
     {
       method: 'GET', path: [base, 'functions'], operation: 'ListFunctions', ...small,
@@ -178,7 +184,7 @@ export function functionRoutes(deps: {
     },
     {
       method: 'PUT', path: [base, 'functions', '{name}', 'configuration'], operation: 'UpdateFunctionConfiguration', ...small,
-      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateConfiguration(p.name!, decodeUpdateFunctionConfiguration(jsonBody(req)))) }),
+      handle: async (req, p) => ({ status: 200, json: shape(await fs.updateConfiguration(p.name!, decodeUpdateFunctionConfiguration(jsonBody(req)), layerCaller(req))) }),
     },
     {
       method: 'DELETE', path: [base, 'functions', '{name}'], operation: 'DeleteFunction', ...small,

@@ -39,6 +39,8 @@ export function layerRoutes(deps: { layers: LayerService; codeUrls: CodeUrlSigne
     {
       // ListLayers, and GetLayerVersionByArn (same path with ?find=LayerVersion&Arn=…).
       method: 'GET', path: [base, 'layers'], operation: 'ListLayers', ...small,
+      // Authorised (and audited) as what it is: GetLayerVersionByArn is lambda:GetLayerVersion on its Arn.
+      operationOf: (q) => (q.get('find') === 'LayerVersion' ? 'GetLayerVersionByArn' : 'ListLayers'),
       handle: async (req) => {
         const find = req.query.get('find');
         if (find !== null) {
