@@ -3,8 +3,11 @@
 # The second account's root key signs as that account; each account sees only
 # its own functions and queues; a cross-account invoke by function ARN is
 # refused until the owner's add-permission names the caller's account, and
-# refused again after remove-permission. The rest (IAM users, URLs, EEs'
-# credentials, limits, PostgreSQL) is in test/integration/accounts.test.ts.
+# refused again after remove-permission; the same for a queue (sqs
+# add-permission: the query protocol, AWSAccountId.N / ActionName.N, as this
+# CLI speaks it) and a topic (sns add-permission). The rest (IAM users, URLs,
+# EEs' credentials, limits, PostgreSQL) is in test/integration/accounts.test.ts
+# and test/integration/queue-topic-policies.test.ts.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
@@ -14,6 +17,8 @@ export AWS_MAX_ATTEMPTS=1
 L() { "$AWS" lambda --endpoint-url "http://127.0.0.1:$port" "$@"; }
 S() { "$AWS" sqs --endpoint-url "http://127.0.0.1:$port" "$@"; }
 T() { "$AWS" sts --endpoint-url "http://127.0.0.1:$port" "$@"; }
+N() { "$AWS" sns --endpoint-url "http://127.0.0.1:$port" "$@"; }
+quiet() { "$@" >/dev/null; }
 home=000000000000
 other=111111111111
 keyfile="$work/data/accounts/$other/credentials.json"
@@ -49,5 +54,28 @@ check "then the other account invokes the owner's function" grep -q "hello@$home
 check "remove-permission" L remove-permission --function-name hello --statement-id b
 again=$(B L invoke --function-name "$target" "$work/y.json" 2>&1)
 check "and it is refused again" grep -q "AccessDeniedException" <<<"$again"
+
+qurl=$(S create-queue --queue-name shared --query QueueUrl --output text)
+qarn="arn:aws:sqs:us-east-1:$home:shared"
+qdenied=$(B S send-message --queue-url "$qurl" --message-body x 2>&1)
+check "a cross-account send without a queue policy is AccessDenied in SQS's words" grep -q \
+  "AccessDenied.*User: arn:aws:iam::$other:root is not authorized to perform: sqs:sendmessage on resource: $qarn because no resource-based policy allows the sqs:sendmessage action" <<<"$qdenied"
+check "sqs add-permission naming the other account" S add-permission --queue-url "$qurl" --label b --aws-account-ids "$other" --actions SendMessage ReceiveMessage
+check "the queue's Policy has the statement" grep -q '"Sid":"b".*"SQS:SendMessage","SQS:ReceiveMessage"' <<<"$(S get-queue-attributes --queue-url "$qurl" --attribute-names Policy --query Attributes.Policy --output text)"
+check "then the other account sends to the owner's queue by URL" quiet B S send-message --queue-url "$qurl" --message-body from-b
+check "and receives it" test "$(B S receive-message --queue-url "$qurl" --query 'Messages[0].Body' --output text)" = from-b
+dup=$(S add-permission --queue-url "$qurl" --label b --aws-account-ids "$other" --actions SendMessage 2>&1)
+check "a label in use is AWS's InvalidParameterValue" grep -q "InvalidParameterValue.*Value b for parameter Label is invalid. Reason: Already exists." <<<"$dup"
+check "sqs remove-permission" S remove-permission --queue-url "$qurl" --label b
+check "and the send is refused again" grep -q AccessDenied <<<"$(B S send-message --queue-url "$qurl" --message-body x 2>&1)"
+
+tarn=$(N create-topic --name news --query TopicArn --output text)
+tdenied=$(B N publish --topic-arn "$tarn" --message x 2>&1)
+check "a cross-account publish without a topic policy is AuthorizationError" grep -q \
+  "AuthorizationError.*User: arn:aws:iam::$other:root is not authorized to perform: SNS:Publish on resource: $tarn" <<<"$tdenied"
+check "sns add-permission naming the other account" N add-permission --topic-arn "$tarn" --label b --aws-account-id "$other" --action-name Publish
+check "then the other account publishes to the owner's topic" quiet B N publish --topic-arn "$tarn" --message from-b
+check "sns remove-permission" N remove-permission --topic-arn "$tarn" --label b
+check "and the publish is refused again" grep -q AuthorizationError <<<"$(B N publish --topic-arn "$tarn" --message x 2>&1)"
 
 e2e_finish e2e-accounts
