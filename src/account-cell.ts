@@ -325,6 +325,8 @@ export class AccountCell {
     });
     // SQS: queues (bodies sealed with the keyring); `sqs` targets are a SendMessage.
     const queueService = new QueueService(this.store, keyring, scope);
+    // Queue policies (the Policy attribute, AddPermission) are the resource policies of `sqs:` calls.
+    this.authorizer.registerResourcePolicies('sqs', queueService);
     const queueSource = new QueueSourceAdapter(queueService);
     // Event source mappings may read another account's queues and streams (their role and the source's policy allowing).
     const mappedQueues = new QueueSourceByAccount(queueSource, cfg.accountId, (id) => this.shared.peer(id)?.queues);
@@ -355,6 +357,8 @@ export class AccountCell {
       store: this.store, scope,
       canDeliver: (arn) => this.deliveries.accepts(arn), wake: () => topicWorker?.wake(),
     });
+    // Topic policies (the Policy attribute, AddPermission) are the resource policies of `sns:` calls.
+    this.authorizer.registerResourcePolicies('sns', topics);
     const publisher = new Publisher(this.store, topics, () => topicWorker?.wake());
     topicWorker = this.topicDeliveries = new DeliveryWorker({
       store: this.store, deliveries: this.deliveries, poster: endpointPoster, signer,

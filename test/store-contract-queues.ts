@@ -66,6 +66,21 @@ export function queueStoreContract(withStore: WithStore): void {
       assert.equal(await s.changeQueueTags('none', { set: { a: '1' } }, 2), 'no-queue');
     }));
 
+    test('editQueueAttribute: reads and writes one attribute in one transaction; an empty value removes; a throwing edit writes nothing; concurrent edits lose none', withStore(async (s) => {
+      await create(s, 'q', { attributes: { A: '1' } });
+      assert.equal(await s.editQueueAttribute('q', 'Policy', (cur) => `${cur ?? ''}a`), true);
+      assert.equal((await s.getQueue('q'))?.attributes.Policy, 'a');
+      await assert.rejects(s.editQueueAttribute('q', 'Policy', () => {
+        throw new Error('refused');
+      }), /refused/);
+      assert.equal((await s.getQueue('q'))?.attributes.Policy, 'a');
+      await Promise.all(Array.from({ length: 8 }, () => s.editQueueAttribute('q', 'Policy', (cur) => `${cur}x`)));
+      assert.equal((await s.getQueue('q'))?.attributes.Policy, `a${'x'.repeat(8)}`);
+      assert.equal(await s.editQueueAttribute('q', 'Policy', () => ''), true);
+      assert.deepEqual((await s.getQueue('q'))?.attributes, { A: '1' });
+      assert.equal(await s.editQueueAttribute('none', 'Policy', () => 'x'), false);
+    }));
+
     test('a receive leases: invisible for the visibility duration, receive count up, visible again after it; a new handle each time', withStore(async (s) => {
       await create(s, 'q');
       await s.sendMessages('q', [msg('one'), msg('two')], undefined);

@@ -33,6 +33,21 @@ export function topicStoreContract(name: string, open: () => Promise<OpenedStore
   };
 
   describe(`topic store contract: ${name}`, () => {
+    test('editTopicAttribute: reads and writes one attribute in one transaction; null removes; a throwing edit writes nothing; concurrent edits lose none', withStore(async (s) => {
+      await s.createTopic(topic('e', { attributes: { DisplayName: 'E' } }));
+      assert.equal(await s.editTopicAttribute(topicArn('e'), 'Policy', (cur) => `${cur ?? ''}a`), true);
+      assert.equal((await s.getTopic(topicArn('e')))?.attributes.Policy, 'a');
+      await assert.rejects(s.editTopicAttribute(topicArn('e'), 'Policy', () => {
+        throw new Error('refused');
+      }), /refused/);
+      assert.equal((await s.getTopic(topicArn('e')))?.attributes.Policy, 'a');
+      await Promise.all(Array.from({ length: 8 }, () => s.editTopicAttribute(topicArn('e'), 'Policy', (cur) => `${cur}x`)));
+      assert.equal((await s.getTopic(topicArn('e')))?.attributes.Policy, `a${'x'.repeat(8)}`);
+      assert.equal(await s.editTopicAttribute(topicArn('e'), 'Policy', () => null), true);
+      assert.deepEqual((await s.getTopic(topicArn('e')))?.attributes, { DisplayName: 'E' });
+      assert.equal(await s.editTopicAttribute(topicArn('nope'), 'Policy', () => 'x'), false);
+    }));
+
     test('createTopic returns the existing topic unchanged; listTopics pages by ARN; attributes and tags change in place', withStore(async (s) => {
       assert.equal((await s.createTopic(topic('b', { attributes: { DisplayName: 'B' } }))).created, true);
       const again = await s.createTopic(topic('b', { attributes: { DisplayName: 'other' } }));

@@ -139,8 +139,8 @@ Supported: Transform AWS::Serverless-2016-10-31, Globals (Function), Parameters
 (Events of Type SQS, SNS, Kinesis, EventBridgeRule, CloudWatchEvent, Schedule
 and ScheduleV2, DeadLetterQueue, EventInvokeConfig, FunctionUrlConfig),
 AWS::Serverless::LayerVersion, AWS::Lambda::Function / LayerVersion / Alias /
-Version / EventSourceMapping / EventInvokeConfig / Url, AWS::SQS::Queue,
-AWS::SNS::Topic, AWS::SNS::Subscription, AWS::Kinesis::Stream,
+Version / EventSourceMapping / EventInvokeConfig / Url, AWS::SQS::Queue /
+QueuePolicy, AWS::SNS::Topic / TopicPolicy / Subscription, AWS::Kinesis::Stream,
 AWS::Events::EventBus / Rule, AWS::Scheduler::Schedule / ScheduleGroup,
 AWS::SSM::Parameter, AWS::Logs::LogGroup. Other resource types are listed once
 as not deployed and skipped; other function Events are reported.

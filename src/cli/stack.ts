@@ -32,6 +32,8 @@ export interface StackResource {
   stageName?: string;
   /** For AWS::ApiGatewayV2::Route / Integration / Stage: the API they belong to. */
   apiId?: string;
+  /** For AWS::SQS::QueuePolicy / AWS::SNS::TopicPolicy: the queue URLs / topic ARNs the policy was set on. */
+  targets?: string[];
 }
 
 /** `.kumo-stack.json` beside the template: the stack's resources as last deployed. */

@@ -1,4 +1,5 @@
 import { parseArn } from '../domain/arn';
+import { checkResourcePolicy, type ResourcePolicyLimits } from '../identity/resource-policies';
 import { QueueError } from './errors';
 import { queueLimits as L } from './limits';
 
@@ -18,17 +19,15 @@ export const readOnlyAttributes = [
 /** Settable attributes Kumo honours. */
 const settable = [
   'DelaySeconds', 'MaximumMessageSize', 'MessageRetentionPeriod', 'ReceiveMessageWaitTimeSeconds', 'VisibilityTimeout',
-  'RedrivePolicy', 'RedriveAllowPolicy', 'SqsManagedSseEnabled',
+  'RedrivePolicy', 'RedriveAllowPolicy', 'SqsManagedSseEnabled', 'Policy',
   'FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit',
 ] as const;
 
 /**
- * Attributes AWS has that Kumo refuses rather than accept and ignore: a
- * resource policy (Kumo enforces no IAM policy) and SSE-KMS (there is no KMS;
- * every body is encrypted at rest with Kumo's own key anyway).
+ * Attributes AWS has that Kumo refuses rather than accept and ignore: SSE-KMS
+ * (there is no KMS; every body is encrypted at rest with Kumo's own key anyway).
  */
 const refused: Record<string, string> = {
-  Policy: 'Kumo does not enforce queue policies (access is the one API key pair)',
   KmsMasterKeyId: 'Kumo has no KMS; message bodies are always encrypted at rest with its own key',
   KmsDataKeyReusePeriodSeconds: 'Kumo has no KMS; message bodies are always encrypted at rest with its own key',
 };
@@ -139,6 +138,7 @@ export function checkAttributes(attrs: Record<string, string>, fifo: boolean, cr
       case 'VisibilityTimeout': intIn(name, v, 0, L.visibilitySMax); break;
       case 'RedrivePolicy': if (v !== '') parseRedrivePolicy(v); break;
       case 'RedriveAllowPolicy': if (v !== '') parseRedriveAllowPolicy(v); break;
+      case 'Policy': if (v !== '') checkQueuePolicy(v); break;
       case 'SqsManagedSseEnabled': case 'ContentBasedDeduplication': bool(name, v); break;
       case 'FifoQueue':
         bool(name, v);
@@ -151,6 +151,24 @@ export function checkAttributes(attrs: Record<string, string>, fifo: boolean, cr
   }
   return out;
 }
+
+/** SQS's quotas on a queue policy (limits.ts). */
+export const queuePolicyLimits: ResourcePolicyLimits = {
+  bytesMax: L.policyBytesMax, statementsMax: L.policyStatementsMax, principalsMax: L.policyPrincipalsMax, principalsPer: 'policy', conditionsMax: L.policyConditionsMax,
+};
+
+/**
+ * A queue's Policy attribute: an IAM resource policy (identity/policy's
+ * rules) within SQS's quotas. AWS answers a bad one "Invalid value for the
+ * parameter Policy." (InvalidAttributeValue); Kumo adds the reason in SQS's
+ * `Reason:` form.
+ */
+export function checkQueuePolicy(v: string): void {
+  const r = checkResourcePolicy(v, queuePolicyLimits);
+  if (!r.ok) throw new QueueError('InvalidAttributeValue', `Invalid value for the parameter Policy. Reason: ${capitalise(r.reason)}.`);
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1).replace(/\.$/, '');
 
 /** AWS refuses perMessageGroupId throughput unless deduplication is scoped to the message group. */
 export function checkFifoCombination(a: Record<string, string>): void {

@@ -56,7 +56,29 @@ export const queueLimits = {
   inFlightFifoMax: 120_000,
   /** PurgeQueue: one purge per queue per 60 s (PurgeQueueInProgress otherwise). */
   purgeIntervalMs: 60_000,
+  /**
+   * A queue's Policy ("Amazon SQS policy quotas", quotas-policies.html): at
+   * most 8,192 bytes, 20 statements, 50 principals and 10 conditions; 7
+   * actions per statement, which AddPermission refuses past (OverLimit, "An
+   * Amazon SQS policy can have a maximum of seven actions per statement").
+   */
+  policyBytesMax: 8_192,
+  policyStatementsMax: 20,
+  policyPrincipalsMax: 50,
+  policyConditionsMax: 10,
+  permissionActionsMax: 7,
+  /** AddPermission Label: at most 80 characters of [A-Za-z0-9_-] (the model's Label documentation). */
+  permissionLabelCharsMax: 80,
 } as const;
+
+/**
+ * The queue policies the authorizer reads (`QueueService.policyOf`), kept in
+ * memory: an entry is read from the store again after `ttlMs` (another
+ * server's SetQueueAttributes / AddPermission on the same PostgreSQL is seen
+ * within that long; this server's own changes at once); at most `entriesMax`
+ * queues' policies are held.
+ */
+export const queuePolicyCache = { ttlMs: 2_000, entriesMax: 10_000 } as const;
 
 /**
  * How often a long poll looks at the store again while it waits: a send in

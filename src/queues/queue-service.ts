@@ -7,7 +7,10 @@ import {
   allAttributeNames, checkAttributes, checkFifoCombination, defaultAttributes, parseRedrivePolicy, readOnlyAttributes, redriveAllowed,
 } from './attributes';
 import { invalidValue, missing, QueueError, queueNotFound } from './errors';
-import { longPollRecheckMs, queueLimits as L } from './limits';
+import { longPollRecheckMs, queuePolicyCache, queueLimits as L } from './limits';
+import { checkPermission, withoutPermission, withPermission, type PermissionInput } from './permissions';
+import { ResourcePolicyCache } from '../identity/resource-policies';
+import type { ResourcePolicySource } from '../identity/types';
 import { md5OfAttributes, md5OfBody } from './md5';
 import {
   checkBody, checkFifoId, checkMessageAttributes, decodeAttributes, encodeAttributes, selectAttributes, type SendInput,
@@ -68,16 +71,31 @@ const queueNamePattern = /^[A-Za-z0-9_-]{1,80}$/;
  * `source.ts` adapts it to the `QueueSource` Lambda's event source mappings
  * poll and to the `sqs` delivery sink other services send through.
  */
-export class QueueService {
+export class QueueService implements ResourcePolicySource {
   private readonly wakeups = new Wakeups();
   /** PurgeQueue's one-per-minute rule, per queue (this process). */
   private readonly lastPurgeMs = new Map<string, number>();
+  /** Queue policies as the authorizer reads them (`policyOf`), by queue name. */
+  private readonly policies: ResourcePolicyCache;
 
   constructor(
     private readonly store: QueueStore,
     private readonly keyring: Keyring,
     private readonly scope: QueueScope,
-  ) {}
+  ) {
+    this.policies = new ResourcePolicyCache(async (name) => (await this.store.getQueue(name))?.attributes.Policy, queuePolicyCache);
+  }
+
+  /**
+   * The `sqs` ResourcePolicySource (identity/authorizer.ts): the Policy of
+   * the queue a call names by ARN, from memory while the entry is fresh
+   * (`queuePolicyCache`); undefined for a queue without one, or an ARN of
+   * another region or account.
+   */
+  policyOf(resourceArn: string): string | undefined | Promise<string | undefined> {
+    const name = this.nameOfArn(resourceArn);
+    return name === undefined ? undefined : this.policies.get(name);
+  }
 
   /** SenderId of messages other Kumo services deliver (AWS shows the sending service's principal; Kumo has one account). */
   get senderOfServices(): string {
@@ -125,6 +143,7 @@ export class QueueService {
     checkTags(tags, 0);
     const dlq = await this.checkRedrive(name, fifo, all.RedrivePolicy);
     const r = await this.store.createQueue({ name, attributes: all, tags, deadLetterTarget: dlq });
+    this.policies.forget(name);
     if (!r.created) {
       // AWS: idempotent when every given attribute equals the existing queue's.
       for (const [k, v] of Object.entries(given)) {
@@ -167,7 +186,9 @@ export class QueueService {
   }
 
   async deleteQueue(name: string): Promise<void> {
-    if (!(await this.store.deleteQueue(name))) throw queueNotFound();
+    const gone = await this.store.deleteQueue(name);
+    this.policies.forget(name);
+    if (!gone) throw queueNotFound();
   }
 
   async getAttributes(name: string, wanted: string[]): Promise<Record<string, string>> {
@@ -197,7 +218,31 @@ export class QueueService {
     if (fifo) checkFifoCombination({ ...q.attributes, ...given });
     let dlq: string | null | undefined;
     if ('RedrivePolicy' in given) dlq = await this.checkRedrive(name, fifo, given.RedrivePolicy);
-    if (!(await this.store.setQueueAttributes(name, given, dlq))) throw queueNotFound();
+    const found = await this.store.setQueueAttributes(name, given, dlq);
+    if ('Policy' in given) this.policies.forget(name);
+    if (!found) throw queueNotFound();
+  }
+
+  /**
+   * AddPermission: a statement for the accounts and actions, labelled, added
+   * to the queue's Policy in one store transaction (concurrent calls never
+   * lose one another's statement).
+   */
+  async addPermission(name: string, p: PermissionInput): Promise<void> {
+    await this.queue(name);
+    const checked = checkPermission(p);
+    const arn = this.arnOf(name);
+    const found = await this.store.editQueueAttribute(name, 'Policy', (cur) => withPermission(cur, arn, checked));
+    this.policies.forget(name);
+    if (!found) throw queueNotFound();
+  }
+
+  /** RemovePermission: the statement of that label leaves the Policy (and the Policy goes with its last statement). */
+  async removePermission(name: string, label: string): Promise<void> {
+    await this.queue(name);
+    const found = await this.store.editQueueAttribute(name, 'Policy', (cur) => withoutPermission(cur, label));
+    this.policies.forget(name);
+    if (!found) throw queueNotFound();
   }
 
   async listTags(name: string): Promise<Record<string, string>> {

@@ -91,6 +91,23 @@ export function* setQueueAttributes(
   return true;
 }
 
+export function* editQueueAttribute(
+  now: number,
+  name: string,
+  attribute: string,
+  edit: (current: string | undefined) => string,
+): QueueOp<boolean> {
+  const r = yield s('SELECT attributes FROM sqs_queues WHERE name = $1 /*LOCK*/', name);
+  if (!r.length) return false;
+  const attrs = JSON.parse(String(r[0]!.attributes)) as Record<string, string>;
+  // `edit` may throw (the caller's refusal): the transaction then writes nothing.
+  const v = edit(attrs[attribute]);
+  if (v === '') delete attrs[attribute];
+  else attrs[attribute] = v;
+  yield s('UPDATE sqs_queues SET attributes = $2, modified_ms = $3 WHERE name = $1', name, JSON.stringify(attrs), now);
+  return true;
+}
+
 export function* changeQueueTags(
   _now: number,
   name: string,

@@ -98,6 +98,14 @@ export interface QueueStore {
   deleteQueue(name: string): Promise<boolean>;
   /** Merges `attributes` (an empty value removes one); `deadLetterTarget` undefined leaves it. False when the queue does not exist. */
   setQueueAttributes(name: string, attributes: Record<string, string>, deadLetterTarget: string | null | undefined): Promise<boolean>;
+  /**
+   * Reads one attribute and writes what `edit` makes of it ('' removes it), in
+   * one transaction under the queue row's lock (AddPermission /
+   * RemovePermission on the Policy: concurrent edits never lose one). `edit`
+   * runs synchronously inside the transaction; if it throws, nothing is
+   * written and the error is the caller's. False when the queue does not exist.
+   */
+  editQueueAttribute(name: string, attribute: string, edit: (current: string | undefined) => string): Promise<boolean>;
   /** Merges and removes tags in one transaction; refuses (writing nothing) past `tagsMax`. */
   changeQueueTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): Promise<'ok' | 'no-queue' | 'too-many'>;
   /** Queues whose RedrivePolicy targets `target`, by name after `afterName`. */

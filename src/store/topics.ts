@@ -19,6 +19,14 @@ export interface TopicStore {
   deleteTopic(arn: string): Promise<boolean>;
   /** Sets (or with `null` removes) one attribute; false when the topic does not exist. */
   setTopicAttribute(arn: string, name: string, value: string | null): Promise<boolean>;
+  /**
+   * Reads one attribute and writes what `edit` makes of it (null removes it),
+   * in one transaction under the topic row's lock (AddPermission /
+   * RemovePermission on the Policy). `edit` runs synchronously inside the
+   * transaction; if it throws, nothing is written and the error is the
+   * caller's. False when the topic does not exist.
+   */
+  editTopicAttribute(arn: string, name: string, edit: (current: string | undefined) => string | null): Promise<boolean>;
   /** Merges tag changes and checks the count inside the transaction; nothing changes when over `max`. */
   changeTopicTags(arn: string, change: { set?: Record<string, string>; remove?: string[] }, max: number):
     Promise<{ kind: 'ok'; tags: Record<string, string> } | { kind: 'no-topic' } | { kind: 'too-many' }>;

@@ -1,5 +1,6 @@
 import { FilterPolicyError, parseFilterPolicy, type FilterScope } from './filter-policy';
 import { invalid } from './errors';
+import { checkTopicPolicy } from './permissions';
 import { defaultHttpDeliveryPolicy, deliveryDelaySecondsMax, deliveryRetriesMax, displayNameCharsMax } from './limits';
 
 /**
@@ -11,7 +12,6 @@ import { defaultHttpDeliveryPolicy, deliveryDelaySecondsMax, deliveryRetriesMax,
 
 /** Topic attributes Kumo does not honour, with why (refused by name, InvalidParameter). */
 export const refusedTopicAttributes: Record<string, string> = {
-  Policy: 'Kumo does not enforce topic access policies (one account, one key pair)',
   KmsMasterKeyId: 'Kumo does not encrypt topics with KMS keys',
   TracingConfig: 'Kumo has no X-Ray tracing',
   ArchivePolicy: 'Kumo does not archive or replay FIFO topic messages',
@@ -31,7 +31,7 @@ export const refusedSubscriptionAttributes: Record<string, string> = {
 };
 
 /** Topic attributes that can be set (at CreateTopic; all but FifoTopic also by SetTopicAttributes). */
-const topicSettable = new Set(['DisplayName', 'DeliveryPolicy', 'FifoTopic', 'ContentBasedDeduplication', 'SignatureVersion']);
+const topicSettable = new Set(['DisplayName', 'DeliveryPolicy', 'FifoTopic', 'ContentBasedDeduplication', 'SignatureVersion', 'Policy']);
 const subscriptionSettable = new Set(['RawMessageDelivery', 'FilterPolicy', 'FilterPolicyScope', 'RedrivePolicy', 'DeliveryPolicy']);
 
 function refuse(name: string, why: string): never {
@@ -65,6 +65,8 @@ export function checkTopicAttribute(name: string, value: string, isFifo: boolean
     case 'DeliveryPolicy':
       if (value !== '') parseTopicDeliveryPolicy(value); // empty: back to AWS's default
       return value;
+    case 'Policy':
+      return checkTopicPolicy(value);
   }
   throw invalid('Invalid parameter: AttributeName');
 }

@@ -36,6 +36,22 @@ export const filterPolicyBytesMax = 256 * 1024;
 export const filterPolicyDepthMax = 5;
 /** Numeric matching: values between -1e9 and 1e9, five decimal places. */
 export const filterNumberAbsMax = 1e9;
+/**
+ * A topic's Policy ("Amazon SNS API permissions: Actions and resources
+ * reference", Policy quotas): 30 KB (30,720 bytes), 100 statements, 1 to
+ * 200 principals per statement.
+ */
+export const topicPolicyBytesMax = 30_720;
+export const topicPolicyStatementsMax = 100;
+export const topicPolicyPrincipalsPerStatementMax = 200;
+/** AddPermission Label: Kumo's bound (the model sets none; the Label is the statement's Sid), 1–256 characters. */
+export const permissionLabelCharsMax = 256;
+/**
+ * The topic policies the authorizer reads, kept in memory: read again after
+ * `ttlMs` (another server's change on the same PostgreSQL is seen within
+ * that long; this server's at once); at most `entriesMax` topics' policies held.
+ */
+export const topicPolicyCache = { ttlMs: 2_000, entriesMax: 10_000 } as const;
 /** DisplayName: up to 100 characters. */
 export const displayNameCharsMax = 100;
 

@@ -3,8 +3,11 @@ import { parseArn, topicArn, type ArnScope } from '../domain/arn';
 import type { TopicStore } from '../store/topics';
 import { checkSubscriptionAttribute, checkTopicAttribute, effectiveRetryPolicy } from './attributes';
 import { invalid, TopicsError } from './errors';
-import { listPageMax, tagKeyCharsMax, tagsPerTopicMax, tagValueCharsMax, topicNameCharsMax } from './limits';
+import { listPageMax, tagKeyCharsMax, tagsPerTopicMax, tagValueCharsMax, topicNameCharsMax, topicPolicyCache } from './limits';
 import type { SubscriptionProtocol, SubscriptionRecord, TopicRecord } from './records';
+import { checkTopicPermission, defaultTopicPolicy, withoutTopicPermission, withTopicPermission, type TopicPermissionInput } from './permissions';
+import { ResourcePolicyCache } from '../identity/resource-policies';
+import type { ResourcePolicySource } from '../identity/types';
 
 /**
  * The domain SNS service for topics, subscriptions and tags (publishing:
@@ -35,8 +38,27 @@ function decodeToken(t: string | undefined): string | undefined {
   return arn;
 }
 
-export class TopicService {
-  constructor(private readonly d: TopicServiceDeps) {}
+export class TopicService implements ResourcePolicySource {
+  /** Topic policies as the authorizer reads them (`policyOf`), by topic ARN. */
+  private readonly policies: ResourcePolicyCache;
+
+  constructor(private readonly d: TopicServiceDeps) {
+    this.policies = new ResourcePolicyCache(async (arn) => (await this.d.store.getTopic(arn))?.attributes.Policy, topicPolicyCache);
+  }
+
+  /**
+   * The `sns` ResourcePolicySource (identity/authorizer.ts): the Policy set
+   * on the topic a call names (CreateTopic / SetTopicAttributes /
+   * AddPermission), from memory while fresh. A topic with none answers
+   * undefined: its default policy grants only under `AWS:SourceOwner`,
+   * which no API call carries, so it allows nothing beyond the owner's own
+   * identity policies either way.
+   */
+  policyOf(resourceArn: string): string | undefined | Promise<string | undefined> {
+    const a = parseArn(resourceArn);
+    if (!a || a.service !== 'sns' || a.region !== this.d.scope.region || a.account !== this.d.scope.accountId || a.resource.includes(':')) return undefined;
+    return this.policies.get(resourceArn);
+  }
 
   get scope() {
     return this.d.scope;
@@ -69,6 +91,7 @@ export class TopicService {
     checkTags(tags);
     const rec: TopicRecord = { arn: topicArn(this.d.scope, name), name, createdMs: Date.now(), attributes: attrs, tags };
     const r = await this.d.store.createTopic(rec);
+    this.policies.forget(rec.arn);
     if (!r.created) {
       // AWS: the same name returns the same topic, unless the request asks for other attributes or tags.
       for (const [k, v] of Object.entries(attrs)) {
@@ -85,6 +108,7 @@ export class TopicService {
   /** Idempotent, as AWS's DeleteTopic: deleting a topic that does not exist succeeds. */
   async deleteTopic(arn: string): Promise<void> {
     await this.d.store.deleteTopic(this.checkTopicArn(arn));
+    this.policies.forget(arn);
   }
 
   async listTopics(nextToken: string | undefined): Promise<{ arns: string[]; nextToken?: string }> {
@@ -100,7 +124,7 @@ export class TopicService {
     const out: Record<string, string> = {
       TopicArn: t.arn,
       Owner: this.d.scope.accountId,
-      Policy: JSON.stringify(defaultPolicy(t.arn, this.d.scope.accountId)),
+      Policy: JSON.stringify(defaultTopicPolicy(t.arn, this.d.scope.accountId)),
       DisplayName: '',
       SubscriptionsConfirmed: String(counts.confirmed),
       SubscriptionsPending: String(counts.pending),
@@ -115,7 +139,36 @@ export class TopicService {
   async setTopicAttribute(arn: string, name: string, value: string | undefined): Promise<void> {
     const t = await this.topic(arn);
     const v = checkTopicAttribute(name, value ?? '', t.attributes.FifoTopic === 'true', false);
-    if (!(await this.d.store.setTopicAttribute(t.arn, name, v === '' && name !== 'DisplayName' ? null : v))) throw topicNotFound();
+    const found = await this.d.store.setTopicAttribute(t.arn, name, v === '' && name !== 'DisplayName' ? null : v);
+    if (name === 'Policy') this.policies.forget(t.arn);
+    if (!found) throw topicNotFound();
+  }
+
+  /**
+   * AddPermission: a labelled statement for the accounts and actions added
+   * to the topic's policy (its default one while none is set), in one store
+   * transaction.
+   */
+  async addPermission(arn: string, p: TopicPermissionInput): Promise<void> {
+    const t = await this.topic(arn);
+    checkTopicPermission(p);
+    const base = JSON.stringify(defaultTopicPolicy(t.arn, this.d.scope.accountId));
+    const found = await this.d.store.editTopicAttribute(t.arn, 'Policy', (cur) => withTopicPermission(cur ?? base, t.arn, p));
+    this.policies.forget(t.arn);
+    if (!found) throw topicNotFound();
+  }
+
+  /** RemovePermission: the statement of that label leaves the topic's policy. */
+  async removePermission(arn: string, label: string): Promise<void> {
+    const t = await this.topic(arn);
+    if (label === '') throw invalid('Invalid parameter: Label');
+    const base = JSON.stringify(defaultTopicPolicy(t.arn, this.d.scope.accountId));
+    const found = await this.d.store.editTopicAttribute(t.arn, 'Policy', (cur) => {
+      const next = withoutTopicPermission(cur ?? base, label);
+      return cur === undefined && next === base ? null : next;
+    });
+    this.policies.forget(t.arn);
+    if (!found) throw topicNotFound();
   }
 
   // ---- tags
@@ -147,7 +200,8 @@ export class TopicService {
   // ---- subscriptions
 
   /** Subscribe: the subscription (new or the existing one for this endpoint). */
-  async subscribe(topicArnIn: string, protocol: string, endpoint: string | undefined, attributes: Record<string, string>): Promise<SubscriptionRecord> {
+  /** `subscriber`: the account of the caller (the topic's own when omitted); it owns the subscription, as SNS's Owner shows. */
+  async subscribe(topicArnIn: string, protocol: string, endpoint: string | undefined, attributes: Record<string, string>, subscriber?: string): Promise<SubscriptionRecord> {
     const t = await this.topic(topicArnIn);
     const p = protocol.toLowerCase();
     if (!(protocols as readonly string[]).includes(p)) {
@@ -166,7 +220,7 @@ export class TopicService {
       topicArn: t.arn,
       protocol: proto,
       endpoint,
-      owner: this.d.scope.accountId,
+      owner: subscriber ?? this.d.scope.accountId,
       // Queues and functions of this account need no confirmation (AWS: same-account SQS and Lambda are confirmed at once).
       confirmed: !http,
       token: http ? randomBytes(64).toString('hex') : null,
@@ -230,7 +284,7 @@ export class TopicService {
       ConfirmationWasAuthenticated: String(s.confirmed),
       PendingConfirmation: String(!s.confirmed),
       RawMessageDelivery: 'false',
-      SubscriptionPrincipal: `arn:aws:iam::${this.d.scope.accountId}:root`,
+      SubscriptionPrincipal: `arn:aws:iam::${s.owner}:root`,
       ...s.attributes,
     };
     if (out.FilterPolicy) out.FilterPolicyScope ??= 'MessageAttributes';
@@ -290,23 +344,6 @@ function checkTags(tags: Record<string, string>): void {
     if (k.length < 1 || k.length > tagKeyCharsMax || k.startsWith('aws:')) throw invalid('Invalid parameter: Tags Reason: Tag key is invalid');
     if (v.length > tagValueCharsMax) throw invalid('Invalid parameter: Tags Reason: Tag value is invalid');
   }
-}
-
-/** The policy AWS gives every new topic (GetTopicAttributes "Policy"): the owner may do everything. */
-function defaultPolicy(arn: string, account: string): unknown {
-  return {
-    Version: '2008-10-17',
-    Id: '__default_policy_ID',
-    Statement: [{
-      Sid: '__default_statement_ID',
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: ['SNS:GetTopicAttributes', 'SNS:SetTopicAttributes', 'SNS:AddPermission', 'SNS:RemovePermission', 'SNS:DeleteTopic',
-        'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'],
-      Resource: arn,
-      Condition: { StringEquals: { 'AWS:SourceOwner': account } },
-    }],
-  };
 }
 
 function effectiveTopicDeliveryPolicy(attrs: Record<string, string>): unknown {

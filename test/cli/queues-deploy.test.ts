@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, InvokeCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
-import { PublishCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, PublishCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { projectRoot, testCreds, type RunningServer } from '../integration/harness';
 import { spawn } from 'node:child_process';
@@ -255,6 +255,77 @@ describe('kumo deploy: queues, topics, event sources and async settings; kumo qu
       assert.match(x.stderr, err);
       assert.ok(noStackTrace(x.stderr));
     }
+  });
+
+  it('AWS::SQS::QueuePolicy and AWS::SNS::TopicPolicy set the Policy of each queue and topic listed; removed, the queue has none and the topic its default', async () => {
+    const dir = path.join(tmpDir('queue-policies'), 'pol');
+    fs.mkdirSync(dir, { recursive: true });
+    const tpl = path.join(dir, 'template.yaml');
+    const base = [
+      'Resources:',
+      '  Inbox:',
+      '    Type: AWS::SQS::Queue',
+      '  Other:',
+      '    Type: AWS::SQS::Queue',
+      '  News:',
+      '    Type: AWS::SNS::Topic',
+    ];
+    const policies = [
+      '  InboxPolicy:',
+      '    Type: AWS::SQS::QueuePolicy',
+      '    Properties:',
+      '      Queues: [!Ref Inbox, !Ref Other]',
+      '      PolicyDocument:',
+      "        Version: '2012-10-17'",
+      '        Statement:',
+      '          - Effect: Allow',
+      '            Principal: {Service: sns.amazonaws.com}',
+      '            Action: sqs:SendMessage',
+      "            Resource: '*'",
+      '            Condition: {ArnEquals: {aws:SourceArn: !Ref News}}',
+      '  NewsPolicy:',
+      '    Type: AWS::SNS::TopicPolicy',
+      '    Properties:',
+      '      Topics: [!Ref News]',
+      '      PolicyDocument:',
+      "        Version: '2012-10-17'",
+      '        Statement:',
+      "          - {Sid: b, Effect: Allow, Principal: {AWS: '111111111111'}, Action: 'sns:Publish', Resource: !Ref News}",
+    ];
+    fs.writeFileSync(tpl, [...base, ...policies, ''].join('\n'));
+    const r = await ok(['deploy'], { env, cwd: dir });
+    assert.match(r.stdout, /\+ create\s+InboxPolicy\s+AWS::SQS::QueuePolicy\s+pol-InboxPolicy/);
+    assert.match(r.stdout, /\+ create\s+NewsPolicy\s+AWS::SNS::TopicPolicy\s+pol-NewsPolicy/);
+    const topicArn = 'arn:aws:sns:us-east-1:000000000000:pol-News';
+    const queuePolicy = async (name: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: await urlOf(name), AttributeNames: ['Policy'] }))).Attributes?.Policy;
+    const topicPolicy = async () => JSON.parse((await sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }))).Attributes!.Policy!);
+    for (const q of ['pol-Inbox', 'pol-Other']) {
+      assert.deepEqual(JSON.parse((await queuePolicy(q))!).Statement[0].Condition, { ArnEquals: { 'aws:SourceArn': topicArn } }, q);
+    }
+    assert.deepEqual((await topicPolicy()).Statement, [{ Sid: 'b', Effect: 'Allow', Principal: { AWS: '111111111111' }, Action: 'sns:Publish', Resource: topicArn }]);
+    assert.match((await ok(['deploy'], { env, cwd: dir })).stdout, /deployed: no changes\n/);
+
+    // One queue leaves the list: its policy goes; the other keeps it.
+    fs.writeFileSync(tpl, [...base, ...policies, ''].join('\n').replace('[!Ref Inbox, !Ref Other]', '[!Ref Inbox]'));
+    assert.match((await ok(['deploy'], { env, cwd: dir })).stdout, /~ update\s+InboxPolicy\s+AWS::SQS::QueuePolicy\s+pol-InboxPolicy\s+\(1 no longer listed\)/);
+    assert.equal(await queuePolicy('pol-Other'), undefined);
+    assert.ok(await queuePolicy('pol-Inbox'));
+
+    // A bad document is the server's refusal, in SQS's words.
+    fs.writeFileSync(tpl, [...base, ...policies, ''].join('\n').replace('Principal: {Service: sns.amazonaws.com}', 'Principal: {AWS: nobody}'));
+    const bad = await kumo(['deploy'], { env, cwd: dir });
+    assert.equal(bad.code, 1, bad.stdout);
+    assert.match(bad.stdout, /InboxPolicy \(AWS::SQS::QueuePolicy\) failed: .*Invalid value for the parameter Policy\. Reason: Invalid principal in policy: "AWS":"nobody"/);
+
+    // The policies leave the template: the queue has none, the topic its default policy again.
+    fs.writeFileSync(tpl, [...base, ''].join('\n'));
+    const rm = await ok(['deploy'], { env, cwd: dir });
+    assert.match(rm.stdout, / {2}- InboxPolicy: deleted/);
+    assert.match(rm.stdout, / {2}- NewsPolicy: deleted/);
+    assert.equal(await queuePolicy('pol-Inbox'), undefined);
+    const dflt = await topicPolicy();
+    assert.equal(dflt.Id, '__default_policy_ID');
+    assert.deepEqual(dflt.Statement[0].Condition, { StringEquals: { 'AWS:SourceOwner': '000000000000' } });
   });
 
   it('kumo dev keeps them wired: new function code redeploys the function only, the mapping stays and feeds the new code', async () => {

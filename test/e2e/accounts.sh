@@ -7,9 +7,12 @@
 # refused to the other account until add-layer-version-permission names it,
 # then its function's EE reads the layer in /opt; a user of the other account
 # assumes the owner's role when the trust names the account and its own
-# policy allows. The rest (IAM users, URLs, EEs' credentials, limits,
-# PostgreSQL, RemoveLayerVersionPermission, ExternalId) is in
-# test/integration/accounts.test.ts and accounts-sharing.test.ts.
+# policy allows; the same grant-and-revoke for a queue (sqs add-permission:
+# the query protocol, AWSAccountId.N / ActionName.N, as this CLI speaks it)
+# and a topic (sns add-permission). The rest (IAM users, URLs, EEs'
+# credentials, limits, PostgreSQL, RemoveLayerVersionPermission, ExternalId)
+# is in test/integration/accounts.test.ts, accounts-sharing.test.ts and
+# queue-topic-policies.test.ts.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/tools.sh   # $AWS (Debian's aws CLI v2) and $ZIP, as make deps installs them
@@ -19,6 +22,8 @@ export AWS_MAX_ATTEMPTS=1
 L() { "$AWS" lambda --endpoint-url "http://127.0.0.1:$port" "$@"; }
 S() { "$AWS" sqs --endpoint-url "http://127.0.0.1:$port" "$@"; }
 T() { "$AWS" sts --endpoint-url "http://127.0.0.1:$port" "$@"; }
+N() { "$AWS" sns --endpoint-url "http://127.0.0.1:$port" "$@"; }
+quiet() { "$@" >/dev/null; }
 home=000000000000
 other=111111111111
 keyfile="$work/data/accounts/$other/credentials.json"
@@ -89,5 +94,28 @@ session=$(O T assume-role --role-arn "arn:aws:iam::$home:role/from-b" --role-ses
 read -r sid ssecret stoken <<<"$session"
 check "with it, the session is the owner's account's" test "$(AWS_ACCESS_KEY_ID=$sid AWS_SECRET_ACCESS_KEY=$ssecret AWS_SESSION_TOKEN=$stoken T get-caller-identity --query Arn --output text)" = \
   "arn:aws:sts::$home:assumed-role/from-b/e2e"
+
+qurl=$(S create-queue --queue-name shared --query QueueUrl --output text)
+qarn="arn:aws:sqs:us-east-1:$home:shared"
+qdenied=$(B S send-message --queue-url "$qurl" --message-body x 2>&1)
+check "a cross-account send without a queue policy is AccessDenied in SQS's words" grep -q \
+  "AccessDenied.*User: arn:aws:iam::$other:root is not authorized to perform: sqs:sendmessage on resource: $qarn because no resource-based policy allows the sqs:sendmessage action" <<<"$qdenied"
+check "sqs add-permission naming the other account" S add-permission --queue-url "$qurl" --label b --aws-account-ids "$other" --actions SendMessage ReceiveMessage
+check "the queue's Policy has the statement" grep -q '"Sid":"b".*"SQS:SendMessage","SQS:ReceiveMessage"' <<<"$(S get-queue-attributes --queue-url "$qurl" --attribute-names Policy --query Attributes.Policy --output text)"
+check "then the other account sends to the owner's queue by URL" quiet B S send-message --queue-url "$qurl" --message-body from-b
+check "and receives it" test "$(B S receive-message --queue-url "$qurl" --query 'Messages[0].Body' --output text)" = from-b
+dup=$(S add-permission --queue-url "$qurl" --label b --aws-account-ids "$other" --actions SendMessage 2>&1)
+check "a label in use is AWS's InvalidParameterValue" grep -q "InvalidParameterValue.*Value b for parameter Label is invalid. Reason: Already exists." <<<"$dup"
+check "sqs remove-permission" S remove-permission --queue-url "$qurl" --label b
+check "and the send is refused again" grep -q AccessDenied <<<"$(B S send-message --queue-url "$qurl" --message-body x 2>&1)"
+
+tarn=$(N create-topic --name news --query TopicArn --output text)
+tdenied=$(B N publish --topic-arn "$tarn" --message x 2>&1)
+check "a cross-account publish without a topic policy is AuthorizationError" grep -q \
+  "AuthorizationError.*User: arn:aws:iam::$other:root is not authorized to perform: SNS:Publish on resource: $tarn" <<<"$tdenied"
+check "sns add-permission naming the other account" N add-permission --topic-arn "$tarn" --label b --aws-account-id "$other" --action-name Publish
+check "then the other account publishes to the owner's topic" quiet B N publish --topic-arn "$tarn" --message from-b
+check "sns remove-permission" N remove-permission --topic-arn "$tarn" --label b
+check "and the publish is refused again" grep -q AuthorizationError <<<"$(B N publish --topic-arn "$tarn" --message x 2>&1)"
 
 e2e_finish e2e-accounts

@@ -85,7 +85,7 @@ describe('SNS topics (AWS SDK v3 against the real server)', () => {
     await rejects(sns.send(new CreateTopicCommand({ Name: 'x'.repeat(257) })), 'InvalidParameterException', 400, 'Invalid parameter: Topic Name');
     await rejects(sns.send(new CreateTopicCommand({ Name: 'k', Attributes: { KmsMasterKeyId: 'alias/aws/sns' } })), 'InvalidParameterException', 400,
       /KmsMasterKeyId Reason: Kumo does not encrypt/);
-    await rejects(sns.send(new CreateTopicCommand({ Name: 'p', Attributes: { Policy: '{}' } })), 'InvalidParameterException', 400, /Policy Reason/);
+    await rejects(sns.send(new CreateTopicCommand({ Name: 'p', Attributes: { Policy: '{}' } })), 'InvalidParameterException', 400, 'Invalid parameter: Policy Error: Syntax errors in policy.');
     await rejects(sns.send(new CreateTopicCommand({ Name: 'f', Attributes: { FifoTopic: 'true' } })), 'InvalidParameterException', 400,
       /Fifo Topic names must end with .fifo/);
     const t = await sns.send(new CreateTopicCommand({ Name: 'attrs' }));

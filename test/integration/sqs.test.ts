@@ -66,7 +66,10 @@ describe('SQS (JSON protocol, SDK v3)', () => {
     assert.equal(range.message, 'Invalid value for the parameter VisibilityTimeout.');
     const policy = await rejection(sqs.send(new CreateQueueCommand({ QueueName: 'u', Attributes: { Policy: '{}' } })));
     assert.equal(policy.name, 'InvalidAttributeValue');
-    assert.match(policy.message, /Kumo does not enforce queue policies/);
+    assert.equal(policy.message, 'Invalid value for the parameter Policy. Reason: Syntax errors in policy.');
+    const kms = await rejection(sqs.send(new CreateQueueCommand({ QueueName: 'u', Attributes: { KmsMasterKeyId: 'alias/aws/sqs' } })));
+    assert.equal(kms.name, 'InvalidAttributeValue');
+    assert.match(kms.message, /Kumo has no KMS/);
     const url = await fresh();
     const ro = await rejection(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { QueueArn: 'x' } as never })));
     assert.equal(ro.name, 'InvalidAttributeName');
@@ -74,9 +77,10 @@ describe('SQS (JSON protocol, SDK v3)', () => {
     assert.equal(missingQ.name, 'QueueDoesNotExist');
     const addr = await rejection(sqs.send(new GetQueueAttributesCommand({ QueueUrl: 'not-a-url', AttributeNames: ['All'] })));
     assert.equal(addr.name, 'InvalidAddress');
-    const perm = await rejection(sqs.send(new AddPermissionCommand({ QueueUrl: url, Label: 'l', AWSAccountIds: ['111122223333'], Actions: ['SendMessage'] })));
-    assert.equal(perm.name, 'UnsupportedOperation');
-    assert.match(perm.message, /Kumo does not enforce queue policies/);
+    // Queue policies are enforced (queue-topic-policies.test.ts); an action only the owner may call is AWS's refusal.
+    const perm = await rejection(sqs.send(new AddPermissionCommand({ QueueUrl: url, Label: 'l', AWSAccountIds: ['111122223333'], Actions: ['DeleteQueue'] })));
+    assert.equal(perm.name, 'InvalidParameterValue');
+    assert.equal(perm.message, 'Value SQS:DeleteQueue for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action.');
   });
 
   it('GetQueueAttributes: All and single names, counts, timestamps, ARN; SetQueueAttributes changes them', async () => {

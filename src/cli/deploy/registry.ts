@@ -12,6 +12,7 @@ import { eventSourceMapping } from './kinds/event-source-mapping';
 import { snsSubscription } from './kinds/sns-subscription';
 import { snsTopic } from './kinds/sns-topic';
 import { sqsQueue } from './kinds/sqs-queue';
+import { snsTopicPolicy, sqsQueuePolicy } from './kinds/resource-policies';
 import { logGroup } from './kinds/log-group';
 import { eventsBus } from './kinds/events-bus';
 import { eventsRule } from './kinds/events-rule';
@@ -34,6 +35,8 @@ export const kinds: readonly ResourceKind[] = [
   kinesisStream,
   snsTopic,
   snsSubscription,
+  sqsQueuePolicy,
+  snsTopicPolicy,
   eventSourceMapping,
   eventInvokeConfig,
   logGroup,

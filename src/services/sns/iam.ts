@@ -1,5 +1,22 @@
+import type { Members } from '../../gateway/service';
 import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { snsErrors } from './errors';
+
+/** The account field of an ARN (`arn:aws:sns:<region>:<account>:…`), when it is an account id. */
+function accountIn(v: string | undefined): string | undefined {
+  if (v === undefined || !v.startsWith('arn:')) return undefined;
+  const a = v.split(':')[4];
+  return a && /^\d{12}$/.test(a) ? a : undefined;
+}
+
+/**
+ * Several accounts (issue 18): the account whose topic or subscription the
+ * call names by ARN (TopicArn, Publish's TargetArn, SubscriptionArn, the tag
+ * operations' ResourceArn). CreateTopic and the lists name none: the signer's.
+ */
+export function snsOwnerAccount(_operation: string, m: Members): string | undefined {
+  return accountIn(str(m, 'TopicArn')) ?? accountIn(str(m, 'TargetArn')) ?? accountIn(str(m, 'SubscriptionArn')) ?? accountIn(str(m, 'ResourceArn'));
+}
 
 const topic: ResourcesOf = (m) => one(str(m, 'TopicArn'));
 /** A subscription's topic: its ARN is the topic's plus `:<id>`. */
@@ -26,6 +43,8 @@ export const snsIam = iamOf({
     ListTopics: '*',
     GetTopicAttributes: topic,
     SetTopicAttributes: topic,
+    AddPermission: topic,
+    RemovePermission: topic,
     TagResource: (m) => one(str(m, 'ResourceArn')),
     UntagResource: (m) => one(str(m, 'ResourceArn')),
     ListTagsForResource: (m) => one(str(m, 'ResourceArn')),

@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
-import { snsIam } from './iam';
+import { snsIam, snsOwnerAccount } from './iam';
 import type { Publisher } from '../../topics/publisher';
 import type { TopicService } from '../../topics/topic-service';
 import { mapSnsError, snsErrors } from './errors';
@@ -27,6 +27,8 @@ export function snsService(d: SnsDeps): ServiceDefinition {
     signingName: 'sns',
     // Every operation's IAM action and resources (./iam.ts).
     iam: snsIam,
+    // Several accounts: the account of the topic or subscription ARN serves the call (gateway.ts `ownerOf`).
+    ownerAccount: snsOwnerAccount,
     // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['Publish', 'PublishBatch']),
     errors: snsErrors,

@@ -16,12 +16,12 @@ const listed = (s: SubscriptionRecord) => ({
 export function subscriptionOperations(topics: TopicService): Record<string, Operation> {
   return {
     Subscribe: {
-      handle: async (input) => {
+      handle: async (input, ctx) => {
         const returnArn = str(input, 'ReturnSubscriptionArn');
         if (returnArn !== undefined && returnArn !== 'true' && returnArn !== 'false') {
           throw snsError('InvalidParameter', 'Invalid parameter: ReturnSubscriptionArn');
         }
-        const s = await topics.subscribe(required(input, 'TopicArn'), required(input, 'Protocol'), str(input, 'Endpoint'), stringMap(input, 'Attributes'));
+        const s = await topics.subscribe(required(input, 'TopicArn'), required(input, 'Protocol'), str(input, 'Endpoint'), stringMap(input, 'Attributes'), ctx.principal?.accountId);
         // AWS: an unconfirmed subscription's ARN is only returned when asked for (ReturnSubscriptionArn).
         return { SubscriptionArn: s.confirmed || returnArn === 'true' ? s.arn : 'pending confirmation' };
       },

@@ -4,7 +4,7 @@ import type { TopicService } from '../../topics/topic-service';
 import { list, required, str, stringMap, tags } from './decode';
 import { snsError } from './errors';
 
-/** CreateTopic, DeleteTopic, ListTopics, Get/SetTopicAttributes, TagResource, UntagResource, ListTagsForResource. */
+/** CreateTopic, DeleteTopic, ListTopics, Get/SetTopicAttributes, Add/RemovePermission, TagResource, UntagResource, ListTagsForResource. */
 export function topicOperations(topics: TopicService): Record<string, Operation> {
   return {
     CreateTopic: {
@@ -33,6 +33,19 @@ export function topicOperations(topics: TopicService): Record<string, Operation>
     SetTopicAttributes: {
       handle: async (input) => {
         await topics.setTopicAttribute(required(input, 'TopicArn'), required(input, 'AttributeName'), str(input, 'AttributeValue'));
+      },
+    },
+    // A topic policy's statements (topics/permissions.ts), which the authorizer enforces.
+    AddPermission: {
+      handle: async (input) => {
+        await topics.addPermission(required(input, 'TopicArn'), {
+          label: required(input, 'Label'), accounts: list(input, 'AWSAccountId').map(String), actions: list(input, 'ActionName').map(String),
+        });
+      },
+    },
+    RemovePermission: {
+      handle: async (input) => {
+        await topics.removePermission(required(input, 'TopicArn'), required(input, 'Label'));
       },
     },
     TagResource: {

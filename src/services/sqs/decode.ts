@@ -21,6 +21,9 @@ const lists: Record<string, string> = {
   MessageAttributeName: 'MessageAttributeNames',
   MessageSystemAttributeName: 'MessageSystemAttributeNames',
   TagKey: 'TagKeys',
+  // AddPermission: `AWSAccountId.N`, `ActionName.N` (the query model's locationNames of AWSAccountIds and Actions).
+  AWSAccountId: 'AWSAccountIds',
+  ActionName: 'Actions',
   SendMessageBatchRequestEntry: 'Entries',
   DeleteMessageBatchRequestEntry: 'Entries',
   ChangeMessageVisibilityBatchRequestEntry: 'Entries',

@@ -1,4 +1,21 @@
+import type { Members, OperationContext } from '../../gateway/service';
 import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
+
+/** The account a queue URL (`http(s)://<host>/<account>/<name>`) or its path names. */
+const accountOfUrl = (url: string | undefined): string | undefined =>
+  url === undefined ? undefined : /^(?:https?:\/\/[^/]+)?\/(\d{12})\/[^/?#]+\/?$/.exec(url)?.[1];
+
+/**
+ * Several accounts (issue 18): the account whose queue a call names — its
+ * QueueUrl, or the queue URL's path a query client POSTed to, or
+ * GetQueueUrl's QueueOwnerAWSAccountId. A call naming a queue by name only
+ * (CreateQueue, GetQueueUrl without an owner) or none (ListQueues) is the signer's.
+ */
+export function sqsOwnerAccount(operation: string, m: Members, ctx: OperationContext): string | undefined {
+  const named = accountOfUrl(str(m, 'QueueUrl')) ?? (ctx.path !== '/' ? accountOfUrl(ctx.path) : undefined);
+  if (named !== undefined) return named;
+  return operation === 'GetQueueUrl' ? str(m, 'QueueOwnerAWSAccountId') : undefined;
+}
 
 /** `http(s)://<host>/<account>/<name>` or its path → the queue's ARN. */
 function queueArnOfUrl(url: string | undefined, ctx: Parameters<ResourcesOf>[1]): string | undefined {

@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '../../gateway/service';
-import { sqsIam } from './iam';
+import { sqsIam, sqsOwnerAccount } from './iam';
 import { mapSqsError, sqsErrors } from './errors';
 import { messageOperations } from './messages-api';
 import type { SqsDeps } from './operation';
@@ -21,6 +21,8 @@ export function sqsService(d: SqsDeps): ServiceDefinition {
     signingName: 'sqs',
     // Every operation's IAM action and resources (./iam.ts).
     iam: sqsIam,
+    // Several accounts: the queue URL's account serves the call (gateway.ts `ownerOf`).
+    ownerAccount: sqsOwnerAccount,
     // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch']),
     errors: sqsErrors,

@@ -1,5 +1,4 @@
 import type { Operation } from '../../gateway/service';
-import { QueueError } from '../../queues/errors';
 import { int, reqStr, str, strList, strMap } from './decode';
 import { op, queueNameOf, queueUrl, type SqsDeps } from './operation';
 
@@ -48,12 +47,14 @@ export function queueOperations(d: SqsDeps): Record<string, Operation> {
       const r = await d.queues.deadLetterSources(name(m), int(m, 'MaxResults'), str(m, 'NextToken'));
       return { queueUrls: r.names.map((n) => queueUrl(ctx, d.accountId, n)), NextToken: r.nextToken };
     }),
-    // Permissions are a queue policy: refused by name, as the Policy attribute is (Kumo enforces no resource policies).
-    AddPermission: op('AddPermission', async () => {
-      throw new QueueError('Unsupported', 'Kumo does not enforce queue policies: AddPermission is not supported.');
+    // Permissions are statements of the queue's Policy (queues/permissions.ts), which the authorizer enforces.
+    AddPermission: op('AddPermission', async (m) => {
+      await d.queues.addPermission(name(m), { label: reqStr(m, 'Label'), accounts: strList(m, 'AWSAccountIds'), actions: strList(m, 'Actions') });
+      return undefined;
     }),
-    RemovePermission: op('RemovePermission', async () => {
-      throw new QueueError('Unsupported', 'Kumo does not enforce queue policies: RemovePermission is not supported.');
+    RemovePermission: op('RemovePermission', async (m) => {
+      await d.queues.removePermission(name(m), reqStr(m, 'Label'));
+      return undefined;
     }),
     PurgeQueue: op('PurgeQueue', async (m) => {
       await d.queues.purge(name(m));

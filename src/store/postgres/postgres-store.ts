@@ -887,6 +887,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   listTopics(q: { afterArn?: string; limit: number }): ReturnType<TopicStore['listTopics']> { return this.topics.listTopics(q); }
   deleteTopic(arn: string): ReturnType<TopicStore['deleteTopic']> { return this.topics.deleteTopic(arn); }
   setTopicAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setTopicAttribute']> { return this.topics.setTopicAttribute(arn, name, value); }
+  editTopicAttribute(arn: string, name: string, edit: (current: string | undefined) => string | null): ReturnType<TopicStore['editTopicAttribute']> { return this.topics.editTopicAttribute(arn, name, edit); }
   changeTopicTags(arn: string, change: { set?: Record<string, string>; remove?: string[] }, max: number): ReturnType<TopicStore['changeTopicTags']> { return this.topics.changeTopicTags(arn, change, max); }
   createSubscription(rec: SubscriptionRecord, confirmation: PublishedMessage | undefined): ReturnType<TopicStore['createSubscription']> { return this.topics.createSubscription(rec, confirmation); }
   getSubscription(arn: string): ReturnType<TopicStore['getSubscription']> { return this.topics.getSubscription(arn); }
@@ -916,6 +917,9 @@ export class PostgresStore implements Store, AsyncWakeups {
   }
   async setQueueAttributes(name: string, attributes: Record<string, string>, deadLetterTarget: string | null | undefined): ReturnType<QueueStore['setQueueAttributes']> {
     return runPostgres(this.pool, qsql.setQueueAttributes, name, attributes, deadLetterTarget);
+  }
+  async editQueueAttribute(name: string, attribute: string, edit: (current: string | undefined) => string): ReturnType<QueueStore['editQueueAttribute']> {
+    return runPostgres(this.pool, qsql.editQueueAttribute, name, attribute, edit);
   }
   async changeQueueTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<QueueStore['changeQueueTags']> {
     return runPostgres(this.pool, qsql.changeQueueTags, name, change, tagsMax);

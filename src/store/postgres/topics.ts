@@ -57,6 +57,16 @@ export class PgTopics implements TopicStore {
     });
   }
 
+  async editTopicAttribute(arn: string, name: string, edit: (current: string | undefined) => string | null): Promise<boolean> {
+    return this.tx(async (c) => {
+      const r = await c.query<TopicRow>('SELECT * FROM sns_topics WHERE arn = $1 FOR UPDATE', [arn]);
+      if (!r.rows[0]) return false;
+      const attrs = JSON.parse(r.rows[0].attributes) as Record<string, string>;
+      await c.query('UPDATE sns_topics SET attributes = $1 WHERE arn = $2', [JSON.stringify(withAttr(attrs, name, edit(attrs[name]))), arn]);
+      return true;
+    });
+  }
+
   async changeTopicTags(arn: string, change: { set?: Record<string, string>; remove?: string[] }, max: number) {
     return this.tx(async (c) => {
       const r = await c.query<TopicRow>('SELECT * FROM sns_topics WHERE arn = $1 FOR UPDATE', [arn]);

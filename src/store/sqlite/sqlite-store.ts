@@ -1058,6 +1058,7 @@ export class SqliteStore implements Store {
   listTopics(q: { afterArn?: string; limit: number }): ReturnType<TopicStore['listTopics']> { return this.topics.listTopics(q); }
   deleteTopic(arn: string): ReturnType<TopicStore['deleteTopic']> { return this.durable(this.topics.deleteTopic(arn)); }
   setTopicAttribute(arn: string, name: string, value: string | null): ReturnType<TopicStore['setTopicAttribute']> { return this.durable(this.topics.setTopicAttribute(arn, name, value)); }
+  editTopicAttribute(arn: string, name: string, edit: (current: string | undefined) => string | null): ReturnType<TopicStore['editTopicAttribute']> { return this.durable(this.topics.editTopicAttribute(arn, name, edit)); }
   changeTopicTags(arn: string, change: { set?: Record<string, string>; remove?: string[] }, max: number): ReturnType<TopicStore['changeTopicTags']> { return this.durable(this.topics.changeTopicTags(arn, change, max)); }
   createSubscription(rec: SubscriptionRecord, confirmation: PublishedMessage | undefined): ReturnType<TopicStore['createSubscription']> { return this.durable(this.topics.createSubscription(rec, confirmation)); }
   getSubscription(arn: string): ReturnType<TopicStore['getSubscription']> { return this.topics.getSubscription(arn); }
@@ -1091,6 +1092,11 @@ export class SqliteStore implements Store {
   }
   async setQueueAttributes(name: string, attributes: Record<string, string>, deadLetterTarget: string | null | undefined): ReturnType<QueueStore['setQueueAttributes']> {
     const out = runSqlite(this.db, qsql.setQueueAttributes, name, attributes, deadLetterTarget);
+    await this.committed();
+    return out;
+  }
+  async editQueueAttribute(name: string, attribute: string, edit: (current: string | undefined) => string): ReturnType<QueueStore['editQueueAttribute']> {
+    const out = runSqlite(this.db, qsql.editQueueAttribute, name, attribute, edit);
     await this.committed();
     return out;
   }

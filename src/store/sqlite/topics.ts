@@ -94,6 +94,16 @@ export class SqliteTopics implements TopicStore {
     }).immediate();
   }
 
+  async editTopicAttribute(arn: string, name: string, edit: (current: string | undefined) => string | null): Promise<boolean> {
+    return this.db.transaction(() => {
+      const r = this.st.getTopic.get(arn) as TopicRow | undefined;
+      if (!r) return false;
+      const attrs = JSON.parse(r.attributes) as Record<string, string>;
+      this.st.setTopicAttrs.run(JSON.stringify(withAttr(attrs, name, edit(attrs[name]))), arn);
+      return true;
+    }).immediate();
+  }
+
   async changeTopicTags(arn: string, change: { set?: Record<string, string>; remove?: string[] }, max: number) {
     return this.db.transaction(() => {
       const r = this.st.getTopic.get(arn) as TopicRow | undefined;
