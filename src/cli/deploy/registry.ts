@@ -14,6 +14,7 @@ import { snsTopic } from './kinds/sns-topic';
 import { sqsQueue } from './kinds/sqs-queue';
 import { logGroup } from './kinds/log-group';
 import { eventsBus } from './kinds/events-bus';
+import { eventsBusPolicy } from './kinds/events-bus-policy';
 import { eventsRule } from './kinds/events-rule';
 import { kinesisStream } from './kinds/kinesis-stream';
 import { ssmParameter } from './kinds/ssm-parameter';
@@ -40,6 +41,7 @@ export const kinds: readonly ResourceKind[] = [
   lambdaUrl,
   lambdaPermission,
   eventsBus,
+  eventsBusPolicy,
   eventsRule,
   ssmParameter,
   scheduleGroup,
