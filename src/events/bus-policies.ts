@@ -146,7 +146,8 @@ export class BusPolicies implements ResourcePolicySource {
   policyOf(resourceArn: string): string | undefined | Promise<string | undefined> {
     const a = parseArn(resourceArn);
     if (!a || a.service !== 'events' || !a.resource.startsWith('event-bus/') || a.region !== this.scope.region || a.account !== this.scope.accountId) return undefined;
-    return this.cache.get(resourceArn);
+    // Cached by the bus's own ARN (the form every change forgets), whatever partition the caller wrote.
+    return this.cache.get(busArnOf(this.scope, a.resource.slice('event-bus/'.length)));
   }
 
   /** A bus was deleted (or created again): its policy, if any, is no longer the cached one. */

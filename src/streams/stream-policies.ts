@@ -1,3 +1,4 @@
+import { streamArn } from '../domain/arn';
 import { parsePolicy } from '../identity/policy';
 import { ResourcePolicyCache } from '../identity/resource-policy-cache';
 import type { ResourcePolicySource } from '../identity/types';
@@ -27,11 +28,7 @@ export class StreamPolicies implements ResourcePolicySource {
   private readonly cache: ResourcePolicyCache;
 
   constructor(private readonly store: StreamStore, private readonly scope: { region: string; accountId: string }) {
-    this.cache = new ResourcePolicyCache(async (arn) => {
-      const name = this.ownStream(arn);
-      const p = name === undefined ? undefined : await this.store.getStreamPolicy(name);
-      return p ?? undefined;
-    });
+    this.cache = new ResourcePolicyCache(async (arn) => (await this.store.getStreamPolicy(this.ownStream(arn)!)) ?? undefined);
   }
 
   /** PutResourcePolicy: the document replaces the stream's policy (AWS: "Updating an existing resource-based policy means replacing the existing one"). */
@@ -45,7 +42,7 @@ export class StreamPolicies implements ResourcePolicySource {
     try {
       if ((await this.store.setStreamPolicy(name, text)) === 'no-stream') throw this.notFound(name);
     } finally {
-      this.cache.forget(resourceArn!);
+      this.forget(name);
     }
   }
 
@@ -64,19 +61,24 @@ export class StreamPolicies implements ResourcePolicySource {
       if (r === 'no-stream') throw this.notFound(name);
       if (r === 'no-policy') throw new StreamError('NotFound', `No resource policy found for resource ARN ${resourceArn}.`);
     } finally {
-      this.cache.forget(resourceArn!);
+      this.forget(name);
     }
   }
 
   /** ResourcePolicySource: the policy of the stream a stream ARN of this region and account names. */
   policyOf(resourceArn: string): string | undefined | Promise<string | undefined> {
-    if (this.ownStream(resourceArn) === undefined) return undefined;
-    return this.cache.get(resourceArn);
+    const name = this.ownStream(resourceArn);
+    // Cached by the stream's own ARN (the form every change forgets), whatever partition the caller wrote.
+    return name === undefined ? undefined : this.cache.get(this.arnOf(name));
   }
 
   /** A stream was deleted: its policy went with it. */
   forget(name: string): void {
-    this.cache.forget(`arn:aws:kinesis:${this.scope.region}:${this.scope.accountId}:stream/${name}`);
+    this.cache.forget(this.arnOf(name));
+  }
+
+  private arnOf(name: string): string {
+    return streamArn(this.scope, name);
   }
 
   /** The stream of this region and account a ResourceARN names (AWS's checks and texts), or the error. */
