@@ -43,6 +43,7 @@ import { QueueService } from './queues/queue-service';
 import { QueueSourceAdapter } from './queues/source';
 import { MoveTasks } from './queues/move-tasks';
 import { StreamService } from './streams/stream-service';
+import { StreamPolicies } from './streams/stream-policies';
 import { StreamSourceAdapter } from './streams/source';
 import { ParameterService } from './parameters/parameter-service';
 import { IdentityService } from './identity/identity-service';
@@ -66,6 +67,7 @@ import type { UrlListenerDeps } from './gateway/url-listener';
 import { HttpApiService } from './http-apis/service';
 import { apiEndpointOf } from './http-apis/ids';
 import { BusService } from './events/bus-service';
+import { BusPolicies } from './events/bus-policies';
 import { EventPublisher } from './events/put-events';
 import { EventDeliveryWorker } from './events/delivery-worker';
 import { BusScheduledRules } from './events/scheduled-rules';
@@ -336,6 +338,10 @@ export class AccountCell {
     // Kinesis: streams (records sealed with the keyring), and their retention sweep.
     const streamTuning = streamTuningFromEnv(process.env);
     const streams = new StreamService(this.store, keyring, scope, streamTuning);
+    // Streams' resource policies are the resource policies of `kinesis:` calls (another account's PutRecord, GetRecords…).
+    const streamPolicies = new StreamPolicies(this.store, scope);
+    streams.onDeleted = (name) => streamPolicies.forget(name);
+    this.authorizer.registerResourcePolicies('kinesis', streamPolicies);
     this.streamSweeper = new StreamRetentionSweeper(streams, streamTuning.sweepIntervalMs, (e) => console.error('kumo: stream retention sweep failed:', e));
     const streamSource = (this.streams = new StreamSourceAdapter(streams));
     const mappedStreams = new StreamSourceByAccount(streamSource, cfg.accountId, (id) => this.shared.peer(id)?.streams);
@@ -370,8 +376,12 @@ export class AccountCell {
     let eventWorker: EventDeliveryWorker | undefined;
     const eventPublisher = new EventPublisher(this.store, scope, () => eventWorker?.wake());
     this.scheduledRules = new BusScheduledRules(this.store, scope, () => eventWorker?.wake());
+    // Event buses' resource policies (PutPermission) are the resource policies of `events:` calls (another account's PutEvents…).
+    const busPolicies = new BusPolicies(this.store, scope);
+    this.authorizer.registerResourcePolicies('events', busPolicies);
     const eventBuses = new BusService({
       store: this.store, scope, canDeliver: (arn) => this.deliveries.accepts(arn), scheduledChanged: () => this.scheduledRules.changed(),
+      busDeleted: (arn) => busPolicies.forget(arn),
       allowSecondsRates: schedulerSettingsFromEnv(process.env).allowSeconds,
     });
     // `events` targets (another bus, a Lambda destination): a PutEvents of that event on the bus.
@@ -404,7 +414,7 @@ export class AccountCell {
       functions: this.functions, versions, aliases, layers, tags, invoker, queue: this.queue, invokeConfigs, reserved, provisioned: this.provisioned, mappings: this.mappings,
       iteratorAges: () => this.pollers?.iteratorAges() ?? [], debugging,
       blobs, codeUrls: this.shared.codeUrls, logs: this.logService, subscriptions: this.subscriptions, topics, publisher, snsSigningKeyPem: () => signer.publicPem,
-      queues: queueService, moveTasks: this.moveTasks, streams, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
+      queues: queueService, moveTasks: this.moveTasks, streams, streamPolicies, busPolicies, audit, urls: this.functionUrls, policies: this.functionPolicies, eventBuses, eventPublisher, parameters, schedules, metrics, httpApis: this.httpApis, identity: this.identity, authorizer: this.authorizer,
       region: cfg.region, accountId: cfg.accountId,
     });
     const base = { region: cfg.region, accountId: cfg.accountId, audit, callers, authorizer: this.authorizer };

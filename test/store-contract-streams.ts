@@ -112,6 +112,23 @@ export function streamStoreContract(withStore: WithStore): void {
       assert.deepEqual(read.records.map((x) => x.seq), seqs);
     }));
 
+    test('a stream policy: set, read, replaced, deleted (once), gone with its stream', withStore(async (s) => {
+      await create(s, 'p');
+      assert.equal(await s.getStreamPolicy('p'), null);
+      assert.equal(await s.getStreamPolicy('nope'), undefined);
+      assert.equal(await s.setStreamPolicy('p', '{"a":1}'), 'ok');
+      assert.equal(await s.setStreamPolicy('p', '{"b":2}'), 'ok');
+      assert.equal(await s.getStreamPolicy('p'), '{"b":2}');
+      assert.equal(await s.setStreamPolicy('nope', '{}'), 'no-stream');
+      assert.equal(await s.setStreamPolicy('p', null), 'ok');
+      assert.equal(await s.setStreamPolicy('p', null), 'no-policy');
+      assert.equal(await s.getStreamPolicy('p'), null);
+      await s.setStreamPolicy('p', '{"c":3}');
+      assert.equal(await s.deleteStream('p'), true);
+      await create(s, 'p');
+      assert.equal(await s.getStreamPolicy('p'), null, 'a stream made again has no policy');
+    }));
+
     test('retention: tags and retention change in the row; the sweep is bounded and closed shards past retention go', withStore(async (s) => {
       await create(s, 't');
       assert.equal(await s.changeStreamTags('t', { set: { a: '1', b: '2' } }, 50), 'ok');

@@ -84,6 +84,26 @@ export function eventStoreContract(name: string, open: () => Promise<OpenedStore
       assert.deepEqual(await s2.changeEventTags(busArn('none'), {}, 2), { kind: 'not-found' });
     }));
 
+    test('a bus policy: changed under the bus lock, kept across a reopen, refused changes write nothing, deleted with the bus', withStore(async (s, o) => {
+      await s.createEventBus(bus('default'), 10);
+      await s.createEventBus(bus('b'), 10);
+      assert.equal((await s.getEventBus(busArn('b')))!.policy, undefined);
+      assert.deepEqual(await s.changeEventBusPolicy(busArn('b'), (cur) => (cur ?? '') + 'x'), { kind: 'ok', policy: 'x' });
+      // Concurrent read-modify-write changes apply one after the other.
+      await Promise.all(Array.from({ length: 5 }, () => s.changeEventBusPolicy(busArn('b'), (cur) => `${cur}y`)));
+      await assert.rejects(s.changeEventBusPolicy(busArn('b'), () => { throw new Error('refused'); }), /refused/);
+      const s2 = await o.reopen();
+      assert.equal((await s2.getEventBus(busArn('b')))!.policy, 'xyyyyy');
+      assert.equal((await s2.listEventBuses({ limit: 10 })).find((x) => x.name === 'b')!.policy, 'xyyyyy');
+      assert.deepEqual(await s2.changeEventBusPolicy(busArn('b'), () => undefined), { kind: 'ok' });
+      assert.equal((await s2.getEventBus(busArn('b')))!.policy, undefined);
+      assert.deepEqual(await s2.changeEventBusPolicy(busArn('none'), () => 'p'), { kind: 'no-bus' });
+      await s2.changeEventBusPolicy(busArn('b'), () => 'p');
+      assert.equal(await s2.deleteEventBus(busArn('b')), true);
+      await s2.createEventBus(bus('b'), 10);
+      assert.equal((await s2.getEventBus(busArn('b')))!.policy, undefined, 'a bus made again has no policy');
+    }));
+
     test('matching candidates: enabled rules with a pattern and targets, each with its targets', withStore(async (s) => {
       await s.createEventBus(bus('default'), 10);
       await s.putRule(rule('default', 'on'), busArn('default'), 10);

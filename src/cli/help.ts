@@ -141,9 +141,9 @@ and ScheduleV2, DeadLetterQueue, EventInvokeConfig, FunctionUrlConfig),
 AWS::Serverless::LayerVersion, AWS::Lambda::Function / LayerVersion / Alias /
 Version / EventSourceMapping / EventInvokeConfig / Url, AWS::SQS::Queue /
 QueuePolicy, AWS::SNS::Topic / TopicPolicy / Subscription, AWS::Kinesis::Stream,
-AWS::Events::EventBus / Rule, AWS::Scheduler::Schedule / ScheduleGroup,
-AWS::SSM::Parameter, AWS::Logs::LogGroup. Other resource types are listed once
-as not deployed and skipped; other function Events are reported.
+AWS::Events::EventBus / EventBusPolicy / Rule, AWS::Scheduler::Schedule /
+ScheduleGroup, AWS::SSM::Parameter, AWS::Logs::LogGroup. Other resource types
+are listed once as not deployed and skipped; other function Events are reported.
 
 Options:
   -t, --template FILE          the template (default template.yaml, then template.yml, template.json)

@@ -18,6 +18,8 @@ export interface BusServiceDeps {
   canDeliver(arn: string): boolean;
   /** A scheduled rule was put, enabled, disabled or deleted (the schedule engine re-reads them). */
   scheduledChanged(): void;
+  /** A bus was deleted: its resource policy went with it (BusPolicies forgets what it read). */
+  busDeleted?(arn: string): void;
   /** Kumo's test setting KUMO_SCHEDULER_ALLOW_SECONDS: `rate(N seconds)` rules (AWS refuses them), off by default. */
   allowSecondsRates?: boolean;
 }
@@ -82,7 +84,9 @@ export class BusService {
   async deleteEventBus(name: string): Promise<void> {
     new V.Constraints().str(name, 'name', { ...V.busNameC, required: true }).done();
     if (name === defaultBus) throw validation('Cannot delete event bus default.');
-    if (!(await this.d.store.deleteEventBus(busArnOf(this.d.scope, name)))) throw busNotFound(name);
+    const arn = busArnOf(this.d.scope, name);
+    if (!(await this.d.store.deleteEventBus(arn))) throw busNotFound(name);
+    this.d.busDeleted?.(arn);
     this.d.scheduledChanged();
   }
 

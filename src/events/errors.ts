@@ -9,7 +9,8 @@ export type EventsErrorKind =
   | 'Validation'
   | 'InvalidPattern'
   | 'LimitExceeded'
-  | 'ConcurrentModification';
+  | 'ConcurrentModification'
+  | 'PolicyLengthExceeded';
 
 export class EventsError extends Error {
   constructor(readonly kind: EventsErrorKind, message: string) {

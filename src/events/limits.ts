@@ -25,6 +25,12 @@ export const rulesPerBusMax = 300;
 export const busesPerAccountMax = 100;
 /** Tags per resource (TagResource: "up to 50 tags"). */
 export const tagsPerResourceMax = 50;
+/**
+ * An event bus's resource policy, in bytes of its JSON text: "The permission
+ * policy on the event bus cannot exceed 10 KB in size" (PutPermission's API
+ * reference); over it PutPermission is PolicyLengthExceededException.
+ */
+export const busPolicyBytesMax = 10_240;
 /** List operations: at most 100 per page (model: LimitMax100); AWS answers 100 when no Limit is given. */
 export const listPageMax = 100;
 /** Event patterns: at most 4,096 characters (model: EventPattern max 4096). */

@@ -27,7 +27,12 @@ export const eventTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).
 export class EventPublisher {
   constructor(private readonly store: EventBusStore, private readonly scope: ArnScope, private readonly wake: () => void) {}
 
-  async putEvents(entries: PutEventsEntry[], endpointId: string | undefined): Promise<PutEventsResult[]> {
+  /**
+   * `sourceAccount`: the caller's account, the event's `account` (another
+   * account's PutEvents on a bus of this one, which the bus's policy allowed,
+   * carries the sender's account, as on AWS); this account by default.
+   */
+  async putEvents(entries: PutEventsEntry[], endpointId: string | undefined, sourceAccount = this.scope.accountId): Promise<PutEventsResult[]> {
     const c = new V.Constraints().list(entries, 'entries', { min: 1, max: L.putEventsEntriesMax, required: true });
     entries.forEach((e, i) => c.str(e.EventBusName, `entries.${i + 1}.member.eventBusName`, V.nonPartnerBusNameOrArnC)
       .str(e.TraceHeader, `entries.${i + 1}.member.traceHeader`, { min: 1, max: 500 }));
@@ -39,7 +44,7 @@ export class EventPublisher {
     const deliveries: NewEventDelivery[] = [];
     const rulesOf = new Map<string, Promise<RuleWithTargets[] | undefined>>();
     for (const e of entries) {
-      const formed = this.form(e, now);
+      const formed = this.form(e, now, sourceAccount);
       if ('ErrorCode' in formed) {
         results.push(formed);
         continue;
@@ -89,7 +94,7 @@ export class EventPublisher {
   }
 
   /** The event AWS forms from an entry, or the entry's error (AWS's codes and texts, recorded). */
-  private form(e: PutEventsEntry, now: number): BusEvent | { ErrorCode: string; ErrorMessage: string } {
+  private form(e: PutEventsEntry, now: number, account: string): BusEvent | { ErrorCode: string; ErrorMessage: string } {
     const required = (m: string) => ({ ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter ${m} is not valid. Reason: ${m} is a required argument.` });
     if (e.Source === undefined || e.Source === '') return required('Source');
     if (e.DetailType === undefined || e.DetailType === '') return required('DetailType');
@@ -105,7 +110,7 @@ export class EventPublisher {
     if (e.Source.startsWith('aws.')) return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
     if (e.TraceHeader !== undefined) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Kumo does not support TraceHeader: it has no X-Ray.' };
     return {
-      version: '0', id: randomUUID(), 'detail-type': e.DetailType, source: e.Source, account: this.scope.accountId,
+      version: '0', id: randomUUID(), 'detail-type': e.DetailType, source: e.Source, account,
       time: eventTime(e.TimeMs ?? now), region: this.scope.region, resources: e.Resources ?? [], detail,
     };
   }

@@ -7,6 +7,8 @@ export interface EventBusRecord {
   createdMs: number;
   modifiedMs: number;
   tags: Record<string, string>;
+  /** The bus's resource policy (PutPermission), as DescribeEventBus answers it; absent without one. */
+  policy?: string;
 }
 
 export type RuleState = 'ENABLED' | 'DISABLED';

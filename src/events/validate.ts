@@ -63,6 +63,11 @@ export const ruleNameC = { min: 1, max: 64, pattern: '[\\.\\-_A-Za-z0-9]+' };
 export const busNameC = { min: 1, max: 256, pattern: '[/\\.\\-_A-Za-z0-9]+' };
 export const busNameOrArnC = { min: 1, max: 1600, pattern: '(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+' };
 export const nonPartnerBusNameOrArnC = { min: 1, max: 1600, pattern: '(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\.\\-_A-Za-z0-9]+' };
+/** PutPermission / RemovePermission: NonPartnerEventBusName, Action, Principal, StatementId. */
+export const nonPartnerBusNameC = { min: 1, max: 256, pattern: '[\\.\\-_A-Za-z0-9]+' };
+export const permissionActionC = { min: 1, max: 64, pattern: 'events:[a-zA-Z]+' };
+export const permissionPrincipalC = { min: 1, max: 12, pattern: '(\\d{12}|\\*)' };
+export const statementIdC = { min: 1, max: 64, pattern: '[a-zA-Z0-9-_]+' };
 export const targetIdC = { min: 1, max: 64, pattern: '[\\.\\-_A-Za-z0-9]+' };
 export const arnC = { min: 1, max: 1600 };
 export const descriptionC = { max: 512 };

@@ -90,6 +90,16 @@ export function statementsOf(policy: Record<string, unknown>): Record<string, un
   return list.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x));
 }
 
+/**
+ * The cache bounds of the bus and stream policy sources: a policy read for
+ * an authorisation is used at most 2 s (ms; servers sharing one PostgreSQL
+ * see each other's changes within it), at most 4,096 resources kept. Lambda's
+ * function policies use the same time (control/function-policies.ts
+ * `policyCacheMs`); queues and topics have their own (queues/limits.ts,
+ * topics/limits.ts).
+ */
+export const resourcePolicyCache = { ttlMs: 2_000, entriesMax: 4_096 } as const;
+
 interface CacheEntry {
   text: string | undefined;
   atMs: number;

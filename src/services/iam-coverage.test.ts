@@ -138,6 +138,28 @@ describe('IAM: actions and resources per service', () => {
     assert.deepEqual(authz('events', 'PutTargets', { Rule: 'r', EventBusName: 'orders' }).resources, [`${a}:rule/orders/r`]);
     assert.deepEqual(authz('events', 'DescribeEventBus', {}).resources, [`${a}:event-bus/default`]);
     assert.deepEqual(authz('events', 'PutEvents', { Entries: [{ EventBusName: 'orders' }, {}, { EventBusName: 'orders' }] }), { action: 'events:PutEvents', resources: [`${a}:event-bus/orders`, `${a}:event-bus/default`] });
+    assert.deepEqual(authz('events', 'PutPermission', { EventBusName: 'orders' }), { action: 'events:PutPermission', resources: [`${a}:event-bus/orders`] });
+    // A rule on another account's bus (EventBusName an ARN) is that account's rule.
+    assert.deepEqual(authz('events', 'PutRule', { Name: 'r', EventBusName: 'arn:aws:events:us-east-1:444455556666:event-bus/shared' }).resources, ['arn:aws:events:us-east-1:444455556666:rule/shared/r']);
+  });
+
+  test('several accounts: the account a call names by ARN (ownerAccount), else none (the signer\'s)', () => {
+    const owner = (service: string, op: string, input: Members) => services.find((x) => x.name === service)!.ownerAccount!(op, input, ctx());
+    const bus = 'arn:aws:events:us-east-1:444455556666:event-bus/shared';
+    assert.equal(owner('events', 'PutEvents', { Entries: [{ EventBusName: bus }, { EventBusName: bus }] }), '444455556666');
+    assert.equal(owner('events', 'PutEvents', { Entries: [{ EventBusName: 'default' }, {}] }), undefined);
+    assert.equal(owner('events', 'PutEvents', { Entries: [{ EventBusName: `arn:aws:events:us-east-1:111122223333:event-bus/mine` }] }), undefined);
+    assert.throws(() => owner('events', 'PutEvents', { Entries: [{ EventBusName: bus }, { EventBusName: 'default' }] }),
+      /Kumo does not support a PutEvents whose entries name event buses of different accounts \(111122223333, 444455556666\)/);
+    assert.equal(owner('events', 'PutRule', { Name: 'r', EventBusName: bus }), '444455556666');
+    assert.equal(owner('events', 'DescribeEventBus', { Name: bus }), '444455556666');
+    assert.equal(owner('events', 'TagResource', { ResourceARN: 'arn:aws:events:us-east-1:444455556666:rule/shared/r' }), '444455556666');
+    assert.equal(owner('events', 'PutPermission', { EventBusName: 'orders' }), undefined);
+    const st = 'arn:aws:kinesis:us-east-1:444455556666:stream/feed';
+    assert.equal(owner('kinesis', 'PutRecord', { StreamARN: st }), '444455556666');
+    assert.equal(owner('kinesis', 'PutResourcePolicy', { ResourceARN: st }), '444455556666');
+    assert.equal(owner('kinesis', 'DescribeStreamConsumer', { ConsumerARN: `${st}/consumer/c:1` }), '444455556666');
+    assert.equal(owner('kinesis', 'PutRecord', { StreamName: 'feed' }), undefined);
   });
 
   test('scheduler, ssm, logs, cloudwatch, cloudtrail, apigateway', () => {

@@ -15,6 +15,7 @@ export class EventOps implements EventBusStore {
   createEventBus(...a: Parameters<EventBusStore['createEventBus']>): ReturnType<EventBusStore['createEventBus']> { return this.run(es.createEventBus, ...a); }
   getEventBus(...a: Parameters<EventBusStore['getEventBus']>): ReturnType<EventBusStore['getEventBus']> { return this.run(es.getEventBus, ...a); }
   listEventBuses(...a: Parameters<EventBusStore['listEventBuses']>): ReturnType<EventBusStore['listEventBuses']> { return this.run(es.listEventBuses, ...a); }
+  changeEventBusPolicy(...a: Parameters<EventBusStore['changeEventBusPolicy']>): ReturnType<EventBusStore['changeEventBusPolicy']> { return this.run(es.changeEventBusPolicy, ...a); }
   deleteEventBus(...a: Parameters<EventBusStore['deleteEventBus']>): ReturnType<EventBusStore['deleteEventBus']> { return this.run(es.deleteEventBus, ...a); }
   putRule(...a: Parameters<EventBusStore['putRule']>): ReturnType<EventBusStore['putRule']> { return this.run(es.putRule, ...a); }
   getRule(...a: Parameters<EventBusStore['getRule']>): ReturnType<EventBusStore['getRule']> { return this.run(es.getRule, ...a); }

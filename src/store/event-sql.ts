@@ -17,6 +17,7 @@ const s = (sql: string, ...args: unknown[]): Sql => ({ sql, args });
 const busRow = (r: Row): EventBusRecord => ({
   arn: String(r.arn), name: String(r.name), description: r.description == null ? undefined : String(r.description),
   createdMs: Number(r.created_ms), modifiedMs: Number(r.modified_ms), tags: JSON.parse(String(r.tags)) as Record<string, string>,
+  ...(r.policy == null ? {} : { policy: String(r.policy) }),
 });
 
 const ruleRow = (r: Row): RuleRecord => ({
@@ -91,6 +92,22 @@ export function* putRule(now: number, rec: RuleRecord, busArn: string, max: numb
     rule.arn, ruleBody(rule), JSON.stringify(rule.tags), rule.sinceMs, rule.scheduleExpression !== undefined,
   );
   return { kind: 'ok', rule };
+}
+
+/**
+ * Reads the bus's policy and writes what `change` makes of it (undefined:
+ * no policy), under the bus row's lock, in one transaction: concurrent
+ * PutPermission / RemovePermission calls apply one after the other. What
+ * `change` throws aborts the transaction (nothing written).
+ */
+export function* changeEventBusPolicy(
+  now: number, arn: string, change: (current: string | undefined) => string | undefined,
+): Op<{ kind: 'ok'; policy?: string } | { kind: 'no-bus' }> {
+  const [r] = yield s('SELECT policy FROM eb_buses WHERE arn = $1 /*LOCK*/', arn);
+  if (!r) return { kind: 'no-bus' };
+  const next = change(r.policy == null ? undefined : String(r.policy));
+  yield s('UPDATE eb_buses SET policy = $2, modified_ms = $3 WHERE arn = $1', arn, next ?? null, now);
+  return next === undefined ? { kind: 'ok' } : { kind: 'ok', policy: next };
 }
 
 export function* getRule(_now: number, arn: string): Op<RuleRecord | undefined> {
@@ -220,6 +237,9 @@ export function* releaseEventDeliveryLeases(_now: number, exceptOwner: string): 
   yield s('UPDATE eb_deliveries SET lease_owner = NULL, lease_until_ms = 0 WHERE lease_owner IS NOT NULL AND lease_owner <> $1', exceptOwner);
   return rows.length;
 }
+
+/** Resource policies of event buses (PutPermission): the policy document's text, NULL without one. */
+export const eventBusPolicyMigration = 'ALTER TABLE eb_buses ADD COLUMN policy text;';
 
 /** The tables, for both databases (`$TEXT`, `$INT`, `$BOOL` are each one's types). */
 export function eventMigration(t: { text: string; int: string; bool: string }): string {

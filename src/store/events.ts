@@ -20,6 +20,13 @@ export interface EventBusStore {
   getEventBus(arn: string): Promise<EventBusRecord | undefined>;
   /** Buses whose name starts with `prefix`, by name after `afterName` (exclusive). */
   listEventBuses(q: { prefix?: string; afterName?: string; limit: number }): Promise<EventBusRecord[]>;
+  /**
+   * The bus's resource policy (PutPermission / RemovePermission): `change`
+   * gets the current text (undefined: none) and answers the next (undefined:
+   * remove it), under the bus row's lock in one transaction; what it throws
+   * leaves the policy as it was. `no-bus` when the bus does not exist.
+   */
+  changeEventBusPolicy(arn: string, change: (current: string | undefined) => string | undefined): Promise<{ kind: 'ok'; policy?: string } | { kind: 'no-bus' }>;
   /** Deletes the bus with its rules, their targets and pending deliveries; false when it did not exist. */
   deleteEventBus(arn: string): Promise<boolean>;
 

@@ -19,6 +19,8 @@ export class StreamOps implements StreamStore, CheckpointStore {
   listStreams(afterName: string | undefined, limit: number): ReturnType<StreamStore['listStreams']> { return this.read(ss.listStreams, afterName, limit); }
   deleteStream(name: string): ReturnType<StreamStore['deleteStream']> { return this.run(ss.deleteStream, name); }
   setStreamRetention(name: string, hours: number, check: (previous: number) => void): ReturnType<StreamStore['setStreamRetention']> { return this.run(ss.setStreamRetention, name, hours, check); }
+  getStreamPolicy(name: string): ReturnType<StreamStore['getStreamPolicy']> { return this.read(ss.getStreamPolicy, name); }
+  setStreamPolicy(name: string, policy: string | null): ReturnType<StreamStore['setStreamPolicy']> { return this.run(ss.setStreamPolicy, name, policy); }
   changeStreamTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<StreamStore['changeStreamTags']> { return this.run(ss.changeStreamTags, name, change, tagsMax); }
   putStreamRecords(name: string, records: NewStreamRecord[]): ReturnType<StreamStore['putStreamRecords']> { return this.run(ss.putStreamRecords, name, records); }
   readStreamRecords(name: string, shardId: string, afterSeq: number, limit: number, bytesMax: number, retentionHours: number): ReturnType<StreamStore['readStreamRecords']> { return this.read(ss.readStreamRecords, name, shardId, afterSeq, limit, bytesMax, retentionHours); }

@@ -97,6 +97,25 @@ export function* setStreamRetention(_now: number, name: string, hours: number, c
   return previous;
 }
 
+/** The stream's resource policy: undefined when the stream does not exist, null without a policy. */
+export function* getStreamPolicy(_now: number, name: string): Op<string | null | undefined> {
+  const [r] = yield s('SELECT policy FROM kin_streams WHERE name = $1', name);
+  if (!r) return undefined;
+  return r.policy == null ? null : String(r.policy);
+}
+
+/**
+ * Sets (a text) or deletes (null) the stream's resource policy under the
+ * stream row's lock. `no-policy`: a delete found none (nothing written).
+ */
+export function* setStreamPolicy(_now: number, name: string, policy: string | null): Op<'ok' | 'no-stream' | 'no-policy'> {
+  const [r] = yield s('SELECT policy FROM kin_streams WHERE name = $1 /*LOCK*/', name);
+  if (!r) return 'no-stream';
+  if (policy === null && r.policy == null) return 'no-policy';
+  yield s('UPDATE kin_streams SET policy = $1 WHERE name = $2', policy, name);
+  return 'ok';
+}
+
 export function* changeStreamTags(
   _now: number, name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number,
 ): Op<'ok' | 'no-stream' | 'too-many'> {
@@ -237,3 +256,6 @@ export function* deleteCheckpoints(_now: number, mappingId: string): Op<number> 
   yield s('DELETE FROM kin_checkpoints WHERE mapping_id = $1', mappingId);
   return rows.length;
 }
+
+/** Resource policies of streams (PutResourcePolicy): the document's text, NULL without one (both databases). */
+export const streamPolicyMigration = 'ALTER TABLE kin_streams ADD COLUMN policy text;';

@@ -83,6 +83,10 @@ export interface StreamStore {
   deleteStream(name: string): Promise<boolean>;
   /** Sets the retention; returns the previous one, or undefined when the stream does not exist. */
   setStreamRetention(name: string, hours: number, check: (previous: number) => void): Promise<number | undefined>;
+  /** The stream's resource policy (PutResourcePolicy): undefined when the stream does not exist, null without one. */
+  getStreamPolicy(name: string): Promise<string | null | undefined>;
+  /** Sets (text) or deletes (null) the stream's resource policy; `no-policy`: a delete found none. Deleting the stream deletes it. */
+  setStreamPolicy(name: string, policy: string | null): Promise<'ok' | 'no-stream' | 'no-policy'>;
   /** Merges and removes tags in one transaction; refuses (writing nothing) past `tagsMax`. */
   changeStreamTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): Promise<'ok' | 'no-stream' | 'too-many'>;
   /**

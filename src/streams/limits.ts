@@ -47,6 +47,14 @@ export const streamLimits = {
   /** Retention sweep: records deleted per sweep, and the period between sweeps. */
   sweepRecordsMax: 10_000,
   sweepIntervalMs: 60_000,
+  /**
+   * A stream's resource policy (PutResourcePolicy), in bytes of its JSON
+   * text. AWS publishes no number for Kinesis; Kumo takes 20 KiB, the bound
+   * of Lambda's resource policies (over it: LimitExceededException).
+   */
+  policyBytesMax: 20_480,
+  /** ResourceARN (PutResourcePolicy and the others): 1–2,048 characters (model: ResourceARN). */
+  resourceArnLengthMax: 2048,
   /** Puts routed to a shard a concurrent reshard closed are routed again, at most this many times. */
   routeRetriesMax: 5,
 } as const;

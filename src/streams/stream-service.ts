@@ -52,6 +52,8 @@ const streamNamePattern = /^[a-zA-Z0-9_.-]+$/;
  */
 export class StreamService {
   private readonly throttle: ShardThrottle;
+  /** A stream was deleted (its resource policy went with it: StreamPolicies forgets what it read). */
+  onDeleted: ((name: string) => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -100,6 +102,7 @@ export class StreamService {
   async deleteStream(name: string): Promise<void> {
     if (!(await this.store.deleteStream(name))) throw this.notFound(name);
     this.throttle.forget(name);
+    this.onDeleted?.(name);
   }
 
   /** The stream with its shards (open and closed within retention) and its status now. */
@@ -223,7 +226,7 @@ export class StreamService {
         break;
       }
     }
-    return sealIterator(this.keys, { stream: name, shardId, after, issuedMs: Date.now(), created: view.stream.createdMs });
+    return sealIterator(this.keys, { account: this.scope.accountId, stream: name, shardId, after, issuedMs: Date.now(), created: view.stream.createdMs });
   }
 
   /**
@@ -240,10 +243,16 @@ export class StreamService {
     return at > shard.seqStart ? formatSequence(shard.ordinal, at) : undefined;
   }
 
-  /** The stream an iterator was issued for (GetRecords' authorisation), undefined when it is not a valid iterator. */
-  streamOfIterator(iterator: string): string | undefined {
+  /**
+   * The stream (its ARN) an iterator was issued for, undefined when it is not
+   * a valid iterator: GetRecords' authorisation, and with several accounts the
+   * account that serves it (an iterator of another account's stream, which
+   * its policy let the caller take, is read there).
+   */
+  streamArnOfIterator(iterator: string): string | undefined {
     try {
-      return openIterator(this.keys, iterator).stream;
+      const it = openIterator(this.keys, iterator);
+      return streamArn({ region: this.scope.region, accountId: it.account ?? this.scope.accountId }, it.stream);
     } catch {
       return undefined;
     }
@@ -252,6 +261,8 @@ export class StreamService {
   /** `streamName`: the stream the caller named beside the iterator (GetRecords' StreamARN), which must be the iterator's. */
   async getRecords(iterator: string, limit: number | undefined, streamName?: string): Promise<ReadResult> {
     const it = openIterator(this.keys, iterator);
+    // An iterator of another account's stream names no stream here (the gateway hands such a call to that account).
+    if (it.account !== undefined && it.account !== this.scope.accountId) throw invalidArgument('Invalid ShardIterator.');
     if (streamName !== undefined && streamName !== it.stream) throw invalidArgument(`The ShardIterator was not issued for stream ${streamName}.`);
     const max = limit ?? L.getRecordsMax;
     if (max < 1) throw constraint('Limit', max, 'Member must have value greater than or equal to 1');

@@ -3,12 +3,14 @@
 # user drives AWS's — the default bus, a custom bus, a rule with an event
 # pattern and a queue target, PutEvents (one entry matching, one not, one
 # malformed), the event in the queue as EventBridge forms it, an input
-# transformer, TestEventPattern, tags, and AWS's errors.
+# transformer, TestEventPattern, tags, AWS's errors, and a bus policy
+# (put-permission / remove-permission) letting a second account (KUMO_ACCOUNTS)
+# put events on a bus of the first.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/tools.sh   # $AWS (Debian's aws CLI v2), as make deps installs it
 source test/e2e/lib.sh
-e2e_start events
+e2e_start events KUMO_ACCOUNTS=111111111111
 E() { "$AWS" events --endpoint-url "http://127.0.0.1:$port" "$@"; }
 Q() { "$AWS" sqs --endpoint-url "http://127.0.0.1:$port" "$@"; }
 
@@ -64,5 +66,39 @@ err=$(E describe-rule --name big-orders --event-bus-name orders 2>&1)
 check "a deleted rule is gone" grep -q 'ResourceNotFoundException.*Rule big-orders does not exist on EventBus orders.' <<<"$err"
 E delete-event-bus --name orders
 check "the custom bus is deleted" test "$(E list-event-buses --query 'length(EventBuses)' --output text)" = "1"
+
+# A bus policy: another account's put-events on the bus is refused until put-permission names that account.
+home=000000000000
+other=111111111111
+keyfile="$work/data/accounts/$other/credentials.json"
+bid=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).accessKeyId)' "$keyfile")
+bsecret=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).secretAccessKey)' "$keyfile")
+B() { AWS_ACCESS_KEY_ID=$bid AWS_SECRET_ACCESS_KEY=$bsecret AWS_MAX_ATTEMPTS=1 "$@"; }
+E create-event-bus --name shared >/dev/null
+shared="arn:aws:events:us-east-1:$home:event-bus/shared"
+purl=$(Q create-queue --queue-name from-partner --query QueueUrl --output text)
+parn=$(Q get-queue-attributes --queue-url "$purl" --attribute-names QueueArn --query Attributes.QueueArn --output text)
+E put-rule --name partner --event-bus-name shared --event-pattern '{"source":["partner"]}' >/dev/null
+E put-targets --rule partner --event-bus-name shared --targets "Id=q,Arn=$parn" >/dev/null
+cat >"$work/partner.json" <<JSON
+[{"EventBusName":"$shared","Source":"partner","DetailType":"Hello","Detail":"{\"from\":\"b\"}"}]
+JSON
+err=$(B E put-events --entries "file://$work/partner.json" 2>&1)
+check "another account's put-events is refused without a bus policy, in AWS's words" \
+  grep -q "AccessDeniedException.*User: arn:aws:iam::$other:root is not authorized to perform: events:PutEvents on resource: $shared because no resource-based policy allows the events:PutEvents action" <<<"$err"
+check "put-permission names the other account" E put-permission --event-bus-name shared --action events:PutEvents --principal "$other" --statement-id partner-b
+check "describe-event-bus answers the policy" grep -q "\"Sid\":\"partner-b\".*\"Principal\":{\"AWS\":\"arn:aws:iam::$other:root\"}.*\"Resource\":\"$shared\"" <<<"$(E describe-event-bus --name shared --query Policy --output text)"
+check "now the other account's put-events is accepted" test "$(B E put-events --entries "file://$work/partner.json" --query FailedEntryCount --output text)" = "0"
+pbody=""
+for _ in $(seq 1 50); do pbody=$(Q receive-message --queue-url "$purl" --wait-time-seconds 1 --query 'Messages[0].Body' --output text); [ "$pbody" != "None" ] && [ -n "$pbody" ] && break; done
+check "the event reached the owner's queue, with the sender's account" grep -q "\"account\": *\"$other\".*\"detail\": *{\"from\": *\"b\"}" <<<"$pbody"
+err=$(E put-permission --event-bus-name shared --action events:PutRule --principal "$other" --statement-id x 2>&1)
+check "put-permission takes events:PutEvents only" grep -q "ValidationException.*Provided value in parameter 'action' is not supported." <<<"$err"
+err=$(E remove-permission --event-bus-name shared --statement-id nope 2>&1)
+check "remove-permission of an unknown statement" grep -q "ResourceNotFoundException.*Statement with the provided id does not exist." <<<"$err"
+check "remove-permission by statement id" E remove-permission --event-bus-name shared --statement-id partner-b
+check "the policy is gone" test "$(E describe-event-bus --name shared --query Policy --output text)" = "None"
+err=$(B E put-events --entries "file://$work/partner.json" 2>&1)
+check "and the other account is refused again" grep -q "AccessDeniedException" <<<"$err"
 
 e2e_finish events

@@ -2,12 +2,14 @@
 # End-to-end with the real aws CLI v2: Kumo's stream service (Kinesis) as a
 # user drives AWS's — create a stream, wait for it, put records (one and a
 # batch), read them back from an iterator, split a shard, tag, change the
-# retention, and see AWS's errors for what does not exist.
+# retention, see AWS's errors for what does not exist, and a second account
+# (KUMO_ACCOUNTS) refused a put-record by StreamARN until the stream's resource
+# policy (put-resource-policy) allows it.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/tools.sh   # $AWS (Debian's aws CLI v2), as make deps installs it
 source test/e2e/lib.sh
-e2e_start kinesis
+e2e_start kinesis KUMO_ACCOUNTS=111111111111
 K() { "$AWS" kinesis --endpoint-url "http://127.0.0.1:$port" "$@"; }
 
 check "create-stream with 2 shards" K create-stream --stream-name clicks --shard-count 2
@@ -46,6 +48,27 @@ dup=$(K create-stream --stream-name clicks --shard-count 1 2>&1)
 check "a second create is ResourceInUseException" grep -q 'ResourceInUseException' <<<"$dup"
 efo=$(K register-stream-consumer --stream-arn "$arn" --consumer-name c 2>&1)
 check "enhanced fan-out is refused by name" grep -q 'Kumo does not support RegisterStreamConsumer' <<<"$efo"
+# Another account, by StreamARN: refused without a resource policy, allowed by one.
+other=111111111111
+keyfile="$work/data/accounts/$other/credentials.json"
+bid=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).accessKeyId)' "$keyfile")
+bsecret=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).secretAccessKey)' "$keyfile")
+B() { AWS_ACCESS_KEY_ID=$bid AWS_SECRET_ACCESS_KEY=$bsecret AWS_MAX_ATTEMPTS=1 "$@"; }
+err=$(B K put-record --stream-arn "$arn" --partition-key p --data aGVsbG8= 2>&1)
+check "another account's put-record is refused without a resource policy, in AWS's words" \
+  grep -q "AccessDeniedException.*User: arn:aws:iam::$other:root is not authorized to perform: kinesis:PutRecord on resource: $arn because no resource-based policy allows the kinesis:PutRecord action" <<<"$err"
+if "$AWS" kinesis put-resource-policy help >/dev/null 2>&1; then
+  policy="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"b\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"$other\"},\"Action\":[\"kinesis:PutRecord\",\"kinesis:DescribeStreamSummary\"],\"Resource\":\"$arn\"}]}"
+  check "put-resource-policy" K put-resource-policy --resource-arn "$arn" --policy "$policy"
+  check "get-resource-policy answers it" test "$(K get-resource-policy --resource-arn "$arn" --query Policy --output text)" = "$policy"
+  check "now the other account's put-record is accepted" grep -qE '^shardId-' <<<"$(B K put-record --stream-arn "$arn" --partition-key p --data aGVsbG8= --query ShardId --output text)"
+  check "delete-resource-policy" K delete-resource-policy --resource-arn "$arn"
+  check "get-resource-policy of a stream without one is {}" test "$(K get-resource-policy --resource-arn "$arn" --query Policy --output text)" = "{}"
+  err=$(K delete-resource-policy --resource-arn "$arn" 2>&1)
+  check "a second delete is ResourceNotFoundException" grep -q "ResourceNotFoundException" <<<"$err"
+else
+  echo "skip - this aws CLI ($("$AWS" --version 2>&1 | cut -d' ' -f1)) has no put-resource-policy (Kinesis resource policies came in November 2023); test/integration/bus-stream-policies.test.ts covers it"
+fi
 check "delete-stream" K delete-stream --stream-name clicks
 check "wait stream-not-exists" K wait stream-not-exists --stream-name clicks
 

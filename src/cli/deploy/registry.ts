@@ -15,6 +15,7 @@ import { sqsQueue } from './kinds/sqs-queue';
 import { snsTopicPolicy, sqsQueuePolicy } from './kinds/resource-policies';
 import { logGroup } from './kinds/log-group';
 import { eventsBus } from './kinds/events-bus';
+import { eventsBusPolicy } from './kinds/events-bus-policy';
 import { eventsRule } from './kinds/events-rule';
 import { kinesisStream } from './kinds/kinesis-stream';
 import { ssmParameter } from './kinds/ssm-parameter';
@@ -43,6 +44,7 @@ export const kinds: readonly ResourceKind[] = [
   lambdaUrl,
   lambdaPermission,
   eventsBus,
+  eventsBusPolicy,
   eventsRule,
   ssmParameter,
   scheduleGroup,

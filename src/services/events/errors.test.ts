@@ -30,7 +30,7 @@ test('the EventBridge registry has every exception of the model (side and status
 });
 
 test('every EventsError kind maps to a registered error; anything else is left to the gateway', () => {
-  const kinds: EventsErrorKind[] = ['NotFound', 'AlreadyExists', 'Validation', 'InvalidPattern', 'LimitExceeded', 'ConcurrentModification'];
+  const kinds: EventsErrorKind[] = ['NotFound', 'AlreadyExists', 'Validation', 'InvalidPattern', 'LimitExceeded', 'ConcurrentModification', 'PolicyLengthExceeded'];
   for (const k of kinds) {
     const e = mapEventsError(new EventsError(k, 'm'));
     assert.ok(e && eventsErrors[e.errorName], k);

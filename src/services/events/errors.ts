@@ -32,6 +32,7 @@ const byKind: Record<EventsErrorKind, string> = {
   InvalidPattern: 'InvalidEventPatternException',
   LimitExceeded: 'LimitExceededException',
   ConcurrentModification: 'ConcurrentModificationException',
+  PolicyLengthExceeded: 'PolicyLengthExceededException',
 };
 
 export const eventsErrorName = (kind: EventsErrorKind) => byKind[kind];

@@ -1,5 +1,6 @@
 import type { Members, OperationContext } from '../../gateway/service';
-import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
+import { validation } from '../../events/errors';
+import { accountOf, arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { eventsErrors } from './errors';
 
 /** An event bus by name or ARN (absent: the account's `default` bus). */
@@ -8,13 +9,50 @@ function busArn(v: string | undefined, ctx: OperationContext): string {
   return arn('events', ctx, `event-bus/${v ?? 'default'}`);
 }
 const busName = (v: string | undefined): string => (v?.startsWith('arn:') ? v.slice(v.indexOf('event-bus/') + 10) : (v ?? 'default'));
-/** A rule: `arn:aws:events:<r>:<a>:rule/<name>` on the default bus, `rule/<bus>/<name>` on another. */
+/** The account an EventBridge ARN names (`arn:aws:events:<region>:<account>:…`), undefined for a plain name. */
+function accountIn(v: string | undefined): string | undefined {
+  if (!v?.startsWith('arn:')) return undefined;
+  const a = v.split(':')[4];
+  return a && /^\d{12}$/.test(a) ? a : undefined;
+}
+/**
+ * A rule: `arn:aws:events:<r>:<a>:rule/<name>` on the default bus,
+ * `rule/<bus>/<name>` on another; in the account of the bus when
+ * EventBusName is an ARN (a rule on another account's bus is that account's).
+ */
 function ruleArn(m: Members, ctx: OperationContext, key: string): readonly string[] {
   const name = str(m, key);
   if (name === undefined) return ['*'];
   if (name.startsWith('arn:')) return [name];
-  const bus = busName(str(m, 'EventBusName'));
-  return [arn('events', ctx, bus === 'default' ? `rule/${name}` : `rule/${bus}/${name}`)];
+  const busMember = str(m, 'EventBusName');
+  const bus = busName(busMember);
+  return [arn('events', ctx, bus === 'default' ? `rule/${name}` : `rule/${bus}/${name}`, accountIn(busMember) ?? accountOf(ctx))];
+}
+
+/**
+ * Several accounts (issue 18): the account whose bus, rule or tagged
+ * resource a call names by ARN (EventBusName, DescribeEventBus's Name,
+ * ResourceARN, each PutEvents entry's EventBusName); undefined for plain
+ * names (the signer's account). AWS takes one bus per PutEvents entry, so a
+ * call could name buses of several accounts: Kumo hands a call to one
+ * account, and refuses such a PutEvents as a whole (ARCHITECTURE.md
+ * "Choices"), rather than failing the other accounts' entries one by one.
+ */
+export function eventsOwnerAccount(operation: string, m: Members, ctx: OperationContext): string | undefined {
+  if (operation === 'PutEvents') {
+    const entries = Array.isArray(m.Entries) ? (m.Entries as unknown[]) : [];
+    const accounts = new Set<string>();
+    for (const e of entries) {
+      const bus = e && typeof e === 'object' && !Array.isArray(e) ? str(e as Members, 'EventBusName') : undefined;
+      accounts.add(accountIn(bus) ?? accountOf(ctx));
+    }
+    if (accounts.size > 1) {
+      throw validation(`Kumo does not support a PutEvents whose entries name event buses of different accounts (${[...accounts].sort().join(', ')}): send one PutEvents per account.`);
+    }
+    const [only] = accounts;
+    return only === accountOf(ctx) ? undefined : only;
+  }
+  return accountIn(str(m, 'EventBusName')) ?? (operation === 'DescribeEventBus' ? accountIn(str(m, 'Name')) : undefined) ?? accountIn(str(m, 'ResourceARN'));
 }
 const rule: ResourcesOf = (m, ctx) => ruleArn(m, ctx, 'Name');
 const targetsRule: ResourcesOf = (m, ctx) => ruleArn(m, ctx, 'Rule');

@@ -1,5 +1,5 @@
 import type { Operation, ServiceDefinition } from '../../gateway/service';
-import { eventsIam } from './iam';
+import { eventsIam, eventsOwnerAccount } from './iam';
 import { validation } from '../../events/errors';
 import { eventsErrors, mapEventsError } from './errors';
 import { eventOperations, type EventsDeps } from './operations';
@@ -12,8 +12,7 @@ const refused = [
   'DeactivateEventSource', 'DeauthorizeConnection', 'DeleteApiDestination', 'DeleteArchive', 'DeleteConnection', 'DeleteEndpoint',
   'DeletePartnerEventSource', 'DescribeApiDestination', 'DescribeArchive', 'DescribeConnection', 'DescribeEndpoint', 'DescribeEventSource',
   'DescribePartnerEventSource', 'DescribeReplay', 'ListApiDestinations', 'ListArchives', 'ListConnections', 'ListEndpoints', 'ListEventSources',
-  'ListPartnerEventSourceAccounts', 'ListPartnerEventSources', 'ListReplays', 'ListRuleNamesByTarget', 'PutPartnerEvents', 'PutPermission',
-  'RemovePermission', 'StartReplay', 'UpdateApiDestination', 'UpdateArchive', 'UpdateConnection', 'UpdateEndpoint', 'UpdateEventBus',
+  'ListPartnerEventSourceAccounts', 'ListPartnerEventSources', 'ListReplays', 'ListRuleNamesByTarget', 'PutPartnerEvents', 'StartReplay', 'UpdateApiDestination', 'UpdateArchive', 'UpdateConnection', 'UpdateEndpoint', 'UpdateEventBus',
 ];
 
 /**
@@ -25,7 +24,7 @@ const refused = [
 export function eventsService(d: EventsDeps): ServiceDefinition {
   const refusedOps: Record<string, Operation> = Object.fromEntries(refused.map((name) => [name, {
     handle: async () => {
-      throw validation(`Kumo does not support ${name}: it serves event buses, rules, targets, tags, PutEvents and TestEventPattern.`);
+      throw validation(`Kumo does not support ${name}: it serves event buses and their permissions, rules, targets, tags, PutEvents and TestEventPattern.`);
     },
   }]));
   return {
@@ -33,6 +32,8 @@ export function eventsService(d: EventsDeps): ServiceDefinition {
     signingName: 'events',
     // Every operation's IAM action and resources (./iam.ts).
     iam: eventsIam,
+    // Several accounts: a call naming another account's bus, rule or resource by ARN is served by that account (./iam.ts).
+    ownerAccount: eventsOwnerAccount,
     // PutEvents is a data event in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['PutEvents']),
     errors: eventsErrors,

@@ -1,7 +1,8 @@
+import type { BusPolicies } from '../../events/bus-policies';
 import type { BusService } from '../../events/bus-service';
 import type { EventPublisher } from '../../events/put-events';
 import { validation } from '../../events/errors';
-import type { Members, Operation } from '../../gateway/service';
+import type { Members, Operation, OperationContext } from '../../gateway/service';
 import * as D from './decode';
 import * as S from './shapes';
 
@@ -9,11 +10,13 @@ import * as S from './shapes';
 export interface EventsDeps {
   eventBuses: BusService;
   eventPublisher: EventPublisher;
+  /** Event bus resource policies (PutPermission, RemovePermission). */
+  busPolicies: BusPolicies;
 }
 
-const op = (handle: (m: Members) => Promise<Members | void>): Operation => ({ handle });
+const op = (handle: (m: Members, ctx: OperationContext) => Promise<Members | void>): Operation => ({ handle });
 
-/** EventBridge's operations that Kumo serves (buses, rules, targets, tags, PutEvents, TestEventPattern). */
+/** EventBridge's operations that Kumo serves (buses and their policies, rules, targets, tags, PutEvents, TestEventPattern). */
 export function eventOperations(d: EventsDeps): Record<string, Operation> {
   const b = d.eventBuses;
   return {
@@ -29,6 +32,16 @@ export function eventOperations(d: EventsDeps): Record<string, Operation> {
     }),
     DeleteEventBus: op(async (m) => {
       await b.deleteEventBus(D.str(m, 'Name')!);
+    }),
+    PutPermission: op(async (m) => {
+      const c = D.obj(m, 'Condition');
+      await d.busPolicies.putPermission({
+        EventBusName: D.str(m, 'EventBusName'), Action: D.str(m, 'Action'), Principal: D.str(m, 'Principal'), StatementId: D.str(m, 'StatementId'),
+        Condition: c && { Type: D.str(c, 'Type'), Key: D.str(c, 'Key'), Value: D.str(c, 'Value') }, Policy: D.str(m, 'Policy'),
+      });
+    }),
+    RemovePermission: op(async (m) => {
+      await d.busPolicies.removePermission({ EventBusName: D.str(m, 'EventBusName'), StatementId: D.str(m, 'StatementId'), RemoveAllPermissions: D.bool(m, 'RemoveAllPermissions') });
     }),
     PutRule: op(async (m) => {
       const r = await b.putRule({
@@ -81,7 +94,7 @@ export function eventOperations(d: EventsDeps): Record<string, Operation> {
     }),
     ListTagsForResource: op(async (m) => ({ Tags: S.tagList(await b.listTags(D.str(m, 'ResourceARN')!)) })),
     TestEventPattern: op(async (m) => ({ Result: b.testEventPattern(D.str(m, 'EventPattern')!, D.str(m, 'Event')!) })),
-    PutEvents: op(async (m) => {
+    PutEvents: op(async (m, ctx) => {
       const entries = D.list(m, 'Entries')?.map((e) => {
         if (typeof e !== 'object' || e === null || Array.isArray(e)) throw validation('Entries must be objects');
         const x = e as Members;
@@ -90,7 +103,8 @@ export function eventOperations(d: EventsDeps): Record<string, Operation> {
           TimeMs: D.timestampMs(x, 'Time'), EventBusName: D.str(x, 'EventBusName'), TraceHeader: D.str(x, 'TraceHeader'),
         };
       });
-      const results = await d.eventPublisher.putEvents(entries as never, D.str(m, 'EndpointId'));
+      // The event's `account` is the sender's: another account's PutEvents reaches this one only when this bus's policy allowed it.
+      const results = await d.eventPublisher.putEvents(entries as never, D.str(m, 'EndpointId'), ctx.principal?.accountId);
       return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
     }),
   };

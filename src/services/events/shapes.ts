@@ -6,7 +6,7 @@ const seconds = (ms: number) => ms / 1000;
 
 export function eventBus(b: EventBusRecord): Members {
   return {
-    Name: b.name, Arn: b.arn, Description: b.description,
+    Name: b.name, Arn: b.arn, Description: b.description, Policy: b.policy,
     // The default bus exists implicitly on AWS and is shown without times.
     ...(b.name === 'default' ? {} : { CreationTime: seconds(b.createdMs), LastModifiedTime: seconds(b.modifiedMs) }),
   };

@@ -1,3 +1,4 @@
+import type { Members } from '../../gateway/service';
 import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { kinesisErrors } from './errors';
 
@@ -7,12 +8,33 @@ const stream: ResourcesOf = (m, ctx) => one(str(m, 'StreamARN') ?? (str(m, 'Stre
 const consumer: ResourcesOf = (m, ctx) => (str(m, 'ConsumerARN') ? [str(m, 'ConsumerARN')!] : stream(m, ctx));
 const byArn: ResourcesOf = (m) => one(str(m, 'ResourceARN'));
 
+/** The account a Kinesis ARN names (`arn:aws:kinesis:<region>:<account>:…`). */
+function accountIn(v: string | undefined): string | undefined {
+  if (!v?.startsWith('arn:')) return undefined;
+  const a = v.split(':')[4];
+  return a && /^\d{12}$/.test(a) ? a : undefined;
+}
+
+/**
+ * Several accounts (issue 18): the account whose stream or consumer a call
+ * names by ARN (StreamARN, ConsumerARN, ResourceARN), or, for GetRecords
+ * without StreamARN, the account of the stream its iterator was issued for;
+ * undefined for a StreamName (the signer's account).
+ */
+export const kinesisOwnerAccount = (streamArnOfIterator: (iterator: string) => string | undefined) => (operation: string, m: Members): string | undefined => {
+  const named = accountIn(str(m, 'StreamARN')) ?? accountIn(str(m, 'ConsumerARN')) ?? accountIn(str(m, 'ResourceARN'));
+  if (named !== undefined || operation !== 'GetRecords') return named;
+  const it = str(m, 'ShardIterator');
+  return it === undefined ? undefined : accountIn(streamArnOfIterator(it));
+};
+
 /**
  * Kinesis Data Streams' operations as IAM authorises them (stream and
  * consumer ARNs; account-level reads name none). GetRecords names its stream
- * through the iterator (StreamARN is optional beside it).
+ * through the iterator (StreamARN is optional beside it), whose ARN names
+ * the stream's account.
  */
-export const kinesisIam = (streamOfIterator: (iterator: string) => string | undefined) => iamOf({
+export const kinesisIam = (streamArnOfIterator: (iterator: string) => string | undefined) => iamOf({
   prefix: 'kinesis',
   accessDenied: { name: 'AccessDeniedException', spec: kinesisErrors.AccessDeniedException! },
   resources: {
@@ -36,10 +58,10 @@ export const kinesisIam = (streamOfIterator: (iterator: string) => string | unde
     PutRecord: stream,
     PutRecords: stream,
     GetShardIterator: stream,
-    GetRecords: (m, ctx) => {
+    GetRecords: (m) => {
       if (str(m, 'StreamARN')) return [str(m, 'StreamARN')!];
-      const name = str(m, 'ShardIterator') && streamOfIterator(str(m, 'ShardIterator')!);
-      return one(typeof name === 'string' ? arn('kinesis', ctx, `stream/${name}`) : undefined);
+      const it = str(m, 'ShardIterator');
+      return one(it === undefined ? undefined : streamArnOfIterator(it));
     },
     RegisterStreamConsumer: stream,
     DeregisterStreamConsumer: consumer,

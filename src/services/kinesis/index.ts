@@ -1,8 +1,9 @@
 import type { ServiceDefinition } from '../../gateway/service';
-import { kinesisIam } from './iam';
+import { kinesisIam, kinesisOwnerAccount } from './iam';
 import { kinesisErrors, mapKinesisError } from './errors';
 import type { KinesisDeps } from './operation';
 import { recordOperations } from './records-api';
+import { policyOperations } from './policies-api';
 import { refusedOperations } from './refused-api';
 import { streamOperations } from './streams-api';
 
@@ -21,13 +22,15 @@ export function kinesisService(d: KinesisDeps): ServiceDefinition {
     name: 'kinesis',
     signingName: 'kinesis',
     // Every operation's IAM action and resources (./iam.ts).
-    iam: kinesisIam((it) => d.streams.streamOfIterator(it)),
+    iam: kinesisIam((it) => d.streams.streamArnOfIterator(it)),
+    // Several accounts: a call naming another account's stream by ARN (or by an iterator of its stream) is served by that account.
+    ownerAccount: kinesisOwnerAccount((it) => d.streams.streamArnOfIterator(it)),
     // Data events in CloudTrail's terms: not in the audit trail (gateway/service.ts `dataPlane`).
     dataPlane: new Set(['PutRecord', 'PutRecords', 'GetRecords', 'GetShardIterator', 'SubscribeToShard']),
     errors: kinesisErrors,
     internalErrorName: 'InternalFailureException',
     json: { targetPrefix: 'Kinesis_20131202', version: '1.1', cborContentType: 'application/x-amz-cbor-1.1' },
-    operations: { ...streamOperations(d), ...recordOperations(d), ...refusedOperations() },
+    operations: { ...streamOperations(d), ...recordOperations(d), ...policyOperations(d), ...refusedOperations() },
     mapError: mapKinesisError,
   };
 }

@@ -1,11 +1,14 @@
 import type { Members } from '../../gateway/service';
 import { constraint, invalidArgument, StreamError } from '../../streams/errors';
+import type { StreamPolicies } from '../../streams/stream-policies';
 import type { StreamService } from '../../streams/stream-service';
 import { str } from './decode';
 
 /** What Kinesis's operations need from the domain. */
 export interface KinesisDeps {
   streams: StreamService;
+  /** Streams' resource policies (PutResourcePolicy, GetResourcePolicy, DeleteResourcePolicy). */
+  streamPolicies: StreamPolicies;
 }
 
 /** A required member (Coral's "must not be null", naming it in lowerCamelCase as Kinesis does). */

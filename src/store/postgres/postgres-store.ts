@@ -955,6 +955,8 @@ export class PostgresStore implements Store, AsyncWakeups {
   listStreams(afterName: string | undefined, limit: number): ReturnType<StreamStore['listStreams']> { return this.streams.listStreams(afterName, limit); }
   deleteStream(name: string): ReturnType<StreamStore['deleteStream']> { return this.streams.deleteStream(name); }
   setStreamRetention(name: string, hours: number, check: (previous: number) => void): ReturnType<StreamStore['setStreamRetention']> { return this.streams.setStreamRetention(name, hours, check); }
+  getStreamPolicy(name: string): ReturnType<StreamStore['getStreamPolicy']> { return this.streams.getStreamPolicy(name); }
+  setStreamPolicy(name: string, policy: string | null): ReturnType<StreamStore['setStreamPolicy']> { return this.streams.setStreamPolicy(name, policy); }
   changeStreamTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<StreamStore['changeStreamTags']> { return this.streams.changeStreamTags(name, change, tagsMax); }
   putStreamRecords(name: string, records: NewStreamRecord[]): ReturnType<StreamStore['putStreamRecords']> { return this.streams.putStreamRecords(name, records); }
   readStreamRecords(name: string, shardId: string, afterSeq: number, limit: number, bytesMax: number, retentionHours: number): ReturnType<StreamStore['readStreamRecords']> { return this.streams.readStreamRecords(name, shardId, afterSeq, limit, bytesMax, retentionHours); }
@@ -983,6 +985,7 @@ export class PostgresStore implements Store, AsyncWakeups {
   createEventBus(...a: Parameters<EventBusStore['createEventBus']>): ReturnType<EventBusStore['createEventBus']> { return this.events.createEventBus(...a); }
   getEventBus(...a: Parameters<EventBusStore['getEventBus']>): ReturnType<EventBusStore['getEventBus']> { return this.events.getEventBus(...a); }
   listEventBuses(...a: Parameters<EventBusStore['listEventBuses']>): ReturnType<EventBusStore['listEventBuses']> { return this.events.listEventBuses(...a); }
+  changeEventBusPolicy(...a: Parameters<EventBusStore['changeEventBusPolicy']>): ReturnType<EventBusStore['changeEventBusPolicy']> { return this.events.changeEventBusPolicy(...a); }
   deleteEventBus(...a: Parameters<EventBusStore['deleteEventBus']>): ReturnType<EventBusStore['deleteEventBus']> { return this.events.deleteEventBus(...a); }
   putRule(...a: Parameters<EventBusStore['putRule']>): ReturnType<EventBusStore['putRule']> { return this.events.putRule(...a); }
   getRule(...a: Parameters<EventBusStore['getRule']>): ReturnType<EventBusStore['getRule']> { return this.events.getRule(...a); }

@@ -4,6 +4,8 @@ import { postgresCheckpointWindowMigration, postgresStreamMigration } from './st
 import { postgresAuditMigration, postgresAuditUserNameMigration } from './audit';
 import { postgresMetricsMigration } from './metrics';
 import { postgresEventMigration } from './events';
+import { eventBusPolicyMigration } from '../event-sql';
+import { streamPolicyMigration } from '../stream-sql';
 import { parameterTablesPostgres } from '../parameter-ops';
 import { identityTablesPostgres } from '../identity-ops';
 import { postgresScheduleMigration } from './schedules';
@@ -107,4 +109,6 @@ export const migrations: string[] = [
   subscriptionFiltersMigration,
   // 21: async events and SQS messages keep their trace header (src/tracing/; SQS's AWSTraceHeader).
   'ALTER TABLE async_events ADD COLUMN trace_header text; ALTER TABLE sqs_messages ADD COLUMN trace_header text;',
+  // 22 (issue 18): resource policies of event buses (PutPermission) and Kinesis streams (PutResourcePolicy).
+  `${eventBusPolicyMigration} ${streamPolicyMigration}`,
 ];

@@ -2,6 +2,8 @@ import type { CheckpointStore } from '../checkpoints';
 import type { NewShard, NewStreamRecord, StreamStore } from '../streams';
 import type { EventBusStore } from '../events';
 import { SqliteEvents, sqliteEventMigration } from './events';
+import { eventBusPolicyMigration } from '../event-sql';
+import { streamPolicyMigration } from '../stream-sql';
 import { SqliteStreams, sqliteCheckpointWindowMigration, sqliteStreamMigration } from './streams';
 import { SqliteAudit, sqliteAuditMigration, sqliteAuditUserNameMigration } from './audit';
 import { SqliteMetrics, sqliteMetricsMigration } from './metrics';
@@ -1142,6 +1144,8 @@ export class SqliteStore implements Store {
   listStreams(afterName: string | undefined, limit: number): ReturnType<StreamStore['listStreams']> { return this.streams.listStreams(afterName, limit); }
   deleteStream(name: string): ReturnType<StreamStore['deleteStream']> { return this.durable(this.streams.deleteStream(name)); }
   setStreamRetention(name: string, hours: number, check: (previous: number) => void): ReturnType<StreamStore['setStreamRetention']> { return this.durable(this.streams.setStreamRetention(name, hours, check)); }
+  getStreamPolicy(name: string): ReturnType<StreamStore['getStreamPolicy']> { return this.streams.getStreamPolicy(name); }
+  setStreamPolicy(name: string, policy: string | null): ReturnType<StreamStore['setStreamPolicy']> { return this.durable(this.streams.setStreamPolicy(name, policy)); }
   changeStreamTags(name: string, change: { set?: Record<string, string>; remove?: string[] }, tagsMax: number): ReturnType<StreamStore['changeStreamTags']> { return this.durable(this.streams.changeStreamTags(name, change, tagsMax)); }
   putStreamRecords(name: string, records: NewStreamRecord[]): ReturnType<StreamStore['putStreamRecords']> { return this.durable(this.streams.putStreamRecords(name, records)); }
   readStreamRecords(name: string, shardId: string, afterSeq: number, limit: number, bytesMax: number, retentionHours: number): ReturnType<StreamStore['readStreamRecords']> { return this.streams.readStreamRecords(name, shardId, afterSeq, limit, bytesMax, retentionHours); }
@@ -1170,6 +1174,7 @@ export class SqliteStore implements Store {
   createEventBus(...a: Parameters<EventBusStore['createEventBus']>): ReturnType<EventBusStore['createEventBus']> { return this.durable(this.events.createEventBus(...a)); }
   getEventBus(...a: Parameters<EventBusStore['getEventBus']>): ReturnType<EventBusStore['getEventBus']> { return this.events.getEventBus(...a); }
   listEventBuses(...a: Parameters<EventBusStore['listEventBuses']>): ReturnType<EventBusStore['listEventBuses']> { return this.events.listEventBuses(...a); }
+  changeEventBusPolicy(...a: Parameters<EventBusStore['changeEventBusPolicy']>): ReturnType<EventBusStore['changeEventBusPolicy']> { return this.durable(this.events.changeEventBusPolicy(...a)); }
   deleteEventBus(...a: Parameters<EventBusStore['deleteEventBus']>): ReturnType<EventBusStore['deleteEventBus']> { return this.durable(this.events.deleteEventBus(...a)); }
   putRule(...a: Parameters<EventBusStore['putRule']>): ReturnType<EventBusStore['putRule']> { return this.durable(this.events.putRule(...a)); }
   getRule(...a: Parameters<EventBusStore['getRule']>): ReturnType<EventBusStore['getRule']> { return this.events.getRule(...a); }
@@ -1369,6 +1374,8 @@ const migrations: string[] = [
   sqliteAuditUserNameMigration,
   // 23: async events and SQS messages keep their trace header (src/tracing/; SQS's AWSTraceHeader).
   'ALTER TABLE async_events ADD COLUMN trace_header TEXT; ALTER TABLE sqs_messages ADD COLUMN trace_header TEXT;',
+  // 24 (issue 18): resource policies of event buses (PutPermission) and Kinesis streams (PutResourcePolicy).
+  `${eventBusPolicyMigration} ${streamPolicyMigration}`,
 ];
 
 /** The logs database (its own file, see the constructor). */

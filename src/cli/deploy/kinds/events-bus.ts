@@ -1,5 +1,5 @@
 import {
-  CreateEventBusCommand, DeleteEventBusCommand, DescribeEventBusCommand, ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand,
+  CreateEventBusCommand, DeleteEventBusCommand, DescribeEventBusCommand, ListTagsForResourceCommand, PutPermissionCommand, TagResourceCommand, UntagResourceCommand,
 } from '@aws-sdk/client-eventbridge';
 import { eventBusArn } from '../../../domain/arn';
 import { feature } from '../../client';
@@ -11,9 +11,12 @@ import { ownerTags, ownershipConflict, tagDiff, tagList } from './ownership';
 
 /**
  * AWS::Events::EventBus through the EventBridge API: CreateEventBus, tags
- * kept in step with TagResource / UntagResource. A new Name is a new bus
- * (CloudFormation replaces it). Kumo serves no UpdateEventBus, so a changed
- * Description is refused rather than silently kept.
+ * kept in step with TagResource / UntagResource, and Policy (the bus's
+ * resource policy) through PutPermission's Policy form when the template
+ * gives one (without it the policy is left to AWS::Events::EventBusPolicy
+ * resources). A new Name is a new bus (CloudFormation replaces it). Kumo
+ * serves no UpdateEventBus, so a changed Description is refused rather than
+ * silently kept.
  */
 const what = (d: ResourceDecl) => `event buses (${d.id}, AWS::Events::EventBus)`;
 
@@ -26,9 +29,9 @@ function busName(d: ResourceDecl, ctx: DeployContext): string {
 export const eventsBus = defineKind({
   type: 'AWS::Events::EventBus',
   schema: {
-    handled: ['Name', 'Description', 'Tags'],
-    // Kumo encrypts nothing with KMS keys, keeps no bus-level DLQ or logs, and enforces no resource policies.
-    ignored: ['KmsKeyIdentifier', 'DeadLetterConfig', 'LogConfig', 'Policy'],
+    handled: ['Name', 'Description', 'Tags', 'Policy'],
+    // Kumo encrypts nothing with KMS keys and keeps no bus-level DLQ or logs.
+    ignored: ['KmsKeyIdentifier', 'DeadLetterConfig', 'LogConfig'],
     check({ props, need, fail }) {
       need('Name');
       if (props.EventSourceName !== undefined) fail('EventSourceName', 'partner event buses (EventSourceName) are not supported by Kumo');
@@ -47,7 +50,7 @@ export const eventsBus = defineKind({
     const name = ctx.physicalOf(d);
     const pr = ctx.props(d);
     const pl: Planned = { decl: d, action: 'create', reasons: [], physical: name };
-    let have: { Description?: string };
+    let have: { Description?: string; Policy?: string };
     try {
       have = await feature(what(d), 'DescribeEventBus', () => ctx.events.send(new DescribeEventBusCommand({ Name: name })));
     } catch (e) {
@@ -64,6 +67,8 @@ export const eventsBus = defineKind({
     }
     const td = tagDiff({ ...tagList(ctx, pr.Tags, `Resources.${d.id}.Properties.Tags`), ...ownerTags(ctx) }, tags);
     if (Object.keys(td.set).length || td.unset.length) pl.reasons.push('Tags');
+    const policy = policyText(d, ctx);
+    if (policy !== undefined && !sameJson(policy, have.Policy)) pl.reasons.push('Policy');
     pl.action = pl.reasons.length ? 'update' : 'unchanged';
     return pl;
   },
@@ -84,6 +89,10 @@ export const eventsBus = defineKind({
       if (Object.keys(td.set).length) await ctx.events.send(new TagResourceCommand({ ResourceARN: arn, Tags: Object.entries(td.set).map(([Key, Value]) => ({ Key, Value })) }));
       if (td.unset.length) await ctx.events.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: td.unset }));
     }
+    const policy = policyText(d, ctx);
+    if (policy !== undefined && (pl.action === 'create' || pl.reasons.includes('Policy'))) {
+      await feature(what(d), 'PutPermission', () => ctx.events.send(new PutPermissionCommand({ EventBusName: name, Policy: policy })));
+    }
     ctx.markChanged(d.id);
     ctx.out(`  ✓ ${d.id}: ${pl.action === 'create' ? 'created' : 'updated'} event bus ${name}`);
     return { type: d.type, physicalId: name, ref: name, arn };
@@ -96,3 +105,21 @@ export const eventsBus = defineKind({
     }
   },
 });
+
+/** The template's Policy (a JSON object, or its text) as PutPermission takes it; undefined when the template gives none. */
+function policyText(d: ResourceDecl, ctx: DeployContext): string | undefined {
+  const v = ctx.props(d).Policy;
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw ctx.error(`Resources.${d.id}.Properties.Policy`, 'Policy is a policy document (an object)');
+  return JSON.stringify(v);
+}
+
+function sameJson(a: string, b: string | undefined): boolean {
+  if (b === undefined) return false;
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return a === b;
+  }
+}
