@@ -7,8 +7,10 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { EventBridgeClient, PutEventsCommand, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { AttachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { makeZip, startServer, testCreds, type RunningServer } from './harness';
 
 /**
@@ -29,6 +31,7 @@ function clients(endpoint: string, credentials: Creds) {
   const base = { endpoint, region: 'us-east-1', credentials, maxAttempts: 1 };
   return {
     lambda: new LambdaClient(base), logs: new CloudWatchLogsClient(base), sns: new SNSClient(base), events: new EventBridgeClient(base), iam: new IAMClient(base),
+    sqs: new SQSClient(base),
   };
 }
 
@@ -151,6 +154,83 @@ describe('deliveries between accounts (issue 18)', () => {
     assert.match(lines[0]!, /"requestContext":\{[^}]*"condition":"Success"/);
     assert.match(lines[0]!, new RegExp(`"functionArn":"${fnArn(home, 'source')}`));
     assert.deepEqual(await got(b.logs, 'allowed', 'dest-marker-1'), [], 'the first record, refused by B, never arrived');
+  });
+
+  it("a topic delivers to another account's queue only where the queue policy allows sns.amazonaws.com for that topic", async () => {
+    const topic = (await a.sns.send(new CreateTopicCommand({ Name: 'to-queues' }))).TopicArn!;
+    const open = (await b.sqs.send(new CreateQueueCommand({ QueueName: 'from-a' }))).QueueUrl!;
+    const closed = (await b.sqs.send(new CreateQueueCommand({ QueueName: 'closed' }))).QueueUrl!;
+    const arnOf = async (url: string) => (await b.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const openArn = await arnOf(open);
+    await b.sqs.send(new SetQueueAttributesCommand({
+      QueueUrl: open,
+      Attributes: {
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: openArn, Condition: { ArnEquals: { 'aws:SourceArn': topic } } }],
+        }),
+      },
+    }));
+    await a.sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'sqs', Endpoint: openArn, Attributes: { RawMessageDelivery: 'true' } }));
+    await a.sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'sqs', Endpoint: await arnOf(closed), Attributes: { RawMessageDelivery: 'true' } }));
+    await a.sns.send(new PublishCommand({ TopicArn: topic, Message: 'to-b-queue' }));
+    const got1 = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: open, WaitTimeSeconds: 10 }));
+    assert.equal(got1.Messages?.[0]?.Body, 'to-b-queue');
+    const none = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: closed, WaitTimeSeconds: 2 }));
+    assert.equal(none.Messages, undefined, 'the queue without a policy got nothing');
+  });
+
+  it("a rule's target that is another account's bus delivers there when the bus policy allows this account", async () => {
+    const bq = (await b.sqs.send(new CreateQueueCommand({ QueueName: 'bus-events' }))).QueueUrl!;
+    const bqArn = (await b.sqs.send(new GetQueueAttributesCommand({ QueueUrl: bq, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    await b.events.send(new PutRuleCommand({ Name: 'from-a', EventPattern: JSON.stringify({ source: ['bus.cross'] }) }));
+    await b.events.send(new PutTargetsCommand({ Rule: 'from-a', Targets: [{ Id: 'q', Arn: bqArn }] }));
+    const bBus = `arn:aws:events:us-east-1:${other}:event-bus/default`;
+    await a.events.send(new PutRuleCommand({ Name: 'forward', EventPattern: JSON.stringify({ source: ['bus.cross'] }) }));
+    await a.events.send(new PutTargetsCommand({ Rule: 'forward', Targets: [{ Id: 'b', Arn: bBus }] }));
+    // 1. Without B's bus policy: refused by B, not retried, never delivered.
+    await a.events.send(new PutEventsCommand({ Entries: [{ Source: 'bus.cross', DetailType: 't', Detail: JSON.stringify({ n: 1 }) }] }));
+    assert.equal((await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: bq, WaitTimeSeconds: 3 }))).Messages, undefined);
+    // 2. B's bus allows A's account: the next event arrives, with A as its account.
+    await b.events.send(new PutPermissionCommand({ Action: 'events:PutEvents', Principal: home, StatementId: 'from-a' }));
+    await a.events.send(new PutEventsCommand({ Entries: [{ Source: 'bus.cross', DetailType: 't', Detail: JSON.stringify({ n: 2 }) }] }));
+    const got = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: bq, WaitTimeSeconds: 10 }));
+    const event = JSON.parse(got.Messages![0]!.Body!) as { account: string; detail: { n: number } };
+    assert.equal(event.detail.n, 2);
+    assert.equal(event.account, home);
+    assert.equal((await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: bq, WaitTimeSeconds: 1 }))).Messages, undefined, 'the refused event never came');
+  });
+
+  it("an event source mapping reads another account's queue as the function's role, once the queue policy allows that role", async () => {
+    const q = (await a.sqs.send(new CreateQueueCommand({ QueueName: 'work-for-b' }))).QueueUrl!;
+    const qArn = (await a.sqs.send(new GetQueueAttributesCommand({ QueueUrl: q, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    await b.iam.send(new AttachRolePolicyCommand({ RoleName: 'lambda-role', PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole' }));
+    const create = () => b.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'allowed', EventSourceArn: qArn, BatchSize: 1 }));
+    // B's role may read queues, but A's queue has no policy naming it.
+    await assert.rejects(create(), (e: Error) => e.name === 'InvalidParameterValueException' && /does not have permissions to call ReceiveMessage on SQS/.test(e.message));
+    await a.sqs.send(new SetQueueAttributesCommand({
+      QueueUrl: q,
+      Attributes: {
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{
+            Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${other}:role/lambda-role` },
+            Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], Resource: qArn,
+          }],
+        }),
+      },
+    }));
+    const m = await create();
+    assert.equal(m.EventSourceArn, qArn);
+    await a.sqs.send(new SendMessageCommand({ QueueUrl: q, MessageBody: 'esm-marker-1' }));
+    const lines = await waitForLine(b.logs, 'allowed', 'esm-marker-1');
+    assert.equal(lines.length, 1, "B's function got A's message");
+    assert.match(lines[0]!, new RegExp(`"eventSourceARN":"${qArn}"`));
+    // Deleted after the batch succeeded: A's queue is empty.
+    await new Promise((r) => setTimeout(r, 1000));
+    const left = await a.sqs.send(new GetQueueAttributesCommand({ QueueUrl: q, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    assert.equal(left.Attributes!.ApproximateNumberOfMessages, '0');
+    assert.equal(left.Attributes!.ApproximateNumberOfMessagesNotVisible, '0');
   });
 });
 
