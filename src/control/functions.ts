@@ -77,6 +77,9 @@ export class FunctionService {
 
   /** Lambda must be able to assume the execution role (AWS checks at create and whenever Role is given). */
   private async checkAssumable(role: string): Promise<void> {
+    // A role of another account (even one on this server) is never a function's role: AWS's iam:PassRole refusal.
+    const account = /^arn:aws[a-zA-Z-]*:iam::(\d{12}):role\//.exec(role)?.[1];
+    if (account !== undefined && account !== this.ctx.accountId) throw new DomainError('AccessDenied', 'Cross-account pass role is not allowed.');
     if (!this.roles) return;
     if ((await this.roles.trusts(role, lambdaServicePrincipal)) !== 'ok') throw invalidParameter(roleNotAssumableMessage);
   }

@@ -253,6 +253,13 @@ describe('execution-role credentials inside EEs (issue 18 item 3)', { skip }, ()
       assert.equal(e.message, message);
       assert.equal(e.$metadata?.httpStatusCode, 400);
     }
+    // Another account's role, however it trusts Lambda: AWS's iam:PassRole refusal.
+    const cross = await rejection(c.send(new CreateFunctionCommand({
+      FunctionName: 'refused', Runtime: 'nodejs20.x', Role: 'arn:aws:iam::111111111111:role/lambda-role', Handler: 'index.handler', Code: { ZipFile: zip },
+    })));
+    assert.equal(cross.name, 'AccessDeniedException');
+    assert.equal(cross.message, 'Cross-account pass role is not allowed.');
+    assert.equal(cross.$metadata?.httpStatusCode, 403);
     assert.equal((await rejection(c.send(new GetFunctionCommand({ FunctionName: 'refused' })))).name, 'ResourceNotFoundException');
     const u = await rejection(c.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'node-role', Role: ec2 })));
     assert.equal(u.name, 'InvalidParameterValueException');
