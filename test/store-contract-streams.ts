@@ -42,6 +42,20 @@ export function streamStoreContract(withStore: WithStore): void {
       assert.deepEqual(texts(await s.readStreamRecords('sa', 'shardId-000000000000', 0, 10, 1 << 20, 24)), [], 'a re-created stream starts empty');
     }));
 
+    test('a put of 500 records (several multi-row statements) keeps every record, its order and its shard', withStore(async (s) => {
+      await create(s, 'big');
+      const batch = Array.from({ length: 500 }, (_, i) => rec(`shardId-00000000000${i % 2}`, `r${i}`));
+      const put = await s.putStreamRecords('big', batch);
+      assert.ok(Array.isArray(put));
+      assert.deepEqual(put.map((x) => x.seq), Array.from({ length: 500 }, (_, i) => i + 1));
+      const even = await s.readStreamRecords('big', 'shardId-000000000000', 0, 10_000, 1 << 24, 24);
+      assert.deepEqual(texts(even), Array.from({ length: 250 }, (_, i) => `r${2 * i}`));
+      assert.deepEqual(even.records.map((r) => r.seq), Array.from({ length: 250 }, (_, i) => 2 * i + 1));
+      assert.equal((await s.readStreamRecords('big', 'shardId-000000000001', 0, 10_000, 1 << 24, 24)).records.length, 250);
+      const next = await s.putStreamRecords('big', [rec('shardId-000000000000', 'after')]);
+      assert.ok(Array.isArray(next) && next[0]!.seq === 501);
+    }));
+
     test('puts take increasing counters; reads page by count and stop before the byte cap (never below one record)', withStore(async (s) => {
       await create(s, 'p');
       const a = await s.putStreamRecords('p', [rec('shardId-000000000000', 'a1'), rec('shardId-000000000001', 'b1'), rec('shardId-000000000000', 'a2')]);

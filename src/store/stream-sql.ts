@@ -14,6 +14,11 @@ export type StreamOp<T> = QueueOp<T>;
 type Op<T> = StreamOp<T>;
 const s = (sql: string, ...args: unknown[]): Sql => ({ sql, args });
 const hourMs = 3_600_000;
+/**
+ * Records one INSERT writes at most (6 parameters each: 600, far within
+ * SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement).
+ */
+const insertRowsMax = 100;
 
 function streamRow(r: Row, now: number): StreamRecord {
   return {
@@ -137,10 +142,19 @@ export function* putStreamRecords(now: number, name: string, records: NewStreamR
   if (records.some((x) => !openIds.has(x.shardId))) return 'closed';
   let seq = Number(r[0]!.seq);
   const out: { seq: number; arrivalMs: number }[] = [];
-  for (const x of records) {
-    seq++;
-    yield s('INSERT INTO kin_records (stream, shard_id, seq, sealed, arrival_ms, bytes) VALUES ($1, $2, $3, $4, $5, $6)', name, x.shardId, seq, x.sealed, now, x.bytes);
-    out.push({ seq, arrivalMs: now });
+  // Multi-row INSERTs of up to insertRowsMax records: a PutRecords of 500 is 5 statements, not 500 round trips on PostgreSQL.
+  for (let i = 0; i < records.length; i += insertRowsMax) {
+    const chunk = records.slice(i, i + insertRowsMax);
+    const args: unknown[] = [];
+    const rows: string[] = [];
+    for (const x of chunk) {
+      seq++;
+      const b = args.length;
+      rows.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`);
+      args.push(name, x.shardId, seq, x.sealed, now, x.bytes);
+      out.push({ seq, arrivalMs: now });
+    }
+    yield s(`INSERT INTO kin_records (stream, shard_id, seq, sealed, arrival_ms, bytes) VALUES ${rows.join(', ')}`, ...args);
   }
   yield s('UPDATE kin_streams SET seq = $1 WHERE name = $2', seq, name);
   return out;
