@@ -12,11 +12,14 @@
  * classified by the tables a statement names. It counts at each
  * statement's end, so nothing is missed or late (pg_stat_database's
  * counters are flushed by idle backends only after seconds).
- * SQLite: the metadata database's files (`kumo.db` and its WAL: size and
- * mtime) must not change; this sees writes only, reads leave no trace.
+ * SQLite: the same tables' content (metadata, async_events) must not
+ * change; the database files' changes (the periodic metrics flush, the
+ * queue owner's heartbeat: PostgreSQL's "other") are shown, not judged.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 
 export type StoreMode = 'sqlite' | 'postgres';
@@ -36,7 +39,7 @@ export interface WarmDbUse {
   database: StoreMode;
   /** PostgreSQL: statements per kind during the phase (transaction control and LISTEN are "other"). */
   statements?: Partial<Record<StatementKind, number>>;
-  /** SQLite: whether the metadata database's files changed. */
+  /** SQLite: whether the metadata database's files changed (informational: periodic writes change them too). */
   metadataFilesChanged?: boolean;
   /** False when a statement or write the warm invoke path must not cause was seen. */
   ok: boolean;
@@ -101,9 +104,20 @@ export async function watchPostgres(adminUrl: string, database: string): Promise
   };
 }
 
-/** Starts watching a SQLite data dir's metadata database files. */
+/** The tables a warm invoke must not write on SQLite: the same kinds as `forbidden` on PostgreSQL (metadata, queue). */
+const sqliteForbiddenTables = ['functions', 'versions', 'aliases', 'layers', 'layer_versions', 'async_events'] as const;
+
+/**
+ * Starts watching a SQLite data dir's metadata database: the content of the
+ * tables the warm invoke path must not write (`sqliteForbiddenTables`, what
+ * PostgreSQL's `forbidden` kinds are), read through a read-only connection
+ * (WAL: beside the live server) and hashed row by row before and after. The
+ * database files' own changes (the periodic metrics flush, the queue owner's
+ * heartbeat: "other" on PostgreSQL) are reported, not judged.
+ */
 export function watchSqlite(dataDir: string): WarmDbProbe {
-  const files = ['kumo.db', 'kumo.db-wal'].map((f) => path.join(dataDir, f));
+  const file = path.join(dataDir, 'kumo.db');
+  const files = [file, `${file}-wal`];
   const stat = () => files.map((f) => {
     try {
       const s = fs.statSync(f);
@@ -112,16 +126,40 @@ export function watchSqlite(dataDir: string): WarmDbProbe {
       return 'absent';
     }
   });
-  const before = stat();
+  const contents = (): Map<string, string> => {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      const out = new Map<string, string>();
+      for (const t of sqliteForbiddenTables) {
+        const h = createHash('sha256');
+        let rows = 0;
+        for (const r of db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).iterate()) {
+          h.update(JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? String(v) : v)));
+          rows++;
+        }
+        out.set(t, `${rows}:${h.digest('hex')}`);
+      }
+      return out;
+    } finally {
+      db.close();
+    }
+  };
+  const beforeFiles = stat();
+  const before = contents();
   return {
     async finish() {
-      const after = stat();
-      const changed = files.filter((_, i) => before[i] !== after[i]).map((f) => path.basename(f));
+      const after = contents();
+      const changedFiles = files.filter((_, i) => beforeFiles[i] !== stat()[i]).map((f) => path.basename(f));
+      const written = sqliteForbiddenTables.filter((t) => before.get(t) !== after.get(t));
+      const files_ = changedFiles.length ? `database files changed: ${changedFiles.join(', ')} (metrics flush, queue owner heartbeat)` : 'database files unchanged';
       return {
         database: 'sqlite',
-        metadataFilesChanged: changed.length > 0,
-        ok: changed.length === 0,
-        detail: changed.length ? `metadata database written during the warm phase: ${changed.join(', ')} changed` : 'metadata database files (kumo.db, kumo.db-wal) unchanged during the warm phase (writes; reads leave no trace)',
+        metadataFilesChanged: changedFiles.length > 0,
+        ok: written.length === 0,
+        detail: written.length
+          ? `written during the warm phase, on the invoke path's tables: ${written.join(', ')}; ${files_}`
+          : `the invoke path's tables (${sqliteForbiddenTables.join(', ')}) unchanged during the warm phase; ${files_}`,
       };
     },
   };
