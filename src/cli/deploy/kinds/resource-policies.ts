@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetTopicAttributesCommand, SetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { parseArn } from '../../../domain/arn';
+import { defaultTopicPolicy } from '../../../topics/permissions';
 import { feature } from '../../client';
 import { pendingRefs } from '../../intrinsics';
 import { physicalName, type ResourceDecl } from '../../sam';
@@ -75,20 +76,7 @@ const missingTopic = (e: unknown) => ['NotFoundException', 'NotFound'].includes(
 
 /** The policy SNS gives a topic (GetTopicAttributes' default): what removing a TopicPolicy restores, as AWS's TopicPolicy handler does. */
 export function defaultTopicPolicyText(topicArn: string): string {
-  const account = parseArn(topicArn)?.account ?? '';
-  return JSON.stringify({
-    Version: '2008-10-17',
-    Id: '__default_policy_ID',
-    Statement: [{
-      Sid: '__default_statement_ID',
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: ['SNS:GetTopicAttributes', 'SNS:SetTopicAttributes', 'SNS:AddPermission', 'SNS:RemovePermission', 'SNS:DeleteTopic',
-        'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'],
-      Resource: topicArn,
-      Condition: { StringEquals: { 'AWS:SourceOwner': account } },
-    }],
-  });
+  return JSON.stringify(defaultTopicPolicy(topicArn, parseArn(topicArn)?.account ?? ''));
 }
 
 const queues: Target = {
