@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   CreateFunctionCommand, DeleteFunctionCommand, LambdaClient, waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
+import { AttachRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import yazl from 'yazl';
 import { makeSigner, type Endpoint } from '../lib/load';
 import { makeSqsSigner, type SqsEndpoint } from '../lib/sqs';
@@ -119,6 +120,21 @@ export class Kumo {
     const m = await this.proc.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
     this.port = Number(m[1]);
     this.client = new LambdaClient({ endpoint: `http://127.0.0.1:${this.port}`, region, credentials: this.creds, maxAttempts: 1 });
+  }
+
+  /**
+   * What an event source mapping's function needs of its execution role (Lambda acts as the role, issue 18):
+   * AWS's managed policies for SQS and Kinesis event sources, attached to the functions' `lambda-role` through IAM, as a user would.
+   */
+  async grantEventSources(): Promise<void> {
+    const iam = new IAMClient({ endpoint: `http://127.0.0.1:${this.port}`, region, credentials: this.creds, maxAttempts: 1 });
+    try {
+      for (const PolicyArn of ['arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole', 'arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole']) {
+        await iam.send(new AttachRolePolicyCommand({ RoleName: role.slice(role.lastIndexOf('/') + 1), PolicyArn }));
+      }
+    } finally {
+      iam.destroy();
+    }
   }
 
   endpoint(functionName: string): Endpoint {
