@@ -4,7 +4,7 @@ import type { EventBusStore } from '../events';
 import { SqliteEvents, sqliteEventMigration } from './events';
 import { eventBusPolicyMigration } from '../event-sql';
 import { streamPolicyMigration } from '../stream-sql';
-import { SqliteStreams, sqliteCheckpointWindowMigration, sqliteStreamMigration } from './streams';
+import { SqliteStreams, sqliteCheckpointWindowMigration, sqliteStreamMigration, sqliteStreamRecordsByShardMigration } from './streams';
 import { SqliteAudit, sqliteAuditMigration, sqliteAuditUserNameMigration } from './audit';
 import { SqliteMetrics, sqliteMetricsMigration } from './metrics';
 import { SqliteSubscriptionFilters } from './subscription-filters';
@@ -1376,6 +1376,9 @@ const migrations: string[] = [
   'ALTER TABLE async_events ADD COLUMN trace_header TEXT; ALTER TABLE sqs_messages ADD COLUMN trace_header TEXT;',
   // 24 (issue 18): resource policies of event buses (PutPermission) and Kinesis streams (PutResourcePolicy).
   `${eventBusPolicyMigration} ${streamPolicyMigration}`,
+  // 25 (issue 14): stream records clustered by shard (WITHOUT ROWID, keyed by stream, shard, counter), so a GetRecords
+  // reads one shard's records from adjacent pages instead of one page per record of a stream's interleaved shards.
+  sqliteStreamRecordsByShardMigration,
 ];
 
 /** The logs database (its own file, see the constructor). */

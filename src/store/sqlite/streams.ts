@@ -34,3 +34,22 @@ export const sqliteStreamMigration = `
 
 /** A stream mapping's open tumbling window per shard, written with its checkpoint (../checkpoints.ts). */
 export const sqliteCheckpointWindowMigration = `ALTER TABLE kin_checkpoints ADD COLUMN window_json TEXT;`;
+
+/**
+ * kin_records clustered by (stream, shard, counter): a rowid table keeps
+ * rows in arrival order, so the records of one shard of a many-shard stream
+ * lie one per page and a GetRecords of 10,000 read ~10,000 pages (measured:
+ * 50 shards, 300,000 records, reads 3.7× faster clustered). The counter is
+ * still unique per stream (taken under the stream row's lock). Records are
+ * usually small; a large one (up to 1 MiB) goes to overflow pages as in a
+ * rowid table.
+ */
+export const sqliteStreamRecordsByShardMigration = `
+  CREATE TABLE kin_records_by_shard (
+    stream TEXT NOT NULL, shard_id TEXT NOT NULL, seq INTEGER NOT NULL, sealed BLOB NOT NULL, arrival_ms INTEGER NOT NULL, bytes INTEGER NOT NULL,
+    PRIMARY KEY (stream, shard_id, seq)) WITHOUT ROWID;
+  INSERT INTO kin_records_by_shard (stream, shard_id, seq, sealed, arrival_ms, bytes) SELECT stream, shard_id, seq, sealed, arrival_ms, bytes FROM kin_records;
+  DROP TABLE kin_records;
+  ALTER TABLE kin_records_by_shard RENAME TO kin_records;
+  CREATE INDEX kin_records_arrival ON kin_records (stream, arrival_ms);`;
+
