@@ -167,13 +167,14 @@ export class StreamService {
     for (const x of inputs) checkRecord(x);
     for (let attempt = 0; ; attempt++) {
       const view = await this.active(name);
-      const open = view.shards.filter((s) => s.seqEnd === undefined);
+      // Each open shard's hash key range parsed once per call (not once per record and shard).
+      const open = view.shards.filter((s) => s.seqEnd === undefined).map((s) => ({ shard: s, start: BigInt(s.hashStart), end: BigInt(s.hashEnd) }));
       const results: (PutResult | undefined)[] = [];
       const batch: { index: number; shard: ShardRecord }[] = [];
       const sealed = [];
       for (const [i, x] of inputs.entries()) {
         const key = x.explicitHashKey !== undefined ? BigInt(x.explicitHashKey) : hashKeyOf(x.partitionKey);
-        const shard = open.find((s) => BigInt(s.hashStart) <= key && key <= BigInt(s.hashEnd));
+        const shard = open.find((r) => r.start <= key && key <= r.end)?.shard;
         if (!shard) throw new Error(`no open shard of ${name} holds hash key ${key}`); // the open ranges cover the key space
         const bytes = x.data.length + Buffer.byteLength(x.partitionKey, 'utf8');
         if (!this.throttle.write(name, shard.shardId, bytes)) {
