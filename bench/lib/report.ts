@@ -85,6 +85,7 @@ export function checks(d: RunData): { checks: Check[]; info: string[] } {
     cmp(`Warm throughput (${d.sizes.connections} conn), metrics on ≥ 0.95 × metrics off`, 'kumo-node-trace-off', 'kumo-node-metrics-off', rps, 'ge', 0.95, 'req/s');
   }
   queueChecks(d, out, info);
+  streamChecks(d, out, info);
   for (const u of d.warmDb) out.push({ status: u.ok ? 'PASS' : 'MISS', name: `Warm invoke path touches no database [${modeName(u.database)}]`, detail: u.detail });
 
   const kc = coldOf(d, 'kumo-node'), rc = coldOf(d, 'runc-node-e-0');
@@ -186,6 +187,51 @@ function queueChecks(d: RunData, out: Check[], info: string[]): void {
     }
     if (k.e2e) {
       out.push({ status: 'N/A', name: `Queue → function through an event source mapping (events/s), Kumo [${modeName(k.database!)}] leads every peer`, detail: `Kumo ${f(k.e2e.eventsPerSec, 0)}${k.e2e.timedOut ? ' (TIMED OUT)' : ''}; no peer has Lambda (sqslite, moto: n/a)` });
+    }
+  }
+}
+
+/** The stream figures issue 14 asks Kumo to lead: PutRecords on 1 and 8 connections, GetRecords (records/s, higher is better). */
+const streamFigures: { name: string; pick: (r: StreamResult) => { recordsPerSec: number; errors: number; errorSamples: string[] } | undefined }[] = [
+  { name: 'PutRecords ×500, 1 connection', pick: (r) => r.put1 },
+  { name: 'PutRecords ×500, 8 connections', pick: (r) => r.put8 },
+  { name: 'GetRecords, 4 connections', pick: (r) => r.get },
+];
+
+/** "Kumo leads every peer" for streams (issue 14): per figure and Kumo store mode, against kinesalite and moto measured in this run. */
+function streamChecks(d: RunData, out: Check[], info: string[]): void {
+  if (!d.stream.length) return;
+  for (const r of d.stream) for (const x of r.failures) info.push(`${r.target} stream figure failed: ${x}`);
+  const peers = d.stream.filter((r) => !r.database);
+  const absent = d.missing.filter((m) => m.what === 'kinesalite' || m.what === 'moto').map((m) => `${m.what}: ${m.why}`);
+  const error = (r: StreamResult, fig: (typeof streamFigures)[number]) => {
+    const e = fig.pick(r);
+    return !e ? `${r.target} not measured` : e.errors ? `${r.target} invalid (${e.errors} errors: ${e.errorSamples[0]})` : undefined;
+  };
+  for (const k of d.stream.filter((r) => r.database)) {
+    for (const fig of streamFigures) {
+      const name = `Stream ${fig.name} (records/s), Kumo [${modeName(k.database!)}] leads every peer`;
+      const why = error(k, fig);
+      if (why) {
+        out.push({ status: 'N/A', name, detail: why });
+        continue;
+      }
+      const usable = peers.filter((p) => !error(p, fig));
+      const skipped = [...peers.filter((p) => error(p, fig)).map((p) => error(p, fig)!), ...absent];
+      if (!usable.length) {
+        out.push({ status: 'N/A', name, detail: `no peer measured${skipped.length ? ` (${skipped.join('; ')})` : ''}` });
+        continue;
+      }
+      const vk = fig.pick(k)!.recordsPerSec;
+      const parts = usable.map((p) => {
+        const vp = fig.pick(p)!.recordsPerSec;
+        return { lead: vk > vp, text: `${p.target} ${f(vp, 0)} (${fx(ratio(vk, vp))}${vk > vp ? '' : ', AHEAD OF KUMO'})` };
+      });
+      out.push({
+        status: parts.every((p) => p.lead) ? 'PASS' : 'MISS',
+        name,
+        detail: `Kumo ${f(vk, 0)} vs ${parts.map((p) => p.text).join(', ')}${skipped.length ? `; not compared: ${skipped.join('; ')}` : ''}`,
+      });
     }
   }
 }
