@@ -223,10 +223,18 @@ export class AccountCell {
     this.identity = new IdentityService(this.shared.identityStore, keyring, this.credentials, cfg.accountId);
     await this.identity.start();
     this.authorizer = new IdentityAuthorizer(this.identity);
+    // The crossings between accounts (issue 18), each through the server's other cells (`shared.peer`): a caller of
+    // another account is authorised by both sides' policies, AssumeRole of another account's role is decided there.
+    this.authorizer.peers = (id) => this.shared.peer(id)?.authorizer;
+    this.identity.peers = (id) => this.shared.peer(id)?.identity;
     // 2. Functions.
     const layers = (this.layers = new LayerService(this.store, blobs, code, this.optDir, cfg));
     // A function naming a layer version needs lambda:GetLayerVersion on it (another account's: the server sets `layers.peers`).
     layers.authorizer = this.authorizer;
+    layers.peers = (id) => {
+      const c = this.shared.peer(id);
+      return c && { layers: c.layers, authorizer: c.authorizer };
+    };
     this.functions = new FunctionService(this.store, blobs, keyring, code, layers, cfg);
     // Execution roles (issue 18): CreateFunction/UpdateFunctionConfiguration need one Lambda can assume.
     this.functions.roles = this.identity;

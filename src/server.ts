@@ -222,18 +222,6 @@ export class KumoServer {
     for (const cell of this.cells.values()) await cell.compose(callers, plane);
     // Code no account references any more (blobs and the code cache are every account's).
     await collectCode([...this.cells.values()].map((c) => c.store), blobs, code);
-    // The crossings between accounts (issue 18): resource policies (authorizer), other accounts' layer versions, their roles (AssumeRole).
-    const peers = (id: string) => this.cells.get(id)?.authorizer;
-    const layerPeers = (id: string) => {
-      const c = this.cells.get(id);
-      return c && { layers: c.layers, authorizer: c.authorizer };
-    };
-    const identityPeers = (id: string) => this.cells.get(id)?.identity;
-    for (const cell of this.cells.values()) {
-      cell.authorizer.peers = peers;
-      cell.layers.peers = layerPeers;
-      cell.identity.peers = identityPeers;
-    }
     const many = this.cells.size > 1;
     // Control plane vs data plane (KUMO_INVOKE_PORT): Lambda's invoke operations on their own listener, and only there.
     if (cfg.invokePort !== undefined) {

@@ -48,6 +48,13 @@ export function str(m: Members, key: string): string | undefined {
 /** The account the call's resources belong to when its input names none: the caller's. */
 export const accountOf = (ctx: OperationContext): string => ctx.principal?.accountId ?? '000000000000';
 
+/** The 12-digit account an ARN (`arn:<partition>:<service>:<region>:<account>:…`) names; undefined for anything else (several accounts: `ServiceDefinition.ownerAccount`). */
+export function accountInArn(v: string | undefined): string | undefined {
+  if (!v?.startsWith('arn:')) return undefined;
+  const a = v.split(':')[4];
+  return a && /^\d{12}$/.test(a) ? a : undefined;
+}
+
 /** `arn:aws:<service>:<region>:<account>:<resource>`. */
 export const arn = (service: string, ctx: OperationContext, resource: string, account = accountOf(ctx)): string => `arn:aws:${service}:${ctx.region}:${account}:${resource}`;
 

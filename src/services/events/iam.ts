@@ -1,6 +1,6 @@
 import type { Members, OperationContext } from '../../gateway/service';
 import { validation } from '../../events/errors';
-import { accountOf, arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
+import { accountInArn, accountOf, arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { eventsErrors } from './errors';
 
 /** An event bus by name or ARN (absent: the account's `default` bus). */
@@ -10,11 +10,6 @@ function busArn(v: string | undefined, ctx: OperationContext): string {
 }
 const busName = (v: string | undefined): string => (v?.startsWith('arn:') ? v.slice(v.indexOf('event-bus/') + 10) : (v ?? 'default'));
 /** The account an EventBridge ARN names (`arn:aws:events:<region>:<account>:…`), undefined for a plain name. */
-function accountIn(v: string | undefined): string | undefined {
-  if (!v?.startsWith('arn:')) return undefined;
-  const a = v.split(':')[4];
-  return a && /^\d{12}$/.test(a) ? a : undefined;
-}
 /**
  * A rule: `arn:aws:events:<r>:<a>:rule/<name>` on the default bus,
  * `rule/<bus>/<name>` on another; in the account of the bus when
@@ -26,7 +21,7 @@ function ruleArn(m: Members, ctx: OperationContext, key: string): readonly strin
   if (name.startsWith('arn:')) return [name];
   const busMember = str(m, 'EventBusName');
   const bus = busName(busMember);
-  return [arn('events', ctx, bus === 'default' ? `rule/${name}` : `rule/${bus}/${name}`, accountIn(busMember) ?? accountOf(ctx))];
+  return [arn('events', ctx, bus === 'default' ? `rule/${name}` : `rule/${bus}/${name}`, accountInArn(busMember) ?? accountOf(ctx))];
 }
 
 /**
@@ -44,7 +39,7 @@ export function eventsOwnerAccount(operation: string, m: Members, ctx: Operation
     const accounts = new Set<string>();
     for (const e of entries) {
       const bus = e && typeof e === 'object' && !Array.isArray(e) ? str(e as Members, 'EventBusName') : undefined;
-      accounts.add(accountIn(bus) ?? accountOf(ctx));
+      accounts.add(accountInArn(bus) ?? accountOf(ctx));
     }
     if (accounts.size > 1) {
       throw validation(`Kumo does not support a PutEvents whose entries name event buses of different accounts (${[...accounts].sort().join(', ')}): send one PutEvents per account.`);
@@ -52,7 +47,7 @@ export function eventsOwnerAccount(operation: string, m: Members, ctx: Operation
     const [only] = accounts;
     return only === accountOf(ctx) ? undefined : only;
   }
-  return accountIn(str(m, 'EventBusName')) ?? (operation === 'DescribeEventBus' ? accountIn(str(m, 'Name')) : undefined) ?? accountIn(str(m, 'ResourceARN'));
+  return accountInArn(str(m, 'EventBusName')) ?? (operation === 'DescribeEventBus' ? accountInArn(str(m, 'Name')) : undefined) ?? accountInArn(str(m, 'ResourceARN'));
 }
 const rule: ResourcesOf = (m, ctx) => ruleArn(m, ctx, 'Name');
 const targetsRule: ResourcesOf = (m, ctx) => ruleArn(m, ctx, 'Rule');

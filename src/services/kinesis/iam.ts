@@ -1,5 +1,5 @@
 import type { Members } from '../../gateway/service';
-import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
+import { accountInArn, arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { kinesisErrors } from './errors';
 
 /** The stream a call names: its StreamARN, else `arn:aws:kinesis:<r>:<a>:stream/<StreamName>`. */
@@ -9,11 +9,6 @@ const consumer: ResourcesOf = (m, ctx) => (str(m, 'ConsumerARN') ? [str(m, 'Cons
 const byArn: ResourcesOf = (m) => one(str(m, 'ResourceARN'));
 
 /** The account a Kinesis ARN names (`arn:aws:kinesis:<region>:<account>:…`). */
-function accountIn(v: string | undefined): string | undefined {
-  if (!v?.startsWith('arn:')) return undefined;
-  const a = v.split(':')[4];
-  return a && /^\d{12}$/.test(a) ? a : undefined;
-}
 
 /**
  * Several accounts (issue 18): the account whose stream or consumer a call
@@ -22,10 +17,10 @@ function accountIn(v: string | undefined): string | undefined {
  * undefined for a StreamName (the signer's account).
  */
 export const kinesisOwnerAccount = (streamArnOfIterator: (iterator: string) => string | undefined) => (operation: string, m: Members): string | undefined => {
-  const named = accountIn(str(m, 'StreamARN')) ?? accountIn(str(m, 'ConsumerARN')) ?? accountIn(str(m, 'ResourceARN'));
+  const named = accountInArn(str(m, 'StreamARN')) ?? accountInArn(str(m, 'ConsumerARN')) ?? accountInArn(str(m, 'ResourceARN'));
   if (named !== undefined || operation !== 'GetRecords') return named;
   const it = str(m, 'ShardIterator');
-  return it === undefined ? undefined : accountIn(streamArnOfIterator(it));
+  return it === undefined ? undefined : accountInArn(streamArnOfIterator(it));
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { Members, OperationContext } from '../../gateway/service';
-import { accountOf, iamOf, one, str, type ResourcesOf } from '../iam-table';
+import { accountInArn, accountOf, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { errorRegistry } from './errors';
 
 /** `name`, `name:qualifier`, `<account>:function:name[:q]` or the full ARN (any region/account it names is kept). */
@@ -24,12 +24,7 @@ export function functionArnOf(raw: string | undefined, qualifier: string | undef
 
 /** The account an ARN (`arn:aws:lambda:<region>:<account>:…`) or a partial function ARN (`<account>:function:name`) names. */
 function accountIn(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  if (v.startsWith('arn:')) {
-    const a = v.split(':')[4];
-    return a && /^\d{12}$/.test(a) ? a : undefined;
-  }
-  return /^(\d{12}):function:/.exec(v)?.[1];
+  return v?.startsWith('arn:') ? accountInArn(v) : v === undefined ? undefined : /^(\d{12}):function:/.exec(v)?.[1];
 }
 
 /**

@@ -1,13 +1,8 @@
 import type { Members } from '../../gateway/service';
-import { arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
+import { accountInArn, arn, iamOf, one, str, type ResourcesOf } from '../iam-table';
 import { snsErrors } from './errors';
 
 /** The account field of an ARN (`arn:aws:sns:<region>:<account>:…`), when it is an account id. */
-function accountIn(v: string | undefined): string | undefined {
-  if (v === undefined || !v.startsWith('arn:')) return undefined;
-  const a = v.split(':')[4];
-  return a && /^\d{12}$/.test(a) ? a : undefined;
-}
 
 /**
  * Several accounts (issue 18): the account whose topic or subscription the
@@ -15,7 +10,7 @@ function accountIn(v: string | undefined): string | undefined {
  * operations' ResourceArn). CreateTopic and the lists name none: the signer's.
  */
 export function snsOwnerAccount(_operation: string, m: Members): string | undefined {
-  return accountIn(str(m, 'TopicArn')) ?? accountIn(str(m, 'TargetArn')) ?? accountIn(str(m, 'SubscriptionArn')) ?? accountIn(str(m, 'ResourceArn'));
+  return accountInArn(str(m, 'TopicArn')) ?? accountInArn(str(m, 'TargetArn')) ?? accountInArn(str(m, 'SubscriptionArn')) ?? accountInArn(str(m, 'ResourceArn'));
 }
 
 const topic: ResourcesOf = (m) => one(str(m, 'TopicArn'));
