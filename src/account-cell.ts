@@ -229,7 +229,7 @@ export class AccountCell {
     this.identity.peers = (id) => this.shared.peer(id)?.identity;
     // 2. Functions.
     const layers = (this.layers = new LayerService(this.store, blobs, code, this.optDir, cfg));
-    // A function naming a layer version needs lambda:GetLayerVersion on it (another account's: the server sets `layers.peers`).
+    // A function naming a layer version needs lambda:GetLayerVersion on it (another account's: through `layers.peers` below).
     layers.authorizer = this.authorizer;
     layers.peers = (id) => {
       const c = this.shared.peer(id);

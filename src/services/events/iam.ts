@@ -9,7 +9,6 @@ function busArn(v: string | undefined, ctx: OperationContext): string {
   return arn('events', ctx, `event-bus/${v ?? 'default'}`);
 }
 const busName = (v: string | undefined): string => (v?.startsWith('arn:') ? v.slice(v.indexOf('event-bus/') + 10) : (v ?? 'default'));
-/** The account an EventBridge ARN names (`arn:aws:events:<region>:<account>:…`), undefined for a plain name. */
 /**
  * A rule: `arn:aws:events:<r>:<a>:rule/<name>` on the default bus,
  * `rule/<bus>/<name>` on another; in the account of the bus when

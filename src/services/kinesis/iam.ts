@@ -8,8 +8,6 @@ const stream: ResourcesOf = (m, ctx) => one(str(m, 'StreamARN') ?? (str(m, 'Stre
 const consumer: ResourcesOf = (m, ctx) => (str(m, 'ConsumerARN') ? [str(m, 'ConsumerARN')!] : stream(m, ctx));
 const byArn: ResourcesOf = (m) => one(str(m, 'ResourceARN'));
 
-/** The account a Kinesis ARN names (`arn:aws:kinesis:<region>:<account>:…`). */
-
 /**
  * Several accounts (issue 18): the account whose stream or consumer a call
  * names by ARN (StreamARN, ConsumerARN, ResourceARN), or, for GetRecords
