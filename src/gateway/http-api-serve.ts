@@ -119,7 +119,7 @@ export async function serveHttpApi(d: HttpApiServeDeps, c: ApiCall): Promise<Rep
   let timer: NodeJS.Timeout | undefined;
   try {
     const target = await d.invoker.resolve(integ.functionName, integ.qualifier);
-    const invoked = d.invoker.invoke({ name: integ.functionName, qualifier: integ.qualifier, payload, tail: false, requestId: c.requestId, traceId }, target);
+    const invoked = d.invoker.invoke({ name: integ.functionName, qualifier: integ.qualifier, payload, tail: false, requestId: c.requestId, traceId, answerFirst: true }, target);
     // The integration's timeout (TimeoutInMillis, at most 30 s): AWS answers 503 and the function runs on.
     const timedOut = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), integ.timeoutInMillis); });
     invoked.catch(() => undefined);

@@ -266,12 +266,12 @@ export class UrlListener {
     try {
       const target = await deps.invoker.resolve(cfg.functionName, qualifier);
       if (cfg.invokeMode === 'RESPONSE_STREAM') {
-        const streamed = await deps.invoker.invokeStream({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId }, target);
+        const streamed = await deps.invoker.invokeStream({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId, answerFirst: true }, target);
         const reply = await streamReply(streamed, method);
         const headers = cfg.cors ? withCorsHeaders(cfg.cors, header('origin'), reply.headers) : reply.headers;
         return { ...reply, headers };
       }
-      result = await deps.invoker.invoke({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId }, target);
+      result = await deps.invoker.invoke({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId, answerFirst: true }, target);
     } catch (e) {
       if (e instanceof DomainError) {
         if (e.kind === 'Throttled') return message(429, 'TooManyRequestsException', 'Rate Exceeded.');

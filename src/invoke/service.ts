@@ -35,6 +35,14 @@ export interface InvokeInput {
    * on the next turn), so that the poller's log barrier covers it.
    */
   reportBeforeReturn?: boolean;
+  /**
+   * Set by the callers that answer a client (Invoke, function URLs, HTTP
+   * APIs): without Tail, the result returns as soon as the runtime answers;
+   * END, REPORT and the drain of the function's last output follow, and the
+   * EE goes back to placement after them (placement knows it is finishing, so
+   * the next request waits for it rather than cold-start another).
+   */
+  answerFirst?: boolean;
 }
 
 export interface InvokeResult {
@@ -202,6 +210,18 @@ export class InvokeService {
         }
         const durationMs = performance.now() - t0;
         this.metrics?.invoked(rec.functionName, input.qualifier, rec.version, durationMs, outcome.kind !== 'response', cold?.initDurationMs, rec.config);
+        if (input.answerFirst && !input.tail) {
+          // The caller has its answer now; the EE is released when its logs are done (not in `finally`).
+          const finishing = ee;
+          ee = undefined;
+          this.placement.finishing(finishing);
+          this.finish(finishing, rec, requestId, outcome, durationMs, cold?.initDurationMs, true)
+            .catch(() => undefined)
+            .finally(() => this.placement.release(finishing));
+          const result = toResult(outcome, rec.version, requestId, undefined);
+          if (trace) this.traced(trace, rec, target, result, cold, t0, t0 + durationMs);
+          return result;
+        }
         const result = await this.finish(ee, rec, requestId, outcome, durationMs, cold?.initDurationMs, input.reportBeforeReturn);
         if (trace) this.traced(trace, rec, target, result, cold, t0, t0 + durationMs);
         return result;

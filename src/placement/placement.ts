@@ -57,7 +57,7 @@ export interface AccountScope {
 }
 
 /** What the invoke path and the provisioned-concurrency control plane use of placement (an account's view). */
-export type PlacementPort = Pick<Placement, 'acquire' | 'release' | 'retire' | 'provision' | 'deprovision' | 'provisionedStatus' | 'provisionedIds'>;
+export type PlacementPort = Pick<Placement, 'acquire' | 'finishing' | 'release' | 'retire' | 'provision' | 'deprovision' | 'provisionedStatus' | 'provisionedIds'>;
 
 export interface AcquiredEe {
   ee: ExecutionEnvironment;
@@ -92,6 +92,8 @@ interface EeEntry {
   retireAtMs: number;
   /** A debugged EE (`kumo dev --debug`): never frozen (its inspector must answer) nor reaped for idleness. */
   debug?: true;
+  /** Its invocation has answered and its logs are being finished (`finishing`): it is released next. */
+  finishing?: true;
 }
 
 /** A request waiting for an EE: it takes whichever comes first, a warm EE of its pool or a cold-start slot. */
@@ -101,6 +103,8 @@ interface Waiter {
   resolve(got: { ee?: ExecutionEnvironment; retry?: true }): void;
   /** Waits for a debugged function's one EE (`waitForDebugged`): woken to start over when that EE goes. */
   debugged?: true;
+  /** Waits for an EE that answered and is finishing its logs (`waitForFinishing`): woken to start over when an EE of the pool goes. */
+  finish?: true;
 }
 
 /** Warm EEs of one function version (keyed by its revision: a change of code or configuration starts a new pool). */
@@ -113,6 +117,9 @@ class VersionPool {
   retired = false;
   /** The provisioned concurrency config running EEs of this version, if any. */
   provSet: ProvisionedSet | undefined;
+  /** EEs whose invocation answered and whose logs are being finished (`Placement.finishing`), and the requests waiting for them. */
+  finishing = 0;
+  finishWaiters = 0;
   constructor(readonly key: string, readonly scope: AccountScope) {}
 }
 
@@ -194,6 +201,7 @@ export class Placement {
     if (scope.accountId === this.home.accountId) return this;
     return {
       acquire: (rec) => this.acquireIn(scope, rec),
+      finishing: (ee) => this.finishing(ee),
       release: (ee) => this.release(ee),
       retire: (name, version, keep) => this.retireIn(scope.accountId, name, version, keep),
       provision: (id, rec, requested, retry) => this.provisionIn(scope, id, rec, requested, retry),
@@ -232,6 +240,8 @@ export class Placement {
     // Its one EE idle in another version's pool (the debugger's EE of $LATEST, an invoke of an alias): it makes room.
     if (debugged && debugged.live > 0) this.retireIdleDebugged(rec.functionName);
     if (debugged && debugged.live > 0) return this.waitForDebugged(pool, rec);
+    // An EE of this version has answered and is finishing its logs (a millisecond or so): waiting for it beats any cold start.
+    if (pool.finishing > pool.finishWaiters) return this.waitForFinishing(pool, rec);
     if (this.coldActive < this.coldStartsMax) {
       // Only a cold start spends memory and the function's scaling rate; the warm path above never looks at them.
       if (!this.tryTakeMemory(rec)) return this.waitForBusy(pool, rec);
@@ -323,6 +333,35 @@ export class Placement {
     return this.handOut(got.ee, pool);
   }
 
+  /**
+   * Waits for one of the pool's EEs that answered and are finishing (no
+   * timer: it is released within its drain), or, when an EE of the pool is
+   * torn down instead, starts over.
+   */
+  private async waitForFinishing(pool: VersionPool, rec: VersionRecord): Promise<AcquiredEe> {
+    pool.finishWaiters++;
+    let got: { ee?: ExecutionEnvironment; retry?: true };
+    try {
+      got = await new Promise((resolve) => pool.waiters.push({ pool, settled: false, resolve, finish: true }));
+    } finally {
+      pool.finishWaiters--;
+    }
+    if (this.closed) throw new Error('the server is stopping');
+    if (!got.ee) return this.acquireIn(pool.scope, rec);
+    await this.unfreeze(got.ee);
+    return this.handOut(got.ee, pool);
+  }
+
+  /** An EE of `pool` went: the first request waiting for a finishing EE starts over (it may wait for another, or cold-start). */
+  private wakeFinishWaiter(pool: VersionPool): void {
+    if (!pool.finishWaiters) return;
+    const i = pool.waiters.findIndex((w) => w.finish && !w.settled);
+    if (i < 0) return;
+    const w = pool.waiters.splice(i, 1)[0]!;
+    w.settled = true;
+    w.resolve({ retry: true });
+  }
+
   /** Tears down the debugged function's idle EEs (of any version: the caller's own pool had none idle). */
   private retireIdleDebugged(functionName: string): void {
     const prefix = `${this.home.accountId}\0${functionName}\0`;
@@ -406,10 +445,26 @@ export class Placement {
     if (this.coldActive === 0 && this.prewarm) setImmediate(() => this.prewarm?.refill());
   }
 
+  /**
+   * The EE's invocation has answered; it is released once its logs are
+   * finished. Until then a request of its version waits for it rather than
+   * cold-start another EE.
+   */
+  finishing(ee: ExecutionEnvironment): void {
+    const entry = this.byEe.get(ee);
+    if (!entry || entry.finishing) return;
+    entry.finishing = true;
+    entry.pool.finishing++;
+  }
+
   /** Returns an EE after an invocation; failed EEs are destroyed, never reused. */
   release(ee: ExecutionEnvironment): void {
     const entry = this.byEe.get(ee);
     if (!entry) return;
+    if (entry.finishing) {
+      entry.finishing = undefined;
+      entry.pool.finishing--;
+    }
     if (entry.provisioned && entry.provisioned.busy > 0) entry.provisioned.busy--;
     // Past its retirement (credentials about to expire) it goes too; a provisioned one is replaced by its set.
     if (ee.state !== 'idle' || entry.pool.retired || ee.lastUsedMs >= entry.retireAtMs || (entry.provisioned && !entry.provisioned.wants(ee))) {
@@ -694,7 +749,13 @@ export class Placement {
         const j = pool.provIdle.indexOf(ee);
         if (j >= 0) pool.provIdle.splice(j, 1);
         pool.all.delete(ee);
+        const gone = this.byEe.get(ee);
+        if (gone?.finishing) {
+          gone.finishing = undefined;
+          pool.finishing--;
+        }
         this.byEe.delete(ee);
+        this.wakeFinishWaiter(pool);
         this.memory.give(eeMemoryMb(cfg));
         // A provisioned EE that failed is replaced (the set starts another while it still wants its amount).
         set?.lost(ee);

@@ -6,7 +6,7 @@ import {
   CreateFunctionCommand, InvokeCommand, UpdateFunctionConfigurationCommand, LambdaClient,
   waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { decode, encode, makeZip, projectRoot, role, startServer, type RunningServer } from './harness';
+import { decode, encode, makeZip, projectRoot, role, startServer, storedLogLines, type RunningServer } from './harness';
 
 async function deploy(c: LambdaClient, name: string, runtime: string, handler: string, files: Record<string, string | Buffer>, extra: Record<string, unknown> = {}) {
   await c.send(
@@ -89,6 +89,37 @@ describe('invoke in runc sandboxes (AWS SDK v3 against the real server)', () => 
     assert.doesNotMatch(warm, /INIT_PHASES/);
     assert.doesNotMatch(warm, /Init Duration/);
     assert.doesNotMatch(warm, /tail-test/, 'tail holds another invocation\'s lines');
+  });
+
+  it('answers before END and REPORT: back-to-back invokes reuse one EE and each one\'s log is whole and in order', async () => {
+    await deploy(c, 'node-seq', 'nodejs20.x', 'index.handler', {
+      'index.js': `let n = 0; exports.handler = async () => { n++; console.log('last line of call', n); return n; };`,
+    });
+    const n = 30;
+    const ids: string[] = [];
+    for (let i = 1; i <= n; i++) {
+      const r = await invoke(c, 'node-seq');
+      // The next request arrives while the EE still finishes the last one's log: it waits for that EE, never cold-starts another.
+      assert.equal(JSON.parse(decode(r.Payload)), i, `call ${i} ran on another EE`);
+      ids.push(r.$metadata.requestId!);
+    }
+    const last = ids[n - 1]!;
+    const deadline = Date.now() + 20_000;
+    let lines = await storedLogLines(s.dataDir, 'node-seq');
+    while (!lines.some((l) => l.startsWith(`REPORT RequestId: ${last}\t`)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      lines = await storedLogLines(s.dataDir, 'node-seq');
+    }
+    assert.equal(lines.filter((l) => l.startsWith('INIT_START')).length, 1, 'more than one cold start');
+    ids.forEach((id, i) => {
+      const at = (p: string) => lines.findIndex((l) => l.startsWith(p));
+      const start = at(`START RequestId: ${id} `);
+      const out = lines.findIndex((l) => l.includes(`\t${id}\tINFO\tlast line of call ${i + 1}`));
+      const end = at(`END RequestId: ${id}`);
+      const report = at(`REPORT RequestId: ${id}\t`);
+      assert.ok(start >= 0 && start < out && out < end && end < report, `call ${i + 1}: START ${start}, output ${out}, END ${end}, REPORT ${report}`);
+      if (i > 0) assert.ok(at(`REPORT RequestId: ${ids[i - 1]}\t`) < start, `call ${i + 1} started before call ${i}'s REPORT`);
+    });
   });
 
   it('reports a thrown error as AWS does: 200, X-Amz-Function-Error: Unhandled', async () => {

@@ -39,6 +39,7 @@ export function invokeRoutes(deps: { functions: FunctionService; invoker: Invoke
           tail: logType === 'Tail',
           clientContext,
           traceId: header(req.headers['x-amzn-trace-id']),
+          answerFirst: true,
         }, target);
         const headers: Record<string, string> = {
           'content-type': 'application/json',
