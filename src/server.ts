@@ -316,7 +316,8 @@ export class KumoServer {
    *      event; the event source pollers receive no message; the schedule
    *      engine claims no due time (fires in flight finish or are retried after the start).
    *   2. Requests, queued invocations and event source batches in flight get `stopGraceMs`
-   *      (cut short by `hurry()`, on a second signal).
+   *      (cut short by `hurry()`, on a second signal); then so do the END and
+   *      REPORT lines of invocations that answered first.
    *   3. Every EE is destroyed; invocations still running end with an
    *      error now (a queued one is retried on the next start, counted as an
    *      attempt), and remaining connections are cut.
@@ -339,6 +340,8 @@ export class KumoServer {
       if (this.hurryRequested) r();
     });
     await raceTimeout([drained, hurried], stopGraceMs);
+    // Requests are answered; invocations that answered first still write their END and REPORT (milliseconds) before their EEs go.
+    await raceTimeout([Promise.all(cells.map((c) => c.invoker?.finished())), hurried], stopGraceMs);
     this.gateway?.closeAllConnections();
     this.invokeGateway?.closeAllConnections();
     this.urlListener?.closeAllConnections();

@@ -91,6 +91,9 @@ export class InvokeService {
    * change). Grows by one entry per function ever changed, like the cache.
    */
   private readonly generation = new Map<string, number>();
+  /** Answered invocations whose END/REPORT are still being written (answerFirst), and who waits for them to reach 0 (`finished`). */
+  private finishingCount = 0;
+  private whenNoneFinishing: (() => void) | undefined;
 
   constructor(
     private readonly store: MetadataStore,
@@ -215,9 +218,13 @@ export class InvokeService {
           const finishing = ee;
           ee = undefined;
           this.placement.finishing(finishing);
+          this.finishingCount++;
           this.finish(finishing, rec, requestId, outcome, durationMs, cold?.initDurationMs, true)
             .catch(() => undefined)
-            .finally(() => this.placement.release(finishing));
+            .finally(() => {
+              this.placement.release(finishing);
+              if (--this.finishingCount === 0) this.whenNoneFinishing?.();
+            });
           const result = toResult(outcome, rec.version, requestId, undefined);
           if (trace) this.traced(trace, rec, target, result, cold, t0, t0 + durationMs);
           return result;
@@ -369,6 +376,22 @@ export class InvokeService {
       );
     });
     return { requestId, executedVersion: rec.version, contentType: o.contentType, streamed: true, body: governor, completion };
+  }
+
+  /**
+   * Resolves when no answered invocation is still writing its END and REPORT
+   * (a stop waits for this before the EEs go, so those lines are stored).
+   */
+  finished(): Promise<void> {
+    if (this.finishingCount === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const before = this.whenNoneFinishing;
+      this.whenNoneFinishing = () => {
+        this.whenNoneFinishing = undefined;
+        before?.();
+        resolve();
+      };
+    });
   }
 
   /** A function's reserved concurrency (undefined: none), read from memory; see ReservedConcurrencyService.reservedOf. */

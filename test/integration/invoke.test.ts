@@ -290,3 +290,31 @@ async function readLogs(s: RunningServer, fn: string): Promise<string> {
 function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
+
+describe('a stop right after an answer (answered first) still stores END and REPORT', () => {
+  it('the invocation\'s last output, END and REPORT are in the log after the server stopped', async () => {
+    const s = await startServer();
+    let stopped = false;
+    try {
+      await deploy(s.client, 'node-stop', 'nodejs20.x', 'index.handler', {
+        // A burst of output just before the answer: its drain (and so END and REPORT) is still under way when the stop begins.
+        'index.js': `exports.handler = async () => {
+          process.stdout.write(Array.from({ length: 50000 }, (_, i) => 'BURST ' + i).join('\\n') + '\\n');
+          console.log('printed before the answer');
+          return 'ok';
+        };`,
+      }, { MemorySize: 512 });
+      const r = await invoke(s.client, 'node-stop');
+      assert.equal(r.FunctionError, undefined);
+      const id = r.$metadata.requestId!;
+      await s.stop();
+      stopped = true;
+      const lines = await storedLogLines(s.dataDir, 'node-stop');
+      assert.ok(lines.includes('BURST 49999') && lines.some((l) => l.includes(`\t${id}\tINFO\tprinted before the answer`)), 'the function\'s output was lost');
+      assert.ok(lines.includes(`END RequestId: ${id}`), 'END was lost');
+      assert.ok(lines.some((l) => l.startsWith(`REPORT RequestId: ${id}\t`)), 'REPORT was lost');
+    } finally {
+      if (!stopped) await s.stop();
+    }
+  });
+});
