@@ -16,6 +16,17 @@ export const prewarmPoolMaxDefault = 4;
  */
 export const prewarmMemoryClassesMb = [128, 256, 512, 1024, 1769, 3008, 10240] as const;
 /**
+ * What an unbound pooled EE holds of the host's EE memory budget, MB (its
+ * class when that is smaller): until a function is bound to it, it runs
+ * only Kumo's bootstrap waiting for code (a node 20 runtime ~45 MB RSS, a
+ * python one less: bench "runtime process RSS"), whatever its class's
+ * cgroup limit. Charging the whole class let idle on-demand EEs, which
+ * pooled EEs never evict, starve the pool on a full budget (bench: no
+ * pooled start after the first run of 1,769 MB functions). At bind the cold
+ * start holds its function's MemorySize, taken the ordinary way.
+ */
+export const prewarmUnboundChargeMb = 64;
+/**
  * Variables a runtime reads only when its process starts (so a pooled EE,
  * whose process is already running, could not honour them): a function
  * setting any of them starts the ordinary way.

@@ -19,7 +19,7 @@ import { MemoryBudget } from './memory-budget';
 import { ProvisionedSet, type ProvisionedStatus } from './provisioned';
 import { eeCredentialsMarginMs, eeRetireAtMs, prewarmKeepMs } from './limits';
 import type { SessionCredentials } from '../identity/types';
-import { memoryClassMb, prewarmEligible, PrewarmPool, type PooledEe, type PrewarmStats } from './prewarm-pool';
+import { memoryClassMb, prewarmEligible, PrewarmPool, type PooledEe, type PoolKey, type PrewarmStats } from './prewarm-pool';
 
 /** Concurrent cold starts per CPU core, and the floor: beyond them, requests wait for a slot or a warm EE. */
 const coldStartsPerCore = 2;
@@ -282,7 +282,12 @@ export class Placement {
    * when even that cannot make room.
    */
   private tryTakeMemory(rec: VersionRecord): boolean {
-    return this.memory.take(eeMemoryMb(rec.config), () => this.evictable(), (c) => this.evict(c));
+    const cfg = rec.config;
+    // A pooled EE this cold start may bind is not evicted to make its room (prewarm-pool.ts `evictable`).
+    const sparing = this.prewarm && cfg.architectures[0] === hostArchitecture()
+      ? { runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb }
+      : undefined;
+    return this.memory.take(eeMemoryMb(cfg), () => this.evictable(sparing), (c) => this.evict(c));
   }
 
   /**
@@ -402,7 +407,7 @@ export class Placement {
    * and pre-initialised ones not bound yet, which go first (their
    * `lastUsedMs` is older than any EE's).
    */
-  private evictable(): Evictee[] {
+  private evictable(sparing?: PoolKey): Evictee[] {
     const out: Evictee[] = [];
     for (const pool of this.pools.values()) {
       for (const ee of pool.idle) {
@@ -410,7 +415,7 @@ export class Placement {
         if (entry && ee.state === 'idle') out.push({ ee, memoryMb: entry.memoryMb, lastUsedMs: ee.lastUsedMs });
       }
     }
-    for (const c of this.prewarm?.evictable() ?? []) out.push(c);
+    for (const c of this.prewarm?.evictable(sparing) ?? []) out.push(c);
     return out;
   }
 

@@ -4,7 +4,7 @@ import type { CodeBinding, Sandbox, SandboxDriver, SandboxExit } from '../sandbo
 import type { PooledEndpoint, RuntimeApiServer } from '../runtime-api/server';
 import { runtimeSpec } from '../runtimes/registry';
 import { runtimesDir } from '../paths';
-import { prewarmDemandWindowMs, prewarmKeepMs, prewarmMemoryClassesMb, prewarmStartupVariables } from './limits';
+import { prewarmDemandWindowMs, prewarmKeepMs, prewarmMemoryClassesMb, prewarmStartupVariables, prewarmUnboundChargeMb } from './limits';
 
 /**
  * Pre-initialised EEs (issue 13, item 5): per (runtime, memory class,
@@ -22,8 +22,10 @@ import { prewarmDemandWindowMs, prewarmKeepMs, prewarmMemoryClassesMb, prewarmSt
  * `prewarmKeepMs` or KUMO_EE_IDLE_MS if shorter, none after), all keys together at most `poolMax`
  * (KUMO_PREWARM_POOL_MAX). Refills start one EE at a time and only while no
  * cold start is under way, so they never compete with a request for the CPU;
- * they never evict anything for their memory (no room: no refill), and
- * pooled EEs are the first the memory budget evicts.
+ * they never evict anything for their memory (no room: no refill; an
+ * unbound one holds `prewarmUnboundChargeMb` of the budget), and pooled EEs
+ * are the first the memory budget evicts, except those of the key the cold
+ * start making room may bind.
  *
  * Eligible: the managed runtimes (nodejs, python: Kumo's bootstraps know how
  * to wait), on-demand starts, and functions none of whose variables the
@@ -59,6 +61,8 @@ export interface BoundHandlers {
   onExit(info: SandboxExit): void;
 }
 
+/** The budget's share of an unbound pooled EE of `k` (limits.ts `prewarmUnboundChargeMb`). */
+const unboundChargeMb = (k: PoolKey): number => Math.min(k.memoryClassMb, prewarmUnboundChargeMb);
 const keyString = (k: PoolKey): string => `${k.runtime}\0${k.memoryClassMb}\0${k.ephemeralStorageMb}`;
 
 /** The memory class of a MemorySize: the smallest class that holds it. */
@@ -263,17 +267,19 @@ export class PrewarmPool {
     if (got) {
       this.unbound.delete(got);
       this.startingEes.delete(got);
-      // Its memory class goes back to the budget: the cold start holds its function's MemorySize.
-      this.host.giveMemory(got.key.memoryClassMb);
+      // Its charge goes back to the budget: the cold start holds its function's MemorySize.
+      this.host.giveMemory(unboundChargeMb(got.key));
       this.counts.hits++;
     } else this.counts.misses++;
     return got;
   }
 
-  /** Unbound pooled EEs, for the memory budget to evict first (oldest possible `lastUsedMs`). */
-  evictable(): { pooled: PooledEe; memoryMb: number; lastUsedMs: number }[] {
+  /** Unbound pooled EEs, for the memory budget to evict first (oldest possible `lastUsedMs`), except those of `sparing`. */
+  evictable(sparing?: PoolKey): { pooled: PooledEe; memoryMb: number; lastUsedMs: number }[] {
     const out: { pooled: PooledEe; memoryMb: number; lastUsedMs: number }[] = [];
-    for (const list of this.ready.values()) for (const p of list) out.push({ pooled: p, memoryMb: p.key.memoryClassMb, lastUsedMs: 0 });
+    // The cold start making room may take one of `sparing`'s: those are not offered (evicting them would slow the start they serve).
+    const spared = sparing && keyString(sparing);
+    for (const [k, list] of this.ready) if (k !== spared) for (const p of list) out.push({ pooled: p, memoryMb: unboundChargeMb(p.key), lastUsedMs: 0 });
     return out;
   }
 
@@ -307,7 +313,7 @@ export class PrewarmPool {
       if (deficit > 0 && (!want || deficit > want.deficit || (deficit === want.deficit && d.lastMs > want.lastMs))) want = { key: d.key, deficit, lastMs: d.lastMs };
     }
     if (!want || this.starting > 0 || total >= this.poolMax || this.host.busy()) return;
-    if (!this.host.takeMemory(want.key.memoryClassMb)) return;
+    if (!this.host.takeMemory(unboundChargeMb(want.key))) return;
     void this.start(want.key);
   }
 
@@ -316,7 +322,7 @@ export class PrewarmPool {
     const spec = runtimeSpec(key.runtime)!;
     const id = `p${(++this.seq).toString(36)}${randomBytes(4).toString('hex')}`;
     const p = new PooledEe(id, key, (gone) => this.forget(gone));
-    this.unbound.set(p, key.memoryClassMb);
+    this.unbound.set(p, unboundChargeMb(key));
     this.startingEes.add(p);
     this.starting++;
     this.startingByKey.set(k, (this.startingByKey.get(k) ?? 0) + 1);
@@ -371,7 +377,7 @@ export class PrewarmPool {
   private forget(p: PooledEe): void {
     if (p.sandbox) this.host.runtimeApi.unregisterPooled(p.sandbox.ip, p.route);
     const mb = this.unbound.get(p);
-    if (mb === undefined) return; // a cold start took it (and gave its memory class back)
+    if (mb === undefined) return; // a cold start took it (and gave its charge back)
     this.unbound.delete(p);
     this.host.giveMemory(mb);
     const list = this.ready.get(keyString(p.key));

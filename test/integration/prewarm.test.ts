@@ -200,6 +200,38 @@ describe('pre-initialised EEs (issue 13, item 5)', () => {
     }
   });
 
+  it('a budget full of idle EEs still leaves room for the pool: an unbound pooled EE holds 64 MB of it, and a cold start evicts an idle EE rather than the pooled EE it takes', async () => {
+    // Room for two idle 256 MB EEs and one unbound pooled EE (limits.ts prewarmUnboundChargeMb), no more.
+    const s = await startServer({ env: { KUMO_EE_MEMORY_BUDGET_MB: String(256 + 256 + 64) } });
+    const tag = tagOf(s.dataDir);
+    try {
+      for (const n of ['full-a', 'full-b', 'full-c']) await deploy(s, n, { memoryMb: 256 });
+      const a = await invoke(s, 'full-a');
+      assert.ok(coldStart(a.log) && !pooledStart(a.log), a.log);
+      await waitForPooled(tag, 1);
+      // B's 256 MB fit beside A's and the pooled EE's 64: B binds it (charged its whole class, the pooled EE would be evicted for B's room).
+      const b = await invoke(s, 'full-b');
+      assert.ok(pooledStart(b.log), `B should start on the pooled EE:\n${b.log}`);
+      await waitForPooled(tag, 2); // B's bound EE and a new unbound one
+      // The budget is full (A and B idle, one pooled EE): C's room comes from A, the least recently used, not from the pooled EE C takes.
+      const c = await invoke(s, 'full-c');
+      assert.equal(c.error, undefined, c.payload);
+      assert.ok(pooledStart(c.log), `C should start on the pooled EE:\n${c.log}`);
+      // A's EE went for C: A starts cold again (on the refilled pooled EE; B, now the least recently used, makes its room), and C stays warm.
+      await waitForPooled(tag, 3); // B's and C's bound EEs and a new unbound one
+      const a2 = await invoke(s, 'full-a');
+      assert.ok(coldStart(a2.log), `A's idle EE should have been evicted for C:\n${a2.log}`);
+      assert.ok(pooledStart(a2.log), `A should start on the refilled pooled EE:\n${a2.log}`);
+      const c2 = await invoke(s, 'full-c');
+      assert.ok(!coldStart(c2.log), `C stays warm:\n${c2.log}`);
+      assert.equal(await s.stop(), 0);
+      assertNothingLeft(tag);
+    } finally {
+      await s.kill9().catch(() => undefined);
+      await removeDataDir(s.dataDir);
+    }
+  });
+
   it('python3.11 starts on a pooled EE too, with the environment it would have had', async () => {
     const s = await startServer();
     const tag = tagOf(s.dataDir);
