@@ -266,7 +266,7 @@ export class UrlListener {
     try {
       const target = await deps.invoker.resolve(cfg.functionName, qualifier);
       if (cfg.invokeMode === 'RESPONSE_STREAM') {
-        const streamed = await deps.invoker.invokeStream({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId, answerFirst: true }, target);
+        const streamed = await deps.invoker.invokeStream({ name: cfg.functionName, qualifier, payload, tail: false, requestId, traceId }, target);
         const reply = await streamReply(streamed, method);
         const headers = cfg.cors ? withCorsHeaders(cfg.cors, header('origin'), reply.headers) : reply.headers;
         return { ...reply, headers };

@@ -40,7 +40,8 @@ export interface InvokeInput {
    * APIs): without Tail, the result returns as soon as the runtime answers;
    * END, REPORT and the drain of the function's last output follow, and the
    * EE goes back to placement after them (placement knows it is finishing, so
-   * the next request waits for it rather than cold-start another).
+   * the next request waits for it rather than cold-start another). For
+   * `invoke()` only: `invokeStream()` hands its answer over before the end anyway.
    */
   answerFirst?: boolean;
 }
@@ -91,9 +92,9 @@ export class InvokeService {
    * change). Grows by one entry per function ever changed, like the cache.
    */
   private readonly generation = new Map<string, number>();
-  /** Answered invocations whose END/REPORT are still being written (answerFirst), and who waits for them to reach 0 (`finished`). */
+  /** Answered invocations whose END/REPORT are still being written (answerFirst), and the promise `finished` gave while there were some. */
   private finishingCount = 0;
-  private whenNoneFinishing: (() => void) | undefined;
+  private noneFinishing: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
     private readonly store: MetadataStore,
@@ -223,7 +224,10 @@ export class InvokeService {
             .catch(() => undefined)
             .finally(() => {
               this.placement.release(finishing);
-              if (--this.finishingCount === 0) this.whenNoneFinishing?.();
+              if (--this.finishingCount === 0 && this.noneFinishing) {
+                this.noneFinishing.resolve();
+                this.noneFinishing = undefined;
+              }
             });
           const result = toResult(outcome, rec.version, requestId, undefined);
           if (trace) this.traced(trace, rec, target, result, cold, t0, t0 + durationMs);
@@ -384,14 +388,12 @@ export class InvokeService {
    */
   finished(): Promise<void> {
     if (this.finishingCount === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const before = this.whenNoneFinishing;
-      this.whenNoneFinishing = () => {
-        this.whenNoneFinishing = undefined;
-        before?.();
-        resolve();
-      };
-    });
+    if (!this.noneFinishing) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.noneFinishing = { promise, resolve };
+    }
+    return this.noneFinishing.promise;
   }
 
   /** A function's reserved concurrency (undefined: none), read from memory; see ReservedConcurrencyService.reservedOf. */

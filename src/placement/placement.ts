@@ -284,9 +284,7 @@ export class Placement {
   private tryTakeMemory(rec: VersionRecord): boolean {
     const cfg = rec.config;
     // A pooled EE this cold start may bind is not evicted to make its room (prewarm-pool.ts `evictable`).
-    const sparing = this.prewarm && cfg.architectures[0] === hostArchitecture()
-      ? { runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb }
-      : undefined;
+    const sparing = this.prewarm && cfg.architectures[0] === hostArchitecture() ? poolKeyOf(cfg) : undefined;
     return this.memory.take(eeMemoryMb(cfg), () => this.evictable(sparing), (c) => this.evict(c));
   }
 
@@ -706,7 +704,7 @@ export class Placement {
     // A pre-initialised EE of the runtime's pool, when there is one (on-demand starts only; provisioned EEs start the ordinary way).
     const pooled =
       !set && !debug && this.prewarm && cfg.architectures[0] === hostArchitecture() && prewarmEligible(cfg.runtime, Object.keys(functionEnv))
-        ? this.prewarm.take({ runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb })
+        ? this.prewarm.take(poolKeyOf(cfg))
         : undefined;
     const ee = new ExecutionEnvironment(pooled?.id ?? `e${(++this.eeSeq).toString(36)}${idHex.slice(0, 8)}`, stream, t0, {
       platform: (line) => scope.logs.push(group, stream, line),
@@ -985,6 +983,11 @@ function scalingRateExceeded(): DomainError {
  */
 function eeMemoryMb(cfg: { memoryMb: number; architectures: readonly string[] }): number {
   return cfg.architectures[0] === hostArchitecture() ? cfg.memoryMb : cfg.memoryMb + emulatedEeMemoryOverheadMb;
+}
+
+/** The pool of pre-initialised EEs a cold start of this configuration may take from (prewarm-pool.ts). */
+function poolKeyOf(cfg: VersionRecord['config']): PoolKey {
+  return { runtime: cfg.runtime, memoryClassMb: memoryClassMb(cfg.memoryMb), ephemeralStorageMb: cfg.ephemeralStorageMb };
 }
 
 /** argv of the runtime process; undefined for a custom runtime without a bootstrap (or a runtime Kumo does not run). */
